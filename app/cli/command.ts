@@ -1,0 +1,30 @@
+import type { ParseArgsConfig } from "node:util";
+import type { z } from "zod";
+import type { DatabaseHandle } from "../../db/connection";
+import type { Config } from "../config.server";
+
+export interface CommandContext {
+  cfg: Config;
+  /** Opens (and provisions, when embedded) the database on first use. */
+  database(): Promise<DatabaseHandle>;
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** One `npm run settle -- <name>` command: its flags, their zod schema, and what it does. */
+export interface Command<S extends z.ZodTypeAny = z.ZodTypeAny> {
+  name: string;
+  usage: string;
+  summary: string;
+  options: NonNullable<ParseArgsConfig["options"]>;
+  allowPositionals?: boolean;
+  schema: S;
+  run(args: z.infer<S>, ctx: CommandContext): Promise<number | void>;
+}
+
+export function defineCommand<S extends z.ZodTypeAny>(command: Command<S>): Command<S> {
+  return command;
+}
+
+/** Thrown for bad arguments: printed with the usage line, exit code 2. */
+export class UsageError extends Error {}

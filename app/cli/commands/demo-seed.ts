@@ -1,0 +1,18 @@
+import { z } from "zod";
+import { migrateToLatest } from "../../../db/migrate";
+import { DEMO_BORROWERS, seedDemoData } from "../../../db/seed/demo";
+import { defineCommand } from "../command";
+
+export const demoSeed = defineCommand({
+  name: "demo:seed",
+  usage: "demo:seed",
+  summary: "Insert the demo borrowers (idempotent)",
+  options: {},
+  schema: z.object({}).strict(),
+  async run(_args, ctx) {
+    const { db } = await ctx.database();
+    await migrateToLatest(db);
+    const result = await seedDemoData(db, { verificationHashKey: ctx.cfg.verificationHashKey });
+    ctx.out(`Demo data ready (${JSON.stringify(result)}); ${DEMO_BORROWERS.length} demo borrowers defined.`);
+  },
+});

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.server";
+
+describe("configuration", () => {
+  it("has working development defaults", () => {
+    const cfg = loadConfig({ NODE_ENV: "development" });
+    expect(cfg.PORT).toBe(3000);
+    expect(cfg.ROLE).toBe("all");
+    expect(cfg.DATABASE_URL).toBeUndefined();
+    expect(cfg.publicBaseUrl).toBe("http://localhost:3000");
+    expect(cfg.linkSigningKeys).toHaveLength(1);
+  });
+
+  it("refuses to run production on development secrets", () => {
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/SESSION_SECRET: is required in production/);
+  });
+
+  it("names the variable that is wrong", () => {
+    expect(() => loadConfig({ PORT: "seventy" })).toThrow(/PORT/);
+    expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL: must be a postgres/);
+    expect(() => loadConfig({ ROLE: "both" })).toThrow(/ROLE/);
+  });
+
+  it("parses rotating link keys, first one signing", () => {
+    const a = "a".repeat(32);
+    const b = "b".repeat(32);
+    const cfg = loadConfig({ LINK_SIGNING_KEYS: `2:${a}, 1:${b}` });
+    expect(cfg.linkSigningKeys).toEqual([
+      { id: "2", secret: a },
+      { id: "1", secret: b },
+    ]);
+    expect(() => loadConfig({ LINK_SIGNING_KEYS: "12:short" })).toThrow(/LINK_SIGNING_KEYS/);
+  });
+});

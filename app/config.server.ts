@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+/**
+ * Every setting Settle reads from the environment, validated once at start-up.
+ * Secrets have development defaults only outside production; in production a
+ * missing secret stops the process with a clear message instead of running weak.
+ */
+const DEV_ONLY_SECRET = "dev-only-insecure-secret-change-me-0123456789";
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    ROLE: z.enum(["web", "worker", "all"]).default("all"),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
+      .optional(),
+    SETTLE_DATA_DIR: z.string().min(1).default(".data"),
+    EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+    PUBLIC_BASE_URL: z.string().url().optional(),
+    BANK_NAME: z.string().min(1).max(40).default("Settle Demo Bank"),
+    BANK_HOTLINE: z.string().min(3).max(20).default("2233 8000"),
+    SESSION_SECRET: z.string().min(32).optional(),
+    LINK_SIGNING_KEYS: z.string().optional(),
+    VERIFICATION_HASH_KEY: z.string().min(32).optional(),
+    VERIFICATION_METHOD: z.enum(["dob", "id_last4"]).default("dob"),
+    SEED_DEMO: z.enum(["auto", "always", "never"]).default("auto"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== "production") return;
+    for (const key of ["SESSION_SECRET", "VERIFICATION_HASH_KEY", "LINK_SIGNING_KEYS"] as const) {
+      if (!env[key] && process.env.SETTLE_ALLOW_DEV_SECRETS !== "1") {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [key],
+          message: "is required in production (set SETTLE_ALLOW_DEV_SECRETS=1 only for local demos)",
+        });
+      }
+    }
+  });
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  // An empty variable means "not set" (a common result of `FOO= cmd` or compose files).
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    ...e,
+    isProduction: e.NODE_ENV === "production",
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
+    sessionSecret: e.SESSION_SECRET ?? DEV_ONLY_SECRET,
+    verificationHashKey: e.VERIFICATION_HASH_KEY ?? DEV_ONLY_SECRET,
+    /** "kid:secret,kid:secret": the first key signs, all verify (rotation). */
+    linkSigningKeys: parseSigningKeys(e.LINK_SIGNING_KEYS ?? `d:${DEV_ONLY_SECRET}`),
+  };
+}
+
+export class ConfigError extends Error {}
+
+function parseSigningKeys(raw: string) {
+  const keys = raw.split(",").map((pair) => {
+    const [id, secret] = pair.trim().split(":");
+    if (!id || !/^[0-9A-Za-z]$/.test(id) || !secret || secret.length < 32) {
+      throw new ConfigError(
+        "LINK_SIGNING_KEYS must be 'id:secret' pairs separated by commas; id is one base62 character, secret at least 32 characters",
+      );
+    }
+    return { id, secret };
+  });
+  return keys;
+}
+
+let cached: Config | undefined;
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

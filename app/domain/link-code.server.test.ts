@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { LINK_CODE_LENGTH, generateLinkCode, hashLinkCode, verifyLinkCode } from "./link-code.server";
+
+const current = { id: "2", secret: "current-secret-0123456789abcdefghijklmnop" };
+const previous = { id: "1", secret: "previous-secret-0123456789abcdefghijklmno" };
+
+describe("link codes", () => {
+  it("are 16 base62 characters that verify with the key that signed them", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 8, maxLength: 8 }), (bytes) => {
+        const code = generateLinkCode([current], Buffer.from(bytes));
+        expect(code).toMatch(/^[0-9A-Za-z]{16}$/);
+        expect(code).toHaveLength(LINK_CODE_LENGTH);
+        expect(verifyLinkCode(code, [current])).toEqual({ ok: true, keyId: "2" });
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("rejects any single-character change (forgery or typo) before storage is consulted", () => {
+    const code = generateLinkCode([current]);
+    const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 15 }), fc.constantFrom(...alphabet), (index, ch) => {
+        fc.pre(code[index] !== ch);
+        const forged = code.slice(0, index) + ch + code.slice(index + 1);
+        // A changed MAC or random part fails the signature: the 4-char MAC leaves a 1 in 62^4 chance per try.
+        const result = verifyLinkCode(forged, [current]);
+        if (result.ok) expect(forged).toBe("this should essentially never happen");
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it("keeps old codes valid after rotation while new codes use the new key", () => {
+    const old = generateLinkCode([previous]);
+    const rotated = [current, previous];
+    expect(verifyLinkCode(old, rotated)).toEqual({ ok: true, keyId: "1" });
+    expect(generateLinkCode(rotated)[0]).toBe("2");
+    // Once the old key is retired, its codes stop verifying.
+    expect(verifyLinkCode(old, [current])).toEqual({ ok: false, reason: "unknown_key" });
+  });
+
+  it("rejects malformed input outright", () => {
+    for (const bad of ["", "short", "x".repeat(17), "2abc$efgh1jklmno", "2abcdefgh1jklmn\n"]) {
+      expect(verifyLinkCode(bad, [current])).toEqual({ ok: false, reason: "malformed" });
+    }
+  });
+
+  it("refuses a code signed with a different secret under the same key id", () => {
+    const impostor = generateLinkCode([{ id: "2", secret: "attacker-guess-0123456789abcdefghijklmnop" }]);
+    expect(verifyLinkCode(impostor, [current])).toEqual({ ok: false, reason: "bad_signature" });
+  });
+
+  it("stores a hash, never the code", () => {
+    const code = generateLinkCode([current]);
+    expect(hashLinkCode(code)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashLinkCode(code)).not.toContain(code);
+    expect(hashLinkCode(code)).toBe(hashLinkCode(code));
+  });
+});

@@ -1,0 +1,17 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../db/schema";
+
+/** What the HTTP server hands every loader and action (see app/server/http.server.ts). */
+export interface SettleLoadContext {
+  db: Kysely<Database>;
+  cspNonce: string;
+  /** Base URL links in SMS point at, e.g. https://pay.example.com */
+  publicBaseUrl: string;
+}
+
+declare module "@remix-run/node" {
+  interface AppLoadContext extends SettleLoadContext {}
+}
+declare module "@remix-run/server-runtime" {
+  interface AppLoadContext extends SettleLoadContext {}
+}

@@ -1,0 +1,67 @@
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express from "express";
+import type { Kysely } from "kysely";
+import { pathToFileURL } from "node:url";
+import { resolve } from "node:path";
+import type { Database } from "../../db/schema";
+import { logger, maskPath } from "../services/logger.server";
+import { originCheck, securityHeaders } from "./security.server";
+
+export interface HttpOptions {
+  db: Kysely<Database>;
+  production: boolean;
+  publicBaseUrl: string;
+}
+
+/** The Express app: static assets, security headers, then Remix for everything else. */
+export async function createHttpApp(opts: HttpOptions) {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", opts.production ? 1 : false);
+  app.use(compression());
+  app.use(securityHeaders({ production: opts.production }));
+  app.use(originCheck({ allowedOrigins: [new URL(opts.publicBaseUrl).origin] }));
+
+  let build: ServerBuild | (() => Promise<ServerBuild>);
+  let closeVite = async () => {};
+  if (opts.production) {
+    app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y", index: false }));
+    app.use(express.static("build/client", { maxAge: "1h", index: false }));
+    build = (await import(pathToFileURL(resolve("build/server/index.js")).href)) as ServerBuild;
+  } else {
+    const vite = await import("vite").then((v) =>
+      v.createServer({ server: { middlewareMode: true }, appType: "custom" }),
+    );
+    app.use(vite.middlewares);
+    build = () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>;
+    closeVite = () => vite.close();
+  }
+
+  app.use((req, res, next) => {
+    const started = performance.now();
+    res.on("finish", () => {
+      if (req.path.startsWith("/assets/")) return;
+      logger.info(
+        { method: req.method, path: maskPath(req.originalUrl), status: res.statusCode, ms: Math.round(performance.now() - started) },
+        "request",
+      );
+    });
+    next();
+  });
+
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      mode: opts.production ? "production" : "development",
+      getLoadContext: (_req, res) => ({
+        db: opts.db,
+        cspNonce: String(res.locals.cspNonce),
+        publicBaseUrl: opts.publicBaseUrl,
+      }),
+    }),
+  );
+  return { app, close: closeVite };
+}

@@ -1,0 +1,78 @@
+/**
+ * `npm run dev` / `npm start`: one process that provisions Postgres (embedded
+ * unless DATABASE_URL is set), migrates, seeds demo data into an empty
+ * database, and runs the web server and/or the job worker (ROLE).
+ */
+import type { Server } from "node:http";
+import { connectDatabase } from "../../db/connection";
+import { migrateToLatest } from "../../db/migrate";
+import { isDatabaseEmpty, seedDemoData } from "../../db/seed/demo";
+import { ConfigError, config } from "../config.server";
+import { logger } from "../services/logger.server";
+import { startWorker } from "../worker/worker.server";
+import { provisionDatabase } from "./database.server";
+import { createHttpApp } from "./http.server";
+import { demoBanner } from "./demo-banner.server";
+
+async function main() {
+  const bootStarted = performance.now();
+  const cfg = config();
+  const database = await provisionDatabase(cfg);
+  const handle = connectDatabase(database.url, {
+    max: 20,
+    onError: (err) => logger.warn({ err: err.message }, "idle database client error"),
+  });
+
+  const applied = await migrateToLatest(handle.db);
+  if (applied.length) logger.info({ applied }, "migrations applied");
+
+  const shouldSeed = cfg.SEED_DEMO === "always" || (cfg.SEED_DEMO === "auto" && !cfg.isProduction);
+  if (shouldSeed && (await isDatabaseEmpty(handle.db))) {
+    const seeded = await seedDemoData(handle.db, { verificationHashKey: cfg.verificationHashKey });
+    logger.info(seeded, "demo data seeded");
+  }
+
+  const runner = cfg.ROLE === "web" ? null : await startWorker({ pool: handle.pool, db: handle.db });
+
+  let server: Server | null = null;
+  let closeHttp = async () => {};
+  if (cfg.ROLE !== "worker") {
+    const http = await createHttpApp({ db: handle.db, production: cfg.isProduction, publicBaseUrl: cfg.publicBaseUrl });
+    closeHttp = http.close;
+    server = await new Promise<Server>((resolve) => {
+      const s = http.app.listen(cfg.PORT, cfg.HOST, () => resolve(s));
+    });
+    server.keepAliveTimeout = 65_000;
+  }
+
+  const readyMs = Math.round(performance.now() - bootStarted);
+  logger.info({ port: cfg.PORT, role: cfg.ROLE, embeddedPostgres: database.embedded, readyMs }, "Settle is ready");
+  if (server && !cfg.isProduction) process.stdout.write(await demoBanner(handle.db, cfg));
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const timer = setTimeout(() => process.exit(1), 10_000).unref();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    server?.closeAllConnections();
+    await closeHttp();
+    await runner?.stop();
+    await handle.close();
+    await database.stop();
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    logger.fatal({ err: error instanceof Error ? { message: error.message, stack: error.stack } : error }, "failed to start");
+  }
+  process.exit(1);
+});

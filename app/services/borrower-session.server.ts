@@ -1,0 +1,90 @@
+import { createCookie, redirect } from "@remix-run/node";
+import { createHash, randomBytes } from "node:crypto";
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "../../db/schema";
+import { config } from "../config.server";
+
+/** DESIGN §3: a short session bound to one borrower and account: 15 min idle, 2 h absolute. */
+export const SESSION_IDLE_MS = 15 * 60_000;
+export const SESSION_ABSOLUTE_MS = 2 * 60 * 60_000;
+// Writing last_seen_at on every request would turn reads into writes; a minute's slack is harmless.
+const TOUCH_AFTER_MS = 60_000;
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+let cookie: ReturnType<typeof createCookie> | undefined;
+function sessionCookie() {
+  cookie ??= createCookie("settle_session", {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: config().isProduction,
+    path: "/",
+    secrets: [config().sessionSecret],
+    maxAge: SESSION_ABSOLUTE_MS / 1000,
+  });
+  return cookie;
+}
+
+export interface BorrowerSession {
+  id: string;
+  borrowerId: string;
+  accountId: string;
+  linkId: string;
+}
+
+const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+
+/** Creates the session row and returns the Set-Cookie header value. */
+export async function startBorrowerSession(
+  db: Db,
+  opts: { borrowerId: string; accountId: string; linkId: string; now?: Date },
+): Promise<string> {
+  const now = opts.now ?? new Date();
+  const token = randomBytes(32).toString("base64url");
+  await db
+    .insertInto("borrower_sessions")
+    .values({
+      id: hashToken(token),
+      borrower_id: opts.borrowerId,
+      account_id: opts.accountId,
+      link_id: opts.linkId,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: new Date(now.getTime() + SESSION_ABSOLUTE_MS),
+    })
+    .execute();
+  return sessionCookie().serialize(token);
+}
+
+export async function readBorrowerSession(db: Db, request: Request, now = new Date()): Promise<BorrowerSession | null> {
+  const token: unknown = await sessionCookie().parse(request.headers.get("Cookie"));
+  if (typeof token !== "string" || token.length < 20) return null;
+  const row = await db
+    .selectFrom("borrower_sessions")
+    .select(["id", "borrower_id", "account_id", "link_id", "last_seen_at"])
+    .where("id", "=", hashToken(token))
+    .where("revoked_at", "is", null)
+    .where("expires_at", ">", now)
+    .where("last_seen_at", ">", new Date(now.getTime() - SESSION_IDLE_MS))
+    .executeTakeFirst();
+  if (!row) return null;
+  if (now.getTime() - row.last_seen_at.getTime() > TOUCH_AFTER_MS) {
+    await db.updateTable("borrower_sessions").set({ last_seen_at: now }).where("id", "=", row.id).execute();
+  }
+  return { id: row.id, borrowerId: row.borrower_id, accountId: row.account_id, linkId: row.link_id };
+}
+
+/** For loaders and actions behind verification: no session, no data. */
+export async function requireBorrowerSession(db: Db, request: Request): Promise<BorrowerSession> {
+  const session = await readBorrowerSession(db, request);
+  if (!session) throw redirect("/session-ended", { headers: { "Cache-Control": "no-store" } });
+  return session;
+}
+
+export async function endBorrowerSession(db: Db, request: Request): Promise<string> {
+  const token: unknown = await sessionCookie().parse(request.headers.get("Cookie"));
+  if (typeof token === "string") {
+    await db.updateTable("borrower_sessions").set({ revoked_at: new Date() }).where("id", "=", hashToken(token)).execute();
+  }
+  return sessionCookie().serialize("", { maxAge: 0 });
+}

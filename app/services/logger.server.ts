@@ -1,0 +1,22 @@
+import pino from "pino";
+
+/** One structured logger. Phone numbers and link codes never reach it unmasked (see maskPath, maskPhone). */
+export const logger = pino({
+  level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
+  redact: {
+    paths: ["phone", "*.phone", "to", "*.to", "from", "*.from", "password", "*.password", "code", "*.code", "dob", "idLast4"],
+    censor: "[redacted]",
+  },
+  base: undefined,
+});
+
+/** Short-link codes are bearer credentials: keep them out of access logs. */
+export function maskPath(path: string): string {
+  return path.replace(/^\/r\/[^/?#]+/, "/r/***").replace(/\?.*$/, "");
+}
+
+/** +85291234567 -> +852****4567 */
+export function maskPhone(e164: string): string {
+  if (e164.length <= 6) return "***";
+  return `${e164.slice(0, 4)}${"*".repeat(Math.max(0, e164.length - 8))}${e164.slice(-4)}`;
+}

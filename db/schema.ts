@@ -1,0 +1,523 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/**
+ * The typed mirror of db/migrations. Conventions (set up in db/connection.ts):
+ * bigint money arrives as a JS number (minor units), DATE as 'YYYY-MM-DD',
+ * TIME as 'HH:MM:SS', timestamptz as Date.
+ */
+
+// ---- Vocabularies (each one a CHECK ... IN (...) in the migration) ----
+
+export type Locale = "zh-HK" | "zh-CN" | "en";
+export type Jurisdiction = "HK" | "CN" | "US" | "UK";
+export type Product = "credit_card" | "personal_loan" | "auto_loan" | "mortgage";
+export type AccountStatus = "current" | "delinquent" | "paid" | "closed";
+export type MessageDirection = "outbound" | "inbound";
+export type MessageChannel = "sms" | "email";
+export type SmsEncoding = "GSM-7" | "UCS-2";
+export type MessageStatus = "queued" | "sending" | "sent" | "delivered" | "failed" | "undelivered" | "cancelled" | "received";
+export type ContactChannel = "sms" | "email" | "phone" | "visit";
+export type DecisionAction = "send" | "defer" | "suppress";
+export type PaymentSource = "portal" | "offline_branch" | "offline_transfer";
+export type PaymentStatus = "pending" | "succeeded" | "failed" | "refunded";
+/**
+ * proposed -> approved | rejected | countered; approved -> active -> completed | broken.
+ * Countering closes the original (status countered) and inserts a counter-offer row
+ * (proposed_by staff, counter_of_plan_id = original, status proposed) which the
+ * borrower accepts (approved/active) or declines (declined).
+ */
+export type PlanStatus = "proposed" | "approved" | "rejected" | "countered" | "declined" | "active" | "completed" | "broken" | "cancelled";
+/** At most one plan per account in these states (partial unique index). */
+export const OPEN_PLAN_STATUSES = ["proposed", "approved", "active"] as const satisfies readonly PlanStatus[];
+export type PlanFrequency = "monthly" | "fortnightly";
+export type PlanProposer = "borrower" | "staff";
+export type InstalmentStatus = "due" | "paid" | "missed";
+export type PromiseStatus = "active" | "kept" | "broken" | "cancelled";
+export type HardshipReason = "job_loss" | "illness" | "bereavement" | "disaster" | "other";
+export type HardshipStatus = "open" | "reviewed" | "resolved";
+export type ComplaintCategory = "contact_frequency" | "conduct" | "amount_disputed" | "privacy" | "payment_problem" | "other";
+export type ComplaintStatus = "open" | "in_progress" | "resolved";
+export type TaskKind = "call" | "visit" | "hardship_review" | "wrong_number_review" | "complaint" | "callback" | "plan_review";
+export type TaskStatus = "open" | "done" | "cancelled";
+export type CallOutcome = "connected" | "no_answer" | "busy" | "wrong_number" | "promise_made" | "refused" | "voicemail";
+export type StaffRole = "agent" | "approver" | "supervisor" | "admin";
+export type ActorType = "borrower" | "staff" | "system" | "api";
+
+// ---- Column shapes ----
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** jsonb columns are CHECKed to hold an object. pg serialises objects itself (but not top-level arrays). */
+type JsonColumn = ColumnType<JsonObject, object | string, object | string>;
+type JsonColumnDefault = ColumnType<JsonObject, object | string | undefined, object | string>;
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type TimestampDefault = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
+/** Integer minor units (bigint); the migration forbids negatives. */
+type Money = ColumnType<number, number, number>;
+type MoneyDefault = ColumnType<number, number | undefined, number>;
+/** 'YYYY-MM-DD' */
+type DateString = string;
+/** 'HH:MM' or 'HH:MM:SS' on insert, 'HH:MM:SS' on select. */
+type TimeString = string;
+type UuidPk = Generated<string>;
+type BigSerialPk = Generated<number>;
+
+// ---- Tables ----
+
+export interface BorrowersTable {
+  id: UuidPk;
+  external_ref: string;
+  full_name: string;
+  phone_e164: string;
+  email: string | null;
+  locale: Locale;
+  time_zone: string;
+  jurisdiction: Jurisdiction;
+  dob_hash: string | null;
+  id_last4_hash: string | null;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface AccountsTable {
+  id: UuidPk;
+  borrower_id: string;
+  external_ref: string;
+  product: Product;
+  last4: string;
+  currency: string;
+  balance_minor: MoneyDefault;
+  overdue_minor: MoneyDefault;
+  minimum_due_minor: MoneyDefault;
+  fees_minor: MoneyDefault;
+  interest_minor: MoneyDefault;
+  due_date: DateString | null;
+  dpd: Generated<number>;
+  status: Generated<AccountStatus>;
+  wrong_number_at: NullableTimestamp;
+  dispute_at: NullableTimestamp;
+  balance_as_of: TimestampDefault;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface ContactPreferencesTable {
+  borrower_id: string;
+  sms_allowed: Generated<boolean>;
+  email_allowed: Generated<boolean>;
+  phone_allowed: Generated<boolean>;
+  /** Both or neither, start before end. */
+  window_start: TimeString | null;
+  window_end: TimeString | null;
+  preferred_locale: Locale | null;
+  max_per_week: number | null;
+  sms_opted_out_at: NullableTimestamp;
+  updated_at: TimestampDefault;
+}
+
+export interface ShortLinksTable {
+  id: UuidPk;
+  code_hash: string;
+  key_id: string;
+  borrower_id: string;
+  account_id: string;
+  message_id: string | null;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+  revoked_reason: string | null;
+  open_count: Generated<number>;
+  first_opened_at: NullableTimestamp;
+  last_opened_at: NullableTimestamp;
+  locked_until: NullableTimestamp;
+  created_at: TimestampDefault;
+}
+
+export interface VerificationAttemptsTable {
+  id: BigSerialPk;
+  link_id: string;
+  succeeded: boolean;
+  attempted_at: TimestampDefault;
+}
+
+export interface BorrowerSessionsTable {
+  /** Hash of the cookie token. */
+  id: string;
+  borrower_id: string;
+  account_id: string;
+  link_id: string;
+  created_at: TimestampDefault;
+  last_seen_at: TimestampDefault;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface MessagesTable {
+  id: UuidPk;
+  borrower_id: string;
+  account_id: string | null;
+  direction: MessageDirection;
+  channel: MessageChannel;
+  stage: string | null;
+  template_key: string | null;
+  variant: string | null;
+  locale: Locale | null;
+  body: string;
+  to_address: string;
+  from_address: string | null;
+  segments: number | null;
+  encoding: SmsEncoding | null;
+  provider: string;
+  provider_message_id: string | null;
+  status: MessageStatus;
+  dedupe_key: string | null;
+  scheduled_for: TimestampDefault;
+  sent_at: NullableTimestamp;
+  created_at: TimestampDefault;
+}
+
+export interface MessageStatusEventsTable {
+  id: BigSerialPk;
+  message_id: string;
+  status: MessageStatus;
+  occurred_at: TimestampDefault;
+  provider_event_id: string | null;
+  detail: JsonColumnDefault;
+}
+
+export interface ContactDecisionsTable {
+  id: BigSerialPk;
+  run_id: string;
+  account_id: string;
+  decided_at: TimestampDefault;
+  action: DecisionAction;
+  reason: string;
+  channel: ContactChannel | null;
+  template_key: string | null;
+  stage: string | null;
+  act_at: NullableTimestamp;
+  detail: JsonColumnDefault;
+}
+
+export interface PaymentsTable {
+  id: UuidPk;
+  account_id: string;
+  borrower_id: string;
+  amount_minor: Money;
+  currency: string;
+  source: PaymentSource;
+  status: Generated<PaymentStatus>;
+  idempotency_key: string;
+  stripe_checkout_session_id: string | null;
+  stripe_payment_intent_id: string | null;
+  external_ref: string | null;
+  created_at: TimestampDefault;
+  succeeded_at: NullableTimestamp;
+  bank_confirmed_at: NullableTimestamp;
+}
+
+export interface StripeEventsTable {
+  /** Stripe's event id. */
+  id: string;
+  type: string;
+  received_at: TimestampDefault;
+  processed_at: NullableTimestamp;
+  payload: JsonColumn;
+}
+
+export interface InstalmentPlansTable {
+  id: UuidPk;
+  account_id: string;
+  borrower_id: string;
+  status: Generated<PlanStatus>;
+  total_minor: Money;
+  currency: string;
+  instalment_count: number;
+  frequency: Generated<PlanFrequency>;
+  first_due_date: DateString;
+  proposed_by: PlanProposer;
+  /** Set exactly when proposed_by = 'staff'. */
+  proposed_by_staff_id: string | null;
+  counter_of_plan_id: string | null;
+  auto_approved: Generated<boolean>;
+  /** Never the same staff member as proposed_by_staff_id. */
+  decided_by_staff_id: string | null;
+  decided_at: NullableTimestamp;
+  decision_reason: string | null;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface InstalmentsTable {
+  id: UuidPk;
+  plan_id: string;
+  seq: number;
+  due_date: DateString;
+  amount_minor: Money;
+  paid_minor: MoneyDefault;
+  status: Generated<InstalmentStatus>;
+}
+
+export interface PromisesToPayTable {
+  id: UuidPk;
+  account_id: string;
+  borrower_id: string;
+  amount_minor: Money;
+  currency: string;
+  promised_date: DateString;
+  status: Generated<PromiseStatus>;
+  created_at: TimestampDefault;
+  resolved_at: NullableTimestamp;
+}
+
+export interface HardshipReportsTable {
+  id: UuidPk;
+  borrower_id: string;
+  account_id: string | null;
+  reason: HardshipReason;
+  details: Generated<string>;
+  monthly_income_minor: number | null;
+  monthly_expenses_minor: number | null;
+  currency: string;
+  wants_pause: Generated<boolean>;
+  wants_lower_payments: Generated<boolean>;
+  pause_until: NullableTimestamp;
+  status: Generated<HardshipStatus>;
+  created_at: TimestampDefault;
+  resolved_at: NullableTimestamp;
+  resolved_by_staff_id: string | null;
+}
+
+export interface ComplaintsTable {
+  id: UuidPk;
+  borrower_id: string;
+  account_id: string | null;
+  ack_number: string;
+  category: ComplaintCategory;
+  body: string;
+  status: Generated<ComplaintStatus>;
+  created_at: TimestampDefault;
+  resolved_at: NullableTimestamp;
+}
+
+export interface TasksTable {
+  id: UuidPk;
+  kind: TaskKind;
+  borrower_id: string;
+  account_id: string | null;
+  status: Generated<TaskStatus>;
+  due_at: TimestampDefault;
+  slot_start: NullableTimestamp;
+  slot_end: NullableTimestamp;
+  assigned_to_staff_id: string | null;
+  source_type: string | null;
+  source_id: string | null;
+  dedupe_key: string | null;
+  outcome: string | null;
+  created_at: TimestampDefault;
+  resolved_at: NullableTimestamp;
+}
+
+export interface NotesTable {
+  id: UuidPk;
+  borrower_id: string;
+  staff_user_id: string;
+  body: string;
+  created_at: TimestampDefault;
+}
+
+export interface CallAttemptsTable {
+  id: UuidPk;
+  borrower_id: string;
+  account_id: string | null;
+  staff_user_id: string | null;
+  outcome: CallOutcome;
+  occurred_at: TimestampDefault;
+}
+
+export interface StaffUsersTable {
+  id: UuidPk;
+  /** Always lower case. */
+  email: string;
+  display_name: string;
+  role: StaffRole;
+  password_hash: string;
+  totp_secret: string | null;
+  totp_enabled_at: NullableTimestamp;
+  failed_login_count: Generated<number>;
+  locked_until: NullableTimestamp;
+  disabled_at: NullableTimestamp;
+  created_at: TimestampDefault;
+}
+
+export interface StaffSessionsTable {
+  /** Hash of the cookie token. */
+  id: string;
+  staff_user_id: string;
+  created_at: TimestampDefault;
+  last_seen_at: TimestampDefault;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface ApiKeysTable {
+  id: UuidPk;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  /** Never empty. */
+  scopes: string[];
+  created_by_staff_id: string | null;
+  created_at: TimestampDefault;
+  expires_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
+}
+
+export interface BankEventsTable {
+  /** The stable event id the bank deduplicates on. */
+  id: UuidPk;
+  type: string;
+  account_id: string | null;
+  borrower_id: string | null;
+  payload: JsonColumn;
+  created_at: TimestampDefault;
+}
+
+export interface WebhookDeliveriesTable {
+  id: BigSerialPk;
+  event_id: string;
+  endpoint_url: string;
+  attempt: number;
+  status_code: number | null;
+  ok: boolean;
+  error: string | null;
+  attempted_at: TimestampDefault;
+  next_attempt_at: NullableTimestamp;
+}
+
+export interface ContactPoliciesTable {
+  id: UuidPk;
+  version: number;
+  policy: JsonColumn;
+  /** At most one active row. */
+  active: Generated<boolean>;
+  created_by_staff_id: string | null;
+  created_at: TimestampDefault;
+}
+
+export interface SmsTemplatesTable {
+  id: UuidPk;
+  stage: string;
+  locale: Locale;
+  variant: Generated<string>;
+  body: string;
+  version: number;
+  /** At most one active row per (stage, locale, variant). */
+  active: Generated<boolean>;
+  created_by_staff_id: string | null;
+  created_at: TimestampDefault;
+}
+
+/** Append-only: UPDATE, DELETE and TRUNCATE raise (SQLSTATE 23001). */
+export interface AuditEventsTable {
+  id: BigSerialPk;
+  occurred_at: TimestampDefault;
+  actor_type: ActorType;
+  actor_id: string | null;
+  action: string;
+  subject_type: string;
+  subject_id: string | null;
+  borrower_id: string | null;
+  detail: JsonColumnDefault;
+  prev_hash: string | null;
+  hash: string;
+}
+
+export interface Database {
+  borrowers: BorrowersTable;
+  accounts: AccountsTable;
+  contact_preferences: ContactPreferencesTable;
+  short_links: ShortLinksTable;
+  verification_attempts: VerificationAttemptsTable;
+  borrower_sessions: BorrowerSessionsTable;
+  messages: MessagesTable;
+  message_status_events: MessageStatusEventsTable;
+  contact_decisions: ContactDecisionsTable;
+  payments: PaymentsTable;
+  stripe_events: StripeEventsTable;
+  instalment_plans: InstalmentPlansTable;
+  instalments: InstalmentsTable;
+  promises_to_pay: PromisesToPayTable;
+  hardship_reports: HardshipReportsTable;
+  complaints: ComplaintsTable;
+  tasks: TasksTable;
+  notes: NotesTable;
+  call_attempts: CallAttemptsTable;
+  staff_users: StaffUsersTable;
+  staff_sessions: StaffSessionsTable;
+  api_keys: ApiKeysTable;
+  bank_events: BankEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  contact_policies: ContactPoliciesTable;
+  sms_templates: SmsTemplatesTable;
+  audit_events: AuditEventsTable;
+}
+
+// ---- Row aliases for the main tables ----
+
+export type Borrower = Selectable<BorrowersTable>;
+export type NewBorrower = Insertable<BorrowersTable>;
+export type BorrowerUpdate = Updateable<BorrowersTable>;
+export type Account = Selectable<AccountsTable>;
+export type NewAccount = Insertable<AccountsTable>;
+export type AccountUpdate = Updateable<AccountsTable>;
+export type ContactPreferences = Selectable<ContactPreferencesTable>;
+export type NewContactPreferences = Insertable<ContactPreferencesTable>;
+export type ContactPreferencesUpdate = Updateable<ContactPreferencesTable>;
+export type ShortLink = Selectable<ShortLinksTable>;
+export type NewShortLink = Insertable<ShortLinksTable>;
+export type BorrowerSession = Selectable<BorrowerSessionsTable>;
+export type Message = Selectable<MessagesTable>;
+export type NewMessage = Insertable<MessagesTable>;
+export type MessageUpdate = Updateable<MessagesTable>;
+export type ContactDecision = Selectable<ContactDecisionsTable>;
+export type NewContactDecision = Insertable<ContactDecisionsTable>;
+export type Payment = Selectable<PaymentsTable>;
+export type NewPayment = Insertable<PaymentsTable>;
+export type PaymentUpdate = Updateable<PaymentsTable>;
+export type InstalmentPlan = Selectable<InstalmentPlansTable>;
+export type NewInstalmentPlan = Insertable<InstalmentPlansTable>;
+export type InstalmentPlanUpdate = Updateable<InstalmentPlansTable>;
+export type Instalment = Selectable<InstalmentsTable>;
+export type NewInstalment = Insertable<InstalmentsTable>;
+export type PromiseToPay = Selectable<PromisesToPayTable>;
+export type NewPromiseToPay = Insertable<PromisesToPayTable>;
+export type HardshipReport = Selectable<HardshipReportsTable>;
+export type NewHardshipReport = Insertable<HardshipReportsTable>;
+export type Complaint = Selectable<ComplaintsTable>;
+export type NewComplaint = Insertable<ComplaintsTable>;
+export type Task = Selectable<TasksTable>;
+export type NewTask = Insertable<TasksTable>;
+export type TaskUpdate = Updateable<TasksTable>;
+export type Note = Selectable<NotesTable>;
+export type CallAttempt = Selectable<CallAttemptsTable>;
+export type StaffUser = Selectable<StaffUsersTable>;
+export type NewStaffUser = Insertable<StaffUsersTable>;
+export type StaffUserUpdate = Updateable<StaffUsersTable>;
+export type StaffSession = Selectable<StaffSessionsTable>;
+export type ApiKey = Selectable<ApiKeysTable>;
+export type NewApiKey = Insertable<ApiKeysTable>;
+export type BankEvent = Selectable<BankEventsTable>;
+export type NewBankEvent = Insertable<BankEventsTable>;
+export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
+export type ContactPolicy = Selectable<ContactPoliciesTable>;
+export type SmsTemplate = Selectable<SmsTemplatesTable>;
+export type NewSmsTemplate = Insertable<SmsTemplatesTable>;
+export type AuditEvent = Selectable<AuditEventsTable>;
+export type NewAuditEvent = Insertable<AuditEventsTable>;

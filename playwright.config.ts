@@ -1,0 +1,60 @@
+import { defineConfig, devices } from "@playwright/test";
+import { existsSync } from "node:fs";
+
+const PORT = Number(process.env.E2E_PORT ?? 3107);
+const PG_PORT = Number(process.env.E2E_PG_PORT ?? 54339);
+const systemChromium = "/usr/bin/chromium";
+
+// Debian's Chromium when present (no browser downloads on this network); Playwright's own otherwise.
+const launchOptions = existsSync(systemChromium)
+  ? {
+      executablePath: systemChromium,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
+    }
+  : {};
+
+export default defineConfig({
+  testDir: "tests/e2e",
+  fullyParallel: true,
+  forbidOnly: true,
+  retries: 0,
+  workers: 2,
+  timeout: 30_000,
+  reporter: [["list"], ["json", { outputFile: "tests/.results/playwright.json" }]],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    trace: "retain-on-failure",
+    launchOptions,
+  },
+  projects: [{ name: "mobile-chromium", use: { ...devices["Pixel 7"], launchOptions } }],
+  webServer: {
+    // A production build on its own throwaway embedded Postgres, seeded with the demo data.
+    command: "rm -rf .data/e2e && tsx app/server/main.ts",
+    url: `http://127.0.0.1:${PORT}/readyz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      NODE_ENV: "production",
+      PORT: String(PORT),
+      HOST: "127.0.0.1",
+      PUBLIC_BASE_URL: `http://127.0.0.1:${PORT}`,
+      SETTLE_DATA_DIR: ".data/e2e",
+      EMBEDDED_PG_PORT: String(PG_PORT),
+      SETTLE_ALLOW_DEV_SECRETS: "1",
+      SEED_DEMO: "always",
+      LOG_LEVEL: "warn",
+      DATABASE_URL: "",
+    },
+  },
+});
