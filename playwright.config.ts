@@ -2,7 +2,7 @@ import { defineConfig, devices } from "@playwright/test";
 import { existsSync } from "node:fs";
 
 const PORT = Number(process.env.E2E_PORT ?? 3107);
-const PG_PORT = Number(process.env.E2E_PG_PORT ?? 54339);
+export const PG_PORT = Number(process.env.E2E_PG_PORT ?? 54339);
 const systemChromium = "/usr/bin/chromium";
 
 // Debian's Chromium when present (no browser downloads on this network); Playwright's own otherwise.

@@ -29,6 +29,8 @@ export function securityHeaders(opts: { production: boolean }) {
     res.setHeader("X-Robots-Tag", "noindex, nofollow");
     res.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(self)");
     res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
+    // Pages carry personal data: never stored by browsers or shared caches (static assets override this).
+    res.setHeader("Cache-Control", "no-store");
     if (opts.production) res.setHeader("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
     next();
   };
@@ -51,12 +53,18 @@ export function originCheck(opts: { allowedOrigins: string[] }) {
     if (ORIGIN_EXEMPT.some((re) => re.test(req.path))) return next();
     const site = req.get("sec-fetch-site");
     const origin = req.get("origin");
+    const pass = () => {
+      // Remix 2's own check reads the opaque "null" as a foreign host and fails with a 500;
+      // this request has been vetted above, so the opaque value carries no information.
+      if (origin === "null") delete req.headers.origin;
+      next();
+    };
     if (site) {
-      if (site === "same-origin" || site === "none") return next();
+      if (site === "same-origin" || site === "none") return pass();
     } else if (!origin || origin === "null") {
-      return next(); // non-browser clients, or browsers too old for Fetch Metadata: SameSite cookies apply
+      return pass(); // non-browser clients, or browsers too old for Fetch Metadata: SameSite cookies apply
     } else if (origin === `${req.protocol}://${req.get("host")}` || allowed.has(origin)) {
-      return next();
+      return pass();
     }
     res.status(403).type("text/plain").send("Cross-origin request refused");
   };

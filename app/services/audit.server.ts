@@ -59,8 +59,19 @@ export interface AuditRowContent {
   prev_hash: string | null;
 }
 
+/** Exactly the content columns: a row read back also carries id and hash, which must not feed its own hash. */
 export function auditHash(row: AuditRowContent): string {
-  const content = canonicalJson({ ...row, occurred_at: row.occurred_at.toISOString() });
+  const content = canonicalJson({
+    occurred_at: row.occurred_at.toISOString(),
+    actor_type: row.actor_type,
+    actor_id: row.actor_id,
+    action: row.action,
+    subject_type: row.subject_type,
+    subject_id: row.subject_id,
+    borrower_id: row.borrower_id,
+    detail: row.detail,
+    prev_hash: row.prev_hash,
+  });
   return createHash("sha256").update(content).digest("hex");
 }
 

@@ -1,5 +1,6 @@
 import type { Command } from "../command";
 import { dbMigrate } from "./db-migrate";
 import { demoSeed } from "./demo-seed";
+import { linkCreate } from "./link-create";
 
-export const commands: Command[] = [dbMigrate, demoSeed];
+export const commands: Command[] = [dbMigrate, demoSeed, linkCreate];

@@ -1,0 +1,82 @@
+import type { Kysely } from "kysely";
+import type { Database, Product } from "../../db/schema";
+import { config } from "../config.server";
+import { localeCookie } from "../i18n/i18n.server";
+import { resolveLocale } from "../i18n/locale.server";
+import { linkOpened, optOutOfSms, reportWrongNumber } from "../services/feedback.server";
+import { recordLinkOpen, resolveShortLink } from "../services/short-links.server";
+import { verifyBorrower } from "../services/verification.server";
+import type { VerificationMethod } from "./verification-form";
+
+export type LinkProblem = "invalid" | "expired" | "revoked";
+
+/**
+ * What the masked landing may show before verification: which account (its
+ * last 4 digits and kind) and nothing about the debt. Counts the open.
+ */
+export async function borrowerLanding(db: Kysely<Database>, code: string) {
+  const resolved = await resolveShortLink(db, code, config().linkSigningKeys);
+  if (resolved.status !== "ok") return { status: resolved.status };
+  const { link } = resolved;
+  const now = new Date();
+  const opened = await recordLinkOpen(db, link.id, now);
+  await linkOpened(db, { ...opened, linkId: link.id, borrowerId: link.borrowerId, accountId: link.accountId, now });
+  const account = await db
+    .selectFrom("accounts")
+    .select(["last4", "product"])
+    .where("id", "=", link.accountId)
+    .where("borrower_id", "=", link.borrowerId)
+    .executeTakeFirstOrThrow();
+  return {
+    status: "ok" as const,
+    page: {
+      last4: account.last4,
+      product: account.product as Product,
+      locked: Boolean(link.lockedUntil && link.lockedUntil > now),
+      method: config().VERIFICATION_METHOD as VerificationMethod,
+    },
+  };
+}
+
+type LinkActionResult =
+  | { status: LinkProblem }
+  | { status: "ok" }
+  | { status: "verified"; headers: Headers }
+  | { status: "wrong"; remaining: number }
+  | { status: "locked" };
+
+/** The three things a link holder can do: verify, say "not me", or stop texts. */
+export async function linkAction(
+  db: Kysely<Database>,
+  code: string,
+  intent: "verify" | "not_me" | "stop_texts",
+  verify?: { method: VerificationMethod; answer: string; request: Request },
+): Promise<LinkActionResult> {
+  const cfg = config();
+  const resolved = await resolveShortLink(db, code, cfg.linkSigningKeys);
+  if (resolved.status !== "ok") return { status: resolved.status };
+  const { link } = resolved;
+  const source = { actor: "borrower" as const, actorId: null, via: "link" };
+
+  if (intent === "not_me") {
+    await db.transaction().execute((trx) => reportWrongNumber(trx, { accountId: link.accountId, linkId: link.id, source }));
+    return { status: "ok" };
+  }
+  if (intent === "stop_texts") {
+    await db.transaction().execute((trx) => optOutOfSms(trx, { borrowerId: link.borrowerId, source }));
+    return { status: "ok" };
+  }
+  if (!verify) throw new Error("verification input missing");
+  const outcome = await verifyBorrower(db, {
+    linkId: link.id,
+    kind: verify.method,
+    answer: verify.answer,
+    hashKey: cfg.verificationHashKey,
+  });
+  if (outcome.status !== "verified") return outcome.status === "wrong" ? outcome : { status: "locked" };
+  // Keep the language the borrower was reading in for the pages behind verification.
+  const headers = new Headers();
+  headers.append("Set-Cookie", outcome.setCookie);
+  headers.append("Set-Cookie", await localeCookie.serialize(await resolveLocale(verify.request, db)));
+  return { status: "verified", headers };
+}

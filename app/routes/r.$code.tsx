@@ -1,0 +1,130 @@
+import { getFormProps, getFieldsetProps, useForm } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, isRouteErrorResponse, useActionData, useLoaderData, useRouteError, useRouteLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { config } from "~/config.server";
+import { borrowerLanding, linkAction } from "~/portal/landing.server";
+import { verificationSchema, type VerificationFields, type VerificationMethod } from "~/portal/verification-form";
+import { FieldErrors, TextField } from "~/ui/form";
+import type { loader as rootLoader } from "~/root";
+
+export async function loader({ params, context }: LoaderFunctionArgs) {
+  const landing = await borrowerLanding(context.db, params.code ?? "");
+  if (landing.status !== "ok") throw data({ reason: landing.status }, { status: landing.status === "invalid" ? 404 : 410 });
+  return data(landing.page, { headers: { "Cache-Control": "no-store" } });
+}
+
+export async function action({ params, request, context }: ActionFunctionArgs) {
+  const formData = await request.formData();
+  const intent = formData.get("intent");
+  const code = params.code ?? "";
+  if (intent === "not_me" || intent === "stop_texts") {
+    const result = await linkAction(context.db, code, intent);
+    if (result.status !== "ok") throw data({ reason: result.status }, { status: result.status === "invalid" ? 404 : 410 });
+    return redirect(intent === "not_me" ? "/done/wrong-number" : "/done/opted-out", 303);
+  }
+  const method = config().VERIFICATION_METHOD;
+  const submission = parseWithZod(formData, { schema: verificationSchema(method) });
+  if (submission.status !== "success") return data({ result: submission.reply(), outcome: null }, { status: 400 });
+  const outcome = await linkAction(context.db, code, "verify", { method, answer: submission.value.answer, request });
+  switch (outcome.status) {
+    case "verified":
+      return redirect("/account", { status: 303, headers: outcome.headers });
+    case "wrong":
+      return data({ result: submission.reply({ formErrors: ["wrong"] }), outcome: { remaining: outcome.remaining } }, { status: 400 });
+    case "locked":
+      return data({ result: submission.reply({ formErrors: ["locked"] }), outcome: null }, { status: 423 });
+    default:
+      throw data({ reason: outcome.status }, { status: outcome.status === "invalid" ? 404 : 410 });
+  }
+}
+
+export default function Landing() {
+  const page = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const root = useRouteLoaderData<typeof rootLoader>("root");
+  const { t } = useTranslation("portal");
+  const method: VerificationMethod = page.method;
+  const [form, fields] = useForm<VerificationFields>({ lastResult: actionData?.result, shouldValidate: "onSubmit" });
+  const dob = fields.dob.getFieldset();
+  const product = t(`products.${page.product}`);
+  const formError = form.errors?.[0];
+  const locked = page.locked || formError === "locked";
+
+  return (
+    <>
+      <section className="card" aria-labelledby="landing-title">
+        <h1 id="landing-title">{t("landing.title")}</h1>
+        <p>{t("landing.intro", { product, last4: page.last4 })}</p>
+      </section>
+
+      <section className="card" aria-labelledby="verify-title">
+        <h2 id="verify-title">{t("landing.verifyHeading")}</h2>
+        {locked ? (
+          <p className="notice notice-error" role="alert">
+            {t("landing.locked", { hotline: root?.hotline })}
+          </p>
+        ) : (
+          <Form method="post" {...getFormProps(form)} noValidate>
+            <p>{t(`landing.verifyIntro_${method}`)}</p>
+            {formError === "wrong" ? (
+              <p className="notice notice-error" role="alert" id={form.errorId}>
+                {t("landing.wrong", { count: actionData?.outcome?.remaining ?? 0 })}
+              </p>
+            ) : null}
+            {method === "dob" ? (
+              <fieldset {...getFieldsetProps(fields.dob)} className="date-input" aria-describedby="dob-hint">
+                <legend>{t("landing.dobLegend")}</legend>
+                <p className="hint" id="dob-hint">
+                  {t("landing.dobHint")}
+                </p>
+                <FieldErrors id={fields.dob.errorId} errors={fields.dob.errors} t={t} />
+                <div className="date-parts">
+                  <TextField field={dob.day} label={t("landing.day")} inputMode="numeric" autoComplete="bday-day" maxLength={2} className="w2" />
+                  <TextField field={dob.month} label={t("landing.month")} inputMode="numeric" autoComplete="bday-month" maxLength={2} className="w2" />
+                  <TextField field={dob.year} label={t("landing.year")} inputMode="numeric" autoComplete="bday-year" maxLength={4} className="w4" />
+                </div>
+              </fieldset>
+            ) : (
+              <TextField field={fields.idLast4} label={t("landing.idLast4")} hint={t("landing.idLast4Hint")} maxLength={4} autoComplete="off" className="w4" />
+            )}
+            <button type="submit" name="intent" value="verify" className="button primary">
+              {t("landing.submit")}
+            </button>
+          </Form>
+        )}
+      </section>
+
+      <section className="card" aria-labelledby="not-you-title">
+        <h2 id="not-you-title">{t("landing.notYouHeading")}</h2>
+        <Form method="post">
+          <p className="hint">{t("landing.notMeHint")}</p>
+          <button type="submit" name="intent" value="not_me" className="button secondary">
+            {t("landing.notMe")}
+          </button>
+        </Form>
+        <Form method="post">
+          <p className="hint">{t("landing.stopTextsHint")}</p>
+          <button type="submit" name="intent" value="stop_texts" className="button secondary">
+            {t("landing.stopTexts")}
+          </button>
+        </Form>
+      </section>
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const root = useRouteLoaderData<typeof rootLoader>("root");
+  const { t } = useTranslation("portal");
+  const reason = isRouteErrorResponse(error) ? (error.data as { reason?: string } | null)?.reason : undefined;
+  const key = reason === "expired" ? "expired" : reason === "revoked" ? "revoked" : "invalid";
+  return (
+    <section className="card" aria-labelledby="link-error-title">
+      <h1 id="link-error-title">{t(`link.${key}Title`)}</h1>
+      <p>{t(`link.${key}Body`, { hotline: root?.hotline })}</p>
+    </section>
+  );
+}

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../support/database";
+import { borrowerWithLink, requestWithCookies } from "../support/links";
+import { config } from "../../app/config.server";
+import { verifyBorrower, LOCKOUT_MS, MAX_FAILURES } from "../../app/services/verification.server";
+import { readBorrowerSession, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from "../../app/services/borrower-session.server";
+import { getAccountOverview } from "../../app/portal/overview.server";
+import { verifyAuditChain } from "../../app/services/audit.server";
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t.destroy();
+});
+
+const hashKey = () => config().verificationHashKey;
+
+describe("borrower verification", () => {
+  it("a correct date of birth starts a session bound to that borrower and account", async () => {
+    const { link, borrower, account, dob } = await borrowerWithLink(t.db);
+    const outcome = await verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: dob, hashKey: hashKey() });
+    expect(outcome.status).toBe("verified");
+    if (outcome.status !== "verified") return;
+    expect(outcome.setCookie).toMatch(/HttpOnly/i);
+    expect(outcome.setCookie).toMatch(/SameSite=Lax/i);
+    const session = await readBorrowerSession(t.db, requestWithCookies([outcome.setCookie]));
+    expect(session).toMatchObject({ borrowerId: borrower.id, accountId: account.id, linkId: link.id });
+    const audit = await t.db.selectFrom("audit_events").select("action").where("borrower_id", "=", borrower.id).execute();
+    expect(audit.map((a) => a.action)).toContain("borrower.verified");
+  });
+
+  it("accepts the ID last-4 method too, case-insensitively", async () => {
+    const { link } = await borrowerWithLink(t.db, { idLast4: "031X" });
+    const outcome = await verifyBorrower(t.db, { linkId: link.id, kind: "id_last4", answer: "031x", hashKey: hashKey() });
+    expect(outcome.status).toBe("verified");
+  });
+
+  it("locks the link after 5 failures in 15 minutes, for 24 hours, and flags it for an agent", async () => {
+    const now = new Date("2026-11-23T10:00:00Z");
+    const { link, borrower, dob } = await borrowerWithLink(t.db, { now });
+    const remaining: number[] = [];
+    for (let i = 0; i < MAX_FAILURES - 1; i++) {
+      const o = await verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: "1999-01-01", hashKey: hashKey(), now: new Date(now.getTime() + i * 1000) });
+      expect(o.status).toBe("wrong");
+      if (o.status === "wrong") remaining.push(o.remaining);
+    }
+    expect(remaining).toEqual([4, 3, 2, 1]);
+    const fifth = await verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: "1999-01-01", hashKey: hashKey(), now: new Date(now.getTime() + 10_000) });
+    expect(fifth.status).toBe("locked");
+    // Even the right answer is refused while locked.
+    const right = await verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: dob, hashKey: hashKey(), now: new Date(now.getTime() + 60_000) });
+    expect(right.status).toBe("locked");
+    const task = await t.db.selectFrom("tasks").selectAll().where("borrower_id", "=", borrower.id).executeTakeFirstOrThrow();
+    expect(task).toMatchObject({ kind: "call", source_type: "verification_lockout", status: "open" });
+    // After 24 hours the link works again.
+    const later = await verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: dob, hashKey: hashKey(), now: new Date(now.getTime() + 10_000 + LOCKOUT_MS + 1) });
+    expect(later.status).toBe("verified");
+  });
+
+  it("failures older than 15 minutes do not count toward the lock", async () => {
+    const now = new Date("2026-11-23T10:00:00Z");
+    const { link } = await borrowerWithLink(t.db, { now });
+    for (let i = 0; i < 4; i++) {
+      await verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: "1999-01-01", hashKey: hashKey(), now });
+    }
+    const o = await verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: "1999-01-01", hashKey: hashKey(), now: new Date(now.getTime() + 16 * 60_000) });
+    expect(o).toEqual({ status: "wrong", remaining: 4 });
+  });
+
+  it("parallel guesses cannot overrun the failure budget", async () => {
+    const { link } = await borrowerWithLink(t.db);
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, () => verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: "1999-01-01", hashKey: hashKey() })),
+    );
+    expect(outcomes.filter((o) => o.status === "wrong")).toHaveLength(MAX_FAILURES - 1);
+    expect(outcomes.filter((o) => o.status === "locked")).toHaveLength(12 - (MAX_FAILURES - 1));
+    const attempts = await t.db.selectFrom("verification_attempts").select("id").where("link_id", "=", link.id).execute();
+    expect(attempts).toHaveLength(MAX_FAILURES);
+  });
+});
+
+describe("borrower sessions", () => {
+  async function verifiedSession(now: Date) {
+    const fixture = await borrowerWithLink(t.db, { now });
+    const outcome = await verifyBorrower(t.db, { linkId: fixture.link.id, kind: "dob", answer: fixture.dob, hashKey: hashKey(), now });
+    if (outcome.status !== "verified") throw new Error("expected verification");
+    return { ...fixture, request: requestWithCookies([outcome.setCookie]) };
+  }
+
+  it("end after 15 idle minutes and after 2 hours however active", async () => {
+    const start = new Date("2026-11-23T10:00:00Z");
+    const { request } = await verifiedSession(start);
+    expect(await readBorrowerSession(t.db, request, new Date(start.getTime() + SESSION_IDLE_MS - 1000))).not.toBeNull();
+    // Keep it alive every 10 minutes: still ends at the absolute limit.
+    let at = start.getTime();
+    while (at + 10 * 60_000 < start.getTime() + SESSION_ABSOLUTE_MS) {
+      at += 10 * 60_000;
+      expect(await readBorrowerSession(t.db, request, new Date(at))).not.toBeNull();
+    }
+    expect(await readBorrowerSession(t.db, request, new Date(start.getTime() + SESSION_ABSOLUTE_MS + 1))).toBeNull();
+
+    const other = await verifiedSession(start);
+    expect(await readBorrowerSession(t.db, other.request, new Date(start.getTime() + SESSION_IDLE_MS + 1000))).toBeNull();
+  });
+
+  it("a forged or tampered cookie reads nothing", async () => {
+    const { request } = await verifiedSession(new Date());
+    const cookie = request.headers.get("Cookie")!;
+    const tampered = new Request("http://portal.test/", { headers: { Cookie: cookie.replace(/.$/, (c) => (c === "A" ? "B" : "A")) } });
+    expect(await readBorrowerSession(t.db, tampered)).toBeNull();
+    expect(await readBorrowerSession(t.db, new Request("http://portal.test/", { headers: { Cookie: "settle_session=abc" } }))).toBeNull();
+  });
+
+  it("one borrower's session can never read another borrower's account", async () => {
+    const a = await verifiedSession(new Date());
+    const b = await verifiedSession(new Date());
+    const sessionA = (await readBorrowerSession(t.db, a.request))!;
+    await expect(getAccountOverview(t.db, sessionA)).resolves.toMatchObject({ last4: a.account.last4 });
+    // Even a session row pointing at B's account (a bug elsewhere) is refused: queries are scoped by borrower too.
+    await expect(getAccountOverview(t.db, { ...sessionA, accountId: b.account.id })).rejects.toThrow();
+  });
+
+  it("every audit row written along the way keeps the hash chain intact", async () => {
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
+  });
+});
