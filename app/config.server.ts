@@ -21,7 +21,11 @@ const envSchema = z
     EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
     PUBLIC_BASE_URL: z.string().url().optional(),
     BANK_NAME: z.string().min(1).max(40).default("Settle Demo Bank"),
-    BANK_HOTLINE: z.string().min(3).max(20).default("2233 8000"),
+    // SMS templates are proven to fit 2 segments for a sender name of at most 12 characters and a
+    // hotline of at most 14 (app/domain/sms-templates.test.ts); longer values would cost a third part.
+    BANK_SMS_NAME: z.string().min(1).max(12).default("Settle Bank"),
+    BANK_HOTLINE: z.string().min(3).max(14).default("2233 8000"),
+    SMS_PROVIDER: z.enum(["outbox", "twilio"]).default("outbox"),
     SESSION_SECRET: z.string().min(32).optional(),
     LINK_SIGNING_KEYS: z.string().optional(),
     VERIFICATION_HASH_KEY: z.string().min(32).optional(),

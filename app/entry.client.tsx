@@ -13,6 +13,7 @@ async function hydrate() {
   await i18next.use(initReactI18next).init({
     ...i18nConfig,
     lng,
+    ns: Object.keys(strings ?? {}),
     resources: strings ? { [lng]: strings } : {},
   });
   startTransition(() => {

@@ -7,7 +7,7 @@ import { renderToPipeableStream } from "react-dom/server";
 import { createInstance } from "i18next";
 import { I18nextProvider, initReactI18next } from "react-i18next";
 import { i18nConfig, isSupportedLocale } from "./i18n/config";
-import { resources } from "./i18n/i18n.server";
+import { namespaces, resources } from "./i18n/i18n.server";
 import { detectLocale } from "./i18n/locale.server";
 import { NonceProvider } from "./ui/nonce";
 
@@ -25,7 +25,7 @@ export default async function handleRequest(
   const rootData = remixContext.staticHandlerContext.loaderData?.root as { locale?: unknown } | undefined;
   const lng = isSupportedLocale(rootData?.locale) ? rootData.locale : await detectLocale(request);
   const i18n = createInstance();
-  await i18n.use(initReactI18next).init({ ...i18nConfig, lng, resources });
+  await i18n.use(initReactI18next).init({ ...i18nConfig, ns: namespaces, lng, resources });
 
   // Bots and no-JS crawlers get the whole document at once; people get it streamed.
   const readyEvent = isbot(request.headers.get("user-agent") ?? "") ? "onAllReady" : "onShellReady";

@@ -14,7 +14,7 @@ import {
 } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { config } from "./config.server";
-import { FALLBACK_LOCALE, NAMESPACES } from "./i18n/config";
+import { FALLBACK_LOCALE } from "./i18n/config";
 import { resolveLocale } from "./i18n/locale.server";
 import { LanguageSwitcher } from "./ui/LanguageSwitcher";
 import { useNonce } from "./ui/nonce";
@@ -47,7 +47,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
   // Pages are server-rendered and ship no JavaScript unless a route opts in (the staff console).
   // Borrower pages must work without it anyway; without it they are fast on slow mobile data.
   const hydrate = useMatches().some((m) => (m.handle as RouteHandle | undefined)?.hydrate === true);
-  const strings = Object.fromEntries(NAMESPACES.map((ns) => [ns, i18n.getResourceBundle(locale, ns) as unknown]));
+  const strings = Object.fromEntries(([] as string[]).concat(i18n.options.ns ?? []).map((ns) => [ns, i18n.getResourceBundle(locale, ns) as unknown]));
   return (
     <html lang={locale} dir="ltr">
       <head>

@@ -1,4 +1,6 @@
+import { Logger, runMigrations } from "graphile-worker";
 import { Migrator, type Kysely, type MigrationResultSet } from "kysely";
+import type pg from "pg";
 import { migrations } from "./migrations/index";
 
 /** Migrations are imported statically so the same list works under tsx, Vite and vitest. */
@@ -23,3 +25,12 @@ function applied({ error, results }: MigrationResultSet): string[] {
   }
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
 }
+
+/** Our schema plus graphile-worker's (its add_job() is called from our transactions). */
+export async function migrateAll(db: Kysely<any>, pool: pg.Pool): Promise<string[]> {
+  const applied = await migrateToLatest(db);
+  await runMigrations({ pgPool: pool, logger: quietLogger });
+  return applied;
+}
+
+const quietLogger = new Logger(() => () => {});

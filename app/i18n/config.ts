@@ -2,7 +2,6 @@
 export const SUPPORTED_LOCALES = ["zh-HK", "zh-CN", "en"] as const;
 export type SupportedLocale = (typeof SUPPORTED_LOCALES)[number];
 export const FALLBACK_LOCALE: SupportedLocale = "en";
-export const NAMESPACES = ["common", "portal"] as const;
 
 export const LOCALE_NAMES: Record<SupportedLocale, string> = {
   "zh-HK": "繁體中文",
@@ -18,7 +17,6 @@ export const i18nConfig = {
   supportedLngs: [...SUPPORTED_LOCALES],
   fallbackLng: FALLBACK_LOCALE,
   defaultNS: "common",
-  ns: [...NAMESPACES],
   // zh-HK must not be reduced to "zh": the two Chinese locales differ in script and wording.
   load: "currentOnly" as const,
   nonExplicitSupportedLngs: false,

@@ -1,19 +1,21 @@
 import { createCookie } from "@remix-run/node";
 import { RemixI18Next } from "remix-i18next/server";
-import type { Resource } from "i18next";
+import type { Resource, ResourceLanguage } from "i18next";
 import { FALLBACK_LOCALE, SUPPORTED_LOCALES, i18nConfig, type SupportedLocale } from "./config";
-import enCommon from "../../locales/en/common.json";
-import zhHKCommon from "../../locales/zh-HK/common.json";
-import zhCNCommon from "../../locales/zh-CN/common.json";
-import enPortal from "../../locales/en/portal.json";
-import zhHKPortal from "../../locales/zh-HK/portal.json";
-import zhCNPortal from "../../locales/zh-CN/portal.json";
 
-export const resources = {
-  en: { common: enCommon, portal: enPortal },
-  "zh-HK": { common: zhHKCommon, portal: zhHKPortal },
-  "zh-CN": { common: zhCNCommon, portal: zhCNPortal },
-} satisfies Resource;
+// Every locales/<lng>/<namespace>.json is bundled for the server; a new namespace needs no registration here.
+const files = import.meta.glob<{ default: ResourceLanguage[string] }>("../../locales/*/*.json", { eager: true });
+
+export const resources: Resource = {};
+for (const [path, module] of Object.entries(files)) {
+  const match = /locales\/([^/]+)\/([^/]+)\.json$/.exec(path);
+  if (!match) continue;
+  const [, lng, ns] = match as unknown as [string, string, string];
+  (resources[lng] ??= {})[ns] = module.default;
+}
+
+/** Namespaces that exist for the fallback language (all languages have the same, a test checks). */
+export const namespaces = Object.keys(resources[FALLBACK_LOCALE] ?? {}).filter((ns) => ns !== "sms");
 
 export const localeCookie = createCookie("settle_lng", {
   path: "/",
@@ -30,10 +32,9 @@ export const i18nServer = new RemixI18Next({
     cookie: localeCookie,
     order: ["searchParams", "cookie", "header"],
   },
-  i18next: { ...i18nConfig, resources },
+  i18next: { ...i18nConfig, ns: namespaces, resources },
 });
 
-/** Only the chosen language's strings travel to the browser. */
 export function resourcesFor(locale: SupportedLocale) {
   return resources[locale];
 }

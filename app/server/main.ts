@@ -5,7 +5,7 @@
  */
 import type { Server } from "node:http";
 import { connectDatabase } from "../../db/connection";
-import { migrateToLatest } from "../../db/migrate";
+import { migrateAll } from "../../db/migrate";
 import { isDatabaseEmpty, seedDemoData } from "../../db/seed/demo";
 import { ConfigError, config } from "../config.server";
 import { logger } from "../services/logger.server";
@@ -23,7 +23,7 @@ async function main() {
     onError: (err) => logger.warn({ err: err.message }, "idle database client error"),
   });
 
-  const applied = await migrateToLatest(handle.db);
+  const applied = await migrateAll(handle.db, handle.pool);
   if (applied.length) logger.info({ applied }, "migrations applied");
 
   const shouldSeed = cfg.SEED_DEMO === "always" || (cfg.SEED_DEMO === "auto" && !cfg.isProduction);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmbeddedPostgres, ensureDatabase } from "../../db/embedded";
 import { connectDatabase } from "../../db/connection";
-import { migrateToLatest } from "../../db/migrate";
+import { migrateAll } from "../../db/migrate";
 import { freePort } from "./free-port";
 
 export const TEMPLATE_DATABASE = "settle_template";
@@ -28,7 +28,7 @@ export default async function setup(project: TestProject) {
   await ensureDatabase(server.adminUrl, TEMPLATE_DATABASE);
   const handle = connectDatabase(server.urlFor(TEMPLATE_DATABASE));
   try {
-    await migrateToLatest(handle.db);
+    await migrateAll(handle.db, handle.pool);
   } finally {
     await handle.close();
   }

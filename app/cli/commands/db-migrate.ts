@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { migrateToLatest } from "../../../db/migrate";
+import { migrateAll } from "../../../db/migrate";
 import { defineCommand } from "../command";
 
 export const dbMigrate = defineCommand({
@@ -9,8 +9,8 @@ export const dbMigrate = defineCommand({
   options: {},
   schema: z.object({}).strict(),
   async run(_args, ctx) {
-    const { db } = await ctx.database();
-    const applied = await migrateToLatest(db);
+    const { db, pool } = await ctx.database();
+    const applied = await migrateAll(db, pool);
     ctx.out(applied.length ? `Applied: ${applied.join(", ")}` : "Database is up to date.");
   },
 });

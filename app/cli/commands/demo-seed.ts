@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { migrateToLatest } from "../../../db/migrate";
+import { migrateAll } from "../../../db/migrate";
 import { DEMO_BORROWERS, seedDemoData } from "../../../db/seed/demo";
 import { defineCommand } from "../command";
 
@@ -10,8 +10,8 @@ export const demoSeed = defineCommand({
   options: {},
   schema: z.object({}).strict(),
   async run(_args, ctx) {
-    const { db } = await ctx.database();
-    await migrateToLatest(db);
+    const { db, pool } = await ctx.database();
+    await migrateAll(db, pool);
     const result = await seedDemoData(db, { verificationHashKey: ctx.cfg.verificationHashKey });
     ctx.out(`Demo data ready (${JSON.stringify(result)}); ${DEMO_BORROWERS.length} demo borrowers defined.`);
   },

@@ -1,0 +1,249 @@
+import { z } from "zod";
+import { CLOCK_PATTERN, intersectWindows, windowFromClocks, type LocalWindow } from "./local-time";
+
+/**
+ * The contact policy as data (DESIGN §4): supervisors edit it, it is stored as
+ * JSON in contact_policies, and `decideNextContact` reads it. Every object is
+ * strict so a misspelt field fails loudly instead of silently doing nothing.
+ */
+
+export const STAGE_IDS = ["pre_due", "due", "early", "mid", "late", "serious"] as const;
+export type StageId = (typeof STAGE_IDS)[number];
+export const JURISDICTIONS = ["HK", "CN", "US", "UK"] as const;
+export type Jurisdiction = (typeof JURISDICTIONS)[number];
+export const ESCALATIONS = ["none", "call_task", "visit_offer"] as const;
+export type Escalation = (typeof ESCALATIONS)[number];
+
+const clock = z.string().regex(CLOCK_PATTERN, 'expected "HH:MM" (00:00-23:59)');
+
+const windowSchema = z
+  .object({ start: clock, end: clock })
+  .strict()
+  .superRefine((w, ctx) => {
+    // Windows are daytime bands; one wrapping midnight would mean contact at night.
+    if (CLOCK_PATTERN.test(w.start) && CLOCK_PATTERN.test(w.end) && w.start >= w.end) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["end"], message: "window end must be after its start" });
+    }
+  });
+
+const stageSchema = z
+  .object({
+    id: z.enum(STAGE_IDS),
+    /** Days past due; negative means days before the due date (pre_due -3..-1). */
+    fromDpd: z.number().int(),
+    toDpd: z.number().int(),
+    everyDays: z.number().int().min(1).max(365),
+    tone: z.enum(["gentle", "neutral", "firm"]),
+    channel: z.literal("sms"),
+    escalation: z.enum(ESCALATIONS),
+    variants: z.array(z.string().min(1).max(16)).min(1).max(8).optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.fromDpd > s.toDpd) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["toDpd"], message: "toDpd must be >= fromDpd" });
+    if (s.variants && new Set(s.variants).size !== s.variants.length) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["variants"], message: "variants must be unique" });
+    }
+  });
+
+// SMS caps are at least 1: a zero cap would make "the next permitted time" never arrive.
+const capsShape = {
+  smsPerAccountPerDay: z.number().int().min(1).max(10),
+  smsPerBorrowerPer7Days: z.number().int().min(1).max(50),
+  minHoursBetweenReminders: z
+    .number()
+    .min(0)
+    .max(24 * 14),
+  callsPerDay: z.number().int().min(0).max(20),
+  callsPer7Days: z.number().int().min(0).max(100),
+};
+const capsSchema = z.object(capsShape).strict();
+
+const jurisdictionProfileSchema = z
+  .object({
+    /** The rules this profile encodes, for the policy editor and auditors. */
+    basis: z.array(z.string().min(1).max(300)).max(20),
+    /** Outer bound on contact hours; intersected with the policy window and the borrower's. */
+    contactWindow: windowSchema.optional(),
+    /** Caps can only be tightened: the stricter of policy and profile applies. */
+    caps: z.object(capsShape).partial().strict().optional(),
+    /** Every text carries a simple opt-out (US Reg F 1006.6(e)); read by the template layer. */
+    smsOptOutNotice: z.boolean(),
+    /** Never contact referees or family (HK CBP s.43, mainland NIFA). */
+    contactDebtorOnly: z.boolean(),
+    /** SMS must come from a registered sender ID (HK OFCA "#" senders). */
+    registeredSenderId: z.boolean(),
+    /** No call within this many days of a conversation (US Reg F 1006.14(b)); read by the call-task layer. */
+    callCooldownAfterConversationDays: z.number().int().min(0).max(365).optional(),
+    /** UK Debt Respite Scheme: a moratorium freezes repayment contact. */
+    breathingSpace: z
+      .object({ moratoriumDays: z.number().int().min(1).max(365), maxPerMonths: z.number().int().min(1).max(120) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const contactPolicySchema = z
+  .object({
+    stages: z
+      .array(stageSchema)
+      .min(1)
+      .superRefine((stages, ctx) => {
+        const seen = new Set<string>();
+        stages.forEach((s, i) => {
+          if (seen.has(s.id)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, "id"], message: `stage ${s.id} appears twice` });
+          seen.add(s.id);
+          const prev = stages[i - 1];
+          if (prev && s.fromDpd <= prev.toDpd) {
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              path: [i, "fromDpd"],
+              message: `stages must be sorted and non-overlapping: ${s.id} starts at ${s.fromDpd}, ${prev.id} ends at ${prev.toDpd}`,
+            });
+          }
+        });
+      }),
+    /** Local hours in which SMS may go out; outside them are quiet hours. */
+    contactWindow: windowSchema,
+    caps: capsSchema,
+    /** Reminders pause until the promised date plus this many days (end of that local day). */
+    promiseGraceDays: z.number().int().min(0).max(30),
+    hardshipPauseDays: z.number().int().min(1).max(180),
+    jurisdictions: z
+      .object({
+        HK: jurisdictionProfileSchema,
+        CN: jurisdictionProfileSchema,
+        US: jurisdictionProfileSchema,
+        UK: jurisdictionProfileSchema,
+      })
+      .strict(),
+  })
+  .strict();
+
+export type ContactPolicy = z.infer<typeof contactPolicySchema>;
+export type ContactStage = ContactPolicy["stages"][number];
+export type ContactCaps = ContactPolicy["caps"];
+export type JurisdictionProfile = ContactPolicy["jurisdictions"][Jurisdiction];
+
+export interface PolicyError {
+  path: string;
+  message: string;
+}
+
+export type ParsedContactPolicy = { ok: true; policy: ContactPolicy } | { ok: false; errors: PolicyError[] };
+
+export function parseContactPolicy(input: unknown): ParsedContactPolicy {
+  const result = contactPolicySchema.safeParse(input);
+  if (result.success) return { ok: true, policy: result.data };
+  const errors = result.error.issues.flatMap((issue): PolicyError[] => {
+    const path = issue.path.join(".");
+    // zod reports unknown keys on their parent; name each one so the editor can point at it.
+    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+      return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: `unknown field "${key}"` }));
+    }
+    return [{ path, message: issue.message }];
+  });
+  return { ok: false, errors };
+}
+
+export const DEFAULT_CONTACT_POLICY: ContactPolicy = contactPolicySchema.parse({
+  stages: [
+    { id: "pre_due", fromDpd: -3, toDpd: -1, everyDays: 3, tone: "gentle", channel: "sms", escalation: "none" },
+    { id: "due", fromDpd: 0, toDpd: 0, everyDays: 1, tone: "gentle", channel: "sms", escalation: "none" },
+    { id: "early", fromDpd: 1, toDpd: 6, everyDays: 3, tone: "gentle", channel: "sms", escalation: "none" },
+    { id: "mid", fromDpd: 7, toDpd: 29, everyDays: 5, tone: "neutral", channel: "sms", escalation: "none" },
+    { id: "late", fromDpd: 30, toDpd: 59, everyDays: 7, tone: "firm", channel: "sms", escalation: "call_task" },
+    { id: "serious", fromDpd: 60, toDpd: 100_000, everyDays: 7, tone: "firm", channel: "sms", escalation: "visit_offer" },
+  ],
+  contactWindow: { start: "09:00", end: "20:00" },
+  caps: { smsPerAccountPerDay: 1, smsPerBorrowerPer7Days: 3, minHoursBetweenReminders: 48, callsPerDay: 3, callsPer7Days: 7 },
+  promiseGraceDays: 2,
+  hardshipPauseDays: 30,
+  jurisdictions: {
+    HK: {
+      basis: [
+        "HKMA Code of Banking Practice s.43: no persistent calls, no contact at unreasonable hours, never pester referees or family",
+        "OFCA: SMS from a registered # sender ID; two-way keywords need a separate number",
+      ],
+      // s.43 names no hours; the policy's 09:00-20:00 is already the stricter reading.
+      smsOptOutNotice: false,
+      contactDebtorOnly: true,
+      registeredSenderId: true,
+    },
+    CN: {
+      basis: [
+        "NIFA collection guideline: no collection 22:00-08:00, at most 3 connected calls a day, contact the debtor only",
+        "PIPL Art. 28: financial account data is sensitive",
+      ],
+      contactWindow: { start: "08:00", end: "22:00" },
+      caps: { callsPerDay: 3 },
+      smsOptOutNotice: false,
+      contactDebtorOnly: true,
+      registeredSenderId: false,
+    },
+    US: {
+      basis: [
+        "Reg F 1006.6(b)(1)(i): no contact before 08:00 or after 21:00 local",
+        "Reg F 1006.14(b)(2): calls presumed harassing above 7 in 7 days or within 7 days of a conversation",
+        "Reg F 1006.6(e): every electronic communication carries a simple opt-out",
+      ],
+      contactWindow: { start: "08:00", end: "21:00" },
+      caps: { callsPer7Days: 7 },
+      smsOptOutNotice: true,
+      contactDebtorOnly: false,
+      registeredSenderId: false,
+      callCooldownAfterConversationDays: 7,
+    },
+    UK: {
+      basis: [
+        "FCA CONC 7: no pressure, no contact at unreasonable times",
+        "Debt Respite Scheme (Breathing Space): 60-day moratorium, at most once per 12 months",
+      ],
+      smsOptOutNotice: false,
+      contactDebtorOnly: false,
+      registeredSenderId: false,
+      breathingSpace: { moratoriumDays: 60, maxPerMonths: 12 },
+    },
+  },
+});
+
+export function stageForDpd(policy: ContactPolicy, dpd: number): ContactStage | null {
+  return policy.stages.find((s) => dpd >= s.fromDpd && dpd <= s.toDpd) ?? null;
+}
+
+/** The first stage that starts after dpd, for "when does the schedule next have something to say". */
+export function nextStageAfter(policy: ContactPolicy, dpd: number): ContactStage | null {
+  return policy.stages.find((s) => s.fromDpd > dpd) ?? null;
+}
+
+/** Policy caps tightened by the jurisdiction's: counts take the minimum, the gap the maximum. */
+export function effectiveCaps(policy: ContactPolicy, jurisdiction: Jurisdiction): ContactCaps {
+  const base = policy.caps;
+  const tighter = policy.jurisdictions[jurisdiction].caps ?? {};
+  return {
+    smsPerAccountPerDay: Math.min(base.smsPerAccountPerDay, tighter.smsPerAccountPerDay ?? Infinity),
+    smsPerBorrowerPer7Days: Math.min(base.smsPerBorrowerPer7Days, tighter.smsPerBorrowerPer7Days ?? Infinity),
+    minHoursBetweenReminders: Math.max(base.minHoursBetweenReminders, tighter.minHoursBetweenReminders ?? 0),
+    callsPerDay: Math.min(base.callsPerDay, tighter.callsPerDay ?? Infinity),
+    callsPer7Days: Math.min(base.callsPer7Days, tighter.callsPer7Days ?? Infinity),
+  };
+}
+
+/**
+ * The policy window narrowed by the jurisdiction's. If an edited policy window
+ * does not meet the profile's at all, the profile's wins: never outside the law.
+ */
+export function jurisdictionWindow(policy: ContactPolicy, jurisdiction: Jurisdiction): LocalWindow {
+  const own = toWindow(policy.contactWindow);
+  const profile = policy.jurisdictions[jurisdiction].contactWindow;
+  if (!profile) return own;
+  const legal = toWindow(profile);
+  return intersectWindows(own, legal) ?? legal;
+}
+
+function toWindow(w: { start: string; end: string }): LocalWindow {
+  const window = windowFromClocks(w.start, w.end);
+  // The schema guarantees this; a hand-built policy object that skipped parsing does not.
+  if (!window) throw new RangeError(`invalid contact window ${w.start}-${w.end}`);
+  return window;
+}

@@ -1,0 +1,51 @@
+import { randomUUID } from "node:crypto";
+import { sql, type Transaction } from "kysely";
+import type { Database } from "../../db/schema";
+
+type Trx = Transaction<Database>;
+
+/** Event types the bank's core system receives (DESIGN §9). */
+export type BankEventType =
+  | "payment.succeeded"
+  | "plan.proposed"
+  | "plan.approved"
+  | "plan.rejected"
+  | "plan.countered"
+  | "plan.accepted"
+  | "plan.declined"
+  | "plan.broken"
+  | "promise.made"
+  | "promise.kept"
+  | "promise.broken"
+  | "hardship.reported"
+  | "preferences.changed"
+  | "sms.opted_out"
+  | "sms.opted_in"
+  | "account.wrong_number"
+  | "complaint.filed"
+  | "appointment.requested";
+
+/**
+ * Records an outbound event for the bank in the caller's transaction and
+ * queues its delivery job. The row id is the stable event id the bank
+ * deduplicates on; delivery (signing, retries) is the `bank-event:deliver` task.
+ */
+export async function emitBankEvent(
+  trx: Trx,
+  event: { type: BankEventType; accountId?: string | null; borrowerId?: string | null; payload: Record<string, unknown>; now?: Date },
+): Promise<string> {
+  const id = randomUUID();
+  await trx
+    .insertInto("bank_events")
+    .values({
+      id,
+      type: event.type,
+      account_id: event.accountId ?? null,
+      borrower_id: event.borrowerId ?? null,
+      payload: JSON.stringify(event.payload),
+      created_at: event.now ?? new Date(),
+    })
+    .execute();
+  await sql`select graphile_worker.add_job('bank-event:deliver', json_build_object('eventId', ${id}::text), max_attempts := 12, job_key := ${`bank-event:${id}`}::text)`.execute(trx);
+  return id;
+}
