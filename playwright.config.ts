@@ -38,7 +38,7 @@ export default defineConfig({
   projects: [{ name: "mobile-chromium", use: { ...devices["Pixel 7"], launchOptions } }],
   webServer: {
     // A production build on its own throwaway embedded Postgres, seeded with the demo data.
-    command: "rm -rf .data/e2e && tsx app/server/main.ts",
+    command: `rm -rf .data/e2e-${PORT} && tsx app/server/main.ts`,
     url: `http://127.0.0.1:${PORT}/readyz`,
     reuseExistingServer: false,
     timeout: 120_000,
@@ -49,7 +49,7 @@ export default defineConfig({
       PORT: String(PORT),
       HOST: "127.0.0.1",
       PUBLIC_BASE_URL: `http://127.0.0.1:${PORT}`,
-      SETTLE_DATA_DIR: ".data/e2e",
+      SETTLE_DATA_DIR: `.data/e2e-${PORT}`,
       EMBEDDED_PG_PORT: String(PG_PORT),
       SETTLE_ALLOW_DEV_SECRETS: "1",
       SEED_DEMO: "always",
