@@ -1,5 +1,6 @@
 import { data, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useLoaderData } from "@remix-run/react";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { PORTAL_ACTIONS } from "~/portal/actions";
 import { useTranslation } from "react-i18next";
 import { formatCalendarDate, formatMoney } from "~/domain/money";
 import { getAccountOverview } from "~/portal/overview.server";
@@ -43,6 +44,18 @@ export default function Overview() {
         <h2 id="next-title">{t("overview.nextStepsHeading")}</h2>
         <p>{t(`overview.next_${o.nextStep}`)}</p>
       </section>
+      <nav className="card" aria-labelledby="actions-title">
+        <h2 id="actions-title">{t("actions.heading")}</h2>
+        <ul className="action-list">
+          {PORTAL_ACTIONS.map((a) => (
+            <li key={a.key}>
+              <Link to={a.to} className={`button ${a.primary ? "primary" : "secondary"} block`}>
+                {t(`actions.${a.key}`)}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
       <Form method="post" action="/account/sign-out">
         <button type="submit" className="button secondary">
           {t("overview.signOut")}
