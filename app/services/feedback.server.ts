@@ -113,3 +113,23 @@ export async function linkOpened(
     detail: { accountId: opts.accountId },
   }, opts.now);
 }
+
+/** SMS opt-in (START keyword or the portal): texts may resume; the schedule re-plans on its next run. */
+export async function optInToSms(trx: Trx, opts: { borrowerId: string; source: EventSource; now?: Date }) {
+  const now = opts.now ?? new Date();
+  const updated = await trx
+    .insertInto("contact_preferences")
+    .values({ borrower_id: opts.borrowerId, sms_allowed: true, sms_opted_out_at: null, updated_at: now })
+    .onConflict((oc) => oc.column("borrower_id").doUpdateSet({ sms_allowed: true, sms_opted_out_at: null, updated_at: now }))
+    .execute();
+  await appendAudit(trx, {
+    actorType: opts.source.actor,
+    actorId: opts.source.actorId ?? null,
+    action: "preferences.sms_opted_in",
+    subjectType: "borrower",
+    subjectId: opts.borrowerId,
+    borrowerId: opts.borrowerId,
+    detail: { via: opts.source.via },
+  }, now);
+  return { updated: updated.length > 0 };
+}

@@ -66,17 +66,13 @@ export async function queueSms(trx: Trx, input: QueueSmsInput): Promise<QueueSms
     if (who.sms_opted_out_at || who.sms_allowed === false) return { status: "skipped", reason: "sms_opted_out" };
     if (account?.wrong_number_at) return { status: "skipped", reason: "wrong_number" };
   }
-  if (input.dedupeKey) {
-    const existing = await trx.selectFrom("messages").select("id").where("dedupe_key", "=", input.dedupeKey).executeTakeFirst();
-    if (existing) return { status: "skipped", reason: "duplicate" };
-  }
-
   const locale: Locale = who.preferred_locale ?? who.locale;
   const messageId = randomUUID();
   const needsLink = requiredSmsVars(input.templateKey).includes("link");
   let link: string | undefined;
-  // The message row must exist before a link can point at it.
-  await trx
+  // The message row must exist before a link can point at it. The dedupe key makes a concurrent
+  // or repeated attempt a no-op instead of an error that would abort the caller's transaction.
+  const inserted = await trx
     .insertInto("messages")
     .values({
       id: messageId,
@@ -97,7 +93,10 @@ export async function queueSms(trx: Trx, input: QueueSmsInput): Promise<QueueSms
       scheduled_for: input.scheduledFor ?? now,
       created_at: now,
     })
-    .execute();
+    .onConflict((oc) => oc.column("dedupe_key").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  if (!inserted) return { status: "skipped", reason: "duplicate" };
   if (needsLink && account) {
     link = (
       await createShortLink(trx, { accountId: account.id, messageId, keys: cfg.linkSigningKeys, baseUrl: cfg.publicBaseUrl, now })

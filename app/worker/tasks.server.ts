@@ -2,10 +2,21 @@ import type { Kysely } from "kysely";
 import type { TaskList } from "graphile-worker";
 import type { Database } from "../../db/schema";
 import { pruneExpiredSessions } from "../services/sessions.server";
+import { dispatchSms } from "../engine/dispatcher.server";
+import { runSchedule } from "../engine/planner.server";
+import { smsProvider } from "../integrations/sms/index.server";
 
 /** Every background task Settle runs, by graphile-worker identifier. */
 export function createTaskList(db: Kysely<Database>): TaskList {
   return {
+    "sms:send": async (payload) => {
+      const { messageId } = payload as { messageId: string };
+      await dispatchSms(db, smsProvider(), messageId);
+    },
+    "schedule:run": async (_payload, helpers) => {
+      const result = await runSchedule(db, { now: new Date() });
+      helpers.logger.info(`schedule run ${result.runId}: ${result.decided} decided, ${result.queued} queued`);
+    },
     "sessions:prune": async (_payload, helpers) => {
       const removed = await pruneExpiredSessions(db, new Date());
       if (removed.borrower + removed.staff > 0) helpers.logger.info(`pruned sessions ${JSON.stringify(removed)}`);
@@ -14,4 +25,4 @@ export function createTaskList(db: Kysely<Database>): TaskList {
 }
 
 /** Recurring jobs (graphile-worker crontab syntax). */
-export const CRONTAB = ["0 * * * * sessions:prune"].join("\n");
+export const CRONTAB = ["*/5 * * * * schedule:run ?max=1", "0 * * * * sessions:prune"].join("\n");

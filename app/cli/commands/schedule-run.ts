@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { runSchedule } from "../../engine/planner.server";
+import { defineCommand } from "../command";
+
+export const scheduleRun = defineCommand({
+  name: "schedule:run",
+  usage: "schedule:run [--now ISO] [--dry-run] [--json]",
+  summary: "Decide send/defer/suppress for every account and queue due reminders",
+  options: { now: { type: "string" }, "dry-run": { type: "boolean" }, json: { type: "boolean" } },
+  schema: z
+    .object({
+      now: z
+        .string()
+        .datetime({ offset: true, message: "must be an ISO 8601 date-time with a zone, e.g. 2026-11-23T10:00:00+08:00" })
+        .transform((s) => new Date(s))
+        .optional(),
+      "dry-run": z.boolean().default(false),
+      json: z.boolean().default(false),
+    })
+    .strict(),
+  async run(args, ctx) {
+    const { db } = await ctx.database();
+    const result = await runSchedule(db, {
+      now: args.now,
+      dryRun: args["dry-run"],
+      onDecision: args.json ? (line) => ctx.out(JSON.stringify(line)) : undefined,
+    });
+    const summary = `${args["dry-run"] ? "Dry run" : "Run"} ${result.runId}: ${result.decided} accounts decided, ${result.queued} texts queued; ${Object.entries(result.byReason)
+      .map(([r, n]) => `${r}=${n}`)
+      .join(" ")}`;
+    (args.json ? ctx.err : ctx.out)(summary);
+  },
+});

@@ -1,0 +1,218 @@
+import { sql, type Kysely } from "kysely";
+import type { Database, Jurisdiction } from "../../db/schema";
+import type { ContactInput, PlanStatus } from "../domain/decide-next-contact";
+import type { StageId } from "../domain/contact-policy";
+
+/** What the planner needs per account beyond the decision input: to render and address the reminder. */
+export interface AccountFacts {
+  accountId: string;
+  accountRef: string;
+  borrowerId: string;
+  locale: string;
+  currency: string;
+  overdueMinor: number;
+  minimumDueMinor: number;
+  dueDate: string | null;
+  nextInstalment: { dueDate: string; amountMinor: number } | null;
+  input: ContactInput;
+}
+
+const SENT_STATUSES = ["sending", "sent", "delivered"] as const;
+const HISTORY_DAYS = 8; // the widest cap window (7 days) plus a day for zone offsets
+
+/**
+ * Loads decision inputs for a batch of accounts in a fixed number of
+ * set-based queries (no per-account round trips): accounts with borrower and
+ * preferences, recent SMS history, last stage sent, active promises, open
+ * plans with their next instalment, hardship pauses, and payments not yet
+ * reflected in the bank's balance.
+ */
+export async function loadAccountFacts(
+  db: Kysely<Database>,
+  opts: { now: Date; afterId?: string | null; limit?: number; accountIds?: string[]; excludeMessageId?: string },
+): Promise<AccountFacts[]> {
+  let accountsQuery = db
+    .selectFrom("accounts as a")
+    .innerJoin("borrowers as b", "b.id", "a.borrower_id")
+    .leftJoin("contact_preferences as p", "p.borrower_id", "b.id")
+    .select([
+      "a.id",
+      "a.external_ref",
+      "a.borrower_id",
+      "a.status",
+      "a.dpd",
+      "a.due_date",
+      "a.balance_minor",
+      "a.overdue_minor",
+      "a.minimum_due_minor",
+      "a.currency",
+      "a.balance_as_of",
+      "a.wrong_number_at",
+      "a.dispute_at",
+      "b.time_zone",
+      "b.jurisdiction",
+      "b.locale",
+      "p.preferred_locale",
+      "p.sms_allowed",
+      "p.sms_opted_out_at",
+      "p.window_start",
+      "p.window_end",
+      "p.max_per_week",
+    ])
+    .orderBy("a.id");
+  if (opts.accountIds) accountsQuery = accountsQuery.where("a.id", "in", opts.accountIds.length ? opts.accountIds : ["00000000-0000-0000-0000-000000000000"]);
+  else if (opts.afterId) accountsQuery = accountsQuery.where("a.id", ">", opts.afterId);
+  if (opts.limit) accountsQuery = accountsQuery.limit(opts.limit);
+  const accounts = await accountsQuery.execute();
+  if (accounts.length === 0) return [];
+
+  const accountIds = accounts.map((a) => a.id);
+  const borrowerIds = [...new Set(accounts.map((a) => a.borrower_id))];
+  const since = new Date(opts.now.getTime() - HISTORY_DAYS * 86_400_000);
+  const exclude = opts.excludeMessageId ?? "00000000-0000-0000-0000-000000000000";
+
+  const [history, lastStages, promises, plans, hardship, pending] = await Promise.all([
+    db
+      .selectFrom("messages")
+      .select(["borrower_id", "account_id", sql<Date>`coalesce(sent_at, created_at)`.as("at")])
+      .where("borrower_id", "in", borrowerIds)
+      .where("direction", "=", "outbound")
+      .where("channel", "=", "sms")
+      .where("stage", "is not", null)
+      .where("status", "in", SENT_STATUSES)
+      .where("id", "!=", exclude)
+      .where(sql<Date>`coalesce(sent_at, created_at)`, ">", since)
+      .execute(),
+    db
+      .selectFrom("messages")
+      .distinctOn("account_id")
+      .select(["account_id", "stage", sql<Date>`coalesce(sent_at, created_at)`.as("at")])
+      .where("account_id", "in", accountIds)
+      .where("direction", "=", "outbound")
+      .where("stage", "is not", null)
+      .where("status", "in", SENT_STATUSES)
+      .where("id", "!=", exclude)
+      .orderBy("account_id")
+      .orderBy("created_at", "desc")
+      .execute(),
+    db
+      .selectFrom("promises_to_pay")
+      .select(["account_id", "promised_date", "status"])
+      .where("account_id", "in", accountIds)
+      .where("status", "=", "active")
+      .execute(),
+    db
+      .selectFrom("instalment_plans as pl")
+      .select((eb) => [
+        "pl.account_id",
+        "pl.status",
+        eb
+          .selectFrom("instalments as i")
+          .select(sql<string>`min(i.due_date)::text`.as("d"))
+          .whereRef("i.plan_id", "=", "pl.id")
+          .where("i.status", "=", "due")
+          .as("next_due_date"),
+        eb
+          .selectFrom("instalments as i")
+          .select(sql<number>`(array_agg(i.amount_minor - i.paid_minor order by i.due_date))[1]`.as("a"))
+          .whereRef("i.plan_id", "=", "pl.id")
+          .where("i.status", "=", "due")
+          .as("next_amount"),
+        eb
+          .selectFrom("instalments as i")
+          .select(sql<boolean>`count(*) = 0`.as("ok"))
+          .whereRef("i.plan_id", "=", "pl.id")
+          .where("i.status", "=", "missed")
+          .as("good"),
+      ])
+      .where("pl.account_id", "in", accountIds)
+      .where("pl.status", "in", ["proposed", "countered", "approved", "active"])
+      .execute(),
+    db
+      .selectFrom("hardship_reports")
+      .select(["borrower_id", sql<Date>`max(pause_until)`.as("pause_until")])
+      .where("borrower_id", "in", borrowerIds)
+      .where("pause_until", ">", opts.now)
+      .groupBy("borrower_id")
+      .execute(),
+    db
+      .selectFrom("payments as pay")
+      .innerJoin("accounts as acc", "acc.id", "pay.account_id")
+      .select(["pay.account_id", sql<number>`sum(pay.amount_minor)::bigint`.as("sum")])
+      .where("pay.account_id", "in", accountIds)
+      .where("pay.status", "=", "succeeded")
+      .where("pay.bank_confirmed_at", "is", null)
+      .whereRef("pay.succeeded_at", ">", "acc.balance_as_of")
+      .groupBy("pay.account_id")
+      .execute(),
+  ]);
+
+  const byBorrower = groupBy(history, (h) => h.borrower_id);
+  const lastStageBy = new Map(lastStages.map((s) => [s.account_id, s]));
+  const promiseBy = new Map(promises.map((p) => [p.account_id, p]));
+  const planBy = new Map(plans.map((p) => [p.account_id, p]));
+  const hardshipBy = new Map(hardship.map((h) => [h.borrower_id, h.pause_until]));
+  const pendingBy = new Map(pending.map((p) => [p.account_id, Number(p.sum)]));
+
+  return accounts.map((a) => {
+    const paid = pendingBy.get(a.id) ?? 0;
+    const borrowerHistory = byBorrower.get(a.borrower_id) ?? [];
+    const last = lastStageBy.get(a.id);
+    const plan = planBy.get(a.id);
+    const promise = promiseBy.get(a.id);
+    const overdue = Math.max(0, a.overdue_minor - paid);
+    const balance = Math.max(0, a.balance_minor - paid);
+    return {
+      accountId: a.id,
+      accountRef: a.external_ref,
+      borrowerId: a.borrower_id,
+      locale: a.preferred_locale ?? a.locale,
+      currency: a.currency,
+      overdueMinor: overdue,
+      minimumDueMinor: Math.max(0, a.minimum_due_minor - paid),
+      dueDate: a.due_date,
+      nextInstalment: plan?.next_due_date ? { dueDate: plan.next_due_date, amountMinor: Number(plan.next_amount ?? 0) } : null,
+      input: {
+        now: opts.now,
+        account: {
+          status: a.status,
+          dpd: a.dpd,
+          dueDate: a.due_date ?? opts.now.toISOString().slice(0, 10),
+          balanceMinor: balance,
+          overdueMinor: overdue,
+          wrongNumber: a.wrong_number_at !== null,
+          dispute: a.dispute_at !== null,
+        },
+        borrower: { timeZone: a.time_zone, jurisdiction: a.jurisdiction as Jurisdiction, breathingSpaceUntil: null },
+        preferences: {
+          smsAllowed: a.sms_allowed ?? true,
+          smsOptedOut: a.sms_opted_out_at !== null,
+          windowStart: a.window_start,
+          windowEnd: a.window_end,
+          maxPerWeek: a.max_per_week,
+        },
+        history: {
+          accountSmsSentAt: borrowerHistory.filter((h) => h.account_id === a.id).map((h) => h.at),
+          borrowerSmsSentAt: borrowerHistory.map((h) => h.at),
+          lastStageSent: last?.stage ? { stage: last.stage as StageId, at: last.at } : null,
+        },
+        promise: promise ? { promisedDate: promise.promised_date, status: promise.status } : null,
+        plan: plan
+          ? { status: plan.status as PlanStatus, nextInstalmentDueDate: plan.next_due_date ?? null, inGoodStanding: plan.good !== false }
+          : null,
+        hardship: hardshipBy.has(a.borrower_id) ? { pauseUntil: hardshipBy.get(a.borrower_id)! } : null,
+      },
+    };
+  });
+}
+
+function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
+  const map = new Map<K, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = map.get(k);
+    if (list) list.push(row);
+    else map.set(k, [row]);
+  }
+  return map;
+}

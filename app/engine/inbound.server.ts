@@ -1,0 +1,82 @@
+import { parsePhoneNumberFromString } from "libphonenumber-js";
+import type { Kysely } from "kysely";
+import type { Database } from "../../db/schema";
+import { classifyInboundSms, type InboundSmsKind as InboundKind } from "../domain/inbound-keywords";
+import { emitBankEvent } from "../services/bank-events.server";
+import { optInToSms, optOutOfSms } from "../services/feedback.server";
+import { logger, maskPhone } from "../services/logger.server";
+import { queueSms } from "../services/outbound-sms.server";
+
+export interface InboundSms {
+  from: string;
+  body: string;
+  provider: "outbox" | "twilio";
+  /** Provider's id for the inbound text; makes webhook retries harmless. */
+  providerMessageId: string | null;
+  now?: Date;
+}
+
+/**
+ * A reply from a phone (DESIGN §4 keywords): STOP and friends opt out with one
+ * confirmation, START opts back in, HELP answers with bank name and hotline.
+ * Stored as an inbound message for each borrower on that number; retries of
+ * the same provider message change nothing.
+ */
+export async function handleInboundSms(db: Kysely<Database>, sms: InboundSms): Promise<{ kind: InboundKind; borrowers: number; replies: number }> {
+  const now = sms.now ?? new Date();
+  const from = parsePhoneNumberFromString(sms.from)?.number ?? sms.from;
+  const { kind, keyword } = classifyInboundSms(sms.body);
+  return db.transaction().execute(async (trx) => {
+    const borrowers = await trx
+      .selectFrom("borrowers")
+      .leftJoin("contact_preferences", "contact_preferences.borrower_id", "borrowers.id")
+      .select(["borrowers.id", "contact_preferences.sms_opted_out_at"])
+      .where("borrowers.phone_e164", "=", from)
+      .execute();
+    if (borrowers.length === 0) {
+      logger.info({ from: maskPhone(from), kind }, "inbound SMS from an unknown number");
+      return { kind, borrowers: 0, replies: 0 };
+    }
+    let replies = 0;
+    for (const [i, b] of borrowers.entries()) {
+      const stored = await trx
+        .insertInto("messages")
+        .values({
+          borrower_id: b.id,
+          account_id: null,
+          direction: "inbound",
+          channel: "sms",
+          body: sms.body.slice(0, 1600),
+          to_address: "settle",
+          from_address: from,
+          provider: sms.provider,
+          // One provider id can only be stored once per provider; further borrowers on the number get a suffix.
+          provider_message_id: sms.providerMessageId ? (i === 0 ? sms.providerMessageId : `${sms.providerMessageId}#${i}`) : null,
+          status: "received",
+          created_at: now,
+        })
+        .onConflict((oc) => oc.columns(["provider", "provider_message_id"]).doNothing())
+        .returning("id")
+        .executeTakeFirst();
+      if (!stored) continue; // a webhook retry: already handled
+      const source = { actor: "borrower" as const, via: `sms_keyword:${keyword ?? kind}` };
+      if (kind === "opt_out" && !b.sms_opted_out_at) {
+        await optOutOfSms(trx, { borrowerId: b.id, source, now });
+        await emitBankEvent(trx, { type: "sms.opted_out", borrowerId: b.id, payload: { via: "sms_keyword" }, now });
+        replies += await reply(trx, b.id, "confirmation.opted_out", now);
+      } else if (kind === "opt_in" && b.sms_opted_out_at) {
+        await optInToSms(trx, { borrowerId: b.id, source, now });
+        await emitBankEvent(trx, { type: "sms.opted_in", borrowerId: b.id, payload: { via: "sms_keyword" }, now });
+        replies += await reply(trx, b.id, "confirmation.opted_in", now);
+      } else if (kind === "help" && i === 0) {
+        replies += await reply(trx, b.id, "confirmation.help", now);
+      }
+    }
+    return { kind, borrowers: borrowers.length, replies };
+  });
+}
+
+async function reply(trx: Parameters<typeof queueSms>[0], borrowerId: string, templateKey: "confirmation.opted_out" | "confirmation.opted_in" | "confirmation.help", now: Date) {
+  const result = await queueSms(trx, { borrowerId, accountId: null, templateKey, purpose: "keyword_reply", now });
+  return result.status === "queued" ? 1 : 0;
+}
