@@ -5,6 +5,9 @@ const PORT = Number(process.env.E2E_PORT ?? 3107);
 export const PG_PORT = Number(process.env.E2E_PG_PORT ?? 54339);
 const systemChromium = "/usr/bin/chromium";
 
+// Test code that renders SMS links (e.g. the planner) must point them at the e2e server.
+process.env.PUBLIC_BASE_URL = `http://127.0.0.1:${PORT}`;
+
 // Debian's Chromium when present (no browser downloads on this network); Playwright's own otherwise.
 const launchOptions = existsSync(systemChromium)
   ? {

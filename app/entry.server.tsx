@@ -10,6 +10,7 @@ import { i18nConfig, isSupportedLocale } from "./i18n/config";
 import { namespaces, resources } from "./i18n/i18n.server";
 import { detectLocale } from "./i18n/locale.server";
 import { NonceProvider } from "./ui/nonce";
+import { logger, maskPath } from "./services/logger.server";
 
 const ABORT_DELAY = 5_000;
 export const streamTimeout = ABORT_DELAY;
@@ -65,4 +66,14 @@ export default async function handleRequest(
     );
     setTimeout(abort, ABORT_DELAY + 1_000);
   });
+}
+
+/** Unexpected server errors go to the structured log (paths masked); a missing route is not an error. */
+export function handleError(error: unknown, { request }: { request: Request }) {
+  if (request.signal.aborted) return;
+  if (error instanceof Error && /^No route matches URL/.test(error.message)) return;
+  logger.error(
+    { err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), path: maskPath(new URL(request.url).pathname) },
+    "request failed",
+  );
 }

@@ -15,6 +15,11 @@ export async function demoBanner(db: Kysely<Database>, cfg: Config): Promise<str
     const answer = cfg.VERIFICATION_METHOD === "dob" ? `date of birth ${demo.dob}` : `ID last 4 ${demo.idLast4}`;
     lines.push(`  ${demo.stage.padEnd(8)} ${demo.locale.padEnd(6)} ${link.url}   (${answer})`);
   }
-  lines.push("", "  More: npm run settle -- link:create --account <ref>   (refs in README.md)", "");
+  lines.push(
+    "",
+    "  More links: npm run settle -- link:create --account <ref>   (refs in README.md)",
+    `  Plan reminders now: npm run settle -- schedule:run --json; texts appear at ${cfg.publicBaseUrl}/dev/outbox`,
+    "",
+  );
   return lines.join("\n") + "\n";
 }

@@ -1,0 +1,50 @@
+import { spawnSync } from "node:child_process";
+import { insertAccount, insertBorrower } from "../support/builders";
+import { expect, expectAccessible, test } from "./fixtures";
+
+/** A fixed-offset zone where it is about noon right now, so quiet hours never interfere with the test. */
+function zoneAtNoon(now = new Date()): string {
+  const offset = 12 - now.getUTCHours();
+  const clamped = Math.max(-12, Math.min(14, offset));
+  // IANA's Etc zones have inverted signs: Etc/GMT-8 is UTC+8.
+  return clamped === 0 ? "Etc/GMT" : `Etc/GMT${clamped > 0 ? "-" : "+"}${Math.abs(clamped)}`;
+}
+
+test("a planned reminder is sent by the worker, appears in /dev/outbox, and its link opens the masked landing", async ({ page, db }) => {
+  const borrower = await insertBorrower(db, { locale: "en", time_zone: zoneAtNoon(), jurisdiction: "HK", full_name: "Outbox Tester" });
+  const account = await insertAccount(db, {
+    borrower_id: borrower.id,
+    status: "delinquent",
+    dpd: 4,
+    overdue_minor: 77_700,
+    last4: "4321",
+    due_date: new Date(Date.now() - 4 * 86_400_000).toISOString().slice(0, 10),
+  });
+  // The operator's command, against the e2e server's database.
+  const pgPort = Number(process.env.E2E_PG_PORT ?? 54339);
+  const run = spawnSync("npx", ["tsx", "app/cli/settle.ts", "schedule:run", "--json"], {
+    encoding: "utf8",
+    env: { ...process.env, DATABASE_URL: `postgres://settle:settle@127.0.0.1:${pgPort}/settle`, LOG_LEVEL: "silent" },
+  });
+  expect(run.status, run.stderr).toBe(0);
+  const line = run.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { account: string; action: string; template: string })
+    .find((l) => l.account === account.external_ref);
+  expect(line).toMatchObject({ action: "send", template: "early" });
+
+  // The server's in-process worker picks the job up and "sends" through the outbox provider.
+  await expect
+    .poll(async () => (await db.selectFrom("messages").select("status").where("account_id", "=", account.id).executeTakeFirst())?.status, {
+      timeout: 15_000,
+    })
+    .toBe("delivered");
+
+  await page.goto("/dev/outbox");
+  const bubble = page.locator(".bubble", { hasText: "ending 4321" });
+  await expect(bubble).toContainText("HK$777.00");
+  await expect(bubble).toContainText("Reply STOP to opt out");
+  await bubble.getByRole("link").click();
+  await expect(page).toHaveURL(/\/r\/[0-9A-Za-z]{16}$/);
+  await expect(page.getByText("ending 4321")).toBeVisible();
+  await expect(page.locator("body")).not.toContainText("HK$777.00");
+  await expectAccessible(page);
+});
