@@ -30,17 +30,8 @@ export async function getAccountOverview(db: Kysely<Database>, session: Borrower
     .where("id", "=", session.accountId)
     .where("borrower_id", "=", session.borrowerId)
     .executeTakeFirstOrThrow();
-  const { pending } = await db
-    .selectFrom("payments")
-    .select(sql<number>`coalesce(sum(amount_minor), 0)::bigint`.as("pending"))
-    .where("account_id", "=", account.id)
-    .where("borrower_id", "=", session.borrowerId)
-    .where("status", "=", "succeeded")
-    .where("bank_confirmed_at", "is", null)
-    .where("succeeded_at", ">", account.balance_as_of)
-    .executeTakeFirstOrThrow();
-  const pendingMinor = Number(pending);
-  const clamp = (n: number) => Math.max(0, n - pendingMinor);
+  const pendingMinor = await pendingPaymentsMinor(db, { accountId: account.id, borrowerId: session.borrowerId, since: account.balance_as_of });
+  const clamp = (n: number) => netOfPending(n, pendingMinor);
   return {
     last4: account.last4,
     product: account.product as Product,
@@ -55,6 +46,31 @@ export async function getAccountOverview(db: Kysely<Database>, session: Borrower
     balanceAsOf: account.balance_as_of.toISOString().slice(0, 10),
     nextStep: nextStep(account.status, account.dpd, account.balance_minor - pendingMinor),
   };
+}
+
+/**
+ * Portal payments that succeeded after the last imported balance and that the
+ * bank has not confirmed yet: the amounts the borrower sees are net of these.
+ */
+export async function pendingPaymentsMinor(
+  db: Kysely<Database>,
+  scope: { accountId: string; borrowerId: string; since: Date },
+): Promise<number> {
+  const { pending } = await db
+    .selectFrom("payments")
+    .select(sql<number>`coalesce(sum(amount_minor), 0)::bigint`.as("pending"))
+    .where("account_id", "=", scope.accountId)
+    .where("borrower_id", "=", scope.borrowerId)
+    .where("status", "=", "succeeded")
+    .where("bank_confirmed_at", "is", null)
+    .where("succeeded_at", ">", scope.since)
+    .executeTakeFirstOrThrow();
+  return Number(pending);
+}
+
+/** An imported amount less pending payments, never below zero. */
+export function netOfPending(minor: number, pendingMinor: number): number {
+  return Math.max(0, minor - pendingMinor);
 }
 
 function nextStep(status: string, dpd: number, balance: number): NextStep {

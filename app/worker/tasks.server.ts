@@ -4,6 +4,7 @@ import type { Database } from "../../db/schema";
 import { pruneExpiredSessions } from "../services/sessions.server";
 import { dispatchSms } from "../engine/dispatcher.server";
 import { runSchedule } from "../engine/planner.server";
+import { markBrokenPlans } from "../services/plans.server";
 import { smsProvider } from "../integrations/sms/index.server";
 
 /** Every background task Settle runs, by graphile-worker identifier. */
@@ -17,6 +18,10 @@ export function createTaskList(db: Kysely<Database>): TaskList {
       const result = await runSchedule(db, { now: new Date() });
       helpers.logger.info(`schedule run ${result.runId}: ${result.decided} decided, ${result.queued} queued`);
     },
+    "plans:mark-broken": async (_payload, helpers) => {
+      const { broken } = await markBrokenPlans(db, new Date());
+      if (broken.length) helpers.logger.info(`${broken.length} plans marked broken`);
+    },
     "sessions:prune": async (_payload, helpers) => {
       const removed = await pruneExpiredSessions(db, new Date());
       if (removed.borrower + removed.staff > 0) helpers.logger.info(`pruned sessions ${JSON.stringify(removed)}`);
@@ -25,4 +30,4 @@ export function createTaskList(db: Kysely<Database>): TaskList {
 }
 
 /** Recurring jobs (graphile-worker crontab syntax). */
-export const CRONTAB = ["*/5 * * * * schedule:run ?max=1", "0 * * * * sessions:prune"].join("\n");
+export const CRONTAB = ["*/5 * * * * schedule:run ?max=1", "15 * * * * plans:mark-broken ?max=1", "0 * * * * sessions:prune"].join("\n");

@@ -1,0 +1,131 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useRouteLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { z } from "zod";
+import { formatCalendarDate, formatMoney } from "~/domain/money";
+import type { loader as rootLoader } from "~/root";
+import { requireBorrowerSession } from "~/services/borrower-session.server";
+import { getPlanForAccount, respondToCounterOffer, type PlanTermsView, type PlanView } from "~/services/plans.server";
+import { InstalmentTable } from "~/ui/InstalmentTable";
+
+// /account/plan/status (the trailing "_" keeps it out of the calculator's layout).
+const NO_STORE = { "Cache-Control": "no-store" };
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const session = await requireBorrowerSession(context.db, request);
+  const plan = await getPlanForAccount(context.db, session);
+  return data({ plan }, { headers: NO_STORE });
+}
+
+const responseSchema = z.object({ intent: z.enum(["accept", "decline"]), planId: z.string().uuid() });
+
+/** The borrower's answer to a counter-offer. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const session = await requireBorrowerSession(context.db, request);
+  const parsed = responseSchema.safeParse(Object.fromEntries(await request.formData()));
+  if (!parsed.success) throw data(null, { status: 400 });
+  const outcome = await respondToCounterOffer(context.db, { session, planId: parsed.data.planId, accept: parsed.data.intent === "accept" });
+  switch (outcome.status) {
+    case "accepted":
+    case "declined":
+    case "conflict": // decided meanwhile: the page shows where it stands now
+      return redirect("/account/plan/status", 303);
+    case "first_date_passed":
+      return data({ problem: "counterExpired" as const }, { status: 409, headers: NO_STORE });
+    case "not_found":
+      throw data(null, { status: 404 });
+  }
+}
+
+type View = "none" | "active" | "pending" | "counter" | "rejected" | "declined" | "broken" | "completed" | "cancelled";
+
+function viewOf(plan: PlanView | null): View {
+  if (!plan) return "none";
+  switch (plan.status) {
+    case "proposed":
+      return plan.awaiting === "borrower" ? "counter" : "pending";
+    case "approved":
+    case "active":
+      return "active";
+    case "countered": // its counter-offer is newer and normally shown instead
+      return "pending";
+    default:
+      return plan.status;
+  }
+}
+
+export default function PlanStatus() {
+  const { plan } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const root = useRouteLoaderData<typeof rootLoader>("root");
+  const { t, i18n } = useTranslation("plan");
+  const hotline = root?.hotline;
+  const view = viewOf(plan);
+  const money = (minor: number) => formatMoney({ minor, currency: plan?.currency ?? "HKD" }, i18n.language);
+  const terms = (p: PlanTermsView) =>
+    t("status.terms", { n: p.count, frequency: t(`calculator.frequencyText_${p.frequency}`), date: formatCalendarDate(p.firstDueDate, i18n.language), amount: money(p.totalMinor) });
+  const canProposeAgain = view === "none" || view === "rejected" || view === "declined" || view === "broken" || view === "completed" || view === "cancelled";
+
+  return (
+    <>
+      <section className="card" aria-labelledby="plan-status-title">
+        <h1 id="plan-status-title">{t(`status.${view}Title`)}</h1>
+        <p>{t(`status.${view}Body`, { hotline })}</p>
+        {view === "active" && plan?.autoApproved ? <p className="hint">{t("status.autoApproved")}</p> : null}
+
+        {plan && view === "counter" ? (
+          <>
+            {actionData?.problem ? (
+              <p className="notice notice-error" role="alert">
+                {t(`status.${actionData.problem}`, { hotline })}
+              </p>
+            ) : null}
+            <dl className="summary plan-terms">
+              {plan.original ? (
+                <div className="summary-row">
+                  <dt>{t("status.youAskedFor")}</dt>
+                  <dd>{terms(plan.original)}</dd>
+                </div>
+              ) : null}
+              <div className="summary-row">
+                <dt>{t("status.weSuggest")}</dt>
+                <dd>{terms(plan)}</dd>
+              </div>
+            </dl>
+          </>
+        ) : null}
+
+        {plan && view !== "none" ? <InstalmentTable instalments={plan.instalments} currency={plan.currency} showStatus={view !== "counter" && view !== "pending"} /> : null}
+
+        {plan && view === "counter" ? (
+          <div className="plan-actions">
+            <Form method="post">
+              <input type="hidden" name="planId" value={plan.id} />
+              <button type="submit" name="intent" value="accept" className="button primary">
+                {t("status.accept")}
+              </button>
+            </Form>
+            <Form method="post">
+              <input type="hidden" name="planId" value={plan.id} />
+              <p className="hint">{t("status.declineHint", { hotline })}</p>
+              <button type="submit" name="intent" value="decline" className="button secondary">
+                {t("status.decline")}
+              </button>
+            </Form>
+          </div>
+        ) : null}
+
+        {canProposeAgain ? (
+          <p>
+            <Link to="/account/plan" className="button primary">
+              {t("status.newPlan")}
+            </Link>
+          </p>
+        ) : null}
+      </section>
+      <p>
+        <Link to="/account">{t("status.back")}</Link>
+      </p>
+    </>
+  );
+}
