@@ -53,6 +53,9 @@ export default defineConfig({
       HOST: "127.0.0.1",
       PUBLIC_BASE_URL: `http://127.0.0.1:${PORT}`,
       SETTLE_DATA_DIR: `.data/e2e-${PORT}`,
+      // No STRIPE_SECRET_KEY: payments go to the local Stripe test double, on a port of its own per e2e server.
+      STRIPE_TEST_DOUBLE_PORT: String(PORT + 1000),
+      STRIPE_SECRET_KEY: "",
       EMBEDDED_PG_PORT: String(PG_PORT),
       SETTLE_ALLOW_DEV_SECRETS: "1",
       SEED_DEMO: "always",

@@ -7,6 +7,8 @@ export interface SettleLoadContext {
   cspNonce: string;
   /** Base URL links in SMS point at, e.g. https://pay.example.com */
   publicBaseUrl: string;
+  /** The client's address as Express sees it (proxy-aware in production); for per-IP rate limits. */
+  clientIp?: string;
 }
 
 declare module "@remix-run/node" {

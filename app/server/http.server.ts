@@ -13,6 +13,8 @@ export interface HttpOptions {
   db: Kysely<Database>;
   production: boolean;
   publicBaseUrl: string;
+  /** Extra origins the browser may be redirected to after a form post (the local Stripe test double). */
+  formActionOrigins?: string[];
 }
 
 /** The Express app: static assets, security headers, then Remix for everything else. */
@@ -21,7 +23,7 @@ export async function createHttpApp(opts: HttpOptions) {
   app.disable("x-powered-by");
   app.set("trust proxy", opts.production ? 1 : false);
   app.use(compression());
-  app.use(securityHeaders({ production: opts.production }));
+  app.use(securityHeaders({ production: opts.production, formActionOrigins: opts.formActionOrigins }));
   app.use(originCheck({ allowedOrigins: [new URL(opts.publicBaseUrl).origin] }));
 
   let build: ServerBuild | (() => Promise<ServerBuild>);
@@ -56,10 +58,11 @@ export async function createHttpApp(opts: HttpOptions) {
     createRequestHandler({
       build,
       mode: opts.production ? "production" : "development",
-      getLoadContext: (_req, res) => ({
+      getLoadContext: (req, res) => ({
         db: opts.db,
         cspNonce: String(res.locals.cspNonce),
         publicBaseUrl: opts.publicBaseUrl,
+        clientIp: req.ip,
       }),
     }),
   );

@@ -8,6 +8,8 @@ import { connectDatabase } from "../../db/connection";
 import { migrateAll } from "../../db/migrate";
 import { isDatabaseEmpty, seedDemoData } from "../../db/seed/demo";
 import { ConfigError, config } from "../config.server";
+import { stripeConfig } from "../integrations/stripe/config.server";
+import { startStripeTestDouble, type StripeTestDouble } from "../integrations/stripe/test-double.server";
 import { logger } from "../services/logger.server";
 import { startWorker } from "../worker/worker.server";
 import { provisionDatabase } from "./database.server";
@@ -17,6 +19,7 @@ import { demoBanner } from "./demo-banner.server";
 async function main() {
   const bootStarted = performance.now();
   const cfg = config();
+  stripeConfig(); // validated at start-up like the rest of the configuration
   const database = await provisionDatabase(cfg);
   const handle = connectDatabase(database.url, {
     max: 20,
@@ -36,8 +39,15 @@ async function main() {
 
   let server: Server | null = null;
   let closeHttp = async () => {};
+  let stripeDouble: StripeTestDouble | null = null;
   if (cfg.ROLE !== "worker") {
-    const http = await createHttpApp({ db: handle.db, production: cfg.isProduction, publicBaseUrl: cfg.publicBaseUrl });
+    stripeDouble = await maybeStartStripeTestDouble(cfg);
+    const http = await createHttpApp({
+      db: handle.db,
+      production: cfg.isProduction,
+      publicBaseUrl: cfg.publicBaseUrl,
+      formActionOrigins: stripeDouble ? [stripeDouble.url] : [],
+    });
     closeHttp = http.close;
     server = await new Promise<Server>((resolve) => {
       const s = http.app.listen(cfg.PORT, cfg.HOST, () => resolve(s));
@@ -58,6 +68,7 @@ async function main() {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     server?.closeAllConnections();
     await closeHttp();
+    await stripeDouble?.close();
     await runner?.stop();
     await handle.close();
     await database.stop();
@@ -66,6 +77,24 @@ async function main() {
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+/** Without STRIPE_SECRET_KEY, payments go to a local Stripe test double (dev and tests only; no money moves). */
+async function maybeStartStripeTestDouble(cfg: ReturnType<typeof config>): Promise<StripeTestDouble | null> {
+  const stripe = stripeConfig();
+  if (!stripe.useTestDouble) return null;
+  const loopback = ["localhost", "127.0.0.1", "[::1]"];
+  const publicHost = new URL(cfg.publicBaseUrl).hostname;
+  const appHost = cfg.HOST === "0.0.0.0" || cfg.HOST === "::" ? "127.0.0.1" : cfg.HOST;
+  const double = await startStripeTestDouble({
+    port: stripe.testDoublePort,
+    appBaseUrl: `http://${appHost.includes(":") ? `[${appHost}]` : appHost}:${cfg.PORT}`,
+    webhookSecret: stripe.webhookSecret,
+    // Same host name as the portal, so the return trip keeps the SameSite session cookie.
+    publicOrigin: `http://${loopback.includes(publicHost) ? publicHost : "127.0.0.1"}:${stripe.testDoublePort}`,
+  });
+  logger.warn({ url: double.url }, "STRIPE_SECRET_KEY is not set: payments go to the local Stripe test double (no money moves)");
+  return double;
 }
 
 main().catch((error: unknown) => {

@@ -6,7 +6,9 @@ import type { NextFunction, Request, Response } from "express";
  * without the per-request nonce), no referrer (link codes must not leak to
  * third parties), no indexing, no framing, and HSTS in production.
  */
-export function securityHeaders(opts: { production: boolean }) {
+export function securityHeaders(opts: { production: boolean; formActionOrigins?: string[] }) {
+  // Chromium applies form-action to the redirect after a POST: the pay form's 303 to the checkout page must be allowed.
+  const formAction = ["'self'", "https://checkout.stripe.com", ...(opts.formActionOrigins ?? [])].join(" ");
   return (_req: Request, res: Response, next: NextFunction) => {
     const nonce = randomBytes(16).toString("base64");
     res.locals.cspNonce = nonce;
@@ -17,7 +19,7 @@ export function securityHeaders(opts: { production: boolean }) {
       "img-src 'self' data:",
       "font-src 'self'",
       `connect-src 'self'${opts.production ? "" : " ws: wss:"}`,
-      "form-action 'self' https://checkout.stripe.com",
+      `form-action ${formAction}`,
       "frame-ancestors 'none'",
       "base-uri 'none'",
       "object-src 'none'",
