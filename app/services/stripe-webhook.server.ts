@@ -53,6 +53,11 @@ const paymentIntentSchema = z.object({
 
 const uuid = z.string().uuid();
 
+/** jsonb cannot hold U+0000; a signed payload that contains it is still a valid event, so store it without. */
+function storableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" ? v.replace(/\u0000/g, "") : v));
+}
+
 export async function handleStripeWebhook(
   db: Kysely<Database>,
   rawBody: string,
@@ -77,7 +82,7 @@ export async function handleStripeWebhook(
     // The primary key is the dedupe: a concurrent delivery of the same event waits here, then finds it taken.
     const fresh = await trx
       .insertInto("stripe_events")
-      .values({ id, type, payload: rawBody, received_at: now })
+      .values({ id, type, payload: storableJson(parsed), received_at: now })
       .onConflict((oc) => oc.column("id").doNothing())
       .returning("id")
       .executeTakeFirst();

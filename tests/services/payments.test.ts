@@ -358,3 +358,15 @@ describe("handleStripeWebhook", () => {
     expect(overview).toMatchObject({ pendingMinor: 30_000, balanceMinor: 470_000, overdueMinor: 20_000 });
   });
 });
+
+describe("webhook payloads Postgres cannot store verbatim", () => {
+  it("a signed event containing a NUL escape is recorded and answered 200, not 500", async () => {
+    const event = stripeEvent("customer.created", { id: id("cus"), name: "bad\u0000name" });
+    const { payload, header } = signed(event);
+    expect(payload).toContain("\\u0000");
+    const outcome = await handleStripeWebhook(t.db, payload, header);
+    expect(outcome.status).toBe(200);
+    const row = await t.db.selectFrom("stripe_events").select("payload").where("id", "=", event.id).executeTakeFirstOrThrow();
+    expect(JSON.stringify(row.payload)).toContain("badname");
+  });
+});
