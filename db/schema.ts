@@ -319,6 +319,8 @@ export interface TasksTable {
   outcome: string | null;
   created_at: TimestampDefault;
   resolved_at: NullableTimestamp;
+  /** What the borrower wrote when booking a call back or visit (1-500 characters). */
+  borrower_note: string | null;
 }
 
 export interface NotesTable {
@@ -439,6 +441,14 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+/** rate-limiter-flexible's Postgres store (app/services/rate-limit.server.ts). */
+export interface RateLimitsTable {
+  key: string;
+  points: Generated<number>;
+  /** Epoch milliseconds. */
+  expire: number | null;
+}
+
 export interface Database {
   borrowers: BorrowersTable;
   accounts: AccountsTable;
@@ -467,6 +477,7 @@ export interface Database {
   contact_policies: ContactPoliciesTable;
   sms_templates: SmsTemplatesTable;
   audit_events: AuditEventsTable;
+  rate_limits: RateLimitsTable;
 }
 
 // ---- Row aliases for the main tables ----

@@ -2,7 +2,6 @@ import { parsePhoneNumberFromString } from "libphonenumber-js";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import { classifyInboundSms, type InboundSmsKind as InboundKind } from "../domain/inbound-keywords";
-import { emitBankEvent } from "../services/bank-events.server";
 import { optInToSms, optOutOfSms } from "../services/feedback.server";
 import { logger, maskPhone } from "../services/logger.server";
 import { queueSms } from "../services/outbound-sms.server";
@@ -62,11 +61,9 @@ export async function handleInboundSms(db: Kysely<Database>, sms: InboundSms): P
       const source = { actor: "borrower" as const, via: `sms_keyword:${keyword ?? kind}` };
       if (kind === "opt_out" && !b.sms_opted_out_at) {
         await optOutOfSms(trx, { borrowerId: b.id, source, now });
-        await emitBankEvent(trx, { type: "sms.opted_out", borrowerId: b.id, payload: { via: "sms_keyword" }, now });
         replies += await reply(trx, b.id, "confirmation.opted_out", now);
       } else if (kind === "opt_in" && b.sms_opted_out_at) {
         await optInToSms(trx, { borrowerId: b.id, source, now });
-        await emitBankEvent(trx, { type: "sms.opted_in", borrowerId: b.id, payload: { via: "sms_keyword" }, now });
         replies += await reply(trx, b.id, "confirmation.opted_in", now);
       } else if (kind === "help" && i === 0) {
         replies += await reply(trx, b.id, "confirmation.help", now);

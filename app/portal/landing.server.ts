@@ -63,7 +63,7 @@ export async function linkAction(
     return { status: "ok" };
   }
   if (intent === "stop_texts") {
-    await db.transaction().execute((trx) => optOutOfSms(trx, { borrowerId: link.borrowerId, source }));
+    await db.transaction().execute((trx) => optOutOfSms(trx, { borrowerId: link.borrowerId, accountId: link.accountId, source }));
     return { status: "ok" };
   }
   if (!verify) throw new Error("verification input missing");

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../db/schema";
 import { appendAudit } from "./audit.server";
+import { emitBankEvent } from "./bank-events.server";
 import { revokeAccountLinks } from "./short-links.server";
 
 /**
@@ -65,11 +66,12 @@ export async function reportWrongNumber(trx: Trx, opts: { accountId: string; sou
     borrowerId: account.borrower_id,
     detail: { via: opts.source.via, cancelledMessages: cancelled },
   }, now);
+  await emitBankEvent(trx, { type: "account.wrong_number", accountId: account.id, borrowerId: account.borrower_id, payload: { via: opts.source.via }, now });
   return { cancelledMessages: cancelled };
 }
 
 /** SMS opt-out (link or keyword): no more texts to this borrower; links die with it (DESIGN §5). */
-export async function optOutOfSms(trx: Trx, opts: { borrowerId: string; source: EventSource; now?: Date }) {
+export async function optOutOfSms(trx: Trx, opts: { borrowerId: string; source: EventSource; accountId?: string | null; now?: Date }) {
   const now = opts.now ?? new Date();
   await trx
     .insertInto("contact_preferences")
@@ -94,6 +96,7 @@ export async function optOutOfSms(trx: Trx, opts: { borrowerId: string; source: 
     borrowerId: opts.borrowerId,
     detail: { via: opts.source.via, cancelledMessages: cancelled },
   }, now);
+  await emitBankEvent(trx, { type: "sms.opted_out", accountId: opts.accountId ?? null, borrowerId: opts.borrowerId, payload: { via: opts.source.via }, now });
   return { cancelledMessages: cancelled };
 }
 
@@ -114,13 +117,25 @@ export async function linkOpened(
   }, opts.now);
 }
 
-/** SMS opt-in (START keyword or the portal): texts may resume; the schedule re-plans on its next run. */
-export async function optInToSms(trx: Trx, opts: { borrowerId: string; source: EventSource; now?: Date }) {
+/**
+ * Opt back in to texts (portal, or a START keyword): clears the opt-out and
+ * allows SMS again, audited and reported to the bank. Links revoked by the
+ * opt-out stay revoked; new texts carry new links. changed: false when the
+ * borrower was not opted out (nothing written).
+ */
+export async function optInToSms(trx: Trx, opts: { borrowerId: string; source: EventSource; accountId?: string | null; now?: Date }) {
   const now = opts.now ?? new Date();
-  const updated = await trx
-    .insertInto("contact_preferences")
-    .values({ borrower_id: opts.borrowerId, sms_allowed: true, sms_opted_out_at: null, updated_at: now })
-    .onConflict((oc) => oc.column("borrower_id").doUpdateSet({ sms_allowed: true, sms_opted_out_at: null, updated_at: now }))
+  const current = await trx
+    .selectFrom("contact_preferences")
+    .select(["sms_allowed", "sms_opted_out_at"])
+    .where("borrower_id", "=", opts.borrowerId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!current || (current.sms_allowed && !current.sms_opted_out_at)) return { changed: false };
+  await trx
+    .updateTable("contact_preferences")
+    .set({ sms_allowed: true, sms_opted_out_at: null, updated_at: now })
+    .where("borrower_id", "=", opts.borrowerId)
     .execute();
   await appendAudit(trx, {
     actorType: opts.source.actor,
@@ -129,7 +144,8 @@ export async function optInToSms(trx: Trx, opts: { borrowerId: string; source: E
     subjectType: "borrower",
     subjectId: opts.borrowerId,
     borrowerId: opts.borrowerId,
-    detail: { via: opts.source.via },
+    detail: { via: opts.source.via, wasOptedOutAt: current.sms_opted_out_at?.toISOString() ?? null },
   }, now);
-  return { updated: updated.length > 0 };
+  await emitBankEvent(trx, { type: "sms.opted_in", accountId: opts.accountId ?? null, borrowerId: opts.borrowerId, payload: { via: opts.source.via }, now });
+  return { changed: true };
 }

@@ -5,6 +5,7 @@ import { pruneExpiredSessions } from "../services/sessions.server";
 import { dispatchSms } from "../engine/dispatcher.server";
 import { runSchedule } from "../engine/planner.server";
 import { markBrokenPlans } from "../services/plans.server";
+import { resolvePromises } from "../services/promises.server";
 import { smsProvider } from "../integrations/sms/index.server";
 
 /** Every background task Settle runs, by graphile-worker identifier. */
@@ -22,6 +23,9 @@ export function createTaskList(db: Kysely<Database>): TaskList {
       const { broken } = await markBrokenPlans(db, new Date());
       if (broken.length) helpers.logger.info(`${broken.length} plans marked broken`);
     },
+    "promises:resolve": async () => {
+      await resolvePromises(db, new Date());
+    },
     "sessions:prune": async (_payload, helpers) => {
       const removed = await pruneExpiredSessions(db, new Date());
       if (removed.borrower + removed.staff > 0) helpers.logger.info(`pruned sessions ${JSON.stringify(removed)}`);
@@ -30,4 +34,4 @@ export function createTaskList(db: Kysely<Database>): TaskList {
 }
 
 /** Recurring jobs (graphile-worker crontab syntax). */
-export const CRONTAB = ["*/5 * * * * schedule:run ?max=1", "15 * * * * plans:mark-broken ?max=1", "0 * * * * sessions:prune"].join("\n");
+export const CRONTAB = ["*/5 * * * * schedule:run ?max=1", "15 * * * * plans:mark-broken ?max=1", "*/15 * * * * promises:resolve ?max=1", "0 * * * * sessions:prune"].join("\n");
