@@ -7,6 +7,7 @@ import type { Server } from "node:http";
 import { connectDatabase } from "../../db/connection";
 import { migrateAll } from "../../db/migrate";
 import { isDatabaseEmpty, seedDemoData } from "../../db/seed/demo";
+import { seedDemoStaff } from "../../db/seed/staff";
 import { ConfigError, config } from "../config.server";
 import { stripeConfig } from "../integrations/stripe/config.server";
 import { startStripeTestDouble, type StripeTestDouble } from "../integrations/stripe/test-double.server";
@@ -33,6 +34,10 @@ async function main() {
   if (shouldSeed && (await isDatabaseEmpty(handle.db))) {
     const seeded = await seedDemoData(handle.db, { verificationHashKey: cfg.verificationHashKey });
     logger.info(seeded, "demo data seeded");
+  }
+  if (shouldSeed) {
+    const staff = await seedDemoStaff(handle.db);
+    if (staff.staff) logger.info(staff, "demo staff seeded");
   }
 
   const runner = cfg.ROLE === "web" ? null : await startWorker({ pool: handle.pool, db: handle.db });

@@ -3,5 +3,7 @@ import { dbMigrate } from "./db-migrate";
 import { demoSeed } from "./demo-seed";
 import { linkCreate } from "./link-create";
 import { scheduleRun } from "./schedule-run";
+import { staffCreate } from "./staff-create";
+import { auditVerify } from "./audit-verify";
 
-export const commands: Command[] = [dbMigrate, demoSeed, linkCreate, scheduleRun];
+export const commands: Command[] = [dbMigrate, demoSeed, linkCreate, scheduleRun, staffCreate, auditVerify];

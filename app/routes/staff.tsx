@@ -1,0 +1,60 @@
+import { data, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import type { RouteHandle } from "~/root";
+import { requireStaff } from "~/staff/auth.server";
+import { loaderRoles, mayOpen } from "~/staff/permissions";
+
+/** The console hydrates: navigation between its pages is client-side (every form still posts without JS). */
+export const handle: RouteHandle = { hydrate: true };
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user } = await requireStaff(context, request, { roles: loaderRoles("staff") });
+  return data(
+    {
+      user: { displayName: user.displayName, email: user.email, role: user.role },
+      nav: { audit: mayOpen(user.role, "staff.audit"), users: mayOpen(user.role, "staff.users") },
+    },
+    { headers: { "Cache-Control": "no-store" } },
+  );
+}
+
+export default function StaffLayout() {
+  const { user, nav } = useLoaderData<typeof loader>();
+  const { t } = useTranslation("staff");
+  return (
+    <div className="staff-shell">
+      <div className="staff-bar">
+        <nav aria-label={t("nav.label")}>
+          <ul className="staff-nav">
+            <li>
+              <NavLink to="/staff/queues">{t("nav.queues")}</NavLink>
+            </li>
+            <li>
+              <NavLink to="/staff/borrowers">{t("nav.search")}</NavLink>
+            </li>
+            {nav.audit ? (
+              <li>
+                <NavLink to="/staff/audit">{t("nav.audit")}</NavLink>
+              </li>
+            ) : null}
+            {nav.users ? (
+              <li>
+                <NavLink to="/staff/users">{t("nav.users")}</NavLink>
+              </li>
+            ) : null}
+          </ul>
+        </nav>
+        <div className="staff-user">
+          <p>{t("nav.signedInAs", { name: user.displayName, role: t(`roles.${user.role}`) })}</p>
+          <Form method="post" action="/staff/sign-out" reloadDocument>
+            <button type="submit" className="button secondary">
+              {t("nav.signOut")}
+            </button>
+          </Form>
+        </div>
+      </div>
+      <Outlet />
+    </div>
+  );
+}

@@ -1,0 +1,84 @@
+import { getFormProps, useForm } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { attemptTotpLogin, clientIp } from "~/staff/auth.server";
+import { totpSchema, type TotpFields } from "~/staff/login-forms";
+import { clearPendingLogin, readPendingLogin } from "~/staff/session.server";
+import { StaffInput } from "~/staff/ui/fields";
+
+const noStore = { "Cache-Control": "no-store" };
+
+async function requirePending(request: Request, db: LoaderFunctionArgs["context"]["db"]) {
+  const pending = await readPendingLogin(db, request);
+  if (!pending || pending.step !== "totp") throw redirect("/staff/login", { headers: noStore });
+  return pending;
+}
+
+/** Second step for enrolled staff: the code from their authenticator app. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const pending = await requirePending(request, context.db);
+  return data({ email: pending.user.email }, { headers: noStore });
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const pending = await requirePending(request, context.db);
+  const submission = parseWithZod(await request.formData(), { schema: totpSchema });
+  if (submission.status !== "success") return data({ result: submission.reply({ resetForm: true }), retryMinutes: null }, { status: 400, headers: noStore });
+  const result = await attemptTotpLogin(context.db, pending, {
+    code: submission.value.code,
+    ip: clientIp(context),
+    userAgent: request.headers.get("User-Agent"),
+  });
+  switch (result.status) {
+    case "ok": {
+      const headers = new Headers(noStore);
+      headers.append("Set-Cookie", result.setCookie);
+      headers.append("Set-Cookie", await clearPendingLogin());
+      return redirect(pending.next ?? "/staff/queues", { status: 303, headers });
+    }
+    case "invalid":
+      return data({ result: submission.reply({ formErrors: ["errors.invalidCode"], resetForm: true }), retryMinutes: null }, { status: 400, headers: noStore });
+    case "rate_limited":
+      return data(
+        { result: submission.reply({ formErrors: ["errors.rateLimited"], resetForm: true }), retryMinutes: Math.ceil(result.retryAfterSec / 60) },
+        { status: 429, headers: { ...noStore, "Retry-After": String(result.retryAfterSec) } },
+      );
+    case "locked":
+      return data(
+        { result: submission.reply({ formErrors: ["errors.locked"], resetForm: true }), retryMinutes: Math.ceil((result.until.getTime() - Date.now()) / 60_000) },
+        { status: 423, headers: { ...noStore, "Set-Cookie": await clearPendingLogin() } },
+      );
+  }
+}
+
+export default function StaffTwoFactor() {
+  const { email } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const { t } = useTranslation("staff");
+  const [form, fields] = useForm<TotpFields>({ id: "staff-totp", lastResult: actionData?.result, shouldValidate: "onSubmit" });
+  const formError = form.errors?.[0];
+  return (
+    <section className="card staff-auth" aria-labelledby="totp-title">
+      <h1 id="totp-title">{t("twoFactor.title")}</h1>
+      <p>{t("twoFactor.intro", { email })}</p>
+      <Form method="post" {...getFormProps(form)} noValidate>
+        {formError ? (
+          <p className="notice notice-error" role="alert" id={form.errorId}>
+            {t(formError, { minutes: actionData?.retryMinutes ?? 15 })}
+          </p>
+        ) : null}
+        <StaffInput field={fields.code} label={t("twoFactor.code")} hint={t("twoFactor.codeHint")} inputMode="numeric" autoComplete="one-time-code" className="w-code" />
+        <button type="submit" className="button primary">
+          {t("twoFactor.submit")}
+        </button>
+      </Form>
+      <p>
+        <Link to="/staff/login" reloadDocument>
+          {t("twoFactor.startAgain")}
+        </Link>
+      </p>
+    </section>
+  );
+}

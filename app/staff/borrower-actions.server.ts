@@ -1,0 +1,110 @@
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "../../db/schema";
+import { appendAudit } from "../services/audit.server";
+import { revokeAccountLinks } from "../services/short-links.server";
+import type { BorrowerAction } from "./borrower-forms";
+import type { StaffIdentity } from "./session.server";
+
+/**
+ * What staff change from a borrower page. Each action is one transaction with
+ * its audit event, and is scoped by the borrower in the URL: an account or
+ * task id belonging to someone else is "not found", never changed.
+ */
+export type BorrowerActionResult = { status: "ok" } | { status: "not_found" };
+
+type Trx = Transaction<Database>;
+
+export async function applyBorrowerAction(
+  db: Kysely<Database>,
+  opts: { staff: StaffIdentity; borrowerId: string; action: BorrowerAction; now?: Date },
+): Promise<BorrowerActionResult> {
+  const now = opts.now ?? new Date();
+  const { staff, borrowerId, action } = opts;
+  const audit = (trx: Trx, name: string, subjectType: string, subjectId: string, detail: Record<string, unknown> = {}) =>
+    appendAudit(trx, { actorType: "staff", actorId: staff.id, action: name, subjectType, subjectId, borrowerId, detail }, now);
+
+  return db.transaction().execute(async (trx): Promise<BorrowerActionResult> => {
+    const borrower = await trx.selectFrom("borrowers").select("id").where("id", "=", borrowerId).executeTakeFirst();
+    if (!borrower) return { status: "not_found" };
+
+    switch (action.intent) {
+      case "add_note": {
+        const note = await trx
+          .insertInto("notes")
+          .values({ borrower_id: borrowerId, staff_user_id: staff.id, body: action.body, created_at: now })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+        // The text stays in notes (which the retention job can clear), not in the append-only audit log.
+        await audit(trx, "staff.note_added", "note", note.id, { length: action.body.length });
+        return { status: "ok" };
+      }
+      case "log_call": {
+        if (action.accountId && !(await ownAccount(trx, borrowerId, action.accountId))) return { status: "not_found" };
+        const call = await trx
+          .insertInto("call_attempts")
+          .values({ borrower_id: borrowerId, account_id: action.accountId ?? null, staff_user_id: staff.id, outcome: action.outcome, occurred_at: now })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+        await audit(trx, "staff.call_logged", "call_attempt", call.id, { outcome: action.outcome, accountId: action.accountId ?? null });
+        return { status: "ok" };
+      }
+      case "resolve_task": {
+        const task = await trx
+          .updateTable("tasks")
+          .set({ status: "done", resolved_at: now, outcome: action.outcome || null, assigned_to_staff_id: staff.id })
+          .where("id", "=", action.taskId)
+          .where("borrower_id", "=", borrowerId)
+          .where("status", "=", "open")
+          .returning(["id", "kind"])
+          .executeTakeFirst();
+        if (!task) return { status: "not_found" };
+        await audit(trx, "staff.task_resolved", "task", task.id, { kind: task.kind });
+        return { status: "ok" };
+      }
+      case "set_wrong_number":
+      case "clear_wrong_number": {
+        const on = action.intent === "set_wrong_number";
+        const account = await trx
+          .updateTable("accounts")
+          .set((eb) => ({ wrong_number_at: on ? eb.fn.coalesce("wrong_number_at", eb.val(now)) : null, updated_at: now }))
+          .where("id", "=", action.accountId)
+          .where("borrower_id", "=", borrowerId)
+          .returning("id")
+          .executeTakeFirst();
+        if (!account) return { status: "not_found" };
+        // Links sent to a number that is not the borrower's must stop working.
+        if (on) await revokeAccountLinks(trx, account.id, "wrong_number", now);
+        // Staff deciding either way is the review the borrower's report asked for.
+        const reviewed = await trx
+          .updateTable("tasks")
+          .set({ status: "done", resolved_at: now, outcome: on ? "confirmed_wrong_number" : "number_confirmed_correct", assigned_to_staff_id: staff.id })
+          .where("account_id", "=", account.id)
+          .where("kind", "=", "wrong_number_review")
+          .where("status", "=", "open")
+          .returning("id")
+          .execute();
+        await audit(trx, on ? "staff.wrong_number_set" : "staff.wrong_number_cleared", "account", account.id, { reviewTasksClosed: reviewed.length });
+        return { status: "ok" };
+      }
+      case "set_dispute":
+      case "clear_dispute": {
+        const on = action.intent === "set_dispute";
+        const account = await trx
+          .updateTable("accounts")
+          .set((eb) => ({ dispute_at: on ? eb.fn.coalesce("dispute_at", eb.val(now)) : null, updated_at: now }))
+          .where("id", "=", action.accountId)
+          .where("borrower_id", "=", borrowerId)
+          .returning("id")
+          .executeTakeFirst();
+        if (!account) return { status: "not_found" };
+        await audit(trx, on ? "staff.dispute_set" : "staff.dispute_cleared", "account", account.id);
+        return { status: "ok" };
+      }
+    }
+  });
+}
+
+async function ownAccount(trx: Trx, borrowerId: string, accountId: string): Promise<boolean> {
+  const row = await trx.selectFrom("accounts").select("id").where("id", "=", accountId).where("borrower_id", "=", borrowerId).executeTakeFirst();
+  return row !== undefined;
+}

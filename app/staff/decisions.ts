@@ -1,0 +1,42 @@
+/**
+ * "Why has this person not had a text since Tuesday?": the schedule stores a
+ * decision with a reason code on every run (contact_decisions); this sums up
+ * what it decided since the last text actually went out. Pure.
+ */
+export interface DecisionRow {
+  at: string;
+  action: "send" | "defer" | "suppress";
+  reason: string;
+}
+
+export interface SilenceReason {
+  action: "defer" | "suppress";
+  reason: string;
+  count: number;
+  /** ISO instant of the latest decision with this reason. */
+  latestAt: string;
+}
+
+export interface SilenceSummary {
+  /** ISO instant of the last text sent, or null if none ever was. */
+  lastSentAt: string | null;
+  /** Reasons the schedule held back since then, most recent first. */
+  reasons: SilenceReason[];
+}
+
+export function summariseSilence(lastSentAt: string | null, decisions: readonly DecisionRow[]): SilenceSummary {
+  const since = lastSentAt ? Date.parse(lastSentAt) : -Infinity;
+  const byReason = new Map<string, SilenceReason>();
+  for (const d of decisions) {
+    if (d.action === "send" || Date.parse(d.at) <= since) continue;
+    const key = `${d.action}:${d.reason}`;
+    const seen = byReason.get(key);
+    if (!seen) byReason.set(key, { action: d.action, reason: d.reason, count: 1, latestAt: d.at });
+    else {
+      seen.count += 1;
+      if (Date.parse(d.at) > Date.parse(seen.latestAt)) seen.latestAt = d.at;
+    }
+  }
+  const reasons = [...byReason.values()].sort((a, b) => Date.parse(b.latestAt) - Date.parse(a.latestAt));
+  return { lastSentAt, reasons };
+}

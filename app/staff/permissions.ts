@@ -1,0 +1,77 @@
+import type { StaffRole } from "../../db/schema";
+
+/**
+ * Who may do what in the staff console: ONE table, keyed by route file name
+ * (app/routes/<key>.tsx). Every staff loader and action asks requireStaff()
+ * with the roles listed here, and tests/staff/rbac.test.ts calls every route
+ * as every role against this table; a route file without an entry fails it.
+ */
+export const STAFF_ROLES = ["agent", "approver", "supervisor", "admin"] as const satisfies readonly StaffRole[];
+
+const ALL: readonly StaffRole[] = STAFF_ROLES;
+/** Case work on a borrower (calls, tasks, flags): not the approvers, who decide plans. */
+const CASEWORK: readonly StaffRole[] = ["agent", "supervisor", "admin"];
+const ADMIN: readonly StaffRole[] = ["admin"];
+
+/** An action without an `intent` field uses this key. */
+export const DEFAULT_INTENT = "default";
+
+export type RouteAccess =
+  /** Anyone (the login page). */
+  | { kind: "public" }
+  /** Only a browser half-way through signing in (password accepted, second step due). */
+  | { kind: "pending" }
+  /** A signed-in staff member with one of these roles; actions per intent. */
+  | { kind: "staff"; loader?: readonly StaffRole[]; action?: Readonly<Record<string, readonly StaffRole[]>> };
+
+export const STAFF_ROUTE_ACCESS = {
+  "staff_.login": { kind: "public" },
+  "staff_.two-factor": { kind: "pending" },
+  "staff_.setup": { kind: "pending" },
+  staff: { kind: "staff", loader: ALL },
+  "staff._index": { kind: "staff", loader: ALL },
+  "staff.queues": { kind: "staff", loader: ALL },
+  "staff.borrowers._index": { kind: "staff", loader: ALL },
+  "staff.borrowers.$borrowerId": {
+    kind: "staff",
+    loader: ALL,
+    action: {
+      add_note: ALL,
+      log_call: CASEWORK,
+      resolve_task: CASEWORK,
+      set_wrong_number: CASEWORK,
+      clear_wrong_number: CASEWORK,
+      set_dispute: CASEWORK,
+      clear_dispute: CASEWORK,
+    },
+  },
+  "staff.audit": { kind: "staff", loader: ADMIN },
+  "staff.users": { kind: "staff", loader: ADMIN, action: { revoke_sessions: ADMIN } },
+  "staff.sign-out": { kind: "staff", loader: ALL, action: { [DEFAULT_INTENT]: ALL } },
+} as const satisfies Record<string, RouteAccess>;
+
+export type StaffRouteKey = keyof typeof STAFF_ROUTE_ACCESS;
+type StaffOnly = { [K in StaffRouteKey]: (typeof STAFF_ROUTE_ACCESS)[K] extends { kind: "staff" } ? K : never }[StaffRouteKey];
+
+function entry(route: StaffOnly): Extract<RouteAccess, { kind: "staff" }> {
+  return STAFF_ROUTE_ACCESS[route] as Extract<RouteAccess, { kind: "staff" }>;
+}
+
+export function loaderRoles(route: StaffOnly): readonly StaffRole[] {
+  return entry(route).loader ?? [];
+}
+
+/** Roles for one intent, or for any intent of the route when none is given (the first gate of an action). */
+export function actionRoles(route: StaffOnly, intent?: string): readonly StaffRole[] {
+  const actions = entry(route).action ?? {};
+  if (intent !== undefined) return Object.prototype.hasOwnProperty.call(actions, intent) ? (actions[intent] ?? []) : [];
+  return STAFF_ROLES.filter((role) => Object.values(actions).some((roles) => roles.includes(role)));
+}
+
+export function mayOpen(role: StaffRole, route: StaffOnly): boolean {
+  return loaderRoles(route).includes(role);
+}
+
+export function mayDo(role: StaffRole, route: StaffOnly, intent: string): boolean {
+  return actionRoles(route, intent).includes(role);
+}

@@ -1,0 +1,232 @@
+import { createCookie } from "@remix-run/node";
+import { createHash, randomBytes } from "node:crypto";
+import type { Kysely, Transaction } from "kysely";
+import type { Database, StaffRole } from "../../db/schema";
+import { config } from "../config.server";
+
+/**
+ * Staff sessions (DESIGN §8, §11): a random token in an HttpOnly, SameSite=Strict
+ * cookie (Secure in production, signed with SESSION_SECRET, scoped to /staff);
+ * only its SHA-256 lives in staff_sessions, so a database leak yields no usable
+ * session. 30 minutes idle, 12 hours absolute, revocable row by row.
+ */
+export const STAFF_IDLE_MS = 30 * 60_000;
+export const STAFF_ABSOLUTE_MS = 12 * 60 * 60_000;
+/** Between the password and the second step (TOTP code, or first-login set-up). */
+export const PENDING_LOGIN_MS = 10 * 60_000;
+// Writing last_seen_at on every request would turn reads into writes; a minute's slack is harmless.
+const TOUCH_AFTER_MS = 60_000;
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+let sessionCookie: ReturnType<typeof createCookie> | undefined;
+let pendingCookie: ReturnType<typeof createCookie> | undefined;
+
+function staffCookie() {
+  sessionCookie ??= createCookie("settle_staff", {
+    httpOnly: true,
+    sameSite: "strict",
+    secure: config().isProduction,
+    path: "/staff",
+    secrets: [config().sessionSecret],
+    maxAge: STAFF_ABSOLUTE_MS / 1000,
+  });
+  return sessionCookie;
+}
+
+function pendingLoginCookie() {
+  pendingCookie ??= createCookie("settle_staff_pending", {
+    httpOnly: true,
+    sameSite: "strict",
+    secure: config().isProduction,
+    path: "/staff",
+    secrets: [config().sessionSecret],
+    maxAge: PENDING_LOGIN_MS / 1000,
+  });
+  return pendingCookie;
+}
+
+const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
+
+export interface StaffIdentity {
+  id: string;
+  email: string;
+  displayName: string;
+  role: StaffRole;
+}
+
+export interface StaffSessionInfo {
+  sessionId: string;
+  user: StaffIdentity;
+}
+
+export async function startStaffSession(
+  db: Db,
+  opts: { userId: string; ip?: string | null; userAgent?: string | null; now?: Date },
+): Promise<string> {
+  const now = opts.now ?? new Date();
+  const token = randomBytes(32).toString("base64url");
+  await db
+    .insertInto("staff_sessions")
+    .values({
+      id: sha256(token),
+      staff_user_id: opts.userId,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: new Date(now.getTime() + STAFF_ABSOLUTE_MS),
+      ip: opts.ip ?? null,
+      user_agent: opts.userAgent ? opts.userAgent.slice(0, 512) : null,
+    })
+    .execute();
+  return staffCookie().serialize(token);
+}
+
+async function tokenFrom(request: Request): Promise<string | null> {
+  const token: unknown = await staffCookie().parse(request.headers.get("Cookie"));
+  return typeof token === "string" && token.length >= 20 ? token : null;
+}
+
+/** The signed-in staff member, or null (no cookie, unknown, revoked, idle, expired, disabled or not enrolled). */
+export async function readStaffSession(db: Db, request: Request, now = new Date()): Promise<StaffSessionInfo | null> {
+  const token = await tokenFrom(request);
+  if (!token) return null;
+  const row = await db
+    .selectFrom("staff_sessions")
+    .innerJoin("staff_users", "staff_users.id", "staff_sessions.staff_user_id")
+    .select([
+      "staff_sessions.id as sessionId",
+      "staff_sessions.last_seen_at",
+      "staff_users.id",
+      "staff_users.email",
+      "staff_users.display_name",
+      "staff_users.role",
+    ])
+    .where("staff_sessions.id", "=", sha256(token))
+    .where("staff_sessions.revoked_at", "is", null)
+    .where("staff_sessions.expires_at", ">", now)
+    .where("staff_sessions.last_seen_at", ">", new Date(now.getTime() - STAFF_IDLE_MS))
+    .where("staff_users.disabled_at", "is", null)
+    .where("staff_users.totp_enabled_at", "is not", null)
+    .executeTakeFirst();
+  if (!row) return null;
+  if (now.getTime() - row.last_seen_at.getTime() > TOUCH_AFTER_MS) {
+    await db.updateTable("staff_sessions").set({ last_seen_at: now }).where("id", "=", row.sessionId).execute();
+  }
+  return {
+    sessionId: row.sessionId,
+    user: { id: row.id, email: row.email, displayName: row.display_name, role: row.role },
+  };
+}
+
+/** Sign-out: revokes this session's row and returns a Set-Cookie that clears the cookie. */
+export async function endStaffSession(db: Db, request: Request, now = new Date()): Promise<string> {
+  const token = await tokenFrom(request);
+  if (token) {
+    await db
+      .updateTable("staff_sessions")
+      .set({ revoked_at: now })
+      .where("id", "=", sha256(token))
+      .where("revoked_at", "is", null)
+      .execute();
+  }
+  return staffCookie().serialize("", { maxAge: 0 });
+}
+
+/** Revokes every live session of one staff member (admin action, password change). */
+export async function revokeStaffSessions(db: Db, staffUserId: string, now = new Date()): Promise<number> {
+  const result = await db
+    .updateTable("staff_sessions")
+    .set({ revoked_at: now })
+    .where("staff_user_id", "=", staffUserId)
+    .where("revoked_at", "is", null)
+    .where("expires_at", ">", now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+// ---- Between the password and the second step ----
+
+export type PendingStep = "totp" | "setup";
+
+interface PendingPayload {
+  uid: string;
+  step: PendingStep;
+  /** Expiry, epoch ms (the cookie's Max-Age is only advice to the browser). */
+  exp: number;
+  /** Fingerprint of the password hash it was issued for: a password change voids it. */
+  pw: string;
+  next?: string;
+}
+
+const passwordFingerprint = (passwordHash: string) => sha256(passwordHash).slice(0, 16);
+
+export async function startPendingLogin(opts: {
+  userId: string;
+  step: PendingStep;
+  passwordHash: string;
+  next?: string | null;
+  now?: Date;
+}): Promise<string> {
+  const now = opts.now ?? new Date();
+  const payload: PendingPayload = {
+    uid: opts.userId,
+    step: opts.step,
+    exp: now.getTime() + PENDING_LOGIN_MS,
+    pw: passwordFingerprint(opts.passwordHash),
+    ...(opts.next ? { next: opts.next } : {}),
+  };
+  return pendingLoginCookie().serialize(payload);
+}
+
+export interface PendingLogin {
+  step: PendingStep;
+  next: string | null;
+  user: {
+    id: string;
+    email: string;
+    displayName: string;
+    role: StaffRole;
+    passwordHash: string;
+    totpSecret: string | null;
+    totpEnabled: boolean;
+    lockedUntil: Date | null;
+  };
+}
+
+/** The half-finished login this browser carries, re-checked against the database. */
+export async function readPendingLogin(db: Db, request: Request, now = new Date()): Promise<PendingLogin | null> {
+  const raw: unknown = await pendingLoginCookie().parse(request.headers.get("Cookie"));
+  if (!raw || typeof raw !== "object") return null;
+  const p = raw as Partial<PendingPayload>;
+  if (typeof p.uid !== "string" || (p.step !== "totp" && p.step !== "setup") || typeof p.exp !== "number" || p.exp <= now.getTime()) {
+    return null;
+  }
+  if (!/^[0-9a-f-]{36}$/.test(p.uid)) return null;
+  const user = await db
+    .selectFrom("staff_users")
+    .select(["id", "email", "display_name", "role", "password_hash", "totp_secret", "totp_enabled_at", "locked_until"])
+    .where("id", "=", p.uid)
+    .where("disabled_at", "is", null)
+    .executeTakeFirst();
+  if (!user || passwordFingerprint(user.password_hash) !== p.pw) return null;
+  // A "setup" cookie is void once enrolled, and a "totp" cookie needs an enrolled user.
+  if ((p.step === "setup") === (user.totp_enabled_at !== null)) return null;
+  return {
+    step: p.step,
+    next: typeof p.next === "string" ? p.next : null,
+    user: {
+      id: user.id,
+      email: user.email,
+      displayName: user.display_name,
+      role: user.role,
+      passwordHash: user.password_hash,
+      totpSecret: user.totp_secret,
+      totpEnabled: user.totp_enabled_at !== null,
+      lockedUntil: user.locked_until,
+    },
+  };
+}
+
+export function clearPendingLogin(): Promise<string> {
+  return pendingLoginCookie().serialize("", { maxAge: 0 });
+}

@@ -1,0 +1,57 @@
+import { useTranslation } from "react-i18next";
+import type { BorrowerPageView } from "../borrower-page.server";
+
+/** "Why did (or didn't) we text this person": the schedule's decisions in plain words. */
+export function ContactDecisions({ silence, decisions }: Pick<BorrowerPageView, "silence" | "decisions">) {
+  const { t } = useTranslation("staff");
+  const reason = (code: string) => t(`reasons.${code}`, { defaultValue: t("reasons.unknown", { code }) });
+  return (
+    <>
+      <p>{silence.lastSent ? t("decisions.lastSent", { date: silence.lastSent }) : t("decisions.neverSent")}</p>
+      {silence.reasons.length ? (
+        <>
+          <p>{silence.lastSent ? t("decisions.sinceThen") : t("decisions.heldBack")}</p>
+          <ul className="silence-reasons">
+            {silence.reasons.map((r) => (
+              <li key={`${r.action}:${r.reason}`}>
+                <strong>{t(`decisions.action.${r.action}`)}</strong>: {reason(r.reason)}{" "}
+                <span className="hint">{t("decisions.reasonSeen", { count: r.count, date: r.latest })}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <p className="hint">{t("decisions.nothingHeldBack")}</p>
+      )}
+      {decisions.length ? (
+        <details>
+          <summary>{t("decisions.recent", { count: decisions.length })}</summary>
+          <div className="table-scroll" tabIndex={0} role="region" aria-label={t("decisions.recentLabel")}>
+            <table className="staff-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t("decisions.when")}</th>
+                  <th scope="col">{t("decisions.account")}</th>
+                  <th scope="col">{t("decisions.decision")}</th>
+                  <th scope="col">{t("decisions.why")}</th>
+                  <th scope="col">{t("decisions.next")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {decisions.map((d) => (
+                  <tr key={d.key}>
+                    <td>{d.when}</td>
+                    <td>{d.accountLast4 ?? "—"}</td>
+                    <td>{t(`decisions.action.${d.action}`, { defaultValue: d.action })}</td>
+                    <td>{reason(d.reason)}</td>
+                    <td>{d.actAt ?? "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
+      ) : null}
+    </>
+  );
+}

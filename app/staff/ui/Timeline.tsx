@@ -1,0 +1,142 @@
+import { useTranslation } from "react-i18next";
+import type { TimelineEntry } from "../timeline";
+
+/**
+ * One borrower's history, newest first. Free text written by borrowers or
+ * staff (hardship details, complaints, notes, inbound texts) is rendered as
+ * React text children only: escaped, never as HTML.
+ */
+export function Timeline({ entries }: { entries: TimelineEntry[] }) {
+  const { t } = useTranslation("staff");
+  if (entries.length === 0) return <p className="hint">{t("timeline.empty")}</p>;
+  return (
+    <ol className="timeline">
+      {entries.map((entry) => (
+        <li key={entry.key} className={`timeline-item timeline-${entry.kind}`}>
+          <p className="timeline-meta">
+            <time dateTime={entry.at}>{entry.when}</time>
+            <span className="timeline-kind">{t(`timeline.kinds.${entry.kind}`)}</span>
+            {entry.accountLast4 ? <span className="hint">{t("common.accountEnding", { last4: entry.accountLast4 })}</span> : null}
+          </p>
+          <TimelineBody entry={entry} />
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function TimelineBody({ entry }: { entry: TimelineEntry }) {
+  const { t } = useTranslation("staff");
+  switch (entry.kind) {
+    case "message":
+      return (
+        <>
+          <p>
+            {t(`timeline.message.${entry.direction}`)} · {t(`messageStatus.${entry.status}`)}
+            {entry.segments ? ` · ${t("timeline.message.segments", { count: entry.segments, encoding: entry.encoding ?? "" })}` : ""}
+            {entry.templateKey ? (
+              <>
+                {" · "}
+                <code>{entry.templateKey}</code>
+              </>
+            ) : null}
+          </p>
+          <blockquote className="free-text">{entry.body}</blockquote>
+          {entry.history.length ? (
+            <p className="hint">
+              {t("timeline.message.history")}{" "}
+              {entry.history.map((h, i) => (
+                <span key={i}>
+                  {i ? " → " : ""}
+                  {t(`messageStatus.${h.status}`)} ({h.when})
+                </span>
+              ))}
+            </p>
+          ) : null}
+        </>
+      );
+    case "link_opened":
+      return <p>{t("timeline.linkOpened", { count: entry.openCount, last: entry.lastOpened ?? "—" })}</p>;
+    case "verification":
+      return <p>{entry.succeeded ? t("timeline.verification.succeeded") : t("timeline.verification.failed")}</p>;
+    case "payment":
+      return (
+        <p>
+          {t("timeline.payment", { amount: entry.amount, source: t(`paymentSource.${entry.source}`) })} · {t(`paymentStatus.${entry.status}`)}
+        </p>
+      );
+    case "plan":
+      return (
+        <>
+          <p>
+            {t("timeline.plan", { total: entry.total, count: entry.instalmentCount, frequency: t(`frequency.${entry.frequency}`) })} ·{" "}
+            {t(`planStatus.${entry.status}`)} · {t(`timeline.proposedBy.${entry.proposedBy}`)}
+          </p>
+          {entry.decisionReason ? <blockquote className="free-text">{entry.decisionReason}</blockquote> : null}
+        </>
+      );
+    case "promise":
+      return (
+        <p>
+          {t("timeline.promise", { amount: entry.amount, date: entry.promisedDate })} · {t(`promiseStatus.${entry.status}`)}
+        </p>
+      );
+    case "hardship":
+      return (
+        <>
+          <p>
+            {t(`hardshipReasons.${entry.reason}`)} · {t(`hardshipStatus.${entry.status}`)}
+            {entry.wantsPause ? ` · ${t("timeline.hardship.wantsPause")}` : ""}
+            {entry.wantsLowerPayments ? ` · ${t("timeline.hardship.wantsLowerPayments")}` : ""}
+          </p>
+          {entry.income || entry.expenses ? (
+            <p className="hint">{t("timeline.hardship.money", { income: entry.income ?? "—", expenses: entry.expenses ?? "—" })}</p>
+          ) : null}
+          {entry.pauseUntil ? <p className="hint">{t("timeline.hardship.pauseUntil", { date: entry.pauseUntil })}</p> : null}
+          {entry.details ? <blockquote className="free-text">{entry.details}</blockquote> : null}
+        </>
+      );
+    case "preferences":
+      return (
+        <p>
+          {t(`timeline.preferenceActions.${entry.action.replace(/^preferences\./, "").replace(/\./g, "_")}`, { defaultValue: entry.action })}
+          {entry.detail ? <span className="hint"> ({entry.detail})</span> : null}
+        </p>
+      );
+    case "complaint":
+      return (
+        <>
+          <p>
+            <code>{entry.ackNumber}</code> · {t(`complaintCategories.${entry.category}`)} · {t(`complaintStatus.${entry.status}`)}
+          </p>
+          <blockquote className="free-text">{entry.body}</blockquote>
+        </>
+      );
+    case "note":
+      return (
+        <>
+          <p className="hint">{t("timeline.noteBy", { name: entry.author })}</p>
+          <blockquote className="free-text">{entry.body}</blockquote>
+        </>
+      );
+    case "call":
+      return (
+        <p>
+          {t(`callOutcomes.${entry.outcome}`)}
+          {entry.author ? <span className="hint"> · {t("timeline.by", { name: entry.author })}</span> : null}
+        </p>
+      );
+    case "task":
+      return (
+        <>
+          <p>
+            {t(`taskKinds.${entry.taskKind}`)} · {t(`taskStatus.${entry.status}`)}
+            {entry.slot ? ` · ${t("timeline.task.slot", { slot: entry.slot })}` : ""}
+            {entry.resolved ? ` · ${t("timeline.task.resolved", { date: entry.resolved })}` : ""}
+          </p>
+          {entry.borrowerNote ? <blockquote className="free-text">{entry.borrowerNote}</blockquote> : null}
+          {entry.outcome ? <p className="hint free-text">{t("timeline.task.outcome", { outcome: entry.outcome })}</p> : null}
+        </>
+      );
+  }
+}

@@ -1,0 +1,71 @@
+import { sql, type Kysely } from "kysely";
+import type { Database, StaffRole } from "../../db/schema";
+import { appendAudit } from "../services/audit.server";
+import { formatStaffDateTime } from "./format";
+import { revokeStaffSessions, type StaffIdentity } from "./session.server";
+
+export interface StaffUserRow {
+  id: string;
+  email: string;
+  displayName: string;
+  role: StaffRole;
+  enrolled: boolean;
+  lockedUntil: string | null;
+  disabled: boolean;
+  activeSessions: number;
+}
+
+/** Staff accounts with their live-session count (admin page). */
+export async function listStaffUsers(db: Kysely<Database>, opts: { locale: string; timeZone: string; now?: Date }): Promise<StaffUserRow[]> {
+  const now = opts.now ?? new Date();
+  const rows = await db
+    .selectFrom("staff_users as u")
+    .select([
+      "u.id",
+      "u.email",
+      "u.display_name",
+      "u.role",
+      "u.totp_enabled_at",
+      "u.locked_until",
+      "u.disabled_at",
+      (eb) =>
+        eb
+          .selectFrom("staff_sessions as s")
+          .select(sql<number>`count(*)::int`.as("n"))
+          .whereRef("s.staff_user_id", "=", "u.id")
+          .where("s.revoked_at", "is", null)
+          .where("s.expires_at", ">", now)
+          .as("active_sessions"),
+    ])
+    .orderBy("u.email")
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    email: r.email,
+    displayName: r.display_name,
+    role: r.role,
+    enrolled: r.totp_enabled_at !== null,
+    lockedUntil: r.locked_until && r.locked_until > now ? formatStaffDateTime(r.locked_until, opts.locale, opts.timeZone) : null,
+    disabled: r.disabled_at !== null,
+    activeSessions: Number(r.active_sessions ?? 0),
+  }));
+}
+
+/** An admin signs someone out everywhere (lost laptop, leaver). Audited. */
+export async function adminRevokeSessions(
+  db: Kysely<Database>,
+  opts: { admin: StaffIdentity; staffUserId: string; now?: Date },
+): Promise<{ status: "ok"; revoked: number } | { status: "not_found" }> {
+  const now = opts.now ?? new Date();
+  return db.transaction().execute(async (trx) => {
+    const user = await trx.selectFrom("staff_users").select("id").where("id", "=", opts.staffUserId).executeTakeFirst();
+    if (!user) return { status: "not_found" as const };
+    const revoked = await revokeStaffSessions(trx, user.id, now);
+    await appendAudit(
+      trx,
+      { actorType: "staff", actorId: opts.admin.id, action: "staff.sessions_revoked", subjectType: "staff_user", subjectId: user.id, detail: { revoked } },
+      now,
+    );
+    return { status: "ok" as const, revoked };
+  });
+}
