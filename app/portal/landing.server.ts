@@ -5,17 +5,30 @@ import { localeCookie } from "../i18n/i18n.server";
 import { resolveLocale } from "../i18n/locale.server";
 import { linkOpened, optOutOfSms, reportWrongNumber } from "../services/feedback.server";
 import { recordLinkOpen, resolveShortLink } from "../services/short-links.server";
+import { consume, peek, type RateLimitRule } from "../services/rate-limit.server";
 import { verifyBorrower } from "../services/verification.server";
 import type { VerificationMethod } from "./verification-form";
 
 export type LinkProblem = "invalid" | "expired" | "revoked";
 
 /**
+ * Brute-force brakes (DESIGN §11): forged or unknown codes per client (a valid
+ * link's holder is never slowed), and verification answers per client across
+ * links (the per-link lockout stops guessing on one link; this stops cycling links).
+ */
+export const LINK_FAILURE_RULE: RateLimitRule = { points: 20, durationSec: 10 * 60 };
+// Generous: mobile carriers put many phones behind one address (CGNAT).
+export const VERIFY_CLIENT_RULE: RateLimitRule = { points: 100, durationSec: 15 * 60 };
+
+/**
  * What the masked landing may show before verification: which account (its
  * last 4 digits and kind) and nothing about the debt. Counts the open.
  */
-export async function borrowerLanding(db: Kysely<Database>, code: string) {
+export async function borrowerLanding(db: Kysely<Database>, code: string, client: string) {
+  const blocked = await peek(db, `link-fail:${client}`, LINK_FAILURE_RULE);
+  if (!blocked.ok) return { status: "rate_limited" as const, retryAfterSec: blocked.retryAfterSec };
   const resolved = await resolveShortLink(db, code, config().linkSigningKeys);
+  if (resolved.status === "invalid") await consume(db, `link-fail:${client}`, LINK_FAILURE_RULE);
   if (resolved.status !== "ok") return { status: resolved.status };
   const { link } = resolved;
   const now = new Date();
@@ -40,6 +53,7 @@ export async function borrowerLanding(db: Kysely<Database>, code: string) {
 
 type LinkActionResult =
   | { status: LinkProblem }
+  | { status: "rate_limited"; retryAfterSec: number }
   | { status: "ok" }
   | { status: "verified"; headers: Headers }
   | { status: "wrong"; remaining: number }
@@ -50,7 +64,7 @@ export async function linkAction(
   db: Kysely<Database>,
   code: string,
   intent: "verify" | "not_me" | "stop_texts",
-  verify?: { method: VerificationMethod; answer: string; request: Request },
+  verify?: { method: VerificationMethod; answer: string; request: Request; client: string },
 ): Promise<LinkActionResult> {
   const cfg = config();
   const resolved = await resolveShortLink(db, code, cfg.linkSigningKeys);
@@ -67,6 +81,8 @@ export async function linkAction(
     return { status: "ok" };
   }
   if (!verify) throw new Error("verification input missing");
+  const budget = await consume(db, `verify:${verify.client}`, VERIFY_CLIENT_RULE);
+  if (!budget.ok) return { status: "rate_limited", retryAfterSec: budget.retryAfterSec };
   const outcome = await verifyBorrower(db, {
     linkId: link.id,
     kind: verify.method,

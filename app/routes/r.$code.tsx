@@ -4,14 +4,23 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from
 import { Form, isRouteErrorResponse, useActionData, useLoaderData, useRouteError, useRouteLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { config } from "~/config.server";
+import { clientIp } from "~/services/rate-limit.server";
 import { borrowerLanding, linkAction } from "~/portal/landing.server";
 import { verificationSchema, type VerificationFields, type VerificationMethod } from "~/portal/verification-form";
 import { FieldErrors, TextField } from "~/ui/form";
 import type { loader as rootLoader } from "~/root";
 
+const problem = (status: "invalid" | "expired" | "revoked" | "rate_limited", retryAfterSec?: number) =>
+  data(
+    { reason: status },
+    status === "rate_limited"
+      ? { status: 429, headers: { "Retry-After": String(retryAfterSec ?? 60) } }
+      : { status: status === "invalid" ? 404 : 410 },
+  );
+
 export async function loader({ params, context }: LoaderFunctionArgs) {
-  const landing = await borrowerLanding(context.db, params.code ?? "");
-  if (landing.status !== "ok") throw data({ reason: landing.status }, { status: landing.status === "invalid" ? 404 : 410 });
+  const landing = await borrowerLanding(context.db, params.code ?? "", clientIp(context));
+  if (landing.status !== "ok") throw problem(landing.status, "retryAfterSec" in landing ? landing.retryAfterSec : undefined);
   return data(landing.page, { headers: { "Cache-Control": "no-store" } });
 }
 
@@ -21,13 +30,13 @@ export async function action({ params, request, context }: ActionFunctionArgs) {
   const code = params.code ?? "";
   if (intent === "not_me" || intent === "stop_texts") {
     const result = await linkAction(context.db, code, intent);
-    if (result.status !== "ok") throw data({ reason: result.status }, { status: result.status === "invalid" ? 404 : 410 });
+    if (result.status !== "ok") throw problem(result.status as "invalid" | "expired" | "revoked");
     return redirect(intent === "not_me" ? "/done/wrong-number" : "/done/opted-out", 303);
   }
   const method = config().VERIFICATION_METHOD;
   const submission = parseWithZod(formData, { schema: verificationSchema(method) });
   if (submission.status !== "success") return data({ result: submission.reply(), outcome: null }, { status: 400 });
-  const outcome = await linkAction(context.db, code, "verify", { method, answer: submission.value.answer, request });
+  const outcome = await linkAction(context.db, code, "verify", { method, answer: submission.value.answer, request, client: clientIp(context) });
   switch (outcome.status) {
     case "verified":
       return redirect("/account", { status: 303, headers: outcome.headers });
@@ -35,8 +44,10 @@ export async function action({ params, request, context }: ActionFunctionArgs) {
       return data({ result: submission.reply({ formErrors: ["wrong"] }), outcome: { remaining: outcome.remaining } }, { status: 400 });
     case "locked":
       return data({ result: submission.reply({ formErrors: ["locked"] }), outcome: null }, { status: 423 });
+    case "rate_limited":
+      throw problem("rate_limited", outcome.retryAfterSec);
     default:
-      throw data({ reason: outcome.status }, { status: outcome.status === "invalid" ? 404 : 410 });
+      throw problem(outcome.status as "invalid" | "expired" | "revoked");
   }
 }
 
@@ -120,7 +131,7 @@ export function ErrorBoundary() {
   const root = useRouteLoaderData<typeof rootLoader>("root");
   const { t } = useTranslation("portal");
   const reason = isRouteErrorResponse(error) ? (error.data as { reason?: string } | null)?.reason : undefined;
-  const key = reason === "expired" ? "expired" : reason === "revoked" ? "revoked" : "invalid";
+  const key = reason === "expired" ? "expired" : reason === "revoked" ? "revoked" : reason === "rate_limited" ? "rateLimited" : "invalid";
   return (
     <section className="card" aria-labelledby="link-error-title">
       <h1 id="link-error-title">{t(`link.${key}Title`)}</h1>

@@ -93,3 +93,8 @@ export async function pruneRateLimits(db: Db, now = new Date()): Promise<number>
   const result = await db.deleteFrom("rate_limits").where("expire", "<", now.getTime()).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** The key rate limits count per client; Express fills it proxy-aware (trust proxy in production). */
+export function clientIp(context: { clientIp?: string }): string {
+  return context.clientIp ?? "unknown";
+}

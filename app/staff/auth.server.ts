@@ -302,6 +302,4 @@ export function forbidden() {
 }
 
 /** The client address the HTTP server saw (see app/server/http.server.ts), for per-IP limits and session records. */
-export function clientIp(context: Pick<AppLoadContext, "clientIp">): string {
-  return context.clientIp ?? "unknown";
-}
+export { clientIp } from "../services/rate-limit.server";

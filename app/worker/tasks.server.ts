@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { TaskList } from "graphile-worker";
 import type { Database } from "../../db/schema";
 import { pruneExpiredSessions } from "../services/sessions.server";
+import { pruneRateLimits } from "../services/rate-limit.server";
 import { dispatchSms } from "../engine/dispatcher.server";
 import { runSchedule } from "../engine/planner.server";
 import { markBrokenPlans } from "../services/plans.server";
@@ -26,6 +27,9 @@ export function createTaskList(db: Kysely<Database>): TaskList {
     "promises:resolve": async () => {
       await resolvePromises(db, new Date());
     },
+    "rate-limits:prune": async () => {
+      await pruneRateLimits(db, new Date());
+    },
     "sessions:prune": async (_payload, helpers) => {
       const removed = await pruneExpiredSessions(db, new Date());
       if (removed.borrower + removed.staff > 0) helpers.logger.info(`pruned sessions ${JSON.stringify(removed)}`);
@@ -34,4 +38,4 @@ export function createTaskList(db: Kysely<Database>): TaskList {
 }
 
 /** Recurring jobs (graphile-worker crontab syntax). */
-export const CRONTAB = ["*/5 * * * * schedule:run ?max=1", "15 * * * * plans:mark-broken ?max=1", "*/15 * * * * promises:resolve ?max=1", "0 * * * * sessions:prune"].join("\n");
+export const CRONTAB = ["*/5 * * * * schedule:run ?max=1", "15 * * * * plans:mark-broken ?max=1", "*/15 * * * * promises:resolve ?max=1", "0 * * * * sessions:prune", "30 * * * * rate-limits:prune"].join("\n");
