@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { TaskList } from "graphile-worker";
 import type { Database } from "../../db/schema";
 import { pruneExpiredSessions } from "../services/sessions.server";
+import { createBankEventDeliveryTask, DELIVER_TASK } from "./bank-webhooks.server";
 import { pruneRateLimits } from "../services/rate-limit.server";
 import { dispatchSms } from "../engine/dispatcher.server";
 import { runSchedule } from "../engine/planner.server";
@@ -12,6 +13,7 @@ import { smsProvider } from "../integrations/sms/index.server";
 /** Every background task Settle runs, by graphile-worker identifier. */
 export function createTaskList(db: Kysely<Database>): TaskList {
   return {
+    [DELIVER_TASK]: createBankEventDeliveryTask(db),
     "sms:send": async (payload) => {
       const { messageId } = payload as { messageId: string };
       await dispatchSms(db, smsProvider(), messageId);

@@ -5,5 +5,8 @@ import { linkCreate } from "./link-create";
 import { scheduleRun } from "./schedule-run";
 import { staffCreate } from "./staff-create";
 import { auditVerify } from "./audit-verify";
+import { apikeyCreate, apikeyRevoke } from "./apikey-create";
+import { importCommand } from "./import";
+import { webhookRedeliver } from "./webhook-redeliver";
 
-export const commands: Command[] = [dbMigrate, demoSeed, linkCreate, scheduleRun, staffCreate, auditVerify];
+export const commands: Command[] = [dbMigrate, demoSeed, linkCreate, scheduleRun, staffCreate, auditVerify, importCommand, apikeyCreate, apikeyRevoke, webhookRedeliver];
