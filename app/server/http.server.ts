@@ -7,7 +7,8 @@ import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import type { Database } from "../../db/schema";
 import { logger, maskPath } from "../services/logger.server";
-import { originCheck, securityHeaders } from "./security.server";
+import { formBodyGuard, originCheck, securityHeaders } from "./security.server";
+import { RETRY_AFTER_SECONDS, withDatabaseUnavailable } from "./unavailable.server";
 
 export interface HttpOptions {
   db: Kysely<Database>;
@@ -17,27 +18,33 @@ export interface HttpOptions {
   formActionOrigins?: string[];
 }
 
+/** Security headers, CSRF origin check and form body guard, in the order every request meets them (tests mount them too). */
+export function useRequestGuards(app: express.Express, opts: Pick<HttpOptions, "production" | "publicBaseUrl" | "formActionOrigins">) {
+  app.use(securityHeaders({ production: opts.production, formActionOrigins: opts.formActionOrigins }));
+  app.use(originCheck({ allowedOrigins: [new URL(opts.publicBaseUrl).origin] }));
+  app.use(formBodyGuard());
+}
+
 /** The Express app: static assets, security headers, then Remix for everything else. */
 export async function createHttpApp(opts: HttpOptions) {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", opts.production ? 1 : false);
   app.use(compression());
-  app.use(securityHeaders({ production: opts.production, formActionOrigins: opts.formActionOrigins }));
-  app.use(originCheck({ allowedOrigins: [new URL(opts.publicBaseUrl).origin] }));
+  useRequestGuards(app, opts);
 
   let build: ServerBuild | (() => Promise<ServerBuild>);
   let closeVite = async () => {};
   if (opts.production) {
     app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y", index: false }));
     app.use(express.static("build/client", { maxAge: "1h", index: false }));
-    build = (await import(pathToFileURL(resolve("build/server/index.js")).href)) as ServerBuild;
+    build = withDatabaseUnavailable((await import(pathToFileURL(resolve("build/server/index.js")).href)) as ServerBuild);
   } else {
     const vite = await import("vite").then((v) =>
       v.createServer({ server: { middlewareMode: true }, appType: "custom" }),
     );
     app.use(vite.middlewares);
-    build = () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>;
+    build = async () => withDatabaseUnavailable((await vite.ssrLoadModule("virtual:remix/server-build")) as ServerBuild);
     closeVite = () => vite.close();
   }
 
@@ -50,6 +57,18 @@ export async function createHttpApp(opts: HttpOptions) {
         "request",
       );
     });
+    next();
+  });
+
+  // A 503 (database unavailable, see unavailable.server.ts) tells clients and load balancers when to come back,
+  // whichever way Remix rendered it (error page for documents, data response for fetches).
+  app.use((_req, res, next) => {
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: typeof res, ...args: Parameters<typeof writeHead>) {
+      const status = typeof args[0] === "number" ? args[0] : res.statusCode;
+      if (status === 503 && !res.getHeader("Retry-After")) res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
+      return writeHead.apply(this, args);
+    } as typeof writeHead;
     next();
   });
 

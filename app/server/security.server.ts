@@ -71,3 +71,55 @@ export function originCheck(opts: { allowedOrigins: string[] }) {
     res.status(403).type("text/plain").send("Cross-origin request refused");
   };
 }
+
+/** Largest form body a page accepts; the longest legitimate form (an SMS template or a complaint) is a few KB. */
+export const MAX_FORM_BODY_BYTES = 64 * 1024;
+/** No page takes file uploads and Remix forms post url-encoded; a malformed multipart body would make formData() throw. */
+const FORM_TYPES = ["application/x-www-form-urlencoded"];
+
+/**
+ * Why a state-changing request to a page (not /api or /webhooks, which read
+ * and bound their own bodies) must be refused before it reaches an action:
+ * pages only take url-encoded HTML form bodies (JSON, text or a malformed
+ * multipart body would make `request.formData()` throw, i.e. a 500), and never more than
+ * MAX_FORM_BODY_BYTES. A body without a declared length (chunked) is refused
+ * too, since its size cannot be bounded before Remix buffers it; browsers
+ * always send Content-Length for form posts. Null means: let it through.
+ */
+export function formBodyRefusal(req: {
+  method: string;
+  path: string;
+  contentType: string | null | undefined;
+  contentLength: string | null | undefined;
+  chunked?: boolean;
+}): { status: 411 | 413 | 415; message: string } | null {
+  if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return null;
+  if (ORIGIN_EXEMPT.some((re) => re.test(req.path))) return null;
+  const type = (req.contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  if (!FORM_TYPES.includes(type)) return { status: 415, message: "Unsupported form encoding" };
+  if (req.contentLength != null && req.contentLength !== "") {
+    const length = Number(req.contentLength);
+    if (!Number.isSafeInteger(length) || length < 0) return { status: 413, message: "Invalid body length" };
+    if (length > MAX_FORM_BODY_BYTES) return { status: 413, message: "Form too large" };
+  } else if (req.chunked) {
+    return { status: 411, message: "Length required" };
+  }
+  return null;
+}
+
+/** Express middleware around formBodyRefusal. */
+export function formBodyGuard() {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const refusal = formBodyRefusal({
+      method: req.method,
+      path: req.path,
+      contentType: req.get("content-type"),
+      contentLength: req.get("content-length"),
+      chunked: req.get("transfer-encoding") != null,
+    });
+    if (!refusal) return next();
+    // The body is not read: close the connection after answering so the client stops sending.
+    res.setHeader("Connection", "close");
+    res.status(refusal.status).type("text/plain").send(refusal.message);
+  };
+}

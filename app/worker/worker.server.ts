@@ -1,8 +1,10 @@
-import { Logger, run, type Runner } from "graphile-worker";
+import { EventEmitter } from "node:events";
+import { Logger, run, type Runner, type WorkerEvents } from "graphile-worker";
 import type pg from "pg";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import { logger } from "../services/logger.server";
+import { createWorkerLiveness, type WorkerLivenessOptions } from "./liveness.server";
 import { CRONTAB, createTaskList } from "./tasks.server";
 
 const workerLogger = new Logger((scope) => (level, message, meta) => {
@@ -11,15 +13,37 @@ const workerLogger = new Logger((scope) => (level, message, meta) => {
   fn.call(log, meta ?? {}, message);
 });
 
-/** Starts graphile-worker on the given pool (it installs its own schema on first run). */
-export async function startWorker(opts: { pool: pg.Pool; db: Kysely<Database>; concurrency?: number }): Promise<Runner> {
-  return run({
-    pgPool: opts.pool,
-    concurrency: opts.concurrency ?? 4,
-    noHandleSignals: true,
-    pollInterval: 1_000,
-    taskList: createTaskList(opts.db),
-    crontab: CRONTAB,
-    logger: workerLogger,
-  });
+/**
+ * Starts graphile-worker on the given pool (it installs its own schema on first run).
+ * Its workers advertise liveness, and jobs left locked by dead worker processes
+ * are put back in the queue at start-up and periodically (see liveness.server.ts).
+ */
+export async function startWorker(opts: {
+  pool: pg.Pool;
+  db: Kysely<Database>;
+  concurrency?: number;
+  liveness?: WorkerLivenessOptions;
+}): Promise<Runner> {
+  const liveness = createWorkerLiveness(opts.pool, opts.liveness);
+  const events: WorkerEvents = new EventEmitter();
+  events.on("worker:create", ({ worker }) => liveness.register(worker.workerId));
+  let runner: Runner;
+  try {
+    runner = await run({
+      pgPool: opts.pool,
+      concurrency: opts.concurrency ?? 4,
+      noHandleSignals: true,
+      pollInterval: 1_000,
+      taskList: createTaskList(opts.db),
+      crontab: CRONTAB,
+      logger: workerLogger,
+      events,
+    });
+  } catch (error) {
+    await liveness.close();
+    throw error;
+  }
+  void runner.promise.finally(() => liveness.close()).catch(() => undefined);
+  await liveness.sweep().catch((error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, "worker liveness sweep failed"));
+  return runner;
 }
