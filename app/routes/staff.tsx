@@ -13,7 +13,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return data(
     {
       user: { displayName: user.displayName, email: user.email, role: user.role },
-      nav: { audit: mayOpen(user.role, "staff.audit"), users: mayOpen(user.role, "staff.users") },
+      nav: {
+        audit: mayOpen(user.role, "staff.audit"),
+        users: mayOpen(user.role, "staff.users"),
+        approvals: mayOpen(user.role, "staff.approvals._index"),
+        dashboard: mayOpen(user.role, "staff.dashboard"),
+        policy: mayOpen(user.role, "staff.policy"),
+        templates: mayOpen(user.role, "staff.templates._index"),
+        webhooks: mayOpen(user.role, "staff.webhooks"),
+        apiKeys: mayOpen(user.role, "staff.api-keys"),
+      },
     },
     { headers: { "Cache-Control": "no-store" } },
   );
@@ -22,6 +31,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export default function StaffLayout() {
   const { user, nav } = useLoaderData<typeof loader>();
   const { t } = useTranslation("staff");
+  const { t: tc } = useTranslation("console");
+  const more: Array<[keyof typeof nav, string, string]> = [
+    ["approvals", "/staff/approvals", tc("nav.approvals")],
+    ["dashboard", "/staff/dashboard", tc("nav.dashboard")],
+    ["policy", "/staff/policy", tc("nav.policy")],
+    ["templates", "/staff/templates", tc("nav.templates")],
+    ["webhooks", "/staff/webhooks", tc("nav.webhooks")],
+    ["apiKeys", "/staff/api-keys", tc("nav.apiKeys")],
+  ];
   return (
     <div className="staff-shell">
       <div className="staff-bar">
@@ -33,6 +51,13 @@ export default function StaffLayout() {
             <li>
               <NavLink to="/staff/borrowers">{t("nav.search")}</NavLink>
             </li>
+            {more
+              .filter(([key]) => nav[key])
+              .map(([key, to, label]) => (
+                <li key={key}>
+                  <NavLink to={to}>{label}</NavLink>
+                </li>
+              ))}
             {nav.audit ? (
               <li>
                 <NavLink to="/staff/audit">{t("nav.audit")}</NavLink>

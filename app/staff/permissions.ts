@@ -12,6 +12,10 @@ const ALL: readonly StaffRole[] = STAFF_ROLES;
 /** Case work on a borrower (calls, tasks, flags): not the approvers, who decide plans. */
 const CASEWORK: readonly StaffRole[] = ["agent", "supervisor", "admin"];
 const ADMIN: readonly StaffRole[] = ["admin"];
+/** Who decides instalment plans (DESIGN §7; decidePlan checks the same roles). */
+const PLAN_DECIDERS: readonly StaffRole[] = ["approver", "supervisor", "admin"];
+/** Who tunes the schedule and watches outcomes: policy, templates, dashboard. */
+const TUNERS: readonly StaffRole[] = ["supervisor", "admin"];
 
 /** An action without an `intent` field uses this key. */
 export const DEFAULT_INTENT = "default";
@@ -48,6 +52,14 @@ export const STAFF_ROUTE_ACCESS = {
   "staff.audit": { kind: "staff", loader: ADMIN },
   "staff.users": { kind: "staff", loader: ADMIN, action: { revoke_sessions: ADMIN } },
   "staff.sign-out": { kind: "staff", loader: ALL, action: { [DEFAULT_INTENT]: ALL } },
+  "staff.approvals._index": { kind: "staff", loader: PLAN_DECIDERS },
+  "staff.approvals.$planId": { kind: "staff", loader: PLAN_DECIDERS, action: { approve: PLAN_DECIDERS, reject: PLAN_DECIDERS, counter: PLAN_DECIDERS } },
+  "staff.policy": { kind: "staff", loader: TUNERS, action: { save: TUNERS } },
+  "staff.templates._index": { kind: "staff", loader: TUNERS, action: { add_variant: TUNERS } },
+  "staff.templates.edit": { kind: "staff", loader: TUNERS, action: { preview: TUNERS, save: TUNERS } },
+  "staff.dashboard": { kind: "staff", loader: TUNERS },
+  "staff.webhooks": { kind: "staff", loader: ADMIN, action: { redeliver: ADMIN } },
+  "staff.api-keys": { kind: "staff", loader: ADMIN, action: { create: ADMIN, revoke: ADMIN } },
 } as const satisfies Record<string, RouteAccess>;
 
 export type StaffRouteKey = keyof typeof STAFF_ROUTE_ACCESS;

@@ -4,7 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StaffRole } from "../../db/schema";
 import { STAFF_ROLES, STAFF_ROUTE_ACCESS, DEFAULT_INTENT, type RouteAccess } from "../../app/staff/permissions";
 import { createTestDatabase, type TestDatabase } from "../support/database";
-import { insertAccount, insertBorrower, insertStaffUser } from "../support/builders";
+import { insertAccount, insertBorrower, insertPlan, insertStaffUser } from "../support/builders";
+import { DEFAULT_CONTACT_POLICY } from "../../app/domain/contact-policy";
+import { getSmsTemplate } from "../../app/domain/sms-templates";
+import { createApiKey } from "../../app/api/api-keys.server";
+import { policyFormValues } from "../../app/staff/policy-form";
 import { enrolledStaff, get, outcome, post, signedInCookie, staffContext, type RouteOutcome } from "./support";
 
 /**
@@ -20,6 +24,7 @@ const EVERYONE: Who[] = ["anonymous", ...STAFF_ROLES];
 let t: TestDatabase;
 let borrowerId: string;
 let accountId: string;
+let planId: string;
 const cookies = new Map<StaffRole, () => Promise<string>>();
 
 beforeAll(async () => {
@@ -27,6 +32,7 @@ beforeAll(async () => {
   const borrower = await insertBorrower(t.db);
   borrowerId = borrower.id;
   accountId = (await insertAccount(t.db, { borrower_id: borrower.id })).id;
+  planId = (await proposedPlan()).id;
   for (const role of STAFF_ROLES) {
     const { user } = await enrolledStaff(t.db, role);
     cookies.set(role, () => signedInCookie(t.db, user));
@@ -36,8 +42,23 @@ afterAll(async () => {
   await t.destroy();
 });
 
+/** A sample can also name route params, for actions that consume the row in the URL (e.g. a plan decision). */
+const ROUTE_PARAMS = Symbol("route params");
+type Sample = Record<string, string> & { [ROUTE_PARAMS]?: Record<string, string> };
+
+/** A borrower's plan waiting for an approver, on an account of its own (one open plan per account). */
+async function proposedPlan() {
+  const account = await insertAccount(t.db, { borrower_id: borrowerId });
+  return insertPlan(t.db, account, { status: "proposed", proposed_by: "borrower" });
+}
+const planDecision = (form: Record<string, string>) => async (): Promise<Sample> => ({ ...form, [ROUTE_PARAMS]: { planId: (await proposedPlan()).id } });
+const activePolicyVersion = async () => String((await t.db.selectFrom("contact_policies").select("version").where("active", "=", true).executeTakeFirst())?.version ?? 0);
+const activeTemplateVersion = async (stage: string, locale: string) =>
+  String((await t.db.selectFrom("sms_templates").select("version").where("active", "=", true).where("stage", "=", stage).where("locale", "=", locale as "en").executeTakeFirst())?.version ?? 0);
+let variantCounter = 0;
+
 /** A valid request body per route and intent; fresh rows where the action consumes them. */
-const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Record<string, string>>>> = {
+const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
   "staff.borrowers.$borrowerId": {
     add_note: async () => ({ intent: "add_note", body: "Called, left a message." }),
     log_call: async () => ({ intent: "log_call", accountId, outcome: "no_answer" }),
@@ -54,6 +75,33 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Record<string, s
     revoke_sessions: async () => ({ intent: "revoke_sessions", staffUserId: (await insertStaffUser(t.db, { role: "agent" })).id }),
   },
   "staff.sign-out": { [DEFAULT_INTENT]: async () => ({}) },
+  "staff.approvals.$planId": {
+    approve: planDecision({ intent: "approve" }),
+    reject: planDecision({ intent: "reject", reason: "Income does not cover it." }),
+    counter: planDecision({ intent: "counter", count: "6", frequency: "monthly", firstDueDate: new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10) }),
+  },
+  "staff.policy": {
+    save: async () => ({ ...policyFormValues(DEFAULT_CONTACT_POLICY), intent: "save", baseVersion: await activePolicyVersion() }),
+  },
+  "staff.templates._index": { add_variant: async () => ({ intent: "add_variant", stage: "mid", variant: `Z${++variantCounter}` }) },
+  "staff.templates.edit": {
+    preview: async () => ({ intent: "preview", stage: "early", variant: "A", locale: "en", baseVersion: "0", body: getSmsTemplate("en", "reminder.early.A") }),
+    save: async () => ({
+      intent: "save",
+      stage: "help",
+      variant: "A",
+      locale: "en",
+      body: `{{bank}}: Reminder texts about your account (${++variantCounter}). For help, call {{hotline}}. Reply STOP to opt out`,
+      baseVersion: await activeTemplateVersion("help", "en"),
+    }),
+  },
+  "staff.webhooks": {
+    redeliver: async () => ({ intent: "redeliver", eventId: (await t.db.insertInto("bank_events").values({ type: "test.event", payload: {} }).returning("id").executeTakeFirstOrThrow()).id }),
+  },
+  "staff.api-keys": {
+    create: async () => ({ intent: "create", name: "Core sync", scopes: "accounts:write" }),
+    revoke: async () => ({ intent: "revoke", prefix: (await createApiKey(t.db, { name: "to revoke", scopes: ["payments:write"], hashKey: "k".repeat(32) })).prefix }),
+  },
 };
 
 function pathFor(key: string): { path: string; params: Record<string, string> } {
@@ -65,9 +113,11 @@ function pathFor(key: string): { path: string; params: Record<string, string> } 
     .map((s) => {
       if (!s.startsWith("$")) return s;
       const name = s.slice(1);
-      if (name !== "borrowerId") throw new Error(`no test value for route parameter ${name} in ${key}`);
-      params[name] = borrowerId;
-      return borrowerId;
+      const values: Record<string, string> = { borrowerId, planId };
+      const value = values[name];
+      if (value === undefined) throw new Error(`no test value for route parameter ${name} in ${key}`);
+      params[name] = value;
+      return value;
     });
   return { path: `/${segments.join("/")}`, params };
 }
@@ -128,8 +178,8 @@ describe("staff RBAC matrix", () => {
         for (const [intent, roles] of Object.entries(access!.action ?? {})) {
           const sample = SAMPLE_FORMS[key]?.[intent];
           expect(sample, `add a sample request for ${key} intent ${intent} to tests/staff/rbac.test.ts`).toBeDefined();
-          const form = await sample!();
-          const got = verdict(await outcome(async () => mod.action!({ request: post(path, form, await cookieFor(who)), params, context })));
+          const { [ROUTE_PARAMS]: own, ...form } = await sample!();
+          const got = verdict(await outcome(async () => mod.action!({ request: post(path, form, await cookieFor(who)), params: { ...params, ...own }, context })));
           check(`${who} POST ${intent}`, got, expected(who, roles));
         }
       }

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_CONTACT_POLICY } from "../domain/contact-policy";
+import { fieldForPath, FORM_LEVEL, policyFormValues, readPolicyForm, stageField } from "./policy-form";
+
+const defaults = () => policyFormValues(DEFAULT_CONTACT_POLICY);
+
+describe("policy form", () => {
+  it("round-trips the default policy", () => {
+    const read = readPolicyForm(defaults());
+    expect(read).toEqual({ ok: true, policy: DEFAULT_CONTACT_POLICY });
+  });
+
+  it("reads edits, variants and a stage switched off", () => {
+    const values = { ...defaults(), [stageField("early", "everyDays")]: "4", [stageField("mid", "variants")]: "A, C", "caps.minHoursBetweenReminders": "36.5" };
+    delete values[stageField("pre_due", "enabled")];
+    const read = readPolicyForm(values);
+    if (!read.ok) throw new Error(JSON.stringify(read.errors));
+    expect(read.policy.stages.map((s) => s.id)).toEqual(["due", "early", "mid", "late", "serious"]);
+    expect(read.policy.stages.find((s) => s.id === "early")!.everyDays).toBe(4);
+    expect(read.policy.stages.find((s) => s.id === "mid")!.variants).toEqual(["A", "C"]);
+    expect(read.policy.caps.minHoursBetweenReminders).toBe(36.5);
+  });
+
+  it("puts each parse error next to its field, by the policy's path", () => {
+    // mid starts inside early: overlapping stages.
+    const values = { ...defaults(), [stageField("mid", "fromDpd")]: "5", [stageField("late", "everyDays")]: "0" };
+    const read = readPolicyForm(values);
+    expect(read.ok).toBe(false);
+    if (read.ok) return;
+    expect(Object.keys(read.errors).sort()).toEqual([stageField("late", "everyDays"), stageField("mid", "fromDpd")]);
+    expect(read.errors[stageField("mid", "fromDpd")]![0]).toMatchObject({ path: "stages.3.fromDpd" });
+    expect(read.errors[stageField("late", "everyDays")]![0]).toMatchObject({ path: "stages.4.everyDays" });
+  });
+
+  it("reports text that is not a number once, in its own words", () => {
+    const read = readPolicyForm({ ...defaults(), [stageField("due", "everyDays")]: "two", promiseGraceDays: "" });
+    expect(read.ok).toBe(false);
+    if (read.ok) return;
+    expect(read.errors[stageField("due", "everyDays")]).toEqual([{ key: "console:policy.errors.wholeNumber" }]);
+    expect(read.errors.promiseGraceDays).toEqual([{ key: "console:policy.errors.required" }]);
+  });
+
+  it("names unknown fields in the jurisdiction profiles and rejects broken JSON", () => {
+    const jurisdictions = JSON.parse(defaults().jurisdictions!) as Record<string, Record<string, unknown>>;
+    jurisdictions.HK!.quietSundays = true;
+    const unknown = readPolicyForm({ ...defaults(), jurisdictions: JSON.stringify(jurisdictions) });
+    expect(unknown.ok || unknown.errors.jurisdictions).toEqual([{ path: "jurisdictions.HK.quietSundays", text: 'unknown field "quietSundays"' }]);
+    const broken = readPolicyForm({ ...defaults(), jurisdictions: "{ nope" });
+    expect(broken.ok || broken.errors).toEqual({ jurisdictions: [{ key: "console:policy.errors.json" }] });
+  });
+
+  it("needs at least one stage", () => {
+    const values = defaults();
+    for (const key of Object.keys(values)) if (key.endsWith(".enabled")) delete values[key];
+    const read = readPolicyForm(values);
+    expect(read.ok || read.errors).toEqual({ stages: [{ key: "console:policy.errors.noStages" }] });
+  });
+
+  it("maps paths to fields", () => {
+    const order = ["due", "early"] as const;
+    expect(fieldForPath("stages.1.toDpd", order)).toBe("stage.early.toDpd");
+    expect(fieldForPath("stages.1.variants.0", order)).toBe("stage.early.variants");
+    expect(fieldForPath("stages.1.surprise", order)).toBe(FORM_LEVEL);
+    expect(fieldForPath("contactWindow.end", order)).toBe("window.end");
+    expect(fieldForPath("caps.callsPerDay", order)).toBe("caps.callsPerDay");
+    expect(fieldForPath("jurisdictions.US.contactWindow.start", order)).toBe("jurisdictions");
+    expect(fieldForPath("surprise", order)).toBe(FORM_LEVEL);
+  });
+});

@@ -1,0 +1,174 @@
+import { Form } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { CAP_FIELDS, ESCALATIONS, FORM_LEVEL, STAGE_IDS, stageField, TONES, type PolicyFieldErrors, type PolicyFormValues, type PolicyProblem } from "../policy-form";
+
+/**
+ * The contact-policy form: one fieldset per stage, then quiet hours, caps,
+ * pauses and the jurisdiction profiles (JSON). Errors sit beside their field
+ * (aria-describedby); a summary at the top says how many there are.
+ */
+const idOf = (name: string) => `policy-${name.replace(/[^A-Za-z0-9_-]/g, "-")}`;
+
+function ProblemText({ problem }: { problem: PolicyProblem }) {
+  const { t } = useTranslation("console");
+  if ("key" in problem) return <>{t(problem.key)}</>;
+  return (
+    <>
+      {problem.path ? <code>{problem.path}</code> : null} <span lang="en">{problem.text}</span>
+    </>
+  );
+}
+
+function Problems({ id, problems }: { id: string; problems?: PolicyProblem[] }) {
+  if (!problems?.length) return null;
+  return (
+    <ul className="error-message error-list" id={id}>
+      {problems.map((p, i) => (
+        <li key={i}>
+          <ProblemText problem={p} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+interface FieldProps {
+  name: string;
+  label: string;
+  hint?: string;
+  values: PolicyFormValues;
+  errors: PolicyFieldErrors;
+}
+
+function describedBy(name: string, errors: PolicyFieldErrors, hint?: string) {
+  return [hint ? `${idOf(name)}-hint` : null, errors[name]?.length ? `${idOf(name)}-error` : null].filter(Boolean).join(" ") || undefined;
+}
+
+function TextInput({ name, label, hint, values, errors, inputMode = "numeric", className }: FieldProps & { inputMode?: "numeric" | "text" | "decimal"; className?: string }) {
+  const id = idOf(name);
+  const invalid = Boolean(errors[name]?.length);
+  return (
+    <div className={`field ${className ?? ""} ${invalid ? "field-error" : ""}`}>
+      <label htmlFor={id}>{label}</label>
+      {hint ? (
+        <p className="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      ) : null}
+      <Problems id={`${id}-error`} problems={errors[name]} />
+      <input id={id} name={name} type="text" inputMode={inputMode} defaultValue={values[name] ?? ""} aria-invalid={invalid || undefined} aria-describedby={describedBy(name, errors, hint)} spellCheck={false} />
+    </div>
+  );
+}
+
+function Select({ name, label, values, errors, options }: FieldProps & { options: Array<{ value: string; label: string }> }) {
+  const id = idOf(name);
+  const invalid = Boolean(errors[name]?.length);
+  return (
+    <div className={`field ${invalid ? "field-error" : ""}`}>
+      <label htmlFor={id}>{label}</label>
+      <Problems id={`${id}-error`} problems={errors[name]} />
+      <select id={id} name={name} defaultValue={values[name] ?? ""} aria-invalid={invalid || undefined} aria-describedby={describedBy(name, errors)}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+export function PolicyEditorForm({ values, errors, baseVersion }: { values: PolicyFormValues; errors: PolicyFieldErrors; baseVersion: number }) {
+  const { t } = useTranslation("console");
+  const problemCount = Object.values(errors).reduce((n, list) => n + list.length, 0);
+  const field = { values, errors };
+  return (
+    <Form method="post" className="policy-form" noValidate>
+      <input type="hidden" name="intent" value="save" />
+      <input type="hidden" name="baseVersion" value={baseVersion} />
+      {problemCount ? (
+        <div className="notice notice-error" role="alert" id="policy-problems">
+          <p>{t("policy.notSaved", { count: problemCount })}</p>
+          <Problems id={`${idOf(FORM_LEVEL)}-error`} problems={errors[FORM_LEVEL]} />
+        </div>
+      ) : null}
+
+      <section className="card" aria-labelledby="policy-stages">
+        <h2 id="policy-stages">{t("policy.stages")}</h2>
+        <p className="hint">{t("policy.stagesHint")}</p>
+        <Problems id={`${idOf("stages")}-error`} problems={errors.stages} />
+        <div className="policy-stages">
+          {STAGE_IDS.map((id) => (
+            <fieldset key={id} className="policy-stage">
+              <legend>{t(`policy.stageNames.${id}`)}</legend>
+              <div className="field checkbox-field">
+                <input type="checkbox" id={idOf(stageField(id, "enabled"))} name={stageField(id, "enabled")} defaultChecked={values[stageField(id, "enabled")] === "on"} />
+                <label htmlFor={idOf(stageField(id, "enabled"))}>{t("policy.useStage")}</label>
+              </div>
+              <div className="policy-grid">
+                <TextInput {...field} name={stageField(id, "fromDpd")} label={t("policy.fromDpd")} inputMode="text" />
+                <TextInput {...field} name={stageField(id, "toDpd")} label={t("policy.toDpd")} inputMode="text" />
+                <TextInput {...field} name={stageField(id, "everyDays")} label={t("policy.everyDays")} />
+                <Select {...field} name={stageField(id, "tone")} label={t("policy.tone")} options={TONES.map((tone) => ({ value: tone, label: t(`policy.tones.${tone}`) }))} />
+                <Select {...field} name={stageField(id, "escalation")} label={t("policy.escalation")} options={ESCALATIONS.map((e) => ({ value: e, label: t(`policy.escalations.${e}`) }))} />
+                <TextInput {...field} name={stageField(id, "variants")} label={t("policy.variants")} hint={t("policy.variantsHint")} inputMode="text" />
+              </div>
+            </fieldset>
+          ))}
+        </div>
+      </section>
+
+      <section className="card" aria-labelledby="policy-hours">
+        <h2 id="policy-hours">{t("policy.quietHours")}</h2>
+        <p className="hint">{t("policy.quietHoursHint")}</p>
+        <div className="policy-grid">
+          <TextInput {...field} name="window.start" label={t("policy.windowStart")} hint={t("policy.clockHint")} inputMode="text" />
+          <TextInput {...field} name="window.end" label={t("policy.windowEnd")} hint={t("policy.clockHint")} inputMode="text" />
+        </div>
+      </section>
+
+      <section className="card" aria-labelledby="policy-caps">
+        <h2 id="policy-caps">{t("policy.caps")}</h2>
+        <div className="policy-grid">
+          {CAP_FIELDS.map((cap) => (
+            <TextInput key={cap} {...field} name={`caps.${cap}`} label={t(`policy.capNames.${cap}`)} inputMode={cap === "minHoursBetweenReminders" ? "decimal" : "numeric"} />
+          ))}
+        </div>
+      </section>
+
+      <section className="card" aria-labelledby="policy-pauses">
+        <h2 id="policy-pauses">{t("policy.pauses")}</h2>
+        <div className="policy-grid">
+          <TextInput {...field} name="promiseGraceDays" label={t("policy.promiseGraceDays")} hint={t("policy.promiseGraceHint")} />
+          <TextInput {...field} name="hardshipPauseDays" label={t("policy.hardshipPauseDays")} hint={t("policy.hardshipPauseHint")} />
+        </div>
+      </section>
+
+      <section className="card" aria-labelledby="policy-jurisdictions">
+        <h2 id="policy-jurisdictions">{t("policy.jurisdictions")}</h2>
+        <div className={`field ${errors.jurisdictions?.length ? "field-error" : ""}`}>
+          <label htmlFor={idOf("jurisdictions")}>{t("policy.jurisdictionsLabel")}</label>
+          <p className="hint" id={`${idOf("jurisdictions")}-hint`}>
+            {t("policy.jurisdictionsHint")}
+          </p>
+          <Problems id={`${idOf("jurisdictions")}-error`} problems={errors.jurisdictions} />
+          <textarea
+            id={idOf("jurisdictions")}
+            name="jurisdictions"
+            className="code-input"
+            rows={18}
+            defaultValue={values.jurisdictions ?? ""}
+            aria-invalid={Boolean(errors.jurisdictions?.length) || undefined}
+            aria-describedby={describedBy("jurisdictions", errors, "hint")}
+            spellCheck={false}
+          />
+        </div>
+      </section>
+
+      <button type="submit" className="button primary">
+        {t("policy.save")}
+      </button>
+    </Form>
+  );
+}
