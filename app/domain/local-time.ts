@@ -24,8 +24,16 @@ export interface LocalWindow {
 }
 
 export function isValidTimeZone(zone: string): boolean {
-  return IANAZone.isValidZone(zone);
+  // Memoised: luxon builds an Intl.DateTimeFormat per check, and the planner asks once per account (DESIGN §12).
+  let valid = validZones.get(zone);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(zone);
+    if (validZones.size > 1_000) validZones.clear();
+    validZones.set(zone, valid);
+  }
+  return valid;
 }
+const validZones = new Map<string, boolean>();
 
 /** Minutes after midnight for "HH:MM" (or "HH:MM:SS", seconds dropped); null when malformed. */
 export function parseClock(text: string): number | null {

@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { DateTime } from "luxon";
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import type { Database, Locale } from "../../db/schema";
 import { assignVariant } from "../domain/ab-variant.server";
 import { DEFAULT_CONTACT_POLICY, parseContactPolicy, type ContactPolicy } from "../domain/contact-policy";
 import { decideNextContact, InvalidContactInput, type ContactDecision } from "../domain/decide-next-contact";
 import { defaultReminderVariants, reminderTemplateKey, type ReminderStage } from "../domain/sms-templates";
 import { logger } from "../services/logger.server";
-import { queueSms, smsAmount, smsDate } from "../services/outbound-sms.server";
+import { insertJsonRows, queueSmsBatch, smsAmount, smsDate, type QueueSmsInput } from "../services/outbound-sms.server";
 import { loadAccountFacts, type AccountFacts } from "./contact-inputs.server";
 
 /** One line of `schedule:run --json` (DESIGN §10). */
@@ -53,8 +53,8 @@ export function decideFor(facts: AccountFacts, policy: ContactPolicy): Decided {
 /**
  * The planner (DESIGN §4): walks every account in id order, in batches loaded
  * set-based, decides each, stores every decision with its reason, and queues
- * due reminders (one transaction per send, idempotent per account, stage and
- * local day, so a retried or concurrent run sends nothing twice).
+ * due reminders (one transaction per batch, set-based; idempotent per account,
+ * stage and local day, so a retried or concurrent run sends nothing twice).
  */
 export async function runSchedule(
   db: Kysely<Database>,
@@ -107,58 +107,56 @@ async function persistDecisions(
   decided: Array<{ facts: AccountFacts; decision: Decided }>,
   result: ScheduleRunResult,
 ) {
+  // One transaction and a fixed number of statements per batch (DESIGN §12): every decision,
+  // every due text (consent re-checked, rendered, linked, job added: queueSmsBatch), every escalation.
   const quiet = decided.filter((d) => d.decision.action !== "send");
-  if (quiet.length) {
-    await db
-      .insertInto("contact_decisions")
-      .values(
-        quiet.map(({ facts, decision }) => ({
+  const sends = decided.flatMap(({ facts, decision }) => (decision.action === "send" ? [{ facts, decision, ...reminderInput(facts, decision, policy, now) }] : []));
+  await db.transaction().execute(async (trx) => {
+    const queued = await queueSmsBatch(
+      trx,
+      sends.map((s) => s.input),
+    );
+    const rows = [
+      ...quiet.map(({ facts, decision }) => ({
+        run_id: runId,
+        account_id: facts.accountId,
+        decided_at: now,
+        action: decision.action,
+        reason: decision.reason,
+        channel: null,
+        template_key: null,
+        stage: decision.action === "defer" ? (decision.stage ?? null) : null,
+        act_at: decision.action === "defer" ? decision.until : null,
+        detail: {},
+      })),
+      ...sends.map(({ facts, decision, templateKey }, i) => {
+        const outcome = queued[i]!;
+        return {
           run_id: runId,
           account_id: facts.accountId,
           decided_at: now,
-          action: decision.action,
+          action: "send" as const,
           reason: decision.reason,
-          stage: decision.action === "defer" ? (decision.stage ?? null) : null,
-          act_at: decision.action === "defer" ? decision.until : null,
-          detail: JSON.stringify({}),
-        })),
-      )
-      .execute();
-  }
-  for (const { facts, decision } of decided) {
-    if (decision.action !== "send") continue;
-    const outcome = await db.transaction().execute(async (trx) => {
-      const queued = await queueReminder(trx, facts, decision, policy, now);
-      await trx
-        .insertInto("contact_decisions")
-        .values({
-          run_id: runId,
-          account_id: facts.accountId,
-          decided_at: now,
-          action: "send",
-          reason: decision.reason,
-          channel: "sms",
-          template_key: queued.templateKey,
+          channel: "sms" as const,
+          template_key: templateKey,
           stage: decision.stage,
           act_at: now,
-          detail: JSON.stringify(queued.result.status === "queued" ? { messageId: queued.result.messageId } : { skipped: queued.result.reason }),
-        })
-        .execute();
-      if (decision.escalation !== "none") await openEscalationTask(trx, facts, decision.escalation, now);
-      return queued.result;
-    });
-    if (outcome.status === "queued") result.queued += 1;
-    else result.skipped += 1;
-  }
+          detail: outcome.status === "queued" ? { messageId: outcome.messageId } : { skipped: outcome.reason },
+        };
+      }),
+    ];
+    await insertJsonRows(trx, "contact_decisions", rows);
+    const tasks = sends.flatMap(({ facts, decision }) => (decision.escalation !== "none" ? [escalationTask(facts, decision.escalation, now)] : []));
+    if (tasks.length) await trx.insertInto("tasks").values(tasks).onConflict((oc) => oc.column("dedupe_key").doNothing()).execute();
+    for (const outcome of queued) {
+      if (outcome.status === "queued") result.queued += 1;
+      else result.skipped += 1;
+    }
+  });
 }
 
-async function queueReminder(
-  trx: Transaction<Database>,
-  facts: AccountFacts,
-  decision: Extract<ContactDecision, { action: "send" }>,
-  policy: ContactPolicy,
-  now: Date,
-) {
+/** The reminder a send decision asks for: A/B variant, template, figures in the borrower's language, daily dedupe key. */
+function reminderInput(facts: AccountFacts, decision: Extract<ContactDecision, { action: "send" }>, policy: ContactPolicy, now: Date) {
   const zone = facts.input.borrower.timeZone;
   const localDay = DateTime.fromJSDate(now, { zone }).toISODate()!;
   const template = decision.template as ReminderStage;
@@ -168,7 +166,7 @@ async function queueReminder(
   const templateKey = reminderTemplateKey(template, variant);
   const locale = facts.locale as Locale;
   const { amountMinor, dueDate } = reminderFigures(facts, template, localDay);
-  const result = await queueSms(trx, {
+  const input: QueueSmsInput = {
     borrowerId: facts.borrowerId,
     accountId: facts.accountId,
     templateKey,
@@ -178,8 +176,8 @@ async function queueReminder(
     dedupeKey: `reminder:${facts.accountId}:${decision.stage}:${localDay}`,
     vars: { amount: smsAmount(amountMinor, facts.currency, locale), dueDate: smsDate(dueDate, locale) },
     now,
-  });
-  return { templateKey, result };
+  };
+  return { templateKey, input };
 }
 
 /** Before and on the due date: the minimum due by the due date. Overdue: the overdue amount, asked for within 7 days. */
@@ -195,20 +193,16 @@ function reminderFigures(facts: AccountFacts, template: ReminderStage, localDay:
 }
 
 /** Late accounts get a call task, serious ones a visit offer (DESIGN §4), at most one open per account per week. */
-async function openEscalationTask(trx: Transaction<Database>, facts: AccountFacts, escalation: "call_task" | "visit_offer", now: Date) {
-  const kind = escalation === "call_task" ? "call" : "visit";
+function escalationTask(facts: AccountFacts, escalation: "call_task" | "visit_offer", now: Date) {
+  const kind = escalation === "call_task" ? ("call" as const) : ("visit" as const);
   const week = DateTime.fromJSDate(now, { zone: facts.input.borrower.timeZone }).toFormat("kkkk-'W'WW");
-  await trx
-    .insertInto("tasks")
-    .values({
-      kind,
-      borrower_id: facts.borrowerId,
-      account_id: facts.accountId,
-      status: "open",
-      due_at: now,
-      source_type: "schedule_escalation",
-      dedupe_key: `escalation:${kind}:${facts.accountId}:${week}`,
-    })
-    .onConflict((oc) => oc.column("dedupe_key").doNothing())
-    .execute();
+  return {
+    kind,
+    borrower_id: facts.borrowerId,
+    account_id: facts.accountId,
+    status: "open" as const,
+    due_at: now,
+    source_type: "schedule_escalation",
+    dedupe_key: `escalation:${kind}:${facts.accountId}:${week}`,
+  };
 }

@@ -1,0 +1,66 @@
+/**
+ * One dispatcher process for `npm run bench` (spawned twice): a graphile-worker
+ * runner with the real `sms:send` code path (dispatchSms: row lock, send-time
+ * re-decision, two-phase sending/sent) against an HTTP provider stub.
+ * The clock is the planner's clock plus elapsed time, so the re-decision sees
+ * the same contact window the planner did whatever hour the bench runs at.
+ * Env: DATABASE_URL, BENCH_STUB_URL, BENCH_NOW (ISO), BENCH_CONCURRENCY.
+ */
+import http from "node:http";
+import { run } from "graphile-worker";
+import { connectDatabase } from "../../db/connection";
+import { dispatchSms } from "../../app/engine/dispatcher.server";
+import { ProviderError, type SmsProvider } from "../../app/integrations/sms/provider";
+
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const stub = new URL(process.env.BENCH_STUB_URL!);
+const startedAt = Date.now();
+const benchNow = new Date(process.env.BENCH_NOW!).getTime();
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency * 2 });
+
+const stubProvider: SmsProvider = {
+  name: "twilio", // any non-outbox provider: the two-phase path (sending committed before the call)
+  send: (sms) =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify(sms);
+      const req = http.request(
+        { host: stub.hostname, port: stub.port, path: "/send", method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (c) => (text += c));
+          res.on("end", () => {
+            if (res.statusCode !== 200) return reject(new ProviderError(`stub ${res.statusCode}`, "retryable"));
+            resolve({ providerMessageId: JSON.parse(text).sid, status: "sent" });
+          });
+        },
+      );
+      req.on("error", (e) => reject(new ProviderError(e.message, "retryable")));
+      req.end(body);
+    }),
+};
+
+const handle = connectDatabase(process.env.DATABASE_URL!, { max: concurrency + 4 });
+const runner = await run({
+  pgPool: handle.pool,
+  concurrency,
+  noHandleSignals: true,
+  pollInterval: 200,
+  // STACK.md pitfall 6: batch job fetching and completion (the fetch locks jobs, so two processes never share one).
+  preset: { worker: { localQueue: { size: 200 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+  logger: new (await import("graphile-worker")).Logger(() => () => {}),
+  taskList: {
+    "sms:send": async (payload) => {
+      const { messageId } = payload as { messageId: string };
+      if (process.env.BENCH_NOOP === "1") return; // the baseline: the same runners and queue, no work
+      await dispatchSms(handle.db, stubProvider, messageId, new Date(benchNow + (Date.now() - startedAt)));
+    },
+  },
+});
+process.send?.({ ready: true });
+process.on("message", async (m: { stop?: boolean }) => {
+  if (!m.stop) return;
+  await runner.stop();
+  await handle.close();
+  process.exit(0);
+});

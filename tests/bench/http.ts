@@ -1,0 +1,253 @@
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import autocannon from "autocannon";
+import { sql, type Kysely } from "kysely";
+import type { Database } from "../../db/schema";
+import { config } from "../../app/config.server";
+import { createShortLink } from "../../app/services/short-links.server";
+import { hashVerificationAnswer } from "../../app/services/verification-answers.server";
+import { freePort } from "../support/free-port";
+import type { Measure } from "./report";
+
+const CONNECTIONS = 50;
+const DOB = { day: "29", month: "2", year: "1980" };
+
+interface Load {
+  reqPerSec: number;
+  p99: number;
+  p50: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  requests: number;
+  maxRssMb?: number;
+}
+
+/**
+ * The portal under autocannon (50 connections): `/r/:code` over 1,000 live
+ * links round-robin (each request counts an open), the verified overview with
+ * 50 real sessions (obtained by POSTing the verification form), the web
+ * process's peak RSS, and the JavaScript every borrower page loads.
+ * Baseline: a bare node:http server returning a small HTML page.
+ */
+export async function measureHttp(opts: {
+  db: Kysely<Database>;
+  url: string;
+  root: string;
+  durationSec: number;
+  children: ChildProcess[];
+  log: (msg: string) => void;
+}): Promise<Measure[]> {
+  const { db, log } = opts;
+  const cfg = config();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+
+  // 1,000 links for /r/:code and 50 borrowers with known answers for the overview.
+  const accounts = await db.selectFrom("accounts").select(["id", "borrower_id"]).where("status", "=", "delinquent").orderBy("id").limit(1_050).execute();
+  const codes: string[] = [];
+  for (const a of accounts.slice(0, 1_000)) codes.push((await createShortLink(db, { accountId: a.id, keys: cfg.linkSigningKeys, baseUrl: base })).code);
+  const verifyCodes: string[] = [];
+  for (const a of accounts.slice(1_000)) {
+    await db
+      .updateTable("borrowers")
+      .set({
+        dob_hash: hashVerificationAnswer("dob", "1980-02-29", cfg.verificationHashKey),
+        id_last4_hash: hashVerificationAnswer("id_last4", "123A", cfg.verificationHashKey),
+      })
+      .where("id", "=", a.borrower_id)
+      .execute();
+    verifyCodes.push((await createShortLink(db, { accountId: a.id, keys: cfg.linkSigningKeys, baseUrl: base })).code);
+  }
+
+  const web = spawn(process.execPath, ["--import", "tsx", "app/server/main.ts"], {
+    cwd: opts.root,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      SETTLE_ALLOW_DEV_SECRETS: "1",
+      DATABASE_URL: opts.url,
+      ROLE: "web",
+      LOG_LEVEL: "warn",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      PUBLIC_BASE_URL: base,
+      SEED_DEMO: "never",
+      STRIPE_TEST_DOUBLE_PORT: String(await freePort()),
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  opts.children.push(web);
+  await waitFor(`${base}/healthz`);
+  log(`web server up on ${base} (pid ${web.pid})`);
+
+  const cookies: string[] = [];
+  for (const code of verifyCodes) {
+    const res = await fetch(`${base}/r/${code}`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
+      body: new URLSearchParams({ intent: "verify", "dob.day": DOB.day, "dob.month": DOB.month, "dob.year": DOB.year }),
+    });
+    const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    if (res.status !== 303 || !cookie) throw new Error(`verification for the bench failed: HTTP ${res.status}`);
+    cookies.push(cookie);
+  }
+
+  const landing = await cannon(`${base}/r/x`, opts.durationSec, { pid: web.pid!, rotate: codes.map((c) => ({ path: `/r/${c}` })) });
+  log(`/r/:code ${landing.reqPerSec} req/s p99 ${landing.p99} ms (non-2xx ${landing.non2xx})`);
+  const overview = await cannon(`${base}/account`, opts.durationSec, { pid: web.pid!, rotate: cookies.map((c) => ({ path: "/account", headers: { cookie: c } })) });
+  log(`overview ${overview.reqPerSec} req/s p99 ${overview.p99} ms (non-2xx ${overview.non2xx})`);
+
+  // Borrower-page JavaScript: every script and modulepreload each page loads, gzipped.
+  const pages = ["/account", "/account/pay", "/account/plan", "/account/promise", "/account/hardship", "/account/preferences", "/account/appointment", "/account/complaint"];
+  const js = await borrowerJs(base, `/r/${codes[0]}`, pages, cookies[0]!);
+  log(`borrower-page JS: ${js.maxGzipBytes} bytes gzipped (largest page)`);
+
+  web.kill("SIGTERM");
+  await new Promise((r) => web.once("exit", r));
+
+  // Baseline: a bare node:http server in its own process.
+  const bare = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const html = "<!doctype html><html lang=en><head><meta charset=utf-8><title>ok</title></head><body><h1>Hello</h1><p>${"x".repeat(1500)}</p></body></html>";
+       require("node:http").createServer((q, s) => { s.writeHead(200, { "content-type": "text/html; charset=utf-8" }); s.end(html); }).listen(${port}, "127.0.0.1", () => console.log("up"));`,
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  opts.children.push(bare);
+  await waitFor(`${base}/`);
+  const baseline = await cannon(`${base}/`, opts.durationSec, { pid: bare.pid! });
+  bare.kill("SIGTERM");
+  log(`bare node:http ${baseline.reqPerSec} req/s p99 ${baseline.p99} ms`);
+
+  const opens = await sql<{ n: string }>`select coalesce(sum(open_count), 0) as n from short_links`.execute(db);
+  const baselineText = `${baseline.reqPerSec.toLocaleString("en")} req/s, p99 ${baseline.p99} ms (bare node:http)`;
+  const maxRss = Math.max(landing.maxRssMb ?? 0, overview.maxRssMb ?? 0);
+  const lighthouse = existsSync(join(opts.root, "node_modules/lighthouse"));
+  return [
+    {
+      id: "http_link",
+      measure: `\`/r/:code\` (1,000 live links round-robin, ${CONNECTIONS} connections, ${opts.durationSec} s)`,
+      result: `${landing.reqPerSec.toLocaleString("en")} req/s, p99 ${landing.p99} ms, p50 ${landing.p50} ms, ${landing.non2xx} non-2xx, ${landing.errors} errors`,
+      budget: ">= 1,500 req/s, p99 < 25 ms",
+      baseline: baselineText,
+      pass: landing.reqPerSec >= 1_500 && landing.p99 < 25 && landing.non2xx === 0 && landing.errors === 0,
+      data: { ...landing, opensCounted: Number(opens.rows[0]!.n) },
+    },
+    {
+      id: "http_overview",
+      measure: `Verified overview \`/account\` (50 sessions, ${CONNECTIONS} connections, ${opts.durationSec} s)`,
+      result: `${overview.reqPerSec.toLocaleString("en")} req/s, p99 ${overview.p99} ms, p50 ${overview.p50} ms, ${overview.non2xx} non-2xx, ${overview.errors} errors`,
+      budget: ">= 500 req/s, p99 < 50 ms",
+      baseline: baselineText,
+      pass: overview.reqPerSec >= 500 && overview.p99 < 50 && overview.non2xx === 0 && overview.errors === 0,
+      data: overview,
+    },
+    {
+      id: "web_rss",
+      measure: "Web process peak RSS under the two loads above",
+      result: `${maxRss} MB`,
+      budget: "< 250 MB",
+      baseline: `${baseline.maxRssMb} MB (bare node:http under load)`,
+      pass: maxRss < 250,
+      data: { landingMb: landing.maxRssMb, overviewMb: overview.maxRssMb },
+    },
+    {
+      id: "borrower_js",
+      measure: `Borrower-page JavaScript, gzipped (landing and ${pages.length} account pages)`,
+      result: `${js.maxGzipBytes.toLocaleString("en")} bytes on the heaviest page (${js.scripts} scripts found)`,
+      budget: "<= 100 KB",
+      baseline: "0 bytes (a page with no script)",
+      pass: js.maxGzipBytes <= 100 * 1024,
+      data: js,
+    },
+    {
+      id: "lighthouse",
+      measure: "Lighthouse mobile (performance, accessibility) on borrower pages",
+      result: lighthouse ? "lighthouse installed but not wired into this harness" : "not measured (lighthouse is not installed)",
+      budget: "performance >= 95, accessibility 100",
+      baseline: "-",
+      pass: null,
+    },
+  ];
+}
+
+async function waitFor(url: string) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`${url} did not come up`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function rssMb(pid: number): number {
+  try {
+    return Math.round(Number(execFileSync("ps", ["-o", "rss=", "-p", String(pid)]).toString().trim()) / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+/** Two seconds of warm-up, then `durationSec` measured; RSS sampled every 250 ms during the measured run. */
+async function cannon(url: string, durationSec: number, opts: { pid: number; rotate?: Array<{ path: string; headers?: Record<string, string> }> }): Promise<Load> {
+  const rotate = opts.rotate;
+  let i = 0;
+  const requests = rotate
+    ? [
+        {
+          setupRequest: (req: Record<string, unknown>) => {
+            const r = rotate[i++ % rotate.length]!;
+            return { ...req, path: r.path, headers: { ...(req.headers as object), ...r.headers } };
+          },
+        },
+      ]
+    : undefined;
+  const common = { url, connections: CONNECTIONS, headers: { "accept-encoding": "gzip", accept: "text/html" }, requests } as autocannon.Options;
+  await autocannon({ ...common, duration: 2 });
+  let maxRss = 0;
+  const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(opts.pid))), 250);
+  const r = await autocannon({ ...common, duration: durationSec });
+  clearInterval(sampler);
+  maxRss = Math.max(maxRss, rssMb(opts.pid));
+  return {
+    reqPerSec: Math.round(r.requests.average),
+    p99: r.latency.p99,
+    p50: r.latency.p50,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    requests: r.requests.total,
+    maxRssMb: maxRss,
+  };
+}
+
+async function borrowerJs(base: string, landingPath: string, pages: string[], cookie: string) {
+  const perPage: Record<string, number> = {};
+  let scripts = 0;
+  for (const path of [landingPath, ...pages]) {
+    const res = await fetch(`${base}${path}`, { headers: path === landingPath ? {} : { cookie } });
+    const html = await res.text();
+    let bytes = 0;
+    for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
+      scripts += 1;
+      const src = /\bsrc="([^"]+)"/.exec(m[1]!)?.[1];
+      const text = src ? await (await fetch(new URL(src, base))).text() : m[2]!;
+      bytes += gzipSync(text).length;
+    }
+    for (const m of html.matchAll(/<link\b[^>]*rel="modulepreload"[^>]*href="([^"]+)"/gi)) {
+      scripts += 1;
+      bytes += gzipSync(await (await fetch(new URL(m[1]!, base))).text()).length;
+    }
+    perPage[path.startsWith("/r/") ? "/r/:code" : `${path} (HTTP ${res.status})`] = bytes;
+  }
+  return { perPage, scripts, maxGzipBytes: Math.max(...Object.values(perPage)) };
+}

@@ -1,0 +1,58 @@
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+
+export interface Measure {
+  id: string;
+  measure: string;
+  result: string;
+  budget: string;
+  baseline: string;
+  /** null: not measured on this machine. */
+  pass: boolean | null;
+  data?: unknown;
+}
+
+/** BENCHMARKS.md (for people) and BENCHMARKS.json (for tools), both at the repository root. */
+export function writeReport(root: string, measures: Measure[], run: { accounts: number; totalSec: number }) {
+  const cpus = os.cpus();
+  const machine = {
+    cpu: cpus[0]?.model.trim() ?? "unknown",
+    cores: cpus.length,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    date: new Date().toISOString(),
+    /** 1/5/15-minute load averages when the report is written: other work on the machine skews every figure. */
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+  writeFileSync(join(root, "BENCHMARKS.json"), `${JSON.stringify({ machine, run, measures }, null, 2)}\n`);
+  const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const verdict = (p: boolean | null) => (p === null ? "not measured" : p ? "pass" : "MISS");
+  const lines = [
+    "# Benchmarks",
+    "",
+    "Written by `npm run bench` (tests/bench/run.ts); do not edit by hand. Each figure sits beside a baseline",
+    "measured in the same run on the same machine. Budgets: DESIGN §12.",
+    "",
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB RAM, Node ${machine.node}, ${machine.platform}.`,
+    `Run: ${machine.date}, ${run.accounts.toLocaleString("en")} synthetic accounts, ${run.totalSec} s in all; load average at the end ${machine.loadAverage.join(" / ")} (1/5/15 min).`,
+    "",
+    "| Measure | Result | Budget | Baseline (same run) | Verdict |",
+    "| --- | --- | --- | --- | --- |",
+    ...measures.map((m) => `| ${cell(m.measure)} | ${cell(m.result)} | ${cell(m.budget)} | ${cell(m.baseline)} | ${verdict(m.pass)} |`),
+    "",
+    "How it is measured:",
+    "",
+    "- Postgres: a throwaway embedded cluster (fsync off), the app's migrations, a synthetic book seeded set-based",
+    "  (tests/bench/seed.ts: stage, zone, locale, preference, wrong-number and dispute mix).",
+    "- Planner: `runSchedule` over every account at 03:00 UTC (11:00 in Hong Kong; UK and US borrowers are in quiet hours).",
+    "- Dispatcher: two graphile-worker processes running the real `sms:send` path (`dispatchSms`) against a local HTTP",
+    "  provider stub; one text per borrower; duplicates = texts with more than one `sent` event or received twice by the stub.",
+    "- HTTP: the production build served by `app/server/main.ts` (ROLE=web); autocannon runs in the bench process on the",
+    "  same machine (it shares the cores with the server and Postgres); baseline is a bare `node:http` server in its own process.",
+    "- Borrower-page JS: every script and modulepreload on each borrower page, gzipped.",
+    "",
+  ];
+  writeFileSync(join(root, "BENCHMARKS.md"), `${lines.join("\n")}\n`);
+}

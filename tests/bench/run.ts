@@ -1,0 +1,138 @@
+/**
+ * `npm run bench` (DESIGN §12): builds production, starts its own throwaway
+ * Postgres, seeds a synthetic book set-based and measures each budget beside a
+ * baseline taken in the same run, then writes BENCHMARKS.md and BENCHMARKS.json
+ * at the repository root. Benchmarks measure; nothing here is asserted by `npm test`.
+ *
+ *   npm run bench -- --accounts 100000        (default 1,000,000)
+ *   options: --dispatch N (messages for the dispatcher run, default 20,000),
+ *            --duration S (seconds per HTTP run, default 10), --no-build (reuse ./build)
+ */
+process.env.LOG_LEVEL ??= "warn";
+process.env.SETTLE_ALLOW_DEV_SECRETS ??= "1";
+
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { sql } from "kysely";
+import { connectDatabase } from "../../db/connection";
+import { ensureDatabase, startEmbeddedPostgres } from "../../db/embedded";
+import { migrateAll } from "../../db/migrate";
+import { runSchedule } from "../../app/engine/planner.server";
+import { freePort } from "../support/free-port";
+import { seedBook } from "./seed";
+import { measureDispatcher } from "./dispatcher";
+import { measureHttp } from "./http";
+import { writeReport, type Measure } from "./report";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const n = Number(String(process.argv[i + 1]).replace(/[_,]/g, ""));
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} needs a positive integer`);
+  return n;
+}
+
+const log = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
+const seconds = (ms: number) => Math.round(ms) / 1000;
+
+/** The planner's clock: 03:00 UTC (11:00 in Hong Kong and Shanghai, night in London and New York), today or yesterday. */
+function plannerNow(): Date {
+  const d = new Date();
+  const at = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 3, 0, 0));
+  if (at > d) at.setUTCDate(at.getUTCDate() - 1);
+  return at;
+}
+
+async function main() {
+  const accounts = arg("accounts", 1_000_000);
+  const dispatchCount = arg("dispatch", 20_000);
+  const durationSec = arg("duration", 10);
+  const build = !process.argv.includes("--no-build");
+  const measures: Measure[] = [];
+  const started = Date.now();
+
+  if (build) {
+    log("building production (remix vite:build)");
+    execFileSync("npx", ["remix", "vite:build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  }
+
+  const tmp = mkdtempSync(join(os.tmpdir(), "settle-bench-"));
+  const pgPort = await freePort();
+  const server = await startEmbeddedPostgres({ dataDir: join(tmp, "pg"), port: pgPort, persistent: false });
+  const children: ChildProcess[] = [];
+  const cleanup = async () => {
+    for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+    await server.stop().catch(() => {});
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  try {
+    await ensureDatabase(server.adminUrl, "settle_bench");
+    const url = server.urlFor("settle_bench");
+    const handle = connectDatabase(url, { max: 8 });
+    await migrateAll(handle.db, handle.pool);
+    const now = plannerNow();
+    const today = now.toISOString().slice(0, 10);
+
+    log(`seeding ${accounts.toLocaleString("en")} accounts`);
+    let t = performance.now();
+    const seeded = await seedBook(handle.db, { accounts, today });
+    log(`seeded ${seeded.borrowers} borrowers, ${seeded.accounts} accounts in ${seconds(performance.now() - t)} s`);
+
+    // Planner baseline: the same number of decision rows, written by one INSERT ... SELECT.
+    t = performance.now();
+    await sql`insert into contact_decisions (run_id, account_id, decided_at, action, reason, stage, act_at, detail)
+      select gen_random_uuid(), id, ${now}, 'defer', 'baseline', null, ${now}, '{}'::jsonb from accounts`.execute(handle.db);
+    const baselineMs = performance.now() - t;
+    await sql`truncate contact_decisions`.execute(handle.db);
+    await sql`vacuum analyze contact_decisions`.execute(handle.db);
+    log(`planner baseline (INSERT ... SELECT of ${accounts} rows): ${seconds(baselineMs)} s`);
+
+    log("planner: runSchedule over the whole book");
+    t = performance.now();
+    const run = await runSchedule(handle.db, { now });
+    const plannerMs = performance.now() - t;
+    log(`planner: ${run.decided} decided, ${run.queued} queued, ${run.skipped} skipped in ${seconds(plannerMs)} s`);
+    const budgetMs = (60_000 * accounts) / 1_000_000;
+    measures.push({
+      id: "planner",
+      measure: `Planner: ${accounts.toLocaleString("en")} accounts decided, due texts queued`,
+      result: `${seconds(plannerMs)} s (${run.queued.toLocaleString("en")} texts queued, ${Math.round(run.decided / (plannerMs / 1000)).toLocaleString("en")} accounts/s)`,
+      budget: accounts === 1_000_000 ? "<= 60 s" : `<= 60 s per 1,000,000 (${seconds(budgetMs)} s pro rata)`,
+      baseline: `${seconds(baselineMs)} s (INSERT ... SELECT of ${accounts.toLocaleString("en")} decision rows)`,
+      pass: plannerMs <= budgetMs,
+      data: { accounts, ms: Math.round(plannerMs), baselineMs: Math.round(baselineMs), ...run, byReason: run.byReason, runId: undefined },
+    });
+
+    log(`dispatcher: ${dispatchCount} texts, two worker processes`);
+    const dispatch = await measureDispatcher({ db: handle.db, url, now, count: dispatchCount, children });
+    log(`dispatcher: ${dispatch.sent} sent in ${seconds(dispatch.ms)} s = ${dispatch.perSec} SMS/s, duplicates ${dispatch.duplicates}`);
+    measures.push({
+      id: "dispatcher",
+      measure: `Dispatcher: ${dispatch.sent.toLocaleString("en")} texts, 2 worker processes, HTTP provider stub`,
+      result: `${dispatch.perSec.toLocaleString("en")} SMS/s, ${dispatch.duplicates} duplicates, ${dispatch.notSent} not sent`,
+      budget: ">= 1,000 SMS/s, 0 duplicates",
+      baseline: `${dispatch.baselinePerSec.toLocaleString("en")} jobs/s (same 2 processes, no-op task)`,
+      pass: dispatch.perSec >= 1_000 && dispatch.duplicates === 0 && dispatch.notSent === 0,
+      data: dispatch,
+    });
+
+    const http = await measureHttp({ db: handle.db, url, root, durationSec, children, log });
+    measures.push(...http);
+    await handle.close();
+  } finally {
+    await cleanup();
+  }
+
+  writeReport(root, measures, { accounts, totalSec: seconds(Date.now() - started) });
+  log(`wrote BENCHMARKS.md and BENCHMARKS.json (${seconds(Date.now() - started)} s in all)`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
