@@ -5,23 +5,17 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { clientIp, completeFirstLogin, enrolmentSecret, totpAuthUri } from "~/staff/auth.server";
 import { PASSWORD_MIN, setupSchema, type SetupFields } from "~/staff/login-forms";
-import { clearPendingLogin, readPendingLogin } from "~/staff/session.server";
+import { clearPendingLogin, requirePendingLogin } from "~/staff/session.server";
 import { StaffInput } from "~/staff/ui/fields";
 
 const noStore = { "Cache-Control": "no-store" };
-
-async function requirePending(request: Request, db: LoaderFunctionArgs["context"]["db"]) {
-  const pending = await readPendingLogin(db, request);
-  if (!pending || pending.step !== "setup") throw redirect("/staff/login", { headers: noStore });
-  return pending;
-}
 
 /**
  * First sign-in (one-time password accepted): choose a new password and enrol
  * an authenticator app. Nothing else in the console opens before this is done.
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const pending = await requirePending(request, context.db);
+  const pending = await requirePendingLogin(context.db, request, "setup");
   const secret = await enrolmentSecret(context.db, pending);
   return data(
     { email: pending.user.email, secret, secretGroups: secret.match(/.{1,4}/g) ?? [secret], uri: totpAuthUri(secret, pending.user.email) },
@@ -30,7 +24,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const pending = await requirePending(request, context.db);
+  const pending = await requirePendingLogin(context.db, request, "setup");
   const submission = parseWithZod(await request.formData(), { schema: setupSchema });
   const hide = ["newPassword", "confirmPassword", "code"];
   if (submission.status !== "success") return data({ result: submission.reply({ hideFields: hide }), retryMinutes: null }, { status: 400, headers: noStore });

@@ -5,25 +5,19 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { attemptTotpLogin, clientIp } from "~/staff/auth.server";
 import { totpSchema, type TotpFields } from "~/staff/login-forms";
-import { clearPendingLogin, readPendingLogin } from "~/staff/session.server";
+import { clearPendingLogin, requirePendingLogin } from "~/staff/session.server";
 import { StaffInput } from "~/staff/ui/fields";
 
 const noStore = { "Cache-Control": "no-store" };
 
-async function requirePending(request: Request, db: LoaderFunctionArgs["context"]["db"]) {
-  const pending = await readPendingLogin(db, request);
-  if (!pending || pending.step !== "totp") throw redirect("/staff/login", { headers: noStore });
-  return pending;
-}
-
 /** Second step for enrolled staff: the code from their authenticator app. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const pending = await requirePending(request, context.db);
+  const pending = await requirePendingLogin(context.db, request, "totp");
   return data({ email: pending.user.email }, { headers: noStore });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const pending = await requirePending(request, context.db);
+  const pending = await requirePendingLogin(context.db, request, "totp");
   const submission = parseWithZod(await request.formData(), { schema: totpSchema });
   if (submission.status !== "success") return data({ result: submission.reply({ resetForm: true }), retryMinutes: null }, { status: 400, headers: noStore });
   const result = await attemptTotpLogin(context.db, pending, {

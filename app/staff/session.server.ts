@@ -1,4 +1,4 @@
-import { createCookie } from "@remix-run/node";
+import { createCookie, redirect } from "@remix-run/node";
 import { createHash, randomBytes } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { Database, StaffRole } from "../../db/schema";
@@ -229,4 +229,11 @@ export async function readPendingLogin(db: Db, request: Request, now = new Date(
 
 export function clearPendingLogin(): Promise<string> {
   return pendingLoginCookie().serialize("", { maxAge: 0 });
+}
+
+/** For the second-step pages: the half-finished sign-in at that step, or back to the login page. */
+export async function requirePendingLogin(db: Db, request: Request, step: PendingStep): Promise<PendingLogin> {
+  const pending = await readPendingLogin(db, request);
+  if (!pending || pending.step !== step) throw redirect("/staff/login", { headers: { "Cache-Control": "no-store" } });
+  return pending;
 }
