@@ -6,6 +6,7 @@ import { useTranslation } from "react-i18next";
 import { attemptPasswordLogin, clientIp, safeNextPath } from "~/staff/auth.server";
 import { loginSchema, type LoginFields } from "~/staff/login-forms";
 import { startPendingLogin } from "~/staff/session.server";
+import { blockedLoginResponse } from "~/staff/login-responses.server";
 import { StaffInput } from "~/staff/ui/fields";
 
 const noStore = { "Cache-Control": "no-store" };
@@ -32,15 +33,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return redirect(result.next === "totp" ? "/staff/two-factor" : "/staff/setup", { status: 303, headers: { ...noStore, "Set-Cookie": cookie } });
     }
     case "rate_limited":
-      return data(
-        { result: submission.reply({ formErrors: ["errors.rateLimited"], hideFields: ["password"] }), retryMinutes: Math.ceil(result.retryAfterSec / 60) },
-        { status: 429, headers: { ...noStore, "Retry-After": String(result.retryAfterSec) } },
-      );
     case "locked":
-      return data(
-        { result: submission.reply({ formErrors: ["errors.locked"], hideFields: ["password"] }), retryMinutes: Math.ceil((result.until.getTime() - Date.now()) / 60_000) },
-        { status: 423, headers: noStore },
-      );
+      return blockedLoginResponse(result, (formErrors) => submission.reply({ formErrors, hideFields: ["password"] }), { endPendingLogin: false });
     case "invalid":
       return data({ result: submission.reply({ formErrors: ["errors.invalidLogin"], hideFields: ["password"] }), retryMinutes: null }, { status: 400, headers: noStore });
   }

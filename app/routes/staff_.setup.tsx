@@ -6,6 +6,7 @@ import { useTranslation } from "react-i18next";
 import { clientIp, completeFirstLogin, enrolmentSecret, totpAuthUri } from "~/staff/auth.server";
 import { PASSWORD_MIN, setupSchema, type SetupFields } from "~/staff/login-forms";
 import { clearPendingLogin, requirePendingLogin } from "~/staff/session.server";
+import { blockedLoginResponse } from "~/staff/login-responses.server";
 import { StaffInput } from "~/staff/ui/fields";
 
 const noStore = { "Cache-Control": "no-store" };
@@ -46,15 +47,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case "invalid":
       return data({ result: submission.reply({ fieldErrors: { code: ["errors.invalidCode"] }, hideFields: hide }), retryMinutes: null }, { status: 400, headers: noStore });
     case "rate_limited":
-      return data(
-        { result: submission.reply({ formErrors: ["errors.rateLimited"], hideFields: hide }), retryMinutes: Math.ceil(result.retryAfterSec / 60) },
-        { status: 429, headers: { ...noStore, "Retry-After": String(result.retryAfterSec) } },
-      );
     case "locked":
-      return data(
-        { result: submission.reply({ formErrors: ["errors.locked"], hideFields: hide }), retryMinutes: Math.ceil((result.until.getTime() - Date.now()) / 60_000) },
-        { status: 423, headers: { ...noStore, "Set-Cookie": await clearPendingLogin() } },
-      );
+      return blockedLoginResponse(result, (formErrors) => submission.reply({ formErrors, hideFields: hide }), { endPendingLogin: true });
   }
 }
 

@@ -6,6 +6,7 @@ import { useTranslation } from "react-i18next";
 import { attemptTotpLogin, clientIp } from "~/staff/auth.server";
 import { totpSchema, type TotpFields } from "~/staff/login-forms";
 import { clearPendingLogin, requirePendingLogin } from "~/staff/session.server";
+import { blockedLoginResponse } from "~/staff/login-responses.server";
 import { StaffInput } from "~/staff/ui/fields";
 
 const noStore = { "Cache-Control": "no-store" };
@@ -35,15 +36,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case "invalid":
       return data({ result: submission.reply({ formErrors: ["errors.invalidCode"], resetForm: true }), retryMinutes: null }, { status: 400, headers: noStore });
     case "rate_limited":
-      return data(
-        { result: submission.reply({ formErrors: ["errors.rateLimited"], resetForm: true }), retryMinutes: Math.ceil(result.retryAfterSec / 60) },
-        { status: 429, headers: { ...noStore, "Retry-After": String(result.retryAfterSec) } },
-      );
     case "locked":
-      return data(
-        { result: submission.reply({ formErrors: ["errors.locked"], resetForm: true }), retryMinutes: Math.ceil((result.until.getTime() - Date.now()) / 60_000) },
-        { status: 423, headers: { ...noStore, "Set-Cookie": await clearPendingLogin() } },
-      );
+      return blockedLoginResponse(result, (formErrors) => submission.reply({ formErrors, resetForm: true }), { endPendingLogin: true });
   }
 }
 
