@@ -13,8 +13,11 @@ export interface Measure {
   data?: unknown;
 }
 
-/** BENCHMARKS.md (for people) and BENCHMARKS.json (for tools), both at the repository root. */
-export function writeReport(root: string, measures: Measure[], run: { accounts: number; totalSec: number }) {
+/**
+ * BENCHMARKS.md (for people) and BENCHMARKS.json (for tools), both at the repository root; a partial run
+ * (`--only`) writes neither and returns the Markdown for the console instead. Returns the Markdown.
+ */
+export function writeReport(root: string, measures: Measure[], run: { accounts: number; totalSec: number; partial?: boolean }): string {
   const cpus = os.cpus();
   const machine = {
     cpu: cpus[0]?.model.trim() ?? "unknown",
@@ -26,7 +29,6 @@ export function writeReport(root: string, measures: Measure[], run: { accounts: 
     /** 1/5/15-minute load averages when the report is written: other work on the machine skews every figure. */
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
-  writeFileSync(join(root, "BENCHMARKS.json"), `${JSON.stringify({ machine, run, measures }, null, 2)}\n`);
   const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
   const verdict = (p: boolean | null) => (p === null ? "not measured" : p ? "pass" : "MISS");
   const lines = [
@@ -54,5 +56,10 @@ export function writeReport(root: string, measures: Measure[], run: { accounts: 
     "- Borrower-page JS: every script and modulepreload on each borrower page, gzipped.",
     "",
   ];
-  writeFileSync(join(root, "BENCHMARKS.md"), `${lines.join("\n")}\n`);
+  const markdown = `${lines.join("\n")}\n`;
+  if (!run.partial) {
+    writeFileSync(join(root, "BENCHMARKS.json"), `${JSON.stringify({ machine, run, measures }, null, 2)}\n`);
+    writeFileSync(join(root, "BENCHMARKS.md"), markdown);
+  }
+  return markdown;
 }

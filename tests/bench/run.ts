@@ -6,7 +6,8 @@
  *
  *   npm run bench -- --accounts 100000        (default 1,000,000)
  *   options: --dispatch N (messages for the dispatcher run, default 20,000),
- *            --duration S (seconds per HTTP run, default 10), --no-build (reuse ./build)
+ *            --duration S (seconds per HTTP run, default 10), --no-build (reuse ./build),
+ *            --only planner,dispatcher,http (run a subset; the report then holds only those measures)
  */
 process.env.LOG_LEVEL ??= "warn";
 process.env.SETTLE_ALLOW_DEV_SECRETS ??= "1";
@@ -37,6 +38,20 @@ function arg(name: string, fallback: number): number {
   return n;
 }
 
+const PARTS = ["planner", "dispatcher", "http"] as const;
+type Part = (typeof PARTS)[number];
+
+function onlyParts(): Set<Part> {
+  const i = process.argv.indexOf("--only");
+  if (i < 0) return new Set(PARTS);
+  const parts = String(process.argv[i + 1] ?? "")
+    .split(",")
+    .filter(Boolean);
+  const unknown = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (parts.length === 0 || unknown.length > 0) throw new Error(`--only takes a comma-separated subset of ${PARTS.join(",")}`);
+  return new Set(parts as Part[]);
+}
+
 const log = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
@@ -52,7 +67,9 @@ async function main() {
   const accounts = arg("accounts", 1_000_000);
   const dispatchCount = arg("dispatch", 20_000);
   const durationSec = arg("duration", 10);
-  const build = !process.argv.includes("--no-build");
+  const only = onlyParts();
+  const wants = (part: Part) => only.has(part);
+  const build = wants("http") && !process.argv.includes("--no-build");
   const measures: Measure[] = [];
   const started = Date.now();
 
@@ -83,56 +100,63 @@ async function main() {
     const seeded = await seedBook(handle.db, { accounts, today });
     log(`seeded ${seeded.borrowers} borrowers, ${seeded.accounts} accounts in ${seconds(performance.now() - t)} s`);
 
-    // Planner baseline: the same number of decision rows, written by one INSERT ... SELECT.
-    t = performance.now();
-    await sql`insert into contact_decisions (run_id, account_id, decided_at, action, reason, stage, act_at, detail)
+    if (wants("planner")) {
+      // Planner baseline: the same number of decision rows, written by one INSERT ... SELECT.
+      t = performance.now();
+      await sql`insert into contact_decisions (run_id, account_id, decided_at, action, reason, stage, act_at, detail)
       select gen_random_uuid(), id, ${now}, 'defer', 'baseline', null, ${now}, '{}'::jsonb from accounts`.execute(handle.db);
-    const baselineMs = performance.now() - t;
-    await sql`truncate contact_decisions`.execute(handle.db);
-    await sql`vacuum analyze contact_decisions`.execute(handle.db);
-    log(`planner baseline (INSERT ... SELECT of ${accounts} rows): ${seconds(baselineMs)} s`);
+      const baselineMs = performance.now() - t;
+      await sql`truncate contact_decisions`.execute(handle.db);
+      await sql`vacuum analyze contact_decisions`.execute(handle.db);
+      log(`planner baseline (INSERT ... SELECT of ${accounts} rows): ${seconds(baselineMs)} s`);
 
-    log("planner: runSchedule over the whole book");
-    t = performance.now();
-    const run = await runSchedule(handle.db, { now });
-    const plannerMs = performance.now() - t;
-    log(`planner: ${run.decided} decided, ${run.queued} queued, ${run.skipped} skipped in ${seconds(plannerMs)} s`);
-    const budgetMs = (60_000 * accounts) / 1_000_000;
-    measures.push({
-      id: "planner",
-      measure: `Planner: ${accounts.toLocaleString("en")} accounts decided, due texts queued`,
-      result: `${seconds(plannerMs)} s (${run.queued.toLocaleString("en")} texts queued, ${Math.round(run.decided / (plannerMs / 1000)).toLocaleString("en")} accounts/s)`,
-      budget: accounts === 1_000_000 ? "<= 60 s" : `<= 60 s per 1,000,000 (${seconds(budgetMs)} s pro rata)`,
-      baseline: `${seconds(baselineMs)} s (INSERT ... SELECT of ${accounts.toLocaleString("en")} decision rows)`,
-      pass: plannerMs <= budgetMs,
-      data: { accounts, ms: Math.round(plannerMs), baselineMs: Math.round(baselineMs), ...run, byReason: run.byReason, runId: undefined },
-    });
+      log("planner: runSchedule over the whole book");
+      t = performance.now();
+      const run = await runSchedule(handle.db, { now });
+      const plannerMs = performance.now() - t;
+      log(`planner: ${run.decided} decided, ${run.queued} queued, ${run.skipped} skipped in ${seconds(plannerMs)} s`);
+      const budgetMs = (60_000 * accounts) / 1_000_000;
+      measures.push({
+        id: "planner",
+        measure: `Planner: ${accounts.toLocaleString("en")} accounts decided, due texts queued`,
+        result: `${seconds(plannerMs)} s (${run.queued.toLocaleString("en")} texts queued, ${Math.round(
+          run.decided / (plannerMs / 1000)
+        ).toLocaleString("en")} accounts/s)`,
+        budget: accounts === 1_000_000 ? "<= 60 s" : `<= 60 s per 1,000,000 (${seconds(budgetMs)} s pro rata)`,
+        baseline: `${seconds(baselineMs)} s (INSERT ... SELECT of ${accounts.toLocaleString("en")} decision rows)`,
+        pass: plannerMs <= budgetMs,
+        data: { accounts, ms: Math.round(plannerMs), baselineMs: Math.round(baselineMs), ...run, byReason: run.byReason, runId: undefined },
+      });
+    }
 
-    log(`dispatcher: ${dispatchCount} texts, two worker processes`);
-    const dispatch = await measureDispatcher({ db: handle.db, url, now, count: dispatchCount, children });
-    log(`dispatcher: ${dispatch.sent} sent in ${seconds(dispatch.ms)} s = ${dispatch.perSec} SMS/s, duplicates ${dispatch.duplicates}`);
-    measures.push({
-      id: "dispatcher",
-      measure: `Dispatcher: ${dispatch.sent.toLocaleString("en")} texts, 2 worker processes, HTTP provider stub`,
-      result: `${dispatch.perSec.toLocaleString("en")} SMS/s, ${dispatch.duplicates} duplicates, ${dispatch.notSent} not sent`,
-      budget: ">= 1,000 SMS/s, 0 duplicates",
-      baseline: `${dispatch.baselinePerSec.toLocaleString("en")} jobs/s (same 2 processes, no-op task)`,
-      pass: dispatch.perSec >= 1_000 && dispatch.duplicates === 0 && dispatch.notSent === 0,
-      data: dispatch,
-    });
+    if (wants("dispatcher")) {
+      log(`dispatcher: ${dispatchCount} texts, two worker processes`);
+      const dispatch = await measureDispatcher({ db: handle.db, url, now, count: dispatchCount, children });
+      log(`dispatcher: ${dispatch.sent} sent in ${seconds(dispatch.ms)} s = ${dispatch.perSec} SMS/s, duplicates ${dispatch.duplicates}`);
+      measures.push({
+        id: "dispatcher",
+        measure: `Dispatcher: ${dispatch.sent.toLocaleString("en")} texts, 2 worker processes, HTTP provider stub`,
+        result: `${dispatch.perSec.toLocaleString("en")} SMS/s, ${dispatch.duplicates} duplicates, ${dispatch.notSent} not sent`,
+        budget: ">= 1,000 SMS/s, 0 duplicates",
+        baseline: `${dispatch.baselinePerSec.toLocaleString("en")} jobs/s (same 2 processes, no-op task)`,
+        pass: dispatch.perSec >= 1_000 && dispatch.duplicates === 0 && dispatch.notSent === 0,
+        data: dispatch,
+      });
+    }
 
-    const http = await measureHttp({ db: handle.db, url, root, durationSec, children, log });
-    measures.push(...http);
+    if (wants("http")) measures.push(...(await measureHttp({ db: handle.db, url, root, durationSec, children, log })));
     await handle.close();
   } finally {
     await cleanup();
   }
 
-  writeReport(root, measures, { accounts, totalSec: seconds(Date.now() - started) });
-  log(`wrote BENCHMARKS.md and BENCHMARKS.json (${seconds(Date.now() - started)} s in all)`);
+  const partial = only.size < PARTS.length;
+  const markdown = writeReport(root, measures, { accounts, totalSec: seconds(Date.now() - started), partial });
+  if (partial) process.stdout.write(`\n${markdown}`);
+  log(partial ? "partial run (--only): BENCHMARKS.md and .json left as they were" : `wrote BENCHMARKS.md and BENCHMARKS.json (${seconds(Date.now() - started)} s in all)`);
 }
 
 main().catch((error) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   process.exit(1);
 });
