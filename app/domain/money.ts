@@ -10,6 +10,29 @@ export interface Money {
 
 const CURRENCY = /^[A-Z]{3}$/;
 
+/**
+ * Intl formatters are costly to construct (locale data lookup) and immutable once made, so each
+ * (locale, options) pair is built once per process. The key space is small: three page languages
+ * times the few currencies a bank books.
+ */
+function memo<T>(make: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = make(key);
+      cache.set(key, value);
+    }
+    return value;
+  };
+}
+const exponents = memo((currency) => new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2);
+const moneyFormats = memo((key) => {
+  const [locale, currency] = key.split("|") as [string, string];
+  return new Intl.NumberFormat(locale, { style: "currency", currency, currencyDisplay: "symbol" });
+});
+const dateFormats = memo((locale) => new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" }));
+
 export function assertMoney(m: Money): void {
   if (!Number.isSafeInteger(m.minor)) throw new RangeError(`minor units must be a safe integer, got ${m.minor}`);
   if (!CURRENCY.test(m.currency)) throw new RangeError(`not an ISO 4217 currency code: ${m.currency}`);
@@ -17,7 +40,7 @@ export function assertMoney(m: Money): void {
 
 /** Digits after the decimal point for a currency, per the runtime's ISO 4217 data. */
 export function currencyExponent(currency: string): number {
-  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return exponents(currency);
 }
 
 export function formatMoney(m: Money, locale: string): string {
@@ -29,7 +52,7 @@ export function formatMoney(m: Money, locale: string): string {
   const whole = exponent ? digits.slice(0, -exponent) : digits;
   const fraction = exponent ? digits.slice(-exponent) : "";
   const decimal = `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
-  const formatter = new Intl.NumberFormat(locale, { style: "currency", currency: m.currency, currencyDisplay: "symbol" });
+  const formatter = moneyFormats(`${locale}|${m.currency}`);
   // Intl accepts decimal strings exactly (ES2023 Intl.NumberFormat v3).
   return formatter.format(decimal as unknown as number);
 }
@@ -48,5 +71,5 @@ export function parseMoneyInput(input: string, currency: string): number | null 
 export function formatCalendarDate(isoDate: string, locale: string): string {
   const [y, m, d] = isoDate.split("-").map(Number);
   if (!y || !m || !d) throw new RangeError(`not a calendar date: ${isoDate}`);
-  return new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, d)));
+  return dateFormats(locale).format(new Date(Date.UTC(y, m - 1, d)));
 }

@@ -37,7 +37,10 @@ export async function createHttpApp(opts: HttpOptions) {
   let closeVite = async () => {};
   if (opts.production) {
     app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y", index: false }));
-    app.use(express.static("build/client", { maxAge: "1h", index: false }));
+    // The other files at the client root (favicon, robots.txt). Only paths that look like a file reach the disk:
+    // a page request must not cost a stat() of build/client/<path>.
+    const rootFiles = express.static("build/client", { maxAge: "1h", index: false });
+    app.use((req, res, next) => (/\.[A-Za-z0-9]+$/.test(req.path) ? rootFiles(req, res, next) : next()));
     build = withDatabaseUnavailable((await import(pathToFileURL(resolve("build/server/index.js")).href)) as ServerBuild);
   } else {
     const vite = await import("vite").then((v) =>
