@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
@@ -23,6 +23,8 @@ interface Load {
   timeouts: number;
   requests: number;
   maxRssMb?: number;
+  /** CPU time (user + system) the server process spent per request in the measured run: steadier than req/s on a busy machine. */
+  cpuMsPerRequest?: number;
 }
 
 /**
@@ -38,6 +40,7 @@ export async function measureHttp(opts: {
   root: string;
   durationSec: number;
   children: ChildProcess[];
+  profileDir?: string;
   log: (msg: string) => void;
 }): Promise<Measure[]> {
   const { db, log } = opts;
@@ -62,7 +65,9 @@ export async function measureHttp(opts: {
     verifyCodes.push((await createShortLink(db, { accountId: a.id, keys: cfg.linkSigningKeys, baseUrl: base })).code);
   }
 
-  const web = spawn(process.execPath, ["--import", "tsx", "app/server/main.ts"], {
+  // --profile DIR: the web process writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
+  const profileDir = opts.profileDir ? ["--cpu-prof", "--cpu-prof-dir", opts.profileDir] : [];
+  const web = spawn(process.execPath, [...profileDir, "--import", "tsx", "app/server/main.ts"], {
     cwd: opts.root,
     env: {
       ...process.env,
@@ -81,7 +86,8 @@ export async function measureHttp(opts: {
   });
   opts.children.push(web);
   await waitFor(`${base}/healthz`);
-  log(`web server up on ${base} (pid ${web.pid})`);
+  const idleRssMb = rssMb(web.pid!);
+  log(`web server up on ${base} (pid ${web.pid}), RSS ${idleRssMb} MB idle`);
 
   const cookies: string[] = [];
   for (const code of verifyCodes) {
@@ -97,9 +103,9 @@ export async function measureHttp(opts: {
   }
 
   const landing = await cannon(`${base}/r/x`, opts.durationSec, { pid: web.pid!, rotate: codes.map((c) => ({ path: `/r/${c}` })) });
-  log(`/r/:code ${landing.reqPerSec} req/s p99 ${landing.p99} ms (non-2xx ${landing.non2xx})`);
+  log(`/r/:code ${landing.reqPerSec} req/s p99 ${landing.p99} ms (non-2xx ${landing.non2xx}), server CPU ${landing.cpuMsPerRequest} ms/request`);
   const overview = await cannon(`${base}/account`, opts.durationSec, { pid: web.pid!, rotate: cookies.map((c) => ({ path: "/account", headers: { cookie: c } })) });
-  log(`overview ${overview.reqPerSec} req/s p99 ${overview.p99} ms (non-2xx ${overview.non2xx})`);
+  log(`overview ${overview.reqPerSec} req/s p99 ${overview.p99} ms (non-2xx ${overview.non2xx}), server CPU ${overview.cpuMsPerRequest} ms/request`);
 
   // Borrower-page JavaScript: every script and modulepreload each page loads, gzipped.
   const pages = ["/account", "/account/pay", "/account/plan", "/account/promise", "/account/hardship", "/account/preferences", "/account/appointment", "/account/complaint"];
@@ -123,17 +129,17 @@ export async function measureHttp(opts: {
   await waitFor(`${base}/`);
   const baseline = await cannon(`${base}/`, opts.durationSec, { pid: bare.pid! });
   bare.kill("SIGTERM");
-  log(`bare node:http ${baseline.reqPerSec} req/s p99 ${baseline.p99} ms`);
+  log(`bare node:http ${baseline.reqPerSec} req/s p99 ${baseline.p99} ms, CPU ${baseline.cpuMsPerRequest} ms/request`);
 
   const opens = await sql<{ n: string }>`select coalesce(sum(open_count), 0) as n from short_links`.execute(db);
-  const baselineText = `${baseline.reqPerSec.toLocaleString("en")} req/s, p99 ${baseline.p99} ms (bare node:http)`;
+  const baselineText = `${baseline.reqPerSec.toLocaleString("en")} req/s, p99 ${baseline.p99} ms, CPU ${baseline.cpuMsPerRequest} ms/request (bare node:http)`;
   const maxRss = Math.max(landing.maxRssMb ?? 0, overview.maxRssMb ?? 0);
   const lighthouse = existsSync(join(opts.root, "node_modules/lighthouse"));
   return [
     {
       id: "http_link",
       measure: `\`/r/:code\` (1,000 live links round-robin, ${CONNECTIONS} connections, ${opts.durationSec} s)`,
-      result: `${landing.reqPerSec.toLocaleString("en")} req/s, p99 ${landing.p99} ms, p50 ${landing.p50} ms, ${landing.non2xx} non-2xx, ${landing.errors} errors`,
+      result: `${landing.reqPerSec.toLocaleString("en")} req/s, p99 ${landing.p99} ms, p50 ${landing.p50} ms, ${landing.non2xx} non-2xx, ${landing.errors} errors; server CPU ${landing.cpuMsPerRequest} ms/request`,
       budget: ">= 1,500 req/s, p99 < 25 ms",
       baseline: baselineText,
       pass: landing.reqPerSec >= 1_500 && landing.p99 < 25 && landing.non2xx === 0 && landing.errors === 0,
@@ -142,7 +148,7 @@ export async function measureHttp(opts: {
     {
       id: "http_overview",
       measure: `Verified overview \`/account\` (50 sessions, ${CONNECTIONS} connections, ${opts.durationSec} s)`,
-      result: `${overview.reqPerSec.toLocaleString("en")} req/s, p99 ${overview.p99} ms, p50 ${overview.p50} ms, ${overview.non2xx} non-2xx, ${overview.errors} errors`,
+      result: `${overview.reqPerSec.toLocaleString("en")} req/s, p99 ${overview.p99} ms, p50 ${overview.p50} ms, ${overview.non2xx} non-2xx, ${overview.errors} errors; server CPU ${overview.cpuMsPerRequest} ms/request`,
       budget: ">= 500 req/s, p99 < 50 ms",
       baseline: baselineText,
       pass: overview.reqPerSec >= 500 && overview.p99 < 50 && overview.non2xx === 0 && overview.errors === 0,
@@ -151,11 +157,11 @@ export async function measureHttp(opts: {
     {
       id: "web_rss",
       measure: "Web process peak RSS under the two loads above",
-      result: `${maxRss} MB`,
+      result: `${maxRss} MB (${idleRssMb} MB idle after start)`,
       budget: "< 250 MB",
       baseline: `${baseline.maxRssMb} MB (bare node:http under load)`,
       pass: maxRss < 250,
-      data: { landingMb: landing.maxRssMb, overviewMb: overview.maxRssMb },
+      data: { idleMb: idleRssMb, landingMb: landing.maxRssMb, overviewMb: overview.maxRssMb },
     },
     {
       id: "borrower_js",
@@ -189,6 +195,16 @@ async function waitFor(url: string) {
   }
 }
 
+/** utime + stime of a process in milliseconds (Linux /proc; clock ticks are 100 Hz on every Linux we run). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function rssMb(pid: number): number {
   try {
     return Math.round(Number(execFileSync("ps", ["-o", "rss=", "-p", String(pid)]).toString().trim()) / 1024);
@@ -215,7 +231,9 @@ async function cannon(url: string, durationSec: number, opts: { pid: number; rot
   await autocannon({ ...common, duration: 2 });
   let maxRss = 0;
   const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(opts.pid))), 250);
+  const cpuBefore = cpuMs(opts.pid);
   const r = await autocannon({ ...common, duration: durationSec });
+  const cpu = cpuMs(opts.pid) - cpuBefore;
   clearInterval(sampler);
   maxRss = Math.max(maxRss, rssMb(opts.pid));
   return {
@@ -227,6 +245,7 @@ async function cannon(url: string, durationSec: number, opts: { pid: number; rot
     timeouts: r.timeouts,
     requests: r.requests.total,
     maxRssMb: maxRss,
+    cpuMsPerRequest: r.requests.total > 0 && Number.isFinite(cpu) ? Math.round((100 * cpu) / r.requests.total) / 100 : undefined,
   };
 }
 
