@@ -1,4 +1,4 @@
-import twilio from "twilio";
+import type twilio from "twilio";
 import { z } from "zod";
 import { ProviderError, type OutgoingSms, type ProviderAccepted, type SmsProvider } from "./provider";
 
@@ -25,14 +25,18 @@ export function loadTwilioConfig(env: Record<string, string | undefined> = proce
 
 type TwilioClient = ReturnType<typeof twilio>;
 
-/** Twilio through its official SDK; status callbacks come back to /webhooks/twilio/status. */
+/**
+ * Twilio through its official SDK; status callbacks come back to /webhooks/twilio/status.
+ * The SDK is large and only a process that sends through Twilio needs it, so it loads on the first send.
+ */
 export function createTwilioProvider(cfg: TwilioConfig, opts: { statusCallbackUrl?: string; client?: TwilioClient } = {}): SmsProvider {
-  const client = opts.client ?? twilio(cfg.TWILIO_ACCOUNT_SID, cfg.TWILIO_AUTH_TOKEN, { timeout: 10_000 });
+  let client: Promise<TwilioClient> | undefined = opts.client ? Promise.resolve(opts.client) : undefined;
+  const sdk = () => (client ??= import("twilio").then(({ default: create }) => create(cfg.TWILIO_ACCOUNT_SID, cfg.TWILIO_AUTH_TOKEN, { timeout: 10_000 })));
   return {
     name: "twilio",
     async send(sms: OutgoingSms): Promise<ProviderAccepted> {
       try {
-        const message = await client.messages.create({
+        const message = await (await sdk()).messages.create({
           to: sms.to,
           body: sms.body,
           ...(cfg.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: cfg.TWILIO_MESSAGING_SERVICE_SID } : { from: cfg.TWILIO_FROM! }),
