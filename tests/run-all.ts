@@ -23,7 +23,7 @@ const steps: Step[] = [
     command: ["npx", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${RESULTS}/vitest.json`],
     env: { NODE_ENV: "test" },
   },
-  { name: "build", command: ["npx", "remix", "vite:build"] },
+  { name: "build", command: ["npm", "run", "build"] },
   { name: "end-to-end", command: ["npx", "playwright", "test"] },
 ];
 

@@ -67,7 +67,8 @@ export async function measureHttp(opts: {
 
   // --profile DIR: the web process writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
   const profileDir = opts.profileDir ? ["--cpu-prof", "--cpu-prof-dir", opts.profileDir] : [];
-  const web = spawn(process.execPath, [...profileDir, "--import", "tsx", "app/server/main.ts"], {
+  // The production server as `npm start` runs it: the compiled bundle (npm run build), no TypeScript loader.
+  const web = spawn(process.execPath, [...profileDir, "build/server/main.js"], {
     cwd: opts.root,
     env: {
       ...process.env,
@@ -112,6 +113,13 @@ export async function measureHttp(opts: {
   const js = await borrowerJs(base, `/r/${codes[0]}`, pages, cookies[0]!);
   log(`borrower-page JS: ${js.maxGzipBytes} bytes gzipped (largest page)`);
 
+  // Lighthouse (mobile, simulated throttling) on the landing and the overview, in Debian's Chromium.
+  const lighthouse = await lighthouseScores([
+    { name: "/r/:code", url: `${base}/r/${codes[1]}` },
+    { name: "/account", url: `${base}/account`, headers: { cookie: cookies[1]! } },
+  ]);
+  log(`lighthouse: ${lighthouse ? JSON.stringify(lighthouse.pages) : "not available"}`);
+
   web.kill("SIGTERM");
   await new Promise((r) => web.once("exit", r));
 
@@ -134,7 +142,6 @@ export async function measureHttp(opts: {
   const opens = await sql<{ n: string }>`select coalesce(sum(open_count), 0) as n from short_links`.execute(db);
   const baselineText = `${baseline.reqPerSec.toLocaleString("en")} req/s, p99 ${baseline.p99} ms, CPU ${baseline.cpuMsPerRequest} ms/request (bare node:http)`;
   const maxRss = Math.max(landing.maxRssMb ?? 0, overview.maxRssMb ?? 0);
-  const lighthouse = existsSync(join(opts.root, "node_modules/lighthouse"));
   return [
     {
       id: "http_link",
@@ -174,13 +181,52 @@ export async function measureHttp(opts: {
     },
     {
       id: "lighthouse",
-      measure: "Lighthouse mobile (performance, accessibility) on borrower pages",
-      result: lighthouse ? "lighthouse installed but not wired into this harness" : "not measured (lighthouse is not installed)",
+      measure: "Lighthouse mobile (performance, accessibility) on the masked landing and the verified overview",
+      result: lighthouse
+        ? lighthouse.pages.map((p) => `${p.name}: performance ${p.performance}, accessibility ${p.accessibility}`).join("; ")
+        : "not measured (no Chromium at /usr/bin/chromium or CHROME_PATH)",
       budget: "performance >= 95, accessibility 100",
       baseline: "-",
-      pass: null,
+      pass: lighthouse ? lighthouse.pages.every((p) => p.performance >= 95 && p.accessibility === 100) : null,
+      data: lighthouse ?? undefined,
     },
   ];
+}
+
+/** Scores 0-100 per page; null when there is no Chromium to drive. */
+async function lighthouseScores(pages: Array<{ name: string; url: string; headers?: Record<string, string> }>) {
+  const chromePath = process.env.CHROME_PATH ?? "/usr/bin/chromium";
+  if (!existsSync(chromePath)) return null;
+  const { default: lighthouse } = await import("lighthouse");
+  const chromeLauncher = await import("chrome-launcher");
+  const chrome = await chromeLauncher.launch({
+    chromePath,
+    chromeFlags: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+  try {
+    const results: Array<{ name: string; performance: number; accessibility: number; lcpMs: number; totalBytes: number }> = [];
+    for (const page of pages) {
+      const run = await lighthouse(page.url, {
+        port: chrome.port,
+        logLevel: "error",
+        onlyCategories: ["performance", "accessibility"],
+        extraHeaders: page.headers,
+        formFactor: "mobile",
+      });
+      const lhr = run?.lhr;
+      if (!lhr || lhr.runtimeError) throw new Error(`lighthouse failed on ${page.name}: ${lhr?.runtimeError?.message ?? "no result"}`);
+      results.push({
+        name: page.name,
+        performance: Math.round((lhr.categories.performance?.score ?? 0) * 100),
+        accessibility: Math.round((lhr.categories.accessibility?.score ?? 0) * 100),
+        lcpMs: Math.round(Number(lhr.audits["largest-contentful-paint"]?.numericValue ?? 0)),
+        totalBytes: Number(lhr.audits["total-byte-weight"]?.numericValue ?? 0),
+      });
+    }
+    return { pages: results, lighthouse: (await import("lighthouse/package.json", { with: { type: "json" } })).default.version };
+  } finally {
+    chrome.kill();
+  }
 }
 
 async function waitFor(url: string) {
