@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
-import { z } from "zod";
+import { datetimeRegex, z } from "zod";
+import * as z4 from "zod/v4";
 import type { AccountStatus, Jurisdiction, Locale, Product } from "../../db/schema";
 import { isValidTimeZone } from "../domain/local-time";
 import { hashVerificationAnswer, normaliseVerificationAnswer } from "../services/verification-answers.server";
@@ -38,18 +39,56 @@ function isKnownTimeZone(zone: string): boolean {
 }
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-function isCalendarDate(value: string): boolean {
+/**
+ * Memoises a pure check over short strings that repeat across records (dates, codes): a file of a
+ * million rows holds a few thousand distinct due dates. Bounded; results never depend on the clock.
+ */
+function memoised<T>(check: (value: string) => T, maxEntries = 10_000): (value: string) => T {
+  const cache = new Map<string, T>();
+  return (value) => {
+    const hit = cache.get(value);
+    if (hit !== undefined || cache.has(value)) return hit as T;
+    const result = check(value);
+    if (cache.size >= maxEntries) cache.clear();
+    cache.set(value, result);
+    return result;
+  };
+}
+
+/**
+ * Remembers only the last value checked: a borrower's rows sit together in a bank's export, so their
+ * phone and verification answers repeat row after row. Holds one value, so no personal data piles up.
+ */
+function lastValueMemo<T>(check: (value: string) => T): (value: string) => T {
+  let lastValue: string | undefined;
+  let lastResult: T;
+  return (value) => {
+    if (value !== lastValue) {
+      lastResult = check(value);
+      lastValue = value;
+    }
+    return lastResult;
+  };
+}
+
+const isCalendarDate = memoised(function isCalendarDate(value: string): boolean {
   const m = ISO_DATE.exec(value);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const date = new Date(Date.UTC(y, mo - 1, d));
   return y >= 1900 && y <= 2200 && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
-}
+});
+
+const EXTERNAL_REF = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const isCurrencyCode = memoised((c) => /^[A-Z]{3}$/.test(c) && CURRENCIES.has(c));
+const notInTheFuture = (v: string) => Date.parse(v) <= Date.now() + AS_OF_MAX_SKEW_MS;
+const isDob = lastValueMemo((v) => normaliseVerificationAnswer("dob", v) !== null);
+const isIdLast4 = lastValueMemo((v) => normaliseVerificationAnswer("id_last4", v) !== null);
 
 /** Refs also appear in URL paths (`/api/v1/accounts/{ref}/balance`), so no slashes or spaces. */
 export const externalRefSchema = z
   .string({ required_error: "is required", invalid_type_error: "must be a string" })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, "must be 1-64 characters: letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
+  .regex(EXTERNAL_REF, "must be 1-64 characters: letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
 
 export const minorUnitsSchema = z
   .number({ required_error: "is required", invalid_type_error: "must be a whole number of minor units (e.g. 12345 for 123.45)" })
@@ -59,7 +98,7 @@ export const minorUnitsSchema = z
 
 export const currencySchema = z
   .string({ required_error: "is required" })
-  .refine((c) => /^[A-Z]{3}$/.test(c) && CURRENCIES.has(c), "must be an ISO 4217 currency code in capitals, e.g. HKD")
+  .refine(isCurrencyCode, "must be an ISO 4217 currency code in capitals, e.g. HKD")
   .describe("ISO 4217 code, e.g. HKD");
 
 export const calendarDateSchema = z.string().refine(isCalendarDate, "must be a calendar date YYYY-MM-DD").describe("YYYY-MM-DD");
@@ -67,18 +106,24 @@ export const calendarDateSchema = z.string().refine(isCalendarDate, "must be a c
 export const asOfSchema = z
   .string()
   .datetime({ offset: true, message: "must be an ISO 8601 timestamp with a zone, e.g. 2026-11-23T08:00:00Z" })
-  .refine((v) => Date.parse(v) <= Date.now() + AS_OF_MAX_SKEW_MS, "must not be in the future")
+  .refine(notInTheFuture, "must not be in the future")
   .describe("When the bank took this balance (ISO 8601 with zone). Default: when Settle received the record.");
+
+/** E.164, or null when not a valid number in international format. */
+const e164 = lastValueMemo((raw: string): string | null => {
+  const parsed = raw.trim().startsWith("+") ? parsePhoneNumberFromString(raw.trim()) : undefined;
+  return parsed?.isValid() ? (parsed.number as string) : null;
+});
 
 const phoneSchema = z
   .string({ required_error: "is required" })
   .transform((raw, ctx) => {
-    const parsed = raw.trim().startsWith("+") ? parsePhoneNumberFromString(raw.trim()) : undefined;
-    if (!parsed?.isValid()) {
+    const number = e164(raw);
+    if (number === null) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must be a valid phone number in international format, e.g. +85291234567" });
       return z.NEVER;
     }
-    return parsed.number as string;
+    return number;
   })
   .describe("International format (E.164 after normalisation), e.g. +85291234567");
 
@@ -111,12 +156,12 @@ export const accountRecordSchema = z
     jurisdiction: z.enum(JURISDICTIONS),
     dob: z
       .string()
-      .refine((v) => normaliseVerificationAnswer("dob", v) !== null, "must be a date of birth YYYY-MM-DD")
+      .refine(isDob, "must be a date of birth YYYY-MM-DD")
       .optional()
       .describe("Date of birth (verification answer); stored only as a keyed hash"),
     id_last4: z
       .string()
-      .refine((v) => normaliseVerificationAnswer("id_last4", v) !== null, "must be the last 4 characters of the ID number")
+      .refine(isIdLast4, "must be the last 4 characters of the ID number")
       .optional()
       .describe("Last 4 characters of the ID number (verification answer); stored only as a keyed hash"),
     account_ref: externalRefSchema.describe("The bank's id for the account"),
@@ -132,6 +177,62 @@ export const accountRecordSchema = z
 
 export type AccountRecordInput = z.input<typeof accountRecordSchema>;
 export type AccountRecord = z.output<typeof accountRecordSchema>;
+
+/** zod 3's own e-mail pattern (what `.email()` above tests), for the fast schema below. */
+const ZOD3_EMAIL = /^(?!\.)(?!.*\.\.)([A-Z0-9_'+\-\.]*)[A-Z0-9_+-]@([A-Z0-9][A-Z0-9\-]*\.)+[A-Z]{2,}$/i;
+/** zod 3's pattern for `.datetime({ offset: true })`, built once (zod 3 rebuilds it on every check). */
+const ZOD3_DATETIME_OFFSET = datetimeRegex({ precision: null, offset: true, local: false });
+
+const fastMinor = z4.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const fastRef = z4.string().regex(EXTERNAL_REF);
+
+/**
+ * accountRecordSchema's rules again, compiled by zod 4 (several times faster than zod 3, with far less
+ * garbage), for the file import's hot path: a million rows. Same checks in the same order, sharing the
+ * patterns and predicates above; messages are not repeated because only the verdict and the parsed
+ * record are used. A row this refuses is validated again by accountRecordSchema, which alone words the
+ * errors (and decides, should the two ever disagree). tests/import/record-fast-path.test.ts holds
+ * both to the same verdicts and outputs; change them together.
+ */
+export const accountRecordFastSchema = z4
+  .object({
+    borrower_ref: fastRef,
+    full_name: z4.string().trim().min(1).max(200),
+    phone: z4
+      .string()
+      .refine((raw) => e164(raw) !== null)
+      .transform((raw) => e164(raw)!),
+    email: z4.string().trim().max(254).regex(ZOD3_EMAIL).nullish(),
+    locale: z4.enum(LOCALES),
+    time_zone: z4.string().max(64).refine(isKnownTimeZone),
+    jurisdiction: z4.enum(JURISDICTIONS),
+    dob: z4.string().refine(isDob).optional(),
+    id_last4: z4.string().refine(isIdLast4).optional(),
+    account_ref: fastRef,
+    product: z4.enum(PRODUCTS),
+    last4: z4.string().regex(/^[0-9]{4}$/),
+    currency: z4.string().refine(isCurrencyCode),
+    balance_minor: fastMinor,
+    overdue_minor: fastMinor.default(0),
+    minimum_due_minor: fastMinor.default(0),
+    fees_minor: fastMinor.default(0),
+    interest_minor: fastMinor.default(0),
+    due_date: z4.string().refine(isCalendarDate).nullish(),
+    dpd: z4.number().int().min(0).max(36_500).default(0),
+    status: z4.enum(ACCOUNT_STATUSES),
+    balance_as_of: z4.string().regex(ZOD3_DATETIME_OFFSET).refine(notInTheFuture).optional(),
+  })
+  .strict()
+  .refine((r) => r.dob !== undefined || r.id_last4 !== undefined);
+
+/**
+ * The record, when valid; null otherwise (then validate with accountRecordSchema for the field errors).
+ * Verdict and output are accountRecordSchema's, reached faster.
+ */
+export function parseAccountRecordFast(input: unknown): AccountRecord | null {
+  const parsed = accountRecordFastSchema.safeParse(input);
+  return parsed.success ? (parsed.data as AccountRecord) : null;
+}
 
 /** Columns of an import CSV: exactly the record's fields. */
 export const ACCOUNT_RECORD_FIELDS = Object.keys(accountRecordSchema._def.schema.shape) as (keyof AccountRecordInput)[];
@@ -154,6 +255,18 @@ export function csvRowToRecordInput(row: Record<string, string | undefined>): Re
   return out;
 }
 const WHOLE_NUMBER = /^-?\d{1,16}$/;
+
+/** The same as csvRowToRecordInput, for a row read as cells under the header's column names. */
+export function csvCellsToRecordInput(columns: readonly string[], cells: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) {
+    const value = cells[i]!.trim();
+    if (value === "") continue;
+    const key = columns[i]!;
+    out[key] = NUMBER_FIELDS.has(key) && WHOLE_NUMBER.test(value) ? Number(value) : value;
+  }
+  return out;
+}
 
 /** What the upsert writes: database values, answers already hashed. */
 export interface AccountUpsertRow {

@@ -54,6 +54,9 @@ export function writeReport(root: string, measures: Measure[], run: { accounts: 
     "- HTTP: the production build served by `app/server/main.ts` (ROLE=web); autocannon runs in the bench process on the",
     "  same machine (it shares the cores with the server and Postgres); baseline is a bare `node:http` server in its own process.",
     "- Borrower-page JS: every script and modulepreload on each borrower page, gzipped.",
+    "- Import: the real CLI (`settle import`, a child process) on a synthetic CSV of new refs (tests/support/synthetic-import.ts,",
+    "  1 row in 1,000 invalid) into the seeded book; written and rejected are counted in the database and the error report.",
+    "  Baseline: Postgres alone (COPY of the file, then INSERT ... SELECT into copies of borrowers and accounts, no validation).",
     "",
   ];
   const markdown = `${lines.join("\n")}\n`;
