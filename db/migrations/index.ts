@@ -2,10 +2,12 @@ import type { Migration } from "kysely";
 import * as m0001 from "./0001_initial";
 import * as m0002 from "./0002_task_borrower_note";
 import * as m0003 from "./0003_rate_limits";
+import * as m0004 from "./0004_short_links_fk";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
   "0001_initial": m0001,
   "0002_task_borrower_note": m0002,
   "0003_rate_limits": m0003,
+  "0004_short_links_fk": m0004,
 };

@@ -196,6 +196,19 @@ describe("foreign keys", () => {
     await rejectsWith(insertPayment(t.db, account, { borrower_id: stranger.id }), FOREIGN_KEY, "payments_account_borrower_fk");
   });
 
+  it("rejects a short link for a borrower that is not the account's, or for a borrower that does not exist", async () => {
+    const account = await insertAccount(t.db);
+    const stranger = await insertBorrower(t.db);
+    const link = (borrowerId: string, hash: string) =>
+      t.db
+        .insertInto("short_links")
+        .values({ code_hash: hash, key_id: "1", borrower_id: borrowerId, account_id: account.id, expires_at: new Date(Date.now() + 86_400_000) })
+        .execute();
+    await rejectsWith(link(stranger.id, "fk-test-stranger"), FOREIGN_KEY, "short_links_account_borrower_fk");
+    await rejectsWith(link("00000000-0000-4000-8000-000000000000", "fk-test-missing"), FOREIGN_KEY, "short_links_account_borrower_fk");
+    await expect(link(account.borrower_id, "fk-test-owner")).resolves.toBeDefined();
+  });
+
   it("rejects deleting a borrower who still has accounts", async () => {
     const account = await insertAccount(t.db);
     await rejectsWith(t.db.deleteFrom("borrowers").where("id", "=", account.borrower_id).execute(), FOREIGN_KEY);
