@@ -21,6 +21,8 @@ export async function startEmbeddedPostgres(opts: {
   dataDir: string;
   port: number;
   persistent: boolean;
+  /** Extra server settings (`name: value`), e.g. the benchmark's memory sizing. */
+  settings?: Record<string, string>;
 }): Promise<EmbeddedServer> {
   const dataDir = resolve(opts.dataDir);
   const parent = dirname(dataDir);
@@ -44,6 +46,7 @@ export async function startEmbeddedPostgres(opts: {
       "-c",
       "max_connections=200",
       ...(opts.persistent ? [] : ["-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off"]),
+      ...Object.entries(opts.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
     ],
   });
   if (!existsSync(resolve(dataDir, "PG_VERSION"))) await server.initialise();
