@@ -13,6 +13,9 @@ const envSchema = z
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     HOST: z.string().min(1).default("0.0.0.0"),
     ROLE: z.enum(["web", "worker", "all"]).default("all"),
+    // Jobs at once per worker process; an `sms:send` job carries up to 100 texts and calls the provider
+    // up to 16 at a time. Keep the database pool (20) larger than this.
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),
     DATABASE_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")

@@ -1,4 +1,4 @@
-import { DateTime, IANAZone } from "luxon";
+import { DateTime, IANAZone, Info, type Zone } from "luxon";
 
 /**
  * Wall-clock arithmetic in a borrower's IANA zone. Quiet hours and "one SMS a
@@ -64,10 +64,53 @@ function local(t: number, zone: string): DateTime {
   return DateTime.fromMillis(t, { zone });
 }
 
+/*
+ * Fast path (DESIGN §12: the planner asks a million times). luxon works out a
+ * zone's offset with Intl.DateTimeFormat#formatToParts on every DateTime, which
+ * dominates the planner's CPU. The offset only changes at transitions, never
+ * twice within an hour, so it is cached per zone and UTC hour: when both ends
+ * of the hour have the same offset, the whole hour has it; an hour holding a
+ * transition is resolved per instant by luxon. Local fields are then derived
+ * exactly as luxon derives them (instant + offset, read as UTC).
+ */
+const HOUR_MS = 3_600_000;
+const zoneCache = new Map<string, { zone: Zone; hours: Map<number, number> }>();
+const TRANSITION = Number.NaN;
+
+function zoneEntry(zone: string) {
+  let entry = zoneCache.get(zone);
+  if (!entry) {
+    if (zoneCache.size > 1_000) zoneCache.clear();
+    entry = { zone: Info.normalizeZone(zone), hours: new Map() };
+    zoneCache.set(zone, entry);
+  }
+  return entry;
+}
+
+/** The zone's offset from UTC in minutes at instant t (NaN for an unknown zone), as luxon computes it. */
+export function zoneOffsetMinutes(t: number, zone: string): number {
+  const entry = zoneEntry(zone);
+  const hour = Math.floor(t / HOUR_MS);
+  let offset = entry.hours.get(hour);
+  if (offset === undefined) {
+    const start = entry.zone.offset(hour * HOUR_MS);
+    offset = start === entry.zone.offset(hour * HOUR_MS + HOUR_MS - 1) ? start : TRANSITION;
+    if (entry.hours.size > 10_000) entry.hours.clear();
+    entry.hours.set(hour, offset);
+  }
+  return Number.isNaN(offset) ? entry.zone.offset(t) : offset;
+}
+
+/** Wall-clock milliseconds: the instant shifted by the zone's offset, to be read with getUTC* / epoch-day arithmetic. */
+function wallMillis(t: number, zone: string): number {
+  return t + zoneOffsetMinutes(t, zone) * 60_000;
+}
+
 /** Minutes after local midnight shown on the borrower's clock at instant t. */
 export function localClockMinute(t: number, zone: string): number {
-  const d = local(t, zone);
-  return d.hour * 60 + d.minute;
+  const wall = wallMillis(t, zone);
+  const msOfDay = wall - Math.floor(wall / DAY_MS) * DAY_MS;
+  return Math.floor(msOfDay / 60_000);
 }
 
 /** Inside [start, end) by the local clock; seconds are ignored, so 19:59:59 is inside a window ending 20:00. */
@@ -78,8 +121,7 @@ export function isWithinWindow(t: number, zone: string, window: LocalWindow): bo
 
 /** The local calendar date of instant t as an epoch day. */
 export function localEpochDay(t: number, zone: string): number {
-  const d = local(t, zone);
-  return Date.UTC(d.year, d.month - 1, d.day) / DAY_MS;
+  return Math.floor(wallMillis(t, zone) / DAY_MS);
 }
 
 /** "YYYY-MM-DD" as an epoch day; null unless it is a real calendar date. */
@@ -97,13 +139,21 @@ export function isoDateFromEpochDay(epochDay: number): string {
   return new Date(epochDay * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** The first instant of a local calendar day (luxon moves a midnight that a DST jump skips forward). */
+/** The first instant of a local calendar day (luxon moves a midnight that a DST jump skips forward). Memoised per zone and day. */
 export function startOfLocalDay(epochDay: number, zone: string): number {
-  const utc = new Date(epochDay * DAY_MS);
-  return DateTime.fromObject({ year: utc.getUTCFullYear(), month: utc.getUTCMonth() + 1, day: utc.getUTCDate() }, { zone })
-    .startOf("day")
-    .toMillis();
+  const key = `${zone}\u0000${epochDay}`;
+  let start = dayStarts.get(key);
+  if (start === undefined) {
+    const utc = new Date(epochDay * DAY_MS);
+    start = DateTime.fromObject({ year: utc.getUTCFullYear(), month: utc.getUTCMonth() + 1, day: utc.getUTCDate() }, { zone })
+      .startOf("day")
+      .toMillis();
+    if (dayStarts.size > 50_000) dayStarts.clear();
+    dayStarts.set(key, start);
+  }
+  return start;
 }
+const dayStarts = new Map<string, number>();
 
 /**
  * A later instant at which the window may be open, for an instant t outside it.
@@ -111,6 +161,19 @@ export function startOfLocalDay(epochDay: number, zone: string): number {
  * callers loop until `isWithinWindow` holds. Always strictly after t.
  */
 export function nextWindowOpening(t: number, zone: string, window: LocalWindow): number {
+  // Memoised: the planner asks this for the same instant (its clock) and zone over and over.
+  const key = `${t}\u0000${zone}\u0000${window.startMinute}\u0000${window.endMinute}`;
+  let opening = openings.get(key);
+  if (opening === undefined) {
+    opening = computeNextWindowOpening(t, zone, window);
+    if (openings.size > 50_000) openings.clear();
+    openings.set(key, opening);
+  }
+  return opening;
+}
+const openings = new Map<string, number>();
+
+function computeNextWindowOpening(t: number, zone: string, window: LocalWindow): number {
   const now = local(t, zone);
   const minute = now.hour * 60 + now.minute;
   const hour = Math.floor(window.startMinute / 60);

@@ -46,21 +46,20 @@ export async function loadAccountFacts(
       "a.overdue_minor",
       "a.minimum_due_minor",
       "a.currency",
-      "a.balance_as_of",
-      "a.wrong_number_at",
-      "a.dispute_at",
+      sql<boolean>`a.wrong_number_at is not null`.as("wrong_number"),
+      sql<boolean>`a.dispute_at is not null`.as("dispute"),
       "b.time_zone",
       "b.jurisdiction",
       "b.locale",
       "p.preferred_locale",
       "p.sms_allowed",
-      "p.sms_opted_out_at",
+      sql<boolean>`p.sms_opted_out_at is not null`.as("sms_opted_out"),
       "p.window_start",
       "p.window_end",
       "p.max_per_week",
     ])
     .orderBy("a.id");
-  if (opts.accountIds) accountsQuery = accountsQuery.where("a.id", "in", opts.accountIds.length ? opts.accountIds : ["00000000-0000-0000-0000-000000000000"]);
+  if (opts.accountIds) accountsQuery = accountsQuery.where("a.id", "=", anyUuid(opts.accountIds));
   else if (opts.afterId) accountsQuery = accountsQuery.where("a.id", ">", opts.afterId);
   if (opts.limit) accountsQuery = accountsQuery.limit(opts.limit);
   const accounts = await accountsQuery.execute();
@@ -75,7 +74,7 @@ export async function loadAccountFacts(
     db
       .selectFrom("messages")
       .select(["borrower_id", "account_id", sql<Date>`coalesce(sent_at, created_at)`.as("at")])
-      .where("borrower_id", "in", borrowerIds)
+      .where("borrower_id", "=", anyUuid(borrowerIds))
       .where("direction", "=", "outbound")
       .where("channel", "=", "sms")
       .where("stage", "is not", null)
@@ -87,7 +86,7 @@ export async function loadAccountFacts(
       .selectFrom("messages")
       .distinctOn("account_id")
       .select(["account_id", "stage", sql<Date>`coalesce(sent_at, created_at)`.as("at")])
-      .where("account_id", "in", accountIds)
+      .where("account_id", "=", anyUuid(accountIds))
       .where("direction", "=", "outbound")
       .where("stage", "is not", null)
       .where("status", "in", SENT_STATUSES)
@@ -98,7 +97,7 @@ export async function loadAccountFacts(
     db
       .selectFrom("promises_to_pay")
       .select(["account_id", "promised_date", "status"])
-      .where("account_id", "in", accountIds)
+      .where("account_id", "=", anyUuid(accountIds))
       .where("status", "=", "active")
       .execute(),
     db
@@ -125,13 +124,13 @@ export async function loadAccountFacts(
           .where("i.status", "=", "missed")
           .as("good"),
       ])
-      .where("pl.account_id", "in", accountIds)
+      .where("pl.account_id", "=", anyUuid(accountIds))
       .where("pl.status", "in", ["proposed", "countered", "approved", "active"])
       .execute(),
     db
       .selectFrom("hardship_reports")
       .select(["borrower_id", sql<Date>`max(pause_until)`.as("pause_until")])
-      .where("borrower_id", "in", borrowerIds)
+      .where("borrower_id", "=", anyUuid(borrowerIds))
       .where("pause_until", ">", opts.now)
       .groupBy("borrower_id")
       .execute(),
@@ -139,7 +138,7 @@ export async function loadAccountFacts(
       .selectFrom("payments as pay")
       .innerJoin("accounts as acc", "acc.id", "pay.account_id")
       .select(["pay.account_id", sql<number>`sum(pay.amount_minor)::bigint`.as("sum")])
-      .where("pay.account_id", "in", accountIds)
+      .where("pay.account_id", "=", anyUuid(accountIds))
       .where("pay.status", "=", "succeeded")
       .where("pay.bank_confirmed_at", "is", null)
       .whereRef("pay.succeeded_at", ">", "acc.balance_as_of")
@@ -180,13 +179,13 @@ export async function loadAccountFacts(
           dueDate: a.due_date ?? opts.now.toISOString().slice(0, 10),
           balanceMinor: balance,
           overdueMinor: overdue,
-          wrongNumber: a.wrong_number_at !== null,
-          dispute: a.dispute_at !== null,
+          wrongNumber: a.wrong_number,
+          dispute: a.dispute,
         },
         borrower: { timeZone: a.time_zone, jurisdiction: a.jurisdiction as Jurisdiction, breathingSpaceUntil: null },
         preferences: {
           smsAllowed: a.sms_allowed ?? true,
-          smsOptedOut: a.sms_opted_out_at !== null,
+          smsOptedOut: a.sms_opted_out === true,
           windowStart: a.window_start,
           windowEnd: a.window_end,
           maxPerWeek: a.max_per_week,
@@ -204,6 +203,11 @@ export async function loadAccountFacts(
       },
     };
   });
+}
+
+/** `= any($1::uuid[])`: one array parameter instead of thousands of bound values (cheaper to send, parse and plan). */
+function anyUuid(ids: readonly string[]) {
+  return sql<string>`any(${ids}::uuid[])`;
 }
 
 function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {

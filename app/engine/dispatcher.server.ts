@@ -1,7 +1,10 @@
 import { sql, type Kysely, type Transaction } from "kysely";
+import type { Task } from "graphile-worker";
 import type { Database, MessageStatus } from "../../db/schema";
-import { ProviderError, type SmsProvider } from "../integrations/sms/provider";
-import { decideForAccount } from "./planner.server";
+import { ProviderError, type ProviderAccepted, type SmsProvider } from "../integrations/sms/provider";
+import { addSmsSendJobs } from "../services/outbound-sms.server";
+import { loadAccountFacts } from "./contact-inputs.server";
+import { activeContactPolicy, decideFor } from "./planner.server";
 
 export type DispatchOutcome =
   | { status: "sent" | "delivered"; providerMessageId: string }
@@ -10,115 +13,284 @@ export type DispatchOutcome =
   | { status: "failed"; reason: string }
   | { status: "skipped"; reason: "not_queued" };
 
+/** A batch entry whose provider call failed retryably: the message is `queued` again and only it is retried, with backoff. */
+export type BatchDispatchOutcome = DispatchOutcome | { status: "retry"; error: unknown };
+
 const KEYWORD_REPLIES = new Set(["confirmation.opted_out", "confirmation.opted_in", "confirmation.help"]);
 // Deferrals that only move the send (the message is still wanted later); any other "no" cancels it.
 const RESCHEDULE = new Set(["quiet_hours", "cap_account_daily", "cap_borrower_weekly", "cap_min_gap"]);
+/** Provider calls in flight per batch (the provider is called only after `sending` is committed). */
+export const PROVIDER_PARALLEL = 16;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Trx = Transaction<Database>;
+type Decided = ReturnType<typeof decideFor>;
+type Claimed = { id: string; status: MessageStatus; account_id: string | null; borrower_id: string; template_key: string | null; to_address: string; body: string };
+type StatusChange = { id: string; status: MessageStatus; detail: Record<string, unknown> };
 
 /**
- * The `sms:send` job. Re-checks the decision at send time (a payment a minute
- * ago cancels the text), then sends through the provider. Exactly once: the
- * message row is locked and must still be `queued`; the outbox records and
- * marks it in one transaction; a real provider is called only after `sending`
- * is committed, and a message found in `sending` after a crash is never sent
- * again (a duplicate collection text is worse than a late one: it is parked as failed/in doubt).
+ * The `sms:send` job for one message (jobs queued before batching carry `{ messageId }`). A
+ * retryable provider failure puts the message back in the queue and throws, so graphile-worker
+ * retries the job with backoff.
  */
 export async function dispatchSms(db: Kysely<Database>, provider: SmsProvider, messageId: string, now = new Date()): Promise<DispatchOutcome> {
+  const [outcome] = await dispatchSmsBatch(db, provider, [messageId], now);
+  if (outcome!.status === "retry") throw outcome!.error;
+  return outcome!;
+}
+
+/**
+ * Sends a batch of queued texts; one outcome per id, in input order. Re-checks every decision at
+ * send time (a payment a minute ago cancels the text) set-based: the accounts' facts in one
+ * loadAccountFacts call and the pure decideFor. Exactly once: the message rows are locked and must
+ * still be `queued`; the outbox records and marks them in one transaction; a real provider is
+ * called only after `sending` is committed, and a message found in `sending` after a crash is never
+ * sent again (a duplicate collection text is worse than a late one: it is parked as failed/in doubt).
+ * A retryable provider error puts only that message back in the queue (outcome `retry`); the
+ * others of the batch are recorded as sent, so a retry never sends them again.
+ *
+ * Reminders are capped per borrower (daily, weekly, minimum gap), so two reminders of one borrower
+ * in a batch are decided in turn, each seeing the one before as sent, as if sent one by one.
+ */
+export async function dispatchSmsBatch(
+  db: Kysely<Database>,
+  provider: SmsProvider,
+  messageIds: readonly string[],
+  now = new Date(),
+  opts: { parallel?: number } = {},
+): Promise<BatchDispatchOutcome[]> {
+  const outcomes = new Map<string, BatchDispatchOutcome>();
+  const ids = [...new Set(messageIds.filter((id) => UUID.test(id)))];
+  const rows = ids.length
+    ? await db.selectFrom("messages").select(["id", "status", "account_id", "borrower_id", "template_key"]).where("id", "in", ids).execute()
+    : [];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const rounds: string[][] = [[]];
+  const remindersOf = new Map<string, number>();
+  for (const id of ids) {
+    const row = byId.get(id);
+    if (!row) continue;
+    let round = 0;
+    if (row.status === "queued" && needsDecision(row)) {
+      round = remindersOf.get(row.borrower_id) ?? 0;
+      remindersOf.set(row.borrower_id, round + 1);
+    }
+    (rounds[round] ??= []).push(id);
+  }
+  for (const round of rounds) {
+    if (round.length) await dispatchRound(db, provider, round, byId, now, opts.parallel ?? PROVIDER_PARALLEL, outcomes);
+  }
+  return messageIds.map((id) => outcomes.get(id) ?? { status: "skipped", reason: "not_queued" });
+}
+
+/** graphile-worker's `sms:send` task: a batch job (array payload) reports each entry, so a retry carries only the failed ones. */
+export function createSmsSendTask(db: Kysely<Database>, provider: () => SmsProvider, clock: () => Date = () => new Date()): Task {
+  return async (payload) => {
+    if (!Array.isArray(payload)) {
+      await dispatchSms(db, provider(), (payload as { messageId?: string } | null)?.messageId ?? "", clock());
+      return;
+    }
+    const ids = payload.map((entry) => (typeof (entry as { messageId?: unknown })?.messageId === "string" ? (entry as { messageId: string }).messageId : ""));
+    const outcomes = await dispatchSmsBatch(db, provider(), ids, clock());
+    return outcomes.map((outcome) => {
+      if (outcome.status !== "retry") return Promise.resolve(outcome);
+      const failed = Promise.reject(outcome.error);
+      failed.catch(() => undefined); // graphile-worker settles the list itself
+      return failed;
+    });
+  };
+}
+
+function needsDecision(row: { template_key: string | null; account_id: string | null }) {
+  return (row.template_key ?? "").startsWith("reminder.") && row.account_id !== null;
+}
+
+async function dispatchRound(
+  db: Kysely<Database>,
+  provider: SmsProvider,
+  ids: string[],
+  seen: Map<string, { status: MessageStatus; account_id: string | null; template_key: string | null }>,
+  now: Date,
+  parallel: number,
+  outcomes: Map<string, BatchDispatchOutcome>,
+) {
+  // Decisions first, on pool connections and outside the claim transaction (it holds one connection, not eight).
+  const wanted = new Set(ids.flatMap((id) => {
+    const row = seen.get(id)!;
+    return row.status === "queued" && needsDecision(row) ? [row.account_id!] : [];
+  }));
+  const decisions = await decideAccounts(db, [...wanted], now);
+
   const claimed = await db.transaction().execute(async (trx) => {
-    const msg = await trx
+    const locked: Claimed[] = await trx
       .selectFrom("messages")
       .select(["id", "status", "account_id", "borrower_id", "template_key", "to_address", "body"])
-      .where("id", "=", messageId)
+      .where("id", "in", ids)
+      .orderBy("id")
       .forUpdate()
-      .executeTakeFirst();
-    if (!msg) return { done: { status: "skipped", reason: "not_queued" } as DispatchOutcome };
-    if (msg.status === "sending") {
-      await transition(trx, messageId, "failed", now, { reason: "in_doubt_after_interrupted_send" });
-      return { done: { status: "failed", reason: "in_doubt_after_interrupted_send" } as DispatchOutcome };
+      .execute();
+    const changes: StatusChange[] = [];
+    const rescheduled: Array<{ id: string; until: Date; reason: string }> = [];
+    const toSend: Claimed[] = [];
+    const prefsFor: Claimed[] = [];
+    const toDecide: Claimed[] = [];
+    for (const msg of locked) {
+      if (msg.status === "sending") {
+        changes.push({ id: msg.id, status: "failed", detail: { reason: "in_doubt_after_interrupted_send" } });
+        outcomes.set(msg.id, { status: "failed", reason: "in_doubt_after_interrupted_send" });
+      } else if (msg.status !== "queued") outcomes.set(msg.id, { status: "skipped", reason: "not_queued" });
+      else if (KEYWORD_REPLIES.has(msg.template_key ?? "")) toSend.push(msg);
+      else if (needsDecision(msg)) toDecide.push(msg);
+      else prefsFor.push(msg);
     }
-    if (msg.status !== "queued") return { done: { status: "skipped", reason: "not_queued" } as DispatchOutcome };
 
-    const veto = await sendTimeCheck(db, trx, msg, now);
-    if (veto) return { done: veto };
-
-    if (provider.name === "outbox") {
-      const accepted = await provider.send({ messageId, to: msg.to_address, body: msg.body });
-      await markAccepted(trx, messageId, accepted.providerMessageId, accepted.status, now);
-      return { done: { status: accepted.status, providerMessageId: accepted.providerMessageId } as DispatchOutcome };
+    if (prefsFor.length) {
+      const prefs = await trx
+        .selectFrom("contact_preferences")
+        .select(["borrower_id", "sms_allowed", "sms_opted_out_at"])
+        .where("borrower_id", "in", [...new Set(prefsFor.map((m) => m.borrower_id))])
+        .execute();
+      const optedOut = new Set(prefs.filter((p) => p.sms_opted_out_at || !p.sms_allowed).map((p) => p.borrower_id));
+      for (const msg of prefsFor) {
+        if (!optedOut.has(msg.borrower_id)) toSend.push(msg);
+        else {
+          changes.push({ id: msg.id, status: "cancelled", detail: { reason: "sms_opted_out" } });
+          outcomes.set(msg.id, { status: "cancelled", reason: "sms_opted_out" });
+        }
+      }
     }
-    await transition(trx, messageId, "sending", now, {});
-    return { send: msg };
+
+    // A row that was not queued when the batch was read but is now (rare) is decided here.
+    const late = [...new Set(toDecide.map((m) => m.account_id!).filter((a) => !decisions.has(a)))];
+    if (late.length) for (const [account, decision] of await decideAccounts(db, late, now)) decisions.set(account, decision);
+    for (const msg of toDecide) {
+      const decision = decisions.get(msg.account_id!);
+      if (!decision || decision.action === "send") toSend.push(msg); // an account the facts do not cover: as before, no veto
+      else if (decision.action === "defer" && RESCHEDULE.has(decision.reason)) {
+        rescheduled.push({ id: msg.id, until: decision.until, reason: decision.reason });
+        outcomes.set(msg.id, { status: "rescheduled", until: decision.until, reason: decision.reason });
+      } else {
+        changes.push({ id: msg.id, status: "cancelled", detail: { reason: decision.reason } });
+        outcomes.set(msg.id, { status: "cancelled", reason: decision.reason });
+      }
+    }
+
+    if (rescheduled.length) {
+      await sql`update messages m set scheduled_for = v.scheduled_for
+        from json_populate_recordset(null::messages, ${json(rescheduled.map((r) => ({ id: r.id, scheduled_for: r.until })))}::json) v
+        where m.id = v.id`.execute(trx);
+      await addSmsSendJobs(trx, rescheduled.map((r) => ({ messageId: r.id, runAt: r.until })), { keyWithRunAt: true });
+    }
+    const events = [
+      ...rescheduled.map((r) => event(r.id, "queued", now, { rescheduledTo: r.until.toISOString(), reason: r.reason })),
+      ...changes.map((c) => event(c.id, c.status, now, c.detail)),
+    ];
+
+    if (provider.name === "outbox" && toSend.length) {
+      // The outbox records: sending and its record are this one transaction (a crash rolls both back).
+      const accepted: Array<{ msg: Claimed; accepted: ProviderAccepted }> = [];
+      for (const msg of toSend) accepted.push({ msg, accepted: await provider.send({ messageId: msg.id, to: msg.to_address, body: msg.body }) });
+      await applyChanges(trx, changes, events);
+      await markAccepted(trx, accepted, now);
+      for (const a of accepted) outcomes.set(a.msg.id, { status: a.accepted.status, providerMessageId: a.accepted.providerMessageId });
+      return [];
+    }
+    for (const msg of toSend) {
+      changes.push({ id: msg.id, status: "sending", detail: {} });
+      events.push(event(msg.id, "sending", now, {}));
+    }
+    await applyChanges(trx, changes, events);
+    return toSend;
   });
-  if ("done" in claimed) return claimed.done!;
+  if (claimed.length === 0) return;
 
-  const msg = claimed.send!;
-  try {
-    const accepted = await provider.send({ messageId, to: msg.to_address, body: msg.body });
-    await db.transaction().execute((trx) => markAccepted(trx, messageId, accepted.providerMessageId, accepted.status, new Date()));
-    return { status: accepted.status, providerMessageId: accepted.providerMessageId };
-  } catch (error) {
+  const results = await sendAll(provider, claimed, parallel);
+  const accepted: Array<{ msg: Claimed; accepted: ProviderAccepted }> = [];
+  const changes: StatusChange[] = [];
+  for (const [i, msg] of claimed.entries()) {
+    const result = results[i]!;
+    if ("accepted" in result) {
+      accepted.push({ msg, accepted: result.accepted });
+      outcomes.set(msg.id, { status: result.accepted.status, providerMessageId: result.accepted.providerMessageId });
+      continue;
+    }
+    const { error } = result;
     const kind = error instanceof ProviderError ? error.kind : "ambiguous";
     const detail = { reason: kind, error: error instanceof Error ? error.message.slice(0, 300) : String(error) };
     if (kind === "retryable") {
-      await db.transaction().execute((trx) => transition(trx, messageId, "queued", new Date(), detail));
-      throw error; // graphile-worker retries with exponential backoff
+      changes.push({ id: msg.id, status: "queued", detail }); // graphile-worker retries this entry with exponential backoff
+      outcomes.set(msg.id, { status: "retry", error });
+    } else {
+      changes.push({ id: msg.id, status: "failed", detail });
+      outcomes.set(msg.id, { status: "failed", reason: kind });
     }
-    await db.transaction().execute((trx) => transition(trx, messageId, "failed", new Date(), detail));
-    return { status: "failed", reason: kind };
   }
+  const at = new Date();
+  await db.transaction().execute(async (trx) => {
+    await markAccepted(trx, accepted, at);
+    await applyChanges(trx, changes, changes.map((c) => event(c.id, c.status, at, c.detail)));
+  });
 }
 
-async function sendTimeCheck(
-  db: Kysely<Database>,
-  trx: Trx,
-  msg: { id: string; account_id: string | null; borrower_id: string; template_key: string | null },
-  now: Date,
-): Promise<DispatchOutcome | null> {
-  const key = msg.template_key ?? "";
-  if (KEYWORD_REPLIES.has(key)) return null;
-  if (!key.startsWith("reminder.") || !msg.account_id) {
-    const prefs = await trx
-      .selectFrom("contact_preferences")
-      .select(["sms_allowed", "sms_opted_out_at"])
-      .where("borrower_id", "=", msg.borrower_id)
-      .executeTakeFirst();
-    if (prefs && (prefs.sms_opted_out_at || !prefs.sms_allowed)) {
-      await transition(trx, msg.id, "cancelled", now, { reason: "sms_opted_out" });
-      return { status: "cancelled", reason: "sms_opted_out" };
+/** The send-time decision per account: facts loaded set-based, the active policy, the pure rule. */
+async function decideAccounts(db: Kysely<Database>, accountIds: string[], now: Date): Promise<Map<string, Decided>> {
+  if (accountIds.length === 0) return new Map();
+  const [facts, policy] = await Promise.all([loadAccountFacts(db, { now, accountIds }), activeContactPolicy(db)]);
+  return new Map(facts.map((f) => [f.accountId, decideFor(f, policy)]));
+}
+
+async function sendAll(provider: SmsProvider, messages: Claimed[], parallel: number) {
+  const results: Array<{ accepted: ProviderAccepted } | { error: unknown }> = new Array(messages.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < messages.length) {
+      const i = next++;
+      const msg = messages[i]!;
+      try {
+        results[i] = { accepted: await provider.send({ messageId: msg.id, to: msg.to_address, body: msg.body }) };
+      } catch (error) {
+        results[i] = { error };
+      }
     }
-    return null;
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, messages.length)) }, lane));
+  return results;
+}
+
+async function markAccepted(trx: Trx, accepted: Array<{ msg: { id: string }; accepted: ProviderAccepted }>, now: Date) {
+  if (accepted.length === 0) return;
+  await sql`update messages m set status = v.status, provider_message_id = v.provider_message_id, sent_at = v.sent_at
+    from json_populate_recordset(null::messages, ${json(
+      accepted.map((a) => ({ id: a.msg.id, status: a.accepted.status, provider_message_id: a.accepted.providerMessageId, sent_at: now })),
+    )}::json) v
+    where m.id = v.id`.execute(trx);
+  await insertEvents(trx, [
+    ...accepted.map((a) => event(a.msg.id, "sent", now, { providerMessageId: a.accepted.providerMessageId })),
+    ...accepted.filter((a) => a.accepted.status === "delivered").map((a) => event(a.msg.id, "delivered", now, {})),
+  ]);
+}
+
+async function applyChanges(trx: Trx, changes: StatusChange[], events: ReturnType<typeof event>[]) {
+  if (changes.length) {
+    await sql`update messages m set status = v.status
+      from json_populate_recordset(null::messages, ${json(changes.map((c) => ({ id: c.id, status: c.status })))}::json) v
+      where m.id = v.id`.execute(trx);
   }
-  const decided = await decideForAccount(db, msg.account_id, now, { excludeMessageId: msg.id });
-  if (!decided) return null;
-  const { decision } = decided;
-  if (decision.action === "send") return null;
-  if (decision.action === "defer" && RESCHEDULE.has(decision.reason)) {
-    await trx.updateTable("messages").set({ scheduled_for: decision.until }).where("id", "=", msg.id).execute();
-    await sql`select graphile_worker.add_job('sms:send', json_build_object('messageId', ${msg.id}::text),
-      run_at := ${decision.until}::timestamptz, max_attempts := 8, job_key := ${`sms:${msg.id}:${decision.until.toISOString()}`}::text)`.execute(trx);
-    await appendStatusEvent(trx, msg.id, "queued", now, { rescheduledTo: decision.until.toISOString(), reason: decision.reason });
-    return { status: "rescheduled", until: decision.until, reason: decision.reason };
-  }
-  await transition(trx, msg.id, "cancelled", now, { reason: decision.reason });
-  return { status: "cancelled", reason: decision.reason };
+  await insertEvents(trx, events);
 }
 
-async function markAccepted(trx: Trx, messageId: string, providerMessageId: string, status: "sent" | "delivered", now: Date) {
-  await trx
-    .updateTable("messages")
-    .set({ status, provider_message_id: providerMessageId, sent_at: now })
-    .where("id", "=", messageId)
-    .execute();
-  await appendStatusEvent(trx, messageId, "sent", now, { providerMessageId });
-  if (status === "delivered") await appendStatusEvent(trx, messageId, "delivered", now, {});
+/** Status events in one statement, in order (their serial ids keep each message's history ordered). */
+async function insertEvents(trx: Trx, events: ReturnType<typeof event>[]) {
+  if (events.length === 0) return;
+  await sql`insert into message_status_events (message_id, status, occurred_at, detail)
+    select message_id, status, occurred_at, detail from json_populate_recordset(null::message_status_events, ${json(events)}::json)`.execute(trx);
 }
 
-async function transition(trx: Trx, messageId: string, status: MessageStatus, now: Date, detail: Record<string, unknown>) {
-  await trx.updateTable("messages").set({ status }).where("id", "=", messageId).execute();
-  await appendStatusEvent(trx, messageId, status, now, detail);
+function event(messageId: string, status: MessageStatus, now: Date, detail: Record<string, unknown>) {
+  return { message_id: messageId, status, occurred_at: now, detail };
 }
 
-async function appendStatusEvent(trx: Trx, messageId: string, status: MessageStatus, now: Date, detail: Record<string, unknown>) {
-  await trx.insertInto("message_status_events").values({ message_id: messageId, status, occurred_at: now, detail: JSON.stringify(detail) }).execute();
+/** Rows for json_populate_recordset (dates become ISO strings through Date#toJSON). */
+function json(rows: object[]): string {
+  return JSON.stringify(rows);
 }

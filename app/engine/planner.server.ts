@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { DateTime } from "luxon";
-import type { Kysely } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, Locale } from "../../db/schema";
 import { assignVariant } from "../domain/ab-variant.server";
 import { DEFAULT_CONTACT_POLICY, parseContactPolicy, type ContactPolicy } from "../domain/contact-policy";
 import { decideNextContact, InvalidContactInput, type ContactDecision } from "../domain/decide-next-contact";
-import { defaultReminderVariants, reminderTemplateKey, type ReminderStage } from "../domain/sms-templates";
+import { isoDateFromEpochDay, localEpochDay } from "../domain/local-time";
+import { defaultReminderVariants, REMINDER_STAGES, reminderTemplateKey, type ReminderStage } from "../domain/sms-templates";
 import { logger } from "../services/logger.server";
-import { insertJsonRows, queueSmsBatch, smsAmount, smsDate, type QueueSmsInput } from "../services/outbound-sms.server";
+import { pgArray, queueSmsBatch, smsAmount, smsDate, type QueueSmsInput } from "../services/outbound-sms.server";
+import { sendableReminderVariants } from "../services/sms-template-store.server";
 import { loadAccountFacts, type AccountFacts } from "./contact-inputs.server";
 
 /** One line of `schedule:run --json` (DESIGN §10). */
@@ -55,29 +57,81 @@ export function decideFor(facts: AccountFacts, policy: ContactPolicy): Decided {
  * set-based, decides each, stores every decision with its reason, and queues
  * due reminders (one transaction per batch, set-based; idempotent per account,
  * stage and local day, so a retried or concurrent run sends nothing twice).
+ *
+ * Pipelined (DESIGN §12): while earlier batches are written, the next one is
+ * loaded and decided, so Node and Postgres work side by side, and up to
+ * WRITERS batch transactions run at once (one Postgres backend each). Batches
+ * hold disjoint accounts and every text its own dedupe key, so they cannot
+ * conflict; a batch's lines and counts are reported, in account order, once its
+ * transaction committed, and the first failure stops the run. The next batch's
+ * facts never depend on the batches being written: the history counts only
+ * texts handed to the provider, and the planner hands over none.
  */
 export async function runSchedule(
   db: Kysely<Database>,
   opts: { now?: Date; dryRun?: boolean; batchSize?: number; onDecision?: (line: DecisionLine) => void } = {},
 ): Promise<ScheduleRunResult> {
   const now = opts.now ?? new Date();
-  const policy = await activeContactPolicy(db);
+  const limit = opts.batchSize ?? DEFAULT_BATCH;
+  const [policy, variants] = await Promise.all([activeContactPolicy(db), reminderVariants(db)]);
   const runId = randomUUID();
   const result: ScheduleRunResult = { runId, decided: 0, queued: 0, skipped: 0, byReason: {} };
-  let afterId: string | null = null;
-  for (;;) {
-    const batch = await loadAccountFacts(db, { now, afterId, limit: opts.batchSize ?? 2_000 });
-    if (batch.length === 0) break;
-    afterId = batch[batch.length - 1]!.accountId;
-    const decided = batch.map((facts) => ({ facts, decision: decideFor(facts, policy) }));
-    if (!opts.dryRun) await persistDecisions(db, runId, now, policy, decided, result);
+  const prep = new ReminderPrep(policy, variants, now);
+  const load = (afterId: string | null) => quiet(loadAccountFacts(db, { now, afterId, limit }));
+  const report = (decided: DecidedBatch) => {
     for (const { facts, decision } of decided) {
       result.decided += 1;
       result.byReason[decision.reason] = (result.byReason[decision.reason] ?? 0) + 1;
       opts.onDecision?.(toLine(facts, decision, now));
     }
+  };
+  let loading: Promise<AccountFacts[]> = load(null);
+  // Batches being written (each its own transaction, on its own connection), oldest first, and the
+  // reporting chain that keeps lines and counts in account order whatever order they commit in.
+  const writing: Array<Promise<void>> = [];
+  let reported: Promise<void> = Promise.resolve();
+  const failure: { error?: unknown; happened: boolean } = { happened: false };
+  try {
+    for (;;) {
+      const batch = await loading;
+      if (failure.happened) throw failure.error;
+      if (batch.length === 0) break;
+      loading = batch.length < limit ? Promise.resolve([]) : load(batch[batch.length - 1]!.accountId);
+      const decided: DecidedBatch = batch.map((facts) => ({ facts, decision: decideFor(facts, policy) }));
+      if (opts.dryRun) {
+        report(decided);
+        continue;
+      }
+      const planned = planBatch(prep, decided);
+      if (writing.length >= WRITERS) await writing.shift();
+      const written = persistDecisions(db, runId, now, planned, result);
+      written.catch((error: unknown) => {
+        if (!failure.happened) Object.assign(failure, { error, happened: true });
+      });
+      writing.push(written);
+      reported = quiet(reported.then(() => written).then(() => report(decided)));
+    }
+    await Promise.all(writing);
+    await reported;
+  } finally {
+    // On failure, let whatever is still in flight settle before the caller may close the pool.
+    await Promise.allSettled([loading, ...writing, reported]);
   }
   return result;
+}
+
+/** Batch transactions in flight at once: Postgres writes a batch on one core while the next is written on the other. */
+const WRITERS = 2;
+
+/** Accounts per batch (one transaction each). Large enough to amortise round trips, small enough to keep transactions short. */
+const DEFAULT_BATCH = 5_000;
+
+type DecidedBatch = Array<{ facts: AccountFacts; decision: Decided }>;
+
+/** A promise that is awaited later: mark it handled now so a failure while it waits is not an unhandled rejection. */
+function quiet<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 /** Re-decides one account now (the dispatcher's send-time check, and tests). */
@@ -99,18 +153,30 @@ export function toLine(facts: AccountFacts, decision: Decided, now: Date): Decis
   };
 }
 
-async function persistDecisions(
-  db: Kysely<Database>,
-  runId: string,
-  now: Date,
-  policy: ContactPolicy,
-  decided: Array<{ facts: AccountFacts; decision: Decided }>,
-  result: ScheduleRunResult,
-) {
+interface PlannedBatch {
+  quiet: Array<{ facts: AccountFacts; decision: Exclude<Decided, { action: "send" }> }>;
+  sends: Array<{ facts: AccountFacts; decision: Extract<ContactDecision, { action: "send" }>; templateKey: string; input: QueueSmsInput }>;
+  tasks: Array<ReturnType<typeof escalationTask>>;
+}
+
+/** The pure part of persisting a batch (reminder inputs, escalation tasks), done while the previous batch is written. */
+function planBatch(prep: ReminderPrep, decided: DecidedBatch): PlannedBatch {
+  const planned: PlannedBatch = { quiet: [], sends: [], tasks: [] };
+  for (const { facts, decision } of decided) {
+    if (decision.action !== "send") {
+      planned.quiet.push({ facts, decision });
+      continue;
+    }
+    planned.sends.push({ facts, decision, ...prep.reminderInput(facts, decision) });
+    if (decision.escalation !== "none") planned.tasks.push(escalationTask(facts, decision.escalation, prep.now, prep.localDay(facts)));
+  }
+  return planned;
+}
+
+async function persistDecisions(db: Kysely<Database>, runId: string, now: Date, planned: PlannedBatch, result: ScheduleRunResult) {
   // One transaction and a fixed number of statements per batch (DESIGN §12): every decision,
   // every due text (consent re-checked, rendered, linked, job added: queueSmsBatch), every escalation.
-  const quiet = decided.filter((d) => d.decision.action !== "send");
-  const sends = decided.flatMap(({ facts, decision }) => (decision.action === "send" ? [{ facts, decision, ...reminderInput(facts, decision, policy, now) }] : []));
+  const { quiet, sends, tasks } = planned;
   await db.transaction().execute(async (trx) => {
     const queued = await queueSmsBatch(
       trx,
@@ -118,23 +184,19 @@ async function persistDecisions(
     );
     const rows = [
       ...quiet.map(({ facts, decision }) => ({
-        run_id: runId,
         account_id: facts.accountId,
-        decided_at: now,
         action: decision.action,
         reason: decision.reason,
         channel: null,
         template_key: null,
         stage: decision.action === "defer" ? (decision.stage ?? null) : null,
         act_at: decision.action === "defer" ? decision.until : null,
-        detail: {},
+        detail: EMPTY_DETAIL,
       })),
       ...sends.map(({ facts, decision, templateKey }, i) => {
         const outcome = queued[i]!;
         return {
-          run_id: runId,
           account_id: facts.accountId,
-          decided_at: now,
           action: "send" as const,
           reason: decision.reason,
           channel: "sms" as const,
@@ -145,8 +207,7 @@ async function persistDecisions(
         };
       }),
     ];
-    await insertJsonRows(trx, "contact_decisions", rows);
-    const tasks = sends.flatMap(({ facts, decision }) => (decision.escalation !== "none" ? [escalationTask(facts, decision.escalation, now)] : []));
+    await insertDecisionRows(trx, runId, now, rows);
     if (tasks.length) await trx.insertInto("tasks").values(tasks).onConflict((oc) => oc.column("dedupe_key").doNothing()).execute();
     for (const outcome of queued) {
       if (outcome.status === "queued") result.queued += 1;
@@ -155,47 +216,113 @@ async function persistDecisions(
   });
 }
 
-/** The reminder a send decision asks for: A/B variant, template, figures in the borrower's language, daily dedupe key. */
-function reminderInput(facts: AccountFacts, decision: Extract<ContactDecision, { action: "send" }>, policy: ContactPolicy, now: Date) {
-  const zone = facts.input.borrower.timeZone;
-  const localDay = DateTime.fromJSDate(now, { zone }).toISODate()!;
-  const template = decision.template as ReminderStage;
-  const stagePolicy = policy.stages.find((s) => s.id === decision.stage);
-  const variants = stagePolicy?.variants?.filter((v) => defaultReminderVariants(template).includes(v)) ?? [];
-  const variant = assignVariant(facts.accountId, template, variants.length ? variants : defaultReminderVariants(template));
-  const templateKey = reminderTemplateKey(template, variant);
-  const locale = facts.locale as Locale;
-  const { amountMinor, dueDate } = reminderFigures(facts, template, localDay);
-  const input: QueueSmsInput = {
-    borrowerId: facts.borrowerId,
-    accountId: facts.accountId,
-    templateKey,
-    purpose: "reminder",
-    stage: decision.stage,
-    variant,
-    dedupeKey: `reminder:${facts.accountId}:${decision.stage}:${localDay}`,
-    vars: { amount: smsAmount(amountMinor, facts.currency, locale), dueDate: smsDate(dueDate, locale) },
-    now,
-  };
-  return { templateKey, input };
+const EMPTY_DETAIL = {};
+
+/**
+ * Decision rows as typed arrays, one per column, expanded by unnest(): the
+ * run id and the decision time are the same for the whole run and sent once.
+ */
+async function insertDecisionRows(
+  trx: Transaction<Database>,
+  runId: string,
+  now: Date,
+  rows: Array<{ account_id: string; action: string; reason: string; channel: string | null; template_key: string | null; stage: string | null; act_at: Date | null; detail: object }>,
+) {
+  if (rows.length === 0) return;
+  const col = (pick: (r: (typeof rows)[number]) => string | Date | null) => pgArray(rows.map(pick));
+  await sql`insert into contact_decisions (run_id, account_id, decided_at, action, reason, channel, template_key, stage, act_at, detail)
+    select ${runId}::uuid, account_id, ${now}::timestamptz, action, reason, channel, template_key, stage, act_at, detail
+    from unnest(${col((r) => r.account_id)}::uuid[], ${col((r) => r.action)}::text[], ${col((r) => r.reason)}::text[],
+      ${col((r) => r.channel)}::text[], ${col((r) => r.template_key)}::text[], ${col((r) => r.stage)}::text[],
+      ${col((r) => r.act_at)}::timestamptz[], ${col((r) => (r.detail === EMPTY_DETAIL ? "{}" : JSON.stringify(r.detail)))}::jsonb[])
+      as t(account_id, action, reason, channel, template_key, stage, act_at, detail)`.execute(trx);
+}
+
+/** Reminder variants each stage can send: shipped ones plus staff-added ones present in every language. */
+async function reminderVariants(db: Kysely<Database>): Promise<Map<ReminderStage, readonly string[]>> {
+  const lists = await Promise.all(REMINDER_STAGES.map(async (stage) => [stage, await sendableReminderVariants(db, stage)] as const));
+  return new Map(lists);
+}
+
+/** Per-run memo of what many accounts share: local day per zone, formatted amounts and dates, variant lists. */
+class ReminderPrep {
+  private readonly days = new Map<string, { iso: string; epochDay: number }>();
+  private readonly dates = new Map<string, string>();
+  private readonly offered = new Map<string, readonly string[]>();
+  constructor(
+    readonly policy: ContactPolicy,
+    private readonly sendable: Map<ReminderStage, readonly string[]>,
+    readonly now: Date,
+  ) {}
+
+  /** The borrower's local calendar day at the run's clock. */
+  localDay(facts: AccountFacts): { iso: string; epochDay: number } {
+    const zone = facts.input.borrower.timeZone;
+    let day = this.days.get(zone);
+    if (!day) {
+      const epochDay = localEpochDay(this.now.getTime(), zone);
+      this.days.set(zone, (day = { iso: isoDateFromEpochDay(epochDay), epochDay }));
+    }
+    return day;
+  }
+
+  /** The A/B arms for a stage: the policy's chosen variants that can be sent, else every sendable one. */
+  variants(template: ReminderStage, stage: string): readonly string[] {
+    const key = `${template}\u0000${stage}`;
+    let list = this.offered.get(key);
+    if (!list) {
+      const sendable = this.sendable.get(template) ?? defaultReminderVariants(template);
+      const chosen = this.policy.stages.find((s) => s.id === stage)?.variants?.filter((v) => sendable.includes(v)) ?? [];
+      list = chosen.length ? chosen : sendable;
+      this.offered.set(key, list);
+    }
+    return list;
+  }
+
+  date(iso: string, locale: Locale): string {
+    const key = `${iso}|${locale}`;
+    let text = this.dates.get(key);
+    if (text === undefined) this.dates.set(key, (text = smsDate(iso, locale)));
+    return text;
+  }
+
+  /** The reminder a send decision asks for: A/B variant, template, figures in the borrower's language, daily dedupe key. */
+  reminderInput(facts: AccountFacts, decision: Extract<ContactDecision, { action: "send" }>) {
+    const localDay = this.localDay(facts);
+    const template = decision.template as ReminderStage;
+    const variant = assignVariant(facts.accountId, template, this.variants(template, decision.stage));
+    const templateKey = reminderTemplateKey(template, variant);
+    const locale = facts.locale as Locale;
+    const { amountMinor, dueDate } = reminderFigures(facts, template, localDay.epochDay);
+    const input: QueueSmsInput = {
+      borrowerId: facts.borrowerId,
+      accountId: facts.accountId,
+      templateKey,
+      purpose: "reminder",
+      stage: decision.stage,
+      variant,
+      dedupeKey: `reminder:${facts.accountId}:${decision.stage}:${localDay.iso}`,
+      vars: { amount: smsAmount(amountMinor, facts.currency, locale), dueDate: this.date(dueDate, locale) },
+      now: this.now,
+    };
+    return { templateKey, input };
+  }
 }
 
 /** Before and on the due date: the minimum due by the due date. Overdue: the overdue amount, asked for within 7 days. */
-function reminderFigures(facts: AccountFacts, template: ReminderStage, localDay: string) {
+function reminderFigures(facts: AccountFacts, template: ReminderStage, localEpochDay: number) {
   if (template === "instalment_due" && facts.nextInstalment) {
     return { amountMinor: facts.nextInstalment.amountMinor, dueDate: facts.nextInstalment.dueDate };
   }
   if ((template === "pre_due" || template === "due") && facts.dueDate) {
     return { amountMinor: facts.minimumDueMinor || facts.overdueMinor, dueDate: facts.dueDate };
   }
-  const payBy = DateTime.fromISO(localDay).plus({ days: 7 }).toISODate()!;
-  return { amountMinor: facts.overdueMinor || facts.minimumDueMinor, dueDate: payBy };
+  return { amountMinor: facts.overdueMinor || facts.minimumDueMinor, dueDate: isoDateFromEpochDay(localEpochDay + 7) };
 }
 
-/** Late accounts get a call task, serious ones a visit offer (DESIGN §4), at most one open per account per week. */
-function escalationTask(facts: AccountFacts, escalation: "call_task" | "visit_offer", now: Date) {
+/** Late accounts get a call task, serious ones a visit offer (DESIGN §4), at most one open per account per (local ISO) week. */
+function escalationTask(facts: AccountFacts, escalation: "call_task" | "visit_offer", now: Date, localDay: { iso: string }) {
   const kind = escalation === "call_task" ? ("call" as const) : ("visit" as const);
-  const week = DateTime.fromJSDate(now, { zone: facts.input.borrower.timeZone }).toFormat("kkkk-'W'WW");
   return {
     kind,
     borrower_id: facts.borrowerId,
@@ -203,6 +330,18 @@ function escalationTask(facts: AccountFacts, escalation: "call_task" | "visit_of
     status: "open" as const,
     due_at: now,
     source_type: "schedule_escalation",
-    dedupe_key: `escalation:${kind}:${facts.accountId}:${week}`,
+    dedupe_key: `escalation:${kind}:${facts.accountId}:${isoWeek(localDay.iso)}`,
   };
 }
+
+/** "2026-W48" for a local calendar date (luxon's kkkk-'W'WW), memoised: a run sees a handful of dates. */
+function isoWeek(isoDate: string): string {
+  let week = isoWeeks.get(isoDate);
+  if (week === undefined) {
+    week = DateTime.fromISO(isoDate, { zone: "UTC" }).toFormat("kkkk-'W'WW");
+    if (isoWeeks.size > 1_000) isoWeeks.clear();
+    isoWeeks.set(isoDate, week);
+  }
+  return week;
+}
+const isoWeeks = new Map<string, string>();

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { sql, type Insertable, type Transaction } from "kysely";
 import type { Database, Locale } from "../../db/schema";
 import { config } from "../config.server";
@@ -7,7 +7,7 @@ import { countSegments, type SmsEncoding } from "../domain/sms-segments";
 import { fillSmsTemplate, smsTemplatePlaceholders, type SmsTemplateKey, type SmsVars } from "../domain/sms-templates";
 import { generateLinkCode, hashLinkCode } from "../domain/link-code.server";
 import { createShortLink, LINK_TTL_DAYS } from "./short-links.server";
-import { smsTemplateBody } from "./sms-template-store.server";
+import { smsTemplateBodies, smsTemplateBody } from "./sms-template-store.server";
 
 type Trx = Transaction<Database>;
 
@@ -125,13 +125,7 @@ export async function queueSms(trx: Trx, input: QueueSmsInput): Promise<QueueSms
     .insertInto("message_status_events")
     .values({ message_id: messageId, status: "queued", occurred_at: now, detail: JSON.stringify({ purpose: input.purpose }) })
     .execute();
-  await sql`select graphile_worker.add_job(
-      'sms:send',
-      json_build_object('messageId', ${messageId}::text),
-      run_at := ${input.scheduledFor ?? now}::timestamptz,
-      max_attempts := 8,
-      job_key := ${`sms:${messageId}`}::text
-    )`.execute(trx);
+  await addSmsSendJobs(trx, [{ messageId, runAt: input.scheduledFor ?? now }]);
   return { status: "queued", messageId };
 }
 
@@ -164,9 +158,10 @@ export function smsDate(isoDate: string, locale: Locale): string {
 }
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
-// Texts made only of these characters are GSM-7 with one unit each; texts with a CJK character and no
-// surrogate pair are UCS-2 with one unit per UTF-16 code unit. Anything else goes to the full calculator.
-const PLAIN_GSM = /^[A-Za-z0-9 \n\r@$_!"#%&'()*+,\-./:;<=>?]*$/;
+// Texts made only of these characters (GSM 03.38 basic set, one unit each; "£" and "¥" for GBP and CN¥
+// amounts) are GSM-7; texts with a CJK character and no surrogate pair are UCS-2 with one unit per UTF-16
+// code unit. Anything else goes to the full calculator.
+const PLAIN_GSM = /^[A-Za-z0-9 \n\r@$_!"#%&'()*+,\-./:;<=>?£¥]*$/;
 const CJK = /[\u3400-\u9fff]/;
 const SURROGATE = /[\ud800-\udfff]/;
 
@@ -190,11 +185,31 @@ export async function insertJsonRows<T extends keyof Database & string>(trx: Trx
     select ${list} from json_populate_recordset(null::${sql.table(table)}, ${jsonRows(rows)}::json)`.execute(trx);
 }
 
+/**
+ * A Postgres array literal for one text parameter (cast it: `${pgArray(ids)}::uuid[]`): null as NULL,
+ * numbers as they are, instants as ISO strings, text quoted with backslash escapes. Built here rather
+ * than by the driver, which escapes every element with two regular expressions and formats dates slowly.
+ */
+export function pgArray(values: ReadonlyArray<string | number | Date | null | undefined>): string {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) parts[i] = "NULL";
+    else if (typeof v === "number") parts[i] = String(v);
+    else {
+      const text = v instanceof Date ? v.toISOString() : v;
+      parts[i] = NEEDS_ESCAPE.test(text) ? `"${text.replace(/[\\"]/g, "\\$&")}"` : `"${text}"`;
+    }
+  }
+  return `{${parts.join(",")}}`;
+}
+const NEEDS_ESCAPE = /[\\"]/;
+
 function jsonRows(rows: ReadonlyArray<object>): string {
   return JSON.stringify(rows, (_key, value) => (value instanceof Date ? value.toISOString() : value));
 }
 
-const BATCH_ROWS = 2_000; // rows per multi-row INSERT (Postgres allows 65,535 bind parameters per statement)
+const BATCH_ROWS = 5_000; // texts per set of multi-row INSERTs (each a handful of array or JSON parameters)
 
 /**
  * `queueSms` for many texts at once, set-based, inside the caller's transaction
@@ -202,7 +217,7 @@ const BATCH_ROWS = 2_000; // rows per multi-row INSERT (Postgres allows 65,535 b
  * the same result per input, in input order: consent checks, rendering from the
  * active template, one short link per message that carries one, the dedupe key
  * making a repeat a `duplicate` no-op, a `queued` status event and an `sms:send`
- * job per message. A fixed number of statements per 2,000 texts.
+ * job per message. A fixed number of statements per 5,000 texts (BATCH_ROWS).
  */
 export async function queueSmsBatch(trx: Trx, inputs: readonly QueueSmsInput[]): Promise<QueueSmsResult[]> {
   const results: QueueSmsResult[] = [];
@@ -213,7 +228,6 @@ export async function queueSmsBatch(trx: Trx, inputs: readonly QueueSmsInput[]):
 async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promise<QueueSmsResult[]> {
   if (inputs.length === 0) return [];
   const cfg = config();
-  const none = "00000000-0000-0000-0000-000000000000";
   const borrowerIds = [...new Set(inputs.map((i) => i.borrowerId))];
   const accountIds = [...new Set(inputs.flatMap((i) => (i.accountId ? [i.accountId] : [])))];
   const [whoRows, accountRows] = await Promise.all([
@@ -229,23 +243,32 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
         "contact_preferences.sms_allowed",
         "contact_preferences.sms_opted_out_at",
       ])
-      .where("borrowers.id", "in", borrowerIds)
+      .where("borrowers.id", "=", sql<string>`any(${pgArray(borrowerIds)}::uuid[])`)
       .execute(),
     trx
       .selectFrom("accounts")
       .select(["id", "borrower_id", "last4", "wrong_number_at"])
-      .where("id", "in", accountIds.length ? accountIds : [none])
+      .where("id", "=", sql<string>`any(${pgArray(accountIds)}::uuid[])`)
       .execute(),
   ]);
   const whoBy = new Map(whoRows.map((w) => [w.id, w]));
   const accountBy = new Map(accountRows.map((a) => [a.id, a]));
-  const templates = new Map<string, Promise<{ body: string }>>();
-  const templateFor = (key: SmsTemplateKey, locale: Locale) => {
-    const k = `${key}\u0000${locale}`;
-    let t = templates.get(k);
-    if (!t) templates.set(k, (t = smsTemplateBody(trx, key, locale)));
-    return t;
+  // Every template the chunk may need, in one query (the active edited row, else the shipped default).
+  const templateFor = await smsTemplateBodies(
+    trx,
+    inputs.flatMap((input) => {
+      const who = whoBy.get(input.borrowerId);
+      return who ? [{ key: input.templateKey, locale: who.preferred_locale ?? who.locale }] : [];
+    }),
+  );
+  const linkIn = new Map<string, boolean>();
+  const carriesLink = (body: string) => {
+    let yes = linkIn.get(body);
+    if (yes === undefined) linkIn.set(body, (yes = smsTemplatePlaceholders(body).includes("link")));
+    return yes;
   };
+  // 64 random bits per link code, drawn in one call for the chunk.
+  const random = randomBytes(8 * inputs.length);
   const baseUrl = cfg.publicBaseUrl.replace(/\/$/, "");
 
   const results: QueueSmsResult[] = new Array(inputs.length);
@@ -268,8 +291,8 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
     }
     const locale: Locale = who.preferred_locale ?? who.locale;
     const messageId = randomUUID();
-    const template = await templateFor(input.templateKey, locale);
-    const code = smsTemplatePlaceholders(template.body).includes("link") && account ? generateLinkCode(cfg.linkSigningKeys) : null;
+    const template = templateFor(input.templateKey, locale);
+    const code = carriesLink(template.body) && account ? generateLinkCode(cfg.linkSigningKeys, random.subarray(8 * index, 8 * index + 8)) : null;
     const body = fillSmsTemplate(template.body, {
       bank: cfg.BANK_SMS_NAME,
       hotline: cfg.BANK_HOTLINE,
@@ -311,12 +334,22 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
     });
   }
   if (prepared.length === 0) return results;
-  const messageColumns = sql.join(Object.keys(prepared[0]!.row).map((c) => sql.ref(c)));
 
+  // Rows as typed arrays, one per column, expanded by unnest(): far cheaper for Postgres to read
+  // than JSON rows (json_populate_recordset), and one parameter per column whatever the row count.
+  const rows = prepared.map((p) => p.row);
+  const col = (pick: (row: (typeof rows)[number]) => string | number | Date | null | undefined) => pgArray(rows.map(pick));
   const inserted = new Set(
     (
-      await sql<{ id: string }>`insert into messages (${messageColumns}) select ${messageColumns}
-        from json_populate_recordset(null::messages, ${jsonRows(prepared.map((p) => p.row))}::json)
+      await sql<{ id: string }>`insert into messages (id, borrower_id, account_id, direction, channel, stage, template_key, variant, locale,
+          body, to_address, from_address, provider, status, segments, encoding, dedupe_key, scheduled_for, created_at)
+        select id, borrower_id, account_id, 'outbound', 'sms', stage, template_key, variant, locale,
+          body, to_address, null, ${cfg.SMS_PROVIDER}::text, 'queued', segments, encoding, dedupe_key, scheduled_for, created_at
+        from unnest(${col((r) => r.id)}::uuid[], ${col((r) => r.borrower_id)}::uuid[], ${col((r) => r.account_id)}::uuid[],
+          ${col((r) => r.stage)}::text[], ${col((r) => r.template_key)}::text[], ${col((r) => r.variant)}::text[], ${col((r) => r.locale)}::text[],
+          ${col((r) => r.body)}::text[], ${col((r) => r.to_address)}::text[], ${col((r) => r.segments)}::int[], ${col((r) => r.encoding)}::text[],
+          ${col((r) => r.dedupe_key)}::text[], ${col((r) => r.scheduled_for as Date)}::timestamptz[], ${col((r) => r.created_at as Date)}::timestamptz[])
+          as t(id, borrower_id, account_id, stage, template_key, variant, locale, body, to_address, segments, encoding, dedupe_key, scheduled_for, created_at)
         on conflict (dedupe_key) do nothing returning id`.execute(trx)
     ).rows.map((r) => r.id),
   );
@@ -326,34 +359,56 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
 
   const links = queued.filter((p) => p.code && p.accountId);
   if (links.length) {
-    await insertJsonRows(
-      trx,
-      "short_links",
-      links.map((p) => ({
-          code_hash: hashLinkCode(p.code!),
-          key_id: p.code![0]!,
-          borrower_id: p.borrowerId,
-          account_id: p.accountId!,
-          message_id: p.messageId,
-        expires_at: new Date(p.now.getTime() + LINK_TTL_DAYS * 86_400_000),
-        created_at: p.now,
-      })),
-    );
+    await sql`insert into short_links (code_hash, key_id, borrower_id, account_id, message_id, expires_at, created_at)
+      select * from unnest(${pgArray(links.map((p) => hashLinkCode(p.code!)))}::text[], ${pgArray(links.map((p) => p.code![0]!))}::text[],
+        ${pgArray(links.map((p) => p.borrowerId))}::uuid[], ${pgArray(links.map((p) => p.accountId!))}::uuid[], ${pgArray(links.map((p) => p.messageId))}::uuid[],
+        ${pgArray(links.map((p) => new Date(p.now.getTime() + LINK_TTL_DAYS * 86_400_000)))}::timestamptz[], ${pgArray(links.map((p) => p.now))}::timestamptz[])`.execute(trx);
   }
-  await insertJsonRows(
+  await sql`insert into message_status_events (message_id, status, occurred_at, detail)
+    select message_id, 'queued', occurred_at, jsonb_build_object('purpose', purpose)
+    from unnest(${pgArray(queued.map((p) => p.messageId))}::uuid[], ${pgArray(queued.map((p) => p.now))}::timestamptz[],
+      ${pgArray(queued.map((p) => p.input.purpose))}::text[]) as t(message_id, occurred_at, purpose)`.execute(trx);
+  await addSmsSendJobs(
     trx,
-    "message_status_events",
-    queued.map((p) => ({ message_id: p.messageId, status: "queued", occurred_at: p.now, detail: { purpose: p.input.purpose } })),
+    queued.map((p) => ({ messageId: p.messageId, runAt: p.input.scheduledFor ?? p.now })),
   );
-  const specs = queued.map((p) => ({
-    identifier: "sms:send",
-    payload: { messageId: p.messageId },
-    run_at: (p.input.scheduledFor ?? p.now).toISOString(),
-    max_attempts: 8,
-    job_key: `sms:${p.messageId}`,
-  }));
+  return results;
+}
+
+/** Texts per `sms:send` job: the dispatcher claims, re-decides, sends and records a job's texts set-based (DESIGN §12). */
+export const SMS_SEND_BATCH = 100;
+
+/**
+ * The `sms:send` jobs for queued texts, added inside the caller's transaction (so no job without
+ * its rows). graphile-worker batch jobs: the payload is an array of `{ messageId }` entries, up to
+ * SMS_SEND_BATCH texts per job, one job per due time; the task reports each entry's outcome, so a
+ * retry carries only the texts that failed retryably (dispatcher.server.ts). The job key is
+ * `sms:<first message id>` (plus `:<due time>` for a reschedule); adding a keyed job again while it
+ * waits merges the payloads, and the dispatcher ignores a message id it already has.
+ */
+export async function addSmsSendJobs(trx: Trx, texts: ReadonlyArray<{ messageId: string; runAt: Date }>, opts: { keyWithRunAt?: boolean } = {}) {
+  const byRunAt = new Map<number, string[]>();
+  for (const text of texts) {
+    const ids = byRunAt.get(text.runAt.getTime());
+    if (ids) ids.push(text.messageId);
+    else byRunAt.set(text.runAt.getTime(), [text.messageId]);
+  }
+  const specs: Array<{ identifier: string; payload: Array<{ messageId: string }>; run_at: string; max_attempts: number; job_key: string }> = [];
+  for (const [runAt, ids] of byRunAt) {
+    const at = new Date(runAt).toISOString();
+    for (let i = 0; i < ids.length; i += SMS_SEND_BATCH) {
+      const batch = ids.slice(i, i + SMS_SEND_BATCH);
+      specs.push({
+        identifier: "sms:send",
+        payload: batch.map((messageId) => ({ messageId })),
+        run_at: at,
+        max_attempts: 8,
+        job_key: opts.keyWithRunAt ? `sms:${batch[0]}:${at}` : `sms:${batch[0]}`,
+      });
+    }
+  }
+  if (specs.length === 0) return;
   await sql`select count(*) from graphile_worker.add_jobs(
       array(select json_populate_recordset(null::graphile_worker.job_spec, ${JSON.stringify(specs)}::json))
     )`.execute(trx);
-  return results;
 }

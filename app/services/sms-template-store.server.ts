@@ -48,3 +48,49 @@ export async function sendableReminderVariants(db: Db, stage: ReminderStage): Pr
   `.execute(db);
   return [...new Set([...defaultReminderVariants(stage), ...rows.map((r) => r.variant)])].sort();
 }
+
+/**
+ * `smsTemplateBody` for many (key, locale) pairs with one query (the planner's
+ * batches, DESIGN §12). Returns a lookup that answers exactly like
+ * smsTemplateBody, throwing `unknown_template` only when asked for a pair with
+ * neither an active row nor a shipped default.
+ */
+export async function smsTemplateBodies(
+  db: Db,
+  pairs: Iterable<{ key: SmsTemplateKey; locale: Locale }>,
+): Promise<(key: SmsTemplateKey, locale: Locale) => { body: string; version: number | null }> {
+  const stages: string[] = [];
+  const locales: string[] = [];
+  const variants: string[] = [];
+  const seen = new Set<string>();
+  for (const { key, locale } of pairs) {
+    const slot = slotOfTemplateKey(key);
+    if (!slot || seen.has(`${key}\u0000${locale}`)) continue;
+    seen.add(`${key}\u0000${locale}`);
+    stages.push(slot.stage);
+    locales.push(locale);
+    variants.push(slot.variant);
+  }
+  const rows = stages.length
+    ? (
+        await sql<{ stage: string; locale: string; variant: string; body: string; version: number }>`
+          select t.stage, t.locale, t.variant, t.body, t.version from sms_templates t
+          where t.active and (t.stage, t.locale, t.variant) in (
+            select * from unnest(${stages}::text[], ${locales}::text[], ${variants}::text[]))
+        `.execute(db)
+      ).rows
+    : [];
+  const active = new Map(rows.map((r) => [`${r.stage}\u0000${r.locale}\u0000${r.variant}`, r]));
+  const answers = new Map<string, { body: string; version: number | null }>();
+  return (key, locale) => {
+    const k = `${key}\u0000${locale}`;
+    let answer = answers.get(k);
+    if (!answer) {
+      const slot = slotOfTemplateKey(key);
+      const row = slot ? active.get(`${slot.stage}\u0000${locale}\u0000${slot.variant}`) : undefined;
+      answer = row ? { body: row.body, version: row.version } : { body: getSmsTemplate(locale, key), version: null };
+      answers.set(k, answer);
+    }
+    return answer;
+  };
+}

@@ -4,7 +4,7 @@ import type { Database } from "../../db/schema";
 import { pruneExpiredSessions } from "../services/sessions.server";
 import { createBankEventDeliveryTask, DELIVER_TASK } from "./bank-webhooks.server";
 import { pruneRateLimits } from "../services/rate-limit.server";
-import { dispatchSms } from "../engine/dispatcher.server";
+import { createSmsSendTask } from "../engine/dispatcher.server";
 import { runSchedule } from "../engine/planner.server";
 import { markBrokenPlans } from "../services/plans.server";
 import { resolvePromises } from "../services/promises.server";
@@ -14,10 +14,8 @@ import { smsProvider } from "../integrations/sms/index.server";
 export function createTaskList(db: Kysely<Database>): TaskList {
   return {
     [DELIVER_TASK]: createBankEventDeliveryTask(db),
-    "sms:send": async (payload) => {
-      const { messageId } = payload as { messageId: string };
-      await dispatchSms(db, smsProvider(), messageId);
-    },
+    // Batch jobs (addSmsSendJobs): `[{ messageId }, ...]`; jobs queued before batching carry `{ messageId }`.
+    "sms:send": createSmsSendTask(db, smsProvider),
     "schedule:run": async (_payload, helpers) => {
       const result = await runSchedule(db, { now: new Date() });
       helpers.logger.info(`schedule run ${result.runId}: ${result.decided} decided, ${result.queued} queued`);

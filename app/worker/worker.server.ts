@@ -3,6 +3,7 @@ import { Logger, run, type Runner, type WorkerEvents } from "graphile-worker";
 import type pg from "pg";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
+import { config } from "../config.server";
 import { logger } from "../services/logger.server";
 import { createWorkerLiveness, type WorkerLivenessOptions } from "./liveness.server";
 import { CRONTAB, createTaskList } from "./tasks.server";
@@ -31,7 +32,7 @@ export async function startWorker(opts: {
   try {
     runner = await run({
       pgPool: opts.pool,
-      concurrency: opts.concurrency ?? 4,
+      concurrency: opts.concurrency ?? config().WORKER_CONCURRENCY,
       noHandleSignals: true,
       pollInterval: 1_000,
       taskList: createTaskList(opts.db),

@@ -1,7 +1,7 @@
 /**
  * One dispatcher process for `npm run bench` (spawned twice): a graphile-worker
- * runner with the real `sms:send` code path (dispatchSms: row lock, send-time
- * re-decision, two-phase sending/sent) against an HTTP provider stub.
+ * runner with the real `sms:send` task (createSmsSendTask: batch jobs, row locks,
+ * set-based send-time re-decision, two-phase sending/sent) against an HTTP provider stub.
  * The clock is the planner's clock plus elapsed time, so the re-decision sees
  * the same contact window the planner did whatever hour the bench runs at.
  * Env: DATABASE_URL, BENCH_STUB_URL, BENCH_NOW (ISO), BENCH_CONCURRENCY.
@@ -9,14 +9,14 @@
 import http from "node:http";
 import { run } from "graphile-worker";
 import { connectDatabase } from "../../db/connection";
-import { dispatchSms } from "../../app/engine/dispatcher.server";
+import { createSmsSendTask, PROVIDER_PARALLEL } from "../../app/engine/dispatcher.server";
 import { ProviderError, type SmsProvider } from "../../app/integrations/sms/provider";
 
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const stub = new URL(process.env.BENCH_STUB_URL!);
 const startedAt = Date.now();
 const benchNow = new Date(process.env.BENCH_NOW!).getTime();
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency * 2 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency * PROVIDER_PARALLEL });
 
 const stubProvider: SmsProvider = {
   name: "twilio", // any non-outbox provider: the two-phase path (sending committed before the call)
@@ -47,14 +47,15 @@ const runner = await run({
   noHandleSignals: true,
   pollInterval: 200,
   // STACK.md pitfall 6: batch job fetching and completion (the fetch locks jobs, so two processes never share one).
-  preset: { worker: { localQueue: { size: 200 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+  // With 100 texts a job, a local queue no longer than the concurrency (a longer one lets one process take most of
+  // the jobs and the other idle); the no-op baseline keeps the long one that gives the queue's ceiling.
+  preset: { worker: { localQueue: { size: process.env.BENCH_NOOP === "1" ? 200 : concurrency }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
   logger: new (await import("graphile-worker")).Logger(() => () => {}),
   taskList: {
-    "sms:send": async (payload) => {
-      const { messageId } = payload as { messageId: string };
-      if (process.env.BENCH_NOOP === "1") return; // the baseline: the same runners and queue, no work
-      await dispatchSms(handle.db, stubProvider, messageId, new Date(benchNow + (Date.now() - startedAt)));
-    },
+    "sms:send":
+      process.env.BENCH_NOOP === "1"
+        ? async () => {} // the baseline: the same runners and queue, no work
+        : createSmsSendTask(handle.db, () => stubProvider, () => new Date(benchNow + (Date.now() - startedAt))),
   },
 });
 process.send?.({ ready: true });

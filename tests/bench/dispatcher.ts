@@ -4,6 +4,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../../db/schema";
+import { runSchedule } from "../../app/engine/planner.server";
+import { addSmsSendJobs, SMS_SEND_BATCH } from "../../app/services/outbound-sms.server";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -18,14 +20,18 @@ export interface DispatchResult {
   stubRequests: number;
   baselinePerSec: number;
   concurrencyPerProcess: number;
+  textsPerJob: number;
 }
 
 /**
  * Two dispatcher processes drain `count` queued texts (one per borrower, so the
- * send-time re-decision agrees with the planner's) to an HTTP provider stub.
+ * send-time re-decision agrees with the planner's) to an HTTP provider stub, in
+ * `sms:send` batch jobs as the planner queues them (addSmsSendJobs).
  * Duplicates: messages with more than one `sent` status event, and message ids
  * the stub received more than once. Baseline: the same two processes and job
  * queue with a no-op task, i.e. the queue's own ceiling on this machine.
+ * Env: BENCH_DISPATCH_CONCURRENCY (jobs at once per process, default 8);
+ * BENCH_CPU_PROF=<dir> writes a CPU profile of each dispatcher process (node --cpu-prof).
  */
 export async function measureDispatcher(opts: { db: Kysely<Database>; url: string; now: Date; count: number; children: ChildProcess[] }): Promise<DispatchResult> {
   const { db } = opts;
@@ -48,6 +54,10 @@ export async function measureDispatcher(opts: { db: Kysely<Database>; url: strin
   await new Promise<void>((r) => stub.listen(0, "127.0.0.1", r));
   const stubUrl = `http://127.0.0.1:${(stub.address() as { port: number }).port}`;
 
+  // `--only dispatcher`: nothing is queued until the planner has run, so run it here.
+  const queued = await sql<{ n: string }>`select count(*) as n from messages where status = 'queued'`.execute(db);
+  if (Number(queued.rows[0]!.n) < opts.count) await runSchedule(db, { now: opts.now });
+
   // Only the chosen texts have jobs: the planner's other jobs are dropped (bench database only).
   await sql`delete from graphile_worker._private_jobs`.execute(db);
   await sql`create table bench_dispatch (id uuid primary key)`.execute(db);
@@ -63,16 +73,20 @@ export async function measureDispatcher(opts: { db: Kysely<Database>; url: strin
         from generate_series(1, ${chosen}::int)))`.execute(db);
   }, async () => Number((await sql<{ n: string }>`select count(*) as n from graphile_worker._private_jobs`.execute(db)).rows[0]!.n));
 
+  // The texts' jobs as the planner adds them (addSmsSendJobs: batch jobs of SMS_SEND_BATCH texts).
+  const ids = (await sql<{ id: string }>`select id from bench_dispatch order by id`.execute(db)).rows.map((r) => r.id);
   const ms = await drain(opts, stubUrl, concurrency, false, async () => {
-    await sql`select count(*) from graphile_worker.add_jobs(array(
-        select row('sms:send', json_build_object('messageId', id::text), null, ${opts.now}::timestamptz, 8, 'sms:' || id::text, null, null)::graphile_worker.job_spec
-        from bench_dispatch))`.execute(db);
-  }, async () =>
-    Number(
+    await db.transaction().execute((trx) => addSmsSendJobs(trx, ids.map((messageId) => ({ messageId, runAt: opts.now }))));
+  }, async () => {
+    // Polled every 50 ms: the job count is cheap (a job completes only after its texts are recorded);
+    // the join over the chosen texts (costly Postgres work the workers would compete with) runs once it is 0.
+    const jobs = Number((await sql<{ n: string }>`select count(*) as n from graphile_worker._private_jobs`.execute(db)).rows[0]!.n);
+    if (jobs > 0) return jobs;
+    return Number(
       (await sql<{ n: string }>`select count(*) as n from bench_dispatch b join messages m on m.id = b.id where m.status in ('queued', 'sending')`.execute(db))
         .rows[0]!.n,
-    ),
-  );
+    );
+  });
   stub.close();
 
   const statuses = await sql<{ status: string; n: string }>`select m.status, count(*) as n from bench_dispatch b join messages m on m.id = b.id group by m.status`.execute(db);
@@ -92,6 +106,7 @@ export async function measureDispatcher(opts: { db: Kysely<Database>; url: strin
     stubRequests,
     baselinePerSec: Math.round(chosen / (baselineMs / 1000)),
     concurrencyPerProcess: concurrency,
+    textsPerJob: SMS_SEND_BATCH,
   };
 }
 
@@ -106,7 +121,7 @@ async function drain(
 ): Promise<number> {
   const workers = [0, 1].map(() =>
     fork(join(here, "dispatch-worker.ts"), [], {
-      execArgv: ["--import", "tsx"],
+      execArgv: ["--import", "tsx", ...(process.env.BENCH_CPU_PROF && !noop ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
       env: {
         ...process.env,
         DATABASE_URL: opts.url,
