@@ -71,9 +71,16 @@ export function createWorkerLiveness(pool: pg.Pool, opts: WorkerLivenessOptions 
     return connecting;
   }
 
-  async function hold(workerId: string) {
-    const client = await ensureHolder();
-    if (holder === client && !closed) await client.query("select pg_advisory_lock($1, hashtext($2))", [LIVENESS_NAMESPACE, workerId]);
+  // One query at a time on the holding connection (pg deprecates overlapping queries on one client):
+  // workers of a pool start together, so their locks are taken in turn.
+  let holding: Promise<void> = Promise.resolve();
+  function hold(workerId: string): Promise<void> {
+    const next = holding.then(async () => {
+      const client = await ensureHolder();
+      if (holder === client && !closed) await client.query("select pg_advisory_lock($1, hashtext($2))", [LIVENESS_NAMESPACE, workerId]);
+    });
+    holding = next.catch(() => {});
+    return next;
   }
 
   async function sweep(): Promise<string[]> {

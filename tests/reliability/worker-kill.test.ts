@@ -4,10 +4,13 @@ import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount, insertBorrower } from "../support/builders";
+import { addSmsSendJobs } from "../../app/services/outbound-sms.server";
 
 /**
- * SIGKILL a worker process in the middle of 10,000 texts, start another:
- * every text is sent exactly once. With the outbox provider the send and its
+ * Texts queued the way the planner and queueSms queue them: `sms:send` batch jobs of up to
+ * 100 texts (addSmsSendJobs), each job's texts claimed, sent and recorded together. SIGKILL
+ * the worker process (its own pid, not the tsx wrapper's) in the middle of
+ * 10,000 texts, start another: every text is sent exactly once. With the outbox provider the send and its
  * record are one transaction, so a killed send rolls back and is sent by the
  * next worker; nothing is in doubt. The jobs the dead worker had locked come
  * back through the liveness sweep (app/worker/liveness.server.ts), not after
@@ -20,16 +23,29 @@ const TSX = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url
 
 let t: TestDatabase;
 const children: ChildProcess[] = [];
+// The worker's own pid (it prints `ready <pid>`): `tsx` runs the script in a child process of its
+// own, and SIGKILL to the tsx wrapper would leave that worker running.
+const workerPids: number[] = [];
 
 beforeAll(async () => {
   t = await createTestDatabase();
 });
 afterEach(() => {
+  for (const pid of workerPids) if (alive(pid)) process.kill(pid, "SIGKILL");
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
 });
 afterAll(async () => t?.destroy());
 
-function startChild(): Promise<ChildProcess> {
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function startChild(): Promise<number> {
   const child = spawn(TSX, [CHILD], {
     env: { ...process.env, DATABASE_URL: t.url, SMS_PROVIDER: "outbox", LOG_LEVEL: "error", NODE_ENV: "test" },
     stdio: ["ignore", "pipe", "inherit"],
@@ -39,7 +55,11 @@ function startChild(): Promise<ChildProcess> {
     let out = "";
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes("ready ")) resolve(child);
+      const ready = /ready (\d+)/.exec(out);
+      if (ready) {
+        workerPids.push(Number(ready[1]));
+        resolve(Number(ready[1]));
+      }
     });
     child.once("exit", (code, signal) => reject(new Error(`worker exited early (${code ?? signal})`)));
   });
@@ -63,26 +83,26 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
   }
 }
 
-describe("a worker killed mid-batch", () => {
+describe("a worker killed in the middle of batch jobs", () => {
   it("sends every one of 10,000 texts exactly once after a restart", { timeout: 240_000 }, async () => {
     const borrower = await insertBorrower(t.db);
     const account = await insertAccount(t.db, { borrower_id: borrower.id });
-    await sql`
-      with batch as (
+    const ids = (
+      await sql<{ id: string }>`
         insert into messages (borrower_id, account_id, direction, channel, template_key, body, to_address, provider, status)
         select ${borrower.id}, ${account.id}, 'outbound', 'sms', 'confirmation.promise', 'Batch text ' || g, '+85291234567', 'outbox', 'queued'
           from generate_series(1, ${TOTAL}) g
-        returning id
-      )
-      select count(*) from graphile_worker.add_jobs(array(
-        select row('sms:send', json_build_object('messageId', id::text), null, null, 8, 'sms:' || id, null, null)::graphile_worker.job_spec
-          from batch
-      ))`.execute(t.db);
+        returning id`.execute(t.db)
+    ).rows.map((r) => r.id);
+    const now = new Date();
+    await t.db.transaction().execute((trx) => addSmsSendJobs(trx, ids.map((messageId) => ({ messageId, runAt: now }))));
+    const jobs = await sql<{ n: string }>`select count(*) as n from graphile_worker._private_jobs where json_typeof(payload) = 'array'`.execute(t.db);
+    expect(Number(jobs.rows[0]!.n)).toBe(TOTAL / 100);
 
     const first = await startChild();
     await waitFor(async () => (await sentCount(borrower.id)) >= TOTAL / 2, 90_000, "half the batch");
-    first.kill("SIGKILL");
-    await new Promise((r) => first.once("exit", r));
+    process.kill(first, "SIGKILL");
+    await waitFor(async () => !alive(first), 10_000, "the worker process to die");
     const atKill = await sentCount(borrower.id);
     expect(atKill).toBeLessThan(TOTAL);
 
