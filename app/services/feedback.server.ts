@@ -1,4 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
+import { z } from "zod";
 import type { Database } from "../../db/schema";
 import { appendAudit } from "./audit.server";
 import { emitBankEvent } from "./bank-events.server";
@@ -100,21 +101,47 @@ export async function optOutOfSms(trx: Trx, opts: { borrowerId: string; source: 
   return { cancelledMessages: cancelled };
 }
 
-/** A link was opened: counted for the funnel; the first open is audited as evidence of delivery. */
+/**
+ * A link was opened: counted for the funnel (by the landing, in short_links); the first open is audited
+ * as evidence of delivery. The audit row is appended by a job, not on the request: the hash chain
+ * serialises every writer, and the landing is the page every SMS tap hits at once. The job carries the
+ * open's time, and its key makes a repeated first open one job.
+ */
 export async function linkOpened(
   db: Kysely<Database> | Trx,
   opts: { linkId: string; borrowerId: string; accountId: string; firstOpen: boolean; now?: Date },
 ) {
   if (!opts.firstOpen) return;
-  await appendAudit(db, {
-    actorType: "borrower",
-    actorId: opts.borrowerId,
-    action: "link.opened",
-    subjectType: "short_link",
-    subjectId: opts.linkId,
-    borrowerId: opts.borrowerId,
-    detail: { accountId: opts.accountId },
-  }, opts.now);
+  const payload: LinkOpenedAudit = { linkId: opts.linkId, borrowerId: opts.borrowerId, accountId: opts.accountId, at: (opts.now ?? new Date()).toISOString() };
+  await sql`select graphile_worker.add_job(${LINK_OPENED_AUDIT_TASK}, ${JSON.stringify(payload)}::json, max_attempts := 25, job_key := ${`${LINK_OPENED_AUDIT_TASK}:${opts.linkId}`}::text)`.execute(db);
+}
+
+export const LINK_OPENED_AUDIT_TASK = "audit:link-opened";
+
+export const linkOpenedAuditSchema = z.object({
+  linkId: z.string().uuid(),
+  borrowerId: z.string().uuid(),
+  accountId: z.string().uuid(),
+  at: z.string().datetime(),
+});
+type LinkOpenedAudit = z.infer<typeof linkOpenedAuditSchema>;
+
+/** The `audit:link-opened` job: the first open's audit row, dated when the link was opened. */
+export async function auditLinkOpened(db: Kysely<Database>, payload: unknown) {
+  const open = linkOpenedAuditSchema.parse(payload);
+  await appendAudit(
+    db,
+    {
+      actorType: "borrower",
+      actorId: open.borrowerId,
+      action: "link.opened",
+      subjectType: "short_link",
+      subjectId: open.linkId,
+      borrowerId: open.borrowerId,
+      detail: { accountId: open.accountId },
+    },
+    new Date(open.at),
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import { runSchedule } from "../engine/planner.server";
 import { markBrokenPlans } from "../services/plans.server";
 import { resolvePromises } from "../services/promises.server";
 import { smsProvider } from "../integrations/sms/index.server";
+import { auditLinkOpened, LINK_OPENED_AUDIT_TASK } from "../services/feedback.server";
 
 /** Every background task Settle runs, by graphile-worker identifier. */
 export function createTaskList(db: Kysely<Database>): TaskList {
@@ -16,6 +17,7 @@ export function createTaskList(db: Kysely<Database>): TaskList {
     [DELIVER_TASK]: createBankEventDeliveryTask(db),
     // Batch jobs (addSmsSendJobs): `[{ messageId }, ...]`; jobs queued before batching carry `{ messageId }`.
     "sms:send": createSmsSendTask(db, smsProvider),
+    [LINK_OPENED_AUDIT_TASK]: (payload) => auditLinkOpened(db, payload),
     "schedule:run": async (_payload, helpers) => {
       const result = await runSchedule(db, { now: new Date() });
       helpers.logger.info(`schedule run ${result.runId}: ${result.decided} decided, ${result.queued} queued`);
