@@ -41,7 +41,7 @@ export default defineConfig({
   projects: [{ name: "mobile-chromium", use: { ...devices["Pixel 7"], launchOptions } }],
   webServer: {
     // A production build on its own throwaway embedded Postgres, seeded with the demo data.
-    command: `rm -rf .data/e2e-${PORT} && node --enable-source-maps build/server/main.js`,
+    command: `rm -rf .data/e2e-${PORT} && npm start`, // exactly as production starts (package.json)
     url: `http://127.0.0.1:${PORT}/readyz`,
     reuseExistingServer: false,
     timeout: 120_000,

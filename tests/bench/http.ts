@@ -67,8 +67,11 @@ export async function measureHttp(opts: {
 
   // --profile DIR: the web process writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
   const profileDir = opts.profileDir ? ["--cpu-prof", "--cpu-prof-dir", opts.profileDir] : [];
-  // The production server as `npm start` runs it: the compiled bundle (npm run build), no TypeScript loader.
-  const web = spawn(process.execPath, [...profileDir, "build/server/main.js"], {
+  // The production server as `npm start` runs it: the compiled bundle (npm run build), no TypeScript
+  // loader, and the same Node flags (the heap limit among them), read from package.json.
+  const startScript: string = JSON.parse(readFileSync(join(opts.root, "package.json"), "utf8")).scripts.start;
+  const nodeFlags = startScript.split(/\s+/).filter((word) => word.startsWith("--"));
+  const web = spawn(process.execPath, [...profileDir, ...nodeFlags, "build/server/main.js"], {
     cwd: opts.root,
     env: {
       ...process.env,
