@@ -200,6 +200,10 @@ export interface ContactDecisionsTable {
   stage: string | null;
   act_at: NullableTimestamp;
   detail: JsonColumnDefault;
+  /** Runs that reached this same decision in a row (the planner counts a repeat instead of storing it again). */
+  repeats: Generated<number>;
+  /** The latest of those runs; decided_at is the first (a trigger fills it from decided_at on insert). */
+  last_decided_at: TimestampDefault;
 }
 
 export interface PaymentsTable {

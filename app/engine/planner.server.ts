@@ -221,6 +221,7 @@ const EMPTY_DETAIL = {};
 /**
  * Decision rows as typed arrays, one per column, expanded by unnest(): the
  * run id and the decision time are the same for the whole run and sent once.
+ * A repeat of an account's latest decision increments that row instead.
  */
 async function insertDecisionRows(
   trx: Transaction<Database>,
@@ -230,12 +231,32 @@ async function insertDecisionRows(
 ) {
   if (rows.length === 0) return;
   const col = (pick: (r: (typeof rows)[number]) => string | Date | null) => pgArray(rows.map(pick));
-  await sql`insert into contact_decisions (run_id, account_id, decided_at, action, reason, channel, template_key, stage, act_at, detail)
-    select ${runId}::uuid, account_id, ${now}::timestamptz, action, reason, channel, template_key, stage, act_at, detail
-    from unnest(${col((r) => r.account_id)}::uuid[], ${col((r) => r.action)}::text[], ${col((r) => r.reason)}::text[],
-      ${col((r) => r.channel)}::text[], ${col((r) => r.template_key)}::text[], ${col((r) => r.stage)}::text[],
-      ${col((r) => r.act_at)}::timestamptz[], ${col((r) => (r.detail === EMPTY_DETAIL ? "{}" : JSON.stringify(r.detail)))}::jsonb[])
-      as t(account_id, action, reason, channel, template_key, stage, act_at, detail)`.execute(trx);
+  // A decision equal to the account's latest stored one (same action, reason, channel, template, stage,
+  // time and detail) counts as a repeat of that row; any other is a new row (migration 0005).
+  await sql`
+    with t as (
+      select * from unnest(${col((r) => r.account_id)}::uuid[], ${col((r) => r.action)}::text[], ${col((r) => r.reason)}::text[],
+        ${col((r) => r.channel)}::text[], ${col((r) => r.template_key)}::text[], ${col((r) => r.stage)}::text[],
+        ${col((r) => r.act_at)}::timestamptz[], ${col((r) => (r.detail === EMPTY_DETAIL ? "{}" : JSON.stringify(r.detail)))}::jsonb[])
+        as t(account_id, action, reason, channel, template_key, stage, act_at, detail)
+    ), repeated as (
+      update contact_decisions c
+         set repeats = c.repeats + 1, last_decided_at = greatest(c.last_decided_at, ${now}::timestamptz)
+        from t cross join lateral (
+          select l.id, l.action, l.reason, l.channel, l.template_key, l.stage, l.act_at, l.detail
+            from contact_decisions l where l.account_id = t.account_id
+           order by l.decided_at desc, l.id desc limit 1
+        ) latest
+       where c.id = latest.id
+         and latest.action = t.action and latest.reason = t.reason
+         and latest.channel is not distinct from t.channel and latest.template_key is not distinct from t.template_key
+         and latest.stage is not distinct from t.stage and latest.act_at is not distinct from t.act_at
+         and latest.detail = t.detail
+      returning c.account_id
+    )
+    insert into contact_decisions (run_id, account_id, decided_at, last_decided_at, action, reason, channel, template_key, stage, act_at, detail)
+    select ${runId}::uuid, t.account_id, ${now}::timestamptz, ${now}::timestamptz, t.action, t.reason, t.channel, t.template_key, t.stage, t.act_at, t.detail
+      from t where not exists (select 1 from repeated r where r.account_id = t.account_id)`.execute(trx);
 }
 
 /** Reminder variants each stage can send: shipped ones plus staff-added ones present in every language. */

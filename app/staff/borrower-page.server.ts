@@ -48,7 +48,7 @@ export interface BorrowerPageView {
     disputeSince: string | null;
   }>;
   openTasks: Array<{ id: string; kind: TaskKind; status: TaskStatus; due: string; slot: string | null; borrowerNote: string | null; accountLast4: string | null }>;
-  decisions: Array<{ key: string; when: string; action: string; reason: string; channel: string | null; actAt: string | null; accountLast4: string | null; stage: string | null }>;
+  decisions: Array<{ key: string; when: string; repeats: number; firstWhen: string; action: string; reason: string; channel: string | null; actAt: string | null; accountLast4: string | null; stage: string | null }>;
   silence: Omit<SilenceSummary, "reasons"> & { lastSent: string | null; reasons: Array<SilenceSummary["reasons"][number] & { latest: string }> };
   timeline: TimelineEntry[];
 }
@@ -107,7 +107,7 @@ export async function viewBorrowerPage(
           .selectFrom("contact_decisions")
           .selectAll()
           .where("account_id", "in", accountIds)
-          .orderBy("decided_at", "desc")
+          .orderBy("last_decided_at", "desc")
           .orderBy("id", "desc")
           .limit(RECENT_DECISIONS)
           .execute()
@@ -126,7 +126,7 @@ export async function viewBorrowerPage(
   const lastSentAt = lastSent?.last ? new Date(lastSent.last).toISOString() : null;
   const silence = summariseSilence(
     lastSentAt,
-    decisions.map((d) => ({ at: d.decided_at.toISOString(), action: d.action, reason: d.reason })),
+    decisions.map((d) => ({ at: d.last_decided_at.toISOString(), action: d.action, reason: d.reason, repeats: d.repeats })),
   );
 
   return {
@@ -178,7 +178,9 @@ export async function viewBorrowerPage(
     })),
     decisions: decisions.map((d) => ({
       key: String(d.id),
-      when: when(d.decided_at),
+      when: when(d.last_decided_at),
+      repeats: d.repeats,
+      firstWhen: when(d.decided_at),
       action: d.action,
       reason: d.reason,
       channel: d.channel,

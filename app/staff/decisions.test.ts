@@ -24,4 +24,16 @@ describe("summariseSilence", () => {
     const summary = summariseSilence(null, decisions);
     expect(summary.reasons.map((r) => r.reason)).toEqual(["wrong_number", "cap_min_gap", "quiet_hours"]);
   });
+
+  it("counts a stored row's repeats as that many runs", () => {
+    const summary = summariseSilence(null, [
+      { at: "2030-01-06T09:00:00.000Z", action: "defer", reason: "cadence_not_due", repeats: 12 },
+      { at: "2030-01-03T09:00:00.000Z", action: "defer", reason: "cadence_not_due", repeats: 3 },
+      { at: "2030-01-02T09:00:00.000Z", action: "defer", reason: "quiet_hours" },
+    ]);
+    expect(summary.reasons).toEqual([
+      { action: "defer", reason: "cadence_not_due", count: 15, latestAt: "2030-01-06T09:00:00.000Z" },
+      { action: "defer", reason: "quiet_hours", count: 1, latestAt: "2030-01-02T09:00:00.000Z" },
+    ]);
+  });
 });

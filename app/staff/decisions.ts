@@ -1,12 +1,16 @@
 /**
  * "Why has this person not had a text since Tuesday?": the schedule stores a
- * decision with a reason code on every run (contact_decisions); this sums up
+ * decision with a reason code on every run (contact_decisions; a repeat of the
+ * latest one is counted on that row); this sums up
  * what it decided since the last text actually went out. Pure.
  */
 export interface DecisionRow {
+  /** ISO instant of the latest run that reached this decision. */
   at: string;
   action: "send" | "defer" | "suppress";
   reason: string;
+  /** Runs that reached it in a row (one stored row counts them); 1 when absent. */
+  repeats?: number;
 }
 
 export interface SilenceReason {
@@ -31,9 +35,10 @@ export function summariseSilence(lastSentAt: string | null, decisions: readonly 
     if (d.action === "send" || Date.parse(d.at) <= since) continue;
     const key = `${d.action}:${d.reason}`;
     const seen = byReason.get(key);
-    if (!seen) byReason.set(key, { action: d.action, reason: d.reason, count: 1, latestAt: d.at });
+    const runs = d.repeats ?? 1;
+    if (!seen) byReason.set(key, { action: d.action, reason: d.reason, count: runs, latestAt: d.at });
     else {
-      seen.count += 1;
+      seen.count += runs;
       if (Date.parse(d.at) > Date.parse(seen.latestAt)) seen.latestAt = d.at;
     }
   }

@@ -122,7 +122,38 @@ describe("planner batches", () => {
     const again = await run({ batchSize: 4, now: new Date(NOW.getTime() + 60_000) });
     expect(again.result.queued).toBe(0);
     expect(await t.db.selectFrom("messages").select("id").execute()).toHaveLength(23);
-    expect(await t.db.selectFrom("contact_decisions").select("id").execute()).toHaveLength(50);
+    // A decision equal to the account's latest one is counted on that row, not stored again
+    // (the opted-out and wrong-number accounts); every account's latest row says when it was last reached.
+    const later = new Date(NOW.getTime() + 60_000).toISOString();
+    const rows = await t.db.selectFrom("contact_decisions").select(["account_id", "reason", "repeats", "decided_at", "last_decided_at"]).execute();
+    const unchanged = rows.filter((r) => r.reason === "sms_opted_out" || r.reason === "wrong_number");
+    expect(unchanged).toHaveLength(2);
+    for (const r of unchanged) {
+      expect(r.repeats).toBe(2);
+      expect(r.decided_at.toISOString()).toBe(NOW.toISOString());
+      expect(r.last_decided_at.toISOString()).toBe(later);
+    }
+    expect(rows.length).toBe(25 + again.lines.filter((l) => l.reason !== "sms_opted_out" && l.reason !== "wrong_number").length);
+    const latestPerAccount = new Map<string, string>();
+    for (const r of rows) {
+      const at = r.last_decided_at.toISOString();
+      if ((latestPerAccount.get(r.account_id) ?? "") < at) latestPerAccount.set(r.account_id, at);
+    }
+    expect([...latestPerAccount.values()]).toEqual(Array(25).fill(later));
+
+    // A third run that decides differently for an account stores a new row for it.
+    await t.db.updateTable("accounts").set({ wrong_number_at: null }).where("wrong_number_at", "is not", null).execute();
+    await run({ batchSize: 4, now: new Date(NOW.getTime() + 120_000) });
+    const wrongNumberRows = await t.db
+      .selectFrom("contact_decisions as d")
+      .innerJoin("accounts as a", "a.id", "d.account_id")
+      .select(["d.reason", "d.repeats"])
+      .where("a.id", "=", unchanged.find((r) => r.reason === "wrong_number")!.account_id)
+      .orderBy("d.decided_at")
+      .execute();
+    expect(wrongNumberRows[0]).toEqual({ reason: "wrong_number", repeats: 2 });
+    expect(wrongNumberRows.length).toBe(2);
+    expect(wrongNumberRows[1]!.reason).not.toBe("wrong_number");
   });
 
   it("two runs at once send each text once", async () => {

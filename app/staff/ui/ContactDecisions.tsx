@@ -40,7 +40,10 @@ export function ContactDecisions({ silence, decisions }: Pick<BorrowerPageView, 
               <tbody>
                 {decisions.map((d) => (
                   <tr key={d.key}>
-                    <td>{d.when}</td>
+                    <td>
+                      {d.when}
+                      {d.repeats > 1 ? <span className="hint"> {t("decisions.repeated", { count: d.repeats, since: d.firstWhen })}</span> : null}
+                    </td>
                     <td>{d.accountLast4 ?? "—"}</td>
                     <td>{t(`decisions.action.${d.action}`, { defaultValue: d.action })}</td>
                     <td>{reason(d.reason)}</td>
