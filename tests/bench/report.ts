@@ -8,8 +8,8 @@ export interface Measure {
   result: string;
   budget: string;
   baseline: string;
-  /** null: not measured on this machine. */
-  pass: boolean | null;
+  /** null: not measured on this machine; "info": a figure without a budget. */
+  pass: boolean | null | "info";
   data?: unknown;
 }
 
@@ -30,7 +30,7 @@ export function writeReport(root: string, measures: Measure[], run: { accounts: 
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
   const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-  const verdict = (p: boolean | null) => (p === null ? "not measured" : p ? "pass" : "MISS");
+  const verdict = (p: Measure["pass"]) => (p === "info" ? "no budget" : p === null ? "not measured" : p ? "pass" : "MISS");
   const lines = [
     "# Benchmarks",
     "",
