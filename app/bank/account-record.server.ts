@@ -3,6 +3,7 @@ import { datetimeRegex, z } from "zod";
 import * as z4 from "zod/v4";
 import type { AccountStatus, Jurisdiction, Locale, Product } from "../../db/schema";
 import { isValidTimeZone } from "../domain/local-time";
+import { boundedMemo } from "../domain/memo";
 import { hashVerificationAnswer, normaliseVerificationAnswer } from "../services/verification-answers.server";
 
 /**
@@ -39,20 +40,10 @@ function isKnownTimeZone(zone: string): boolean {
 }
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/**
- * Memoises a pure check over short strings that repeat across records (dates, codes): a file of a
- * million rows holds a few thousand distinct due dates. Bounded; results never depend on the clock.
- */
+/** A pure check over short strings that repeat across records (a million-row file holds a few thousand due dates). */
 function memoised<T>(check: (value: string) => T, maxEntries = 10_000): (value: string) => T {
-  const cache = new Map<string, T>();
-  return (value) => {
-    const hit = cache.get(value);
-    if (hit !== undefined || cache.has(value)) return hit as T;
-    const result = check(value);
-    if (cache.size >= maxEntries) cache.clear();
-    cache.set(value, result);
-    return result;
-  };
+  const memo = boundedMemo<T>(maxEntries);
+  return (value) => memo(value, () => check(value));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { DateTime, IANAZone, Info, type Zone } from "luxon";
+import { boundedMemo } from "./memo";
 
 /**
  * Wall-clock arithmetic in a borrower's IANA zone. Quiet hours and "one SMS a
@@ -25,15 +26,9 @@ export interface LocalWindow {
 
 export function isValidTimeZone(zone: string): boolean {
   // Memoised: luxon builds an Intl.DateTimeFormat per check, and the planner asks once per account (DESIGN §12).
-  let valid = validZones.get(zone);
-  if (valid === undefined) {
-    valid = IANAZone.isValidZone(zone);
-    if (validZones.size > 1_000) validZones.clear();
-    validZones.set(zone, valid);
-  }
-  return valid;
+  return validZones(zone, () => IANAZone.isValidZone(zone));
 }
-const validZones = new Map<string, boolean>();
+const validZones = boundedMemo<boolean>(1_000);
 
 /** Minutes after midnight for "HH:MM" (or "HH:MM:SS", seconds dropped); null when malformed. */
 export function parseClock(text: string): number | null {
@@ -141,19 +136,14 @@ export function isoDateFromEpochDay(epochDay: number): string {
 
 /** The first instant of a local calendar day (luxon moves a midnight that a DST jump skips forward). Memoised per zone and day. */
 export function startOfLocalDay(epochDay: number, zone: string): number {
-  const key = `${zone}\u0000${epochDay}`;
-  let start = dayStarts.get(key);
-  if (start === undefined) {
+  return dayStarts(`${zone}\u0000${epochDay}`, () => {
     const utc = new Date(epochDay * DAY_MS);
-    start = DateTime.fromObject({ year: utc.getUTCFullYear(), month: utc.getUTCMonth() + 1, day: utc.getUTCDate() }, { zone })
+    return DateTime.fromObject({ year: utc.getUTCFullYear(), month: utc.getUTCMonth() + 1, day: utc.getUTCDate() }, { zone })
       .startOf("day")
       .toMillis();
-    if (dayStarts.size > 50_000) dayStarts.clear();
-    dayStarts.set(key, start);
-  }
-  return start;
+  });
 }
-const dayStarts = new Map<string, number>();
+const dayStarts = boundedMemo<number>(50_000);
 
 /**
  * A later instant at which the window may be open, for an instant t outside it.
@@ -162,16 +152,9 @@ const dayStarts = new Map<string, number>();
  */
 export function nextWindowOpening(t: number, zone: string, window: LocalWindow): number {
   // Memoised: the planner asks this for the same instant (its clock) and zone over and over.
-  const key = `${t}\u0000${zone}\u0000${window.startMinute}\u0000${window.endMinute}`;
-  let opening = openings.get(key);
-  if (opening === undefined) {
-    opening = computeNextWindowOpening(t, zone, window);
-    if (openings.size > 50_000) openings.clear();
-    openings.set(key, opening);
-  }
-  return opening;
+  return openings(`${t}\u0000${zone}\u0000${window.startMinute}\u0000${window.endMinute}`, () => computeNextWindowOpening(t, zone, window));
 }
-const openings = new Map<string, number>();
+const openings = boundedMemo<number>(50_000);
 
 function computeNextWindowOpening(t: number, zone: string, window: LocalWindow): number {
   const now = local(t, zone);

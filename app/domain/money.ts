@@ -1,3 +1,5 @@
+import { boundedMemo } from "./memo";
+
 /**
  * Money is an integer count of minor units plus an ISO 4217 currency; it is
  * never a float. Formatting goes through Intl, which knows each currency's
@@ -10,28 +12,11 @@ export interface Money {
 
 const CURRENCY = /^[A-Z]{3}$/;
 
-/**
- * Intl formatters are costly to construct (locale data lookup) and immutable once made, so each
- * (locale, options) pair is built once per process. The key space is small: three page languages
- * times the few currencies a bank books.
- */
-function memo<T>(make: (key: string) => T): (key: string) => T {
-  const cache = new Map<string, T>();
-  return (key) => {
-    let value = cache.get(key);
-    if (value === undefined) {
-      value = make(key);
-      cache.set(key, value);
-    }
-    return value;
-  };
-}
-const exponents = memo((currency) => new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2);
-const moneyFormats = memo((key) => {
-  const [locale, currency] = key.split("|") as [string, string];
-  return new Intl.NumberFormat(locale, { style: "currency", currency, currencyDisplay: "symbol" });
-});
-const dateFormats = memo((locale) => new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" }));
+// Intl formatters are costly to construct (locale data lookup) and immutable once made, so each
+// (locale, options) pair is built once per process: three page languages times a bank's few currencies.
+const exponents = boundedMemo<number>(1_000);
+const moneyFormats = boundedMemo<Intl.NumberFormat>(1_000);
+const dateFormats = boundedMemo<Intl.DateTimeFormat>(1_000);
 
 export function assertMoney(m: Money): void {
   if (!Number.isSafeInteger(m.minor)) throw new RangeError(`minor units must be a safe integer, got ${m.minor}`);
@@ -40,7 +25,7 @@ export function assertMoney(m: Money): void {
 
 /** Digits after the decimal point for a currency, per the runtime's ISO 4217 data. */
 export function currencyExponent(currency: string): number {
-  return exponents(currency);
+  return exponents(currency, () => new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2);
 }
 
 export function formatMoney(m: Money, locale: string): string {
@@ -52,7 +37,7 @@ export function formatMoney(m: Money, locale: string): string {
   const whole = exponent ? digits.slice(0, -exponent) : digits;
   const fraction = exponent ? digits.slice(-exponent) : "";
   const decimal = `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
-  const formatter = moneyFormats(`${locale}|${m.currency}`);
+  const formatter = moneyFormats(`${locale}|${m.currency}`, () => new Intl.NumberFormat(locale, { style: "currency", currency: m.currency, currencyDisplay: "symbol" }));
   // Intl accepts decimal strings exactly (ES2023 Intl.NumberFormat v3).
   return formatter.format(decimal as unknown as number);
 }
@@ -71,5 +56,5 @@ export function parseMoneyInput(input: string, currency: string): number | null 
 export function formatCalendarDate(isoDate: string, locale: string): string {
   const [y, m, d] = isoDate.split("-").map(Number);
   if (!y || !m || !d) throw new RangeError(`not a calendar date: ${isoDate}`);
-  return dateFormats(locale).format(new Date(Date.UTC(y, m - 1, d)));
+  return dateFormats(locale, () => new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" })).format(new Date(Date.UTC(y, m - 1, d)));
 }

@@ -6,6 +6,7 @@ import { assignVariant } from "../domain/ab-variant.server";
 import { DEFAULT_CONTACT_POLICY, parseContactPolicy, type ContactPolicy } from "../domain/contact-policy";
 import { decideNextContact, InvalidContactInput, type ContactDecision } from "../domain/decide-next-contact";
 import { isoDateFromEpochDay, localEpochDay } from "../domain/local-time";
+import { boundedMemo } from "../domain/memo";
 import { defaultReminderVariants, REMINDER_STAGES, reminderTemplateKey, type ReminderStage } from "../domain/sms-templates";
 import { logger } from "../services/logger.server";
 import { pgArray, queueSmsBatch, smsAmount, smsDate, type QueueSmsInput } from "../services/outbound-sms.server";
@@ -357,12 +358,6 @@ function escalationTask(facts: AccountFacts, escalation: "call_task" | "visit_of
 
 /** "2026-W48" for a local calendar date (luxon's kkkk-'W'WW), memoised: a run sees a handful of dates. */
 function isoWeek(isoDate: string): string {
-  let week = isoWeeks.get(isoDate);
-  if (week === undefined) {
-    week = DateTime.fromISO(isoDate, { zone: "UTC" }).toFormat("kkkk-'W'WW");
-    if (isoWeeks.size > 1_000) isoWeeks.clear();
-    isoWeeks.set(isoDate, week);
-  }
-  return week;
+  return isoWeeks(isoDate, () => DateTime.fromISO(isoDate, { zone: "UTC" }).toFormat("kkkk-'W'WW"));
 }
-const isoWeeks = new Map<string, string>();
+const isoWeeks = boundedMemo<string>(1_000);

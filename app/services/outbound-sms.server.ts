@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { sql, type Insertable, type Transaction } from "kysely";
 import type { Database, Locale } from "../../db/schema";
 import { config } from "../config.server";
+import { boundedMemo } from "../domain/memo";
 import { formatMoney } from "../domain/money";
 import { countSegments, type SmsEncoding } from "../domain/sms-segments";
 import { fillSmsTemplate, smsTemplatePlaceholders, type SmsTemplateKey, type SmsVars } from "../domain/sms-templates";
@@ -138,25 +139,17 @@ export function salutation(fullName: string, locale: Locale): string {
 
 /** Money and dates as they appear inside an SMS in the borrower's language. */
 export function smsAmount(minor: number, currency: string, locale: Locale): string {
-  // Memoised (the planner formats one amount per text, DESIGN §12); formatMoney builds an Intl formatter per call.
-  const key = `${minor}|${currency}|${locale}`;
-  let text = amountCache.get(key);
-  if (text === undefined) {
-    text = formatMoney({ minor, currency }, locale);
-    if (amountCache.size > 50_000) amountCache.clear();
-    amountCache.set(key, text);
-  }
-  return text;
+  // Memoised: the planner formats one amount per text (DESIGN §12), and a book repeats amounts.
+  return amounts(`${minor}|${currency}|${locale}`, () => formatMoney({ minor, currency }, locale));
 }
-const amountCache = new Map<string, string>();
+const amounts = boundedMemo<string>(50_000);
 
 export function smsDate(isoDate: string, locale: Locale): string {
   const [y, m, d] = isoDate.split("-").map(Number);
-  let format = dateFormats.get(locale);
-  if (!format) dateFormats.set(locale, (format = new Intl.DateTimeFormat(locale, { month: "long", day: "numeric", timeZone: "UTC" })));
+  const format = dateFormats(locale, () => new Intl.DateTimeFormat(locale, { month: "long", day: "numeric", timeZone: "UTC" }));
   return format.format(new Date(Date.UTC(y!, m! - 1, d!)));
 }
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const dateFormats = boundedMemo<Intl.DateTimeFormat>(100);
 
 // Texts made only of these characters (GSM 03.38 basic set, one unit each; "£" and "¥" for GBP and CN¥
 // amounts) are GSM-7; texts with a CJK character and no surrogate pair are UCS-2 with one unit per UTF-16
@@ -171,18 +164,6 @@ export function smsSegments(body: string): { segments: number; encoding: SmsEnco
   if (CJK.test(body) && !SURROGATE.test(body)) return { encoding: "UCS-2", segments: body.length <= 70 ? 1 : Math.ceil(body.length / 67) };
   const full = countSegments(body);
   return { encoding: full.encoding, segments: full.segments };
-}
-
-/**
- * Many rows in one statement with one parameter: Postgres expands a JSON array into the table's row
- * type (columns left out take their defaults), which is far cheaper than binding thousands of values.
- */
-export async function insertJsonRows<T extends keyof Database & string>(trx: Trx, table: T, rows: ReadonlyArray<Insertable<Database[T]> | Record<string, unknown>>) {
-  if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]!);
-  const list = sql.join(columns.map((c) => sql.ref(c)));
-  await sql`insert into ${sql.table(table)} (${list})
-    select ${list} from json_populate_recordset(null::${sql.table(table)}, ${jsonRows(rows)}::json)`.execute(trx);
 }
 
 /**
@@ -204,10 +185,6 @@ export function pgArray(values: ReadonlyArray<string | number | Date | null | un
   return `{${parts.join(",")}}`;
 }
 const NEEDS_ESCAPE = /[\\"]/;
-
-function jsonRows(rows: ReadonlyArray<object>): string {
-  return JSON.stringify(rows, (_key, value) => (value instanceof Date ? value.toISOString() : value));
-}
 
 const BATCH_ROWS = 5_000; // texts per set of multi-row INSERTs (each a handful of array or JSON parameters)
 
