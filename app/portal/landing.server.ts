@@ -1,11 +1,10 @@
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { Database, Product } from "../../db/schema";
 import { config } from "../config.server";
 import { localeCookie } from "../i18n/i18n.server";
 import { resolveLocale } from "../i18n/locale.server";
 import { linkOpened, optOutOfSms, reportWrongNumber } from "../services/feedback.server";
-import { resolveShortLink } from "../services/short-links.server";
-import { hashLinkCode, verifyLinkCode, type SigningKey } from "../domain/link-code.server";
+import { openShortLink, resolveShortLink } from "../services/short-links.server";
 import { consume, peek, type RateLimitRule } from "../services/rate-limit.server";
 import { verifyBorrower } from "../services/verification.server";
 import type { VerificationMethod } from "./verification-form";
@@ -29,7 +28,7 @@ export async function borrowerLanding(db: Kysely<Database>, code: string, client
   const blocked = await peek(db, `link-fail:${client}`, LINK_FAILURE_RULE);
   if (!blocked.ok) return { status: "rate_limited" as const, retryAfterSec: blocked.retryAfterSec };
   const now = new Date();
-  const opened = await openLink(db, code, config().linkSigningKeys, now);
+  const opened = await openShortLink(db, code, config().linkSigningKeys, now);
   if (opened.status === "invalid") await consume(db, `link-fail:${client}`, LINK_FAILURE_RULE);
   if (opened.status !== "ok") return { status: opened.status };
   const { link, account } = opened;
@@ -42,51 +41,6 @@ export async function borrowerLanding(db: Kysely<Database>, code: string, client
       locked: Boolean(link.lockedUntil && link.lockedUntil > now),
       method: config().VERIFICATION_METHOD as VerificationMethod,
     },
-  };
-}
-
-/**
- * The landing's one round trip (it is the busiest page: every SMS tap lands here): the signature is
- * checked first (no database read for a forged code), then one statement finds the link, counts the
- * open when the link is usable, and reads the masked account. Same outcomes as resolveShortLink
- * followed by recordLinkOpen; an expired or revoked link is not counted.
- */
-async function openLink(db: Kysely<Database>, code: string, keys: readonly SigningKey[], now: Date) {
-  if (!verifyLinkCode(code, keys).ok) return { status: "invalid" as const };
-  const row = await sql<{
-    id: string;
-    borrower_id: string;
-    account_id: string;
-    expires_at: Date;
-    revoked_at: Date | null;
-    locked_until: Date | null;
-    open_count: number | null;
-    last4: string;
-    product: string;
-  }>`
-    with link as (
-      select id, borrower_id, account_id, expires_at, revoked_at, locked_until
-      from short_links where code_hash = ${hashLinkCode(code)}
-    ), opened as (
-      update short_links s
-      set open_count = s.open_count + 1, first_opened_at = coalesce(s.first_opened_at, ${now}), last_opened_at = ${now}
-      from link
-      where s.id = link.id and link.revoked_at is null and link.expires_at > ${now}
-      returning s.open_count
-    )
-    select link.*, opened.open_count, a.last4, a.product
-    from link
-    join accounts a on a.id = link.account_id and a.borrower_id = link.borrower_id
-    left join opened on true
-  `.execute(db);
-  const found = row.rows[0];
-  if (!found) return { status: "invalid" as const };
-  if (found.revoked_at) return { status: "revoked" as const };
-  if (found.expires_at <= now || found.open_count === null) return { status: "expired" as const };
-  return {
-    status: "ok" as const,
-    link: { id: found.id, borrowerId: found.borrower_id, accountId: found.account_id, lockedUntil: found.locked_until, openCount: found.open_count },
-    account: { last4: found.last4, product: found.product },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../../db/schema";
 import { generateLinkCode, hashLinkCode, verifyLinkCode, type SigningKey } from "../domain/link-code.server";
 
@@ -58,27 +58,64 @@ export async function resolveShortLink(db: Db, code: string, keys: readonly Sign
     .where("code_hash", "=", hashLinkCode(code))
     .executeTakeFirst();
   if (!row) return { status: "invalid" };
-  if (row.revoked_at) return { status: "revoked" };
-  if (row.expires_at <= now) return { status: "expired" };
+  const problem = linkProblem(row, now);
+  if (problem) return { status: problem };
   return {
     status: "ok",
     link: { id: row.id, borrowerId: row.borrower_id, accountId: row.account_id, lockedUntil: row.locked_until, expiresAt: row.expires_at },
   };
 }
 
-/** Counts an open; the first open is what the schedule and the funnel care about. */
-export async function recordLinkOpen(db: Db, linkId: string, now = new Date()): Promise<{ firstOpen: boolean }> {
-  const row = await db
-    .updateTable("short_links")
-    .set((eb) => ({
-      open_count: eb("open_count", "+", 1),
-      first_opened_at: eb.fn.coalesce("first_opened_at", eb.val(now)),
-      last_opened_at: now,
-    }))
-    .where("id", "=", linkId)
-    .returning(["open_count"])
-    .executeTakeFirst();
-  return { firstOpen: row?.open_count === 1 };
+/** Why a stored link cannot be used now, or null when it can. */
+function linkProblem(row: { revoked_at: Date | null; expires_at: Date }, now: Date): "revoked" | "expired" | null {
+  if (row.revoked_at) return "revoked";
+  if (row.expires_at <= now) return "expired";
+  return null;
+}
+
+/**
+ * The landing's one round trip (it is the busiest page: every SMS tap lands here): the signature is
+ * checked first (no database read for a forged code), then one statement finds the link, counts the
+ * open when the link is usable, and reads the masked account. Same outcomes as resolveShortLink; an
+ * expired or revoked link is not counted. The first open is what the schedule and the funnel care about.
+ */
+export async function openShortLink(db: Db, code: string, keys: readonly SigningKey[], now = new Date()) {
+  if (!verifyLinkCode(code, keys).ok) return { status: "invalid" as const };
+  const { rows } = await sql<{
+    id: string;
+    borrower_id: string;
+    account_id: string;
+    expires_at: Date;
+    revoked_at: Date | null;
+    locked_until: Date | null;
+    open_count: number | null;
+    last4: string;
+    product: string;
+  }>`
+    with link as (
+      select id, borrower_id, account_id, expires_at, revoked_at, locked_until
+      from short_links where code_hash = ${hashLinkCode(code)}
+    ), opened as (
+      update short_links s
+      set open_count = s.open_count + 1, first_opened_at = coalesce(s.first_opened_at, ${now}), last_opened_at = ${now}
+      from link
+      where s.id = link.id and link.revoked_at is null and link.expires_at > ${now}
+      returning s.open_count
+    )
+    select link.*, opened.open_count, a.last4, a.product
+    from link
+    join accounts a on a.id = link.account_id and a.borrower_id = link.borrower_id
+    left join opened on true
+  `.execute(db);
+  const found = rows[0];
+  if (!found) return { status: "invalid" as const };
+  const problem = linkProblem(found, now);
+  if (problem) return { status: problem };
+  return {
+    status: "ok" as const,
+    link: { id: found.id, borrowerId: found.borrower_id, accountId: found.account_id, lockedUntil: found.locked_until, openCount: found.open_count! },
+    account: { last4: found.last4, product: found.product },
+  };
 }
 
 /** Opt-out, wrong number and closure revoke every live link of the account. */

@@ -8,7 +8,6 @@ import type { BorrowerPageView } from "../../app/staff/borrower-page.server";
 import { Timeline } from "../../app/staff/ui/Timeline";
 import { i18nConfig } from "../../app/i18n/config";
 import { appendAudit } from "../../app/services/audit.server";
-import { recordLinkOpen } from "../../app/services/short-links.server";
 import enStaff from "../../locales/en/staff.json";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount, insertBorrower, insertMessage, insertPayment, insertPlan, insertPromise } from "../support/builders";
@@ -41,7 +40,11 @@ beforeAll(async () => {
     ])
     .execute();
   await insertMessage(t.db, account, { direction: "inbound", status: "received", body: `STOP ${XSS}`, created_at: T("2030-01-06T03:00:00Z") });
-  await recordLinkOpen(t.db, link.id, T("2030-01-06T04:00:00Z"));
+  await t.db
+    .updateTable("short_links")
+    .set({ open_count: 1, first_opened_at: T("2030-01-06T04:00:00Z"), last_opened_at: T("2030-01-06T04:00:00Z") })
+    .where("id", "=", link.id)
+    .execute();
   await t.db.insertInto("verification_attempts").values({ link_id: link.id, succeeded: false, attempted_at: T("2030-01-06T04:01:00Z") }).execute();
   await t.db.insertInto("verification_attempts").values({ link_id: link.id, succeeded: true, attempted_at: T("2030-01-06T04:02:00Z") }).execute();
   await insertPayment(t.db, account, { amount_minor: 12_345, status: "succeeded", created_at: T("2030-01-06T05:00:00Z"), succeeded_at: T("2030-01-06T05:01:00Z") });
