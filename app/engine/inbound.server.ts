@@ -54,7 +54,7 @@ export async function handleInboundSms(db: Kysely<Database>, sms: InboundSms): P
           status: "received",
           created_at: now,
         })
-        .onConflict((oc) => oc.columns(["provider", "provider_message_id"]).doNothing())
+        .onConflict((oc) => oc.columns(["provider", "provider_message_id"]).where("provider_message_id", "is not", null).doNothing())
         .returning("id")
         .executeTakeFirst();
       if (!stored) continue; // a webhook retry: already handled

@@ -5,6 +5,7 @@ import * as m0003 from "./0003_rate_limits";
 import * as m0004 from "./0004_short_links_fk";
 import * as m0005 from "./0005_decision_repeats";
 import * as m0006 from "./0006_messages_sent_at";
+import * as m0007 from "./0007_planner_paths";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   "0004_short_links_fk": m0004,
   "0005_decision_repeats": m0005,
   "0006_messages_sent_at": m0006,
+  "0007_planner_paths": m0007,
 };

@@ -11,12 +11,13 @@
  *            --profile DIR (the HTTP web process writes a V8 CPU profile into DIR)
  *            --only also takes import (`settle import` of an --accounts-row CSV, BENCH_IMPORT_CPU_PROF=DIR profiles it),
  *            --import-repeat (import the same file a second time: every row unchanged)
+ *            --pg-stats (load pg_stat_statements and log the planner's costliest statements)
  */
 process.env.LOG_LEVEL ??= "warn";
 process.env.SETTLE_ALLOW_DEV_SECRETS ??= "1";
 
 import { execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,6 +66,23 @@ function onlyParts(): Set<Part> {
   return new Set(parts as Part[]);
 }
 
+/** CPU time spent by the whole machine (all processes, all cores) since boot, from /proc/stat. */
+function machineBusyMs(): number {
+  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).map(Number);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return (ticks.reduce((a, b) => a + b, 0) - idle) * 10; // 100 Hz clock ticks
+}
+
+/** The statements that took the most Postgres time since the last reset (--pg-stats), then reset. */
+async function logStatementStats(db: Kysely<Database>, log: (line: string) => void, label: string) {
+  const top = await sql<{ query: string; calls: string; rows: string; total_ms: number }>`
+    select left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 140) as query, calls, rows, round(total_exec_time)::float8 as total_ms
+      from pg_stat_statements order by total_exec_time desc limit 15`.execute(db);
+  log(`${label}: Postgres time by statement (pg_stat_statements, top 15)`);
+  for (const r of top.rows) log(`  ${String(r.total_ms).padStart(8)} ms ${String(r.calls).padStart(7)} calls ${String(r.rows).padStart(9)} rows  ${r.query}`);
+  await sql`select pg_stat_statements_reset()`.execute(db);
+}
+
 async function decisionRows(db: Kysely<Database>): Promise<number> {
   const { rows } = await sql<{ n: string }>`select count(*) as n from contact_decisions`.execute(db);
   return Number(rows[0]!.n);
@@ -96,6 +114,7 @@ async function main() {
     execFileSync("npm", ["run", "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
   }
 
+  const pgStats = process.argv.includes("--pg-stats");
   const tmp = mkdtempSync(join(os.tmpdir(), "settle-bench-"));
   const pgPort = await freePort();
   // Sized like a production server on this machine would be (the 1M book and its indexes fit in memory);
@@ -104,7 +123,13 @@ async function main() {
     dataDir: join(tmp, "pg"),
     port: pgPort,
     persistent: false,
-    settings: { shared_buffers: "2GB", max_wal_size: "8GB", checkpoint_timeout: "30min" },
+    settings: {
+      shared_buffers: "2GB",
+      max_wal_size: "8GB",
+      checkpoint_timeout: "30min",
+      ...(process.env.BENCH_NO_PARALLEL ? { max_parallel_workers_per_gather: "0" } : {}),
+      ...(pgStats ? { shared_preload_libraries: "pg_stat_statements", "pg_stat_statements.track": "all" } : {}),
+    },
   });
   const children: ChildProcess[] = [];
   const cleanup = async () => {
@@ -134,11 +159,16 @@ async function main() {
       await sql`truncate contact_decisions`.execute(handle.db);
       await sql`vacuum analyze contact_decisions`.execute(handle.db);
       log(`planner baseline (INSERT ... SELECT of ${accounts} rows): ${seconds(baselineMs)} s`);
+      if (pgStats) await sql`create extension if not exists pg_stat_statements; select pg_stat_statements_reset()`.execute(handle.db);
 
       log("planner: runSchedule over the whole book");
       t = performance.now();
+      const cpuBefore = { node: process.cpuUsage(), machine: machineBusyMs() };
       const run = await runSchedule(handle.db, { now });
       const plannerMs = performance.now() - t;
+      const nodeCpu = process.cpuUsage(cpuBefore.node);
+      log(`planner CPU: node ${seconds((nodeCpu.user + nodeCpu.system) / 1000)} s, whole machine busy ${seconds(machineBusyMs() - cpuBefore.machine)} s of ${seconds(plannerMs * os.cpus().length)} s (${os.cpus().length} cores x wall)`);
+      if (pgStats) await logStatementStats(handle.db, log, "planner");
       log(`planner: ${run.decided} decided, ${run.queued} queued, ${run.skipped} skipped in ${seconds(plannerMs)} s`);
       // The cron's next run, five minutes later: decisions equal to an account's latest are counted, not stored again.
       const rowsBefore = await decisionRows(handle.db);
