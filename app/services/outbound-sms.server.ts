@@ -29,6 +29,12 @@ export interface QueueSmsInput {
   now?: Date;
 }
 
+/*
+ * A queued text is its message row (status `queued`, created_at): message_status_events records what
+ * happens to it after that (sending, sent, delivered, failed, re-queued for a retry, cancelled). The
+ * planner writes half a million texts a run at a million accounts; a separate row repeating the
+ * message's own creation was a fifth of what it wrote (DESIGN §12).
+ */
 export type QueueSmsResult =
   | { status: "queued"; messageId: string }
   | { status: "skipped"; reason: "sms_opted_out" | "wrong_number" | "duplicate" };
@@ -122,10 +128,6 @@ export async function queueSms(trx: Trx, input: QueueSmsInput): Promise<QueueSms
     .set({ body, segments: segments.segments, encoding: segments.encoding })
     .where("id", "=", messageId)
     .execute();
-  await trx
-    .insertInto("message_status_events")
-    .values({ message_id: messageId, status: "queued", occurred_at: now, detail: JSON.stringify({ purpose: input.purpose }) })
-    .execute();
   await addSmsSendJobs(trx, [{ messageId, runAt: input.scheduledFor ?? now }]);
   return { status: "queued", messageId };
 }
@@ -173,14 +175,21 @@ export function smsSegments(body: string): { segments: number; encoding: SmsEnco
  */
 export function pgArray(values: ReadonlyArray<string | number | Date | null | undefined>): string {
   const parts = new Array<string>(values.length);
+  // Batches repeat the same instant (the run's clock, a due time), so format each one once.
+  let lastTime = NaN;
+  let lastIso = "";
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v === null || v === undefined) parts[i] = "NULL";
     else if (typeof v === "number") parts[i] = String(v);
-    else {
-      const text = v instanceof Date ? v.toISOString() : v;
-      parts[i] = NEEDS_ESCAPE.test(text) ? `"${text.replace(/[\\"]/g, "\\$&")}"` : `"${text}"`;
-    }
+    else if (v instanceof Date) {
+      const time = v.getTime();
+      if (time !== lastTime) {
+        lastIso = `"${v.toISOString()}"`;
+        lastTime = time;
+      }
+      parts[i] = lastIso;
+    } else parts[i] = NEEDS_ESCAPE.test(v) ? `"${v.replace(/[\\"]/g, "\\$&")}"` : `"${v}"`;
   }
   return `{${parts.join(",")}}`;
 }
@@ -193,7 +202,7 @@ const BATCH_ROWS = 5_000; // texts per set of multi-row INSERTs (each a handful 
  * (the planner's path: DESIGN §12 allows no per-row round trips). Same rules and
  * the same result per input, in input order: consent checks, rendering from the
  * active template, one short link per message that carries one, the dedupe key
- * making a repeat a `duplicate` no-op, a `queued` status event and an `sms:send`
+ * making a repeat a `duplicate` no-op, and an `sms:send`
  * job per message. A fixed number of statements per 5,000 texts (BATCH_ROWS).
  */
 export async function queueSmsBatch(trx: Trx, inputs: readonly QueueSmsInput[]): Promise<QueueSmsResult[]> {
@@ -341,10 +350,6 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
         ${pgArray(links.map((p) => p.borrowerId))}::uuid[], ${pgArray(links.map((p) => p.accountId!))}::uuid[], ${pgArray(links.map((p) => p.messageId))}::uuid[],
         ${pgArray(links.map((p) => new Date(p.now.getTime() + LINK_TTL_DAYS * 86_400_000)))}::timestamptz[], ${pgArray(links.map((p) => p.now))}::timestamptz[])`.execute(trx);
   }
-  await sql`insert into message_status_events (message_id, status, occurred_at, detail)
-    select message_id, 'queued', occurred_at, jsonb_build_object('purpose', purpose)
-    from unnest(${pgArray(queued.map((p) => p.messageId))}::uuid[], ${pgArray(queued.map((p) => p.now))}::timestamptz[],
-      ${pgArray(queued.map((p) => p.input.purpose))}::text[]) as t(message_id, occurred_at, purpose)`.execute(trx);
   await addSmsSendJobs(
     trx,
     queued.map((p) => ({ messageId: p.messageId, runAt: p.input.scheduledFor ?? p.now })),

@@ -290,7 +290,11 @@ async function loadTimeline(db: Kysely<Database>, borrowerId: string, f: Formatt
       templateKey: m.template_key,
       segments: m.segments,
       encoding: m.encoding,
-      history: statusEvents.filter((e) => e.message_id === m.id).map((e) => ({ status: e.status, when: when(e.occurred_at) })),
+      // An outbound text starts as its row (queued at created_at); the events are what happened after.
+      history: [
+        ...(m.direction === "outbound" ? [{ status: "queued" as const, when: when(m.created_at) }] : []),
+        ...statusEvents.filter((e) => e.message_id === m.id).map((e) => ({ status: e.status, when: when(e.occurred_at) })),
+      ],
     })),
     opens.map((l) => ({
       ...base("link", l.id, l.first_opened_at ?? new Date(0), l.account_id),

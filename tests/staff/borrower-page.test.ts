@@ -100,7 +100,7 @@ describe("borrower page", () => {
     expect(times).toEqual([...times].sort((a, b) => b - a));
     const delivered = v.timeline.find((e) => e.kind === "message" && e.direction === "outbound");
     expect(delivered).toMatchObject({ segments: 2, encoding: "UCS-2", status: "delivered" });
-    expect(delivered && delivered.kind === "message" && delivered.history.map((h) => h.status)).toEqual(["sent", "delivered"]);
+    expect(delivered && delivered.kind === "message" && delivered.history.map((h) => h.status)).toEqual(["queued", "sent", "delivered"]);
     const prefs = v.timeline.find((e) => e.kind === "preferences");
     expect(prefs).toMatchObject({ action: "preferences.changed", detail: "smsAllowed: true → false, via: link" });
     const payment = v.timeline.find((e) => e.kind === "payment");
