@@ -205,6 +205,9 @@ interface Formatters {
   locale: string;
 }
 
+/** A borrower's accounts, for tables reached through the account (a link belongs to its account's borrower). */
+const accountsOf = (db: Kysely<Database>, borrowerId: string) => db.selectFrom("accounts").select("id").where("borrower_id", "=", borrowerId);
+
 async function loadTimeline(db: Kysely<Database>, borrowerId: string, f: Formatters): Promise<TimelineEntry[]> {
   const [messages, opens, verifications, payments, plans, promises, hardship, preferenceEvents, complaints, notes, calls, tasks] =
     await Promise.all([
@@ -212,7 +215,7 @@ async function loadTimeline(db: Kysely<Database>, borrowerId: string, f: Formatt
       db
         .selectFrom("short_links")
         .select(["id", "account_id", "open_count", "first_opened_at", "last_opened_at"])
-        .where("borrower_id", "=", borrowerId)
+        .where("account_id", "in", accountsOf(db, borrowerId))
         .where("first_opened_at", "is not", null)
         .orderBy("first_opened_at", "desc")
         .limit(MAX_PER_SOURCE)
@@ -221,7 +224,7 @@ async function loadTimeline(db: Kysely<Database>, borrowerId: string, f: Formatt
         .selectFrom("verification_attempts as v")
         .innerJoin("short_links as l", "l.id", "v.link_id")
         .select(["v.id", "v.succeeded", "v.attempted_at", "l.account_id"])
-        .where("l.borrower_id", "=", borrowerId)
+        .where("l.account_id", "in", accountsOf(db, borrowerId))
         .orderBy("v.attempted_at", "desc")
         .limit(MAX_PER_SOURCE)
         .execute(),
