@@ -18,6 +18,32 @@ describe("link codes", () => {
     );
   });
 
+  it("encode exactly as the codes already sent did (known answers, edges of the 64-bit range)", () => {
+    const answers: Record<string, string> = {
+      "0000000000000000": "2000000000005Lny",
+      ffffffffffffffff: "2LygHa16AHYFAczH",
+      "0123456789abcdef": "2063UfDVRKBzvliN",
+      "8000000000000000": "2AzL8n0Y58m8MUDR",
+      "00000000ffffffff": "2000004gfFC35phx",
+      deadbeefcafef00d: "2J7JQxujr68TbUJu",
+    };
+    for (const [hex, code] of Object.entries(answers)) expect(generateLinkCode([current], Buffer.from(hex, "hex")), hex).toBe(code);
+  });
+
+  it("carry the random bits as the base62 digits of the 64-bit number", () => {
+    const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), (value) => {
+        const bytes = Buffer.alloc(8);
+        bytes.writeBigUInt64BE(value);
+        const digits = generateLinkCode([current], bytes).slice(1, 12);
+        const decoded = [...digits].reduce((n, ch) => n * 62n + BigInt(alphabet.indexOf(ch)), 0n);
+        expect(decoded).toBe(value);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   it("rejects any single-character change (forgery or typo) before storage is consulted", () => {
     const code = generateLinkCode([current]);
     const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -24,7 +24,7 @@ export function generateLinkCode(keys: readonly SigningKey[], random: Buffer = r
   if (!key) throw new Error("no link signing key configured");
   if (key.id.length !== 1) throw new Error("link signing key ids must be one base62 character");
   if (random.length !== 8) throw new Error("a link code needs exactly 64 random bits");
-  const body = key.id + toBase62(random.readBigUInt64BE(0), RANDOM_CHARS);
+  const body = key.id + toBase62(random.readUInt32BE(0), random.readUInt32BE(4), RANDOM_CHARS);
   return body + mac(key.secret, body);
 }
 
@@ -50,15 +50,22 @@ export function hashLinkCode(code: string): string {
 
 function mac(secret: string, body: string): string {
   const digest = createHmac("sha256", secret).update(body).digest();
-  return toBase62(BigInt(digest.readUInt32BE(0)) % 62n ** BigInt(MAC_CHARS), MAC_CHARS);
+  return toBase62(0, digest.readUInt32BE(0) % 62 ** MAC_CHARS, MAC_CHARS);
 }
 
-function toBase62(value: bigint, width: number): string {
+/**
+ * The base62 digits of the 64-bit value hi * 2^32 + lo, by long division on two 32-bit halves: every
+ * intermediate stays below 2^38, exact in a double, with none of BigInt's allocations (the planner
+ * writes half a million codes a run).
+ */
+function toBase62(hi: number, lo: number, width: number): string {
   let out = "";
-  let n = value;
-  while (n > 0n) {
-    out = ALPHABET[Number(n % 62n)] + out;
-    n /= 62n;
+  while (hi > 0 || lo > 0) {
+    const carry = hi % 62;
+    hi = (hi - carry) / 62;
+    const rest = carry * 0x1_0000_0000 + lo;
+    lo = Math.floor(rest / 62);
+    out = ALPHABET[rest - lo * 62] + out;
   }
   if (out.length > width) throw new RangeError("value does not fit the code width");
   return out.padStart(width, "0");

@@ -2,6 +2,7 @@ import enSms from "../../locales/en/sms.json";
 import zhCNSms from "../../locales/zh-CN/sms.json";
 import zhHKSms from "../../locales/zh-HK/sms.json";
 import type { SupportedLocale } from "../i18n/config";
+import { boundedMemo } from "./memo";
 
 /**
  * Default SMS texts (DESIGN §3 step 1, §3 step 5, §4) and a deliberately tiny
@@ -147,20 +148,41 @@ function isPlaceholder(name: string): name is SmsPlaceholder {
 
 /** Placeholder names used by a template body, in order of first use; throws on malformed or unknown ones. */
 export function smsTemplatePlaceholders(template: string): SmsPlaceholder[] {
+  return [...parsedTemplate(template).names];
+}
+
+/** A template checked once and split into literal text and placeholders, for filling by concatenation. */
+interface ParsedTemplate {
+  names: readonly SmsPlaceholder[];
+  /** Literals and placeholders alternating: literal, name, literal, ..., literal. */
+  parts: readonly string[];
+}
+
+// Keyed by the body itself: the shipped templates and the staff-edited ones a run uses, a few hundred at most.
+// A body that fails the check throws every time (nothing is cached for it).
+const parsedTemplates = boundedMemo<ParsedTemplate>(1_000);
+const parsedTemplate = (template: string) => parsedTemplates(template, () => parseTemplate(template));
+
+function parseTemplate(template: string): ParsedTemplate {
   const found: SmsPlaceholder[] = [];
+  const parts: string[] = [];
+  let from = 0;
   for (const match of template.matchAll(PLACEHOLDER_PATTERN)) {
     const name = match[1] ?? "";
     if (!isPlaceholder(name)) {
       throw new SmsTemplateError("unknown_placeholder", `unknown SMS placeholder {{${name}}}`, name);
     }
     if (!found.includes(name)) found.push(name);
+    parts.push(template.slice(from, match.index), name);
+    from = match.index + match[0].length;
   }
+  parts.push(template.slice(from));
   // Anything brace-like left over ("{{amount}", "{{ amount, number }}") would reach the borrower verbatim.
   const rest = template.replace(PLACEHOLDER_PATTERN, "");
   if (rest.includes("{{") || rest.includes("}}")) {
     throw new SmsTemplateError("malformed_template", "SMS template has an unbalanced or unsupported {{…}}");
   }
-  return found;
+  return { names: found, parts };
 }
 
 /**
@@ -168,7 +190,8 @@ export function smsTemplatePlaceholders(template: string): SmsPlaceholder[] {
  * Single pass, so a value can never be interpreted as a placeholder.
  */
 export function fillSmsTemplate(template: string, vars: SmsVars): string {
-  for (const name of smsTemplatePlaceholders(template)) {
+  const { names, parts } = parsedTemplate(template);
+  for (const name of names) {
     const value = vars[name];
     if (value === undefined || value.trim() === "") {
       throw new SmsTemplateError("missing_value", `SMS value {{${name}}} is missing or blank`, name);
@@ -178,7 +201,9 @@ export function fillSmsTemplate(template: string, vars: SmsVars): string {
     }
   }
   // Every name was validated above, so the lookup cannot miss.
-  return template.replace(PLACEHOLDER_PATTERN, (_, name: SmsPlaceholder) => vars[name] ?? "");
+  let out = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) out += (vars[parts[i] as SmsPlaceholder] ?? "") + parts[i + 1]!;
+  return out;
 }
 
 export function reminderTemplateKey(stage: ReminderStage, variant: string): ReminderTemplateKey {
