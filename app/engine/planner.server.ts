@@ -212,7 +212,7 @@ async function persistDecisions(db: Kysely<Database>, runId: string, now: Date, 
       }),
     ];
     await insertDecisionRows(trx, runId, now, rows);
-    if (tasks.length) await trx.insertInto("tasks").values(tasks).onConflict((oc) => oc.column("dedupe_key").doNothing()).execute();
+    if (tasks.length) await insertEscalationTasks(trx, tasks);
     for (const outcome of queued) {
       if (outcome.status === "queued") result.queued += 1;
       else result.skipped += 1;
@@ -346,6 +346,15 @@ function reminderFigures(facts: AccountFacts, template: ReminderStage, localEpoc
 }
 
 /** Late accounts get a call task, serious ones a visit offer (DESIGN §4), at most one open per account per (local ISO) week. */
+/** Escalation tasks as typed arrays (a multi-row VALUES of thousands of rows costs Postgres more to parse than to write). */
+async function insertEscalationTasks(trx: Transaction<Database>, tasks: Array<ReturnType<typeof escalationTask>>) {
+  const col = (pick: (t: (typeof tasks)[number]) => string | Date) => pgArray(tasks.map(pick));
+  await sql`insert into tasks (kind, borrower_id, account_id, status, due_at, source_type, dedupe_key)
+    select * from unnest(${col((t) => t.kind)}::text[], ${col((t) => t.borrower_id)}::uuid[], ${col((t) => t.account_id)}::uuid[],
+      ${col((t) => t.status)}::text[], ${col((t) => t.due_at)}::timestamptz[], ${col((t) => t.source_type)}::text[], ${col((t) => t.dedupe_key)}::text[])
+    on conflict (dedupe_key) do nothing`.execute(trx);
+}
+
 function escalationTask(facts: AccountFacts, escalation: "call_task" | "visit_offer", now: Date, localDay: { iso: string }) {
   const kind = escalation === "call_task" ? ("call" as const) : ("visit" as const);
   return {

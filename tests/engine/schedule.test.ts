@@ -71,6 +71,7 @@ describe("planner over the demo data", () => {
     const again = await run(new Date(NOW.getTime() + 60_000));
     expect(again.result.queued).toBe(0);
     expect(await t.db.selectFrom("messages").select("id").execute()).toHaveLength(4);
+    expect(await t.db.selectFrom("tasks").select("id").where("source_type", "=", "schedule_escalation").execute()).toHaveLength(1);
   });
 
   it("the dispatcher sends each message exactly once, even when two workers race", async () => {
