@@ -7,8 +7,8 @@ import { formatMoney } from "../domain/money";
 import { countSegments, type SmsEncoding } from "../domain/sms-segments";
 import { fillSmsTemplate, smsTemplatePlaceholders, type SmsTemplateKey, type SmsVars } from "../domain/sms-templates";
 import { generateLinkCode, hashLinkCode } from "../domain/link-code.server";
-import { createShortLink, LINK_TTL_DAYS } from "./short-links.server";
-import { smsTemplateBodies, smsTemplateBody } from "./sms-template-store.server";
+import { LINK_TTL_DAYS } from "./short-links.server";
+import { smsTemplateBodies } from "./sms-template-store.server";
 
 type Trx = Transaction<Database>;
 
@@ -47,89 +47,7 @@ export type QueueSmsResult =
  * STOP/HELP replies are always sent (CTIA: answered even when not subscribed).
  */
 export async function queueSms(trx: Trx, input: QueueSmsInput): Promise<QueueSmsResult> {
-  const now = input.now ?? new Date();
-  const cfg = config();
-  const who = await trx
-    .selectFrom("borrowers")
-    .leftJoin("contact_preferences", "contact_preferences.borrower_id", "borrowers.id")
-    .select([
-      "borrowers.full_name",
-      "borrowers.phone_e164",
-      "borrowers.locale",
-      "contact_preferences.preferred_locale",
-      "contact_preferences.sms_allowed",
-      "contact_preferences.sms_opted_out_at",
-    ])
-    .where("borrowers.id", "=", input.borrowerId)
-    .executeTakeFirstOrThrow();
-  const account = input.accountId
-    ? await trx
-        .selectFrom("accounts")
-        .select(["id", "last4", "wrong_number_at", "currency"])
-        .where("id", "=", input.accountId)
-        .where("borrower_id", "=", input.borrowerId)
-        .executeTakeFirstOrThrow()
-    : null;
-
-  if (input.purpose !== "keyword_reply") {
-    if (who.sms_opted_out_at || who.sms_allowed === false) return { status: "skipped", reason: "sms_opted_out" };
-    if (account?.wrong_number_at) return { status: "skipped", reason: "wrong_number" };
-  }
-  const locale: Locale = who.preferred_locale ?? who.locale;
-  const messageId = randomUUID();
-  // A staff-edited template (sms_templates, active row) replaces the shipped default; the editor
-  // guarantees it uses the default's placeholders, but the link is decided from the body actually sent.
-  const template = await smsTemplateBody(trx, input.templateKey, locale);
-  const needsLink = smsTemplatePlaceholders(template.body).includes("link");
-  let link: string | undefined;
-  // The message row must exist before a link can point at it. The dedupe key makes a concurrent
-  // or repeated attempt a no-op instead of an error that would abort the caller's transaction.
-  const inserted = await trx
-    .insertInto("messages")
-    .values({
-      id: messageId,
-      borrower_id: input.borrowerId,
-      account_id: input.accountId,
-      direction: "outbound",
-      channel: "sms",
-      stage: input.stage ?? null,
-      template_key: input.templateKey,
-      variant: input.variant ?? null,
-      locale,
-      body: "(rendering)",
-      to_address: who.phone_e164,
-      from_address: null,
-      provider: cfg.SMS_PROVIDER,
-      status: "queued",
-      dedupe_key: input.dedupeKey ?? null,
-      scheduled_for: input.scheduledFor ?? now,
-      created_at: now,
-    })
-    .onConflict((oc) => oc.column("dedupe_key").doNothing())
-    .returning("id")
-    .executeTakeFirst();
-  if (!inserted) return { status: "skipped", reason: "duplicate" };
-  if (needsLink && account) {
-    link = (
-      await createShortLink(trx, { accountId: account.id, messageId, keys: cfg.linkSigningKeys, baseUrl: cfg.publicBaseUrl, now })
-    ).url;
-  }
-  const body = fillSmsTemplate(template.body, {
-    bank: cfg.BANK_SMS_NAME,
-    hotline: cfg.BANK_HOTLINE,
-    name: salutation(who.full_name, locale),
-    last4: account?.last4,
-    link,
-    ...input.vars,
-  });
-  const segments = countSegments(body);
-  await trx
-    .updateTable("messages")
-    .set({ body, segments: segments.segments, encoding: segments.encoding })
-    .where("id", "=", messageId)
-    .execute();
-  await addSmsSendJobs(trx, [{ messageId, runAt: input.scheduledFor ?? now }]);
-  return { status: "queued", messageId };
+  return (await queueSmsBatch(trx, [input]))[0]!;
 }
 
 /** How a text addresses the borrower: the name as held, cut to what the templates are proven to fit. */
