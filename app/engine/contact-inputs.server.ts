@@ -1,6 +1,7 @@
 import { sql, type Kysely } from "kysely";
-import type { Database, Jurisdiction } from "../../db/schema";
+import type { Database, Jurisdiction, Locale } from "../../db/schema";
 import type { ContactInput, PlanStatus } from "../domain/decide-next-contact";
+import type { KnownRecipient } from "../services/outbound-sms.server";
 import type { StageId } from "../domain/contact-policy";
 
 /** What the planner needs per account beyond the decision input: to render and address the reminder. */
@@ -14,6 +15,8 @@ export interface AccountFacts {
   minimumDueMinor: number;
   dueDate: string | null;
   nextInstalment: { dueDate: string; amountMinor: number } | null;
+  /** Who a reminder would go to, as read with the rest of the page (queueSmsBatch need not read it again). */
+  recipient: KnownRecipient;
   input: ContactInput;
 }
 
@@ -66,8 +69,11 @@ async function readAccountFacts(db: Kysely<Database>, opts: FactsQuery): Promise
       "a.overdue_minor",
       "a.minimum_due_minor",
       "a.currency",
+      "a.last4",
       sql<boolean>`a.wrong_number_at is not null`.as("wrong_number"),
       sql<boolean>`a.dispute_at is not null`.as("dispute"),
+      "b.full_name",
+      "b.phone_e164",
       "b.time_zone",
       "b.jurisdiction",
       "b.locale",
@@ -187,6 +193,13 @@ async function readAccountFacts(db: Kysely<Database>, opts: FactsQuery): Promise
       minimumDueMinor: Math.max(0, a.minimum_due_minor - paid),
       dueDate: a.due_date,
       nextInstalment: plan?.next_due_date ? { dueDate: plan.next_due_date, amountMinor: Number(plan.next_amount ?? 0) } : null,
+      recipient: {
+        fullName: a.full_name,
+        phoneE164: a.phone_e164,
+        locale: (a.preferred_locale ?? a.locale) as Locale,
+        smsRefused: a.sms_opted_out === true || a.sms_allowed === false,
+        account: { last4: a.last4, wrongNumber: a.wrong_number },
+      },
       input: {
         now: opts.now,
         account: {

@@ -179,7 +179,8 @@ function planBatch(prep: ReminderPrep, decided: DecidedBatch): PlannedBatch {
 
 async function persistDecisions(db: Kysely<Database>, runId: string, now: Date, planned: PlannedBatch, result: ScheduleRunResult) {
   // One transaction and a fixed number of statements per batch (DESIGN §12): every decision,
-  // every due text (consent re-checked, rendered, linked, job added: queueSmsBatch), every escalation.
+  // every due text (rendered for the recipient the page was read with, linked, job added: queueSmsBatch;
+  // the dispatcher decides each reminder again, consent included, before it goes out), every escalation.
   const { quiet, sends, tasks } = planned;
   await db.transaction().execute(async (trx) => {
     const queued = await queueSmsBatch(
@@ -327,6 +328,7 @@ class ReminderPrep {
       stage: decision.stage,
       variant,
       dedupeKey: `reminder:${facts.accountId}:${decision.stage}:${localDay.iso}`,
+      recipient: facts.recipient,
       vars: { amount: smsAmount(amountMinor, facts.currency, locale), dueDate: this.date(dueDate, locale) },
       now: this.now,
     };

@@ -27,6 +27,23 @@ export interface QueueSmsInput {
   dedupeKey?: string | null;
   scheduledFor?: Date;
   now?: Date;
+  /**
+   * The recipient as the caller read it moments ago (the planner, with the page of accounts it just
+   * decided), instead of reading borrowers and accounts again here. Consent is checked on it now and
+   * again by the dispatcher before the text goes out.
+   */
+  recipient?: KnownRecipient;
+}
+
+export interface KnownRecipient {
+  fullName: string;
+  phoneE164: string;
+  /** The language texts go out in: the preferred one, else the borrower's. */
+  locale: Locale;
+  /** Opted out of SMS, or SMS turned off in the contact preferences. */
+  smsRefused: boolean;
+  /** The account the text is about, if any. */
+  account: { last4: string; wrongNumber: boolean } | null;
 }
 
 /*
@@ -132,38 +149,11 @@ export async function queueSmsBatch(trx: Trx, inputs: readonly QueueSmsInput[]):
 async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promise<QueueSmsResult[]> {
   if (inputs.length === 0) return [];
   const cfg = config();
-  const borrowerIds = [...new Set(inputs.map((i) => i.borrowerId))];
-  const accountIds = [...new Set(inputs.flatMap((i) => (i.accountId ? [i.accountId] : [])))];
-  const [whoRows, accountRows] = await Promise.all([
-    trx
-      .selectFrom("borrowers")
-      .leftJoin("contact_preferences", "contact_preferences.borrower_id", "borrowers.id")
-      .select([
-        "borrowers.id",
-        "borrowers.full_name",
-        "borrowers.phone_e164",
-        "borrowers.locale",
-        "contact_preferences.preferred_locale",
-        "contact_preferences.sms_allowed",
-        "contact_preferences.sms_opted_out_at",
-      ])
-      .where("borrowers.id", "=", sql<string>`any(${pgArray(borrowerIds)}::uuid[])`)
-      .execute(),
-    trx
-      .selectFrom("accounts")
-      .select(["id", "borrower_id", "last4", "wrong_number_at"])
-      .where("id", "=", sql<string>`any(${pgArray(accountIds)}::uuid[])`)
-      .execute(),
-  ]);
-  const whoBy = new Map(whoRows.map((w) => [w.id, w]));
-  const accountBy = new Map(accountRows.map((a) => [a.id, a]));
+  const recipients = await recipientsOf(trx, inputs);
   // Every template the chunk may need, in one query (the active edited row, else the shipped default).
   const templateFor = await smsTemplateBodies(
     trx,
-    inputs.flatMap((input) => {
-      const who = whoBy.get(input.borrowerId);
-      return who ? [{ key: input.templateKey, locale: who.preferred_locale ?? who.locale }] : [];
-    }),
+    inputs.map((input, i) => ({ key: input.templateKey, locale: recipients[i]!.locale })),
   );
   const linkIn = new Map<string, boolean>();
   const carriesLink = (body: string) => {
@@ -179,28 +169,26 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
   const prepared: Array<{ index: number; messageId: string; code: string | null; accountId: string | null; borrowerId: string; now: Date; input: QueueSmsInput; row: Insertable<Database["messages"]> }> = [];
   for (const [index, input] of inputs.entries()) {
     const now = input.now ?? new Date();
-    const who = whoBy.get(input.borrowerId);
-    if (!who) throw new Error(`borrower ${input.borrowerId} not found`);
-    const account = input.accountId ? accountBy.get(input.accountId) : null;
-    if (input.accountId && (!account || account.borrower_id !== input.borrowerId)) throw new Error(`account ${input.accountId} not found for borrower`);
+    const who = recipients[index]!;
+    const account = who.account;
     if (input.purpose !== "keyword_reply") {
-      if (who.sms_opted_out_at || who.sms_allowed === false) {
+      if (who.smsRefused) {
         results[index] = { status: "skipped", reason: "sms_opted_out" };
         continue;
       }
-      if (account?.wrong_number_at) {
+      if (account?.wrongNumber) {
         results[index] = { status: "skipped", reason: "wrong_number" };
         continue;
       }
     }
-    const locale: Locale = who.preferred_locale ?? who.locale;
+    const locale = who.locale;
     const messageId = randomUUID();
     const template = templateFor(input.templateKey, locale);
     const code = carriesLink(template.body) && account ? generateLinkCode(cfg.linkSigningKeys, random.subarray(8 * index, 8 * index + 8)) : null;
     const body = fillSmsTemplate(template.body, {
       bank: cfg.BANK_SMS_NAME,
       hotline: cfg.BANK_HOTLINE,
-      name: salutation(who.full_name, locale),
+      name: salutation(who.fullName, locale),
       last4: account?.last4,
       link: code ? `${baseUrl}/r/${code}` : undefined,
       ...input.vars,
@@ -210,7 +198,7 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
       index,
       messageId,
       code,
-      accountId: account?.id ?? null,
+      accountId: account ? input.accountId : null,
       borrowerId: input.borrowerId,
       now,
       input,
@@ -225,7 +213,7 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
         variant: input.variant ?? null,
         locale,
         body,
-        to_address: who.phone_e164,
+        to_address: who.phoneE164,
         from_address: null,
         provider: cfg.SMS_PROVIDER,
         status: "queued",
@@ -273,6 +261,58 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
     queued.map((p) => ({ messageId: p.messageId, runAt: p.input.scheduledFor ?? p.now })),
   );
   return results;
+}
+
+/**
+ * Each input's recipient: the one the caller read (input.recipient), else read here, one query for the
+ * chunk's borrowers and one for its accounts. An unknown borrower, or an account that is not the
+ * borrower's, is a programming error and aborts the caller's transaction.
+ */
+async function recipientsOf(trx: Trx, inputs: readonly QueueSmsInput[]): Promise<KnownRecipient[]> {
+  const unknown = inputs.filter((i) => !i.recipient);
+  const borrowerIds = [...new Set(unknown.map((i) => i.borrowerId))];
+  const accountIds = [...new Set(unknown.flatMap((i) => (i.accountId ? [i.accountId] : [])))];
+  const [whoRows, accountRows] = await Promise.all([
+    borrowerIds.length
+      ? trx
+          .selectFrom("borrowers")
+          .leftJoin("contact_preferences", "contact_preferences.borrower_id", "borrowers.id")
+          .select([
+            "borrowers.id",
+            "borrowers.full_name",
+            "borrowers.phone_e164",
+            "borrowers.locale",
+            "contact_preferences.preferred_locale",
+            "contact_preferences.sms_allowed",
+            "contact_preferences.sms_opted_out_at",
+          ])
+          .where("borrowers.id", "=", sql<string>`any(${pgArray(borrowerIds)}::uuid[])`)
+          .execute()
+      : [],
+    accountIds.length
+      ? trx
+          .selectFrom("accounts")
+          .select(["id", "borrower_id", "last4", "wrong_number_at"])
+          .where("id", "=", sql<string>`any(${pgArray(accountIds)}::uuid[])`)
+          .execute()
+      : [],
+  ]);
+  const whoBy = new Map(whoRows.map((w) => [w.id, w]));
+  const accountBy = new Map(accountRows.map((a) => [a.id, a]));
+  return inputs.map((input) => {
+    if (input.recipient) return input.recipient;
+    const who = whoBy.get(input.borrowerId);
+    if (!who) throw new Error(`borrower ${input.borrowerId} not found`);
+    const account = input.accountId ? accountBy.get(input.accountId) : null;
+    if (input.accountId && (!account || account.borrower_id !== input.borrowerId)) throw new Error(`account ${input.accountId} not found for borrower`);
+    return {
+      fullName: who.full_name,
+      phoneE164: who.phone_e164,
+      locale: who.preferred_locale ?? who.locale,
+      smsRefused: Boolean(who.sms_opted_out_at) || who.sms_allowed === false,
+      account: account ? { last4: account.last4, wrongNumber: Boolean(account.wrong_number_at) } : null,
+    };
+  });
 }
 
 /** Texts per `sms:send` job: the dispatcher claims, re-decides, sends and records a job's texts set-based (DESIGN §12). */

@@ -5,7 +5,7 @@ import { handleInboundSms } from "../../app/engine/inbound.server";
 import { outboxProvider } from "../../app/integrations/sms/outbox.server";
 import { ProviderError, type SmsProvider } from "../../app/integrations/sms/provider";
 import { classifyTwilioError } from "../../app/integrations/sms/twilio.server";
-import { queueSms } from "../../app/services/outbound-sms.server";
+import { queueSms, queueSmsBatch } from "../../app/services/outbound-sms.server";
 import { action } from "../../app/routes/webhooks.twilio.$kind";
 import { insertAccount, insertBorrower } from "../support/builders";
 import { createTestDatabase, type TestDatabase } from "../support/database";
@@ -31,6 +31,37 @@ async function queuedConfirmation(borrowerId: string, accountId: string) {
   if (r.status !== "queued") throw new Error("not queued");
   return r.messageId;
 }
+
+describe("queueing with a recipient the caller already read (the planner's page)", () => {
+  it("renders and addresses the text from it, and refuses on its consent, without reading the borrower again", async () => {
+    const account = await insertAccount(t.db, { last4: "1357" });
+    const recipient = { fullName: "Chan Tai Man", phoneE164: "+85291234567", locale: "en" as const, smsRefused: false, account: { last4: "1357", wrongNumber: false } };
+    const input = { borrowerId: account.borrower_id, accountId: account.id, templateKey: "confirmation.preferences_updated" as const, purpose: "confirmation" as const };
+    const [queued, refused, wrongNumber] = await t.db.transaction().execute((trx) =>
+      queueSmsBatch(trx, [
+        { ...input, recipient },
+        { ...input, recipient: { ...recipient, smsRefused: true } },
+        { ...input, recipient: { ...recipient, account: { last4: "1357", wrongNumber: true } } },
+      ]),
+    );
+    expect(refused).toEqual({ status: "skipped", reason: "sms_opted_out" });
+    expect(wrongNumber).toEqual({ status: "skipped", reason: "wrong_number" });
+    if (queued?.status !== "queued") throw new Error("not queued");
+    const row = await t.db.selectFrom("messages").select(["to_address", "locale", "body"]).where("id", "=", queued.messageId).executeTakeFirstOrThrow();
+    // The builder's borrower has another phone number: the text goes where the caller's read said.
+    expect(row).toMatchObject({ to_address: "+85291234567", locale: "en" });
+  });
+
+  it("an unknown borrower or someone else's account still aborts when the recipient is read here", async () => {
+    const account = await insertAccount(t.db);
+    const other = await insertAccount(t.db);
+    const input = { templateKey: "confirmation.preferences_updated" as const, purpose: "confirmation" as const };
+    await expect(t.db.transaction().execute((trx) => queueSmsBatch(trx, [{ ...input, borrowerId: other.borrower_id, accountId: account.id }]))).rejects.toThrow(/not found for borrower/);
+    await expect(
+      t.db.transaction().execute((trx) => queueSmsBatch(trx, [{ ...input, borrowerId: "00000000-0000-4000-8000-000000000000", accountId: null }])),
+    ).rejects.toThrow(/borrower .* not found/);
+  });
+});
 
 describe("inbound keywords", () => {
   it("STOP opts out with exactly one confirmation; retries and repeats add nothing; START opts back in", async () => {
