@@ -7,6 +7,7 @@ import * as m0005 from "./0005_decision_repeats";
 import * as m0006 from "./0006_messages_sent_at";
 import * as m0007 from "./0007_planner_paths";
 import * as m0008 from "./0008_unused_indexes";
+import * as m0009 from "./0009_search_trigrams";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   "0006_messages_sent_at": m0006,
   "0007_planner_paths": m0007,
   "0008_unused_indexes": m0008,
+  "0009_search_trigrams": m0009,
 };
