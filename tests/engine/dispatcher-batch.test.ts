@@ -124,6 +124,23 @@ describe("dispatchSmsBatch", () => {
     expect(calls.get(texts[2]!.id)).toBe(1);
   });
 
+  it("a reminder queued for a recipient read before an opt-out or a wrong-number report is not sent (the planner does not read consent twice)", async () => {
+    const optedOut = await dueReminder();
+    const wrongNumber = await dueReminder();
+    const still = await dueReminder();
+    // As if they landed between the planner reading its page and writing the texts: nothing cancelled them.
+    await t.db.insertInto("contact_preferences").values({ borrower_id: optedOut.account.borrower_id, sms_allowed: true, sms_opted_out_at: NOW }).execute();
+    await t.db.updateTable("accounts").set({ wrong_number_at: NOW }).where("id", "=", wrongNumber.account.id).execute();
+    const { provider, calls } = recordingProvider();
+
+    const outcomes = await dispatchSmsBatch(t.db, provider, [optedOut.id, wrongNumber.id, still.id], NOW);
+
+    expect(outcomes.map((o) => o.status)).toEqual(["cancelled", "cancelled", "sent"]);
+    expect([...calls.keys()]).toEqual([still.id]);
+    expect(await statusOf(optedOut.id)).toBe("cancelled");
+    expect(await statusOf(wrongNumber.id)).toBe("cancelled");
+  });
+
   it("an opt-out since queueing cancels a confirmation; keyword replies still go out; unknown ids are skipped", async () => {
     const optedOut = await insertAccount(t.db);
     await t.db.insertInto("contact_preferences").values({ borrower_id: optedOut.borrower_id, sms_allowed: true, sms_opted_out_at: NOW }).execute();
