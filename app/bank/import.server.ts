@@ -228,22 +228,16 @@ function checkCsvHeader(header: string[]): string[] {
   return names;
 }
 
-/**
- * Splits CSV text into rows as chunks arrive. A line without a quote character is split on commas
- * (the common case, several times faster than a general parser); a row with quotes, possibly spanning
- * lines, is handed to csv-parse, so quoting follows RFC 4180 and malformed quoting is reported by row.
- * Records end at LF or CRLF; blank lines are skipped; a leading BOM is ignored.
- */
 /** No real row comes near this; a quote left open (or a file with no line breaks) must not swallow the file. */
 const MAX_ROW_CHARS = 1 << 20;
 
-class CsvReader {
-  private rest = "";
-  /** Line number (1-based) of the first line in `rest`. */
-  private line = 1;
-  private row = 0;
-  private started = false;
-  private columns: string[] | null = null;
+/**
+ * Reads rows from text as it arrives in chunks: `scan` reads every complete row of what it is given and
+ * keeps the unfinished tail in `rest`, which is read again in front of the next chunk (and, at `end`,
+ * as the last row).
+ */
+abstract class ChunkedRowReader {
+  protected rest = "";
 
   push(text: string, out: SourceItem[]) {
     this.scan(this.rest + text, false, out);
@@ -253,7 +247,23 @@ class CsvReader {
     this.scan(this.rest + text, true, out);
   }
 
-  private scan(text: string, final: boolean, out: SourceItem[]) {
+  protected abstract scan(text: string, final: boolean, out: SourceItem[]): void;
+}
+
+/**
+ * Splits CSV text into rows as chunks arrive. A line without a quote character is split on commas
+ * (the common case, several times faster than a general parser); a row with quotes, possibly spanning
+ * lines, is handed to csv-parse, so quoting follows RFC 4180 and malformed quoting is reported by row.
+ * Records end at LF or CRLF; blank lines are skipped; a leading BOM is ignored.
+ */
+class CsvReader extends ChunkedRowReader {
+  /** Line number (1-based) of the first line in `rest`. */
+  private line = 1;
+  private row = 0;
+  private started = false;
+  private columns: string[] | null = null;
+
+  protected scan(text: string, final: boolean, out: SourceItem[]) {
     let pos = 0;
     if (!this.started && text.length > 0) {
       this.started = true;
@@ -375,20 +385,11 @@ function parseQuotedRow(text: string): string[] | string {
 }
 
 /** One JSON object per line; blank lines are skipped (and not counted as rows). */
-class JsonLinesReader {
-  private rest = "";
+class JsonLinesReader extends ChunkedRowReader {
   private line = 0;
   private row = 0;
 
-  push(text: string, out: SourceItem[]) {
-    this.scan(this.rest + text, false, out);
-  }
-
-  end(text: string, out: SourceItem[]) {
-    this.scan(this.rest + text, true, out);
-  }
-
-  private scan(text: string, final: boolean, out: SourceItem[]) {
+  protected scan(text: string, final: boolean, out: SourceItem[]) {
     let pos = 0;
     while (pos < text.length) {
       let nl = text.indexOf("\n", pos);

@@ -155,12 +155,8 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
     trx,
     inputs.map((input, i) => ({ key: input.templateKey, locale: recipients[i]!.locale })),
   );
-  const linkIn = new Map<string, boolean>();
-  const carriesLink = (body: string) => {
-    let yes = linkIn.get(body);
-    if (yes === undefined) linkIn.set(body, (yes = smsTemplatePlaceholders(body).includes("link")));
-    return yes;
-  };
+  // Templates are parsed once per body (sms-templates.ts), so asking per text costs a lookup.
+  const carriesLink = (body: string) => smsTemplatePlaceholders(body).includes("link");
   // 64 random bits per link code, drawn in one call for the chunk.
   const random = randomBytes(8 * inputs.length);
   const baseUrl = cfg.publicBaseUrl.replace(/\/$/, "");

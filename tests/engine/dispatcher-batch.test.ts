@@ -1,4 +1,4 @@
-import { run, type Runner } from "graphile-worker";
+import type { Runner } from "graphile-worker";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSmsSendTask, dispatchSmsBatch } from "../../app/engine/dispatcher.server";
@@ -9,6 +9,7 @@ import { addSmsSendJobs, SMS_SEND_BATCH } from "../../app/services/outbound-sms.
 import type { Account } from "../../db/schema";
 import { insertAccount, insertBorrower, insertMessage, insertPayment } from "../support/builders";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { startTestWorker } from "../support/worker";
 
 /**
  * `sms:send` batch jobs: several texts per job, claimed, re-decided, sent and recorded
@@ -224,14 +225,7 @@ describe("sms:send batch jobs", () => {
 
     let runner: Runner | undefined;
     try {
-      runner = await run({
-        pgPool: t.pool,
-        concurrency: 2,
-        pollInterval: 100,
-        noHandleSignals: true,
-        logger: new (await import("graphile-worker")).Logger(() => () => {}),
-        taskList: { "sms:send": createSmsSendTask(t.db, () => timed, () => NOW) },
-      });
+      runner = await startTestWorker(t.pool, { "sms:send": createSmsSendTask(t.db, () => timed, () => NOW) });
       // After the first attempt the job holds only the failed entry, waiting for its backoff.
       const deadline = Date.now() + 10_000;
       let retrying: { payload: unknown; attempts: number } | undefined;

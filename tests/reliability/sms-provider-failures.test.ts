@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { run, type Runner } from "graphile-worker";
+import type { Runner } from "graphile-worker";
 import { sql } from "kysely";
 import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { dispatchSms } from "../../app/engine/dispatcher.server";
 import { createTwilioProvider } from "../../app/integrations/sms/twilio.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount } from "../support/builders";
+import { startTestWorker } from "../support/worker";
 
 /**
  * The SMS provider failing for real: the Twilio SDK over HTTP to a local stub
@@ -54,15 +55,8 @@ beforeAll(async () => {
   }
   const client = twilio(`AC${"a".repeat(32)}`, "x".repeat(32), { httpClient: new ToStub({ timeout: 500 }) });
   const provider = createTwilioProvider({ TWILIO_ACCOUNT_SID: `AC${"a".repeat(32)}`, TWILIO_AUTH_TOKEN: "x".repeat(32), TWILIO_FROM: "SettleBank" }, { client });
-  runner = await run({
-    pgPool: t.pool,
-    concurrency: 2,
-    pollInterval: 100,
-    noHandleSignals: true,
-    logger: new (await import("graphile-worker")).Logger(() => () => {}),
-    // The production task body (tasks.server.ts) with this provider.
-    taskList: { "sms:send": async (payload) => void (await dispatchSms(t.db, provider, (payload as { messageId: string }).messageId)) },
-  });
+  // The production task body (tasks.server.ts) with this provider.
+  runner = await startTestWorker(t.pool, { "sms:send": async (payload) => void (await dispatchSms(t.db, provider, (payload as { messageId: string }).messageId)) });
 });
 
 afterAll(async () => {
