@@ -8,7 +8,11 @@ import { i18nConfig, isSupportedLocale, type SupportedLocale } from "./i18n/conf
 import { namespaces, resources } from "./i18n/i18n.server";
 import { detectLocale } from "./i18n/locale.server";
 import { NonceProvider } from "./ui/nonce";
+import { encodeWholeBody } from "./server/whole-body-encoding.server";
 import { logger, maskPath } from "./services/logger.server";
+
+// The masked landing's fast path runs inside this build (app/server/http.server.ts finds it here).
+export { serveLanding } from "./server/landing-fast-path.server";
 
 const ABORT_DELAY = 5_000;
 export const streamTimeout = ABORT_DELAY;
@@ -47,8 +51,8 @@ export default async function handleRequest(
   const nonce = loadContext.cspNonce;
 
   // The whole document is rendered, then sent in one piece. Loaders have finished before rendering starts
-  // (no route defers data), so streaming would only add per-chunk work through the compression and socket
-  // streams; one buffer is cheaper and gzips in one call.
+  // (no route defers data), so streaming would only add per-chunk work through the socket; one buffer is
+  // cheaper and is compressed in one call (whole-body-encoding.server.ts).
   return new Promise<Response>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;
@@ -60,7 +64,11 @@ export default async function handleRequest(
       final(callback) {
         responseHeaders.set("Content-Type", "text/html; charset=utf-8");
         clearTimeout(timer);
-        resolve(new Response(Buffer.concat(chunks), { headers: responseHeaders, status: responseStatusCode }));
+        const encoded = encodeWholeBody(request.headers.get("Accept-Encoding"), Buffer.concat(chunks));
+        if (encoded.encoding) responseHeaders.set("Content-Encoding", encoded.encoding);
+        responseHeaders.set("Content-Length", String(encoded.body.length));
+        const body = new Uint8Array(encoded.body.buffer as ArrayBuffer, encoded.body.byteOffset, encoded.body.byteLength);
+        resolve(new Response(body, { headers: responseHeaders, status: responseStatusCode }));
         callback();
       },
     });

@@ -1,5 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema";
+import type { SupportedLocale } from "./i18n/config";
+import type { BorrowerLanding } from "./portal/landing.server";
 
 /** What the HTTP server hands every loader and action (see app/server/http.server.ts). */
 export interface SettleLoadContext {
@@ -9,6 +11,10 @@ export interface SettleLoadContext {
   publicBaseUrl: string;
   /** The client's address as Express sees it (proxy-aware in production); for per-IP rate limits. */
   clientIp?: string;
+  /** Set by the landing's fast path only: the link's open, already counted (or its failure). */
+  landing?: Promise<BorrowerLanding>;
+  /** Set by the landing's fast path only: the page language it decided. */
+  locale?: SupportedLocale;
 }
 
 declare module "@remix-run/node" {

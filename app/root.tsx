@@ -26,7 +26,8 @@ export const links: LinksFunction = () => [
 ];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const locale = await resolveLocale(request, context.db);
+  // The landing's fast path (app/server/landing-fast-path.server.ts) has already decided it.
+  const locale = context.locale ?? (await resolveLocale(request, context.db));
   const { BANK_NAME, BANK_HOTLINE } = config();
   return { locale, bankName: BANK_NAME, hotline: BANK_HOTLINE };
 }

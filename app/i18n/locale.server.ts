@@ -18,10 +18,16 @@ export async function detectLocale(request: Request): Promise<SupportedLocale> {
  * borrower arriving from our SMS otherwise sees the language that SMS was
  * written in (their preference), not whatever their browser is set to.
  */
-export async function resolveLocale(request: Request, db: Kysely<Database>): Promise<SupportedLocale> {
+export async function resolveLocale(
+  request: Request,
+  db: Kysely<Database>,
+  /** The borrower's language when the caller has already read it (the landing's own statement reads it). */
+  known?: { borrowerLocale: string | null },
+): Promise<SupportedLocale> {
   const url = new URL(request.url);
   const explicit = url.searchParams.get("lng") ?? (await localeCookie.parse(request.headers.get("Cookie")));
   if (isSupportedLocale(explicit)) return explicit;
+  if (known) return isSupportedLocale(known.borrowerLocale) ? known.borrowerLocale : detectLocale(request);
   const code = LINK_PATH.exec(url.pathname)?.[1];
   if (code && verifyLinkCode(code, config().linkSigningKeys).ok) {
     const row = await db

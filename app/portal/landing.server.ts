@@ -5,7 +5,7 @@ import { localeCookie } from "../i18n/i18n.server";
 import { resolveLocale } from "../i18n/locale.server";
 import { linkOpened, optOutOfSms, reportWrongNumber } from "../services/feedback.server";
 import { openShortLink, resolveShortLink } from "../services/short-links.server";
-import { consume, peek, type RateLimitRule } from "../services/rate-limit.server";
+import { consume, spentBudgetSql, type RateLimitRule } from "../services/rate-limit.server";
 import { verifyBorrower } from "../services/verification.server";
 import type { VerificationMethod } from "./verification-form";
 
@@ -24,17 +24,21 @@ export const VERIFY_CLIENT_RULE: RateLimitRule = { points: 100, durationSec: 15 
  * What the masked landing may show before verification: which account (its
  * last 4 digits and kind) and nothing about the debt. Counts the open.
  */
+export type BorrowerLanding = Awaited<ReturnType<typeof borrowerLanding>>;
+
 export async function borrowerLanding(db: Kysely<Database>, code: string, client: string) {
-  const blocked = await peek(db, `link-fail:${client}`, LINK_FAILURE_RULE);
-  if (!blocked.ok) return { status: "rate_limited" as const, retryAfterSec: blocked.retryAfterSec };
   const now = new Date();
-  const opened = await openShortLink(db, code, config().linkSigningKeys, now);
+  // The client's brake is checked in the open's own statement (one round trip for the busiest page).
+  const opened = await openShortLink(db, code, config().linkSigningKeys, now, spentBudgetSql(`link-fail:${client}`, LINK_FAILURE_RULE, now));
+  if (opened.status === "rate_limited") return opened;
   if (opened.status === "invalid") await consume(db, `link-fail:${client}`, LINK_FAILURE_RULE);
   if (opened.status !== "ok") return { status: opened.status };
   const { link, account } = opened;
   await linkOpened(db, { firstOpen: link.openCount === 1, linkId: link.id, borrowerId: link.borrowerId, accountId: link.accountId, now });
   return {
     status: "ok" as const,
+    /** For the page language (root loader): the borrower's, unless the visitor chose one. */
+    borrowerLocale: opened.borrowerLocale,
     page: {
       last4: account.last4,
       product: account.product as Product,

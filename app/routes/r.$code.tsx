@@ -19,7 +19,8 @@ const problem = (status: "invalid" | "expired" | "revoked" | "rate_limited", ret
   );
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
-  const landing = await borrowerLanding(context.db, params.code ?? "", clientIp(context));
+  // The fast path (app/server/landing-fast-path.server.ts) may have opened the link already: never count an open twice.
+  const landing = await (context.landing ?? borrowerLanding(context.db, params.code ?? "", clientIp(context)));
   if (landing.status !== "ok") throw problem(landing.status, "retryAfterSec" in landing ? landing.retryAfterSec : undefined);
   return data(landing.page, { headers: { "Cache-Control": "no-store" } });
 }

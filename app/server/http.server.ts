@@ -7,6 +7,7 @@ import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import type { Database } from "../../db/schema";
 import { logger, maskPath } from "../services/logger.server";
+import type { ServeLanding } from "./landing-fast-path.server";
 import { formBodyGuard, originCheck, securityHeaders } from "./security.server";
 import { RETRY_AFTER_SECONDS, withDatabaseUnavailable } from "./unavailable.server";
 
@@ -75,16 +76,28 @@ export async function createHttpApp(opts: HttpOptions) {
     next();
   });
 
+  const mode = opts.production ? "production" : "development";
+  // The busiest page, rendered from per-shape templates that Remix itself renders (see the module).
+  const landingOptions = { db: opts.db, publicBaseUrl: opts.publicBaseUrl, mode } as const;
+  app.get("/r/:code", async (req, res, next) => {
+    const current = typeof build === "function" ? await build() : build;
+    const serveLanding = (current.entry.module as { serveLanding?: ServeLanding }).serveLanding;
+    if (!serveLanding) return next();
+    return serveLanding(current, landingOptions, req, res, next);
+  });
+
   app.all(
     "*",
     createRequestHandler({
       build,
-      mode: opts.production ? "production" : "development",
+      mode,
       getLoadContext: (req, res) => ({
         db: opts.db,
         cspNonce: String(res.locals.cspNonce),
         publicBaseUrl: opts.publicBaseUrl,
         clientIp: req.ip,
+        landing: res.locals.landing,
+        locale: res.locals.locale,
       }),
     }),
   );

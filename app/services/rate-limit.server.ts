@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely, type Transaction } from "kysely";
+import { CompiledQuery, sql, type Kysely, type RawBuilder, type Transaction } from "kysely";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import type { Database } from "../../db/schema";
 
@@ -39,10 +39,14 @@ function storeClientFor(db: Db) {
 
 const limiters = new WeakMap<Db, Map<string, RateLimiterPostgres>>();
 
-function limiterFor(db: Db, rule: RateLimitRule): RateLimiterPostgres {
+function checkRule(rule: RateLimitRule) {
   if (!Number.isInteger(rule.points) || rule.points < 1 || !Number.isInteger(rule.durationSec) || rule.durationSec < 1) {
     throw new RangeError(`invalid rate limit rule ${JSON.stringify(rule)}`);
   }
+}
+
+function limiterFor(db: Db, rule: RateLimitRule): RateLimiterPostgres {
+  checkRule(rule);
   let byRule = limiters.get(db);
   if (!byRule) limiters.set(db, (byRule = new Map()));
   const id = `${rule.points}/${rule.durationSec}`;
@@ -82,6 +86,19 @@ export async function peek(db: Db, key: string, rule: RateLimitRule): Promise<Ra
   if (!res) return { ok: true, remaining: rule.points };
   if (res.consumedPoints >= rule.points) return { ok: false, retryAfterSec: secondsUntil(res) };
   return { ok: true, remaining: res.remainingPoints };
+}
+
+/**
+ * peek() as one SQL expression, for a statement that should not pay a round trip of its own (the
+ * landing's): the seconds until the window resets when the budget is already spent, else null.
+ * It reads the row rate-limiter-flexible keeps (prefixed key, points spent, expire in epoch ms) as
+ * the library's own read does; tests/services/rate-limit.test.ts holds it to peek().
+ */
+export function spentBudgetSql(key: string, rule: RateLimitRule, now = new Date()): RawBuilder<number | null> {
+  checkRule(rule);
+  const ms = now.getTime();
+  return sql<number | null>`(select greatest(1, ceil((coalesce(expire, ${ms}) - ${ms}) / 1000.0))::int from rate_limits
+    where key = ${`${KEY_PREFIX}:${key}`} and (expire > ${ms} or expire is null) and points >= ${rule.points})`;
 }
 
 export async function resetRateLimit(db: Db, key: string): Promise<void> {

@@ -1,5 +1,6 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type Kysely, type RawBuilder, type Transaction } from "kysely";
 import type { Database } from "../../db/schema";
+import { executePrepared } from "../../db/connection";
 import { generateLinkCode, hashLinkCode, verifyLinkCode, type SigningKey } from "../domain/link-code.server";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -75,14 +76,39 @@ function linkProblem(row: { revoked_at: Date | null; expires_at: Date }, now: Da
 
 /**
  * The landing's one round trip (it is the busiest page: every SMS tap lands here): the signature is
- * checked first (no database read for a forged code), then one statement finds the link, counts the
- * open when the link is usable, and reads the masked account. Same outcomes as resolveShortLink; an
- * expired or revoked link is not counted. The first open is what the schedule and the funnel care about.
+ * checked first (no read of the link for a forged code), then one statement finds the link, counts the
+ * open when the link is usable, and reads the masked account and the borrower's language. Same outcomes
+ * as resolveShortLink; an expired or revoked link is not counted. The first open is what the schedule
+ * and the funnel care about.
+ *
+ * `brake` (a rate-limit check as SQL, see spentBudgetSql) is evaluated in the same statement: when it
+ * yields a number the link is neither read nor counted and the answer is "rate_limited".
  */
-export async function openShortLink(db: Db, code: string, keys: readonly SigningKey[], now = new Date()) {
-  if (!verifyLinkCode(code, keys).ok) return { status: "invalid" as const };
-  const { rows } = await sql<{
-    id: string;
+export async function openShortLink(
+  db: Db,
+  code: string,
+  keys: readonly SigningKey[],
+  now = new Date(),
+  brake: RawBuilder<number | null> = sql<null>`null::int`,
+): Promise<
+  | { status: "invalid" | "expired" | "revoked" }
+  | { status: "rate_limited"; retryAfterSec: number }
+  | {
+      status: "ok";
+      link: { id: string; borrowerId: string; accountId: string; lockedUntil: Date | null; openCount: number };
+      account: { last4: string; product: string };
+      /** The language the borrower's texts are written in (their preference, else their record's). */
+      borrowerLocale: string | null;
+    }
+> {
+  if (!verifyLinkCode(code, keys).ok) {
+    const { rows } = await sql<{ retry_after_sec: number | null }>`select ${brake} as retry_after_sec`.execute(db);
+    const retryAfterSec = rows[0]?.retry_after_sec;
+    return retryAfterSec != null ? { status: "rate_limited", retryAfterSec } : { status: "invalid" };
+  }
+  const { rows } = await executePrepared(db, sql<{
+    retry_after_sec: number | null;
+    id: string | null;
     borrower_id: string;
     account_id: string;
     expires_at: Date;
@@ -91,10 +117,13 @@ export async function openShortLink(db: Db, code: string, keys: readonly Signing
     open_count: number | null;
     last4: string;
     product: string;
+    locale: string | null;
   }>`
-    with link as (
+    with brake as (
+      select ${brake} as retry_after_sec
+    ), link as (
       select id, borrower_id, account_id, expires_at, revoked_at, locked_until
-      from short_links where code_hash = ${hashLinkCode(code)}
+      from short_links where code_hash = ${hashLinkCode(code)} and (select retry_after_sec from brake) is null
     ), opened as (
       update short_links s
       set open_count = s.open_count + 1, first_opened_at = coalesce(s.first_opened_at, ${now}), last_opened_at = ${now}
@@ -102,19 +131,26 @@ export async function openShortLink(db: Db, code: string, keys: readonly Signing
       where s.id = link.id and link.revoked_at is null and link.expires_at > ${now}
       returning s.open_count
     )
-    select link.*, opened.open_count, a.last4, a.product
-    from link
-    join accounts a on a.id = link.account_id and a.borrower_id = link.borrower_id
-    left join opened on true
-  `.execute(db);
-  const found = rows[0];
-  if (!found) return { status: "invalid" as const };
+    select brake.retry_after_sec, found.*
+    from brake left join (
+      select link.*, opened.open_count, a.last4, a.product, coalesce(cp.preferred_locale, b.locale) as locale
+      from link
+      join accounts a on a.id = link.account_id and a.borrower_id = link.borrower_id
+      join borrowers b on b.id = link.borrower_id
+      left join contact_preferences cp on cp.borrower_id = link.borrower_id
+      left join opened on true
+    ) found on true
+  `.compile(db));
+  const found = rows[0]!;
+  if (found.retry_after_sec != null) return { status: "rate_limited", retryAfterSec: found.retry_after_sec };
+  if (found.id === null) return { status: "invalid" };
   const problem = linkProblem(found, now);
   if (problem) return { status: problem };
   return {
-    status: "ok" as const,
+    status: "ok",
     link: { id: found.id, borrowerId: found.borrower_id, accountId: found.account_id, lockedUntil: found.locked_until, openCount: found.open_count! },
     account: { last4: found.last4, product: found.product },
+    borrowerLocale: found.locale,
   };
 }
 

@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
@@ -25,6 +25,10 @@ interface Load {
   maxRssMb?: number;
   /** CPU time (user + system) the server process spent per request in the measured run: steadier than req/s on a busy machine. */
   cpuMsPerRequest?: number;
+  /** The whole machine's busy CPU per request (server, Postgres, autocannon, anything else), and autocannon's share. */
+  machineMsPerRequest?: number;
+  loadGenMsPerRequest?: number;
+  postgresMsPerRequest?: number;
 }
 
 /**
@@ -42,6 +46,8 @@ export async function measureHttp(opts: {
   children: ChildProcess[];
   profileDir?: string;
   log: (msg: string) => void;
+  /** Called after each measured load (--pg-stats logs Postgres time by statement there). */
+  afterLoad?: (label: string) => Promise<void>;
 }): Promise<Measure[]> {
   const { db, log } = opts;
   const cfg = config();
@@ -107,9 +113,11 @@ export async function measureHttp(opts: {
   }
 
   const landing = await cannon(`${base}/r/x`, opts.durationSec, { pid: web.pid!, rotate: codes.map((c) => ({ path: `/r/${c}` })) });
-  log(`/r/:code ${landing.reqPerSec} req/s p99 ${landing.p99} ms (non-2xx ${landing.non2xx}), server CPU ${landing.cpuMsPerRequest} ms/request`);
+  log(`/r/:code ${landing.reqPerSec} req/s p99 ${landing.p99} ms (non-2xx ${landing.non2xx}), CPU per request: server ${landing.cpuMsPerRequest} ms, Postgres ${landing.postgresMsPerRequest} ms, autocannon ${landing.loadGenMsPerRequest} ms, whole machine ${landing.machineMsPerRequest} ms`);
+  await opts.afterLoad?.("/r/:code");
   const overview = await cannon(`${base}/account`, opts.durationSec, { pid: web.pid!, rotate: cookies.map((c) => ({ path: "/account", headers: { cookie: c } })) });
-  log(`overview ${overview.reqPerSec} req/s p99 ${overview.p99} ms (non-2xx ${overview.non2xx}), server CPU ${overview.cpuMsPerRequest} ms/request`);
+  log(`overview ${overview.reqPerSec} req/s p99 ${overview.p99} ms (non-2xx ${overview.non2xx}), CPU per request: server ${overview.cpuMsPerRequest} ms, Postgres ${overview.postgresMsPerRequest} ms, autocannon ${overview.loadGenMsPerRequest} ms, whole machine ${overview.machineMsPerRequest} ms`);
+  await opts.afterLoad?.("overview");
 
   // Borrower-page JavaScript: every script and modulepreload each page loads, gzipped.
   const pages = ["/account", "/account/pay", "/account/plan", "/account/promise", "/account/hardship", "/account/preferences", "/account/appointment", "/account/complaint"];
@@ -244,6 +252,30 @@ async function waitFor(url: string) {
   }
 }
 
+/** Busy CPU time of the whole machine so far, in milliseconds (all cores, from /proc/stat). */
+export function machineBusyMs(): number {
+  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).map(Number);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return (ticks.reduce((a, b) => a + b, 0) - idle) * 10; // 100 Hz clock ticks
+}
+
+/** CPU time (utime + stime, ms) of every running process whose command name is `name` (e.g. the Postgres backends). */
+function cpuMsOfAll(name: string): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== name) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
 /** utime + stime of a process in milliseconds (Linux /proc; clock ticks are 100 Hz on every Linux we run). */
 function cpuMs(pid: number): number {
   try {
@@ -281,8 +313,15 @@ async function cannon(url: string, durationSec: number, opts: { pid: number; rot
   let maxRss = 0;
   const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(opts.pid))), 250);
   const cpuBefore = cpuMs(opts.pid);
+  const machineBefore = machineBusyMs();
+  const postgresBefore = cpuMsOfAll("postgres");
+  const loadGenBefore = process.cpuUsage();
   const r = await autocannon({ ...common, duration: durationSec });
   const cpu = cpuMs(opts.pid) - cpuBefore;
+  const machine = machineBusyMs() - machineBefore;
+  // Backends that exit during the run take their CPU with them: a lower bound (the pool keeps its connections open).
+  const postgres = cpuMsOfAll("postgres") - postgresBefore;
+  const loadGen = process.cpuUsage(loadGenBefore);
   clearInterval(sampler);
   maxRss = Math.max(maxRss, rssMb(opts.pid));
   return {
@@ -295,6 +334,9 @@ async function cannon(url: string, durationSec: number, opts: { pid: number; rot
     requests: r.requests.total,
     maxRssMb: maxRss,
     cpuMsPerRequest: r.requests.total > 0 && Number.isFinite(cpu) ? Math.round((100 * cpu) / r.requests.total) / 100 : undefined,
+    machineMsPerRequest: r.requests.total > 0 ? Math.round((100 * machine) / r.requests.total) / 100 : undefined,
+    postgresMsPerRequest: r.requests.total > 0 ? Math.round((100 * postgres) / r.requests.total) / 100 : undefined,
+    loadGenMsPerRequest: r.requests.total > 0 ? Math.round((loadGen.user + loadGen.system) / 10 / r.requests.total) / 100 : undefined,
   };
 }
 

@@ -11,7 +11,7 @@
  *            --profile DIR (the HTTP web process writes a V8 CPU profile into DIR)
  *            --only also takes import (`settle import` of an --accounts-row CSV, BENCH_IMPORT_CPU_PROF=DIR profiles it),
  *            --import-repeat (import the same file a second time: every row unchanged)
- *            --pg-stats (load pg_stat_statements and log the planner's costliest statements)
+ *            --pg-stats (load pg_stat_statements and log the costliest statements of the planner and of each HTTP load)
  */
 process.env.LOG_LEVEL ??= "warn";
 process.env.SETTLE_ALLOW_DEV_SECRETS ??= "1";
@@ -30,7 +30,7 @@ import { runSchedule } from "../../app/engine/planner.server";
 import { freePort } from "../support/free-port";
 import { seedBook } from "./seed";
 import { measureDispatcher } from "./dispatcher";
-import { measureHttp } from "./http";
+import { machineBusyMs, measureHttp } from "./http";
 import { measureImport } from "./import";
 import { writeReport, type Measure } from "./report";
 
@@ -67,12 +67,6 @@ function onlyParts(): Set<Part> {
 }
 
 /** CPU time spent by the whole machine (all processes, all cores) since boot, from /proc/stat. */
-function machineBusyMs(): number {
-  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).map(Number);
-  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-  return (ticks.reduce((a, b) => a + b, 0) - idle) * 10; // 100 Hz clock ticks
-}
-
 /** The statements that took the most Postgres time since the last reset (--pg-stats), then reset. */
 async function logStatementStats(db: Kysely<Database>, log: (line: string) => void, label: string) {
   const top = await sql<{ query: string; calls: string; rows: string; total_ms: number }>`
@@ -215,7 +209,11 @@ async function main() {
       });
     }
 
-    if (wants("http")) measures.push(...(await measureHttp({ db: handle.db, url, root, durationSec, children, log, profileDir: stringArg("profile") })));
+    if (wants("http")) {
+      if (pgStats) await sql`create extension if not exists pg_stat_statements; select pg_stat_statements_reset()`.execute(handle.db);
+      const afterLoad = pgStats ? (label: string) => logStatementStats(handle.db, log, label) : undefined;
+      measures.push(...(await measureHttp({ db: handle.db, url, root, durationSec, children, log, profileDir: stringArg("profile"), afterLoad })));
+    }
 
     if (wants("import")) {
       // New refs (IMP-*) into the seeded book: the import measures inserts, beside the book's existing rows.

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { consume, peek, pruneRateLimits, resetRateLimit } from "../../app/services/rate-limit.server";
+import { sql } from "kysely";
+import { consume, peek, pruneRateLimits, resetRateLimit, spentBudgetSql } from "../../app/services/rate-limit.server";
 import { connectDatabase } from "../../db/connection";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
@@ -22,6 +23,20 @@ describe("rate limits in Postgres", () => {
     expect(over.ok).toBe(false);
     expect(over.ok === false && over.retryAfterSec).toBeGreaterThan(55);
     expect(await consume(t.db, "k2", rule)).toMatchObject({ ok: true }); // keys are independent
+  });
+
+  it("spentBudgetSql, the brake as one SQL expression, answers as peek does at every spend, and after the window", async () => {
+    const spent = async (key: string, at = new Date()) =>
+      (await sql<{ r: number | null }>`select ${spentBudgetSql(key, rule, at)} as r`.execute(t.db)).rows[0]!.r;
+    for (let used = 0; used <= rule.points + 1; used++) {
+      const [viaPeek, viaSql] = [await peek(t.db, "sql-brake", rule), await spent("sql-brake")];
+      expect(viaSql === null).toBe(viaPeek.ok);
+      if (!viaPeek.ok) expect(Math.abs(viaSql! - viaPeek.retryAfterSec)).toBeLessThanOrEqual(1);
+      await consume(t.db, "sql-brake", rule);
+    }
+    expect(await spent("sql-brake")).toBeGreaterThan(55);
+    expect(await spent("sql-brake", new Date(Date.now() + (rule.durationSec + 1) * 1000))).toBeNull(); // the window has ended
+    expect(await spent("sql-brake-other")).toBeNull();
   });
 
   it("peek reads without spending; reset clears", async () => {
