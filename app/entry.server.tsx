@@ -11,8 +11,9 @@ import { NonceProvider } from "./ui/nonce";
 import { encodeWholeBody } from "./server/whole-body-encoding.server";
 import { logger, maskPath } from "./services/logger.server";
 
-// The masked landing's fast path runs inside this build (app/server/http.server.ts finds it here).
+// The two busiest pages' fast paths run inside this build (app/server/http.server.ts finds them here).
 export { serveLanding } from "./server/landing-fast-path.server";
+export { serveOverview } from "./server/overview-fast-path.server";
 
 const ABORT_DELAY = 5_000;
 export const streamTimeout = ABORT_DELAY;

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "../db/schema";
 import type { SupportedLocale } from "./i18n/config";
 import type { BorrowerLanding } from "./portal/landing.server";
+import type { OverviewPage } from "./portal/overview.server";
 
 /** What the HTTP server hands every loader and action (see app/server/http.server.ts). */
 export interface SettleLoadContext {
@@ -13,8 +14,10 @@ export interface SettleLoadContext {
   clientIp?: string;
   /** Set by the landing's fast path only: the link's open, already counted (or its failure). */
   landing?: Promise<BorrowerLanding>;
-  /** Set by the landing's fast path only: the page language it decided. */
+  /** Set by the landing's and the overview's fast paths only: the page language they decided. */
   locale?: SupportedLocale;
+  /** Set by the overview's fast path only, to render a template (the slots hold placeholders). */
+  overview?: OverviewPage;
 }
 
 declare module "@remix-run/node" {

@@ -1,4 +1,6 @@
-import { sql, type Kysely } from "kysely";
+import { NoResultError, sql, type Expression, type Kysely } from "kysely";
+import { executePrepared } from "../../db/connection";
+import { formatCalendarDate, formatMoney } from "../domain/money";
 import type { Database, Product } from "../../db/schema";
 import type { BorrowerSession } from "../services/borrower-session.server";
 
@@ -10,9 +12,10 @@ export type NextStep = "current" | "early" | "mid" | "late" | "serious" | "paid"
  * Balance shown = last imported balance minus portal payments recorded since, marked pending.
  */
 export async function getAccountOverview(db: Kysely<Database>, session: BorrowerSession) {
-  const account = await db
+  // One statement, prepared per connection: every account page and the overview read it.
+  const query = db
     .selectFrom("accounts")
-    .select([
+    .select((eb) => [
       "id",
       "last4",
       "product",
@@ -26,11 +29,15 @@ export async function getAccountOverview(db: Kysely<Database>, session: Borrower
       "dpd",
       "status",
       "balance_as_of",
+      pendingPaymentsQuery(db, { accountId: session.accountId, borrowerId: session.borrowerId, since: eb.ref("accounts.balance_as_of") }).as(
+        "pending_minor",
+      ),
     ])
     .where("id", "=", session.accountId)
-    .where("borrower_id", "=", session.borrowerId)
-    .executeTakeFirstOrThrow();
-  const pendingMinor = await pendingPaymentsMinor(db, { accountId: account.id, borrowerId: session.borrowerId, since: account.balance_as_of });
+    .where("borrower_id", "=", session.borrowerId);
+  const account = (await executePrepared(db, query.compile())).rows[0];
+  if (!account) throw new NoResultError(query.toOperationNode());
+  const pendingMinor = Number(account.pending_minor);
   const clamp = (n: number) => netOfPending(n, pendingMinor);
   return {
     last4: account.last4,
@@ -48,6 +55,41 @@ export async function getAccountOverview(db: Kysely<Database>, session: Borrower
   };
 }
 
+export type AccountOverview = Awaited<ReturnType<typeof getAccountOverview>>;
+
+/** The overview as the page shows it: every figure formatted for the page's language. */
+export interface OverviewPage {
+  last4: string;
+  product: Product;
+  nextStep: NextStep;
+  overdue: string;
+  minimumDue: string;
+  balance: string;
+  feesAndInterest: string;
+  dueDate: string | null;
+  dpd: string;
+  /** Null when no payment is pending (the row and its note are left out). */
+  pending: string | null;
+  balanceAsOf: string;
+}
+
+export function overviewPage(o: AccountOverview, locale: string): OverviewPage {
+  const money = (minor: number) => formatMoney({ minor, currency: o.currency }, locale);
+  return {
+    last4: o.last4,
+    product: o.product,
+    nextStep: o.nextStep,
+    overdue: money(o.overdueMinor),
+    minimumDue: money(o.minimumDueMinor),
+    balance: money(o.balanceMinor),
+    feesAndInterest: money(o.feesAndInterestMinor),
+    dueDate: o.dueDate ? formatCalendarDate(o.dueDate, locale) : null,
+    dpd: String(o.dpd),
+    pending: o.pendingMinor > 0 ? money(o.pendingMinor) : null,
+    balanceAsOf: formatCalendarDate(o.balanceAsOf, locale),
+  };
+}
+
 /**
  * Portal payments that succeeded after the last imported balance and that the
  * bank has not confirmed yet: the amounts the borrower sees are net of these.
@@ -56,16 +98,20 @@ export async function pendingPaymentsMinor(
   db: Kysely<Database>,
   scope: { accountId: string; borrowerId: string; since: Date },
 ): Promise<number> {
-  const { pending } = await db
+  const { pending } = await pendingPaymentsQuery(db, scope).executeTakeFirstOrThrow();
+  return Number(pending);
+}
+
+/** The sum behind pendingPaymentsMinor, also read as a column of the overview's statement (`since` may be a column). */
+function pendingPaymentsQuery(db: Kysely<Database>, scope: { accountId: string; borrowerId: string; since: Date | Expression<Date> }) {
+  return db
     .selectFrom("payments")
     .select(sql<number>`coalesce(sum(amount_minor), 0)::bigint`.as("pending"))
     .where("account_id", "=", scope.accountId)
     .where("borrower_id", "=", scope.borrowerId)
     .where("status", "=", "succeeded")
     .where("bank_confirmed_at", "is", null)
-    .where("succeeded_at", ">", scope.since)
-    .executeTakeFirstOrThrow();
-  return Number(pending);
+    .where("succeeded_at", ">", scope.since);
 }
 
 /** An imported amount less pending payments, never below zero. */

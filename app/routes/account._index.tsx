@@ -2,29 +2,31 @@ import { data, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { PORTAL_ACTIONS } from "~/portal/actions";
 import { useTranslation } from "react-i18next";
-import { formatCalendarDate, formatMoney } from "~/domain/money";
-import { getAccountOverview } from "~/portal/overview.server";
+import { resolveLocale } from "~/i18n/locale.server";
+import { getAccountOverview, overviewPage } from "~/portal/overview.server";
 import { requireBorrowerSession } from "~/services/borrower-session.server";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
+  // The overview's fast path (app/server/overview-fast-path.server.ts) renders its templates through
+  // here with the page it was given; every other request reads the session's own account.
+  if (context.overview) return data(context.overview, { headers: { "Cache-Control": "no-store" } });
   const session = await requireBorrowerSession(context.db, request);
-  const overview = await getAccountOverview(context.db, session);
-  return data(overview, { headers: { "Cache-Control": "no-store" } });
+  const [overview, locale] = await Promise.all([getAccountOverview(context.db, session), context.locale ?? resolveLocale(request, context.db)]);
+  return data(overviewPage(overview, locale), { headers: { "Cache-Control": "no-store" } });
 }
 
 export default function Overview() {
   const o = useLoaderData<typeof loader>();
-  const { t, i18n } = useTranslation("portal");
-  const money = (minor: number) => formatMoney({ minor, currency: o.currency }, i18n.language);
+  const { t } = useTranslation("portal");
   const rows: Array<[string, string]> = [
-    [t("overview.amountOverdue"), money(o.overdueMinor)],
-    [t("overview.minimumDue"), money(o.minimumDueMinor)],
-    [t("overview.totalBalance"), money(o.balanceMinor)],
-    [t("overview.feesAndInterest"), money(o.feesAndInterestMinor)],
+    [t("overview.amountOverdue"), o.overdue],
+    [t("overview.minimumDue"), o.minimumDue],
+    [t("overview.totalBalance"), o.balance],
+    [t("overview.feesAndInterest"), o.feesAndInterest],
   ];
-  if (o.dueDate) rows.push([t("overview.dueDate"), formatCalendarDate(o.dueDate, i18n.language)]);
-  rows.push([t("overview.daysPastDue"), String(o.dpd)]);
-  if (o.pendingMinor > 0) rows.push([t("overview.pendingPayments"), money(o.pendingMinor)]);
+  if (o.dueDate) rows.push([t("overview.dueDate"), o.dueDate]);
+  rows.push([t("overview.daysPastDue"), o.dpd]);
+  if (o.pending) rows.push([t("overview.pendingPayments"), o.pending]);
   return (
     <>
       <section className="card" aria-labelledby="overview-title">
@@ -37,8 +39,8 @@ export default function Overview() {
             </div>
           ))}
         </dl>
-        <p className="hint">{t("overview.balanceAsOf", { date: formatCalendarDate(o.balanceAsOf, i18n.language) })}</p>
-        {o.pendingMinor > 0 ? <p className="hint">{t("overview.pendingNote")}</p> : null}
+        <p className="hint">{t("overview.balanceAsOf", { date: o.balanceAsOf })}</p>
+        {o.pending ? <p className="hint">{t("overview.pendingNote")}</p> : null}
       </section>
       <section className="card" aria-labelledby="next-title">
         <h2 id="next-title">{t("overview.nextStepsHeading")}</h2>

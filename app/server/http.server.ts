@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import type { Database } from "../../db/schema";
 import { logger, maskPath } from "../services/logger.server";
 import type { ServeLanding } from "./landing-fast-path.server";
+import type { ServeOverview } from "./overview-fast-path.server";
 import { formBodyGuard, originCheck, securityHeaders } from "./security.server";
 import { RETRY_AFTER_SECONDS, withDatabaseUnavailable } from "./unavailable.server";
 
@@ -77,14 +78,16 @@ export async function createHttpApp(opts: HttpOptions) {
   });
 
   const mode = opts.production ? "production" : "development";
-  // The busiest page, rendered from per-shape templates that Remix itself renders (see the module).
-  const landingOptions = { db: opts.db, publicBaseUrl: opts.publicBaseUrl, mode } as const;
-  app.get("/r/:code", async (req, res, next) => {
+  // The two busiest pages, filled into per-shape templates that Remix itself renders (page-templates.server.ts).
+  const fastPathOptions = { db: opts.db, publicBaseUrl: opts.publicBaseUrl, mode } as const;
+  const fastPath = (name: "serveLanding" | "serveOverview"): express.RequestHandler => async (req, res, next) => {
     const current = typeof build === "function" ? await build() : build;
-    const serveLanding = (current.entry.module as { serveLanding?: ServeLanding }).serveLanding;
-    if (!serveLanding) return next();
-    return serveLanding(current, landingOptions, req, res, next);
-  });
+    const serve = (current.entry.module as { serveLanding?: ServeLanding; serveOverview?: ServeOverview })[name];
+    if (!serve) return next();
+    return serve(current, fastPathOptions, req, res, next);
+  };
+  app.get("/r/:code", fastPath("serveLanding"));
+  app.get("/account", fastPath("serveOverview"));
 
   app.all(
     "*",

@@ -2,6 +2,7 @@ import { createCookie, redirect } from "@remix-run/node";
 import { createHash, randomBytes } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../db/schema";
+import { executePrepared } from "../../db/connection";
 import { config } from "../config.server";
 
 /** DESIGN §3: a short session bound to one borrower and account: 15 min idle, 2 h absolute. */
@@ -59,14 +60,15 @@ export async function startBorrowerSession(
 export async function readBorrowerSession(db: Db, request: Request, now = new Date()): Promise<BorrowerSession | null> {
   const token: unknown = await sessionCookie().parse(request.headers.get("Cookie"));
   if (typeof token !== "string" || token.length < 20) return null;
-  const row = await db
+  // Prepared per connection: every verified page reads it first.
+  const query = db
     .selectFrom("borrower_sessions")
     .select(["id", "borrower_id", "account_id", "link_id", "last_seen_at"])
     .where("id", "=", hashToken(token))
     .where("revoked_at", "is", null)
     .where("expires_at", ">", now)
-    .where("last_seen_at", ">", new Date(now.getTime() - SESSION_IDLE_MS))
-    .executeTakeFirst();
+    .where("last_seen_at", ">", new Date(now.getTime() - SESSION_IDLE_MS));
+  const row = (await executePrepared(db, query.compile())).rows[0];
   if (!row) return null;
   if (now.getTime() - row.last_seen_at.getTime() > TOUCH_AFTER_MS) {
     await db.updateTable("borrower_sessions").set({ last_seen_at: now }).where("id", "=", row.id).execute();

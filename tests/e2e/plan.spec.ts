@@ -54,7 +54,9 @@ test.describe("instalment plans (JavaScript off)", () => {
     expect(plan).toMatchObject({ status: "active", auto_approved: true, instalment_count: 3, first_due_date: hkDate(7) });
     const instalments = await db.selectFrom("instalments").select(["amount_minor", "status"]).where("plan_id", "=", plan.id).orderBy("seq").execute();
     expect(instalments.map((i) => i.amount_minor)).toEqual([166_668, 166_666, 166_666]);
-    const sms = await db.selectFrom("messages").select("template_key").where("account_id", "=", account.id).execute();
+    // Confirmations only: engine.spec runs the planner over the whole e2e database meanwhile, and may
+    // queue this (delinquent) account a reminder of its own.
+    const sms = await db.selectFrom("messages").select("template_key").where("account_id", "=", account.id).where("template_key", "like", "confirmation.%").execute();
     expect(sms.map((m) => m.template_key)).toEqual(["confirmation.plan_approved"]);
 
     // With a plan open, the calculator shows the plan instead.

@@ -1,0 +1,113 @@
+import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
+import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
+import { encodeWholeBody } from "./whole-body-encoding.server";
+
+/**
+ * Pages served from templates that Remix itself renders, for the two busiest borrower pages (the
+ * masked landing and the verified overview; DESIGN §12 gives them the tightest budgets).
+ *
+ * Such a page differs between two requests only in a few text slots (an account's last 4 digits,
+ * formatted amounts, the CSP nonce); its shape (language, product, which rows it has) comes from a
+ * small set. So Remix renders it once per shape, through the same request handler, routes, root
+ * layout and translations as any request, with a placeholder in each slot, and each request then
+ * fills the slots, escaped as React escapes text and attributes. The e2e suite holds every filled
+ * page to what Remix renders for the same request (tests/e2e/fast-pages.spec.ts), over random values.
+ *
+ * Only the render is shared: every request still reads its own data, with the same functions the
+ * routes' loaders use. A shape whose render is not a plain 200 without cookies is never templated.
+ */
+
+/** A placeholder no page contains: letters and digits only, so rendering passes it through unchanged. */
+export function slotPlaceholder(name: string): string {
+  return `Zq8SLOTx${name}Xq8Z`;
+}
+
+export interface PageTemplate<K extends string> {
+  /** Literal HTML around the slots: parts.length === slots.length + 1. */
+  parts: string[];
+  slots: K[];
+  headers: Array<[string, string]>;
+}
+
+/** What React's server renderer does to text and attribute values (react-dom escapeTextForBrowser). */
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
+export function escapeHtml(value: string): string {
+  return /["&'<>]/.test(value) ? value.replace(/["&'<>]/g, (c) => ESCAPES[c]!) : value;
+}
+
+export function fillPageTemplate<K extends string>(template: PageTemplate<K>, values: Record<K, string>): string {
+  let html = template.parts[0]!;
+  for (let i = 0; i < template.slots.length; i++) html += escapeHtml(values[template.slots[i]!]) + template.parts[i + 1]!;
+  return html;
+}
+
+type RemixHandler = ReturnType<typeof createRequestHandler>;
+
+/**
+ * Renders one shape through Remix, the slots holding their placeholders (the caller puts them in the
+ * context it passes, where the route's loader finds them). Null when the page cannot be a template.
+ */
+export async function renderPageTemplate<K extends string>(
+  handler: RemixHandler,
+  request: Request,
+  context: AppLoadContext,
+  slots: readonly K[],
+): Promise<PageTemplate<K> | null> {
+  const response = await handler(request, context);
+  const html = await response.text();
+  if (response.status !== 200 || response.headers.has("set-cookie")) return null;
+  const bySlot = new Map<string, K>(slots.map((slot) => [slotPlaceholder(slot), slot]));
+  const pieces = html.split(new RegExp(`(${[...bySlot.keys()].join("|")})`));
+  const parts: string[] = [];
+  const found: K[] = [];
+  pieces.forEach((piece, i) => (i % 2 === 0 ? parts.push(piece) : found.push(bySlot.get(piece)!)));
+  // Remix's own compression of the render is undone by Response.text(); the fill encodes again.
+  const headers = [...response.headers.entries()].filter(([name]) => name !== "content-encoding" && name !== "content-length");
+  return { parts, slots: found, headers };
+}
+
+export interface TemplateOptions {
+  publicBaseUrl: string;
+  mode: "production" | "development";
+}
+
+// Per build (a development rebuild gets fresh templates) and per page: shape key -> template.
+const perBuild = new WeakMap<ServerBuild, { handler: RemixHandler; pages: Map<string, Map<string, Promise<PageTemplate<string> | null>>> }>();
+
+/** The template of one page in one shape, rendered on first use. A failed render is not remembered. */
+export function pageTemplate<K extends string>(
+  build: ServerBuild,
+  opts: TemplateOptions,
+  page: string,
+  shapeKey: string,
+  render: (handler: RemixHandler) => Promise<PageTemplate<K> | null>,
+): Promise<PageTemplate<K> | null> {
+  let entry = perBuild.get(build);
+  if (!entry) perBuild.set(build, (entry = { handler: createRequestHandler(build, opts.mode), pages: new Map() }));
+  let templates = entry.pages.get(page);
+  if (!templates) entry.pages.set(page, (templates = new Map()));
+  let template = templates.get(shapeKey) as Promise<PageTemplate<K> | null> | undefined;
+  if (!template) {
+    template = render(entry.handler);
+    templates.set(shapeKey, template);
+    const cache = templates;
+    template.catch(() => cache.delete(shapeKey));
+  }
+  return template;
+}
+
+/** Fills a template and sends it, compressed in one call, with the headers Remix gave the shape. */
+export function sendPageTemplate<K extends string>(req: ExpressRequest, res: ExpressResponse, template: PageTemplate<K>, values: Record<K, string>) {
+  const html = Buffer.from(fillPageTemplate(template, values));
+  const encoded = encodeWholeBody(req.headers["accept-encoding"], html);
+  res.statusCode = 200;
+  for (const [name, value] of template.headers) res.setHeader(name, value);
+  if (encoded.encoding) res.setHeader("Content-Encoding", encoded.encoding);
+  res.setHeader("Content-Length", encoded.body.length);
+  res.end(encoded.body);
+}
+
+/** A request for the template render: same URL and the visitor headers the page may depend on. */
+export function templateRequest(url: URL, headers: Record<string, string>): Request {
+  return new Request(url, { headers: { accept: "text/html", ...headers } });
+}
