@@ -1,10 +1,16 @@
 import type { ServerBuild } from "@remix-run/node";
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
-import type { Kysely } from "kysely";
-import type { Database } from "../../db/schema";
 import { resolveLocale } from "../i18n/locale.server";
 import { borrowerLanding, type BorrowerLanding } from "../portal/landing.server";
-import { pageTemplate, renderPageTemplate, sendPageTemplate, slotPlaceholder, templateRequest, type TemplateOptions } from "./page-templates.server";
+import {
+  pageTemplate,
+  renderPageTemplate,
+  sendPageTemplate,
+  slotPlaceholder,
+  templateRequest,
+  visitorRequest,
+  type FastPathOptions,
+} from "./page-templates.server";
 
 /**
  * The masked landing (`GET /r/:code`) from a template (page-templates.server.ts). Every SMS tap lands
@@ -27,10 +33,6 @@ const CODE_PLACEHOLDER = slotPlaceholder("code");
 export type LandingShape = {
   locale: Awaited<ReturnType<typeof resolveLocale>>;
 } & Pick<Extract<BorrowerLanding, { status: "ok" }>["page"], "method" | "locked" | "product">;
-
-export interface FastPathOptions extends TemplateOptions {
-  db: Kysely<Database>;
-}
 
 function landingTemplate(build: ServerBuild, opts: FastPathOptions, shape: LandingShape) {
   return pageTemplate<Slot>(build, opts, "landing", `${shape.locale}|${shape.method}|${shape.locked}|${shape.product}`, (handler) => {
@@ -69,14 +71,6 @@ export async function serveLanding(build: ServerBuild, opts: FastPathOptions, re
   } catch {
     next();
   }
-}
-
-/** The visitor's request as the locale and session code read it: its URL, cookies and languages. */
-export function visitorRequest(req: ExpressRequest, opts: TemplateOptions): Request {
-  const headers: Record<string, string> = {};
-  if (req.headers.cookie) headers.cookie = req.headers.cookie;
-  if (req.headers["accept-language"]) headers["accept-language"] = req.headers["accept-language"];
-  return new Request(new URL(req.originalUrl, opts.publicBaseUrl), { headers });
 }
 
 export type ServeLanding = typeof serveLanding;

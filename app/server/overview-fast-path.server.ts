@@ -3,8 +3,15 @@ import type { NextFunction, Request as ExpressRequest, Response as ExpressRespon
 import { resolveLocale } from "../i18n/locale.server";
 import { getAccountOverview, overviewPage, type OverviewPage } from "../portal/overview.server";
 import { readBorrowerSession } from "../services/borrower-session.server";
-import { visitorRequest, type FastPathOptions } from "./landing-fast-path.server";
-import { pageTemplate, renderPageTemplate, sendPageTemplate, slotPlaceholder, templateRequest } from "./page-templates.server";
+import {
+  pageTemplate,
+  renderPageTemplate,
+  sendPageTemplate,
+  slotPlaceholder,
+  templateRequest,
+  visitorRequest,
+  type FastPathOptions,
+} from "./page-templates.server";
 
 /**
  * The verified overview (`GET /account`) from a template (page-templates.server.ts): the page a

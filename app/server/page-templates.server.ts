@@ -1,5 +1,7 @@
 import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
 import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
+import type { Kysely } from "kysely";
+import type { Database } from "../../db/schema";
 import { encodeWholeBody } from "./whole-body-encoding.server";
 
 /**
@@ -71,6 +73,11 @@ export interface TemplateOptions {
   mode: "production" | "development";
 }
 
+/** What a page's fast path is given by app/server/http.server.ts. */
+export interface FastPathOptions extends TemplateOptions {
+  db: Kysely<Database>;
+}
+
 // Per build (a development rebuild gets fresh templates) and per page: shape key -> template.
 const perBuild = new WeakMap<ServerBuild, { handler: RemixHandler; pages: Map<string, Map<string, Promise<PageTemplate<string> | null>>> }>();
 
@@ -105,6 +112,14 @@ export function sendPageTemplate<K extends string>(req: ExpressRequest, res: Exp
   if (encoded.encoding) res.setHeader("Content-Encoding", encoded.encoding);
   res.setHeader("Content-Length", encoded.body.length);
   res.end(encoded.body);
+}
+
+/** The visitor's request as the locale and session code read it: its URL, cookies and languages. */
+export function visitorRequest(req: ExpressRequest, opts: TemplateOptions): Request {
+  const headers: Record<string, string> = {};
+  if (req.headers.cookie) headers.cookie = req.headers.cookie;
+  if (req.headers["accept-language"]) headers["accept-language"] = req.headers["accept-language"];
+  return new Request(new URL(req.originalUrl, opts.publicBaseUrl), { headers });
 }
 
 /** A request for the template render: same URL and the visitor headers the page may depend on. */
