@@ -8,6 +8,8 @@ import { i18nConfig, isSupportedLocale, type SupportedLocale } from "./i18n/conf
 import { namespaces, resources } from "./i18n/i18n.server";
 import { detectLocale } from "./i18n/locale.server";
 import { NonceProvider } from "./ui/nonce";
+import { InlineStylesProvider } from "./ui/inline-styles";
+import appCss from "./styles/app.css?inline";
 import { encodeWholeBody } from "./server/whole-body-encoding.server";
 import { logger, maskPath } from "./services/logger.server";
 
@@ -75,9 +77,11 @@ export default async function handleRequest(
     });
     const { pipe, abort } = renderToPipeableStream(
       <NonceProvider value={nonce}>
-        <I18nextProvider i18n={i18n}>
-          <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
-        </I18nextProvider>
+        <InlineStylesProvider value={appCss}>
+          <I18nextProvider i18n={i18n}>
+            <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+          </I18nextProvider>
+        </InlineStylesProvider>
       </NonceProvider>,
       {
         nonce,

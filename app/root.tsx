@@ -17,13 +17,12 @@ import { config } from "./config.server";
 import { FALLBACK_LOCALE } from "./i18n/config";
 import { resolveLocale } from "./i18n/locale.server";
 import { LanguageSwitcher } from "./ui/LanguageSwitcher";
+import { useInlineStyles } from "./ui/inline-styles";
 import { useNonce } from "./ui/nonce";
 import stylesheet from "./styles/app.css?url";
 
-export const links: LinksFunction = () => [
-  { rel: "stylesheet", href: stylesheet },
-  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
-];
+// The stylesheet is linked or inlined by Layout (see useInlineStyles).
+export const links: LinksFunction = () => [{ rel: "icon", href: "/favicon.svg", type: "image/svg+xml" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   // The landing's fast path (app/server/landing-fast-path.server.ts) has already decided it.
@@ -48,6 +47,9 @@ export function Layout({ children }: { children: React.ReactNode }) {
   // Pages are server-rendered and ship no JavaScript unless a route opts in (the staff console).
   // Borrower pages must work without it anyway; without it they are fast on slow mobile data.
   const hydrate = useMatches().some((m) => (m.handle as RouteHandle | undefined)?.hydrate === true);
+  // Pages without JavaScript carry their styles (one round trip less); hydrated ones link the cached file,
+  // so that the browser's render of the same head matches.
+  const inlineStyles = useInlineStyles();
   const strings = Object.fromEntries(([] as string[]).concat(i18n.options.ns ?? []).map((ns) => [ns, i18n.getResourceBundle(locale, ns) as unknown]));
   return (
     <html lang={locale} dir="ltr">
@@ -58,6 +60,11 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <title>{t("meta.title")}</title>
         <meta name="description" content={t("meta.description")} />
         <Meta />
+        {!hydrate && inlineStyles !== null ? (
+          <style nonce={nonce} dangerouslySetInnerHTML={{ __html: inlineStyles }} />
+        ) : (
+          <link rel="stylesheet" href={stylesheet} />
+        )}
         <Links />
       </head>
       <body>

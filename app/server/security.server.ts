@@ -15,7 +15,9 @@ export function securityHeaders(opts: { production: boolean; formActionOrigins?:
     const csp = [
       "default-src 'self'",
       `script-src 'self' 'nonce-${nonce}'${opts.production ? "" : " 'unsafe-eval'"}`,
-      "style-src 'self'" + (opts.production ? "" : " 'unsafe-inline'"),
+      // The nonce admits the stylesheet a page without JavaScript carries inline (app/ui/inline-styles.tsx).
+      // Development keeps 'unsafe-inline' for Vite's injected styles instead (a nonce would void it).
+      `style-src 'self' ${opts.production ? `'nonce-${nonce}'` : "'unsafe-inline'"}`,
       "img-src 'self' data:",
       "font-src 'self'",
       `connect-src 'self'${opts.production ? "" : " ws: wss:"}`,
