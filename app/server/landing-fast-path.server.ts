@@ -2,15 +2,7 @@ import type { ServerBuild } from "@remix-run/node";
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
 import { resolveLocale } from "../i18n/locale.server";
 import { borrowerLanding, type BorrowerLanding } from "../portal/landing.server";
-import {
-  pageTemplate,
-  renderPageTemplate,
-  sendPageTemplate,
-  slotPlaceholder,
-  templateRequest,
-  visitorRequest,
-  type FastPathOptions,
-} from "./page-templates.server";
+import { pageTemplate, renderPageTemplate, sendPageTemplate, slotPlaceholder, visitorRequest, type FastPathOptions } from "./page-templates.server";
 
 /**
  * The masked landing (`GET /r/:code`) from a template (page-templates.server.ts). Every SMS tap lands
@@ -25,12 +17,12 @@ import {
  */
 
 const CODE = /^[0-9A-Za-z]{16}$/;
-const SLOTS = ["code", "last4", "nonce"] as const;
+const SLOTS = ["code", "last4"] as const;
 type Slot = (typeof SLOTS)[number];
 // A code placeholder shaped like a code (16 letters and digits).
 const CODE_PLACEHOLDER = slotPlaceholder("code");
 
-export type LandingShape = {
+type LandingShape = {
   locale: Awaited<ReturnType<typeof resolveLocale>>;
 } & Pick<Extract<BorrowerLanding, { status: "ok" }>["page"], "method" | "locked" | "product">;
 
@@ -41,12 +33,7 @@ function landingTemplate(build: ServerBuild, opts: FastPathOptions, shape: Landi
       borrowerLocale: shape.locale,
       page: { last4: slotPlaceholder("last4"), product: shape.product, locked: shape.locked, method: shape.method },
     };
-    return renderPageTemplate(
-      handler,
-      templateRequest(new URL(`/r/${CODE_PLACEHOLDER}`, opts.publicBaseUrl), {}),
-      { db: opts.db, publicBaseUrl: opts.publicBaseUrl, cspNonce: slotPlaceholder("nonce"), clientIp: "template", landing: Promise.resolve(landing), locale: shape.locale },
-      SLOTS,
-    );
+    return renderPageTemplate(handler, opts, `/r/${CODE_PLACEHOLDER}`, { landing: Promise.resolve(landing), locale: shape.locale }, SLOTS);
   });
 }
 
@@ -67,7 +54,7 @@ export async function serveLanding(build: ServerBuild, opts: FastPathOptions, re
     res.locals.locale = locale;
     const template = await landingTemplate(build, opts, { locale, ...opened.page });
     if (!template) return next();
-    sendPageTemplate(req, res, template, { code, last4: opened.page.last4, nonce: String(res.locals.cspNonce) });
+    sendPageTemplate(req, res, template, { code, last4: opened.page.last4 });
   } catch {
     next();
   }

@@ -3,15 +3,7 @@ import type { NextFunction, Request as ExpressRequest, Response as ExpressRespon
 import { resolveLocale } from "../i18n/locale.server";
 import { getAccountOverview, overviewPage, type OverviewPage } from "../portal/overview.server";
 import { readBorrowerSession } from "../services/borrower-session.server";
-import {
-  pageTemplate,
-  renderPageTemplate,
-  sendPageTemplate,
-  slotPlaceholder,
-  templateRequest,
-  visitorRequest,
-  type FastPathOptions,
-} from "./page-templates.server";
+import { pageTemplate, renderPageTemplate, sendPageTemplate, slotPlaceholder, visitorRequest, type FastPathOptions } from "./page-templates.server";
 
 /**
  * The verified overview (`GET /account`) from a template (page-templates.server.ts): the page a
@@ -24,7 +16,7 @@ import {
  * which answers it as before (the redirect to /session-ended among them).
  */
 
-const SLOTS = ["last4", "overdue", "minimumDue", "balance", "feesAndInterest", "dueDate", "dpd", "pending", "balanceAsOf", "nonce"] as const;
+const SLOTS = ["last4", "overdue", "minimumDue", "balance", "feesAndInterest", "dueDate", "dpd", "pending", "balanceAsOf"] as const;
 type Slot = (typeof SLOTS)[number];
 
 type Shape = { locale: Awaited<ReturnType<typeof resolveLocale>> } & Pick<OverviewPage, "product" | "nextStep"> & {
@@ -48,12 +40,7 @@ function overviewTemplate(build: ServerBuild, opts: FastPathOptions, shape: Shap
       pending: shape.hasPending ? slotPlaceholder("pending") : null,
       balanceAsOf: slotPlaceholder("balanceAsOf"),
     };
-    return renderPageTemplate(
-      handler,
-      templateRequest(new URL("/account", opts.publicBaseUrl), {}),
-      { db: opts.db, publicBaseUrl: opts.publicBaseUrl, cspNonce: slotPlaceholder("nonce"), clientIp: "template", overview: page, locale: shape.locale },
-      SLOTS,
-    );
+    return renderPageTemplate(handler, opts, "/account", { overview: page, locale: shape.locale }, SLOTS);
   });
 }
 
@@ -74,7 +61,7 @@ export async function serveOverview(build: ServerBuild, opts: FastPathOptions, r
       hasPending: page.pending !== null,
     });
     if (!template) return next();
-    sendPageTemplate(req, res, template, { ...page, dueDate: page.dueDate ?? "", pending: page.pending ?? "", nonce: String(res.locals.cspNonce) });
+    sendPageTemplate(req, res, template, { ...page, dueDate: page.dueDate ?? "", pending: page.pending ?? "" });
   } catch {
     next();
   }

@@ -33,11 +33,11 @@ export interface PageTemplate<K extends string> {
 
 /** What React's server renderer does to text and attribute values (react-dom escapeTextForBrowser). */
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
-export function escapeHtml(value: string): string {
+function escapeHtml(value: string): string {
   return /["&'<>]/.test(value) ? value.replace(/["&'<>]/g, (c) => ESCAPES[c]!) : value;
 }
 
-export function fillPageTemplate<K extends string>(template: PageTemplate<K>, values: Record<K, string>): string {
+function fillPageTemplate<K extends string>(template: PageTemplate<K>, values: Record<K, string>): string {
   let html = template.parts[0]!;
   for (let i = 0; i < template.slots.length; i++) html += escapeHtml(values[template.slots[i]!]) + template.parts[i + 1]!;
   return html;
@@ -45,23 +45,35 @@ export function fillPageTemplate<K extends string>(template: PageTemplate<K>, va
 
 type RemixHandler = ReturnType<typeof createRequestHandler>;
 
+/** Every template has this slot besides its own: each response carries its own CSP nonce. */
+type WithNonce<K extends string> = K | "nonce";
+
 /**
- * Renders one shape through Remix, the slots holding their placeholders (the caller puts them in the
- * context it passes, where the route's loader finds them). Null when the page cannot be a template.
+ * Renders one shape of the page at `path` through Remix, the slots holding their placeholders (the
+ * caller puts them in `context`, where the route's loader finds them). Null when the page cannot be
+ * a template.
  */
 export async function renderPageTemplate<K extends string>(
   handler: RemixHandler,
-  request: Request,
-  context: AppLoadContext,
+  opts: FastPathOptions,
+  path: string,
+  context: Partial<AppLoadContext>,
   slots: readonly K[],
-): Promise<PageTemplate<K> | null> {
-  const response = await handler(request, context);
+): Promise<PageTemplate<WithNonce<K>> | null> {
+  const request = new Request(new URL(path, opts.publicBaseUrl), { headers: { accept: "text/html" } });
+  const response = await handler(request, {
+    db: opts.db,
+    publicBaseUrl: opts.publicBaseUrl,
+    cspNonce: slotPlaceholder("nonce"),
+    clientIp: "template",
+    ...context,
+  });
   const html = await response.text();
   if (response.status !== 200 || response.headers.has("set-cookie")) return null;
-  const bySlot = new Map<string, K>(slots.map((slot) => [slotPlaceholder(slot), slot]));
+  const bySlot = new Map<string, WithNonce<K>>([...slots, "nonce" as const].map((slot) => [slotPlaceholder(slot), slot]));
   const pieces = html.split(new RegExp(`(${[...bySlot.keys()].join("|")})`));
   const parts: string[] = [];
-  const found: K[] = [];
+  const found: Array<WithNonce<K>> = [];
   pieces.forEach((piece, i) => (i % 2 === 0 ? parts.push(piece) : found.push(bySlot.get(piece)!)));
   // Remix's own compression of the render is undone by Response.text(); the fill encodes again.
   const headers = [...response.headers.entries()].filter(([name]) => name !== "content-encoding" && name !== "content-length");
@@ -87,13 +99,13 @@ export function pageTemplate<K extends string>(
   opts: TemplateOptions,
   page: string,
   shapeKey: string,
-  render: (handler: RemixHandler) => Promise<PageTemplate<K> | null>,
-): Promise<PageTemplate<K> | null> {
+  render: (handler: RemixHandler) => Promise<PageTemplate<WithNonce<K>> | null>,
+): Promise<PageTemplate<WithNonce<K>> | null> {
   let entry = perBuild.get(build);
   if (!entry) perBuild.set(build, (entry = { handler: createRequestHandler(build, opts.mode), pages: new Map() }));
   let templates = entry.pages.get(page);
   if (!templates) entry.pages.set(page, (templates = new Map()));
-  let template = templates.get(shapeKey) as Promise<PageTemplate<K> | null> | undefined;
+  let template = templates.get(shapeKey) as Promise<PageTemplate<WithNonce<K>> | null> | undefined;
   if (!template) {
     template = render(entry.handler);
     templates.set(shapeKey, template);
@@ -103,9 +115,14 @@ export function pageTemplate<K extends string>(
   return template;
 }
 
-/** Fills a template and sends it, compressed in one call, with the headers Remix gave the shape. */
-export function sendPageTemplate<K extends string>(req: ExpressRequest, res: ExpressResponse, template: PageTemplate<K>, values: Record<K, string>) {
-  const html = Buffer.from(fillPageTemplate(template, values));
+/** Fills a template (the nonce from this response's CSP) and sends it, compressed in one call, with the headers Remix gave the shape. */
+export function sendPageTemplate<K extends string>(
+  req: ExpressRequest,
+  res: ExpressResponse,
+  template: PageTemplate<WithNonce<K>>,
+  values: Record<K, string>,
+) {
+  const html = Buffer.from(fillPageTemplate(template, { ...values, nonce: String(res.locals.cspNonce) } as Record<WithNonce<K>, string>));
   const encoded = encodeWholeBody(req.headers["accept-encoding"], html);
   res.statusCode = 200;
   for (const [name, value] of template.headers) res.setHeader(name, value);
@@ -120,9 +137,4 @@ export function visitorRequest(req: ExpressRequest, opts: TemplateOptions): Requ
   if (req.headers.cookie) headers.cookie = req.headers.cookie;
   if (req.headers["accept-language"]) headers["accept-language"] = req.headers["accept-language"];
   return new Request(new URL(req.originalUrl, opts.publicBaseUrl), { headers });
-}
-
-/** A request for the template render: same URL and the visitor headers the page may depend on. */
-export function templateRequest(url: URL, headers: Record<string, string>): Request {
-  return new Request(url, { headers: { accept: "text/html", ...headers } });
 }

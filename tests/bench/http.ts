@@ -268,19 +268,24 @@ export function machineBusyMs(): number {
   return (ticks.reduce((a, b) => a + b, 0) - idle) * 10; // 100 Hz clock ticks
 }
 
-/** CPU time (utime + stime, ms) of each running process whose command name is `name` (e.g. the Postgres backends), by pid. */
+/** A process's command name and CPU time so far (utime + stime, ms; Linux clock ticks are 100 Hz), from /proc; null once it has ended. */
+function procStat(pid: number | string): { comm: string; cpuMs: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (ms) of each running process whose command name is `name` (e.g. the Postgres backends), by pid. */
 function cpuMsByPid(name: string): Map<string, number> {
   const byPid = new Map<string, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== name) continue;
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      byPid.set(entry, (Number(fields[11]) + Number(fields[12])) * 10);
-    } catch {
-      // the process ended meanwhile
-    }
+    const stat = procStat(entry);
+    if (stat?.comm === name) byPid.set(entry, stat.cpuMs);
   }
   return byPid;
 }
@@ -296,14 +301,9 @@ function cpuMsSince(before: Map<string, number>, after: Map<string, number>): nu
   return total;
 }
 
-/** utime + stime of a process in milliseconds (Linux /proc; clock ticks are 100 Hz on every Linux we run). */
+/** utime + stime of a process in milliseconds; NaN once it has ended. */
 function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
+  return procStat(pid)?.cpuMs ?? Number.NaN;
 }
 
 function rssMb(pid: number): number {
