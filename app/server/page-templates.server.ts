@@ -2,7 +2,7 @@ import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@re
 import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
-import { encodeWholeBody } from "./whole-body-encoding.server";
+import { GzipSegments } from "./whole-body-encoding.server";
 
 /**
  * Pages served from templates that Remix itself renders, for the two busiest borrower pages (the
@@ -25,8 +25,8 @@ export function slotPlaceholder(name: string): string {
 }
 
 export interface PageTemplate<K extends string> {
-  /** Literal HTML around the slots: parts.length === slots.length + 1. */
-  parts: string[];
+  /** The literal HTML around the slots (one more part than slots), kept encoded per part. */
+  body: GzipSegments;
   slots: K[];
   headers: Array<[string, string]>;
 }
@@ -35,12 +35,6 @@ export interface PageTemplate<K extends string> {
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
 function escapeHtml(value: string): string {
   return /["&'<>]/.test(value) ? value.replace(/["&'<>]/g, (c) => ESCAPES[c]!) : value;
-}
-
-function fillPageTemplate<K extends string>(template: PageTemplate<K>, values: Record<K, string>): string {
-  let html = template.parts[0]!;
-  for (let i = 0; i < template.slots.length; i++) html += escapeHtml(values[template.slots[i]!]) + template.parts[i + 1]!;
-  return html;
 }
 
 type RemixHandler = ReturnType<typeof createRequestHandler>;
@@ -77,7 +71,7 @@ export async function renderPageTemplate<K extends string>(
   pieces.forEach((piece, i) => (i % 2 === 0 ? parts.push(piece) : found.push(bySlot.get(piece)!)));
   // Remix's own compression of the render is undone by Response.text(); the fill encodes again.
   const headers = [...response.headers.entries()].filter(([name]) => name !== "content-encoding" && name !== "content-length");
-  return { parts, slots: found, headers };
+  return { body: new GzipSegments(parts), slots: found, headers };
 }
 
 export interface TemplateOptions {
@@ -115,15 +109,18 @@ export function pageTemplate<K extends string>(
   return template;
 }
 
-/** Fills a template (the nonce from this response's CSP) and sends it, compressed in one call, with the headers Remix gave the shape. */
+/** Fills a template (the nonce from this response's CSP) and sends it, encoded (GzipSegments), with the headers Remix gave the shape. */
 export function sendPageTemplate<K extends string>(
   req: ExpressRequest,
   res: ExpressResponse,
   template: PageTemplate<WithNonce<K>>,
   values: Record<K, string>,
 ) {
-  const html = Buffer.from(fillPageTemplate(template, { ...values, nonce: String(res.locals.cspNonce) } as Record<WithNonce<K>, string>));
-  const encoded = encodeWholeBody(req.headers["accept-encoding"], html);
+  const all = { ...values, nonce: String(res.locals.cspNonce) } as Record<WithNonce<K>, string>;
+  const encoded = template.body.encode(
+    req.headers["accept-encoding"],
+    template.slots.map((slot) => escapeHtml(all[slot])),
+  );
   res.statusCode = 200;
   for (const [name, value] of template.headers) res.setHeader(name, value);
   if (encoded.encoding) res.setHeader("Content-Encoding", encoded.encoding);

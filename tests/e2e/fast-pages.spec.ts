@@ -24,7 +24,7 @@ async function expectSamePage(fast: Answer, viaRemix: Answer, path: string) {
   expect(nonceFree(await fast.text())).toBe(remixHtml);
   // React 18's streaming renderer wrote a NUL where a multi-byte character met its 2,048-byte chunk edge.
   expect(remixHtml).not.toContain("\u0000");
-  for (const name of ["content-type", "cache-control", "referrer-policy", "x-content-type-options", "vary"]) {
+  for (const name of ["content-type", "content-encoding", "cache-control", "referrer-policy", "x-content-type-options", "vary"]) {
     expect(fast.headers()[name], name).toBe(viaRemix.headers()[name]);
   }
   const csp = (answer: Answer) => answer.headers()["content-security-policy"];
