@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import pg from "pg";
-import { ensureDatabase, startEmbeddedPostgres } from "../../db/embedded";
+import { embeddedUrl, ensureDatabase, startEmbeddedPostgres } from "../../db/embedded";
 import type { Config } from "../config.server";
 import { logger } from "../services/logger.server";
 
@@ -21,15 +21,16 @@ export async function provisionDatabase(cfg: Config): Promise<ProvisionedDatabas
   if (cfg.DATABASE_URL) return { url: cfg.DATABASE_URL, stop: async () => {}, embedded: false };
 
   const port = cfg.EMBEDDED_PG_PORT;
-  const adminUrl = `postgres://settle:settle@127.0.0.1:${port}/postgres`;
+  const dataDir = join(cfg.SETTLE_DATA_DIR, "pg");
   // A previous run killed without shutdown can leave its postmaster running: reuse it rather than fail.
+  const adminUrl = embeddedUrl(dataDir, port, "postgres");
   if (await answers(adminUrl)) {
     logger.info({ port }, "reusing the embedded PostgreSQL already running");
     await ensureDatabase(adminUrl, APP_DATABASE);
-    return { url: adminUrl.replace(/\/postgres$/, `/${APP_DATABASE}`), stop: async () => {}, embedded: true };
+    return { url: embeddedUrl(dataDir, port, APP_DATABASE), stop: async () => {}, embedded: true };
   }
   const started = performance.now();
-  const server = await startEmbeddedPostgres({ dataDir: join(cfg.SETTLE_DATA_DIR, "pg"), port, persistent: true });
+  const server = await startEmbeddedPostgres({ dataDir, port, persistent: true });
   await ensureDatabase(server.adminUrl, APP_DATABASE);
   logger.info({ port, ms: Math.round(performance.now() - started) }, "embedded PostgreSQL started");
   return { url: server.urlFor(APP_DATABASE), stop: () => server.stop(), embedded: true };

@@ -24,8 +24,10 @@ const UNAVAILABLE_MESSAGES = [
 
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== "object" || depth > 3) return false;
-  const e = error as { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
+  const e = error as { code?: unknown; syscall?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
   if (typeof e.code === "string" && (UNAVAILABLE_SQLSTATE.test(e.code) || UNAVAILABLE_NODE_CODES.has(e.code))) return true;
+  // A Unix socket's file is gone while its server is down (the embedded server's clients use one).
+  if (e.code === "ENOENT" && e.syscall === "connect") return true;
   if (typeof e.message === "string" && UNAVAILABLE_MESSAGES.some((re) => re.test(e.message as string))) return true;
   if (Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true; // AggregateError (IPv4 + IPv6)
   return isDatabaseUnavailable(e.cause, depth + 1);

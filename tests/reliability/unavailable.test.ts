@@ -1,4 +1,8 @@
 import type { ServerBuild } from "@remix-run/node";
+import { mkdtempSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { connectDatabase } from "../../db/connection";
 import { checkDatabase } from "../../app/services/health.server";
@@ -17,6 +21,22 @@ describe("isDatabaseUnavailable", () => {
       expect((await checkDatabase(handle.db)).ok).toBe(false);
     } finally {
       await handle.close();
+    }
+  });
+
+  it("recognises a Unix socket that is not there (the embedded server's, while it is down), and not a missing file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "settle-nosocket-"));
+    const handle = connectDatabase(`postgres://u:p@${encodeURIComponent(dir)}:5432/none`);
+    try {
+      const error = await handle.pool.query("select 1").then(() => null, (e: unknown) => e);
+      expect(error).toMatchObject({ code: "ENOENT", syscall: "connect" });
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      const missingFile = await readFile(join(dir, "absent.txt")).then(() => null, (e: unknown) => e);
+      expect(missingFile).toMatchObject({ code: "ENOENT" });
+      expect(isDatabaseUnavailable(missingFile)).toBe(false);
+    } finally {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
