@@ -66,15 +66,22 @@ function onlyParts(): Set<Part> {
   return new Set(parts as Part[]);
 }
 
-/** CPU time spent by the whole machine (all processes, all cores) since boot, from /proc/stat. */
-/** The statements that took the most Postgres time since the last reset (--pg-stats), then reset. */
+/**
+ * The statements that took the most Postgres time since the last reset (--pg-stats), and the updates
+ * per table with how many were HOT (no index entries written: the row's page had room), then reset.
+ */
 async function logStatementStats(db: Kysely<Database>, log: (line: string) => void, label: string) {
   const top = await sql<{ query: string; calls: string; rows: string; total_ms: number }>`
     select left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 140) as query, calls, rows, round(total_exec_time)::float8 as total_ms
       from pg_stat_statements order by total_exec_time desc limit 15`.execute(db);
   log(`${label}: Postgres time by statement (pg_stat_statements, top 15)`);
   for (const r of top.rows) log(`  ${String(r.total_ms).padStart(8)} ms ${String(r.calls).padStart(7)} calls ${String(r.rows).padStart(9)} rows  ${r.query}`);
-  await sql`select pg_stat_statements_reset()`.execute(db);
+  // Table counters reach the view when a backend reports them (at the latest about a second after its last transaction).
+  await new Promise((done) => setTimeout(done, 1_500));
+  const updates = await sql<{ relname: string; n_tup_upd: string; n_tup_hot_upd: string }>`
+    select relname, n_tup_upd, n_tup_hot_upd from pg_stat_user_tables where n_tup_upd > 0 order by n_tup_upd desc limit 8`.execute(db);
+  if (updates.rows.length) log(`${label}: rows updated (HOT): ${updates.rows.map((r) => `${r.relname} ${r.n_tup_upd} (${r.n_tup_hot_upd})`).join(", ")}`);
+  await sql`select pg_stat_statements_reset(), pg_stat_reset()`.execute(db);
 }
 
 async function decisionRows(db: Kysely<Database>): Promise<number> {
