@@ -2,7 +2,7 @@ import { NoResultError, sql, type Expression, type Kysely } from "kysely";
 import { executePrepared } from "../../db/connection";
 import { formatCalendarDate, formatMoney } from "../domain/money";
 import type { Database, Product } from "../../db/schema";
-import type { BorrowerSession } from "../services/borrower-session.server";
+import { liveSessionQuery, sessionTokenHash, touchSession, type BorrowerSession } from "../services/borrower-session.server";
 
 export type NextStep = "current" | "early" | "mid" | "late" | "serious" | "paid";
 
@@ -13,7 +13,40 @@ export type NextStep = "current" | "early" | "mid" | "late" | "serious" | "paid"
  */
 export async function getAccountOverview(db: Kysely<Database>, session: BorrowerSession) {
   // One statement, prepared per connection: every account page and the overview read it.
+  const query = accountOverviewQuery(db, { accountId: session.accountId, borrowerId: session.borrowerId });
+  const account = (await executePrepared(db, query.compile())).rows[0];
+  if (!account) throw new NoResultError(query.toOperationNode());
+  return toAccountOverview(account);
+}
+
+/**
+ * The live session and its overview in one statement, prepared per connection (the overview's fast
+ * path: one round trip per page view instead of two). The account is read with the same query as
+ * getAccountOverview, scoped by the session row's borrower and account. Null when there is no live
+ * session, or its account is not there.
+ */
+export async function readSessionOverview(db: Kysely<Database>, request: Request, now = new Date()) {
+  const tokenHash = await sessionTokenHash(request);
+  if (!tokenHash) return null;
   const query = db
+    .with("s", () => liveSessionQuery(db, tokenHash, now))
+    .selectFrom("s")
+    .innerJoinLateral(
+      () => accountOverviewQuery(db, { accountId: sql.ref<string>("s.account_id"), borrowerId: sql.ref<string>("s.borrower_id") }).as("o"),
+      (join) => join.onTrue(),
+    )
+    .selectAll("o")
+    .select(["s.id as session_id", "s.borrower_id as session_borrower_id", "s.account_id as session_account_id", "s.link_id", "s.last_seen_at"]);
+  const row = (await executePrepared(db, query.compile())).rows[0];
+  if (!row) return null;
+  await touchSession(db, { id: row.session_id, lastSeenAt: row.last_seen_at }, now);
+  const session: BorrowerSession = { id: row.session_id, borrowerId: row.session_borrower_id, accountId: row.session_account_id, linkId: row.link_id };
+  return { session, overview: toAccountOverview(row) };
+}
+
+/** The overview's columns, scoped by the session's borrower AND account (values, or the session row's columns). */
+function accountOverviewQuery(db: Kysely<Database>, scope: { accountId: string | Expression<string>; borrowerId: string | Expression<string> }) {
+  return db
     .selectFrom("accounts")
     .select((eb) => [
       "id",
@@ -29,14 +62,15 @@ export async function getAccountOverview(db: Kysely<Database>, session: Borrower
       "dpd",
       "status",
       "balance_as_of",
-      pendingPaymentsQuery(db, { accountId: session.accountId, borrowerId: session.borrowerId, since: eb.ref("accounts.balance_as_of") }).as(
-        "pending_minor",
-      ),
+      pendingPaymentsQuery(db, { ...scope, since: eb.ref("accounts.balance_as_of") }).as("pending_minor"),
     ])
-    .where("id", "=", session.accountId)
-    .where("borrower_id", "=", session.borrowerId);
-  const account = (await executePrepared(db, query.compile())).rows[0];
-  if (!account) throw new NoResultError(query.toOperationNode());
+    .where("id", "=", scope.accountId)
+    .where("borrower_id", "=", scope.borrowerId);
+}
+
+type AccountOverviewRow = Awaited<ReturnType<ReturnType<typeof accountOverviewQuery>["executeTakeFirstOrThrow"]>>;
+
+function toAccountOverview(account: AccountOverviewRow) {
   const pendingMinor = Number(account.pending_minor);
   const clamp = (n: number) => netOfPending(n, pendingMinor);
   return {
@@ -103,7 +137,10 @@ export async function pendingPaymentsMinor(
 }
 
 /** The sum behind pendingPaymentsMinor, also read as a column of the overview's statement (`since` may be a column). */
-function pendingPaymentsQuery(db: Kysely<Database>, scope: { accountId: string; borrowerId: string; since: Date | Expression<Date> }) {
+function pendingPaymentsQuery(
+  db: Kysely<Database>,
+  scope: { accountId: string | Expression<string>; borrowerId: string | Expression<string>; since: Date | Expression<Date> },
+) {
   return db
     .selectFrom("payments")
     .select(sql<number>`coalesce(sum(amount_minor), 0)::bigint`.as("pending"))

@@ -1,8 +1,7 @@
 import type { ServerBuild } from "@remix-run/node";
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
 import { resolveLocale } from "../i18n/locale.server";
-import { getAccountOverview, overviewPage, type OverviewPage } from "../portal/overview.server";
-import { readBorrowerSession } from "../services/borrower-session.server";
+import { overviewPage, readSessionOverview, type OverviewPage } from "../portal/overview.server";
 import { pageTemplate, renderPageTemplate, sendPageTemplate, slotPlaceholder, visitorRequest, type FastPathOptions } from "./page-templates.server";
 
 /**
@@ -11,9 +10,10 @@ import { pageTemplate, renderPageTemplate, sendPageTemplate, slotPlaceholder, vi
  * (already formatted for the page's language) and the CSP nonce; its shape is the language, the
  * product, the next step and whether there is a due date and a pending payment.
  *
- * Every request reads its own session and account with the loader's functions. Anything this path
- * does not answer itself (no or an ended session, a query string, a database error) goes on to Remix,
- * which answers it as before (the redirect to /session-ended among them).
+ * Every request reads its own session and account, in one statement that joins the loader's own
+ * session and account queries (readSessionOverview). Anything this path does not answer itself (no
+ * or an ended session, a query string, a database error) goes on to Remix, which answers it as before
+ * (the redirect to /session-ended among them).
  */
 
 const SLOTS = ["last4", "overdue", "minimumDue", "balance", "feesAndInterest", "dueDate", "dpd", "pending", "balanceAsOf"] as const;
@@ -49,9 +49,9 @@ export async function serveOverview(build: ServerBuild, opts: FastPathOptions, r
   if (req.method !== "GET" || req.originalUrl !== "/account") return next();
   try {
     const request = visitorRequest(req, opts);
-    const session = await readBorrowerSession(opts.db, request);
-    if (!session) return next();
-    const [overview, locale] = await Promise.all([getAccountOverview(opts.db, session), resolveLocale(request, opts.db)]);
+    const [found, locale] = await Promise.all([readSessionOverview(opts.db, request), resolveLocale(request, opts.db)]);
+    if (!found) return next();
+    const { overview } = found;
     const page = overviewPage(overview, locale);
     const template = await overviewTemplate(build, opts, {
       locale,

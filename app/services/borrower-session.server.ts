@@ -58,22 +58,37 @@ export async function startBorrowerSession(
 }
 
 export async function readBorrowerSession(db: Db, request: Request, now = new Date()): Promise<BorrowerSession | null> {
-  const token: unknown = await sessionCookie().parse(request.headers.get("Cookie"));
-  if (typeof token !== "string" || token.length < 20) return null;
+  const tokenHash = await sessionTokenHash(request);
+  if (!tokenHash) return null;
   // Prepared per connection: every verified page reads it first.
-  const query = db
+  const row = (await executePrepared(db, liveSessionQuery(db, tokenHash, now).compile())).rows[0];
+  if (!row) return null;
+  await touchSession(db, { id: row.id, lastSeenAt: row.last_seen_at }, now);
+  return { id: row.id, borrowerId: row.borrower_id, accountId: row.account_id, linkId: row.link_id };
+}
+
+/** The stored form of the request's session token, or null when the request carries none. */
+export async function sessionTokenHash(request: Request): Promise<string | null> {
+  const token: unknown = await sessionCookie().parse(request.headers.get("Cookie"));
+  return typeof token === "string" && token.length >= 20 ? hashToken(token) : null;
+}
+
+/** The session row, while it is live: not revoked, within its absolute lifetime and not idle too long. */
+export function liveSessionQuery(db: Db, tokenHash: string, now: Date) {
+  return db
     .selectFrom("borrower_sessions")
     .select(["id", "borrower_id", "account_id", "link_id", "last_seen_at"])
-    .where("id", "=", hashToken(token))
+    .where("id", "=", tokenHash)
     .where("revoked_at", "is", null)
     .where("expires_at", ">", now)
     .where("last_seen_at", ">", new Date(now.getTime() - SESSION_IDLE_MS));
-  const row = (await executePrepared(db, query.compile())).rows[0];
-  if (!row) return null;
-  if (now.getTime() - row.last_seen_at.getTime() > TOUCH_AFTER_MS) {
-    await db.updateTable("borrower_sessions").set({ last_seen_at: now }).where("id", "=", row.id).execute();
+}
+
+/** Moves the idle clock on, at most once a minute. */
+export async function touchSession(db: Db, session: { id: string; lastSeenAt: Date }, now: Date): Promise<void> {
+  if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_AFTER_MS) {
+    await db.updateTable("borrower_sessions").set({ last_seen_at: now }).where("id", "=", session.id).execute();
   }
-  return { id: row.id, borrowerId: row.borrower_id, accountId: row.account_id, linkId: row.link_id };
 }
 
 /** For loaders and actions behind verification: no session, no data. */

@@ -4,7 +4,7 @@ import { borrowerWithLink, requestWithCookies } from "../support/links";
 import { config } from "../../app/config.server";
 import { verifyBorrower, LOCKOUT_MS, MAX_FAILURES } from "../../app/services/verification.server";
 import { readBorrowerSession, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from "../../app/services/borrower-session.server";
-import { getAccountOverview } from "../../app/portal/overview.server";
+import { getAccountOverview, readSessionOverview } from "../../app/portal/overview.server";
 import { verifyAuditChain } from "../../app/services/audit.server";
 
 let t: TestDatabase;
@@ -89,28 +89,52 @@ describe("borrower sessions", () => {
     return { ...fixture, request: requestWithCookies([outcome.setCookie]) };
   }
 
-  it("end after 15 idle minutes and after 2 hours however active", async () => {
-    const start = new Date("2026-11-23T10:00:00Z");
-    const { request } = await verifiedSession(start);
-    expect(await readBorrowerSession(t.db, request, new Date(start.getTime() + SESSION_IDLE_MS - 1000))).not.toBeNull();
-    // Keep it alive every 10 minutes: still ends at the absolute limit.
-    let at = start.getTime();
-    while (at + 10 * 60_000 < start.getTime() + SESSION_ABSOLUTE_MS) {
-      at += 10 * 60_000;
-      expect(await readBorrowerSession(t.db, request, new Date(at))).not.toBeNull();
-    }
-    expect(await readBorrowerSession(t.db, request, new Date(start.getTime() + SESSION_ABSOLUTE_MS + 1))).toBeNull();
+  // The loaders' session read, and the overview's fast path, which reads the session and its account in one statement.
+  const readers = {
+    readBorrowerSession: (request: Request, now?: Date) => readBorrowerSession(t.db, request, now),
+    readSessionOverview: async (request: Request, now?: Date) => (await readSessionOverview(t.db, request, now))?.session ?? null,
+  };
 
-    const other = await verifiedSession(start);
-    expect(await readBorrowerSession(t.db, other.request, new Date(start.getTime() + SESSION_IDLE_MS + 1000))).toBeNull();
+  describe.each(Object.entries(readers))("read with %s", (_name, read) => {
+    it("end after 15 idle minutes and after 2 hours however active", async () => {
+      const start = new Date("2026-11-23T10:00:00Z");
+      const { request } = await verifiedSession(start);
+      expect(await read(request, new Date(start.getTime() + SESSION_IDLE_MS - 1000))).not.toBeNull();
+      // Keep it alive every 10 minutes: still ends at the absolute limit.
+      let at = start.getTime();
+      while (at + 10 * 60_000 < start.getTime() + SESSION_ABSOLUTE_MS) {
+        at += 10 * 60_000;
+        expect(await read(request, new Date(at))).not.toBeNull();
+      }
+      expect(await read(request, new Date(start.getTime() + SESSION_ABSOLUTE_MS + 1))).toBeNull();
+
+      const other = await verifiedSession(start);
+      expect(await read(other.request, new Date(start.getTime() + SESSION_IDLE_MS + 1000))).toBeNull();
+    });
+
+    it("a forged, tampered or ended session reads nothing", async () => {
+      const { request } = await verifiedSession(new Date());
+      const cookie = request.headers.get("Cookie")!;
+      const tampered = new Request("http://portal.test/", { headers: { Cookie: cookie.replace(/.$/, (c) => (c === "A" ? "B" : "A")) } });
+      expect(await read(tampered)).toBeNull();
+      expect(await read(new Request("http://portal.test/", { headers: { Cookie: "settle_session=abc" } }))).toBeNull();
+      expect(await read(new Request("http://portal.test/"))).toBeNull();
+      const session = (await read(request))!;
+      await t.db.updateTable("borrower_sessions").set({ revoked_at: new Date() }).where("id", "=", session.id).execute();
+      expect(await read(request)).toBeNull();
+    });
   });
 
-  it("a forged or tampered cookie reads nothing", async () => {
-    const { request } = await verifiedSession(new Date());
-    const cookie = request.headers.get("Cookie")!;
-    const tampered = new Request("http://portal.test/", { headers: { Cookie: cookie.replace(/.$/, (c) => (c === "A" ? "B" : "A")) } });
-    expect(await readBorrowerSession(t.db, tampered)).toBeNull();
-    expect(await readBorrowerSession(t.db, new Request("http://portal.test/", { headers: { Cookie: "settle_session=abc" } }))).toBeNull();
+  it("the one-statement overview reads what the session read and the account read give, for the session's own account", async () => {
+    const a = await verifiedSession(new Date());
+    const b = await verifiedSession(new Date());
+    for (const fixture of [a, b]) {
+      const session = (await readBorrowerSession(t.db, fixture.request))!;
+      const both = (await readSessionOverview(t.db, fixture.request))!;
+      expect(both.session).toEqual(session);
+      expect(both.overview).toEqual(await getAccountOverview(t.db, session));
+      expect(both.overview.last4).toBe(fixture.account.last4);
+    }
   });
 
   it("one borrower's session can never read another borrower's account", async () => {
