@@ -28,6 +28,10 @@ afterAll(async () => {
 // 10:00 in Hong Kong (the builders' borrowers live there).
 const now = new Date("2026-11-23T02:00:00Z");
 const today = "2026-11-23";
+// A staff decision an hour after the proposal, the borrower's answer an hour later (same local day):
+// events read back in time order then have distinct times.
+const decidedAt = new Date(now.getTime() + 60 * 60_000);
+const respondedAt = new Date(now.getTime() + 2 * 60 * 60_000);
 
 async function account(overrides: Parameters<typeof insertAccount>[1] = {}): Promise<{ account: Account; session: PlanSession }> {
   const a = await insertAccount(t.db, { balance_as_of: new Date("2026-11-20T00:00:00Z"), ...overrides });
@@ -169,7 +173,7 @@ describe("decidePlan", () => {
   it("approve: active with instalments, decision recorded, task done, approval text, bank event and audit", async () => {
     const { account: a, planId } = await pendingProposal();
     const approver = await insertStaffUser(t.db);
-    const result = await decidePlan(t.db, { planId, staffUserId: approver.id, decision: "approve", reason: "income verified", now, today });
+    const result = await decidePlan(t.db, { planId, staffUserId: approver.id, decision: "approve", reason: "income verified", now: decidedAt, today });
     expect(result.status).toBe("approved");
     expect(await planRow(t.db, planId)).toMatchObject({ status: "active", decided_by_staff_id: approver.id, decision_reason: "income verified", auto_approved: false });
     const rows = await instalmentsOf(planId);
@@ -189,7 +193,7 @@ describe("decidePlan", () => {
     expect(await decidePlan(t.db, { planId, staffUserId: approver.id, decision: "reject", reason: "x".repeat(4001), now, today })).toEqual({ status: "invalid", problems: ["reason_too_long"] });
     expect((await planRow(t.db, planId)).status).toBe("proposed");
 
-    expect(await decidePlan(t.db, { planId, staffUserId: approver.id, decision: "reject", reason: "Affordability not shown", now, today })).toEqual({ status: "rejected", planId });
+    expect(await decidePlan(t.db, { planId, staffUserId: approver.id, decision: "reject", reason: "Affordability not shown", now: decidedAt, today })).toEqual({ status: "rejected", planId });
     expect(await planRow(t.db, planId)).toMatchObject({ status: "rejected", decision_reason: "Affordability not shown", decided_by_staff_id: approver.id });
     expect(await instalmentsOf(planId)).toHaveLength(0);
     const sms = await smsKeys(a.id);
@@ -240,7 +244,7 @@ describe("decidePlan", () => {
   it("counter: the original is closed as countered and a staff-written proposal replaces it; its author cannot approve it, a colleague can", async () => {
     const { account: a, planId } = await pendingProposal();
     const [author, colleague] = [await insertStaffUser(t.db), await insertStaffUser(t.db, { role: "supervisor" })];
-    const countered = await decidePlan(t.db, { planId, staffUserId: author.id, decision: "counter", reason: "shorter term", counter: { count: 6, frequency: "fortnightly", firstDueDate: "2026-12-04" }, now, today });
+    const countered = await decidePlan(t.db, { planId, staffUserId: author.id, decision: "counter", reason: "shorter term", counter: { count: 6, frequency: "fortnightly", firstDueDate: "2026-12-04" }, now: decidedAt, today });
     expect(countered.status).toBe("countered");
     if (countered.status !== "countered") return;
     expect(await planRow(t.db, planId)).toMatchObject({ status: "countered", decided_by_staff_id: author.id, decision_reason: "shorter term" });
@@ -296,7 +300,7 @@ describe("respondToCounterOffer", () => {
   async function counterOffer() {
     const ctx = await pendingProposal();
     const author = await insertStaffUser(t.db);
-    const result = await decidePlan(t.db, { planId: ctx.planId, staffUserId: author.id, decision: "counter", counter: { count: 4, frequency: "monthly", firstDueDate: "2026-12-05", totalMinor: 280_000 }, now, today });
+    const result = await decidePlan(t.db, { planId: ctx.planId, staffUserId: author.id, decision: "counter", counter: { count: 4, frequency: "monthly", firstDueDate: "2026-12-05", totalMinor: 280_000 }, now: decidedAt, today });
     if (result.status !== "countered") throw new Error(result.status);
     return { ...ctx, offerId: result.counterPlanId };
   }
@@ -307,7 +311,7 @@ describe("respondToCounterOffer", () => {
     expect(view).toMatchObject({ id: offerId, status: "proposed", awaiting: "borrower", original: { count: 12, totalMinor: 300_000 }, totalMinor: 280_000 });
     expect(view!.instalments.map((i) => i.status)).toEqual(["proposed", "proposed", "proposed", "proposed"]);
 
-    const result = await respondToCounterOffer(t.db, { session, planId: offerId, accept: true, now, today });
+    const result = await respondToCounterOffer(t.db, { session, planId: offerId, accept: true, now: respondedAt, today });
     expect(result.status).toBe("accepted");
     expect((await planRow(t.db, offerId)).status).toBe("active");
     const rows = await instalmentsOf(offerId);
@@ -326,7 +330,7 @@ describe("respondToCounterOffer", () => {
 
   it("decline: the offer is declined, nothing is scheduled, and a new proposal is possible", async () => {
     const { account: a, session, offerId } = await counterOffer();
-    expect(await respondToCounterOffer(t.db, { session, planId: offerId, accept: false, now, today })).toEqual({ status: "declined", planId: offerId });
+    expect(await respondToCounterOffer(t.db, { session, planId: offerId, accept: false, now: respondedAt, today })).toEqual({ status: "declined", planId: offerId });
     expect((await planRow(t.db, offerId)).status).toBe("declined");
     expect(await instalmentsOf(offerId)).toHaveLength(0);
     expect((await bankEvents(a.id)).map((e) => e.type)).toContain("plan.declined");
