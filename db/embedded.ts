@@ -62,7 +62,6 @@ export async function startEmbeddedPostgres(opts: {
   };
 }
 
-/** CREATE DATABASE when it does not exist yet (idempotent across restarts). */
 /**
  * How this machine's clients reach an embedded server: its Unix socket (in the data folder) when the
  * socket is there, else TCP on 127.0.0.1 (which the server always listens on too, for other tools).
@@ -82,6 +81,7 @@ function socketFits(dir: string, port: number): boolean {
   return process.platform !== "win32" && /^[A-Za-z0-9_./-]+$/.test(dir) && Buffer.byteLength(socketPath(dir, port)) <= 103;
 }
 
+/** CREATE DATABASE when it does not exist yet (idempotent across restarts). */
 export async function ensureDatabase(adminUrl: string, name: string, template?: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();

@@ -70,7 +70,7 @@ export class GzipSegments {
     const size = filled.reduce((sum, value) => sum + value.length, this.rawLength);
     if (size >= THRESHOLD && acceptEncoding && negotiate(acceptEncoding, ["gzip", "br"]) === "gzip") return { body: this.gzip(filled, size), encoding: "gzip" };
     // Identity, or brotli for a client that takes brotli and not gzip.
-    return encodeWholeBody(acceptEncoding, this.concat(this.raw, filled, size));
+    return encodeWholeBody(acceptEncoding, this.concat(filled, size));
   }
 
   private gzip(values: Buffer[], size: number): Buffer {
@@ -97,9 +97,9 @@ export class GzipSegments {
     return Buffer.concat(chunks);
   }
 
-  private concat(parts: Buffer[], values: Buffer[], size: number): Buffer {
-    const chunks: Buffer[] = [parts[0]!];
-    values.forEach((value, i) => chunks.push(value, parts[i + 1]!));
+  private concat(values: Buffer[], size: number): Buffer {
+    const chunks: Buffer[] = [this.raw[0]!];
+    values.forEach((value, i) => chunks.push(value, this.raw[i + 1]!));
     return Buffer.concat(chunks, size);
   }
 }
