@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import type { Kysely } from "kysely";
+import { timeOrderedId } from "../../db/ids";
 import type { Database } from "../../db/schema";
 import { classifyInboundSms, type InboundSmsKind as InboundKind } from "../domain/inbound-keywords";
 import { optInToSms, optOutOfSms } from "../services/feedback.server";
@@ -41,6 +42,7 @@ export async function handleInboundSms(db: Kysely<Database>, sms: InboundSms): P
       const stored = await trx
         .insertInto("messages")
         .values({
+          id: timeOrderedId(),
           borrower_id: b.id,
           account_id: null,
           direction: "inbound",

@@ -1,5 +1,6 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { sql, type Insertable, type Transaction } from "kysely";
+import { timeOrderedId } from "../../db/ids";
 import type { Database, Locale } from "../../db/schema";
 import { config } from "../config.server";
 import { boundedMemo } from "../domain/memo";
@@ -178,7 +179,7 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
       }
     }
     const locale = who.locale;
-    const messageId = randomUUID();
+    const messageId = timeOrderedId();
     const template = templateFor(input.templateKey, locale);
     const code = carriesLink(template.body) && account ? generateLinkCode(cfg.linkSigningKeys, random.subarray(8 * index, 8 * index + 8)) : null;
     const body = fillSmsTemplate(template.body, {
@@ -247,8 +248,8 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
 
   const links = queued.filter((p) => p.code && p.accountId);
   if (links.length) {
-    await sql`insert into short_links (code_hash, key_id, borrower_id, account_id, message_id, expires_at, created_at)
-      select * from unnest(${pgArray(links.map((p) => hashLinkCode(p.code!)))}::text[], ${pgArray(links.map((p) => p.code![0]!))}::text[],
+    await sql`insert into short_links (id, code_hash, key_id, borrower_id, account_id, message_id, expires_at, created_at)
+      select * from unnest(${pgArray(links.map(() => timeOrderedId()))}::uuid[], ${pgArray(links.map((p) => hashLinkCode(p.code!)))}::text[], ${pgArray(links.map((p) => p.code![0]!))}::text[],
         ${pgArray(links.map((p) => p.borrowerId))}::uuid[], ${pgArray(links.map((p) => p.accountId!))}::uuid[], ${pgArray(links.map((p) => p.messageId))}::uuid[],
         ${pgArray(links.map((p) => new Date(p.now.getTime() + LINK_TTL_DAYS * 86_400_000)))}::timestamptz[], ${pgArray(links.map((p) => p.now))}::timestamptz[])`.execute(trx);
   }

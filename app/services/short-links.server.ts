@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from "kysely";
 import type { Database } from "../../db/schema";
 import { executePrepared } from "../../db/connection";
+import { timeOrderedId } from "../../db/ids";
 import { generateLinkCode, hashLinkCode, verifyLinkCode, type SigningKey } from "../domain/link-code.server";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -27,6 +28,7 @@ export async function createShortLink(
   const row = await db
     .insertInto("short_links")
     .values({
+      id: timeOrderedId(),
       code_hash: hashLinkCode(code),
       key_id: code[0]!,
       borrower_id: account.borrower_id,

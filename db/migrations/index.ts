@@ -8,6 +8,7 @@ import * as m0006 from "./0006_messages_sent_at";
 import * as m0007 from "./0007_planner_paths";
 import * as m0008 from "./0008_unused_indexes";
 import * as m0009 from "./0009_search_trigrams";
+import * as m0010 from "./0010_unread_queued_index";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   "0007_planner_paths": m0007,
   "0008_unused_indexes": m0008,
   "0009_search_trigrams": m0009,
+  "0010_unread_queued_index": m0010,
 };

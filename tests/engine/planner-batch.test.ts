@@ -159,6 +159,25 @@ describe("planner batches", () => {
     expect(wrongNumberRows[1]!.reason).not.toBe("wrong_number");
   });
 
+  it("texts and their links get time-ordered ids (UUIDv7), in the order the planner wrote them", async () => {
+    await earlyAccounts(12);
+    const before = Date.now();
+    await run();
+    const after = Date.now();
+    const accounts = (await t.db.selectFrom("accounts").select("id").orderBy("id").execute()).map((a) => a.id);
+    // One batch, decided in account order: sorted by id, the texts and the links follow the accounts.
+    for (const table of ["messages", "short_links"] as const) {
+      const rows = await t.db.selectFrom(table).select(["id", "account_id"]).orderBy("id").execute();
+      expect(rows.map((r) => r.account_id)).toEqual(accounts);
+      for (const { id } of rows) {
+        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/);
+        const millis = parseInt(id.replace(/-/g, "").slice(0, 12), 16);
+        expect(millis).toBeGreaterThanOrEqual(before);
+        expect(millis).toBeLessThanOrEqual(after);
+      }
+    }
+  });
+
   it("two runs at once send each text once", async () => {
     await earlyAccounts(12);
     const [a, b] = await Promise.all([run({ batchSize: 3 }), run({ batchSize: 5 })]);
