@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type CompiledQuery, type QueryResult } from "kysely";
+import { Kysely, PostgresDialect, type Compilable, type CompiledQuery, type QueryResult } from "kysely";
 import pg from "pg";
 import type { Database } from "./schema";
 
@@ -37,6 +37,43 @@ export function executePrepared<R>(db: Pick<Kysely<Database>, "executeQuery">, c
     preparedNames.set(compiled.sql, `settle_${preparedNames.size + 1}`);
   }
   return db.executeQuery(compiled);
+}
+
+/**
+ * A statement built and compiled once, then bound afresh on every call: for the busiest pages, where
+ * Kysely's builder and compiler (a tree of frozen nodes, walked on every request) cost more server time
+ * than reading the statement's answer (the overview's: about a tenth of its server time per request).
+ * `build` runs once, with a placeholder standing for each named value: it must pass each one through
+ * as a query parameter (a comparison, a `sql` template value), never compute with one or branch on one.
+ * A value the statement does not take as a parameter fails at the first call, not silently.
+ */
+export function compiledOnce<V extends object, R>(
+  names: ReadonlyArray<keyof V & string>,
+  build: (db: Kysely<Database>, values: V) => Compilable<R>,
+): (db: Kysely<Database>, values: V) => CompiledQuery<R> {
+  let template: { compiled: CompiledQuery<R>; slots: Array<{ name: string } | { value: unknown }> } | undefined;
+  return (db, values) => {
+    template ??= compileTemplate(db, names, build);
+    const parameters = template.slots.map((slot) => ("name" in slot ? (values as Record<string, unknown>)[slot.name] : slot.value));
+    return { ...template.compiled, parameters };
+  };
+}
+
+class Placeholder {
+  constructor(readonly name: string) {}
+}
+
+function compileTemplate<V extends object, R>(
+  db: Kysely<Database>,
+  names: ReadonlyArray<keyof V & string>,
+  build: (db: Kysely<Database>, values: V) => Compilable<R>,
+) {
+  const placeholders = Object.fromEntries(names.map((name) => [name, new Placeholder(name)])) as unknown as V;
+  const compiled = build(db, placeholders).compile();
+  const slots = compiled.parameters.map((p) => (p instanceof Placeholder ? { name: p.name } : { value: p }));
+  const unused = names.filter((name) => !slots.some((slot) => "name" in slot && slot.name === name));
+  if (unused.length) throw new Error(`compiledOnce: ${unused.join(", ")} did not become query parameters`);
+  return { compiled, slots };
 }
 
 /** The statement name executePrepared gave this text, if any (for tests). */

@@ -1,8 +1,8 @@
-import { NoResultError, sql, type Expression, type Kysely } from "kysely";
-import { executePrepared } from "../../db/connection";
+import { NoResultError, sql, type Expression, type Kysely, type QueryNode } from "kysely";
+import { compiledOnce, executePrepared } from "../../db/connection";
 import { formatCalendarDate, formatMoney } from "../domain/money";
 import type { Database, Product } from "../../db/schema";
-import { liveSessionQuery, sessionTokenHash, touchSession, type BorrowerSession } from "../services/borrower-session.server";
+import { liveSessionQuery, liveSessionValues, sessionTokenHash, touchSession, type BorrowerSession, type LiveSessionValues } from "../services/borrower-session.server";
 
 export type NextStep = "current" | "early" | "mid" | "late" | "serious" | "paid";
 
@@ -12,12 +12,13 @@ export type NextStep = "current" | "early" | "mid" | "late" | "serious" | "paid"
  * Balance shown = last imported balance minus portal payments recorded since, marked pending.
  */
 export async function getAccountOverview(db: Kysely<Database>, session: BorrowerSession) {
-  // One statement, prepared per connection: every account page and the overview read it.
-  const query = accountOverviewQuery(db, { accountId: session.accountId, borrowerId: session.borrowerId });
-  const account = (await executePrepared(db, query.compile())).rows[0];
-  if (!account) throw new NoResultError(query.toOperationNode());
+  // One statement, compiled once and prepared per connection: every account page and the overview read it.
+  const query = accountOverview(db, { accountId: session.accountId, borrowerId: session.borrowerId });
+  const account = (await executePrepared(db, query)).rows[0];
+  if (!account) throw new NoResultError(query.query as QueryNode);
   return toAccountOverview(account);
 }
+const accountOverview = compiledOnce(["accountId", "borrowerId"], (db, scope: { accountId: string; borrowerId: string }) => accountOverviewQuery(db, scope));
 
 /**
  * The live session and its overview in one statement, prepared per connection (the overview's fast
@@ -28,21 +29,24 @@ export async function getAccountOverview(db: Kysely<Database>, session: Borrower
 export async function readSessionOverview(db: Kysely<Database>, request: Request, now = new Date()) {
   const tokenHash = await sessionTokenHash(request);
   if (!tokenHash) return null;
-  const query = db
-    .with("s", () => liveSessionQuery(db, tokenHash, now))
+  const row = (await executePrepared(db, sessionOverview(db, liveSessionValues(tokenHash, now)))).rows[0];
+  if (!row) return null;
+  await touchSession(db, { id: row.session_id, lastSeenAt: row.last_seen_at }, now);
+  const session: BorrowerSession = { id: row.session_id, borrowerId: row.session_borrower_id, accountId: row.session_account_id, linkId: row.link_id };
+  return { session, overview: toAccountOverview(row) };
+}
+
+const sessionOverview = compiledOnce(["tokenHash", "now", "idleSince"], (db, values: LiveSessionValues) =>
+  db
+    .with("s", () => liveSessionQuery(db, values))
     .selectFrom("s")
     .innerJoinLateral(
       () => accountOverviewQuery(db, { accountId: sql.ref<string>("s.account_id"), borrowerId: sql.ref<string>("s.borrower_id") }).as("o"),
       (join) => join.onTrue(),
     )
     .selectAll("o")
-    .select(["s.id as session_id", "s.borrower_id as session_borrower_id", "s.account_id as session_account_id", "s.link_id", "s.last_seen_at"]);
-  const row = (await executePrepared(db, query.compile())).rows[0];
-  if (!row) return null;
-  await touchSession(db, { id: row.session_id, lastSeenAt: row.last_seen_at }, now);
-  const session: BorrowerSession = { id: row.session_id, borrowerId: row.session_borrower_id, accountId: row.session_account_id, linkId: row.link_id };
-  return { session, overview: toAccountOverview(row) };
-}
+    .select(["s.id as session_id", "s.borrower_id as session_borrower_id", "s.account_id as session_account_id", "s.link_id", "s.last_seen_at"]),
+);
 
 /** The overview's columns, scoped by the session's borrower AND account (values, or the session row's columns). */
 function accountOverviewQuery(db: Kysely<Database>, scope: { accountId: string | Expression<string>; borrowerId: string | Expression<string> }) {

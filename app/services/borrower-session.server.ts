@@ -2,7 +2,7 @@ import { createCookie, redirect } from "@remix-run/node";
 import { createHash, randomBytes } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../db/schema";
-import { executePrepared } from "../../db/connection";
+import { compiledOnce, executePrepared } from "../../db/connection";
 import { config } from "../config.server";
 
 /** DESIGN §3: a short session bound to one borrower and account: 15 min idle, 2 h absolute. */
@@ -61,7 +61,7 @@ export async function readBorrowerSession(db: Db, request: Request, now = new Da
   const tokenHash = await sessionTokenHash(request);
   if (!tokenHash) return null;
   // Prepared per connection: every verified page reads it first.
-  const row = (await executePrepared(db, liveSessionQuery(db, tokenHash, now).compile())).rows[0];
+  const row = (await executePrepared(db, liveSession(db, liveSessionValues(tokenHash, now)))).rows[0];
   if (!row) return null;
   await touchSession(db, { id: row.id, lastSeenAt: row.last_seen_at }, now);
   return { id: row.id, borrowerId: row.borrower_id, accountId: row.account_id, linkId: row.link_id };
@@ -73,16 +73,28 @@ export async function sessionTokenHash(request: Request): Promise<string | null>
   return typeof token === "string" && token.length >= 20 ? hashToken(token) : null;
 }
 
+/** What decides whether a session is live: its token's hash, the clock, and the idle cut-off. */
+export interface LiveSessionValues {
+  tokenHash: string;
+  now: Date;
+  idleSince: Date;
+}
+
+export function liveSessionValues(tokenHash: string, now: Date): LiveSessionValues {
+  return { tokenHash, now, idleSince: new Date(now.getTime() - SESSION_IDLE_MS) };
+}
+
 /** The session row, while it is live: not revoked, within its absolute lifetime and not idle too long. */
-export function liveSessionQuery(db: Db, tokenHash: string, now: Date) {
+export function liveSessionQuery(db: Db, values: LiveSessionValues) {
   return db
     .selectFrom("borrower_sessions")
     .select(["id", "borrower_id", "account_id", "link_id", "last_seen_at"])
-    .where("id", "=", tokenHash)
+    .where("id", "=", values.tokenHash)
     .where("revoked_at", "is", null)
-    .where("expires_at", ">", now)
-    .where("last_seen_at", ">", new Date(now.getTime() - SESSION_IDLE_MS));
+    .where("expires_at", ">", values.now)
+    .where("last_seen_at", ">", values.idleSince);
 }
+const liveSession = compiledOnce(["tokenHash", "now", "idleSince"], liveSessionQuery);
 
 /** Moves the idle clock on, at most once a minute. */
 export async function touchSession(db: Db, session: { id: string; lastSeenAt: Date }, now: Date): Promise<void> {

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectDatabase, executePrepared, preparedStatementName, type DatabaseHandle } from "../../db/connection";
+import { compiledOnce, connectDatabase, executePrepared, preparedStatementName, type DatabaseHandle } from "../../db/connection";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { borrowerWithLink } from "../support/links";
 import { openShortLink } from "../../app/services/short-links.server";
@@ -52,5 +52,40 @@ describe("statements prepared per connection (executePrepared)", () => {
       expect(openB).toMatchObject({ status: "ok", link: { id: b.link.id, openCount: i + 1 }, account: { last4: b.account.last4 } });
     }
     expect((await prepared()).length).toBe(before + 1);
+  });
+});
+
+describe("statements compiled once (compiledOnce)", () => {
+  it("builds the statement once and binds each call's values, keeping the statement's own constants", async () => {
+    let builds = 0;
+    const accountsOf = compiledOnce(["borrowerId", "after"], (db, v: { borrowerId: string; after: Date }) => {
+      builds += 1;
+      return db
+        .selectFrom("accounts")
+        .select("external_ref")
+        .where("borrower_id", "=", v.borrowerId)
+        .where("status", "!=", "closed") // a constant of the statement: stays in every call's parameters
+        .where("created_at", ">", v.after)
+        .orderBy("external_ref");
+    });
+    const a = await borrowerWithLink(t.db);
+    const b = await borrowerWithLink(t.db);
+    const longAgo = new Date("2000-01-01T00:00:00Z");
+    const first = accountsOf(one.db, { borrowerId: a.borrower.id, after: longAgo });
+    const second = accountsOf(one.db, { borrowerId: b.borrower.id, after: longAgo });
+    expect(second.sql).toBe(first.sql);
+    expect(first.parameters).toEqual([a.borrower.id, "closed", longAgo]);
+    expect((await executePrepared(one.db, first)).rows).toEqual([{ external_ref: a.account.external_ref }]);
+    expect((await executePrepared(one.db, second)).rows).toEqual([{ external_ref: b.account.external_ref }]);
+    const inTheFuture = accountsOf(one.db, { borrowerId: a.borrower.id, after: new Date(Date.now() + 86_400_000) });
+    expect((await executePrepared(one.db, inTheFuture)).rows).toEqual([]);
+    expect(builds).toBe(1);
+  });
+
+  it("refuses, at the first call, a value the statement does not take as a parameter", () => {
+    const unused = compiledOnce(["borrowerId", "limit"], (db, v: { borrowerId: string; limit: number }) =>
+      db.selectFrom("accounts").select("id").where("borrower_id", "=", v.borrowerId),
+    );
+    expect(() => unused(one.db, { borrowerId: "x", limit: 3 })).toThrow(/limit did not become query parameters/);
   });
 });
