@@ -42,7 +42,7 @@ export function executePrepared<R>(db: Pick<Kysely<Database>, "executeQuery">, c
 /**
  * A statement built and compiled once, then bound afresh on every call: for the busiest pages, where
  * Kysely's builder and compiler (a tree of frozen nodes, walked on every request) cost more server time
- * than reading the statement's answer (the overview's: about a tenth of its server time per request).
+ * than reading the statement's answer (the overview's: about a seventh of its server CPU per request, by profile).
  * `build` runs once, with a placeholder standing for each named value: it must pass each one through
  * as a query parameter (a comparison, a `sql` template value), never compute with one or branch on one.
  * A value the statement does not take as a parameter fails at the first call, not silently.
