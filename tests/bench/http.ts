@@ -10,8 +10,10 @@ import { createShortLink } from "../../app/services/short-links.server";
 import { hashVerificationAnswer } from "../../app/services/verification-answers.server";
 import { freePort } from "../support/free-port";
 import type { Measure } from "./report";
+import { pacedLoad, type PacedResult } from "./paced";
 
 const CONNECTIONS = 50;
+const PAGE_HEADERS = { "accept-encoding": "gzip", accept: "text/html" };
 const DOB = { day: "29", month: "2", year: "1980" };
 
 interface Load {
@@ -112,12 +114,26 @@ export async function measureHttp(opts: {
     cookies.push(cookie);
   }
 
-  const landing = await cannon(`${base}/r/x`, opts.durationSec, { pid: web.pid!, rotate: codes.map((c) => ({ path: `/r/${c}` })) });
+  const landingRotation = codes.map((c) => ({ path: `/r/${c}` }));
+  const landing = await cannon(`${base}/r/x`, opts.durationSec, { pid: web.pid!, rotate: landingRotation });
   log(`/r/:code ${landing.reqPerSec} req/s p99 ${landing.p99} ms (non-2xx ${landing.non2xx}), CPU per request: server ${landing.cpuMsPerRequest} ms, Postgres ${landing.postgresMsPerRequest} ms, autocannon ${landing.loadGenMsPerRequest} ms, whole machine ${landing.machineMsPerRequest} ms`);
   await opts.afterLoad?.("/r/:code");
-  const overview = await cannon(`${base}/account`, opts.durationSec, { pid: web.pid!, rotate: cookies.map((c) => ({ path: "/account", headers: { cookie: c } })) });
+  const overviewRotation = cookies.map((c) => ({ path: "/account", headers: { cookie: c } }));
+  const overview = await cannon(`${base}/account`, opts.durationSec, { pid: web.pid!, rotate: overviewRotation });
   log(`overview ${overview.reqPerSec} req/s p99 ${overview.p99} ms (non-2xx ${overview.non2xx}), CPU per request: server ${overview.cpuMsPerRequest} ms, Postgres ${overview.postgresMsPerRequest} ms, autocannon ${overview.loadGenMsPerRequest} ms, whole machine ${overview.machineMsPerRequest} ms`);
   await opts.afterLoad?.("overview");
+
+  // Latency at the budget's rate (DESIGN §12: "at least N req/s, p99 under M ms"): the same 50 connections,
+  // paced to N requests a second in all, so the p99 is the page's latency while it serves N, not the queue
+  // that a closed loop at saturation builds in front of it (see cpuText).
+  const paced = (rate: number, rotation: Array<{ path: string; headers?: Record<string, string> }>) => {
+    let k = 0;
+    return pacedLoad({ origin: base, rate, durationSec: opts.durationSec, warmupSec: 2, connections: CONNECTIONS, headers: PAGE_HEADERS, next: () => rotation[k++ % rotation.length]! });
+  };
+  const landingPaced = await paced(LANDING_RATE, landingRotation);
+  log(`/r/:code at ${LANDING_RATE} req/s offered: ${landingPaced.served} req/s served, p99 ${landingPaced.p99} ms, p50 ${landingPaced.p50} ms, max ${landingPaced.max} ms`);
+  const overviewPaced = await paced(OVERVIEW_RATE, overviewRotation);
+  log(`overview at ${OVERVIEW_RATE} req/s offered: ${overviewPaced.served} req/s served, p99 ${overviewPaced.p99} ms, p50 ${overviewPaced.p50} ms, max ${overviewPaced.max} ms`);
 
   // Borrower-page JavaScript: every script and modulepreload each page loads, gzipped.
   const pages = ["/account", "/account/pay", "/account/plan", "/account/promise", "/account/hardship", "/account/preferences", "/account/appointment", "/account/complaint"];
@@ -157,20 +173,20 @@ export async function measureHttp(opts: {
     {
       id: "http_link",
       measure: `\`/r/:code\` (1,000 live links round-robin, ${CONNECTIONS} connections, ${opts.durationSec} s)`,
-      result: `${landing.reqPerSec.toLocaleString("en")} req/s, p99 ${landing.p99} ms, p50 ${landing.p50} ms, ${landing.non2xx} non-2xx, ${landing.errors} errors; ${cpuText(landing)}`,
+      result: `${pacedText(landingPaced, LANDING_RATE)}; at saturation ${landing.reqPerSec.toLocaleString("en")} req/s, p99 ${landing.p99} ms, p50 ${landing.p50} ms, ${landing.non2xx} non-2xx, ${landing.errors} errors; ${cpuText(landing)}`,
       budget: ">= 1,500 req/s, p99 < 25 ms",
       baseline: baselineText,
-      pass: landing.reqPerSec >= 1_500 && landing.p99 < 25 && landing.non2xx === 0 && landing.errors === 0,
-      data: { ...landing, opensCounted: Number(opens.rows[0]!.n) },
+      pass: landing.reqPerSec >= LANDING_RATE && pacedPass(landingPaced, LANDING_RATE, 25) && landing.non2xx === 0 && landing.errors === 0,
+      data: { ...landing, paced: landingPaced, opensCounted: Number(opens.rows[0]!.n) },
     },
     {
       id: "http_overview",
       measure: `Verified overview \`/account\` (50 sessions, ${CONNECTIONS} connections, ${opts.durationSec} s)`,
-      result: `${overview.reqPerSec.toLocaleString("en")} req/s, p99 ${overview.p99} ms, p50 ${overview.p50} ms, ${overview.non2xx} non-2xx, ${overview.errors} errors; ${cpuText(overview)}`,
+      result: `${pacedText(overviewPaced, OVERVIEW_RATE)}; at saturation ${overview.reqPerSec.toLocaleString("en")} req/s, p99 ${overview.p99} ms, p50 ${overview.p50} ms, ${overview.non2xx} non-2xx, ${overview.errors} errors; ${cpuText(overview)}`,
       budget: ">= 500 req/s, p99 < 50 ms",
       baseline: baselineText,
-      pass: overview.reqPerSec >= 500 && overview.p99 < 50 && overview.non2xx === 0 && overview.errors === 0,
-      data: overview,
+      pass: overview.reqPerSec >= OVERVIEW_RATE && pacedPass(overviewPaced, OVERVIEW_RATE, 50) && overview.non2xx === 0 && overview.errors === 0,
+      data: { ...overview, paced: overviewPaced },
     },
     {
       id: "web_rss",
@@ -202,6 +218,23 @@ export async function measureHttp(opts: {
       data: lighthouse ?? undefined,
     },
   ];
+}
+
+/** The budgets' rates (DESIGN §12), offered in the paced runs. */
+const LANDING_RATE = 1_500;
+const OVERVIEW_RATE = 500;
+
+/**
+ * A paced run meets its budget when the page kept the pace (answered at least 98% of the offered rate
+ * over the window) with a p99, counted from when each request was due, under the budget and no failed
+ * request.
+ */
+function pacedPass(load: PacedResult, rate: number, p99Ms: number): boolean {
+  return load.served >= 0.98 * rate && load.p99 < p99Ms && load.non2xx === 0 && load.errors === 0;
+}
+
+function pacedText(load: PacedResult, rate: number): string {
+  return `at ${rate.toLocaleString("en")} req/s offered: ${load.served.toLocaleString("en")} req/s served, p99 ${load.p99} ms, p50 ${load.p50} ms, max ${load.max} ms, ${load.non2xx} non-2xx, ${load.errors} errors`;
 }
 
 /**
@@ -328,7 +361,7 @@ async function cannon(url: string, durationSec: number, opts: { pid: number; rot
         },
       ]
     : undefined;
-  const common = { url, connections: CONNECTIONS, headers: { "accept-encoding": "gzip", accept: "text/html" }, requests } as autocannon.Options;
+  const common = { url, connections: CONNECTIONS, headers: PAGE_HEADERS, requests } as autocannon.Options;
   await autocannon({ ...common, duration: 2 });
   let maxRss = 0;
   const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(opts.pid))), 250);
