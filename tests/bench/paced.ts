@@ -1,3 +1,6 @@
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import * as hdr from "hdr-histogram-js";
 import { Pool } from "undici";
 
@@ -11,6 +14,10 @@ import { Pool } from "undici";
  * (autocannon's own rate option sends each connection's quota for the second as fast as it can and
  * then pauses, so it measures bursts; and it corrects for coordinated omission at 1 ms intervals, which
  * inflates every latency above 1 ms.)
+ *
+ * A late send counts as latency too, so the generator's own pauses would: `generatorLagP99` is its
+ * event loop's delay, and pacedLoadInChild runs it in a fresh process of its own (the bench process
+ * carries the planner's and dispatcher's heap into the HTTP runs, and its collector's pauses with it).
  */
 export interface PacedResult {
   offered: number;
@@ -22,17 +29,22 @@ export interface PacedResult {
   max: number;
   non2xx: number;
   errors: number;
+  /** The generator's event-loop delay, p99 in ms: a send can be this late through no fault of the server. */
+  generatorLagP99: number;
 }
 
-export async function pacedLoad(opts: {
+export interface PacedOptions {
   origin: string;
   rate: number;
   durationSec: number;
   warmupSec?: number;
   connections: number;
-  next: () => { path: string; headers?: Record<string, string> };
+  /** Requested in turn, round-robin. */
+  targets: Array<{ path: string; headers?: Record<string, string> }>;
   headers?: Record<string, string>;
-}): Promise<PacedResult> {
+}
+
+export async function pacedLoad(opts: PacedOptions): Promise<PacedResult> {
   const pool = new Pool(opts.origin, { connections: opts.connections, pipelining: 1 });
   try {
     if (opts.warmupSec) await run(pool, opts, opts.warmupSec);
@@ -42,7 +54,33 @@ export async function pacedLoad(opts: {
   }
 }
 
-async function run(pool: Pool, opts: Parameters<typeof pacedLoad>[0], durationSec: number): Promise<PacedResult> {
+/** pacedLoad in a child process of its own (see above). */
+export function pacedLoadInChild(opts: PacedOptions): Promise<PacedResult> {
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, SETTLE_PACED_CHILD: "1" },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  return new Promise((resolve, reject) => {
+    child.once("message", (message: { result?: PacedResult; error?: string }) => {
+      if (message.result) resolve(message.result);
+      else reject(new Error(`paced load failed: ${message.error}`));
+    });
+    child.once("exit", (code) => reject(new Error(`paced load process exited with ${code}`)));
+    child.send(opts);
+  });
+}
+
+if (process.env.SETTLE_PACED_CHILD && process.send) {
+  process.once("message", (opts: PacedOptions) => {
+    pacedLoad(opts).then(
+      (result) => process.send!({ result }, undefined, undefined, () => process.exit(0)),
+      (error: unknown) => process.send!({ error: String(error) }, undefined, undefined, () => process.exit(1)),
+    );
+  });
+}
+
+async function run(pool: Pool, opts: PacedOptions, durationSec: number): Promise<PacedResult> {
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   const total = Math.round(opts.rate * durationSec);
   const intervalMs = 1000 / opts.rate;
@@ -50,9 +88,11 @@ async function run(pool: Pool, opts: Parameters<typeof pacedLoad>[0], durationSe
   let non2xx = 0;
   let errors = 0;
   const inFlight = new Set<Promise<void>>();
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  lag.enable();
   const start = performance.now();
   const send = (dueAt: number) => {
-    const target = opts.next();
+    const target = opts.targets[sent % opts.targets.length]!;
     const done = pool
       .request({ path: target.path, method: "GET", headers: { ...opts.headers, ...target.headers } })
       .then(async (res) => {
@@ -81,6 +121,7 @@ async function run(pool: Pool, opts: Parameters<typeof pacedLoad>[0], durationSe
     tick();
   });
   await Promise.all(inFlight);
+  lag.disable();
   const elapsedSec = (performance.now() - start) / 1000;
   const ms = (us: number) => Math.round(us / 100) / 10;
   const result: PacedResult = {
@@ -92,6 +133,7 @@ async function run(pool: Pool, opts: Parameters<typeof pacedLoad>[0], durationSe
     max: ms(histogram.maxValue),
     non2xx,
     errors,
+    generatorLagP99: Math.round(lag.percentile(99) / 1e5) / 10,
   };
   histogram.destroy();
   return result;
