@@ -1,6 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import os from "node:os";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
 import { sql, type Kysely } from "kysely";
@@ -29,6 +30,8 @@ interface Load {
   cpuMsPerRequest?: number;
   /** The whole machine's busy CPU per request (server, Postgres, autocannon, anything else), and autocannon's share. */
   machineMsPerRequest?: number;
+  /** The hypervisor's steal during the run, % of the machine's time. */
+  stealPct?: number;
   loadGenMsPerRequest?: number;
   postgresMsPerRequest?: number;
 }
@@ -116,22 +119,27 @@ export async function measureHttp(opts: {
 
   const landingRotation = codes.map((c) => ({ path: `/r/${c}` }));
   const landing = await cannon(`${base}/r/x`, opts.durationSec, { pid: web.pid!, rotate: landingRotation });
-  log(`/r/:code ${landing.reqPerSec} req/s p99 ${landing.p99} ms (non-2xx ${landing.non2xx}), CPU per request: server ${landing.cpuMsPerRequest} ms, Postgres ${landing.postgresMsPerRequest} ms, autocannon ${landing.loadGenMsPerRequest} ms, whole machine ${landing.machineMsPerRequest} ms`);
+  log(`/r/:code ${landing.reqPerSec} req/s p99 ${landing.p99} ms (non-2xx ${landing.non2xx}), CPU per request: server ${landing.cpuMsPerRequest} ms, Postgres ${landing.postgresMsPerRequest} ms, autocannon ${landing.loadGenMsPerRequest} ms, whole machine ${landing.machineMsPerRequest} ms, steal ${landing.stealPct}%`);
   await opts.afterLoad?.("/r/:code");
   const overviewRotation = cookies.map((c) => ({ path: "/account", headers: { cookie: c } }));
   const overview = await cannon(`${base}/account`, opts.durationSec, { pid: web.pid!, rotate: overviewRotation });
-  log(`overview ${overview.reqPerSec} req/s p99 ${overview.p99} ms (non-2xx ${overview.non2xx}), CPU per request: server ${overview.cpuMsPerRequest} ms, Postgres ${overview.postgresMsPerRequest} ms, autocannon ${overview.loadGenMsPerRequest} ms, whole machine ${overview.machineMsPerRequest} ms`);
+  log(`overview ${overview.reqPerSec} req/s p99 ${overview.p99} ms (non-2xx ${overview.non2xx}), CPU per request: server ${overview.cpuMsPerRequest} ms, Postgres ${overview.postgresMsPerRequest} ms, autocannon ${overview.loadGenMsPerRequest} ms, whole machine ${overview.machineMsPerRequest} ms, steal ${overview.stealPct}%`);
   await opts.afterLoad?.("overview");
 
   // Latency at the budget's rate (DESIGN §12: "at least N req/s, p99 under M ms"): the same 50 connections,
   // paced to N requests a second in all, so the p99 is the page's latency while it serves N, not the queue
   // that a closed loop at saturation builds in front of it (see cpuText).
-  const paced = (rate: number, targets: Array<{ path: string; headers?: Record<string, string> }>) =>
-    pacedLoadInChild({ origin: base, rate, durationSec: opts.durationSec, warmupSec: 2, connections: CONNECTIONS, headers: PAGE_HEADERS, targets });
+  const paced = async (rate: number, targets: Array<{ path: string; headers?: Record<string, string> }>) => {
+    const serverBefore = cpuMs(web.pid!);
+    const result = await pacedLoadInChild({ origin: base, rate, durationSec: opts.durationSec, warmupSec: 2, connections: CONNECTIONS, headers: PAGE_HEADERS, targets });
+    // Warm-up included: the server's CPU over every request the paced run sent.
+    const requests = result.requests + Math.round(rate * 2);
+    return { ...result, serverCpuMsPerRequest: Math.round((100 * (cpuMs(web.pid!) - serverBefore)) / requests) / 100 };
+  };
   const landingPaced = await paced(LANDING_RATE, landingRotation);
-  log(`/r/:code at ${LANDING_RATE} req/s offered: ${landingPaced.served} req/s served, p99 ${landingPaced.p99} ms, p50 ${landingPaced.p50} ms, max ${landingPaced.max} ms, generator lag p99 ${landingPaced.generatorLagP99} ms`);
+  log(`/r/:code at ${LANDING_RATE} req/s offered: ${landingPaced.served} req/s served, p99 ${landingPaced.p99} ms, p50 ${landingPaced.p50} ms, max ${landingPaced.max} ms, generator lag p99 ${landingPaced.generatorLagP99} ms, CPU per request: server ${landingPaced.serverCpuMsPerRequest} ms, generator ${landingPaced.generatorCpuMsPerRequest} ms`);
   const overviewPaced = await paced(OVERVIEW_RATE, overviewRotation);
-  log(`overview at ${OVERVIEW_RATE} req/s offered: ${overviewPaced.served} req/s served, p99 ${overviewPaced.p99} ms, p50 ${overviewPaced.p50} ms, max ${overviewPaced.max} ms, generator lag p99 ${overviewPaced.generatorLagP99} ms`);
+  log(`overview at ${OVERVIEW_RATE} req/s offered: ${overviewPaced.served} req/s served, p99 ${overviewPaced.p99} ms, p50 ${overviewPaced.p50} ms, max ${overviewPaced.max} ms, generator lag p99 ${overviewPaced.generatorLagP99} ms, CPU per request: server ${overviewPaced.serverCpuMsPerRequest} ms, generator ${overviewPaced.generatorCpuMsPerRequest} ms`);
 
   // Borrower-page JavaScript: every script and modulepreload each page loads, gzipped.
   const pages = ["/account", "/account/pay", "/account/plan", "/account/promise", "/account/hardship", "/account/preferences", "/account/appointment", "/account/complaint"];
@@ -227,12 +235,14 @@ const OVERVIEW_RATE = 500;
  * over the window) with a p99, counted from when each request was due, under the budget and no failed
  * request.
  */
-function pacedPass(load: PacedResult, rate: number, p99Ms: number): boolean {
+type PacedRun = PacedResult & { serverCpuMsPerRequest: number };
+
+function pacedPass(load: PacedRun, rate: number, p99Ms: number): boolean {
   return load.served >= 0.98 * rate && load.p99 < p99Ms && load.non2xx === 0 && load.errors === 0;
 }
 
-function pacedText(load: PacedResult, rate: number): string {
-  return `at ${rate.toLocaleString("en")} req/s offered: ${load.served.toLocaleString("en")} req/s served, p99 ${load.p99} ms, p50 ${load.p50} ms, max ${load.max} ms (load generator's own lag p99 ${load.generatorLagP99} ms), ${load.non2xx} non-2xx, ${load.errors} errors`;
+function pacedText(load: PacedRun, rate: number): string {
+  return `at ${rate.toLocaleString("en")} req/s offered: ${load.served.toLocaleString("en")} req/s served, p99 ${load.p99} ms, p50 ${load.p50} ms, max ${load.max} ms, ${load.non2xx} non-2xx, ${load.errors} errors (server CPU ${load.serverCpuMsPerRequest} ms per request; load generator ${load.generatorCpuMsPerRequest} ms, its own lag p99 ${load.generatorLagP99} ms)`;
 }
 
 /**
@@ -241,7 +251,7 @@ function pacedText(load: PacedResult, rate: number): string {
  */
 function cpuText(load: Load): string {
   const implied = load.reqPerSec > 0 ? Math.round(CONNECTIONS / (load.reqPerSec / 1000)) : 0;
-  return `CPU per request: server ${load.cpuMsPerRequest} ms, Postgres ${load.postgresMsPerRequest} ms, autocannon ${load.loadGenMsPerRequest} ms, whole machine ${load.machineMsPerRequest} ms; ${CONNECTIONS} connections at this rate mean ${implied} ms per request by Little's law`;
+  return `CPU per request: server ${load.cpuMsPerRequest} ms, Postgres ${load.postgresMsPerRequest} ms, autocannon ${load.loadGenMsPerRequest} ms, whole machine ${load.machineMsPerRequest} ms (the hypervisor stole ${load.stealPct}% of the machine's time meanwhile); ${CONNECTIONS} connections at this rate mean ${implied} ms per request by Little's law`;
 }
 
 /** Scores 0-100 per page; null when there is no Chromium to drive. */
@@ -293,10 +303,20 @@ async function waitFor(url: string) {
 }
 
 /** Busy CPU time of the whole machine so far, in milliseconds (all cores, from /proc/stat). */
-export function machineBusyMs(): number {
+/**
+ * The machine's CPU time so far (all cores, ms), from /proc/stat: `busy` is time spent running this
+ * machine's own work (user, nice, system, irq, softirq); `steal` is time the hypervisor gave a virtual
+ * CPU's turn to another guest, which no process here spent but which slows every one of them.
+ */
+export function machineCpuMs(): { busy: number; steal: number } {
   const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).map(Number);
-  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-  return (ticks.reduce((a, b) => a + b, 0) - idle) * 10; // 100 Hz clock ticks
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
+  return { busy: (user + nice + system + irq + softirq) * 10, steal: steal * 10 }; // 100 Hz clock ticks
+}
+
+/** The share of the machine's time (cores x wall) that the hypervisor stole between two readings, in %. */
+export function stealPercent(before: { steal: number }, after: { steal: number }, wallMs: number, cores: number): number {
+  return Math.round((1000 * (after.steal - before.steal)) / (wallMs * cores)) / 10;
 }
 
 /** A process's command name and CPU time so far (utime + stime, ms; Linux clock ticks are 100 Hz), from /proc; null once it has ended. */
@@ -364,12 +384,15 @@ async function cannon(url: string, durationSec: number, opts: { pid: number; rot
   let maxRss = 0;
   const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(opts.pid))), 250);
   const cpuBefore = cpuMs(opts.pid);
-  const machineBefore = machineBusyMs();
+  const machineBefore = machineCpuMs();
+  const wallBefore = performance.now();
   const postgresBefore = cpuMsByPid("postgres");
   const loadGenBefore = process.cpuUsage();
   const r = await autocannon({ ...common, duration: durationSec });
   const cpu = cpuMs(opts.pid) - cpuBefore;
-  const machine = machineBusyMs() - machineBefore;
+  const machineAfter = machineCpuMs();
+  const machine = machineAfter.busy - machineBefore.busy;
+  const stealPct = stealPercent(machineBefore, machineAfter, performance.now() - wallBefore, os.cpus().length);
   const postgres = cpuMsSince(postgresBefore, cpuMsByPid("postgres"));
   const loadGen = process.cpuUsage(loadGenBefore);
   clearInterval(sampler);
@@ -385,6 +408,7 @@ async function cannon(url: string, durationSec: number, opts: { pid: number; rot
     maxRssMb: maxRss,
     cpuMsPerRequest: r.requests.total > 0 && Number.isFinite(cpu) ? Math.round((100 * cpu) / r.requests.total) / 100 : undefined,
     machineMsPerRequest: r.requests.total > 0 ? Math.round((100 * machine) / r.requests.total) / 100 : undefined,
+    stealPct,
     postgresMsPerRequest: r.requests.total > 0 ? Math.round((100 * postgres) / r.requests.total) / 100 : undefined,
     loadGenMsPerRequest: r.requests.total > 0 ? Math.round((loadGen.user + loadGen.system) / 10 / r.requests.total) / 100 : undefined,
   };

@@ -31,6 +31,8 @@ export interface PacedResult {
   errors: number;
   /** The generator's event-loop delay, p99 in ms: a send can be this late through no fault of the server. */
   generatorLagP99: number;
+  /** The generator's own CPU per request, ms. */
+  generatorCpuMsPerRequest: number;
 }
 
 export interface PacedOptions {
@@ -90,6 +92,7 @@ async function run(pool: Pool, opts: PacedOptions, durationSec: number): Promise
   const inFlight = new Set<Promise<void>>();
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
+  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   const send = (dueAt: number) => {
     const target = opts.targets[sent % opts.targets.length]!;
@@ -122,6 +125,7 @@ async function run(pool: Pool, opts: PacedOptions, durationSec: number): Promise
   });
   await Promise.all(inFlight);
   lag.disable();
+  const cpu = process.cpuUsage(cpuBefore);
   const elapsedSec = (performance.now() - start) / 1000;
   const ms = (us: number) => Math.round(us / 100) / 10;
   const result: PacedResult = {
@@ -134,6 +138,7 @@ async function run(pool: Pool, opts: PacedOptions, durationSec: number): Promise
     non2xx,
     errors,
     generatorLagP99: Math.round(lag.percentile(99) / 1e5) / 10,
+    generatorCpuMsPerRequest: histogram.totalCount ? Math.round((cpu.user + cpu.system) / 10 / histogram.totalCount) / 100 : 0,
   };
   histogram.destroy();
   return result;

@@ -17,7 +17,7 @@ export interface Measure {
  * BENCHMARKS.md (for people) and BENCHMARKS.json (for tools), both at the repository root; a partial run
  * (`--only`) writes neither and returns the Markdown for the console instead. Returns the Markdown.
  */
-export function writeReport(root: string, measures: Measure[], run: { accounts: number; totalSec: number; partial?: boolean }): string {
+export function writeReport(root: string, measures: Measure[], run: { accounts: number; totalSec: number; stealPct: number; partial?: boolean }): string {
   const cpus = os.cpus();
   const machine = {
     cpu: cpus[0]?.model.trim() ?? "unknown",
@@ -38,7 +38,7 @@ export function writeReport(root: string, measures: Measure[], run: { accounts: 
     "measured in the same run on the same machine. Budgets: DESIGN §12.",
     "",
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB RAM, Node ${machine.node}, ${machine.platform}.`,
-    `Run: ${machine.date}, ${run.accounts.toLocaleString("en")} synthetic accounts, ${run.totalSec} s in all; load average at the end ${machine.loadAverage.join(" / ")} (1/5/15 min).`,
+    `Run: ${machine.date}, ${run.accounts.toLocaleString("en")} synthetic accounts, ${run.totalSec} s in all; load average at the end ${machine.loadAverage.join(" / ")} (1/5/15 min); the hypervisor stole ${run.stealPct}% of the machine's time over the run.`,
     "",
     "| Measure | Result | Budget | Baseline (same run) | Verdict |",
     "| --- | --- | --- | --- | --- |",
@@ -57,7 +57,9 @@ export function writeReport(root: string, measures: Measure[], run: { accounts: 
     "- HTTP: the production build served by `app/server/main.ts` (ROLE=web); autocannon runs in the bench process on the",
     "  same machine (it shares the cores with the server and Postgres); baseline is a bare `node:http` server in its own process.",
     "- HTTP also reports CPU time per request (user + system from /proc) of the server, of Postgres's processes, of",
-    "  autocannon and of the whole machine: steadier than req/s when other work shares the machine. autocannon is a",
+    "  autocannon and of the whole machine: steadier than req/s when other work shares the machine. This machine is a",
+    "  virtual machine: time the hypervisor gave its cores to other guests (steal, from /proc/stat) is not counted as",
+    "  the machine's CPU and is reported apart, as a share of cores x wall; it slows every figure. autocannon is a",
     "  closed loop (each of the 50 connections sends its next request when the last is answered), so at saturation the",
     "  mean latency is 50 / throughput (Little's law): at saturation a p99 under 25 ms at 50 connections needs more than",
     "  2,000 req/s. The latency budgets are therefore read at the budget's rate: an open-loop load (tests/bench/paced.ts,",
