@@ -131,15 +131,15 @@ export async function measureHttp(opts: {
   // that a closed loop at saturation builds in front of it (see cpuText).
   const paced = async (rate: number, targets: Array<{ path: string; headers?: Record<string, string> }>) => {
     const serverBefore = cpuMs(web.pid!);
-    const result = await pacedLoadInChild({ origin: base, rate, durationSec: opts.durationSec, warmupSec: 2, connections: CONNECTIONS, headers: PAGE_HEADERS, targets });
+    const result = await pacedLoadInChild({ origin: base, rate, durationSec: opts.durationSec, warmupSec: PACED_WARMUP_SEC, connections: CONNECTIONS, headers: PAGE_HEADERS, targets });
     // Warm-up included: the server's CPU over every request the paced run sent.
-    const requests = result.requests + Math.round(rate * 2);
+    const requests = result.requests + Math.round(rate * PACED_WARMUP_SEC);
     return { ...result, serverCpuMsPerRequest: Math.round((100 * (cpuMs(web.pid!) - serverBefore)) / requests) / 100 };
   };
   const landingPaced = await paced(LANDING_RATE, landingRotation);
-  log(`/r/:code at ${LANDING_RATE} req/s offered: ${landingPaced.served} req/s served, p99 ${landingPaced.p99} ms, p50 ${landingPaced.p50} ms, max ${landingPaced.max} ms, generator lag p99 ${landingPaced.generatorLagP99} ms, CPU per request: server ${landingPaced.serverCpuMsPerRequest} ms, generator ${landingPaced.generatorCpuMsPerRequest} ms`);
+  log(`/r/:code ${pacedText(landingPaced, LANDING_RATE)}`);
   const overviewPaced = await paced(OVERVIEW_RATE, overviewRotation);
-  log(`overview at ${OVERVIEW_RATE} req/s offered: ${overviewPaced.served} req/s served, p99 ${overviewPaced.p99} ms, p50 ${overviewPaced.p50} ms, max ${overviewPaced.max} ms, generator lag p99 ${overviewPaced.generatorLagP99} ms, CPU per request: server ${overviewPaced.serverCpuMsPerRequest} ms, generator ${overviewPaced.generatorCpuMsPerRequest} ms`);
+  log(`overview ${pacedText(overviewPaced, OVERVIEW_RATE)}`);
 
   // Borrower-page JavaScript: every script and modulepreload each page loads, gzipped.
   const pages = ["/account", "/account/pay", "/account/plan", "/account/promise", "/account/hardship", "/account/preferences", "/account/appointment", "/account/complaint"];
@@ -230,13 +230,16 @@ export async function measureHttp(opts: {
 const LANDING_RATE = 1_500;
 const OVERVIEW_RATE = 500;
 
+/** Seconds of paced load before each measured window (JIT and connection warm-up; not timed). */
+const PACED_WARMUP_SEC = 2;
+
+type PacedRun = PacedResult & { serverCpuMsPerRequest: number };
+
 /**
  * A paced run meets its budget when the page kept the pace (answered at least 98% of the offered rate
  * over the window) with a p99, counted from when each request was due, under the budget and no failed
  * request.
  */
-type PacedRun = PacedResult & { serverCpuMsPerRequest: number };
-
 function pacedPass(load: PacedRun, rate: number, p99Ms: number): boolean {
   return load.served >= 0.98 * rate && load.p99 < p99Ms && load.non2xx === 0 && load.errors === 0;
 }
@@ -302,7 +305,6 @@ async function waitFor(url: string) {
   }
 }
 
-/** Busy CPU time of the whole machine so far, in milliseconds (all cores, from /proc/stat). */
 /**
  * The machine's CPU time so far (all cores, ms), from /proc/stat: `busy` is time spent running this
  * machine's own work (user, nice, system, irq, softirq); `steal` is time the hypervisor gave a virtual
