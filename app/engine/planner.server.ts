@@ -9,7 +9,8 @@ import { isoDateFromEpochDay, localEpochDay } from "../domain/local-time";
 import { boundedMemo } from "../domain/memo";
 import { defaultReminderVariants, REMINDER_STAGES, reminderTemplateKey, type ReminderStage } from "../domain/sms-templates";
 import { logger } from "../services/logger.server";
-import { pgArray, queueSmsBatch, smsAmount, smsDate, type QueueSmsInput } from "../services/outbound-sms.server";
+import { pgArray } from "../../db/pg-array";
+import { queueSmsBatch, smsAmount, smsDate, type QueueSmsInput } from "../services/outbound-sms.server";
 import { sendableReminderVariants } from "../services/sms-template-store.server";
 import { loadAccountFacts, type AccountFacts } from "./contact-inputs.server";
 

@@ -101,22 +101,6 @@ export async function optOutOfSms(trx: Trx, opts: { borrowerId: string; source: 
   return { cancelledMessages: cancelled };
 }
 
-/**
- * A link was opened: counted for the funnel (by the landing, in short_links); the first open is audited
- * as evidence of delivery. The audit row is appended by a job, not on the request: the hash chain
- * serialises every writer, and the landing is the page every SMS tap hits at once. The job carries the
- * open's time, and its key makes a repeated first open one job.
- */
-export async function linkOpened(
-  db: Kysely<Database> | Trx,
-  opts: { linkId: string; borrowerId: string; accountId: string; firstOpen: boolean; now?: Date },
-) {
-  if (!opts.firstOpen) return;
-  const payload: LinkOpenedAudit = { linkId: opts.linkId, borrowerId: opts.borrowerId, accountId: opts.accountId, at: (opts.now ?? new Date()).toISOString() };
-  await sql`select graphile_worker.add_job(${LINK_OPENED_AUDIT_TASK}, ${JSON.stringify(payload)}::json, max_attempts := 25, job_key := ${`${LINK_OPENED_AUDIT_TASK}:${opts.linkId}`}::text)`.execute(db);
-}
-
-export const LINK_OPENED_AUDIT_TASK = "audit:link-opened";
 
 export const linkOpenedAuditSchema = z.object({
   linkId: z.string().uuid(),

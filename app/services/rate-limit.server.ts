@@ -94,11 +94,13 @@ export async function peek(db: Db, key: string, rule: RateLimitRule): Promise<Ra
  * It reads the row rate-limiter-flexible keeps (prefixed key, points spent, expire in epoch ms) as
  * the library's own read does; tests/services/rate-limit.test.ts holds it to peek().
  */
-export function spentBudgetSql(key: string, rule: RateLimitRule, now = new Date()): RawBuilder<number | null> {
+export function spentBudgetSql(key: string | RawBuilder<string | null>, rule: RateLimitRule, now = new Date()): RawBuilder<number | null> {
   checkRule(rule);
   const ms = now.getTime();
+  // A key given as SQL (a column of the statement, one key per row) is prefixed in SQL, as a literal key is here.
+  const stored = typeof key === "string" ? sql`${`${KEY_PREFIX}:${key}`}` : sql`(${`${KEY_PREFIX}:`} || ${key})`;
   return sql<number | null>`(select greatest(1, ceil((coalesce(expire, ${ms}) - ${ms}) / 1000.0))::int from rate_limits
-    where key = ${`${KEY_PREFIX}:${key}`} and (expire > ${ms} or expire is null) and points >= ${rule.points})`;
+    where key = ${stored} and (expire > ${ms} or expire is null) and points >= ${rule.points})`;
 }
 
 export async function resetRateLimit(db: Db, key: string): Promise<void> {

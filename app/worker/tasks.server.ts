@@ -9,7 +9,8 @@ import { runSchedule } from "../engine/planner.server";
 import { markBrokenPlans } from "../services/plans.server";
 import { resolvePromises } from "../services/promises.server";
 import { smsProvider } from "../integrations/sms/index.server";
-import { auditLinkOpened, LINK_OPENED_AUDIT_TASK } from "../services/feedback.server";
+import { auditLinkOpened } from "../services/feedback.server";
+import { LINK_OPENED_AUDIT_TASK } from "../services/short-links.server";
 
 /** Every background task Settle runs, by graphile-worker identifier. */
 export function createTaskList(db: Kysely<Database>): TaskList {
