@@ -3,8 +3,9 @@ import type { Database } from "../../db/schema";
 
 /**
  * Synthetic book for the benchmarks, inserted set-based (generate_series, no
- * per-row round trips). Deterministic ids (md5 of the row number) so accounts
- * point at borrowers without a join. About one borrower in nine has two accounts.
+ * per-row round trips). Ids are the tables' own defaults (time-ordered, migration 0011), drawn in row
+ * order as an import draws them; accounts find their borrowers by reference. About one borrower in
+ * nine has two accounts.
  *
  * The mix (by account number modulo 100): 35 % current and not yet due, 10 %
  * pre-due (1-3 days before the due date), 5 % due today, 46 % delinquent across
@@ -19,8 +20,8 @@ export async function seedBook(db: Kysely<Database>, opts: { accounts: number; t
   const borrowers = Math.max(1, Math.ceil(accounts * 0.9));
   const today = opts.today;
   await sql`
-    insert into borrowers (id, external_ref, full_name, phone_e164, locale, time_zone, jurisdiction)
-    select md5('bench-b' || i)::uuid, 'BB' || i,
+    insert into borrowers (external_ref, full_name, phone_e164, locale, time_zone, jurisdiction)
+    select 'BB' || i,
       (array['Chan Tai Man', '陳大文', 'Wong Siu Ming', '李小龍', 'Alexandra Catherine Wong-Smythe', 'Lee Ka Yan'])[1 + i % 6],
       '+8529' || lpad((i % 10000000)::text, 7, '0'),
       (array['zh-HK', 'zh-HK', 'zh-HK', 'zh-HK', 'zh-HK', 'zh-CN', 'zh-CN', 'en', 'en', 'en'])[1 + i % 10],
@@ -30,7 +31,7 @@ export async function seedBook(db: Kysely<Database>, opts: { accounts: number; t
   `.execute(db);
   await sql`
     insert into contact_preferences (borrower_id, sms_allowed, preferred_locale, window_start, window_end, max_per_week, sms_opted_out_at)
-    select md5('bench-b' || i)::uuid, true,
+    select (select id from borrowers where external_ref = 'BB' || i), true,
       case when i % 3 = 0 then 'en' else null end,
       case when i % 5 = 0 then time '10:00' else null end,
       case when i % 5 = 0 then time '19:00' else null end,
@@ -39,9 +40,9 @@ export async function seedBook(db: Kysely<Database>, opts: { accounts: number; t
     from generate_series(7, ${borrowers}::int, 7) i
   `.execute(db);
   await sql`
-    insert into accounts (id, borrower_id, external_ref, product, last4, currency, balance_minor, overdue_minor,
+    insert into accounts (borrower_id, external_ref, product, last4, currency, balance_minor, overdue_minor,
                           minimum_due_minor, due_date, dpd, status, wrong_number_at, dispute_at, balance_as_of)
-    select md5('bench-a' || i)::uuid, md5('bench-b' || b)::uuid, 'BA' || i,
+    select (select id from borrowers where external_ref = 'BB' || b), 'BA' || i,
       (array['credit_card', 'personal_loan', 'auto_loan', 'mortgage'])[1 + i % 4],
       lpad((i % 10000)::text, 4, '0'),
       case when b % 20 between 14 and 16 then 'CNY' else 'HKD' end,
