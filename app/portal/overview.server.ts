@@ -2,6 +2,8 @@ import { NoResultError, sql, type Expression, type Kysely, type QueryNode } from
 import { compiledOnce, executePrepared } from "../../db/connection";
 import { formatCalendarDate, formatMoney } from "../domain/money";
 import type { Database, Product } from "../../db/schema";
+import { pgArray } from "../../db/pg-array";
+import { groupCommit } from "../services/group-commit.server";
 import { liveSessionQuery, liveSessionValues, sessionTokenHash, touchSession, type BorrowerSession, type LiveSessionValues } from "../services/borrower-session.server";
 
 export type NextStep = "current" | "early" | "mid" | "late" | "serious" | "paid";
@@ -22,22 +24,51 @@ const accountOverview = compiledOnce(["accountId", "borrowerId"], (db, scope: { 
 
 /**
  * The live session and its overview in one statement, prepared per connection (the overview's fast
- * path: one round trip per page view instead of two). The account is read with the same query as
- * getAccountOverview, scoped by the session row's borrower and account. Null when there is no live
- * session, or its account is not there.
+ * path: one round trip per page view instead of two), shared by the page views that arrive together.
+ * The account is read with the same query as getAccountOverview, scoped by the session row's borrower
+ * and account. Null when there is no live session, or its account is not there.
  */
 export async function readSessionOverview(db: Kysely<Database>, request: Request, now = new Date()) {
   const tokenHash = await sessionTokenHash(request);
   if (!tokenHash) return null;
-  const row = (await executePrepared(db, sessionOverview(db, liveSessionValues(tokenHash, now)))).rows[0];
+  const row = await overviewReaderFor(db)({ tokenHash, now });
   if (!row) return null;
   await touchSession(db, { id: row.session_id, lastSeenAt: row.last_seen_at }, now);
   const session: BorrowerSession = { id: row.session_id, borrowerId: row.session_borrower_id, accountId: row.session_account_id, linkId: row.link_id };
   return { session, overview: toAccountOverview(row) };
 }
 
-const sessionOverview = compiledOnce(["tokenHash", "now", "idleSince"], (db, values: LiveSessionValues) =>
-  db
+type SessionRead = { tokenHash: string; now: Date };
+
+/**
+ * Page views that arrive together read their sessions in one statement (group commit, as the
+ * landing's opens do: app/services/group-commit.server.ts), each at its own clock.
+ */
+const overviewReaders = new WeakMap<Kysely<Database>, (read: SessionRead) => Promise<SessionOverviewRow | null>>();
+function overviewReaderFor(db: Kysely<Database>) {
+  let reader = overviewReaders.get(db);
+  if (!reader) {
+    reader = groupCommit((reads: SessionRead[]) => readSessionOverviews(db, reads), { maxBatch: 64, maxInFlight: 2 });
+    overviewReaders.set(db, reader);
+  }
+  return reader;
+}
+
+/** The live session and its overview for each read, in order (null where there is no live session or no account). */
+async function readSessionOverviews(db: Kysely<Database>, reads: readonly SessionRead[]): Promise<Array<SessionOverviewRow | null>> {
+  const values = {
+    tokenHashes: pgArray(reads.map((r) => r.tokenHash)),
+    nows: pgArray(reads.map((r) => r.now)),
+    idleSinces: pgArray(reads.map((r) => liveSessionValues(r.tokenHash, r.now).idleSince)),
+  };
+  const { rows } = await executePrepared(db, sessionOverviews(db, values));
+  if (rows.length !== reads.length) throw new Error(`readSessionOverviews: ${reads.length} reads, ${rows.length} rows`);
+  return rows.map((row) => (row.session_id === null ? null : (row as SessionOverviewRow)));
+}
+
+/** The session's columns joined to the overview's: the loaders' session query as a CTE, the account query lateral to it. */
+function sessionOverviewQuery(db: Kysely<Database>, values: LiveSessionValues) {
+  return db
     .with("s", () => liveSessionQuery(db, values))
     .selectFrom("s")
     .innerJoinLateral(
@@ -45,7 +76,24 @@ const sessionOverview = compiledOnce(["tokenHash", "now", "idleSince"], (db, val
       (join) => join.onTrue(),
     )
     .selectAll("o")
-    .select(["s.id as session_id", "s.borrower_id as session_borrower_id", "s.account_id as session_account_id", "s.link_id", "s.last_seen_at"]),
+    .select(["s.id as session_id", "s.borrower_id as session_borrower_id", "s.account_id as session_account_id", "s.link_id", "s.last_seen_at"]);
+}
+type SessionOverviewRow = Awaited<ReturnType<ReturnType<typeof sessionOverviewQuery>["executeTakeFirstOrThrow"]>>;
+
+/** One row per read, in order: the reads as typed arrays, each joined to its session and overview. */
+const sessionOverviews = compiledOnce(["tokenHashes", "nows", "idleSinces"], (db, v: { tokenHashes: string; nows: string; idleSinces: string }) =>
+  db
+    .selectFrom(
+      sql<{ token_hash: string; now: Date; idle_since: Date; n: number }>`(select * from unnest(${v.tokenHashes}::text[], ${v.nows}::timestamptz[], ${v.idleSinces}::timestamptz[])
+        with ordinality as r(token_hash, now, idle_since, n))`.as("req"),
+    )
+    .leftJoinLateral(
+      () =>
+        sessionOverviewQuery(db, { tokenHash: sql.ref<string>("req.token_hash"), now: sql.ref<Date>("req.now"), idleSince: sql.ref<Date>("req.idle_since") }).as("x"),
+      (join) => join.onTrue(),
+    )
+    .selectAll("x")
+    .orderBy("req.n"),
 );
 
 /** The overview's columns, scoped by the session's borrower AND account (values, or the session row's columns). */

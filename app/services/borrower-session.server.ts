@@ -1,6 +1,6 @@
 import { createCookie, redirect } from "@remix-run/node";
 import { createHash, randomBytes } from "node:crypto";
-import type { Kysely, Transaction } from "kysely";
+import type { Expression, Kysely, Transaction } from "kysely";
 import type { Database } from "../../db/schema";
 import { compiledOnce, executePrepared } from "../../db/connection";
 import { config } from "../config.server";
@@ -75,12 +75,12 @@ export async function sessionTokenHash(request: Request): Promise<string | null>
 
 /** What decides whether a session is live: its token's hash, the clock, and the idle cut-off. */
 export interface LiveSessionValues {
-  tokenHash: string;
-  now: Date;
-  idleSince: Date;
+  tokenHash: string | Expression<string>;
+  now: Date | Expression<Date>;
+  idleSince: Date | Expression<Date>;
 }
 
-export function liveSessionValues(tokenHash: string, now: Date): LiveSessionValues {
+export function liveSessionValues(tokenHash: string, now: Date): { tokenHash: string; now: Date; idleSince: Date } {
   return { tokenHash, now, idleSince: new Date(now.getTime() - SESSION_IDLE_MS) };
 }
 

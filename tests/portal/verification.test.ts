@@ -137,6 +137,40 @@ describe("borrower sessions", () => {
     }
   });
 
+  it("page views read together (one statement) each get their own session and account, at their own clock", async () => {
+    const start = new Date();
+    const fixtures = [await verifiedSession(start), await verifiedSession(start), await verifiedSession(start), await verifiedSession(start)];
+    const ended = fixtures[3]!;
+    const endedSession = (await readBorrowerSession(t.db, ended.request))!;
+    await t.db.updateTable("borrower_sessions").set({ revoked_at: new Date() }).where("id", "=", endedSession.id).execute();
+    const idleLater = new Date(start.getTime() + SESSION_IDLE_MS + 1000); // idle by then: reads nothing
+    const views = [
+      { request: fixtures[0]!.request, now: start },
+      { request: fixtures[1]!.request, now: idleLater },
+      { request: fixtures[2]!.request, now: start },
+      { request: ended.request, now: start },
+      { request: new Request("http://portal.test/account"), now: start },
+      { request: fixtures[0]!.request, now: start },
+      { request: fixtures[2]!.request, now: start },
+    ];
+    const together = await Promise.all(views.map((v) => readSessionOverview(t.db, v.request, v.now)));
+    expect(together.map((r) => r?.overview.last4 ?? null)).toEqual([
+      fixtures[0]!.account.last4,
+      null,
+      fixtures[2]!.account.last4,
+      null,
+      null,
+      fixtures[0]!.account.last4,
+      fixtures[2]!.account.last4,
+    ]);
+    for (const [i, read] of together.entries()) {
+      if (!read) continue;
+      const alone = (await readBorrowerSession(t.db, views[i]!.request, views[i]!.now))!;
+      expect(read.session).toEqual(alone);
+      expect(read.overview).toEqual(await getAccountOverview(t.db, alone));
+    }
+  });
+
   it("one borrower's session can never read another borrower's account", async () => {
     const a = await verifiedSession(new Date());
     const b = await verifiedSession(new Date());
