@@ -4,8 +4,8 @@ import { config } from "../config.server";
 import { localeCookie } from "../i18n/i18n.server";
 import { resolveLocale } from "../i18n/locale.server";
 import { optOutOfSms, reportWrongNumber } from "../services/feedback.server";
-import { groupCommit } from "../services/group-commit.server";
-import { openShortLinks, resolveShortLink, type LinkOpen, type OpenedLink } from "../services/short-links.server";
+import { groupCommitPerHandle } from "../services/group-commit.server";
+import { openShortLinks, resolveShortLink, type LinkOpen } from "../services/short-links.server";
 import { consume, type RateLimitRule } from "../services/rate-limit.server";
 import { verifyBorrower } from "../services/verification.server";
 import type { VerificationMethod } from "./verification-form";
@@ -28,27 +28,19 @@ export const VERIFY_CLIENT_RULE: RateLimitRule = { points: 100, durationSec: 15 
 export type BorrowerLanding = Awaited<ReturnType<typeof borrowerLanding>>;
 
 /**
- * Per database handle, the opens in flight: a batch of up to 64 per statement, two statements at
- * once (a burst of taps after a batch of texts arrives together; group-commit.server.ts).
+ * The opens in flight, per database handle: up to 64 per statement, two statements at once (a burst
+ * of taps after a batch of texts arrives together; group-commit.server.ts).
  */
-const linkOpeners = new WeakMap<Kysely<Database>, (open: LinkOpen) => Promise<OpenedLink>>();
-function linkOpenerFor(db: Kysely<Database>) {
-  let opener = linkOpeners.get(db);
-  if (!opener) {
-    opener = groupCommit((opens: LinkOpen[]) => openShortLinks(db, opens, config().linkSigningKeys, { brakeRule: LINK_FAILURE_RULE }), {
-      maxBatch: 64,
-      maxInFlight: 2,
-    });
-    linkOpeners.set(db, opener);
-  }
-  return opener;
-}
+const openLink = groupCommitPerHandle(
+  (db: Kysely<Database>, opens: LinkOpen[]) => openShortLinks(db, opens, config().linkSigningKeys, { brakeRule: LINK_FAILURE_RULE }),
+  { maxBatch: 64, maxInFlight: 2 },
+);
 
 export async function borrowerLanding(db: Kysely<Database>, code: string, client: string) {
   const now = new Date();
   // The client's brake is checked in the open's own statement, and opens that arrive together share
   // one statement (one round trip for the busiest page, one commit for a burst of taps).
-  const opened = await linkOpenerFor(db)({ code, brakeKey: `link-fail:${client}` });
+  const opened = await openLink(db, { code, brakeKey: `link-fail:${client}` });
   if (opened.status === "rate_limited") return opened;
   if (opened.status === "invalid") await consume(db, `link-fail:${client}`, LINK_FAILURE_RULE);
   if (opened.status !== "ok") return { status: opened.status };

@@ -3,7 +3,7 @@ import { compiledOnce, executePrepared } from "../../db/connection";
 import { formatCalendarDate, formatMoney } from "../domain/money";
 import type { Database, Product } from "../../db/schema";
 import { pgArray } from "../../db/pg-array";
-import { groupCommit } from "../services/group-commit.server";
+import { groupCommitPerHandle } from "../services/group-commit.server";
 import { liveSessionQuery, liveSessionValues, sessionTokenHash, touchSession, type BorrowerSession, type LiveSessionValues } from "../services/borrower-session.server";
 
 export type NextStep = "current" | "early" | "mid" | "late" | "serious" | "paid";
@@ -31,7 +31,7 @@ const accountOverview = compiledOnce(["accountId", "borrowerId"], (db, scope: { 
 export async function readSessionOverview(db: Kysely<Database>, request: Request, now = new Date()) {
   const tokenHash = await sessionTokenHash(request);
   if (!tokenHash) return null;
-  const row = await overviewReaderFor(db)({ tokenHash, now });
+  const row = await readOverview(db, { tokenHash, now });
   if (!row) return null;
   await touchSession(db, { id: row.session_id, lastSeenAt: row.last_seen_at }, now);
   const session: BorrowerSession = { id: row.session_id, borrowerId: row.session_borrower_id, accountId: row.session_account_id, linkId: row.link_id };
@@ -44,15 +44,7 @@ type SessionRead = { tokenHash: string; now: Date };
  * Page views that arrive together read their sessions in one statement (group commit, as the
  * landing's opens do: app/services/group-commit.server.ts), each at its own clock.
  */
-const overviewReaders = new WeakMap<Kysely<Database>, (read: SessionRead) => Promise<SessionOverviewRow | null>>();
-function overviewReaderFor(db: Kysely<Database>) {
-  let reader = overviewReaders.get(db);
-  if (!reader) {
-    reader = groupCommit((reads: SessionRead[]) => readSessionOverviews(db, reads), { maxBatch: 64, maxInFlight: 2 });
-    overviewReaders.set(db, reader);
-  }
-  return reader;
-}
+const readOverview = groupCommitPerHandle(readSessionOverviews, { maxBatch: 64, maxInFlight: 2 });
 
 /** The live session and its overview for each read, in order (null where there is no live session or no account). */
 async function readSessionOverviews(db: Kysely<Database>, reads: readonly SessionRead[]): Promise<Array<SessionOverviewRow | null>> {

@@ -72,3 +72,19 @@ export function groupCommit<I, O>(run: (items: I[]) => Promise<O[]>, opts: Group
       }
     });
 }
+
+/**
+ * groupCommit per database handle (a handle is one pool: tests and the bench open several), created on
+ * the handle's first call.
+ */
+export function groupCommitPerHandle<H extends object, I, O>(
+  run: (handle: H, items: I[]) => Promise<O[]>,
+  opts: GroupCommitOptions,
+): (handle: H, item: I) => Promise<O> {
+  const perHandle = new WeakMap<H, (item: I) => Promise<O>>();
+  return (handle, item) => {
+    let call = perHandle.get(handle);
+    if (!call) perHandle.set(handle, (call = groupCommit((items: I[]) => run(handle, items), opts)));
+    return call(item);
+  };
+}

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { groupCommit } from "../../app/services/group-commit.server";
+import { groupCommit, groupCommitPerHandle } from "../../app/services/group-commit.server";
 
 /** A run that records each batch and answers once released (or at once). */
 function recorder<O>(answer: (item: number) => O, opts: { hold?: boolean } = {}) {
@@ -111,6 +111,25 @@ describe("group commit", () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it("per handle: each handle's calls go in batches of their own, to that handle", async () => {
+    const seen: Array<{ handle: string; items: number[] }> = [];
+    const call = groupCommitPerHandle(
+      async (handle: { name: string }, items: number[]) => {
+        seen.push({ handle: handle.name, items });
+        return items.map((n) => `${handle.name}:${n}`);
+      },
+      { maxBatch: 10, maxInFlight: 1 },
+    );
+    const a = { name: "a" };
+    const b = { name: "b" };
+    const answers = await Promise.all([call(a, 1), call(b, 2), call(a, 3), call(b, 4)]);
+    expect(answers).toEqual(["a:1", "b:2", "a:3", "b:4"]);
+    expect(seen).toEqual([
+      { handle: "a", items: [1, 3] },
+      { handle: "b", items: [2, 4] },
+    ]);
   });
 
   it("rejects a nonsensical configuration", () => {
