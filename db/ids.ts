@@ -1,5 +1,5 @@
-import { randomFillSync } from "node:crypto";
 import { v7 } from "uuid";
+import { randomPool } from "../app/domain/random-pool.server";
 
 /**
  * Ids for rows written in creation order at volume (texts and their short links: the planner writes half
@@ -31,16 +31,5 @@ export function timeOrderedId(): string {
 
 const state = { msecs: -Infinity, seq: 0 };
 
-const POOL_IDS = 1_024;
-const pool = new Uint8Array(16 * POOL_IDS);
-let used = POOL_IDS;
-
-function randomBytes16(): Uint8Array {
-  if (used === POOL_IDS) {
-    randomFillSync(pool);
-    used = 0;
-  }
-  const bytes = pool.subarray(16 * used, 16 * used + 16);
-  used += 1;
-  return bytes;
-}
+// 16 random bytes per id, drawn from a pool refilled 1,024 ids at a time.
+const randomBytes16 = randomPool(16);

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomPool } from "../domain/random-pool.server";
 import type { NextFunction, Request, Response } from "express";
 
 /**
@@ -6,11 +6,14 @@ import type { NextFunction, Request, Response } from "express";
  * without the per-request nonce), no referrer (link codes must not leak to
  * third parties), no indexing, no framing, and HSTS in production.
  */
+// 128 bits per response nonce.
+const nonceBytes = randomPool(16);
+
 export function securityHeaders(opts: { production: boolean; formActionOrigins?: string[] }) {
   // Chromium applies form-action to the redirect after a POST: the pay form's 303 to the checkout page must be allowed.
   const formAction = ["'self'", "https://checkout.stripe.com", ...(opts.formActionOrigins ?? [])].join(" ");
   return (_req: Request, res: Response, next: NextFunction) => {
-    const nonce = randomBytes(16).toString("base64");
+    const nonce = nonceBytes().toString("base64");
     res.locals.cspNonce = nonce;
     const csp = [
       "default-src 'self'",
