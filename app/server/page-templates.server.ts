@@ -2,6 +2,7 @@ import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@re
 import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
+import vary from "vary";
 import { GzipSegments } from "./whole-body-encoding.server";
 
 /**
@@ -123,6 +124,8 @@ export function sendPageTemplate<K extends string>(
   );
   res.statusCode = 200;
   for (const [name, value] of template.headers) res.setHeader(name, value);
+  // What the compression middleware adds to every HTML response it could encode (these skip it).
+  vary(res, "Accept-Encoding");
   if (encoded.encoding) res.setHeader("Content-Encoding", encoded.encoding);
   res.setHeader("Content-Length", encoded.body.length);
   res.end(encoded.body);

@@ -41,6 +41,17 @@ const visitorLanguage = fc.oneof(
 );
 
 test.describe("the masked landing's fast path", () => {
+  test("what it passes on to Remix (a query string, a trailing slash) is compressed there, once", async ({ request, freshBorrower }) => {
+    for (const path of [`/r/${freshBorrower.link.code}?via=remix`, `/r/${freshBorrower.link.code}/`]) {
+      const res = await request.get(path, { headers: { accept: "text/html", "accept-encoding": "gzip" } });
+      expect(res.status(), path).toBe(200);
+      expect(res.headers()["content-encoding"], path).toBe("gzip");
+      expect(res.headers()["vary"], path).toContain("Accept-Encoding");
+      // Decoded once by the client, the body is the page (gzip applied twice would decode to gzip).
+      expect((await res.text()).startsWith("<!DOCTYPE html>"), path).toBe(true);
+    }
+  });
+
   test("serves, for every shape and random account digits, the page Remix renders, and counts each open once", async ({ request, db, freshBorrower }) => {
     const { link, borrower, account } = freshBorrower;
     let opens = 0;
