@@ -46,17 +46,8 @@ export async function createHttpApp(opts: HttpOptions) {
   // the landing's load, by sampling heap profile). The two fast paths encode their own bodies
   // (GzipSegments), so their requests meet it only if they go on to Remix (compressIfDeferred).
   const compress = compression();
-  const COMPRESSION_DEFERRED = "compressionDeferred";
-  app.use((req, res, next) => {
-    if (!isFastPathRequest(req)) return compress(req, res, next);
-    res.locals[COMPRESSION_DEFERRED] = true;
-    next();
-  });
-  const compressIfDeferred: express.RequestHandler = (req, res, next) => {
-    if (!res.locals[COMPRESSION_DEFERRED]) return next();
-    delete res.locals[COMPRESSION_DEFERRED];
-    compress(req, res, next);
-  };
+  app.use((req, res, next) => (isFastPathRequest(req) ? next() : compress(req, res, next)));
+  const compressIfDeferred: express.RequestHandler = (req, res, next) => (isFastPathRequest(req) ? compress(req, res, next) : next());
   useRequestGuards(app, opts);
 
   let build: ServerBuild | (() => Promise<ServerBuild>);

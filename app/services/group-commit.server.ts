@@ -24,7 +24,7 @@ export function groupCommit<I, O>(run: (items: I[]) => Promise<O[]>, opts: Group
   if (!Number.isInteger(opts.maxBatch) || opts.maxBatch < 1) throw new RangeError("maxBatch must be a positive integer");
   if (!Number.isInteger(opts.maxInFlight) || opts.maxInFlight < 1) throw new RangeError("maxInFlight must be a positive integer");
   type Waiting = { item: I; resolve: (value: O) => void; reject: (error: unknown) => void };
-  let queue: Waiting[] = [];
+  const queue: Waiting[] = [];
   let inFlight = 0;
   let scheduled = false;
 
@@ -51,11 +51,7 @@ export function groupCommit<I, O>(run: (items: I[]) => Promise<O[]>, opts: Group
   };
 
   const pump = () => {
-    while (inFlight < opts.maxInFlight && queue.length > 0) {
-      const batch = queue.length <= opts.maxBatch ? queue : queue.slice(0, opts.maxBatch);
-      queue = queue.length <= opts.maxBatch ? [] : queue.slice(opts.maxBatch);
-      send(batch);
-    }
+    while (inFlight < opts.maxInFlight && queue.length > 0) send(queue.splice(0, opts.maxBatch));
   };
 
   return (item) =>

@@ -191,12 +191,6 @@ export async function openShortLinks(
   });
 }
 
-/** One open (openShortLinks with a batch of one). */
-export async function openShortLink(db: Db, code: string, keys: readonly SigningKey[], opts: { now?: Date; brake?: { key: string; rule: RateLimitRule } } = {}) {
-  const [opened] = await openShortLinks(db, [{ code, brakeKey: opts.brake?.key }], keys, { now: opts.now, brakeRule: opts.brake?.rule });
-  return opened!;
-}
-
 /** Opt-out, wrong number and closure revoke every live link of the account. */
 export async function revokeAccountLinks(db: Db, accountId: string, reason: string, now = new Date()): Promise<number> {
   const result = await db

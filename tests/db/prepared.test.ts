@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compiledOnce, connectDatabase, executePrepared, preparedStatementName, type DatabaseHandle } from "../../db/connection";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { borrowerWithLink } from "../support/links";
-import { openShortLink } from "../../app/services/short-links.server";
+import { openShortLinks } from "../../app/services/short-links.server";
 import { config } from "../../app/config.server";
 
 let t: TestDatabase;
@@ -47,7 +47,7 @@ describe("statements prepared per connection (executePrepared)", () => {
     const b = await borrowerWithLink(t.db);
     const before = (await prepared()).length;
     for (let i = 0; i < 6; i++) {
-      const [openA, openB] = [await openShortLink(one.db, a.link.code, keys), await openShortLink(one.db, b.link.code, keys)];
+      const [[openA], [openB]] = [await openShortLinks(one.db, [{ code: a.link.code }], keys), await openShortLinks(one.db, [{ code: b.link.code }], keys)];
       expect(openA).toMatchObject({ status: "ok", link: { id: a.link.id, openCount: i + 1 }, account: { last4: a.account.last4 } });
       expect(openB).toMatchObject({ status: "ok", link: { id: b.link.id, openCount: i + 1 }, account: { last4: b.account.last4 } });
     }
