@@ -70,7 +70,11 @@ export default async function handleRequest(
         const encoded = encodeWholeBody(request.headers.get("Accept-Encoding"), Buffer.concat(chunks));
         if (encoded.encoding) responseHeaders.set("Content-Encoding", encoded.encoding);
         responseHeaders.set("Content-Length", String(encoded.body.length));
-        const body = new Uint8Array(encoded.body.buffer as ArrayBuffer, encoded.body.byteOffset, encoded.body.byteLength);
+        const body = new Uint8Array(
+          encoded.body.buffer as ArrayBuffer,
+          encoded.body.byteOffset,
+          encoded.body.byteLength,
+        );
         resolve(new Response(body, { headers: responseHeaders, status: responseStatusCode }));
         callback();
       },
@@ -107,7 +111,10 @@ export function handleError(error: unknown, { request }: { request: Request }) {
   if (request.signal.aborted) return;
   if (error instanceof Error && /^No route matches URL/.test(error.message)) return;
   logger.error(
-    { err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), path: maskPath(new URL(request.url).pathname) },
+    {
+      err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error),
+      path: maskPath(new URL(request.url).pathname),
+    },
     "request failed",
   );
 }

@@ -50,7 +50,11 @@ export function Layout({ children }: { children: React.ReactNode }) {
   // Pages without JavaScript carry their styles (one round trip less); hydrated ones link the cached file,
   // so that the browser's render of the same head matches.
   const inlineStyles = useInlineStyles();
-  const strings = Object.fromEntries(([] as string[]).concat(i18n.options.ns ?? []).map((ns) => [ns, i18n.getResourceBundle(locale, ns) as unknown]));
+  const strings = Object.fromEntries(
+    ([] as string[])
+      .concat(i18n.options.ns ?? [])
+      .map((ns) => [ns, i18n.getResourceBundle(locale, ns) as unknown]),
+  );
   return (
     <html lang={locale} dir="ltr">
       <head>

@@ -32,7 +32,10 @@ const preparedNames = (registry[PREPARED] ??= new Map<string, string>());
 const MAX_PREPARED_STATEMENTS = 32;
 
 /** db.executeQuery, with the statement prepared on each connection that runs it (see preparedNames). */
-export function executePrepared<R>(db: Pick<Kysely<Database>, "executeQuery">, compiled: CompiledQuery<R>): Promise<QueryResult<R>> {
+export function executePrepared<R>(
+  db: Pick<Kysely<Database>, "executeQuery">,
+  compiled: CompiledQuery<R>,
+): Promise<QueryResult<R>> {
   if (!preparedNames.has(compiled.sql) && preparedNames.size < MAX_PREPARED_STATEMENTS) {
     preparedNames.set(compiled.sql, `settle_${preparedNames.size + 1}`);
   }
@@ -51,10 +54,13 @@ export function compiledOnce<V extends object, R>(
   names: ReadonlyArray<keyof V & string>,
   build: (db: Kysely<Database>, values: V) => Compilable<R>,
 ): (db: Kysely<Database>, values: V) => CompiledQuery<R> {
-  let template: { compiled: CompiledQuery<R>; slots: Array<{ name: string } | { value: unknown }> } | undefined;
+  let template:
+    { compiled: CompiledQuery<R>; slots: Array<{ name: string } | { value: unknown }> } | undefined;
   return (db, values) => {
     template ??= compileTemplate(db, names, build);
-    const parameters = template.slots.map((slot) => ("name" in slot ? (values as Record<string, unknown>)[slot.name] : slot.value));
+    const parameters = template.slots.map((slot) =>
+      "name" in slot ? (values as Record<string, unknown>)[slot.name] : slot.value,
+    );
     return { ...template.compiled, parameters };
   };
 }
@@ -84,7 +90,10 @@ export function preparedStatementName(text: string): string | undefined {
 /** pg's client, naming the statements executePrepared registered (Kysely calls query(text, values)). */
 class PreparingClient extends pg.Client {}
 const plainQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
-(PreparingClient.prototype as { query: unknown }).query = function query(this: pg.Client, ...args: unknown[]) {
+(PreparingClient.prototype as { query: unknown }).query = function query(
+  this: pg.Client,
+  ...args: unknown[]
+) {
   const [text, values] = args;
   if (args.length === 2 && typeof text === "string" && Array.isArray(values)) {
     const name = preparedNames.get(text);
@@ -99,7 +108,10 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function connectDatabase(url: string, opts: { max?: number; onError?: (err: Error) => void } = {}): DatabaseHandle {
+export function connectDatabase(
+  url: string,
+  opts: { max?: number; onError?: (err: Error) => void } = {},
+): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,

@@ -48,7 +48,9 @@ export async function startEmbeddedPostgres(opts: {
       // The socket beside the data (and not the binaries' default folder, which may not exist or be shared).
       "-c",
       `unix_socket_directories=${socketFits(dataDir, opts.port) ? dataDir : ""}`,
-      ...(opts.persistent ? [] : ["-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off"]),
+      ...(opts.persistent
+        ? []
+        : ["-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off"]),
       ...Object.entries(opts.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
     ],
   });
@@ -70,7 +72,8 @@ export async function startEmbeddedPostgres(opts: {
  */
 export function embeddedUrl(dataDir: string, port: number, database: string): string {
   const dir = resolve(dataDir);
-  const host = socketFits(dir, port) && existsSync(socketPath(dir, port)) ? encodeURIComponent(dir) : "127.0.0.1";
+  const host =
+    socketFits(dir, port) && existsSync(socketPath(dir, port)) ? encodeURIComponent(dir) : "127.0.0.1";
   return `postgres://${USER}:${PASSWORD}@${host}:${port}/${encodeURIComponent(database)}`;
 }
 
@@ -78,7 +81,11 @@ const socketPath = (dir: string, port: number) => resolve(dir, `.s.PGSQL.${port}
 
 /** A socket path must fit sockaddr_un (107 bytes on Linux, 103 on macOS), and the setting is a comma-separated list. */
 function socketFits(dir: string, port: number): boolean {
-  return process.platform !== "win32" && /^[A-Za-z0-9_./-]+$/.test(dir) && Buffer.byteLength(socketPath(dir, port)) <= 103;
+  return (
+    process.platform !== "win32" &&
+    /^[A-Za-z0-9_./-]+$/.test(dir) &&
+    Buffer.byteLength(socketPath(dir, port)) <= 103
+  );
 }
 
 /** CREATE DATABASE when it does not exist yet (idempotent across restarts). */

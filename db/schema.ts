@@ -15,7 +15,8 @@ export type AccountStatus = "current" | "delinquent" | "paid" | "closed";
 export type MessageDirection = "outbound" | "inbound";
 export type MessageChannel = "sms" | "email";
 export type SmsEncoding = "GSM-7" | "UCS-2";
-export type MessageStatus = "queued" | "sending" | "sent" | "delivered" | "failed" | "undelivered" | "cancelled" | "received";
+export type MessageStatus =
+  "queued" | "sending" | "sent" | "delivered" | "failed" | "undelivered" | "cancelled" | "received";
 export type ContactChannel = "sms" | "email" | "phone" | "visit";
 export type DecisionAction = "send" | "defer" | "suppress";
 export type PaymentSource = "portal" | "offline_branch" | "offline_transfer";
@@ -26,7 +27,16 @@ export type PaymentStatus = "pending" | "succeeded" | "failed" | "refunded";
  * (proposed_by staff, counter_of_plan_id = original, status proposed) which the
  * borrower accepts (approved/active) or declines (declined).
  */
-export type PlanStatus = "proposed" | "approved" | "rejected" | "countered" | "declined" | "active" | "completed" | "broken" | "cancelled";
+export type PlanStatus =
+  | "proposed"
+  | "approved"
+  | "rejected"
+  | "countered"
+  | "declined"
+  | "active"
+  | "completed"
+  | "broken"
+  | "cancelled";
 /** At most one plan per account in these states (partial unique index). */
 export const OPEN_PLAN_STATUSES = ["proposed", "approved", "active"] as const satisfies readonly PlanStatus[];
 export type PlanFrequency = "monthly" | "fortnightly";
@@ -35,11 +45,14 @@ export type InstalmentStatus = "due" | "paid" | "missed";
 export type PromiseStatus = "active" | "kept" | "broken" | "cancelled";
 export type HardshipReason = "job_loss" | "illness" | "bereavement" | "disaster" | "other";
 export type HardshipStatus = "open" | "reviewed" | "resolved";
-export type ComplaintCategory = "contact_frequency" | "conduct" | "amount_disputed" | "privacy" | "payment_problem" | "other";
+export type ComplaintCategory =
+  "contact_frequency" | "conduct" | "amount_disputed" | "privacy" | "payment_problem" | "other";
 export type ComplaintStatus = "open" | "in_progress" | "resolved";
-export type TaskKind = "call" | "visit" | "hardship_review" | "wrong_number_review" | "complaint" | "callback" | "plan_review";
+export type TaskKind =
+  "call" | "visit" | "hardship_review" | "wrong_number_review" | "complaint" | "callback" | "plan_review";
 export type TaskStatus = "open" | "done" | "cancelled";
-export type CallOutcome = "connected" | "no_answer" | "busy" | "wrong_number" | "promise_made" | "refused" | "voicemail";
+export type CallOutcome =
+  "connected" | "no_answer" | "busy" | "wrong_number" | "promise_made" | "refused" | "voicemail";
 export type StaffRole = "agent" | "approver" | "supervisor" | "admin";
 export type ActorType = "borrower" | "staff" | "system" | "api";
 

@@ -11,7 +11,8 @@ const placeholders = (s: string) => [...s.matchAll(/\{\{\s*(\w+)/g)].map((m) => 
 
 describe("translations", () => {
   const namespaces = readdirSync(join("locales", "en")).filter((f) => f.endsWith(".json"));
-  const load = (lng: string, ns: string) => JSON.parse(readFileSync(join("locales", lng, ns), "utf8")) as Record<string, unknown>;
+  const load = (lng: string, ns: string) =>
+    JSON.parse(readFileSync(join("locales", lng, ns), "utf8")) as Record<string, unknown>;
 
   it.each(namespaces)("%s has the same keys and placeholders in every language", (ns) => {
     const reference = load("en", ns);
@@ -20,8 +21,11 @@ describe("translations", () => {
       const other = load(lng, ns);
       expect(keys(other).sort(), `${lng}/${ns}`).toEqual(refKeys);
       for (const key of refKeys) {
-        const get = (o: Record<string, unknown>) => key.split(".").reduce<unknown>((acc, k) => (acc as Record<string, unknown>)[k], o);
-        expect(placeholders(String(get(other))), `${lng}/${ns}:${key}`).toEqual(placeholders(String(get(reference))));
+        const get = (o: Record<string, unknown>) =>
+          key.split(".").reduce<unknown>((acc, k) => (acc as Record<string, unknown>)[k], o);
+        expect(placeholders(String(get(other))), `${lng}/${ns}:${key}`).toEqual(
+          placeholders(String(get(reference))),
+        );
         expect(String(get(other)).trim(), `${lng}/${ns}:${key} is empty`).not.toBe("");
       }
     }

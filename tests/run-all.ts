@@ -20,7 +20,14 @@ const steps: Step[] = [
   { name: "typecheck", command: ["npx", "tsc", "--noEmit"] },
   {
     name: "unit + integration",
-    command: ["npx", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${RESULTS}/vitest.json`],
+    command: [
+      "npx",
+      "vitest",
+      "run",
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${RESULTS}/vitest.json`,
+    ],
     env: { NODE_ENV: "test" },
   },
   { name: "build", command: ["npm", "run", "build"] },
@@ -36,7 +43,9 @@ for (const step of steps) {
     env: { ...process.env, ...step.env },
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  process.stdout.write(`=== ${step.name}: ${result.status === 0 ? "ok" : `FAILED (exit ${result.status})`} in ${seconds}s\n`);
+  process.stdout.write(
+    `=== ${step.name}: ${result.status === 0 ? "ok" : `FAILED (exit ${result.status})`} in ${seconds}s\n`,
+  );
   if (result.status !== 0) {
     failedSteps.push(step.name);
     if (step.name === "build") break; // e2e needs the build
@@ -44,12 +53,17 @@ for (const step of steps) {
 }
 
 const vitest = readJson<{ numPassedTests: number; numFailedTests: number }>(`${RESULTS}/vitest.json`);
-const playwright = readJson<{ stats: { expected: number; unexpected: number; flaky: number } }>(`${RESULTS}/playwright.json`);
-const passed = (vitest?.numPassedTests ?? 0) + (playwright ? playwright.stats.expected + playwright.stats.flaky : 0);
+const playwright = readJson<{ stats: { expected: number; unexpected: number; flaky: number } }>(
+  `${RESULTS}/playwright.json`,
+);
+const passed =
+  (vitest?.numPassedTests ?? 0) + (playwright ? playwright.stats.expected + playwright.stats.flaky : 0);
 const failed = (vitest?.numFailedTests ?? 0) + (playwright?.stats.unexpected ?? 0);
 
 process.stdout.write("\n");
-process.stdout.write(`vitest: ${vitest ? `${vitest.numPassedTests} passed, ${vitest.numFailedTests} failed` : "no report"}\n`);
+process.stdout.write(
+  `vitest: ${vitest ? `${vitest.numPassedTests} passed, ${vitest.numFailedTests} failed` : "no report"}\n`,
+);
 process.stdout.write(
   `playwright: ${playwright ? `${playwright.stats.expected + playwright.stats.flaky} passed, ${playwright.stats.unexpected} failed` : "no report"}\n`,
 );

@@ -55,7 +55,13 @@ export interface CreatedApiKey {
 
 export async function createApiKey(
   db: Kysely<Database>,
-  input: { name: string; scopes: readonly ApiScope[]; expiresAt?: Date | null; createdByStaffId?: string | null; hashKey: string },
+  input: {
+    name: string;
+    scopes: readonly ApiScope[];
+    expiresAt?: Date | null;
+    createdByStaffId?: string | null;
+    hashKey: string;
+  },
 ): Promise<CreatedApiKey> {
   const scopes = [...new Set(input.scopes)];
   if (scopes.length === 0) throw new Error("an API key needs at least one scope");
@@ -81,14 +87,23 @@ export async function createApiKey(
         if (tries > 3) throw new Error("could not allocate a unique API key prefix");
         continue;
       }
-      await auditKeyChange(trx, "api_key.created", row.id, input.createdByStaffId, { prefix, name: input.name, scopes, expiresAt: input.expiresAt ?? null });
+      await auditKeyChange(trx, "api_key.created", row.id, input.createdByStaffId, {
+        prefix,
+        name: input.name,
+        scopes,
+        expiresAt: input.expiresAt ?? null,
+      });
       return { id: row.id, prefix, key, scopes, expiresAt: input.expiresAt ?? null };
     }
   });
 }
 
 /** Revokes at once; returns false when no live key has that prefix. */
-export async function revokeApiKey(db: Kysely<Database>, prefix: string, opts: { staffId?: string | null; now?: Date } = {}): Promise<boolean> {
+export async function revokeApiKey(
+  db: Kysely<Database>,
+  prefix: string,
+  opts: { staffId?: string | null; now?: Date } = {},
+): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable("api_keys")
@@ -103,7 +118,13 @@ export async function revokeApiKey(db: Kysely<Database>, prefix: string, opts: {
   });
 }
 
-async function auditKeyChange(trx: Transaction<Database>, action: string, keyId: string, staffId: string | null | undefined, detail: Record<string, unknown>) {
+async function auditKeyChange(
+  trx: Transaction<Database>,
+  action: string,
+  keyId: string,
+  staffId: string | null | undefined,
+  detail: Record<string, unknown>,
+) {
   await appendAudit(trx, {
     actorType: staffId ? "staff" : "system",
     actorId: staffId ?? null,

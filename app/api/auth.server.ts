@@ -35,7 +35,8 @@ export async function authenticateApiKey(
   const now = opts.now ?? new Date();
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-  if (!match) throw unauthorized("missing_api_key", "Send an API key as `Authorization: Bearer sk_settle_...`.");
+  if (!match)
+    throw unauthorized("missing_api_key", "Send an API key as `Authorization: Bearer sk_settle_...`.");
   const parsed = parseApiKey(match[1]!);
   // Hash before looking anything up, so a malformed key costs the same as a wrong one.
   const presentedHash = hashApiKey(match[1]!, opts.hashKey);
@@ -48,9 +49,13 @@ export async function authenticateApiKey(
     .executeTakeFirst();
   if (!row || !apiKeyHashesMatch(presentedHash, row.key_hash)) throw invalid();
   if (row.revoked_at) throw unauthorized("api_key_revoked", "This API key has been revoked.");
-  if (row.expires_at && row.expires_at.getTime() <= now.getTime()) throw unauthorized("api_key_expired", "This API key has expired.");
+  if (row.expires_at && row.expires_at.getTime() <= now.getTime())
+    throw unauthorized("api_key_expired", "This API key has expired.");
   if (!row.scopes.includes(requiredScope)) {
-    throw new ApiError(403, "insufficient_scope", `This API key lacks the scope ${requiredScope}.`, { required: requiredScope, granted: row.scopes });
+    throw new ApiError(403, "insufficient_scope", `This API key lacks the scope ${requiredScope}.`, {
+      required: requiredScope,
+      granted: row.scopes,
+    });
   }
   await touchLastUsed(db, row.id, row.last_used_at, now);
   return { keyId: row.id, prefix: row.prefix, name: row.name, scopes: row.scopes };

@@ -19,14 +19,22 @@ export function requestBodyFormat(request: Request, accepted: readonly BodyForma
   const format: BodyFormat | null =
     mediaType === "application/json" || mediaType.endsWith("+json")
       ? "json"
-      : mediaType === "application/x-ndjson" || mediaType === "application/ndjson" || mediaType === "application/jsonl"
+      : mediaType === "application/x-ndjson" ||
+          mediaType === "application/ndjson" ||
+          mediaType === "application/jsonl"
         ? "ndjson"
         : null;
   if (!format || !accepted.includes(format)) {
-    const allowed = accepted.map((f) => (f === "json" ? "application/json" : "application/x-ndjson")).join(" or ");
+    const allowed = accepted
+      .map((f) => (f === "json" ? "application/json" : "application/x-ndjson"))
+      .join(" or ");
     throw new ApiError(415, "unsupported_media_type", `Send the body as ${allowed}.`, { accepted: allowed });
   }
-  const charset = /charset=([^;]+)/i.exec(request.headers.get("content-type") ?? "")?.[1]?.trim().replace(/"/g, "").toLowerCase();
+  const charset = /charset=([^;]+)/i
+    .exec(request.headers.get("content-type") ?? "")?.[1]
+    ?.trim()
+    .replace(/"/g, "")
+    .toLowerCase();
   if (charset && charset !== "utf-8" && charset !== "utf8") {
     throw new ApiError(415, "unsupported_media_type", "Bodies must be UTF-8.");
   }
@@ -34,7 +42,13 @@ export function requestBodyFormat(request: Request, accepted: readonly BodyForma
 }
 
 export async function readBodyText(request: Request, maxBytes = MAX_BODY_BYTES): Promise<string> {
-  const tooLarge = () => new ApiError(413, "payload_too_large", `The body exceeds ${maxBytes} bytes; split it into smaller requests.`, { maxBytes });
+  const tooLarge = () =>
+    new ApiError(
+      413,
+      "payload_too_large",
+      `The body exceeds ${maxBytes} bytes; split it into smaller requests.`,
+      { maxBytes },
+    );
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
   if (!request.body) return "";
@@ -65,7 +79,11 @@ export async function readJsonBody(request: Request, maxBytes = MAX_OBJECT_BODY_
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ApiError(400, "invalid_json", `The body is not valid JSON: ${error instanceof Error ? error.message : "parse error"}.`);
+    throw new ApiError(
+      400,
+      "invalid_json",
+      `The body is not valid JSON: ${error instanceof Error ? error.message : "parse error"}.`,
+    );
   }
 }
 
@@ -74,7 +92,10 @@ export async function readJsonBody(request: Request, maxBytes = MAX_OBJECT_BODY_
  * ignored). Any unparseable line makes the whole body a 400: a client whose
  * serialiser is broken must not get half its data written.
  */
-export async function readRecordList(request: Request, opts: { maxRecords: number; maxBytes?: number }): Promise<unknown[]> {
+export async function readRecordList(
+  request: Request,
+  opts: { maxRecords: number; maxBytes?: number },
+): Promise<unknown[]> {
   const format = requestBodyFormat(request, ["json", "ndjson"]);
   const text = await readBodyText(request, opts.maxBytes ?? MAX_BODY_BYTES);
   let records: unknown[];
@@ -83,9 +104,14 @@ export async function readRecordList(request: Request, opts: { maxRecords: numbe
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new ApiError(400, "invalid_json", `The body is not valid JSON: ${error instanceof Error ? error.message : "parse error"}.`);
+      throw new ApiError(
+        400,
+        "invalid_json",
+        `The body is not valid JSON: ${error instanceof Error ? error.message : "parse error"}.`,
+      );
     }
-    if (!Array.isArray(parsed)) throw new ApiError(400, "invalid_body", "The body must be a JSON array of records (or NDJSON).");
+    if (!Array.isArray(parsed))
+      throw new ApiError(400, "invalid_body", "The body must be a JSON array of records (or NDJSON).");
     records = parsed;
   } else {
     records = [];
@@ -97,17 +123,26 @@ export async function readRecordList(request: Request, opts: { maxRecords: numbe
       try {
         records.push(JSON.parse(line));
       } catch (error) {
-        if (badLines.length < 100) badLines.push({ line: i + 1, message: error instanceof Error ? error.message : "parse error" });
+        if (badLines.length < 100)
+          badLines.push({ line: i + 1, message: error instanceof Error ? error.message : "parse error" });
       }
     }
-    if (badLines.length > 0) throw new ApiError(400, "invalid_ndjson", "Some lines are not valid JSON; nothing was written.", { lines: badLines });
+    if (badLines.length > 0)
+      throw new ApiError(400, "invalid_ndjson", "Some lines are not valid JSON; nothing was written.", {
+        lines: badLines,
+      });
   }
   if (records.length === 0) throw new ApiError(400, "invalid_body", "The body holds no records.");
   if (records.length > opts.maxRecords) {
-    throw new ApiError(413, "too_many_records", `At most ${opts.maxRecords} records per request; split the batch.`, {
-      maxRecords: opts.maxRecords,
-      received: records.length,
-    });
+    throw new ApiError(
+      413,
+      "too_many_records",
+      `At most ${opts.maxRecords} records per request; split the batch.`,
+      {
+        maxRecords: opts.maxRecords,
+        received: records.length,
+      },
+    );
   }
   return records;
 }

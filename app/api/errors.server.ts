@@ -24,7 +24,10 @@ export class ApiError extends Error {
 
 const NO_STORE = { "Cache-Control": "no-store" };
 
-export function apiJson(body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
+export function apiJson(
+  body: unknown,
+  init: { status?: number; headers?: Record<string, string> } = {},
+): Response {
   return Response.json(body, { status: init.status ?? 200, headers: { ...NO_STORE, ...init.headers } });
 }
 
@@ -49,11 +52,25 @@ export function toApiErrorResponse(error: unknown, route: string): Response {
   if (error instanceof ApiError) return apiErrorResponse(error);
   if (error instanceof Response) return error;
   if (isDatabaseUnavailable(error)) {
-    logger.warn({ route, err: error instanceof Error ? error.message : String(error) }, "api: database unavailable");
+    logger.warn(
+      { route, err: error instanceof Error ? error.message : String(error) },
+      "api: database unavailable",
+    );
     return apiErrorResponse(
-      new ApiError(503, "service_unavailable", "Settle is temporarily unavailable; retry shortly.", undefined, { "Retry-After": String(RETRY_AFTER_SECONDS) }),
+      new ApiError(
+        503,
+        "service_unavailable",
+        "Settle is temporarily unavailable; retry shortly.",
+        undefined,
+        { "Retry-After": String(RETRY_AFTER_SECONDS) },
+      ),
     );
   }
-  logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), route }, "api handler failed");
-  return apiErrorResponse(new ApiError(500, "internal_error", "Something went wrong on our side; the request may be retried."));
+  logger.error(
+    { err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), route },
+    "api handler failed",
+  );
+  return apiErrorResponse(
+    new ApiError(500, "internal_error", "Something went wrong on our side; the request may be retried."),
+  );
 }

@@ -23,18 +23,33 @@ export interface ApiRequestContext {
  * The key is checked before the body is read, so anonymous callers cannot make
  * Settle buffer megabytes.
  */
-export function apiAction(opts: { scope: ApiScope; name: string }, handle: (ctx: ApiRequestContext) => Promise<Response>) {
+export function apiAction(
+  opts: { scope: ApiScope; name: string },
+  handle: (ctx: ApiRequestContext) => Promise<Response>,
+) {
   return async ({ request, params, context }: ActionFunctionArgs): Promise<Response> => {
     const receivedAt = new Date();
     try {
       if (request.method !== "POST") throw methodNotAllowed("POST");
       const cfg = bankIntegrationConfig();
-      const principal = await authenticateApiKey(context.db, request, opts.scope, { hashKey: cfg.apiKeyHashKey, now: receivedAt });
-      const limit = await consume(context.db, `api:key:${principal.keyId}`, { points: cfg.apiRateLimitPerMinute, durationSec: 60 });
+      const principal = await authenticateApiKey(context.db, request, opts.scope, {
+        hashKey: cfg.apiKeyHashKey,
+        now: receivedAt,
+      });
+      const limit = await consume(context.db, `api:key:${principal.keyId}`, {
+        points: cfg.apiRateLimitPerMinute,
+        durationSec: 60,
+      });
       if (!limit.ok) {
-        throw new ApiError(429, "rate_limited", `Too many requests for this API key; retry in ${limit.retryAfterSec} s.`, { retryAfterSec: limit.retryAfterSec }, {
-          "Retry-After": String(limit.retryAfterSec),
-        });
+        throw new ApiError(
+          429,
+          "rate_limited",
+          `Too many requests for this API key; retry in ${limit.retryAfterSec} s.`,
+          { retryAfterSec: limit.retryAfterSec },
+          {
+            "Retry-After": String(limit.retryAfterSec),
+          },
+        );
       }
       return await handle({ request, params, db: context.db, principal, receivedAt });
     } catch (error) {
@@ -44,7 +59,9 @@ export function apiAction(opts: { scope: ApiScope; name: string }, handle: (ctx:
 }
 
 function methodNotAllowed(allow: string): ApiError {
-  return new ApiError(405, "method_not_allowed", `Use ${allow} for this endpoint.`, undefined, { Allow: allow });
+  return new ApiError(405, "method_not_allowed", `Use ${allow} for this endpoint.`, undefined, {
+    Allow: allow,
+  });
 }
 
 /** Loader for POST-only endpoints: a JSON 405 instead of Remix's HTML error. */

@@ -24,7 +24,11 @@ function buildDocument() {
     "Error",
     z.object({
       error: z.object({
-        code: z.string().describe("Stable identifier, e.g. validation_failed, invalid_api_key, insufficient_scope, payload_too_large"),
+        code: z
+          .string()
+          .describe(
+            "Stable identifier, e.g. validation_failed, invalid_api_key, insufficient_scope, payload_too_large",
+          ),
         message: z.string(),
         details: z.unknown().optional(),
       }),
@@ -36,9 +40,17 @@ function buildDocument() {
   const RecordError = registry.register(
     "RecordError",
     z.object({
-      index: z.number().int().describe("0-based position in the request (for NDJSON: the n-th non-blank line)"),
+      index: z
+        .number()
+        .int()
+        .describe("0-based position in the request (for NDJSON: the n-th non-blank line)"),
       account_ref: z.string().optional(),
-      issues: z.array(z.object({ path: z.string().describe("Field path inside the record, e.g. phone"), message: z.string() })),
+      issues: z.array(
+        z.object({
+          path: z.string().describe("Field path inside the record, e.g. phone"),
+          message: z.string(),
+        }),
+      ),
     }),
   );
   const BulkResult = registry.register(
@@ -47,13 +59,21 @@ function buildDocument() {
       received: z.number().int(),
       created: z.number().int(),
       updated: z.number().int(),
-      unchanged: z.number().int().describe("Identical to what Settle held, older than it (stale), or superseded by a later record in the same request"),
+      unchanged: z
+        .number()
+        .int()
+        .describe(
+          "Identical to what Settle held, older than it (stale), or superseded by a later record in the same request",
+        ),
       rejected: z.number().int(),
       errors: z.array(RecordError),
     }),
   );
 
-  const error = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
+  const error = (description: string) => ({
+    description,
+    content: { "application/json": { schema: ErrorBody } },
+  });
   const authErrors = {
     401: error("Missing, invalid, expired (api_key_expired) or revoked (api_key_revoked) API key"),
     403: error("The key lacks the endpoint's scope (insufficient_scope)"),
@@ -84,7 +104,10 @@ function buildDocument() {
       },
     },
     responses: {
-      200: { description: "Processed; see errors for rejected records", content: { "application/json": { schema: BulkResult } } },
+      200: {
+        description: "Processed; see errors for rejected records",
+        content: { "application/json": { schema: BulkResult } },
+      },
       400: error("Unparseable body, or no valid record (details.errors lists them)"),
       ...authErrors,
     },
@@ -94,7 +117,8 @@ function buildDocument() {
     method: "post",
     path: "/api/v1/accounts/{ref}/balance",
     summary: "Update one account's balance",
-    description: "Omitted fields keep their current values. An update older than the account's balance_as_of is ignored (result stale).",
+    description:
+      "Omitted fields keep their current values. An update older than the account's balance_as_of is ignored (result stale).",
     security: [{ [bearer.name]: ["accounts:write"] }],
     request: {
       params: z.object({ ref: z.string().describe("The account's external ref") }),
@@ -124,13 +148,22 @@ function buildDocument() {
     method: "post",
     path: "/api/v1/payments",
     summary: "Record an offline payment (branch or bank transfer)",
-    description: "Idempotent by external_ref: posting the same payment again returns 200 with applied=false and changes nothing.",
+    description:
+      "Idempotent by external_ref: posting the same payment again returns 200 with applied=false and changes nothing.",
     security: [{ [bearer.name]: ["payments:write"] }],
     request: { body: { required: true, content: { "application/json": { schema: OfflinePayment } } } },
     responses: {
       201: {
         description: "Recorded and applied",
-        content: { "application/json": { schema: z.object({ payment_id: z.string().uuid(), external_ref: z.string(), applied: z.boolean() }) } },
+        content: {
+          "application/json": {
+            schema: z.object({
+              payment_id: z.string().uuid(),
+              external_ref: z.string(),
+              applied: z.boolean(),
+            }),
+          },
+        },
       },
       200: { description: "Already recorded (applied=false)" },
       400: error("Invalid body (details.issues lists field paths)"),
@@ -147,7 +180,7 @@ function buildDocument() {
     summary: "An event Settle sends to BANK_WEBHOOK_URL",
     description:
       "Headers: Settle-Event-Id (stable; deduplicate on it, deliveries are at least once), Settle-Event-Type, and " +
-      "Settle-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\" with BANK_WEBHOOK_SECRET>. Refuse " +
+      'Settle-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with BANK_WEBHOOK_SECRET>. Refuse ' +
       "timestamps more than 5 minutes away. Answer 2xx within 10 s; anything else is retried with exponential backoff (12 attempts).",
     request: {
       body: {
@@ -157,7 +190,9 @@ function buildDocument() {
               id: z.string().uuid(),
               type: z.string().describe("e.g. payment.succeeded, plan.approved, sms.opted_out"),
               created_at: z.string().datetime(),
-              data: z.record(z.unknown()).describe("Event fields, plus account_ref and borrower_ref when the event concerns them"),
+              data: z
+                .record(z.unknown())
+                .describe("Event fields, plus account_ref and borrower_ref when the event concerns them"),
             }),
           },
         },
@@ -171,7 +206,8 @@ function buildDocument() {
     info: {
       title: "Settle bank integration API",
       version: "1.0.0",
-      description: "How the bank's core system keeps Settle in step: borrowers, accounts, balances and offline payments in; signed events out.",
+      description:
+        "How the bank's core system keeps Settle in step: borrowers, accounts, balances and offline payments in; signed events out.",
     },
     servers: [{ url: "/" }],
   });

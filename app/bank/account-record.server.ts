@@ -20,8 +20,18 @@ import { hashVerificationAnswer, normaliseVerificationAnswer } from "../services
 
 const LOCALES = ["zh-HK", "zh-CN", "en"] as const satisfies readonly Locale[];
 const JURISDICTIONS = ["HK", "CN", "US", "UK"] as const satisfies readonly Jurisdiction[];
-const PRODUCTS = ["credit_card", "personal_loan", "auto_loan", "mortgage"] as const satisfies readonly Product[];
-const ACCOUNT_STATUSES = ["current", "delinquent", "paid", "closed"] as const satisfies readonly AccountStatus[];
+const PRODUCTS = [
+  "credit_card",
+  "personal_loan",
+  "auto_loan",
+  "mortgage",
+] as const satisfies readonly Product[];
+const ACCOUNT_STATUSES = [
+  "current",
+  "delinquent",
+  "paid",
+  "closed",
+] as const satisfies readonly AccountStatus[];
 
 /** How far ahead of Settle's clock a `balance_as_of` may be (clock skew); later ones would freeze future updates. */
 export const AS_OF_MAX_SKEW_MS = 5 * 60_000;
@@ -79,10 +89,16 @@ const isIdLast4 = lastValueMemo((v) => normaliseVerificationAnswer("id_last4", v
 /** Refs also appear in URL paths (`/api/v1/accounts/{ref}/balance`), so no slashes or spaces. */
 export const externalRefSchema = z
   .string({ required_error: "is required", invalid_type_error: "must be a string" })
-  .regex(EXTERNAL_REF, "must be 1-64 characters: letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
+  .regex(
+    EXTERNAL_REF,
+    "must be 1-64 characters: letters, digits, '.', '_', ':' or '-', starting with a letter or digit",
+  );
 
 export const minorUnitsSchema = z
-  .number({ required_error: "is required", invalid_type_error: "must be a whole number of minor units (e.g. 12345 for 123.45)" })
+  .number({
+    required_error: "is required",
+    invalid_type_error: "must be a whole number of minor units (e.g. 12345 for 123.45)",
+  })
   .int("must be a whole number of minor units (e.g. 12345 for 123.45)")
   .nonnegative("must not be negative")
   .max(Number.MAX_SAFE_INTEGER, "is too large");
@@ -92,13 +108,18 @@ export const currencySchema = z
   .refine(isCurrencyCode, "must be an ISO 4217 currency code in capitals, e.g. HKD")
   .describe("ISO 4217 code, e.g. HKD");
 
-export const calendarDateSchema = z.string().refine(isCalendarDate, "must be a calendar date YYYY-MM-DD").describe("YYYY-MM-DD");
+export const calendarDateSchema = z
+  .string()
+  .refine(isCalendarDate, "must be a calendar date YYYY-MM-DD")
+  .describe("YYYY-MM-DD");
 
 export const asOfSchema = z
   .string()
   .datetime({ offset: true, message: "must be an ISO 8601 timestamp with a zone, e.g. 2026-11-23T08:00:00Z" })
   .refine(notInTheFuture, "must not be in the future")
-  .describe("When the bank took this balance (ISO 8601 with zone). Default: when Settle received the record.");
+  .describe(
+    "When the bank took this balance (ISO 8601 with zone). Default: when Settle received the record.",
+  );
 
 /** E.164, or null when not a valid number in international format. */
 const e164 = lastValueMemo((raw: string): string | null => {
@@ -111,7 +132,10 @@ const phoneSchema = z
   .transform((raw, ctx) => {
     const number = e164(raw);
     if (number === null) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must be a valid phone number in international format, e.g. +85291234567" });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: "must be a valid phone number in international format, e.g. +85291234567",
+      });
       return z.NEVER;
     }
     return number;
@@ -128,7 +152,13 @@ export const accountFieldsSchema = {
   fees_minor: minorUnitsSchema.default(0),
   interest_minor: minorUnitsSchema.default(0),
   due_date: calendarDateSchema.nullish(),
-  dpd: z.number({ invalid_type_error: "must be a whole number of days" }).int().min(0).max(36_500).default(0).describe("Days past due"),
+  dpd: z
+    .number({ invalid_type_error: "must be a whole number of days" })
+    .int()
+    .min(0)
+    .max(36_500)
+    .default(0)
+    .describe("Days past due"),
   status: z.enum(ACCOUNT_STATUSES),
   balance_as_of: asOfSchema.optional(),
 };
@@ -136,7 +166,11 @@ export const accountFieldsSchema = {
 export const accountRecordSchema = z
   .object({
     borrower_ref: externalRefSchema.describe("The bank's id for the borrower"),
-    full_name: z.string({ required_error: "is required" }).trim().min(1, "is required").max(200, "is longer than 200 characters"),
+    full_name: z
+      .string({ required_error: "is required" })
+      .trim()
+      .min(1, "is required")
+      .max(200, "is longer than 200 characters"),
     phone: phoneSchema,
     email: z.string().trim().max(254).email("must be an email address").nullish(),
     locale: z.enum(LOCALES),
@@ -161,7 +195,11 @@ export const accountRecordSchema = z
   .strict()
   .superRefine((r, ctx) => {
     if (r.dob === undefined && r.id_last4 === undefined) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["dob"], message: "dob or id_last4 is required (the borrower's verification answer)" });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["dob"],
+        message: "dob or id_last4 is required (the borrower's verification answer)",
+      });
     }
   })
   .describe("One borrower and one of their accounts, as the bank's core system holds them now");
@@ -226,8 +264,17 @@ export function parseAccountRecordFast(input: unknown): AccountRecord | null {
 }
 
 /** Columns of an import CSV: exactly the record's fields. */
-export const ACCOUNT_RECORD_FIELDS = Object.keys(accountRecordSchema._def.schema.shape) as (keyof AccountRecordInput)[];
-const NUMBER_FIELDS = new Set(["balance_minor", "overdue_minor", "minimum_due_minor", "fees_minor", "interest_minor", "dpd"]);
+export const ACCOUNT_RECORD_FIELDS = Object.keys(
+  accountRecordSchema._def.schema.shape,
+) as (keyof AccountRecordInput)[];
+const NUMBER_FIELDS = new Set([
+  "balance_minor",
+  "overdue_minor",
+  "minimum_due_minor",
+  "fees_minor",
+  "interest_minor",
+  "dpd",
+]);
 
 /**
  * A CSV row (all strings) as the record the API would receive: empty cells are
@@ -248,7 +295,10 @@ export function csvRowToRecordInput(row: Record<string, string | undefined>): Re
 const WHOLE_NUMBER = /^-?\d{1,16}$/;
 
 /** The same as csvRowToRecordInput, for a row read as cells under the header's column names. */
-export function csvCellsToRecordInput(columns: readonly string[], cells: readonly string[]): Record<string, unknown> {
+export function csvCellsToRecordInput(
+  columns: readonly string[],
+  cells: readonly string[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (let i = 0; i < columns.length; i++) {
     const value = cells[i]!.trim();
@@ -310,9 +360,14 @@ export class AnswerHashCache {
   }
 }
 
-export function toUpsertRow(record: AccountRecord, opts: { hashKey: string; receivedAt: Date; answerHashes?: AnswerHashCache }): AccountUpsertRow {
+export function toUpsertRow(
+  record: AccountRecord,
+  opts: { hashKey: string; receivedAt: Date; answerHashes?: AnswerHashCache },
+): AccountUpsertRow {
   const hash = (kind: "dob" | "id_last4", raw: string) =>
-    opts.answerHashes ? opts.answerHashes.hash(kind, raw, opts.hashKey) : hashVerificationAnswer(kind, raw, opts.hashKey);
+    opts.answerHashes
+      ? opts.answerHashes.hash(kind, raw, opts.hashKey)
+      : hashVerificationAnswer(kind, raw, opts.hashKey);
   return {
     borrower: {
       external_ref: record.borrower_ref,
@@ -352,7 +407,12 @@ export const balanceUpdateSchema = z
     fees_minor: minorUnitsSchema.optional(),
     interest_minor: minorUnitsSchema.optional(),
     due_date: calendarDateSchema.nullish(),
-    dpd: z.number({ invalid_type_error: "must be a whole number of days" }).int().min(0).max(36_500).optional(),
+    dpd: z
+      .number({ invalid_type_error: "must be a whole number of days" })
+      .int()
+      .min(0)
+      .max(36_500)
+      .optional(),
     status: z.enum(ACCOUNT_STATUSES).optional(),
     balance_as_of: asOfSchema.optional(),
   })

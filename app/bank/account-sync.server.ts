@@ -46,7 +46,15 @@ export interface UpsertSummary {
 }
 
 export function emptySummary(): UpsertSummary {
-  return { created: 0, updated: 0, unchanged: 0, borrowersCreated: 0, borrowersUpdated: 0, paymentsConfirmed: 0, rejected: [] };
+  return {
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    borrowersCreated: 0,
+    borrowersUpdated: 0,
+    paymentsConfirmed: 0,
+    rejected: [],
+  };
 }
 
 export function addSummary(into: UpsertSummary, from: UpsertSummary): UpsertSummary {
@@ -61,10 +69,15 @@ export function addSummary(into: UpsertSummary, from: UpsertSummary): UpsertSumm
 }
 
 /** Upserts validated rows in batches, each batch in its own transaction. */
-export async function upsertAccountRows(db: Kysely<Database>, rows: readonly IndexedRow[], opts: { batchSize?: number } = {}): Promise<UpsertSummary> {
+export async function upsertAccountRows(
+  db: Kysely<Database>,
+  rows: readonly IndexedRow[],
+  opts: { batchSize?: number } = {},
+): Promise<UpsertSummary> {
   const size = opts.batchSize ?? UPSERT_BATCH_SIZE;
   const summary = emptySummary();
-  for (let i = 0; i < rows.length; i += size) addSummary(summary, await upsertAccountBatch(db, rows.slice(i, i + size)));
+  for (let i = 0; i < rows.length; i += size)
+    addSummary(summary, await upsertAccountBatch(db, rows.slice(i, i + size)));
   return summary;
 }
 
@@ -76,7 +89,10 @@ const RETRYABLE = new Set(["40001", "40P01"]); // serialization failure, deadloc
  * split in halves and retried, so one bad row is isolated and reported while
  * every good row is written.
  */
-export async function upsertAccountBatch(db: Kysely<Database>, batch: readonly IndexedRow[]): Promise<UpsertSummary> {
+export async function upsertAccountBatch(
+  db: Kysely<Database>,
+  batch: readonly IndexedRow[],
+): Promise<UpsertSummary> {
   if (batch.length === 0) return emptySummary();
   for (let attempt = 1; ; attempt++) {
     try {
@@ -87,11 +103,20 @@ export async function upsertAccountBatch(db: Kysely<Database>, batch: readonly I
       if (!code || !/^(22|23)/.test(code)) throw error; // not a data problem: let the caller fail loudly
       if (batch.length === 1) {
         const only = batch[0]!;
-        logger.warn({ code, constraint: (error as { constraint?: string }).constraint, index: only.index }, "account record refused by the database");
-        return { ...emptySummary(), rejected: [{ index: only.index, path: "(record)", message: databaseRefusal(error) }] };
+        logger.warn(
+          { code, constraint: (error as { constraint?: string }).constraint, index: only.index },
+          "account record refused by the database",
+        );
+        return {
+          ...emptySummary(),
+          rejected: [{ index: only.index, path: "(record)", message: databaseRefusal(error) }],
+        };
       }
       const mid = Math.ceil(batch.length / 2);
-      return addSummary(await upsertAccountBatch(db, batch.slice(0, mid)), await upsertAccountBatch(db, batch.slice(mid)));
+      return addSummary(
+        await upsertAccountBatch(db, batch.slice(0, mid)),
+        await upsertAccountBatch(db, batch.slice(mid)),
+      );
     }
   }
 }
@@ -128,22 +153,27 @@ async function writeBatch(trx: Trx, batch: readonly IndexedRow[]): Promise<Upser
       summary.rejected.push({
         index: item.index,
         path: "borrower_ref",
-        message: "this account already belongs to another borrower; moving accounts between borrowers is not supported",
+        message:
+          "this account already belongs to another borrower; moving accounts between borrowers is not supported",
       });
       byAccount.delete(owner.account_ref);
     }
   }
   if (byAccount.size === 0) return summary;
 
-  const accounts = [...byAccount.values()].sort((a, b) => compare(a.row.account.external_ref, b.row.account.external_ref));
+  const accounts = [...byAccount.values()].sort((a, b) =>
+    compare(a.row.account.external_ref, b.row.account.external_ref),
+  );
   const byBorrower = new Map<string, AccountUpsertRow["borrower"]>();
-  for (const { row } of [...byAccount.values()].sort((a, b) => a.index - b.index)) byBorrower.set(row.borrower.external_ref, row.borrower);
+  for (const { row } of [...byAccount.values()].sort((a, b) => a.index - b.index))
+    byBorrower.set(row.borrower.external_ref, row.borrower);
   // Sorted keys: concurrent batches lock rows in the same order, so they wait instead of deadlocking.
   const borrowers = [...byBorrower.values()].sort((a, b) => compare(a.external_ref, b.external_ref));
   // Lookups below are correlated subqueries on purpose: the planner cannot see how many rows
   // unnest() yields and would hash-join against a full scan of borrowers on every batch.
 
-  const col = (pick: (b: AccountUpsertRow["borrower"]) => string | number | null) => arrayLiteral(borrowers.map(pick));
+  const col = (pick: (b: AccountUpsertRow["borrower"]) => string | number | null) =>
+    arrayLiteral(borrowers.map(pick));
   const borrowerResult = await sql<{ inserted: boolean }>`
     insert into borrowers as b (external_ref, full_name, phone_e164, email, locale, time_zone, jurisdiction, dob_hash, id_last4_hash)
     select * from unnest(
@@ -171,8 +201,9 @@ async function writeBatch(trx: Trx, batch: readonly IndexedRow[]): Promise<Upser
     else summary.borrowersUpdated += 1;
   }
 
-  const acol = (pick: (a: AccountUpsertRow["account"], b: AccountUpsertRow["borrower"]) => string | number | null) =>
-    arrayLiteral(accounts.map((x) => pick(x.row.account, x.row.borrower)));
+  const acol = (
+    pick: (a: AccountUpsertRow["account"], b: AccountUpsertRow["borrower"]) => string | number | null,
+  ) => arrayLiteral(accounts.map((x) => pick(x.row.account, x.row.borrower)));
   const accountResult = await sql<{ id: string; balance_as_of: Date; status: string; inserted: boolean }>`
     insert into accounts as a (borrower_id, external_ref, product, last4, currency, balance_minor, overdue_minor, minimum_due_minor,
       fees_minor, interest_minor, due_date, dpd, status, balance_as_of)
@@ -228,7 +259,10 @@ async function writeBatch(trx: Trx, batch: readonly IndexedRow[]): Promise<Upser
 }
 
 /** Payments up to each account's new balance_as_of are in the bank's balance now: confirmed, no longer subtracted. */
-export async function confirmPaymentsIncludedInBalance(trx: Trx, accounts: readonly { id: string; asOf: Date }[]): Promise<number> {
+export async function confirmPaymentsIncludedInBalance(
+  trx: Trx,
+  accounts: readonly { id: string; asOf: Date }[],
+): Promise<number> {
   if (accounts.length === 0) return 0;
   // = any(array(...)) keeps both steps on indexes (account_id, then id) however large payments grows.
   const result = await sql`
@@ -269,7 +303,8 @@ export function arrayLiteral(values: readonly (string | number | null)[]): strin
     const v = values[i];
     if (v === null || v === undefined) out += "NULL";
     else if (typeof v === "number") out += String(v);
-    else out += `"${v.includes("\\") || v.includes('"') ? v.replace(/\\/g, "\\\\").replace(/"/g, '\\"') : v}"`;
+    else
+      out += `"${v.includes("\\") || v.includes('"') ? v.replace(/\\/g, "\\\\").replace(/"/g, '\\"') : v}"`;
   }
   return `${out}}`;
 }
@@ -279,11 +314,22 @@ function compare(a: string, b: string): number {
 }
 
 export type BalanceUpdateResult =
-  | { result: "updated" | "unchanged" | "stale"; accountId: string; borrowerId: string; balanceAsOf: Date; paymentsConfirmed: number }
+  | {
+      result: "updated" | "unchanged" | "stale";
+      accountId: string;
+      borrowerId: string;
+      balanceAsOf: Date;
+      paymentsConfirmed: number;
+    }
   | { result: "not_found" };
 
 /** One account's new balance (omitted fields unchanged); same ordering rules as the bulk upsert. */
-export async function applyBalanceUpdate(trx: Trx, accountRef: string, update: BalanceUpdate, receivedAt: Date): Promise<BalanceUpdateResult> {
+export async function applyBalanceUpdate(
+  trx: Trx,
+  accountRef: string,
+  update: BalanceUpdate,
+  receivedAt: Date,
+): Promise<BalanceUpdateResult> {
   const current = await trx
     .selectFrom("accounts")
     .selectAll()
@@ -293,7 +339,8 @@ export async function applyBalanceUpdate(trx: Trx, accountRef: string, update: B
   if (!current) return { result: "not_found" };
   const asOf = new Date(update.balance_as_of ?? receivedAt);
   const base = { accountId: current.id, borrowerId: current.borrower_id };
-  if (asOf.getTime() < current.balance_as_of.getTime()) return { ...base, result: "stale", balanceAsOf: current.balance_as_of, paymentsConfirmed: 0 };
+  if (asOf.getTime() < current.balance_as_of.getTime())
+    return { ...base, result: "stale", balanceAsOf: current.balance_as_of, paymentsConfirmed: 0 };
   const next = {
     balance_minor: update.balance_minor,
     overdue_minor: update.overdue_minor ?? current.overdue_minor,
@@ -314,6 +361,7 @@ export async function applyBalanceUpdate(trx: Trx, accountRef: string, update: B
     .where("id", "=", current.id)
     .execute();
   const paymentsConfirmed = await confirmPaymentsIncludedInBalance(trx, [{ id: current.id, asOf }]);
-  if (next.status === "closed" && current.status !== "closed") await revokeLinksOfClosedAccounts(trx, [current.id]);
+  if (next.status === "closed" && current.status !== "closed")
+    await revokeLinksOfClosedAccounts(trx, [current.id]);
   return { ...base, result: "updated", balanceAsOf: asOf, paymentsConfirmed };
 }

@@ -19,7 +19,10 @@ export async function updateAccountBalance(
         subjectType: "account",
         subjectId: outcome.accountId,
         borrowerId: outcome.borrowerId,
-        detail: { balanceAsOf: outcome.balanceAsOf.toISOString(), paymentsConfirmed: outcome.paymentsConfirmed },
+        detail: {
+          balanceAsOf: outcome.balanceAsOf.toISOString(),
+          paymentsConfirmed: outcome.paymentsConfirmed,
+        },
       });
     }
     return outcome;

@@ -24,7 +24,10 @@ export type RecordValidation = { ok: true; record: AccountRecord } | { ok: false
 export function validateAccountRecord(input: unknown): RecordValidation {
   const parsed = accountRecordSchema.safeParse(input);
   if (parsed.success) return { ok: true, record: parsed.data };
-  return { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.join(".") || "(record)", message: i.message })) };
+  return {
+    ok: false,
+    issues: parsed.error.issues.map((i) => ({ path: i.path.join(".") || "(record)", message: i.message })),
+  };
 }
 
 export interface BulkUpsertResult {
@@ -50,14 +53,23 @@ export async function bulkUpsertAccounts(
   const valid: IndexedRow[] = [];
   records.forEach((input, index) => {
     const checked = validateAccountRecord(input);
-    if (checked.ok) valid.push({ index, row: toUpsertRow(checked.record, { hashKey: opts.hashKey, receivedAt: opts.receivedAt }) });
+    if (checked.ok)
+      valid.push({
+        index,
+        row: toUpsertRow(checked.record, { hashKey: opts.hashKey, receivedAt: opts.receivedAt }),
+      });
     else errors.push({ index, account_ref: refOf(input), issues: checked.issues });
   });
 
   let summary: UpsertSummary | null = null;
   if (valid.length > 0) {
     summary = await upsertAccountRows(db, valid);
-    for (const r of summary.rejected) errors.push({ index: r.index, account_ref: refOf(records[r.index]), issues: [{ path: r.path, message: r.message }] });
+    for (const r of summary.rejected)
+      errors.push({
+        index: r.index,
+        account_ref: refOf(records[r.index]),
+        issues: [{ path: r.path, message: r.message }],
+      });
     errors.sort((a, b) => a.index - b.index);
     await appendAudit(db, {
       actorType: opts.actor.type,

@@ -9,16 +9,26 @@ describe("bank integration configuration", () => {
     expect(cfg.webhookTimeoutMs).toBe(10_000);
     expect(cfg.apiRateLimitPerMinute).toBe(600);
     expect(cfg.apiKeyHashKey).toMatch(/^[0-9a-f]{64}$/);
-    expect(loadBankIntegrationConfig({ API_KEY_HASH_KEY: "k".repeat(32) }).apiKeyHashKey).toBe("k".repeat(32));
+    expect(loadBankIntegrationConfig({ API_KEY_HASH_KEY: "k".repeat(32) }).apiKeyHashKey).toBe(
+      "k".repeat(32),
+    );
   });
 
   it("refuses a webhook URL without a secret in production, and bad values anywhere", () => {
-    expect(() => loadBankIntegrationConfig({ NODE_ENV: "production", BANK_WEBHOOK_URL: "https://bank.example/hooks" })).toThrow(/BANK_WEBHOOK_SECRET/);
+    expect(() =>
+      loadBankIntegrationConfig({ NODE_ENV: "production", BANK_WEBHOOK_URL: "https://bank.example/hooks" }),
+    ).toThrow(/BANK_WEBHOOK_SECRET/);
     expect(
-      loadBankIntegrationConfig({ NODE_ENV: "production", BANK_WEBHOOK_URL: "https://bank.example/hooks", BANK_WEBHOOK_SECRET: "s".repeat(32) }).webhookUrl,
+      loadBankIntegrationConfig({
+        NODE_ENV: "production",
+        BANK_WEBHOOK_URL: "https://bank.example/hooks",
+        BANK_WEBHOOK_SECRET: "s".repeat(32),
+      }).webhookUrl,
     ).toBe("https://bank.example/hooks");
     expect(() => loadBankIntegrationConfig({ BANK_WEBHOOK_URL: "ftp://bank.example" })).toThrow(ConfigError);
     expect(() => loadBankIntegrationConfig({ BANK_WEBHOOK_SECRET: "short" })).toThrow(/BANK_WEBHOOK_SECRET/);
-    expect(() => loadBankIntegrationConfig({ API_RATE_LIMIT_PER_MINUTE: "0" })).toThrow(/API_RATE_LIMIT_PER_MINUTE/);
+    expect(() => loadBankIntegrationConfig({ API_RATE_LIMIT_PER_MINUTE: "0" })).toThrow(
+      /API_RATE_LIMIT_PER_MINUTE/,
+    );
   });
 });

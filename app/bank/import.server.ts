@@ -15,7 +15,14 @@ import {
   toUpsertRow,
   type AccountRecord,
 } from "./account-record.server";
-import { addSummary, emptySummary, upsertAccountBatch, UPSERT_BATCH_SIZE, type IndexedRow, type UpsertSummary } from "./account-sync.server";
+import {
+  addSummary,
+  emptySummary,
+  upsertAccountBatch,
+  UPSERT_BATCH_SIZE,
+  type IndexedRow,
+  type UpsertSummary,
+} from "./account-sync.server";
 import { validateAccountRecord } from "./bulk-upsert.server";
 
 /**
@@ -69,7 +76,9 @@ export function importFormat(file: string): ImportFormat {
   const ext = extname(file).toLowerCase();
   if (ext === ".csv") return "csv";
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
-  throw new ImportFileError(`Cannot tell the format of ${basename(file)}: use a .csv, .jsonl or .ndjson file.`);
+  throw new ImportFileError(
+    `Cannot tell the format of ${basename(file)}: use a .csv, .jsonl or .ndjson file.`,
+  );
 }
 
 export function defaultErrorsPath(file: string): string {
@@ -141,7 +150,10 @@ export async function importAccountsFile(db: Kysely<Database>, opts: ImportOptio
         const fast: AccountRecord | null = parseAccountRecordFast(item.input);
         const checked = fast ? ({ ok: true, record: fast } as const) : validateAccountRecord(item.input);
         if (checked.ok) {
-          batch.push({ index: item.row, row: toUpsertRow(checked.record, { hashKey: opts.hashKey, receivedAt, answerHashes }) });
+          batch.push({
+            index: item.row,
+            row: toUpsertRow(checked.record, { hashKey: opts.hashKey, receivedAt, answerHashes }),
+          });
           lines.push(item.line);
         } else {
           for (const issue of checked.issues) report.add(item.row, item.line, issue.path, issue.message);
@@ -211,7 +223,9 @@ export async function importAccountsFile(db: Kysely<Database>, opts: ImportOptio
   return result;
 }
 
-const REQUIRED_COLUMNS = ACCOUNT_RECORD_FIELDS.filter((f) => !accountRecordSchema._def.schema.shape[f].isOptional());
+const REQUIRED_COLUMNS = ACCOUNT_RECORD_FIELDS.filter(
+  (f) => !accountRecordSchema._def.schema.shape[f].isOptional(),
+);
 
 /** Checks the header before any row is read: a misspelt column must stop the import, not fail every row. */
 function checkCsvHeader(header: string[]): string[] {
@@ -222,9 +236,13 @@ function checkCsvHeader(header: string[]): string[] {
   const problems: string[] = [];
   if (unknown.length) problems.push(`unknown column(s): ${unknown.join(", ")}`);
   if (missing.length) problems.push(`missing column(s): ${missing.join(", ")}`);
-  if (!names.includes("dob") && !names.includes("id_last4")) problems.push("needs a dob or an id_last4 column");
+  if (!names.includes("dob") && !names.includes("id_last4"))
+    problems.push("needs a dob or an id_last4 column");
   if (new Set(names).size !== names.length) problems.push("a column appears twice");
-  if (problems.length) throw new ImportFileError(`The CSV header is not usable: ${problems.join("; ")}. Columns: ${ACCOUNT_RECORD_FIELDS.join(",")}`);
+  if (problems.length)
+    throw new ImportFileError(
+      `The CSV header is not usable: ${problems.join("; ")}. Columns: ${ACCOUNT_RECORD_FIELDS.join(",")}`,
+    );
   return names;
 }
 
@@ -325,7 +343,9 @@ class CsvReader extends ChunkedRowReader {
           next = nl + 1;
           lineCount = 1;
         } else {
-          const parsed = parseQuotedRow(quotes % 2 === 1 || end === nl ? first : text.slice(pos, end).replace(/\r$/, ""));
+          const parsed = parseQuotedRow(
+            quotes % 2 === 1 || end === nl ? first : text.slice(pos, end).replace(/\r$/, ""),
+          );
           if (typeof parsed === "string") unreadable = parsed;
           else cells = parsed;
         }
@@ -334,7 +354,8 @@ class CsvReader extends ChunkedRowReader {
       pos = next;
       if (!this.columns) {
         if (!cells) throw new ImportFileError(`The CSV header is not readable: ${unreadable}`);
-        if (cells.some((c) => c.includes("\r"))) throw new ImportFileError("The CSV file must end its lines with LF or CRLF.");
+        if (cells.some((c) => c.includes("\r")))
+          throw new ImportFileError("The CSV file must end its lines with LF or CRLF.");
         this.columns = checkCsvHeader(cells);
         continue;
       }
@@ -343,11 +364,17 @@ class CsvReader extends ChunkedRowReader {
         unreadable = `Invalid Record Length: columns length is ${this.columns.length}, got ${cells.length}`;
         cells = null;
       }
-      out.push(cells ? { row: this.row, line: startLine, input: csvCellsToRecordInput(this.columns, cells) } : { row: this.row, line: startLine, unreadable });
+      out.push(
+        cells
+          ? { row: this.row, line: startLine, input: csvCellsToRecordInput(this.columns, cells) }
+          : { row: this.row, line: startLine, unreadable },
+      );
     }
     this.rest = pos < text.length ? text.slice(pos) : "";
     if (this.rest.length > 2 * MAX_ROW_CHARS && this.rest.indexOf("\n") < 0) {
-      throw new ImportFileError(`Line ${this.line} runs on for more than ${MAX_ROW_CHARS} characters without a line break: is this a CSV file?`);
+      throw new ImportFileError(
+        `Line ${this.line} runs on for more than ${MAX_ROW_CHARS} characters without a line break: is this a CSV file?`,
+      );
     }
   }
 }
@@ -406,12 +433,18 @@ class JsonLinesReader extends ChunkedRowReader {
       try {
         out.push({ row: this.row, line: this.line, input: JSON.parse(trimmed) });
       } catch (error) {
-        out.push({ row: this.row, line: this.line, unreadable: `not valid JSON: ${error instanceof Error ? error.message : "parse error"}` });
+        out.push({
+          row: this.row,
+          line: this.line,
+          unreadable: `not valid JSON: ${error instanceof Error ? error.message : "parse error"}`,
+        });
       }
     }
     this.rest = pos < text.length ? text.slice(pos) : "";
     if (this.rest.length > 2 * MAX_ROW_CHARS) {
-      throw new ImportFileError(`Line ${this.line + 1} runs on for more than ${MAX_ROW_CHARS} characters without a line break: is this a JSONL file?`);
+      throw new ImportFileError(
+        `Line ${this.line + 1} runs on for more than ${MAX_ROW_CHARS} characters without a line break: is this a JSONL file?`,
+      );
     }
   }
 }

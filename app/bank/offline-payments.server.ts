@@ -23,7 +23,9 @@ export const offlinePaymentSchema = z
     currency: currencySchema,
     source: z.enum(["offline_branch", "offline_transfer"]),
     paid_at: asOfSchema
-      .describe("When the money was received (ISO 8601 with zone). Default: when Settle received the request.")
+      .describe(
+        "When the money was received (ISO 8601 with zone). Default: when Settle received the request.",
+      )
       .optional(),
   })
   .strict()
@@ -37,7 +39,11 @@ export type OfflinePaymentOutcome =
   | { status: "currency_mismatch"; accountCurrency: string }
   | { status: "conflict"; message: string };
 
-export async function recordOfflinePayment(db: Kysely<Database>, payment: OfflinePayment, receivedAt: Date): Promise<OfflinePaymentOutcome> {
+export async function recordOfflinePayment(
+  db: Kysely<Database>,
+  payment: OfflinePayment,
+  receivedAt: Date,
+): Promise<OfflinePaymentOutcome> {
   try {
     return await db.transaction().execute(async (trx): Promise<OfflinePaymentOutcome> => {
       const account = await trx
@@ -46,7 +52,8 @@ export async function recordOfflinePayment(db: Kysely<Database>, payment: Offlin
         .where("external_ref", "=", payment.account_ref)
         .executeTakeFirst();
       if (!account) return { status: "account_not_found" };
-      if (account.currency !== payment.currency) return { status: "currency_mismatch", accountCurrency: account.currency };
+      if (account.currency !== payment.currency)
+        return { status: "currency_mismatch", accountCurrency: account.currency };
       const result = await applySucceededPayment(trx, {
         accountId: account.id,
         borrowerId: account.borrower_id,
@@ -61,9 +68,17 @@ export async function recordOfflinePayment(db: Kysely<Database>, payment: Offlin
       const paidAt = payment.paid_at ? new Date(payment.paid_at) : null;
       if (paidAt && paidAt < receivedAt) {
         // When the money moved decides whether a bank balance already includes it (DESIGN §3.4).
-        await trx.updateTable("payments").set({ succeeded_at: paidAt }).where("id", "=", result.paymentId).execute();
+        await trx
+          .updateTable("payments")
+          .set({ succeeded_at: paidAt })
+          .where("id", "=", result.paymentId)
+          .execute();
         // Re-read under the lock applySucceededPayment took: a balance taken after the payment already counts it.
-        const current = await trx.selectFrom("accounts").select("balance_as_of").where("id", "=", account.id).executeTakeFirstOrThrow();
+        const current = await trx
+          .selectFrom("accounts")
+          .select("balance_as_of")
+          .where("id", "=", account.id)
+          .executeTakeFirstOrThrow();
         await confirmPaymentsIncludedInBalance(trx, [{ id: account.id, asOf: current.balance_as_of }]);
       }
       return { status: "applied", paymentId: result.paymentId };

@@ -21,20 +21,32 @@ function usage(): string {
 
 export function parseCommandLine(argv: string[]): { command: Command; args: unknown } {
   const [name, ...rest] = argv;
-  if (!name || name === "--help" || name === "-h" || name === "help") throw new UsageError("No command given.");
+  if (!name || name === "--help" || name === "-h" || name === "help")
+    throw new UsageError("No command given.");
   const command = commands.find((c) => c.name === name);
   if (!command) throw new UsageError(`Unknown command "${name}".`);
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: command.options, allowPositionals: command.allowPositionals ?? false, strict: true });
+    parsed = parseArgs({
+      args: rest,
+      options: command.options,
+      allowPositionals: command.allowPositionals ?? false,
+      strict: true,
+    });
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\nUsage: npm run settle -- ${command.usage}`);
+    throw new UsageError(
+      `${error instanceof Error ? error.message : String(error)}\nUsage: npm run settle -- ${command.usage}`,
+    );
   }
-  const input = command.allowPositionals ? { ...parsed.values, positionals: parsed.positionals } : parsed.values;
+  const input = command.allowPositionals
+    ? { ...parsed.values, positionals: parsed.positionals }
+    : parsed.values;
   const result = command.schema.safeParse(input);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `  --${i.path.join(".") || "(arguments)"}: ${i.message}`);
-    throw new UsageError(`Invalid arguments for ${name}:\n${problems.join("\n")}\nUsage: npm run settle -- ${command.usage}`);
+    throw new UsageError(
+      `Invalid arguments for ${name}:\n${problems.join("\n")}\nUsage: npm run settle -- ${command.usage}`,
+    );
   }
   return { command, args: result.data };
 }

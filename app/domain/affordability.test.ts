@@ -9,7 +9,14 @@ describe("affordability", () => {
   });
 
   it("compares the monthly cost with what is left after expenses", () => {
-    expect(assessAffordability({ largestInstalmentMinor: 1_000_00, frequency: "monthly", monthlyIncomeMinor: 20_000_00, monthlyExpensesMinor: 16_000_00 })).toEqual({
+    expect(
+      assessAffordability({
+        largestInstalmentMinor: 1_000_00,
+        frequency: "monthly",
+        monthlyIncomeMinor: 20_000_00,
+        monthlyExpensesMinor: 16_000_00,
+      }),
+    ).toEqual({
       monthlyCostMinor: 1_000_00,
       disposableMinor: 4_000_00,
       sharePercent: 25,
@@ -17,15 +24,31 @@ describe("affordability", () => {
   });
 
   it("has no share when nothing is left over", () => {
-    expect(assessAffordability({ largestInstalmentMinor: 1_00, frequency: "monthly", monthlyIncomeMinor: 10_00, monthlyExpensesMinor: 12_00 })).toMatchObject({ disposableMinor: -2_00, sharePercent: null });
+    expect(
+      assessAffordability({
+        largestInstalmentMinor: 1_00,
+        frequency: "monthly",
+        monthlyIncomeMinor: 10_00,
+        monthlyExpensesMinor: 12_00,
+      }),
+    ).toMatchObject({ disposableMinor: -2_00, sharePercent: null });
   });
 
   it("never understates the share", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10 ** 9 }), fc.integer({ min: 1, max: 10 ** 9 }), (cost, disposable) => {
-        const { sharePercent } = assessAffordability({ largestInstalmentMinor: cost, frequency: "monthly", monthlyIncomeMinor: disposable, monthlyExpensesMinor: 0 });
-        expect(sharePercent! * disposable).toBeGreaterThanOrEqual(cost * 100);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 10 ** 9 }),
+        fc.integer({ min: 1, max: 10 ** 9 }),
+        (cost, disposable) => {
+          const { sharePercent } = assessAffordability({
+            largestInstalmentMinor: cost,
+            frequency: "monthly",
+            monthlyIncomeMinor: disposable,
+            monthlyExpensesMinor: 0,
+          });
+          expect(sharePercent! * disposable).toBeGreaterThanOrEqual(cost * 100);
+        },
+      ),
     );
   });
 });

@@ -17,7 +17,9 @@ const FORTNIGHTS_PER_YEAR = 26;
 
 /** A plan's monthly cost, from its largest instalment (the first carries the remainder). */
 export function monthlyCost(largestInstalmentMinor: number, frequency: PlanFrequency): number {
-  return frequency === "monthly" ? largestInstalmentMinor : Math.ceil((largestInstalmentMinor * FORTNIGHTS_PER_YEAR) / 12);
+  return frequency === "monthly"
+    ? largestInstalmentMinor
+    : Math.ceil((largestInstalmentMinor * FORTNIGHTS_PER_YEAR) / 12);
 }
 
 export function assessAffordability(input: {

@@ -1,16 +1,33 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DateTime } from "luxon";
-import { appointmentSlots, findSlot, formatSlotForSms, formatSlotTimes, slotsByDay } from "./appointment-slots";
+import {
+  appointmentSlots,
+  findSlot,
+  formatSlotForSms,
+  formatSlotTimes,
+  slotsByDay,
+} from "./appointment-slots";
 import { WORST_CASE_VARS } from "./sms-templates";
 
-const ZONES = ["Asia/Hong_Kong", "Asia/Shanghai", "Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kathmandu"];
+const ZONES = [
+  "Asia/Hong_Kong",
+  "Asia/Shanghai",
+  "Europe/London",
+  "America/New_York",
+  "Australia/Sydney",
+  "Asia/Kathmandu",
+];
 
 describe("appointmentSlots", () => {
   it("from a Friday evening in Hong Kong, starts Monday 09:00 local and skips both weekends", () => {
     const slots = appointmentSlots(new Date("2026-11-27T12:00:00Z"), "Asia/Hong_Kong"); // Fri 20:00 HKT
     expect(slots).toHaveLength(90);
-    expect(slots[0]).toEqual({ start: "2026-11-30T01:00:00.000Z", end: "2026-11-30T02:00:00.000Z", localDate: "2026-11-30" });
+    expect(slots[0]).toEqual({
+      start: "2026-11-30T01:00:00.000Z",
+      end: "2026-11-30T02:00:00.000Z",
+      localDate: "2026-11-30",
+    });
     expect(slots[8]!.start).toBe("2026-11-30T09:00:00.000Z"); // 17:00 HKT, the last hour
     const days = slotsByDay(slots).map((d) => d.localDate);
     expect(days).toEqual([
@@ -61,9 +78,9 @@ describe("appointmentSlots", () => {
             expect(start.toMillis()).toBeGreaterThan(previous);
             previous = start.toMillis();
           }
-        }
+        },
       ),
-      { numRuns: 300 }
+      { numRuns: 300 },
     );
   });
 
@@ -82,9 +99,27 @@ describe("slot wording", () => {
     expect(formatSlotForSms(slot, "Asia/Hong_Kong", "zh-HK")).toBe("12月31日 14:00-15:00");
     expect(formatSlotForSms(slot, "Asia/Hong_Kong", "zh-CN")).toBe("12月31日 14:00-15:00");
     expect(formatSlotForSms(slot, "Asia/Hong_Kong", "en")).toBe("Wed 31 Dec, 2pm-3pm");
-    expect(formatSlotTimes({ start: "2025-12-31T01:00:00.000Z", end: "2025-12-31T02:00:00.000Z" }, "Asia/Hong_Kong", "en")).toBe("9am-10am");
-    expect(formatSlotTimes({ start: "2025-12-31T03:00:00.000Z", end: "2025-12-31T04:00:00.000Z" }, "Asia/Hong_Kong", "en")).toBe("11am-12pm");
-    expect(formatSlotTimes({ start: "2025-12-31T03:00:00.000Z", end: "2025-12-31T04:00:00.000Z" }, "Asia/Kathmandu", "en")).toBe("8:45am-9:45am");
+    expect(
+      formatSlotTimes(
+        { start: "2025-12-31T01:00:00.000Z", end: "2025-12-31T02:00:00.000Z" },
+        "Asia/Hong_Kong",
+        "en",
+      ),
+    ).toBe("9am-10am");
+    expect(
+      formatSlotTimes(
+        { start: "2025-12-31T03:00:00.000Z", end: "2025-12-31T04:00:00.000Z" },
+        "Asia/Hong_Kong",
+        "en",
+      ),
+    ).toBe("11am-12pm");
+    expect(
+      formatSlotTimes(
+        { start: "2025-12-31T03:00:00.000Z", end: "2025-12-31T04:00:00.000Z" },
+        "Asia/Kathmandu",
+        "en",
+      ),
+    ).toBe("8:45am-9:45am");
   });
 
   it("property: never longer than the worst case the SMS templates are proven to fit", () => {
@@ -95,12 +130,14 @@ describe("slot wording", () => {
         (now, zone) => {
           for (const s of appointmentSlots(now, zone, 2)) {
             for (const locale of ["zh-HK", "zh-CN", "en"] as const) {
-              expect([...formatSlotForSms(s, zone, locale)].length).toBeLessThanOrEqual([...WORST_CASE_VARS[locale].slot].length);
+              expect([...formatSlotForSms(s, zone, locale)].length).toBeLessThanOrEqual(
+                [...WORST_CASE_VARS[locale].slot].length,
+              );
             }
           }
-        }
+        },
       ),
-      { numRuns: 100 }
+      { numRuns: 100 },
     );
   });
 });

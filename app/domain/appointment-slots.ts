@@ -18,12 +18,16 @@ export interface AppointmentSlot {
   localDate: string;
 }
 
-export function appointmentSlots(now: Date, zone: string, workingDays = SLOT_WORKING_DAYS): AppointmentSlot[] {
+export function appointmentSlots(
+  now: Date,
+  zone: string,
+  workingDays = SLOT_WORKING_DAYS,
+): AppointmentSlot[] {
   const today = DateTime.fromJSDate(now, { zone });
   if (!today.isValid) throw new RangeError(`not a usable time zone: ${zone}`);
   const slots: AppointmentSlot[] = [];
   let day = today.startOf("day");
-  for (let found = 0; found < workingDays; ) {
+  for (let found = 0; found < workingDays;) {
     day = day.plus({ days: 1 });
     if (day.weekday > 5) continue; // Saturday 6, Sunday 7
     found += 1;
@@ -40,7 +44,9 @@ export function findSlot(slots: readonly AppointmentSlot[], start: string): Appo
 }
 
 /** Slots grouped by local day, in order, for a page that lists one day under each heading. */
-export function slotsByDay(slots: readonly AppointmentSlot[]): Array<{ localDate: string; slots: AppointmentSlot[] }> {
+export function slotsByDay(
+  slots: readonly AppointmentSlot[],
+): Array<{ localDate: string; slots: AppointmentSlot[] }> {
   const days: Array<{ localDate: string; slots: AppointmentSlot[] }> = [];
   for (const slot of slots) {
     const last = days[days.length - 1];
@@ -61,9 +67,15 @@ function local(instant: string, zone: string, locale: string): DateTime {
 const isChinese = (locale: string) => locale.startsWith("zh");
 
 /** "14:00-15:00" in Chinese, "2pm-3pm" (or "2:30pm") in English, on the borrower's clock. */
-export function formatSlotTimes(slot: Pick<AppointmentSlot, "start" | "end">, zone: string, locale: string): string {
+export function formatSlotTimes(
+  slot: Pick<AppointmentSlot, "start" | "end">,
+  zone: string,
+  locale: string,
+): string {
   const clock = (dt: DateTime) =>
-    isChinese(locale) ? dt.toFormat("HH:mm") : `${dt.toFormat(dt.minute ? "h:mm" : "h")}${dt.hour < 12 ? "am" : "pm"}`;
+    isChinese(locale)
+      ? dt.toFormat("HH:mm")
+      : `${dt.toFormat(dt.minute ? "h:mm" : "h")}${dt.hour < 12 ? "am" : "pm"}`;
   return `${clock(local(slot.start, zone, locale))}-${clock(local(slot.end, zone, locale))}`;
 }
 
@@ -78,7 +90,11 @@ export function formatSlotDay(localDate: string, locale: string): string {
  * The slot as an SMS states it, within the lengths the templates are proven to
  * fit (WORST_CASE_VARS.slot): "12月31日 14:00-15:00" or "Wed 31 Dec, 10am-11am".
  */
-export function formatSlotForSms(slot: Pick<AppointmentSlot, "start" | "end">, zone: string, locale: string): string {
+export function formatSlotForSms(
+  slot: Pick<AppointmentSlot, "start" | "end">,
+  zone: string,
+  locale: string,
+): string {
   const start = local(slot.start, zone, isChinese(locale) ? locale : "en-GB");
   const day = isChinese(locale) ? `${start.month}月${start.day}日 ` : `${start.toFormat("ccc d LLL")}, `;
   return `${day}${formatSlotTimes(slot, zone, locale)}`;

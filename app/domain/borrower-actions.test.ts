@@ -31,11 +31,17 @@ describe("hardship pause", () => {
   const now = new Date("2026-11-23T10:00:00Z");
 
   it("pauses for the policy's days when there was no earlier pause", () => {
-    expect(hardshipPauseFor(now, 30, null)).toEqual({ granted: true, pauseUntil: new Date(now.getTime() + 30 * DAY) });
+    expect(hardshipPauseFor(now, 30, null)).toEqual({
+      granted: true,
+      pauseUntil: new Date(now.getTime() + 30 * DAY),
+    });
   });
 
   it("does not pause again within 180 days of the last pause, and does from day 180", () => {
-    expect(hardshipPauseFor(now, 30, new Date(now.getTime() - 180 * DAY + 1))).toEqual({ granted: false, pauseUntil: null });
+    expect(hardshipPauseFor(now, 30, new Date(now.getTime() - 180 * DAY + 1))).toEqual({
+      granted: false,
+      pauseUntil: null,
+    });
     expect(hardshipPauseFor(now, 30, new Date(now.getTime() - 180 * DAY)).granted).toBe(true);
   });
 });

@@ -41,8 +41,15 @@ export function checkPromiseDate(date: string, today: string): PromiseDateProble
  * them less than 180 days ago; then it is recorded and reviewed by staff,
  * but the pause is not extended.
  */
-export function hardshipPauseFor(now: Date, pauseDays: number, lastPauseStartedAt: Date | null): { granted: boolean; pauseUntil: Date | null } {
-  if (lastPauseStartedAt && now.getTime() - lastPauseStartedAt.getTime() < HARDSHIP_PAUSE_COOLDOWN_DAYS * DAY_MS) {
+export function hardshipPauseFor(
+  now: Date,
+  pauseDays: number,
+  lastPauseStartedAt: Date | null,
+): { granted: boolean; pauseUntil: Date | null } {
+  if (
+    lastPauseStartedAt &&
+    now.getTime() - lastPauseStartedAt.getTime() < HARDSHIP_PAUSE_COOLDOWN_DAYS * DAY_MS
+  ) {
     return { granted: false, pauseUntil: null };
   }
   return { granted: true, pauseUntil: new Date(now.getTime() + pauseDays * DAY_MS) };

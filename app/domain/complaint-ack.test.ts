@@ -5,7 +5,9 @@ import { ACK_ALPHABET, ACK_PATTERN, complaintAckNumber } from "./complaint-ack";
 describe("complaintAckNumber", () => {
   it("is C + the date + five Crockford base32 characters", () => {
     expect(complaintAckNumber("2026-11-23", new Uint8Array([0, 1, 10, 18, 31]))).toBe("C20261123-01AJZ");
-    expect(complaintAckNumber("2026-11-23", new Uint8Array([32, 33, 255, 200, 100, 7]))).toBe("C20261123-01Z84");
+    expect(complaintAckNumber("2026-11-23", new Uint8Array([32, 33, 255, 200, 100, 7]))).toBe(
+      "C20261123-01Z84",
+    );
   });
 
   it("has no letters that read like digits", () => {
@@ -17,7 +19,7 @@ describe("complaintAckNumber", () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 5, maxLength: 8 }), (bytes) => {
         expect(complaintAckNumber("2030-01-31", bytes)).toMatch(ACK_PATTERN);
-      })
+      }),
     );
   });
 

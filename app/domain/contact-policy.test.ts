@@ -26,7 +26,13 @@ describe("contact policy schema", () => {
   it("accepts the defaults, which match DESIGN §4", () => {
     const parsed = parseContactPolicy(DEFAULT_CONTACT_POLICY);
     expect(parsed.ok).toBe(true);
-    const stages = DEFAULT_CONTACT_POLICY.stages.map((s) => [s.id, s.fromDpd, s.toDpd, s.everyDays, s.escalation]);
+    const stages = DEFAULT_CONTACT_POLICY.stages.map((s) => [
+      s.id,
+      s.fromDpd,
+      s.toDpd,
+      s.everyDays,
+      s.escalation,
+    ]);
     expect(stages).toEqual([
       ["pre_due", -3, -1, 3, "none"],
       ["due", 0, 0, 1, "none"],
@@ -48,11 +54,16 @@ describe("contact policy schema", () => {
   });
 
   it("survives a JSON round trip (it is stored as jsonb)", () => {
-    expect(parseContactPolicy(JSON.parse(JSON.stringify(DEFAULT_CONTACT_POLICY)))).toEqual({ ok: true, policy: DEFAULT_CONTACT_POLICY });
+    expect(parseContactPolicy(JSON.parse(JSON.stringify(DEFAULT_CONTACT_POLICY)))).toEqual({
+      ok: true,
+      policy: DEFAULT_CONTACT_POLICY,
+    });
   });
 
   it("rejects unknown fields, naming each by its path", () => {
-    expect(errorsOf({ ...policy(), colour: "red" })).toEqual([{ path: "colour", message: 'unknown field "colour"' }]);
+    expect(errorsOf({ ...policy(), colour: "red" })).toEqual([
+      { path: "colour", message: 'unknown field "colour"' },
+    ]);
     const p = policy() as unknown as {
       caps: Record<string, unknown>;
       stages: Record<string, unknown>[];
@@ -64,7 +75,7 @@ describe("contact policy schema", () => {
     expect(
       errorsOf(p)
         .map((e) => e.path)
-        .sort()
+        .sort(),
     ).toEqual(["caps.smsPerHour", "jurisdictions.US.quietHours", "stages.2.emoji"]);
   });
 
@@ -72,7 +83,10 @@ describe("contact policy schema", () => {
     const overlapping = policy();
     overlapping.stages[3]!.fromDpd = 6; // mid starts inside early (1..6)
     expect(errorsOf(overlapping)).toEqual([
-      expect.objectContaining({ path: "stages.3.fromDpd", message: expect.stringMatching(/non-overlapping/) }),
+      expect.objectContaining({
+        path: "stages.3.fromDpd",
+        message: expect.stringMatching(/non-overlapping/),
+      }),
     ]);
 
     const unsorted = policy();
@@ -94,11 +108,15 @@ describe("contact policy schema", () => {
     for (const bad of ["9:00", "24:00", "12:60", "0900", "09:00:00", ""]) {
       const p = policy();
       p.contactWindow.start = bad;
-      expect(errorsOf(p)).toEqual([{ path: "contactWindow.start", message: 'expected "HH:MM" (00:00-23:59)' }]);
+      expect(errorsOf(p)).toEqual([
+        { path: "contactWindow.start", message: 'expected "HH:MM" (00:00-23:59)' },
+      ]);
     }
     const wrapped = policy();
     wrapped.contactWindow = { start: "22:00", end: "08:00" };
-    expect(errorsOf(wrapped)).toEqual([{ path: "contactWindow.end", message: "window end must be after its start" }]);
+    expect(errorsOf(wrapped)).toEqual([
+      { path: "contactWindow.end", message: "window end must be after its start" },
+    ]);
     const empty = policy();
     empty.jurisdictions.CN.contactWindow = { start: "08:00", end: "08:00" };
     expect(errorsOf(empty).map((e) => e.path)).toEqual(["jurisdictions.CN.contactWindow.end"]);
@@ -113,7 +131,20 @@ describe("contact policy schema", () => {
   it("maps days past due to stages, with gaps giving none", () => {
     const p = DEFAULT_CONTACT_POLICY;
     const ids = [-4, -3, -1, 0, 1, 6, 7, 29, 30, 59, 60, 5_000].map((d) => stageForDpd(p, d)?.id ?? null);
-    expect(ids).toEqual([null, "pre_due", "pre_due", "due", "early", "early", "mid", "mid", "late", "late", "serious", "serious"]);
+    expect(ids).toEqual([
+      null,
+      "pre_due",
+      "pre_due",
+      "due",
+      "early",
+      "early",
+      "mid",
+      "mid",
+      "late",
+      "late",
+      "serious",
+      "serious",
+    ]);
     const gappy = policy();
     gappy.stages = gappy.stages.filter((s) => s.id !== "mid");
     expect(stageForDpd(gappy, 10)).toBeNull();
@@ -152,7 +183,10 @@ describe("jurisdiction profiles", () => {
   });
 
   it("UK: Breathing Space is a 60-day moratorium at most once per 12 months", () => {
-    expect(DEFAULT_CONTACT_POLICY.jurisdictions.UK.breathingSpace).toEqual({ moratoriumDays: 60, maxPerMonths: 12 });
+    expect(DEFAULT_CONTACT_POLICY.jurisdictions.UK.breathingSpace).toEqual({
+      moratoriumDays: 60,
+      maxPerMonths: 12,
+    });
     expect(show(jurisdictionWindow(DEFAULT_CONTACT_POLICY, "UK"))).toBe("09:00-20:00");
   });
 

@@ -22,7 +22,11 @@ const windowSchema = z
   .superRefine((w, ctx) => {
     // Windows are daytime bands; one wrapping midnight would mean contact at night.
     if (CLOCK_PATTERN.test(w.start) && CLOCK_PATTERN.test(w.end) && w.start >= w.end) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["end"], message: "window end must be after its start" });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["end"],
+        message: "window end must be after its start",
+      });
     }
   });
 
@@ -40,7 +44,8 @@ const stageSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    if (s.fromDpd > s.toDpd) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["toDpd"], message: "toDpd must be >= fromDpd" });
+    if (s.fromDpd > s.toDpd)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["toDpd"], message: "toDpd must be >= fromDpd" });
     if (s.variants && new Set(s.variants).size !== s.variants.length) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["variants"], message: "variants must be unique" });
     }
@@ -77,7 +82,10 @@ const jurisdictionProfileSchema = z
     callCooldownAfterConversationDays: z.number().int().min(0).max(365).optional(),
     /** UK Debt Respite Scheme: a moratorium freezes repayment contact. */
     breathingSpace: z
-      .object({ moratoriumDays: z.number().int().min(1).max(365), maxPerMonths: z.number().int().min(1).max(120) })
+      .object({
+        moratoriumDays: z.number().int().min(1).max(365),
+        maxPerMonths: z.number().int().min(1).max(120),
+      })
       .strict()
       .optional(),
   })
@@ -91,7 +99,12 @@ export const contactPolicySchema = z
       .superRefine((stages, ctx) => {
         const seen = new Set<string>();
         stages.forEach((s, i) => {
-          if (seen.has(s.id)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, "id"], message: `stage ${s.id} appears twice` });
+          if (seen.has(s.id))
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              path: [i, "id"],
+              message: `stage ${s.id} appears twice`,
+            });
           seen.add(s.id);
           const prev = stages[i - 1];
           if (prev && s.fromDpd <= prev.toDpd) {
@@ -139,7 +152,10 @@ export function parseContactPolicy(input: unknown): ParsedContactPolicy {
     const path = issue.path.join(".");
     // zod reports unknown keys on their parent; name each one so the editor can point at it.
     if (issue.code === z.ZodIssueCode.unrecognized_keys) {
-      return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: `unknown field "${key}"` }));
+      return issue.keys.map((key) => ({
+        path: path ? `${path}.${key}` : key,
+        message: `unknown field "${key}"`,
+      }));
     }
     return [{ path, message: issue.message }];
   });
@@ -148,15 +164,45 @@ export function parseContactPolicy(input: unknown): ParsedContactPolicy {
 
 export const DEFAULT_CONTACT_POLICY: ContactPolicy = contactPolicySchema.parse({
   stages: [
-    { id: "pre_due", fromDpd: -3, toDpd: -1, everyDays: 3, tone: "gentle", channel: "sms", escalation: "none" },
+    {
+      id: "pre_due",
+      fromDpd: -3,
+      toDpd: -1,
+      everyDays: 3,
+      tone: "gentle",
+      channel: "sms",
+      escalation: "none",
+    },
     { id: "due", fromDpd: 0, toDpd: 0, everyDays: 1, tone: "gentle", channel: "sms", escalation: "none" },
     { id: "early", fromDpd: 1, toDpd: 6, everyDays: 3, tone: "gentle", channel: "sms", escalation: "none" },
     { id: "mid", fromDpd: 7, toDpd: 29, everyDays: 5, tone: "neutral", channel: "sms", escalation: "none" },
-    { id: "late", fromDpd: 30, toDpd: 59, everyDays: 7, tone: "firm", channel: "sms", escalation: "call_task" },
-    { id: "serious", fromDpd: 60, toDpd: 100_000, everyDays: 7, tone: "firm", channel: "sms", escalation: "visit_offer" },
+    {
+      id: "late",
+      fromDpd: 30,
+      toDpd: 59,
+      everyDays: 7,
+      tone: "firm",
+      channel: "sms",
+      escalation: "call_task",
+    },
+    {
+      id: "serious",
+      fromDpd: 60,
+      toDpd: 100_000,
+      everyDays: 7,
+      tone: "firm",
+      channel: "sms",
+      escalation: "visit_offer",
+    },
   ],
   contactWindow: { start: "09:00", end: "20:00" },
-  caps: { smsPerAccountPerDay: 1, smsPerBorrowerPer7Days: 3, minHoursBetweenReminders: 48, callsPerDay: 3, callsPer7Days: 7 },
+  caps: {
+    smsPerAccountPerDay: 1,
+    smsPerBorrowerPer7Days: 3,
+    minHoursBetweenReminders: 48,
+    callsPerDay: 3,
+    callsPer7Days: 7,
+  },
   promiseGraceDays: 2,
   hardshipPauseDays: 30,
   jurisdictions: {

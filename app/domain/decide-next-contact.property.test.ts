@@ -1,8 +1,20 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DateTime } from "luxon";
-import { DEFAULT_CONTACT_POLICY, JURISDICTIONS, STAGE_IDS, stageForDpd, type ContactPolicy, type StageId } from "./contact-policy";
-import { decideNextContact, type ContactDecision, type ContactInput, type PlanStatus } from "./decide-next-contact";
+import {
+  DEFAULT_CONTACT_POLICY,
+  JURISDICTIONS,
+  STAGE_IDS,
+  stageForDpd,
+  type ContactPolicy,
+  type StageId,
+} from "./contact-policy";
+import {
+  decideNextContact,
+  type ContactDecision,
+  type ContactInput,
+  type PlanStatus,
+} from "./decide-next-contact";
 
 /**
  * Properties of the schedule over random accounts, preferences, histories,
@@ -69,20 +81,27 @@ const POLICIES: ContactPolicy[] = [
   }),
 ];
 
-const rarely = fc.oneof({ arbitrary: fc.constant(false), weight: 15 }, { arbitrary: fc.constant(true), weight: 1 });
+const rarely = fc.oneof(
+  { arbitrary: fc.constant(false), weight: 15 },
+  { arbitrary: fc.constant(true), weight: 1 },
+);
 /** null most of the time: fc.option's default makes the value itself the common case. */
 const sometimes = <T>(arb: fc.Arbitrary<T>, weight = 3) =>
   fc.oneof({ arbitrary: fc.constant(null), weight }, { arbitrary: arb, weight: 1 });
-const clockText = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
-const localDate = (ms: number, zone: string, plusDays: number) => DateTime.fromMillis(ms, { zone }).plus({ days: plusDays }).toISODate()!;
+const clockText = (minute: number) =>
+  `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+const localDate = (ms: number, zone: string, plusDays: number) =>
+  DateTime.fromMillis(ms, { zone }).plus({ days: plusDays }).toISODate()!;
 
 const nowArb = fc.oneof(
   fc.integer({ min: Date.parse("2024-01-01T00:00:00Z"), max: Date.parse("2026-12-31T00:00:00Z") }),
-  fc.tuple(fc.constantFrom(...DST_CHANGES), fc.integer({ min: -48 * 60, max: 48 * 60 })).map(([t, m]) => t + m * MINUTE)
+  fc
+    .tuple(fc.constantFrom(...DST_CHANGES), fc.integer({ min: -48 * 60, max: 48 * 60 }))
+    .map(([t, m]) => t + m * MINUTE),
 );
 const pastOffsets = fc.oneof(
   fc.constant<number[]>([]),
-  fc.array(fc.integer({ min: 1, max: 10 * 24 * 60 }), { minLength: 1, maxLength: 4 })
+  fc.array(fc.integer({ min: 1, max: 10 * 24 * 60 }), { minLength: 1, maxLength: 4 }),
 );
 const signedOffset = fc.integer({ min: -5 * 24 * 60, max: 40 * 24 * 60 });
 
@@ -103,23 +122,34 @@ const caseArb = fc
       "delinquent",
       "delinquent",
       "paid",
-      "closed"
+      "closed",
     ) as fc.Arbitrary<ContactInput["account"]["status"]>,
     dpd: fc.integer({ min: -5, max: 150 }),
     dueOffsetDays: fc.integer({ min: -10, max: 12 }),
-    balanceMinor: fc.oneof({ arbitrary: fc.constant(0), weight: 1 }, { arbitrary: fc.integer({ min: 1, max: 10_000_000 }), weight: 9 }),
+    balanceMinor: fc.oneof(
+      { arbitrary: fc.constant(0), weight: 1 },
+      { arbitrary: fc.integer({ min: 1, max: 10_000_000 }), weight: 9 },
+    ),
     wrongNumber: rarely,
     dispute: rarely,
     smsAllowed: rarely.map((b) => !b),
     smsOptedOut: rarely,
-    window: sometimes(fc.tuple(fc.integer({ min: 0, max: 1439 }), fc.integer({ min: 0, max: 1439 })).filter(([a, b]) => a !== b)),
+    window: sometimes(
+      fc
+        .tuple(fc.integer({ min: 0, max: 1439 }), fc.integer({ min: 0, max: 1439 }))
+        .filter(([a, b]) => a !== b),
+    ),
     maxPerWeek: sometimes(fc.integer({ min: 1, max: 5 })),
     accountOffsets: pastOffsets,
     otherOffsets: pastOffsets,
     listAccountInBorrower: fc.boolean(),
     lastStage: sometimes(
-      fc.record({ sameStage: fc.boolean(), stage: fc.constantFrom(...STAGE_IDS), minutesAgo: fc.integer({ min: 1, max: 12 * 24 * 60 }) }),
-      1
+      fc.record({
+        sameStage: fc.boolean(),
+        stage: fc.constantFrom(...STAGE_IDS),
+        minutesAgo: fc.integer({ min: 1, max: 12 * 24 * 60 }),
+      }),
+      1,
     ),
     promise: sometimes(
       fc.record({
@@ -127,14 +157,14 @@ const caseArb = fc
         status: fc.constantFrom("active", "active", "kept", "broken", "cancelled") as fc.Arbitrary<
           "active" | "kept" | "broken" | "cancelled"
         >,
-      })
+      }),
     ),
     plan: sometimes(
       fc.record({
         status: fc.constantFrom(...PLAN_STATUSES),
         dueOffset: fc.option(fc.integer({ min: -3, max: 20 })),
         inGoodStanding: fc.boolean(),
-      })
+      }),
     ),
     hardship: sometimes(fc.record({ pauseOffset: fc.option(signedOffset) }), 6),
     breathing: sometimes(signedOffset, 8),
@@ -171,17 +201,25 @@ const caseArb = fc
       history: {
         accountSmsSentAt: accountSent,
         borrowerSmsSentAt: [...(c.listAccountInBorrower ? accountSent : []), ...c.otherOffsets.map(ago)],
-        lastStageSent: c.lastStage ? { stage: lastStage(c.lastStage), at: ago(c.lastStage.minutesAgo) } : null,
+        lastStageSent: c.lastStage
+          ? { stage: lastStage(c.lastStage), at: ago(c.lastStage.minutesAgo) }
+          : null,
       },
-      promise: c.promise ? { promisedDate: localDate(c.now, c.zone, c.promise.dayOffset), status: c.promise.status } : null,
+      promise: c.promise
+        ? { promisedDate: localDate(c.now, c.zone, c.promise.dayOffset), status: c.promise.status }
+        : null,
       plan: c.plan
         ? {
             status: c.plan.status,
-            nextInstalmentDueDate: c.plan.dueOffset === null ? null : localDate(c.now, c.zone, c.plan.dueOffset),
+            nextInstalmentDueDate:
+              c.plan.dueOffset === null ? null : localDate(c.now, c.zone, c.plan.dueOffset),
             inGoodStanding: c.plan.inGoodStanding,
           }
         : null,
-      hardship: c.hardship && { pauseUntil: c.hardship.pauseOffset === null ? null : new Date(c.now + c.hardship.pauseOffset * MINUTE) },
+      hardship: c.hardship && {
+        pauseUntil:
+          c.hardship.pauseOffset === null ? null : new Date(c.now + c.hardship.pauseOffset * MINUTE),
+      },
     };
     return { input, policy: c.policy };
   });
@@ -202,7 +240,11 @@ function allowedWindow(input: ContactInput, policy: ContactPolicy): { window: Wi
   return { window: preferred ?? base, legal };
 }
 
-function checkSend(input: ContactInput, policy: ContactPolicy, d: Extract<ContactDecision, { action: "send" }>) {
+function checkSend(
+  input: ContactInput,
+  policy: ContactPolicy,
+  d: Extract<ContactDecision, { action: "send" }>,
+) {
   const now = input.now.getTime();
   const zone = input.borrower.timeZone;
   expect(d.at.getTime()).toBe(now);
@@ -212,7 +254,10 @@ function checkSend(input: ContactInput, policy: ContactPolicy, d: Extract<Contac
   const local = DateTime.fromMillis(now, { zone });
   const m = local.hour * 60 + local.minute;
   const { window, legal } = allowedWindow(input, policy);
-  expect(m >= window[0] && m < window[1] && m >= legal[0] && m < legal[1], `local ${local.toISO()} outside ${window}`).toBe(true);
+  expect(
+    m >= window[0] && m < window[1] && m >= legal[0] && m < legal[1],
+    `local ${local.toISO()} outside ${window}`,
+  ).toBe(true);
 
   // Adding this send keeps every cap.
   const profileCaps = policy.jurisdictions[input.borrower.jurisdiction].caps ?? {};
@@ -220,13 +265,20 @@ function checkSend(input: ContactInput, policy: ContactPolicy, d: Extract<Contac
   const perWeek = Math.min(
     policy.caps.smsPerBorrowerPer7Days,
     profileCaps.smsPerBorrowerPer7Days ?? Infinity,
-    input.preferences.maxPerWeek ?? Infinity
+    input.preferences.maxPerWeek ?? Infinity,
   );
-  const gap = Math.max(policy.caps.minHoursBetweenReminders, profileCaps.minHoursBetweenReminders ?? 0) * HOUR;
+  const gap =
+    Math.max(policy.caps.minHoursBetweenReminders, profileCaps.minHoursBetweenReminders ?? 0) * HOUR;
   const today = local.toISODate();
-  const sameDay = input.history.accountSmsSentAt.filter((e) => DateTime.fromJSDate(e, { zone }).toISODate() === today).length;
+  const sameDay = input.history.accountSmsSentAt.filter(
+    (e) => DateTime.fromJSDate(e, { zone }).toISODate() === today,
+  ).length;
   expect(sameDay + 1).toBeLessThanOrEqual(perDay);
-  const borrower = [...new Set([...input.history.accountSmsSentAt, ...input.history.borrowerSmsSentAt].map((e) => e.getTime()))];
+  const borrower = [
+    ...new Set(
+      [...input.history.accountSmsSentAt, ...input.history.borrowerSmsSentAt].map((e) => e.getTime()),
+    ),
+  ];
   expect(borrower.filter((e) => e > now - 7 * DAY).length + 1).toBeLessThanOrEqual(perWeek);
   for (const e of borrower) expect(now - e).toBeGreaterThanOrEqual(gap);
 
@@ -247,12 +299,18 @@ function checkSend(input: ContactInput, policy: ContactPolicy, d: Extract<Contac
   expect(d.template === "instalment_due").toBe(inForce);
 }
 
-function checkDefer(input: ContactInput, policy: ContactPolicy, d: Extract<ContactDecision, { action: "defer" }>) {
+function checkDefer(
+  input: ContactInput,
+  policy: ContactPolicy,
+  d: Extract<ContactDecision, { action: "defer" }>,
+) {
   expect(d.until.getTime()).toBeGreaterThan(input.now.getTime());
   // Re-deciding at `until` with the same facts is never bounced by quiet hours or a cap.
   const again = decideNextContact({ ...input, now: d.until }, policy);
   if (again.action === "defer")
-    expect(["quiet_hours", "cap_account_daily", "cap_borrower_weekly", "cap_min_gap"]).not.toContain(again.reason);
+    expect(["quiet_hours", "cap_account_daily", "cap_borrower_weekly", "cap_min_gap"]).not.toContain(
+      again.reason,
+    );
   if (again.action === "send") checkSend({ ...input, now: d.until }, policy, again);
 }
 
@@ -276,12 +334,21 @@ const reachableCaseArb = caseArb.map(({ input, policy }) => ({
   } satisfies ContactInput,
 }));
 
-function checkCase({ input, policy }: { input: ContactInput; policy: ContactPolicy }, seen: Map<string, number>) {
+function checkCase(
+  { input, policy }: { input: ContactInput; policy: ContactPolicy },
+  seen: Map<string, number>,
+) {
   const d = decideNextContact(input, policy);
   const outcome = d.action === "send" ? "send" : d.reason;
   seen.set(outcome, (seen.get(outcome) ?? 0) + 1);
   const { account } = input;
-  if (account.status === "closed" || account.status === "paid" || account.balanceMinor <= 0 || account.wrongNumber || account.dispute) {
+  if (
+    account.status === "closed" ||
+    account.status === "paid" ||
+    account.balanceMinor <= 0 ||
+    account.wrongNumber ||
+    account.dispute
+  ) {
     expect(d.action).toBe("suppress");
   }
   if (input.preferences.smsOptedOut || !input.preferences.smsAllowed) expect(d.action).toBe("suppress");
@@ -291,7 +358,8 @@ function checkCase({ input, policy }: { input: ContactInput; policy: ContactPoli
 
 /** The generators must reach every branch, or a passing property proves little. */
 function expectReached(seen: Map<string, number>, outcomes: string[]) {
-  for (const outcome of outcomes) expect(seen.get(outcome) ?? 0, `outcome ${outcome} reached`).toBeGreaterThan(20);
+  for (const outcome of outcomes)
+    expect(seen.get(outcome) ?? 0, `outcome ${outcome} reached`).toBeGreaterThan(20);
 }
 
 describe("decideNextContact properties", () => {
@@ -299,7 +367,7 @@ describe("decideNextContact properties", () => {
     const seen = new Map<string, number>();
     fc.assert(
       fc.property(caseArb, (c) => checkCase(c, seen)),
-      { numRuns: 10_000 }
+      { numRuns: 10_000 },
     );
     expectReached(seen, [
       "send",
@@ -327,9 +395,16 @@ describe("decideNextContact properties", () => {
     const seen = new Map<string, number>();
     fc.assert(
       fc.property(reachableCaseArb, (c) => checkCase(c, seen)),
-      { numRuns: 4_000 }
+      { numRuns: 4_000 },
     );
-    expectReached(seen, ["send", "quiet_hours", "cap_account_daily", "cap_borrower_weekly", "cap_min_gap", "cadence_not_due"]);
+    expectReached(seen, [
+      "send",
+      "quiet_hours",
+      "cap_account_daily",
+      "cap_borrower_weekly",
+      "cap_min_gap",
+      "cadence_not_due",
+    ]);
     expect(seen.get("send")).toBeGreaterThan(400);
   }, 60_000);
 });

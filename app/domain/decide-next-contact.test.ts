@@ -25,7 +25,13 @@ function build(...patches: ((i: ContactInput) => void)[]): ContactInput {
       dispute: false,
     },
     borrower: { timeZone: "Asia/Hong_Kong", jurisdiction: "HK", breathingSpaceUntil: null },
-    preferences: { smsAllowed: true, smsOptedOut: false, windowStart: null, windowEnd: null, maxPerWeek: null },
+    preferences: {
+      smsAllowed: true,
+      smsOptedOut: false,
+      windowStart: null,
+      windowEnd: null,
+      maxPerWeek: null,
+    },
     history: { accountSmsSentAt: [], borrowerSmsSentAt: [], lastStageSent: null },
     promise: null,
     plan: null,
@@ -42,7 +48,8 @@ function withPolicy(edit: (p: ContactPolicy) => void): ContactPolicy {
 }
 
 type Patch = (i: ContactInput) => void;
-const decideWith = (policy: ContactPolicy, ...patches: Patch[]) => decideNextContact(build(...patches), policy);
+const decideWith = (policy: ContactPolicy, ...patches: Patch[]) =>
+  decideNextContact(build(...patches), policy);
 const decide = (...patches: Patch[]) => decideWith(DEFAULT_CONTACT_POLICY, ...patches);
 const sent = (i: ContactInput, ...at: Date[]) => {
   i.history.accountSmsSentAt.push(...at);
@@ -64,22 +71,44 @@ describe("decideNextContact: precedence (DESIGN §4)", () => {
   });
 
   it("1. closed or paid (or nothing owed) suppresses before anything else", () => {
-    const everythingElse = (i: ContactInput) => Object.assign(i.account, { wrongNumber: true, dispute: true });
-    expect(decide(everythingElse, (i) => (i.account.status = "closed"))).toEqual({ action: "suppress", reason: "account_closed" });
-    expect(decide(everythingElse, (i) => (i.account.status = "paid"))).toEqual({ action: "suppress", reason: "account_paid" });
-    expect(decide(everythingElse, (i) => (i.account.balanceMinor = 0))).toEqual({ action: "suppress", reason: "account_paid" });
+    const everythingElse = (i: ContactInput) =>
+      Object.assign(i.account, { wrongNumber: true, dispute: true });
+    expect(decide(everythingElse, (i) => (i.account.status = "closed"))).toEqual({
+      action: "suppress",
+      reason: "account_closed",
+    });
+    expect(decide(everythingElse, (i) => (i.account.status = "paid"))).toEqual({
+      action: "suppress",
+      reason: "account_paid",
+    });
+    expect(decide(everythingElse, (i) => (i.account.balanceMinor = 0))).toEqual({
+      action: "suppress",
+      reason: "account_paid",
+    });
   });
 
   it("2. a wrong-number or dispute flag suppresses, ahead of preferences", () => {
     const optedOut = (i: ContactInput) => (i.preferences.smsOptedOut = true);
-    expect(decide(optedOut, (i) => (i.account.wrongNumber = true))).toEqual({ action: "suppress", reason: "wrong_number" });
-    expect(decide(optedOut, (i) => (i.account.dispute = true))).toEqual({ action: "suppress", reason: "dispute" });
+    expect(decide(optedOut, (i) => (i.account.wrongNumber = true))).toEqual({
+      action: "suppress",
+      reason: "wrong_number",
+    });
+    expect(decide(optedOut, (i) => (i.account.dispute = true))).toEqual({
+      action: "suppress",
+      reason: "dispute",
+    });
   });
 
   it("3. an opted-out or disallowed channel suppresses, ahead of pauses", () => {
     const paused = (i: ContactInput) => (i.hardship = { pauseUntil: T("2025-07-01T00:00:00Z") });
-    expect(decide(paused, (i) => (i.preferences.smsOptedOut = true))).toEqual({ action: "suppress", reason: "sms_opted_out" });
-    expect(decide(paused, (i) => (i.preferences.smsAllowed = false))).toEqual({ action: "suppress", reason: "sms_not_allowed" });
+    expect(decide(paused, (i) => (i.preferences.smsOptedOut = true))).toEqual({
+      action: "suppress",
+      reason: "sms_opted_out",
+    });
+    expect(decide(paused, (i) => (i.preferences.smsAllowed = false))).toEqual({
+      action: "suppress",
+      reason: "sms_not_allowed",
+    });
   });
 
   it("4. a hardship pause defers to the first permitted time after it ends", () => {
@@ -95,7 +124,11 @@ describe("decideNextContact: precedence (DESIGN §4)", () => {
 
   it("5. UK Breathing Space defers until the moratorium ends, ahead of plans", () => {
     const d = decide((i) => {
-      i.borrower = { timeZone: "Europe/London", jurisdiction: "UK", breathingSpaceUntil: T("2025-08-01T12:00:00Z") };
+      i.borrower = {
+        timeZone: "Europe/London",
+        jurisdiction: "UK",
+        breathingSpaceUntil: T("2025-08-01T12:00:00Z"),
+      };
       i.plan = { status: "countered", inGoodStanding: true };
     });
     expect(d).toEqual({ action: "defer", reason: "breathing_space", until: T("2025-08-01T12:00:00Z") }); // 13:00 BST
@@ -126,28 +159,48 @@ describe("decideNextContact: precedence (DESIGN §4)", () => {
       stage: "pre_due",
       until: T("2025-06-17T01:00:00Z"),
     });
-    expect(decide(inForce("2025-06-10"))).toEqual({ action: "defer", reason: "plan_active", until: HK_NEXT_MORNING });
+    expect(decide(inForce("2025-06-10"))).toEqual({
+      action: "defer",
+      reason: "plan_active",
+      until: HK_NEXT_MORNING,
+    });
     expect(decide(inForce(null))).toEqual({ action: "defer", reason: "plan_active", until: HK_NEXT_MORNING });
     // One reminder per instalment: already sent yesterday inside the window.
     const again = decide((i) => {
       inForce("2025-06-12")(i);
       i.history.lastStageSent = { stage: "pre_due", at: T("2025-06-09T02:00:00Z") };
     });
-    expect(again).toEqual({ action: "defer", reason: "plan_active", stage: "pre_due", until: T("2025-06-12T01:00:00Z") });
+    expect(again).toEqual({
+      action: "defer",
+      reason: "plan_active",
+      stage: "pre_due",
+      until: T("2025-06-12T01:00:00Z"),
+    });
     // Approved counts as in force; a plan in arrears falls back to the collection cadence.
-    expect(decide((i) => (i.plan = { status: "approved", nextInstalmentDueDate: "2025-06-20", inGoodStanding: true })).reason).toBe(
-      "plan_active"
-    );
-    expect(decide((i) => (i.plan = { status: "active", nextInstalmentDueDate: "2025-06-20", inGoodStanding: false }))).toMatchObject({
+    expect(
+      decide(
+        (i) => (i.plan = { status: "approved", nextInstalmentDueDate: "2025-06-20", inGoodStanding: true }),
+      ).reason,
+    ).toBe("plan_active");
+    expect(
+      decide(
+        (i) => (i.plan = { status: "active", nextInstalmentDueDate: "2025-06-20", inGoodStanding: false }),
+      ),
+    ).toMatchObject({
       action: "send",
       template: "mid",
     });
   });
 
   it("8. an active promise defers until the end of its grace days in the borrower's zone", () => {
-    const promise = (status: "active" | "kept" | "broken") => (i: ContactInput) => (i.promise = { promisedDate: "2025-06-12", status });
+    const promise = (status: "active" | "kept" | "broken") => (i: ContactInput) =>
+      (i.promise = { promisedDate: "2025-06-12", status });
     // 2025-06-12 + 2 days grace ends at 2025-06-15 00:00 HKT; first permitted time 09:00 HKT.
-    expect(decide(promise("active"))).toEqual({ action: "defer", reason: "promise_pending", until: T("2025-06-15T01:00:00Z") });
+    expect(decide(promise("active"))).toEqual({
+      action: "defer",
+      reason: "promise_pending",
+      until: T("2025-06-15T01:00:00Z"),
+    });
     expect(decide(promise("kept")).action).toBe("send");
     expect(decide(promise("broken")).action).toBe("send");
     expect(decide(promise("active"), (i) => (i.now = T("2025-06-15T01:00:00Z"))).action).toBe("send");
@@ -160,7 +213,8 @@ describe("decideNextContact: precedence (DESIGN §4)", () => {
   });
 
   it("9. cadence: within a stage, wait everyDays local calendar days (or for the next stage)", () => {
-    const lastMid = (at: string) => (i: ContactInput) => (i.history.lastStageSent = { stage: "mid", at: T(at) });
+    const lastMid = (at: string) => (i: ContactInput) =>
+      (i.history.lastStageSent = { stage: "mid", at: T(at) });
     expect(decide(lastMid("2025-06-07T02:00:00Z"))).toEqual({
       action: "defer",
       reason: "cadence_not_due",
@@ -174,7 +228,9 @@ describe("decideNextContact: precedence (DESIGN §4)", () => {
       until: T("2025-06-12T01:00:00Z"),
     });
     // A new stage is due at once.
-    expect(decide((i) => (i.history.lastStageSent = { stage: "early", at: T("2025-06-08T02:00:00Z") }))).toMatchObject({
+    expect(
+      decide((i) => (i.history.lastStageSent = { stage: "early", at: T("2025-06-08T02:00:00Z") })),
+    ).toMatchObject({
       action: "send",
       stage: "mid",
     });
@@ -189,9 +245,17 @@ describe("decideNextContact: precedence (DESIGN §4)", () => {
       stage: "pre_due",
       until: T("2025-06-17T01:00:00Z"),
     });
-    expect(decide(current("2025-06-13"))).toMatchObject({ action: "send", stage: "pre_due", template: "pre_due" });
+    expect(decide(current("2025-06-13"))).toMatchObject({
+      action: "send",
+      stage: "pre_due",
+      template: "pre_due",
+    });
     expect(decide(current("2025-06-10"))).toMatchObject({ action: "send", stage: "due" });
-    expect(decide(current("2025-06-09"))).toEqual({ action: "defer", reason: "not_yet_due", until: HK_NEXT_MORNING });
+    expect(decide(current("2025-06-09"))).toEqual({
+      action: "defer",
+      reason: "not_yet_due",
+      until: HK_NEXT_MORNING,
+    });
   });
 
   it("9. no stage for this dpd: wait for the next stage, or re-check daily past the last one", () => {
@@ -199,8 +263,17 @@ describe("decideNextContact: precedence (DESIGN §4)", () => {
       p.stages = p.stages.filter((s) => s.id !== "mid");
       p.stages[p.stages.length - 1]!.toDpd = 90;
     });
-    expect(decideWith(gappy)).toEqual({ action: "defer", reason: "cadence_not_due", stage: "late", until: T("2025-06-30T01:00:00Z") });
-    expect(decideWith(gappy, (i) => (i.account.dpd = 120))).toEqual({ action: "defer", reason: "cadence_not_due", until: HK_NEXT_MORNING });
+    expect(decideWith(gappy)).toEqual({
+      action: "defer",
+      reason: "cadence_not_due",
+      stage: "late",
+      until: T("2025-06-30T01:00:00Z"),
+    });
+    expect(decideWith(gappy, (i) => (i.account.dpd = 120))).toEqual({
+      action: "defer",
+      reason: "cadence_not_due",
+      until: HK_NEXT_MORNING,
+    });
   });
 
   it("10. quiet hours defer to the next opening of the allowed window", () => {
@@ -210,12 +283,18 @@ describe("decideNextContact: precedence (DESIGN §4)", () => {
       stage: "mid",
       until: T("2025-06-10T01:00:00Z"),
     });
-    expect(decide((i) => (i.now = T("2025-06-10T12:00:00Z")))).toMatchObject({ reason: "quiet_hours", until: HK_NEXT_MORNING });
+    expect(decide((i) => (i.now = T("2025-06-10T12:00:00Z")))).toMatchObject({
+      reason: "quiet_hours",
+      until: HK_NEXT_MORNING,
+    });
     // The borrower's preferred window narrows it...
-    const evenings = (i: ContactInput) => Object.assign(i.preferences, { windowStart: "18:00", windowEnd: "19:30:00" });
+    const evenings = (i: ContactInput) =>
+      Object.assign(i.preferences, { windowStart: "18:00", windowEnd: "19:30:00" });
     expect(decide(evenings)).toMatchObject({ reason: "quiet_hours", until: T("2025-06-10T10:00:00Z") });
     // ...but one that misses the allowed window entirely cannot widen it.
-    expect(decide((i) => Object.assign(i.preferences, { windowStart: "05:00", windowEnd: "08:00" })).action).toBe("send");
+    expect(
+      decide((i) => Object.assign(i.preferences, { windowStart: "05:00", windowEnd: "08:00" })).action,
+    ).toBe("send");
   });
 
   it("11. caps defer until the cap frees, inside the window", () => {
@@ -229,9 +308,20 @@ describe("decideNextContact: precedence (DESIGN §4)", () => {
     });
     // Three per borrower per rolling 7 days, across accounts: the oldest ages out at 2025-06-11T02:00Z.
     const three = (i: ContactInput) =>
-      i.history.borrowerSmsSentAt.push(T("2025-06-04T02:00:00Z"), T("2025-06-06T02:00:00Z"), T("2025-06-08T02:00:00Z"));
-    expect(decideWith(noGap, three)).toMatchObject({ reason: "cap_borrower_weekly", until: T("2025-06-11T02:00:00Z") });
-    expect(decide((i) => (i.history.borrowerSmsSentAt.push(T("2025-06-06T02:00:00Z")), (i.preferences.maxPerWeek = 1)))).toMatchObject({
+      i.history.borrowerSmsSentAt.push(
+        T("2025-06-04T02:00:00Z"),
+        T("2025-06-06T02:00:00Z"),
+        T("2025-06-08T02:00:00Z"),
+      );
+    expect(decideWith(noGap, three)).toMatchObject({
+      reason: "cap_borrower_weekly",
+      until: T("2025-06-11T02:00:00Z"),
+    });
+    expect(
+      decide(
+        (i) => (i.history.borrowerSmsSentAt.push(T("2025-06-06T02:00:00Z")), (i.preferences.maxPerWeek = 1)),
+      ),
+    ).toMatchObject({
       reason: "cap_borrower_weekly",
       until: T("2025-06-13T02:00:00Z"),
     });
@@ -243,8 +333,16 @@ describe("decideNextContact: precedence (DESIGN §4)", () => {
   });
 
   it("sends the late and serious stages with their escalation", () => {
-    expect(decide((i) => (i.account.dpd = 45))).toMatchObject({ action: "send", stage: "late", escalation: "call_task" });
-    expect(decide((i) => (i.account.dpd = 400))).toMatchObject({ action: "send", stage: "serious", escalation: "visit_offer" });
+    expect(decide((i) => (i.account.dpd = 45))).toMatchObject({
+      action: "send",
+      stage: "late",
+      escalation: "call_task",
+    });
+    expect(decide((i) => (i.account.dpd = 400))).toMatchObject({
+      action: "send",
+      stage: "serious",
+      escalation: "visit_offer",
+    });
   });
 
   it("publishes every reason code it can return", () => {
@@ -257,7 +355,7 @@ describe("decideNextContact: precedence (DESIGN §4)", () => {
         "quiet_hours",
         "cap_min_gap",
         "send_due",
-      ])
+      ]),
     );
     expect(new Set(REASON_CODES).size).toBe(REASON_CODES.length);
   });
@@ -272,9 +370,15 @@ describe("decideNextContact: jurisdictions", () => {
       i.borrower = { timeZone: "Asia/Shanghai", jurisdiction: "CN" };
       Object.assign(i.preferences, { windowStart: "06:00", windowEnd: "23:30" });
     };
-    expect(decideWith(wide, cn("2025-06-09T23:30:00Z"))).toMatchObject({ reason: "quiet_hours", until: T("2025-06-10T00:00:00Z") }); // 07:30 -> 08:00
+    expect(decideWith(wide, cn("2025-06-09T23:30:00Z"))).toMatchObject({
+      reason: "quiet_hours",
+      until: T("2025-06-10T00:00:00Z"),
+    }); // 07:30 -> 08:00
     expect(decideWith(wide, cn("2025-06-10T13:59:00Z")).action).toBe("send"); // 21:59
-    expect(decideWith(wide, cn("2025-06-10T14:00:00Z"))).toMatchObject({ reason: "quiet_hours", until: T("2025-06-11T00:00:00Z") }); // 22:00
+    expect(decideWith(wide, cn("2025-06-10T14:00:00Z"))).toMatchObject({
+      reason: "quiet_hours",
+      until: T("2025-06-11T00:00:00Z"),
+    }); // 22:00
   });
 
   it("US Reg F: only 08:00-21:00 local", () => {
@@ -282,24 +386,44 @@ describe("decideNextContact: jurisdictions", () => {
       i.now = T(iso);
       i.borrower = { timeZone: "America/Chicago", jurisdiction: "US" };
     };
-    expect(decideWith(wide, us("2025-06-10T12:59:00Z"))).toMatchObject({ reason: "quiet_hours", until: T("2025-06-10T13:00:00Z") }); // 07:59 CDT
+    expect(decideWith(wide, us("2025-06-10T12:59:00Z"))).toMatchObject({
+      reason: "quiet_hours",
+      until: T("2025-06-10T13:00:00Z"),
+    }); // 07:59 CDT
     expect(decideWith(wide, us("2025-06-11T01:59:00Z")).action).toBe("send"); // 20:59 CDT
-    expect(decideWith(wide, us("2025-06-11T02:00:00Z"))).toMatchObject({ reason: "quiet_hours", until: T("2025-06-11T13:00:00Z") });
+    expect(decideWith(wide, us("2025-06-11T02:00:00Z"))).toMatchObject({
+      reason: "quiet_hours",
+      until: T("2025-06-11T13:00:00Z"),
+    });
   });
 
   it("HK: the policy's 09:00-20:00 in Hong Kong time", () => {
     const hk = (iso: string) => (i: ContactInput) => void (i.now = T(iso));
-    expect(decide(hk("2025-06-10T00:59:00Z"))).toMatchObject({ reason: "quiet_hours", until: T("2025-06-10T01:00:00Z") });
+    expect(decide(hk("2025-06-10T00:59:00Z"))).toMatchObject({
+      reason: "quiet_hours",
+      until: T("2025-06-10T01:00:00Z"),
+    });
     expect(decide(hk("2025-06-10T11:59:00Z")).action).toBe("send");
-    expect(decide(hk("2025-06-10T12:00:00Z"))).toMatchObject({ reason: "quiet_hours", until: HK_NEXT_MORNING });
+    expect(decide(hk("2025-06-10T12:00:00Z"))).toMatchObject({
+      reason: "quiet_hours",
+      until: HK_NEXT_MORNING,
+    });
   });
 
   it("UK: Breathing Space freezes reminders until it ends, then they resume", () => {
     const uk = (iso: string) => (i: ContactInput) => {
       i.now = T(iso);
-      i.borrower = { timeZone: "Europe/London", jurisdiction: "UK", breathingSpaceUntil: T("2025-08-09T23:00:00Z") }; // midnight BST
+      i.borrower = {
+        timeZone: "Europe/London",
+        jurisdiction: "UK",
+        breathingSpaceUntil: T("2025-08-09T23:00:00Z"),
+      }; // midnight BST
     };
-    expect(decide(uk("2025-06-10T10:00:00Z"))).toEqual({ action: "defer", reason: "breathing_space", until: T("2025-08-10T08:00:00Z") });
+    expect(decide(uk("2025-06-10T10:00:00Z"))).toEqual({
+      action: "defer",
+      reason: "breathing_space",
+      until: T("2025-08-10T08:00:00Z"),
+    });
     expect(decide(uk("2025-08-10T08:00:00Z")).action).toBe("send");
   });
 });
@@ -315,11 +439,17 @@ describe("decideNextContact: daylight saving", () => {
   };
 
   it("London spring forward: 09:00 the next morning is BST", () => {
-    expect(decide(london("2025-03-29T20:30:00Z"))).toMatchObject({ reason: "quiet_hours", until: T("2025-03-30T08:00:00Z") });
+    expect(decide(london("2025-03-29T20:30:00Z"))).toMatchObject({
+      reason: "quiet_hours",
+      until: T("2025-03-30T08:00:00Z"),
+    });
   });
 
   it("New York fall back: 09:00 the same morning is EST", () => {
-    expect(decide(newYork("2025-11-02T05:30:00Z"))).toMatchObject({ reason: "quiet_hours", until: T("2025-11-02T14:00:00Z") });
+    expect(decide(newYork("2025-11-02T05:30:00Z"))).toMatchObject({
+      reason: "quiet_hours",
+      until: T("2025-11-02T14:00:00Z"),
+    });
   });
 
   it("a window opening inside the spring-forward gap opens when the clock jumps", () => {
@@ -327,7 +457,10 @@ describe("decideNextContact: daylight saving", () => {
       p.contactWindow = { start: "02:00", end: "04:00" };
       delete p.jurisdictions.US.contactWindow;
     });
-    expect(decideWith(night, newYork("2025-03-09T05:30:00Z"))).toMatchObject({ reason: "quiet_hours", until: T("2025-03-09T07:00:00Z") }); // 03:00 EDT
+    expect(decideWith(night, newYork("2025-03-09T05:30:00Z"))).toMatchObject({
+      reason: "quiet_hours",
+      until: T("2025-03-09T07:00:00Z"),
+    }); // 03:00 EDT
   });
 
   it("a window opening inside the fall-back overlap opens at its second occurrence once the first has passed", () => {
@@ -336,7 +469,10 @@ describe("decideNextContact: daylight saving", () => {
       delete p.jurisdictions.US.contactWindow;
     });
     // 01:10 EST (the second 01:10): 01:30 EDT has passed, 01:30 EST has not.
-    expect(decideWith(night, newYork("2025-11-02T06:10:00Z"))).toMatchObject({ reason: "quiet_hours", until: T("2025-11-02T06:30:00Z") });
+    expect(decideWith(night, newYork("2025-11-02T06:10:00Z"))).toMatchObject({
+      reason: "quiet_hours",
+      until: T("2025-11-02T06:30:00Z"),
+    });
   });
 
   it("cadence counts local calendar days across the change, not 24 h blocks", () => {
@@ -348,7 +484,10 @@ describe("decideNextContact: daylight saving", () => {
     };
     // 03-31 09:10 BST is the third local day after 03-28 although only 70 h 40 min have passed.
     expect(decide(earlyStage("2025-03-31T08:10:00Z")).action).toBe("send");
-    expect(decide(earlyStage("2025-03-30T10:00:00Z"))).toMatchObject({ reason: "cadence_not_due", until: T("2025-03-31T08:00:00Z") });
+    expect(decide(earlyStage("2025-03-30T10:00:00Z"))).toMatchObject({
+      reason: "cadence_not_due",
+      until: T("2025-03-31T08:00:00Z"),
+    });
   });
 });
 
@@ -359,13 +498,15 @@ describe("decideNextContact: input errors and helpers", () => {
     expect(() => decide((i) => (i.now = new Date("nope")))).toThrow(InvalidContactInput);
     expect(() => decide((i) => (i.account.dueDate = "2025-02-30"))).toThrow(/account\.dueDate/);
     expect(() => decide((i) => (i.preferences.windowStart = "18:00"))).toThrow(InvalidContactInput);
-    expect(() => decide((i) => Object.assign(i.preferences, { windowStart: "19:00", windowEnd: "18:00" }))).toThrow(/windowEnd/);
+    expect(() =>
+      decide((i) => Object.assign(i.preferences, { windowStart: "19:00", windowEnd: "18:00" })),
+    ).toThrow(/windowEnd/);
   });
 
   it("nextPermittedTime skips quiet hours and caps together", () => {
     const c = sendConstraintsFor(
       build((i) => sent(i, T("2025-06-10T11:30:00Z"))),
-      DEFAULT_CONTACT_POLICY
+      DEFAULT_CONTACT_POLICY,
     );
     // 48 h after 19:30 HKT on 06-10 is 19:30 on 06-12, inside the window.
     expect(nextPermittedTime(T("2025-06-10T12:00:00Z"), c)).toEqual(T("2025-06-12T11:30:00Z"));

@@ -1,4 +1,11 @@
-import { nextStageAfter, stageForDpd, type ContactPolicy, type Escalation, type Jurisdiction, type StageId } from "./contact-policy";
+import {
+  nextStageAfter,
+  stageForDpd,
+  type ContactPolicy,
+  type Escalation,
+  type Jurisdiction,
+  type StageId,
+} from "./contact-policy";
 import { epochDayFromIsoDate, localEpochDay, startOfLocalDay } from "./local-time";
 import {
   instantOf,
@@ -9,7 +16,13 @@ import {
   type SendConstraints,
 } from "./send-constraints";
 
-export { InvalidContactInput, nextPermittedTime, sendBlocker, sendConstraintsFor, type SendConstraints } from "./send-constraints";
+export {
+  InvalidContactInput,
+  nextPermittedTime,
+  sendBlocker,
+  sendConstraintsFor,
+  type SendConstraints,
+} from "./send-constraints";
 
 /**
  * The contact policy engine (DESIGN §4): for one account at `now`, send,
@@ -19,7 +32,14 @@ export { InvalidContactInput, nextPermittedTime, sendBlocker, sendConstraintsFor
  */
 
 /** Reason codes, in precedence order. Stored with every decision so agents can explain it. */
-export const SUPPRESS_REASONS = ["account_closed", "account_paid", "wrong_number", "dispute", "sms_opted_out", "sms_not_allowed"] as const;
+export const SUPPRESS_REASONS = [
+  "account_closed",
+  "account_paid",
+  "wrong_number",
+  "dispute",
+  "sms_opted_out",
+  "sms_not_allowed",
+] as const;
 export const DEFER_REASONS = [
   "hardship_pause",
   "breathing_space",
@@ -38,7 +58,16 @@ export type SuppressReason = (typeof SUPPRESS_REASONS)[number];
 export type DeferReason = (typeof DEFER_REASONS)[number];
 export type ReasonCode = (typeof REASON_CODES)[number];
 
-export type PlanStatus = "proposed" | "approved" | "rejected" | "countered" | "declined" | "active" | "completed" | "broken" | "cancelled";
+export type PlanStatus =
+  | "proposed"
+  | "approved"
+  | "rejected"
+  | "countered"
+  | "declined"
+  | "active"
+  | "completed"
+  | "broken"
+  | "cancelled";
 
 export interface ContactInput {
   now: Date;
@@ -76,7 +105,15 @@ export interface ContactInput {
 export type ContactTemplate = StageId | "instalment_due";
 
 export type ContactDecision =
-  | { action: "send"; channel: "sms"; stage: StageId; template: ContactTemplate; at: Date; reason: "send_due"; escalation: Escalation }
+  | {
+      action: "send";
+      channel: "sms";
+      stage: StageId;
+      template: ContactTemplate;
+      at: Date;
+      reason: "send_due";
+      escalation: Escalation;
+    }
   | { action: "defer"; until: Date; reason: DeferReason; stage?: StageId }
   | { action: "suppress"; reason: SuppressReason };
 
@@ -108,7 +145,8 @@ export function decideNextContact(input: ContactInput, policy: ContactPolicy): C
   const tomorrow = () => startOfLocalDay(today + 1, zone);
 
   if (account.status === "closed") return { action: "suppress", reason: "account_closed" };
-  if (account.status === "paid" || account.balanceMinor <= 0) return { action: "suppress", reason: "account_paid" };
+  if (account.status === "paid" || account.balanceMinor <= 0)
+    return { action: "suppress", reason: "account_paid" };
   if (account.wrongNumber) return { action: "suppress", reason: "wrong_number" };
   if (account.dispute) return { action: "suppress", reason: "dispute" };
   if (preferences.smsOptedOut) return { action: "suppress", reason: "sms_opted_out" };
@@ -145,7 +183,13 @@ export function decideNextContact(input: ContactInput, policy: ContactPolicy): C
 
 function sendOrWait(candidate: Candidate, now: number, constraints: SendConstraints): ContactDecision {
   const blocker = sendBlocker(now, constraints);
-  if (blocker) return { action: "defer", until: nextPermittedTime(now, constraints), reason: blocker, stage: candidate.stage };
+  if (blocker)
+    return {
+      action: "defer",
+      until: nextPermittedTime(now, constraints),
+      reason: blocker,
+      stage: candidate.stage,
+    };
   return { action: "send", channel: "sms", ...candidate, at: new Date(now), reason: "send_due" };
 }
 
@@ -158,7 +202,7 @@ function stageReminder(
   today: number,
   zone: string,
   defer: DeferFn,
-  tomorrow: () => number
+  tomorrow: () => number,
 ): Candidate | Defer {
   const { account } = input;
   const due = isoDay(account.dueDate, "account.dueDate");
@@ -178,7 +222,9 @@ function stageReminder(
   if (!stage) {
     const first = policy.stages[0]!;
     const reason = dpd < first.fromDpd ? "not_yet_due" : "cadence_not_due";
-    return next && nextStageDay !== null ? defer(reason, startOfLocalDay(nextStageDay, zone), next.id) : defer(reason, tomorrow());
+    return next && nextStageDay !== null
+      ? defer(reason, startOfLocalDay(nextStageDay, zone), next.id)
+      : defer(reason, tomorrow());
   }
 
   const last = input.history.lastStageSent;
@@ -203,7 +249,7 @@ function instalmentReminder(
   today: number,
   zone: string,
   defer: DeferFn,
-  tomorrow: () => number
+  tomorrow: () => number,
 ): Candidate | Defer {
   const preDue = policy.stages.find((s) => s.id === "pre_due");
   const dueText = input.plan?.nextInstalmentDueDate;

@@ -6,7 +6,24 @@ const OPT_OUT = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "T",
 const OPT_IN = ["START", "UNSTOP"];
 
 /** Random casing, padding and trailing punctuation a phone keyboard might add. */
-const noise = fc.constantFrom("", " ", "  ", "\n", "\t", "\u3000", ".", "!", "。", "！", "？", "~", " 🙏", "👍🏽", "❤️", "\u200B");
+const noise = fc.constantFrom(
+  "",
+  " ",
+  "  ",
+  "\n",
+  "\t",
+  "\u3000",
+  ".",
+  "!",
+  "。",
+  "！",
+  "？",
+  "~",
+  " 🙏",
+  "👍🏽",
+  "❤️",
+  "\u200B",
+);
 function withNoise(keyword: string) {
   return fc
     .tuple(noise, noise, fc.array(fc.boolean(), { minLength: keyword.length, maxLength: keyword.length }))
@@ -30,7 +47,11 @@ describe("classifyInboundSms", () => {
   });
 
   it("ignores case, surrounding whitespace, punctuation and emoji", () => {
-    for (const [keyword, kind] of [...OPT_OUT.map((k) => [k, "opt_out"]), ...OPT_IN.map((k) => [k, "opt_in"]), ["HELP", "help"]]) {
+    for (const [keyword, kind] of [
+      ...OPT_OUT.map((k) => [k, "opt_out"]),
+      ...OPT_IN.map((k) => [k, "opt_in"]),
+      ["HELP", "help"],
+    ]) {
       fc.assert(
         fc.property(withNoise(keyword!), (body) => {
           expect(classifyInboundSms(body)).toEqual({ kind, keyword });
@@ -50,7 +71,16 @@ describe("classifyInboundSms", () => {
   });
 
   it("only matches when the keyword is the whole message", () => {
-    for (const body of ["START again please", "Don't start", "restart", "STARTS", "UNSTOPPABLE", "helpful", "Tom", "RR"]) {
+    for (const body of [
+      "START again please",
+      "Don't start",
+      "restart",
+      "STARTS",
+      "UNSTOPPABLE",
+      "helpful",
+      "Tom",
+      "RR",
+    ]) {
       expect(classifyInboundSms(body).kind, body).toBe("other");
     }
   });
@@ -67,10 +97,13 @@ describe("classifyInboundSms", () => {
 
   it("never opts anyone in unless the message is exactly START or UNSTOP", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.string({ unit: "binary" })), (body) => {
-        const result = classifyInboundSms(body);
-        if (result.kind === "opt_in") expect(OPT_IN).toContain(normalizeInboundSms(body));
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.string({ unit: "binary" })),
+        (body) => {
+          const result = classifyInboundSms(body);
+          if (result.kind === "opt_in") expect(OPT_IN).toContain(normalizeInboundSms(body));
+        },
+      ),
       { numRuns: 5_000 },
     );
   });
@@ -78,11 +111,17 @@ describe("classifyInboundSms", () => {
   it("never opts anyone in from a sentence that merely contains START", () => {
     const word = fc.stringMatching(/^[A-Za-z0-9\u4e00-\u9fff]{1,8}$/);
     fc.assert(
-      fc.property(word, fc.constantFrom("START", "start", "UNSTOP"), word, fc.constantFrom(" ", ""), (a, kw, b, sep) => {
-        for (const body of [a + sep + kw, kw + sep + b, a + sep + kw + sep + b]) {
-          expect(classifyInboundSms(body).kind).not.toBe("opt_in");
-        }
-      }),
+      fc.property(
+        word,
+        fc.constantFrom("START", "start", "UNSTOP"),
+        word,
+        fc.constantFrom(" ", ""),
+        (a, kw, b, sep) => {
+          for (const body of [a + sep + kw, kw + sep + b, a + sep + kw + sep + b]) {
+            expect(classifyInboundSms(body).kind).not.toBe("opt_in");
+          }
+        },
+      ),
     );
   });
 

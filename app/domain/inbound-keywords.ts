@@ -21,7 +21,19 @@ export interface InboundSmsClassification {
   possibleOptOut?: true;
 }
 
-const OPT_OUT_KEYWORDS = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "T", "TD", "R", "退訂", "退订"];
+const OPT_OUT_KEYWORDS = [
+  "STOP",
+  "STOPALL",
+  "UNSUBSCRIBE",
+  "CANCEL",
+  "END",
+  "QUIT",
+  "T",
+  "TD",
+  "R",
+  "退訂",
+  "退订",
+];
 const OPT_IN_KEYWORDS = ["START", "UNSTOP"];
 const HELP_KEYWORDS = ["HELP"];
 
@@ -36,7 +48,8 @@ const KEYWORD_KIND = new Map<string, InboundSmsKind>([
 const EDGE_NOISE = /^[\s\p{P}\p{S}\p{M}\p{Cf}\p{Cc}]+|[\s\p{P}\p{S}\p{M}\p{Cf}\p{Cc}]+$/gu;
 
 // Single letters (T, R) and TD are left out on purpose: far too common inside ordinary words.
-const OPT_OUT_MENTION = /\b(?:STOP|STOPALL|UNSUBSCRIBE|CANCEL|END|QUIT|OPT[\s-]?OUT|REVOKE)\b|退訂|退订|取消|停止/u;
+const OPT_OUT_MENTION =
+  /\b(?:STOP|STOPALL|UNSUBSCRIBE|CANCEL|END|QUIT|OPT[\s-]?OUT|REVOKE)\b|退訂|退订|取消|停止/u;
 
 /** Upper-cased, NFKC-folded text with edge noise removed; exported for logging what was matched. */
 export function normalizeInboundSms(body: string): string {

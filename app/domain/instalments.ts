@@ -18,8 +18,10 @@ export function splitIntoInstalments(opts: {
   frequency: PlanFrequency;
 }): Instalment[] {
   const { totalMinor, count } = opts;
-  if (!Number.isSafeInteger(totalMinor) || totalMinor <= 0) throw new RangeError("total must be a positive integer of minor units");
-  if (!Number.isInteger(count) || count < 2 || count > 12) throw new RangeError("a plan has 2 to 12 instalments");
+  if (!Number.isSafeInteger(totalMinor) || totalMinor <= 0)
+    throw new RangeError("total must be a positive integer of minor units");
+  if (!Number.isInteger(count) || count < 2 || count > 12)
+    throw new RangeError("a plan has 2 to 12 instalments");
   if (totalMinor < count) throw new RangeError("each instalment must be at least one minor unit");
   const base = Math.floor(totalMinor / count);
   const remainder = totalMinor - base * count;
@@ -61,15 +63,28 @@ export const DEFAULT_PLAN_POLICY: PlanPolicy = {
   brokenPlanLookbackDays: 180,
 };
 
-export type PlanPolicyReason = "term_too_long" | "instalment_too_small" | "first_payment_too_late" | "first_payment_in_past" | "recent_broken_plan";
+export type PlanPolicyReason =
+  | "term_too_long"
+  | "instalment_too_small"
+  | "first_payment_too_late"
+  | "first_payment_in_past"
+  | "recent_broken_plan";
 
 export function checkPlanPolicy(
-  proposal: { totalMinor: number; count: number; frequency: PlanFrequency; firstDueDate: string; today: string; brokenPlanWithinLookback: boolean },
+  proposal: {
+    totalMinor: number;
+    count: number;
+    frequency: PlanFrequency;
+    firstDueDate: string;
+    today: string;
+    brokenPlanWithinLookback: boolean;
+  },
   policy: PlanPolicy = DEFAULT_PLAN_POLICY,
 ): { autoApprove: boolean; reasons: PlanPolicyReason[] } {
   const reasons: PlanPolicyReason[] = [];
   const months = proposal.frequency === "monthly" ? proposal.count : Math.ceil((proposal.count * 14) / 30);
-  const maxMonths = proposal.totalMinor >= policy.largeBalanceMinor ? policy.maxMonthsLarge : policy.maxMonthsSmall;
+  const maxMonths =
+    proposal.totalMinor >= policy.largeBalanceMinor ? policy.maxMonthsLarge : policy.maxMonthsSmall;
   if (months > maxMonths) reasons.push("term_too_long");
   const smallest = Math.floor(proposal.totalMinor / proposal.count);
   if (smallest < policy.minInstalmentMinor) reasons.push("instalment_too_small");
@@ -93,7 +108,8 @@ function parseIsoDate(s: string): [number, number, number] {
   if (!match) throw new RangeError(`not a YYYY-MM-DD date: ${s}`);
   const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const check = new Date(Date.UTC(y, m - 1, d));
-  if (check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d) throw new RangeError(`not a real date: ${s}`);
+  if (check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d)
+    throw new RangeError(`not a real date: ${s}`);
   return [y, m, d];
 }
 

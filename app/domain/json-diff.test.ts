@@ -5,7 +5,11 @@ import { describeChanges, diffJson, flattenJson } from "./json-diff";
 describe("diffJson", () => {
   it("lists changed, added and removed leaves in reading order", () => {
     const before = { caps: { a: 1, b: 2 }, stages: [{ every: 3 }, { every: 5 }], gone: true };
-    const after = { caps: { a: 1, b: 3 }, stages: [{ every: 3 }, { every: 5, variants: ["A", "C"] }], added: "x" };
+    const after = {
+      caps: { a: 1, b: 3 },
+      stages: [{ every: 3 }, { every: 5, variants: ["A", "C"] }],
+      added: "x",
+    };
     expect(diffJson(before, after)).toEqual([
       { path: "added", from: null, to: '"x"' },
       { path: "caps.b", from: "2", to: "3" },
@@ -18,7 +22,9 @@ describe("diffJson", () => {
 
   it("orders numeric segments as numbers", () => {
     const many = Array.from({ length: 12 }, (_, i) => i);
-    expect(diffJson({ s: many }, { s: many.map((n) => n + 1) }).map((c) => c.path)).toEqual(many.map((i) => `s.${i}`));
+    expect(diffJson({ s: many }, { s: many.map((n) => n + 1) }).map((c) => c.path)).toEqual(
+      many.map((i) => `s.${i}`),
+    );
   });
 
   it("keeps empty objects and arrays as leaves", () => {

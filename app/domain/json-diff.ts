@@ -13,8 +13,13 @@ export interface JsonChange {
 export function flattenJson(value: unknown, prefix = ""): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (v: unknown, path: string) => {
-    if (v !== null && typeof v === "object" && (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0)) {
-      for (const [k, child] of Object.entries(v as Record<string, unknown>)) walk(child, path ? `${path}.${k}` : k);
+    if (
+      v !== null &&
+      typeof v === "object" &&
+      (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0)
+    ) {
+      for (const [k, child] of Object.entries(v as Record<string, unknown>))
+        walk(child, path ? `${path}.${k}` : k);
       return;
     }
     if (v === undefined) return;

@@ -27,7 +27,8 @@ describe("link codes", () => {
       "00000000ffffffff": "2000004gfFC35phx",
       deadbeefcafef00d: "2J7JQxujr68TbUJu",
     };
-    for (const [hex, code] of Object.entries(answers)) expect(generateLinkCode([current], Buffer.from(hex, "hex")), hex).toBe(code);
+    for (const [hex, code] of Object.entries(answers))
+      expect(generateLinkCode([current], Buffer.from(hex, "hex")), hex).toBe(code);
   });
 
   it("carry the random bits as the base62 digits of the 64-bit number", () => {

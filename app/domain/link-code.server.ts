@@ -28,7 +28,8 @@ export function generateLinkCode(keys: readonly SigningKey[], random: Buffer = r
   return body + mac(key.secret, body);
 }
 
-export type LinkCodeCheck = { ok: true; keyId: string } | { ok: false; reason: "malformed" | "unknown_key" | "bad_signature" };
+export type LinkCodeCheck =
+  { ok: true; keyId: string } | { ok: false; reason: "malformed" | "unknown_key" | "bad_signature" };
 
 /** Pure and constant-time in the MAC comparison; touches no storage. */
 export function verifyLinkCode(code: string, keys: readonly SigningKey[]): LinkCodeCheck {

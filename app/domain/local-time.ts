@@ -126,7 +126,8 @@ export function epochDayFromIsoDate(text: string): number | null {
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const ms = Date.UTC(year, month - 1, day);
   const check = new Date(ms);
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return null;
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day)
+    return null;
   return ms / DAY_MS;
 }
 
@@ -138,7 +139,10 @@ export function isoDateFromEpochDay(epochDay: number): string {
 export function startOfLocalDay(epochDay: number, zone: string): number {
   return dayStarts(`${zone}\u0000${epochDay}`, () => {
     const utc = new Date(epochDay * DAY_MS);
-    return DateTime.fromObject({ year: utc.getUTCFullYear(), month: utc.getUTCMonth() + 1, day: utc.getUTCDate() }, { zone })
+    return DateTime.fromObject(
+      { year: utc.getUTCFullYear(), month: utc.getUTCMonth() + 1, day: utc.getUTCDate() },
+      { zone },
+    )
       .startOf("day")
       .toMillis();
   });
@@ -152,7 +156,9 @@ const dayStarts = boundedMemo<number>(50_000);
  */
 export function nextWindowOpening(t: number, zone: string, window: LocalWindow): number {
   // Memoised: the planner asks this for the same instant (its clock) and zone over and over.
-  return openings(`${t}\u0000${zone}\u0000${window.startMinute}\u0000${window.endMinute}`, () => computeNextWindowOpening(t, zone, window));
+  return openings(`${t}\u0000${zone}\u0000${window.startMinute}\u0000${window.endMinute}`, () =>
+    computeNextWindowOpening(t, zone, window),
+  );
 }
 const openings = boundedMemo<number>(50_000);
 
@@ -172,7 +178,10 @@ function computeNextWindowOpening(t: number, zone: string, window: LocalWindow):
         .plus({ minutes: window.startMinute - minute })
         .toMillis();
   } else {
-    candidate = now.plus({ days: 1 }).set({ hour, minute: startMinuteOfHour, second: 0, millisecond: 0 }).toMillis();
+    candidate = now
+      .plus({ days: 1 })
+      .set({ hour, minute: startMinuteOfHour, second: 0, millisecond: 0 })
+      .toMillis();
   }
   return candidate > t ? candidate : Math.floor(t / 60_000) * 60_000 + 60_000;
 }

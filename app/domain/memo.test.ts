@@ -5,8 +5,16 @@ describe("boundedMemo", () => {
   it("computes once per key, null and undefined results included", () => {
     const memo = boundedMemo<string | null | undefined>(10);
     let calls = 0;
-    const get = (key: string) => memo(key, () => (calls++, key === "n" ? null : key === "u" ? undefined : key.toUpperCase()));
-    expect([get("a"), get("a"), get("n"), get("n"), get("u"), get("u")]).toEqual(["A", "A", null, null, undefined, undefined]);
+    const get = (key: string) =>
+      memo(key, () => (calls++, key === "n" ? null : key === "u" ? undefined : key.toUpperCase()));
+    expect([get("a"), get("a"), get("n"), get("n"), get("u"), get("u")]).toEqual([
+      "A",
+      "A",
+      null,
+      null,
+      undefined,
+      undefined,
+    ]);
     expect(calls).toBe(3);
   });
 

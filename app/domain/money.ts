@@ -19,13 +19,19 @@ const moneyFormats = boundedMemo<Intl.NumberFormat>(1_000);
 const dateFormats = boundedMemo<Intl.DateTimeFormat>(1_000);
 
 export function assertMoney(m: Money): void {
-  if (!Number.isSafeInteger(m.minor)) throw new RangeError(`minor units must be a safe integer, got ${m.minor}`);
+  if (!Number.isSafeInteger(m.minor))
+    throw new RangeError(`minor units must be a safe integer, got ${m.minor}`);
   if (!CURRENCY.test(m.currency)) throw new RangeError(`not an ISO 4217 currency code: ${m.currency}`);
 }
 
 /** Digits after the decimal point for a currency, per the runtime's ISO 4217 data. */
 export function currencyExponent(currency: string): number {
-  return exponents(currency, () => new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2);
+  return exponents(
+    currency,
+    () =>
+      new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ??
+      2,
+  );
 }
 
 export function formatMoney(m: Money, locale: string): string {
@@ -33,11 +39,17 @@ export function formatMoney(m: Money, locale: string): string {
   const exponent = currencyExponent(m.currency);
   // Build the decimal string from integers so no binary fraction ever appears.
   const negative = m.minor < 0;
-  const digits = Math.abs(m.minor).toString().padStart(exponent + 1, "0");
+  const digits = Math.abs(m.minor)
+    .toString()
+    .padStart(exponent + 1, "0");
   const whole = exponent ? digits.slice(0, -exponent) : digits;
   const fraction = exponent ? digits.slice(-exponent) : "";
   const decimal = `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
-  const formatter = moneyFormats(`${locale}|${m.currency}`, () => new Intl.NumberFormat(locale, { style: "currency", currency: m.currency, currencyDisplay: "symbol" }));
+  const formatter = moneyFormats(
+    `${locale}|${m.currency}`,
+    () =>
+      new Intl.NumberFormat(locale, { style: "currency", currency: m.currency, currencyDisplay: "symbol" }),
+  );
   // Intl accepts decimal strings exactly (ES2023 Intl.NumberFormat v3).
   return formatter.format(decimal as unknown as number);
 }
@@ -56,5 +68,8 @@ export function parseMoneyInput(input: string, currency: string): number | null 
 export function formatCalendarDate(isoDate: string, locale: string): string {
   const [y, m, d] = isoDate.split("-").map(Number);
   if (!y || !m || !d) throw new RangeError(`not a calendar date: ${isoDate}`);
-  return dateFormats(locale, () => new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" })).format(new Date(Date.UTC(y, m - 1, d)));
+  return dateFormats(
+    locale,
+    () => new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" }),
+  ).format(new Date(Date.UTC(y, m - 1, d)));
 }

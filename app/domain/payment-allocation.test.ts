@@ -45,10 +45,17 @@ describe("allocateToInstalments", () => {
   it("conserves money and never overfills an instalment (property)", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 0, max: 100 })), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 0, max: 100 })), {
+          minLength: 1,
+          maxLength: 12,
+        }),
         fc.integer({ min: 1, max: 2_000_000 }),
         (shape, payment) => {
-          const rows = shape.map(([amount, pct], i) => ({ id: `i${i}`, amountMinor: amount, paidMinor: Math.floor((amount * pct) / 100) }));
+          const rows = shape.map(([amount, pct], i) => ({
+            id: `i${i}`,
+            amountMinor: amount,
+            paidMinor: Math.floor((amount * pct) / 100),
+          }));
           const a = allocateToInstalments(rows, payment);
           expect(a.allocatedMinor + a.remainderMinor).toBe(payment);
           expect(a.changes.reduce((s, c) => s + c.addedMinor, 0)).toBe(a.allocatedMinor);

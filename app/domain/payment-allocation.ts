@@ -20,8 +20,12 @@ export interface InstalmentAllocation {
 }
 
 /** `instalments` must be in due-date order. */
-export function allocateToInstalments(instalments: readonly InstalmentToPay[], paymentMinor: number): InstalmentAllocation {
-  if (!Number.isSafeInteger(paymentMinor) || paymentMinor <= 0) throw new RangeError(`payment must be a positive integer, got ${paymentMinor}`);
+export function allocateToInstalments(
+  instalments: readonly InstalmentToPay[],
+  paymentMinor: number,
+): InstalmentAllocation {
+  if (!Number.isSafeInteger(paymentMinor) || paymentMinor <= 0)
+    throw new RangeError(`payment must be a positive integer, got ${paymentMinor}`);
   let left = paymentMinor;
   const changes: InstalmentAllocation["changes"] = [];
   for (const inst of instalments) {
@@ -33,6 +37,7 @@ export function allocateToInstalments(instalments: readonly InstalmentToPay[], p
     changes.push({ id: inst.id, addedMinor: added, paidMinor, fullyPaid: paidMinor === inst.amountMinor });
   }
   const changed = new Map(changes.map((c) => [c.id, c.paidMinor]));
-  const planPaidOff = instalments.length > 0 && instalments.every((i) => (changed.get(i.id) ?? i.paidMinor) >= i.amountMinor);
+  const planPaidOff =
+    instalments.length > 0 && instalments.every((i) => (changed.get(i.id) ?? i.paidMinor) >= i.amountMinor);
   return { changes, allocatedMinor: paymentMinor - left, remainderMinor: left, planPaidOff };
 }

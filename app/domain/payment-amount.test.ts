@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MIN_CUSTOM_PAYMENT_MINOR, parseTypedAmount, paymentBounds, resolvePaymentAmount } from "./payment-amount";
+import {
+  MIN_CUSTOM_PAYMENT_MINOR,
+  parseTypedAmount,
+  paymentBounds,
+  resolvePaymentAmount,
+} from "./payment-amount";
 
 const hkd = paymentBounds({ currency: "HKD", overdueMinor: 123_400, balanceMinor: 500_000 });
 
@@ -65,7 +70,10 @@ describe("resolvePaymentAmount", () => {
   });
 
   it("bounds a custom amount by the minimum and the full balance", () => {
-    expect(resolvePaymentAmount("custom", MIN_CUSTOM_PAYMENT_MINOR, hkd)).toEqual({ ok: true, minor: MIN_CUSTOM_PAYMENT_MINOR });
+    expect(resolvePaymentAmount("custom", MIN_CUSTOM_PAYMENT_MINOR, hkd)).toEqual({
+      ok: true,
+      minor: MIN_CUSTOM_PAYMENT_MINOR,
+    });
     expect(resolvePaymentAmount("custom", 500_000, hkd)).toEqual({ ok: true, minor: 500_000 });
     expect(resolvePaymentAmount("custom", 99, hkd)).toEqual({ ok: false, error: "amountBelowMinimum" });
     expect(resolvePaymentAmount("custom", 500_001, hkd)).toEqual({ ok: false, error: "amountAboveBalance" });
@@ -86,7 +94,10 @@ describe("resolvePaymentAmount", () => {
     const none = paymentBounds({ currency: "HKD", overdueMinor: 0, balanceMinor: 0 });
     expect(resolvePaymentAmount("full", undefined, none)).toEqual({ ok: false, error: "nothingToPay" });
     const current = paymentBounds({ currency: "HKD", overdueMinor: 0, balanceMinor: 10_000 });
-    expect(resolvePaymentAmount("overdue", undefined, current)).toEqual({ ok: false, error: "choiceUnavailable" });
+    expect(resolvePaymentAmount("overdue", undefined, current)).toEqual({
+      ok: false,
+      error: "choiceUnavailable",
+    });
   });
 
   it("never charges more than the balance, whatever the choice (property)", () => {

@@ -23,7 +23,11 @@ export interface PaymentBounds {
   maxMinor: number;
 }
 
-export function paymentBounds(amounts: { currency: string; overdueMinor: number; balanceMinor: number }): PaymentBounds {
+export function paymentBounds(amounts: {
+  currency: string;
+  overdueMinor: number;
+  balanceMinor: number;
+}): PaymentBounds {
   const balance = Math.max(0, amounts.balanceMinor);
   return {
     currency: amounts.currency,
@@ -75,11 +79,17 @@ export function parseTypedAmount(input: string, currency: string): AmountResult 
 }
 
 /** The amount to charge for a choice, or why it cannot be paid. */
-export function resolvePaymentAmount(choice: PaymentChoice, customMinor: number | undefined, bounds: PaymentBounds): AmountResult {
+export function resolvePaymentAmount(
+  choice: PaymentChoice,
+  customMinor: number | undefined,
+  bounds: PaymentBounds,
+): AmountResult {
   if (bounds.balanceMinor <= 0) return { ok: false, error: "nothingToPay" };
   switch (choice) {
     case "overdue":
-      return bounds.overdueMinor > 0 ? { ok: true, minor: bounds.overdueMinor } : { ok: false, error: "choiceUnavailable" };
+      return bounds.overdueMinor > 0
+        ? { ok: true, minor: bounds.overdueMinor }
+        : { ok: false, error: "choiceUnavailable" };
     case "full":
       return { ok: true, minor: bounds.balanceMinor };
     case "custom":

@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addDays, checkFirstDate, checkPlanTerms, isRealIsoDate, latestFirstDate, previewPlan } from "./plan-terms";
+import {
+  addDays,
+  checkFirstDate,
+  checkPlanTerms,
+  isRealIsoDate,
+  latestFirstDate,
+  previewPlan,
+} from "./plan-terms";
 
 const today = "2026-11-23";
 
@@ -13,7 +20,14 @@ describe("checkFirstDate", () => {
   });
 
   it("rejects text that is not a real calendar date", () => {
-    for (const bad of ["2026-02-30", "2026-13-01", "23/11/2026", "<script>alert(1)</script>", "x".repeat(10_000), ""]) {
+    for (const bad of [
+      "2026-02-30",
+      "2026-13-01",
+      "23/11/2026",
+      "<script>alert(1)</script>",
+      "x".repeat(10_000),
+      "",
+    ]) {
       expect(checkFirstDate(bad, today)).toBe("date_invalid");
     }
   });
@@ -21,23 +35,52 @@ describe("checkFirstDate", () => {
 
 describe("checkPlanTerms", () => {
   it("accepts 2 to 12 instalments and refuses others", () => {
-    expect(checkPlanTerms({ totalMinor: 100_000, count: 2, frequency: "monthly", firstDueDate: today, today })).toEqual([]);
-    expect(checkPlanTerms({ totalMinor: 100_000, count: 12, frequency: "monthly", firstDueDate: today, today })).toEqual([]);
-    expect(checkPlanTerms({ totalMinor: 100_000, count: 1, frequency: "monthly", firstDueDate: today, today })).toEqual(["count_out_of_range"]);
-    expect(checkPlanTerms({ totalMinor: 100_000, count: 13, frequency: "monthly", firstDueDate: today, today })).toEqual(["count_out_of_range"]);
-    expect(checkPlanTerms({ totalMinor: 100_000, count: 2.5, frequency: "monthly", firstDueDate: today, today })).toEqual(["count_out_of_range"]);
-    expect(checkPlanTerms({ totalMinor: 100_000, count: 3, frequency: "weekly" as never, firstDueDate: today, today })).toEqual(["frequency_invalid"]);
+    expect(
+      checkPlanTerms({ totalMinor: 100_000, count: 2, frequency: "monthly", firstDueDate: today, today }),
+    ).toEqual([]);
+    expect(
+      checkPlanTerms({ totalMinor: 100_000, count: 12, frequency: "monthly", firstDueDate: today, today }),
+    ).toEqual([]);
+    expect(
+      checkPlanTerms({ totalMinor: 100_000, count: 1, frequency: "monthly", firstDueDate: today, today }),
+    ).toEqual(["count_out_of_range"]);
+    expect(
+      checkPlanTerms({ totalMinor: 100_000, count: 13, frequency: "monthly", firstDueDate: today, today }),
+    ).toEqual(["count_out_of_range"]);
+    expect(
+      checkPlanTerms({ totalMinor: 100_000, count: 2.5, frequency: "monthly", firstDueDate: today, today }),
+    ).toEqual(["count_out_of_range"]);
+    expect(
+      checkPlanTerms({
+        totalMinor: 100_000,
+        count: 3,
+        frequency: "weekly" as never,
+        firstDueDate: today,
+        today,
+      }),
+    ).toEqual(["frequency_invalid"]);
   });
 
   it("refuses to split an amount smaller than one minor unit per instalment", () => {
-    expect(checkPlanTerms({ totalMinor: 5, count: 6, frequency: "monthly", firstDueDate: today, today })).toEqual(["amount_too_small"]);
-    expect(checkPlanTerms({ totalMinor: 0, count: 2, frequency: "monthly", firstDueDate: "2020-01-01", today })).toEqual(["amount_too_small", "date_in_past"]);
+    expect(
+      checkPlanTerms({ totalMinor: 5, count: 6, frequency: "monthly", firstDueDate: today, today }),
+    ).toEqual(["amount_too_small"]);
+    expect(
+      checkPlanTerms({ totalMinor: 0, count: 2, frequency: "monthly", firstDueDate: "2020-01-01", today }),
+    ).toEqual(["amount_too_small", "date_in_past"]);
   });
 });
 
 describe("previewPlan", () => {
   it("lists every instalment, summing exactly, with the policy verdict", () => {
-    const preview = previewPlan({ totalMinor: 100_001, count: 3, frequency: "monthly", firstDueDate: "2026-11-30", today, brokenPlanWithinLookback: false });
+    const preview = previewPlan({
+      totalMinor: 100_001,
+      count: 3,
+      frequency: "monthly",
+      firstDueDate: "2026-11-30",
+      today,
+      brokenPlanWithinLookback: false,
+    });
     expect(preview?.instalments.map((i) => [i.dueDate, i.amountMinor])).toEqual([
       ["2026-11-30", 33_335],
       ["2026-12-30", 33_333],
@@ -47,14 +90,39 @@ describe("previewPlan", () => {
   });
 
   it("says why a plan needs review", () => {
-    const preview = previewPlan({ totalMinor: 500_000, count: 12, frequency: "monthly", firstDueDate: "2026-12-20", today, brokenPlanWithinLookback: true });
+    const preview = previewPlan({
+      totalMinor: 500_000,
+      count: 12,
+      frequency: "monthly",
+      firstDueDate: "2026-12-20",
+      today,
+      brokenPlanWithinLookback: true,
+    });
     expect(preview?.autoApprove).toBe(false);
     expect(preview?.reasons).toEqual(["term_too_long", "first_payment_too_late", "recent_broken_plan"]);
   });
 
   it("is null for unacceptable terms instead of throwing", () => {
-    expect(previewPlan({ totalMinor: 3, count: 4, frequency: "monthly", firstDueDate: today, today, brokenPlanWithinLookback: false })).toBeNull();
-    expect(previewPlan({ totalMinor: 100_000, count: 3, frequency: "monthly", firstDueDate: "nope", today, brokenPlanWithinLookback: false })).toBeNull();
+    expect(
+      previewPlan({
+        totalMinor: 3,
+        count: 4,
+        frequency: "monthly",
+        firstDueDate: today,
+        today,
+        brokenPlanWithinLookback: false,
+      }),
+    ).toBeNull();
+    expect(
+      previewPlan({
+        totalMinor: 100_000,
+        count: 3,
+        frequency: "monthly",
+        firstDueDate: "nope",
+        today,
+        brokenPlanWithinLookback: false,
+      }),
+    ).toBeNull();
   });
 
   it("property: any acceptable plan has count instalments summing to the total, dates ascending from the first", () => {
@@ -66,7 +134,14 @@ describe("previewPlan", () => {
         fc.integer({ min: 0, max: 60 }),
         (totalMinor, count, frequency, ahead) => {
           const firstDueDate = addDays(today, ahead);
-          const preview = previewPlan({ totalMinor, count, frequency, firstDueDate, today, brokenPlanWithinLookback: false });
+          const preview = previewPlan({
+            totalMinor,
+            count,
+            frequency,
+            firstDueDate,
+            today,
+            brokenPlanWithinLookback: false,
+          });
           expect(preview).not.toBeNull();
           const list = preview!.instalments;
           expect(list).toHaveLength(count);

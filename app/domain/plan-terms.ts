@@ -21,7 +21,8 @@ export const FIRST_DATE_MAX_DAYS_AHEAD = 60;
 export const PLAN_FREQUENCIES = ["monthly", "fortnightly"] as const satisfies readonly PlanFrequency[];
 
 export type FirstDateProblem = "date_invalid" | "date_in_past" | "date_too_far";
-export type PlanTermsProblem = "count_out_of_range" | "frequency_invalid" | "amount_too_small" | FirstDateProblem;
+export type PlanTermsProblem =
+  "count_out_of_range" | "frequency_invalid" | "amount_too_small" | FirstDateProblem;
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -59,12 +60,19 @@ export function isPlanFrequency(value: unknown): value is PlanFrequency {
   return (PLAN_FREQUENCIES as readonly unknown[]).includes(value);
 }
 
-export function checkPlanTerms(terms: { totalMinor: number; count: number; frequency: PlanFrequency; firstDueDate: string; today: string }): PlanTermsProblem[] {
+export function checkPlanTerms(terms: {
+  totalMinor: number;
+  count: number;
+  frequency: PlanFrequency;
+  firstDueDate: string;
+  today: string;
+}): PlanTermsProblem[] {
   const problems: PlanTermsProblem[] = [];
   if (!isPlanFrequency(terms.frequency)) problems.push("frequency_invalid");
   if (!isPlanCount(terms.count)) problems.push("count_out_of_range");
   // splitIntoInstalments needs at least one minor unit per instalment.
-  else if (!Number.isSafeInteger(terms.totalMinor) || terms.totalMinor < terms.count) problems.push("amount_too_small");
+  else if (!Number.isSafeInteger(terms.totalMinor) || terms.totalMinor < terms.count)
+    problems.push("amount_too_small");
   const date = checkFirstDate(terms.firstDueDate, terms.today);
   if (date) problems.push(date);
   return problems;
@@ -82,7 +90,14 @@ export interface PlanPreview {
  * approve it; null when the terms themselves are not acceptable (see checkPlanTerms).
  */
 export function previewPlan(
-  proposal: { totalMinor: number; count: number; frequency: PlanFrequency; firstDueDate: string; today: string; brokenPlanWithinLookback: boolean },
+  proposal: {
+    totalMinor: number;
+    count: number;
+    frequency: PlanFrequency;
+    firstDueDate: string;
+    today: string;
+    brokenPlanWithinLookback: boolean;
+  },
   policy: PlanPolicy = DEFAULT_PLAN_POLICY,
 ): PlanPreview | null {
   if (checkPlanTerms(proposal).length) return null;

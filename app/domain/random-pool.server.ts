@@ -8,7 +8,8 @@ import { randomFillSync } from "node:crypto";
  * on refill, so no caller holds bytes another caller will see.
  */
 export function randomPool(bytesPerDraw: number, drawsPerRefill = 1_024): () => Buffer {
-  if (!Number.isInteger(bytesPerDraw) || bytesPerDraw < 1) throw new RangeError("bytesPerDraw must be a positive integer");
+  if (!Number.isInteger(bytesPerDraw) || bytesPerDraw < 1)
+    throw new RangeError("bytesPerDraw must be a positive integer");
   const pool = Buffer.allocUnsafeSlow(bytesPerDraw * drawsPerRefill);
   let used = drawsPerRefill;
   return () => {

@@ -19,7 +19,10 @@ import {
 
 export class InvalidContactInput extends Error {
   override name = "InvalidContactInput";
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
   }
 }
@@ -42,7 +45,12 @@ export interface SendConstraints {
   borrowerSent: readonly number[];
 }
 
-export const SEND_BLOCKERS = ["quiet_hours", "cap_account_daily", "cap_borrower_weekly", "cap_min_gap"] as const;
+export const SEND_BLOCKERS = [
+  "quiet_hours",
+  "cap_account_daily",
+  "cap_borrower_weekly",
+  "cap_min_gap",
+] as const;
 export type SendBlocker = (typeof SEND_BLOCKERS)[number];
 
 const HOUR_MS = 3_600_000;
@@ -67,8 +75,12 @@ export function sendConstraintsFor(input: SendConstraintsInput, policy: ContactP
   }
   const base = jurisdictionWindow(policy, input.borrower.jurisdiction);
   const preferred = preferredWindow(input.preferences);
-  const accountSent = input.history.accountSmsSentAt.map((d, i) => instantOf(d, `history.accountSmsSentAt.${i}`));
-  const borrowerOnly = input.history.borrowerSmsSentAt.map((d, i) => instantOf(d, `history.borrowerSmsSentAt.${i}`));
+  const accountSent = input.history.accountSmsSentAt.map((d, i) =>
+    instantOf(d, `history.accountSmsSentAt.${i}`),
+  );
+  const borrowerOnly = input.history.borrowerSmsSentAt.map((d, i) =>
+    instantOf(d, `history.borrowerSmsSentAt.${i}`),
+  );
   return {
     zone,
     // A preference that misses the legal window entirely cannot widen it; fall back to the legal window.
@@ -85,13 +97,18 @@ function preferredWindow(p: SendConstraintsInput["preferences"]): LocalWindow | 
   const { windowStart, windowEnd } = p;
   if (windowStart == null && windowEnd == null) return null;
   if (windowStart == null || windowEnd == null) {
-    throw new InvalidContactInput("preferences.windowStart", "a preferred window needs both a start and an end");
+    throw new InvalidContactInput(
+      "preferences.windowStart",
+      "a preferred window needs both a start and an end",
+    );
   }
   const startMinute = parseClock(windowStart);
   const endMinute = parseClock(windowEnd);
-  if (startMinute === null) throw new InvalidContactInput("preferences.windowStart", `not HH:MM: ${windowStart}`);
+  if (startMinute === null)
+    throw new InvalidContactInput("preferences.windowStart", `not HH:MM: ${windowStart}`);
   if (endMinute === null) throw new InvalidContactInput("preferences.windowEnd", `not HH:MM: ${windowEnd}`);
-  if (startMinute >= endMinute) throw new InvalidContactInput("preferences.windowEnd", "must be after windowStart");
+  if (startMinute >= endMinute)
+    throw new InvalidContactInput("preferences.windowEnd", "must be after windowStart");
   return { startMinute, endMinute };
 }
 
@@ -113,11 +130,15 @@ function capsBlocking(t: number, c: SendConstraints): BlockingCap[] {
   // One SMS per account per local calendar day: frees at the next local midnight.
   const day = localEpochDay(t, c.zone);
   const today = c.accountSent.filter((e) => localEpochDay(e, c.zone) === day).length;
-  if (today >= c.perAccountPerDay) blocking.push({ cap: "cap_account_daily", freeAt: startOfLocalDay(day + 1, c.zone) });
+  if (today >= c.perAccountPerDay)
+    blocking.push({ cap: "cap_account_daily", freeAt: startOfLocalDay(day + 1, c.zone) });
   // Rolling 7 days (t - 7d, t]: frees when enough of the oldest sends age out.
   const week = c.borrowerSent.filter((e) => e > t - WEEK_MS && e <= t);
   if (week.length >= c.perBorrowerPer7Days) {
-    blocking.push({ cap: "cap_borrower_weekly", freeAt: week[week.length - c.perBorrowerPer7Days]! + WEEK_MS });
+    blocking.push({
+      cap: "cap_borrower_weekly",
+      freeAt: week[week.length - c.perBorrowerPer7Days]! + WEEK_MS,
+    });
   }
   // The gap is per borrower: two accounts must not make one person's phone buzz twice in 48 h.
   const near = c.borrowerSent.filter((e) => Math.abs(t - e) < c.minGapMs);

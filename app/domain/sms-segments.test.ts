@@ -25,7 +25,12 @@ describe("countSegments", () => {
 
   it("switches the whole message to UCS-2 for a single Chinese character", () => {
     const text = "a".repeat(69) + "陳";
-    expect(countSegments(text)).toEqual({ encoding: "UCS-2", segments: 1, characters: 70, unitsPerSegment: 70 });
+    expect(countSegments(text)).toEqual({
+      encoding: "UCS-2",
+      segments: 1,
+      characters: 70,
+      unitsPerSegment: 70,
+    });
     expect(countSegments(text + "a")).toMatchObject({ encoding: "UCS-2", segments: 2, unitsPerSegment: 67 });
     expect(countSegments("還".repeat(134)).segments).toBe(2);
     expect(countSegments("還".repeat(135)).segments).toBe(3);
@@ -41,17 +46,30 @@ describe("countSegments", () => {
   });
 
   it("counts an emoji as two UCS-2 units", () => {
-    expect(countSegments("Thanks 🙏")).toEqual({ encoding: "UCS-2", segments: 1, characters: 9, unitsPerSegment: 70 });
+    expect(countSegments("Thanks 🙏")).toEqual({
+      encoding: "UCS-2",
+      segments: 1,
+      characters: 9,
+      unitsPerSegment: 70,
+    });
     expect(countSegments("🙏".repeat(35)).segments).toBe(1);
     expect(countSegments("🙏".repeat(36)).segments).toBe(2);
   });
 
   it("treats the empty message as one (empty) part", () => {
-    expect(countSegments("")).toEqual({ encoding: "GSM-7", segments: 1, characters: 0, unitsPerSegment: 160 });
+    expect(countSegments("")).toEqual({
+      encoding: "GSM-7",
+      segments: 1,
+      characters: 0,
+      unitsPerSegment: 160,
+    });
   });
 
   it("never needs fewer parts for longer ASCII text", () => {
-    const ascii = fc.string({ unit: fc.constantFrom(..."abcXYZ0189 .,:?!-/'\"@$%&()+=<>#*;_"), maxLength: 700 });
+    const ascii = fc.string({
+      unit: fc.constantFrom(..."abcXYZ0189 .,:?!-/'\"@$%&()+=<>#*;_"),
+      maxLength: 700,
+    });
     fc.assert(
       fc.property(ascii, ascii, (text, more) => {
         const shorter = countSegments(text);

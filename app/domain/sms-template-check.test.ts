@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { SUPPORTED_LOCALES } from "../i18n/config";
-import { checkSmsTemplate, expectedPlaceholders, slotOf, slotOfTemplateKey, templateKeyOfSlot, type TemplateSlot } from "./sms-template-check";
+import {
+  checkSmsTemplate,
+  expectedPlaceholders,
+  slotOf,
+  slotOfTemplateKey,
+  templateKeyOfSlot,
+  type TemplateSlot,
+} from "./sms-template-check";
 import { getSmsTemplate, listTemplateKeys } from "./sms-templates";
 
 const early: TemplateSlot = { kind: "reminder", stage: "early", variant: "A" };
@@ -25,7 +32,9 @@ describe("template slots", () => {
   });
 
   it("an added variant needs the same placeholders as the stage's defaults", () => {
-    expect(expectedPlaceholders({ kind: "reminder", stage: "late", variant: "C" })).toEqual(expectedPlaceholders({ kind: "reminder", stage: "late", variant: "A" }));
+    expect(expectedPlaceholders({ kind: "reminder", stage: "late", variant: "C" })).toEqual(
+      expectedPlaceholders({ kind: "reminder", stage: "late", variant: "A" }),
+    );
   });
 });
 
@@ -33,7 +42,11 @@ describe("checkSmsTemplate", () => {
   it("accepts every shipped template in every locale", () => {
     for (const locale of SUPPORTED_LOCALES) {
       for (const key of listTemplateKeys()) {
-        const check = checkSmsTemplate({ body: getSmsTemplate(locale, key), locale, slot: slotOfTemplateKey(key)! });
+        const check = checkSmsTemplate({
+          body: getSmsTemplate(locale, key),
+          locale,
+          slot: slotOfTemplateKey(key)!,
+        });
         expect(check.problems, `${locale} ${key}`).toEqual([]);
         expect(check.worstCase!.segments).toBeLessThanOrEqual(2);
       }
@@ -58,7 +71,9 @@ describe("checkSmsTemplate", () => {
   });
 
   it("reports unknown and malformed placeholders without a preview", () => {
-    expect(checkSmsTemplate({ body: `${EN_EARLY} {{nope}}`, locale: "en", slot: early }).problems).toContainEqual({ code: "unknown_placeholder", placeholder: "nope" });
+    expect(
+      checkSmsTemplate({ body: `${EN_EARLY} {{nope}}`, locale: "en", slot: early }).problems,
+    ).toContainEqual({ code: "unknown_placeholder", placeholder: "nope" });
     const malformed = checkSmsTemplate({ body: `${EN_EARLY} {{amount}`, locale: "en", slot: early });
     expect(malformed.problems).toContainEqual({ code: "malformed" });
     expect(malformed.preview).toBeNull();
@@ -66,11 +81,21 @@ describe("checkSmsTemplate", () => {
 
   it("requires the opt-out instruction in reminders, not in confirmations", () => {
     const noStop = EN_EARLY.replace(" Reply STOP to opt out", "");
-    expect(checkSmsTemplate({ body: noStop, locale: "en", slot: early }).problems).toEqual([{ code: "opt_out_missing", instruction: "Reply STOP to opt out" }]);
+    expect(checkSmsTemplate({ body: noStop, locale: "en", slot: early }).problems).toEqual([
+      { code: "opt_out_missing", instruction: "Reply STOP to opt out" },
+    ]);
     const zh = getSmsTemplate("zh-HK", "reminder.early.A").replace("回T退訂", "");
-    expect(checkSmsTemplate({ body: zh, locale: "zh-HK", slot: early }).problems).toEqual([{ code: "opt_out_missing", instruction: "回T退訂" }]);
+    expect(checkSmsTemplate({ body: zh, locale: "zh-HK", slot: early }).problems).toEqual([
+      { code: "opt_out_missing", instruction: "回T退訂" },
+    ]);
     const help = getSmsTemplate("en", "confirmation.help").replace(" Reply STOP to opt out", "");
-    expect(checkSmsTemplate({ body: help, locale: "en", slot: { kind: "confirmation", stage: "help", variant: "A" } }).problems).toEqual([]);
+    expect(
+      checkSmsTemplate({
+        body: help,
+        locale: "en",
+        slot: { kind: "confirmation", stage: "help", variant: "A" },
+      }).problems,
+    ).toEqual([]);
   });
 
   it("rejects a body that would take more than 2 parts in the worst case", () => {
@@ -78,18 +103,27 @@ describe("checkSmsTemplate", () => {
     const body = `${getSmsTemplate("zh-HK", "reminder.early.A")}${"請".repeat(60)}`;
     const check = checkSmsTemplate({ body, locale: "zh-HK", slot: early });
     expect(check.worstCase!.encoding).toBe("UCS-2");
-    expect(check.problems).toEqual([{ code: "too_many_segments", segments: check.worstCase!.segments, max: 2 }]);
+    expect(check.problems).toEqual([
+      { code: "too_many_segments", segments: check.worstCase!.segments, max: 2 },
+    ]);
     expect(check.worstCase!.segments).toBeGreaterThan(2);
   });
 
   it("rejects invisible control characters (Postgres cannot even store U+0000)", () => {
     for (const c of ["\u0000", "\t", "\u202E"]) {
-      expect(checkSmsTemplate({ body: `${EN_EARLY}${c}`, locale: "en", slot: early }).problems).toContainEqual({ code: "control_characters" });
+      expect(
+        checkSmsTemplate({ body: `${EN_EARLY}${c}`, locale: "en", slot: early }).problems,
+      ).toContainEqual({ code: "control_characters" });
     }
-    expect(checkSmsTemplate({ body: EN_EARLY.replace("It happens. ", "It happens.\n"), locale: "en", slot: early }).problems).toEqual([]);
+    expect(
+      checkSmsTemplate({ body: EN_EARLY.replace("It happens. ", "It happens.\n"), locale: "en", slot: early })
+        .problems,
+    ).toEqual([]);
   });
 
   it("rejects an empty body", () => {
-    expect(checkSmsTemplate({ body: "   ", locale: "en", slot: early }).problems[0]).toEqual({ code: "empty" });
+    expect(checkSmsTemplate({ body: "   ", locale: "en", slot: early }).problems[0]).toEqual({
+      code: "empty",
+    });
   });
 });

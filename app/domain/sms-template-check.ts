@@ -52,10 +52,16 @@ export function isConfirmationKind(value: unknown): value is ConfirmationKind {
 export function slotOfTemplateKey(key: string): TemplateSlot | null {
   const [group, first, second, ...rest] = key.split(".");
   if (rest.length) return null;
-  if (group === "reminder" && isReminderStage(first) && second !== undefined && VARIANT_PATTERN.test(second)) {
+  if (
+    group === "reminder" &&
+    isReminderStage(first) &&
+    second !== undefined &&
+    VARIANT_PATTERN.test(second)
+  ) {
     return { kind: "reminder", stage: first, variant: second };
   }
-  if (group === "confirmation" && isConfirmationKind(first) && second === undefined) return { kind: "confirmation", stage: first, variant: "A" };
+  if (group === "confirmation" && isConfirmationKind(first) && second === undefined)
+    return { kind: "confirmation", stage: first, variant: "A" };
   return null;
 }
 
@@ -67,7 +73,9 @@ export function slotOf(stage: string, variant: string): TemplateSlot | null {
 }
 
 export function templateKeyOfSlot(slot: TemplateSlot): SmsTemplateKey {
-  return slot.kind === "reminder" ? reminderTemplateKey(slot.stage, slot.variant) : `confirmation.${slot.stage}`;
+  return slot.kind === "reminder"
+    ? reminderTemplateKey(slot.stage, slot.variant)
+    : `confirmation.${slot.stage}`;
 }
 
 /** Whether the shipped defaults have this slot (variants added by staff have none). */
@@ -108,7 +116,11 @@ export interface TemplateCheck {
   raw: SegmentCount;
 }
 
-export function checkSmsTemplate(input: { body: string; locale: SupportedLocale; slot: TemplateSlot }): TemplateCheck {
+export function checkSmsTemplate(input: {
+  body: string;
+  locale: SupportedLocale;
+  slot: TemplateSlot;
+}): TemplateCheck {
   const { body, locale, slot } = input;
   const problems: TemplateProblem[] = [];
   if (body.trim() === "") problems.push({ code: "empty" });
@@ -120,17 +132,24 @@ export function checkSmsTemplate(input: { body: string; locale: SupportedLocale;
     used = smsTemplatePlaceholders(body);
   } catch (error) {
     if (!(error instanceof SmsTemplateError)) throw error;
-    problems.push(error.code === "unknown_placeholder" ? { code: "unknown_placeholder", placeholder: error.placeholder ?? "" } : { code: "malformed" });
+    problems.push(
+      error.code === "unknown_placeholder"
+        ? { code: "unknown_placeholder", placeholder: error.placeholder ?? "" }
+        : { code: "malformed" },
+    );
   }
 
   const expected = expectedPlaceholders(slot);
   if (used) {
-    for (const p of expected) if (!used.includes(p)) problems.push({ code: "missing_placeholder", placeholder: p });
-    for (const p of used) if (!expected.includes(p)) problems.push({ code: "extra_placeholder", placeholder: p });
+    for (const p of expected)
+      if (!used.includes(p)) problems.push({ code: "missing_placeholder", placeholder: p });
+    for (const p of used)
+      if (!expected.includes(p)) problems.push({ code: "extra_placeholder", placeholder: p });
   }
 
   const instruction = OPT_OUT_INSTRUCTION[locale];
-  if (slot.kind === "reminder" && !body.toLowerCase().includes(instruction.toLowerCase())) problems.push({ code: "opt_out_missing", instruction });
+  if (slot.kind === "reminder" && !body.toLowerCase().includes(instruction.toLowerCase()))
+    problems.push({ code: "opt_out_missing", instruction });
 
   let preview: string | null = null;
   let worstCase: SegmentCount | null = null;
@@ -138,7 +157,8 @@ export function checkSmsTemplate(input: { body: string; locale: SupportedLocale;
     // Only the placeholders actually used need values; WORST_CASE_VARS has them all.
     preview = fillSmsTemplate(body, WORST_CASE_VARS[locale]);
     worstCase = countSegments(preview);
-    if (worstCase.segments > MAX_TEMPLATE_SEGMENTS) problems.push({ code: "too_many_segments", segments: worstCase.segments, max: MAX_TEMPLATE_SEGMENTS });
+    if (worstCase.segments > MAX_TEMPLATE_SEGMENTS)
+      problems.push({ code: "too_many_segments", segments: worstCase.segments, max: MAX_TEMPLATE_SEGMENTS });
   }
   return { ok: problems.length === 0, problems, preview, worstCase, raw: countSegments(body) };
 }

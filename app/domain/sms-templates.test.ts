@@ -23,7 +23,10 @@ import {
 } from "./sms-templates";
 
 // Read the raw files too, so a stray extra key (which the typed catalogue would tolerate) is caught.
-const FILES: Record<string, { reminder: Record<string, Record<string, string>>; confirmation: Record<string, string> }> = {
+const FILES: Record<
+  string,
+  { reminder: Record<string, Record<string, string>>; confirmation: Record<string, string> }
+> = {
   en: enSms,
   "zh-HK": zhHKSms,
   "zh-CN": zhCNSms,
@@ -74,7 +77,9 @@ describe("default SMS catalogue", () => {
     for (const key of keys) {
       const expected = [...smsTemplatePlaceholders(getSmsTemplate("en", key))].sort();
       for (const locale of SUPPORTED_LOCALES) {
-        expect([...smsTemplatePlaceholders(getSmsTemplate(locale, key))].sort(), `${locale} ${key}`).toEqual(expected);
+        expect([...smsTemplatePlaceholders(getSmsTemplate(locale, key))].sort(), `${locale} ${key}`).toEqual(
+          expected,
+        );
       }
     }
   });
@@ -130,15 +135,20 @@ describe("default SMS catalogue", () => {
   it("never tells a wrong-number recipient anything about the debt or the borrower", () => {
     for (const locale of SUPPORTED_LOCALES) {
       expect(requiredSmsVars("confirmation.wrong_number_ack")).toEqual(["bank", "hotline"]);
-      expect(smsTemplatePlaceholders(getSmsTemplate(locale, "confirmation.opted_out"))).toEqual(["bank", "hotline"]);
+      expect(smsTemplatePlaceholders(getSmsTemplate(locale, "confirmation.opted_out"))).toEqual([
+        "bank",
+        "hotline",
+      ]);
     }
   });
 
   it("uses no threatening, shaming or third-party wording", () => {
     const deny: Record<(typeof SUPPORTED_LOCALES)[number], RegExp> = {
       en: /\b(police|arrest\w*|lawsuits?|sue|court|legal action|lawyers?|solicitors?|bailiffs?|prison|jail|criminal|family|relatives?|employer|neighbou?rs?|blacklist\w*|deadbeat|seiz\w+|final warning)\b/i,
-      "zh-HK": /警察|報警|拘捕|逮捕|起訴|法院|律師|法律行動|坐牢|刑事|家人|親友|家屬|單位|僱主|通訊錄|上門|黑名單|老賴|失信|最後通牒/,
-      "zh-CN": /警察|报警|拘捕|逮捕|起诉|法院|律师|法律行动|坐牢|刑事|家人|亲友|家属|单位|雇主|通讯录|上门|黑名单|老赖|失信|最后通牒/,
+      "zh-HK":
+        /警察|報警|拘捕|逮捕|起訴|法院|律師|法律行動|坐牢|刑事|家人|親友|家屬|單位|僱主|通訊錄|上門|黑名單|老賴|失信|最後通牒/,
+      "zh-CN":
+        /警察|报警|拘捕|逮捕|起诉|法院|律师|法律行动|坐牢|刑事|家人|亲友|家属|单位|雇主|通讯录|上门|黑名单|老赖|失信|最后通牒/,
     };
     for (const { locale, key } of cases) {
       expect(getSmsTemplate(locale, key), `${locale} ${key}`).not.toMatch(deny[locale]);
@@ -170,7 +180,9 @@ describe("renderSms", () => {
     const error = errorOf(() => renderSms("en", "reminder.mid.A", withoutLink));
     expect(error.code).toBe("missing_value");
     expect(error.placeholder).toBe("link");
-    expect(errorOf(() => renderSms("en", "reminder.mid.A", { ...demoVars, amount: "  " })).code).toBe("missing_value");
+    expect(errorOf(() => renderSms("en", "reminder.mid.A", { ...demoVars, amount: "  " })).code).toBe(
+      "missing_value",
+    );
   });
 
   it("ignores values the template does not use", () => {
@@ -181,7 +193,16 @@ describe("renderSms", () => {
   });
 
   it("rejects values with line breaks, control or bidi characters, or braces", () => {
-    for (const bad of ["Mr\nChan", "Mr\rChan", "a\tb", "x\u0000", "\u202Eevil", "a\u2028b", "{{link}}", "}}"]) {
+    for (const bad of [
+      "Mr\nChan",
+      "Mr\rChan",
+      "a\tb",
+      "x\u0000",
+      "\u202Eevil",
+      "a\u2028b",
+      "{{link}}",
+      "}}",
+    ]) {
       const error = errorOf(() => renderSms("en", "reminder.due.A", { ...demoVars, name: bad }));
       expect(error.code).toBe("unsafe_value");
       expect(error.placeholder).toBe("name");
@@ -189,7 +210,13 @@ describe("renderSms", () => {
   });
 
   it("rejects unknown keys, including prototype names", () => {
-    for (const key of ["reminder.early.C", "reminder.nope.A", "confirmation.toString", "reminder.__proto__.A", "x"]) {
+    for (const key of [
+      "reminder.early.C",
+      "reminder.nope.A",
+      "confirmation.toString",
+      "reminder.__proto__.A",
+      "x",
+    ]) {
       expect(errorOf(() => renderSms("en", key as SmsTemplateKey, demoVars)).code).toBe("unknown_template");
     }
   });
@@ -202,10 +229,16 @@ describe("renderSms", () => {
   it("substitutes any safe value verbatim, exactly once", () => {
     const safe = fc
       .string({ minLength: 1, maxLength: 40, unit: "grapheme" })
-      .filter((s) => s.trim() !== "" && !/[\p{Cc}\u2028\u2029\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]|\{\{|\}\}/u.test(s));
+      .filter(
+        (s) =>
+          s.trim() !== "" &&
+          !/[\p{Cc}\u2028\u2029\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]|\{\{|\}\}/u.test(s),
+      );
     fc.assert(
       fc.property(safe, safe, (name, amount) => {
-        expect(fillSmsTemplate("{{name}} owes {{ amount }}.", { name, amount })).toBe(`${name} owes ${amount}.`);
+        expect(fillSmsTemplate("{{name}} owes {{ amount }}.", { name, amount })).toBe(
+          `${name} owes ${amount}.`,
+        );
       }),
     );
     // String.replace patterns in a value stay literal.
@@ -217,11 +250,17 @@ describe("fillSmsTemplate on staff-edited bodies", () => {
   it("rejects unknown and malformed placeholders instead of sending them", () => {
     expect(errorOf(() => fillSmsTemplate("Hi {{firstName}}", demoVars)).code).toBe("unknown_placeholder");
     expect(errorOf(() => fillSmsTemplate("Pay {{amount}", demoVars)).code).toBe("malformed_template");
-    expect(errorOf(() => fillSmsTemplate("Pay {{amount, currency}}", demoVars)).code).toBe("malformed_template");
+    expect(errorOf(() => fillSmsTemplate("Pay {{amount, currency}}", demoVars)).code).toBe(
+      "malformed_template",
+    );
     expect(errorOf(() => fillSmsTemplate("Pay {{- amount}}", demoVars)).code).toBe("malformed_template");
   });
 
   it("lists placeholders in order of first use", () => {
-    expect(smsTemplatePlaceholders("{{bank}} {{name}} {{bank}} {{ link }}")).toEqual(["bank", "name", "link"]);
+    expect(smsTemplatePlaceholders("{{bank}} {{name}} {{bank}} {{ link }}")).toEqual([
+      "bank",
+      "name",
+      "link",
+    ]);
   });
 });

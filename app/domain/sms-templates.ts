@@ -13,7 +13,15 @@ import { boundedMemo } from "./memo";
  */
 
 /** Reminder kinds: the contact-policy stages plus the instalment-due reminder of an active plan. */
-export const REMINDER_STAGES = ["pre_due", "due", "early", "mid", "late", "serious", "instalment_due"] as const;
+export const REMINDER_STAGES = [
+  "pre_due",
+  "due",
+  "early",
+  "mid",
+  "late",
+  "serious",
+  "instalment_due",
+] as const;
 export type ReminderStage = (typeof REMINDER_STAGES)[number];
 
 export const CONFIRMATION_KINDS = [
@@ -109,11 +117,7 @@ export const WORST_CASE_VARS: Readonly<Record<SupportedLocale, Readonly<Record<S
 };
 
 export type SmsTemplateErrorCode =
-  | "unknown_template"
-  | "malformed_template"
-  | "unknown_placeholder"
-  | "missing_value"
-  | "unsafe_value";
+  "unknown_template" | "malformed_template" | "unknown_placeholder" | "missing_value" | "unsafe_value";
 
 export class SmsTemplateError extends Error {
   override readonly name = "SmsTemplateError";
@@ -197,7 +201,11 @@ export function fillSmsTemplate(template: string, vars: SmsVars): string {
       throw new SmsTemplateError("missing_value", `SMS value {{${name}}} is missing or blank`, name);
     }
     if (UNSAFE_VALUE.test(value)) {
-      throw new SmsTemplateError("unsafe_value", `SMS value {{${name}}} contains control characters or braces`, name);
+      throw new SmsTemplateError(
+        "unsafe_value",
+        `SMS value {{${name}}} contains control characters or braces`,
+        name,
+      );
     }
   }
   // Every name was validated above, so the lookup cannot miss.

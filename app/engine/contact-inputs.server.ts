@@ -51,7 +51,13 @@ export async function loadAccountFacts(db: Kysely<Database>, opts: FactsQuery): 
     });
 }
 
-type FactsQuery = { now: Date; afterId?: string | null; limit?: number; accountIds?: string[]; excludeMessageId?: string };
+type FactsQuery = {
+  now: Date;
+  afterId?: string | null;
+  limit?: number;
+  accountIds?: string[];
+  excludeMessageId?: string;
+};
 
 async function readAccountFacts(db: Kysely<Database>, opts: FactsQuery): Promise<AccountFacts[]> {
   let accountsQuery = db
@@ -192,7 +198,9 @@ async function readAccountFacts(db: Kysely<Database>, opts: FactsQuery): Promise
       overdueMinor: overdue,
       minimumDueMinor: Math.max(0, a.minimum_due_minor - paid),
       dueDate: a.due_date,
-      nextInstalment: plan?.next_due_date ? { dueDate: plan.next_due_date, amountMinor: Number(plan.next_amount ?? 0) } : null,
+      nextInstalment: plan?.next_due_date
+        ? { dueDate: plan.next_due_date, amountMinor: Number(plan.next_amount ?? 0) }
+        : null,
       recipient: {
         fullName: a.full_name,
         phoneE164: a.phone_e164,
@@ -211,7 +219,11 @@ async function readAccountFacts(db: Kysely<Database>, opts: FactsQuery): Promise
           wrongNumber: a.wrong_number,
           dispute: a.dispute,
         },
-        borrower: { timeZone: a.time_zone, jurisdiction: a.jurisdiction as Jurisdiction, breathingSpaceUntil: null },
+        borrower: {
+          timeZone: a.time_zone,
+          jurisdiction: a.jurisdiction as Jurisdiction,
+          breathingSpaceUntil: null,
+        },
         preferences: {
           smsAllowed: a.sms_allowed ?? true,
           smsOptedOut: a.sms_opted_out === true,
@@ -226,7 +238,11 @@ async function readAccountFacts(db: Kysely<Database>, opts: FactsQuery): Promise
         },
         promise: promise ? { promisedDate: promise.promised_date, status: promise.status } : null,
         plan: plan
-          ? { status: plan.status as PlanStatus, nextInstalmentDueDate: plan.next_due_date ?? null, inGoodStanding: plan.good !== false }
+          ? {
+              status: plan.status as PlanStatus,
+              nextInstalmentDueDate: plan.next_due_date ?? null,
+              inGoodStanding: plan.good !== false,
+            }
           : null,
         hardship: hardshipBy.has(a.borrower_id) ? { pauseUntil: hardshipBy.get(a.borrower_id)! } : null,
       },

@@ -25,7 +25,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Trx = Transaction<Database>;
 type Decided = ReturnType<typeof decideFor>;
-type Claimed = { id: string; status: MessageStatus; account_id: string | null; borrower_id: string; template_key: string | null; to_address: string; body: string };
+type Claimed = {
+  id: string;
+  status: MessageStatus;
+  account_id: string | null;
+  borrower_id: string;
+  template_key: string | null;
+  to_address: string;
+  body: string;
+};
 type StatusChange = { id: string; status: MessageStatus; detail: Record<string, unknown> };
 
 /**
@@ -33,7 +41,12 @@ type StatusChange = { id: string; status: MessageStatus; detail: Record<string, 
  * retryable provider failure puts the message back in the queue and throws, so graphile-worker
  * retries the job with backoff.
  */
-export async function dispatchSms(db: Kysely<Database>, provider: SmsProvider, messageId: string, now = new Date()): Promise<DispatchOutcome> {
+export async function dispatchSms(
+  db: Kysely<Database>,
+  provider: SmsProvider,
+  messageId: string,
+  now = new Date(),
+): Promise<DispatchOutcome> {
   const [outcome] = await dispatchSmsBatch(db, provider, [messageId], now);
   if (outcome!.status === "retry") throw outcome!.error;
   return outcome!;
@@ -62,7 +75,11 @@ export async function dispatchSmsBatch(
   const outcomes = new Map<string, BatchDispatchOutcome>();
   const ids = [...new Set(messageIds.filter((id) => UUID.test(id)))];
   const rows = ids.length
-    ? await db.selectFrom("messages").select(["id", "status", "account_id", "borrower_id", "template_key"]).where("id", "in", ids).execute()
+    ? await db
+        .selectFrom("messages")
+        .select(["id", "status", "account_id", "borrower_id", "template_key"])
+        .where("id", "in", ids)
+        .execute()
     : [];
   const byId = new Map(rows.map((r) => [r.id, r]));
   const rounds: string[][] = [[]];
@@ -78,19 +95,28 @@ export async function dispatchSmsBatch(
     (rounds[round] ??= []).push(id);
   }
   for (const round of rounds) {
-    if (round.length) await dispatchRound(db, provider, round, byId, now, opts.parallel ?? PROVIDER_PARALLEL, outcomes);
+    if (round.length)
+      await dispatchRound(db, provider, round, byId, now, opts.parallel ?? PROVIDER_PARALLEL, outcomes);
   }
   return messageIds.map((id) => outcomes.get(id) ?? { status: "skipped", reason: "not_queued" });
 }
 
 /** graphile-worker's `sms:send` task: a batch job (array payload) reports each entry, so a retry carries only the failed ones. */
-export function createSmsSendTask(db: Kysely<Database>, provider: () => SmsProvider, clock: () => Date = () => new Date()): Task {
+export function createSmsSendTask(
+  db: Kysely<Database>,
+  provider: () => SmsProvider,
+  clock: () => Date = () => new Date(),
+): Task {
   return async (payload) => {
     if (!Array.isArray(payload)) {
       await dispatchSms(db, provider(), (payload as { messageId?: string } | null)?.messageId ?? "", clock());
       return;
     }
-    const ids = payload.map((entry) => (typeof (entry as { messageId?: unknown })?.messageId === "string" ? (entry as { messageId: string }).messageId : ""));
+    const ids = payload.map((entry) =>
+      typeof (entry as { messageId?: unknown })?.messageId === "string"
+        ? (entry as { messageId: string }).messageId
+        : "",
+    );
     const outcomes = await dispatchSmsBatch(db, provider(), ids, clock());
     return outcomes.map((outcome) => {
       if (outcome.status !== "retry") return Promise.resolve(outcome);
@@ -115,10 +141,12 @@ async function dispatchRound(
   outcomes: Map<string, BatchDispatchOutcome>,
 ) {
   // Decisions first, on pool connections and outside the claim transaction (it holds one connection, not eight).
-  const wanted = new Set(ids.flatMap((id) => {
-    const row = seen.get(id)!;
-    return row.status === "queued" && needsDecision(row) ? [row.account_id!] : [];
-  }));
+  const wanted = new Set(
+    ids.flatMap((id) => {
+      const row = seen.get(id)!;
+      return row.status === "queued" && needsDecision(row) ? [row.account_id!] : [];
+    }),
+  );
   const decisions = await decideAccounts(db, [...wanted], now);
 
   const claimed = await db.transaction().execute(async (trx) => {
@@ -150,7 +178,9 @@ async function dispatchRound(
         .select(["borrower_id", "sms_allowed", "sms_opted_out_at"])
         .where("borrower_id", "in", [...new Set(prefsFor.map((m) => m.borrower_id))])
         .execute();
-      const optedOut = new Set(prefs.filter((p) => p.sms_opted_out_at || !p.sms_allowed).map((p) => p.borrower_id));
+      const optedOut = new Set(
+        prefs.filter((p) => p.sms_opted_out_at || !p.sms_allowed).map((p) => p.borrower_id),
+      );
       for (const msg of prefsFor) {
         if (!optedOut.has(msg.borrower_id)) toSend.push(msg);
         else {
@@ -162,10 +192,12 @@ async function dispatchRound(
 
     // A row that was not queued when the batch was read but is now (rare) is decided here.
     const late = [...new Set(toDecide.map((m) => m.account_id!).filter((a) => !decisions.has(a)))];
-    if (late.length) for (const [account, decision] of await decideAccounts(db, late, now)) decisions.set(account, decision);
+    if (late.length)
+      for (const [account, decision] of await decideAccounts(db, late, now)) decisions.set(account, decision);
     for (const msg of toDecide) {
       const decision = decisions.get(msg.account_id!);
-      if (!decision || decision.action === "send") toSend.push(msg); // an account the facts do not cover: as before, no veto
+      if (!decision || decision.action === "send")
+        toSend.push(msg); // an account the facts do not cover: as before, no veto
       else if (decision.action === "defer" && RESCHEDULE.has(decision.reason)) {
         rescheduled.push({ id: msg.id, until: decision.until, reason: decision.reason });
         outcomes.set(msg.id, { status: "rescheduled", until: decision.until, reason: decision.reason });
@@ -179,20 +211,34 @@ async function dispatchRound(
       await sql`update messages m set scheduled_for = v.scheduled_for
         from json_populate_recordset(null::messages, ${json(rescheduled.map((r) => ({ id: r.id, scheduled_for: r.until })))}::json) v
         where m.id = v.id`.execute(trx);
-      await addSmsSendJobs(trx, rescheduled.map((r) => ({ messageId: r.id, runAt: r.until })), { keyWithRunAt: true });
+      await addSmsSendJobs(
+        trx,
+        rescheduled.map((r) => ({ messageId: r.id, runAt: r.until })),
+        { keyWithRunAt: true },
+      );
     }
     const events = [
-      ...rescheduled.map((r) => event(r.id, "queued", now, { rescheduledTo: r.until.toISOString(), reason: r.reason })),
+      ...rescheduled.map((r) =>
+        event(r.id, "queued", now, { rescheduledTo: r.until.toISOString(), reason: r.reason }),
+      ),
       ...changes.map((c) => event(c.id, c.status, now, c.detail)),
     ];
 
     if (provider.name === "outbox" && toSend.length) {
       // The outbox records: sending and its record are this one transaction (a crash rolls both back).
       const accepted: Array<{ msg: Claimed; accepted: ProviderAccepted }> = [];
-      for (const msg of toSend) accepted.push({ msg, accepted: await provider.send({ messageId: msg.id, to: msg.to_address, body: msg.body }) });
+      for (const msg of toSend)
+        accepted.push({
+          msg,
+          accepted: await provider.send({ messageId: msg.id, to: msg.to_address, body: msg.body }),
+        });
       await applyChanges(trx, changes, events);
       await markAccepted(trx, accepted, now);
-      for (const a of accepted) outcomes.set(a.msg.id, { status: a.accepted.status, providerMessageId: a.accepted.providerMessageId });
+      for (const a of accepted)
+        outcomes.set(a.msg.id, {
+          status: a.accepted.status,
+          providerMessageId: a.accepted.providerMessageId,
+        });
       return [];
     }
     for (const msg of toSend) {
@@ -211,12 +257,18 @@ async function dispatchRound(
     const result = results[i]!;
     if ("accepted" in result) {
       accepted.push({ msg, accepted: result.accepted });
-      outcomes.set(msg.id, { status: result.accepted.status, providerMessageId: result.accepted.providerMessageId });
+      outcomes.set(msg.id, {
+        status: result.accepted.status,
+        providerMessageId: result.accepted.providerMessageId,
+      });
       continue;
     }
     const { error } = result;
     const kind = error instanceof ProviderError ? error.kind : "ambiguous";
-    const detail = { reason: kind, error: error instanceof Error ? error.message.slice(0, 300) : String(error) };
+    const detail = {
+      reason: kind,
+      error: error instanceof Error ? error.message.slice(0, 300) : String(error),
+    };
     if (kind === "retryable") {
       changes.push({ id: msg.id, status: "queued", detail }); // graphile-worker retries this entry with exponential backoff
       outcomes.set(msg.id, { status: "retry", error });
@@ -228,14 +280,25 @@ async function dispatchRound(
   const at = new Date();
   await db.transaction().execute(async (trx) => {
     await markAccepted(trx, accepted, at);
-    await applyChanges(trx, changes, changes.map((c) => event(c.id, c.status, at, c.detail)));
+    await applyChanges(
+      trx,
+      changes,
+      changes.map((c) => event(c.id, c.status, at, c.detail)),
+    );
   });
 }
 
 /** The send-time decision per account: facts loaded set-based, the active policy, the pure rule. */
-async function decideAccounts(db: Kysely<Database>, accountIds: string[], now: Date): Promise<Map<string, Decided>> {
+async function decideAccounts(
+  db: Kysely<Database>,
+  accountIds: string[],
+  now: Date,
+): Promise<Map<string, Decided>> {
   if (accountIds.length === 0) return new Map();
-  const [facts, policy] = await Promise.all([loadAccountFacts(db, { now, accountIds }), activeContactPolicy(db)]);
+  const [facts, policy] = await Promise.all([
+    loadAccountFacts(db, { now, accountIds }),
+    activeContactPolicy(db),
+  ]);
   return new Map(facts.map((f) => [f.accountId, decideFor(f, policy)]));
 }
 
@@ -247,7 +310,9 @@ async function sendAll(provider: SmsProvider, messages: Claimed[], parallel: num
       const i = next++;
       const msg = messages[i]!;
       try {
-        results[i] = { accepted: await provider.send({ messageId: msg.id, to: msg.to_address, body: msg.body }) };
+        results[i] = {
+          accepted: await provider.send({ messageId: msg.id, to: msg.to_address, body: msg.body }),
+        };
       } catch (error) {
         results[i] = { error };
       }
@@ -257,16 +322,27 @@ async function sendAll(provider: SmsProvider, messages: Claimed[], parallel: num
   return results;
 }
 
-async function markAccepted(trx: Trx, accepted: Array<{ msg: { id: string }; accepted: ProviderAccepted }>, now: Date) {
+async function markAccepted(
+  trx: Trx,
+  accepted: Array<{ msg: { id: string }; accepted: ProviderAccepted }>,
+  now: Date,
+) {
   if (accepted.length === 0) return;
   await sql`update messages m set status = v.status, provider_message_id = v.provider_message_id, sent_at = v.sent_at
     from json_populate_recordset(null::messages, ${json(
-      accepted.map((a) => ({ id: a.msg.id, status: a.accepted.status, provider_message_id: a.accepted.providerMessageId, sent_at: now })),
+      accepted.map((a) => ({
+        id: a.msg.id,
+        status: a.accepted.status,
+        provider_message_id: a.accepted.providerMessageId,
+        sent_at: now,
+      })),
     )}::json) v
     where m.id = v.id`.execute(trx);
   await insertEvents(trx, [
     ...accepted.map((a) => event(a.msg.id, "sent", now, { providerMessageId: a.accepted.providerMessageId })),
-    ...accepted.filter((a) => a.accepted.status === "delivered").map((a) => event(a.msg.id, "delivered", now, {})),
+    ...accepted
+      .filter((a) => a.accepted.status === "delivered")
+      .map((a) => event(a.msg.id, "delivered", now, {})),
   ]);
 }
 
@@ -283,7 +359,9 @@ async function applyChanges(trx: Trx, changes: StatusChange[], events: ReturnTyp
 async function insertEvents(trx: Trx, events: ReturnType<typeof event>[]) {
   if (events.length === 0) return;
   await sql`insert into message_status_events (message_id, status, occurred_at, detail)
-    select message_id, status, occurred_at, detail from json_populate_recordset(null::message_status_events, ${json(events)}::json)`.execute(trx);
+    select message_id, status, occurred_at, detail from json_populate_recordset(null::message_status_events, ${json(events)}::json)`.execute(
+    trx,
+  );
 }
 
 function event(messageId: string, status: MessageStatus, now: Date, detail: Record<string, unknown>) {

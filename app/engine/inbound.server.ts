@@ -22,7 +22,10 @@ export interface InboundSms {
  * Stored as an inbound message for each borrower on that number; retries of
  * the same provider message change nothing.
  */
-export async function handleInboundSms(db: Kysely<Database>, sms: InboundSms): Promise<{ kind: InboundKind; borrowers: number; replies: number }> {
+export async function handleInboundSms(
+  db: Kysely<Database>,
+  sms: InboundSms,
+): Promise<{ kind: InboundKind; borrowers: number; replies: number }> {
   const now = sms.now ?? new Date();
   const from = parsePhoneNumberFromString(sms.from)?.number ?? sms.from;
   const { kind, keyword } = classifyInboundSms(sms.body);
@@ -52,11 +55,20 @@ export async function handleInboundSms(db: Kysely<Database>, sms: InboundSms): P
           from_address: from,
           provider: sms.provider,
           // One provider id can only be stored once per provider; further borrowers on the number get a suffix.
-          provider_message_id: sms.providerMessageId ? (i === 0 ? sms.providerMessageId : `${sms.providerMessageId}#${i}`) : null,
+          provider_message_id: sms.providerMessageId
+            ? i === 0
+              ? sms.providerMessageId
+              : `${sms.providerMessageId}#${i}`
+            : null,
           status: "received",
           created_at: now,
         })
-        .onConflict((oc) => oc.columns(["provider", "provider_message_id"]).where("provider_message_id", "is not", null).doNothing())
+        .onConflict((oc) =>
+          oc
+            .columns(["provider", "provider_message_id"])
+            .where("provider_message_id", "is not", null)
+            .doNothing(),
+        )
         .returning("id")
         .executeTakeFirst();
       if (!stored) continue; // a webhook retry: already handled
@@ -75,7 +87,18 @@ export async function handleInboundSms(db: Kysely<Database>, sms: InboundSms): P
   });
 }
 
-async function reply(trx: Parameters<typeof queueSms>[0], borrowerId: string, templateKey: "confirmation.opted_out" | "confirmation.opted_in" | "confirmation.help", now: Date) {
-  const result = await queueSms(trx, { borrowerId, accountId: null, templateKey, purpose: "keyword_reply", now });
+async function reply(
+  trx: Parameters<typeof queueSms>[0],
+  borrowerId: string,
+  templateKey: "confirmation.opted_out" | "confirmation.opted_in" | "confirmation.help",
+  now: Date,
+) {
+  const result = await queueSms(trx, {
+    borrowerId,
+    accountId: null,
+    templateKey,
+    purpose: "keyword_reply",
+    now,
+  });
   return result.status === "queued" ? 1 : 0;
 }

@@ -7,7 +7,12 @@ import { DEFAULT_CONTACT_POLICY, parseContactPolicy, type ContactPolicy } from "
 import { decideNextContact, InvalidContactInput, type ContactDecision } from "../domain/decide-next-contact";
 import { isoDateFromEpochDay, localEpochDay } from "../domain/local-time";
 import { boundedMemo } from "../domain/memo";
-import { defaultReminderVariants, REMINDER_STAGES, reminderTemplateKey, type ReminderStage } from "../domain/sms-templates";
+import {
+  defaultReminderVariants,
+  REMINDER_STAGES,
+  reminderTemplateKey,
+  type ReminderStage,
+} from "../domain/sms-templates";
 import { logger } from "../services/logger.server";
 import { pgArray } from "../../db/pg-array";
 import { queueSmsBatch, smsAmount, smsDate, type QueueSmsInput } from "../services/outbound-sms.server";
@@ -34,11 +39,18 @@ export interface ScheduleRunResult {
 
 /** The active policy from the database (supervisors edit it), else the DESIGN defaults. */
 export async function activeContactPolicy(db: Kysely<Database>): Promise<ContactPolicy> {
-  const row = await db.selectFrom("contact_policies").select(["policy", "version"]).where("active", "=", true).executeTakeFirst();
+  const row = await db
+    .selectFrom("contact_policies")
+    .select(["policy", "version"])
+    .where("active", "=", true)
+    .executeTakeFirst();
   if (!row) return DEFAULT_CONTACT_POLICY;
   const parsed = parseContactPolicy(row.policy);
   if (parsed.ok) return parsed.policy;
-  logger.error({ version: row.version, errors: parsed.errors }, "active contact policy is invalid; using defaults");
+  logger.error(
+    { version: row.version, errors: parsed.errors },
+    "active contact policy is invalid; using defaults",
+  );
   return DEFAULT_CONTACT_POLICY;
 }
 
@@ -140,8 +152,17 @@ function quiet<T>(promise: Promise<T>): Promise<T> {
 }
 
 /** Re-decides one account now (the dispatcher's send-time check, and tests). */
-export async function decideForAccount(db: Kysely<Database>, accountId: string, now: Date, opts: { excludeMessageId?: string } = {}) {
-  const [facts] = await loadAccountFacts(db, { now, accountIds: [accountId], excludeMessageId: opts.excludeMessageId });
+export async function decideForAccount(
+  db: Kysely<Database>,
+  accountId: string,
+  now: Date,
+  opts: { excludeMessageId?: string } = {},
+) {
+  const [facts] = await loadAccountFacts(db, {
+    now,
+    accountIds: [accountId],
+    excludeMessageId: opts.excludeMessageId,
+  });
   if (!facts) return null;
   return { facts, decision: decideFor(facts, await activeContactPolicy(db)) };
 }
@@ -160,7 +181,12 @@ export function toLine(facts: AccountFacts, decision: Decided, now: Date): Decis
 
 interface PlannedBatch {
   quiet: Array<{ facts: AccountFacts; decision: Exclude<Decided, { action: "send" }> }>;
-  sends: Array<{ facts: AccountFacts; decision: Extract<ContactDecision, { action: "send" }>; templateKey: string; input: QueueSmsInput }>;
+  sends: Array<{
+    facts: AccountFacts;
+    decision: Extract<ContactDecision, { action: "send" }>;
+    templateKey: string;
+    input: QueueSmsInput;
+  }>;
   tasks: Array<ReturnType<typeof escalationTask>>;
 }
 
@@ -173,12 +199,19 @@ function planBatch(prep: ReminderPrep, decided: DecidedBatch): PlannedBatch {
       continue;
     }
     planned.sends.push({ facts, decision, ...prep.reminderInput(facts, decision) });
-    if (decision.escalation !== "none") planned.tasks.push(escalationTask(facts, decision.escalation, prep.now, prep.localDay(facts)));
+    if (decision.escalation !== "none")
+      planned.tasks.push(escalationTask(facts, decision.escalation, prep.now, prep.localDay(facts)));
   }
   return planned;
 }
 
-async function persistDecisions(db: Kysely<Database>, runId: string, now: Date, planned: PlannedBatch, result: ScheduleRunResult) {
+async function persistDecisions(
+  db: Kysely<Database>,
+  runId: string,
+  now: Date,
+  planned: PlannedBatch,
+  result: ScheduleRunResult,
+) {
   // One transaction and a fixed number of statements per batch (DESIGN §12): every decision,
   // every due text (rendered for the recipient the page was read with, linked, job added: queueSmsBatch;
   // the dispatcher decides each reminder again, consent included, before it goes out), every escalation.
@@ -209,7 +242,8 @@ async function persistDecisions(db: Kysely<Database>, runId: string, now: Date, 
           template_key: templateKey,
           stage: decision.stage,
           act_at: now,
-          detail: outcome.status === "queued" ? { messageId: outcome.messageId } : { skipped: outcome.reason },
+          detail:
+            outcome.status === "queued" ? { messageId: outcome.messageId } : { skipped: outcome.reason },
         };
       }),
     ];
@@ -233,7 +267,16 @@ async function insertDecisionRows(
   trx: Transaction<Database>,
   runId: string,
   now: Date,
-  rows: Array<{ account_id: string; action: string; reason: string; channel: string | null; template_key: string | null; stage: string | null; act_at: Date | null; detail: object }>,
+  rows: Array<{
+    account_id: string;
+    action: string;
+    reason: string;
+    channel: string | null;
+    template_key: string | null;
+    stage: string | null;
+    act_at: Date | null;
+    detail: object;
+  }>,
 ) {
   if (rows.length === 0) return;
   const col = (pick: (r: (typeof rows)[number]) => string | Date | null) => pgArray(rows.map(pick));
@@ -267,7 +310,9 @@ async function insertDecisionRows(
 
 /** Reminder variants each stage can send: shipped ones plus staff-added ones present in every language. */
 async function reminderVariants(db: Kysely<Database>): Promise<Map<ReminderStage, readonly string[]>> {
-  const lists = await Promise.all(REMINDER_STAGES.map(async (stage) => [stage, await sendableReminderVariants(db, stage)] as const));
+  const lists = await Promise.all(
+    REMINDER_STAGES.map(async (stage) => [stage, await sendableReminderVariants(db, stage)] as const),
+  );
   return new Map(lists);
 }
 
@@ -299,7 +344,8 @@ class ReminderPrep {
     let list = this.offered.get(key);
     if (!list) {
       const sendable = this.sendable.get(template) ?? defaultReminderVariants(template);
-      const chosen = this.policy.stages.find((s) => s.id === stage)?.variants?.filter((v) => sendable.includes(v)) ?? [];
+      const chosen =
+        this.policy.stages.find((s) => s.id === stage)?.variants?.filter((v) => sendable.includes(v)) ?? [];
       list = chosen.length ? chosen : sendable;
       this.offered.set(key, list);
     }
@@ -345,12 +391,18 @@ function reminderFigures(facts: AccountFacts, template: ReminderStage, localEpoc
   if ((template === "pre_due" || template === "due") && facts.dueDate) {
     return { amountMinor: facts.minimumDueMinor || facts.overdueMinor, dueDate: facts.dueDate };
   }
-  return { amountMinor: facts.overdueMinor || facts.minimumDueMinor, dueDate: isoDateFromEpochDay(localEpochDay + 7) };
+  return {
+    amountMinor: facts.overdueMinor || facts.minimumDueMinor,
+    dueDate: isoDateFromEpochDay(localEpochDay + 7),
+  };
 }
 
 /** Late accounts get a call task, serious ones a visit offer (DESIGN §4), at most one open per account per (local ISO) week. */
 /** Escalation tasks as typed arrays (a multi-row VALUES of thousands of rows costs Postgres more to parse than to write). */
-async function insertEscalationTasks(trx: Transaction<Database>, tasks: Array<ReturnType<typeof escalationTask>>) {
+async function insertEscalationTasks(
+  trx: Transaction<Database>,
+  tasks: Array<ReturnType<typeof escalationTask>>,
+) {
   const col = (pick: (t: (typeof tasks)[number]) => string | Date) => pgArray(tasks.map(pick));
   await sql`insert into tasks (kind, borrower_id, account_id, status, due_at, source_type, dedupe_key)
     select * from unnest(${col((t) => t.kind)}::text[], ${col((t) => t.borrower_id)}::uuid[], ${col((t) => t.account_id)}::uuid[],
@@ -358,7 +410,12 @@ async function insertEscalationTasks(trx: Transaction<Database>, tasks: Array<Re
     on conflict (dedupe_key) do nothing`.execute(trx);
 }
 
-function escalationTask(facts: AccountFacts, escalation: "call_task" | "visit_offer", now: Date, localDay: { iso: string }) {
+function escalationTask(
+  facts: AccountFacts,
+  escalation: "call_task" | "visit_offer",
+  now: Date,
+  localDay: { iso: string },
+) {
   const kind = escalation === "call_task" ? ("call" as const) : ("visit" as const);
   return {
     kind,

@@ -4,7 +4,9 @@ import type { Resource, ResourceLanguage } from "i18next";
 import { FALLBACK_LOCALE, SUPPORTED_LOCALES, i18nConfig, type SupportedLocale } from "./config";
 
 // Every locales/<lng>/<namespace>.json is bundled for the server; a new namespace needs no registration here.
-const files = import.meta.glob<{ default: ResourceLanguage[string] }>("../../locales/*/*.json", { eager: true });
+const files = import.meta.glob<{ default: ResourceLanguage[string] }>("../../locales/*/*.json", {
+  eager: true,
+});
 
 export const resources: Resource = {};
 for (const [path, module] of Object.entries(files)) {

@@ -9,7 +9,13 @@ import { parseMoneyInput } from "../domain/money";
  * fails here writes nothing.
  */
 
-export const HARDSHIP_REASONS = ["job_loss", "illness", "bereavement", "disaster", "other"] as const satisfies readonly HardshipReason[];
+export const HARDSHIP_REASONS = [
+  "job_loss",
+  "illness",
+  "bereavement",
+  "disaster",
+  "other",
+] as const satisfies readonly HardshipReason[];
 export const HARDSHIP_HELP = ["pause", "lower_payments"] as const;
 export const COMPLAINT_CATEGORIES = [
   "contact_frequency",
@@ -35,7 +41,8 @@ export const MONTHLY_AMOUNT_MAX_MINOR = 100_000_000_000;
 
 const err = (key: string) => `actions:errors.${key}`;
 /** A single text value. A field posted twice arrives as a list: that, too, gets a translated message. */
-const str = (requiredKey?: string) => z.string({ required_error: err(requiredKey ?? "valueInvalid"), invalid_type_error: err("valueInvalid") });
+const str = (requiredKey?: string) =>
+  z.string({ required_error: err(requiredKey ?? "valueInvalid"), invalid_type_error: err("valueInvalid") });
 const list = <T extends z.ZodTypeAny>(item: T, max: number) =>
   z.array(item, { invalid_type_error: err("choiceInvalid") }).max(max, err("choiceInvalid"));
 // Postgres text cannot hold NUL; anything else a person types is kept as typed and rendered escaped.
@@ -49,18 +56,35 @@ function freeText(max: number, opts: { requiredKey?: string } = {}) {
   return str(opts.requiredKey)
     .transform((s) => s.trim())
     .superRefine((s, ctx) => {
-      const problem = opts.requiredKey && s.length === 0 ? opts.requiredKey : s.length > max ? "textTooLong" : !noNul(s) ? "textInvalid" : null;
+      const problem =
+        opts.requiredKey && s.length === 0
+          ? opts.requiredKey
+          : s.length > max
+            ? "textTooLong"
+            : !noNul(s)
+              ? "textInvalid"
+              : null;
       if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: err(problem) });
     });
 }
 
 /** An amount typed by a person, as integer minor units. */
-function moneyField(currency: string, opts: { required: string; min: number; max: number; minKey: string; maxKey: string }) {
+function moneyField(
+  currency: string,
+  opts: { required: string; min: number; max: number; minKey: string; maxKey: string },
+) {
   return str(opts.required)
     .max(40, err("amountInvalid"))
     .transform((text, ctx) => {
       const minor = parseMoneyInput(text, currency);
-      const problem = minor === null ? "amountInvalid" : minor < opts.min ? opts.minKey : minor > opts.max ? opts.maxKey : null;
+      const problem =
+        minor === null
+          ? "amountInvalid"
+          : minor < opts.min
+            ? opts.minKey
+            : minor > opts.max
+              ? opts.maxKey
+              : null;
       if (problem) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, message: err(problem) });
         return z.NEVER;
@@ -88,7 +112,14 @@ export function promiseSchema(ctx: { currency: string; balanceMinor: number; tod
       .max(10, err("dateInvalid"))
       .superRefine((date, c) => {
         const problem = checkPromiseDate(date, ctx.today);
-        const key = problem === "past" ? "dateInPast" : problem === "too_late" ? "dateTooLate" : problem ? "dateInvalid" : null;
+        const key =
+          problem === "past"
+            ? "dateInPast"
+            : problem === "too_late"
+              ? "dateTooLate"
+              : problem
+                ? "dateInvalid"
+                : null;
         if (key) c.addIssue({ code: z.ZodIssueCode.custom, message: err(key) });
       }),
   });
@@ -102,7 +133,13 @@ export interface PromiseFields {
 
 export function hardshipSchema(ctx: { currency: string }) {
   const monthly = (required: string) =>
-    moneyField(ctx.currency, { required, min: 0, max: MONTHLY_AMOUNT_MAX_MINOR, minKey: "amountInvalid", maxKey: "amountTooLarge" }).optional();
+    moneyField(ctx.currency, {
+      required,
+      min: 0,
+      max: MONTHLY_AMOUNT_MAX_MINOR,
+      minKey: "amountInvalid",
+      maxKey: "amountTooLarge",
+    }).optional();
   return z
     .object({
       reason: oneOf(HARDSHIP_REASONS, "reasonRequired"),
@@ -146,7 +183,8 @@ export const preferencesSchema = z
       .optional(),
   })
   .superRefine((v, ctx) => {
-    const issue = (path: string, key: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message: err(key) });
+    const issue = (path: string, key: string) =>
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message: err(key) });
     if (v.windowStart && !v.windowEnd) issue("windowEnd", "windowBoth");
     if (v.windowEnd && !v.windowStart) issue("windowStart", "windowBoth");
     // zod runs this even when a field failed its own check; malformed times already have their error.
@@ -178,7 +216,8 @@ export type PreferencesInput = z.output<typeof preferencesSchema>;
 /** The half-hour choices offered for the preferred window. */
 export function windowTimeOptions(): string[] {
   const out: string[] = [];
-  for (let m = 8 * 60; m <= 21 * 60; m += 30) out.push(`${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`);
+  for (let m = 8 * 60; m <= 21 * 60; m += 30)
+    out.push(`${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`);
   return out;
 }
 

@@ -32,7 +32,8 @@ export type BorrowerLanding = Awaited<ReturnType<typeof borrowerLanding>>;
  * of taps after a batch of texts arrives together; group-commit.server.ts).
  */
 const openLink = groupCommitPerHandle(
-  (db: Kysely<Database>, opens: LinkOpen[]) => openShortLinks(db, opens, config().linkSigningKeys, { brakeRule: LINK_FAILURE_RULE }),
+  (db: Kysely<Database>, opens: LinkOpen[]) =>
+    openShortLinks(db, opens, config().linkSigningKeys, { brakeRule: LINK_FAILURE_RULE }),
   { maxBatch: 64, maxInFlight: 2 },
 );
 
@@ -80,11 +81,15 @@ export async function linkAction(
   const source = { actor: "borrower" as const, actorId: null, via: "link" };
 
   if (intent === "not_me") {
-    await db.transaction().execute((trx) => reportWrongNumber(trx, { accountId: link.accountId, linkId: link.id, source }));
+    await db
+      .transaction()
+      .execute((trx) => reportWrongNumber(trx, { accountId: link.accountId, linkId: link.id, source }));
     return { status: "ok" };
   }
   if (intent === "stop_texts") {
-    await db.transaction().execute((trx) => optOutOfSms(trx, { borrowerId: link.borrowerId, accountId: link.accountId, source }));
+    await db
+      .transaction()
+      .execute((trx) => optOutOfSms(trx, { borrowerId: link.borrowerId, accountId: link.accountId, source }));
     return { status: "ok" };
   }
   if (!verify) throw new Error("verification input missing");

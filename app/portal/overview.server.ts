@@ -4,7 +4,14 @@ import { formatCalendarDate, formatMoney } from "../domain/money";
 import type { Database, Product } from "../../db/schema";
 import { pgArray } from "../../db/pg-array";
 import { groupCommitPerHandle } from "../services/group-commit.server";
-import { liveSessionQuery, liveSessionValues, sessionTokenHash, touchSession, type BorrowerSession, type LiveSessionValues } from "../services/borrower-session.server";
+import {
+  liveSessionQuery,
+  liveSessionValues,
+  sessionTokenHash,
+  touchSession,
+  type BorrowerSession,
+  type LiveSessionValues,
+} from "../services/borrower-session.server";
 
 export type NextStep = "current" | "early" | "mid" | "late" | "serious" | "paid";
 
@@ -20,7 +27,10 @@ export async function getAccountOverview(db: Kysely<Database>, session: Borrower
   if (!account) throw new NoResultError(query.query as QueryNode);
   return toAccountOverview(account);
 }
-const accountOverview = compiledOnce(["accountId", "borrowerId"], (db, scope: { accountId: string; borrowerId: string }) => accountOverviewQuery(db, scope));
+const accountOverview = compiledOnce(
+  ["accountId", "borrowerId"],
+  (db, scope: { accountId: string; borrowerId: string }) => accountOverviewQuery(db, scope),
+);
 
 /**
  * The live session and its overview in one statement, prepared per connection (the overview's fast
@@ -34,7 +44,12 @@ export async function readSessionOverview(db: Kysely<Database>, request: Request
   const row = await readOverview(db, { tokenHash, now });
   if (!row) return null;
   await touchSession(db, { id: row.session_id, lastSeenAt: row.last_seen_at }, now);
-  const session: BorrowerSession = { id: row.session_id, borrowerId: row.session_borrower_id, accountId: row.session_account_id, linkId: row.link_id };
+  const session: BorrowerSession = {
+    id: row.session_id,
+    borrowerId: row.session_borrower_id,
+    accountId: row.session_account_id,
+    linkId: row.link_id,
+  };
   return { session, overview: toAccountOverview(row) };
 }
 
@@ -47,14 +62,18 @@ type SessionRead = { tokenHash: string; now: Date };
 const readOverview = groupCommitPerHandle(readSessionOverviews, { maxBatch: 64, maxInFlight: 2 });
 
 /** The live session and its overview for each read, in order (null where there is no live session or no account). */
-async function readSessionOverviews(db: Kysely<Database>, reads: readonly SessionRead[]): Promise<Array<SessionOverviewRow | null>> {
+async function readSessionOverviews(
+  db: Kysely<Database>,
+  reads: readonly SessionRead[],
+): Promise<Array<SessionOverviewRow | null>> {
   const values = {
     tokenHashes: pgArray(reads.map((r) => r.tokenHash)),
     nows: pgArray(reads.map((r) => r.now)),
     idleSinces: pgArray(reads.map((r) => liveSessionValues(r.tokenHash, r.now).idleSince)),
   };
   const { rows } = await executePrepared(db, sessionOverviews(db, values));
-  if (rows.length !== reads.length) throw new Error(`readSessionOverviews: ${reads.length} reads, ${rows.length} rows`);
+  if (rows.length !== reads.length)
+    throw new Error(`readSessionOverviews: ${reads.length} reads, ${rows.length} rows`);
   return rows.map((row) => (row.session_id === null ? null : (row as SessionOverviewRow)));
 }
 
@@ -64,32 +83,58 @@ function sessionOverviewQuery(db: Kysely<Database>, values: LiveSessionValues) {
     .with("s", () => liveSessionQuery(db, values))
     .selectFrom("s")
     .innerJoinLateral(
-      () => accountOverviewQuery(db, { accountId: sql.ref<string>("s.account_id"), borrowerId: sql.ref<string>("s.borrower_id") }).as("o"),
+      () =>
+        accountOverviewQuery(db, {
+          accountId: sql.ref<string>("s.account_id"),
+          borrowerId: sql.ref<string>("s.borrower_id"),
+        }).as("o"),
       (join) => join.onTrue(),
     )
     .selectAll("o")
-    .select(["s.id as session_id", "s.borrower_id as session_borrower_id", "s.account_id as session_account_id", "s.link_id", "s.last_seen_at"]);
+    .select([
+      "s.id as session_id",
+      "s.borrower_id as session_borrower_id",
+      "s.account_id as session_account_id",
+      "s.link_id",
+      "s.last_seen_at",
+    ]);
 }
-type SessionOverviewRow = Awaited<ReturnType<ReturnType<typeof sessionOverviewQuery>["executeTakeFirstOrThrow"]>>;
+type SessionOverviewRow = Awaited<
+  ReturnType<ReturnType<typeof sessionOverviewQuery>["executeTakeFirstOrThrow"]>
+>;
 
 /** One row per read, in order: the reads as typed arrays, each joined to its session and overview. */
-const sessionOverviews = compiledOnce(["tokenHashes", "nows", "idleSinces"], (db, v: { tokenHashes: string; nows: string; idleSinces: string }) =>
-  db
-    .selectFrom(
-      sql<{ token_hash: string; now: Date; idle_since: Date; n: number }>`(select * from unnest(${v.tokenHashes}::text[], ${v.nows}::timestamptz[], ${v.idleSinces}::timestamptz[])
+const sessionOverviews = compiledOnce(
+  ["tokenHashes", "nows", "idleSinces"],
+  (db, v: { tokenHashes: string; nows: string; idleSinces: string }) =>
+    db
+      .selectFrom(
+        sql<{
+          token_hash: string;
+          now: Date;
+          idle_since: Date;
+          n: number;
+        }>`(select * from unnest(${v.tokenHashes}::text[], ${v.nows}::timestamptz[], ${v.idleSinces}::timestamptz[])
         with ordinality as r(token_hash, now, idle_since, n))`.as("req"),
-    )
-    .leftJoinLateral(
-      () =>
-        sessionOverviewQuery(db, { tokenHash: sql.ref<string>("req.token_hash"), now: sql.ref<Date>("req.now"), idleSince: sql.ref<Date>("req.idle_since") }).as("x"),
-      (join) => join.onTrue(),
-    )
-    .selectAll("x")
-    .orderBy("req.n"),
+      )
+      .leftJoinLateral(
+        () =>
+          sessionOverviewQuery(db, {
+            tokenHash: sql.ref<string>("req.token_hash"),
+            now: sql.ref<Date>("req.now"),
+            idleSince: sql.ref<Date>("req.idle_since"),
+          }).as("x"),
+        (join) => join.onTrue(),
+      )
+      .selectAll("x")
+      .orderBy("req.n"),
 );
 
 /** The overview's columns, scoped by the session's borrower AND account (values, or the session row's columns). */
-function accountOverviewQuery(db: Kysely<Database>, scope: { accountId: string | Expression<string>; borrowerId: string | Expression<string> }) {
+function accountOverviewQuery(
+  db: Kysely<Database>,
+  scope: { accountId: string | Expression<string>; borrowerId: string | Expression<string> },
+) {
   return db
     .selectFrom("accounts")
     .select((eb) => [
@@ -112,7 +157,9 @@ function accountOverviewQuery(db: Kysely<Database>, scope: { accountId: string |
     .where("borrower_id", "=", scope.borrowerId);
 }
 
-type AccountOverviewRow = Awaited<ReturnType<ReturnType<typeof accountOverviewQuery>["executeTakeFirstOrThrow"]>>;
+type AccountOverviewRow = Awaited<
+  ReturnType<ReturnType<typeof accountOverviewQuery>["executeTakeFirstOrThrow"]>
+>;
 
 function toAccountOverview(account: AccountOverviewRow) {
   const pendingMinor = Number(account.pending_minor);
@@ -183,7 +230,11 @@ export async function pendingPaymentsMinor(
 /** The sum behind pendingPaymentsMinor, also read as a column of the overview's statement (`since` may be a column). */
 function pendingPaymentsQuery(
   db: Kysely<Database>,
-  scope: { accountId: string | Expression<string>; borrowerId: string | Expression<string>; since: Date | Expression<Date> },
+  scope: {
+    accountId: string | Expression<string>;
+    borrowerId: string | Expression<string>;
+    since: Date | Expression<Date>;
+  },
 ) {
   return db
     .selectFrom("payments")

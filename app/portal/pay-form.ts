@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { PAYMENT_CHOICES, parseTypedAmount, resolvePaymentAmount, type PaymentBounds, type PaymentChoice } from "../domain/payment-amount";
+import {
+  PAYMENT_CHOICES,
+  parseTypedAmount,
+  resolvePaymentAmount,
+  type PaymentBounds,
+  type PaymentChoice,
+} from "../domain/payment-amount";
 
 /**
  * The pay form: a choice (overdue / full / custom) and, for a custom payment,
@@ -29,7 +35,11 @@ export function payFormSchema(bounds: PaymentBounds) {
       }
       const amount = resolvePaymentAmount(choice, customMinor, bounds);
       if (!amount.ok) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [choice === "custom" ? "amount" : "choice"], message: `errors.${amount.error}` });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [choice === "custom" ? "amount" : "choice"],
+          message: `errors.${amount.error}`,
+        });
         return z.NEVER;
       }
       return { choice, customAmountMinor: customMinor, amountMinor: amount.minor };

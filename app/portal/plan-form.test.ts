@@ -10,7 +10,9 @@ const errorsOf = (input: Record<string, unknown>) => {
 
 describe("planFormSchema", () => {
   it("parses good input, trimming and converting the count", () => {
-    expect(parse({ intent: "submit", count: " 6 ", frequency: "fortnightly", firstDueDate: "2026-12-01" })).toMatchObject({
+    expect(
+      parse({ intent: "submit", count: " 6 ", frequency: "fortnightly", firstDueDate: "2026-12-01" }),
+    ).toMatchObject({
       success: true,
       data: { intent: "submit", count: 6, frequency: "fortnightly", firstDueDate: "2026-12-01" },
     });
@@ -18,7 +20,9 @@ describe("planFormSchema", () => {
 
   it("treats a missing or forged intent as a preview, never as a submit", () => {
     for (const intent of [undefined, "", "delete", "<script>"]) {
-      expect(parse({ intent, count: "3", frequency: "monthly", firstDueDate: today }).data?.intent).toBe("preview");
+      expect(parse({ intent, count: "3", frequency: "monthly", firstDueDate: today }).data?.intent).toBe(
+        "preview",
+      );
     }
   });
 
@@ -28,8 +32,14 @@ describe("planFormSchema", () => {
       frequency: ["errors.frequency"],
       firstDueDate: ["errors.dateInPast"],
     });
-    expect(errorsOf({ count: "13", frequency: "monthly", firstDueDate: "2027-01-23" })).toEqual({ count: ["errors.count"], firstDueDate: ["errors.dateTooFar"] });
-    expect(errorsOf({ frequency: "monthly" })).toEqual({ count: ["errors.count"], firstDueDate: ["errors.dateRequired"] });
+    expect(errorsOf({ count: "13", frequency: "monthly", firstDueDate: "2027-01-23" })).toEqual({
+      count: ["errors.count"],
+      firstDueDate: ["errors.dateTooFar"],
+    });
+    expect(errorsOf({ frequency: "monthly" })).toEqual({
+      count: ["errors.count"],
+      firstDueDate: ["errors.dateRequired"],
+    });
   });
 
   it("answers 10 KB of text and script tags with the same field errors", () => {
@@ -40,7 +50,10 @@ describe("planFormSchema", () => {
       firstDueDate: ["errors.dateInvalid"],
     });
     const script = "<script>alert(1)</script>";
-    expect(errorsOf({ count: script, frequency: "monthly", firstDueDate: script })).toEqual({ count: ["errors.count"], firstDueDate: ["errors.dateInvalid"] });
+    expect(errorsOf({ count: script, frequency: "monthly", firstDueDate: script })).toEqual({
+      count: ["errors.count"],
+      firstDueDate: ["errors.dateInvalid"],
+    });
   });
 });
 

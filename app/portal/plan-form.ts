@@ -48,10 +48,16 @@ const PROBLEM_MESSAGES: Record<PlanTermsProblem, string> = {
 };
 
 /** Problems the service found (e.g. the day changed since the page loaded) as field errors for the form. */
-export function planProblemsAsFieldErrors(problems: readonly PlanTermsProblem[]): Partial<Record<keyof PlanFields, string[]>> {
+export function planProblemsAsFieldErrors(
+  problems: readonly PlanTermsProblem[],
+): Partial<Record<keyof PlanFields, string[]>> {
   const errors: Partial<Record<keyof PlanFields, string[]>> = {};
   for (const problem of problems) {
-    const field: keyof PlanFields = problem.startsWith("date_") ? "firstDueDate" : problem === "frequency_invalid" ? "frequency" : "count";
+    const field: keyof PlanFields = problem.startsWith("date_")
+      ? "firstDueDate"
+      : problem === "frequency_invalid"
+        ? "frequency"
+        : "count";
     (errors[field] ??= []).push(PROBLEM_MESSAGES[problem]);
   }
   return errors;

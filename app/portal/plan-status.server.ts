@@ -30,7 +30,10 @@ export interface PlanView extends PlanTermsView {
 }
 
 /** The plan the status page shows: the open one if any, else the most recent; scoped by borrower and account. */
-export async function getPlanForAccount(db: Kysely<Database>, session: PlanSession): Promise<PlanView | null> {
+export async function getPlanForAccount(
+  db: Kysely<Database>,
+  session: PlanSession,
+): Promise<PlanView | null> {
   const plan = await db
     .selectFrom("instalment_plans")
     .selectAll()
@@ -50,8 +53,19 @@ export async function getPlanForAccount(db: Kysely<Database>, session: PlanSessi
     .orderBy("seq")
     .execute();
   const instalments: PlanView["instalments"] = stored.length
-    ? stored.map((i) => ({ seq: i.seq, dueDate: i.due_date, amountMinor: i.amount_minor, paidMinor: i.paid_minor, status: i.status }))
-    : splitIntoInstalments({ totalMinor: plan.total_minor, count: plan.instalment_count, firstDueDate: plan.first_due_date, frequency: plan.frequency }).map((i) => ({ ...i, paidMinor: 0, status: "proposed" as const }));
+    ? stored.map((i) => ({
+        seq: i.seq,
+        dueDate: i.due_date,
+        amountMinor: i.amount_minor,
+        paidMinor: i.paid_minor,
+        status: i.status,
+      }))
+    : splitIntoInstalments({
+        totalMinor: plan.total_minor,
+        count: plan.instalment_count,
+        firstDueDate: plan.first_due_date,
+        frequency: plan.frequency,
+      }).map((i) => ({ ...i, paidMinor: 0, status: "proposed" as const }));
   const original = plan.counter_of_plan_id
     ? await db
         .selectFrom("instalment_plans")
@@ -75,7 +89,13 @@ export async function getPlanForAccount(db: Kysely<Database>, session: PlanSessi
   };
 }
 
-export function planTerms(p: Pick<InstalmentPlan, "total_minor" | "instalment_count" | "frequency" | "first_due_date">): PlanTermsView {
-  return { totalMinor: p.total_minor, count: p.instalment_count, frequency: p.frequency, firstDueDate: p.first_due_date };
+export function planTerms(
+  p: Pick<InstalmentPlan, "total_minor" | "instalment_count" | "frequency" | "first_due_date">,
+): PlanTermsView {
+  return {
+    totalMinor: p.total_minor,
+    count: p.instalment_count,
+    frequency: p.frequency,
+    firstDueDate: p.first_due_date,
+  };
 }
-

@@ -11,7 +11,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   // here with the page it was given; every other request reads the session's own account.
   if (context.overview) return data(context.overview, { headers: { "Cache-Control": "no-store" } });
   const session = await requireBorrowerSession(context.db, request);
-  const [overview, locale] = await Promise.all([getAccountOverview(context.db, session), context.locale ?? resolveLocale(request, context.db)]);
+  const [overview, locale] = await Promise.all([
+    getAccountOverview(context.db, session),
+    context.locale ?? resolveLocale(request, context.db),
+  ]);
   return data(overviewPage(overview, locale), { headers: { "Cache-Control": "no-store" } });
 }
 
@@ -30,7 +33,9 @@ export default function Overview() {
   return (
     <>
       <section className="card" aria-labelledby="overview-title">
-        <h1 id="overview-title">{t("overview.title", { product: t(`products.${o.product}`), last4: o.last4 })}</h1>
+        <h1 id="overview-title">
+          {t("overview.title", { product: t(`products.${o.product}`), last4: o.last4 })}
+        </h1>
         <dl className="summary">
           {rows.map(([label, value]) => (
             <div key={label} className="summary-row">

@@ -4,7 +4,12 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { formatSlotDay, formatSlotTimes, slotsByDay, timeZoneLabel } from "~/domain/appointment-slots";
-import { APPOINTMENT_KINDS, APPOINTMENT_NOTE_MAX, appointmentSchema, type AppointmentFields } from "~/portal/action-forms";
+import {
+  APPOINTMENT_KINDS,
+  APPOINTMENT_NOTE_MAX,
+  appointmentSchema,
+  type AppointmentFields,
+} from "~/portal/action-forms";
 import { appointmentPageFacts, bookAppointment } from "~/services/appointments.server";
 import { requireBorrowerSession } from "~/services/borrower-session.server";
 import { ActionPage, FormProblem } from "~/ui/ActionPage";
@@ -22,12 +27,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const facts = await appointmentPageFacts(context.db, session);
   const schema = appointmentSchema({ slotStarts: new Set(facts.slots.map((s) => s.start)) });
   const submission = parseWithZod(await request.formData(), { schema });
-  if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400, headers: noStore });
+  if (submission.status !== "success")
+    return data({ result: submission.reply() }, { status: 400, headers: noStore });
   const { kind, slot, note } = submission.value;
   const outcome = await bookAppointment(context.db, session, { kind, slotStart: slot, note });
   if (outcome.status === "slot_unavailable") {
     // The hour passed between showing the page and submitting it.
-    return data({ result: submission.reply({ fieldErrors: { slot: ["actions:errors.slotUnavailable"] } }) }, { status: 409, headers: noStore });
+    return data(
+      { result: submission.reply({ fieldErrors: { slot: ["actions:errors.slotUnavailable"] } }) },
+      { status: 409, headers: noStore },
+    );
   }
   return redirect("/account/done/appointment", { status: 303, headers: noStore });
 }
@@ -36,11 +45,17 @@ export default function AppointmentPage() {
   const { slots, timeZone } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { t, i18n } = useTranslation("actions");
-  const [form, fields] = useForm<AppointmentFields>({ lastResult: actionData?.result, shouldValidate: "onSubmit" });
+  const [form, fields] = useForm<AppointmentFields>({
+    lastResult: actionData?.result,
+    shouldValidate: "onSubmit",
+  });
   const lang = i18n.language;
   const groups = slotsByDay(slots).map((day) => ({
     label: formatSlotDay(day.localDate, lang),
-    options: day.slots.map((s) => ({ value: s.start, label: `${formatSlotDay(day.localDate, lang)} ${formatSlotTimes(s, timeZone, lang)}` })),
+    options: day.slots.map((s) => ({
+      value: s.start,
+      label: `${formatSlotDay(day.localDate, lang)} ${formatSlotTimes(s, timeZone, lang)}`,
+    })),
   }));
   const zoneName = slots[0] ? timeZoneLabel(slots[0].start, timeZone, lang) : timeZone;
   return (
@@ -51,7 +66,11 @@ export default function AppointmentPage() {
           field={fields.kind}
           type="radio"
           legend={t("appointment.kind")}
-          choices={APPOINTMENT_KINDS.map((k) => ({ value: k, label: t(`appointment.kinds.${k}`), hint: t(`appointment.kindHints.${k}`) }))}
+          choices={APPOINTMENT_KINDS.map((k) => ({
+            value: k,
+            label: t(`appointment.kinds.${k}`),
+            hint: t(`appointment.kindHints.${k}`),
+          }))}
         />
         <SelectField
           field={fields.slot}
@@ -60,7 +79,12 @@ export default function AppointmentPage() {
           placeholder={t("appointment.slotPlaceholder")}
           groups={groups}
         />
-        <TextAreaField field={fields.note} label={t("appointment.note")} hint={t("appointment.noteHint", { max: APPOINTMENT_NOTE_MAX })} rows={3} />
+        <TextAreaField
+          field={fields.note}
+          label={t("appointment.note")}
+          hint={t("appointment.noteHint", { max: APPOINTMENT_NOTE_MAX })}
+          rows={3}
+        />
         <button type="submit" className="button primary">
           {t("appointment.submit")}
         </button>

@@ -3,7 +3,12 @@ import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { COMPLAINT_CATEGORIES, COMPLAINT_TEXT_MAX, complaintSchema, type ComplaintFields } from "~/portal/action-forms";
+import {
+  COMPLAINT_CATEGORIES,
+  COMPLAINT_TEXT_MAX,
+  complaintSchema,
+  type ComplaintFields,
+} from "~/portal/action-forms";
 import { requireBorrowerSession } from "~/services/borrower-session.server";
 import { fileComplaint } from "~/services/complaints.server";
 import { ActionPage, FormProblem } from "~/ui/ActionPage";
@@ -19,7 +24,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireBorrowerSession(context.db, request);
   const submission = parseWithZod(await request.formData(), { schema: complaintSchema });
-  if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400, headers: noStore });
+  if (submission.status !== "success")
+    return data({ result: submission.reply() }, { status: 400, headers: noStore });
   await fileComplaint(context.db, session, submission.value);
   return redirect("/account/done/complaint", { status: 303, headers: noStore });
 }
@@ -27,7 +33,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function ComplaintPage() {
   const actionData = useActionData<typeof action>();
   const { t } = useTranslation("actions");
-  const [form, fields] = useForm<ComplaintFields>({ lastResult: actionData?.result, shouldValidate: "onSubmit" });
+  const [form, fields] = useForm<ComplaintFields>({
+    lastResult: actionData?.result,
+    shouldValidate: "onSubmit",
+  });
   return (
     <ActionPage id="complaint" title={t("complaint.title")} intro={t("complaint.intro")}>
       <Form method="post" {...getFormProps(form)} noValidate>
@@ -38,7 +47,12 @@ export default function ComplaintPage() {
           legend={t("complaint.category")}
           choices={COMPLAINT_CATEGORIES.map((c) => ({ value: c, label: t(`complaint.categories.${c}`) }))}
         />
-        <TextAreaField field={fields.text} label={t("complaint.text")} hint={t("complaint.textHint", { max: COMPLAINT_TEXT_MAX })} rows={8} />
+        <TextAreaField
+          field={fields.text}
+          label={t("complaint.text")}
+          hint={t("complaint.textHint", { max: COMPLAINT_TEXT_MAX })}
+          rows={8}
+        />
         <p className="hint">{t("complaint.whatHappens")}</p>
         <button type="submit" className="button primary">
           {t("complaint.submit")}

@@ -33,7 +33,9 @@ async function confirmation(db: Kysely<Database>, session: BorrowerSession, acti
     case "hardship": {
       const report = (await latestHardshipReport(db, session)) ?? notFound();
       const { time_zone } = await sessionAccount(db, session);
-      const until = report.pausedUntil ? DateTime.fromISO(report.pausedUntil, { zone: time_zone }).toISODate() : null;
+      const until = report.pausedUntil
+        ? DateTime.fromISO(report.pausedUntil, { zone: time_zone }).toISODate()
+        : null;
       return { kind: "hardship" as const, pauseGranted: report.pauseGranted, pausedUntil: until };
     }
     case "preferences":
@@ -59,7 +61,9 @@ async function confirmation(db: Kysely<Database>, session: BorrowerSession, acti
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const session = await requireBorrowerSession(context.db, request);
-  return data(await confirmation(context.db, session, params.action), { headers: { "Cache-Control": "no-store" } });
+  return data(await confirmation(context.db, session, params.action), {
+    headers: { "Cache-Control": "no-store" },
+  });
 }
 
 type Confirmation = Awaited<ReturnType<typeof confirmation>>;
@@ -85,7 +89,9 @@ export default function ActionDone() {
               date: date(page.promisedDate),
             })}
           </p>
-          {page.status === "active" ? <p>{t("done.promise.paused", { date: date(page.remindersPausedThrough) })}</p> : null}
+          {page.status === "active" ? (
+            <p>{t("done.promise.paused", { date: date(page.remindersPausedThrough) })}</p>
+          ) : null}
           <p>{t("done.promise.ifNot")}</p>
         </>
       );
@@ -99,7 +105,9 @@ export default function ActionDone() {
           ) : (
             <p className="notice">{t("done.hardship.notExtended")}</p>
           )}
-          {!page.pauseGranted && page.pausedUntil ? <p>{t("done.hardship.stillPaused", { date: date(page.pausedUntil) })}</p> : null}
+          {!page.pauseGranted && page.pausedUntil ? (
+            <p>{t("done.hardship.stillPaused", { date: date(page.pausedUntil) })}</p>
+          ) : null}
           <p>{t("done.hardship.review")}</p>
           <p>{t("done.hardship.help", { hotline })}</p>
         </>
@@ -108,7 +116,11 @@ export default function ActionDone() {
     case "preferences": {
       title = t("done.preferences.title");
       const channels = (["sms", "email", "phone"] as const).filter((c) =>
-        c === "sms" ? page.smsAllowed && !page.smsOptedOut : c === "email" ? page.emailAllowed : page.phoneAllowed
+        c === "sms"
+          ? page.smsAllowed && !page.smsOptedOut
+          : c === "email"
+            ? page.emailAllowed
+            : page.phoneAllowed,
       );
       const rows: Array<[string, string]> = [
         [
@@ -117,9 +129,17 @@ export default function ActionDone() {
             ? channels.map((c) => t(`preferences.channelNames.${c}`)).join(t("common.listSeparator"))
             : t("done.preferences.noChannels"),
         ],
-        [t("preferences.window"), page.windowStart && page.windowEnd ? `${page.windowStart}-${page.windowEnd}` : t("preferences.noPreference")],
+        [
+          t("preferences.window"),
+          page.windowStart && page.windowEnd
+            ? `${page.windowStart}-${page.windowEnd}`
+            : t("preferences.noPreference"),
+        ],
         [t("preferences.language"), LOCALE_NAMES[page.language]],
-        [t("preferences.maxPerWeek"), page.maxPerWeek ? t("preferences.perWeek", { n: page.maxPerWeek }) : t("preferences.noPreference")],
+        [
+          t("preferences.maxPerWeek"),
+          page.maxPerWeek ? t("preferences.perWeek", { n: page.maxPerWeek }) : t("preferences.noPreference"),
+        ],
       ];
       body = (
         <>

@@ -3,7 +3,13 @@ import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { HARDSHIP_DETAILS_MAX, HARDSHIP_HELP, HARDSHIP_REASONS, hardshipSchema, type HardshipFields } from "~/portal/action-forms";
+import {
+  HARDSHIP_DETAILS_MAX,
+  HARDSHIP_HELP,
+  HARDSHIP_REASONS,
+  hardshipSchema,
+  type HardshipFields,
+} from "~/portal/action-forms";
 import { requireBorrowerSession } from "~/services/borrower-session.server";
 import { reportHardship } from "~/services/hardship.server";
 import { sessionAccount } from "~/services/portal-actions.server";
@@ -22,8 +28,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireBorrowerSession(context.db, request);
   const account = await sessionAccount(context.db, session);
-  const submission = parseWithZod(await request.formData(), { schema: hardshipSchema({ currency: account.currency }) });
-  if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400, headers: noStore });
+  const submission = parseWithZod(await request.formData(), {
+    schema: hardshipSchema({ currency: account.currency }),
+  });
+  if (submission.status !== "success")
+    return data({ result: submission.reply() }, { status: 400, headers: noStore });
   await reportHardship(context.db, session, submission.value);
   return redirect("/account/done/hardship", { status: 303, headers: noStore });
 }
@@ -32,7 +41,10 @@ export default function HardshipPage() {
   const { currency } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { t } = useTranslation("actions");
-  const [form, fields] = useForm<HardshipFields>({ lastResult: actionData?.result, shouldValidate: "onSubmit" });
+  const [form, fields] = useForm<HardshipFields>({
+    lastResult: actionData?.result,
+    shouldValidate: "onSubmit",
+  });
   return (
     <ActionPage id="hardship" title={t("hardship.title")} intro={t("hardship.intro")}>
       <Form method="post" {...getFormProps(form)} noValidate>
@@ -52,8 +64,20 @@ export default function HardshipPage() {
         <fieldset className="money-pair">
           <legend>{t("hardship.moneyLegend")}</legend>
           <p className="hint">{t("hardship.moneyHint", { currency })}</p>
-          <TextField field={fields.monthlyIncome} label={t("hardship.income")} inputMode="decimal" autoComplete="off" className="w-amount" />
-          <TextField field={fields.monthlyExpenses} label={t("hardship.expenses")} inputMode="decimal" autoComplete="off" className="w-amount" />
+          <TextField
+            field={fields.monthlyIncome}
+            label={t("hardship.income")}
+            inputMode="decimal"
+            autoComplete="off"
+            className="w-amount"
+          />
+          <TextField
+            field={fields.monthlyExpenses}
+            label={t("hardship.expenses")}
+            inputMode="decimal"
+            autoComplete="off"
+            className="w-amount"
+          />
         </fieldset>
         <ChoiceGroup
           field={fields.help}

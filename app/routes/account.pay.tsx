@@ -9,7 +9,12 @@ import { i18nServer } from "~/i18n/i18n.server";
 import { resolveLocale } from "~/i18n/locale.server";
 import { payFormSchema, type PayFields } from "~/portal/pay-form";
 import { requireBorrowerSession } from "~/services/borrower-session.server";
-import { CheckoutUnavailableError, PaymentAmountError, getPaymentOptions, startCheckout } from "~/services/payments.server";
+import {
+  CheckoutUnavailableError,
+  PaymentAmountError,
+  getPaymentOptions,
+  startCheckout,
+} from "~/services/payments.server";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireBorrowerSession(context.db, request);
@@ -40,10 +45,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   } catch (error) {
     if (error instanceof PaymentAmountError) {
       const field = choice === "custom" ? "amount" : "choice";
-      return data({ result: submission.reply({ fieldErrors: { [field]: [`errors.${error.code}`] } }) }, { status: 400 });
+      return data(
+        { result: submission.reply({ fieldErrors: { [field]: [`errors.${error.code}`] } }) },
+        { status: 400 },
+      );
     }
     if (error instanceof CheckoutUnavailableError) {
-      return data({ result: submission.reply({ formErrors: ["errors.checkoutUnavailable"] }) }, { status: 503 });
+      return data(
+        { result: submission.reply({ formErrors: ["errors.checkoutUnavailable"] }) },
+        { status: 503 },
+      );
     }
     throw error;
   }
@@ -69,7 +80,9 @@ export default function Pay() {
   }
 
   const choices: Array<{ value: PaymentChoice; label: string }> = [
-    ...(o.overdueMinor > 0 ? [{ value: "overdue" as const, label: t("choiceOverdue", { amount: money(o.overdueMinor) }) }] : []),
+    ...(o.overdueMinor > 0
+      ? [{ value: "overdue" as const, label: t("choiceOverdue", { amount: money(o.overdueMinor) }) }]
+      : []),
     { value: "full", label: t("choiceFull", { amount: money(o.balanceMinor) }) },
     { value: "custom", label: t("choiceCustom") },
   ];
@@ -91,7 +104,10 @@ export default function Pay() {
         </p>
       ) : null}
       <Form method="post" {...getFormProps(form)} noValidate>
-        <fieldset className="pay-choices" aria-describedby={fields.choice.errors ? fields.choice.errorId : undefined}>
+        <fieldset
+          className="pay-choices"
+          aria-describedby={fields.choice.errors ? fields.choice.errorId : undefined}
+        >
           <legend>{t("legend")}</legend>
           {fields.choice.errors ? (
             <p className="error-message" id={fields.choice.errorId}>

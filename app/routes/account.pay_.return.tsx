@@ -20,22 +20,41 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireBorrowerSession(context.db, request);
   const url = new URL(request.url);
   const paymentId = z.string().uuid().safeParse(url.searchParams.get("payment"));
-  const refreshes = z.coerce.number().int().min(0).max(MAX_REFRESHES).catch(MAX_REFRESHES).parse(url.searchParams.get("n") ?? 0);
+  const refreshes = z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_REFRESHES)
+    .catch(MAX_REFRESHES)
+    .parse(url.searchParams.get("n") ?? 0);
   // Unknown, malformed, or another borrower's payment: the same 404, so nothing can be probed.
   const payment = paymentId.success ? await getPaymentForBorrower(context.db, session, paymentId.data) : null;
   if (!payment) throw data(null, { status: 404, headers: { "Cache-Control": "no-store" } });
-  const state = payment.status === "succeeded" || payment.status === "refunded" ? "received" : payment.status === "failed" ? "failed" : "processing";
+  const state =
+    payment.status === "succeeded" || payment.status === "refunded"
+      ? "received"
+      : payment.status === "failed"
+        ? "failed"
+        : "processing";
   const refresh = state === "processing" && refreshes < MAX_REFRESHES;
   const next = `/account/pay/return?payment=${paymentId.data}&n=${refreshes + 1}`;
   return data(
-    { state, refresh, refreshUrl: refresh ? next : null, amountMinor: payment.amountMinor, currency: payment.currency },
+    {
+      state,
+      refresh,
+      refreshUrl: refresh ? next : null,
+      amountMinor: payment.amountMinor,
+      currency: payment.currency,
+    },
     { headers: { "Cache-Control": "no-store" } },
   );
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data: page, matches }) => {
   const inherited = matches.flatMap((m) => m.meta ?? []).filter((d) => !("httpEquiv" in d));
-  return page?.refreshUrl ? [...inherited, { httpEquiv: "refresh", content: `${REFRESH_SECONDS};url=${page.refreshUrl}` }] : inherited;
+  return page?.refreshUrl
+    ? [...inherited, { httpEquiv: "refresh", content: `${REFRESH_SECONDS};url=${page.refreshUrl}` }]
+    : inherited;
 };
 
 export default function PaymentReturn() {

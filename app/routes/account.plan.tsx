@@ -5,7 +5,13 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { DEFAULT_PLAN_POLICY } from "~/domain/instalments";
 import { formatCalendarDate, formatMoney } from "~/domain/money";
-import { latestFirstDate, PLAN_COUNT_MAX, PLAN_COUNT_MIN, PLAN_FREQUENCIES, previewPlan } from "~/domain/plan-terms";
+import {
+  latestFirstDate,
+  PLAN_COUNT_MAX,
+  PLAN_COUNT_MIN,
+  PLAN_FREQUENCIES,
+  previewPlan,
+} from "~/domain/plan-terms";
 import { planFormSchema, planProblemsAsFieldErrors, type PlanFields } from "~/portal/plan-form";
 import { requireBorrowerSession } from "~/services/borrower-session.server";
 import { getPlanContext, proposePlan } from "~/services/plans.server";
@@ -44,13 +50,32 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const plan = await getPlanContext(context.db, session);
   if (plan.openPlanId) return redirect(STATUS_PAGE, 303);
   const submission = parseWithZod(await request.formData(), { schema: planFormSchema(plan.today) });
-  if (submission.status !== "success") return data({ result: submission.reply(), preview: null }, { status: 400, headers: NO_STORE });
-  if (plan.totalMinor <= 0) return data({ result: submission.reply({ formErrors: ["errors.nothingOwed"] }), preview: null }, { status: 400, headers: NO_STORE });
+  if (submission.status !== "success")
+    return data({ result: submission.reply(), preview: null }, { status: 400, headers: NO_STORE });
+  if (plan.totalMinor <= 0)
+    return data(
+      { result: submission.reply({ formErrors: ["errors.nothingOwed"] }), preview: null },
+      { status: 400, headers: NO_STORE },
+    );
   const { intent, count, frequency, firstDueDate } = submission.value;
-  const preview = previewPlan({ totalMinor: plan.totalMinor, count, frequency, firstDueDate, today: plan.today, brokenPlanWithinLookback: plan.brokenPlanWithinLookback });
-  if (!preview) return data({ result: submission.reply({ fieldErrors: { count: ["errors.amountTooSmall"] } }), preview: null }, { status: 400, headers: NO_STORE });
+  const preview = previewPlan({
+    totalMinor: plan.totalMinor,
+    count,
+    frequency,
+    firstDueDate,
+    today: plan.today,
+    brokenPlanWithinLookback: plan.brokenPlanWithinLookback,
+  });
+  if (!preview)
+    return data(
+      { result: submission.reply({ fieldErrors: { count: ["errors.amountTooSmall"] } }), preview: null },
+      { status: 400, headers: NO_STORE },
+    );
   if (intent === "preview") {
-    return data({ result: submission.reply(), preview: { ...preview, count, frequency, firstDueDate } }, { headers: NO_STORE });
+    return data(
+      { result: submission.reply(), preview: { ...preview, count, frequency, firstDueDate } },
+      { headers: NO_STORE },
+    );
   }
   const outcome = await proposePlan(context.db, { session, count, frequency, firstDueDate });
   switch (outcome.status) {
@@ -59,9 +84,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case "already_open":
       return redirect(STATUS_PAGE, 303);
     case "nothing_owed":
-      return data({ result: submission.reply({ formErrors: ["errors.nothingOwed"] }), preview: null }, { status: 400, headers: NO_STORE });
+      return data(
+        { result: submission.reply({ formErrors: ["errors.nothingOwed"] }), preview: null },
+        { status: 400, headers: NO_STORE },
+      );
     case "invalid":
-      return data({ result: submission.reply({ fieldErrors: planProblemsAsFieldErrors(outcome.problems) }), preview: null }, { status: 400, headers: NO_STORE });
+      return data(
+        {
+          result: submission.reply({ fieldErrors: planProblemsAsFieldErrors(outcome.problems) }),
+          preview: null,
+        },
+        { status: 400, headers: NO_STORE },
+      );
   }
 }
 
@@ -76,7 +110,12 @@ export default function PlanCalculator() {
     shouldValidate: "onSubmit",
   });
   const preview = actionData?.preview ?? null;
-  const policyVars = { days: page.policy.days, months: page.policy.months, minimum: money(page.policy.minimumMinor), lookbackDays: page.policy.lookbackDays };
+  const policyVars = {
+    days: page.policy.days,
+    months: page.policy.months,
+    minimum: money(page.policy.minimumMinor),
+    lookbackDays: page.policy.lookbackDays,
+  };
 
   if (page.totalMinor <= 0) {
     return (
@@ -131,7 +170,11 @@ export default function PlanCalculator() {
               const id = `${fields.frequency.id}-${f}`;
               return (
                 <div className="choice" key={f}>
-                  <input {...getInputProps(fields.frequency, { type: "radio", value: f, ariaAttributes: false })} id={id} key={`${fields.frequency.key}-${f}`} />
+                  <input
+                    {...getInputProps(fields.frequency, { type: "radio", value: f, ariaAttributes: false })}
+                    id={id}
+                    key={`${fields.frequency.key}-${f}`}
+                  />
                   <label htmlFor={id}>{t(`calculator.frequency_${f}`)}</label>
                 </div>
               );
@@ -147,7 +190,12 @@ export default function PlanCalculator() {
             <input
               {...getInputProps(fields.firstDueDate, {
                 type: "date",
-                ariaDescribedBy: [dateHintId, fields.firstDueDate.errors?.length ? fields.firstDueDate.errorId : ""].filter(Boolean).join(" "),
+                ariaDescribedBy: [
+                  dateHintId,
+                  fields.firstDueDate.errors?.length ? fields.firstDueDate.errorId : "",
+                ]
+                  .filter(Boolean)
+                  .join(" "),
               })}
               key={fields.firstDueDate.key}
               min={page.today}

@@ -5,7 +5,12 @@ import { z } from "zod";
 import { formatCalendarDate, formatMoney } from "~/domain/money";
 import type { loader as rootLoader } from "~/root";
 import { requireBorrowerSession } from "~/services/borrower-session.server";
-import { getPlanForAccount, respondToCounterOffer, type PlanTermsView, type PlanView } from "~/services/plans.server";
+import {
+  getPlanForAccount,
+  respondToCounterOffer,
+  type PlanTermsView,
+  type PlanView,
+} from "~/services/plans.server";
 import { InstalmentTable } from "~/ui/InstalmentTable";
 
 // /account/plan/status (the trailing "_" keeps it out of the calculator's layout).
@@ -24,7 +29,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireBorrowerSession(context.db, request);
   const parsed = responseSchema.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) throw data(null, { status: 400 });
-  const outcome = await respondToCounterOffer(context.db, { session, planId: parsed.data.planId, accept: parsed.data.intent === "accept" });
+  const outcome = await respondToCounterOffer(context.db, {
+    session,
+    planId: parsed.data.planId,
+    accept: parsed.data.intent === "accept",
+  });
   switch (outcome.status) {
     case "accepted":
     case "declined":
@@ -37,7 +46,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-type View = "none" | "active" | "pending" | "counter" | "rejected" | "declined" | "broken" | "completed" | "cancelled";
+type View =
+  "none" | "active" | "pending" | "counter" | "rejected" | "declined" | "broken" | "completed" | "cancelled";
 
 function viewOf(plan: PlanView | null): View {
   if (!plan) return "none";
@@ -63,8 +73,19 @@ export default function PlanStatus() {
   const view = viewOf(plan);
   const money = (minor: number) => formatMoney({ minor, currency: plan?.currency ?? "HKD" }, i18n.language);
   const terms = (p: PlanTermsView) =>
-    t("status.terms", { n: p.count, frequency: t(`calculator.frequencyText_${p.frequency}`), date: formatCalendarDate(p.firstDueDate, i18n.language), amount: money(p.totalMinor) });
-  const canProposeAgain = view === "none" || view === "rejected" || view === "declined" || view === "broken" || view === "completed" || view === "cancelled";
+    t("status.terms", {
+      n: p.count,
+      frequency: t(`calculator.frequencyText_${p.frequency}`),
+      date: formatCalendarDate(p.firstDueDate, i18n.language),
+      amount: money(p.totalMinor),
+    });
+  const canProposeAgain =
+    view === "none" ||
+    view === "rejected" ||
+    view === "declined" ||
+    view === "broken" ||
+    view === "completed" ||
+    view === "cancelled";
 
   return (
     <>
@@ -95,7 +116,13 @@ export default function PlanStatus() {
           </>
         ) : null}
 
-        {plan && view !== "none" ? <InstalmentTable instalments={plan.instalments} currency={plan.currency} showStatus={view !== "counter" && view !== "pending"} /> : null}
+        {plan && view !== "none" ? (
+          <InstalmentTable
+            instalments={plan.instalments}
+            currency={plan.currency}
+            showStatus={view !== "counter" && view !== "pending"}
+          />
+        ) : null}
 
         {plan && view === "counter" ? (
           <div className="plan-actions">

@@ -39,7 +39,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return redirect("/account/done/texts-resumed", { status: 303, headers: noStore });
   }
   const submission = parseWithZod(formData, { schema: preferencesSchema });
-  if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400, headers: noStore });
+  if (submission.status !== "success")
+    return data({ result: submission.reply() }, { status: 400, headers: noStore });
   await updatePreferences(context.db, session, submission.value);
   // The chosen language is also the portal's from now on.
   const headers = new Headers(noStore);
@@ -57,7 +58,9 @@ export default function PreferencesPage() {
     lastResult: actionData?.result,
     shouldValidate: "onSubmit",
     defaultValue: {
-      channels: channels.filter((c) => (c === "sms" ? prefs.smsAllowed : c === "email" ? prefs.emailAllowed : prefs.phoneAllowed)),
+      channels: channels.filter((c) =>
+        c === "sms" ? prefs.smsAllowed : c === "email" ? prefs.emailAllowed : prefs.phoneAllowed,
+      ),
       windowStart: prefs.windowStart ?? "",
       windowEnd: prefs.windowEnd ?? "",
       language: prefs.language,
@@ -113,7 +116,12 @@ export default function PreferencesPage() {
               placeholder={t("preferences.noPreference")}
               options={times}
             />
-            <SelectField field={fields.windowEnd} label={t("preferences.windowEnd")} placeholder={t("preferences.noPreference")} options={times} />
+            <SelectField
+              field={fields.windowEnd}
+              label={t("preferences.windowEnd")}
+              placeholder={t("preferences.noPreference")}
+              options={times}
+            />
           </div>
         </fieldset>
         <ChoiceGroup
@@ -127,7 +135,10 @@ export default function PreferencesPage() {
           label={t("preferences.maxPerWeek")}
           hint={t("preferences.maxPerWeekHint")}
           placeholder={t("preferences.noPreference")}
-          options={Array.from({ length: MAX_PER_WEEK }, (_, i) => ({ value: String(i + 1), label: t("preferences.perWeek", { n: i + 1 }) }))}
+          options={Array.from({ length: MAX_PER_WEEK }, (_, i) => ({
+            value: String(i + 1),
+            label: t("preferences.perWeek", { n: i + 1 }),
+          }))}
         />
         <button type="submit" name="intent" value="save" className="button primary">
           {t("preferences.submit")}

@@ -22,19 +22,30 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireBorrowerSession(context.db, request);
   const facts = await promisePageFacts(context.db, session);
   const submission = parseWithZod(await request.formData(), { schema: promiseSchema(facts) });
-  if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400, headers: noStore });
-  const outcome = await makePromise(context.db, session, { amountMinor: submission.value.amount, promisedDate: submission.value.promisedDate });
+  if (submission.status !== "success")
+    return data({ result: submission.reply() }, { status: 400, headers: noStore });
+  const outcome = await makePromise(context.db, session, {
+    amountMinor: submission.value.amount,
+    promisedDate: submission.value.promisedDate,
+  });
   if (outcome.status === "already_active") {
-    return data({ result: submission.reply({ formErrors: ["actions:promise.alreadyActive"] }) }, { status: 409, headers: noStore });
+    return data(
+      { result: submission.reply({ formErrors: ["actions:promise.alreadyActive"] }) },
+      { status: 409, headers: noStore },
+    );
   }
   return redirect("/account/done/promise", { status: 303, headers: noStore });
 }
 
 function dayWithWeekday(iso: string, locale: string) {
   const [y, m, d] = iso.split("-").map(Number);
-  return new Intl.DateTimeFormat(locale, { weekday: "long", year: "numeric", month: "long", day: "numeric", timeZone: "UTC" }).format(
-    new Date(Date.UTC(y!, m! - 1, d!))
-  );
+  return new Intl.DateTimeFormat(locale, {
+    weekday: "long",
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+    timeZone: "UTC",
+  }).format(new Date(Date.UTC(y!, m! - 1, d!)));
 }
 
 export default function PromisePage() {
@@ -42,7 +53,10 @@ export default function PromisePage() {
   const actionData = useActionData<typeof action>();
   const { t, i18n } = useTranslation("actions");
   const money = (minor: number) => formatMoney({ minor, currency: facts.currency }, i18n.language);
-  const [form, fields] = useForm<PromiseFields>({ lastResult: actionData?.result, shouldValidate: "onSubmit" });
+  const [form, fields] = useForm<PromiseFields>({
+    lastResult: actionData?.result,
+    shouldValidate: "onSubmit",
+  });
 
   if (facts.activePromise) {
     return (
@@ -70,7 +84,10 @@ export default function PromisePage() {
         <TextField
           field={fields.amount}
           label={t("promise.amount")}
-          hint={t("promise.amountHint", { overdue: money(facts.overdueMinor), balance: money(facts.balanceMinor) })}
+          hint={t("promise.amountHint", {
+            overdue: money(facts.overdueMinor),
+            balance: money(facts.balanceMinor),
+          })}
           inputMode="decimal"
           autoComplete="off"
           className="w-amount"

@@ -12,15 +12,20 @@ import { config } from "~/config.server";
  */
 export const loader = postOnlyLoader;
 
-export const action = apiAction({ scope: "accounts:write", name: "accounts.bulk" }, async ({ request, db, principal, receivedAt }) => {
-  const records = await readRecordList(request, { maxRecords: MAX_BULK_RECORDS });
-  const result = await bulkUpsertAccounts(db, records, {
-    hashKey: config().verificationHashKey,
-    receivedAt,
-    actor: { type: "api", id: principal.prefix },
-  });
-  if (result.rejected === result.received) {
-    throw new ApiError(400, "validation_failed", "No record is valid; nothing was written.", { errors: result.errors });
-  }
-  return apiJson(result);
-});
+export const action = apiAction(
+  { scope: "accounts:write", name: "accounts.bulk" },
+  async ({ request, db, principal, receivedAt }) => {
+    const records = await readRecordList(request, { maxRecords: MAX_BULK_RECORDS });
+    const result = await bulkUpsertAccounts(db, records, {
+      hashKey: config().verificationHashKey,
+      receivedAt,
+      actor: { type: "api", id: principal.prefix },
+    });
+    if (result.rejected === result.received) {
+      throw new ApiError(400, "validation_failed", "No record is valid; nothing was written.", {
+        errors: result.errors,
+      });
+    }
+    return apiJson(result);
+  },
+);

@@ -12,7 +12,8 @@ import { listOutbox } from "~/engine/outbox-view.server";
  */
 function assertDevOutbox() {
   const cfg = config();
-  if (cfg.isProduction && !process.env.SETTLE_ALLOW_DEV_SECRETS) throw new Response("Not found", { status: 404 });
+  if (cfg.isProduction && !process.env.SETTLE_ALLOW_DEV_SECRETS)
+    throw new Response("Not found", { status: 404 });
   if (cfg.SMS_PROVIDER !== "outbox") throw new Response("Not found", { status: 404 });
 }
 
@@ -21,13 +22,21 @@ export async function loader({ context }: LoaderFunctionArgs) {
   return { phones: await listOutbox(context.db, 200) };
 }
 
-const replySchema = z.object({ from: z.string().regex(/^\+[1-9]\d{6,14}$/), body: z.string().trim().min(1).max(480) });
+const replySchema = z.object({
+  from: z.string().regex(/^\+[1-9]\d{6,14}$/),
+  body: z.string().trim().min(1).max(480),
+});
 
 export async function action({ request, context }: ActionFunctionArgs) {
   assertDevOutbox();
   const parsed = replySchema.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return data({ error: "Enter a reply of 1 to 480 characters." }, { status: 400 });
-  await handleInboundSms(context.db, { from: parsed.data.from, body: parsed.data.body, provider: "outbox", providerMessageId: null });
+  await handleInboundSms(context.db, {
+    from: parsed.data.from,
+    body: parsed.data.body,
+    provider: "outbox",
+    providerMessageId: null,
+  });
   return { error: null };
 }
 
@@ -54,8 +63,14 @@ export default function DevOutbox() {
   return (
     <section aria-labelledby="outbox-title">
       <h1 id="outbox-title">Dev outbox</h1>
-      <p className="hint">Texts sent through the outbox provider (SMS_PROVIDER=outbox). Newest first. Development only.</p>
-      {phones.length === 0 ? <p>No texts yet. Run <code>npm run settle -- schedule:run</code>.</p> : null}
+      <p className="hint">
+        Texts sent through the outbox provider (SMS_PROVIDER=outbox). Newest first. Development only.
+      </p>
+      {phones.length === 0 ? (
+        <p>
+          No texts yet. Run <code>npm run settle -- schedule:run</code>.
+        </p>
+      ) : null}
       {phones.map((phone) => (
         <article key={phone.to} className="phone" aria-label={`Texts to ${phone.to}`}>
           <h2>{phone.to}</h2>

@@ -1,12 +1,23 @@
 import { getFormProps, getFieldsetProps, useForm } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, isRouteErrorResponse, useActionData, useLoaderData, useRouteError, useRouteLoaderData } from "@remix-run/react";
+import {
+  Form,
+  isRouteErrorResponse,
+  useActionData,
+  useLoaderData,
+  useRouteError,
+  useRouteLoaderData,
+} from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { config } from "~/config.server";
 import { clientIp } from "~/services/rate-limit.server";
 import { borrowerLanding, linkAction } from "~/portal/landing.server";
-import { verificationSchema, type VerificationFields, type VerificationMethod } from "~/portal/verification-form";
+import {
+  verificationSchema,
+  type VerificationFields,
+  type VerificationMethod,
+} from "~/portal/verification-form";
 import { FieldErrors, TextField } from "~/ui/form";
 import type { loader as rootLoader } from "~/root";
 
@@ -20,8 +31,10 @@ const problem = (status: "invalid" | "expired" | "revoked" | "rate_limited", ret
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   // The fast path (app/server/landing-fast-path.server.ts) may have opened the link already: never count an open twice.
-  const landing = await (context.landing ?? borrowerLanding(context.db, params.code ?? "", clientIp(context)));
-  if (landing.status !== "ok") throw problem(landing.status, "retryAfterSec" in landing ? landing.retryAfterSec : undefined);
+  const landing = await (context.landing ??
+    borrowerLanding(context.db, params.code ?? "", clientIp(context)));
+  if (landing.status !== "ok")
+    throw problem(landing.status, "retryAfterSec" in landing ? landing.retryAfterSec : undefined);
   return data(landing.page, { headers: { "Cache-Control": "no-store" } });
 }
 
@@ -36,13 +49,22 @@ export async function action({ params, request, context }: ActionFunctionArgs) {
   }
   const method = config().VERIFICATION_METHOD;
   const submission = parseWithZod(formData, { schema: verificationSchema(method) });
-  if (submission.status !== "success") return data({ result: submission.reply(), outcome: null }, { status: 400 });
-  const outcome = await linkAction(context.db, code, "verify", { method, answer: submission.value.answer, request, client: clientIp(context) });
+  if (submission.status !== "success")
+    return data({ result: submission.reply(), outcome: null }, { status: 400 });
+  const outcome = await linkAction(context.db, code, "verify", {
+    method,
+    answer: submission.value.answer,
+    request,
+    client: clientIp(context),
+  });
   switch (outcome.status) {
     case "verified":
       return redirect("/account", { status: 303, headers: outcome.headers });
     case "wrong":
-      return data({ result: submission.reply({ formErrors: ["wrong"] }), outcome: { remaining: outcome.remaining } }, { status: 400 });
+      return data(
+        { result: submission.reply({ formErrors: ["wrong"] }), outcome: { remaining: outcome.remaining } },
+        { status: 400 },
+      );
     case "locked":
       return data({ result: submission.reply({ formErrors: ["locked"] }), outcome: null }, { status: 423 });
     case "rate_limited":
@@ -58,7 +80,10 @@ export default function Landing() {
   const root = useRouteLoaderData<typeof rootLoader>("root");
   const { t } = useTranslation("portal");
   const method: VerificationMethod = page.method;
-  const [form, fields] = useForm<VerificationFields>({ lastResult: actionData?.result, shouldValidate: "onSubmit" });
+  const [form, fields] = useForm<VerificationFields>({
+    lastResult: actionData?.result,
+    shouldValidate: "onSubmit",
+  });
   const dob = fields.dob.getFieldset();
   const product = t(`products.${page.product}`);
   const formError = form.errors?.[0];
@@ -93,13 +118,41 @@ export default function Landing() {
                 </p>
                 <FieldErrors id={fields.dob.errorId} errors={fields.dob.errors} t={t} />
                 <div className="date-parts">
-                  <TextField field={dob.day} label={t("landing.day")} inputMode="numeric" autoComplete="bday-day" maxLength={2} className="w2" />
-                  <TextField field={dob.month} label={t("landing.month")} inputMode="numeric" autoComplete="bday-month" maxLength={2} className="w2" />
-                  <TextField field={dob.year} label={t("landing.year")} inputMode="numeric" autoComplete="bday-year" maxLength={4} className="w4" />
+                  <TextField
+                    field={dob.day}
+                    label={t("landing.day")}
+                    inputMode="numeric"
+                    autoComplete="bday-day"
+                    maxLength={2}
+                    className="w2"
+                  />
+                  <TextField
+                    field={dob.month}
+                    label={t("landing.month")}
+                    inputMode="numeric"
+                    autoComplete="bday-month"
+                    maxLength={2}
+                    className="w2"
+                  />
+                  <TextField
+                    field={dob.year}
+                    label={t("landing.year")}
+                    inputMode="numeric"
+                    autoComplete="bday-year"
+                    maxLength={4}
+                    className="w4"
+                  />
                 </div>
               </fieldset>
             ) : (
-              <TextField field={fields.idLast4} label={t("landing.idLast4")} hint={t("landing.idLast4Hint")} maxLength={4} autoComplete="off" className="w4" />
+              <TextField
+                field={fields.idLast4}
+                label={t("landing.idLast4")}
+                hint={t("landing.idLast4Hint")}
+                maxLength={4}
+                autoComplete="off"
+                className="w4"
+              />
             )}
             <button type="submit" name="intent" value="verify" className="button primary">
               {t("landing.submit")}
@@ -132,7 +185,14 @@ export function ErrorBoundary() {
   const root = useRouteLoaderData<typeof rootLoader>("root");
   const { t } = useTranslation("portal");
   const reason = isRouteErrorResponse(error) ? (error.data as { reason?: string } | null)?.reason : undefined;
-  const key = reason === "expired" ? "expired" : reason === "revoked" ? "revoked" : reason === "rate_limited" ? "rateLimited" : "invalid";
+  const key =
+    reason === "expired"
+      ? "expired"
+      : reason === "revoked"
+        ? "revoked"
+        : reason === "rate_limited"
+          ? "rateLimited"
+          : "invalid";
   return (
     <section className="card" aria-labelledby="link-error-title">
       <h1 id="link-error-title">{t(`link.${key}Title`)}</h1>

@@ -5,7 +5,12 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { assertRole, requireStaff } from "~/staff/auth.server";
-import { API_SCOPES, createApiKeyFromConsole, listApiKeys, revokeApiKeyFromConsole } from "~/staff/bank-integration.server";
+import {
+  API_SCOPES,
+  createApiKeyFromConsole,
+  listApiKeys,
+  revokeApiKeyFromConsole,
+} from "~/staff/bank-integration.server";
 import { displayContext } from "~/staff/display.server";
 import { actionRoles, loaderRoles } from "~/staff/permissions";
 import { StaffErrors, StaffInput } from "~/staff/ui/fields";
@@ -24,7 +29,9 @@ const createSchema = z.object({
     .refine((s) => !/[\u0000-\u001F\u007F]/.test(s), "console:apiKeys.errors.name"),
   scopes: z.preprocess(
     (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
-    z.array(z.enum(API_SCOPES, { errorMap: () => ({ message: "console:apiKeys.errors.scopes" }) })).min(1, "console:apiKeys.errors.scopes"),
+    z
+      .array(z.enum(API_SCOPES, { errorMap: () => ({ message: "console:apiKeys.errors.scopes" }) }))
+      .min(1, "console:apiKeys.errors.scopes"),
   ),
   expiresInDays: z
     .string()
@@ -47,7 +54,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const revoked = url.searchParams.get("revoked");
   return data(
-    { keys: await listApiKeys(context.db, await displayContext(request)), scopes: [...API_SCOPES], revoked: revoked && /^[0-9A-Za-z]{8}$/.test(revoked) ? revoked : null },
+    {
+      keys: await listApiKeys(context.db, await displayContext(request)),
+      scopes: [...API_SCOPES],
+      revoked: revoked && /^[0-9A-Za-z]{8}$/.test(revoked) ? revoked : null,
+    },
     { headers: noStore },
   );
 }
@@ -59,13 +70,28 @@ export async function action({ request, context }: ActionFunctionArgs) {
   assertRole(session, actionRoles(ROUTE, intent));
   if (intent === "revoke") {
     const parsed = revokeSchema.safeParse(Object.fromEntries(formData));
-    if (!parsed.success) return data({ intent: "revoke", error: "console:apiKeys.errors.invalid" } satisfies ApiKeysActionData, { status: 400, headers: noStore });
-    const done = await revokeApiKeyFromConsole(context.db, { staff: session.user, prefix: parsed.data.prefix });
-    if (!done) return data({ intent: "revoke", error: "console:apiKeys.errors.notLive" } satisfies ApiKeysActionData, { status: 409, headers: noStore });
+    if (!parsed.success)
+      return data({ intent: "revoke", error: "console:apiKeys.errors.invalid" } satisfies ApiKeysActionData, {
+        status: 400,
+        headers: noStore,
+      });
+    const done = await revokeApiKeyFromConsole(context.db, {
+      staff: session.user,
+      prefix: parsed.data.prefix,
+    });
+    if (!done)
+      return data({ intent: "revoke", error: "console:apiKeys.errors.notLive" } satisfies ApiKeysActionData, {
+        status: 409,
+        headers: noStore,
+      });
     return redirect(`/staff/api-keys?revoked=${parsed.data.prefix}`, { status: 303, headers: noStore });
   }
   const submission = parseWithZod(formData, { schema: createSchema });
-  if (submission.status !== "success") return data({ intent: "create", result: submission.reply() } satisfies ApiKeysActionData, { status: 400, headers: noStore });
+  if (submission.status !== "success")
+    return data({ intent: "create", result: submission.reply() } satisfies ApiKeysActionData, {
+      status: 400,
+      headers: noStore,
+    });
   const created = await createApiKeyFromConsole(context.db, {
     staff: session.user,
     name: submission.value.name,
@@ -73,7 +99,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     expiresInDays: submission.value.expiresInDays,
   });
   // Not a redirect: the key exists only in this response (Settle stores a keyed hash of it).
-  return data({ intent: "create", created: { name: submission.value.name, prefix: created.prefix, key: created.key } } satisfies ApiKeysActionData, { headers: noStore });
+  return data(
+    {
+      intent: "create",
+      created: { name: submission.value.name, prefix: created.prefix, key: created.key },
+    } satisfies ApiKeysActionData,
+    { headers: noStore },
+  );
 }
 
 export default function StaffApiKeys() {
@@ -149,14 +181,22 @@ export default function StaffApiKeys() {
                     <td>{k.lastUsed ?? t("apiKeys.never")}</td>
                     <td>
                       {t(`apiKeys.states.${k.state}`)}
-                      {k.revoked ? <span className="hint"> · {k.revoked}</span> : k.expires ? <span className="hint"> · {t("apiKeys.expires", { when: k.expires })}</span> : null}
+                      {k.revoked ? (
+                        <span className="hint"> · {k.revoked}</span>
+                      ) : k.expires ? (
+                        <span className="hint"> · {t("apiKeys.expires", { when: k.expires })}</span>
+                      ) : null}
                     </td>
                     <td>
                       {k.state === "revoked" ? null : (
                         <Form method="post">
                           <input type="hidden" name="intent" value="revoke" />
                           <input type="hidden" name="prefix" value={k.prefix} />
-                          <button type="submit" className="button secondary small" aria-label={t("apiKeys.revokeLabel", { name: k.name, prefix: k.prefix })}>
+                          <button
+                            type="submit"
+                            className="button secondary small"
+                            aria-label={t("apiKeys.revokeLabel", { name: k.name, prefix: k.prefix })}
+                          >
                             {t("apiKeys.revoke")}
                           </button>
                         </Form>
@@ -175,20 +215,39 @@ export default function StaffApiKeys() {
         <Form method="post" {...getFormProps(form)} noValidate>
           <input type="hidden" name="intent" value="create" />
           <StaffErrors id={form.errorId} errors={form.errors} />
-          <StaffInput field={fields.name} label={t("apiKeys.name")} hint={t("apiKeys.nameHint")} autoComplete="off" />
-          <fieldset className={`field ${fields.scopes.errors?.length ? "field-error" : ""}`} aria-describedby={fields.scopes.errors?.length ? fields.scopes.errorId : undefined}>
+          <StaffInput
+            field={fields.name}
+            label={t("apiKeys.name")}
+            hint={t("apiKeys.nameHint")}
+            autoComplete="off"
+          />
+          <fieldset
+            className={`field ${fields.scopes.errors?.length ? "field-error" : ""}`}
+            aria-describedby={fields.scopes.errors?.length ? fields.scopes.errorId : undefined}
+          >
             <legend>{t("apiKeys.scopes")}</legend>
             <StaffErrors id={fields.scopes.errorId} errors={fields.scopes.errors} />
             {v.scopes.map((scope) => (
               <div key={scope} className="checkbox-field">
-                <input type="checkbox" id={`scope-${scope}`} name={fields.scopes.name} value={scope} defaultChecked />
+                <input
+                  type="checkbox"
+                  id={`scope-${scope}`}
+                  name={fields.scopes.name}
+                  value={scope}
+                  defaultChecked
+                />
                 <label htmlFor={`scope-${scope}`}>
                   <code>{scope}</code> — {t(`apiKeys.scopeNames.${scope.replace(":", "_")}`)}
                 </label>
               </div>
             ))}
           </fieldset>
-          <StaffInput field={fields.expiresInDays} label={t("apiKeys.expiresInDays")} hint={t("apiKeys.expiresHint")} inputMode="numeric" />
+          <StaffInput
+            field={fields.expiresInDays}
+            label={t("apiKeys.expiresInDays")}
+            hint={t("apiKeys.expiresHint")}
+            inputMode="numeric"
+          />
           <button type="submit" className="button primary">
             {t("apiKeys.create")}
           </button>

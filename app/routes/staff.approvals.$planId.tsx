@@ -3,12 +3,23 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from
 import { Link, useActionData, useLoaderData, type ShouldRevalidateFunction } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { decidePlan } from "~/services/plans.server";
-import { decisionProblemsAsErrors, decisionSchema, DECISION_INTENTS, type DecisionIntent } from "~/staff/approval-forms";
+import {
+  decisionProblemsAsErrors,
+  decisionSchema,
+  DECISION_INTENTS,
+  type DecisionIntent,
+} from "~/staff/approval-forms";
 import { planCurrency, viewPlanForApproval } from "~/staff/approvals.server";
 import { assertRole, requireStaff } from "~/staff/auth.server";
 import { displayContext } from "~/staff/display.server";
 import { actionRoles, loaderRoles } from "~/staff/permissions";
-import { ApproveForm, CounterForm, PolicyReasons, RejectForm, type DecisionReply } from "~/staff/ui/ApprovalParts";
+import {
+  ApproveForm,
+  CounterForm,
+  PolicyReasons,
+  RejectForm,
+  type DecisionReply,
+} from "~/staff/ui/ApprovalParts";
 import { StaffErrorBoundary } from "~/staff/ui/StaffErrorBoundary";
 
 const ROUTE = "staff.approvals.$planId";
@@ -18,7 +29,11 @@ const notFound = () => data({ reason: "not_found" }, { status: 404, headers: noS
 /** One plan with everything an approver weighs; opening it is audited as a view of the borrower. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { user } = await requireStaff(context, request, { roles: loaderRoles(ROUTE) });
-  const view = await viewPlanForApproval(context.db, { planId: params.planId ?? "", staff: user, ...(await displayContext(request)) });
+  const view = await viewPlanForApproval(context.db, {
+    planId: params.planId ?? "",
+    staff: user,
+    ...(await displayContext(request)),
+  });
   if (!view) throw notFound();
   return data(view, { headers: noStore });
 }
@@ -34,7 +49,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const planId = params.planId ?? "";
   const currency = await planCurrency(context.db, planId);
   if (!currency) throw notFound();
-  const reply = (body: Omit<DecisionReply, "intent">, status: number) => data({ intent, ...body } satisfies DecisionReply, { status, headers: noStore });
+  const reply = (body: Omit<DecisionReply, "intent">, status: number) =>
+    data({ intent, ...body } satisfies DecisionReply, { status, headers: noStore });
 
   const submission = parseWithZod(formData, { schema: decisionSchema(currency) });
   if (submission.status !== "success") return reply({ result: submission.reply() }, 400);
@@ -44,7 +60,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     staffUserId: session.user.id,
     decision: form.intent,
     reason: form.reason,
-    counter: form.intent === "counter" ? { count: form.count, frequency: form.frequency, firstDueDate: form.firstDueDate, totalMinor: form.total } : undefined,
+    counter:
+      form.intent === "counter"
+        ? {
+            count: form.count,
+            frequency: form.frequency,
+            firstDueDate: form.firstDueDate,
+            totalMinor: form.total,
+          }
+        : undefined,
   });
   switch (outcome.status) {
     case "approved":
@@ -52,14 +76,18 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     case "countered":
       return redirect(`/staff/approvals?done=${outcome.status}`, { status: 303, headers: noStore });
     case "invalid":
-      return reply({ result: submission.reply({ fieldErrors: decisionProblemsAsErrors(outcome.problems) }) }, 400);
+      return reply(
+        { result: submission.reply({ fieldErrors: decisionProblemsAsErrors(outcome.problems) }) },
+        400,
+      );
     case "conflict":
       return reply({ outcome: "conflict", currentStatus: outcome.currentStatus }, 409);
     case "first_date_passed":
       return reply({ outcome: "first_date_passed" }, 409);
     case "forbidden":
       // A role without decision rights never gets here (requireStaff above); this is four-eyes.
-      if (outcome.reason === "not_a_decider") throw data({ reason: "forbidden" }, { status: 403, headers: noStore });
+      if (outcome.reason === "not_a_decider")
+        throw data({ reason: "forbidden" }, { status: 403, headers: noStore });
       return reply({ outcome: "own_counter_offer" }, 403);
     case "not_found":
       throw notFound();
@@ -78,7 +106,12 @@ export default function StaffApprovalDetail() {
   const p = v.plan;
   const open = p.status === "proposed";
   const terms = (x: { count: number; total: string; frequency: string; firstDueDate: string }) =>
-    t("approvals.terms", { n: x.count, total: x.total, frequency: ts(`frequency.${x.frequency}`), date: x.firstDueDate });
+    t("approvals.terms", {
+      n: x.count,
+      total: x.total,
+      frequency: ts(`frequency.${x.frequency}`),
+      date: x.firstDueDate,
+    });
   return (
     <>
       <p>
@@ -91,7 +124,9 @@ export default function StaffApprovalDetail() {
           <p>
             <strong>{t(`approvals.outcome.${reply.outcome}`)}</strong>
           </p>
-          {reply.outcome === "conflict" && reply.currentStatus ? <p>{t("approvals.outcome.nowStatus", { status: t(`planStatus.${reply.currentStatus}`) })}</p> : null}
+          {reply.outcome === "conflict" && reply.currentStatus ? (
+            <p>{t("approvals.outcome.nowStatus", { status: t(`planStatus.${reply.currentStatus}`) })}</p>
+          ) : null}
           {reply.outcome === "conflict" ? (
             <p>
               <Link to={`/staff/approvals/${p.id}`} reloadDocument>
@@ -105,15 +140,31 @@ export default function StaffApprovalDetail() {
       <div className="staff-columns">
         <div className="staff-main">
           <section className="card" aria-labelledby="plan-title">
-            <h2 id="plan-title">{p.awaiting === "borrower" ? t("approvals.counterOfferTitle") : t("approvals.proposalTitle")}</h2>
+            <h2 id="plan-title">
+              {p.awaiting === "borrower" ? t("approvals.counterOfferTitle") : t("approvals.proposalTitle")}
+            </h2>
             <dl className="summary">
               <Row label={t("approvals.status")} value={t(`planStatus.${p.status}`)} />
               <Row label={t("approvals.proposal")} value={terms(p)} />
-              <Row label={t("approvals.proposedBy")} value={p.proposedBy === "staff" ? t("approvals.byStaff", { name: p.proposedByName ?? "—" }) : t("approvals.byBorrower")} />
+              <Row
+                label={t("approvals.proposedBy")}
+                value={
+                  p.proposedBy === "staff"
+                    ? t("approvals.byStaff", { name: p.proposedByName ?? "—" })
+                    : t("approvals.byBorrower")
+                }
+              />
               <Row label={t("approvals.submitted")} value={p.created} />
               {p.original ? <Row label={t("approvals.originalRequest")} value={terms(p.original)} /> : null}
-              {p.decided ? <Row label={t("approvals.decided")} value={t("approvals.decidedBy", { when: p.decided.at, name: p.decided.byName ?? "—" })} /> : null}
-              {p.decided?.reason ? <Row label={t("approvals.decisionReason")} value={p.decided.reason} freeText /> : null}
+              {p.decided ? (
+                <Row
+                  label={t("approvals.decided")}
+                  value={t("approvals.decidedBy", { when: p.decided.at, name: p.decided.byName ?? "—" })}
+                />
+              ) : null}
+              {p.decided?.reason ? (
+                <Row label={t("approvals.decisionReason")} value={p.decided.reason} freeText />
+              ) : null}
             </dl>
             {p.counterOfferId ? (
               <p>
@@ -174,7 +225,11 @@ export default function StaffApprovalDetail() {
                 <Row label={t("approvals.monthlyCost")} value={v.affordability.monthlyCost} />
                 <Row
                   label={t("approvals.share")}
-                  value={v.affordability.sharePercent === null ? t("approvals.nothingLeft") : t("approvals.sharePercent", { percent: v.affordability.sharePercent })}
+                  value={
+                    v.affordability.sharePercent === null
+                      ? t("approvals.nothingLeft")
+                      : t("approvals.sharePercent", { percent: v.affordability.sharePercent })
+                  }
                 />
               </dl>
             ) : (
@@ -185,7 +240,8 @@ export default function StaffApprovalDetail() {
               {v.hardship.map((h) => (
                 <li key={h.id}>
                   <p>
-                    <strong>{ts(`hardshipReasons.${h.reason}`)}</strong> · {h.created} · {ts(`hardshipStatus.${h.status}`)}
+                    <strong>{ts(`hardshipReasons.${h.reason}`)}</strong> · {h.created} ·{" "}
+                    {ts(`hardshipStatus.${h.status}`)}
                   </p>
                   {h.details ? <blockquote className="free-text">{h.details}</blockquote> : null}
                   <p className="hint">
@@ -250,7 +306,10 @@ export default function StaffApprovalDetail() {
                       <tr key={q.id}>
                         <td>
                           {q.created}
-                          <span className="hint"> · {ts("common.accountEnding", { last4: q.accountLast4 })}</span>
+                          <span className="hint">
+                            {" "}
+                            · {ts("common.accountEnding", { last4: q.accountLast4 })}
+                          </span>
                         </td>
                         <td>{terms(q)}</td>
                         <td>

@@ -15,7 +15,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireStaff(context, request, { roles: loaderRoles("staff.approvals._index") });
   const queue = await loadApprovalQueue(context.db, await displayContext(request));
   const done = new URL(request.url).searchParams.get("done");
-  return data({ ...queue, done: (DONE as readonly string[]).includes(done ?? "") ? done : null }, { headers: { "Cache-Control": "no-store" } });
+  return data(
+    { ...queue, done: (DONE as readonly string[]).includes(done ?? "") ? done : null },
+    { headers: { "Cache-Control": "no-store" } },
+  );
 }
 
 export default function StaffApprovals() {
@@ -30,13 +33,36 @@ export default function StaffApprovals() {
           {t(`approvals.done.${q.done}`)}
         </p>
       ) : null}
-      <PlanTable id="awaiting-approver" title={t("approvals.awaitingApprover")} items={q.awaitingApprover} empty={t("approvals.emptyApprover")} />
-      <PlanTable id="awaiting-borrower" title={t("approvals.awaitingBorrower")} items={q.awaitingBorrower} empty={t("approvals.emptyBorrower")} counterOffers />
+      <PlanTable
+        id="awaiting-approver"
+        title={t("approvals.awaitingApprover")}
+        items={q.awaitingApprover}
+        empty={t("approvals.emptyApprover")}
+      />
+      <PlanTable
+        id="awaiting-borrower"
+        title={t("approvals.awaitingBorrower")}
+        items={q.awaitingBorrower}
+        empty={t("approvals.emptyBorrower")}
+        counterOffers
+      />
     </>
   );
 }
 
-function PlanTable({ id, title, items, empty, counterOffers = false }: { id: string; title: string; items: ApprovalQueueItem[]; empty: string; counterOffers?: boolean }) {
+function PlanTable({
+  id,
+  title,
+  items,
+  empty,
+  counterOffers = false,
+}: {
+  id: string;
+  title: string;
+  items: ApprovalQueueItem[];
+  empty: string;
+  counterOffers?: boolean;
+}) {
   const { t } = useTranslation("console");
   const { t: ts } = useTranslation("staff");
   return (
@@ -68,7 +94,14 @@ function PlanTable({ id, title, items, empty, counterOffers = false }: { id: str
                   </td>
                   <td>{i.balance}</td>
                   <td>{i.dpd}</td>
-                  <td>{t("approvals.terms", { n: i.count, total: i.total, frequency: ts(`frequency.${i.frequency}`), date: i.firstDueDate })}</td>
+                  <td>
+                    {t("approvals.terms", {
+                      n: i.count,
+                      total: i.total,
+                      frequency: ts(`frequency.${i.frequency}`),
+                      date: i.firstDueDate,
+                    })}
+                  </td>
                   <td>
                     {ts("queues.age", { count: i.ageDays })}
                     <span className="hint"> ({i.created})</span>

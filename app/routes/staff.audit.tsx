@@ -34,7 +34,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const raw = Object.fromEntries([...url.searchParams].filter(([, v]) => v !== ""));
   const f = filterSchema.parse(raw);
-  const filter = { borrowerId: f.borrower, action: f.action || undefined, from: f.from, to: f.to, before: f.before };
+  const filter = {
+    borrowerId: f.borrower,
+    action: f.action || undefined,
+    from: f.from,
+    to: f.to,
+    before: f.before,
+  };
   const page = await listAuditEvents(context.db, filter, await displayContext(request));
   await appendAudit(context.db, {
     actorType: "staff",
@@ -42,16 +48,34 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     action: "staff.viewed_audit_log",
     subjectType: "audit_log",
     borrowerId: filter.borrowerId ?? null,
-    detail: { filter: { action: filter.action ?? null, from: filter.from ?? null, to: filter.to ?? null, before: filter.before ?? null } },
+    detail: {
+      filter: {
+        action: filter.action ?? null,
+        from: filter.from ?? null,
+        to: filter.to ?? null,
+        before: filter.before ?? null,
+      },
+    },
   });
-  const ignored = Object.keys(raw).filter((k) => k in filterSchema.shape && k !== "before" && f[k as keyof typeof f] === undefined);
-  return data({ filter: { borrower: f.borrower ?? "", action: f.action ?? "", from: f.from ?? "", to: f.to ?? "" }, ignored, ...page }, { headers: { "Cache-Control": "no-store" } });
+  const ignored = Object.keys(raw).filter(
+    (k) => k in filterSchema.shape && k !== "before" && f[k as keyof typeof f] === undefined,
+  );
+  return data(
+    {
+      filter: { borrower: f.borrower ?? "", action: f.action ?? "", from: f.from ?? "", to: f.to ?? "" },
+      ignored,
+      ...page,
+    },
+    { headers: { "Cache-Control": "no-store" } },
+  );
 }
 
 export default function StaffAudit() {
   const { filter, ignored, rows, nextBefore } = useLoaderData<typeof loader>();
   const { t } = useTranslation("staff");
-  const nextLink = nextBefore ? `/staff/audit?${new URLSearchParams({ ...filter, before: String(nextBefore) })}` : null;
+  const nextLink = nextBefore
+    ? `/staff/audit?${new URLSearchParams({ ...filter, before: String(nextBefore) })}`
+    : null;
   return (
     <>
       <h1>{t("audit.title")}</h1>
@@ -59,17 +83,32 @@ export default function StaffAudit() {
         <h2 id="audit-filter-title">{t("audit.filters")}</h2>
         {ignored.length ? (
           <p className="notice notice-error" role="alert">
-            {t("audit.ignored", { fields: ignored.map((k) => t(`audit.field.${k}`, { defaultValue: k })).join(", ") })}
+            {t("audit.ignored", {
+              fields: ignored.map((k) => t(`audit.field.${k}`, { defaultValue: k })).join(", "),
+            })}
           </p>
         ) : null}
         <div className="filter-grid">
           <div className="field">
             <label htmlFor="audit-borrower">{t("audit.field.borrower")}</label>
-            <input id="audit-borrower" name="borrower" defaultValue={filter.borrower} autoComplete="off" spellCheck={false} />
+            <input
+              id="audit-borrower"
+              name="borrower"
+              defaultValue={filter.borrower}
+              autoComplete="off"
+              spellCheck={false}
+            />
           </div>
           <div className="field">
             <label htmlFor="audit-action">{t("audit.field.action")}</label>
-            <input id="audit-action" name="action" defaultValue={filter.action} autoComplete="off" spellCheck={false} aria-describedby="audit-action-hint" />
+            <input
+              id="audit-action"
+              name="action"
+              defaultValue={filter.action}
+              autoComplete="off"
+              spellCheck={false}
+              aria-describedby="audit-action-hint"
+            />
             <p className="hint" id="audit-action-hint">
               {t("audit.actionHint")}
             </p>
@@ -118,7 +157,13 @@ export default function StaffAudit() {
                       <code>{r.action}</code>
                     </td>
                     <td className="break">{r.subject}</td>
-                    <td>{r.borrowerId ? <Link to={`/staff/borrowers/${r.borrowerId}`}>{r.borrowerName ?? r.borrowerId}</Link> : "—"}</td>
+                    <td>
+                      {r.borrowerId ? (
+                        <Link to={`/staff/borrowers/${r.borrowerId}`}>{r.borrowerName ?? r.borrowerId}</Link>
+                      ) : (
+                        "—"
+                      )}
+                    </td>
                     <td className="break">
                       <code>{r.detail}</code>
                     </td>

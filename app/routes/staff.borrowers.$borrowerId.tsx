@@ -9,7 +9,13 @@ import { borrowerActionSchema } from "~/staff/borrower-forms";
 import { viewBorrowerPage } from "~/staff/borrower-page.server";
 import { displayContext } from "~/staff/display.server";
 import { actionRoles, loaderRoles, mayDo } from "~/staff/permissions";
-import { CallForm, FlagForm, NoteForm, ResolveTaskForm, type BorrowerActionReply } from "~/staff/ui/BorrowerActions";
+import {
+  CallForm,
+  FlagForm,
+  NoteForm,
+  ResolveTaskForm,
+  type BorrowerActionReply,
+} from "~/staff/ui/BorrowerActions";
 import { ContactDecisions } from "~/staff/ui/ContactDecisions";
 import { StaffErrorBoundary } from "~/staff/ui/StaffErrorBoundary";
 import { Timeline } from "~/staff/ui/Timeline";
@@ -28,7 +34,11 @@ function borrowerIdFrom(params: LoaderFunctionArgs["params"]): string {
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { user } = await requireStaff(context, request, { roles: loaderRoles(ROUTE) });
   const borrowerId = borrowerIdFrom(params);
-  const view = await viewBorrowerPage(context.db, { borrowerId, staff: user, ...(await displayContext(request)) });
+  const view = await viewBorrowerPage(context.db, {
+    borrowerId,
+    staff: user,
+    ...(await displayContext(request)),
+  });
   if (!view) throw data({ reason: "not_found" }, { status: 404, headers: noStore });
   const done = new URL(request.url).searchParams.get("done");
   const can = {
@@ -37,7 +47,10 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     resolveTask: mayDo(user.role, ROUTE, "resolve_task"),
     flags: mayDo(user.role, ROUTE, "set_wrong_number") && mayDo(user.role, ROUTE, "set_dispute"),
   };
-  return data({ ...view, can, done: done && /^[a-z_]{1,30}$/.test(done) ? done : null }, { headers: noStore });
+  return data(
+    { ...view, can, done: done && /^[a-z_]{1,30}$/.test(done) ? done : null },
+    { headers: noStore },
+  );
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -47,16 +60,32 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const intent = formData.get("intent");
   const target = (formData.get("taskId") ?? formData.get("accountId") ?? null) as string | null;
   const reply = (result: BorrowerActionReply["result"], status: number) =>
-    data({ intent: typeof intent === "string" ? intent : null, target: intent === "log_call" ? null : target, result } satisfies BorrowerActionReply, { status, headers: noStore });
+    data(
+      {
+        intent: typeof intent === "string" ? intent : null,
+        target: intent === "log_call" ? null : target,
+        result,
+      } satisfies BorrowerActionReply,
+      { status, headers: noStore },
+    );
 
   // The role check comes first: a role that may not do this learns nothing from validation errors.
-  if (typeof intent === "string" && actionRoles(ROUTE, intent).length) assertRole(session, actionRoles(ROUTE, intent));
+  if (typeof intent === "string" && actionRoles(ROUTE, intent).length)
+    assertRole(session, actionRoles(ROUTE, intent));
   const submission = parseWithZod(formData, { schema: borrowerActionSchema });
   if (submission.status !== "success") return reply(submission.reply(), 400);
 
-  const outcome = await applyBorrowerAction(context.db, { staff: session.user, borrowerId, action: submission.value });
-  if (outcome.status === "not_found") return reply(submission.reply({ formErrors: ["errors.notFound"] }), 404);
-  return redirect(`/staff/borrowers/${borrowerId}?done=${submission.value.intent}`, { status: 303, headers: noStore });
+  const outcome = await applyBorrowerAction(context.db, {
+    staff: session.user,
+    borrowerId,
+    action: submission.value,
+  });
+  if (outcome.status === "not_found")
+    return reply(submission.reply({ formErrors: ["errors.notFound"] }), 404);
+  return redirect(`/staff/borrowers/${borrowerId}?done=${submission.value.intent}`, {
+    status: 303,
+    headers: noStore,
+  });
 }
 
 export default function StaffBorrowerPage() {
@@ -80,7 +109,10 @@ export default function StaffBorrowerPage() {
               <Row label={t("borrower.reference")} value={b.externalRef} />
               <Row label={t("borrower.phone")} value={b.phone} />
               <Row label={t("borrower.email")} value={b.email ?? "—"} />
-              <Row label={t("borrower.language")} value={t(`languages.${b.locale}`, { defaultValue: b.locale })} />
+              <Row
+                label={t("borrower.language")}
+                value={t(`languages.${b.locale}`, { defaultValue: b.locale })}
+              />
               <Row label={t("borrower.timeZone")} value={`${b.timeZone} (${b.jurisdiction})`} />
             </dl>
           </section>
@@ -90,23 +122,53 @@ export default function StaffBorrowerPage() {
             {v.accounts.map((a) => (
               <article key={a.id} className="account-card" aria-labelledby={`account-${a.id}`}>
                 <h3 id={`account-${a.id}`}>
-                  {t(`products.${a.product}`)} · {t("common.accountEnding", { last4: a.last4 })} · <code>{a.externalRef}</code>
+                  {t(`products.${a.product}`)} · {t("common.accountEnding", { last4: a.last4 })} ·{" "}
+                  <code>{a.externalRef}</code>
                 </h3>
                 <dl className="summary">
-                  <Row label={t("borrower.status")} value={`${t(`accountStatus.${a.status}`)} · ${t("borrower.dpd", { count: a.dpd })}`} />
+                  <Row
+                    label={t("borrower.status")}
+                    value={`${t(`accountStatus.${a.status}`)} · ${t("borrower.dpd", { count: a.dpd })}`}
+                  />
                   <Row label={t("borrower.overdue")} value={a.overdue} />
                   <Row label={t("borrower.minimumDue")} value={a.minimumDue} />
                   <Row label={t("borrower.balance")} value={a.balance} />
                   <Row label={t("borrower.feesAndInterest")} value={a.feesAndInterest} />
                   <Row label={t("borrower.dueDate")} value={a.dueDate ?? "—"} />
                   <Row label={t("borrower.balanceAsOf")} value={a.balanceAsOf} />
-                  <Row label={t("borrower.wrongNumber")} value={a.wrongNumberSince ? t("borrower.flagSince", { date: a.wrongNumberSince }) : t("borrower.flagOff")} />
-                  <Row label={t("borrower.dispute")} value={a.disputeSince ? t("borrower.flagSince", { date: a.disputeSince }) : t("borrower.flagOff")} />
+                  <Row
+                    label={t("borrower.wrongNumber")}
+                    value={
+                      a.wrongNumberSince
+                        ? t("borrower.flagSince", { date: a.wrongNumberSince })
+                        : t("borrower.flagOff")
+                    }
+                  />
+                  <Row
+                    label={t("borrower.dispute")}
+                    value={
+                      a.disputeSince
+                        ? t("borrower.flagSince", { date: a.disputeSince })
+                        : t("borrower.flagOff")
+                    }
+                  />
                 </dl>
                 {v.can.flags ? (
                   <div className="button-row">
-                    <FlagForm reply={reply} accountId={a.id} flag="wrong_number" on={a.wrongNumberSince !== null} label={a.wrongNumberSince ? t("actions.clearWrongNumber") : t("actions.setWrongNumber")} />
-                    <FlagForm reply={reply} accountId={a.id} flag="dispute" on={a.disputeSince !== null} label={a.disputeSince ? t("actions.clearDispute") : t("actions.setDispute")} />
+                    <FlagForm
+                      reply={reply}
+                      accountId={a.id}
+                      flag="wrong_number"
+                      on={a.wrongNumberSince !== null}
+                      label={a.wrongNumberSince ? t("actions.clearWrongNumber") : t("actions.setWrongNumber")}
+                    />
+                    <FlagForm
+                      reply={reply}
+                      accountId={a.id}
+                      flag="dispute"
+                      on={a.disputeSince !== null}
+                      label={a.disputeSince ? t("actions.clearDispute") : t("actions.setDispute")}
+                    />
                   </div>
                 ) : null}
               </article>
@@ -135,8 +197,14 @@ export default function StaffBorrowerPage() {
                     <strong>{t(`taskKinds.${task.kind}`)}</strong>
                     {task.accountLast4 ? ` · ${t("common.accountEnding", { last4: task.accountLast4 })}` : ""}
                   </p>
-                  <p className="hint">{task.slot ? t("timeline.task.slot", { slot: task.slot }) : t("borrower.taskDue", { date: task.due })}</p>
-                  {task.borrowerNote ? <blockquote className="free-text">{task.borrowerNote}</blockquote> : null}
+                  <p className="hint">
+                    {task.slot
+                      ? t("timeline.task.slot", { slot: task.slot })
+                      : t("borrower.taskDue", { date: task.due })}
+                  </p>
+                  {task.borrowerNote ? (
+                    <blockquote className="free-text">{task.borrowerNote}</blockquote>
+                  ) : null}
                   {v.can.resolveTask ? <ResolveTaskForm reply={reply} taskId={task.id} /> : null}
                 </li>
               ))}
@@ -161,12 +229,36 @@ export default function StaffBorrowerPage() {
             <h2 id="prefs-title">{t("preferences.title")}</h2>
             {v.preferences ? (
               <dl className="summary">
-                <Row label={t("preferences.sms")} value={v.preferences.smsOptedOut ? t("preferences.optedOut", { date: v.preferences.smsOptedOut }) : yesNo(t, v.preferences.smsAllowed)} />
+                <Row
+                  label={t("preferences.sms")}
+                  value={
+                    v.preferences.smsOptedOut
+                      ? t("preferences.optedOut", { date: v.preferences.smsOptedOut })
+                      : yesNo(t, v.preferences.smsAllowed)
+                  }
+                />
                 <Row label={t("preferences.phone")} value={yesNo(t, v.preferences.phoneAllowed)} />
                 <Row label={t("preferences.email")} value={yesNo(t, v.preferences.emailAllowed)} />
-                <Row label={t("preferences.window")} value={v.preferences.window ?? t("preferences.anyTime")} />
-                <Row label={t("preferences.maxPerWeek")} value={v.preferences.maxPerWeek === null ? t("preferences.policyDefault") : String(v.preferences.maxPerWeek)} />
-                <Row label={t("preferences.language")} value={v.preferences.preferredLocale ? t(`languages.${v.preferences.preferredLocale}`) : t("preferences.policyDefault")} />
+                <Row
+                  label={t("preferences.window")}
+                  value={v.preferences.window ?? t("preferences.anyTime")}
+                />
+                <Row
+                  label={t("preferences.maxPerWeek")}
+                  value={
+                    v.preferences.maxPerWeek === null
+                      ? t("preferences.policyDefault")
+                      : String(v.preferences.maxPerWeek)
+                  }
+                />
+                <Row
+                  label={t("preferences.language")}
+                  value={
+                    v.preferences.preferredLocale
+                      ? t(`languages.${v.preferences.preferredLocale}`)
+                      : t("preferences.policyDefault")
+                  }
+                />
               </dl>
             ) : (
               <p className="hint">{t("preferences.none")}</p>

@@ -16,7 +16,10 @@ const searchParams = z.object({
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireStaff(context, request, { roles: loaderRoles("staff.borrowers._index") });
   const url = new URL(request.url);
-  const { q, page } = searchParams.parse({ q: url.searchParams.get("q") ?? "", page: url.searchParams.get("page") ?? "1" });
+  const { q, page } = searchParams.parse({
+    q: url.searchParams.get("q") ?? "",
+    page: url.searchParams.get("page") ?? "1",
+  });
   const result = q.length >= 2 ? await searchBorrowers(context.db, q, page) : null;
   return data({ q, tooShort: q.length === 1, result }, { headers: { "Cache-Control": "no-store" } });
 }

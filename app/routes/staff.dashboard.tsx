@@ -23,7 +23,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     {
       ...dashboard,
       paidWithinDays: PAID_WITHIN_DAYS,
-      range: { from: long.format(new Date(`${dashboard.from}T00:00:00Z`)), to: long.format(new Date(`${dashboard.to}T00:00:00Z`)) },
+      range: {
+        from: long.format(new Date(`${dashboard.from}T00:00:00Z`)),
+        to: long.format(new Date(`${dashboard.to}T00:00:00Z`)),
+      },
       days: dashboard.days.map((d) => ({ ...d, label: label(d.day) })),
     },
     { headers: { "Cache-Control": "no-store" } },
@@ -36,18 +39,25 @@ export default function StaffDashboard() {
   const d = useLoaderData<typeof loader>();
   const { t } = useTranslation("console");
   const chartText = { labelHeader: t("dashboard.day"), tableToggle: t("dashboard.showTable") };
-  const busiest = (key: keyof Omit<DashboardDay, "day">) => d.days.reduce((best, day) => (day[key] > best[key] ? day : best), d.days[0]!);
+  const busiest = (key: keyof Omit<DashboardDay, "day">) =>
+    d.days.reduce((best, day) => (day[key] > best[key] ? day : best), d.days[0]!);
   return (
     <>
       <h1>{t("dashboard.title")}</h1>
-      <p className="hint">{t("dashboard.intro", { from: d.range.from, to: d.range.to, timeZone: d.timeZone })}</p>
+      <p className="hint">
+        {t("dashboard.intro", { from: d.range.from, to: d.range.to, timeZone: d.timeZone })}
+      </p>
 
       <section className="card" aria-labelledby="funnel-title">
         <h2 id="funnel-title">{t("dashboard.funnelTitle")}</h2>
         <p className="hint">{t("dashboard.funnelHint", { days: d.paidWithinDays })}</p>
         <BarChart
           title={t("dashboard.funnelChart")}
-          summary={t("dashboard.funnelSummary", { sent: d.totals.sent, paid: d.totals.paid, percent: percent(d.totals.paid, d.totals.sent) })}
+          summary={t("dashboard.funnelSummary", {
+            sent: d.totals.sent,
+            paid: d.totals.paid,
+            percent: percent(d.totals.paid, d.totals.sent),
+          })}
           orientation="horizontal"
           labelHeader={t("dashboard.step")}
           valueHeader={t("dashboard.count")}
@@ -55,7 +65,13 @@ export default function StaffDashboard() {
           data={FUNNEL.map((step) => ({
             label: t(`dashboard.metrics.${step}`),
             value: d.totals[step],
-            display: step === "sent" ? String(d.totals.sent) : t("dashboard.countOfSent", { n: d.totals[step], percent: percent(d.totals[step], d.totals.sent) }),
+            display:
+              step === "sent"
+                ? String(d.totals.sent)
+                : t("dashboard.countOfSent", {
+                    n: d.totals[step],
+                    percent: percent(d.totals[step], d.totals.sent),
+                  }),
           }))}
         />
       </section>
@@ -69,7 +85,11 @@ export default function StaffDashboard() {
               <BarChart
                 key={key}
                 title={t(`dashboard.metrics.${key}`)}
-                summary={t("dashboard.dailySummary", { total: d.totals[key], peak: peak[key], day: peak.label })}
+                summary={t("dashboard.dailySummary", {
+                  total: d.totals[key],
+                  peak: peak[key],
+                  day: peak.label,
+                })}
                 {...chartText}
                 valueHeader={t(`dashboard.metrics.${key}`)}
                 labelEvery={5}
@@ -96,7 +116,10 @@ export default function StaffDashboard() {
               tableToggle={t("dashboard.showTable")}
               max={100}
               data={d.variants.map((v) => ({
-                label: t("dashboard.stageVariant", { stage: t(`templates.stages.${v.stage}`, { defaultValue: v.stage }), variant: v.variant }),
+                label: t("dashboard.stageVariant", {
+                  stage: t(`templates.stages.${v.stage}`, { defaultValue: v.stage }),
+                  variant: v.variant,
+                }),
                 value: v.ratePercent ?? 0,
                 display: v.ratePercent === null ? "—" : `${v.ratePercent}%`,
               }))}
@@ -147,9 +170,11 @@ export default function StaffDashboard() {
               {d.days.map((day) => (
                 <tr key={day.day}>
                   <th scope="row">{day.label}</th>
-                  {([...FUNNEL, "plansProposed", "plansApproved", "optOuts", "complaints"] as const).map((k) => (
-                    <td key={k}>{day[k]}</td>
-                  ))}
+                  {([...FUNNEL, "plansProposed", "plansApproved", "optOuts", "complaints"] as const).map(
+                    (k) => (
+                      <td key={k}>{day[k]}</td>
+                    ),
+                  )}
                 </tr>
               ))}
             </tbody>

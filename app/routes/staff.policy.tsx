@@ -6,7 +6,12 @@ import { assertRole, requireStaff } from "~/staff/auth.server";
 import { loadPolicyEditor, saveContactPolicy } from "~/staff/contact-policy-editor.server";
 import { displayContext } from "~/staff/display.server";
 import { actionRoles, loaderRoles } from "~/staff/permissions";
-import { policyFormValues, readPolicyForm, type PolicyFieldErrors, type PolicyFormValues } from "~/staff/policy-form";
+import {
+  policyFormValues,
+  readPolicyForm,
+  type PolicyFieldErrors,
+  type PolicyFormValues,
+} from "~/staff/policy-form";
 import { PolicyEditorForm } from "~/staff/ui/PolicyEditorForm";
 import { StaffErrorBoundary } from "~/staff/ui/StaffErrorBoundary";
 
@@ -31,7 +36,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     {
       ...view,
       values: policyFormValues(view.policy),
-      notice: url.searchParams.has("unchanged") ? ("unchanged" as const) : Number.isInteger(saved) && saved > 0 ? ("saved" as const) : null,
+      notice: url.searchParams.has("unchanged")
+        ? ("unchanged" as const)
+        : Number.isInteger(saved) && saved > 0
+          ? ("saved" as const)
+          : null,
     },
     { headers: noStore },
   );
@@ -44,12 +53,28 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const values: PolicyFormValues = {};
   for (const [key, value] of formData) if (typeof value === "string") values[key] = value;
   const baseVersion = baseVersionSchema.safeParse(values.baseVersion);
-  if (!baseVersion.success) return data({ values, errors: { _form: [{ key: "console:policy.errors.stale" }] } } satisfies PolicyActionData, { status: 400, headers: noStore });
+  if (!baseVersion.success)
+    return data(
+      { values, errors: { _form: [{ key: "console:policy.errors.stale" }] } } satisfies PolicyActionData,
+      { status: 400, headers: noStore },
+    );
 
   const read = readPolicyForm(values);
-  if (!read.ok) return data({ values, errors: read.errors } satisfies PolicyActionData, { status: 400, headers: noStore });
-  const result = await saveContactPolicy(context.db, { staff: session.user, policy: read.policy, baseVersion: baseVersion.data });
-  if (result.status === "conflict") return data({ values, errors: {}, conflictVersion: result.currentVersion } satisfies PolicyActionData, { status: 409, headers: noStore });
+  if (!read.ok)
+    return data({ values, errors: read.errors } satisfies PolicyActionData, {
+      status: 400,
+      headers: noStore,
+    });
+  const result = await saveContactPolicy(context.db, {
+    staff: session.user,
+    policy: read.policy,
+    baseVersion: baseVersion.data,
+  });
+  if (result.status === "conflict")
+    return data({ values, errors: {}, conflictVersion: result.currentVersion } satisfies PolicyActionData, {
+      status: 409,
+      headers: noStore,
+    });
   const query = result.status === "saved" ? `saved=${result.version}` : "unchanged=1";
   return redirect(`/staff/policy?${query}`, { status: 303, headers: noStore });
 }
@@ -77,9 +102,18 @@ export default function StaffPolicy() {
           {t("policy.conflict", { version: actionData.conflictVersion })}
         </p>
       ) : null}
-      <p>{v.version === 0 ? t("policy.usingDefaults") : t("policy.current", { version: v.version, when: v.savedAt, name: v.savedBy ?? "—" })}</p>
+      <p>
+        {v.version === 0
+          ? t("policy.usingDefaults")
+          : t("policy.current", { version: v.version, when: v.savedAt, name: v.savedBy ?? "—" })}
+      </p>
 
-      <PolicyEditorForm key={v.version} values={actionData?.values ?? v.values} errors={actionData?.errors ?? {}} baseVersion={v.version} />
+      <PolicyEditorForm
+        key={v.version}
+        values={actionData?.values ?? v.values}
+        errors={actionData?.errors ?? {}}
+        baseVersion={v.version}
+      />
 
       <section className="card" aria-labelledby="policy-history">
         <h2 id="policy-history">{t("policy.history")}</h2>

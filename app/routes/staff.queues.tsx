@@ -23,7 +23,9 @@ export default function StaffQueues() {
   const borrower = (item: { borrowerId: string; borrowerName: string; accountLast4: string | null }) => (
     <>
       <Link to={`/staff/borrowers/${item.borrowerId}`}>{item.borrowerName}</Link>
-      {item.accountLast4 ? <span className="hint"> · {t("common.accountEnding", { last4: item.accountLast4 })}</span> : null}
+      {item.accountLast4 ? (
+        <span className="hint"> · {t("common.accountEnding", { last4: item.accountLast4 })}</span>
+      ) : null}
     </>
   );
   const age = (item: { ageDays: number; created: string }) => (
@@ -37,17 +39,35 @@ export default function StaffQueues() {
       <h1>{t("queues.title")}</h1>
       <p className="hint">{t("queues.intro")}</p>
 
-      <Queue id="plans" title={t("queues.plans")} total={q.plans.total} shown={q.plans.items.length} headers={[t("queues.borrower"), t("queues.ageCol"), t("queues.proposal")]}>
+      <Queue
+        id="plans"
+        title={t("queues.plans")}
+        total={q.plans.total}
+        shown={q.plans.items.length}
+        headers={[t("queues.borrower"), t("queues.ageCol"), t("queues.proposal")]}
+      >
         {q.plans.items.map((i) => (
           <tr key={i.id}>
             <td>{borrower(i)}</td>
             <td>{age(i)}</td>
-            <td>{t("queues.planSummary", { total: i.total, count: i.instalmentCount, frequency: t(`frequency.${i.frequency}`) })}</td>
+            <td>
+              {t("queues.planSummary", {
+                total: i.total,
+                count: i.instalmentCount,
+                frequency: t(`frequency.${i.frequency}`),
+              })}
+            </td>
           </tr>
         ))}
       </Queue>
 
-      <Queue id="hardship" title={t("queues.hardship")} total={q.hardship.total} shown={q.hardship.items.length} headers={[t("queues.borrower"), t("queues.ageCol"), t("queues.reason"), t("queues.details")]}>
+      <Queue
+        id="hardship"
+        title={t("queues.hardship")}
+        total={q.hardship.total}
+        shown={q.hardship.items.length}
+        headers={[t("queues.borrower"), t("queues.ageCol"), t("queues.reason"), t("queues.details")]}
+      >
         {q.hardship.items.map((i) => (
           <tr key={i.id}>
             <td>{borrower(i)}</td>
@@ -58,7 +78,19 @@ export default function StaffQueues() {
         ))}
       </Queue>
 
-      <Queue id="complaints" title={t("queues.complaints")} total={q.complaints.total} shown={q.complaints.items.length} headers={[t("queues.ackNumber"), t("queues.borrower"), t("queues.ageCol"), t("queues.category"), t("queues.status")]}>
+      <Queue
+        id="complaints"
+        title={t("queues.complaints")}
+        total={q.complaints.total}
+        shown={q.complaints.items.length}
+        headers={[
+          t("queues.ackNumber"),
+          t("queues.borrower"),
+          t("queues.ageCol"),
+          t("queues.category"),
+          t("queues.status"),
+        ]}
+      >
         {q.complaints.items.map((i) => (
           <tr key={i.id}>
             <td>
@@ -72,7 +104,13 @@ export default function StaffQueues() {
         ))}
       </Queue>
 
-      <Queue id="calls" title={t("queues.calls")} total={q.calls.total} shown={q.calls.items.length} headers={[t("queues.borrower"), t("queues.ageCol"), t("queues.due")]}>
+      <Queue
+        id="calls"
+        title={t("queues.calls")}
+        total={q.calls.total}
+        shown={q.calls.items.length}
+        headers={[t("queues.borrower"), t("queues.ageCol"), t("queues.due")]}
+      >
         {q.calls.items.map((i) => (
           <tr key={i.id}>
             <td>{borrower(i)}</td>
@@ -82,7 +120,19 @@ export default function StaffQueues() {
         ))}
       </Queue>
 
-      <Queue id="appointments" title={t("queues.appointments")} total={q.appointments.total} shown={q.appointments.items.length} headers={[t("queues.borrower"), t("queues.ageCol"), t("queues.kind"), t("queues.slot"), t("queues.borrowerNote")]}>
+      <Queue
+        id="appointments"
+        title={t("queues.appointments")}
+        total={q.appointments.total}
+        shown={q.appointments.items.length}
+        headers={[
+          t("queues.borrower"),
+          t("queues.ageCol"),
+          t("queues.kind"),
+          t("queues.slot"),
+          t("queues.borrowerNote"),
+        ]}
+      >
         {q.appointments.items.map((i) => (
           <tr key={i.id}>
             <td>{borrower(i)}</td>
@@ -94,7 +144,13 @@ export default function StaffQueues() {
         ))}
       </Queue>
 
-      <Queue id="wrong-numbers" title={t("queues.wrongNumbers")} total={q.wrongNumbers.total} shown={q.wrongNumbers.items.length} headers={[t("queues.borrower"), t("queues.ageCol")]}>
+      <Queue
+        id="wrong-numbers"
+        title={t("queues.wrongNumbers")}
+        total={q.wrongNumbers.total}
+        shown={q.wrongNumbers.items.length}
+        headers={[t("queues.borrower"), t("queues.ageCol")]}
+      >
         {q.wrongNumbers.items.map((i) => (
           <tr key={i.id}>
             <td>{borrower(i)}</td>
@@ -106,7 +162,21 @@ export default function StaffQueues() {
   );
 }
 
-function Queue({ id, title, total, shown, headers, children }: { id: string; title: string; total: number; shown: number; headers: string[]; children: ReactNode }) {
+function Queue({
+  id,
+  title,
+  total,
+  shown,
+  headers,
+  children,
+}: {
+  id: string;
+  title: string;
+  total: number;
+  shown: number;
+  headers: string[];
+  children: ReactNode;
+}) {
   const { t } = useTranslation("staff");
   return (
     <section className="card staff-queue" aria-labelledby={`queue-${id}`}>

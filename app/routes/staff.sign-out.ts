@@ -8,10 +8,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireStaff(context, request, { roles: actionRoles("staff.sign-out") });
   const setCookie = await context.db.transaction().execute(async (trx) => {
     const cookie = await endStaffSession(trx, request);
-    await appendAudit(trx, { actorType: "staff", actorId: user.id, action: "staff.signed_out", subjectType: "staff_user", subjectId: user.id });
+    await appendAudit(trx, {
+      actorType: "staff",
+      actorId: user.id,
+      action: "staff.signed_out",
+      subjectType: "staff_user",
+      subjectId: user.id,
+    });
     return cookie;
   });
-  return redirect("/staff/login?signedOut=1", { status: 303, headers: { "Set-Cookie": setCookie, "Cache-Control": "no-store" } });
+  return redirect("/staff/login?signedOut=1", {
+    status: 303,
+    headers: { "Set-Cookie": setCookie, "Cache-Control": "no-store" },
+  });
 }
 
 /** Signing out is a POST (a link could be triggered by another site); a GET just goes back to the console. */

@@ -34,13 +34,23 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = Object.fromEntries(await request.formData());
   assertRole(session, actionRoles(ROUTE, String(form.intent ?? "")));
   const parsed = addVariantSchema.safeParse(form);
-  if (!parsed.success) return data({ error: parsed.error.issues[0]?.message ?? "console:templates.errors.variantName" }, { status: 400, headers: noStore });
+  if (!parsed.success)
+    return data(
+      { error: parsed.error.issues[0]?.message ?? "console:templates.errors.variantName" },
+      { status: 400, headers: noStore },
+    );
   const { stage, variant } = parsed.data;
   const result = await addReminderVariant(context.db, { staff: session.user, stage, variant });
-  if (result.status === "exists") return data({ error: "console:templates.errors.variantExists" }, { status: 409, headers: noStore });
-  if (result.status === "too_many") return data({ error: "console:templates.errors.tooManyVariants" }, { status: 409, headers: noStore });
-  if (result.status === "invalid") return data({ error: "console:templates.errors.variantName" }, { status: 400, headers: noStore });
-  return redirect(`${templateEditorPath({ stage, variant, locale: "en" })}&added=1`, { status: 303, headers: noStore });
+  if (result.status === "exists")
+    return data({ error: "console:templates.errors.variantExists" }, { status: 409, headers: noStore });
+  if (result.status === "too_many")
+    return data({ error: "console:templates.errors.tooManyVariants" }, { status: 409, headers: noStore });
+  if (result.status === "invalid")
+    return data({ error: "console:templates.errors.variantName" }, { status: 400, headers: noStore });
+  return redirect(`${templateEditorPath({ stage, variant, locale: "en" })}&added=1`, {
+    status: 303,
+    headers: noStore,
+  });
 }
 
 export default function StaffTemplates() {
@@ -55,7 +65,11 @@ export default function StaffTemplates() {
 
       {groups.map((g) => (
         <section key={g.stage} className="card" aria-labelledby={`tpl-${g.stage}`}>
-          <h2 id={`tpl-${g.stage}`}>{g.kind === "reminder" ? t("templates.reminderTitle", { stage: t(`templates.stages.${g.stage}`) }) : t(`templates.kinds.${g.stage}`)}</h2>
+          <h2 id={`tpl-${g.stage}`}>
+            {g.kind === "reminder"
+              ? t("templates.reminderTitle", { stage: t(`templates.stages.${g.stage}`) })
+              : t(`templates.kinds.${g.stage}`)}
+          </h2>
           <div className="table-scroll" tabIndex={0} role="region" aria-labelledby={`tpl-${g.stage}`}>
             <table className="staff-table">
               <thead>
@@ -78,16 +92,31 @@ export default function StaffTemplates() {
                         </th>
                       ) : null}
                       <td>{ts(`languages.${e.locale}`)}</td>
-                      <td>{e.version === 0 ? t("templates.default") : t("templates.versionN", { version: e.version })}</td>
+                      <td>
+                        {e.version === 0
+                          ? t("templates.default")
+                          : t("templates.versionN", { version: e.version })}
+                      </td>
                       <td className={e.ok ? undefined : "text-danger"}>
-                        {e.segments === null ? t("templates.unrenderable") : t("templates.parts", { parts: e.segments, encoding: e.encoding })}
+                        {e.segments === null
+                          ? t("templates.unrenderable")
+                          : t("templates.parts", { parts: e.segments, encoding: e.encoding })}
                         {e.ok ? null : <span> · {t("templates.hasProblems")}</span>}
                       </td>
                       <td>
-                        <Link to={templateEditorPath({ stage: e.stage, variant: e.variant, locale: e.locale })} aria-label={t("templates.editLabel", {
-                            name: g.kind === "reminder" ? t("templates.reminderName", { stage: t(`templates.stages.${g.stage}`), variant: e.variant }) : t(`templates.kinds.${g.stage}`),
+                        <Link
+                          to={templateEditorPath({ stage: e.stage, variant: e.variant, locale: e.locale })}
+                          aria-label={t("templates.editLabel", {
+                            name:
+                              g.kind === "reminder"
+                                ? t("templates.reminderName", {
+                                    stage: t(`templates.stages.${g.stage}`),
+                                    variant: e.variant,
+                                  })
+                                : t(`templates.kinds.${g.stage}`),
                             language: ts(`languages.${e.locale}`),
-                          })}>
+                          })}
+                        >
                           {t("templates.edit")}
                         </Link>
                         <p className="hint template-snippet" lang={e.locale}>
@@ -135,7 +164,11 @@ export default function StaffTemplates() {
               maxLength={8}
               autoComplete="off"
               spellCheck={false}
-              aria-describedby={actionData && "error" in actionData ? "variant-name-hint add-variant-error" : "variant-name-hint"}
+              aria-describedby={
+                actionData && "error" in actionData
+                  ? "variant-name-hint add-variant-error"
+                  : "variant-name-hint"
+              }
             />
           </div>
           <button type="submit" className="button secondary">

@@ -3,7 +3,14 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
-import { checkSmsTemplate, MAX_TEMPLATE_LENGTH, MAX_TEMPLATE_SEGMENTS, slotOf, type TemplateProblem, type TemplateSlot } from "~/domain/sms-template-check";
+import {
+  checkSmsTemplate,
+  MAX_TEMPLATE_LENGTH,
+  MAX_TEMPLATE_SEGMENTS,
+  slotOf,
+  type TemplateProblem,
+  type TemplateSlot,
+} from "~/domain/sms-template-check";
 import { SUPPORTED_LOCALES, type SupportedLocale } from "~/i18n/config";
 import { assertRole, requireStaff } from "~/staff/auth.server";
 import { displayContext } from "~/staff/display.server";
@@ -15,7 +22,11 @@ import { templateEditorPath } from "~/staff/ui/template-paths";
 const ROUTE = "staff.templates.edit";
 const noStore = { "Cache-Control": "no-store" };
 
-const slotSchema = z.object({ stage: z.string().max(64), variant: z.string().max(16), locale: z.enum(SUPPORTED_LOCALES) });
+const slotSchema = z.object({
+  stage: z.string().max(64),
+  variant: z.string().max(16),
+  locale: z.enum(SUPPORTED_LOCALES),
+});
 function readSlot(input: Record<string, unknown>): { slot: TemplateSlot; locale: SupportedLocale } | null {
   const parsed = slotSchema.safeParse(input);
   if (!parsed.success) return null;
@@ -43,10 +54,21 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const target = readSlot(Object.fromEntries(url.searchParams));
   if (!target) throw redirect("/staff/templates", { status: 303, headers: noStore });
-  const view = await loadTemplateEditor(context.db, target.slot, target.locale, await displayContext(request));
+  const view = await loadTemplateEditor(
+    context.db,
+    target.slot,
+    target.locale,
+    await displayContext(request),
+  );
   if (!view) throw data({ reason: "not_found" }, { status: 404, headers: noStore });
   const saved = url.searchParams.get("saved");
-  const notice = saved ? "saved" : url.searchParams.has("unchanged") ? "unchanged" : url.searchParams.has("added") ? "added" : null;
+  const notice = saved
+    ? "saved"
+    : url.searchParams.has("unchanged")
+      ? "unchanged"
+      : url.searchParams.has("added")
+        ? "added"
+        : null;
   return data({ ...view, slot: target.slot, locale: target.locale, notice }, { headers: noStore });
 }
 
@@ -57,25 +79,39 @@ export async function action({ request, context }: ActionFunctionArgs) {
   assertRole(session, actionRoles(ROUTE, String(form.intent ?? "")));
   const target = readSlot(form);
   const parsed = formSchema.safeParse(form);
-  if (!target || !parsed.success) return data({ error: "console:templates.errors.invalidRequest" }, { status: 400, headers: noStore });
+  if (!target || !parsed.success)
+    return data({ error: "console:templates.errors.invalidRequest" }, { status: 400, headers: noStore });
   const { intent, body, baseVersion } = parsed.data;
   const { slot, locale } = target;
   if (intent === "preview") {
-    if (!(await slotExists(context.db, slot))) throw data({ reason: "not_found" }, { status: 404, headers: noStore });
+    if (!(await slotExists(context.db, slot)))
+      throw data({ reason: "not_found" }, { status: 404, headers: noStore });
     return data({ intent, body } satisfies TemplateActionData, { headers: noStore });
   }
   const result = await saveSmsTemplate(context.db, { staff: session.user, slot, locale, body, baseVersion });
   switch (result.status) {
     case "invalid":
-      return data({ intent, body, problems: result.problems } satisfies TemplateActionData, { status: 400, headers: noStore });
+      return data({ intent, body, problems: result.problems } satisfies TemplateActionData, {
+        status: 400,
+        headers: noStore,
+      });
     case "conflict":
-      return data({ intent, body, conflictVersion: result.currentVersion } satisfies TemplateActionData, { status: 409, headers: noStore });
+      return data({ intent, body, conflictVersion: result.currentVersion } satisfies TemplateActionData, {
+        status: 409,
+        headers: noStore,
+      });
     case "not_found":
       throw data({ reason: "not_found" }, { status: 404, headers: noStore });
     case "unchanged":
-      return redirect(`${templateEditorPath({ ...slot, locale })}&unchanged=1`, { status: 303, headers: noStore });
+      return redirect(`${templateEditorPath({ ...slot, locale })}&unchanged=1`, {
+        status: 303,
+        headers: noStore,
+      });
     case "saved":
-      return redirect(`${templateEditorPath({ ...slot, locale })}&saved=${result.version}`, { status: 303, headers: noStore });
+      return redirect(`${templateEditorPath({ ...slot, locale })}&saved=${result.version}`, {
+        status: 303,
+        headers: noStore,
+      });
   }
 }
 
@@ -84,17 +120,39 @@ export default function StaffTemplateEditor() {
   const actionData = useActionData<typeof action>() as (TemplateActionData | { error: string }) | undefined;
   const posted = actionData && "body" in actionData ? actionData : undefined;
   const slotKey = `${v.slot.stage}.${v.slot.variant}.${v.locale}.${v.version}`;
-  return <Editor key={`${slotKey}:${posted ? "posted" : "loaded"}`} v={v} posted={posted} error={actionData && "error" in actionData ? actionData.error : null} />;
+  return (
+    <Editor
+      key={`${slotKey}:${posted ? "posted" : "loaded"}`}
+      v={v}
+      posted={posted}
+      error={actionData && "error" in actionData ? actionData.error : null}
+    />
+  );
 }
 
-function Editor({ v, posted, error }: { v: ReturnType<typeof useLoaderData<typeof loader>>; posted?: TemplateActionData; error: string | null }) {
+function Editor({
+  v,
+  posted,
+  error,
+}: {
+  v: ReturnType<typeof useLoaderData<typeof loader>>;
+  posted?: TemplateActionData;
+  error: string | null;
+}) {
   const { t } = useTranslation("console");
   const { t: ts } = useTranslation("staff");
   const [body, setBody] = useState(posted?.body ?? v.body);
   // The same check the server runs on save, live as the text changes (and on the server for the first render).
-  const check = useMemo(() => checkSmsTemplate({ body, locale: v.locale, slot: v.slot }), [body, v.locale, v.slot]);
-  const name = v.slot.kind === "reminder" ? t("templates.reminderName", { stage: t(`templates.stages.${v.slot.stage}`), variant: v.slot.variant }) : t(`templates.kinds.${v.slot.stage}`);
-  const refused = posted?.intent === "save" && (posted.problems?.length || posted.conflictVersion !== undefined);
+  const check = useMemo(
+    () => checkSmsTemplate({ body, locale: v.locale, slot: v.slot }),
+    [body, v.locale, v.slot],
+  );
+  const name =
+    v.slot.kind === "reminder"
+      ? t("templates.reminderName", { stage: t(`templates.stages.${v.slot.stage}`), variant: v.slot.variant })
+      : t(`templates.kinds.${v.slot.stage}`);
+  const refused =
+    posted?.intent === "save" && (posted.problems?.length || posted.conflictVersion !== undefined);
   return (
     <>
       <p>
@@ -113,10 +171,16 @@ function Editor({ v, posted, error }: { v: ReturnType<typeof useLoaderData<typeo
       ) : null}
       {refused ? (
         <p className="notice notice-error" role="alert">
-          {posted.conflictVersion !== undefined ? t("templates.conflict", { version: posted.conflictVersion }) : t("templates.notSaved")}
+          {posted.conflictVersion !== undefined
+            ? t("templates.conflict", { version: posted.conflictVersion })
+            : t("templates.notSaved")}
         </p>
       ) : null}
-      <p>{v.version === 0 ? t("templates.usingDefault") : t("templates.current", { version: v.version, when: v.savedAt, name: v.savedBy ?? "—" })}</p>
+      <p>
+        {v.version === 0
+          ? t("templates.usingDefault")
+          : t("templates.current", { version: v.version, when: v.savedAt, name: v.savedBy ?? "—" })}
+      </p>
       <nav aria-label={t("templates.otherLanguages")} className="button-row">
         {SUPPORTED_LOCALES.filter((l) => l !== v.locale).map((l) => (
           <Link key={l} to={templateEditorPath({ stage: v.slot.stage, variant: v.slot.variant, locale: l })}>
@@ -150,7 +214,12 @@ function Editor({ v, posted, error }: { v: ReturnType<typeof useLoaderData<typeo
           </div>
           <p id="template-size" className="template-size" aria-live="polite">
             {check.worstCase
-              ? t("templates.liveSize", { parts: check.worstCase.segments, encoding: check.worstCase.encoding, characters: check.worstCase.characters, max: MAX_TEMPLATE_SEGMENTS })
+              ? t("templates.liveSize", {
+                  parts: check.worstCase.segments,
+                  encoding: check.worstCase.encoding,
+                  characters: check.worstCase.characters,
+                  max: MAX_TEMPLATE_SEGMENTS,
+                })
               : t("templates.unrenderable")}
           </p>
           {check.ok ? (
@@ -201,7 +270,8 @@ function Editor({ v, posted, error }: { v: ReturnType<typeof useLoaderData<typeo
                 {v.history.map((h) => (
                   <li key={h.version}>
                     <p>
-                      <strong>{t("templates.versionN", { version: h.version })}</strong> · {h.savedAt} · {h.savedBy ?? "—"}
+                      <strong>{t("templates.versionN", { version: h.version })}</strong> · {h.savedAt} ·{" "}
+                      {h.savedBy ?? "—"}
                       {h.active ? ` · ${t("templates.inUseNow")}` : ""}
                     </p>
                     <p className="template-snippet" lang={v.locale}>

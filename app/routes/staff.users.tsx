@@ -18,7 +18,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const revoked = Number(url.searchParams.get("revoked"));
   return data(
-    { users: await listStaffUsers(context.db, await displayContext(request)), revoked: Number.isInteger(revoked) && revoked >= 0 && url.searchParams.has("revoked") ? revoked : null },
+    {
+      users: await listStaffUsers(context.db, await displayContext(request)),
+      revoked: Number.isInteger(revoked) && revoked >= 0 && url.searchParams.has("revoked") ? revoked : null,
+    },
     { headers: noStore },
   );
 }
@@ -28,8 +31,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = revokeSchema.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return data({ error: "errors.invalidRequest" }, { status: 400, headers: noStore });
   assertRole(session, actionRoles(ROUTE, parsed.data.intent));
-  const result = await adminRevokeSessions(context.db, { admin: session.user, staffUserId: parsed.data.staffUserId });
-  if (result.status === "not_found") return data({ error: "errors.notFound" }, { status: 404, headers: noStore });
+  const result = await adminRevokeSessions(context.db, {
+    admin: session.user,
+    staffUserId: parsed.data.staffUserId,
+  });
+  if (result.status === "not_found")
+    return data({ error: "errors.notFound" }, { status: 404, headers: noStore });
   return redirect(`/staff/users?revoked=${result.revoked}`, { status: 303, headers: noStore });
 }
 
@@ -76,7 +83,13 @@ export default function StaffUsers() {
                   <td>{u.displayName}</td>
                   <td>{t(`roles.${u.role}`)}</td>
                   <td>
-                    {u.disabled ? t("users.disabled") : u.lockedUntil ? t("users.lockedUntil", { date: u.lockedUntil }) : u.enrolled ? t("users.active") : t("users.notEnrolled")}
+                    {u.disabled
+                      ? t("users.disabled")
+                      : u.lockedUntil
+                        ? t("users.lockedUntil", { date: u.lockedUntil })
+                        : u.enrolled
+                          ? t("users.active")
+                          : t("users.notEnrolled")}
                   </td>
                   <td>{u.activeSessions}</td>
                   <td>

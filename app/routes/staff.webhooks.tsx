@@ -18,7 +18,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const failedOnly = url.searchParams.get("failed") === "1";
   const events = await listBankEvents(context.db, { ...(await displayContext(request)), failedOnly });
-  return data({ events, failedOnly, endpoint: webhookEndpointOrigin(), queued: url.searchParams.has("queued") }, { headers: noStore });
+  return data(
+    { events, failedOnly, endpoint: webhookEndpointOrigin(), queued: url.searchParams.has("queued") },
+    { headers: noStore },
+  );
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -26,9 +29,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = Object.fromEntries(await request.formData());
   assertRole(session, actionRoles(ROUTE, String(form.intent ?? "")));
   const parsed = redeliverSchema.safeParse(form);
-  if (!parsed.success) return data({ error: "console:webhooks.errors.invalid" }, { status: 400, headers: noStore });
-  const result = await redeliverFromConsole(context.db, { staff: session.user, eventId: parsed.data.eventId });
-  if (result === "not_found") return data({ error: "console:webhooks.errors.notFound" }, { status: 404, headers: noStore });
+  if (!parsed.success)
+    return data({ error: "console:webhooks.errors.invalid" }, { status: 400, headers: noStore });
+  const result = await redeliverFromConsole(context.db, {
+    staff: session.user,
+    eventId: parsed.data.eventId,
+  });
+  if (result === "not_found")
+    return data({ error: "console:webhooks.errors.notFound" }, { status: 404, headers: noStore });
   const back = new URL(request.url).searchParams.get("failed") === "1" ? "failed=1&" : "";
   return redirect(`/staff/webhooks?${back}queued=1`, { status: 303, headers: noStore });
 }
@@ -40,7 +48,9 @@ export default function StaffWebhooks() {
   return (
     <>
       <h1>{t("webhooks.title")}</h1>
-      <p className="hint">{v.endpoint ? t("webhooks.endpoint", { origin: v.endpoint }) : t("webhooks.noEndpoint")}</p>
+      <p className="hint">
+        {v.endpoint ? t("webhooks.endpoint", { origin: v.endpoint }) : t("webhooks.noEndpoint")}
+      </p>
       {v.queued ? (
         <p className="notice" role="status">
           {t("webhooks.queued")}
@@ -51,7 +61,13 @@ export default function StaffWebhooks() {
           {t(actionData.error)}
         </p>
       ) : null}
-      <p>{v.failedOnly ? <Link to="/staff/webhooks">{t("webhooks.showAll")}</Link> : <Link to="/staff/webhooks?failed=1">{t("webhooks.showFailed")}</Link>}</p>
+      <p>
+        {v.failedOnly ? (
+          <Link to="/staff/webhooks">{t("webhooks.showAll")}</Link>
+        ) : (
+          <Link to="/staff/webhooks?failed=1">{t("webhooks.showFailed")}</Link>
+        )}
+      </p>
       <section className="card" aria-labelledby="events-title">
         <h2 id="events-title">{v.failedOnly ? t("webhooks.failedEvents") : t("webhooks.recentEvents")}</h2>
         {v.events.length === 0 ? (
@@ -80,7 +96,9 @@ export default function StaffWebhooks() {
                       <span className="hint break">{e.id}</span>
                     </td>
                     <td>{e.created}</td>
-                    <td className={e.state === "failed" ? "text-danger" : undefined}>{t(`webhooks.states.${e.state}`)}</td>
+                    <td className={e.state === "failed" ? "text-danger" : undefined}>
+                      {t(`webhooks.states.${e.state}`)}
+                    </td>
                     <td>
                       {e.attempts.length === 0 ? (
                         "—"
@@ -88,18 +106,33 @@ export default function StaffWebhooks() {
                         <ol className="attempt-list">
                           {e.attempts.map((a) => (
                             <li key={a.attempt}>
-                              {t("webhooks.attempt", { n: a.attempt, when: a.when })}: {a.ok ? t("webhooks.ok", { code: a.statusCode }) : (a.error ?? t("webhooks.failedAttempt"))}
-                              {a.nextAttempt ? <span className="hint"> · {t("webhooks.nextAttempt", { when: a.nextAttempt })}</span> : null}
+                              {t("webhooks.attempt", { n: a.attempt, when: a.when })}:{" "}
+                              {a.ok
+                                ? t("webhooks.ok", { code: a.statusCode })
+                                : (a.error ?? t("webhooks.failedAttempt"))}
+                              {a.nextAttempt ? (
+                                <span className="hint">
+                                  {" "}
+                                  · {t("webhooks.nextAttempt", { when: a.nextAttempt })}
+                                </span>
+                              ) : null}
                             </li>
                           ))}
                         </ol>
                       )}
                     </td>
                     <td>
-                      <Form method="post" action={v.failedOnly ? "/staff/webhooks?failed=1" : "/staff/webhooks"}>
+                      <Form
+                        method="post"
+                        action={v.failedOnly ? "/staff/webhooks?failed=1" : "/staff/webhooks"}
+                      >
                         <input type="hidden" name="intent" value="redeliver" />
                         <input type="hidden" name="eventId" value={e.id} />
-                        <button type="submit" className="button secondary small" aria-label={t("webhooks.redeliverLabel", { type: e.type, created: e.created })}>
+                        <button
+                          type="submit"
+                          className="button secondary small"
+                          aria-label={t("webhooks.redeliverLabel", { type: e.type, created: e.created })}
+                        >
                           {t("webhooks.redeliver")}
                         </button>
                       </Form>

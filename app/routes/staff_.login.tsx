@@ -23,20 +23,41 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const submission = parseWithZod(await request.formData(), { schema: loginSchema });
   if (submission.status !== "success") {
-    return data({ result: submission.reply({ hideFields: ["password"] }), retryMinutes: null }, { status: 400, headers: noStore });
+    return data(
+      { result: submission.reply({ hideFields: ["password"] }), retryMinutes: null },
+      { status: 400, headers: noStore },
+    );
   }
   const { email, password, next } = submission.value;
   const result = await attemptPasswordLogin(context.db, { email, password, ip: clientIp(context) });
   switch (result.status) {
     case "ok": {
-      const cookie = await startPendingLogin({ userId: result.user.id, step: result.next, passwordHash: result.user.passwordHash, next: safeNextPath(next) });
-      return redirect(result.next === "totp" ? "/staff/two-factor" : "/staff/setup", { status: 303, headers: { ...noStore, "Set-Cookie": cookie } });
+      const cookie = await startPendingLogin({
+        userId: result.user.id,
+        step: result.next,
+        passwordHash: result.user.passwordHash,
+        next: safeNextPath(next),
+      });
+      return redirect(result.next === "totp" ? "/staff/two-factor" : "/staff/setup", {
+        status: 303,
+        headers: { ...noStore, "Set-Cookie": cookie },
+      });
     }
     case "rate_limited":
     case "locked":
-      return blockedLoginResponse(result, (formErrors) => submission.reply({ formErrors, hideFields: ["password"] }), { endPendingLogin: false });
+      return blockedLoginResponse(
+        result,
+        (formErrors) => submission.reply({ formErrors, hideFields: ["password"] }),
+        { endPendingLogin: false },
+      );
     case "invalid":
-      return data({ result: submission.reply({ formErrors: ["errors.invalidLogin"], hideFields: ["password"] }), retryMinutes: null }, { status: 400, headers: noStore });
+      return data(
+        {
+          result: submission.reply({ formErrors: ["errors.invalidLogin"], hideFields: ["password"] }),
+          retryMinutes: null,
+        },
+        { status: 400, headers: noStore },
+      );
   }
 }
 
@@ -44,12 +65,20 @@ export default function StaffLogin() {
   const { next, signedOut } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { t } = useTranslation("staff");
-  const [form, fields] = useForm<LoginFields>({ id: "staff-login", lastResult: actionData?.result, shouldValidate: "onSubmit" });
+  const [form, fields] = useForm<LoginFields>({
+    id: "staff-login",
+    lastResult: actionData?.result,
+    shouldValidate: "onSubmit",
+  });
   const formError = form.errors?.[0];
   return (
     <section className="card staff-auth" aria-labelledby="login-title">
       <h1 id="login-title">{t("login.title")}</h1>
-      {signedOut ? <p className="notice" role="status">{t("login.signedOut")}</p> : null}
+      {signedOut ? (
+        <p className="notice" role="status">
+          {t("login.signedOut")}
+        </p>
+      ) : null}
       <Form method="post" {...getFormProps(form)} noValidate>
         {formError ? (
           <p className="notice notice-error" role="alert" id={form.errorId}>
@@ -57,8 +86,19 @@ export default function StaffLogin() {
           </p>
         ) : null}
         {next ? <input type="hidden" name="next" value={next} /> : null}
-        <StaffInput field={fields.email} label={t("login.email")} type="email" autoComplete="username" inputMode="email" />
-        <StaffInput field={fields.password} label={t("login.password")} type="password" autoComplete="current-password" />
+        <StaffInput
+          field={fields.email}
+          label={t("login.email")}
+          type="email"
+          autoComplete="username"
+          inputMode="email"
+        />
+        <StaffInput
+          field={fields.password}
+          label={t("login.password")}
+          type="password"
+          autoComplete="current-password"
+        />
         <button type="submit" className="button primary">
           {t("login.submit")}
         </button>

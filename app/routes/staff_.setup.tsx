@@ -19,7 +19,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const pending = await requirePendingLogin(context.db, request, "setup");
   const secret = await enrolmentSecret(context.db, pending);
   return data(
-    { email: pending.user.email, secret, secretGroups: secret.match(/.{1,4}/g) ?? [secret], uri: totpAuthUri(secret, pending.user.email) },
+    {
+      email: pending.user.email,
+      secret,
+      secretGroups: secret.match(/.{1,4}/g) ?? [secret],
+      uri: totpAuthUri(secret, pending.user.email),
+    },
     { headers: noStore },
   );
 }
@@ -28,7 +33,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const pending = await requirePendingLogin(context.db, request, "setup");
   const submission = parseWithZod(await request.formData(), { schema: setupSchema });
   const hide = ["newPassword", "confirmPassword", "code"];
-  if (submission.status !== "success") return data({ result: submission.reply({ hideFields: hide }), retryMinutes: null }, { status: 400, headers: noStore });
+  if (submission.status !== "success")
+    return data(
+      { result: submission.reply({ hideFields: hide }), retryMinutes: null },
+      { status: 400, headers: noStore },
+    );
   const result = await completeFirstLogin(context.db, pending, {
     newPassword: submission.value.newPassword,
     code: submission.value.code,
@@ -43,12 +52,31 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return redirect(pending.next ?? "/staff/queues", { status: 303, headers });
     }
     case "same_password":
-      return data({ result: submission.reply({ fieldErrors: { newPassword: ["errors.samePassword"] }, hideFields: hide }), retryMinutes: null }, { status: 400, headers: noStore });
+      return data(
+        {
+          result: submission.reply({
+            fieldErrors: { newPassword: ["errors.samePassword"] },
+            hideFields: hide,
+          }),
+          retryMinutes: null,
+        },
+        { status: 400, headers: noStore },
+      );
     case "invalid":
-      return data({ result: submission.reply({ fieldErrors: { code: ["errors.invalidCode"] }, hideFields: hide }), retryMinutes: null }, { status: 400, headers: noStore });
+      return data(
+        {
+          result: submission.reply({ fieldErrors: { code: ["errors.invalidCode"] }, hideFields: hide }),
+          retryMinutes: null,
+        },
+        { status: 400, headers: noStore },
+      );
     case "rate_limited":
     case "locked":
-      return blockedLoginResponse(result, (formErrors) => submission.reply({ formErrors, hideFields: hide }), { endPendingLogin: true });
+      return blockedLoginResponse(
+        result,
+        (formErrors) => submission.reply({ formErrors, hideFields: hide }),
+        { endPendingLogin: true },
+      );
   }
 }
 
@@ -56,7 +84,11 @@ export default function StaffSetup() {
   const { email, secret, secretGroups, uri } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { t } = useTranslation("staff");
-  const [form, fields] = useForm<SetupFields>({ id: "staff-setup", lastResult: actionData?.result, shouldValidate: "onSubmit" });
+  const [form, fields] = useForm<SetupFields>({
+    id: "staff-setup",
+    lastResult: actionData?.result,
+    shouldValidate: "onSubmit",
+  });
   const formError = form.errors?.[0];
   return (
     <section className="card staff-auth" aria-labelledby="setup-title">
@@ -70,8 +102,19 @@ export default function StaffSetup() {
         ) : null}
         <fieldset>
           <legend>{t("setup.passwordLegend")}</legend>
-          <StaffInput field={fields.newPassword} label={t("setup.newPassword")} hint={t("setup.newPasswordHint", { min: PASSWORD_MIN })} type="password" autoComplete="new-password" />
-          <StaffInput field={fields.confirmPassword} label={t("setup.confirmPassword")} type="password" autoComplete="new-password" />
+          <StaffInput
+            field={fields.newPassword}
+            label={t("setup.newPassword")}
+            hint={t("setup.newPasswordHint", { min: PASSWORD_MIN })}
+            type="password"
+            autoComplete="new-password"
+          />
+          <StaffInput
+            field={fields.confirmPassword}
+            label={t("setup.confirmPassword")}
+            type="password"
+            autoComplete="new-password"
+          />
         </fieldset>
         <fieldset>
           <legend>{t("setup.totpLegend")}</legend>
@@ -90,7 +133,14 @@ export default function StaffSetup() {
           <p className="totp-uri">
             <code>{uri}</code>
           </p>
-          <StaffInput field={fields.code} label={t("setup.code")} hint={t("setup.codeHint")} inputMode="numeric" autoComplete="one-time-code" className="w-code" />
+          <StaffInput
+            field={fields.code}
+            label={t("setup.code")}
+            hint={t("setup.codeHint")}
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            className="w-code"
+          />
         </fieldset>
         <button type="submit" className="button primary">
           {t("setup.submit")}

@@ -20,7 +20,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const pending = await requirePendingLogin(context.db, request, "totp");
   const submission = parseWithZod(await request.formData(), { schema: totpSchema });
-  if (submission.status !== "success") return data({ result: submission.reply({ resetForm: true }), retryMinutes: null }, { status: 400, headers: noStore });
+  if (submission.status !== "success")
+    return data(
+      { result: submission.reply({ resetForm: true }), retryMinutes: null },
+      { status: 400, headers: noStore },
+    );
   const result = await attemptTotpLogin(context.db, pending, {
     code: submission.value.code,
     ip: clientIp(context),
@@ -34,10 +38,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return redirect(pending.next ?? "/staff/queues", { status: 303, headers });
     }
     case "invalid":
-      return data({ result: submission.reply({ formErrors: ["errors.invalidCode"], resetForm: true }), retryMinutes: null }, { status: 400, headers: noStore });
+      return data(
+        {
+          result: submission.reply({ formErrors: ["errors.invalidCode"], resetForm: true }),
+          retryMinutes: null,
+        },
+        { status: 400, headers: noStore },
+      );
     case "rate_limited":
     case "locked":
-      return blockedLoginResponse(result, (formErrors) => submission.reply({ formErrors, resetForm: true }), { endPendingLogin: true });
+      return blockedLoginResponse(result, (formErrors) => submission.reply({ formErrors, resetForm: true }), {
+        endPendingLogin: true,
+      });
   }
 }
 
@@ -45,7 +57,11 @@ export default function StaffTwoFactor() {
   const { email } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { t } = useTranslation("staff");
-  const [form, fields] = useForm<TotpFields>({ id: "staff-totp", lastResult: actionData?.result, shouldValidate: "onSubmit" });
+  const [form, fields] = useForm<TotpFields>({
+    id: "staff-totp",
+    lastResult: actionData?.result,
+    shouldValidate: "onSubmit",
+  });
   const formError = form.errors?.[0];
   return (
     <section className="card staff-auth" aria-labelledby="totp-title">
@@ -57,7 +73,14 @@ export default function StaffTwoFactor() {
             {t(formError, { minutes: actionData?.retryMinutes ?? 15 })}
           </p>
         ) : null}
-        <StaffInput field={fields.code} label={t("twoFactor.code")} hint={t("twoFactor.codeHint")} inputMode="numeric" autoComplete="one-time-code" className="w-code" />
+        <StaffInput
+          field={fields.code}
+          label={t("twoFactor.code")}
+          hint={t("twoFactor.codeHint")}
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          className="w-code"
+        />
         <button type="submit" className="button primary">
           {t("twoFactor.submit")}
         </button>

@@ -6,7 +6,8 @@ const MAX_BODY_BYTES = 512 * 1024;
 
 export async function action({ request, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return text(405, "method not allowed", { Allow: "POST" });
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) return text(413, "payload too large");
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES)
+    return text(413, "payload too large");
   const rawBody = await request.text();
   const outcome = await handleStripeWebhook(context.db, rawBody, request.headers.get("stripe-signature"));
   return text(outcome.status, outcome.result);
@@ -17,5 +18,8 @@ export function loader() {
 }
 
 function text(status: number, body: string, headers: Record<string, string> = {}) {
-  return new Response(body, { status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", ...headers } });
+  return new Response(body, {
+    status,
+    headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", ...headers },
+  });
 }

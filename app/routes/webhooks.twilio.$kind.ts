@@ -1,7 +1,13 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { config } from "~/config.server";
 import { loadTwilioConfig } from "~/integrations/sms/twilio.server";
-import { applyInbound, applyStatusCallback, inboundSchema, readSignedTwilioForm, statusCallbackSchema } from "~/integrations/sms/twilio-webhooks.server";
+import {
+  applyInbound,
+  applyStatusCallback,
+  inboundSchema,
+  readSignedTwilioForm,
+  statusCallbackSchema,
+} from "~/integrations/sms/twilio-webhooks.server";
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
@@ -12,16 +18,31 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     return new Response("Not found", { status: 404 });
   }
   const { TWILIO_AUTH_TOKEN } = loadTwilioConfig();
-  const form = await readSignedTwilioForm(request, TWILIO_AUTH_TOKEN, `${cfg.publicBaseUrl}/webhooks/twilio/${params.kind}`);
-  if (!form.ok) return new Response(form.status === 413 ? "Payload too large" : "Invalid signature", { status: form.status });
+  const form = await readSignedTwilioForm(
+    request,
+    TWILIO_AUTH_TOKEN,
+    `${cfg.publicBaseUrl}/webhooks/twilio/${params.kind}`,
+  );
+  if (!form.ok)
+    return new Response(form.status === 413 ? "Payload too large" : "Invalid signature", {
+      status: form.status,
+    });
   if (params.kind === "status") {
     const cb = statusCallbackSchema.safeParse(form.params);
-    if (!cb.success) return Response.json({ error: cb.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) }, { status: 400 });
+    if (!cb.success)
+      return Response.json(
+        { error: cb.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) },
+        { status: 400 },
+      );
     await applyStatusCallback(context.db, cb.data);
     return new Response(null, { status: 204 });
   }
   const inbound = inboundSchema.safeParse(form.params);
-  if (!inbound.success) return Response.json({ error: inbound.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) }, { status: 400 });
+  if (!inbound.success)
+    return Response.json(
+      { error: inbound.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) },
+      { status: 400 },
+    );
   await applyInbound(context.db, inbound.data);
   return new Response(EMPTY_TWIML, { headers: { "Content-Type": "text/xml" } });
 }

@@ -9,10 +9,19 @@ export async function demoBanner(db: Kysely<Database>, cfg: Config): Promise<str
   const lines = ["", `  Settle is running: ${cfg.publicBaseUrl}/`, ""];
   const picks = DEMO_BORROWERS.filter((b) => ["early", "late", "serious"].includes(b.stage));
   for (const demo of picks) {
-    const account = await db.selectFrom("accounts").select("id").where("external_ref", "=", demo.account.externalRef).executeTakeFirst();
+    const account = await db
+      .selectFrom("accounts")
+      .select("id")
+      .where("external_ref", "=", demo.account.externalRef)
+      .executeTakeFirst();
     if (!account) continue;
-    const link = await createShortLink(db, { accountId: account.id, keys: cfg.linkSigningKeys, baseUrl: cfg.publicBaseUrl });
-    const answer = cfg.VERIFICATION_METHOD === "dob" ? `date of birth ${demo.dob}` : `ID last 4 ${demo.idLast4}`;
+    const link = await createShortLink(db, {
+      accountId: account.id,
+      keys: cfg.linkSigningKeys,
+      baseUrl: cfg.publicBaseUrl,
+    });
+    const answer =
+      cfg.VERIFICATION_METHOD === "dob" ? `date of birth ${demo.dob}` : `ID last 4 ${demo.idLast4}`;
     lines.push(`  ${demo.stage.padEnd(8)} ${demo.locale.padEnd(6)} ${link.url}   (${answer})`);
   }
   lines.push(

@@ -21,7 +21,10 @@ export interface HttpOptions {
 }
 
 /** Security headers, CSRF origin check and form body guard, in the order every request meets them (tests mount them too). */
-export function useRequestGuards(app: express.Express, opts: Pick<HttpOptions, "production" | "publicBaseUrl" | "formActionOrigins">) {
+export function useRequestGuards(
+  app: express.Express,
+  opts: Pick<HttpOptions, "production" | "publicBaseUrl" | "formActionOrigins">,
+) {
   app.use(securityHeaders({ production: opts.production, formActionOrigins: opts.formActionOrigins }));
   app.use(originCheck({ allowedOrigins: [new URL(opts.publicBaseUrl).origin] }));
   app.use(formBodyGuard());
@@ -33,7 +36,9 @@ const LANDING = /^\/r\/[^/]+$/;
 
 /** A request one of the fast paths takes first (the routes below), so it skips compression until it falls through. */
 function isFastPathRequest(req: express.Request): boolean {
-  return (req.method === "GET" || req.method === "HEAD") && (req.path === OVERVIEW_PATH || LANDING.test(req.path));
+  return (
+    (req.method === "GET" || req.method === "HEAD") && (req.path === OVERVIEW_PATH || LANDING.test(req.path))
+  );
 }
 
 /** The Express app: static assets, security headers, then Remix for everything else. */
@@ -47,24 +52,31 @@ export async function createHttpApp(opts: HttpOptions) {
   // (GzipSegments), so their requests meet it only if they go on to Remix (compressIfDeferred).
   const compress = compression();
   app.use((req, res, next) => (isFastPathRequest(req) ? next() : compress(req, res, next)));
-  const compressIfDeferred: express.RequestHandler = (req, res, next) => (isFastPathRequest(req) ? compress(req, res, next) : next());
+  const compressIfDeferred: express.RequestHandler = (req, res, next) =>
+    isFastPathRequest(req) ? compress(req, res, next) : next();
   useRequestGuards(app, opts);
 
   let build: ServerBuild | (() => Promise<ServerBuild>);
   let closeVite = async () => {};
   if (opts.production) {
-    app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y", index: false }));
+    app.use(
+      "/assets",
+      express.static("build/client/assets", { immutable: true, maxAge: "1y", index: false }),
+    );
     // The other files at the client root (favicon, robots.txt). Only paths that look like a file reach the disk:
     // a page request must not cost a stat() of build/client/<path>.
     const rootFiles = express.static("build/client", { maxAge: "1h", index: false });
     app.use((req, res, next) => (/\.[A-Za-z0-9]+$/.test(req.path) ? rootFiles(req, res, next) : next()));
-    build = withDatabaseUnavailable((await import(pathToFileURL(resolve("build/server/index.js")).href)) as ServerBuild);
+    build = withDatabaseUnavailable(
+      (await import(pathToFileURL(resolve("build/server/index.js")).href)) as ServerBuild,
+    );
   } else {
     const vite = await import("vite").then((v) =>
       v.createServer({ server: { middlewareMode: true }, appType: "custom" }),
     );
     app.use(vite.middlewares);
-    build = async () => withDatabaseUnavailable((await vite.ssrLoadModule("virtual:remix/server-build")) as ServerBuild);
+    build = async () =>
+      withDatabaseUnavailable((await vite.ssrLoadModule("virtual:remix/server-build")) as ServerBuild);
     closeVite = () => vite.close();
   }
 
@@ -73,7 +85,12 @@ export async function createHttpApp(opts: HttpOptions) {
     res.on("finish", () => {
       if (req.path.startsWith("/assets/")) return;
       logger.info(
-        { method: req.method, path: maskPath(req.originalUrl), status: res.statusCode, ms: Math.round(performance.now() - started) },
+        {
+          method: req.method,
+          path: maskPath(req.originalUrl),
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        },
         "request",
       );
     });
@@ -86,7 +103,8 @@ export async function createHttpApp(opts: HttpOptions) {
     const writeHead = res.writeHead;
     res.writeHead = function (this: typeof res, ...args: Parameters<typeof writeHead>) {
       const status = typeof args[0] === "number" ? args[0] : res.statusCode;
-      if (status === 503 && !res.getHeader("Retry-After")) res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
+      if (status === 503 && !res.getHeader("Retry-After"))
+        res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
       return writeHead.apply(this, args);
     } as typeof writeHead;
     next();
@@ -95,12 +113,16 @@ export async function createHttpApp(opts: HttpOptions) {
   const mode = opts.production ? "production" : "development";
   // The two busiest pages, filled into per-shape templates that Remix itself renders (page-templates.server.ts).
   const fastPathOptions = { db: opts.db, publicBaseUrl: opts.publicBaseUrl, mode } as const;
-  const fastPath = (name: "serveLanding" | "serveOverview"): express.RequestHandler => async (req, res, next) => {
-    const current = typeof build === "function" ? await build() : build;
-    const serve = (current.entry.module as { serveLanding?: ServeLanding; serveOverview?: ServeOverview })[name];
-    if (!serve) return next();
-    return serve(current, fastPathOptions, req, res, next);
-  };
+  const fastPath =
+    (name: "serveLanding" | "serveOverview"): express.RequestHandler =>
+    async (req, res, next) => {
+      const current = typeof build === "function" ? await build() : build;
+      const serve = (current.entry.module as { serveLanding?: ServeLanding; serveOverview?: ServeOverview })[
+        name
+      ];
+      if (!serve) return next();
+      return serve(current, fastPathOptions, req, res, next);
+    };
   app.get(LANDING_PATH, fastPath("serveLanding"));
   app.get(OVERVIEW_PATH, fastPath("serveOverview"));
 

@@ -2,7 +2,14 @@ import type { ServerBuild } from "@remix-run/node";
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
 import { resolveLocale } from "../i18n/locale.server";
 import { borrowerLanding, type BorrowerLanding } from "../portal/landing.server";
-import { pageTemplate, renderPageTemplate, sendPageTemplate, slotPlaceholder, visitorRequest, type FastPathOptions } from "./page-templates.server";
+import {
+  pageTemplate,
+  renderPageTemplate,
+  sendPageTemplate,
+  slotPlaceholder,
+  visitorRequest,
+  type FastPathOptions,
+} from "./page-templates.server";
 
 /**
  * The masked landing (`GET /r/:code`) from a template (page-templates.server.ts). Every SMS tap lands
@@ -27,21 +34,44 @@ type LandingShape = {
 } & Pick<Extract<BorrowerLanding, { status: "ok" }>["page"], "method" | "locked" | "product">;
 
 function landingTemplate(build: ServerBuild, opts: FastPathOptions, shape: LandingShape) {
-  return pageTemplate<Slot>(build, opts, "landing", `${shape.locale}|${shape.method}|${shape.locked}|${shape.product}`, (handler) => {
-    const landing: BorrowerLanding = {
-      status: "ok",
-      borrowerLocale: shape.locale,
-      page: { last4: slotPlaceholder("last4"), product: shape.product, locked: shape.locked, method: shape.method },
-    };
-    return renderPageTemplate(handler, opts, `/r/${CODE_PLACEHOLDER}`, { landing: Promise.resolve(landing), locale: shape.locale }, SLOTS);
-  });
+  return pageTemplate<Slot>(
+    build,
+    opts,
+    "landing",
+    `${shape.locale}|${shape.method}|${shape.locked}|${shape.product}`,
+    (handler) => {
+      const landing: BorrowerLanding = {
+        status: "ok",
+        borrowerLocale: shape.locale,
+        page: {
+          last4: slotPlaceholder("last4"),
+          product: shape.product,
+          locked: shape.locked,
+          method: shape.method,
+        },
+      };
+      return renderPageTemplate(
+        handler,
+        opts,
+        `/r/${CODE_PLACEHOLDER}`,
+        { landing: Promise.resolve(landing), locale: shape.locale },
+        SLOTS,
+      );
+    },
+  );
 }
 
 /**
  * `GET /r/:code` ahead of Remix (app/server/http.server.ts mounts it; it is exported from
  * entry.server so that it runs inside the Remix build, with the same modules as the routes).
  */
-export async function serveLanding(build: ServerBuild, opts: FastPathOptions, req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
+export async function serveLanding(
+  build: ServerBuild,
+  opts: FastPathOptions,
+  req: ExpressRequest,
+  res: ExpressResponse,
+  next: NextFunction,
+) {
   const code = req.params.code ?? "";
   if (req.method !== "GET" || !CODE.test(code) || req.originalUrl !== `/r/${code}`) return next();
   const landing = borrowerLanding(opts.db, code, req.ip ?? "unknown");

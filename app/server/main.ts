@@ -61,7 +61,10 @@ async function main() {
   }
 
   const readyMs = Math.round(performance.now() - bootStarted);
-  logger.info({ port: cfg.PORT, role: cfg.ROLE, embeddedPostgres: database.embedded, readyMs }, "Settle is ready");
+  logger.info(
+    { port: cfg.PORT, role: cfg.ROLE, embeddedPostgres: database.embedded, readyMs },
+    "Settle is ready",
+  );
   if (server && !cfg.isProduction) process.stdout.write(await demoBanner(handle.db, cfg));
 
   let stopping = false;
@@ -98,7 +101,10 @@ async function maybeStartStripeTestDouble(cfg: ReturnType<typeof config>): Promi
     // Same host name as the portal, so the return trip keeps the SameSite session cookie.
     publicOrigin: `http://${loopback.includes(publicHost) ? publicHost : "127.0.0.1"}:${stripe.testDoublePort}`,
   });
-  logger.warn({ url: double.url }, "STRIPE_SECRET_KEY is not set: payments go to the local Stripe test double (no money moves)");
+  logger.warn(
+    { url: double.url },
+    "STRIPE_SECRET_KEY is not set: payments go to the local Stripe test double (no money moves)",
+  );
   return double;
 }
 
@@ -106,7 +112,10 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
   } else {
-    logger.fatal({ err: error instanceof Error ? { message: error.message, stack: error.stack } : error }, "failed to start");
+    logger.fatal(
+      { err: error instanceof Error ? { message: error.message, stack: error.stack } : error },
+      "failed to start",
+    );
   }
   process.exit(1);
 });

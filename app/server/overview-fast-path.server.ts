@@ -2,7 +2,14 @@ import type { ServerBuild } from "@remix-run/node";
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
 import { resolveLocale } from "../i18n/locale.server";
 import { overviewPage, readSessionOverview, type OverviewPage } from "../portal/overview.server";
-import { pageTemplate, renderPageTemplate, sendPageTemplate, slotPlaceholder, visitorRequest, type FastPathOptions } from "./page-templates.server";
+import {
+  pageTemplate,
+  renderPageTemplate,
+  sendPageTemplate,
+  slotPlaceholder,
+  visitorRequest,
+  type FastPathOptions,
+} from "./page-templates.server";
 
 /**
  * The verified overview (`GET /account`) from a template (page-templates.server.ts): the page a
@@ -16,13 +23,26 @@ import { pageTemplate, renderPageTemplate, sendPageTemplate, slotPlaceholder, vi
  * (the redirect to /session-ended among them).
  */
 
-const SLOTS = ["last4", "overdue", "minimumDue", "balance", "feesAndInterest", "dueDate", "dpd", "pending", "balanceAsOf"] as const;
+const SLOTS = [
+  "last4",
+  "overdue",
+  "minimumDue",
+  "balance",
+  "feesAndInterest",
+  "dueDate",
+  "dpd",
+  "pending",
+  "balanceAsOf",
+] as const;
 type Slot = (typeof SLOTS)[number];
 
-type Shape = { locale: Awaited<ReturnType<typeof resolveLocale>> } & Pick<OverviewPage, "product" | "nextStep"> & {
-  hasDueDate: boolean;
-  hasPending: boolean;
-};
+type Shape = { locale: Awaited<ReturnType<typeof resolveLocale>> } & Pick<
+  OverviewPage,
+  "product" | "nextStep"
+> & {
+    hasDueDate: boolean;
+    hasPending: boolean;
+  };
 
 function overviewTemplate(build: ServerBuild, opts: FastPathOptions, shape: Shape) {
   const key = `${shape.locale}|${shape.product}|${shape.nextStep}|${shape.hasDueDate}|${shape.hasPending}`;
@@ -45,11 +65,20 @@ function overviewTemplate(build: ServerBuild, opts: FastPathOptions, shape: Shap
 }
 
 /** `GET /account` ahead of Remix (mounted by app/server/http.server.ts, exported from entry.server). */
-export async function serveOverview(build: ServerBuild, opts: FastPathOptions, req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
+export async function serveOverview(
+  build: ServerBuild,
+  opts: FastPathOptions,
+  req: ExpressRequest,
+  res: ExpressResponse,
+  next: NextFunction,
+) {
   if (req.method !== "GET" || req.originalUrl !== "/account") return next();
   try {
     const request = visitorRequest(req, opts);
-    const [found, locale] = await Promise.all([readSessionOverview(opts.db, request), resolveLocale(request, opts.db)]);
+    const [found, locale] = await Promise.all([
+      readSessionOverview(opts.db, request),
+      resolveLocale(request, opts.db),
+    ]);
     if (!found) return next();
     const { overview } = found;
     const page = overviewPage(overview, locale);
@@ -61,7 +90,11 @@ export async function serveOverview(build: ServerBuild, opts: FastPathOptions, r
       hasPending: page.pending !== null,
     });
     if (!template) return next();
-    sendPageTemplate(req, res, template, { ...page, dueDate: page.dueDate ?? "", pending: page.pending ?? "" });
+    sendPageTemplate(req, res, template, {
+      ...page,
+      dueDate: page.dueDate ?? "",
+      pending: page.pending ?? "",
+    });
   } catch {
     next();
   }

@@ -33,7 +33,13 @@ export interface PageTemplate<K extends string> {
 }
 
 /** What React's server renderer does to text and attribute values (react-dom escapeTextForBrowser). */
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
+const ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#x27;",
+};
 function escapeHtml(value: string): string {
   return /["&'<>]/.test(value) ? value.replace(/["&'<>]/g, (c) => ESCAPES[c]!) : value;
 }
@@ -65,13 +71,17 @@ export async function renderPageTemplate<K extends string>(
   });
   const html = await response.text();
   if (response.status !== 200 || response.headers.has("set-cookie")) return null;
-  const bySlot = new Map<string, WithNonce<K>>([...slots, "nonce" as const].map((slot) => [slotPlaceholder(slot), slot]));
+  const bySlot = new Map<string, WithNonce<K>>(
+    [...slots, "nonce" as const].map((slot) => [slotPlaceholder(slot), slot]),
+  );
   const pieces = html.split(new RegExp(`(${[...bySlot.keys()].join("|")})`));
   const parts: string[] = [];
   const found: Array<WithNonce<K>> = [];
   pieces.forEach((piece, i) => (i % 2 === 0 ? parts.push(piece) : found.push(bySlot.get(piece)!)));
   // Remix's own compression of the render is undone by Response.text(); the fill encodes again.
-  const headers = [...response.headers.entries()].filter(([name]) => name !== "content-encoding" && name !== "content-length");
+  const headers = [...response.headers.entries()].filter(
+    ([name]) => name !== "content-encoding" && name !== "content-length",
+  );
   return { body: new GzipSegments(parts), slots: found, headers };
 }
 
@@ -86,7 +96,10 @@ export interface FastPathOptions extends TemplateOptions {
 }
 
 // Per build (a development rebuild gets fresh templates) and per page: shape key -> template.
-const perBuild = new WeakMap<ServerBuild, { handler: RemixHandler; pages: Map<string, Map<string, Promise<PageTemplate<string> | null>>> }>();
+const perBuild = new WeakMap<
+  ServerBuild,
+  { handler: RemixHandler; pages: Map<string, Map<string, Promise<PageTemplate<string> | null>>> }
+>();
 
 /** The template of one page in one shape, rendered on first use. A failed render is not remembered. */
 export function pageTemplate<K extends string>(
@@ -97,7 +110,8 @@ export function pageTemplate<K extends string>(
   render: (handler: RemixHandler) => Promise<PageTemplate<WithNonce<K>> | null>,
 ): Promise<PageTemplate<WithNonce<K>> | null> {
   let entry = perBuild.get(build);
-  if (!entry) perBuild.set(build, (entry = { handler: createRequestHandler(build, opts.mode), pages: new Map() }));
+  if (!entry)
+    perBuild.set(build, (entry = { handler: createRequestHandler(build, opts.mode), pages: new Map() }));
   let templates = entry.pages.get(page);
   if (!templates) entry.pages.set(page, (templates = new Map()));
   let template = templates.get(shapeKey) as Promise<PageTemplate<WithNonce<K>> | null> | undefined;

@@ -11,7 +11,16 @@ export const RETRY_AFTER_SECONDS = 5;
 
 // Postgres SQLSTATEs meaning "the server is not there for you right now", not "your query is wrong".
 const UNAVAILABLE_SQLSTATE = /^(08...|57P01|57P02|57P03|53300|53400)$/;
-const UNAVAILABLE_NODE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+const UNAVAILABLE_NODE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
 // node-postgres and pg-pool report a lost or never-made connection with these messages and no code.
 const UNAVAILABLE_MESSAGES = [
   /^Connection terminated/,
@@ -24,19 +33,32 @@ const UNAVAILABLE_MESSAGES = [
 
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== "object" || depth > 3) return false;
-  const e = error as { code?: unknown; syscall?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
-  if (typeof e.code === "string" && (UNAVAILABLE_SQLSTATE.test(e.code) || UNAVAILABLE_NODE_CODES.has(e.code))) return true;
+  const e = error as {
+    code?: unknown;
+    syscall?: unknown;
+    message?: unknown;
+    errors?: unknown;
+    cause?: unknown;
+  };
+  if (typeof e.code === "string" && (UNAVAILABLE_SQLSTATE.test(e.code) || UNAVAILABLE_NODE_CODES.has(e.code)))
+    return true;
   // A Unix socket's file is gone while its server is down (the embedded server's clients use one).
   if (e.code === "ENOENT" && e.syscall === "connect") return true;
-  if (typeof e.message === "string" && UNAVAILABLE_MESSAGES.some((re) => re.test(e.message as string))) return true;
-  if (Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true; // AggregateError (IPv4 + IPv6)
+  if (typeof e.message === "string" && UNAVAILABLE_MESSAGES.some((re) => re.test(e.message as string)))
+    return true;
+  if (Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1)))
+    return true; // AggregateError (IPv4 + IPv6)
   return isDatabaseUnavailable(e.cause, depth + 1);
 }
 
 export function unavailableResponse(): Response {
   return new Response("Service temporarily unavailable", {
     status: 503,
-    headers: { "Retry-After": String(RETRY_AFTER_SECONDS), "Cache-Control": "no-store", "Content-Type": "text/plain; charset=utf-8" },
+    headers: {
+      "Retry-After": String(RETRY_AFTER_SECONDS),
+      "Cache-Control": "no-store",
+      "Content-Type": "text/plain; charset=utf-8",
+    },
   });
 }
 
@@ -49,7 +71,10 @@ function guard(fn: DataFunction): DataFunction {
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
       logger.warn(
-        { path: maskPath(new URL(args.request.url).pathname), err: error instanceof Error ? error.message : String(error) },
+        {
+          path: maskPath(new URL(args.request.url).pathname),
+          err: error instanceof Error ? error.message : String(error),
+        },
         "database unavailable: answering 503",
       );
       throw unavailableResponse();
@@ -66,7 +91,10 @@ export function withDatabaseUnavailable(build: ServerBuild): ServerBuild {
   const routes: ServerBuild["routes"] = {};
   for (const [id, route] of Object.entries(build.routes)) {
     if (!route) continue;
-    const module = { ...route.module } as typeof route.module & { loader?: DataFunction; action?: DataFunction };
+    const module = { ...route.module } as typeof route.module & {
+      loader?: DataFunction;
+      action?: DataFunction;
+    };
     if (typeof module.loader === "function") module.loader = guard(module.loader) as typeof module.loader;
     if (typeof module.action === "function") module.action = guard(module.action) as typeof module.action;
     routes[id] = { ...route, module };

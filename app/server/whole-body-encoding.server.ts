@@ -14,11 +14,17 @@ const BROTLI_QUALITY = 4;
  * already carries a Content-Encoding alone (it still adds `Vary: Accept-Encoding`); anything else
  * (deflate-only clients, small bodies) it handles as before.
  */
-export function encodeWholeBody(acceptEncoding: string | null | undefined, body: Buffer): { body: Buffer; encoding: "br" | "gzip" | null } {
+export function encodeWholeBody(
+  acceptEncoding: string | null | undefined,
+  body: Buffer,
+): { body: Buffer; encoding: "br" | "gzip" | null } {
   if (!acceptEncoding || body.length < THRESHOLD) return { body, encoding: null };
   const method = negotiate(acceptEncoding, ["br", "gzip"]);
   if (method === "br") {
-    const params = { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: body.length };
+    const params = {
+      [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+      [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+    };
     return { body: brotliCompressSync(body, { params }), encoding: "br" };
   }
   if (method === "gzip") return { body: gzipSync(body), encoding: "gzip" };
@@ -64,11 +70,16 @@ export class GzipSegments {
   }
 
   /** parts[0] values[0] parts[1] ... values[n-1] parts[n], encoded for the client's Accept-Encoding. */
-  encode(acceptEncoding: string | null | undefined, values: readonly string[]): { body: Buffer; encoding: "br" | "gzip" | null } {
-    if (values.length !== this.raw.length - 1) throw new Error(`expected ${this.raw.length - 1} values, got ${values.length}`);
+  encode(
+    acceptEncoding: string | null | undefined,
+    values: readonly string[],
+  ): { body: Buffer; encoding: "br" | "gzip" | null } {
+    if (values.length !== this.raw.length - 1)
+      throw new Error(`expected ${this.raw.length - 1} values, got ${values.length}`);
     const filled = values.map((value) => Buffer.from(value));
     const size = filled.reduce((sum, value) => sum + value.length, this.rawLength);
-    if (size >= THRESHOLD && acceptEncoding && negotiate(acceptEncoding, ["gzip", "br"]) === "gzip") return { body: this.gzip(filled, size), encoding: "gzip" };
+    if (size >= THRESHOLD && acceptEncoding && negotiate(acceptEncoding, ["gzip", "br"]) === "gzip")
+      return { body: this.gzip(filled, size), encoding: "gzip" };
     // Identity, or brotli for a client that takes brotli and not gzip.
     return encodeWholeBody(acceptEncoding, this.concat(filled, size));
   }

@@ -28,7 +28,7 @@ export async function bookAppointment(
   db: Kysely<Database>,
   session: BorrowerSession,
   input: { kind: AppointmentKind; slotStart: string; note?: string | null },
-  now = new Date()
+  now = new Date(),
 ): Promise<BookAppointmentResult> {
   return db.transaction().execute(async (trx) => {
     const account = await sessionAccount(trx, session);
@@ -62,7 +62,13 @@ export async function bookAppointment(
         .executeTakeFirstOrThrow();
       return { status: "already_booked" as const, taskId: existing.id, sms: null };
     }
-    const facts = { taskId: inserted.id, kind: input.kind, slotStart: slot.start, slotEnd: slot.end, timeZone: account.time_zone };
+    const facts = {
+      taskId: inserted.id,
+      kind: input.kind,
+      slotStart: slot.start,
+      slotEnd: slot.end,
+      timeZone: account.time_zone,
+    };
     await appendAudit(
       trx,
       {
@@ -72,9 +78,14 @@ export async function bookAppointment(
         subjectType: "task",
         subjectId: inserted.id,
         borrowerId: session.borrowerId,
-        detail: { ...facts, via: portalSource(session).via, accountId: session.accountId, hasNote: Boolean(input.note?.trim()) },
+        detail: {
+          ...facts,
+          via: portalSource(session).via,
+          accountId: session.accountId,
+          hasNote: Boolean(input.note?.trim()),
+        },
       },
-      now
+      now,
     );
     await emitBankEvent(trx, {
       type: "appointment.requested",
@@ -109,5 +120,10 @@ export async function latestAppointment(db: Kysely<Database>, session: BorrowerS
     .limit(1)
     .executeTakeFirst();
   if (!row || !row.slot_start || !row.slot_end) return null;
-  return { kind: row.kind as AppointmentKind, start: row.slot_start.toISOString(), end: row.slot_end.toISOString(), timeZone: row.time_zone };
+  return {
+    kind: row.kind as AppointmentKind,
+    start: row.slot_start.toISOString(),
+    end: row.slot_end.toISOString(),
+    timeZone: row.time_zone,
+  };
 }

@@ -24,7 +24,12 @@ type Db = Kysely<Database> | Transaction<Database>;
 export async function appendAudit(db: Db, entry: AuditEntry, now = new Date()): Promise<void> {
   const write = async (trx: Transaction<Database>) => {
     await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
-    const last = await trx.selectFrom("audit_events").select("hash").orderBy("id", "desc").limit(1).executeTakeFirst();
+    const last = await trx
+      .selectFrom("audit_events")
+      .select("hash")
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst();
     const row = {
       occurred_at: now,
       actor_type: entry.actorType,
@@ -85,7 +90,8 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
 }
 
-export type AuditVerification = { ok: true; rows: number } | { ok: false; rows: number; brokenAtId: number; problem: string };
+export type AuditVerification =
+  { ok: true; rows: number } | { ok: false; rows: number; brokenAtId: number; problem: string };
 
 /** Walks the chain in id order (in pages, so a long log does not fill memory). */
 export async function verifyAuditChain(db: Kysely<Database>, pageSize = 5_000): Promise<AuditVerification> {
@@ -102,8 +108,20 @@ export async function verifyAuditChain(db: Kysely<Database>, pageSize = 5_000): 
       .execute();
     for (const row of page) {
       rows += 1;
-      if (row.prev_hash !== prev) return { ok: false, rows, brokenAtId: row.id, problem: "previous-hash link broken (row removed or reordered)" };
-      if (auditHash(row) !== row.hash) return { ok: false, rows, brokenAtId: row.id, problem: "content does not match its hash (row edited)" };
+      if (row.prev_hash !== prev)
+        return {
+          ok: false,
+          rows,
+          brokenAtId: row.id,
+          problem: "previous-hash link broken (row removed or reordered)",
+        };
+      if (auditHash(row) !== row.hash)
+        return {
+          ok: false,
+          rows,
+          brokenAtId: row.id,
+          problem: "content does not match its hash (row edited)",
+        };
       prev = row.hash;
       afterId = row.id;
     }

@@ -32,7 +32,13 @@ export type BankEventType =
  */
 export async function emitBankEvent(
   trx: Trx,
-  event: { type: BankEventType; accountId?: string | null; borrowerId?: string | null; payload: Record<string, unknown>; now?: Date },
+  event: {
+    type: BankEventType;
+    accountId?: string | null;
+    borrowerId?: string | null;
+    payload: Record<string, unknown>;
+    now?: Date;
+  },
 ): Promise<string> {
   const id = randomUUID();
   await trx
@@ -46,6 +52,8 @@ export async function emitBankEvent(
       created_at: event.now ?? new Date(),
     })
     .execute();
-  await sql`select graphile_worker.add_job('bank-event:deliver', json_build_object('eventId', ${id}::text), max_attempts := 12, job_key := ${`bank-event:${id}`}::text)`.execute(trx);
+  await sql`select graphile_worker.add_job('bank-event:deliver', json_build_object('eventId', ${id}::text), max_attempts := 12, job_key := ${`bank-event:${id}`}::text)`.execute(
+    trx,
+  );
   return id;
 }

@@ -57,7 +57,11 @@ export async function startBorrowerSession(
   return sessionCookie().serialize(token);
 }
 
-export async function readBorrowerSession(db: Db, request: Request, now = new Date()): Promise<BorrowerSession | null> {
+export async function readBorrowerSession(
+  db: Db,
+  request: Request,
+  now = new Date(),
+): Promise<BorrowerSession | null> {
   const tokenHash = await sessionTokenHash(request);
   if (!tokenHash) return null;
   // Prepared per connection: every verified page reads it first.
@@ -80,7 +84,10 @@ export interface LiveSessionValues {
   idleSince: Date | Expression<Date>;
 }
 
-export function liveSessionValues(tokenHash: string, now: Date): { tokenHash: string; now: Date; idleSince: Date } {
+export function liveSessionValues(
+  tokenHash: string,
+  now: Date,
+): { tokenHash: string; now: Date; idleSince: Date } {
   return { tokenHash, now, idleSince: new Date(now.getTime() - SESSION_IDLE_MS) };
 }
 
@@ -97,9 +104,17 @@ export function liveSessionQuery(db: Db, values: LiveSessionValues) {
 const liveSession = compiledOnce(["tokenHash", "now", "idleSince"], liveSessionQuery);
 
 /** Moves the idle clock on, at most once a minute. */
-export async function touchSession(db: Db, session: { id: string; lastSeenAt: Date }, now: Date): Promise<void> {
+export async function touchSession(
+  db: Db,
+  session: { id: string; lastSeenAt: Date },
+  now: Date,
+): Promise<void> {
   if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_AFTER_MS) {
-    await db.updateTable("borrower_sessions").set({ last_seen_at: now }).where("id", "=", session.id).execute();
+    await db
+      .updateTable("borrower_sessions")
+      .set({ last_seen_at: now })
+      .where("id", "=", session.id)
+      .execute();
   }
 }
 
@@ -113,7 +128,11 @@ export async function requireBorrowerSession(db: Db, request: Request): Promise<
 export async function endBorrowerSession(db: Db, request: Request): Promise<string> {
   const token: unknown = await sessionCookie().parse(request.headers.get("Cookie"));
   if (typeof token === "string") {
-    await db.updateTable("borrower_sessions").set({ revoked_at: new Date() }).where("id", "=", hashToken(token)).execute();
+    await db
+      .updateTable("borrower_sessions")
+      .set({ revoked_at: new Date() })
+      .where("id", "=", hashToken(token))
+      .execute();
   }
   return sessionCookie().serialize("", { maxAge: 0 });
 }

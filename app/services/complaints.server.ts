@@ -7,7 +7,12 @@ import { appendAudit } from "./audit.server";
 import { emitBankEvent } from "./bank-events.server";
 import type { BorrowerSession } from "./borrower-session.server";
 import { queueSms, type QueueSmsResult } from "./outbound-sms.server";
-import { cancelQueuedReminders, isUniqueViolation, portalSource, sessionAccount } from "./portal-actions.server";
+import {
+  cancelQueuedReminders,
+  isUniqueViolation,
+  portalSource,
+  sessionAccount,
+} from "./portal-actions.server";
 
 /**
  * Complaints (DESIGN §2, §3.5): recorded with an acknowledgement number the
@@ -33,7 +38,7 @@ export async function fileComplaint(
   session: BorrowerSession,
   input: { category: ComplaintCategory; text: string },
   now = new Date(),
-  random: (size: number) => Uint8Array = randomBytes
+  random: (size: number) => Uint8Array = randomBytes,
 ): Promise<ComplaintOutcome> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -88,9 +93,14 @@ export async function fileComplaint(
             subjectType: "complaint",
             subjectId: complaint.id,
             borrowerId: session.borrowerId,
-            detail: { ...facts, via: portalSource(session).via, accountId: session.accountId, cancelledReminders: cancelled },
+            detail: {
+              ...facts,
+              via: portalSource(session).via,
+              accountId: session.accountId,
+              cancelledReminders: cancelled,
+            },
           },
-          now
+          now,
         );
         await emitBankEvent(trx, {
           type: "complaint.filed",

@@ -20,21 +20,35 @@ export interface EventSource {
 }
 
 async function cancelQueuedMessages(trx: Trx, where: { accountId?: string; borrowerId?: string }, now: Date) {
-  let query = trx.updateTable("messages").set({ status: "cancelled" }).where("status", "=", "queued").where("direction", "=", "outbound");
+  let query = trx
+    .updateTable("messages")
+    .set({ status: "cancelled" })
+    .where("status", "=", "queued")
+    .where("direction", "=", "outbound");
   if (where.accountId) query = query.where("account_id", "=", where.accountId);
   if (where.borrowerId) query = query.where("borrower_id", "=", where.borrowerId);
   const cancelled = await query.returning("id").execute();
   if (cancelled.length) {
     await trx
       .insertInto("message_status_events")
-      .values(cancelled.map((m) => ({ message_id: m.id, status: "cancelled" as const, occurred_at: now, detail: JSON.stringify({ reason: "feedback" }) })))
+      .values(
+        cancelled.map((m) => ({
+          message_id: m.id,
+          status: "cancelled" as const,
+          occurred_at: now,
+          detail: JSON.stringify({ reason: "feedback" }),
+        })),
+      )
       .execute();
   }
   return cancelled.length;
 }
 
 /** "Not me / wrong number": the number is suppressed for the account at once and an agent is asked to check. */
-export async function reportWrongNumber(trx: Trx, opts: { accountId: string; source: EventSource; linkId?: string; now?: Date }) {
+export async function reportWrongNumber(
+  trx: Trx,
+  opts: { accountId: string; source: EventSource; linkId?: string; now?: Date },
+) {
   const now = opts.now ?? new Date();
   const account = await trx
     .updateTable("accounts")
@@ -58,21 +72,34 @@ export async function reportWrongNumber(trx: Trx, opts: { accountId: string; sou
     })
     .onConflict((oc) => oc.column("dedupe_key").doNothing())
     .execute();
-  await appendAudit(trx, {
-    actorType: opts.source.actor,
-    actorId: opts.source.actorId ?? null,
-    action: "account.wrong_number_reported",
-    subjectType: "account",
-    subjectId: account.id,
+  await appendAudit(
+    trx,
+    {
+      actorType: opts.source.actor,
+      actorId: opts.source.actorId ?? null,
+      action: "account.wrong_number_reported",
+      subjectType: "account",
+      subjectId: account.id,
+      borrowerId: account.borrower_id,
+      detail: { via: opts.source.via, cancelledMessages: cancelled },
+    },
+    now,
+  );
+  await emitBankEvent(trx, {
+    type: "account.wrong_number",
+    accountId: account.id,
     borrowerId: account.borrower_id,
-    detail: { via: opts.source.via, cancelledMessages: cancelled },
-  }, now);
-  await emitBankEvent(trx, { type: "account.wrong_number", accountId: account.id, borrowerId: account.borrower_id, payload: { via: opts.source.via }, now });
+    payload: { via: opts.source.via },
+    now,
+  });
   return { cancelledMessages: cancelled };
 }
 
 /** SMS opt-out (link or keyword): no more texts to this borrower; links die with it (DESIGN §5). */
-export async function optOutOfSms(trx: Trx, opts: { borrowerId: string; source: EventSource; accountId?: string | null; now?: Date }) {
+export async function optOutOfSms(
+  trx: Trx,
+  opts: { borrowerId: string; source: EventSource; accountId?: string | null; now?: Date },
+) {
   const now = opts.now ?? new Date();
   await trx
     .insertInto("contact_preferences")
@@ -86,21 +113,34 @@ export async function optOutOfSms(trx: Trx, opts: { borrowerId: string; source: 
     )
     .execute();
   const cancelled = await cancelQueuedMessages(trx, { borrowerId: opts.borrowerId }, now);
-  const accounts = await trx.selectFrom("accounts").select("id").where("borrower_id", "=", opts.borrowerId).execute();
+  const accounts = await trx
+    .selectFrom("accounts")
+    .select("id")
+    .where("borrower_id", "=", opts.borrowerId)
+    .execute();
   for (const a of accounts) await revokeAccountLinks(trx, a.id, "sms_opt_out", now);
-  await appendAudit(trx, {
-    actorType: opts.source.actor,
-    actorId: opts.source.actorId ?? null,
-    action: "preferences.sms_opted_out",
-    subjectType: "borrower",
-    subjectId: opts.borrowerId,
+  await appendAudit(
+    trx,
+    {
+      actorType: opts.source.actor,
+      actorId: opts.source.actorId ?? null,
+      action: "preferences.sms_opted_out",
+      subjectType: "borrower",
+      subjectId: opts.borrowerId,
+      borrowerId: opts.borrowerId,
+      detail: { via: opts.source.via, cancelledMessages: cancelled },
+    },
+    now,
+  );
+  await emitBankEvent(trx, {
+    type: "sms.opted_out",
+    accountId: opts.accountId ?? null,
     borrowerId: opts.borrowerId,
-    detail: { via: opts.source.via, cancelledMessages: cancelled },
-  }, now);
-  await emitBankEvent(trx, { type: "sms.opted_out", accountId: opts.accountId ?? null, borrowerId: opts.borrowerId, payload: { via: opts.source.via }, now });
+    payload: { via: opts.source.via },
+    now,
+  });
   return { cancelledMessages: cancelled };
 }
-
 
 export const linkOpenedAuditSchema = z.object({
   linkId: z.string().uuid(),
@@ -134,7 +174,10 @@ export async function auditLinkOpened(db: Kysely<Database>, payload: unknown) {
  * opt-out stay revoked; new texts carry new links. changed: false when the
  * borrower was not opted out (nothing written).
  */
-export async function optInToSms(trx: Trx, opts: { borrowerId: string; source: EventSource; accountId?: string | null; now?: Date }) {
+export async function optInToSms(
+  trx: Trx,
+  opts: { borrowerId: string; source: EventSource; accountId?: string | null; now?: Date },
+) {
   const now = opts.now ?? new Date();
   const current = await trx
     .selectFrom("contact_preferences")
@@ -148,15 +191,25 @@ export async function optInToSms(trx: Trx, opts: { borrowerId: string; source: E
     .set({ sms_allowed: true, sms_opted_out_at: null, updated_at: now })
     .where("borrower_id", "=", opts.borrowerId)
     .execute();
-  await appendAudit(trx, {
-    actorType: opts.source.actor,
-    actorId: opts.source.actorId ?? null,
-    action: "preferences.sms_opted_in",
-    subjectType: "borrower",
-    subjectId: opts.borrowerId,
+  await appendAudit(
+    trx,
+    {
+      actorType: opts.source.actor,
+      actorId: opts.source.actorId ?? null,
+      action: "preferences.sms_opted_in",
+      subjectType: "borrower",
+      subjectId: opts.borrowerId,
+      borrowerId: opts.borrowerId,
+      detail: { via: opts.source.via, wasOptedOutAt: current.sms_opted_out_at?.toISOString() ?? null },
+    },
+    now,
+  );
+  await emitBankEvent(trx, {
+    type: "sms.opted_in",
+    accountId: opts.accountId ?? null,
     borrowerId: opts.borrowerId,
-    detail: { via: opts.source.via, wasOptedOutAt: current.sms_opted_out_at?.toISOString() ?? null },
-  }, now);
-  await emitBankEvent(trx, { type: "sms.opted_in", accountId: opts.accountId ?? null, borrowerId: opts.borrowerId, payload: { via: opts.source.via }, now });
+    payload: { via: opts.source.via },
+    now,
+  });
   return { changed: true };
 }

@@ -20,9 +20,14 @@ export interface GroupCommitOptions {
   maxInFlight: number;
 }
 
-export function groupCommit<I, O>(run: (items: I[]) => Promise<O[]>, opts: GroupCommitOptions): (item: I) => Promise<O> {
-  if (!Number.isInteger(opts.maxBatch) || opts.maxBatch < 1) throw new RangeError("maxBatch must be a positive integer");
-  if (!Number.isInteger(opts.maxInFlight) || opts.maxInFlight < 1) throw new RangeError("maxInFlight must be a positive integer");
+export function groupCommit<I, O>(
+  run: (items: I[]) => Promise<O[]>,
+  opts: GroupCommitOptions,
+): (item: I) => Promise<O> {
+  if (!Number.isInteger(opts.maxBatch) || opts.maxBatch < 1)
+    throw new RangeError("maxBatch must be a positive integer");
+  if (!Number.isInteger(opts.maxInFlight) || opts.maxInFlight < 1)
+    throw new RangeError("maxInFlight must be a positive integer");
   type Waiting = { item: I; resolve: (value: O) => void; reject: (error: unknown) => void };
   const queue: Waiting[] = [];
   let inFlight = 0;
@@ -39,7 +44,9 @@ export function groupCommit<I, O>(run: (items: I[]) => Promise<O[]>, opts: Group
     answer
       .then((results) => {
         if (!Array.isArray(results) || results.length !== batch.length) {
-          throw new Error(`group commit: ${batch.length} items answered with ${Array.isArray(results) ? results.length : "no"} results`);
+          throw new Error(
+            `group commit: ${batch.length} items answered with ${Array.isArray(results) ? results.length : "no"} results`,
+          );
         }
         batch.forEach((w, i) => w.resolve(results[i]!));
       })

@@ -28,12 +28,14 @@ export async function reportHardship(
   db: Kysely<Database>,
   session: BorrowerSession,
   input: HardshipInput,
-  now = new Date()
+  now = new Date(),
 ): Promise<HardshipOutcome> {
   const policy = await activeContactPolicy(db);
   return db.transaction().execute(async (trx) => {
     // One report at a time per borrower, so two quick submissions cannot both start a pause.
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`hardship:${session.borrowerId}`}::text, 0))`.execute(trx);
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`hardship:${session.borrowerId}`}::text, 0))`.execute(
+      trx,
+    );
     const account = await sessionAccount(trx, session);
     const lastPause = await trx
       .selectFrom("hardship_reports")
@@ -43,7 +45,11 @@ export async function reportHardship(
       .orderBy("created_at", "desc")
       .limit(1)
       .executeTakeFirst();
-    const { granted, pauseUntil } = hardshipPauseFor(now, policy.hardshipPauseDays, lastPause?.created_at ?? null);
+    const { granted, pauseUntil } = hardshipPauseFor(
+      now,
+      policy.hardshipPauseDays,
+      lastPause?.created_at ?? null,
+    );
 
     const report = await trx
       .insertInto("hardship_reports")
@@ -64,7 +70,9 @@ export async function reportHardship(
       .returning("id")
       .executeTakeFirstOrThrow();
     const pausedUntil = await currentPauseEnd(trx, session.borrowerId, now);
-    const cancelled = granted ? await cancelQueuedReminders(trx, { borrowerId: session.borrowerId }, now, "hardship_pause") : 0;
+    const cancelled = granted
+      ? await cancelQueuedReminders(trx, { borrowerId: session.borrowerId }, now, "hardship_pause")
+      : 0;
 
     await trx
       .insertInto("tasks")
@@ -97,9 +105,14 @@ export async function reportHardship(
         subjectType: "hardship_report",
         subjectId: report.id,
         borrowerId: session.borrowerId,
-        detail: { ...facts, via: portalSource(session).via, accountId: session.accountId, cancelledReminders: cancelled },
+        detail: {
+          ...facts,
+          via: portalSource(session).via,
+          accountId: session.accountId,
+          cancelledReminders: cancelled,
+        },
       },
-      now
+      now,
     );
     await emitBankEvent(trx, {
       type: "hardship.reported",

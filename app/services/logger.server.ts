@@ -4,7 +4,20 @@ import pino from "pino";
 export const logger = pino({
   level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
   redact: {
-    paths: ["phone", "*.phone", "to", "*.to", "from", "*.from", "password", "*.password", "code", "*.code", "dob", "idLast4"],
+    paths: [
+      "phone",
+      "*.phone",
+      "to",
+      "*.to",
+      "from",
+      "*.from",
+      "password",
+      "*.password",
+      "code",
+      "*.code",
+      "dob",
+      "idLast4",
+    ],
     censor: "[redacted]",
   },
   base: undefined,

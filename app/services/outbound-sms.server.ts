@@ -7,7 +7,12 @@ import { config } from "../config.server";
 import { boundedMemo } from "../domain/memo";
 import { formatMoney } from "../domain/money";
 import { countSegments, type SmsEncoding } from "../domain/sms-segments";
-import { fillSmsTemplate, smsTemplatePlaceholders, type SmsTemplateKey, type SmsVars } from "../domain/sms-templates";
+import {
+  fillSmsTemplate,
+  smsTemplatePlaceholders,
+  type SmsTemplateKey,
+  type SmsVars,
+} from "../domain/sms-templates";
 import { generateLinkCode, hashLinkCode } from "../domain/link-code.server";
 import { LINK_TTL_DAYS } from "./short-links.server";
 import { smsTemplateBodies } from "./sms-template-store.server";
@@ -85,7 +90,10 @@ const amounts = boundedMemo<string>(50_000);
 
 export function smsDate(isoDate: string, locale: Locale): string {
   const [y, m, d] = isoDate.split("-").map(Number);
-  const format = dateFormats(locale, () => new Intl.DateTimeFormat(locale, { month: "long", day: "numeric", timeZone: "UTC" }));
+  const format = dateFormats(
+    locale,
+    () => new Intl.DateTimeFormat(locale, { month: "long", day: "numeric", timeZone: "UTC" }),
+  );
   return format.format(new Date(Date.UTC(y!, m! - 1, d!)));
 }
 const dateFormats = boundedMemo<Intl.DateTimeFormat>(100);
@@ -99,12 +107,13 @@ const SURROGATE = /[\ud800-\udfff]/;
 
 /** countSegments with a fast path for the two shapes reminder texts take (DESIGN §12: the planner counts 1M texts). */
 export function smsSegments(body: string): { segments: number; encoding: SmsEncoding } {
-  if (PLAIN_GSM.test(body)) return { encoding: "GSM-7", segments: body.length <= 160 ? 1 : Math.ceil(body.length / 153) };
-  if (CJK.test(body) && !SURROGATE.test(body)) return { encoding: "UCS-2", segments: body.length <= 70 ? 1 : Math.ceil(body.length / 67) };
+  if (PLAIN_GSM.test(body))
+    return { encoding: "GSM-7", segments: body.length <= 160 ? 1 : Math.ceil(body.length / 153) };
+  if (CJK.test(body) && !SURROGATE.test(body))
+    return { encoding: "UCS-2", segments: body.length <= 70 ? 1 : Math.ceil(body.length / 67) };
   const full = countSegments(body);
   return { encoding: full.encoding, segments: full.segments };
 }
-
 
 const BATCH_ROWS = 5_000; // texts per set of multi-row INSERTs (each a handful of array or JSON parameters)
 
@@ -118,7 +127,8 @@ const BATCH_ROWS = 5_000; // texts per set of multi-row INSERTs (each a handful 
  */
 export async function queueSmsBatch(trx: Trx, inputs: readonly QueueSmsInput[]): Promise<QueueSmsResult[]> {
   const results: QueueSmsResult[] = [];
-  for (let i = 0; i < inputs.length; i += BATCH_ROWS) results.push(...(await queueSmsChunk(trx, inputs.slice(i, i + BATCH_ROWS))));
+  for (let i = 0; i < inputs.length; i += BATCH_ROWS)
+    results.push(...(await queueSmsChunk(trx, inputs.slice(i, i + BATCH_ROWS))));
   return results;
 }
 
@@ -138,7 +148,16 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
   const baseUrl = cfg.publicBaseUrl.replace(/\/$/, "");
 
   const results: QueueSmsResult[] = new Array(inputs.length);
-  const prepared: Array<{ index: number; messageId: string; code: string | null; accountId: string | null; borrowerId: string; now: Date; input: QueueSmsInput; row: Insertable<Database["messages"]> }> = [];
+  const prepared: Array<{
+    index: number;
+    messageId: string;
+    code: string | null;
+    accountId: string | null;
+    borrowerId: string;
+    now: Date;
+    input: QueueSmsInput;
+    row: Insertable<Database["messages"]>;
+  }> = [];
   for (const [index, input] of inputs.entries()) {
     const now = input.now ?? new Date();
     const who = recipients[index]!;
@@ -156,7 +175,10 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
     const locale = who.locale;
     const messageId = timeOrderedId();
     const template = templateFor(input.templateKey, locale);
-    const code = carriesLink(template.body) && account ? generateLinkCode(cfg.linkSigningKeys, random.subarray(8 * index, 8 * index + 8)) : null;
+    const code =
+      carriesLink(template.body) && account
+        ? generateLinkCode(cfg.linkSigningKeys, random.subarray(8 * index, 8 * index + 8))
+        : null;
     const body = fillSmsTemplate(template.body, {
       bank: cfg.BANK_SMS_NAME,
       hotline: cfg.BANK_HOTLINE,
@@ -202,10 +224,13 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
   // Rows as typed arrays, one per column, expanded by unnest(): far cheaper for Postgres to read
   // than JSON rows (json_populate_recordset), and one parameter per column whatever the row count.
   const rows = prepared.map((p) => p.row);
-  const col = (pick: (row: (typeof rows)[number]) => string | number | Date | null | undefined) => pgArray(rows.map(pick));
+  const col = (pick: (row: (typeof rows)[number]) => string | number | Date | null | undefined) =>
+    pgArray(rows.map(pick));
   const inserted = new Set(
     (
-      await sql<{ id: string }>`insert into messages (id, borrower_id, account_id, direction, channel, stage, template_key, variant, locale,
+      await sql<{
+        id: string;
+      }>`insert into messages (id, borrower_id, account_id, direction, channel, stage, template_key, variant, locale,
           body, to_address, from_address, provider, status, segments, encoding, dedupe_key, scheduled_for, created_at)
         select id, borrower_id, account_id, 'outbound', 'sms', stage, template_key, variant, locale,
           body, to_address, null, ${cfg.SMS_PROVIDER}::text, 'queued', segments, encoding, dedupe_key, scheduled_for, created_at
@@ -218,7 +243,10 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
     ).rows.map((r) => r.id),
   );
   const queued = prepared.filter((p) => inserted.has(p.messageId));
-  for (const p of prepared) results[p.index] = inserted.has(p.messageId) ? { status: "queued", messageId: p.messageId } : { status: "skipped", reason: "duplicate" };
+  for (const p of prepared)
+    results[p.index] = inserted.has(p.messageId)
+      ? { status: "queued", messageId: p.messageId }
+      : { status: "skipped", reason: "duplicate" };
   if (queued.length === 0) return results;
 
   const links = queued.filter((p) => p.code && p.accountId);
@@ -226,7 +254,9 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
     await sql`insert into short_links (id, code_hash, key_id, borrower_id, account_id, message_id, expires_at, created_at)
       select * from unnest(${pgArray(links.map(() => timeOrderedId()))}::uuid[], ${pgArray(links.map((p) => hashLinkCode(p.code!)))}::text[], ${pgArray(links.map((p) => p.code![0]!))}::text[],
         ${pgArray(links.map((p) => p.borrowerId))}::uuid[], ${pgArray(links.map((p) => p.accountId!))}::uuid[], ${pgArray(links.map((p) => p.messageId))}::uuid[],
-        ${pgArray(links.map((p) => new Date(p.now.getTime() + LINK_TTL_DAYS * 86_400_000)))}::timestamptz[], ${pgArray(links.map((p) => p.now))}::timestamptz[])`.execute(trx);
+        ${pgArray(links.map((p) => new Date(p.now.getTime() + LINK_TTL_DAYS * 86_400_000)))}::timestamptz[], ${pgArray(links.map((p) => p.now))}::timestamptz[])`.execute(
+      trx,
+    );
   }
   await addSmsSendJobs(
     trx,
@@ -276,7 +306,8 @@ async function recipientsOf(trx: Trx, inputs: readonly QueueSmsInput[]): Promise
     const who = whoBy.get(input.borrowerId);
     if (!who) throw new Error(`borrower ${input.borrowerId} not found`);
     const account = input.accountId ? accountBy.get(input.accountId) : null;
-    if (input.accountId && (!account || account.borrower_id !== input.borrowerId)) throw new Error(`account ${input.accountId} not found for borrower`);
+    if (input.accountId && (!account || account.borrower_id !== input.borrowerId))
+      throw new Error(`account ${input.accountId} not found for borrower`);
     return {
       fullName: who.full_name,
       phoneE164: who.phone_e164,
@@ -298,14 +329,24 @@ export const SMS_SEND_BATCH = 100;
  * `sms:<first message id>` (plus `:<due time>` for a reschedule); adding a keyed job again while it
  * waits merges the payloads, and the dispatcher ignores a message id it already has.
  */
-export async function addSmsSendJobs(trx: Trx, texts: ReadonlyArray<{ messageId: string; runAt: Date }>, opts: { keyWithRunAt?: boolean } = {}) {
+export async function addSmsSendJobs(
+  trx: Trx,
+  texts: ReadonlyArray<{ messageId: string; runAt: Date }>,
+  opts: { keyWithRunAt?: boolean } = {},
+) {
   const byRunAt = new Map<number, string[]>();
   for (const text of texts) {
     const ids = byRunAt.get(text.runAt.getTime());
     if (ids) ids.push(text.messageId);
     else byRunAt.set(text.runAt.getTime(), [text.messageId]);
   }
-  const specs: Array<{ identifier: string; payload: Array<{ messageId: string }>; run_at: string; max_attempts: number; job_key: string }> = [];
+  const specs: Array<{
+    identifier: string;
+    payload: Array<{ messageId: string }>;
+    run_at: string;
+    max_attempts: number;
+    job_key: string;
+  }> = [];
   for (const [runAt, ids] of byRunAt) {
     const at = new Date(runAt).toISOString();
     for (let i = 0; i < ids.length; i += SMS_SEND_BATCH) {

@@ -3,7 +3,13 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import type Stripe from "stripe";
 import type { Database, Locale, PaymentStatus } from "../../db/schema";
 import { allocateToInstalments } from "../domain/payment-allocation";
-import { paymentBounds, resolvePaymentAmount, type AmountErrorCode, type PaymentBounds, type PaymentChoice } from "../domain/payment-amount";
+import {
+  paymentBounds,
+  resolvePaymentAmount,
+  type AmountErrorCode,
+  type PaymentBounds,
+  type PaymentChoice,
+} from "../domain/payment-amount";
 import type { SupportedLocale } from "../i18n/config";
 import { stripeConfig } from "../integrations/stripe/config.server";
 import { stripeClient } from "../integrations/stripe/client.server";
@@ -34,12 +40,19 @@ export class CheckoutUnavailableError extends Error {
 }
 
 /** What the pay page may offer: the account's amounts net of payments the bank has not confirmed yet. */
-export async function getPaymentOptions(db: Kysely<Database>, session: BorrowerSession): Promise<PaymentBounds & { last4: string }> {
+export async function getPaymentOptions(
+  db: Kysely<Database>,
+  session: BorrowerSession,
+): Promise<PaymentBounds & { last4: string }> {
   const overview = await getAccountOverview(db, session);
   return { ...paymentBounds(overview), last4: overview.last4 };
 }
 
-const STRIPE_LOCALE: Record<SupportedLocale, Stripe.Checkout.SessionCreateParams.Locale> = { "zh-HK": "zh-HK", "zh-CN": "zh", en: "en" };
+const STRIPE_LOCALE: Record<SupportedLocale, Stripe.Checkout.SessionCreateParams.Locale> = {
+  "zh-HK": "zh-HK",
+  "zh-CN": "zh",
+  en: "en",
+};
 
 export async function startCheckout(
   db: Kysely<Database>,
@@ -79,15 +92,24 @@ export async function startCheckout(
         created_at: now,
       })
       .execute();
-    await appendAudit(trx, {
-      actorType: "borrower",
-      actorId: session.borrowerId,
-      action: "payment.checkout_started",
-      subjectType: "payment",
-      subjectId: paymentId,
-      borrowerId: session.borrowerId,
-      detail: { accountId: session.accountId, choice: input.amountChoice, amountMinor: amount.minor, currency: options.currency },
-    }, now);
+    await appendAudit(
+      trx,
+      {
+        actorType: "borrower",
+        actorId: session.borrowerId,
+        action: "payment.checkout_started",
+        subjectType: "payment",
+        subjectId: paymentId,
+        borrowerId: session.borrowerId,
+        detail: {
+          accountId: session.accountId,
+          choice: input.amountChoice,
+          amountMinor: amount.minor,
+          currency: options.currency,
+        },
+      },
+      now,
+    );
   });
 
   const base = input.baseUrl.replace(/\/$/, "");
@@ -113,7 +135,9 @@ export async function startCheckout(
         payment_intent_data: { metadata },
         client_reference_id: paymentId,
         allowed_payment_method_types: methods,
-        ...(methods.includes("wechat_pay") ? { payment_method_options: { wechat_pay: { client: "web" as const } } } : {}),
+        ...(methods.includes("wechat_pay")
+          ? { payment_method_options: { wechat_pay: { client: "web" as const } } }
+          : {}),
         ...(input.locale ? { locale: STRIPE_LOCALE[input.locale] } : {}),
         success_url: `${base}/account/pay/return?payment=${paymentId}`,
         cancel_url: `${base}/account/pay?cancelled=1`,
@@ -123,11 +147,23 @@ export async function startCheckout(
     if (!created.url) throw new Error("checkout session has no url");
     checkout = { ...created, url: created.url };
   } catch (error) {
-    logger.warn({ paymentId, err: error instanceof Error ? error.message : String(error) }, "checkout session not created");
-    await db.updateTable("payments").set({ status: "failed" }).where("id", "=", paymentId).where("status", "=", "pending").execute();
+    logger.warn(
+      { paymentId, err: error instanceof Error ? error.message : String(error) },
+      "checkout session not created",
+    );
+    await db
+      .updateTable("payments")
+      .set({ status: "failed" })
+      .where("id", "=", paymentId)
+      .where("status", "=", "pending")
+      .execute();
     throw new CheckoutUnavailableError("checkout session not created", { cause: error });
   }
-  await db.updateTable("payments").set({ stripe_checkout_session_id: checkout.id }).where("id", "=", paymentId).execute();
+  await db
+    .updateTable("payments")
+    .set({ stripe_checkout_session_id: checkout.id })
+    .where("id", "=", paymentId)
+    .execute();
   return { paymentId, url: checkout.url };
 }
 
@@ -144,7 +180,9 @@ export async function getPaymentForBorrower(
     .where("borrower_id", "=", session.borrowerId)
     .where("account_id", "=", session.accountId)
     .executeTakeFirst();
-  return row ? { status: row.status, amountMinor: row.amount_minor, currency: row.currency, createdAt: row.created_at } : null;
+  return row
+    ? { status: row.status, amountMinor: row.amount_minor, currency: row.currency, createdAt: row.created_at }
+    : null;
 }
 
 /** The caller's input contradicts what is recorded (a bug or a forged reference), so nothing is applied. */
@@ -178,17 +216,28 @@ export async function applySucceededPayment(
   const now = input.now ?? new Date();
   const currency = input.currency.toUpperCase();
   if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor <= 0) {
-    throw new PaymentApplicationError(`amount must be a positive integer of minor units, got ${input.amountMinor}`);
+    throw new PaymentApplicationError(
+      `amount must be a positive integer of minor units, got ${input.amountMinor}`,
+    );
   }
   const account = await trx
     .selectFrom("accounts")
-    .select(["id", "borrower_id", "external_ref", "currency", "overdue_minor", "minimum_due_minor", "balance_as_of"])
+    .select([
+      "id",
+      "borrower_id",
+      "external_ref",
+      "currency",
+      "overdue_minor",
+      "minimum_due_minor",
+      "balance_as_of",
+    ])
     .where("id", "=", input.accountId)
     .where("borrower_id", "=", input.borrowerId)
     .forUpdate()
     .executeTakeFirst();
   if (!account) throw new PaymentApplicationError("no such account for this borrower");
-  if (account.currency !== currency) throw new PaymentApplicationError(`payment in ${currency} for an account in ${account.currency}`);
+  if (account.currency !== currency)
+    throw new PaymentApplicationError(`payment in ${currency} for an account in ${account.currency}`);
 
   const existing = await findPaymentForUpdate(trx, input);
   if (existing && (existing.account_id !== account.id || existing.borrower_id !== account.borrower_id)) {
@@ -209,8 +258,14 @@ export async function applySucceededPayment(
       .set((eb) => ({
         status: "succeeded",
         succeeded_at: now,
-        stripe_checkout_session_id: eb.fn.coalesce("stripe_checkout_session_id", eb.val(stripeIds.checkoutSessionId ?? null)),
-        stripe_payment_intent_id: eb.fn.coalesce("stripe_payment_intent_id", eb.val(stripeIds.paymentIntentId ?? null)),
+        stripe_checkout_session_id: eb.fn.coalesce(
+          "stripe_checkout_session_id",
+          eb.val(stripeIds.checkoutSessionId ?? null),
+        ),
+        stripe_payment_intent_id: eb.fn.coalesce(
+          "stripe_payment_intent_id",
+          eb.val(stripeIds.paymentIntentId ?? null),
+        ),
         external_ref: eb.fn.coalesce("external_ref", eb.val(input.externalRef ?? null)),
       }))
       .where("id", "=", paymentId)
@@ -253,7 +308,9 @@ export async function applySucceededPayment(
       succeededAt: now.toISOString(),
       stripeCheckoutSessionId: stripeIds.checkoutSessionId ?? null,
       stripePaymentIntentId: stripeIds.paymentIntentId ?? null,
-      plan: plan ? { planId: plan.planId, allocatedMinor: plan.allocatedMinor, completed: plan.completed } : null,
+      plan: plan
+        ? { planId: plan.planId, allocatedMinor: plan.allocatedMinor, completed: plan.completed }
+        : null,
     },
     now,
   });
@@ -269,38 +326,69 @@ export async function applySucceededPayment(
     now,
   });
 
-  await appendAudit(trx, {
-    actorType: input.source === "portal" ? "system" : "api",
-    action: "payment.succeeded",
-    subjectType: "payment",
-    subjectId: paymentId,
-    borrowerId: account.borrower_id,
-    detail: {
-      accountId: account.id,
-      amountMinor: input.amountMinor,
-      currency,
-      source: input.source,
-      planAllocatedMinor: plan?.allocatedMinor ?? 0,
-      planCompleted: plan?.completed ?? false,
-      cancelledReminders,
-      receipt: receipt.status === "queued" ? "queued" : receipt.reason,
+  await appendAudit(
+    trx,
+    {
+      actorType: input.source === "portal" ? "system" : "api",
+      action: "payment.succeeded",
+      subjectType: "payment",
+      subjectId: paymentId,
+      borrowerId: account.borrower_id,
+      detail: {
+        accountId: account.id,
+        amountMinor: input.amountMinor,
+        currency,
+        source: input.source,
+        planAllocatedMinor: plan?.allocatedMinor ?? 0,
+        planCompleted: plan?.completed ?? false,
+        cancelledReminders,
+        receipt: receipt.status === "queued" ? "queued" : receipt.reason,
+      },
     },
-  }, now);
+    now,
+  );
   return { paymentId, applied: true };
 }
 
-async function findPaymentForUpdate(trx: Trx, input: { paymentId?: string; idempotencyKey: string; externalRef?: string | null }) {
-  const columns = ["id", "account_id", "borrower_id", "amount_minor", "currency", "status", "idempotency_key"] as const;
+async function findPaymentForUpdate(
+  trx: Trx,
+  input: { paymentId?: string; idempotencyKey: string; externalRef?: string | null },
+) {
+  const columns = [
+    "id",
+    "account_id",
+    "borrower_id",
+    "amount_minor",
+    "currency",
+    "status",
+    "idempotency_key",
+  ] as const;
   if (input.paymentId) {
-    const row = await trx.selectFrom("payments").select(columns).where("id", "=", input.paymentId).forUpdate().executeTakeFirst();
+    const row = await trx
+      .selectFrom("payments")
+      .select(columns)
+      .where("id", "=", input.paymentId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!row) throw new PaymentApplicationError("no such payment");
-    if (row.idempotency_key !== input.idempotencyKey) throw new PaymentApplicationError("payment id and idempotency key disagree");
+    if (row.idempotency_key !== input.idempotencyKey)
+      throw new PaymentApplicationError("payment id and idempotency key disagree");
     return row;
   }
-  const byKey = await trx.selectFrom("payments").select(columns).where("idempotency_key", "=", input.idempotencyKey).forUpdate().executeTakeFirst();
+  const byKey = await trx
+    .selectFrom("payments")
+    .select(columns)
+    .where("idempotency_key", "=", input.idempotencyKey)
+    .forUpdate()
+    .executeTakeFirst();
   if (byKey || !input.externalRef) return byKey;
   // The bank's own reference identifies an offline payment too: the same transfer sent twice is one payment.
-  return trx.selectFrom("payments").select(columns).where("external_ref", "=", input.externalRef).forUpdate().executeTakeFirst();
+  return trx
+    .selectFrom("payments")
+    .select(columns)
+    .where("external_ref", "=", input.externalRef)
+    .forUpdate()
+    .executeTakeFirst();
 }
 
 const PLAN_STATUSES_PAYABLE = ["approved", "active"] as const;
@@ -329,12 +417,20 @@ async function payDownPlan(trx: Trx, accountId: string, amountMinor: number, now
   for (const change of allocation.changes) {
     await trx
       .updateTable("instalments")
-      .set(change.fullyPaid ? { paid_minor: change.paidMinor, status: "paid" } : { paid_minor: change.paidMinor })
+      .set(
+        change.fullyPaid
+          ? { paid_minor: change.paidMinor, status: "paid" }
+          : { paid_minor: change.paidMinor },
+      )
       .where("id", "=", change.id)
       .execute();
   }
   if (allocation.planPaidOff) {
-    await trx.updateTable("instalment_plans").set({ status: "completed", updated_at: now }).where("id", "=", plan.id).execute();
+    await trx
+      .updateTable("instalment_plans")
+      .set({ status: "completed", updated_at: now })
+      .where("id", "=", plan.id)
+      .execute();
   }
   return { planId: plan.id, allocatedMinor: allocation.allocatedMinor, completed: allocation.planPaidOff };
 }
@@ -371,7 +467,14 @@ async function cancelRemindersIfCovered(
   if (cancelled.length) {
     await trx
       .insertInto("message_status_events")
-      .values(cancelled.map((m) => ({ message_id: m.id, status: "cancelled" as const, occurred_at: now, detail: JSON.stringify({ reason: "payment", paymentId }) })))
+      .values(
+        cancelled.map((m) => ({
+          message_id: m.id,
+          status: "cancelled" as const,
+          occurred_at: now,
+          detail: JSON.stringify({ reason: "payment", paymentId }),
+        })),
+      )
       .execute();
   }
   return cancelled.length;

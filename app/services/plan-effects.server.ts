@@ -23,7 +23,11 @@ export const PLAN_REVIEW_SOURCE = "instalment_plan";
 
 /** The borrower's calendar day at `now` in their own time zone (plans are dated on their calendar). */
 export async function borrowerToday(db: Db, borrowerId: string, now: Date): Promise<string> {
-  const { time_zone } = await db.selectFrom("borrowers").select("time_zone").where("id", "=", borrowerId).executeTakeFirstOrThrow();
+  const { time_zone } = await db
+    .selectFrom("borrowers")
+    .select("time_zone")
+    .where("id", "=", borrowerId)
+    .executeTakeFirstOrThrow();
   return isoDateFromEpochDay(localEpochDay(now.getTime(), time_zone));
 }
 
@@ -33,7 +37,11 @@ export async function borrowerToday(db: Db, borrowerId: string, now: Date): Prom
  * Zero for paid or closed accounts. `lock` holds the account row so two
  * proposals for one account are decided one after the other.
  */
-export async function amountToSettle(db: Db, scope: { borrowerId: string; accountId: string }, opts: { lock?: boolean } = {}) {
+export async function amountToSettle(
+  db: Db,
+  scope: { borrowerId: string; accountId: string },
+  opts: { lock?: boolean } = {},
+) {
   let query = db
     .selectFrom("accounts")
     .select(["id", "currency", "balance_minor", "balance_as_of", "status"])
@@ -44,11 +52,19 @@ export async function amountToSettle(db: Db, scope: { borrowerId: string; accoun
   if (!account) return null;
   const pending = await pendingPaymentsMinor(db, { ...scope, since: account.balance_as_of });
   const closed = account.status === "paid" || account.status === "closed";
-  return { currency: account.currency, totalMinor: closed ? 0 : netOfPending(account.balance_minor, pending) };
+  return {
+    currency: account.currency,
+    totalMinor: closed ? 0 : netOfPending(account.balance_minor, pending),
+  };
 }
 
 /** A broken plan on any of the borrower's accounts within the look-back window (DESIGN §7). */
-export async function hasRecentBrokenPlan(db: Db, borrowerId: string, now: Date, lookbackDays: number): Promise<boolean> {
+export async function hasRecentBrokenPlan(
+  db: Db,
+  borrowerId: string,
+  now: Date,
+  lookbackDays: number,
+): Promise<boolean> {
   const row = await db
     .selectFrom("instalment_plans")
     .select("id")
@@ -70,7 +86,10 @@ export async function findOpenPlan(db: Db, accountId: string) {
 }
 
 /** Writes the schedule of a plan that has just become active; the planner reads these rows. */
-export async function writeInstalments(trx: Trx, plan: Pick<InstalmentPlan, "id" | "total_minor" | "instalment_count" | "first_due_date" | "frequency">): Promise<Instalment[]> {
+export async function writeInstalments(
+  trx: Trx,
+  plan: Pick<InstalmentPlan, "id" | "total_minor" | "instalment_count" | "first_due_date" | "frequency">,
+): Promise<Instalment[]> {
   const instalments = splitIntoInstalments({
     totalMinor: plan.total_minor,
     count: plan.instalment_count,
@@ -79,12 +98,23 @@ export async function writeInstalments(trx: Trx, plan: Pick<InstalmentPlan, "id"
   });
   await trx
     .insertInto("instalments")
-    .values(instalments.map((i) => ({ plan_id: plan.id, seq: i.seq, due_date: i.dueDate, amount_minor: i.amountMinor })))
+    .values(
+      instalments.map((i) => ({
+        plan_id: plan.id,
+        seq: i.seq,
+        due_date: i.dueDate,
+        amount_minor: i.amountMinor,
+      })),
+    )
     .execute();
   return instalments;
 }
 
-export async function openReviewTask(trx: Trx, plan: { id: string; borrowerId: string; accountId: string }, now: Date) {
+export async function openReviewTask(
+  trx: Trx,
+  plan: { id: string; borrowerId: string; accountId: string },
+  now: Date,
+) {
   await trx
     .insertInto("tasks")
     .values({
@@ -103,7 +133,12 @@ export async function openReviewTask(trx: Trx, plan: { id: string; borrowerId: s
 }
 
 /** Closes the approver task of a plan once it is decided (by staff or by the borrower). */
-export async function resolveReviewTask(trx: Trx, planId: string, outcome: PlanStatus | "accepted" | "declined", now: Date) {
+export async function resolveReviewTask(
+  trx: Trx,
+  planId: string,
+  outcome: PlanStatus | "accepted" | "declined",
+  now: Date,
+) {
   await trx
     .updateTable("tasks")
     .set({ status: "done", resolved_at: now, outcome })
@@ -114,7 +149,10 @@ export async function resolveReviewTask(trx: Trx, planId: string, outcome: PlanS
     .execute();
 }
 
-type PlanConfirmation = Extract<ConfirmationKind, "plan_submitted" | "plan_approved" | "plan_rejected" | "plan_countered">;
+type PlanConfirmation = Extract<
+  ConfirmationKind,
+  "plan_submitted" | "plan_approved" | "plan_rejected" | "plan_countered"
+>;
 
 /**
  * The borrower's confirmation text for a plan event (skipped by queueSms when
@@ -132,7 +170,10 @@ export async function textBorrower(
   if (kind === "plan_approved") {
     if (!first) throw new Error("an approval text needs the first instalment");
     const locale = await smsLocale(trx, plan.borrowerId);
-    vars = { amount: smsAmount(first.amountMinor, plan.currency, locale), dueDate: smsDate(first.dueDate, locale) };
+    vars = {
+      amount: smsAmount(first.amountMinor, plan.currency, locale),
+      dueDate: smsDate(first.dueDate, locale),
+    };
   }
   return queueSms(trx, {
     borrowerId: plan.borrowerId,

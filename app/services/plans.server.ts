@@ -1,6 +1,12 @@
 import { sql, type Kysely } from "kysely";
 import type { Database, InstalmentPlan, PlanStatus, StaffRole } from "../../db/schema";
-import { DEFAULT_PLAN_POLICY, type Instalment, type PlanFrequency, type PlanPolicy, type PlanPolicyReason } from "../domain/instalments";
+import {
+  DEFAULT_PLAN_POLICY,
+  type Instalment,
+  type PlanFrequency,
+  type PlanPolicy,
+  type PlanPolicyReason,
+} from "../domain/instalments";
 import { checkPlanTerms, previewPlan, type PlanTermsProblem } from "../domain/plan-terms";
 import { appendAudit } from "./audit.server";
 import { emitBankEvent } from "./bank-events.server";
@@ -45,7 +51,11 @@ export interface PlanContext {
 }
 
 /** What the calculator needs before any input: the amount, the borrower's today, and whether a plan is already open. */
-export async function getPlanContext(db: Db, session: PlanSession, opts: { now?: Date; policy?: PlanPolicy } = {}): Promise<PlanContext> {
+export async function getPlanContext(
+  db: Db,
+  session: PlanSession,
+  opts: { now?: Date; policy?: PlanPolicy } = {},
+): Promise<PlanContext> {
   const now = opts.now ?? new Date();
   const policy = opts.policy ?? DEFAULT_PLAN_POLICY;
   const amount = await amountToSettle(db, session);
@@ -55,7 +65,13 @@ export async function getPlanContext(db: Db, session: PlanSession, opts: { now?:
     hasRecentBrokenPlan(db, session.borrowerId, now, policy.brokenPlanLookbackDays),
     findOpenPlan(db, session.accountId),
   ]);
-  return { today, currency: amount.currency, totalMinor: amount.totalMinor, brokenPlanWithinLookback: broken, openPlanId: open?.id ?? null };
+  return {
+    today,
+    currency: amount.currency,
+    totalMinor: amount.totalMinor,
+    brokenPlanWithinLookback: broken,
+    openPlanId: open?.id ?? null,
+  };
 }
 
 export interface ProposePlanInput {
@@ -88,10 +104,21 @@ export async function proposePlan(db: Db, input: ProposePlanInput): Promise<Prop
       if (open) return { status: "already_open", planId: open.id };
       if (amount.totalMinor <= 0) return { status: "nothing_owed" };
       const today = input.today ?? (await borrowerToday(trx, session.borrowerId, now));
-      const terms = { totalMinor: amount.totalMinor, count: input.count, frequency: input.frequency, firstDueDate: input.firstDueDate, today };
+      const terms = {
+        totalMinor: amount.totalMinor,
+        count: input.count,
+        frequency: input.frequency,
+        firstDueDate: input.firstDueDate,
+        today,
+      };
       const problems = checkPlanTerms(terms);
       if (problems.length) return { status: "invalid", problems };
-      const brokenPlanWithinLookback = await hasRecentBrokenPlan(trx, session.borrowerId, now, policy.brokenPlanLookbackDays);
+      const brokenPlanWithinLookback = await hasRecentBrokenPlan(
+        trx,
+        session.borrowerId,
+        now,
+        policy.brokenPlanLookbackDays,
+      );
       const preview = previewPlan({ ...terms, brokenPlanWithinLookback }, policy)!;
 
       const plan = await trx
@@ -113,20 +140,61 @@ export async function proposePlan(db: Db, input: ProposePlanInput): Promise<Prop
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      const ref = { id: plan.id, borrowerId: session.borrowerId, accountId: session.accountId, currency: plan.currency };
+      const ref = {
+        id: plan.id,
+        borrowerId: session.borrowerId,
+        accountId: session.accountId,
+        currency: plan.currency,
+      };
       const summary = planSummary(plan);
 
       if (preview.autoApprove) {
         const instalments = await writeInstalments(trx, plan);
         await textBorrower(trx, ref, "plan_approved", now, instalments[0]);
-        await emitBankEvent(trx, { type: "plan.approved", accountId: ref.accountId, borrowerId: ref.borrowerId, payload: { ...summary, autoApproved: true, instalments }, now });
-        await appendAudit(trx, { actorType: "borrower", actorId: ref.borrowerId, action: "plan.auto_approved", subjectType: "instalment_plan", subjectId: plan.id, borrowerId: ref.borrowerId, detail: summary }, now);
+        await emitBankEvent(trx, {
+          type: "plan.approved",
+          accountId: ref.accountId,
+          borrowerId: ref.borrowerId,
+          payload: { ...summary, autoApproved: true, instalments },
+          now,
+        });
+        await appendAudit(
+          trx,
+          {
+            actorType: "borrower",
+            actorId: ref.borrowerId,
+            action: "plan.auto_approved",
+            subjectType: "instalment_plan",
+            subjectId: plan.id,
+            borrowerId: ref.borrowerId,
+            detail: summary,
+          },
+          now,
+        );
         return { status: "active", planId: plan.id, instalments };
       }
       await openReviewTask(trx, ref, now);
       await textBorrower(trx, ref, "plan_submitted", now);
-      await emitBankEvent(trx, { type: "plan.proposed", accountId: ref.accountId, borrowerId: ref.borrowerId, payload: { ...summary, policyReasons: preview.reasons }, now });
-      await appendAudit(trx, { actorType: "borrower", actorId: ref.borrowerId, action: "plan.proposed", subjectType: "instalment_plan", subjectId: plan.id, borrowerId: ref.borrowerId, detail: { ...summary, policyReasons: preview.reasons } }, now);
+      await emitBankEvent(trx, {
+        type: "plan.proposed",
+        accountId: ref.accountId,
+        borrowerId: ref.borrowerId,
+        payload: { ...summary, policyReasons: preview.reasons },
+        now,
+      });
+      await appendAudit(
+        trx,
+        {
+          actorType: "borrower",
+          actorId: ref.borrowerId,
+          action: "plan.proposed",
+          subjectType: "instalment_plan",
+          subjectId: plan.id,
+          borrowerId: ref.borrowerId,
+          detail: { ...summary, policyReasons: preview.reasons },
+        },
+        now,
+      );
       return { status: "proposed", planId: plan.id, reasons: preview.reasons };
     });
   } catch (error) {
@@ -163,7 +231,8 @@ export interface DecidePlanInput {
   today?: string;
 }
 
-export type DecisionProblem = PlanTermsProblem | "reason_required" | "reason_too_long" | "counter_terms_required" | "decision_invalid";
+export type DecisionProblem =
+  PlanTermsProblem | "reason_required" | "reason_too_long" | "counter_terms_required" | "decision_invalid";
 
 export type DecidePlanResult =
   | { status: "approved"; planId: string; instalments: Instalment[] }
@@ -192,44 +261,112 @@ export async function decidePlan(db: Db, input: DecidePlanInput): Promise<Decide
   const reason = input.reason?.trim() || null;
   try {
     return await db.transaction().execute(async (trx): Promise<DecidePlanResult> => {
-      const staff = await trx.selectFrom("staff_users").select(["role", "disabled_at"]).where("id", "=", input.staffUserId).executeTakeFirst();
-      if (!staff || staff.disabled_at || !PLAN_DECIDER_ROLES.includes(staff.role)) return { status: "forbidden", reason: "not_a_decider" };
-      const plan = await trx.selectFrom("instalment_plans").selectAll().where("id", "=", input.planId).forUpdate().executeTakeFirst();
+      const staff = await trx
+        .selectFrom("staff_users")
+        .select(["role", "disabled_at"])
+        .where("id", "=", input.staffUserId)
+        .executeTakeFirst();
+      if (!staff || staff.disabled_at || !PLAN_DECIDER_ROLES.includes(staff.role))
+        return { status: "forbidden", reason: "not_a_decider" };
+      const plan = await trx
+        .selectFrom("instalment_plans")
+        .selectAll()
+        .where("id", "=", input.planId)
+        .forUpdate()
+        .executeTakeFirst();
       if (!plan) return { status: "not_found" };
       if (plan.status !== "proposed") return { status: "conflict", currentStatus: plan.status };
-      if (plan.proposed_by_staff_id === input.staffUserId) return { status: "forbidden", reason: "own_counter_offer" };
+      if (plan.proposed_by_staff_id === input.staffUserId)
+        return { status: "forbidden", reason: "own_counter_offer" };
       const today = input.today ?? (await borrowerToday(trx, plan.borrower_id, now));
-      const ref = { id: plan.id, borrowerId: plan.borrower_id, accountId: plan.account_id, currency: plan.currency };
-      const decided = { decided_by_staff_id: input.staffUserId, decided_at: now, decision_reason: reason, updated_at: now };
+      const ref = {
+        id: plan.id,
+        borrowerId: plan.borrower_id,
+        accountId: plan.account_id,
+        currency: plan.currency,
+      };
+      const decided = {
+        decided_by_staff_id: input.staffUserId,
+        decided_at: now,
+        decision_reason: reason,
+        updated_at: now,
+      };
       const audit = (action: string, detail: Record<string, unknown>) =>
-        appendAudit(trx, { actorType: "staff", actorId: input.staffUserId, action, subjectType: "instalment_plan", subjectId: plan.id, borrowerId: plan.borrower_id, detail: { ...planSummary(plan), ...detail, reason } }, now);
+        appendAudit(
+          trx,
+          {
+            actorType: "staff",
+            actorId: input.staffUserId,
+            action,
+            subjectType: "instalment_plan",
+            subjectId: plan.id,
+            borrowerId: plan.borrower_id,
+            detail: { ...planSummary(plan), ...detail, reason },
+          },
+          now,
+        );
 
       if (input.decision === "approve") {
         if (plan.first_due_date < today) return { status: "first_date_passed" };
-        await trx.updateTable("instalment_plans").set({ status: "active", ...decided }).where("id", "=", plan.id).execute();
+        await trx
+          .updateTable("instalment_plans")
+          .set({ status: "active", ...decided })
+          .where("id", "=", plan.id)
+          .execute();
         const instalments = await writeInstalments(trx, plan);
         await resolveReviewTask(trx, plan.id, "active", now);
         await textBorrower(trx, ref, "plan_approved", now, instalments[0]);
-        await emitBankEvent(trx, { type: "plan.approved", accountId: ref.accountId, borrowerId: ref.borrowerId, payload: { ...planSummary(plan), autoApproved: false, decidedByStaffId: input.staffUserId, instalments }, now });
+        await emitBankEvent(trx, {
+          type: "plan.approved",
+          accountId: ref.accountId,
+          borrowerId: ref.borrowerId,
+          payload: {
+            ...planSummary(plan),
+            autoApproved: false,
+            decidedByStaffId: input.staffUserId,
+            instalments,
+          },
+          now,
+        });
         await audit("plan.approved", {});
         return { status: "approved", planId: plan.id, instalments };
       }
 
       if (input.decision === "reject") {
-        await trx.updateTable("instalment_plans").set({ status: "rejected", ...decided }).where("id", "=", plan.id).execute();
+        await trx
+          .updateTable("instalment_plans")
+          .set({ status: "rejected", ...decided })
+          .where("id", "=", plan.id)
+          .execute();
         await resolveReviewTask(trx, plan.id, "rejected", now);
         await textBorrower(trx, ref, "plan_rejected", now);
-        await emitBankEvent(trx, { type: "plan.rejected", accountId: ref.accountId, borrowerId: ref.borrowerId, payload: { planId: plan.id, decidedByStaffId: input.staffUserId }, now });
+        await emitBankEvent(trx, {
+          type: "plan.rejected",
+          accountId: ref.accountId,
+          borrowerId: ref.borrowerId,
+          payload: { planId: plan.id, decidedByStaffId: input.staffUserId },
+          now,
+        });
         await audit("plan.rejected", {});
         return { status: "rejected", planId: plan.id };
       }
 
       const counter = input.counter!;
       const totalMinor = counter.totalMinor ?? plan.total_minor;
-      const termProblems = checkPlanTerms({ totalMinor, count: counter.count, frequency: counter.frequency, firstDueDate: counter.firstDueDate, today });
+      const termProblems = checkPlanTerms({
+        totalMinor,
+        count: counter.count,
+        frequency: counter.frequency,
+        firstDueDate: counter.firstDueDate,
+        today,
+      });
       if (termProblems.length) return { status: "invalid", problems: termProblems };
       // Close the original first: the partial unique index allows one open plan per account.
-      await trx.updateTable("instalment_plans").set({ status: "countered", ...decided }).where("id", "=", plan.id).execute();
+      await trx
+        .updateTable("instalment_plans")
+        .set({ status: "countered", ...decided })
+        .where("id", "=", plan.id)
+        .execute();
       const offer = await trx
         .insertInto("instalment_plans")
         .values({
@@ -251,7 +388,13 @@ export async function decidePlan(db: Db, input: DecidePlanInput): Promise<Decide
         .executeTakeFirstOrThrow();
       await resolveReviewTask(trx, plan.id, "countered", now);
       await textBorrower(trx, { ...ref, id: offer.id }, "plan_countered", now);
-      await emitBankEvent(trx, { type: "plan.countered", accountId: ref.accountId, borrowerId: ref.borrowerId, payload: { planId: plan.id, counterOffer: planSummary(offer), decidedByStaffId: input.staffUserId }, now });
+      await emitBankEvent(trx, {
+        type: "plan.countered",
+        accountId: ref.accountId,
+        borrowerId: ref.borrowerId,
+        payload: { planId: plan.id, counterOffer: planSummary(offer), decidedByStaffId: input.staffUserId },
+        now,
+      });
       await audit("plan.countered", { counterOffer: planSummary(offer) });
       return { status: "countered", planId: plan.id, counterPlanId: offer.id };
     });
@@ -303,24 +446,61 @@ export async function respondToCounterOffer(
       .executeTakeFirst();
     if (!plan || plan.proposed_by !== "staff") return { status: "not_found" };
     if (plan.status !== "proposed") return { status: "conflict", currentStatus: plan.status };
-    const ref = { id: plan.id, borrowerId: plan.borrower_id, accountId: plan.account_id, currency: plan.currency };
+    const ref = {
+      id: plan.id,
+      borrowerId: plan.borrower_id,
+      accountId: plan.account_id,
+      currency: plan.currency,
+    };
     const audit = (action: string) =>
-      appendAudit(trx, { actorType: "borrower", actorId: session.borrowerId, action, subjectType: "instalment_plan", subjectId: plan.id, borrowerId: session.borrowerId, detail: planSummary(plan) }, now);
+      appendAudit(
+        trx,
+        {
+          actorType: "borrower",
+          actorId: session.borrowerId,
+          action,
+          subjectType: "instalment_plan",
+          subjectId: plan.id,
+          borrowerId: session.borrowerId,
+          detail: planSummary(plan),
+        },
+        now,
+      );
 
     if (input.accept) {
       const today = input.today ?? (await borrowerToday(trx, session.borrowerId, now));
       if (plan.first_due_date < today) return { status: "first_date_passed" };
-      await trx.updateTable("instalment_plans").set({ status: "active", decided_at: now, updated_at: now }).where("id", "=", plan.id).execute();
+      await trx
+        .updateTable("instalment_plans")
+        .set({ status: "active", decided_at: now, updated_at: now })
+        .where("id", "=", plan.id)
+        .execute();
       const instalments = await writeInstalments(trx, plan);
       await resolveReviewTask(trx, plan.id, "accepted", now);
       await textBorrower(trx, ref, "plan_approved", now, instalments[0]);
-      await emitBankEvent(trx, { type: "plan.accepted", accountId: ref.accountId, borrowerId: ref.borrowerId, payload: { ...planSummary(plan), instalments }, now });
+      await emitBankEvent(trx, {
+        type: "plan.accepted",
+        accountId: ref.accountId,
+        borrowerId: ref.borrowerId,
+        payload: { ...planSummary(plan), instalments },
+        now,
+      });
       await audit("plan.counter_accepted");
       return { status: "accepted", planId: plan.id, instalments };
     }
-    await trx.updateTable("instalment_plans").set({ status: "declined", decided_at: now, updated_at: now }).where("id", "=", plan.id).execute();
+    await trx
+      .updateTable("instalment_plans")
+      .set({ status: "declined", decided_at: now, updated_at: now })
+      .where("id", "=", plan.id)
+      .execute();
     await resolveReviewTask(trx, plan.id, "declined", now);
-    await emitBankEvent(trx, { type: "plan.declined", accountId: ref.accountId, borrowerId: ref.borrowerId, payload: { planId: plan.id }, now });
+    await emitBankEvent(trx, {
+      type: "plan.declined",
+      accountId: ref.accountId,
+      borrowerId: ref.borrowerId,
+      payload: { planId: plan.id },
+      now,
+    });
     await audit("plan.counter_declined");
     return { status: "declined", planId: plan.id };
   });
@@ -372,8 +552,25 @@ export async function markBrokenPlans(db: Db, now: Date = new Date()): Promise<{
       order by broken.id
     `.execute(trx);
     for (const plan of rows) {
-      await emitBankEvent(trx, { type: "plan.broken", accountId: plan.account_id, borrowerId: plan.borrower_id, payload: { planId: plan.id, missedInstalments: plan.missed }, now });
-      await appendAudit(trx, { actorType: "system", action: "plan.broken", subjectType: "instalment_plan", subjectId: plan.id, borrowerId: plan.borrower_id, detail: { missedInstalments: plan.missed, graceDays: BROKEN_AFTER_DAYS } }, now);
+      await emitBankEvent(trx, {
+        type: "plan.broken",
+        accountId: plan.account_id,
+        borrowerId: plan.borrower_id,
+        payload: { planId: plan.id, missedInstalments: plan.missed },
+        now,
+      });
+      await appendAudit(
+        trx,
+        {
+          actorType: "system",
+          action: "plan.broken",
+          subjectType: "instalment_plan",
+          subjectId: plan.id,
+          borrowerId: plan.borrower_id,
+          detail: { missedInstalments: plan.missed, graceDays: BROKEN_AFTER_DAYS },
+        },
+        now,
+      );
     }
     return { broken: rows.map((r) => r.id) };
   });
@@ -381,5 +578,11 @@ export async function markBrokenPlans(db: Db, now: Date = new Date()): Promise<{
 
 /** What bank events and audit rows say about a plan: terms, no personal data. */
 function planSummary(p: InstalmentPlan) {
-  return { planId: p.id, ...planTerms(p), currency: p.currency, proposedBy: p.proposed_by, counterOfPlanId: p.counter_of_plan_id };
+  return {
+    planId: p.id,
+    ...planTerms(p),
+    currency: p.currency,
+    proposedBy: p.proposed_by,
+    counterOfPlanId: p.counter_of_plan_id,
+  };
 }

@@ -55,7 +55,7 @@ export async function cancelQueuedReminders(
   trx: Transaction<Database>,
   scope: { borrowerId: string; accountId?: string },
   now: Date,
-  reason: string
+  reason: string,
 ) {
   let query = trx
     .updateTable("messages")
@@ -69,7 +69,14 @@ export async function cancelQueuedReminders(
   if (cancelled.length) {
     await trx
       .insertInto("message_status_events")
-      .values(cancelled.map((m) => ({ message_id: m.id, status: "cancelled" as const, occurred_at: now, detail: JSON.stringify({ reason }) })))
+      .values(
+        cancelled.map((m) => ({
+          message_id: m.id,
+          status: "cancelled" as const,
+          occurred_at: now,
+          detail: JSON.stringify({ reason }),
+        })),
+      )
       .execute();
   }
   return cancelled.length;

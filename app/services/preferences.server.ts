@@ -30,9 +30,16 @@ export interface CurrentPreferences {
 
 const hhmm = (t: string | null) => (t ? t.slice(0, 5) : null);
 
-export async function currentPreferences(db: Kysely<Database> | Trx, session: BorrowerSession): Promise<CurrentPreferences> {
+export async function currentPreferences(
+  db: Kysely<Database> | Trx,
+  session: BorrowerSession,
+): Promise<CurrentPreferences> {
   const account = await sessionAccount(db, session);
-  const p = await db.selectFrom("contact_preferences").selectAll().where("borrower_id", "=", session.borrowerId).executeTakeFirst();
+  const p = await db
+    .selectFrom("contact_preferences")
+    .selectAll()
+    .where("borrower_id", "=", session.borrowerId)
+    .executeTakeFirst();
   return {
     smsAllowed: p?.sms_allowed ?? true,
     emailAllowed: p?.email_allowed ?? true,
@@ -45,9 +52,18 @@ export async function currentPreferences(db: Kysely<Database> | Trx, session: Bo
   };
 }
 
-const COMPARED = ["smsAllowed", "emailAllowed", "phoneAllowed", "windowStart", "windowEnd", "language", "maxPerWeek"] as const;
+const COMPARED = [
+  "smsAllowed",
+  "emailAllowed",
+  "phoneAllowed",
+  "windowStart",
+  "windowEnd",
+  "language",
+  "maxPerWeek",
+] as const;
 
-export type UpdatePreferencesResult = { status: "updated"; changed: string[]; sms: QueueSmsResult } | { status: "unchanged" };
+export type UpdatePreferencesResult =
+  { status: "updated"; changed: string[]; sms: QueueSmsResult } | { status: "unchanged" };
 
 /**
  * Saves the form. While the borrower is opted out of texts the SMS box cannot
@@ -58,10 +74,15 @@ export async function updatePreferences(
   db: Kysely<Database>,
   session: BorrowerSession,
   input: PreferencesInput,
-  now = new Date()
+  now = new Date(),
 ): Promise<UpdatePreferencesResult> {
   return db.transaction().execute(async (trx) => {
-    await trx.selectFrom("borrowers").select("id").where("id", "=", session.borrowerId).forUpdate().executeTakeFirstOrThrow();
+    await trx
+      .selectFrom("borrowers")
+      .select("id")
+      .where("id", "=", session.borrowerId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     const before = await currentPreferences(trx, session);
     const after: Omit<CurrentPreferences, "smsOptedOut"> = {
       ...input,
@@ -86,7 +107,9 @@ export async function updatePreferences(
       .onConflict((oc) => oc.column("borrower_id").doUpdateSet(row))
       .execute();
     const cancelled =
-      before.smsAllowed && !after.smsAllowed ? await cancelQueuedReminders(trx, { borrowerId: session.borrowerId }, now, "sms_not_allowed") : 0;
+      before.smsAllowed && !after.smsAllowed
+        ? await cancelQueuedReminders(trx, { borrowerId: session.borrowerId }, now, "sms_not_allowed")
+        : 0;
     const snapshot = { ...after, smsOptedOut: before.smsOptedOut };
     await appendAudit(
       trx,
@@ -97,9 +120,15 @@ export async function updatePreferences(
         subjectType: "borrower",
         subjectId: session.borrowerId,
         borrowerId: session.borrowerId,
-        detail: { via: portalSource(session).via, changed, before: pick(before), after: pick(snapshot), cancelledReminders: cancelled },
+        detail: {
+          via: portalSource(session).via,
+          changed,
+          before: pick(before),
+          after: pick(snapshot),
+          cancelledReminders: cancelled,
+        },
       },
-      now
+      now,
     );
     await emitBankEvent(trx, {
       type: "preferences.changed",
@@ -138,7 +167,12 @@ export async function stopTexts(db: Kysely<Database>, session: BorrowerSession, 
   return db.transaction().execute(async (trx) => {
     const before = await currentPreferences(trx, session);
     if (before.smsOptedOut) return { alreadyOptedOut: true, cancelledMessages: 0 };
-    const result = await optOutOfSms(trx, { borrowerId: session.borrowerId, accountId: session.accountId, source: portalSource(session), now });
+    const result = await optOutOfSms(trx, {
+      borrowerId: session.borrowerId,
+      accountId: session.accountId,
+      source: portalSource(session),
+      now,
+    });
     return { alreadyOptedOut: false, cancelledMessages: result.cancelledMessages };
   });
 }
@@ -146,7 +180,12 @@ export async function stopTexts(db: Kysely<Database>, session: BorrowerSession, 
 /** "Start texts again" from the portal: opt in, then one text to confirm it. */
 export async function resumeTexts(db: Kysely<Database>, session: BorrowerSession, now = new Date()) {
   return db.transaction().execute(async (trx) => {
-    const { changed } = await optInToSms(trx, { borrowerId: session.borrowerId, accountId: session.accountId, source: portalSource(session), now });
+    const { changed } = await optInToSms(trx, {
+      borrowerId: session.borrowerId,
+      accountId: session.accountId,
+      source: portalSource(session),
+      now,
+    });
     const sms = changed
       ? await queueSms(trx, {
           borrowerId: session.borrowerId,

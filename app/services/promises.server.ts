@@ -7,7 +7,13 @@ import { appendAudit } from "./audit.server";
 import { emitBankEvent } from "./bank-events.server";
 import type { BorrowerSession } from "./borrower-session.server";
 import { queueSms, smsAmount, smsDate, type QueueSmsResult } from "./outbound-sms.server";
-import { cancelQueuedReminders, isUniqueViolation, portalSource, sessionAccount, smsLocale } from "./portal-actions.server";
+import {
+  cancelQueuedReminders,
+  isUniqueViolation,
+  portalSource,
+  sessionAccount,
+  smsLocale,
+} from "./portal-actions.server";
 
 /**
  * Promise to pay (DESIGN §3.5): an amount and a date within 14 days. While a
@@ -40,14 +46,15 @@ export async function promisePageFacts(db: Kysely<Database>, session: BorrowerSe
   };
 }
 
-export type MakePromiseResult = { status: "created"; promiseId: string; sms: QueueSmsResult } | { status: "already_active" };
+export type MakePromiseResult =
+  { status: "created"; promiseId: string; sms: QueueSmsResult } | { status: "already_active" };
 
 /** Records the promise, pauses queued reminders, and tells the borrower, the bank and the audit log, in one transaction. */
 export async function makePromise(
   db: Kysely<Database>,
   session: BorrowerSession,
   input: { amountMinor: number; promisedDate: string },
-  now = new Date()
+  now = new Date(),
 ): Promise<MakePromiseResult> {
   try {
     return await db.transaction().execute(async (trx) => {
@@ -84,7 +91,7 @@ export async function makePromise(
             cancelledReminders: cancelled,
           },
         },
-        now
+        now,
       );
       await emitBankEvent(trx, {
         type: "promise.made",
@@ -105,7 +112,10 @@ export async function makePromise(
         accountId: session.accountId,
         templateKey: "confirmation.promise_confirmed",
         purpose: "confirmation",
-        vars: { amount: smsAmount(input.amountMinor, account.currency, locale), dueDate: smsDate(input.promisedDate, locale) },
+        vars: {
+          amount: smsAmount(input.amountMinor, account.currency, locale),
+          dueDate: smsDate(input.promisedDate, locale),
+        },
         dedupeKey: `confirmation:promise:${promise.id}`,
         now,
       });
@@ -162,7 +172,11 @@ export interface ResolvedPromise {
  * without resolving a promise twice. Each resolution emits a bank event and an
  * audit entry in the same transaction as its status change.
  */
-export async function resolvePromises(db: Kysely<Database>, now = new Date(), opts: { batchSize?: number } = {}): Promise<ResolvedPromise[]> {
+export async function resolvePromises(
+  db: Kysely<Database>,
+  now = new Date(),
+  opts: { batchSize?: number } = {},
+): Promise<ResolvedPromise[]> {
   const { promiseGraceDays } = await activeContactPolicy(db);
   const batchSize = opts.batchSize ?? 1_000;
   const resolved: ResolvedPromise[] = [];
@@ -231,19 +245,17 @@ export async function resolvePromises(db: Kysely<Database>, now = new Date(), op
             borrowerId: row.borrower_id,
             detail: { ...detail, accountId: row.account_id },
           },
-          now
+          now,
         );
       }
-      return rows.map(
-        (r): ResolvedPromise => ({
-          id: r.id,
-          accountId: r.account_id,
-          borrowerId: r.borrower_id,
-          status: r.status,
-          amountMinor: Number(r.amount_minor),
-          paidMinor: Number(r.paid_minor),
-        })
-      );
+      return rows.map((r): ResolvedPromise => ({
+        id: r.id,
+        accountId: r.account_id,
+        borrowerId: r.borrower_id,
+        status: r.status,
+        amountMinor: Number(r.amount_minor),
+        paidMinor: Number(r.paid_minor),
+      }));
     });
     resolved.push(...batch);
     if (batch.length < batchSize) return resolved;

@@ -31,7 +31,8 @@ function storeClientFor(db: Db) {
   return {
     async query(q: { text: string; values?: unknown[] }) {
       const result = await db.executeQuery(CompiledQuery.raw(q.text, q.values ?? []));
-      const rowCount = result.numAffectedRows !== undefined ? Number(result.numAffectedRows) : result.rows.length;
+      const rowCount =
+        result.numAffectedRows !== undefined ? Number(result.numAffectedRows) : result.rows.length;
       return { rows: result.rows, rowCount };
     },
   };
@@ -40,7 +41,12 @@ function storeClientFor(db: Db) {
 const limiters = new WeakMap<Db, Map<string, RateLimiterPostgres>>();
 
 function checkRule(rule: RateLimitRule) {
-  if (!Number.isInteger(rule.points) || rule.points < 1 || !Number.isInteger(rule.durationSec) || rule.durationSec < 1) {
+  if (
+    !Number.isInteger(rule.points) ||
+    rule.points < 1 ||
+    !Number.isInteger(rule.durationSec) ||
+    rule.durationSec < 1
+  ) {
     throw new RangeError(`invalid rate limit rule ${JSON.stringify(rule)}`);
   }
 }
@@ -94,12 +100,19 @@ export async function peek(db: Db, key: string, rule: RateLimitRule): Promise<Ra
  * It reads the row rate-limiter-flexible keeps (prefixed key, points spent, expire in epoch ms) as
  * the library's own read does; tests/services/rate-limit.test.ts holds it to peek().
  */
-export function spentBudgetSql(key: string | RawBuilder<string | null>, rule: RateLimitRule, now = new Date()): RawBuilder<number | null> {
+export function spentBudgetSql(
+  key: string | RawBuilder<string | null>,
+  rule: RateLimitRule,
+  now = new Date(),
+): RawBuilder<number | null> {
   checkRule(rule);
   const ms = now.getTime();
   // A key given as SQL (a column of the statement, one key per row) is prefixed in SQL, as a literal key is here.
-  const stored = typeof key === "string" ? sql`${`${KEY_PREFIX}:${key}`}` : sql`(${`${KEY_PREFIX}:`} || ${key})`;
-  return sql<number | null>`(select greatest(1, ceil((coalesce(expire, ${ms}) - ${ms}) / 1000.0))::int from rate_limits
+  const stored =
+    typeof key === "string" ? sql`${`${KEY_PREFIX}:${key}`}` : sql`(${`${KEY_PREFIX}:`} || ${key})`;
+  return sql<
+    number | null
+  >`(select greatest(1, ceil((coalesce(expire, ${ms}) - ${ms}) / 1000.0))::int from rate_limits
     where key = ${stored} and (expire > ${ms} or expire is null) and points >= ${rule.points})`;
 }
 

@@ -28,10 +28,21 @@ export interface CreatedLink {
 /** Issues a new link for one borrower's account (and the message that will carry it). */
 export async function createShortLink(
   db: Db,
-  opts: { accountId: string; messageId?: string | null; keys: readonly SigningKey[]; baseUrl: string; now?: Date; ttlDays?: number },
+  opts: {
+    accountId: string;
+    messageId?: string | null;
+    keys: readonly SigningKey[];
+    baseUrl: string;
+    now?: Date;
+    ttlDays?: number;
+  },
 ): Promise<CreatedLink> {
   const now = opts.now ?? new Date();
-  const account = await db.selectFrom("accounts").select(["id", "borrower_id"]).where("id", "=", opts.accountId).executeTakeFirst();
+  const account = await db
+    .selectFrom("accounts")
+    .select(["id", "borrower_id"])
+    .where("id", "=", opts.accountId)
+    .executeTakeFirst();
   if (!account) throw new Error(`account ${opts.accountId} not found`);
   const code = generateLinkCode(opts.keys);
   const expiresAt = new Date(now.getTime() + (opts.ttlDays ?? LINK_TTL_DAYS) * 86_400_000);
@@ -63,7 +74,12 @@ export type ResolvedLink =
  * Signature first (no database read for a forged code), then the stored row:
  * unknown, revoked and expired links are told apart so the page can say what to do.
  */
-export async function resolveShortLink(db: Db, code: string, keys: readonly SigningKey[], now = new Date()): Promise<ResolvedLink> {
+export async function resolveShortLink(
+  db: Db,
+  code: string,
+  keys: readonly SigningKey[],
+  now = new Date(),
+): Promise<ResolvedLink> {
   if (!verifyLinkCode(code, keys).ok) return { status: "invalid" };
   const row = await db
     .selectFrom("short_links")
@@ -75,12 +91,21 @@ export async function resolveShortLink(db: Db, code: string, keys: readonly Sign
   if (problem) return { status: problem };
   return {
     status: "ok",
-    link: { id: row.id, borrowerId: row.borrower_id, accountId: row.account_id, lockedUntil: row.locked_until, expiresAt: row.expires_at },
+    link: {
+      id: row.id,
+      borrowerId: row.borrower_id,
+      accountId: row.account_id,
+      lockedUntil: row.locked_until,
+      expiresAt: row.expires_at,
+    },
   };
 }
 
 /** Why a stored link cannot be used now, or null when it can. */
-function linkProblem(row: { revoked_at: Date | null; expires_at: Date }, now: Date): "revoked" | "expired" | null {
+function linkProblem(
+  row: { revoked_at: Date | null; expires_at: Date },
+  now: Date,
+): "revoked" | "expired" | null {
   if (row.revoked_at) return "revoked";
   if (row.expires_at <= now) return "expired";
   return null;
@@ -91,7 +116,13 @@ export type OpenedLink =
   | { status: "rate_limited"; retryAfterSec: number }
   | {
       status: "ok";
-      link: { id: string; borrowerId: string; accountId: string; lockedUntil: Date | null; openCount: number };
+      link: {
+        id: string;
+        borrowerId: string;
+        accountId: string;
+        lockedUntil: Date | null;
+        openCount: number;
+      };
       account: { last4: string; product: string };
       /** The language the borrower's texts are written in (their preference, else their record's). */
       borrowerLocale: string | null;
@@ -124,20 +155,24 @@ export async function openShortLinks(
   const signed = opens.map((open) => verifyLinkCode(open.code, keys).ok);
   const codeHashes = opens.map((open, i) => (signed[i] ? hashLinkCode(open.code) : null));
   const brakeKeys = opens.map((open) => (opts.brakeRule ? (open.brakeKey ?? null) : null));
-  const brake = opts.brakeRule ? spentBudgetSql(sql.ref("req.brake_key"), opts.brakeRule, now) : sql<null>`null::int`;
-  const { rows } = await executePrepared(db, sql<{
-    retry_after_sec: number | null;
-    id: string | null;
-    borrower_id: string;
-    account_id: string;
-    expires_at: Date;
-    revoked_at: Date | null;
-    locked_until: Date | null;
-    opened_before: number | null;
-    last4: string;
-    product: string;
-    locale: string | null;
-  }>`
+  const brake = opts.brakeRule
+    ? spentBudgetSql(sql.ref("req.brake_key"), opts.brakeRule, now)
+    : sql<null>`null::int`;
+  const { rows } = await executePrepared(
+    db,
+    sql<{
+      retry_after_sec: number | null;
+      id: string | null;
+      borrower_id: string;
+      account_id: string;
+      expires_at: Date;
+      revoked_at: Date | null;
+      locked_until: Date | null;
+      opened_before: number | null;
+      last4: string;
+      product: string;
+      locale: string | null;
+    }>`
     with req as (
       select * from unnest(${pgArray(codeHashes)}::text[], ${pgArray(brakeKeys)}::text[]) with ordinality as r(code_hash, brake_key, n)
     ), braked as (
@@ -172,11 +207,14 @@ export async function openShortLinks(
       left join opened on opened.id = link.id
     ) found on found.n = braked.n
     order by braked.n
-  `.compile(db));
-  if (rows.length !== opens.length) throw new Error(`openShortLinks: ${opens.length} opens, ${rows.length} rows`);
+  `.compile(db),
+  );
+  if (rows.length !== opens.length)
+    throw new Error(`openShortLinks: ${opens.length} opens, ${rows.length} rows`);
   const countedInBatch = new Map<string, number>();
   return rows.map((found, i): OpenedLink => {
-    if (found.retry_after_sec != null) return { status: "rate_limited", retryAfterSec: found.retry_after_sec };
+    if (found.retry_after_sec != null)
+      return { status: "rate_limited", retryAfterSec: found.retry_after_sec };
     if (!signed[i] || found.id === null) return { status: "invalid" };
     const problem = linkProblem(found, now);
     if (problem) return { status: problem };
@@ -184,7 +222,13 @@ export async function openShortLinks(
     countedInBatch.set(found.id, earlier + 1);
     return {
       status: "ok",
-      link: { id: found.id, borrowerId: found.borrower_id, accountId: found.account_id, lockedUntil: found.locked_until, openCount: found.opened_before! + earlier + 1 },
+      link: {
+        id: found.id,
+        borrowerId: found.borrower_id,
+        accountId: found.account_id,
+        lockedUntil: found.locked_until,
+        openCount: found.opened_before! + earlier + 1,
+      },
       account: { last4: found.last4, product: found.product },
       borrowerLocale: found.locale,
     };
@@ -192,7 +236,12 @@ export async function openShortLinks(
 }
 
 /** Opt-out, wrong number and closure revoke every live link of the account. */
-export async function revokeAccountLinks(db: Db, accountId: string, reason: string, now = new Date()): Promise<number> {
+export async function revokeAccountLinks(
+  db: Db,
+  accountId: string,
+  reason: string,
+  now = new Date(),
+): Promise<number> {
   const result = await db
     .updateTable("short_links")
     .set({ revoked_at: now, revoked_reason: reason })

@@ -2,7 +2,12 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, Locale } from "../../db/schema";
 import { SUPPORTED_LOCALES } from "../i18n/config";
 import { slotOfTemplateKey, type TemplateSlot } from "../domain/sms-template-check";
-import { defaultReminderVariants, getSmsTemplate, type ReminderStage, type SmsTemplateKey } from "../domain/sms-templates";
+import {
+  defaultReminderVariants,
+  getSmsTemplate,
+  type ReminderStage,
+  type SmsTemplateKey,
+} from "../domain/sms-templates";
 
 /**
  * Staff-edited SMS templates (sms_templates, DESIGN §8): the active row for a
@@ -11,7 +16,11 @@ import { defaultReminderVariants, getSmsTemplate, type ReminderStage, type SmsTe
  */
 type Db = Kysely<Database> | Transaction<Database>;
 
-export async function activeTemplateRow(db: Db, slot: Pick<TemplateSlot, "stage" | "variant">, locale: Locale) {
+export async function activeTemplateRow(
+  db: Db,
+  slot: Pick<TemplateSlot, "stage" | "variant">,
+  locale: Locale,
+) {
   return db
     .selectFrom("sms_templates")
     .select(["id", "body", "version"])
@@ -27,7 +36,11 @@ export async function activeTemplateRow(db: Db, slot: Pick<TemplateSlot, "stage"
  * the shipped default. Throws `unknown_template` (like getSmsTemplate) when
  * neither exists, e.g. an added variant with no row in this locale.
  */
-export async function smsTemplateBody(db: Db, key: SmsTemplateKey, locale: Locale): Promise<{ body: string; version: number | null }> {
+export async function smsTemplateBody(
+  db: Db,
+  key: SmsTemplateKey,
+  locale: Locale,
+): Promise<{ body: string; version: number | null }> {
   const slot = slotOfTemplateKey(key);
   const row = slot ? await activeTemplateRow(db, slot, locale) : undefined;
   if (row) return { body: row.body, version: row.version };
@@ -88,7 +101,9 @@ export async function smsTemplateBodies(
     if (!answer) {
       const slot = slotOfTemplateKey(key);
       const row = slot ? active.get(`${slot.stage}\u0000${locale}\u0000${slot.variant}`) : undefined;
-      answer = row ? { body: row.body, version: row.version } : { body: getSmsTemplate(locale, key), version: null };
+      answer = row
+        ? { body: row.body, version: row.version }
+        : { body: getSmsTemplate(locale, key), version: null };
       answers.set(k, answer);
     }
     return answer;

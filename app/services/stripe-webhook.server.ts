@@ -68,7 +68,11 @@ export async function handleStripeWebhook(
   if (rawBody.length > MAX_PAYLOAD_CHARS) return { status: 400, result: "payload too large" };
   let parsed: unknown;
   try {
-    parsed = Stripe.webhooks.constructEvent(rawBody, signatureHeader, opts.webhookSecret ?? stripeConfig().webhookSecret);
+    parsed = Stripe.webhooks.constructEvent(
+      rawBody,
+      signatureHeader,
+      opts.webhookSecret ?? stripeConfig().webhookSecret,
+    );
   } catch (error) {
     const signatureProblem = error instanceof Stripe.errors.StripeSignatureVerificationError;
     return { status: 400, result: signatureProblem ? "invalid signature" : "malformed payload" };
@@ -89,38 +93,68 @@ export async function handleStripeWebhook(
     if (!fresh) return { status: 200, result: "duplicate" } as const;
     const result = await applyEvent(trx, type, event.data.data.object, now);
     await trx.updateTable("stripe_events").set({ processed_at: now }).where("id", "=", id).execute();
-    if (result !== "applied" && result !== "already_applied" && result !== "ignored") logger.info({ eventId: id, type, result }, "stripe event recorded");
+    if (result !== "applied" && result !== "already_applied" && result !== "ignored")
+      logger.info({ eventId: id, type, result }, "stripe event recorded");
     return { status: 200, result } as const;
   });
 }
 
-async function applyEvent(trx: Trx, type: string, object: Record<string, unknown>, now: Date): Promise<string> {
+async function applyEvent(
+  trx: Trx,
+  type: string,
+  object: Record<string, unknown>,
+  now: Date,
+): Promise<string> {
   switch (type) {
     case "checkout.session.completed":
     case "checkout.session.async_payment_succeeded": {
       const s = checkoutSessionSchema.safeParse(object);
       if (!s.success) return "unreadable_object";
       if (s.data.payment_status !== "paid") return "awaiting_payment"; // async methods: *_async_payment_succeeded follows
-      const payment = await findPayment(trx, { paymentId: s.data.metadata?.paymentId ?? s.data.client_reference_id, checkoutSessionId: s.data.id });
-      return succeed(trx, payment, { amountMinor: s.data.amount_total, currency: s.data.currency }, { checkoutSessionId: s.data.id, paymentIntentId: s.data.payment_intent ?? null }, now);
+      const payment = await findPayment(trx, {
+        paymentId: s.data.metadata?.paymentId ?? s.data.client_reference_id,
+        checkoutSessionId: s.data.id,
+      });
+      return succeed(
+        trx,
+        payment,
+        { amountMinor: s.data.amount_total, currency: s.data.currency },
+        { checkoutSessionId: s.data.id, paymentIntentId: s.data.payment_intent ?? null },
+        now,
+      );
     }
     case "payment_intent.succeeded": {
       const pi = paymentIntentSchema.safeParse(object);
       if (!pi.success) return "unreadable_object";
-      const payment = await findPayment(trx, { paymentId: pi.data.metadata?.paymentId, paymentIntentId: pi.data.id });
-      return succeed(trx, payment, { amountMinor: pi.data.amount_received ?? pi.data.amount, currency: pi.data.currency }, { paymentIntentId: pi.data.id }, now);
+      const payment = await findPayment(trx, {
+        paymentId: pi.data.metadata?.paymentId,
+        paymentIntentId: pi.data.id,
+      });
+      return succeed(
+        trx,
+        payment,
+        { amountMinor: pi.data.amount_received ?? pi.data.amount, currency: pi.data.currency },
+        { paymentIntentId: pi.data.id },
+        now,
+      );
     }
     case "payment_intent.payment_failed": {
       const pi = paymentIntentSchema.safeParse(object);
       if (!pi.success) return "unreadable_object";
-      const payment = await findPayment(trx, { paymentId: pi.data.metadata?.paymentId, paymentIntentId: pi.data.id });
+      const payment = await findPayment(trx, {
+        paymentId: pi.data.metadata?.paymentId,
+        paymentIntentId: pi.data.id,
+      });
       return fail(trx, payment, type, { paymentIntentId: pi.data.id }, now);
     }
     case "checkout.session.async_payment_failed":
     case "checkout.session.expired": {
       const s = checkoutSessionSchema.safeParse(object);
       if (!s.success) return "unreadable_object";
-      const payment = await findPayment(trx, { paymentId: s.data.metadata?.paymentId ?? s.data.client_reference_id, checkoutSessionId: s.data.id });
+      const payment = await findPayment(trx, {
+        paymentId: s.data.metadata?.paymentId ?? s.data.client_reference_id,
+        checkoutSessionId: s.data.id,
+      });
       return fail(trx, payment, type, { paymentIntentId: s.data.payment_intent ?? null }, now);
     }
     default:
@@ -128,13 +162,24 @@ async function applyEvent(trx: Trx, type: string, object: Record<string, unknown
   }
 }
 
-type PaymentRow = { id: string; account_id: string; borrower_id: string; amount_minor: number; currency: string; idempotency_key: string; status: string };
+type PaymentRow = {
+  id: string;
+  account_id: string;
+  borrower_id: string;
+  amount_minor: number;
+  currency: string;
+  idempotency_key: string;
+  status: string;
+};
 
 async function findPayment(
   trx: Trx,
   ref: { paymentId?: string | null; checkoutSessionId?: string; paymentIntentId?: string },
 ): Promise<PaymentRow | undefined> {
-  const base = trx.selectFrom("payments").select(["id", "account_id", "borrower_id", "amount_minor", "currency", "idempotency_key", "status"]).where("source", "=", "portal");
+  const base = trx
+    .selectFrom("payments")
+    .select(["id", "account_id", "borrower_id", "amount_minor", "currency", "idempotency_key", "status"])
+    .where("source", "=", "portal");
   if (ref.paymentId && uuid.safeParse(ref.paymentId).success) {
     const row = await base.where("id", "=", ref.paymentId).executeTakeFirst();
     if (row) return row;
@@ -143,7 +188,8 @@ async function findPayment(
     const row = await base.where("stripe_checkout_session_id", "=", ref.checkoutSessionId).executeTakeFirst();
     if (row) return row;
   }
-  if (ref.paymentIntentId) return base.where("stripe_payment_intent_id", "=", ref.paymentIntentId).executeTakeFirst();
+  if (ref.paymentIntentId)
+    return base.where("stripe_payment_intent_id", "=", ref.paymentIntentId).executeTakeFirst();
   return undefined;
 }
 
@@ -157,14 +203,23 @@ async function succeed(
   if (!payment) return "payment_not_found";
   if (paid.amountMinor !== payment.amount_minor || paid.currency?.toUpperCase() !== payment.currency) {
     // Checkout charges the amount Settle asked for; anything else needs a person, not an automatic credit.
-    await appendAudit(trx, {
-      actorType: "system",
-      action: "payment.amount_mismatch",
-      subjectType: "payment",
-      subjectId: payment.id,
-      borrowerId: payment.borrower_id,
-      detail: { expectedMinor: payment.amount_minor, expectedCurrency: payment.currency, paidMinor: paid.amountMinor ?? null, paidCurrency: paid.currency ?? null },
-    }, now);
+    await appendAudit(
+      trx,
+      {
+        actorType: "system",
+        action: "payment.amount_mismatch",
+        subjectType: "payment",
+        subjectId: payment.id,
+        borrowerId: payment.borrower_id,
+        detail: {
+          expectedMinor: payment.amount_minor,
+          expectedCurrency: payment.currency,
+          paidMinor: paid.amountMinor ?? null,
+          paidCurrency: paid.currency ?? null,
+        },
+      },
+      now,
+    );
     logger.error({ paymentId: payment.id }, "stripe reported a different amount than the payment row");
     return "amount_mismatch";
   }
@@ -176,13 +231,22 @@ async function succeed(
     source: "portal",
     idempotencyKey: payment.idempotency_key,
     paymentId: payment.id,
-    stripe: { checkoutSessionId: stripeIds.checkoutSessionId ?? null, paymentIntentId: stripeIds.paymentIntentId ?? null },
+    stripe: {
+      checkoutSessionId: stripeIds.checkoutSessionId ?? null,
+      paymentIntentId: stripeIds.paymentIntentId ?? null,
+    },
     now,
   });
   return outcome.applied ? "applied" : "already_applied";
 }
 
-async function fail(trx: Trx, payment: PaymentRow | undefined, type: string, stripeIds: { paymentIntentId: string | null }, now: Date): Promise<string> {
+async function fail(
+  trx: Trx,
+  payment: PaymentRow | undefined,
+  type: string,
+  stripeIds: { paymentIntentId: string | null },
+  now: Date,
+): Promise<string> {
   if (!payment) return "payment_not_found";
   // A declined card leaves the session open for another try, so a later success still applies (failed -> succeeded).
   const updated = await trx
@@ -196,13 +260,17 @@ async function fail(trx: Trx, payment: PaymentRow | undefined, type: string, str
     .returning("id")
     .executeTakeFirst();
   if (!updated) return "not_pending";
-  await appendAudit(trx, {
-    actorType: "system",
-    action: "payment.failed",
-    subjectType: "payment",
-    subjectId: payment.id,
-    borrowerId: payment.borrower_id,
-    detail: { accountId: payment.account_id, stripeEvent: type },
-  }, now);
+  await appendAudit(
+    trx,
+    {
+      actorType: "system",
+      action: "payment.failed",
+      subjectType: "payment",
+      subjectId: payment.id,
+      borrowerId: payment.borrower_id,
+      detail: { accountId: payment.account_id, stripeEvent: type },
+    },
+    now,
+  );
   return "failed";
 }

@@ -49,6 +49,9 @@ function normaliseDateOfBirth(raw: string): string | null {
 
 function normaliseIdLast4(raw: string): string | null {
   // HKID check digits are often written in brackets: "456(7)" means "4567".
-  const compact = raw.trim().replace(/[\s()]/g, "").toUpperCase();
+  const compact = raw
+    .trim()
+    .replace(/[\s()]/g, "")
+    .toUpperCase();
   return /^[0-9A-Z]{4}$/.test(compact) ? compact : null;
 }

@@ -1,6 +1,10 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { answersMatch, hashVerificationAnswer, normaliseVerificationAnswer } from "./verification-answers.server";
+import {
+  answersMatch,
+  hashVerificationAnswer,
+  normaliseVerificationAnswer,
+} from "./verification-answers.server";
 
 const KEY = "test-verification-key-0123456789abcdef";
 
@@ -18,12 +22,18 @@ describe("hashVerificationAnswer", () => {
     }
   });
 
-  it.each(["", "1985-02-30", "1985-13-01", "1985-00-10", "14/03/1985", "not a date", "1899-12-31", "2023-02-29"])(
-    "rejects the invalid date of birth %j",
-    (typed) => {
-      expect(hashVerificationAnswer("dob", typed, KEY)).toBeNull();
-    },
-  );
+  it.each([
+    "",
+    "1985-02-30",
+    "1985-13-01",
+    "1985-00-10",
+    "14/03/1985",
+    "not a date",
+    "1899-12-31",
+    "2023-02-29",
+  ])("rejects the invalid date of birth %j", (typed) => {
+    expect(hashVerificationAnswer("dob", typed, KEY)).toBeNull();
+  });
 
   it("accepts a leap day", () => {
     expect(normaliseVerificationAnswer("dob", "2000-02-29")).toBe("2000-02-29");
@@ -41,7 +51,9 @@ describe("hashVerificationAnswer", () => {
   });
 
   it("separates kinds and keys", () => {
-    expect(hashVerificationAnswer("id_last4", "1234", KEY)).not.toBe(hashVerificationAnswer("id_last4", "1234", `${KEY}x`));
+    expect(hashVerificationAnswer("id_last4", "1234", KEY)).not.toBe(
+      hashVerificationAnswer("id_last4", "1234", `${KEY}x`),
+    );
     expect(hashVerificationAnswer("dob", "19850314", KEY)).not.toBe(
       createHmac("sha256", KEY).update("id_last4:19850314").digest("hex"),
     );

@@ -44,18 +44,25 @@ export async function verifyBorrower(
     const expected = opts.kind === "dob" ? link.dob_hash : link.id_last4_hash;
     const given = hashVerificationAnswer(opts.kind, opts.answer, opts.hashKey);
     const ok = answersMatch(given, expected);
-    await trx.insertInto("verification_attempts").values({ link_id: link.id, succeeded: ok, attempted_at: now }).execute();
+    await trx
+      .insertInto("verification_attempts")
+      .values({ link_id: link.id, succeeded: ok, attempted_at: now })
+      .execute();
 
     if (ok) {
-      await appendAudit(trx, {
-        actorType: "borrower",
-        actorId: link.borrower_id,
-        action: "borrower.verified",
-        subjectType: "account",
-        subjectId: link.account_id,
-        borrowerId: link.borrower_id,
-        detail: { method: opts.kind, linkId: link.id },
-      }, now);
+      await appendAudit(
+        trx,
+        {
+          actorType: "borrower",
+          actorId: link.borrower_id,
+          action: "borrower.verified",
+          subjectType: "account",
+          subjectId: link.account_id,
+          borrowerId: link.borrower_id,
+          detail: { method: opts.kind, linkId: link.id },
+        },
+        now,
+      );
       const setCookie = await startBorrowerSession(trx, {
         borrowerId: link.borrower_id,
         accountId: link.account_id,
@@ -91,14 +98,18 @@ export async function verifyBorrower(
       })
       .onConflict((oc) => oc.column("dedupe_key").doNothing())
       .execute();
-    await appendAudit(trx, {
-      actorType: "system",
-      action: "verification.locked",
-      subjectType: "short_link",
-      subjectId: link.id,
-      borrowerId: link.borrower_id,
-      detail: { failures, until: until.toISOString() },
-    }, now);
+    await appendAudit(
+      trx,
+      {
+        actorType: "system",
+        action: "verification.locked",
+        subjectType: "short_link",
+        subjectId: link.id,
+        borrowerId: link.borrower_id,
+        detail: { failures, until: until.toISOString() },
+      },
+      now,
+    );
     return { status: "locked", until };
   });
 }

@@ -9,22 +9,42 @@ describe("decision forms", () => {
     const reject = parse({ intent: "reject", reason: "  " });
     expect(reject.success).toBe(false);
     expect(reject.error?.issues.map((i) => i.message)).toEqual(["console:approvals.errors.reasonRequired"]);
-    expect(parse({ intent: "reject", reason: "Income too low" }).data).toEqual({ intent: "reject", reason: "Income too low" });
+    expect(parse({ intent: "reject", reason: "Income too low" }).data).toEqual({
+      intent: "reject",
+      reason: "Income too low",
+    });
   });
 
   it("a counter-offer reads count, frequency, date and an optional total in minor units", () => {
-    expect(parse({ intent: "counter", count: "6", frequency: "fortnightly", firstDueDate: "2030-02-01", total: "1,234.50" }).data).toEqual({
+    expect(
+      parse({
+        intent: "counter",
+        count: "6",
+        frequency: "fortnightly",
+        firstDueDate: "2030-02-01",
+        total: "1,234.50",
+      }).data,
+    ).toEqual({
       intent: "counter",
       count: 6,
       frequency: "fortnightly",
       firstDueDate: "2030-02-01",
       total: 123_450,
     });
-    expect(parse({ intent: "counter", count: "6", frequency: "monthly", firstDueDate: "2030-02-01", total: "" }).data).toMatchObject({ total: undefined });
+    expect(
+      parse({ intent: "counter", count: "6", frequency: "monthly", firstDueDate: "2030-02-01", total: "" })
+        .data,
+    ).toMatchObject({ total: undefined });
   });
 
   it("names the bad counter-offer fields", () => {
-    const bad = parse({ intent: "counter", count: "13", frequency: "weekly", firstDueDate: "2030-02-30", total: "-5" });
+    const bad = parse({
+      intent: "counter",
+      count: "13",
+      frequency: "weekly",
+      firstDueDate: "2030-02-30",
+      total: "-5",
+    });
     expect(bad.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
       ["count", "console:approvals.errors.count"],
       ["frequency", "console:approvals.errors.frequency"],

@@ -14,7 +14,12 @@ export type DecisionIntent = (typeof DECISION_INTENTS)[number];
 
 // Postgres text and jsonb (the audit record) cannot hold U+0000.
 const noNul = (s: string) => !s.includes("\u0000");
-const reason = z.string().trim().max(REASON_MAX, "console:approvals.errors.reasonTooLong").refine(noNul, "console:approvals.errors.invalidText").optional();
+const reason = z
+  .string()
+  .trim()
+  .max(REASON_MAX, "console:approvals.errors.reasonTooLong")
+  .refine(noNul, "console:approvals.errors.invalidText")
+  .optional();
 
 export function decisionSchema(currency: string) {
   return z.discriminatedUnion("intent", [
@@ -36,8 +41,13 @@ export function decisionSchema(currency: string) {
         .regex(/^\d{1,2}$/, "console:approvals.errors.count")
         .transform(Number)
         .refine(isPlanCount, "console:approvals.errors.count"),
-      frequency: z.enum(PLAN_FREQUENCIES, { errorMap: () => ({ message: "console:approvals.errors.frequency" }) }),
-      firstDueDate: z.string({ required_error: "console:approvals.errors.dateInvalid" }).trim().refine(isRealIsoDate, "console:approvals.errors.dateInvalid"),
+      frequency: z.enum(PLAN_FREQUENCIES, {
+        errorMap: () => ({ message: "console:approvals.errors.frequency" }),
+      }),
+      firstDueDate: z
+        .string({ required_error: "console:approvals.errors.dateInvalid" })
+        .trim()
+        .refine(isRealIsoDate, "console:approvals.errors.dateInvalid"),
       total: z
         .string()
         .trim()
@@ -67,7 +77,10 @@ export interface CounterFields {
   reason: string;
 }
 
-const PROBLEM_FIELD: Record<PlanTermsProblem | "reason_required" | "reason_too_long" | "counter_terms_required" | "decision_invalid", { field: string; key: string }> = {
+const PROBLEM_FIELD: Record<
+  PlanTermsProblem | "reason_required" | "reason_too_long" | "counter_terms_required" | "decision_invalid",
+  { field: string; key: string }
+> = {
   count_out_of_range: { field: "count", key: "console:approvals.errors.count" },
   frequency_invalid: { field: "frequency", key: "console:approvals.errors.frequency" },
   amount_too_small: { field: "total", key: "console:approvals.errors.total" },
@@ -81,7 +94,9 @@ const PROBLEM_FIELD: Record<PlanTermsProblem | "reason_required" | "reason_too_l
 };
 
 /** decidePlan's problems as conform field errors ("" is the form itself). */
-export function decisionProblemsAsErrors(problems: readonly (keyof typeof PROBLEM_FIELD)[]): Record<string, string[]> {
+export function decisionProblemsAsErrors(
+  problems: readonly (keyof typeof PROBLEM_FIELD)[],
+): Record<string, string[]> {
   const errors: Record<string, string[]> = {};
   for (const problem of problems) {
     const { field, key } = PROBLEM_FIELD[problem];

@@ -39,7 +39,9 @@ export async function listAuditEvents(
     .selectFrom("audit_events as e")
     .leftJoin("borrowers as b", "b.id", "e.borrower_id")
     // actor_id is text (staff, borrower or API key ids alike), so the join compares as text.
-    .leftJoin("staff_users as s", (join) => join.on(sql<boolean>`s.id::text = e.actor_id and e.actor_type = 'staff'`))
+    .leftJoin("staff_users as s", (join) =>
+      join.on(sql<boolean>`s.id::text = e.actor_id and e.actor_type = 'staff'`),
+    )
     .select([
       "e.id",
       "e.occurred_at",
@@ -54,12 +56,16 @@ export async function listAuditEvents(
       "s.email as staff_email",
     ]);
   if (filter.borrowerId) query = query.where("e.borrower_id", "=", filter.borrowerId);
-  if (filter.action) query = query.where(sql<boolean>`e.action like ${`${escapeLike(filter.action)}%`} escape '\\'`);
+  if (filter.action)
+    query = query.where(sql<boolean>`e.action like ${`${escapeLike(filter.action)}%`} escape '\\'`);
   if (filter.from) query = query.where("e.occurred_at", ">=", startOfDay(filter.from, opts.timeZone));
   if (filter.to) query = query.where("e.occurred_at", "<", startOfDay(filter.to, opts.timeZone, 1));
   if (filter.before) query = query.where("e.id", "<", filter.before);
 
-  const rows = await query.orderBy("e.id", "desc").limit(AUDIT_PAGE_SIZE + 1).execute();
+  const rows = await query
+    .orderBy("e.id", "desc")
+    .limit(AUDIT_PAGE_SIZE + 1)
+    .execute();
   const page = rows.slice(0, AUDIT_PAGE_SIZE);
   return {
     nextBefore: rows.length > AUDIT_PAGE_SIZE ? (page.at(-1)?.id ?? null) : null,

@@ -100,7 +100,10 @@ async function checkTotp(db: Db, userId: string, secret: string, code: string, n
   const match = await verifyTOTP({ otp: code, secret, ...TOTP_PARAMS, window: 1 });
   if (!match) return false;
   const step = Math.floor(now.getTime() / 1000 / TOTP_PARAMS.period) + match.delta;
-  const firstUse = await consume(db, `staff-totp-used:${userId}:${step}`, { points: 1, durationSec: 3 * TOTP_PARAMS.period });
+  const firstUse = await consume(db, `staff-totp-used:${userId}:${step}`, {
+    points: 1,
+    durationSec: 3 * TOTP_PARAMS.period,
+  });
   return firstUse.ok;
 }
 
@@ -112,8 +115,7 @@ export type LoginFailure =
   | { status: "locked"; until: Date };
 
 export type PasswordLoginResult =
-  | LoginFailure
-  | { status: "ok"; user: { id: string; passwordHash: string }; next: "totp" | "setup" };
+  LoginFailure | { status: "ok"; user: { id: string; passwordHash: string }; next: "totp" | "setup" };
 
 const ipKey = (ip: string) => `staff-login:ip:${ip}`;
 
@@ -143,11 +145,20 @@ export async function attemptPasswordLogin(
     return recordFailure(db, user.id, "password", now);
   }
   // The count resets only when the whole sign-in succeeds: a password alone must not reset code guesses.
-  return { status: "ok", user: { id: user.id, passwordHash: user.password_hash }, next: user.totp_enabled_at ? "totp" : "setup" };
+  return {
+    status: "ok",
+    user: { id: user.id, passwordHash: user.password_hash },
+    next: user.totp_enabled_at ? "totp" : "setup",
+  };
 }
 
 /** One more failure; the fifth in a row locks the account for 15 minutes. Audited either way. */
-async function recordFailure(db: Kysely<Database>, userId: string, step: "password" | "totp", now: Date): Promise<LoginFailure> {
+async function recordFailure(
+  db: Kysely<Database>,
+  userId: string,
+  step: "password" | "totp",
+  now: Date,
+): Promise<LoginFailure> {
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable("staff_users")
@@ -158,7 +169,11 @@ async function recordFailure(db: Kysely<Database>, userId: string, step: "passwo
     const lock = row.failed_login_count >= MAX_FAILED_LOGINS;
     const until = new Date(now.getTime() + LOCKOUT_MS);
     if (lock) {
-      await trx.updateTable("staff_users").set({ failed_login_count: 0, locked_until: until }).where("id", "=", userId).execute();
+      await trx
+        .updateTable("staff_users")
+        .set({ failed_login_count: 0, locked_until: until })
+        .where("id", "=", userId)
+        .execute();
     }
     await appendAudit(
       trx,
@@ -181,9 +196,28 @@ async function signedIn(
   userId: string,
   opts: { ip: string; userAgent: string | null; now: Date; action: string },
 ): Promise<string> {
-  await trx.updateTable("staff_users").set({ failed_login_count: 0, locked_until: null }).where("id", "=", userId).execute();
-  const setCookie = await startStaffSession(trx, { userId, ip: opts.ip, userAgent: opts.userAgent, now: opts.now });
-  await appendAudit(trx, { actorType: "staff", actorId: userId, action: opts.action, subjectType: "staff_user", subjectId: userId }, opts.now);
+  await trx
+    .updateTable("staff_users")
+    .set({ failed_login_count: 0, locked_until: null })
+    .where("id", "=", userId)
+    .execute();
+  const setCookie = await startStaffSession(trx, {
+    userId,
+    ip: opts.ip,
+    userAgent: opts.userAgent,
+    now: opts.now,
+  });
+  await appendAudit(
+    trx,
+    {
+      actorType: "staff",
+      actorId: userId,
+      action: opts.action,
+      subjectType: "staff_user",
+      subjectId: userId,
+    },
+    opts.now,
+  );
   return setCookie;
 }
 
@@ -198,13 +232,16 @@ export async function attemptTotpLogin(
   const now = opts.now ?? new Date();
   const limited = await peek(db, ipKey(opts.ip), LOGIN_IP_RULE);
   if (!limited.ok) return { status: "rate_limited", retryAfterSec: limited.retryAfterSec };
-  if (pending.user.lockedUntil && pending.user.lockedUntil > now) return { status: "locked", until: pending.user.lockedUntil };
+  if (pending.user.lockedUntil && pending.user.lockedUntil > now)
+    return { status: "locked", until: pending.user.lockedUntil };
   const secret = pending.user.totpSecret;
   if (!secret || !(await checkTotp(db, pending.user.id, secret, opts.code.trim(), now))) {
     await consume(db, ipKey(opts.ip), LOGIN_IP_RULE);
     return recordFailure(db, pending.user.id, "totp", now);
   }
-  const setCookie = await db.transaction().execute((trx) => signedIn(trx, pending.user.id, { ...opts, now, action: "staff.signed_in" }));
+  const setCookie = await db
+    .transaction()
+    .execute((trx) => signedIn(trx, pending.user.id, { ...opts, now, action: "staff.signed_in" }));
   return { status: "ok", setCookie };
 }
 
@@ -222,7 +259,11 @@ export async function enrolmentSecret(db: Kysely<Database>, pending: PendingLogi
     .executeTakeFirst();
   if (row?.totp_secret) return row.totp_secret;
   // Another request set it first: show that one.
-  const current = await db.selectFrom("staff_users").select("totp_secret").where("id", "=", pending.user.id).executeTakeFirstOrThrow();
+  const current = await db
+    .selectFrom("staff_users")
+    .select("totp_secret")
+    .where("id", "=", pending.user.id)
+    .executeTakeFirstOrThrow();
   return current.totp_secret ?? secret;
 }
 
@@ -240,7 +281,8 @@ export async function completeFirstLogin(
   const now = opts.now ?? new Date();
   const limited = await peek(db, ipKey(opts.ip), LOGIN_IP_RULE);
   if (!limited.ok) return { status: "rate_limited", retryAfterSec: limited.retryAfterSec };
-  if (pending.user.lockedUntil && pending.user.lockedUntil > now) return { status: "locked", until: pending.user.lockedUntil };
+  if (pending.user.lockedUntil && pending.user.lockedUntil > now)
+    return { status: "locked", until: pending.user.lockedUntil };
   if (await verifyPassword(pending.user.passwordHash, opts.newPassword)) return { status: "same_password" };
   const secret = pending.user.totpSecret;
   if (!secret || !(await checkTotp(db, pending.user.id, secret, opts.code.trim(), now))) {
@@ -285,9 +327,14 @@ export async function requireStaff(
   if (!session) {
     const path = new URL(request.url).pathname;
     const next = request.method === "GET" ? safeNextPath(path) : null;
-    throw redirect(next && next !== "/staff" && next !== "/staff/" ? `/staff/login?next=${encodeURIComponent(next)}` : "/staff/login", {
-      headers: { "Cache-Control": "no-store" },
-    });
+    throw redirect(
+      next && next !== "/staff" && next !== "/staff/"
+        ? `/staff/login?next=${encodeURIComponent(next)}`
+        : "/staff/login",
+      {
+        headers: { "Cache-Control": "no-store" },
+      },
+    );
   }
   assertRole(session, opts.roles);
   return session;

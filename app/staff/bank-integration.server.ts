@@ -1,6 +1,12 @@
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../../db/schema";
-import { API_SCOPES, createApiKey, revokeApiKey, type ApiScope, type CreatedApiKey } from "../api/api-keys.server";
+import {
+  API_SCOPES,
+  createApiKey,
+  revokeApiKey,
+  type ApiScope,
+  type CreatedApiKey,
+} from "../api/api-keys.server";
 import { bankIntegrationConfig } from "../bank/config.server";
 import { appendAudit } from "../services/audit.server";
 import { redeliverBankEvent } from "../worker/bank-webhooks.server";
@@ -23,7 +29,14 @@ export interface BankEventRow {
   accountRef: string | null;
   created: string;
   state: DeliveryState;
-  attempts: Array<{ attempt: number; when: string; ok: boolean; statusCode: number | null; error: string | null; nextAttempt: string | null }>;
+  attempts: Array<{
+    attempt: number;
+    when: string;
+    ok: boolean;
+    statusCode: number | null;
+    error: string | null;
+    nextAttempt: string | null;
+  }>;
 }
 
 /** Where deliveries go (origin only: a URL may carry a token), or null when none is configured. */
@@ -32,7 +45,10 @@ export function webhookEndpointOrigin(): string | null {
   return url ? new URL(url).origin : null;
 }
 
-export async function listBankEvents(db: Kysely<Database>, opts: Display & { failedOnly?: boolean }): Promise<BankEventRow[]> {
+export async function listBankEvents(
+  db: Kysely<Database>,
+  opts: Display & { failedOnly?: boolean },
+): Promise<BankEventRow[]> {
   const when = (d: Date) => formatStaffDateTime(d, opts.locale, opts.timeZone);
   const { rows } = await sql<{
     id: string;
@@ -56,14 +72,26 @@ export async function listBankEvents(db: Kysely<Database>, opts: Display & { fai
   `.execute(db);
   const ids = rows.map((r) => r.id);
   const deliveries = ids.length
-    ? await db.selectFrom("webhook_deliveries").selectAll().where("event_id", "in", ids).orderBy("attempted_at").orderBy("id").execute()
+    ? await db
+        .selectFrom("webhook_deliveries")
+        .selectAll()
+        .where("event_id", "in", ids)
+        .orderBy("attempted_at")
+        .orderBy("id")
+        .execute()
     : [];
   return rows.map((r) => ({
     id: r.id,
     type: r.type,
     accountRef: r.account_ref,
     created: when(r.created_at),
-    state: r.any_ok ? "delivered" : r.last_ok === null ? "not_attempted" : r.last_next ? "retrying" : "failed",
+    state: r.any_ok
+      ? "delivered"
+      : r.last_ok === null
+        ? "not_attempted"
+        : r.last_next
+          ? "retrying"
+          : "failed",
     attempts: deliveries
       .filter((w) => w.event_id === r.id)
       .map((w) => ({
@@ -78,11 +106,18 @@ export async function listBankEvents(db: Kysely<Database>, opts: Display & { fai
 }
 
 /** Queues the event again and records who asked, in one transaction. */
-export async function redeliverFromConsole(db: Kysely<Database>, opts: { staff: Pick<StaffIdentity, "id">; eventId: string }): Promise<"queued" | "not_found"> {
+export async function redeliverFromConsole(
+  db: Kysely<Database>,
+  opts: { staff: Pick<StaffIdentity, "id">; eventId: string },
+): Promise<"queued" | "not_found"> {
   return db.transaction().execute(async (trx) => {
     const queued = await redeliverBankEvent(trx, opts.eventId);
     if (!queued) return "not_found";
-    const event = await trx.selectFrom("bank_events").select(["type", "borrower_id"]).where("id", "=", opts.eventId).executeTakeFirstOrThrow();
+    const event = await trx
+      .selectFrom("bank_events")
+      .select(["type", "borrower_id"])
+      .where("id", "=", opts.eventId)
+      .executeTakeFirstOrThrow();
     await appendAudit(trx, {
       actorType: "staff",
       actorId: opts.staff.id,
@@ -109,13 +144,26 @@ export interface ApiKeyRow {
   revoked: string | null;
 }
 
-export async function listApiKeys(db: Kysely<Database>, opts: Display & { now?: Date }): Promise<ApiKeyRow[]> {
+export async function listApiKeys(
+  db: Kysely<Database>,
+  opts: Display & { now?: Date },
+): Promise<ApiKeyRow[]> {
   const now = opts.now ?? new Date();
   const when = (d: Date) => formatStaffDateTime(d, opts.locale, opts.timeZone);
   const rows = await db
     .selectFrom("api_keys as k")
     .leftJoin("staff_users as s", "s.id", "k.created_by_staff_id")
-    .select(["k.id", "k.name", "k.prefix", "k.scopes", "k.created_at", "k.expires_at", "k.revoked_at", "k.last_used_at", "s.display_name"])
+    .select([
+      "k.id",
+      "k.name",
+      "k.prefix",
+      "k.scopes",
+      "k.created_at",
+      "k.expires_at",
+      "k.revoked_at",
+      "k.last_used_at",
+      "s.display_name",
+    ])
     .orderBy(sql`k.revoked_at is null`, "desc")
     .orderBy("k.created_at", "desc")
     .execute();
@@ -138,13 +186,28 @@ export { API_SCOPES, type ApiScope };
 /** A new key for the bank, created by an admin; the caller shows `key` once. */
 export function createApiKeyFromConsole(
   db: Kysely<Database>,
-  opts: { staff: Pick<StaffIdentity, "id">; name: string; scopes: readonly ApiScope[]; expiresInDays?: number; now?: Date },
+  opts: {
+    staff: Pick<StaffIdentity, "id">;
+    name: string;
+    scopes: readonly ApiScope[];
+    expiresInDays?: number;
+    now?: Date;
+  },
 ): Promise<CreatedApiKey> {
   const now = opts.now ?? new Date();
   const expiresAt = opts.expiresInDays ? new Date(now.getTime() + opts.expiresInDays * 86_400_000) : null;
-  return createApiKey(db, { name: opts.name, scopes: opts.scopes, expiresAt, createdByStaffId: opts.staff.id, hashKey: bankIntegrationConfig().apiKeyHashKey });
+  return createApiKey(db, {
+    name: opts.name,
+    scopes: opts.scopes,
+    expiresAt,
+    createdByStaffId: opts.staff.id,
+    hashKey: bankIntegrationConfig().apiKeyHashKey,
+  });
 }
 
-export function revokeApiKeyFromConsole(db: Kysely<Database>, opts: { staff: Pick<StaffIdentity, "id">; prefix: string }): Promise<boolean> {
+export function revokeApiKeyFromConsole(
+  db: Kysely<Database>,
+  opts: { staff: Pick<StaffIdentity, "id">; prefix: string },
+): Promise<boolean> {
   return revokeApiKey(db, opts.prefix, { staffId: opts.staff.id });
 }

@@ -20,11 +20,25 @@ export async function applyBorrowerAction(
 ): Promise<BorrowerActionResult> {
   const now = opts.now ?? new Date();
   const { staff, borrowerId, action } = opts;
-  const audit = (trx: Trx, name: string, subjectType: string, subjectId: string, detail: Record<string, unknown> = {}) =>
-    appendAudit(trx, { actorType: "staff", actorId: staff.id, action: name, subjectType, subjectId, borrowerId, detail }, now);
+  const audit = (
+    trx: Trx,
+    name: string,
+    subjectType: string,
+    subjectId: string,
+    detail: Record<string, unknown> = {},
+  ) =>
+    appendAudit(
+      trx,
+      { actorType: "staff", actorId: staff.id, action: name, subjectType, subjectId, borrowerId, detail },
+      now,
+    );
 
   return db.transaction().execute(async (trx): Promise<BorrowerActionResult> => {
-    const borrower = await trx.selectFrom("borrowers").select("id").where("id", "=", borrowerId).executeTakeFirst();
+    const borrower = await trx
+      .selectFrom("borrowers")
+      .select("id")
+      .where("id", "=", borrowerId)
+      .executeTakeFirst();
     if (!borrower) return { status: "not_found" };
 
     switch (action.intent) {
@@ -39,19 +53,34 @@ export async function applyBorrowerAction(
         return { status: "ok" };
       }
       case "log_call": {
-        if (action.accountId && !(await ownAccount(trx, borrowerId, action.accountId))) return { status: "not_found" };
+        if (action.accountId && !(await ownAccount(trx, borrowerId, action.accountId)))
+          return { status: "not_found" };
         const call = await trx
           .insertInto("call_attempts")
-          .values({ borrower_id: borrowerId, account_id: action.accountId ?? null, staff_user_id: staff.id, outcome: action.outcome, occurred_at: now })
+          .values({
+            borrower_id: borrowerId,
+            account_id: action.accountId ?? null,
+            staff_user_id: staff.id,
+            outcome: action.outcome,
+            occurred_at: now,
+          })
           .returning("id")
           .executeTakeFirstOrThrow();
-        await audit(trx, "staff.call_logged", "call_attempt", call.id, { outcome: action.outcome, accountId: action.accountId ?? null });
+        await audit(trx, "staff.call_logged", "call_attempt", call.id, {
+          outcome: action.outcome,
+          accountId: action.accountId ?? null,
+        });
         return { status: "ok" };
       }
       case "resolve_task": {
         const task = await trx
           .updateTable("tasks")
-          .set({ status: "done", resolved_at: now, outcome: action.outcome || null, assigned_to_staff_id: staff.id })
+          .set({
+            status: "done",
+            resolved_at: now,
+            outcome: action.outcome || null,
+            assigned_to_staff_id: staff.id,
+          })
           .where("id", "=", action.taskId)
           .where("borrower_id", "=", borrowerId)
           .where("status", "=", "open")
@@ -66,7 +95,10 @@ export async function applyBorrowerAction(
         const on = action.intent === "set_wrong_number";
         const account = await trx
           .updateTable("accounts")
-          .set((eb) => ({ wrong_number_at: on ? eb.fn.coalesce("wrong_number_at", eb.val(now)) : null, updated_at: now }))
+          .set((eb) => ({
+            wrong_number_at: on ? eb.fn.coalesce("wrong_number_at", eb.val(now)) : null,
+            updated_at: now,
+          }))
           .where("id", "=", action.accountId)
           .where("borrower_id", "=", borrowerId)
           .returning("id")
@@ -77,13 +109,24 @@ export async function applyBorrowerAction(
         // Staff deciding either way is the review the borrower's report asked for.
         const reviewed = await trx
           .updateTable("tasks")
-          .set({ status: "done", resolved_at: now, outcome: on ? "confirmed_wrong_number" : "number_confirmed_correct", assigned_to_staff_id: staff.id })
+          .set({
+            status: "done",
+            resolved_at: now,
+            outcome: on ? "confirmed_wrong_number" : "number_confirmed_correct",
+            assigned_to_staff_id: staff.id,
+          })
           .where("account_id", "=", account.id)
           .where("kind", "=", "wrong_number_review")
           .where("status", "=", "open")
           .returning("id")
           .execute();
-        await audit(trx, on ? "staff.wrong_number_set" : "staff.wrong_number_cleared", "account", account.id, { reviewTasksClosed: reviewed.length });
+        await audit(
+          trx,
+          on ? "staff.wrong_number_set" : "staff.wrong_number_cleared",
+          "account",
+          account.id,
+          { reviewTasksClosed: reviewed.length },
+        );
         return { status: "ok" };
       }
       case "set_dispute":
@@ -91,7 +134,10 @@ export async function applyBorrowerAction(
         const on = action.intent === "set_dispute";
         const account = await trx
           .updateTable("accounts")
-          .set((eb) => ({ dispute_at: on ? eb.fn.coalesce("dispute_at", eb.val(now)) : null, updated_at: now }))
+          .set((eb) => ({
+            dispute_at: on ? eb.fn.coalesce("dispute_at", eb.val(now)) : null,
+            updated_at: now,
+          }))
           .where("id", "=", action.accountId)
           .where("borrower_id", "=", borrowerId)
           .returning("id")
@@ -105,6 +151,11 @@ export async function applyBorrowerAction(
 }
 
 async function ownAccount(trx: Trx, borrowerId: string, accountId: string): Promise<boolean> {
-  const row = await trx.selectFrom("accounts").select("id").where("id", "=", accountId).where("borrower_id", "=", borrowerId).executeTakeFirst();
+  const row = await trx
+    .selectFrom("accounts")
+    .select("id")
+    .where("id", "=", accountId)
+    .where("borrower_id", "=", borrowerId)
+    .executeTakeFirst();
   return row !== undefined;
 }

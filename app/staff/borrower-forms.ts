@@ -5,7 +5,15 @@ import { z } from "zod";
  * translation keys in the "staff" namespace. Shared by the route (server
  * parsing) and its forms (field names).
  */
-export const CALL_OUTCOMES = ["connected", "no_answer", "busy", "wrong_number", "promise_made", "refused", "voicemail"] as const;
+export const CALL_OUTCOMES = [
+  "connected",
+  "no_answer",
+  "busy",
+  "wrong_number",
+  "promise_made",
+  "refused",
+  "voicemail",
+] as const;
 export const NOTE_MAX = 4000;
 
 const uuid = (key: string) => z.string({ required_error: key }).uuid(key);

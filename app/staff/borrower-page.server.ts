@@ -47,9 +47,31 @@ export interface BorrowerPageView {
     wrongNumberSince: string | null;
     disputeSince: string | null;
   }>;
-  openTasks: Array<{ id: string; kind: TaskKind; status: TaskStatus; due: string; slot: string | null; borrowerNote: string | null; accountLast4: string | null }>;
-  decisions: Array<{ key: string; when: string; repeats: number; firstWhen: string; action: string; reason: string; channel: string | null; actAt: string | null; accountLast4: string | null; stage: string | null }>;
-  silence: Omit<SilenceSummary, "reasons"> & { lastSent: string | null; reasons: Array<SilenceSummary["reasons"][number] & { latest: string }> };
+  openTasks: Array<{
+    id: string;
+    kind: TaskKind;
+    status: TaskStatus;
+    due: string;
+    slot: string | null;
+    borrowerNote: string | null;
+    accountLast4: string | null;
+  }>;
+  decisions: Array<{
+    key: string;
+    when: string;
+    repeats: number;
+    firstWhen: string;
+    action: string;
+    reason: string;
+    channel: string | null;
+    actAt: string | null;
+    accountLast4: string | null;
+    stage: string | null;
+  }>;
+  silence: Omit<SilenceSummary, "reasons"> & {
+    lastSent: string | null;
+    reasons: Array<SilenceSummary["reasons"][number] & { latest: string }>;
+  };
   timeline: TimelineEntry[];
 }
 
@@ -63,7 +85,11 @@ export async function viewBorrowerPage(
   opts: { borrowerId: string; staff: StaffIdentity; locale: string; timeZone: string; now?: Date },
 ): Promise<BorrowerPageView | null> {
   const { borrowerId, locale, timeZone } = opts;
-  const borrower = await db.selectFrom("borrowers").selectAll().where("id", "=", borrowerId).executeTakeFirst();
+  const borrower = await db
+    .selectFrom("borrowers")
+    .selectAll()
+    .where("id", "=", borrowerId)
+    .executeTakeFirst();
   if (!borrower) return null;
 
   await appendAudit(
@@ -86,7 +112,12 @@ export async function viewBorrowerPage(
 
   const [preferences, accounts] = await Promise.all([
     db.selectFrom("contact_preferences").selectAll().where("borrower_id", "=", borrowerId).executeTakeFirst(),
-    db.selectFrom("accounts").selectAll().where("borrower_id", "=", borrowerId).orderBy("created_at").execute(),
+    db
+      .selectFrom("accounts")
+      .selectAll()
+      .where("borrower_id", "=", borrowerId)
+      .orderBy("created_at")
+      .execute(),
   ]);
   const last4 = new Map(accounts.map((a) => [a.id, a.last4]));
   const last4Of = (accountId: string | null) => (accountId ? (last4.get(accountId) ?? null) : null);
@@ -126,7 +157,12 @@ export async function viewBorrowerPage(
   const lastSentAt = lastSent?.last ? new Date(lastSent.last).toISOString() : null;
   const silence = summariseSilence(
     lastSentAt,
-    decisions.map((d) => ({ at: d.last_decided_at.toISOString(), action: d.action, reason: d.reason, repeats: d.repeats })),
+    decisions.map((d) => ({
+      at: d.last_decided_at.toISOString(),
+      action: d.action,
+      reason: d.reason,
+      repeats: d.repeats,
+    })),
   );
 
   return {
@@ -145,7 +181,10 @@ export async function viewBorrowerPage(
           smsAllowed: preferences.sms_allowed,
           emailAllowed: preferences.email_allowed,
           phoneAllowed: preferences.phone_allowed,
-          window: preferences.window_start && preferences.window_end ? `${preferences.window_start.slice(0, 5)}–${preferences.window_end.slice(0, 5)}` : null,
+          window:
+            preferences.window_start && preferences.window_end
+              ? `${preferences.window_start.slice(0, 5)}–${preferences.window_end.slice(0, 5)}`
+              : null,
           preferredLocale: preferences.preferred_locale,
           maxPerWeek: preferences.max_per_week,
           smsOptedOut: whenOrNull(preferences.sms_opted_out_at),
@@ -206,59 +245,118 @@ interface Formatters {
 }
 
 /** A borrower's accounts, for tables reached through the account (a link belongs to its account's borrower). */
-const accountsOf = (db: Kysely<Database>, borrowerId: string) => db.selectFrom("accounts").select("id").where("borrower_id", "=", borrowerId);
+const accountsOf = (db: Kysely<Database>, borrowerId: string) =>
+  db.selectFrom("accounts").select("id").where("borrower_id", "=", borrowerId);
 
-async function loadTimeline(db: Kysely<Database>, borrowerId: string, f: Formatters): Promise<TimelineEntry[]> {
-  const [messages, opens, verifications, payments, plans, promises, hardship, preferenceEvents, complaints, notes, calls, tasks] =
-    await Promise.all([
-      db.selectFrom("messages").selectAll().where("borrower_id", "=", borrowerId).orderBy("created_at", "desc").limit(MAX_PER_SOURCE).execute(),
-      db
-        .selectFrom("short_links")
-        .select(["id", "account_id", "open_count", "first_opened_at", "last_opened_at"])
-        .where("account_id", "in", accountsOf(db, borrowerId))
-        .where("first_opened_at", "is not", null)
-        .orderBy("first_opened_at", "desc")
-        .limit(MAX_PER_SOURCE)
-        .execute(),
-      db
-        .selectFrom("verification_attempts as v")
-        .innerJoin("short_links as l", "l.id", "v.link_id")
-        .select(["v.id", "v.succeeded", "v.attempted_at", "l.account_id"])
-        .where("l.account_id", "in", accountsOf(db, borrowerId))
-        .orderBy("v.attempted_at", "desc")
-        .limit(MAX_PER_SOURCE)
-        .execute(),
-      db.selectFrom("payments").selectAll().where("borrower_id", "=", borrowerId).orderBy("created_at", "desc").limit(MAX_PER_SOURCE).execute(),
-      db.selectFrom("instalment_plans").selectAll().where("borrower_id", "=", borrowerId).orderBy("created_at", "desc").limit(MAX_PER_SOURCE).execute(),
-      db.selectFrom("promises_to_pay").selectAll().where("borrower_id", "=", borrowerId).orderBy("created_at", "desc").limit(MAX_PER_SOURCE).execute(),
-      db.selectFrom("hardship_reports").selectAll().where("borrower_id", "=", borrowerId).orderBy("created_at", "desc").limit(MAX_PER_SOURCE).execute(),
-      db
-        .selectFrom("audit_events")
-        .select(["id", "occurred_at", "action", "detail"])
-        .where("borrower_id", "=", borrowerId)
-        .where("action", "like", "preferences.%")
-        .orderBy("id", "desc")
-        .limit(MAX_PER_SOURCE)
-        .execute(),
-      db.selectFrom("complaints").selectAll().where("borrower_id", "=", borrowerId).orderBy("created_at", "desc").limit(MAX_PER_SOURCE).execute(),
-      db
-        .selectFrom("notes as n")
-        .innerJoin("staff_users as s", "s.id", "n.staff_user_id")
-        .select(["n.id", "n.body", "n.created_at", "s.display_name"])
-        .where("n.borrower_id", "=", borrowerId)
-        .orderBy("n.created_at", "desc")
-        .limit(MAX_PER_SOURCE)
-        .execute(),
-      db
-        .selectFrom("call_attempts as c")
-        .leftJoin("staff_users as s", "s.id", "c.staff_user_id")
-        .select(["c.id", "c.outcome", "c.occurred_at", "c.account_id", "s.display_name"])
-        .where("c.borrower_id", "=", borrowerId)
-        .orderBy("c.occurred_at", "desc")
-        .limit(MAX_PER_SOURCE)
-        .execute(),
-      db.selectFrom("tasks").selectAll().where("borrower_id", "=", borrowerId).orderBy("created_at", "desc").limit(MAX_PER_SOURCE).execute(),
-    ]);
+async function loadTimeline(
+  db: Kysely<Database>,
+  borrowerId: string,
+  f: Formatters,
+): Promise<TimelineEntry[]> {
+  const [
+    messages,
+    opens,
+    verifications,
+    payments,
+    plans,
+    promises,
+    hardship,
+    preferenceEvents,
+    complaints,
+    notes,
+    calls,
+    tasks,
+  ] = await Promise.all([
+    db
+      .selectFrom("messages")
+      .selectAll()
+      .where("borrower_id", "=", borrowerId)
+      .orderBy("created_at", "desc")
+      .limit(MAX_PER_SOURCE)
+      .execute(),
+    db
+      .selectFrom("short_links")
+      .select(["id", "account_id", "open_count", "first_opened_at", "last_opened_at"])
+      .where("account_id", "in", accountsOf(db, borrowerId))
+      .where("first_opened_at", "is not", null)
+      .orderBy("first_opened_at", "desc")
+      .limit(MAX_PER_SOURCE)
+      .execute(),
+    db
+      .selectFrom("verification_attempts as v")
+      .innerJoin("short_links as l", "l.id", "v.link_id")
+      .select(["v.id", "v.succeeded", "v.attempted_at", "l.account_id"])
+      .where("l.account_id", "in", accountsOf(db, borrowerId))
+      .orderBy("v.attempted_at", "desc")
+      .limit(MAX_PER_SOURCE)
+      .execute(),
+    db
+      .selectFrom("payments")
+      .selectAll()
+      .where("borrower_id", "=", borrowerId)
+      .orderBy("created_at", "desc")
+      .limit(MAX_PER_SOURCE)
+      .execute(),
+    db
+      .selectFrom("instalment_plans")
+      .selectAll()
+      .where("borrower_id", "=", borrowerId)
+      .orderBy("created_at", "desc")
+      .limit(MAX_PER_SOURCE)
+      .execute(),
+    db
+      .selectFrom("promises_to_pay")
+      .selectAll()
+      .where("borrower_id", "=", borrowerId)
+      .orderBy("created_at", "desc")
+      .limit(MAX_PER_SOURCE)
+      .execute(),
+    db
+      .selectFrom("hardship_reports")
+      .selectAll()
+      .where("borrower_id", "=", borrowerId)
+      .orderBy("created_at", "desc")
+      .limit(MAX_PER_SOURCE)
+      .execute(),
+    db
+      .selectFrom("audit_events")
+      .select(["id", "occurred_at", "action", "detail"])
+      .where("borrower_id", "=", borrowerId)
+      .where("action", "like", "preferences.%")
+      .orderBy("id", "desc")
+      .limit(MAX_PER_SOURCE)
+      .execute(),
+    db
+      .selectFrom("complaints")
+      .selectAll()
+      .where("borrower_id", "=", borrowerId)
+      .orderBy("created_at", "desc")
+      .limit(MAX_PER_SOURCE)
+      .execute(),
+    db
+      .selectFrom("notes as n")
+      .innerJoin("staff_users as s", "s.id", "n.staff_user_id")
+      .select(["n.id", "n.body", "n.created_at", "s.display_name"])
+      .where("n.borrower_id", "=", borrowerId)
+      .orderBy("n.created_at", "desc")
+      .limit(MAX_PER_SOURCE)
+      .execute(),
+    db
+      .selectFrom("call_attempts as c")
+      .leftJoin("staff_users as s", "s.id", "c.staff_user_id")
+      .select(["c.id", "c.outcome", "c.occurred_at", "c.account_id", "s.display_name"])
+      .where("c.borrower_id", "=", borrowerId)
+      .orderBy("c.occurred_at", "desc")
+      .limit(MAX_PER_SOURCE)
+      .execute(),
+    db
+      .selectFrom("tasks")
+      .selectAll()
+      .where("borrower_id", "=", borrowerId)
+      .orderBy("created_at", "desc")
+      .limit(MAX_PER_SOURCE)
+      .execute(),
+  ]);
 
   const statusEvents = messages.length
     ? await db
@@ -296,7 +394,9 @@ async function loadTimeline(db: Kysely<Database>, borrowerId: string, f: Formatt
       // An outbound text starts as its row (queued at created_at); the events are what happened after.
       history: [
         ...(m.direction === "outbound" ? [{ status: "queued" as const, when: when(m.created_at) }] : []),
-        ...statusEvents.filter((e) => e.message_id === m.id).map((e) => ({ status: e.status, when: when(e.occurred_at) })),
+        ...statusEvents
+          .filter((e) => e.message_id === m.id)
+          .map((e) => ({ status: e.status, when: when(e.occurred_at) })),
       ],
     })),
     opens.map((l) => ({
@@ -305,7 +405,11 @@ async function loadTimeline(db: Kysely<Database>, borrowerId: string, f: Formatt
       openCount: l.open_count,
       lastOpened: whenOrNull(l.last_opened_at),
     })),
-    verifications.map((v) => ({ ...base("verification", v.id, v.attempted_at, v.account_id), kind: "verification" as const, succeeded: v.succeeded })),
+    verifications.map((v) => ({
+      ...base("verification", v.id, v.attempted_at, v.account_id),
+      kind: "verification" as const,
+      succeeded: v.succeeded,
+    })),
     payments.map((p) => ({
       ...base("payment", p.id, p.succeeded_at ?? p.created_at, p.account_id),
       kind: "payment" as const,
@@ -356,7 +460,12 @@ async function loadTimeline(db: Kysely<Database>, borrowerId: string, f: Formatt
       body: c.body,
       status: c.status,
     })),
-    notes.map((n) => ({ ...base("note", n.id, n.created_at, null), kind: "note" as const, body: n.body, author: n.display_name })),
+    notes.map((n) => ({
+      ...base("note", n.id, n.created_at, null),
+      kind: "note" as const,
+      body: n.body,
+      author: n.display_name,
+    })),
     calls.map((c) => ({
       ...base("call", c.id, c.occurred_at, c.account_id),
       kind: "call" as const,
@@ -385,10 +494,13 @@ function describePreferenceChange(detail: Record<string, unknown>): string {
   if (Array.isArray(changed) && before && after && typeof before === "object" && typeof after === "object") {
     for (const key of changed) {
       if (typeof key !== "string") continue;
-      parts.push(`${key}: ${show((before as Record<string, unknown>)[key])} → ${show((after as Record<string, unknown>)[key])}`);
+      parts.push(
+        `${key}: ${show((before as Record<string, unknown>)[key])} → ${show((after as Record<string, unknown>)[key])}`,
+      );
     }
   } else {
-    for (const [k, v] of Object.entries({ changed, before, after })) if (v !== undefined) parts.push(`${k}: ${show(v)}`);
+    for (const [k, v] of Object.entries({ changed, before, after }))
+      if (v !== undefined) parts.push(`${k}: ${show(v)}`);
   }
   for (const [k, v] of Object.entries(rest)) parts.push(`${k}: ${show(v)}`);
   return parts.join(", ");

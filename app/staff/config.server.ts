@@ -29,7 +29,9 @@ export function staffConfig(env: Record<string, string | undefined> = process.en
 function parse(env: Record<string, string | undefined>) {
   const parsed = schema.safeParse({ STAFF_TIME_ZONE: env.STAFF_TIME_ZONE || undefined });
   if (!parsed.success) {
-    throw new ConfigError(`Invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
+    throw new ConfigError(
+      `Invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`,
+    );
   }
   return parsed.data;
 }

@@ -28,7 +28,10 @@ export interface PolicyEditorView {
   history: Array<{ version: number; active: boolean; savedAt: string; savedBy: string | null }>;
 }
 
-export async function loadPolicyEditor(db: Kysely<Database>, display: { locale: string; timeZone: string }): Promise<PolicyEditorView> {
+export async function loadPolicyEditor(
+  db: Kysely<Database>,
+  display: { locale: string; timeZone: string },
+): Promise<PolicyEditorView> {
   const rows = await db
     .selectFrom("contact_policies as p")
     .leftJoin("staff_users as s", "s.id", "p.created_by_staff_id")
@@ -46,7 +49,12 @@ export async function loadPolicyEditor(db: Kysely<Database>, display: { locale: 
     storedInvalid: parsed !== null && !parsed.ok,
     savedAt: active ? when(active.created_at) : null,
     savedBy: active?.display_name ?? null,
-    history: rows.map((r) => ({ version: r.version, active: r.active, savedAt: when(r.created_at), savedBy: r.display_name })),
+    history: rows.map((r) => ({
+      version: r.version,
+      active: r.active,
+      savedAt: when(r.created_at),
+      savedBy: r.display_name,
+    })),
   };
 }
 
@@ -64,27 +72,40 @@ export async function saveContactPolicy(
   const now = input.now ?? new Date();
   // Never trust the caller to have parsed: nothing invalid reaches the table the planner reads.
   const checked = parseContactPolicy(input.policy);
-  if (!checked.ok) throw new Error(`saveContactPolicy: invalid policy (${checked.errors.map((e) => e.path).join(", ")})`);
+  if (!checked.ok)
+    throw new Error(`saveContactPolicy: invalid policy (${checked.errors.map((e) => e.path).join(", ")})`);
   return db.transaction().execute(async (trx): Promise<SavePolicyResult> => {
     await sql`select ${POLICY_LOCK}`.execute(trx);
-    const active = await trx.selectFrom("contact_policies").select(["id", "version", "policy"]).where("active", "=", true).executeTakeFirst();
+    const active = await trx
+      .selectFrom("contact_policies")
+      .select(["id", "version", "policy"])
+      .where("active", "=", true)
+      .executeTakeFirst();
     const currentVersion = active?.version ?? 0;
     if (currentVersion !== input.baseVersion) return { status: "conflict", currentVersion };
     const previous = active ? parseContactPolicy(active.policy) : null;
     const before = previous?.ok ? previous.policy : DEFAULT_CONTACT_POLICY;
     const changes = diffJson(before, checked.policy);
     // Re-saving a stored policy that no longer parsed is a real change even when it equals the defaults.
-    if (changes.length === 0 && (!active || previous?.ok)) return { status: "unchanged", version: currentVersion };
+    if (changes.length === 0 && (!active || previous?.ok))
+      return { status: "unchanged", version: currentVersion };
 
     const { max } = await trx
       .selectFrom("contact_policies")
       .select((eb) => eb.fn.max("version").as("max"))
       .executeTakeFirstOrThrow();
     const version = (max ?? 0) + 1;
-    if (active) await trx.updateTable("contact_policies").set({ active: false }).where("id", "=", active.id).execute();
+    if (active)
+      await trx.updateTable("contact_policies").set({ active: false }).where("id", "=", active.id).execute();
     const row = await trx
       .insertInto("contact_policies")
-      .values({ version, policy: JSON.stringify(checked.policy), active: true, created_by_staff_id: input.staff.id, created_at: now })
+      .values({
+        version,
+        policy: JSON.stringify(checked.policy),
+        active: true,
+        created_by_staff_id: input.staff.id,
+        created_at: now,
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     await appendAudit(

@@ -51,7 +51,10 @@ export interface Dashboard {
 
 const REMINDER = sql`m.direction = 'outbound' and m.channel = 'sms' and m.template_key like 'reminder.%' and m.sent_at is not null`;
 
-export async function loadDashboard(db: Kysely<Database>, opts: { timeZone: string; now?: Date; days?: number }): Promise<Dashboard> {
+export async function loadDashboard(
+  db: Kysely<Database>,
+  opts: { timeZone: string; now?: Date; days?: number },
+): Promise<Dashboard> {
   const now = opts.now ?? new Date();
   const tz = opts.timeZone;
   const span = opts.days ?? DASHBOARD_DAYS;
@@ -61,7 +64,8 @@ export async function loadDashboard(db: Kysely<Database>, opts: { timeZone: stri
   // Instants bounding the window: local midnight at its start, local midnight after its last day.
   const lo = sql`(${from}::date::timestamp at time zone ${tz})`;
   const hi = sql`((${to}::date + 1)::timestamp at time zone ${tz})`;
-  const dayOf = (column: ReturnType<typeof sql>) => sql`date_trunc('day', ${column} at time zone ${tz})::date`;
+  const dayOf = (column: ReturnType<typeof sql>) =>
+    sql`date_trunc('day', ${column} at time zone ${tz})::date`;
 
   const [funnel, events, variants] = await Promise.all([
     sql<{ day: string; sent: number; delivered: number; opened: number; verified: number; paid: number }>`
@@ -88,7 +92,13 @@ export async function loadDashboard(db: Kysely<Database>, opts: { timeZone: stri
       from days d left join sent s on s.day = d.day
       group by d.day order by d.day
     `.execute(db),
-    sql<{ day: string; plans_proposed: number; plans_approved: number; opt_outs: number; complaints: number }>`
+    sql<{
+      day: string;
+      plans_proposed: number;
+      plans_approved: number;
+      opt_outs: number;
+      complaints: number;
+    }>`
       with days as (select generate_series(${from}::date, ${to}::date, interval '1 day')::date as day),
       proposed as (
         select ${dayOf(sql`created_at`)} as day, count(*)::int as n from instalment_plans
@@ -151,7 +161,17 @@ export async function loadDashboard(db: Kysely<Database>, opts: { timeZone: stri
       for (const key of Object.keys(sum) as Array<keyof typeof sum>) sum[key] += d[key];
       return sum;
     },
-    { sent: 0, delivered: 0, opened: 0, verified: 0, paid: 0, plansProposed: 0, plansApproved: 0, optOuts: 0, complaints: 0 },
+    {
+      sent: 0,
+      delivered: 0,
+      opened: 0,
+      verified: 0,
+      paid: 0,
+      plansProposed: 0,
+      plansApproved: 0,
+      optOuts: 0,
+      complaints: 0,
+    },
   );
   return {
     from,

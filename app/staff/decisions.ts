@@ -28,7 +28,10 @@ export interface SilenceSummary {
   reasons: SilenceReason[];
 }
 
-export function summariseSilence(lastSentAt: string | null, decisions: readonly DecisionRow[]): SilenceSummary {
+export function summariseSilence(
+  lastSentAt: string | null,
+  decisions: readonly DecisionRow[],
+): SilenceSummary {
   const since = lastSentAt ? Date.parse(lastSentAt) : -Infinity;
   const byReason = new Map<string, SilenceReason>();
   for (const d of decisions) {

@@ -11,7 +11,10 @@ export const loginSchema = z.object({
     .toLowerCase()
     .max(254, "errors.email")
     .email("errors.email"),
-  password: z.string({ required_error: "errors.password" }).min(1, "errors.password").max(1000, "errors.password"),
+  password: z
+    .string({ required_error: "errors.password" })
+    .min(1, "errors.password")
+    .max(1000, "errors.password"),
   next: z.string().max(300).optional(),
 });
 export type LoginFields = z.input<typeof loginSchema>;
@@ -33,5 +36,8 @@ export const setupSchema = z
     confirmPassword: z.string({ required_error: "errors.confirmPassword" }),
     code: totpCode,
   })
-  .refine((v) => v.newPassword === v.confirmPassword, { path: ["confirmPassword"], message: "errors.confirmPassword" });
+  .refine((v) => v.newPassword === v.confirmPassword, {
+    path: ["confirmPassword"],
+    message: "errors.confirmPassword",
+  });
 export type SetupFields = z.input<typeof setupSchema>;

@@ -23,7 +23,13 @@ export async function blockedLoginResponse(
     );
   }
   return data(
-    { result: reply(["errors.locked"]), retryMinutes: Math.ceil((result.until.getTime() - Date.now()) / 60_000) },
-    { status: 423, headers: opts.endPendingLogin ? { ...noStore, "Set-Cookie": await clearPendingLogin() } : noStore },
+    {
+      result: reply(["errors.locked"]),
+      retryMinutes: Math.ceil((result.until.getTime() - Date.now()) / 60_000),
+    },
+    {
+      status: 423,
+      headers: opts.endPendingLogin ? { ...noStore, "Set-Cookie": await clearPendingLogin() } : noStore,
+    },
   );
 }

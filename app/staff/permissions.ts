@@ -6,7 +6,12 @@ import type { StaffRole } from "../../db/schema";
  * with the roles listed here, and tests/staff/rbac.test.ts calls every route
  * as every role against this table; a route file without an entry fails it.
  */
-export const STAFF_ROLES = ["agent", "approver", "supervisor", "admin"] as const satisfies readonly StaffRole[];
+export const STAFF_ROLES = [
+  "agent",
+  "approver",
+  "supervisor",
+  "admin",
+] as const satisfies readonly StaffRole[];
 
 const ALL: readonly StaffRole[] = STAFF_ROLES;
 /** Case work on a borrower (calls, tasks, flags): not the approvers, who decide plans. */
@@ -53,7 +58,11 @@ export const STAFF_ROUTE_ACCESS = {
   "staff.users": { kind: "staff", loader: ADMIN, action: { revoke_sessions: ADMIN } },
   "staff.sign-out": { kind: "staff", loader: ALL, action: { [DEFAULT_INTENT]: ALL } },
   "staff.approvals._index": { kind: "staff", loader: PLAN_DECIDERS },
-  "staff.approvals.$planId": { kind: "staff", loader: PLAN_DECIDERS, action: { approve: PLAN_DECIDERS, reject: PLAN_DECIDERS, counter: PLAN_DECIDERS } },
+  "staff.approvals.$planId": {
+    kind: "staff",
+    loader: PLAN_DECIDERS,
+    action: { approve: PLAN_DECIDERS, reject: PLAN_DECIDERS, counter: PLAN_DECIDERS },
+  },
   "staff.policy": { kind: "staff", loader: TUNERS, action: { save: TUNERS } },
   "staff.templates._index": { kind: "staff", loader: TUNERS, action: { add_variant: TUNERS } },
   "staff.templates.edit": { kind: "staff", loader: TUNERS, action: { preview: TUNERS, save: TUNERS } },
@@ -63,7 +72,9 @@ export const STAFF_ROUTE_ACCESS = {
 } as const satisfies Record<string, RouteAccess>;
 
 export type StaffRouteKey = keyof typeof STAFF_ROUTE_ACCESS;
-type StaffOnly = { [K in StaffRouteKey]: (typeof STAFF_ROUTE_ACCESS)[K] extends { kind: "staff" } ? K : never }[StaffRouteKey];
+type StaffOnly = {
+  [K in StaffRouteKey]: (typeof STAFF_ROUTE_ACCESS)[K] extends { kind: "staff" } ? K : never;
+}[StaffRouteKey];
 
 function entry(route: StaffOnly): Extract<RouteAccess, { kind: "staff" }> {
   return STAFF_ROUTE_ACCESS[route] as Extract<RouteAccess, { kind: "staff" }>;
@@ -76,7 +87,8 @@ export function loaderRoles(route: StaffOnly): readonly StaffRole[] {
 /** Roles for one intent, or for any intent of the route when none is given (the first gate of an action). */
 export function actionRoles(route: StaffOnly, intent?: string): readonly StaffRole[] {
   const actions = entry(route).action ?? {};
-  if (intent !== undefined) return Object.prototype.hasOwnProperty.call(actions, intent) ? (actions[intent] ?? []) : [];
+  if (intent !== undefined)
+    return Object.prototype.hasOwnProperty.call(actions, intent) ? (actions[intent] ?? []) : [];
   return STAFF_ROLES.filter((role) => Object.values(actions).some((roles) => roles.includes(role)));
 }
 

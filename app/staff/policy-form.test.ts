@@ -11,7 +11,12 @@ describe("policy form", () => {
   });
 
   it("reads edits, variants and a stage switched off", () => {
-    const values = { ...defaults(), [stageField("early", "everyDays")]: "4", [stageField("mid", "variants")]: "A, C", "caps.minHoursBetweenReminders": "36.5" };
+    const values = {
+      ...defaults(),
+      [stageField("early", "everyDays")]: "4",
+      [stageField("mid", "variants")]: "A, C",
+      "caps.minHoursBetweenReminders": "36.5",
+    };
     delete values[stageField("pre_due", "enabled")];
     const read = readPolicyForm(values);
     if (!read.ok) throw new Error(JSON.stringify(read.errors));
@@ -23,20 +28,33 @@ describe("policy form", () => {
 
   it("puts each parse error next to its field, by the policy's path", () => {
     // mid starts inside early: overlapping stages.
-    const values = { ...defaults(), [stageField("mid", "fromDpd")]: "5", [stageField("late", "everyDays")]: "0" };
+    const values = {
+      ...defaults(),
+      [stageField("mid", "fromDpd")]: "5",
+      [stageField("late", "everyDays")]: "0",
+    };
     const read = readPolicyForm(values);
     expect(read.ok).toBe(false);
     if (read.ok) return;
-    expect(Object.keys(read.errors).sort()).toEqual([stageField("late", "everyDays"), stageField("mid", "fromDpd")]);
+    expect(Object.keys(read.errors).sort()).toEqual([
+      stageField("late", "everyDays"),
+      stageField("mid", "fromDpd"),
+    ]);
     expect(read.errors[stageField("mid", "fromDpd")]![0]).toMatchObject({ path: "stages.3.fromDpd" });
     expect(read.errors[stageField("late", "everyDays")]![0]).toMatchObject({ path: "stages.4.everyDays" });
   });
 
   it("reports text that is not a number once, in its own words", () => {
-    const read = readPolicyForm({ ...defaults(), [stageField("due", "everyDays")]: "two", promiseGraceDays: "" });
+    const read = readPolicyForm({
+      ...defaults(),
+      [stageField("due", "everyDays")]: "two",
+      promiseGraceDays: "",
+    });
     expect(read.ok).toBe(false);
     if (read.ok) return;
-    expect(read.errors[stageField("due", "everyDays")]).toEqual([{ key: "console:policy.errors.wholeNumber" }]);
+    expect(read.errors[stageField("due", "everyDays")]).toEqual([
+      { key: "console:policy.errors.wholeNumber" },
+    ]);
     expect(read.errors.promiseGraceDays).toEqual([{ key: "console:policy.errors.required" }]);
   });
 
@@ -44,7 +62,9 @@ describe("policy form", () => {
     const jurisdictions = JSON.parse(defaults().jurisdictions!) as Record<string, Record<string, unknown>>;
     jurisdictions.HK!.quietSundays = true;
     const unknown = readPolicyForm({ ...defaults(), jurisdictions: JSON.stringify(jurisdictions) });
-    expect(unknown.ok || unknown.errors.jurisdictions).toEqual([{ path: "jurisdictions.HK.quietSundays", text: 'unknown field "quietSundays"' }]);
+    expect(unknown.ok || unknown.errors.jurisdictions).toEqual([
+      { path: "jurisdictions.HK.quietSundays", text: 'unknown field "quietSundays"' },
+    ]);
     const broken = readPolicyForm({ ...defaults(), jurisdictions: "{ nope" });
     expect(broken.ok || broken.errors).toEqual({ jurisdictions: [{ key: "console:policy.errors.json" }] });
   });

@@ -1,4 +1,10 @@
-import { ESCALATIONS, parseContactPolicy, STAGE_IDS, type ContactPolicy, type StageId } from "../domain/contact-policy";
+import {
+  ESCALATIONS,
+  parseContactPolicy,
+  STAGE_IDS,
+  type ContactPolicy,
+  type StageId,
+} from "../domain/contact-policy";
 
 /**
  * The contact-policy editor's form (DESIGN §4, §8) as flat text fields, and
@@ -11,7 +17,13 @@ import { ESCALATIONS, parseContactPolicy, STAGE_IDS, type ContactPolicy, type St
  * `jurisdictions` (the profiles as JSON text).
  */
 export const TONES = ["gentle", "neutral", "firm"] as const;
-export const CAP_FIELDS = ["smsPerAccountPerDay", "smsPerBorrowerPer7Days", "minHoursBetweenReminders", "callsPerDay", "callsPer7Days"] as const;
+export const CAP_FIELDS = [
+  "smsPerAccountPerDay",
+  "smsPerBorrowerPer7Days",
+  "minHoursBetweenReminders",
+  "callsPerDay",
+  "callsPer7Days",
+] as const;
 export type CapField = (typeof CAP_FIELDS)[number];
 const STAGE_FIELDS = ["fromDpd", "toDpd", "everyDays", "tone", "escalation", "variants"] as const;
 /** Problems that belong to no single field. */
@@ -22,7 +34,8 @@ export type PolicyFormValues = Record<string, string>;
 export type PolicyProblem = { key: string } | { text: string; path: string };
 export type PolicyFieldErrors = Record<string, PolicyProblem[]>;
 
-export const stageField = (id: StageId, field: (typeof STAGE_FIELDS)[number] | "enabled") => `stage.${id}.${field}`;
+export const stageField = (id: StageId, field: (typeof STAGE_FIELDS)[number] | "enabled") =>
+  `stage.${id}.${field}`;
 
 export function policyFormValues(policy: ContactPolicy): PolicyFormValues {
   const values: PolicyFormValues = {
@@ -101,7 +114,12 @@ export function readPolicyForm(values: PolicyFormValues): ReadPolicyResult {
     stages,
     contactWindow: { start: text("window.start"), end: text("window.end") },
     caps: Object.fromEntries(
-      CAP_FIELDS.map((cap) => [cap, cap === "minHoursBetweenReminders" ? number(`caps.${cap}`, DECIMAL, "console:policy.errors.number") : whole(`caps.${cap}`)]),
+      CAP_FIELDS.map((cap) => [
+        cap,
+        cap === "minHoursBetweenReminders"
+          ? number(`caps.${cap}`, DECIMAL, "console:policy.errors.number")
+          : whole(`caps.${cap}`),
+      ]),
     ),
     promiseGraceDays: whole("promiseGraceDays"),
     hardshipPauseDays: whole("hardshipPauseDays"),
@@ -110,7 +128,8 @@ export function readPolicyForm(values: PolicyFormValues): ReadPolicyResult {
 
   const parsed = parseContactPolicy(candidate);
   // Postgres jsonb cannot hold U+0000 (it can arrive typed, or as \u0000 in the JSON text).
-  if (parsed.ok && JSON.stringify(parsed.policy).includes("\\u0000")) add(FORM_LEVEL, { key: "console:policy.errors.nul" });
+  if (parsed.ok && JSON.stringify(parsed.policy).includes("\\u0000"))
+    add(FORM_LEVEL, { key: "console:policy.errors.nul" });
   if (parsed.ok && Object.keys(errors).length === 0) return { ok: true, policy: parsed.policy };
   if (!parsed.ok) {
     for (const e of parsed.errors) {
@@ -129,7 +148,9 @@ export function fieldForPath(path: string, stageOrder: readonly StageId[]): stri
   if (stage) {
     const id = stageOrder[Number(stage[1])];
     const field = stage[2] as (typeof STAGE_FIELDS)[number] | undefined;
-    return id && field && (STAGE_FIELDS as readonly string[]).includes(field) ? stageField(id, field) : FORM_LEVEL;
+    return id && field && (STAGE_FIELDS as readonly string[]).includes(field)
+      ? stageField(id, field)
+      : FORM_LEVEL;
   }
   if (path === "stages") return "stages";
   if (path === "contactWindow.start") return "window.start";

@@ -18,17 +18,35 @@ interface QueueItemBase {
 export interface Queues {
   hardship: { total: number; items: Array<QueueItemBase & { reason: HardshipReason; details: string }> };
   calls: { total: number; items: Array<QueueItemBase & { kind: TaskKind; due: string }> };
-  appointments: { total: number; items: Array<QueueItemBase & { kind: TaskKind; slot: string | null; borrowerNote: string | null }> };
-  complaints: { total: number; items: Array<QueueItemBase & { ackNumber: string; category: ComplaintCategory; status: ComplaintStatus }> };
+  appointments: {
+    total: number;
+    items: Array<QueueItemBase & { kind: TaskKind; slot: string | null; borrowerNote: string | null }>;
+  };
+  complaints: {
+    total: number;
+    items: Array<QueueItemBase & { ackNumber: string; category: ComplaintCategory; status: ComplaintStatus }>;
+  };
   wrongNumbers: { total: number; items: Array<QueueItemBase & { kind: TaskKind }> };
-  plans: { total: number; items: Array<QueueItemBase & { total: string; instalmentCount: number; frequency: string }> };
+  plans: {
+    total: number;
+    items: Array<QueueItemBase & { total: string; instalmentCount: number; frequency: string }>;
+  };
 }
 
 /** The work waiting for staff, each queue oldest first (DESIGN §8 "Queues"). */
-export async function loadQueues(db: Kysely<Database>, opts: { locale: string; timeZone: string; now?: Date }): Promise<Queues> {
+export async function loadQueues(
+  db: Kysely<Database>,
+  opts: { locale: string; timeZone: string; now?: Date },
+): Promise<Queues> {
   const now = opts.now ?? new Date();
   const when = (d: Date) => formatStaffDateTime(d, opts.locale, opts.timeZone);
-  const base = (r: { id: string; borrower_id: string; full_name: string; last4: string | null; created_at: Date }): QueueItemBase => ({
+  const base = (r: {
+    id: string;
+    borrower_id: string;
+    full_name: string;
+    last4: string | null;
+    created_at: Date;
+  }): QueueItemBase => ({
     id: r.id,
     borrowerId: r.borrower_id,
     borrowerName: r.full_name,
@@ -42,7 +60,17 @@ export async function loadQueues(db: Kysely<Database>, opts: { locale: string; t
       .selectFrom("tasks as t")
       .innerJoin("borrowers as b", "b.id", "t.borrower_id")
       .leftJoin("accounts as a", "a.id", "t.account_id")
-      .select(["t.id", "t.borrower_id", "b.full_name", "a.last4", "t.created_at", "t.kind", "t.due_at", "t.slot_start", "t.borrower_note"])
+      .select([
+        "t.id",
+        "t.borrower_id",
+        "b.full_name",
+        "a.last4",
+        "t.created_at",
+        "t.kind",
+        "t.due_at",
+        "t.slot_start",
+        "t.borrower_note",
+      ])
       .select(sql<number>`count(*) over ()`.as("total"))
       .where("t.status", "=", "open")
       .where("t.kind", "in", kinds)
@@ -69,7 +97,16 @@ export async function loadQueues(db: Kysely<Database>, opts: { locale: string; t
       .selectFrom("complaints as c")
       .innerJoin("borrowers as b", "b.id", "c.borrower_id")
       .leftJoin("accounts as a", "a.id", "c.account_id")
-      .select(["c.id", "c.borrower_id", "b.full_name", "a.last4", "c.created_at", "c.ack_number", "c.category", "c.status"])
+      .select([
+        "c.id",
+        "c.borrower_id",
+        "b.full_name",
+        "a.last4",
+        "c.created_at",
+        "c.ack_number",
+        "c.category",
+        "c.status",
+      ])
       .select(sql<number>`count(*) over ()`.as("total"))
       .where("c.status", "in", ["open", "in_progress"])
       .orderBy("c.created_at")
@@ -81,7 +118,17 @@ export async function loadQueues(db: Kysely<Database>, opts: { locale: string; t
       .selectFrom("instalment_plans as p")
       .innerJoin("borrowers as b", "b.id", "p.borrower_id")
       .innerJoin("accounts as a", "a.id", "p.account_id")
-      .select(["p.id", "p.borrower_id", "b.full_name", "a.last4", "p.created_at", "p.total_minor", "p.currency", "p.instalment_count", "p.frequency"])
+      .select([
+        "p.id",
+        "p.borrower_id",
+        "b.full_name",
+        "a.last4",
+        "p.created_at",
+        "p.total_minor",
+        "p.currency",
+        "p.instalment_count",
+        "p.frequency",
+      ])
       .select(sql<number>`count(*) over ()`.as("total"))
       // Borrower proposals outside the auto-approval policy wait for an approver; staff counter-offers wait for the borrower.
       .where("p.status", "=", "proposed")
@@ -94,17 +141,36 @@ export async function loadQueues(db: Kysely<Database>, opts: { locale: string; t
 
   const total = (rows: Array<{ total: number | string }>) => Number(rows[0]?.total ?? 0);
   return {
-    hardship: { total: total(hardship), items: hardship.map((r) => ({ ...base(r), reason: r.reason, details: r.details })) },
-    calls: { total: total(calls), items: calls.map((r) => ({ ...base(r), kind: r.kind, due: when(r.due_at) })) },
+    hardship: {
+      total: total(hardship),
+      items: hardship.map((r) => ({ ...base(r), reason: r.reason, details: r.details })),
+    },
+    calls: {
+      total: total(calls),
+      items: calls.map((r) => ({ ...base(r), kind: r.kind, due: when(r.due_at) })),
+    },
     appointments: {
       total: total(appointments),
-      items: appointments.map((r) => ({ ...base(r), kind: r.kind, slot: r.slot_start ? when(r.slot_start) : null, borrowerNote: r.borrower_note })),
+      items: appointments.map((r) => ({
+        ...base(r),
+        kind: r.kind,
+        slot: r.slot_start ? when(r.slot_start) : null,
+        borrowerNote: r.borrower_note,
+      })),
     },
     complaints: {
       total: total(complaints),
-      items: complaints.map((r) => ({ ...base(r), ackNumber: r.ack_number, category: r.category, status: r.status })),
+      items: complaints.map((r) => ({
+        ...base(r),
+        ackNumber: r.ack_number,
+        category: r.category,
+        status: r.status,
+      })),
     },
-    wrongNumbers: { total: total(wrongNumbers), items: wrongNumbers.map((r) => ({ ...base(r), kind: r.kind })) },
+    wrongNumbers: {
+      total: total(wrongNumbers),
+      items: wrongNumbers.map((r) => ({ ...base(r), kind: r.kind })),
+    },
     plans: {
       total: total(plans),
       items: plans.map((r) => ({

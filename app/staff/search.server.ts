@@ -23,7 +23,11 @@ export interface BorrowerSearchResult {
  * a name (case-insensitive, metacharacters literal), or the start of an
  * account or borrower reference. Everything user-typed is a bound parameter.
  */
-export async function searchBorrowers(db: Kysely<Database>, query: string, page: number): Promise<BorrowerSearchResult> {
+export async function searchBorrowers(
+  db: Kysely<Database>,
+  query: string,
+  page: number,
+): Promise<BorrowerSearchResult> {
   const q = query.trim();
   const phones = phoneCandidates(q);
   const contains = `%${escapeLike(q)}%`;
@@ -36,9 +40,21 @@ export async function searchBorrowers(db: Kysely<Database>, query: string, page:
     .selectFrom("borrowers")
     .select("id")
     .where(sql<boolean>`full_name ilike ${contains} escape '\\'`)
-    .union(db.selectFrom("borrowers").select("id").where(sql<boolean>`external_ref ilike ${prefix} escape '\\'`))
-    .union(db.selectFrom("accounts").select("borrower_id as id").where(sql<boolean>`external_ref ilike ${prefix} escape '\\'`))
-    .$if(phones.length > 0, (qb) => qb.union(db.selectFrom("borrowers").select("id").where("phone_e164", "in", phones)));
+    .union(
+      db
+        .selectFrom("borrowers")
+        .select("id")
+        .where(sql<boolean>`external_ref ilike ${prefix} escape '\\'`),
+    )
+    .union(
+      db
+        .selectFrom("accounts")
+        .select("borrower_id as id")
+        .where(sql<boolean>`external_ref ilike ${prefix} escape '\\'`),
+    )
+    .$if(phones.length > 0, (qb) =>
+      qb.union(db.selectFrom("borrowers").select("id").where("phone_e164", "in", phones)),
+    );
   const rows = await db
     .selectFrom("borrowers as b")
     .select(["b.id", "b.full_name", "b.phone_e164", "b.external_ref"])

@@ -87,7 +87,11 @@ async function tokenFrom(request: Request): Promise<string | null> {
 }
 
 /** The signed-in staff member, or null (no cookie, unknown, revoked, idle, expired, disabled or not enrolled). */
-export async function readStaffSession(db: Db, request: Request, now = new Date()): Promise<StaffSessionInfo | null> {
+export async function readStaffSession(
+  db: Db,
+  request: Request,
+  now = new Date(),
+): Promise<StaffSessionInfo | null> {
   const token = await tokenFrom(request);
   if (!token) return null;
   const row = await db
@@ -110,7 +114,11 @@ export async function readStaffSession(db: Db, request: Request, now = new Date(
     .executeTakeFirst();
   if (!row) return null;
   if (now.getTime() - row.last_seen_at.getTime() > TOUCH_AFTER_MS) {
-    await db.updateTable("staff_sessions").set({ last_seen_at: now }).where("id", "=", row.sessionId).execute();
+    await db
+      .updateTable("staff_sessions")
+      .set({ last_seen_at: now })
+      .where("id", "=", row.sessionId)
+      .execute();
   }
   return {
     sessionId: row.sessionId,
@@ -194,17 +202,35 @@ export interface PendingLogin {
 }
 
 /** The half-finished login this browser carries, re-checked against the database. */
-export async function readPendingLogin(db: Db, request: Request, now = new Date()): Promise<PendingLogin | null> {
+export async function readPendingLogin(
+  db: Db,
+  request: Request,
+  now = new Date(),
+): Promise<PendingLogin | null> {
   const raw: unknown = await pendingLoginCookie().parse(request.headers.get("Cookie"));
   if (!raw || typeof raw !== "object") return null;
   const p = raw as Partial<PendingPayload>;
-  if (typeof p.uid !== "string" || (p.step !== "totp" && p.step !== "setup") || typeof p.exp !== "number" || p.exp <= now.getTime()) {
+  if (
+    typeof p.uid !== "string" ||
+    (p.step !== "totp" && p.step !== "setup") ||
+    typeof p.exp !== "number" ||
+    p.exp <= now.getTime()
+  ) {
     return null;
   }
   if (!/^[0-9a-f-]{36}$/.test(p.uid)) return null;
   const user = await db
     .selectFrom("staff_users")
-    .select(["id", "email", "display_name", "role", "password_hash", "totp_secret", "totp_enabled_at", "locked_until"])
+    .select([
+      "id",
+      "email",
+      "display_name",
+      "role",
+      "password_hash",
+      "totp_secret",
+      "totp_enabled_at",
+      "locked_until",
+    ])
     .where("id", "=", p.uid)
     .where("disabled_at", "is", null)
     .executeTakeFirst();
@@ -232,8 +258,13 @@ export function clearPendingLogin(): Promise<string> {
 }
 
 /** For the second-step pages: the half-finished sign-in at that step, or back to the login page. */
-export async function requirePendingLogin(db: Db, request: Request, step: PendingStep): Promise<PendingLogin> {
+export async function requirePendingLogin(
+  db: Db,
+  request: Request,
+  step: PendingStep,
+): Promise<PendingLogin> {
   const pending = await readPendingLogin(db, request);
-  if (!pending || pending.step !== step) throw redirect("/staff/login", { headers: { "Cache-Control": "no-store" } });
+  if (!pending || pending.step !== step)
+    throw redirect("/staff/login", { headers: { "Cache-Control": "no-store" } });
   return pending;
 }

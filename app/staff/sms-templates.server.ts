@@ -36,7 +36,8 @@ type Trx = Transaction<Database>;
 export const MAX_VARIANTS_PER_STAGE = 8;
 const HISTORY_LIMIT = 20;
 
-const slotLock = (stage: string) => sql`select pg_advisory_xact_lock(hashtext(${`settle:sms_templates:${stage}`}))`;
+const slotLock = (stage: string) =>
+  sql`select pg_advisory_xact_lock(hashtext(${`settle:sms_templates:${stage}`}))`;
 
 export interface TemplateListEntry {
   stage: string;
@@ -76,14 +77,19 @@ async function addedVariants(db: Kysely<Database> | Trx): Promise<Map<string, st
 
 export async function listTemplates(db: Kysely<Database>): Promise<TemplateGroup[]> {
   const [active, added] = await Promise.all([
-    db.selectFrom("sms_templates").select(["stage", "variant", "locale", "version", "body"]).where("active", "=", true).execute(),
+    db
+      .selectFrom("sms_templates")
+      .select(["stage", "variant", "locale", "version", "body"])
+      .where("active", "=", true)
+      .execute(),
     addedVariants(db),
   ]);
   const stored = new Map(active.map((r) => [`${r.stage}|${r.variant}|${r.locale}`, r]));
   const entries = (slot: TemplateSlot): TemplateListEntry[] =>
     SUPPORTED_LOCALES.map((locale) => {
       const row = stored.get(`${slot.stage}|${slot.variant}|${locale}`);
-      const body = row?.body ?? (hasDefaultTemplate(slot) ? getSmsTemplate(locale, templateKeyOfSlot(slot)) : "");
+      const body =
+        row?.body ?? (hasDefaultTemplate(slot) ? getSmsTemplate(locale, templateKeyOfSlot(slot)) : "");
       const check = checkSmsTemplate({ body, locale, slot });
       return {
         stage: slot.stage,
@@ -103,19 +109,33 @@ export async function listTemplates(db: Kysely<Database>): Promise<TemplateGroup
       return {
         kind: "reminder",
         stage,
-        variants: variants.map((variant) => ({ variant, added: !shipped.includes(variant), entries: entries({ kind: "reminder", stage, variant }) })),
+        variants: variants.map((variant) => ({
+          variant,
+          added: !shipped.includes(variant),
+          entries: entries({ kind: "reminder", stage, variant }),
+        })),
       };
     }),
-    ...CONFIRMATION_KINDS.map(
-      (stage): TemplateGroup => ({ kind: "confirmation", stage, variants: [{ variant: "A", added: false, entries: entries({ kind: "confirmation", stage, variant: "A" }) }] }),
-    ),
+    ...CONFIRMATION_KINDS.map((stage): TemplateGroup => ({
+      kind: "confirmation",
+      stage,
+      variants: [
+        { variant: "A", added: false, entries: entries({ kind: "confirmation", stage, variant: "A" }) },
+      ],
+    })),
   ];
 }
 
 /** Whether a slot can be edited: shipped, or a variant staff added to the stage. */
 export async function slotExists(db: Kysely<Database> | Trx, slot: TemplateSlot): Promise<boolean> {
   if (hasDefaultTemplate(slot)) return true;
-  const row = await db.selectFrom("sms_templates").select("id").where("stage", "=", slot.stage).where("variant", "=", slot.variant).limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom("sms_templates")
+    .select("id")
+    .where("stage", "=", slot.stage)
+    .where("variant", "=", slot.variant)
+    .limit(1)
+    .executeTakeFirst();
   return Boolean(row);
 }
 
@@ -157,7 +177,13 @@ export async function loadTemplateEditor(
     placeholders: expectedPlaceholders(slot),
     savedAt: active ? when(active.created_at) : null,
     savedBy: active?.display_name ?? null,
-    history: rows.map((r) => ({ version: r.version, active: r.active, savedAt: when(r.created_at), savedBy: r.display_name, body: r.body })),
+    history: rows.map((r) => ({
+      version: r.version,
+      active: r.active,
+      savedAt: when(r.created_at),
+      savedBy: r.display_name,
+      body: r.body,
+    })),
   };
 }
 
@@ -171,7 +197,14 @@ export type SaveTemplateResult =
 
 export async function saveSmsTemplate(
   db: Kysely<Database>,
-  input: { staff: Pick<StaffIdentity, "id">; slot: TemplateSlot; locale: SupportedLocale; body: string; baseVersion: number; now?: Date },
+  input: {
+    staff: Pick<StaffIdentity, "id">;
+    slot: TemplateSlot;
+    locale: SupportedLocale;
+    body: string;
+    baseVersion: number;
+    now?: Date;
+  },
 ): Promise<SaveTemplateResult> {
   const now = input.now ?? new Date();
   const { slot, locale, body } = input;
@@ -183,14 +216,25 @@ export async function saveSmsTemplate(
     const active = await activeTemplateRow(trx, slot, locale);
     const currentVersion = active?.version ?? 0;
     if (currentVersion !== input.baseVersion) return { status: "conflict", currentVersion };
-    const current = active?.body ?? (hasDefaultTemplate(slot) ? getSmsTemplate(locale, templateKeyOfSlot(slot)) : null);
+    const current =
+      active?.body ?? (hasDefaultTemplate(slot) ? getSmsTemplate(locale, templateKeyOfSlot(slot)) : null);
     if (current === body) return { status: "unchanged", version: currentVersion };
 
     const version = (await maxVersion(trx, slot, locale)) + 1;
-    if (active) await trx.updateTable("sms_templates").set({ active: false }).where("id", "=", active.id).execute();
+    if (active)
+      await trx.updateTable("sms_templates").set({ active: false }).where("id", "=", active.id).execute();
     const row = await trx
       .insertInto("sms_templates")
-      .values({ stage: slot.stage, locale, variant: slot.variant, body, version, active: true, created_by_staff_id: input.staff.id, created_at: now })
+      .values({
+        stage: slot.stage,
+        locale,
+        variant: slot.variant,
+        body,
+        version,
+        active: true,
+        created_by_staff_id: input.staff.id,
+        created_at: now,
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     await appendAudit(
@@ -218,7 +262,8 @@ export async function saveSmsTemplate(
   });
 }
 
-export type AddVariantResult = { status: "added" } | { status: "exists" } | { status: "too_many"; max: number } | { status: "invalid" };
+export type AddVariantResult =
+  { status: "added" } | { status: "exists" } | { status: "too_many"; max: number } | { status: "invalid" };
 
 /**
  * A new A/B variant for a reminder stage, in every language at once (so no
@@ -231,7 +276,8 @@ export async function addReminderVariant(
 ): Promise<AddVariantResult> {
   const now = input.now ?? new Date();
   const { stage, variant } = input;
-  if (!(REMINDER_STAGES as readonly string[]).includes(stage) || !VARIANT_PATTERN.test(variant)) return { status: "invalid" };
+  if (!(REMINDER_STAGES as readonly string[]).includes(stage) || !VARIANT_PATTERN.test(variant))
+    return { status: "invalid" };
   return db.transaction().execute(async (trx): Promise<AddVariantResult> => {
     await slotLock(stage).execute(trx);
     const existing = [...defaultReminderVariants(stage), ...((await addedVariants(trx)).get(stage) ?? [])];
@@ -241,14 +287,30 @@ export async function addReminderVariant(
     for (const locale of SUPPORTED_LOCALES) {
       const row = await trx
         .insertInto("sms_templates")
-        .values({ stage, locale, variant, body: await baseBody(trx, stage, locale), version: 1, active: true, created_by_staff_id: input.staff.id, created_at: now })
+        .values({
+          stage,
+          locale,
+          variant,
+          body: await baseBody(trx, stage, locale),
+          version: 1,
+          active: true,
+          created_by_staff_id: input.staff.id,
+          created_at: now,
+        })
         .returning("id")
         .executeTakeFirstOrThrow();
       ids.push(row.id);
     }
     await appendAudit(
       trx,
-      { actorType: "staff", actorId: input.staff.id, action: "sms_template.variant_added", subjectType: "sms_template", subjectId: ids[0], detail: { stage, variant, locales: [...SUPPORTED_LOCALES] } },
+      {
+        actorType: "staff",
+        actorId: input.staff.id,
+        action: "sms_template.variant_added",
+        subjectType: "sms_template",
+        subjectId: ids[0],
+        detail: { stage, variant, locales: [...SUPPORTED_LOCALES] },
+      },
       now,
     );
     return { status: "added" };

@@ -1,8 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { mergeTimeline, type TimelineEntry } from "./timeline";
 
-const note = (key: string, at: string): TimelineEntry => ({ key, at, when: at, accountLast4: null, kind: "note", body: key, author: "A" });
-const call = (key: string, at: string): TimelineEntry => ({ key, at, when: at, accountLast4: "1234", kind: "call", outcome: "no_answer", author: null });
+const note = (key: string, at: string): TimelineEntry => ({
+  key,
+  at,
+  when: at,
+  accountLast4: null,
+  kind: "note",
+  body: key,
+  author: "A",
+});
+const call = (key: string, at: string): TimelineEntry => ({
+  key,
+  at,
+  when: at,
+  accountLast4: "1234",
+  kind: "call",
+  outcome: "no_answer",
+  author: null,
+});
 
 describe("mergeTimeline", () => {
   it("merges sources into one list, newest first", () => {

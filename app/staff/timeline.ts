@@ -66,7 +66,13 @@ export type TimelineEntry = Base &
         pauseUntil: string | null;
       }
     | { kind: "preferences"; action: string; detail: string }
-    | { kind: "complaint"; ackNumber: string; category: ComplaintCategory; body: string; status: ComplaintStatus }
+    | {
+        kind: "complaint";
+        ackNumber: string;
+        category: ComplaintCategory;
+        body: string;
+        status: ComplaintStatus;
+      }
     | { kind: "note"; body: string; author: string }
     | { kind: "call"; outcome: CallOutcome; author: string | null }
     | {

@@ -16,7 +16,10 @@ export interface StaffUserRow {
 }
 
 /** Staff accounts with their live-session count (admin page). */
-export async function listStaffUsers(db: Kysely<Database>, opts: { locale: string; timeZone: string; now?: Date }): Promise<StaffUserRow[]> {
+export async function listStaffUsers(
+  db: Kysely<Database>,
+  opts: { locale: string; timeZone: string; now?: Date },
+): Promise<StaffUserRow[]> {
   const now = opts.now ?? new Date();
   const rows = await db
     .selectFrom("staff_users as u")
@@ -45,7 +48,10 @@ export async function listStaffUsers(db: Kysely<Database>, opts: { locale: strin
     displayName: r.display_name,
     role: r.role,
     enrolled: r.totp_enabled_at !== null,
-    lockedUntil: r.locked_until && r.locked_until > now ? formatStaffDateTime(r.locked_until, opts.locale, opts.timeZone) : null,
+    lockedUntil:
+      r.locked_until && r.locked_until > now
+        ? formatStaffDateTime(r.locked_until, opts.locale, opts.timeZone)
+        : null,
     disabled: r.disabled_at !== null,
     activeSessions: Number(r.active_sessions ?? 0),
   }));
@@ -58,12 +64,23 @@ export async function adminRevokeSessions(
 ): Promise<{ status: "ok"; revoked: number } | { status: "not_found" }> {
   const now = opts.now ?? new Date();
   return db.transaction().execute(async (trx) => {
-    const user = await trx.selectFrom("staff_users").select("id").where("id", "=", opts.staffUserId).executeTakeFirst();
+    const user = await trx
+      .selectFrom("staff_users")
+      .select("id")
+      .where("id", "=", opts.staffUserId)
+      .executeTakeFirst();
     if (!user) return { status: "not_found" as const };
     const revoked = await revokeStaffSessions(trx, user.id, now);
     await appendAudit(
       trx,
-      { actorType: "staff", actorId: opts.admin.id, action: "staff.sessions_revoked", subjectType: "staff_user", subjectId: user.id, detail: { revoked } },
+      {
+        actorType: "staff",
+        actorId: opts.admin.id,
+        action: "staff.sessions_revoked",
+        subjectType: "staff_user",
+        subjectId: user.id,
+        detail: { revoked },
+      },
       now,
     );
     return { status: "ok" as const, revoked };

@@ -35,7 +35,17 @@ const VERTICAL_WIDTH = 360;
 const WIDTH = 640;
 const BAR_ROW = 28;
 
-export function BarChart({ title, summary, data, orientation = "vertical", labelHeader, valueHeader, tableToggle, labelEvery = 1, max }: BarChartProps) {
+export function BarChart({
+  title,
+  summary,
+  data,
+  orientation = "vertical",
+  labelHeader,
+  valueHeader,
+  tableToggle,
+  labelEvery = 1,
+  max,
+}: BarChartProps) {
   const id = useId().replace(/:/g, "");
   const top = Math.max(max ?? 0, ...data.map((d) => d.value), 0);
   const scale = (value: number, length: number) => (top > 0 ? (Math.max(0, value) / top) * length : 0);
@@ -76,7 +86,13 @@ export function BarChart({ title, summary, data, orientation = "vertical", label
     const plotHeight = height - bottom - 12;
     const step = data.length ? plotWidth / data.length : plotWidth;
     return (
-      <svg viewBox={`0 0 ${VERTICAL_WIDTH} ${height}`} role="img" aria-labelledby={`${id}-title ${id}-desc`} className="bar-chart-svg" preserveAspectRatio="xMidYMid meet">
+      <svg
+        viewBox={`0 0 ${VERTICAL_WIDTH} ${height}`}
+        role="img"
+        aria-labelledby={`${id}-title ${id}-desc`}
+        className="bar-chart-svg"
+        preserveAspectRatio="xMidYMid meet"
+      >
         <title id={`${id}-title`}>{title}</title>
         <desc id={`${id}-desc`}>{summary}</desc>
         <text x={left - 6} y={12 + 4} textAnchor="end" className="bar-chart-axis">
@@ -85,7 +101,13 @@ export function BarChart({ title, summary, data, orientation = "vertical", label
         <text x={left - 6} y={12 + plotHeight} textAnchor="end" className="bar-chart-axis">
           0
         </text>
-        <line x1={left} x2={VERTICAL_WIDTH - 8} y1={12 + plotHeight} y2={12 + plotHeight} className="bar-chart-baseline" />
+        <line
+          x1={left}
+          x2={VERTICAL_WIDTH - 8}
+          y1={12 + plotHeight}
+          y2={12 + plotHeight}
+          className="bar-chart-baseline"
+        />
         {data.map((d, i) => {
           const h = scale(d.value, plotHeight);
           const x = left + i * step + step * 0.15;
@@ -112,7 +134,13 @@ export function BarChart({ title, summary, data, orientation = "vertical", label
     const height = Math.max(1, data.length) * BAR_ROW + 8;
     const plotWidth = WIDTH - labelWidth - valueWidth;
     return (
-      <svg viewBox={`0 0 ${WIDTH} ${height}`} role="img" aria-labelledby={`${id}-title ${id}-desc`} className="bar-chart-svg horizontal" preserveAspectRatio="xMinYMid meet">
+      <svg
+        viewBox={`0 0 ${WIDTH} ${height}`}
+        role="img"
+        aria-labelledby={`${id}-title ${id}-desc`}
+        className="bar-chart-svg horizontal"
+        preserveAspectRatio="xMinYMid meet"
+      >
         <title id={`${id}-title`}>{title}</title>
         <desc id={`${id}-desc`}>{summary}</desc>
         {data.map((d, i) => {

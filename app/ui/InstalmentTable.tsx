@@ -9,7 +9,15 @@ export interface InstalmentRow {
 }
 
 /** Every instalment of a plan with its date and amount, and the total they sum to. */
-export function InstalmentTable({ instalments, currency, showStatus = false }: { instalments: InstalmentRow[]; currency: string; showStatus?: boolean }) {
+export function InstalmentTable({
+  instalments,
+  currency,
+  showStatus = false,
+}: {
+  instalments: InstalmentRow[];
+  currency: string;
+  showStatus?: boolean;
+}) {
   const { t, i18n } = useTranslation("plan");
   const money = (minor: number) => formatMoney({ minor, currency }, i18n.language);
   const total = instalments.reduce((sum, i) => sum + i.amountMinor, 0);

@@ -6,7 +6,13 @@ import { LOCALE_NAMES, SUPPORTED_LOCALES, type SupportedLocale } from "~/i18n/co
 export function LanguageSwitcher({ current, returnTo }: { current: SupportedLocale; returnTo: string }) {
   const { t } = useTranslation();
   return (
-    <Form method="post" action="/locale" reloadDocument className="language-switcher" aria-label={t("language.change")}>
+    <Form
+      method="post"
+      action="/locale"
+      reloadDocument
+      className="language-switcher"
+      aria-label={t("language.change")}
+    >
       <input type="hidden" name="returnTo" value={returnTo} />
       <span className="visually-hidden">{t("language.label")}</span>
       {SUPPORTED_LOCALES.map((lng) => (

@@ -1,4 +1,10 @@
-import { getCollectionProps, getFieldsetProps, getSelectProps, getTextareaProps, type FieldMetadata } from "@conform-to/react";
+import {
+  getCollectionProps,
+  getFieldsetProps,
+  getSelectProps,
+  getTextareaProps,
+  type FieldMetadata,
+} from "@conform-to/react";
 import { useTranslation } from "react-i18next";
 import { FieldErrors } from "./form";
 
@@ -55,7 +61,11 @@ export function SelectField({
         </p>
       ) : null}
       <FieldErrors id={field.errorId} errors={field.errors} t={t} />
-      <select {...getSelectProps(field)} key={field.key} aria-describedby={describedBy(hintId, invalid && field.errorId)}>
+      <select
+        {...getSelectProps(field)}
+        key={field.key}
+        aria-describedby={describedBy(hintId, invalid && field.errorId)}
+      >
         {placeholder !== undefined ? <option value="">{placeholder}</option> : null}
         {options?.map(option)}
         {groups?.map((g) => (
@@ -92,7 +102,12 @@ export function TextAreaField({
         </p>
       ) : null}
       <FieldErrors id={field.errorId} errors={field.errors} t={t} />
-      <textarea {...getTextareaProps(field)} key={field.key} rows={rows} aria-describedby={describedBy(hintId, invalid && field.errorId)} />
+      <textarea
+        {...getTextareaProps(field)}
+        key={field.key}
+        rows={rows}
+        aria-describedby={describedBy(hintId, invalid && field.errorId)}
+      />
     </div>
   );
 }
@@ -113,7 +128,11 @@ export function ChoiceGroup({
   const { t } = useTranslation("actions");
   const hintId = hint ? `${field.id}-hint` : undefined;
   const invalid = Boolean(field.errors?.length);
-  const inputs = getCollectionProps(field, { type, options: choices.map((c) => c.value), ariaAttributes: false });
+  const inputs = getCollectionProps(field, {
+    type,
+    options: choices.map((c) => c.value),
+    ariaAttributes: false,
+  });
   return (
     <fieldset
       {...getFieldsetProps(field, { ariaAttributes: false })}

@@ -24,7 +24,8 @@ export function TextField({
 }) {
   const { t } = useTranslation("portal");
   const hintId = hint ? `${field.id}-hint` : undefined;
-  const describedBy = [hintId, field.errors?.length ? field.errorId : undefined].filter(Boolean).join(" ") || undefined;
+  const describedBy =
+    [hintId, field.errors?.length ? field.errorId : undefined].filter(Boolean).join(" ") || undefined;
   return (
     <div className={`field ${className ?? ""} ${field.errors?.length ? "field-error" : ""}`}>
       <label htmlFor={field.id}>{label}</label>
@@ -46,7 +47,15 @@ export function TextField({
   );
 }
 
-export function FieldErrors({ id, errors, t }: { id: string; errors?: string[]; t: (key: string) => string }) {
+export function FieldErrors({
+  id,
+  errors,
+  t,
+}: {
+  id: string;
+  errors?: string[];
+  t: (key: string) => string;
+}) {
   if (!errors?.length) return null;
   return (
     <p className="error-message" id={id}>

@@ -54,8 +54,14 @@ export function createBankEventDeliveryTask(db: Kysely<Database>, opts: Delivery
       helpers.logger.error(`${DELIVER_TASK}: malformed payload, dropped`);
       return;
     }
-    const outcome = await deliverBankEvent(db, parsed.data.eventId, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }, opts);
-    if (outcome.status === "event_not_found") helpers.logger.warn(`${DELIVER_TASK}: event ${parsed.data.eventId} not found`);
+    const outcome = await deliverBankEvent(
+      db,
+      parsed.data.eventId,
+      { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts },
+      opts,
+    );
+    if (outcome.status === "event_not_found")
+      helpers.logger.warn(`${DELIVER_TASK}: event ${parsed.data.eventId} not found`);
   };
 }
 
@@ -65,12 +71,22 @@ function targetFromConfig(): WebhookTarget {
 }
 
 /** The JSON body the bank receives; identical bytes on every attempt (only the signature's timestamp changes). */
-export async function bankEventBody(db: Kysely<Database>, eventId: string): Promise<{ type: string; body: string } | null> {
+export async function bankEventBody(
+  db: Kysely<Database>,
+  eventId: string,
+): Promise<{ type: string; body: string } | null> {
   const event = await db
     .selectFrom("bank_events as e")
     .leftJoin("accounts as a", "a.id", "e.account_id")
     .leftJoin("borrowers as b", "b.id", "e.borrower_id")
-    .select(["e.id", "e.type", "e.created_at", "e.payload", "a.external_ref as account_ref", "b.external_ref as borrower_ref"])
+    .select([
+      "e.id",
+      "e.type",
+      "e.created_at",
+      "e.payload",
+      "a.external_ref as account_ref",
+      "b.external_ref as borrower_ref",
+    ])
     .where("e.id", "=", eventId)
     .executeTakeFirst();
   if (!event) return null;
@@ -78,10 +94,23 @@ export async function bankEventBody(db: Kysely<Database>, eventId: string): Prom
   const data: Record<string, unknown> = { ...event.payload };
   if (event.account_ref && data.account_ref === undefined) data.account_ref = event.account_ref;
   if (event.borrower_ref && data.borrower_ref === undefined) data.borrower_ref = event.borrower_ref;
-  return { type: event.type, body: JSON.stringify({ id: event.id, type: event.type, created_at: event.created_at.toISOString(), data }) };
+  return {
+    type: event.type,
+    body: JSON.stringify({
+      id: event.id,
+      type: event.type,
+      created_at: event.created_at.toISOString(),
+      data,
+    }),
+  };
 }
 
-export async function deliverBankEvent(db: Kysely<Database>, eventId: string, attempt: AttemptInfo, opts: DeliveryOptions = {}): Promise<DeliveryOutcome> {
+export async function deliverBankEvent(
+  db: Kysely<Database>,
+  eventId: string,
+  attempt: AttemptInfo,
+  opts: DeliveryOptions = {},
+): Promise<DeliveryOutcome> {
   const target = opts.target ?? targetFromConfig();
   const now = opts.now ?? (() => new Date());
   if (!target.url) return { status: "no_endpoint" }; // nothing to deliver to; the event stays in bank_events
@@ -111,14 +140,27 @@ export async function deliverBankEvent(db: Kysely<Database>, eventId: string, at
     if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
   } catch (caught) {
     const e = caught as Error & { cause?: { code?: string } };
-    error = e.name === "TimeoutError" || e.name === "AbortError" ? `timed out after ${target.timeoutMs} ms` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : ""}`;
+    error =
+      e.name === "TimeoutError" || e.name === "AbortError"
+        ? `timed out after ${target.timeoutMs} ms`
+        : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : ""}`;
   }
 
   const ok = error === null;
   const willRetry = !ok && attempt.attempts < attempt.maxAttempts;
   // graphile-worker's own schedule: run_at = now + exp(min(attempts, 10)) seconds.
-  const nextAttemptAt = willRetry ? new Date(now().getTime() + Math.exp(Math.min(attempt.attempts, 10)) * 1000) : null;
-  const number = await recordAttempt(db, { eventId, url: target.url, statusCode, ok, error, attemptedAt: startedAt, nextAttemptAt });
+  const nextAttemptAt = willRetry
+    ? new Date(now().getTime() + Math.exp(Math.min(attempt.attempts, 10)) * 1000)
+    : null;
+  const number = await recordAttempt(db, {
+    eventId,
+    url: target.url,
+    statusCode,
+    ok,
+    error,
+    attemptedAt: startedAt,
+    nextAttemptAt,
+  });
   if (!ok) {
     logger.warn({ eventId, attempt: number, statusCode, error, willRetry }, "bank webhook delivery failed");
     throw new WebhookDeliveryError(`bank webhook delivery failed: ${error}`);
@@ -132,7 +174,15 @@ export async function deliverBankEvent(db: Kysely<Database>, eventId: string, at
  */
 async function recordAttempt(
   db: Kysely<Database>,
-  row: { eventId: string; url: string; statusCode: number | null; ok: boolean; error: string | null; attemptedAt: Date; nextAttemptAt: Date | null },
+  row: {
+    eventId: string;
+    url: string;
+    statusCode: number | null;
+    ok: boolean;
+    error: string | null;
+    attemptedAt: Date;
+    nextAttemptAt: Date | null;
+  },
 ): Promise<number> {
   for (let tries = 0; ; tries++) {
     try {
@@ -156,11 +206,16 @@ async function recordAttempt(
  * Queues the event again (a fresh job, so it runs even when the original
  * exhausted its attempts). For the staff console and `webhook:redeliver`.
  */
-export async function redeliverBankEvent(db: Kysely<Database>, eventId: string): Promise<{ jobKey: string } | null> {
+export async function redeliverBankEvent(
+  db: Kysely<Database>,
+  eventId: string,
+): Promise<{ jobKey: string } | null> {
   if (!z.string().uuid().safeParse(eventId).success) return null;
   const event = await db.selectFrom("bank_events").select("id").where("id", "=", eventId).executeTakeFirst();
   if (!event) return null;
   const jobKey = `bank-event:${eventId}:redeliver:${randomUUID()}`;
-  await sql`select graphile_worker.add_job(${DELIVER_TASK}, json_build_object('eventId', ${eventId}::text), max_attempts := ${MAX_DELIVERY_ATTEMPTS}, job_key := ${jobKey}::text)`.execute(db);
+  await sql`select graphile_worker.add_job(${DELIVER_TASK}, json_build_object('eventId', ${eventId}::text), max_attempts := ${MAX_DELIVERY_ATTEMPTS}, job_key := ${jobKey}::text)`.execute(
+    db,
+  );
   return { jobKey };
 }

@@ -58,7 +58,8 @@ export function createWorkerLiveness(pool: pg.Pool, opts: WorkerLivenessOptions 
       client.on("error", drop);
       dropHolder = drop;
       try {
-        for (const id of ids) await client.query("select pg_advisory_lock($1, hashtext($2))", [LIVENESS_NAMESPACE, id]);
+        for (const id of ids)
+          await client.query("select pg_advisory_lock($1, hashtext($2))", [LIVENESS_NAMESPACE, id]);
       } catch (error) {
         drop();
         throw error;
@@ -77,7 +78,8 @@ export function createWorkerLiveness(pool: pg.Pool, opts: WorkerLivenessOptions 
   function hold(workerId: string): Promise<void> {
     const next = holding.then(async () => {
       const client = await ensureHolder();
-      if (holder === client && !closed) await client.query("select pg_advisory_lock($1, hashtext($2))", [LIVENESS_NAMESPACE, workerId]);
+      if (holder === client && !closed)
+        await client.query("select pg_advisory_lock($1, hashtext($2))", [LIVENESS_NAMESPACE, workerId]);
     });
     holding = next.catch(() => {});
     return next;
@@ -100,7 +102,8 @@ export function createWorkerLiveness(pool: pg.Pool, opts: WorkerLivenessOptions 
         [LIVENESS_NAMESPACE, graceMs],
       );
       const dead = rows.map((r) => r.locked_by).filter((id) => !ids.has(id));
-      for (const r of rows) await client.query("select pg_advisory_unlock($1, hashtext($2))", [LIVENESS_NAMESPACE, r.locked_by]);
+      for (const r of rows)
+        await client.query("select pg_advisory_unlock($1, hashtext($2))", [LIVENESS_NAMESPACE, r.locked_by]);
       if (dead.length) {
         await client.query("select graphile_worker.force_unlock_workers($1::text[])", [dead]);
         logger.warn({ workers: dead.length }, "released jobs held by dead workers");
@@ -112,14 +115,24 @@ export function createWorkerLiveness(pool: pg.Pool, opts: WorkerLivenessOptions 
   }
 
   const timer = setInterval(() => {
-    sweep().catch((error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, "worker liveness sweep failed"));
+    sweep().catch((error) =>
+      logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        "worker liveness sweep failed",
+      ),
+    );
   }, sweepMs);
   timer.unref();
 
   return {
     register(workerId) {
       ids.add(workerId);
-      hold(workerId).catch((error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, "worker liveness lock failed"));
+      hold(workerId).catch((error) =>
+        logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          "worker liveness lock failed",
+        ),
+      );
     },
     sweep,
     async close() {

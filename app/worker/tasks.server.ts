@@ -35,10 +35,17 @@ export function createTaskList(db: Kysely<Database>): TaskList {
     },
     "sessions:prune": async (_payload, helpers) => {
       const removed = await pruneExpiredSessions(db, new Date());
-      if (removed.borrower + removed.staff > 0) helpers.logger.info(`pruned sessions ${JSON.stringify(removed)}`);
+      if (removed.borrower + removed.staff > 0)
+        helpers.logger.info(`pruned sessions ${JSON.stringify(removed)}`);
     },
   };
 }
 
 /** Recurring jobs (graphile-worker crontab syntax). */
-export const CRONTAB = ["*/5 * * * * schedule:run ?max=1", "15 * * * * plans:mark-broken ?max=1", "*/15 * * * * promises:resolve ?max=1", "0 * * * * sessions:prune", "30 * * * * rate-limits:prune"].join("\n");
+export const CRONTAB = [
+  "*/5 * * * * schedule:run ?max=1",
+  "15 * * * * plans:mark-broken ?max=1",
+  "*/15 * * * * promises:resolve ?max=1",
+  "0 * * * * sessions:prune",
+  "30 * * * * rate-limits:prune",
+].join("\n");

@@ -10,7 +10,8 @@ import { CRONTAB, createTaskList } from "./tasks.server";
 
 const workerLogger = new Logger((scope) => (level, message, meta) => {
   const log = logger.child({ worker: scope.label ?? "worker", task: scope.taskIdentifier, job: scope.jobId });
-  const fn = level === "error" ? log.error : level === "warning" ? log.warn : level === "debug" ? log.debug : log.info;
+  const fn =
+    level === "error" ? log.error : level === "warning" ? log.warn : level === "debug" ? log.debug : log.info;
   fn.call(log, meta ?? {}, message);
 });
 
@@ -45,6 +46,13 @@ export async function startWorker(opts: {
     throw error;
   }
   void runner.promise.finally(() => liveness.close()).catch(() => undefined);
-  await liveness.sweep().catch((error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, "worker liveness sweep failed"));
+  await liveness
+    .sweep()
+    .catch((error) =>
+      logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        "worker liveness sweep failed",
+      ),
+    );
   return runner;
 }

@@ -14,15 +14,57 @@ const LOCALES = ["zh-HK", "zh-CN", "en"];
 const JURISDICTIONS = ["HK", "CN", "US", "UK"];
 const PRODUCTS = ["credit_card", "personal_loan", "auto_loan", "mortgage"];
 const ACCOUNT_STATUSES = ["current", "delinquent", "paid", "closed"];
-const MESSAGE_STATUSES = ["queued", "sending", "sent", "delivered", "failed", "undelivered", "cancelled", "received"];
+const MESSAGE_STATUSES = [
+  "queued",
+  "sending",
+  "sent",
+  "delivered",
+  "failed",
+  "undelivered",
+  "cancelled",
+  "received",
+];
 const CONTACT_CHANNELS = ["sms", "email", "phone", "visit"];
-const PLAN_STATUSES = ["proposed", "approved", "rejected", "countered", "declined", "active", "completed", "broken", "cancelled"];
+const PLAN_STATUSES = [
+  "proposed",
+  "approved",
+  "rejected",
+  "countered",
+  "declined",
+  "active",
+  "completed",
+  "broken",
+  "cancelled",
+];
 /** A plan still in play. A countered original is closed: its counter-offer row (status proposed) carries it on. */
 const OPEN_PLAN_STATUSES = ["proposed", "approved", "active"];
-const TASK_KINDS = ["call", "visit", "hardship_review", "wrong_number_review", "complaint", "callback", "plan_review"];
-const CALL_OUTCOMES = ["connected", "no_answer", "busy", "wrong_number", "promise_made", "refused", "voicemail"];
+const TASK_KINDS = [
+  "call",
+  "visit",
+  "hardship_review",
+  "wrong_number_review",
+  "complaint",
+  "callback",
+  "plan_review",
+];
+const CALL_OUTCOMES = [
+  "connected",
+  "no_answer",
+  "busy",
+  "wrong_number",
+  "promise_made",
+  "refused",
+  "voicemail",
+];
 const HARDSHIP_REASONS = ["job_loss", "illness", "bereavement", "disaster", "other"];
-const COMPLAINT_CATEGORIES = ["contact_frequency", "conduct", "amount_disputed", "privacy", "payment_problem", "other"];
+const COMPLAINT_CATEGORIES = [
+  "contact_frequency",
+  "conduct",
+  "amount_disputed",
+  "privacy",
+  "payment_problem",
+  "other",
+];
 const STAFF_ROLES = ["agent", "approver", "supervisor", "admin"];
 const ACTOR_TYPES = ["borrower", "staff", "system", "api"];
 const FREE_TEXT_MAX = 4000;
@@ -57,7 +99,12 @@ function currency(t: Table, table: string): Table {
 }
 
 /** A bigint amount in minor units, never negative (or strictly positive when `positive`). */
-function money(t: Table, table: string, column: string, opts: { positive?: boolean; nullable?: boolean; defaultZero?: boolean } = {}): Table {
+function money(
+  t: Table,
+  table: string,
+  column: string,
+  opts: { positive?: boolean; nullable?: boolean; defaultZero?: boolean } = {},
+): Table {
   const bound = opts.positive ? sql`> 0` : sql`>= 0`;
   return t
     .addColumn(column, "bigint", (c) => {
@@ -73,16 +120,26 @@ function borrowerAccount(t: Table, table: string, opts: { accountRequired?: bool
   return t
     .addColumn("borrower_id", "uuid", (c) => c.notNull().references("borrowers.id"))
     .addColumn("account_id", "uuid", (c) => (opts.accountRequired ? c.notNull() : c))
-    .addForeignKeyConstraint(`${table}_account_borrower_fk`, ["account_id", "borrower_id"], "accounts", ["id", "borrower_id"]);
+    .addForeignKeyConstraint(`${table}_account_borrower_fk`, ["account_id", "borrower_id"], "accounts", [
+      "id",
+      "borrower_id",
+    ]);
 }
 
 function jsonObject(t: Table, table: string, column: string, opts: { defaultEmpty?: boolean } = {}): Table {
   return t
-    .addColumn(column, "jsonb", (c) => (opts.defaultEmpty ? c.notNull().defaultTo(sql`'{}'::jsonb`) : c.notNull()))
+    .addColumn(column, "jsonb", (c) =>
+      opts.defaultEmpty ? c.notNull().defaultTo(sql`'{}'::jsonb`) : c.notNull(),
+    )
     .addCheckConstraint(`${table}_${column}_object`, sql`jsonb_typeof(${sql.ref(column)}) = 'object'`);
 }
 
-async function index(db: Kysely<any>, table: string, columns: string[], opts: { unique?: boolean; where?: RawBuilder<unknown>; name?: string } = {}) {
+async function index(
+  db: Kysely<any>,
+  table: string,
+  columns: string[],
+  opts: { unique?: boolean; where?: RawBuilder<unknown>; name?: string } = {},
+) {
   const name = opts.name ?? `${table}_${columns.map((c) => c.replace(/ desc$/, "")).join("_")}_idx`;
   let builder = db.schema.createIndex(name).on(table).columns(columns);
   if (opts.unique) builder = builder.unique();
@@ -127,12 +184,18 @@ async function createPeopleAndAccounts(db: Kysely<any>) {
     .addCheckConstraint("borrowers_external_ref_length", withinLength("external_ref", 64, 1))
     .addCheckConstraint("borrowers_full_name_length", withinLength("full_name", 200, 1))
     .addCheckConstraint("borrowers_phone_e164_format", sql`phone_e164 ~ '^[+][1-9][0-9]{6,14}$'`)
-    .addCheckConstraint("borrowers_email_format", sql`email is null or (char_length(email) <= 254 and email like '%_@_%')`)
+    .addCheckConstraint(
+      "borrowers_email_format",
+      sql`email is null or (char_length(email) <= 254 and email like '%_@_%')`,
+    )
     .addCheckConstraint("borrowers_locale_valid", oneOf("locale", LOCALES))
     .addCheckConstraint("borrowers_time_zone_length", withinLength("time_zone", 64, 1))
     .addCheckConstraint("borrowers_jurisdiction_valid", oneOf("jurisdiction", JURISDICTIONS))
     .addCheckConstraint("borrowers_dob_hash_format", sql`dob_hash is null or dob_hash ~ '^[0-9a-f]{64}$'`)
-    .addCheckConstraint("borrowers_id_last4_hash_format", sql`id_last4_hash is null or id_last4_hash ~ '^[0-9a-f]{64}$'`)
+    .addCheckConstraint(
+      "borrowers_id_last4_hash_format",
+      sql`id_last4_hash is null or id_last4_hash ~ '^[0-9a-f]{64}$'`,
+    )
     .execute();
   await index(db, "borrowers", ["phone_e164"]);
 
@@ -184,8 +247,14 @@ async function createPeopleAndAccounts(db: Kysely<any>) {
       "contact_preferences_window_valid",
       sql`(window_start is null and window_end is null) or (window_start is not null and window_end is not null and window_start < window_end)`,
     )
-    .addCheckConstraint("contact_preferences_preferred_locale_valid", sql`preferred_locale is null or ${oneOf("preferred_locale", LOCALES)}`)
-    .addCheckConstraint("contact_preferences_max_per_week_range", sql`max_per_week is null or max_per_week between 1 and 21`)
+    .addCheckConstraint(
+      "contact_preferences_preferred_locale_valid",
+      sql`preferred_locale is null or ${oneOf("preferred_locale", LOCALES)}`,
+    )
+    .addCheckConstraint(
+      "contact_preferences_max_per_week_range",
+      sql`max_per_week is null or max_per_week between 1 and 21`,
+    )
     .execute();
 }
 
@@ -219,12 +288,18 @@ async function createMessagingAndLinks(db: Kysely<any>) {
     .addCheckConstraint("messages_locale_valid", sql`locale is null or ${oneOf("locale", LOCALES)}`)
     .addCheckConstraint("messages_body_length", withinLength("body", 10_000))
     .addCheckConstraint("messages_segments_range", sql`segments is null or segments >= 1`)
-    .addCheckConstraint("messages_encoding_valid", sql`encoding is null or ${oneOf("encoding", ["GSM-7", "UCS-2"])}`)
+    .addCheckConstraint(
+      "messages_encoding_valid",
+      sql`encoding is null or ${oneOf("encoding", ["GSM-7", "UCS-2"])}`,
+    )
     .addCheckConstraint("messages_status_valid", oneOf("status", MESSAGE_STATUSES))
     .execute();
   await index(db, "messages", ["account_id", "created_at"]);
   await index(db, "messages", ["borrower_id", "created_at"]);
-  await index(db, "messages", ["scheduled_for"], { name: "messages_queued_idx", where: sql`status = 'queued'` });
+  await index(db, "messages", ["scheduled_for"], {
+    name: "messages_queued_idx",
+    where: sql`status = 'queued'`,
+  });
 
   await db.schema
     .createTable("message_status_events")
@@ -255,8 +330,14 @@ async function createMessagingAndLinks(db: Kysely<any>) {
     .addColumn("locked_until", "timestamptz")
     .$call(createdAt)
     .addCheckConstraint("short_links_open_count_range", sql`open_count >= 0`)
-    .addCheckConstraint("short_links_revoked_reason_needs_revoked_at", sql`revoked_reason is null or revoked_at is not null`)
-    .addCheckConstraint("short_links_revoked_reason_length", sql`revoked_reason is null or ${withinLength("revoked_reason", 200)}`)
+    .addCheckConstraint(
+      "short_links_revoked_reason_needs_revoked_at",
+      sql`revoked_reason is null or revoked_at is not null`,
+    )
+    .addCheckConstraint(
+      "short_links_revoked_reason_length",
+      sql`revoked_reason is null or ${withinLength("revoked_reason", 200)}`,
+    )
     .execute();
   await index(db, "short_links", ["account_id"]);
   await index(db, "short_links", ["borrower_id"]);
@@ -298,7 +379,10 @@ async function createMessagingAndLinks(db: Kysely<any>) {
     .$call((t) => jsonObject(t, "contact_decisions", "detail", { defaultEmpty: true }))
     .addCheckConstraint("contact_decisions_action_valid", oneOf("action", ["send", "defer", "suppress"]))
     .addCheckConstraint("contact_decisions_reason_length", withinLength("reason", 100, 1))
-    .addCheckConstraint("contact_decisions_channel_valid", sql`channel is null or ${oneOf("channel", CONTACT_CHANNELS)}`)
+    .addCheckConstraint(
+      "contact_decisions_channel_valid",
+      sql`channel is null or ${oneOf("channel", CONTACT_CHANNELS)}`,
+    )
     .execute();
   await index(db, "contact_decisions", ["account_id", "decided_at desc"]);
   await index(db, "contact_decisions", ["run_id"]);
@@ -320,8 +404,14 @@ async function createPayments(db: Kysely<any>) {
     .$call(createdAt)
     .addColumn("succeeded_at", "timestamptz")
     .addColumn("bank_confirmed_at", "timestamptz")
-    .addCheckConstraint("payments_source_valid", oneOf("source", ["portal", "offline_branch", "offline_transfer"]))
-    .addCheckConstraint("payments_status_valid", oneOf("status", ["pending", "succeeded", "failed", "refunded"]))
+    .addCheckConstraint(
+      "payments_source_valid",
+      oneOf("source", ["portal", "offline_branch", "offline_transfer"]),
+    )
+    .addCheckConstraint(
+      "payments_status_valid",
+      oneOf("status", ["pending", "succeeded", "failed", "refunded"]),
+    )
     .execute();
   await index(db, "payments", ["account_id", "created_at"]);
   await index(db, "payments", ["borrower_id"]);
@@ -364,9 +454,15 @@ async function createArrangements(db: Kysely<any>) {
       sql`(proposed_by = 'staff') = (proposed_by_staff_id is not null)`,
     )
     // Nobody approves a counter-offer they wrote.
-    .addCheckConstraint("instalment_plans_four_eyes", sql`decided_by_staff_id is distinct from proposed_by_staff_id or decided_by_staff_id is null`)
+    .addCheckConstraint(
+      "instalment_plans_four_eyes",
+      sql`decided_by_staff_id is distinct from proposed_by_staff_id or decided_by_staff_id is null`,
+    )
     .addCheckConstraint("instalment_plans_not_own_counter", sql`counter_of_plan_id is distinct from id`)
-    .addCheckConstraint("instalment_plans_decision_reason_length", sql`decision_reason is null or ${withinLength("decision_reason", FREE_TEXT_MAX)}`)
+    .addCheckConstraint(
+      "instalment_plans_decision_reason_length",
+      sql`decision_reason is null or ${withinLength("decision_reason", FREE_TEXT_MAX)}`,
+    )
     .execute();
   await index(db, "instalment_plans", ["account_id"], {
     name: "instalment_plans_one_open_per_account",
@@ -402,7 +498,10 @@ async function createArrangements(db: Kysely<any>) {
     .addColumn("status", "text", (c) => c.notNull().defaultTo("active"))
     .$call(createdAt)
     .addColumn("resolved_at", "timestamptz")
-    .addCheckConstraint("promises_to_pay_status_valid", oneOf("status", ["active", "kept", "broken", "cancelled"]))
+    .addCheckConstraint(
+      "promises_to_pay_status_valid",
+      oneOf("status", ["active", "kept", "broken", "cancelled"]),
+    )
     .execute();
   await index(db, "promises_to_pay", ["account_id"], {
     name: "promises_to_pay_one_active_per_account",
@@ -471,8 +570,14 @@ async function createCaseWork(db: Kysely<any>) {
     .addColumn("resolved_at", "timestamptz")
     .addCheckConstraint("tasks_kind_valid", oneOf("kind", TASK_KINDS))
     .addCheckConstraint("tasks_status_valid", oneOf("status", ["open", "done", "cancelled"]))
-    .addCheckConstraint("tasks_slot_valid", sql`slot_end is null or (slot_start is not null and slot_end > slot_start)`)
-    .addCheckConstraint("tasks_outcome_length", sql`outcome is null or ${withinLength("outcome", FREE_TEXT_MAX)}`)
+    .addCheckConstraint(
+      "tasks_slot_valid",
+      sql`slot_end is null or (slot_start is not null and slot_end > slot_start)`,
+    )
+    .addCheckConstraint(
+      "tasks_outcome_length",
+      sql`outcome is null or ${withinLength("outcome", FREE_TEXT_MAX)}`,
+    )
     .execute();
   await index(db, "tasks", ["status", "kind", "due_at"]);
   await index(db, "tasks", ["borrower_id"]);
@@ -511,7 +616,10 @@ async function createStaffAccessAndIntegration(db: Kysely<any>) {
     .addColumn("revoked_at", "timestamptz")
     .addColumn("ip", "text")
     .addColumn("user_agent", "text")
-    .addCheckConstraint("staff_sessions_user_agent_length", sql`user_agent is null or ${withinLength("user_agent", 512)}`)
+    .addCheckConstraint(
+      "staff_sessions_user_agent_length",
+      sql`user_agent is null or ${withinLength("user_agent", 512)}`,
+    )
     .execute();
   await index(db, "staff_sessions", ["staff_user_id"]);
 
@@ -553,9 +661,16 @@ async function createStaffAccessAndIntegration(db: Kysely<any>) {
     .addColumn("error", "text")
     .addColumn("attempted_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn("next_attempt_at", "timestamptz")
-    .addUniqueConstraint("webhook_deliveries_event_endpoint_attempt_key", ["event_id", "endpoint_url", "attempt"])
+    .addUniqueConstraint("webhook_deliveries_event_endpoint_attempt_key", [
+      "event_id",
+      "endpoint_url",
+      "attempt",
+    ])
     .addCheckConstraint("webhook_deliveries_attempt_range", sql`attempt >= 1`)
-    .addCheckConstraint("webhook_deliveries_status_code_range", sql`status_code is null or status_code between 100 and 599`)
+    .addCheckConstraint(
+      "webhook_deliveries_status_code_range",
+      sql`status_code is null or status_code between 100 and 599`,
+    )
     .execute();
 
   await db.schema
@@ -568,7 +683,11 @@ async function createStaffAccessAndIntegration(db: Kysely<any>) {
     .$call(createdAt)
     .addCheckConstraint("contact_policies_version_range", sql`version > 0`)
     .execute();
-  await index(db, "contact_policies", ["active"], { name: "contact_policies_one_active", unique: true, where: sql`active` });
+  await index(db, "contact_policies", ["active"], {
+    name: "contact_policies_one_active",
+    unique: true,
+    where: sql`active`,
+  });
 
   await db.schema
     .createTable("sms_templates")
@@ -581,7 +700,12 @@ async function createStaffAccessAndIntegration(db: Kysely<any>) {
     .addColumn("active", "boolean", (c) => c.notNull().defaultTo(false))
     .addColumn("created_by_staff_id", "uuid", (c) => c.references("staff_users.id"))
     .$call(createdAt)
-    .addUniqueConstraint("sms_templates_stage_locale_variant_version_key", ["stage", "locale", "variant", "version"])
+    .addUniqueConstraint("sms_templates_stage_locale_variant_version_key", [
+      "stage",
+      "locale",
+      "variant",
+      "version",
+    ])
     .addCheckConstraint("sms_templates_stage_length", withinLength("stage", 64, 1))
     .addCheckConstraint("sms_templates_locale_valid", oneOf("locale", LOCALES))
     .addCheckConstraint("sms_templates_variant_length", withinLength("variant", 16, 1))

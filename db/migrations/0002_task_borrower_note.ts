@@ -10,7 +10,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable("tasks").addColumn("borrower_note", "text").execute();
   await db.schema
     .alterTable("tasks")
-    .addCheckConstraint("tasks_borrower_note_length", sql`borrower_note is null or char_length(borrower_note) between 1 and 500`)
+    .addCheckConstraint(
+      "tasks_borrower_note_length",
+      sql`borrower_note is null or char_length(borrower_note) between 1 and 500`,
+    )
     .execute();
 }
 

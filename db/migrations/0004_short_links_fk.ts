@@ -13,5 +13,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable("short_links").addForeignKeyConstraint("short_links_borrower_id_fkey", ["borrower_id"], "borrowers", ["id"]).execute();
+  await db.schema
+    .alterTable("short_links")
+    .addForeignKeyConstraint("short_links_borrower_id_fkey", ["borrower_id"], "borrowers", ["id"])
+    .execute();
 }

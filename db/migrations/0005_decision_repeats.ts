@@ -31,5 +31,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop trigger if exists contact_decisions_last_decided_default on contact_decisions`.execute(db);
   await sql`drop function if exists contact_decisions_last_decided_default()`.execute(db);
-  await db.schema.alterTable("contact_decisions").dropColumn("repeats").dropColumn("last_decided_at").execute();
+  await db.schema
+    .alterTable("contact_decisions")
+    .dropColumn("repeats")
+    .dropColumn("last_decided_at")
+    .execute();
 }

@@ -21,12 +21,18 @@ import { sql, type Kysely } from "kysely";
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index messages_sent_reminders_borrower_idx on messages (borrower_id, created_at)
-    where direction = 'outbound' and stage is not null and status in ('sending', 'sent', 'delivered')`.execute(db);
+    where direction = 'outbound' and stage is not null and status in ('sending', 'sent', 'delivered')`.execute(
+    db,
+  );
   await sql`create index messages_sent_reminders_account_idx on messages (account_id, created_at)
-    where direction = 'outbound' and stage is not null and status in ('sending', 'sent', 'delivered')`.execute(db);
+    where direction = 'outbound' and stage is not null and status in ('sending', 'sent', 'delivered')`.execute(
+    db,
+  );
   await sql`drop trigger contact_decisions_last_decided_default on contact_decisions`.execute(db);
   await sql`create trigger contact_decisions_last_decided_default before insert on contact_decisions
-    for each row when (new.last_decided_at is null) execute function contact_decisions_last_decided_default()`.execute(db);
+    for each row when (new.last_decided_at is null) execute function contact_decisions_last_decided_default()`.execute(
+    db,
+  );
   await sql`alter table messages drop constraint messages_provider_message_id_key`.execute(db);
   await sql`create unique index messages_provider_message_id_key on messages (provider, provider_message_id)
     where provider_message_id is not null`.execute(db);
@@ -36,7 +42,9 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop index messages_sent_reminders_borrower_idx`.execute(db);
   await sql`drop index messages_sent_reminders_account_idx`.execute(db);
   await sql`drop index messages_provider_message_id_key`.execute(db);
-  await sql`alter table messages add constraint messages_provider_message_id_key unique (provider, provider_message_id)`.execute(db);
+  await sql`alter table messages add constraint messages_provider_message_id_key unique (provider, provider_message_id)`.execute(
+    db,
+  );
   await sql`drop trigger contact_decisions_last_decided_default on contact_decisions`.execute(db);
   await sql`create trigger contact_decisions_last_decided_default before insert on contact_decisions
     for each row execute function contact_decisions_last_decided_default()`.execute(db);

@@ -10,9 +10,15 @@ import { sql, type Kysely } from "kysely";
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`create extension if not exists pg_trgm`.execute(db);
-  await sql`create index borrowers_full_name_trgm_idx on borrowers using gin (full_name gin_trgm_ops)`.execute(db);
-  await sql`create index borrowers_external_ref_trgm_idx on borrowers using gin (external_ref gin_trgm_ops)`.execute(db);
-  await sql`create index accounts_external_ref_trgm_idx on accounts using gin (external_ref gin_trgm_ops)`.execute(db);
+  await sql`create index borrowers_full_name_trgm_idx on borrowers using gin (full_name gin_trgm_ops)`.execute(
+    db,
+  );
+  await sql`create index borrowers_external_ref_trgm_idx on borrowers using gin (external_ref gin_trgm_ops)`.execute(
+    db,
+  );
+  await sql`create index accounts_external_ref_trgm_idx on accounts using gin (external_ref gin_trgm_ops)`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

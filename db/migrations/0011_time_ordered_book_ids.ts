@@ -21,9 +21,13 @@ export const UUIDV7_FALLBACK = sql`encode(set_bit(set_bit(overlay(uuid_send(gen_
   placing substring(int8send(floor(extract(epoch from clock_timestamp()) * 1000)::bigint) from 3) from 1 for 6), 52, 1), 53, 1), 'hex')::uuid`;
 
 export async function up(db: Kysely<any>): Promise<void> {
-  const { rows } = await sql<{ native: boolean }>`select exists (select from pg_proc where proname = 'uuidv7' and pronargs = 0) as native`.execute(db);
+  const { rows } = await sql<{
+    native: boolean;
+  }>`select exists (select from pg_proc where proname = 'uuidv7' and pronargs = 0) as native`.execute(db);
   const body = rows[0]!.native ? sql`select uuidv7()` : sql`select ${UUIDV7_FALLBACK}`;
-  await sql`create function settle_time_ordered_uuid() returns uuid language sql volatile parallel safe as $$ ${body} $$`.execute(db);
+  await sql`create function settle_time_ordered_uuid() returns uuid language sql volatile parallel safe as $$ ${body} $$`.execute(
+    db,
+  );
   await sql`alter table borrowers alter column id set default settle_time_ordered_uuid()`.execute(db);
   await sql`alter table accounts alter column id set default settle_time_ordered_uuid()`.execute(db);
 }

@@ -54,7 +54,20 @@ export const DEMO_BORROWERS: readonly DemoBorrower[] = [
     jurisdiction: "HK",
     dob: "1985-03-14",
     idLast4: "4567",
-    account: { externalRef: "DEMO-HK-PREDUE-CC", product: "credit_card", last4: "1234", currency: "HKD", balanceMinor: 1_850_000, overdueMinor: 0, minimumDueMinor: 92_500, feesMinor: 0, interestMinor: 0, dpd: 0, status: "current", dueInDays: 3 },
+    account: {
+      externalRef: "DEMO-HK-PREDUE-CC",
+      product: "credit_card",
+      last4: "1234",
+      currency: "HKD",
+      balanceMinor: 1_850_000,
+      overdueMinor: 0,
+      minimumDueMinor: 92_500,
+      feesMinor: 0,
+      interestMinor: 0,
+      dpd: 0,
+      status: "current",
+      dueInDays: 3,
+    },
   },
   {
     externalRef: "DEMO-HK-EARLY",
@@ -67,7 +80,20 @@ export const DEMO_BORROWERS: readonly DemoBorrower[] = [
     jurisdiction: "HK",
     dob: "1990-07-02",
     idLast4: "123A",
-    account: { externalRef: "DEMO-HK-EARLY-CC", product: "credit_card", last4: "2468", currency: "HKD", balanceMinor: 1_234_500, overdueMinor: 123_400, minimumDueMinor: 123_400, feesMinor: 20_000, interestMinor: 4_550, dpd: 4, status: "delinquent", dueInDays: -4 },
+    account: {
+      externalRef: "DEMO-HK-EARLY-CC",
+      product: "credit_card",
+      last4: "2468",
+      currency: "HKD",
+      balanceMinor: 1_234_500,
+      overdueMinor: 123_400,
+      minimumDueMinor: 123_400,
+      feesMinor: 20_000,
+      interestMinor: 4_550,
+      dpd: 4,
+      status: "delinquent",
+      dueInDays: -4,
+    },
   },
   {
     externalRef: "DEMO-CN-MID",
@@ -80,7 +106,20 @@ export const DEMO_BORROWERS: readonly DemoBorrower[] = [
     jurisdiction: "CN",
     dob: "1988-11-23",
     idLast4: "031X",
-    account: { externalRef: "DEMO-CN-MID-PL", product: "personal_loan", last4: "3579", currency: "CNY", balanceMinor: 4_560_000, overdueMinor: 380_000, minimumDueMinor: 380_000, feesMinor: 5_000, interestMinor: 12_340, dpd: 12, status: "delinquent", dueInDays: -12 },
+    account: {
+      externalRef: "DEMO-CN-MID-PL",
+      product: "personal_loan",
+      last4: "3579",
+      currency: "CNY",
+      balanceMinor: 4_560_000,
+      overdueMinor: 380_000,
+      minimumDueMinor: 380_000,
+      feesMinor: 5_000,
+      interestMinor: 12_340,
+      dpd: 12,
+      status: "delinquent",
+      dueInDays: -12,
+    },
     preferences: { windowStart: "12:00", windowEnd: "14:00" },
   },
   {
@@ -94,7 +133,20 @@ export const DEMO_BORROWERS: readonly DemoBorrower[] = [
     jurisdiction: "CN",
     dob: "1979-01-30",
     idLast4: "5521",
-    account: { externalRef: "DEMO-CN-LATE-CC", product: "credit_card", last4: "8642", currency: "CNY", balanceMinor: 2_345_678, overdueMinor: 512_300, minimumDueMinor: 256_150, feesMinor: 15_000, interestMinor: 38_210, dpd: 35, status: "delinquent", dueInDays: -35 },
+    account: {
+      externalRef: "DEMO-CN-LATE-CC",
+      product: "credit_card",
+      last4: "8642",
+      currency: "CNY",
+      balanceMinor: 2_345_678,
+      overdueMinor: 512_300,
+      minimumDueMinor: 256_150,
+      feesMinor: 15_000,
+      interestMinor: 38_210,
+      dpd: 35,
+      status: "delinquent",
+      dueInDays: -35,
+    },
   },
   {
     externalRef: "DEMO-UK-SERIOUS",
@@ -107,7 +159,20 @@ export const DEMO_BORROWERS: readonly DemoBorrower[] = [
     jurisdiction: "UK",
     dob: "1975-09-09",
     idLast4: "7788",
-    account: { externalRef: "DEMO-UK-SERIOUS-AL", product: "auto_loan", last4: "9753", currency: "GBP", balanceMinor: 1_125_000, overdueMinor: 96_000, minimumDueMinor: 32_000, feesMinor: 7_500, interestMinor: 6_420, dpd: 75, status: "delinquent", dueInDays: -75 },
+    account: {
+      externalRef: "DEMO-UK-SERIOUS-AL",
+      product: "auto_loan",
+      last4: "9753",
+      currency: "GBP",
+      balanceMinor: 1_125_000,
+      overdueMinor: 96_000,
+      minimumDueMinor: 32_000,
+      feesMinor: 7_500,
+      interestMinor: 6_420,
+      dpd: 75,
+      status: "delinquent",
+      dueInDays: -75,
+    },
     preferences: { windowStart: "10:00", windowEnd: "18:00", maxPerWeek: 2 },
   },
   {
@@ -121,7 +186,20 @@ export const DEMO_BORROWERS: readonly DemoBorrower[] = [
     jurisdiction: "UK",
     dob: "1992-05-17",
     idLast4: "3141",
-    account: { externalRef: "DEMO-UK-PAID-CC", product: "credit_card", last4: "1357", currency: "GBP", balanceMinor: 0, overdueMinor: 0, minimumDueMinor: 0, feesMinor: 0, interestMinor: 0, dpd: 0, status: "paid", dueInDays: null },
+    account: {
+      externalRef: "DEMO-UK-PAID-CC",
+      product: "credit_card",
+      last4: "1357",
+      currency: "GBP",
+      balanceMinor: 0,
+      overdueMinor: 0,
+      minimumDueMinor: 0,
+      feesMinor: 0,
+      interestMinor: 0,
+      dpd: 0,
+      status: "paid",
+      dueInDays: null,
+    },
   },
   {
     externalRef: "DEMO-HK-PLAN",
@@ -134,7 +212,20 @@ export const DEMO_BORROWERS: readonly DemoBorrower[] = [
     jurisdiction: "HK",
     dob: "1983-12-05",
     idLast4: "9090",
-    account: { externalRef: "DEMO-HK-PLAN-PL", product: "personal_loan", last4: "5050", currency: "HKD", balanceMinor: 1_028_805, overdueMinor: 0, minimumDueMinor: 205_761, feesMinor: 0, interestMinor: 0, dpd: 0, status: "current", dueInDays: null },
+    account: {
+      externalRef: "DEMO-HK-PLAN-PL",
+      product: "personal_loan",
+      last4: "5050",
+      currency: "HKD",
+      balanceMinor: 1_028_805,
+      overdueMinor: 0,
+      minimumDueMinor: 205_761,
+      feesMinor: 0,
+      interestMinor: 0,
+      dpd: 0,
+      status: "current",
+      dueInDays: null,
+    },
     // The first instalment (paid) fell due ten days ago; the account is due on the next one.
     plan: { totalMinor: 1_234_567, instalmentCount: 6, firstDueInDays: -10, paidInstalments: 1 },
   },
@@ -149,7 +240,20 @@ export const DEMO_BORROWERS: readonly DemoBorrower[] = [
     jurisdiction: "CN",
     dob: "1995-04-21",
     idLast4: "6006",
-    account: { externalRef: "DEMO-CN-HARDSHIP-CC", product: "credit_card", last4: "7272", currency: "CNY", balanceMinor: 1_876_500, overdueMinor: 310_000, minimumDueMinor: 155_000, feesMinor: 10_000, interestMinor: 22_870, dpd: 22, status: "delinquent", dueInDays: -22 },
+    account: {
+      externalRef: "DEMO-CN-HARDSHIP-CC",
+      product: "credit_card",
+      last4: "7272",
+      currency: "CNY",
+      balanceMinor: 1_876_500,
+      overdueMinor: 310_000,
+      minimumDueMinor: 155_000,
+      feesMinor: 10_000,
+      interestMinor: 22_870,
+      dpd: 22,
+      status: "delinquent",
+      dueInDays: -22,
+    },
     hardship: { reason: "job_loss", details: "公司裁员，正在找新工作，希望暂停催收一个月。", pauseDays: 30 },
   },
 ];
@@ -187,7 +291,12 @@ export async function seedDemoData(
   const now = opts.now ?? new Date();
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('settle:demo-seed'))`.execute(trx);
-    const existing = await trx.selectFrom("borrowers").select("id").where("external_ref", "like", "DEMO-%").limit(1).executeTakeFirst();
+    const existing = await trx
+      .selectFrom("borrowers")
+      .select("id")
+      .where("external_ref", "like", "DEMO-%")
+      .limit(1)
+      .executeTakeFirst();
     if (existing) return { borrowers: 0 };
     for (const demo of DEMO_BORROWERS) {
       await insertDemoBorrower(trx, demo, opts.verificationHashKey, now);
@@ -253,7 +362,8 @@ async function insertDemoBorrower(trx: Transaction<Database>, demo: DemoBorrower
 }
 
 function demoDueDate(demo: DemoBorrower, now: Date): string | null {
-  if (demo.plan) return addMonthsUtc(utcDateFromNow(now, demo.plan.firstDueInDays), demo.plan.paidInstalments);
+  if (demo.plan)
+    return addMonthsUtc(utcDateFromNow(now, demo.plan.firstDueInDays), demo.plan.paidInstalments);
   return demo.account.dueInDays === null ? null : utcDateFromNow(now, demo.account.dueInDays);
 }
 
@@ -278,7 +388,13 @@ async function insertSettlingPayment(trx: Transaction<Database>, demo: DemoBorro
     .execute();
 }
 
-async function insertActivePlan(trx: Transaction<Database>, demo: DemoBorrower, plan: NonNullable<DemoBorrower["plan"]>, ids: Ids, now: Date) {
+async function insertActivePlan(
+  trx: Transaction<Database>,
+  demo: DemoBorrower,
+  plan: NonNullable<DemoBorrower["plan"]>,
+  ids: Ids,
+  now: Date,
+) {
   const firstDueDate = utcDateFromNow(now, plan.firstDueInDays);
   const created = new Date(now.getTime() + (plan.firstDueInDays - 7) * DAY_MS);
   const row = await trx
@@ -340,7 +456,13 @@ async function insertActivePlan(trx: Transaction<Database>, demo: DemoBorrower, 
   }
 }
 
-async function insertOpenHardship(trx: Transaction<Database>, demo: DemoBorrower, hardship: NonNullable<DemoBorrower["hardship"]>, ids: Ids, now: Date) {
+async function insertOpenHardship(
+  trx: Transaction<Database>,
+  demo: DemoBorrower,
+  hardship: NonNullable<DemoBorrower["hardship"]>,
+  ids: Ids,
+  now: Date,
+) {
   const report = await trx
     .insertInto("hardship_reports")
     .values({

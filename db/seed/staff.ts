@@ -22,7 +22,14 @@ export async function seedDemoStaff(db: Kysely<Database>): Promise<{ staff: numb
   const passwordHash = await hashPassword(DEMO_STAFF_PASSWORD);
   const inserted = await db
     .insertInto("staff_users")
-    .values(DEMO_STAFF.map((s) => ({ email: s.email, display_name: s.displayName, role: s.role, password_hash: passwordHash })))
+    .values(
+      DEMO_STAFF.map((s) => ({
+        email: s.email,
+        display_name: s.displayName,
+        role: s.role,
+        password_hash: passwordHash,
+      })),
+    )
     .onConflict((oc) => oc.column("email").doNothing())
     .returning("id")
     .execute();

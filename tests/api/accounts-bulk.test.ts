@@ -31,7 +31,11 @@ const post = (body: unknown, opts: { contentType?: string; raw?: string } = {}) 
     bulk.action,
     t.db,
     opts.raw !== undefined
-      ? apiRequest("/api/v1/accounts/bulk", { key, body: opts.raw, contentType: opts.contentType ?? "application/json" })
+      ? apiRequest("/api/v1/accounts/bulk", {
+          key,
+          body: opts.raw,
+          contentType: opts.contentType ?? "application/json",
+        })
       : apiRequest("/api/v1/accounts/bulk", { key, json: body }),
   );
 
@@ -49,29 +53,56 @@ async function accountByRef(ref: string) {
 describe("POST /api/v1/accounts/bulk", () => {
   it("writes new borrowers and accounts with hashed answers and E.164 phones", async () => {
     const p = prefix();
-    const record = { ...syntheticRecord(0, { prefix: p }), phone: "+852 9123 4567", dob: "1985-03-14", id_last4: "123a" };
+    const record = {
+      ...syntheticRecord(0, { prefix: p }),
+      phone: "+852 9123 4567",
+      dob: "1985-03-14",
+      id_last4: "123a",
+    };
     const res = await post([record]);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ received: 1, created: 1, updated: 0, unchanged: 0, rejected: 0, errors: [] });
-    const borrower = await t.db.selectFrom("borrowers").selectAll().where("external_ref", "=", `${p}-B0`).executeTakeFirstOrThrow();
+    const borrower = await t.db
+      .selectFrom("borrowers")
+      .selectAll()
+      .where("external_ref", "=", `${p}-B0`)
+      .executeTakeFirstOrThrow();
     expect(borrower.phone_e164).toBe("+85291234567");
     expect(borrower.dob_hash).toBe(hashVerificationAnswer("dob", "1985-03-14", config().verificationHashKey));
-    expect(borrower.id_last4_hash).toBe(hashVerificationAnswer("id_last4", "123A", config().verificationHashKey));
+    expect(borrower.id_last4_hash).toBe(
+      hashVerificationAnswer("id_last4", "123A", config().verificationHashKey),
+    );
     expect(JSON.stringify(borrower)).not.toContain("1985");
     const account = await accountByRef(`${p}-A0`);
-    expect(account).toMatchObject({ borrower_id: borrower.id, balance_minor: record.balance_minor, currency: "HKD", status: record.status });
+    expect(account).toMatchObject({
+      borrower_id: borrower.id,
+      balance_minor: record.balance_minor,
+      currency: "HKD",
+      status: record.status,
+    });
   });
 
   it("stores awkward text exactly (quotes, backslashes, commas, braces, the word NULL)", async () => {
     const p = prefix();
     const awkward = 'O\'Brien "Bob", {x} \\ NULL 陳';
-    const res = await post([{ ...syntheticRecord(0, { prefix: p }), full_name: awkward }, { ...syntheticRecord(1, { prefix: p }), full_name: "NULL" }]);
+    const res = await post([
+      { ...syntheticRecord(0, { prefix: p }), full_name: awkward },
+      { ...syntheticRecord(1, { prefix: p }), full_name: "NULL" },
+    ]);
     expect(res.body).toMatchObject({ created: 2, rejected: 0 });
-    const borrower = await t.db.selectFrom("borrowers").select("full_name").where("external_ref", "=", `${p}-B0`).executeTakeFirstOrThrow();
+    const borrower = await t.db
+      .selectFrom("borrowers")
+      .select("full_name")
+      .where("external_ref", "=", `${p}-B0`)
+      .executeTakeFirstOrThrow();
     // Rows 0 and 1 share borrower B0: the later record's name wins.
     expect(borrower.full_name).toBe("NULL");
     await post([{ ...syntheticRecord(2, { prefix: p }), full_name: awkward }]);
-    const other = await t.db.selectFrom("borrowers").select("full_name").where("external_ref", "=", `${p}-B1`).executeTakeFirstOrThrow();
+    const other = await t.db
+      .selectFrom("borrowers")
+      .select("full_name")
+      .where("external_ref", "=", `${p}-B1`)
+      .executeTakeFirstOrThrow();
     expect(other.full_name).toBe(awkward);
   });
 
@@ -79,7 +110,12 @@ describe("POST /api/v1/accounts/bulk", () => {
     const before = await counts();
     const bad = [
       { ...syntheticRecord(0, { prefix: prefix() }), phone: "12345", balance_minor: -1 },
-      { ...syntheticRecord(1, { prefix: prefix() }), time_zone: "Hong Kong", currency: "hkd", surprise: true },
+      {
+        ...syntheticRecord(1, { prefix: prefix() }),
+        time_zone: "Hong Kong",
+        currency: "hkd",
+        surprise: true,
+      },
       { account_ref: "only-a-ref" },
       "not an object",
     ];
@@ -89,8 +125,12 @@ describe("POST /api/v1/accounts/bulk", () => {
     const errors = res.body.error.details.errors as { index: number; issues: { path: string }[] }[];
     expect(errors.map((e) => e.index)).toEqual([0, 1, 2, 3]);
     expect(errors[0]!.issues.map((i) => i.path).sort()).toEqual(["balance_minor", "phone"]);
-    expect(errors[1]!.issues.map((i) => i.path).sort()).toEqual(["", "currency", "time_zone"].map((p) => p || "(record)").sort());
-    expect(errors[2]!.issues.map((i) => i.path)).toEqual(expect.arrayContaining(["borrower_ref", "full_name", "phone", "balance_minor", "status"]));
+    expect(errors[1]!.issues.map((i) => i.path).sort()).toEqual(
+      ["", "currency", "time_zone"].map((p) => p || "(record)").sort(),
+    );
+    expect(errors[2]!.issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining(["borrower_ref", "full_name", "phone", "balance_minor", "status"]),
+    );
     expect(await counts()).toEqual(before);
   });
 
@@ -124,7 +164,13 @@ describe("POST /api/v1/accounts/bulk", () => {
     expect(await accountByRef(`${p}-A1`)).toBeUndefined();
     expect(await accountByRef(`${p}-A4`)).toBeUndefined();
     // The invalid record's borrower is not written either.
-    expect(await t.db.selectFrom("borrowers").select("id").where("external_ref", "=", `${p}-LONER`).executeTakeFirst()).toBeUndefined();
+    expect(
+      await t.db
+        .selectFrom("borrowers")
+        .select("id")
+        .where("external_ref", "=", `${p}-LONER`)
+        .executeTakeFirst(),
+    ).toBeUndefined();
   });
 
   it("re-sending the same batch changes nothing", async () => {
@@ -133,12 +179,33 @@ describe("POST /api/v1/accounts/bulk", () => {
     const first = await post(records);
     expect(first.body).toMatchObject({ created: 20, updated: 0, rejected: 0 });
     const snapshot = async () =>
-      t.db.selectFrom("accounts").selectAll().where("external_ref", "like", `${p}-%`).orderBy("external_ref").execute();
+      t.db
+        .selectFrom("accounts")
+        .selectAll()
+        .where("external_ref", "like", `${p}-%`)
+        .orderBy("external_ref")
+        .execute();
     const borrowersSnapshot = async () =>
-      t.db.selectFrom("borrowers").selectAll().where("external_ref", "like", `${p}-%`).orderBy("external_ref").execute();
-    const [accountsBefore, borrowersBefore, before] = [await snapshot(), await borrowersSnapshot(), await counts()];
+      t.db
+        .selectFrom("borrowers")
+        .selectAll()
+        .where("external_ref", "like", `${p}-%`)
+        .orderBy("external_ref")
+        .execute();
+    const [accountsBefore, borrowersBefore, before] = [
+      await snapshot(),
+      await borrowersSnapshot(),
+      await counts(),
+    ];
     const second = await post(records);
-    expect(second.body).toEqual({ received: 20, created: 0, updated: 0, unchanged: 20, rejected: 0, errors: [] });
+    expect(second.body).toEqual({
+      received: 20,
+      created: 0,
+      updated: 0,
+      unchanged: 20,
+      rejected: 0,
+      errors: [],
+    });
     expect(await snapshot()).toEqual(accountsBefore);
     expect(await borrowersSnapshot()).toEqual(borrowersBefore);
     expect(await counts()).toEqual(before);
@@ -151,22 +218,42 @@ describe("POST /api/v1/accounts/bulk", () => {
     const body = `${JSON.stringify(records[0])}\n\n${JSON.stringify(records[1])}\r\n${JSON.stringify(records[2])}\n`;
     const res = await post(null, { raw: body, contentType: "application/x-ndjson" });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ created: 2, rejected: 1, errors: [{ index: 2, issues: [{ path: "last4" }] }] });
+    expect(res.body).toMatchObject({
+      created: 2,
+      rejected: 1,
+      errors: [{ index: 2, issues: [{ path: "last4" }] }],
+    });
   });
 
   it("updates in place, keeps answers that are not re-sent, and ignores records older than what it holds", async () => {
     const p = prefix();
     const base = { ...syntheticRecord(0, { prefix: p }), balance_as_of: "2026-03-01T00:00:00Z" };
     await post([base]);
-    const before = await t.db.selectFrom("borrowers").selectAll().where("external_ref", "=", `${p}-B0`).executeTakeFirstOrThrow();
+    const before = await t.db
+      .selectFrom("borrowers")
+      .selectAll()
+      .where("external_ref", "=", `${p}-B0`)
+      .executeTakeFirstOrThrow();
     const { dob: _dob, id_last4: _id, ...withoutAnswers } = base;
-    const newer = { ...withoutAnswers, id_last4: "9999", balance_minor: 1234, full_name: "New Name", balance_as_of: "2026-03-02T00:00:00Z" };
+    const newer = {
+      ...withoutAnswers,
+      id_last4: "9999",
+      balance_minor: 1234,
+      full_name: "New Name",
+      balance_as_of: "2026-03-02T00:00:00Z",
+    };
     const res = await post([newer]);
     expect(res.body).toMatchObject({ updated: 1, created: 0 });
-    const after = await t.db.selectFrom("borrowers").selectAll().where("external_ref", "=", `${p}-B0`).executeTakeFirstOrThrow();
+    const after = await t.db
+      .selectFrom("borrowers")
+      .selectAll()
+      .where("external_ref", "=", `${p}-B0`)
+      .executeTakeFirstOrThrow();
     expect(after.full_name).toBe("New Name");
     expect(after.dob_hash).toBe(before.dob_hash);
-    expect(after.id_last4_hash).toBe(hashVerificationAnswer("id_last4", "9999", config().verificationHashKey));
+    expect(after.id_last4_hash).toBe(
+      hashVerificationAnswer("id_last4", "9999", config().verificationHashKey),
+    );
     expect((await accountByRef(`${p}-A0`))!.balance_minor).toBe(1234);
 
     const stale = await post([{ ...newer, balance_minor: 1, balance_as_of: "2026-03-01T12:00:00Z" }]);
@@ -190,10 +277,23 @@ describe("POST /api/v1/accounts/bulk", () => {
     const p = prefix();
     const r = syntheticRecord(0, { prefix: p });
     await post([r]);
-    const res = await post([{ ...r, borrower_ref: `${p}-SOMEONE-ELSE`, balance_minor: 5 }, syntheticRecord(2, { prefix: p })]);
+    const res = await post([
+      { ...r, borrower_ref: `${p}-SOMEONE-ELSE`, balance_minor: 5 },
+      syntheticRecord(2, { prefix: p }),
+    ]);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ created: 1, rejected: 1, errors: [{ index: 0, issues: [{ path: "borrower_ref" }] }] });
-    expect(await t.db.selectFrom("borrowers").select("id").where("external_ref", "=", `${p}-SOMEONE-ELSE`).executeTakeFirst()).toBeUndefined();
+    expect(res.body).toMatchObject({
+      created: 1,
+      rejected: 1,
+      errors: [{ index: 0, issues: [{ path: "borrower_ref" }] }],
+    });
+    expect(
+      await t.db
+        .selectFrom("borrowers")
+        .select("id")
+        .where("external_ref", "=", `${p}-SOMEONE-ELSE`)
+        .executeTakeFirst(),
+    ).toBeUndefined();
     expect((await accountByRef(`${p}-A0`))!.balance_minor).toBe(r.balance_minor);
   });
 
@@ -202,16 +302,36 @@ describe("POST /api/v1/accounts/bulk", () => {
     const record = { ...syntheticRecord(0, { prefix: p }), balance_as_of: "2026-05-01T00:00:00Z" };
     await post([record]);
     const account = (await accountByRef(`${p}-A0`))!;
-    const early = await insertPayment(t.db, account, { status: "succeeded", amount_minor: 1_000, succeeded_at: new Date("2026-05-02T10:00:00Z") });
-    const late = await insertPayment(t.db, account, { status: "succeeded", amount_minor: 2_000, succeeded_at: new Date("2026-05-04T10:00:00Z") });
+    const early = await insertPayment(t.db, account, {
+      status: "succeeded",
+      amount_minor: 1_000,
+      succeeded_at: new Date("2026-05-02T10:00:00Z"),
+    });
+    const late = await insertPayment(t.db, account, {
+      status: "succeeded",
+      amount_minor: 2_000,
+      succeeded_at: new Date("2026-05-04T10:00:00Z"),
+    });
     const scope = { accountId: account.id, borrowerId: account.borrower_id };
-    expect(await pendingPaymentsMinor(t.db, { ...scope, since: new Date("2026-05-01T00:00:00Z") })).toBe(3_000);
+    expect(await pendingPaymentsMinor(t.db, { ...scope, since: new Date("2026-05-01T00:00:00Z") })).toBe(
+      3_000,
+    );
 
-    const res = await post([{ ...record, balance_minor: Number(record.balance_minor) - 1_000, balance_as_of: "2026-05-03T00:00:00Z" }]);
+    const res = await post([
+      {
+        ...record,
+        balance_minor: Number(record.balance_minor) - 1_000,
+        balance_as_of: "2026-05-03T00:00:00Z",
+      },
+    ]);
     expect(res.body).toMatchObject({ updated: 1 });
     const moved = (await accountByRef(`${p}-A0`))!;
     expect(moved.balance_as_of.toISOString()).toBe("2026-05-03T00:00:00.000Z");
-    const rows = await t.db.selectFrom("payments").select(["id", "bank_confirmed_at"]).where("account_id", "=", account.id).execute();
+    const rows = await t.db
+      .selectFrom("payments")
+      .select(["id", "bank_confirmed_at"])
+      .where("account_id", "=", account.id)
+      .execute();
     expect(rows.find((r) => r.id === early.id)!.bank_confirmed_at).toBeInstanceOf(Date);
     expect(rows.find((r) => r.id === late.id)!.bank_confirmed_at).toBeNull();
     expect(await pendingPaymentsMinor(t.db, { ...scope, since: moved.balance_as_of })).toBe(2_000);
@@ -222,9 +342,17 @@ describe("POST /api/v1/accounts/bulk", () => {
     const record = syntheticRecord(0, { prefix: p });
     await post([record]);
     const account = (await accountByRef(`${p}-A0`))!;
-    const link = await createShortLink(t.db, { accountId: account.id, keys: config().linkSigningKeys, baseUrl: "http://portal.test" });
+    const link = await createShortLink(t.db, {
+      accountId: account.id,
+      keys: config().linkSigningKeys,
+      baseUrl: "http://portal.test",
+    });
     await post([{ ...record, status: "closed", balance_minor: 0 }]);
-    const row = await t.db.selectFrom("short_links").selectAll().where("id", "=", link.id).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom("short_links")
+      .selectAll()
+      .where("id", "=", link.id)
+      .executeTakeFirstOrThrow();
     expect(row.revoked_at).toBeInstanceOf(Date);
     expect(row.revoked_reason).toBe("account_closed");
   });
@@ -274,29 +402,61 @@ describe("POST /api/v1/accounts/{ref}/balance", () => {
     callRoute(balance.action, t.db, apiRequest(`/api/v1/accounts/${ref}/balance`, { key, json }), { ref });
 
   it("updates the balance, keeps omitted fields, is idempotent, and ignores stale updates", async () => {
-    const account = await insertAccount(t.db, { balance_as_of: new Date("2026-06-01T00:00:00Z"), overdue_minor: 7_000, dpd: 9 });
-    const paid = await insertPayment(t.db, account, { status: "succeeded", succeeded_at: new Date("2026-06-01T12:00:00Z") });
+    const account = await insertAccount(t.db, {
+      balance_as_of: new Date("2026-06-01T00:00:00Z"),
+      overdue_minor: 7_000,
+      dpd: 9,
+    });
+    const paid = await insertPayment(t.db, account, {
+      status: "succeeded",
+      succeeded_at: new Date("2026-06-01T12:00:00Z"),
+    });
     const update = { balance_minor: 400_000, balance_as_of: "2026-06-02T00:00:00Z" };
     const res = await postBalance(account.external_ref, update);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ account_ref: account.external_ref, result: "updated", balance_as_of: "2026-06-02T00:00:00.000Z", payments_confirmed: 1 });
+    expect(res.body).toEqual({
+      account_ref: account.external_ref,
+      result: "updated",
+      balance_as_of: "2026-06-02T00:00:00.000Z",
+      payments_confirmed: 1,
+    });
     const row = (await accountByRef(account.external_ref))!;
     expect(row).toMatchObject({ balance_minor: 400_000, overdue_minor: 7_000, dpd: 9 });
-    const payment = await t.db.selectFrom("payments").select("bank_confirmed_at").where("id", "=", paid.id).executeTakeFirstOrThrow();
+    const payment = await t.db
+      .selectFrom("payments")
+      .select("bank_confirmed_at")
+      .where("id", "=", paid.id)
+      .executeTakeFirstOrThrow();
     expect(payment.bank_confirmed_at).toBeInstanceOf(Date);
 
     expect((await postBalance(account.external_ref, update)).body.result).toBe("unchanged");
-    const stale = await postBalance(account.external_ref, { balance_minor: 1, balance_as_of: "2026-06-01T06:00:00Z" });
+    const stale = await postBalance(account.external_ref, {
+      balance_minor: 1,
+      balance_as_of: "2026-06-01T06:00:00Z",
+    });
     expect(stale.body.result).toBe("stale");
     expect((await accountByRef(account.external_ref))!.balance_minor).toBe(400_000);
   });
 
   it("400 with field paths for a bad body, 404 for an unknown account", async () => {
     const account = await insertAccount(t.db);
-    const bad = await postBalance(account.external_ref, { balance_minor: 1.5, overdue_minor: -2, due_date: "tomorrow", extra: 1 });
+    const bad = await postBalance(account.external_ref, {
+      balance_minor: 1.5,
+      overdue_minor: -2,
+      due_date: "tomorrow",
+      extra: 1,
+    });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.details.issues.map((i: { path: string }) => i.path).sort()).toEqual(["(body)", "balance_minor", "due_date", "overdue_minor"]);
-    const future = await postBalance(account.external_ref, { balance_minor: 1, balance_as_of: new Date(Date.now() + 3_600_000).toISOString() });
+    expect(bad.body.error.details.issues.map((i: { path: string }) => i.path).sort()).toEqual([
+      "(body)",
+      "balance_minor",
+      "due_date",
+      "overdue_minor",
+    ]);
+    const future = await postBalance(account.external_ref, {
+      balance_minor: 1,
+      balance_as_of: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     expect(future.status).toBe(400);
     const missing = await postBalance("NO-SUCH-ACCOUNT", { balance_minor: 1 });
     expect(missing.status).toBe(404);
@@ -306,19 +466,31 @@ describe("POST /api/v1/accounts/{ref}/balance", () => {
 
 describe("GET /api/v1/openapi.json and unknown paths", () => {
   it("publishes the contract generated from the same schemas", async () => {
-    const res = await callRoute(openapi.loader as never, t.db, apiRequest("/api/v1/openapi.json", { method: "GET" }));
+    const res = await callRoute(
+      openapi.loader as never,
+      t.db,
+      apiRequest("/api/v1/openapi.json", { method: "GET" }),
+    );
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(["/api/v1/accounts/bulk", "/api/v1/accounts/{ref}/balance", "/api/v1/payments"]));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(["/api/v1/accounts/bulk", "/api/v1/accounts/{ref}/balance", "/api/v1/payments"]),
+    );
     const schema = res.body.components.schemas.AccountRecord;
     const shape = accountRecordSchema._def.schema.shape;
     expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(shape).sort());
-    const required = Object.entries(shape).filter(([, s]) => !s.isOptional()).map(([k]) => k);
+    const required = Object.entries(shape)
+      .filter(([, s]) => !s.isOptional())
+      .map(([k]) => k);
     expect([...schema.required].sort()).toEqual(required.sort());
     expect(res.body.webhooks.bankEvent).toBeDefined();
   });
 
   it("answers unknown API paths with a JSON 404", async () => {
-    const res = await callRoute(notFound.loader as never, t.db, apiRequest("/api/v1/nope", { method: "GET" }));
+    const res = await callRoute(
+      notFound.loader as never,
+      t.db,
+      apiRequest("/api/v1/nope", { method: "GET" }),
+    );
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe("not_found");
   });
@@ -330,7 +502,11 @@ describe("API errors when the database is unreachable", () => {
     // A pool pointed at a port nothing listens on: every query fails to connect.
     const down = connectDatabase("postgres://settle:settle@127.0.0.1:1/none", { max: 1 });
     try {
-      const res = await callRoute(bulk.action, down.db, apiRequest("/api/v1/accounts/bulk", { key, json: [syntheticRecord(0, { prefix: prefix() })] }));
+      const res = await callRoute(
+        bulk.action,
+        down.db,
+        apiRequest("/api/v1/accounts/bulk", { key, json: [syntheticRecord(0, { prefix: prefix() })] }),
+      );
       expect(res.status).toBe(503);
       expect(res.body.error.code).toBe("service_unavailable");
       expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);

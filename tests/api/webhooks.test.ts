@@ -67,26 +67,44 @@ afterAll(async () => {
 
 async function emitEvent() {
   const account = await insertAccount(t.db);
-  const eventId = await t.db.transaction().execute((trx) =>
-    emitBankEvent(trx, { type: "promise.made", accountId: account.id, borrowerId: account.borrower_id, payload: { amountMinor: 5_000, promisedDate: "2026-12-01" } }),
-  );
+  const eventId = await t.db
+    .transaction()
+    .execute((trx) =>
+      emitBankEvent(trx, {
+        type: "promise.made",
+        accountId: account.id,
+        borrowerId: account.borrower_id,
+        payload: { amountMinor: 5_000, promisedDate: "2026-12-01" },
+      }),
+    );
   return { account, eventId };
 }
 
 /** Runs every job that is due, with the delivery task pointed at the local receiver. */
 async function runDueJobs() {
-  await runOnce({ pgPool: t.pool, logger: quiet, taskList: { [DELIVER_TASK]: createBankEventDeliveryTask(t.db, { target }) } });
+  await runOnce({
+    pgPool: t.pool,
+    logger: quiet,
+    taskList: { [DELIVER_TASK]: createBankEventDeliveryTask(t.db, { target }) },
+  });
 }
 
 /** graphile-worker records failures in batches, possibly just after runOnce returns: wait until it has. */
 async function failedJob(eventId: string, attempts: number) {
   for (let i = 0; ; i++) {
-    const job = await sql<{ attempts: number; max_attempts: number; run_at: Date; last_error: string | null; locked_by: string | null }>`
+    const job = await sql<{
+      attempts: number;
+      max_attempts: number;
+      run_at: Date;
+      last_error: string | null;
+      locked_by: string | null;
+    }>`
       select attempts, max_attempts, run_at, last_error, locked_by from graphile_worker._private_jobs where payload->>'eventId' = ${eventId}
     `.execute(t.db);
     const row = job.rows[0];
     if (row && row.attempts === attempts && row.locked_by === null && row.last_error) return row;
-    if (i > 100) throw new Error(`job for ${eventId} never recorded failure ${attempts}: ${JSON.stringify(row)}`);
+    if (i > 100)
+      throw new Error(`job for ${eventId} never recorded failure ${attempts}: ${JSON.stringify(row)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -94,11 +112,18 @@ async function failedJob(eventId: string, attempts: number) {
 /** Skip graphile-worker's backoff wait: make the event's failed job due now. */
 async function makeRetryDue(eventId: string, attempts: number) {
   await failedJob(eventId, attempts);
-  await sql`update graphile_worker._private_jobs set run_at = now() where payload->>'eventId' = ${eventId}`.execute(t.db);
+  await sql`update graphile_worker._private_jobs set run_at = now() where payload->>'eventId' = ${eventId}`.execute(
+    t.db,
+  );
 }
 
 async function deliveries(eventId: string) {
-  return t.db.selectFrom("webhook_deliveries").selectAll().where("event_id", "=", eventId).orderBy("attempt").execute();
+  return t.db
+    .selectFrom("webhook_deliveries")
+    .selectAll()
+    .where("event_id", "=", eventId)
+    .orderBy("attempt")
+    .execute();
 }
 
 describe("bank webhooks", () => {
@@ -127,7 +152,12 @@ describe("bank webhooks", () => {
       id: eventId,
       type: "promise.made",
       created_at: expect.any(String),
-      data: { amountMinor: 5_000, promisedDate: "2026-12-01", account_ref: account.external_ref, borrower_ref: expect.any(String) },
+      data: {
+        amountMinor: 5_000,
+        promisedDate: "2026-12-01",
+        account_ref: account.external_ref,
+        borrower_ref: expect.any(String),
+      },
     });
     expect(bank.received[0]!.headers["settle-event-type"]).toBe("promise.made");
 
@@ -144,7 +174,11 @@ describe("bank webhooks", () => {
     // Succeeded: the job is gone (completions are batched too, so allow it a moment).
     let left = 1;
     for (let i = 0; i < 100 && left > 0; i++) {
-      left = (await sql`select 1 from graphile_worker._private_jobs where payload->>'eventId' = ${eventId}`.execute(t.db)).rows.length;
+      left = (
+        await sql`select 1 from graphile_worker._private_jobs where payload->>'eventId' = ${eventId}`.execute(
+          t.db,
+        )
+      ).rows.length;
       if (left > 0) await new Promise((r) => setTimeout(r, 20));
     }
     expect(left).toBe(0);
@@ -155,7 +189,9 @@ describe("bank webhooks", () => {
     bank.received = [];
     bank.script = [];
     await runDueJobs();
-    expect(await redeliverBankEvent(t.db, eventId)).toMatchObject({ jobKey: expect.stringContaining(eventId) });
+    expect(await redeliverBankEvent(t.db, eventId)).toMatchObject({
+      jobKey: expect.stringContaining(eventId),
+    });
     await runDueJobs();
     expect(bank.received).toHaveLength(2);
     expect((await deliveries(eventId)).map((r) => [r.attempt, r.ok])).toEqual([
@@ -171,12 +207,21 @@ describe("bank webhooks", () => {
   it("a receiver that does not answer in time counts as a failed attempt (thrown, so it is retried)", async () => {
     const { eventId } = await emitEvent();
     bank.script = ["hang"];
-    await expect(deliverBankEvent(t.db, eventId, { attempts: 1, maxAttempts: 12 }, { target: { ...target, timeoutMs: 200 } })).rejects.toThrow(/timed out/);
+    await expect(
+      deliverBankEvent(
+        t.db,
+        eventId,
+        { attempts: 1, maxAttempts: 12 },
+        { target: { ...target, timeoutMs: 200 } },
+      ),
+    ).rejects.toThrow(/timed out/);
     const [row] = await deliveries(eventId);
     expect(row).toMatchObject({ attempt: 1, ok: false, status_code: null, error: "timed out after 200 ms" });
     // On the last attempt there is no next one.
     bank.script = [500];
-    await expect(deliverBankEvent(t.db, eventId, { attempts: 12, maxAttempts: 12 }, { target })).rejects.toThrow(/HTTP 500/);
+    await expect(
+      deliverBankEvent(t.db, eventId, { attempts: 12, maxAttempts: 12 }, { target }),
+    ).rejects.toThrow(/HTTP 500/);
     expect((await deliveries(eventId))[1]).toMatchObject({ attempt: 2, next_attempt_at: null });
   });
 
@@ -187,7 +232,12 @@ describe("bank webhooks", () => {
 
   it("without BANK_WEBHOOK_URL the job completes and records nothing", async () => {
     const { eventId } = await emitEvent();
-    const outcome = await deliverBankEvent(t.db, eventId, { attempts: 1, maxAttempts: 12 }, { target: { ...target, url: null } });
+    const outcome = await deliverBankEvent(
+      t.db,
+      eventId,
+      { attempts: 1, maxAttempts: 12 },
+      { target: { ...target, url: null } },
+    );
     expect(outcome).toEqual({ status: "no_endpoint" });
     expect(await deliveries(eventId)).toHaveLength(0);
   });
@@ -203,9 +253,18 @@ describe("verifyWebhookSignature (the bank's side)", () => {
     expect(verifyWebhookSignature(SECRET, header, body, { now })).toBe(true);
     expect(verifyWebhookSignature(SECRET, header, body.replace("e1", "e2"), { now })).toBe(false);
     expect(verifyWebhookSignature(`${SECRET}x`, header, body, { now })).toBe(false);
-    expect(verifyWebhookSignature(SECRET, header, body, { now: new Date(now.getTime() + 301_000) })).toBe(false);
-    expect(verifyWebhookSignature(SECRET, header, body, { now: new Date(now.getTime() + 299_000) })).toBe(true);
-    expect(verifyWebhookSignature(SECRET, header, body, { now: new Date(now.getTime() + 3_600_000), toleranceSec: 7_200 })).toBe(true);
+    expect(verifyWebhookSignature(SECRET, header, body, { now: new Date(now.getTime() + 301_000) })).toBe(
+      false,
+    );
+    expect(verifyWebhookSignature(SECRET, header, body, { now: new Date(now.getTime() + 299_000) })).toBe(
+      true,
+    );
+    expect(
+      verifyWebhookSignature(SECRET, header, body, {
+        now: new Date(now.getTime() + 3_600_000),
+        toleranceSec: 7_200,
+      }),
+    ).toBe(true);
     expect(verifyWebhookSignature(SECRET, undefined, body, { now })).toBe(false);
     expect(verifyWebhookSignature(SECRET, "t=abc,v1=zz", body, { now })).toBe(false);
   });

@@ -24,13 +24,21 @@ const stubProvider: SmsProvider = {
     new Promise((resolve, reject) => {
       const body = JSON.stringify(sms);
       const req = http.request(
-        { host: stub.hostname, port: stub.port, path: "/send", method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+        {
+          host: stub.hostname,
+          port: stub.port,
+          path: "/send",
+          method: "POST",
+          agent,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        },
         (res) => {
           let text = "";
           res.setEncoding("utf8");
           res.on("data", (c) => (text += c));
           res.on("end", () => {
-            if (res.statusCode !== 200) return reject(new ProviderError(`stub ${res.statusCode}`, "retryable"));
+            if (res.statusCode !== 200)
+              return reject(new ProviderError(`stub ${res.statusCode}`, "retryable"));
             resolve({ providerMessageId: JSON.parse(text).sid, status: "sent" });
           });
         },
@@ -49,13 +57,23 @@ const runner = await run({
   // STACK.md pitfall 6: batch job fetching and completion (the fetch locks jobs, so two processes never share one).
   // With 100 texts a job, a local queue no longer than the concurrency (a longer one lets one process take most of
   // the jobs and the other idle); the no-op baseline keeps the long one that gives the queue's ceiling.
-  preset: { worker: { localQueue: { size: process.env.BENCH_NOOP === "1" ? 200 : concurrency }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+  preset: {
+    worker: {
+      localQueue: { size: process.env.BENCH_NOOP === "1" ? 200 : concurrency },
+      completeJobBatchDelay: 0,
+      failJobBatchDelay: 0,
+    },
+  },
   logger: new (await import("graphile-worker")).Logger(() => () => {}),
   taskList: {
     "sms:send":
       process.env.BENCH_NOOP === "1"
         ? async () => {} // the baseline: the same runners and queue, no work
-        : createSmsSendTask(handle.db, () => stubProvider, () => new Date(benchNow + (Date.now() - startedAt))),
+        : createSmsSendTask(
+            handle.db,
+            () => stubProvider,
+            () => new Date(benchNow + (Date.now() - startedAt)),
+          ),
   },
 });
 process.send?.({ ready: true });

@@ -33,7 +33,13 @@ export interface DispatchResult {
  * Env: BENCH_DISPATCH_CONCURRENCY (jobs at once per process, default 8);
  * BENCH_CPU_PROF=<dir> writes a CPU profile of each dispatcher process (node --cpu-prof).
  */
-export async function measureDispatcher(opts: { db: Kysely<Database>; url: string; now: Date; count: number; children: ChildProcess[] }): Promise<DispatchResult> {
+export async function measureDispatcher(opts: {
+  db: Kysely<Database>;
+  url: string;
+  now: Date;
+  count: number;
+  children: ChildProcess[];
+}): Promise<DispatchResult> {
   const { db } = opts;
   const concurrency = Number(process.env.BENCH_DISPATCH_CONCURRENCY ?? 8);
   const received = new Map<string, number>();
@@ -55,7 +61,9 @@ export async function measureDispatcher(opts: { db: Kysely<Database>; url: strin
   const stubUrl = `http://127.0.0.1:${(stub.address() as { port: number }).port}`;
 
   // `--only dispatcher`: nothing is queued until the planner has run, so run it here.
-  const queued = await sql<{ n: string }>`select count(*) as n from messages where status = 'queued'`.execute(db);
+  const queued = await sql<{ n: string }>`select count(*) as n from messages where status = 'queued'`.execute(
+    db,
+  );
   if (Number(queued.rows[0]!.n) < opts.count) await runSchedule(db, { now: opts.now });
 
   // Only the chosen texts have jobs: the planner's other jobs are dropped (bench database only).
@@ -64,32 +72,72 @@ export async function measureDispatcher(opts: { db: Kysely<Database>; url: strin
   await sql`insert into bench_dispatch (id)
     select id from (select distinct on (borrower_id) id from messages where status = 'queued' order by borrower_id, id) m
     order by id limit ${opts.count}`.execute(db);
-  const chosen = Number((await sql<{ n: string }>`select count(*) as n from bench_dispatch`.execute(db)).rows[0]!.n);
+  const chosen = Number(
+    (await sql<{ n: string }>`select count(*) as n from bench_dispatch`.execute(db)).rows[0]!.n,
+  );
 
   // Baseline: the same runners with a no-op task.
-  const baselineMs = await drain(opts, stubUrl, concurrency, true, async () => {
-    await sql`select count(*) from graphile_worker.add_jobs(array(
+  const baselineMs = await drain(
+    opts,
+    stubUrl,
+    concurrency,
+    true,
+    async () => {
+      await sql`select count(*) from graphile_worker.add_jobs(array(
         select row('sms:send', json_build_object('messageId', 'noop'), null, null, 8, null, null, null)::graphile_worker.job_spec
         from generate_series(1, ${chosen}::int)))`.execute(db);
-  }, async () => Number((await sql<{ n: string }>`select count(*) as n from graphile_worker._private_jobs`.execute(db)).rows[0]!.n));
+    },
+    async () =>
+      Number(
+        (await sql<{ n: string }>`select count(*) as n from graphile_worker._private_jobs`.execute(db))
+          .rows[0]!.n,
+      ),
+  );
 
   // The texts' jobs as the planner adds them (addSmsSendJobs: batch jobs of SMS_SEND_BATCH texts).
-  const ids = (await sql<{ id: string }>`select id from bench_dispatch order by id`.execute(db)).rows.map((r) => r.id);
-  const ms = await drain(opts, stubUrl, concurrency, false, async () => {
-    await db.transaction().execute((trx) => addSmsSendJobs(trx, ids.map((messageId) => ({ messageId, runAt: opts.now }))));
-  }, async () => {
-    // Polled every 50 ms: the job count is cheap (a job completes only after its texts are recorded);
-    // the join over the chosen texts (costly Postgres work the workers would compete with) runs once it is 0.
-    const jobs = Number((await sql<{ n: string }>`select count(*) as n from graphile_worker._private_jobs`.execute(db)).rows[0]!.n);
-    if (jobs > 0) return jobs;
-    return Number(
-      (await sql<{ n: string }>`select count(*) as n from bench_dispatch b join messages m on m.id = b.id where m.status in ('queued', 'sending')`.execute(db))
-        .rows[0]!.n,
-    );
-  });
+  const ids = (await sql<{ id: string }>`select id from bench_dispatch order by id`.execute(db)).rows.map(
+    (r) => r.id,
+  );
+  const ms = await drain(
+    opts,
+    stubUrl,
+    concurrency,
+    false,
+    async () => {
+      await db.transaction().execute((trx) =>
+        addSmsSendJobs(
+          trx,
+          ids.map((messageId) => ({ messageId, runAt: opts.now })),
+        ),
+      );
+    },
+    async () => {
+      // Polled every 50 ms: the job count is cheap (a job completes only after its texts are recorded);
+      // the join over the chosen texts (costly Postgres work the workers would compete with) runs once it is 0.
+      const jobs = Number(
+        (await sql<{ n: string }>`select count(*) as n from graphile_worker._private_jobs`.execute(db))
+          .rows[0]!.n,
+      );
+      if (jobs > 0) return jobs;
+      return Number(
+        (
+          await sql<{
+            n: string;
+          }>`select count(*) as n from bench_dispatch b join messages m on m.id = b.id where m.status in ('queued', 'sending')`.execute(
+            db,
+          )
+        ).rows[0]!.n,
+      );
+    },
+  );
   stub.close();
 
-  const statuses = await sql<{ status: string; n: string }>`select m.status, count(*) as n from bench_dispatch b join messages m on m.id = b.id group by m.status`.execute(db);
+  const statuses = await sql<{
+    status: string;
+    n: string;
+  }>`select m.status, count(*) as n from bench_dispatch b join messages m on m.id = b.id group by m.status`.execute(
+    db,
+  );
   const byStatus = Object.fromEntries(statuses.rows.map((r) => [r.status, Number(r.n)]));
   const dup = await sql<{ n: string }>`select count(*) as n from (
       select e.message_id from message_status_events e join bench_dispatch b on b.id = e.message_id
@@ -121,7 +169,13 @@ async function drain(
 ): Promise<number> {
   const workers = [0, 1].map(() =>
     fork(join(here, "dispatch-worker.ts"), [], {
-      execArgv: ["--import", "tsx", ...(process.env.BENCH_CPU_PROF && !noop ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+      execArgv: [
+        "--import",
+        "tsx",
+        ...(process.env.BENCH_CPU_PROF && !noop
+          ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+          : []),
+      ],
       env: {
         ...process.env,
         DATABASE_URL: opts.url,

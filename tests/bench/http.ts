@@ -60,9 +60,18 @@ export async function measureHttp(opts: {
   const base = `http://127.0.0.1:${port}`;
 
   // 1,000 links for /r/:code and 50 borrowers with known answers for the overview.
-  const accounts = await db.selectFrom("accounts").select(["id", "borrower_id"]).where("status", "=", "delinquent").orderBy("id").limit(1_050).execute();
+  const accounts = await db
+    .selectFrom("accounts")
+    .select(["id", "borrower_id"])
+    .where("status", "=", "delinquent")
+    .orderBy("id")
+    .limit(1_050)
+    .execute();
   const codes: string[] = [];
-  for (const a of accounts.slice(0, 1_000)) codes.push((await createShortLink(db, { accountId: a.id, keys: cfg.linkSigningKeys, baseUrl: base })).code);
+  for (const a of accounts.slice(0, 1_000))
+    codes.push(
+      (await createShortLink(db, { accountId: a.id, keys: cfg.linkSigningKeys, baseUrl: base })).code,
+    );
   const verifyCodes: string[] = [];
   for (const a of accounts.slice(1_000)) {
     await db
@@ -73,7 +82,9 @@ export async function measureHttp(opts: {
       })
       .where("id", "=", a.borrower_id)
       .execute();
-    verifyCodes.push((await createShortLink(db, { accountId: a.id, keys: cfg.linkSigningKeys, baseUrl: base })).code);
+    verifyCodes.push(
+      (await createShortLink(db, { accountId: a.id, keys: cfg.linkSigningKeys, baseUrl: base })).code,
+    );
   }
 
   // --profile DIR: the web process writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
@@ -110,20 +121,36 @@ export async function measureHttp(opts: {
       method: "POST",
       redirect: "manual",
       headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
-      body: new URLSearchParams({ intent: "verify", "dob.day": DOB.day, "dob.month": DOB.month, "dob.year": DOB.year }),
+      body: new URLSearchParams({
+        intent: "verify",
+        "dob.day": DOB.day,
+        "dob.month": DOB.month,
+        "dob.year": DOB.year,
+      }),
     });
-    const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-    if (res.status !== 303 || !cookie) throw new Error(`verification for the bench failed: HTTP ${res.status}`);
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
+    if (res.status !== 303 || !cookie)
+      throw new Error(`verification for the bench failed: HTTP ${res.status}`);
     cookies.push(cookie);
   }
 
   const landingRotation = codes.map((c) => ({ path: `/r/${c}` }));
   const landing = await cannon(`${base}/r/x`, opts.durationSec, { pid: web.pid!, rotate: landingRotation });
-  log(`/r/:code ${landing.reqPerSec} req/s p99 ${landing.p99} ms (non-2xx ${landing.non2xx}), CPU per request: server ${landing.cpuMsPerRequest} ms, Postgres ${landing.postgresMsPerRequest} ms, autocannon ${landing.loadGenMsPerRequest} ms, whole machine ${landing.machineMsPerRequest} ms, steal ${landing.stealPct}%`);
+  log(
+    `/r/:code ${landing.reqPerSec} req/s p99 ${landing.p99} ms (non-2xx ${landing.non2xx}), CPU per request: server ${landing.cpuMsPerRequest} ms, Postgres ${landing.postgresMsPerRequest} ms, autocannon ${landing.loadGenMsPerRequest} ms, whole machine ${landing.machineMsPerRequest} ms, steal ${landing.stealPct}%`,
+  );
   await opts.afterLoad?.("/r/:code");
   const overviewRotation = cookies.map((c) => ({ path: "/account", headers: { cookie: c } }));
-  const overview = await cannon(`${base}/account`, opts.durationSec, { pid: web.pid!, rotate: overviewRotation });
-  log(`overview ${overview.reqPerSec} req/s p99 ${overview.p99} ms (non-2xx ${overview.non2xx}), CPU per request: server ${overview.cpuMsPerRequest} ms, Postgres ${overview.postgresMsPerRequest} ms, autocannon ${overview.loadGenMsPerRequest} ms, whole machine ${overview.machineMsPerRequest} ms, steal ${overview.stealPct}%`);
+  const overview = await cannon(`${base}/account`, opts.durationSec, {
+    pid: web.pid!,
+    rotate: overviewRotation,
+  });
+  log(
+    `overview ${overview.reqPerSec} req/s p99 ${overview.p99} ms (non-2xx ${overview.non2xx}), CPU per request: server ${overview.cpuMsPerRequest} ms, Postgres ${overview.postgresMsPerRequest} ms, autocannon ${overview.loadGenMsPerRequest} ms, whole machine ${overview.machineMsPerRequest} ms, steal ${overview.stealPct}%`,
+  );
   await opts.afterLoad?.("overview");
 
   // Latency at the budget's rate (DESIGN §12: "at least N req/s, p99 under M ms"): the same 50 connections,
@@ -131,10 +158,21 @@ export async function measureHttp(opts: {
   // that a closed loop at saturation builds in front of it (see cpuText).
   const paced = async (rate: number, targets: Array<{ path: string; headers?: Record<string, string> }>) => {
     const serverBefore = cpuMs(web.pid!);
-    const result = await pacedLoadInChild({ origin: base, rate, durationSec: opts.durationSec, warmupSec: PACED_WARMUP_SEC, connections: CONNECTIONS, headers: PAGE_HEADERS, targets });
+    const result = await pacedLoadInChild({
+      origin: base,
+      rate,
+      durationSec: opts.durationSec,
+      warmupSec: PACED_WARMUP_SEC,
+      connections: CONNECTIONS,
+      headers: PAGE_HEADERS,
+      targets,
+    });
     // Warm-up included: the server's CPU over every request the paced run sent.
     const requests = result.requests + Math.round(rate * PACED_WARMUP_SEC);
-    return { ...result, serverCpuMsPerRequest: Math.round((100 * (cpuMs(web.pid!) - serverBefore)) / requests) / 100 };
+    return {
+      ...result,
+      serverCpuMsPerRequest: Math.round((100 * (cpuMs(web.pid!) - serverBefore)) / requests) / 100,
+    };
   };
   const landingPaced = await paced(LANDING_RATE, landingRotation);
   log(`/r/:code ${pacedText(landingPaced, LANDING_RATE)}`);
@@ -142,7 +180,16 @@ export async function measureHttp(opts: {
   log(`overview ${pacedText(overviewPaced, OVERVIEW_RATE)}`);
 
   // Borrower-page JavaScript: every script and modulepreload each page loads, gzipped.
-  const pages = ["/account", "/account/pay", "/account/plan", "/account/promise", "/account/hardship", "/account/preferences", "/account/appointment", "/account/complaint"];
+  const pages = [
+    "/account",
+    "/account/pay",
+    "/account/plan",
+    "/account/promise",
+    "/account/hardship",
+    "/account/preferences",
+    "/account/appointment",
+    "/account/complaint",
+  ];
   const js = await borrowerJs(base, `/r/${codes[0]}`, pages, cookies[0]!);
   log(`borrower-page JS: ${js.maxGzipBytes} bytes gzipped (largest page)`);
 
@@ -170,9 +217,13 @@ export async function measureHttp(opts: {
   await waitFor(`${base}/`);
   const baseline = await cannon(`${base}/`, opts.durationSec, { pid: bare.pid! });
   bare.kill("SIGTERM");
-  log(`bare node:http ${baseline.reqPerSec} req/s p99 ${baseline.p99} ms, CPU ${baseline.cpuMsPerRequest} ms/request`);
+  log(
+    `bare node:http ${baseline.reqPerSec} req/s p99 ${baseline.p99} ms, CPU ${baseline.cpuMsPerRequest} ms/request`,
+  );
 
-  const opens = await sql<{ n: string }>`select coalesce(sum(open_count), 0) as n from short_links`.execute(db);
+  const opens = await sql<{ n: string }>`select coalesce(sum(open_count), 0) as n from short_links`.execute(
+    db,
+  );
   const baselineText = `${baseline.reqPerSec.toLocaleString("en")} req/s, p99 ${baseline.p99} ms, CPU ${baseline.cpuMsPerRequest} ms/request (bare node:http)`;
   const maxRss = Math.max(landing.maxRssMb ?? 0, overview.maxRssMb ?? 0);
   return [
@@ -182,7 +233,11 @@ export async function measureHttp(opts: {
       result: `${pacedText(landingPaced, LANDING_RATE)}; at saturation ${landing.reqPerSec.toLocaleString("en")} req/s, p99 ${landing.p99} ms, p50 ${landing.p50} ms, ${landing.non2xx} non-2xx, ${landing.errors} errors; ${cpuText(landing)}`,
       budget: ">= 1,500 req/s, p99 < 25 ms",
       baseline: baselineText,
-      pass: landing.reqPerSec >= LANDING_RATE && pacedPass(landingPaced, LANDING_RATE, 25) && landing.non2xx === 0 && landing.errors === 0,
+      pass:
+        landing.reqPerSec >= LANDING_RATE &&
+        pacedPass(landingPaced, LANDING_RATE, 25) &&
+        landing.non2xx === 0 &&
+        landing.errors === 0,
       data: { ...landing, paced: landingPaced, opensCounted: Number(opens.rows[0]!.n) },
     },
     {
@@ -191,7 +246,11 @@ export async function measureHttp(opts: {
       result: `${pacedText(overviewPaced, OVERVIEW_RATE)}; at saturation ${overview.reqPerSec.toLocaleString("en")} req/s, p99 ${overview.p99} ms, p50 ${overview.p50} ms, ${overview.non2xx} non-2xx, ${overview.errors} errors; ${cpuText(overview)}`,
       budget: ">= 500 req/s, p99 < 50 ms",
       baseline: baselineText,
-      pass: overview.reqPerSec >= OVERVIEW_RATE && pacedPass(overviewPaced, OVERVIEW_RATE, 50) && overview.non2xx === 0 && overview.errors === 0,
+      pass:
+        overview.reqPerSec >= OVERVIEW_RATE &&
+        pacedPass(overviewPaced, OVERVIEW_RATE, 50) &&
+        overview.non2xx === 0 &&
+        overview.errors === 0,
       data: { ...overview, paced: overviewPaced },
     },
     {
@@ -214,10 +273,14 @@ export async function measureHttp(opts: {
     },
     {
       id: "lighthouse",
-      measure: "Lighthouse mobile (performance, accessibility) on the masked landing and the verified overview",
+      measure:
+        "Lighthouse mobile (performance, accessibility) on the masked landing and the verified overview",
       result: lighthouse
         ? lighthouse.pages
-            .map((p) => `${p.name}: performance ${p.performance}, accessibility ${p.accessibility} (median of ${lighthouse.runsPerPage} runs; performance ${p.performanceRuns.join(", ")})`)
+            .map(
+              (p) =>
+                `${p.name}: performance ${p.performance}, accessibility ${p.accessibility} (median of ${lighthouse.runsPerPage} runs; performance ${p.performanceRuns.join(", ")})`,
+            )
             .join("; ")
         : "not measured (no Chromium at /usr/bin/chromium or CHROME_PATH)",
       budget: "performance >= 95, accessibility 100",
@@ -267,7 +330,9 @@ function cpuText(load: Load): string {
 const LIGHTHOUSE_RUNS = 3;
 
 /** Scores 0-100 per page (the median of LIGHTHOUSE_RUNS runs); null when there is no Chromium to drive. */
-async function lighthouseScores(pages: Array<{ name: string; url: string; headers?: Record<string, string> }>) {
+async function lighthouseScores(
+  pages: Array<{ name: string; url: string; headers?: Record<string, string> }>,
+) {
   const chromePath = process.env.CHROME_PATH ?? "/usr/bin/chromium";
   if (!existsSync(chromePath)) return null;
   const { default: lighthouse } = await import("lighthouse");
@@ -275,11 +340,27 @@ async function lighthouseScores(pages: Array<{ name: string; url: string; header
   const chromeLauncher = await import("chrome-launcher");
   const chrome = await chromeLauncher.launch({
     chromePath,
-    chromeFlags: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+    chromeFlags: [
+      "--headless=new",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+    ],
   });
-  const score = (lhr: LighthouseResult, category: "performance" | "accessibility") => Math.round((lhr.categories[category]?.score ?? 0) * 100);
+  const score = (lhr: LighthouseResult, category: "performance" | "accessibility") =>
+    Math.round((lhr.categories[category]?.score ?? 0) * 100);
   try {
-    const results: Array<{ name: string; performance: number; accessibility: number; lcpMs: number; totalBytes: number; performanceRuns: number[] }> = [];
+    const results: Array<{
+      name: string;
+      performance: number;
+      accessibility: number;
+      lcpMs: number;
+      totalBytes: number;
+      performanceRuns: number[];
+    }> = [];
     for (const page of pages) {
       const runs: LighthouseResult[] = [];
       for (let i = 0; i < LIGHTHOUSE_RUNS; i++) {
@@ -291,7 +372,8 @@ async function lighthouseScores(pages: Array<{ name: string; url: string; header
           formFactor: "mobile",
         });
         const lhr = run?.lhr;
-        if (!lhr || lhr.runtimeError) throw new Error(`lighthouse failed on ${page.name}: ${lhr?.runtimeError?.message ?? "no result"}`);
+        if (!lhr || lhr.runtimeError)
+          throw new Error(`lighthouse failed on ${page.name}: ${lhr?.runtimeError?.message ?? "no result"}`);
         runs.push(lhr);
       }
       const median = computeMedianRun(runs);
@@ -304,7 +386,11 @@ async function lighthouseScores(pages: Array<{ name: string; url: string; header
         performanceRuns: runs.map((lhr) => score(lhr, "performance")),
       });
     }
-    return { pages: results, runsPerPage: LIGHTHOUSE_RUNS, lighthouse: (await import("lighthouse/package.json", { with: { type: "json" } })).default.version };
+    return {
+      pages: results,
+      runsPerPage: LIGHTHOUSE_RUNS,
+      lighthouse: (await import("lighthouse/package.json", { with: { type: "json" } })).default.version,
+    };
   } finally {
     chrome.kill();
   }
@@ -336,7 +422,12 @@ export function machineCpuMs(): { busy: number; steal: number } {
 }
 
 /** The share of the machine's time (cores x wall) that the hypervisor stole between two readings, in %. */
-export function stealPercent(before: { steal: number }, after: { steal: number }, wallMs: number, cores: number): number {
+export function stealPercent(
+  before: { steal: number },
+  after: { steal: number },
+  wallMs: number,
+  cores: number,
+): number {
   return Math.round((1000 * (after.steal - before.steal)) / (wallMs * cores)) / 10;
 }
 
@@ -345,7 +436,10 @@ function procStat(pid: number | string): { comm: string; cpuMs: number } | null 
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
+    return {
+      comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+      cpuMs: (Number(fields[11]) + Number(fields[12])) * 10,
+    };
   } catch {
     return null;
   }
@@ -380,14 +474,24 @@ function cpuMs(pid: number): number {
 
 function rssMb(pid: number): number {
   try {
-    return Math.round(Number(execFileSync("ps", ["-o", "rss=", "-p", String(pid)]).toString().trim()) / 1024);
+    return Math.round(
+      Number(
+        execFileSync("ps", ["-o", "rss=", "-p", String(pid)])
+          .toString()
+          .trim(),
+      ) / 1024,
+    );
   } catch {
     return 0;
   }
 }
 
 /** Two seconds of warm-up, then `durationSec` measured; RSS sampled every 250 ms during the measured run. */
-async function cannon(url: string, durationSec: number, opts: { pid: number; rotate?: Array<{ path: string; headers?: Record<string, string> }> }): Promise<Load> {
+async function cannon(
+  url: string,
+  durationSec: number,
+  opts: { pid: number; rotate?: Array<{ path: string; headers?: Record<string, string> }> },
+): Promise<Load> {
   const rotate = opts.rotate;
   let i = 0;
   const requests = rotate
@@ -413,7 +517,12 @@ async function cannon(url: string, durationSec: number, opts: { pid: number; rot
   const cpu = cpuMs(opts.pid) - cpuBefore;
   const machineAfter = machineCpuMs();
   const machine = machineAfter.busy - machineBefore.busy;
-  const stealPct = stealPercent(machineBefore, machineAfter, performance.now() - wallBefore, os.cpus().length);
+  const stealPct = stealPercent(
+    machineBefore,
+    machineAfter,
+    performance.now() - wallBefore,
+    os.cpus().length,
+  );
   const postgres = cpuMsSince(postgresBefore, cpuMsByPid("postgres"));
   const loadGen = process.cpuUsage(loadGenBefore);
   clearInterval(sampler);
@@ -427,11 +536,19 @@ async function cannon(url: string, durationSec: number, opts: { pid: number; rot
     timeouts: r.timeouts,
     requests: r.requests.total,
     maxRssMb: maxRss,
-    cpuMsPerRequest: r.requests.total > 0 && Number.isFinite(cpu) ? Math.round((100 * cpu) / r.requests.total) / 100 : undefined,
-    machineMsPerRequest: r.requests.total > 0 ? Math.round((100 * machine) / r.requests.total) / 100 : undefined,
+    cpuMsPerRequest:
+      r.requests.total > 0 && Number.isFinite(cpu)
+        ? Math.round((100 * cpu) / r.requests.total) / 100
+        : undefined,
+    machineMsPerRequest:
+      r.requests.total > 0 ? Math.round((100 * machine) / r.requests.total) / 100 : undefined,
     stealPct,
-    postgresMsPerRequest: r.requests.total > 0 ? Math.round((100 * postgres) / r.requests.total) / 100 : undefined,
-    loadGenMsPerRequest: r.requests.total > 0 ? Math.round((loadGen.user + loadGen.system) / 10 / r.requests.total) / 100 : undefined,
+    postgresMsPerRequest:
+      r.requests.total > 0 ? Math.round((100 * postgres) / r.requests.total) / 100 : undefined,
+    loadGenMsPerRequest:
+      r.requests.total > 0
+        ? Math.round((loadGen.user + loadGen.system) / 10 / r.requests.total) / 100
+        : undefined,
   };
 }
 

@@ -73,7 +73,9 @@ export async function measureImport(opts: {
   const parseOnlyMs = await parseOnly(file);
   log(`import: parse only (csv-parse, no validation) ${Math.round(parseOnlyMs) / 1000} s`);
   const baselineMs = await copyBaseline(db, file);
-  log(`import: baseline (COPY + INSERT ... SELECT into copies of the tables) ${Math.round(baselineMs) / 1000} s`);
+  log(
+    `import: baseline (COPY + INSERT ... SELECT into copies of the tables) ${Math.round(baselineMs) / 1000} s`,
+  );
   await sql`checkpoint`.execute(db);
 
   log("import: npm run settle -- import (child process)");
@@ -127,13 +129,23 @@ async function runCli(
 ): Promise<{ ms: number; exitCode: number | null; summary: string }> {
   // BENCH_IMPORT_CPU_PROF=<dir>: write a V8 CPU profile of the import process there.
   const profDir = process.env.BENCH_IMPORT_CPU_PROF;
-  const nodeArgs = ["--import", "tsx", ...(profDir ? ["--cpu-prof", "--cpu-prof-dir", profDir, "--cpu-prof-name", `import-${label}.cpuprofile`] : [])];
+  const nodeArgs = [
+    "--import",
+    "tsx",
+    ...(profDir
+      ? ["--cpu-prof", "--cpu-prof-dir", profDir, "--cpu-prof-name", `import-${label}.cpuprofile`]
+      : []),
+  ];
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, "app/cli/settle.ts", "import", file, "--errors", errorsPath], {
-    cwd: opts.root,
-    env: { ...process.env, DATABASE_URL: opts.url, LOG_LEVEL: "warn" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, "app/cli/settle.ts", "import", file, "--errors", errorsPath],
+    {
+      cwd: opts.root,
+      env: { ...process.env, DATABASE_URL: opts.url, LOG_LEVEL: "warn" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   opts.children.push(child);
   let stdout = "";
   child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
@@ -142,31 +154,42 @@ async function runCli(
   });
   const exitCode = await new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const ms = performance.now() - started;
-  const summary = stdout.split("\n").find((l) => l.startsWith("Imported")) ?? `no summary (exit ${exitCode}): ${stdout.slice(-500)}`;
+  const summary =
+    stdout.split("\n").find((l) => l.startsWith("Imported")) ??
+    `no summary (exit ${exitCode}): ${stdout.slice(-500)}`;
   return { ms, exitCode, summary };
 }
 
 async function parseOnly(file: string): Promise<number> {
   const started = performance.now();
   let n = 0;
-  for await (const _ of createReadStream(file, { highWaterMark: 1 << 18 }).pipe(parse({ columns: true, skip_empty_lines: true }))) n += 1;
+  for await (const _ of createReadStream(file, { highWaterMark: 1 << 18 }).pipe(
+    parse({ columns: true, skip_empty_lines: true }),
+  ))
+    n += 1;
   if (n === 0) throw new Error("parse-only baseline read no rows");
   return performance.now() - started;
 }
 
 async function copyBaseline(db: Kysely<Database>, file: string): Promise<number> {
-  await sql`drop table if exists bench_import_stage, bench_import_accounts, bench_import_borrowers`.execute(db);
+  await sql`drop table if exists bench_import_stage, bench_import_accounts, bench_import_borrowers`.execute(
+    db,
+  );
   await sql`create unlogged table bench_import_stage (
     borrower_ref text, full_name text, phone text, email text, locale text, time_zone text, jurisdiction text, dob text,
     id_last4 text, account_ref text, product text, last4 text, currency text, balance_minor bigint, overdue_minor bigint,
-    minimum_due_minor bigint, fees_minor bigint, interest_minor bigint, due_date text, dpd int, status text, balance_as_of timestamptz)`.execute(db);
+    minimum_due_minor bigint, fees_minor bigint, interest_minor bigint, due_date text, dpd int, status text, balance_as_of timestamptz)`.execute(
+    db,
+  );
   await sql`create table bench_import_borrowers (like borrowers including all)`.execute(db);
   await sql`create table bench_import_accounts (like accounts including all)`.execute(db);
   const started = performance.now();
   await db.connection().execute(async (conn) => {
     await sql`begin`.execute(conn);
     // Rows the import rejects (negative balance, impossible date...) are filtered out, as the import does.
-    await sql.raw(`copy bench_import_stage from '${file.replace(/'/g, "''")}' with (format csv, header true)`).execute(conn);
+    await sql
+      .raw(`copy bench_import_stage from '${file.replace(/'/g, "''")}' with (format csv, header true)`)
+      .execute(conn);
     await sql`insert into bench_import_borrowers (external_ref, full_name, phone_e164, email, locale, time_zone, jurisdiction, dob_hash, id_last4_hash)
       select distinct on (borrower_ref) borrower_ref, full_name, phone, email, locale, time_zone, jurisdiction,
         encode(sha256(convert_to(dob, 'UTF8')), 'hex'), encode(sha256(convert_to(id_last4, 'UTF8')), 'hex')

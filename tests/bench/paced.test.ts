@@ -23,25 +23,29 @@ async function serve(stalledUntil: () => number | null): Promise<string> {
 }
 
 describe("pacedLoad (open loop at a fixed rate)", () => {
-  it("sends the offered rate, counts failures, and times a stall from when each request was due", { timeout: 20_000 }, async () => {
-    let start = 0;
-    // From 300 to 600 ms into the run nothing is answered before 600 ms.
-    const origin = await serve(() => {
-      const t = performance.now() - start;
-      return start && t >= 300 && t < 600 ? start + 600 : null;
-    });
-    const targets = [{ path: "/fail" }, ...Array.from({ length: 9 }, () => ({ path: "/" }))];
-    start = performance.now();
-    const result = await pacedLoad({ origin, rate: 200, durationSec: 1, connections: 1, targets });
-    expect(result.requests).toBe(200);
-    expect(result.non2xx).toBe(20);
-    expect(result.errors).toBe(0);
-    expect(result.served).toBeGreaterThan(150);
-    // One connection: a closed loop would have sent one request into the stall and timed only that one
-    // (0.5% of them, under the p99). Here every request due during the stall (about 60 of 200) waited
-    // for it, so the p99 is the stall's length, and most requests were still fast.
-    expect(result.p99).toBeGreaterThanOrEqual(250);
-    expect(result.max).toBeLessThan(1_000);
-    expect(result.p50).toBeLessThan(100);
-  });
+  it(
+    "sends the offered rate, counts failures, and times a stall from when each request was due",
+    { timeout: 20_000 },
+    async () => {
+      let start = 0;
+      // From 300 to 600 ms into the run nothing is answered before 600 ms.
+      const origin = await serve(() => {
+        const t = performance.now() - start;
+        return start && t >= 300 && t < 600 ? start + 600 : null;
+      });
+      const targets = [{ path: "/fail" }, ...Array.from({ length: 9 }, () => ({ path: "/" }))];
+      start = performance.now();
+      const result = await pacedLoad({ origin, rate: 200, durationSec: 1, connections: 1, targets });
+      expect(result.requests).toBe(200);
+      expect(result.non2xx).toBe(20);
+      expect(result.errors).toBe(0);
+      expect(result.served).toBeGreaterThan(150);
+      // One connection: a closed loop would have sent one request into the stall and timed only that one
+      // (0.5% of them, under the p99). Here every request due during the stall (about 60 of 200) waited
+      // for it, so the p99 is the stall's length, and most requests were still fast.
+      expect(result.p99).toBeGreaterThanOrEqual(250);
+      expect(result.max).toBeLessThan(1_000);
+      expect(result.p50).toBeLessThan(100);
+    },
+  );
 });

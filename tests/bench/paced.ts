@@ -77,13 +77,18 @@ if (process.env.SETTLE_PACED_CHILD && process.send) {
   process.once("message", (opts: PacedOptions) => {
     pacedLoad(opts).then(
       (result) => process.send!({ result }, undefined, undefined, () => process.exit(0)),
-      (error: unknown) => process.send!({ error: String(error) }, undefined, undefined, () => process.exit(1)),
+      (error: unknown) =>
+        process.send!({ error: String(error) }, undefined, undefined, () => process.exit(1)),
     );
   });
 }
 
 async function run(pool: Pool, opts: PacedOptions, durationSec: number): Promise<PacedResult> {
-  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   const total = Math.round(opts.rate * durationSec);
   const intervalMs = 1000 / opts.rate;
   let sent = 0;
@@ -118,7 +123,8 @@ async function run(pool: Pool, opts: PacedOptions, durationSec: number): Promise
         send(start + sent * intervalMs);
         sent += 1;
       }
-      if (sent < total) setTimeout(tick, Math.max(0, Math.min(1, start + sent * intervalMs - performance.now())));
+      if (sent < total)
+        setTimeout(tick, Math.max(0, Math.min(1, start + sent * intervalMs - performance.now())));
       else finished();
     };
     tick();
@@ -138,7 +144,9 @@ async function run(pool: Pool, opts: PacedOptions, durationSec: number): Promise
     non2xx,
     errors,
     generatorLagP99: Math.round(lag.percentile(99) / 1e5) / 10,
-    generatorCpuMsPerRequest: histogram.totalCount ? Math.round((cpu.user + cpu.system) / 10 / histogram.totalCount) / 100 : 0,
+    generatorCpuMsPerRequest: histogram.totalCount
+      ? Math.round((cpu.user + cpu.system) / 10 / histogram.totalCount) / 100
+      : 0,
   };
   histogram.destroy();
   return result;

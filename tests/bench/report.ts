@@ -17,7 +17,11 @@ export interface Measure {
  * BENCHMARKS.md (for people) and BENCHMARKS.json (for tools), both at the repository root; a partial run
  * (`--only`) writes neither and returns the Markdown for the console instead. Returns the Markdown.
  */
-export function writeReport(root: string, measures: Measure[], run: { accounts: number; totalSec: number; stealPct: number; partial?: boolean }): string {
+export function writeReport(
+  root: string,
+  measures: Measure[],
+  run: { accounts: number; totalSec: number; stealPct: number; partial?: boolean },
+): string {
   const cpus = os.cpus();
   const machine = {
     cpu: cpus[0]?.model.trim() ?? "unknown",
@@ -30,7 +34,8 @@ export function writeReport(root: string, measures: Measure[], run: { accounts: 
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
   const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-  const verdict = (p: Measure["pass"]) => (p === "info" ? "no budget" : p === null ? "not measured" : p ? "pass" : "MISS");
+  const verdict = (p: Measure["pass"]) =>
+    p === "info" ? "no budget" : p === null ? "not measured" : p ? "pass" : "MISS";
   const lines = [
     "# Benchmarks",
     "",
@@ -42,7 +47,10 @@ export function writeReport(root: string, measures: Measure[], run: { accounts: 
     "",
     "| Measure | Result | Budget | Baseline (same run) | Verdict |",
     "| --- | --- | --- | --- | --- |",
-    ...measures.map((m) => `| ${cell(m.measure)} | ${cell(m.result)} | ${cell(m.budget)} | ${cell(m.baseline)} | ${verdict(m.pass)} |`),
+    ...measures.map(
+      (m) =>
+        `| ${cell(m.measure)} | ${cell(m.result)} | ${cell(m.budget)} | ${cell(m.baseline)} | ${verdict(m.pass)} |`,
+    ),
     "",
     "How it is measured:",
     "",

@@ -62,7 +62,8 @@ function onlyParts(): Set<Part> {
     .split(",")
     .filter(Boolean);
   const unknown = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
-  if (parts.length === 0 || unknown.length > 0) throw new Error(`--only takes a comma-separated subset of ${PARTS.join(",")}`);
+  if (parts.length === 0 || unknown.length > 0)
+    throw new Error(`--only takes a comma-separated subset of ${PARTS.join(",")}`);
   return new Set(parts as Part[]);
 }
 
@@ -75,12 +76,20 @@ async function logStatementStats(db: Kysely<Database>, log: (line: string) => vo
     select left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 140) as query, calls, rows, round(total_exec_time)::float8 as total_ms
       from pg_stat_statements order by total_exec_time desc limit 15`.execute(db);
   log(`${label}: Postgres time by statement (pg_stat_statements, top 15)`);
-  for (const r of top.rows) log(`  ${String(r.total_ms).padStart(8)} ms ${String(r.calls).padStart(7)} calls ${String(r.rows).padStart(9)} rows  ${r.query}`);
+  for (const r of top.rows)
+    log(
+      `  ${String(r.total_ms).padStart(8)} ms ${String(r.calls).padStart(7)} calls ${String(r.rows).padStart(9)} rows  ${r.query}`,
+    );
   // Table counters reach the view when a backend reports them (at the latest about a second after its last transaction).
   await new Promise((done) => setTimeout(done, 1_500));
   const updates = await sql<{ relname: string; n_tup_upd: string; n_tup_hot_upd: string }>`
-    select relname, n_tup_upd, n_tup_hot_upd from pg_stat_user_tables where n_tup_upd > 0 order by n_tup_upd desc limit 8`.execute(db);
-  if (updates.rows.length) log(`${label}: rows updated (HOT): ${updates.rows.map((r) => `${r.relname} ${r.n_tup_upd} (${r.n_tup_hot_upd})`).join(", ")}`);
+    select relname, n_tup_upd, n_tup_hot_upd from pg_stat_user_tables where n_tup_upd > 0 order by n_tup_upd desc limit 8`.execute(
+    db,
+  );
+  if (updates.rows.length)
+    log(
+      `${label}: rows updated (HOT): ${updates.rows.map((r) => `${r.relname} ${r.n_tup_upd} (${r.n_tup_hot_upd})`).join(", ")}`,
+    );
   await sql`select pg_stat_statements_reset(), pg_stat_reset()`.execute(db);
 }
 
@@ -130,7 +139,9 @@ async function main() {
       max_wal_size: "8GB",
       checkpoint_timeout: "30min",
       ...(process.env.BENCH_NO_PARALLEL ? { max_parallel_workers_per_gather: "0" } : {}),
-      ...(pgStats ? { shared_preload_libraries: "pg_stat_statements", "pg_stat_statements.track": "all" } : {}),
+      ...(pgStats
+        ? { shared_preload_libraries: "pg_stat_statements", "pg_stat_statements.track": "all" }
+        : {}),
     },
   });
   const children: ChildProcess[] = [];
@@ -150,18 +161,25 @@ async function main() {
     log(`seeding ${accounts.toLocaleString("en")} accounts`);
     let t = performance.now();
     const seeded = await seedBook(handle.db, { accounts, today });
-    log(`seeded ${seeded.borrowers} borrowers, ${seeded.accounts} accounts in ${seconds(performance.now() - t)} s`);
+    log(
+      `seeded ${seeded.borrowers} borrowers, ${seeded.accounts} accounts in ${seconds(performance.now() - t)} s`,
+    );
 
     if (wants("planner")) {
       // Planner baseline: the same number of decision rows, written by one INSERT ... SELECT.
       t = performance.now();
       await sql`insert into contact_decisions (run_id, account_id, decided_at, action, reason, stage, act_at, detail)
-      select gen_random_uuid(), id, ${now}, 'defer', 'baseline', null, ${now}, '{}'::jsonb from accounts`.execute(handle.db);
+      select gen_random_uuid(), id, ${now}, 'defer', 'baseline', null, ${now}, '{}'::jsonb from accounts`.execute(
+        handle.db,
+      );
       const baselineMs = performance.now() - t;
       await sql`truncate contact_decisions`.execute(handle.db);
       await sql`vacuum analyze contact_decisions`.execute(handle.db);
       log(`planner baseline (INSERT ... SELECT of ${accounts} rows): ${seconds(baselineMs)} s`);
-      if (pgStats) await sql`create extension if not exists pg_stat_statements; select pg_stat_statements_reset()`.execute(handle.db);
+      if (pgStats)
+        await sql`create extension if not exists pg_stat_statements; select pg_stat_statements_reset()`.execute(
+          handle.db,
+        );
 
       log("planner: runSchedule over the whole book");
       t = performance.now();
@@ -171,27 +189,44 @@ async function main() {
       const nodeCpu = process.cpuUsage(cpuBefore.node);
       const machineAfter = machineCpuMs();
       const plannerStealPct = stealPercent(cpuBefore.machine, machineAfter, plannerMs, os.cpus().length);
-      log(`planner CPU: node ${seconds((nodeCpu.user + nodeCpu.system) / 1000)} s, whole machine busy ${seconds(machineAfter.busy - cpuBefore.machine.busy)} s of ${seconds(plannerMs * os.cpus().length)} s (${os.cpus().length} cores x wall), stolen by the hypervisor ${plannerStealPct}%`);
+      log(
+        `planner CPU: node ${seconds((nodeCpu.user + nodeCpu.system) / 1000)} s, whole machine busy ${seconds(machineAfter.busy - cpuBefore.machine.busy)} s of ${seconds(plannerMs * os.cpus().length)} s (${os.cpus().length} cores x wall), stolen by the hypervisor ${plannerStealPct}%`,
+      );
       if (pgStats) await logStatementStats(handle.db, log, "planner");
-      log(`planner: ${run.decided} decided, ${run.queued} queued, ${run.skipped} skipped in ${seconds(plannerMs)} s`);
+      log(
+        `planner: ${run.decided} decided, ${run.queued} queued, ${run.skipped} skipped in ${seconds(plannerMs)} s`,
+      );
       // The cron's next run, five minutes later: decisions equal to an account's latest are counted, not stored again.
       const rowsBefore = await decisionRows(handle.db);
       t = performance.now();
       const rerun = await runSchedule(handle.db, { now: new Date(now.getTime() + 5 * 60_000) });
       const rerunMs = performance.now() - t;
       const newRows = (await decisionRows(handle.db)) - rowsBefore;
-      log(`planner, next run: ${rerun.decided} decided, ${rerun.queued} queued, ${newRows} new decision rows in ${seconds(rerunMs)} s`);
+      log(
+        `planner, next run: ${rerun.decided} decided, ${rerun.queued} queued, ${newRows} new decision rows in ${seconds(rerunMs)} s`,
+      );
       const budgetMs = (60_000 * accounts) / 1_000_000;
       measures.push({
         id: "planner",
         measure: `Planner: ${accounts.toLocaleString("en")} accounts decided, due texts queued`,
         result: `${seconds(plannerMs)} s (${run.queued.toLocaleString("en")} texts queued, ${Math.round(
-          run.decided / (plannerMs / 1000)
-        ).toLocaleString("en")} accounts/s; the hypervisor stole ${plannerStealPct}% of the machine's time meanwhile)`,
-        budget: accounts === 1_000_000 ? "<= 60 s" : `<= 60 s per 1,000,000 (${seconds(budgetMs)} s pro rata)`,
+          run.decided / (plannerMs / 1000),
+        ).toLocaleString(
+          "en",
+        )} accounts/s; the hypervisor stole ${plannerStealPct}% of the machine's time meanwhile)`,
+        budget:
+          accounts === 1_000_000 ? "<= 60 s" : `<= 60 s per 1,000,000 (${seconds(budgetMs)} s pro rata)`,
         baseline: `${seconds(baselineMs)} s (INSERT ... SELECT of ${accounts.toLocaleString("en")} decision rows)`,
         pass: plannerMs <= budgetMs,
-        data: { accounts, ms: Math.round(plannerMs), baselineMs: Math.round(baselineMs), stealPct: plannerStealPct, ...run, byReason: run.byReason, runId: undefined },
+        data: {
+          accounts,
+          ms: Math.round(plannerMs),
+          baselineMs: Math.round(baselineMs),
+          stealPct: plannerStealPct,
+          ...run,
+          byReason: run.byReason,
+          runId: undefined,
+        },
       });
       measures.push({
         id: "planner_rerun",
@@ -207,7 +242,9 @@ async function main() {
     if (wants("dispatcher")) {
       log(`dispatcher: ${dispatchCount} texts, two worker processes`);
       const dispatch = await measureDispatcher({ db: handle.db, url, now, count: dispatchCount, children });
-      log(`dispatcher: ${dispatch.sent} sent in ${seconds(dispatch.ms)} s = ${dispatch.perSec} SMS/s, duplicates ${dispatch.duplicates}`);
+      log(
+        `dispatcher: ${dispatch.sent} sent in ${seconds(dispatch.ms)} s = ${dispatch.perSec} SMS/s, duplicates ${dispatch.duplicates}`,
+      );
       measures.push({
         id: "dispatcher",
         measure: `Dispatcher: ${dispatch.sent.toLocaleString("en")} texts, 2 worker processes, HTTP provider stub`,
@@ -228,14 +265,37 @@ async function main() {
       t = performance.now();
       await sql`vacuum (analyze)`.execute(handle.db);
       log(`database settled before the HTTP loads: VACUUM ANALYZE in ${seconds(performance.now() - t)} s`);
-      if (pgStats) await sql`create extension if not exists pg_stat_statements; select pg_stat_statements_reset()`.execute(handle.db);
+      if (pgStats)
+        await sql`create extension if not exists pg_stat_statements; select pg_stat_statements_reset()`.execute(
+          handle.db,
+        );
       const afterLoad = pgStats ? (label: string) => logStatementStats(handle.db, log, label) : undefined;
-      measures.push(...(await measureHttp({ db: handle.db, url, root, durationSec, children, log, profileDir: stringArg("profile"), afterLoad })));
+      measures.push(
+        ...(await measureHttp({
+          db: handle.db,
+          url,
+          root,
+          durationSec,
+          children,
+          log,
+          profileDir: stringArg("profile"),
+          afterLoad,
+        })),
+      );
     }
 
     if (wants("import")) {
       // New refs (IMP-*) into the seeded book: the import measures inserts, beside the book's existing rows.
-      const imp = await measureImport({ db: handle.db, url, root, tmp, rows: accounts, repeat: process.argv.includes("--import-repeat"), children, log });
+      const imp = await measureImport({
+        db: handle.db,
+        url,
+        root,
+        tmp,
+        rows: accounts,
+        repeat: process.argv.includes("--import-repeat"),
+        children,
+        log,
+      });
       const budgetMs = (120_000 * accounts) / 1_000_000;
       measures.push({
         id: "import",
@@ -243,10 +303,17 @@ async function main() {
         result:
           `${seconds(imp.ms)} s (${imp.rowsPerSec.toLocaleString("en")} rows/s; ${imp.written.toLocaleString("en")} written, ` +
           `${imp.rejected.toLocaleString("en")} rejected in the error report)` +
-          (imp.repeat ? `; same file again: ${seconds(imp.repeat.ms)} s (${imp.repeat.rowsPerSec.toLocaleString("en")} rows/s, all unchanged)` : ""),
-        budget: accounts === 1_000_000 ? "< 120 s" : `< 120 s per 1,000,000 (${seconds(budgetMs)} s pro rata)`,
+          (imp.repeat
+            ? `; same file again: ${seconds(imp.repeat.ms)} s (${imp.repeat.rowsPerSec.toLocaleString("en")} rows/s, all unchanged)`
+            : ""),
+        budget:
+          accounts === 1_000_000 ? "< 120 s" : `< 120 s per 1,000,000 (${seconds(budgetMs)} s pro rata)`,
         baseline: `${seconds(imp.baselineMs)} s (Postgres alone: COPY of the same file, INSERT ... SELECT into copies of the tables); parsing the CSV alone ${seconds(imp.parseOnlyMs)} s`,
-        pass: imp.ms < budgetMs && imp.written === imp.rows - imp.invalidRows && imp.rejected === imp.invalidRows && imp.exitCode === 3,
+        pass:
+          imp.ms < budgetMs &&
+          imp.written === imp.rows - imp.invalidRows &&
+          imp.rejected === imp.invalidRows &&
+          imp.exitCode === 3,
         data: imp,
       });
     }
@@ -263,10 +330,14 @@ async function main() {
     partial,
   });
   if (partial) process.stdout.write(`\n${markdown}`);
-  log(partial ? "partial run (--only): BENCHMARKS.md and .json left as they were" : `wrote BENCHMARKS.md and BENCHMARKS.json (${seconds(Date.now() - started)} s in all)`);
+  log(
+    partial
+      ? "partial run (--only): BENCHMARKS.md and .json left as they were"
+      : `wrote BENCHMARKS.md and BENCHMARKS.json (${seconds(Date.now() - started)} s in all)`,
+  );
 }
 
 main().catch((error) => {
-  process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -15,7 +15,10 @@ import type { Database } from "../../db/schema";
  * locales 50 % zh-HK, 20 % zh-CN, 30 % en; about 14 % have stored preferences,
  * 2 % of those opted out of SMS; 2 % of accounts are flagged wrong number, 0.5 % disputed.
  */
-export async function seedBook(db: Kysely<Database>, opts: { accounts: number; today: string }): Promise<{ borrowers: number; accounts: number }> {
+export async function seedBook(
+  db: Kysely<Database>,
+  opts: { accounts: number; today: string },
+): Promise<{ borrowers: number; accounts: number }> {
   const accounts = opts.accounts;
   const borrowers = Math.max(1, Math.ceil(accounts * 0.9));
   const today = opts.today;

@@ -10,7 +10,8 @@ const serverAddress = async (url: string) => {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query<{ addr: string | null }>("select inet_server_addr()::text as addr")).rows[0]!.addr;
+    return (await client.query<{ addr: string | null }>("select inet_server_addr()::text as addr")).rows[0]!
+      .addr;
   } finally {
     await client.end();
   }
@@ -41,8 +42,12 @@ describe("the embedded PostgreSQL's address (db/embedded.ts)", () => {
     try {
       expect(embeddedUrl(root, 5432, "settle")).toBe("postgres://settle:settle@127.0.0.1:5432/settle");
       const fits = withSocket(join(root, "pg"));
-      expect(embeddedUrl(fits, 5432, "settle")).toBe(`postgres://settle:settle@${encodeURIComponent(fits)}:5432/settle`);
-      expect(embeddedUrl(withSocket(join(root, "x".repeat(110))), 5432, "settle")).toContain("@127.0.0.1:5432/");
+      expect(embeddedUrl(fits, 5432, "settle")).toBe(
+        `postgres://settle:settle@${encodeURIComponent(fits)}:5432/settle`,
+      );
+      expect(embeddedUrl(withSocket(join(root, "x".repeat(110))), 5432, "settle")).toContain(
+        "@127.0.0.1:5432/",
+      );
       expect(embeddedUrl(withSocket(join(root, "a,b")), 5432, "settle")).toContain("@127.0.0.1:5432/");
       expect(embeddedUrl(withSocket(join(root, "a b")), 5432, "settle")).toContain("@127.0.0.1:5432/");
     } finally {

@@ -44,7 +44,9 @@ describe("borrower and account ids drawn by Postgres (migration 0011)", () => {
         select b.id, 'IDS-A' || substr(b.external_ref, 6), 'credit_card', '1234', 'HKD', 1000, 0, 0, 0, 'current', now() from b
         returning id, borrower_id, external_ref
       )
-      select a.borrower_id as borrower, a.id as account from a order by substr(a.external_ref, 6)::int`.execute(t.db);
+      select a.borrower_id as borrower, a.id as account from a order by substr(a.external_ref, 6)::int`.execute(
+      t.db,
+    );
     const after = Date.now();
     expect(rows).toHaveLength(500);
     for (const r of rows) {
@@ -61,7 +63,9 @@ describe("borrower and account ids drawn by Postgres (migration 0011)", () => {
 
   it("the fallback for a server without uuidv7() lays out the same: version 7, RFC variant, the current millisecond first", async () => {
     const before = Date.now();
-    const { rows } = await sql<{ id: string }>`select ${UUIDV7_FALLBACK} as id from generate_series(1, 200)`.execute(t.db);
+    const { rows } = await sql<{
+      id: string;
+    }>`select ${UUIDV7_FALLBACK} as id from generate_series(1, 200)`.execute(t.db);
     const after = Date.now();
     for (const { id } of rows) {
       expect(id).toMatch(V7);

@@ -1,6 +1,12 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compiledOnce, connectDatabase, executePrepared, preparedStatementName, type DatabaseHandle } from "../../db/connection";
+import {
+  compiledOnce,
+  connectDatabase,
+  executePrepared,
+  preparedStatementName,
+  type DatabaseHandle,
+} from "../../db/connection";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { borrowerWithLink } from "../support/links";
 import { openShortLinks } from "../../app/services/short-links.server";
@@ -18,13 +24,19 @@ afterAll(async () => {
 });
 
 const prepared = async () =>
-  (await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(one.db)).rows;
+  (
+    await sql<{
+      name: string;
+      statement: string;
+    }>`select name, statement from pg_prepared_statements`.execute(one.db)
+  ).rows;
 
 describe("statements prepared per connection (executePrepared)", () => {
   it("names the statement on the connection that runs it, once, and still binds each call's values", async () => {
     const query = (n: number) => sql<{ doubled: number }>`select ${n}::int * 2 as doubled`.compile(one.db);
     const results: number[] = [];
-    for (const n of [1, 2, 3, 4, 5, 6, 7]) results.push((await executePrepared(one.db, query(n))).rows[0]!.doubled);
+    for (const n of [1, 2, 3, 4, 5, 6, 7])
+      results.push((await executePrepared(one.db, query(n))).rows[0]!.doubled);
     expect(results).toEqual([2, 4, 6, 8, 10, 12, 14]); // past the fifth run Postgres may switch to the generic plan
 
     const name = preparedStatementName(query(1).sql);
@@ -47,9 +59,20 @@ describe("statements prepared per connection (executePrepared)", () => {
     const b = await borrowerWithLink(t.db);
     const before = (await prepared()).length;
     for (let i = 0; i < 6; i++) {
-      const [[openA], [openB]] = [await openShortLinks(one.db, [{ code: a.link.code }], keys), await openShortLinks(one.db, [{ code: b.link.code }], keys)];
-      expect(openA).toMatchObject({ status: "ok", link: { id: a.link.id, openCount: i + 1 }, account: { last4: a.account.last4 } });
-      expect(openB).toMatchObject({ status: "ok", link: { id: b.link.id, openCount: i + 1 }, account: { last4: b.account.last4 } });
+      const [[openA], [openB]] = [
+        await openShortLinks(one.db, [{ code: a.link.code }], keys),
+        await openShortLinks(one.db, [{ code: b.link.code }], keys),
+      ];
+      expect(openA).toMatchObject({
+        status: "ok",
+        link: { id: a.link.id, openCount: i + 1 },
+        account: { last4: a.account.last4 },
+      });
+      expect(openB).toMatchObject({
+        status: "ok",
+        link: { id: b.link.id, openCount: i + 1 },
+        account: { last4: b.account.last4 },
+      });
     }
     expect((await prepared()).length).toBe(before + 1);
   });
@@ -77,7 +100,10 @@ describe("statements compiled once (compiledOnce)", () => {
     expect(first.parameters).toEqual([a.borrower.id, "closed", longAgo]);
     expect((await executePrepared(one.db, first)).rows).toEqual([{ external_ref: a.account.external_ref }]);
     expect((await executePrepared(one.db, second)).rows).toEqual([{ external_ref: b.account.external_ref }]);
-    const inTheFuture = accountsOf(one.db, { borrowerId: a.borrower.id, after: new Date(Date.now() + 86_400_000) });
+    const inTheFuture = accountsOf(one.db, {
+      borrowerId: a.borrower.id,
+      after: new Date(Date.now() + 86_400_000),
+    });
     expect((await executePrepared(one.db, inTheFuture)).rows).toEqual([]);
     expect(builds).toBe(1);
   });
@@ -86,6 +112,8 @@ describe("statements compiled once (compiledOnce)", () => {
     const unused = compiledOnce(["borrowerId", "limit"], (db, v: { borrowerId: string; limit: number }) =>
       db.selectFrom("accounts").select("id").where("borrower_id", "=", v.borrowerId),
     );
-    expect(() => unused(one.db, { borrowerId: "x", limit: 3 })).toThrow(/limit did not become query parameters/);
+    expect(() => unused(one.db, { borrowerId: "x", limit: 3 })).toThrow(
+      /limit did not become query parameters/,
+    );
   });
 });

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_BORROWERS, isDatabaseEmpty, seedDemoData, utcDateFromNow, type DemoStage } from "../../db/seed/demo";
+import {
+  DEMO_BORROWERS,
+  isDatabaseEmpty,
+  seedDemoData,
+  utcDateFromNow,
+  type DemoStage,
+} from "../../db/seed/demo";
 import { hashVerificationAnswer } from "../../app/services/verification-answers.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
@@ -37,7 +43,16 @@ describe("seedDemoData", () => {
 
   it("covers every stage, with locales spread over zh-HK, zh-CN and en", () => {
     const stages = new Set(DEMO_BORROWERS.map((b) => b.stage));
-    const expected: DemoStage[] = ["pre_due", "early", "mid", "late", "serious", "paid", "in_plan", "in_hardship"];
+    const expected: DemoStage[] = [
+      "pre_due",
+      "early",
+      "mid",
+      "late",
+      "serious",
+      "paid",
+      "in_plan",
+      "in_hardship",
+    ];
     expect([...stages].sort()).toEqual([...expected].sort());
     expect(new Set(DEMO_BORROWERS.map((b) => b.locale))).toEqual(new Set(["zh-HK", "zh-CN", "en"]));
     expect(new Set(DEMO_BORROWERS.map((b) => b.externalRef)).size).toBe(DEMO_BORROWERS.length);
@@ -47,7 +62,13 @@ describe("seedDemoData", () => {
     const rows = await t.db
       .selectFrom("accounts")
       .innerJoin("borrowers", "borrowers.id", "accounts.borrower_id")
-      .select(["borrowers.external_ref", "accounts.dpd", "accounts.status", "accounts.due_date", "accounts.balance_minor"])
+      .select([
+        "borrowers.external_ref",
+        "accounts.dpd",
+        "accounts.status",
+        "accounts.due_date",
+        "accounts.balance_minor",
+      ])
       .execute();
     const byRef = new Map(rows.map((r) => [r.external_ref, r]));
     const stage = (s: DemoStage) => byRef.get(DEMO_BORROWERS.find((b) => b.stage === s)!.externalRef)!;
@@ -64,7 +85,12 @@ describe("seedDemoData", () => {
     const plans = await t.db.selectFrom("instalment_plans").selectAll().execute();
     expect(plans.some((p) => p.status === "active")).toBe(true);
     for (const plan of plans) {
-      const instalments = await t.db.selectFrom("instalments").selectAll().where("plan_id", "=", plan.id).orderBy("seq").execute();
+      const instalments = await t.db
+        .selectFrom("instalments")
+        .selectAll()
+        .where("plan_id", "=", plan.id)
+        .orderBy("seq")
+        .execute();
       expect(instalments).toHaveLength(plan.instalment_count);
       expect(instalments.reduce((sum, i) => sum + i.amount_minor, 0)).toBe(plan.total_minor);
       expect(instalments[0]!.due_date).toBe(plan.first_due_date);
@@ -75,12 +101,19 @@ describe("seedDemoData", () => {
     const report = await t.db.selectFrom("hardship_reports").selectAll().executeTakeFirstOrThrow();
     expect(report.status).toBe("open");
     expect(report.pause_until?.getTime()).toBe(NOW.getTime() + 30 * 86_400_000);
-    const task = await t.db.selectFrom("tasks").selectAll().where("source_id", "=", report.id).executeTakeFirstOrThrow();
+    const task = await t.db
+      .selectFrom("tasks")
+      .selectAll()
+      .where("source_id", "=", report.id)
+      .executeTakeFirstOrThrow();
     expect(task).toMatchObject({ kind: "hardship_review", status: "open" });
   });
 
   it("stores keyed hashes of the listed verification answers, never the answers", async () => {
-    const rows = await t.db.selectFrom("borrowers").select(["external_ref", "dob_hash", "id_last4_hash"]).execute();
+    const rows = await t.db
+      .selectFrom("borrowers")
+      .select(["external_ref", "dob_hash", "id_last4_hash"])
+      .execute();
     for (const demo of DEMO_BORROWERS) {
       const row = rows.find((r) => r.external_ref === demo.externalRef)!;
       expect(row.dob_hash).toBe(hashVerificationAnswer("dob", demo.dob, KEY));

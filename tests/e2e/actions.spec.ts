@@ -16,7 +16,12 @@ const VERIFY: Record<Locale, { day: string; month: string; year: string; submit:
   en: { day: "Day", month: "Month", year: "Year", submit: "Continue" },
 };
 
-async function signIn(page: Page, db: import("kysely").Kysely<import("../../db/schema").Database>, fresh: Fresh, locale: Locale) {
+async function signIn(
+  page: Page,
+  db: import("kysely").Kysely<import("../../db/schema").Database>,
+  fresh: Fresh,
+  locale: Locale,
+) {
   await db.updateTable("borrowers").set({ locale }).where("id", "=", fresh.borrower.id).execute();
   await page.goto(`/r/${fresh.link.code}`);
   const v = VERIFY[locale];
@@ -45,9 +50,17 @@ test.describe("borrower actions (JavaScript off)", () => {
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("多謝您，我們已記錄您的承諾");
     await expect(page.locator("main")).toContainText("HK$1,200.50");
     await expectAccessible(page);
-    const promise = await db.selectFrom("promises_to_pay").selectAll().where("borrower_id", "=", freshBorrower.borrower.id).executeTakeFirstOrThrow();
+    const promise = await db
+      .selectFrom("promises_to_pay")
+      .selectAll()
+      .where("borrower_id", "=", freshBorrower.borrower.id)
+      .executeTakeFirstOrThrow();
     expect(promise).toMatchObject({ amount_minor: 120_050, status: "active" });
-    const sms = await db.selectFrom("messages").select("template_key").where("borrower_id", "=", freshBorrower.borrower.id).execute();
+    const sms = await db
+      .selectFrom("messages")
+      .select("template_key")
+      .where("borrower_id", "=", freshBorrower.borrower.id)
+      .execute();
     expect(sms.map((m) => m.template_key)).toContain("confirmation.promise_confirmed");
 
     // Back on the form, the promise in force is shown instead of a second form.
@@ -56,7 +69,11 @@ test.describe("borrower actions (JavaScript off)", () => {
     await expectAccessible(page);
   });
 
-  test("zh-HK: bad input comes back with translated errors beside the fields and writes nothing", async ({ page, db, freshBorrower }) => {
+  test("zh-HK: bad input comes back with translated errors beside the fields and writes nothing", async ({
+    page,
+    db,
+    freshBorrower,
+  }) => {
     await signIn(page, db, freshBorrower, "zh-HK");
     await page.goto("/account/promise");
     await page.getByLabel("您會還款的金額").fill("<script>alert(1)</script>");
@@ -68,18 +85,28 @@ test.describe("borrower actions (JavaScript off)", () => {
     await expect(page.getByLabel("您會還款的金額")).toHaveAttribute("aria-invalid", "true");
     await expect(page.getByLabel("您會還款的金額")).toHaveValue("<script>alert(1)</script>");
     await expectAccessible(page);
-    const rows = await db.selectFrom("promises_to_pay").select("id").where("borrower_id", "=", freshBorrower.borrower.id).execute();
+    const rows = await db
+      .selectFrom("promises_to_pay")
+      .select("id")
+      .where("borrower_id", "=", freshBorrower.borrower.id)
+      .execute();
     expect(rows).toHaveLength(0);
   });
 
-  test("en: hardship report; the confirmation says reminders are paused", async ({ page, db, freshBorrower }) => {
+  test("en: hardship report; the confirmation says reminders are paused", async ({
+    page,
+    db,
+    freshBorrower,
+  }) => {
     await signIn(page, db, freshBorrower, "en");
     await page.getByRole("link", { name: "Tell us you are having difficulty" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Tell us you are having difficulty");
     await expectAccessible(page);
 
     await page.getByLabel("Illness or injury").check();
-    await page.getByLabel("Anything else you would like us to know (optional)").fill("In hospital until next month <script>alert(1)</script>");
+    await page
+      .getByLabel("Anything else you would like us to know (optional)")
+      .fill("In hospital until next month <script>alert(1)</script>");
     await page.getByLabel("Monthly income").fill("8000");
     await page.getByLabel("Lower payments").check();
     await page.getByRole("button", { name: "Send to the bank" }).click();
@@ -88,15 +115,32 @@ test.describe("borrower actions (JavaScript off)", () => {
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Thank you for telling us");
     await expect(page.locator("main")).toContainText("We have paused payment reminders until");
     await expectAccessible(page);
-    const report = await db.selectFrom("hardship_reports").selectAll().where("borrower_id", "=", freshBorrower.borrower.id).executeTakeFirstOrThrow();
-    expect(report).toMatchObject({ reason: "illness", monthly_income_minor: 800_000, wants_lower_payments: true, wants_pause: false });
+    const report = await db
+      .selectFrom("hardship_reports")
+      .selectAll()
+      .where("borrower_id", "=", freshBorrower.borrower.id)
+      .executeTakeFirstOrThrow();
+    expect(report).toMatchObject({
+      reason: "illness",
+      monthly_income_minor: 800_000,
+      wants_lower_payments: true,
+      wants_pause: false,
+    });
     expect(report.details).toBe("In hospital until next month <script>alert(1)</script>");
     expect(report.pause_until).not.toBeNull();
-    const task = await db.selectFrom("tasks").select("kind").where("borrower_id", "=", freshBorrower.borrower.id).executeTakeFirstOrThrow();
+    const task = await db
+      .selectFrom("tasks")
+      .select("kind")
+      .where("borrower_id", "=", freshBorrower.borrower.id)
+      .executeTakeFirstOrThrow();
     expect(task.kind).toBe("hardship_review");
   });
 
-  test("zh-CN: contact preferences change, and the chosen language takes over the portal", async ({ page, db, freshBorrower }) => {
+  test("zh-CN: contact preferences change, and the chosen language takes over the portal", async ({
+    page,
+    db,
+    freshBorrower,
+  }) => {
     await signIn(page, db, freshBorrower, "zh-CN");
     await page.getByRole("link", { name: "联系偏好及短信设置" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("联系偏好");
@@ -131,7 +175,11 @@ test.describe("borrower actions (JavaScript off)", () => {
     });
   });
 
-  test("zh-CN: a window that ends before it starts gets a translated error", async ({ page, db, freshBorrower }) => {
+  test("zh-CN: a window that ends before it starts gets a translated error", async ({
+    page,
+    db,
+    freshBorrower,
+  }) => {
     await signIn(page, db, freshBorrower, "zh-CN");
     await page.goto("/account/preferences");
     await page.getByLabel("从", { exact: true }).selectOption("18:00");
@@ -141,11 +189,19 @@ test.describe("borrower actions (JavaScript off)", () => {
     await expect(page.getByLabel("至", { exact: true })).toHaveAttribute("aria-invalid", "true");
     await expectAccessible(page);
     expect(
-      await db.selectFrom("contact_preferences").select("borrower_id").where("borrower_id", "=", freshBorrower.borrower.id).execute()
+      await db
+        .selectFrom("contact_preferences")
+        .select("borrower_id")
+        .where("borrower_id", "=", freshBorrower.borrower.id)
+        .execute(),
     ).toHaveLength(0);
   });
 
-  test("en: stop texts from the portal says beforehand what still happens, then texts can start again", async ({ page, db, freshBorrower }) => {
+  test("en: stop texts from the portal says beforehand what still happens, then texts can start again", async ({
+    page,
+    db,
+    freshBorrower,
+  }) => {
     await signIn(page, db, freshBorrower, "en");
     await page.goto("/account/preferences");
     const stop = page.getByRole("region", { name: "Stop texts" });
@@ -191,9 +247,17 @@ test.describe("borrower actions (JavaScript off)", () => {
     const shown = (await page.locator(".ack-number").innerText()).trim();
     expect(shown).toMatch(/^C\d{8}-[0-9A-HJKMNP-TV-Z]{5}$/);
     await expectAccessible(page);
-    const complaint = await db.selectFrom("complaints").selectAll().where("borrower_id", "=", freshBorrower.borrower.id).executeTakeFirstOrThrow();
+    const complaint = await db
+      .selectFrom("complaints")
+      .selectAll()
+      .where("borrower_id", "=", freshBorrower.borrower.id)
+      .executeTakeFirstOrThrow();
     expect(complaint.ack_number).toBe(shown);
-    const task = await db.selectFrom("tasks").select("kind").where("borrower_id", "=", freshBorrower.borrower.id).executeTakeFirstOrThrow();
+    const task = await db
+      .selectFrom("tasks")
+      .select("kind")
+      .where("borrower_id", "=", freshBorrower.borrower.id)
+      .executeTakeFirstOrThrow();
     expect(task.kind).toBe("complaint");
   });
 
@@ -214,8 +278,16 @@ test.describe("borrower actions (JavaScript off)", () => {
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Your appointment is booked");
     await expect(page.locator("main")).toContainText(`We will call you on ${label}`);
     await expectAccessible(page);
-    const task = await db.selectFrom("tasks").selectAll().where("borrower_id", "=", freshBorrower.borrower.id).executeTakeFirstOrThrow();
-    expect(task).toMatchObject({ kind: "callback", borrower_note: "Mornings are best", source_type: "appointment_request" });
+    const task = await db
+      .selectFrom("tasks")
+      .selectAll()
+      .where("borrower_id", "=", freshBorrower.borrower.id)
+      .executeTakeFirstOrThrow();
+    expect(task).toMatchObject({
+      kind: "callback",
+      borrower_note: "Mornings are best",
+      source_type: "appointment_request",
+    });
     expect(task.slot_start).not.toBeNull();
   });
 });

@@ -14,7 +14,14 @@ async function createStaff(db: Kysely<Database>, role: StaffRole) {
   const email = `e2e-approvals-${role}-${randomBytes(4).toString("hex")}@settle.test`;
   await db
     .insertInto("staff_users")
-    .values({ email, display_name: `E2E ${role}`, role, password_hash: await hashPassword(PASSWORD), totp_secret: secret, totp_enabled_at: new Date() })
+    .values({
+      email,
+      display_name: `E2E ${role}`,
+      role,
+      password_hash: await hashPassword(PASSWORD),
+      totp_secret: secret,
+      totp_enabled_at: new Date(),
+    })
     .execute();
   return { email, secret };
 }
@@ -24,14 +31,21 @@ async function signIn(page: Page, staff: { email: string; secret: string }) {
   await page.getByLabel("Work email").fill(staff.email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Continue" }).click();
-  await page.getByLabel("6-digit code").fill((await generateTOTP({ secret: staff.secret, ...TOTP_PARAMS })).otp);
+  await page
+    .getByLabel("6-digit code")
+    .fill((await generateTOTP({ secret: staff.secret, ...TOTP_PARAMS })).otp);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/staff\/queues$/);
 }
 
 /** The borrower's calendar day (fresh borrowers live in Hong Kong), plus some days. */
 function hkDate(daysAhead: number): string {
-  const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Hong_Kong", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+  const today = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Asia/Hong_Kong",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(new Date());
   const [y, m, d] = today.split("-").map(Number) as [number, number, number];
   return new Date(Date.UTC(y, m - 1, d + daysAhead)).toISOString().slice(0, 10);
 }
@@ -40,15 +54,35 @@ function hkDate(daysAhead: number): string {
  * A borrower's proposal waiting for an approver, as /account/plan stores one that is outside
  * the automatic policy: 12 monthly instalments of what they owe, and the approver's task.
  */
-async function pendingPlan(db: Kysely<Database>, account: { id: string; borrower_id: string; balance_minor: number; currency: string }) {
+async function pendingPlan(
+  db: Kysely<Database>,
+  account: { id: string; borrower_id: string; balance_minor: number; currency: string },
+) {
   const plan = await db
     .insertInto("instalment_plans")
-    .values({ account_id: account.id, borrower_id: account.borrower_id, status: "proposed", total_minor: account.balance_minor, currency: account.currency, instalment_count: 12, frequency: "monthly", first_due_date: hkDate(5), proposed_by: "borrower" })
+    .values({
+      account_id: account.id,
+      borrower_id: account.borrower_id,
+      status: "proposed",
+      total_minor: account.balance_minor,
+      currency: account.currency,
+      instalment_count: 12,
+      frequency: "monthly",
+      first_due_date: hkDate(5),
+      proposed_by: "borrower",
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
   await db
     .insertInto("tasks")
-    .values({ kind: "plan_review", borrower_id: account.borrower_id, account_id: account.id, source_type: "instalment_plan", source_id: plan.id, dedupe_key: `plan_review:${plan.id}` })
+    .values({
+      kind: "plan_review",
+      borrower_id: account.borrower_id,
+      account_id: account.id,
+      source_type: "instalment_plan",
+      source_id: plan.id,
+      dedupe_key: `plan_review:${plan.id}`,
+    })
     .execute();
   return plan.id;
 }
@@ -58,7 +92,11 @@ const desktop = { viewport: { width: 1280, height: 900 }, isMobile: false, hasTo
 test.describe("plan approvals", () => {
   test.use(desktop);
 
-  test("an approver approves a pending plan with plain form posts (JavaScript off); the borrower's status page shows it active", async ({ browser, db, freshBorrower }) => {
+  test("an approver approves a pending plan with plain form posts (JavaScript off); the borrower's status page shows it active", async ({
+    browser,
+    db,
+    freshBorrower,
+  }) => {
     test.setTimeout(60_000); // two browser contexts and three axe audits
     const { borrower, account, link } = freshBorrower;
     const name = `E2E Approval ${randomBytes(3).toString("hex")}`;
@@ -70,7 +108,10 @@ test.describe("plan approvals", () => {
     const staffContext = await browser.newContext({ ...desktop, javaScriptEnabled: false });
     const page = await staffContext.newPage();
     await signIn(page, approver);
-    await page.getByRole("navigation", { name: "Staff console" }).getByRole("link", { name: "Approvals" }).click();
+    await page
+      .getByRole("navigation", { name: "Staff console" })
+      .getByRole("link", { name: "Approvals" })
+      .click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Plan approvals");
     const row = page.getByRole("row", { name: new RegExp(name) });
     await expect(row).toContainText("Longer than 6 months");
@@ -86,15 +127,34 @@ test.describe("plan approvals", () => {
     // A reject without a reason is refused beside the field, and nothing is decided.
     await page.getByRole("button", { name: "Reject plan" }).click();
     await expect(page.getByText("Give the reason for rejecting the plan.")).toBeVisible();
-    expect((await db.selectFrom("instalment_plans").select("status").where("account_id", "=", account.id).executeTakeFirstOrThrow()).status).toBe("proposed");
+    expect(
+      (
+        await db
+          .selectFrom("instalment_plans")
+          .select("status")
+          .where("account_id", "=", account.id)
+          .executeTakeFirstOrThrow()
+      ).status,
+    ).toBe("proposed");
 
     await page.getByRole("button", { name: "Approve plan" }).click();
     await expect(page).toHaveURL(/\/staff\/approvals\?done=approved$/);
-    await expect(page.getByRole("status")).toHaveText("Plan approved. The borrower has been sent a text and the bank notified.");
+    await expect(page.getByRole("status")).toHaveText(
+      "Plan approved. The borrower has been sent a text and the bank notified.",
+    );
     await expect(page.getByRole("row", { name: new RegExp(name) })).toHaveCount(0);
-    const plan = await db.selectFrom("instalment_plans").selectAll().where("account_id", "=", account.id).executeTakeFirstOrThrow();
+    const plan = await db
+      .selectFrom("instalment_plans")
+      .selectAll()
+      .where("account_id", "=", account.id)
+      .executeTakeFirstOrThrow();
     expect(plan.status).toBe("active");
-    const viewed = await db.selectFrom("audit_events").select("detail").where("action", "=", "staff.viewed_borrower").where("borrower_id", "=", borrower.id).execute();
+    const viewed = await db
+      .selectFrom("audit_events")
+      .select("detail")
+      .where("action", "=", "staff.viewed_borrower")
+      .where("borrower_id", "=", borrower.id)
+      .execute();
     expect(viewed.length).toBeGreaterThanOrEqual(2); // the plan page, and again after the refused reject
     await staffContext.close();
 
@@ -113,17 +173,28 @@ test.describe("plan approvals", () => {
     await phone.close();
   });
 
-  test("an agent is refused the approval pages, and has no link to them", async ({ page, db, freshBorrower }) => {
+  test("an agent is refused the approval pages, and has no link to them", async ({
+    page,
+    db,
+    freshBorrower,
+  }) => {
     const { borrower, account } = freshBorrower;
     const planId = await pendingPlan(db, account);
     await signIn(page, await createStaff(db, "agent"));
-    await expect(page.getByRole("navigation", { name: "Staff console" }).getByRole("link", { name: "Approvals" })).toHaveCount(0);
+    await expect(
+      page.getByRole("navigation", { name: "Staff console" }).getByRole("link", { name: "Approvals" }),
+    ).toHaveCount(0);
 
     const denied = await page.goto(`/staff/approvals/${planId}`);
     expect(denied?.status()).toBe(403);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("You do not have access to this page");
     expect((await page.goto("/staff/approvals"))?.status()).toBe(403);
-    const viewed = await db.selectFrom("audit_events").select("id").where("action", "=", "staff.viewed_borrower").where("borrower_id", "=", borrower.id).execute();
+    const viewed = await db
+      .selectFrom("audit_events")
+      .select("id")
+      .where("action", "=", "staff.viewed_borrower")
+      .where("borrower_id", "=", borrower.id)
+      .execute();
     expect(viewed).toHaveLength(0);
   });
 });
@@ -131,9 +202,15 @@ test.describe("plan approvals", () => {
 test.describe("template editor (JavaScript on)", () => {
   test.use(desktop);
 
-  test("counts SMS parts live as a supervisor types, and refuses to save a text that is too long", async ({ page, db }) => {
+  test("counts SMS parts live as a supervisor types, and refuses to save a text that is too long", async ({
+    page,
+    db,
+  }) => {
     await signIn(page, await createStaff(db, "supervisor"));
-    await page.getByRole("navigation", { name: "Staff console" }).getByRole("link", { name: "SMS templates" }).click();
+    await page
+      .getByRole("navigation", { name: "Staff console" })
+      .getByRole("link", { name: "SMS templates" })
+      .click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("SMS templates");
     await page.goto("/staff/templates/edit?stage=early&variant=A&locale=zh-HK");
     await page.waitForFunction(() => "__remixRouter" in window);
@@ -146,28 +223,44 @@ test.describe("template editor (JavaScript on)", () => {
     await body.pressSequentially("請盡快還款，謝謝。請盡快還款，謝謝。請盡快還款，謝謝。請盡快還款，謝謝。");
     // No request: the count and the preview follow the typing.
     await expect(size).toContainText("3 of at most 2 parts");
-    await expect(page.getByText("With the longest values this text takes 3 parts; at most 2 are allowed.")).toBeVisible();
+    await expect(
+      page.getByText("With the longest values this text takes 3 parts; at most 2 are allowed."),
+    ).toBeVisible();
     await expect(page.locator(".sms-preview")).toContainText("請盡快還款，謝謝。");
 
     await page.getByRole("button", { name: "Save new version" }).click();
     await expect(page.getByRole("alert").filter({ hasText: "Not saved" })).toBeVisible();
-    expect(await db.selectFrom("sms_templates").select("id").where("stage", "=", "early").where("locale", "=", "zh-HK").execute()).toHaveLength(0);
+    expect(
+      await db
+        .selectFrom("sms_templates")
+        .select("id")
+        .where("stage", "=", "early")
+        .where("locale", "=", "zh-HK")
+        .execute(),
+    ).toHaveLength(0);
   });
 });
 
 test.describe("console pages for supervisors and admins", () => {
   test.use(desktop);
 
-  test("dashboard, policy, templates, webhooks and API keys pass axe; a bad policy value is shown beside its field; a key is shown once", async ({ page, db }) => {
+  test("dashboard, policy, templates, webhooks and API keys pass axe; a bad policy value is shown beside its field; a key is shown once", async ({
+    page,
+    db,
+  }) => {
     test.setTimeout(90_000); // six pages, each audited by axe
     await signIn(page, await createStaff(db, "admin"));
     const nav = page.getByRole("navigation", { name: "Staff console" });
 
     await nav.getByRole("link", { name: "Dashboard" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Dashboard");
-    await expect(page.getByRole("figure", { name: "Reminder funnel, last 30 days" }).getByRole("img")).toBeVisible();
+    await expect(
+      page.getByRole("figure", { name: "Reminder funnel, last 30 days" }).getByRole("img"),
+    ).toBeVisible();
     await page.getByText("Show the numbers as a table").first().click();
-    await expect(page.getByRole("figure", { name: "Reminder funnel, last 30 days" }).getByRole("table")).toBeVisible();
+    await expect(
+      page.getByRole("figure", { name: "Reminder funnel, last 30 days" }).getByRole("table"),
+    ).toBeVisible();
     await expectAccessible(page);
 
     await nav.getByRole("link", { name: "Contact policy" }).click();
@@ -176,7 +269,9 @@ test.describe("console pages for supervisors and admins", () => {
     const early = page.getByRole("group", { name: "Early" });
     await early.getByLabel("Every (days)").fill("0");
     await page.getByRole("button", { name: "Save new version" }).click();
-    await expect(page.getByRole("alert").filter({ hasText: "The policy was not saved: 1 problem is marked below." })).toBeVisible();
+    await expect(
+      page.getByRole("alert").filter({ hasText: "The policy was not saved: 1 problem is marked below." }),
+    ).toBeVisible();
     await expect(early.getByText("stages.2.everyDays")).toBeVisible();
     await expect(early.getByLabel("Every (days)")).toHaveAttribute("aria-invalid", "true");
     await expectAccessible(page);
@@ -186,7 +281,9 @@ test.describe("console pages for supervisors and admins", () => {
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("SMS templates");
     await expectAccessible(page);
     await page.getByRole("link", { name: "Edit Reminder mid, variant A in Simplified Chinese" }).click();
-    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Reminder mid, variant A (Simplified Chinese)");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+      "Reminder mid, variant A (Simplified Chinese)",
+    );
     await expectAccessible(page);
 
     await nav.getByRole("link", { name: "Bank webhooks" }).click();
@@ -201,9 +298,15 @@ test.describe("console pages for supervisors and admins", () => {
     await expectAccessible(page);
     const prefix = key!.split("_")[2]!;
     await page.getByRole("button", { name: `Revoke E2E core sync (${prefix})` }).click();
-    await expect(page.getByRole("status")).toHaveText(`Key ${prefix} is revoked. Requests with it are refused from now on.`);
+    await expect(page.getByRole("status")).toHaveText(
+      `Key ${prefix} is revoked. Requests with it are refused from now on.`,
+    );
     await expect(page.locator("[data-api-key]")).toHaveCount(0);
-    const row = await db.selectFrom("api_keys").select("revoked_at").where("prefix", "=", prefix).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom("api_keys")
+      .select("revoked_at")
+      .where("prefix", "=", prefix)
+      .executeTakeFirstOrThrow();
     expect(row.revoked_at).not.toBeNull();
   });
 });

@@ -10,8 +10,16 @@ function zoneAtNoon(now = new Date()): string {
   return clamped === 0 ? "Etc/GMT" : `Etc/GMT${clamped > 0 ? "-" : "+"}${Math.abs(clamped)}`;
 }
 
-test("a planned reminder is sent by the worker, appears in /dev/outbox, and its link opens the masked landing", async ({ page, db }) => {
-  const borrower = await insertBorrower(db, { locale: "en", time_zone: zoneAtNoon(), jurisdiction: "HK", full_name: "Outbox Tester" });
+test("a planned reminder is sent by the worker, appears in /dev/outbox, and its link opens the masked landing", async ({
+  page,
+  db,
+}) => {
+  const borrower = await insertBorrower(db, {
+    locale: "en",
+    time_zone: zoneAtNoon(),
+    jurisdiction: "HK",
+    full_name: "Outbox Tester",
+  });
   const account = await insertAccount(db, {
     borrower_id: borrower.id,
     status: "delinquent",
@@ -24,18 +32,35 @@ test("a planned reminder is sent by the worker, appears in /dev/outbox, and its 
   const pgPort = Number(process.env.E2E_PG_PORT ?? 54339);
   const run = spawnSync("npx", ["tsx", "app/cli/settle.ts", "schedule:run", "--json"], {
     encoding: "utf8",
-    env: { ...process.env, DATABASE_URL: `postgres://settle:settle@127.0.0.1:${pgPort}/settle`, LOG_LEVEL: "silent" },
+    env: {
+      ...process.env,
+      DATABASE_URL: `postgres://settle:settle@127.0.0.1:${pgPort}/settle`,
+      LOG_LEVEL: "silent",
+    },
   });
   expect(run.status, run.stderr).toBe(0);
-  const line = run.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { account: string; action: string; template: string })
+  const line = run.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { account: string; action: string; template: string })
     .find((l) => l.account === account.external_ref);
   expect(line).toMatchObject({ action: "send", template: "early" });
 
   // The server's in-process worker picks the job up and "sends" through the outbox provider.
   await expect
-    .poll(async () => (await db.selectFrom("messages").select("status").where("account_id", "=", account.id).executeTakeFirst())?.status, {
-      timeout: 15_000,
-    })
+    .poll(
+      async () =>
+        (
+          await db
+            .selectFrom("messages")
+            .select("status")
+            .where("account_id", "=", account.id)
+            .executeTakeFirst()
+        )?.status,
+      {
+        timeout: 15_000,
+      },
+    )
     .toBe("delivered");
 
   await page.goto("/dev/outbox");

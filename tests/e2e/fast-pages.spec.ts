@@ -24,7 +24,14 @@ async function expectSamePage(fast: Answer, viaRemix: Answer, path: string) {
   expect(nonceFree(await fast.text())).toBe(remixHtml);
   // React 18's streaming renderer wrote a NUL where a multi-byte character met its 2,048-byte chunk edge.
   expect(remixHtml).not.toContain("\u0000");
-  for (const name of ["content-type", "content-encoding", "cache-control", "referrer-policy", "x-content-type-options", "vary"]) {
+  for (const name of [
+    "content-type",
+    "content-encoding",
+    "cache-control",
+    "referrer-policy",
+    "x-content-type-options",
+    "vary",
+  ]) {
     expect(fast.headers()[name], name).toBe(viaRemix.headers()[name]);
   }
   const csp = (answer: Answer) => answer.headers()["content-security-policy"];
@@ -36,12 +43,19 @@ async function expectSamePage(fast: Answer, viaRemix: Answer, path: string) {
 const visitorLanguage = fc.oneof(
   fc.constant({}),
   // The visitor's own choice (the language switch's cookie, as Remix's createCookie encodes it).
-  fc.constantFrom(...LOCALES).map((lng) => ({ cookie: `settle_lng=${Buffer.from(JSON.stringify(lng)).toString("base64")}` })),
-  fc.constantFrom("en-GB,en;q=0.8", "zh-TW", "zh-CN,zh;q=0.9", "fr-FR").map((al) => ({ "accept-language": al })),
+  fc
+    .constantFrom(...LOCALES)
+    .map((lng) => ({ cookie: `settle_lng=${Buffer.from(JSON.stringify(lng)).toString("base64")}` })),
+  fc
+    .constantFrom("en-GB,en;q=0.8", "zh-TW", "zh-CN,zh;q=0.9", "fr-FR")
+    .map((al) => ({ "accept-language": al })),
 );
 
 test.describe("the masked landing's fast path", () => {
-  test("what it passes on to Remix (a query string, a trailing slash) is compressed there, once", async ({ request, freshBorrower }) => {
+  test("what it passes on to Remix (a query string, a trailing slash) is compressed there, once", async ({
+    request,
+    freshBorrower,
+  }) => {
     for (const path of [`/r/${freshBorrower.link.code}?via=remix`, `/r/${freshBorrower.link.code}/`]) {
       const res = await request.get(path, { headers: { accept: "text/html", "accept-encoding": "gzip" } });
       expect(res.status(), path).toBe(200);
@@ -52,7 +66,11 @@ test.describe("the masked landing's fast path", () => {
     }
   });
 
-  test("serves, for every shape and random account digits, the page Remix renders, and counts each open once", async ({ request, db, freshBorrower }) => {
+  test("serves, for every shape and random account digits, the page Remix renders, and counts each open once", async ({
+    request,
+    db,
+    freshBorrower,
+  }) => {
     const { link, borrower, account } = freshBorrower;
     let opens = 0;
     await fc.assert(
@@ -66,9 +84,17 @@ test.describe("the masked landing's fast path", () => {
           last4: fc.stringMatching(/^[0-9]{4}$/),
         }),
         async ({ borrowerLocale, preferred, visitor, product, locked, last4 }) => {
-          await db.updateTable("borrowers").set({ locale: borrowerLocale }).where("id", "=", borrower.id).execute();
+          await db
+            .updateTable("borrowers")
+            .set({ locale: borrowerLocale })
+            .where("id", "=", borrower.id)
+            .execute();
           await db.deleteFrom("contact_preferences").where("borrower_id", "=", borrower.id).execute();
-          if (preferred) await db.insertInto("contact_preferences").values({ borrower_id: borrower.id, preferred_locale: preferred }).execute();
+          if (preferred)
+            await db
+              .insertInto("contact_preferences")
+              .values({ borrower_id: borrower.id, preferred_locale: preferred })
+              .execute();
           await db.updateTable("accounts").set({ product, last4 }).where("id", "=", account.id).execute();
           await db
             .updateTable("short_links")
@@ -81,7 +107,11 @@ test.describe("the masked landing's fast path", () => {
           const viaRemix = await request.get(`/r/${link.code}?via=remix`, { headers });
           opens += 2;
           await expectSamePage(fast, viaRemix, `/r/${link.code}`);
-          const row = await db.selectFrom("short_links").select("open_count").where("id", "=", link.id).executeTakeFirstOrThrow();
+          const row = await db
+            .selectFrom("short_links")
+            .select("open_count")
+            .where("id", "=", link.id)
+            .executeTakeFirstOrThrow();
           expect(row.open_count).toBe(opens);
         },
       ),
@@ -89,25 +119,49 @@ test.describe("the masked landing's fast path", () => {
     );
   });
 
-  test("leaves unknown, revoked and expired links to Remix's answers, counting none", async ({ request, db, freshBorrower }) => {
+  test("leaves unknown, revoked and expired links to Remix's answers, counting none", async ({
+    request,
+    db,
+    freshBorrower,
+  }) => {
     const { link } = freshBorrower;
     expect((await request.get("/r/AAAAAAAAAAAAAAAA")).status()).toBe(404);
-    await db.updateTable("short_links").set({ expires_at: new Date(Date.now() - 1_000) }).where("id", "=", link.id).execute();
+    await db
+      .updateTable("short_links")
+      .set({ expires_at: new Date(Date.now() - 1_000) })
+      .where("id", "=", link.id)
+      .execute();
     expect((await request.get(`/r/${link.code}`)).status()).toBe(410);
-    await db.updateTable("short_links").set({ expires_at: new Date(Date.now() + 86_400_000), revoked_at: new Date(), revoked_reason: "test" }).where("id", "=", link.id).execute();
+    await db
+      .updateTable("short_links")
+      .set({ expires_at: new Date(Date.now() + 86_400_000), revoked_at: new Date(), revoked_reason: "test" })
+      .where("id", "=", link.id)
+      .execute();
     const revoked = await request.get(`/r/${link.code}`);
     expect(revoked.status()).toBe(410);
     expect(await revoked.text()).not.toContain(freshBorrower.account.last4);
-    const row = await db.selectFrom("short_links").select("open_count").where("id", "=", link.id).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom("short_links")
+      .select("open_count")
+      .where("id", "=", link.id)
+      .executeTakeFirstOrThrow();
     expect(row.open_count).toBe(0);
   });
 });
 
 test.describe("the verified overview's fast path", () => {
-  test("serves, for every shape and random figures, the page Remix renders for the session's own account", async ({ playwright, baseURL, db, freshBorrower }) => {
+  test("serves, for every shape and random figures, the page Remix renders for the session's own account", async ({
+    playwright,
+    baseURL,
+    db,
+    freshBorrower,
+  }) => {
     const { link, borrower, account } = freshBorrower;
     // A verified session, as a borrower gets one: the landing's form with the right answer.
-    const borrowerContext = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL! } });
+    const borrowerContext = await playwright.request.newContext({
+      baseURL,
+      extraHTTPHeaders: { origin: baseURL! },
+    });
     const verified = await borrowerContext.post(`/r/${link.code}`, {
       form: { intent: "verify", "dob.day": "29", "dob.month": "2", "dob.year": "1980" },
       maxRedirects: 0,
@@ -126,7 +180,10 @@ test.describe("the verified overview's fast path", () => {
             overdue: money,
             minimumDue: money,
             fees: fc.integer({ min: 0, max: 10_000_000 }),
-            dueDate: fc.option(fc.date({ min: new Date("2020-01-01"), max: new Date("2035-12-31"), noInvalidDate: true }), { nil: null }),
+            dueDate: fc.option(
+              fc.date({ min: new Date("2020-01-01"), max: new Date("2035-12-31"), noInvalidDate: true }),
+              { nil: null },
+            ),
             dpd: fc.integer({ min: 0, max: 400 }),
             status: fc.constantFrom("current", "delinquent", "paid"),
             pending: fc.option(fc.integer({ min: 1, max: 5_000_000 }), { nil: null }),
@@ -151,7 +208,16 @@ test.describe("the verified overview's fast path", () => {
             if (v.pending) {
               await db
                 .insertInto("payments")
-                .values({ account_id: account.id, borrower_id: borrower.id, amount_minor: v.pending, currency: v.currency, source: "portal", idempotency_key: `fast-${Math.random()}`, status: "succeeded", succeeded_at: new Date() })
+                .values({
+                  account_id: account.id,
+                  borrower_id: borrower.id,
+                  amount_minor: v.pending,
+                  currency: v.currency,
+                  source: "portal",
+                  idempotency_key: `fast-${Math.random()}`,
+                  status: "succeeded",
+                  succeeded_at: new Date(),
+                })
                 .execute();
             }
             const cookie = [session, (v.visitor as { cookie?: string }).cookie].filter(Boolean).join("; ");
@@ -174,7 +240,10 @@ test.describe("the verified overview's fast path", () => {
     const noSession = await request.get("/account", { maxRedirects: 0 });
     expect(noSession.status()).toBe(302);
     expect(noSession.headers()["location"]).toBe("/session-ended");
-    const forged = await request.get("/account", { headers: { cookie: "settle_session=forged.value" }, maxRedirects: 0 });
+    const forged = await request.get("/account", {
+      headers: { cookie: "settle_session=forged.value" },
+      maxRedirects: 0,
+    });
     expect(forged.status()).toBe(302);
   });
 });

@@ -12,7 +12,10 @@ const PG_PORT = Number(process.env.E2E_PG_PORT ?? 54339);
  * database to create fresh borrowers (so journeys never share mutable rows)
  * and to check what a journey wrote.
  */
-export const test = base.extend<{ freshBorrower: Awaited<ReturnType<typeof borrowerWithLink>> }, { db: Kysely<Database> }>({
+export const test = base.extend<
+  { freshBorrower: Awaited<ReturnType<typeof borrowerWithLink>> },
+  { db: Kysely<Database> }
+>({
   db: [
     async ({}, use) => {
       const handle = connectDatabase(`postgres://settle:settle@127.0.0.1:${PG_PORT}/settle`, { max: 3 });
@@ -39,13 +42,22 @@ export async function expectAccessible(page: Page) {
   const browser = page.context().browser();
   if (!browser) throw new Error("no browser");
   // Explicit: Playwright Test applies the test's `use` options (JS off) to new contexts too.
-  const context = await browser.newContext({ viewport: page.viewportSize() ?? undefined, javaScriptEnabled: true });
+  const context = await browser.newContext({
+    viewport: page.viewportSize() ?? undefined,
+    javaScriptEnabled: true,
+  });
   try {
     const copy = await context.newPage();
-    await copy.route(url, (route) => route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html }));
+    await copy.route(url, (route) =>
+      route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html }),
+    );
     await copy.goto(url);
-    const results = await new AxeBuilder({ page: copy }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]).analyze();
-    expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+    const results = await new AxeBuilder({ page: copy })
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+      .analyze();
+    expect(
+      results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+    ).toEqual([]);
   } finally {
     await context.close();
   }

@@ -13,7 +13,11 @@ import { expect, expectAccessible, test } from "./fixtures";
  */
 test.use({ javaScriptEnabled: false });
 
-async function verify(page: Page, code: string, labels = { day: "Day", month: "Month", year: "Year", submit: "Continue" }) {
+async function verify(
+  page: Page,
+  code: string,
+  labels = { day: "Day", month: "Month", year: "Year", submit: "Continue" },
+) {
   await page.goto(`/r/${code}`);
   await page.getByLabel(labels.day).fill("29");
   await page.getByLabel(labels.month).fill("2");
@@ -24,10 +28,18 @@ async function verify(page: Page, code: string, labels = { day: "Day", month: "M
 
 const zhHK = { day: "日", month: "月", year: "年", submit: "繼續" };
 
-test("zh-HK: pay the overdue amount through the test checkout; the return page waits for the webhook; the overview shows it pending", async ({ page, db, freshBorrower }) => {
+test("zh-HK: pay the overdue amount through the test checkout; the return page waits for the webhook; the overview shows it pending", async ({
+  page,
+  db,
+  freshBorrower,
+}) => {
   const { link, borrower, account } = freshBorrower;
   await db.updateTable("borrowers").set({ locale: "zh-HK" }).where("id", "=", borrower.id).execute();
-  await db.updateTable("accounts").set({ overdue_minor: 123_400, balance_minor: 500_000 }).where("id", "=", account.id).execute();
+  await db
+    .updateTable("accounts")
+    .set({ overdue_minor: 123_400, balance_minor: 500_000 })
+    .where("id", "=", account.id)
+    .execute();
   await verify(page, link.code, zhHK);
 
   await page.getByRole("link", { name: "立即還款" }).click();
@@ -42,24 +54,49 @@ test("zh-HK: pay the overdue amount through the test checkout; the return page w
   await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/checkout\/cs_test_\w+$/);
   await expect(page.getByTestId("amount")).toHaveText("HK$1,234.00");
   await expect(page.getByTestId("currency")).toHaveText("HKD");
-  const pending = await db.selectFrom("payments").selectAll().where("account_id", "=", account.id).executeTakeFirstOrThrow();
+  const pending = await db
+    .selectFrom("payments")
+    .selectAll()
+    .where("account_id", "=", account.id)
+    .executeTakeFirstOrThrow();
   expect(pending).toMatchObject({ status: "pending", amount_minor: 123_400, source: "portal" });
 
   await page.getByRole("button", { name: "Pay" }).click();
   await expect(page).toHaveURL(new RegExp(`/account/pay/return\\?payment=${pending.id}$`));
   // Processing until the webhook lands; the page refreshes itself without JavaScript.
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("多謝您，我們已收到您的付款", { timeout: 15_000 });
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("多謝您，我們已收到您的付款", {
+    timeout: 15_000,
+  });
   await expect(page.locator("dl")).toContainText("HK$1,234.00");
   await expect(page.locator('meta[http-equiv="refresh"]')).toHaveCount(0);
   await expectAccessible(page);
 
-  const paid = await db.selectFrom("payments").selectAll().where("id", "=", pending.id).executeTakeFirstOrThrow();
+  const paid = await db
+    .selectFrom("payments")
+    .selectAll()
+    .where("id", "=", pending.id)
+    .executeTakeFirstOrThrow();
   expect(paid).toMatchObject({ status: "succeeded", bank_confirmed_at: null });
   expect(paid.stripe_payment_intent_id).toMatch(/^pi_test_/);
   await expect
-    .poll(async () => (await db.selectFrom("bank_events").select("id").where("account_id", "=", account.id).where("type", "=", "payment.succeeded").execute()).length)
+    .poll(
+      async () =>
+        (
+          await db
+            .selectFrom("bank_events")
+            .select("id")
+            .where("account_id", "=", account.id)
+            .where("type", "=", "payment.succeeded")
+            .execute()
+        ).length,
+    )
     .toBe(1);
-  const receipts = await db.selectFrom("messages").select("body").where("account_id", "=", account.id).where("template_key", "=", "confirmation.payment_receipt").execute();
+  const receipts = await db
+    .selectFrom("messages")
+    .select("body")
+    .where("account_id", "=", account.id)
+    .where("template_key", "=", "confirmation.payment_receipt")
+    .execute();
   expect(receipts).toHaveLength(1);
   expect(receipts[0]!.body).toContain("HK$1,234.00");
 
@@ -72,7 +109,11 @@ test("zh-HK: pay the overdue amount through the test checkout; the return page w
   await expect(page.getByText("您在此作出的還款，在銀行確認前會顯示為處理中。")).toBeVisible();
 });
 
-test("en: negative, oversized and script input get translated field errors, 400, and nothing is written", async ({ page, db, freshBorrower }) => {
+test("en: negative, oversized and script input get translated field errors, 400, and nothing is written", async ({
+  page,
+  db,
+  freshBorrower,
+}) => {
   await verify(page, freshBorrower.link.code);
   await page.goto("/account/pay");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Make a payment");
@@ -104,18 +145,35 @@ test("en: negative, oversized and script input get translated field errors, 400,
   await page.getByRole("button", { name: "Continue to payment" }).click();
   await expect(page.getByText("Choose how much you would like to pay")).toBeVisible();
 
-  const rows = await db.selectFrom("payments").select("id").where("account_id", "=", freshBorrower.account.id).execute();
+  const rows = await db
+    .selectFrom("payments")
+    .select("id")
+    .where("account_id", "=", freshBorrower.account.id)
+    .execute();
   expect(rows).toHaveLength(0);
 });
 
-test("en: the return page shows 'processing' and refreshes itself until the webhook lands; another borrower's payment shows nothing", async ({ page, db, freshBorrower, baseURL }) => {
+test("en: the return page shows 'processing' and refreshes itself until the webhook lands; another borrower's payment shows nothing", async ({
+  page,
+  db,
+  freshBorrower,
+  baseURL,
+}) => {
   const { account } = freshBorrower;
   await verify(page, freshBorrower.link.code);
-  const payment = await insertPayment(db, account, { amount_minor: 20_000, status: "pending", idempotency_key: `checkout:e2e-${account.id}`, stripe_checkout_session_id: `cs_test_e2e${account.id.replace(/-/g, "")}` });
+  const payment = await insertPayment(db, account, {
+    amount_minor: 20_000,
+    status: "pending",
+    idempotency_key: `checkout:e2e-${account.id}`,
+    stripe_checkout_session_id: `cs_test_e2e${account.id.replace(/-/g, "")}`,
+  });
 
   await page.goto(`/account/pay/return?payment=${payment.id}`);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("We are processing your payment");
-  await expect(page.locator('meta[http-equiv="refresh"]')).toHaveAttribute("content", `3;url=/account/pay/return?payment=${payment.id}&n=1`);
+  await expect(page.locator('meta[http-equiv="refresh"]')).toHaveAttribute(
+    "content",
+    `3;url=/account/pay/return?payment=${payment.id}&n=1`,
+  );
   await expect(page.getByRole("status")).toContainText("checks again by itself");
   await expectAccessibleWhileRefreshing(page);
 
@@ -141,19 +199,36 @@ test("en: the return page shows 'processing' and refreshes itself until the webh
     },
   };
   const body = JSON.stringify(event);
-  const bad = await fetch(`${baseURL}/webhooks/stripe`, { method: "POST", headers: { "Stripe-Signature": "t=1,v1=00", "Content-Type": "application/json" }, body });
+  const bad = await fetch(`${baseURL}/webhooks/stripe`, {
+    method: "POST",
+    headers: { "Stripe-Signature": "t=1,v1=00", "Content-Type": "application/json" },
+    body,
+  });
   expect(bad.status).toBe(400);
   const good = await fetch(`${baseURL}/webhooks/stripe`, {
     method: "POST",
-    headers: { "Stripe-Signature": Stripe.webhooks.generateTestHeaderString({ payload: body, secret: DEV_WEBHOOK_SECRET }), "Content-Type": "application/json" },
+    headers: {
+      "Stripe-Signature": Stripe.webhooks.generateTestHeaderString({
+        payload: body,
+        secret: DEV_WEBHOOK_SECRET,
+      }),
+      "Content-Type": "application/json",
+    },
     body,
   });
   expect(good.status).toBe(200);
 
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Thank you, we have received your payment", { timeout: 10_000 });
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+    "Thank you, we have received your payment",
+    { timeout: 10_000 },
+  );
   await expectAccessible(page);
 
-  const someoneElse = await insertPayment(db, await insertAccount(db), { amount_minor: 77_700, status: "succeeded", succeeded_at: new Date() });
+  const someoneElse = await insertPayment(db, await insertAccount(db), {
+    amount_minor: 77_700,
+    status: "succeeded",
+    succeeded_at: new Date(),
+  });
   const response = await page.goto(`/account/pay/return?payment=${someoneElse.id}`);
   expect(response?.status()).toBe(404);
   await expect(page.locator("body")).not.toContainText("HK$");
@@ -161,10 +236,18 @@ test("en: the return page shows 'processing' and refreshes itself until the webh
   expect(forged?.status()).toBe(404);
 });
 
-test("zh-CN: Decline card on the test checkout returns to the pay page, marks the attempt failed, and nothing is credited", async ({ page, db, freshBorrower }) => {
+test("zh-CN: Decline card on the test checkout returns to the pay page, marks the attempt failed, and nothing is credited", async ({
+  page,
+  db,
+  freshBorrower,
+}) => {
   const { link, borrower, account } = freshBorrower;
   await db.updateTable("borrowers").set({ locale: "zh-CN" }).where("id", "=", borrower.id).execute();
-  await db.updateTable("accounts").set({ currency: "CNY", balance_minor: 88_800, overdue_minor: 0 }).where("id", "=", account.id).execute();
+  await db
+    .updateTable("accounts")
+    .set({ currency: "CNY", balance_minor: 88_800, overdue_minor: 0 })
+    .where("id", "=", account.id)
+    .execute();
   await verify(page, link.code, { day: "日", month: "月", year: "年", submit: "继续" });
 
   await page.goto("/account/pay");
@@ -178,9 +261,20 @@ test("zh-CN: Decline card on the test checkout returns to the pay page, marks th
   await expect(page.getByRole("status")).toHaveText("您的付款未完成，我们没有收取任何款项。您可以再试一次。");
   await expectAccessible(page);
   await expect
-    .poll(async () => (await db.selectFrom("payments").select("status").where("account_id", "=", account.id).executeTakeFirstOrThrow()).status)
+    .poll(
+      async () =>
+        (
+          await db
+            .selectFrom("payments")
+            .select("status")
+            .where("account_id", "=", account.id)
+            .executeTakeFirstOrThrow()
+        ).status,
+    )
     .toBe("failed");
-  expect(await db.selectFrom("bank_events").select("id").where("account_id", "=", account.id).execute()).toHaveLength(0);
+  expect(
+    await db.selectFrom("bank_events").select("id").where("account_id", "=", account.id).execute(),
+  ).toHaveLength(0);
 });
 
 /**
@@ -192,13 +286,22 @@ test("zh-CN: Decline card on the test checkout returns to the pay page, marks th
 async function expectAccessibleWhileRefreshing(page: Page) {
   const html = (await page.content()).replace(/<meta http-equiv="refresh"[^>]*>/, "");
   const url = page.url();
-  const context = await page.context().browser()!.newContext({ viewport: page.viewportSize() ?? undefined, javaScriptEnabled: true });
+  const context = await page
+    .context()
+    .browser()!
+    .newContext({ viewport: page.viewportSize() ?? undefined, javaScriptEnabled: true });
   try {
     const copy = await context.newPage();
-    await copy.route(url, (route) => route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html }));
+    await copy.route(url, (route) =>
+      route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html }),
+    );
     await copy.goto(url);
-    const results = await new AxeBuilder({ page: copy }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]).analyze();
-    expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+    const results = await new AxeBuilder({ page: copy })
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+      .analyze();
+    expect(
+      results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+    ).toEqual([]);
   } finally {
     await context.close();
   }

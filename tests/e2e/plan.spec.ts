@@ -3,12 +3,21 @@ import { expect, expectAccessible, test } from "./fixtures";
 
 /** The borrower's calendar day (fresh borrowers live in Hong Kong), plus some days. */
 function hkDate(daysAhead: number): string {
-  const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Hong_Kong", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+  const today = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Asia/Hong_Kong",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(new Date());
   const [y, m, d] = today.split("-").map(Number) as [number, number, number];
   return new Date(Date.UTC(y, m - 1, d + daysAhead)).toISOString().slice(0, 10);
 }
 
-async function verify(page: Page, code: string, labels: { day: string; month: string; year: string; submit: string }) {
+async function verify(
+  page: Page,
+  code: string,
+  labels: { day: string; month: string; year: string; submit: string },
+) {
   await page.goto(`/r/${code}`);
   await page.getByLabel(labels.day).fill("29");
   await page.getByLabel(labels.month).fill("2");
@@ -21,7 +30,11 @@ const EN = { day: "Day", month: "Month", year: "Year", submit: "Continue" };
 test.describe("instalment plans (JavaScript off)", () => {
   test.use({ javaScriptEnabled: false });
 
-  test("en: a plan inside policy shows every instalment, then starts at once", async ({ page, db, freshBorrower }) => {
+  test("en: a plan inside policy shows every instalment, then starts at once", async ({
+    page,
+    db,
+    freshBorrower,
+  }) => {
     const { account } = freshBorrower; // HK$5,000.00 owed
     await verify(page, freshBorrower.link.code, EN);
     await page.getByRole("link", { name: "Set up an instalment plan" }).click();
@@ -41,7 +54,9 @@ test.describe("instalment plans (JavaScript off)", () => {
     await expect(table.locator("tfoot")).toContainText("HK$5,000.00");
     await expect(page.getByText("meets our automatic approval rules")).toBeVisible();
     // Previewing writes nothing.
-    expect(await db.selectFrom("instalment_plans").select("id").where("account_id", "=", account.id).execute()).toHaveLength(0);
+    expect(
+      await db.selectFrom("instalment_plans").select("id").where("account_id", "=", account.id).execute(),
+    ).toHaveLength(0);
     await expectAccessible(page);
 
     await page.getByRole("button", { name: "Submit plan" }).click();
@@ -50,13 +65,32 @@ test.describe("instalment plans (JavaScript off)", () => {
     await expect(page.locator("table.instalment-table tbody tr")).toHaveCount(3);
     await expectAccessible(page);
 
-    const plan = await db.selectFrom("instalment_plans").selectAll().where("account_id", "=", account.id).executeTakeFirstOrThrow();
-    expect(plan).toMatchObject({ status: "active", auto_approved: true, instalment_count: 3, first_due_date: hkDate(7) });
-    const instalments = await db.selectFrom("instalments").select(["amount_minor", "status"]).where("plan_id", "=", plan.id).orderBy("seq").execute();
+    const plan = await db
+      .selectFrom("instalment_plans")
+      .selectAll()
+      .where("account_id", "=", account.id)
+      .executeTakeFirstOrThrow();
+    expect(plan).toMatchObject({
+      status: "active",
+      auto_approved: true,
+      instalment_count: 3,
+      first_due_date: hkDate(7),
+    });
+    const instalments = await db
+      .selectFrom("instalments")
+      .select(["amount_minor", "status"])
+      .where("plan_id", "=", plan.id)
+      .orderBy("seq")
+      .execute();
     expect(instalments.map((i) => i.amount_minor)).toEqual([166_668, 166_666, 166_666]);
     // Confirmations only: engine.spec runs the planner over the whole e2e database meanwhile, and may
     // queue this (delinquent) account a reminder of its own.
-    const sms = await db.selectFrom("messages").select("template_key").where("account_id", "=", account.id).where("template_key", "like", "confirmation.%").execute();
+    const sms = await db
+      .selectFrom("messages")
+      .select("template_key")
+      .where("account_id", "=", account.id)
+      .where("template_key", "like", "confirmation.%")
+      .execute();
     expect(sms.map((m) => m.template_key)).toEqual(["confirmation.plan_approved"]);
 
     // With a plan open, the calculator shows the plan instead.
@@ -87,14 +121,28 @@ test.describe("instalment plans (JavaScript off)", () => {
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("您的計劃正在審批中");
     await expectAccessible(page);
 
-    const plan = await db.selectFrom("instalment_plans").selectAll().where("account_id", "=", account.id).executeTakeFirstOrThrow();
+    const plan = await db
+      .selectFrom("instalment_plans")
+      .selectAll()
+      .where("account_id", "=", account.id)
+      .executeTakeFirstOrThrow();
     expect(plan).toMatchObject({ status: "proposed", auto_approved: false, instalment_count: 12 });
-    expect(await db.selectFrom("instalments").select("id").where("plan_id", "=", plan.id).execute()).toHaveLength(0);
-    const task = await db.selectFrom("tasks").selectAll().where("source_id", "=", plan.id).executeTakeFirstOrThrow();
+    expect(
+      await db.selectFrom("instalments").select("id").where("plan_id", "=", plan.id).execute(),
+    ).toHaveLength(0);
+    const task = await db
+      .selectFrom("tasks")
+      .selectAll()
+      .where("source_id", "=", plan.id)
+      .executeTakeFirstOrThrow();
     expect(task).toMatchObject({ kind: "plan_review", status: "open" });
   });
 
-  test("zh-CN: bad input gets translated field errors and writes nothing", async ({ page, db, freshBorrower }) => {
+  test("zh-CN: bad input gets translated field errors and writes nothing", async ({
+    page,
+    db,
+    freshBorrower,
+  }) => {
     const { account, borrower } = freshBorrower;
     await db.updateTable("borrowers").set({ locale: "zh-CN" }).where("id", "=", borrower.id).execute();
     await verify(page, freshBorrower.link.code, { day: "日", month: "月", year: "年", submit: "继续" });
@@ -113,7 +161,12 @@ test.describe("instalment plans (JavaScript off)", () => {
 
     // A hand-made POST (no browser form can send these): 10 KB of text and script tags.
     const forged = await page.request.post("/account/plan", {
-      form: { intent: "submit", count: "9".repeat(10_240), frequency: "<script>alert(1)</script>", firstDueDate: "<script>alert(1)</script>" },
+      form: {
+        intent: "submit",
+        count: "9".repeat(10_240),
+        frequency: "<script>alert(1)</script>",
+        firstDueDate: "<script>alert(1)</script>",
+      },
       maxRedirects: 0,
     });
     expect(forged.status()).toBe(400);
@@ -123,27 +176,61 @@ test.describe("instalment plans (JavaScript off)", () => {
     expect(html).toContain("请输入有效的首期还款日期");
     expect(html).not.toContain("<script>alert(1)</script>");
 
-    expect(await db.selectFrom("instalment_plans").select("id").where("account_id", "=", account.id).execute()).toHaveLength(0);
-    expect(await db.selectFrom("messages").select("id").where("account_id", "=", account.id).execute()).toHaveLength(0);
+    expect(
+      await db.selectFrom("instalment_plans").select("id").where("account_id", "=", account.id).execute(),
+    ).toHaveLength(0);
+    expect(
+      await db.selectFrom("messages").select("id").where("account_id", "=", account.id).execute(),
+    ).toHaveLength(0);
   });
 
-  test("en: a counter-offer is shown beside the request and can be accepted", async ({ page, db, freshBorrower }) => {
+  test("en: a counter-offer is shown beside the request and can be accepted", async ({
+    page,
+    db,
+    freshBorrower,
+  }) => {
     const { account } = freshBorrower;
     // What decidePlan(counter) leaves behind: the request closed as countered, a staff-written offer proposed.
     const staff = await db
       .insertInto("staff_users")
-      .values({ email: `approver-${account.id}@bank.example`, display_name: "Approver", role: "approver", password_hash: "x" })
+      .values({
+        email: `approver-${account.id}@bank.example`,
+        display_name: "Approver",
+        role: "approver",
+        password_hash: "x",
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
-    const base = { account_id: account.id, borrower_id: account.borrower_id, total_minor: 500_000, currency: "HKD", frequency: "monthly" as const };
+    const base = {
+      account_id: account.id,
+      borrower_id: account.borrower_id,
+      total_minor: 500_000,
+      currency: "HKD",
+      frequency: "monthly" as const,
+    };
     const original = await db
       .insertInto("instalment_plans")
-      .values({ ...base, status: "countered", instalment_count: 12, first_due_date: hkDate(20), proposed_by: "borrower", decided_by_staff_id: staff.id })
+      .values({
+        ...base,
+        status: "countered",
+        instalment_count: 12,
+        first_due_date: hkDate(20),
+        proposed_by: "borrower",
+        decided_by_staff_id: staff.id,
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     const offer = await db
       .insertInto("instalment_plans")
-      .values({ ...base, status: "proposed", instalment_count: 5, first_due_date: hkDate(10), proposed_by: "staff", proposed_by_staff_id: staff.id, counter_of_plan_id: original.id })
+      .values({
+        ...base,
+        status: "proposed",
+        instalment_count: 5,
+        first_due_date: hkDate(10),
+        proposed_by: "staff",
+        proposed_by_staff_id: staff.id,
+        counter_of_plan_id: original.id,
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
 
@@ -159,9 +246,17 @@ test.describe("instalment plans (JavaScript off)", () => {
     await page.getByRole("button", { name: "Accept this plan" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Your instalment plan is active");
     await expectAccessible(page);
-    const accepted = await db.selectFrom("instalment_plans").select("status").where("id", "=", offer.id).executeTakeFirstOrThrow();
+    const accepted = await db
+      .selectFrom("instalment_plans")
+      .select("status")
+      .where("id", "=", offer.id)
+      .executeTakeFirstOrThrow();
     expect(accepted.status).toBe("active");
-    const instalments = await db.selectFrom("instalments").select("amount_minor").where("plan_id", "=", offer.id).execute();
+    const instalments = await db
+      .selectFrom("instalments")
+      .select("amount_minor")
+      .where("plan_id", "=", offer.id)
+      .execute();
     expect(instalments.reduce((s, i) => s + i.amount_minor, 0)).toBe(500_000);
   });
 });

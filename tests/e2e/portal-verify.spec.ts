@@ -3,10 +3,18 @@ import { expect, expectAccessible, test } from "./fixtures";
 test.describe("masked landing and verification (JavaScript off)", () => {
   test.use({ javaScriptEnabled: false });
 
-  test("zh-HK: nothing about the debt before verification; wrong answer counts down; right answer shows the overview", async ({ page, db, freshBorrower }) => {
+  test("zh-HK: nothing about the debt before verification; wrong answer counts down; right answer shows the overview", async ({
+    page,
+    db,
+    freshBorrower,
+  }) => {
     const { link, borrower } = freshBorrower;
     await db.updateTable("borrowers").set({ locale: "zh-HK" }).where("id", "=", borrower.id).execute();
-    await db.updateTable("accounts").set({ overdue_minor: 123_400, last4: "2468" }).where("id", "=", freshBorrower.account.id).execute();
+    await db
+      .updateTable("accounts")
+      .set({ overdue_minor: 123_400, last4: "2468" })
+      .where("id", "=", freshBorrower.account.id)
+      .execute();
 
     const landing = await page.goto(`/r/${link.code}`);
     expect(landing?.status()).toBe(200);
@@ -33,7 +41,11 @@ test.describe("masked landing and verification (JavaScript off)", () => {
     await expect(page.locator("dl")).toContainText("HK$1,234.00");
     await expectAccessible(page);
 
-    const opened = await db.selectFrom("short_links").select(["open_count", "first_opened_at"]).where("id", "=", link.id).executeTakeFirstOrThrow();
+    const opened = await db
+      .selectFrom("short_links")
+      .select(["open_count", "first_opened_at"])
+      .where("id", "=", link.id)
+      .executeTakeFirstOrThrow();
     expect(opened.open_count).toBeGreaterThanOrEqual(1);
     expect(opened.first_opened_at).not.toBeNull();
 
@@ -43,7 +55,11 @@ test.describe("masked landing and verification (JavaScript off)", () => {
     await expect(page).toHaveURL(/\/session-ended$/);
   });
 
-  test("en: malformed answers get translated field errors and count as no attempt", async ({ page, db, freshBorrower }) => {
+  test("en: malformed answers get translated field errors and count as no attempt", async ({
+    page,
+    db,
+    freshBorrower,
+  }) => {
     await page.goto(`/r/${freshBorrower.link.code}`);
     await page.getByLabel("Day").fill("32");
     await page.getByLabel("Month").fill("<script>");
@@ -56,7 +72,11 @@ test.describe("masked landing and verification (JavaScript off)", () => {
     await expect(page.getByText("Enter a 4-digit year, for example 1985")).toBeVisible();
     await expect(page.getByLabel("Day")).toHaveAttribute("aria-invalid", "true");
     await expectAccessible(page);
-    const attempts = await db.selectFrom("verification_attempts").select("id").where("link_id", "=", freshBorrower.link.id).execute();
+    const attempts = await db
+      .selectFrom("verification_attempts")
+      .select("id")
+      .where("link_id", "=", freshBorrower.link.id)
+      .execute();
     expect(attempts).toHaveLength(0);
   });
 
@@ -65,21 +85,37 @@ test.describe("masked landing and verification (JavaScript off)", () => {
     await page.getByRole("button", { name: "Not me / wrong number" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Thank you for telling us");
     await expectAccessible(page);
-    const account = await db.selectFrom("accounts").select("wrong_number_at").where("id", "=", freshBorrower.account.id).executeTakeFirstOrThrow();
+    const account = await db
+      .selectFrom("accounts")
+      .select("wrong_number_at")
+      .where("id", "=", freshBorrower.account.id)
+      .executeTakeFirstOrThrow();
     expect(account.wrong_number_at).not.toBeNull();
-    const task = await db.selectFrom("tasks").select("kind").where("account_id", "=", freshBorrower.account.id).executeTakeFirstOrThrow();
+    const task = await db
+      .selectFrom("tasks")
+      .select("kind")
+      .where("account_id", "=", freshBorrower.account.id)
+      .executeTakeFirstOrThrow();
     expect(task.kind).toBe("wrong_number_review");
     const again = await page.goto(`/r/${freshBorrower.link.code}`);
     expect(again?.status()).toBe(410);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("This link is no longer active");
   });
 
-  test("'Stop texts' opts the number out and says what still happens", async ({ page, db, freshBorrower }) => {
+  test("'Stop texts' opts the number out and says what still happens", async ({
+    page,
+    db,
+    freshBorrower,
+  }) => {
     await page.goto(`/r/${freshBorrower.link.code}`);
     await page.getByRole("button", { name: "Stop texts to this number" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("You will not receive reminder texts");
     await expect(page.getByText("reply START")).toBeVisible();
-    const prefs = await db.selectFrom("contact_preferences").selectAll().where("borrower_id", "=", freshBorrower.borrower.id).executeTakeFirstOrThrow();
+    const prefs = await db
+      .selectFrom("contact_preferences")
+      .selectAll()
+      .where("borrower_id", "=", freshBorrower.borrower.id)
+      .executeTakeFirstOrThrow();
     expect(prefs.sms_allowed).toBe(false);
     expect(prefs.sms_opted_out_at).not.toBeNull();
   });

@@ -32,7 +32,9 @@ test.describe("layout shell", () => {
     expect(problems).toEqual([]);
   });
 
-  test("a page without JavaScript carries its styles inline under the response's nonce: no stylesheet request, styles applied", async ({ page }) => {
+  test("a page without JavaScript carries its styles inline under the response's nonce: no stylesheet request, styles applied", async ({
+    page,
+  }) => {
     const stylesheets: string[] = [];
     const problems: string[] = [];
     page.on("request", (req) => {
@@ -42,13 +44,17 @@ test.describe("layout shell", () => {
       if (msg.type() === "error") problems.push(msg.text()); // a CSP refusal is reported here
     });
     const response = await page.goto("/");
-    const nonce = /style-src 'self' 'nonce-([A-Za-z0-9+/=]+)'/.exec(response!.headers()["content-security-policy"] ?? "")?.[1];
+    const nonce = /style-src 'self' 'nonce-([A-Za-z0-9+/=]+)'/.exec(
+      response!.headers()["content-security-policy"] ?? "",
+    )?.[1];
     expect(nonce).toBeTruthy();
     expect(await page.locator("head style").evaluate((el) => (el as HTMLStyleElement).nonce)).toBe(nonce);
     expect(await page.locator("head link[rel=stylesheet]").count()).toBe(0);
     expect(stylesheets).toEqual([]);
     // The skip link is positioned off-screen by the stylesheet until focused.
-    expect(await page.locator(".skip-link").evaluate((el) => getComputedStyle(el).position)).not.toBe("static");
+    expect(await page.locator(".skip-link").evaluate((el) => getComputedStyle(el).position)).not.toBe(
+      "static",
+    );
     expect(problems).toEqual([]);
   });
 

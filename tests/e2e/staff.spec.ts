@@ -9,7 +9,11 @@ const PASSWORD = "e2e staff password 1";
 const XSS_NOTE = `<script>alert(1)</script><img src=x onerror=alert(2)>`;
 
 /** A staff user created straight in the e2e database: known password, and TOTP enrolled with a known secret unless `enrolled: false`. */
-async function createStaff(db: Kysely<Database>, role: StaffRole, opts: { enrolled?: boolean; password?: string } = {}) {
+async function createStaff(
+  db: Kysely<Database>,
+  role: StaffRole,
+  opts: { enrolled?: boolean; password?: string } = {},
+) {
   const secret = generateTotpSecret();
   const email = `e2e-${role}-${randomBytes(4).toString("hex")}@settle.test`;
   await db
@@ -31,7 +35,10 @@ const codeFor = async (secret: string) => (await generateTOTP({ secret, ...TOTP_
 test.describe("staff console (desktop, JavaScript on)", () => {
   test.use({ viewport: { width: 1280, height: 900 }, isMobile: false, hasTouch: false });
 
-  test("an agent signs in with password and TOTP, finds a demo borrower, adds a note that stays text, and is refused the audit log", async ({ page, db }) => {
+  test("an agent signs in with password and TOTP, finds a demo borrower, adds a note that stays text, and is refused the audit log", async ({
+    page,
+    db,
+  }) => {
     const dialogs: string[] = [];
     page.on("dialog", async (d) => {
       dialogs.push(d.message());
@@ -61,7 +68,9 @@ test.describe("staff console (desktop, JavaScript on)", () => {
     await expect(page.getByRole("heading", { name: /Hardship reviews/ })).toBeVisible();
     await expect(page.getByText("E2E agent (Agent)")).toBeVisible();
     // Agents have no audit log in their navigation.
-    await expect(page.getByRole("navigation", { name: "Staff console" }).getByRole("link", { name: "Audit log" })).toHaveCount(0);
+    await expect(
+      page.getByRole("navigation", { name: "Staff console" }).getByRole("link", { name: "Audit log" }),
+    ).toHaveCount(0);
     await expectAccessible(page);
 
     await page.getByRole("link", { name: "Find a borrower" }).click();
@@ -88,8 +97,17 @@ test.describe("staff console (desktop, JavaScript on)", () => {
     expect(dialogs).toEqual([]);
     expect(problems).toEqual([]);
 
-    const staff = await db.selectFrom("staff_users").select("id").where("email", "=", email).executeTakeFirstOrThrow();
-    const viewed = await db.selectFrom("audit_events").select("id").where("action", "=", "staff.viewed_borrower").where("actor_id", "=", staff.id).execute();
+    const staff = await db
+      .selectFrom("staff_users")
+      .select("id")
+      .where("email", "=", email)
+      .executeTakeFirstOrThrow();
+    const viewed = await db
+      .selectFrom("audit_events")
+      .select("id")
+      .where("action", "=", "staff.viewed_borrower")
+      .where("actor_id", "=", staff.id)
+      .execute();
     expect(viewed.length).toBeGreaterThanOrEqual(3); // first view, after the note, after the reload
 
     const denied = await page.goto("/staff/audit");
@@ -118,7 +136,11 @@ test.describe("staff console (desktop, JavaScript on)", () => {
 test.describe("staff first sign-in (JavaScript off)", () => {
   test.use({ javaScriptEnabled: false });
 
-  test("a new user with a one-time password must choose a password and enrol TOTP; every form is a plain POST", async ({ page, db, freshBorrower }) => {
+  test("a new user with a one-time password must choose a password and enrol TOTP; every form is a plain POST", async ({
+    page,
+    db,
+    freshBorrower,
+  }) => {
     const oneTime = "OneTimePass-123";
     const { email } = await createStaff(db, "supervisor", { enrolled: false, password: oneTime });
 
@@ -149,7 +171,11 @@ test.describe("staff first sign-in (JavaScript off)", () => {
     await page.getByRole("button", { name: "Save and sign in" }).click();
     await expect(page).toHaveURL(/\/staff\/queues$/);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Queues");
-    const enrolled = await db.selectFrom("staff_users").select("totp_enabled_at").where("email", "=", email).executeTakeFirstOrThrow();
+    const enrolled = await db
+      .selectFrom("staff_users")
+      .select("totp_enabled_at")
+      .where("email", "=", email)
+      .executeTakeFirstOrThrow();
     expect(enrolled.totp_enabled_at).not.toBeNull();
 
     await page.goto(`/staff/borrowers/${freshBorrower.borrower.id}`);

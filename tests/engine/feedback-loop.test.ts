@@ -25,10 +25,19 @@ async function overdueBorrower(): Promise<{ session: BorrowerSession; ref: strin
   const f = await borrowerWithLink(t.db, { now: NOW });
   await t.db
     .updateTable("accounts")
-    .set({ status: "delinquent", dpd: 12, overdue_minor: 100_000, balance_minor: 500_000, due_date: "2026-11-11" })
+    .set({
+      status: "delinquent",
+      dpd: 12,
+      overdue_minor: 100_000,
+      balance_minor: 500_000,
+      due_date: "2026-11-11",
+    })
     .where("id", "=", f.account.id)
     .execute();
-  return { session: { id: "test", borrowerId: f.borrower.id, accountId: f.account.id, linkId: f.link.id }, ref: f.account.external_ref };
+  return {
+    session: { id: "test", borrowerId: f.borrower.id, accountId: f.account.id, linkId: f.link.id },
+    ref: f.account.external_ref,
+  };
 }
 
 async function decisionFor(ref: string): Promise<DecisionLine> {
@@ -57,7 +66,14 @@ describe("each borrower action changes the next schedule decision at once", () =
     await reportHardship(
       t.db,
       session,
-      { reason: "job_loss", details: "", monthlyIncomeMinor: null, monthlyExpensesMinor: null, wantsPause: true, wantsLowerPayments: false },
+      {
+        reason: "job_loss",
+        details: "",
+        monthlyIncomeMinor: null,
+        monthlyExpensesMinor: null,
+        wantsPause: true,
+        wantsLowerPayments: false,
+      },
       NOW,
     );
     const d = await decisionFor(ref);
@@ -67,14 +83,28 @@ describe("each borrower action changes the next schedule decision at once", () =
 
   it("a plan outside policy holds reminders while it is under review", async () => {
     const { session, ref } = await overdueBorrower();
-    const result = await proposePlan(t.db, { session, count: 12, frequency: "monthly", firstDueDate: "2026-11-30", today: TODAY, now: NOW });
+    const result = await proposePlan(t.db, {
+      session,
+      count: 12,
+      frequency: "monthly",
+      firstDueDate: "2026-11-30",
+      today: TODAY,
+      now: NOW,
+    });
     expect(result.status).toBe("proposed");
     expect(await decisionFor(ref)).toMatchObject({ action: "defer", reason: "plan_under_review" });
   });
 
   it("a plan inside policy leaves only instalment reminders", async () => {
     const { session, ref } = await overdueBorrower();
-    const result = await proposePlan(t.db, { session, count: 3, frequency: "monthly", firstDueDate: "2026-12-05", today: TODAY, now: NOW });
+    const result = await proposePlan(t.db, {
+      session,
+      count: 3,
+      frequency: "monthly",
+      firstDueDate: "2026-12-05",
+      today: TODAY,
+      now: NOW,
+    });
     expect(result.status).toBe("active");
     expect(await decisionFor(ref)).toMatchObject({ action: "defer", reason: "plan_active" });
   });

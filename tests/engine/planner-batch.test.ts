@@ -27,7 +27,9 @@ async function earlyAccounts(n: number, borrower: Parameters<typeof insertBorrow
   const accounts = [];
   for (let i = 0; i < n; i++) {
     const b = await insertBorrower(t.db, borrower);
-    accounts.push(await insertAccount(t.db, { borrower_id: b.id, dpd: 5, status: "delinquent", due_date: "2026-11-18" }));
+    accounts.push(
+      await insertAccount(t.db, { borrower_id: b.id, dpd: 5, status: "delinquent", due_date: "2026-11-18" }),
+    );
   }
   return accounts;
 }
@@ -41,10 +43,14 @@ async function run(opts: { batchSize?: number; now?: Date; dryRun?: boolean } = 
 describe("planner A/B variants", () => {
   it("assigns a staff-added variant (present in every language) and renders its edited text", async () => {
     const staff = await insertStaffUser(t.db);
-    expect(await addReminderVariant(t.db, { staff, stage: "early", variant: "C" })).toEqual({ status: "added" });
+    expect(await addReminderVariant(t.db, { staff, stage: "early", variant: "C" })).toEqual({
+      status: "added",
+    });
     await t.db
       .updateTable("sms_templates")
-      .set({ body: "{{bank}}: VARIANT-C {{name}}, {{amount}} on card {{last4}} is overdue. Pay by {{dueDate}}: {{link}} Reply STOP to opt out" })
+      .set({
+        body: "{{bank}}: VARIANT-C {{name}}, {{amount}} on card {{last4}} is overdue. Pay by {{dueDate}}: {{link}} Reply STOP to opt out",
+      })
       .where("stage", "=", "early")
       .where("variant", "=", "C")
       .where("locale", "=", "en")
@@ -67,7 +73,10 @@ describe("planner A/B variants", () => {
     await addReminderVariant(t.db, { staff, stage: "early", variant: "C" });
     const policy = structuredClone(DEFAULT_CONTACT_POLICY);
     policy.stages.find((s) => s.id === "early")!.variants = ["C", "ZZ"];
-    await t.db.insertInto("contact_policies").values({ version: 1, policy: JSON.stringify(policy), active: true }).execute();
+    await t.db
+      .insertInto("contact_policies")
+      .values({ version: 1, policy: JSON.stringify(policy), active: true })
+      .execute();
     await earlyAccounts(10);
     await run();
     const variants = await t.db.selectFrom("messages").select("variant").distinct().execute();
@@ -78,12 +87,24 @@ describe("planner A/B variants", () => {
     for (const locale of ["en", "zh-HK"] as const) {
       await t.db
         .insertInto("sms_templates")
-        .values({ stage: "early", locale, variant: "D", body: "{{bank}} {{name}} {{amount}} {{last4}} {{dueDate}} {{link}} Reply STOP to opt out 回T退訂", version: 1, active: true })
+        .values({
+          stage: "early",
+          locale,
+          variant: "D",
+          body: "{{bank}} {{name}} {{amount}} {{last4}} {{dueDate}} {{link}} Reply STOP to opt out 回T退訂",
+          version: 1,
+          active: true,
+        })
         .execute();
     }
     await earlyAccounts(20);
     await run();
-    const variants = await t.db.selectFrom("messages").select("variant").distinct().orderBy("variant").execute();
+    const variants = await t.db
+      .selectFrom("messages")
+      .select("variant")
+      .distinct()
+      .orderBy("variant")
+      .execute();
     expect(variants.map((v) => v.variant)).toEqual(["A", "B"]);
   });
 });
@@ -93,7 +114,10 @@ describe("planner batches", () => {
     await earlyAccounts(23);
     // Opted out and wrong-number accounts are decided and stored as suppressions.
     const optedOut = await insertBorrower(t.db);
-    await t.db.insertInto("contact_preferences").values({ borrower_id: optedOut.id, sms_allowed: true, sms_opted_out_at: NOW }).execute();
+    await t.db
+      .insertInto("contact_preferences")
+      .values({ borrower_id: optedOut.id, sms_allowed: true, sms_opted_out_at: NOW })
+      .execute();
     await insertAccount(t.db, { borrower_id: optedOut.id, dpd: 5 });
     await insertAccount(t.db, { dpd: 5, wrong_number_at: NOW });
 
@@ -103,7 +127,10 @@ describe("planner batches", () => {
     expect(first.result).toMatchObject({ decided: 25, queued: 23, skipped: 0 });
     expect(first.result.byReason).toEqual({ send_due: 23, sms_opted_out: 1, wrong_number: 1 });
 
-    const decisions = await t.db.selectFrom("contact_decisions").select(["account_id", "action", "reason", "run_id", "detail", "decided_at"]).execute();
+    const decisions = await t.db
+      .selectFrom("contact_decisions")
+      .select(["account_id", "action", "reason", "run_id", "detail", "decided_at"])
+      .execute();
     expect(decisions).toHaveLength(25);
     expect(new Set(decisions.map((d) => d.account_id)).size).toBe(25);
     expect(new Set(decisions.map((d) => d.run_id))).toEqual(new Set([first.result.runId]));
@@ -116,10 +143,18 @@ describe("planner batches", () => {
     // status events start with what happens to it next.
     const messages = await t.db.selectFrom("messages").select(["id", "status", "created_at"]).execute();
     expect(messages).toHaveLength(23);
-    for (const m of messages) expect({ status: m.status, at: m.created_at.toISOString() }).toEqual({ status: "queued", at: NOW.toISOString() });
+    for (const m of messages)
+      expect({ status: m.status, at: m.created_at.toISOString() }).toEqual({
+        status: "queued",
+        at: NOW.toISOString(),
+      });
     expect(await t.db.selectFrom("short_links").select("id").execute()).toHaveLength(23);
     expect(await t.db.selectFrom("message_status_events").select("id").execute()).toEqual([]);
-    const jobs = await sql<{ id: string }>`select p->>'messageId' as id from graphile_worker._private_jobs, json_array_elements(payload) p`.execute(t.db);
+    const jobs = await sql<{
+      id: string;
+    }>`select p->>'messageId' as id from graphile_worker._private_jobs, json_array_elements(payload) p`.execute(
+      t.db,
+    );
     expect(new Set(jobs.rows.map((j) => j.id))).toEqual(new Set(messages.map((m) => m.id)));
 
     // The same run again (a retry, or the same day): every account decided again, nothing queued twice.
@@ -129,7 +164,10 @@ describe("planner batches", () => {
     // A decision equal to the account's latest one is counted on that row, not stored again
     // (the opted-out and wrong-number accounts); every account's latest row says when it was last reached.
     const later = new Date(NOW.getTime() + 60_000).toISOString();
-    const rows = await t.db.selectFrom("contact_decisions").select(["account_id", "reason", "repeats", "decided_at", "last_decided_at"]).execute();
+    const rows = await t.db
+      .selectFrom("contact_decisions")
+      .select(["account_id", "reason", "repeats", "decided_at", "last_decided_at"])
+      .execute();
     const unchanged = rows.filter((r) => r.reason === "sms_opted_out" || r.reason === "wrong_number");
     expect(unchanged).toHaveLength(2);
     for (const r of unchanged) {
@@ -137,7 +175,9 @@ describe("planner batches", () => {
       expect(r.decided_at.toISOString()).toBe(NOW.toISOString());
       expect(r.last_decided_at.toISOString()).toBe(later);
     }
-    expect(rows.length).toBe(25 + again.lines.filter((l) => l.reason !== "sms_opted_out" && l.reason !== "wrong_number").length);
+    expect(rows.length).toBe(
+      25 + again.lines.filter((l) => l.reason !== "sms_opted_out" && l.reason !== "wrong_number").length,
+    );
     const latestPerAccount = new Map<string, string>();
     for (const r of rows) {
       const at = r.last_decided_at.toISOString();
@@ -146,7 +186,11 @@ describe("planner batches", () => {
     expect([...latestPerAccount.values()]).toEqual(Array(25).fill(later));
 
     // A third run that decides differently for an account stores a new row for it.
-    await t.db.updateTable("accounts").set({ wrong_number_at: null }).where("wrong_number_at", "is not", null).execute();
+    await t.db
+      .updateTable("accounts")
+      .set({ wrong_number_at: null })
+      .where("wrong_number_at", "is not", null)
+      .execute();
     await run({ batchSize: 4, now: new Date(NOW.getTime() + 120_000) });
     const wrongNumberRows = await t.db
       .selectFrom("contact_decisions as d")
@@ -165,7 +209,9 @@ describe("planner batches", () => {
     const before = Date.now();
     await run();
     const after = Date.now();
-    const accounts = (await t.db.selectFrom("accounts").select("id").orderBy("id").execute()).map((a) => a.id);
+    const accounts = (await t.db.selectFrom("accounts").select("id").orderBy("id").execute()).map(
+      (a) => a.id,
+    );
     // One batch, decided in account order: sorted by id, the texts and the links follow the accounts.
     for (const table of ["messages", "short_links"] as const) {
       const rows = await t.db.selectFrom(table).select(["id", "account_id"]).orderBy("id").execute();
@@ -191,7 +237,10 @@ describe("planner batches", () => {
     const name = `O"N\\e,{x}`;
     await earlyAccounts(1, { full_name: name });
     await run();
-    const message = await t.db.selectFrom("messages").select(["body", "segments", "encoding"]).executeTakeFirstOrThrow();
+    const message = await t.db
+      .selectFrom("messages")
+      .select(["body", "segments", "encoding"])
+      .executeTakeFirstOrThrow();
     expect(message.body).toContain(name);
     expect(message.segments).toBe(countSegments(message.body).segments);
   });
@@ -200,7 +249,17 @@ describe("planner batches", () => {
     await earlyAccounts(9);
     // A broken stored template (the editor would refuse it) makes rendering throw inside every batch's transaction.
     for (const variant of ["A", "B"]) {
-      await t.db.insertInto("sms_templates").values({ stage: "early", locale: "en", variant, body: "{{bank}} {{nope}}", version: 1, active: true }).execute();
+      await t.db
+        .insertInto("sms_templates")
+        .values({
+          stage: "early",
+          locale: "en",
+          variant,
+          body: "{{bank}} {{nope}}",
+          version: 1,
+          active: true,
+        })
+        .execute();
     }
     await expect(run({ batchSize: 2 })).rejects.toThrow(/nope/);
     expect(await t.db.selectFrom("messages").select("id").execute()).toHaveLength(0);
@@ -220,7 +279,12 @@ describe("batched template lookup", () => {
   it("answers exactly like smsTemplateBody, edited rows included; an unknown pair throws only when asked", async () => {
     const staff = await insertStaffUser(t.db);
     await addReminderVariant(t.db, { staff, stage: "due", variant: "Q1" });
-    await t.db.updateTable("sms_templates").set({ body: "edited {{link}}" }).where("variant", "=", "Q1").where("locale", "=", "zh-CN").execute();
+    await t.db
+      .updateTable("sms_templates")
+      .set({ body: "edited {{link}}" })
+      .where("variant", "=", "Q1")
+      .where("locale", "=", "zh-CN")
+      .execute();
     const pairs = [
       { key: "reminder.due.A", locale: "en" },
       { key: "reminder.due.Q1", locale: "zh-CN" },
@@ -229,7 +293,8 @@ describe("batched template lookup", () => {
       { key: "reminder.due.NOPE", locale: "en" },
     ] as const;
     const lookup = await smsTemplateBodies(t.db, pairs);
-    for (const p of pairs.slice(0, 4)) expect(lookup(p.key, p.locale)).toEqual(await smsTemplateBody(t.db, p.key, p.locale));
+    for (const p of pairs.slice(0, 4))
+      expect(lookup(p.key, p.locale)).toEqual(await smsTemplateBody(t.db, p.key, p.locale));
     expect(lookup("reminder.due.Q1", "zh-CN").body).toBe("edited {{link}}");
     expect(() => lookup("reminder.due.NOPE", "en")).toThrow(/no default SMS template/);
   });
@@ -237,22 +302,44 @@ describe("batched template lookup", () => {
 
 describe("array parameters and segment counting", () => {
   it("pgArray round-trips instants, repeated or not, through Postgres", async () => {
-    const instant = fc.date({ min: new Date("1970-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true });
+    const instant = fc.date({
+      min: new Date("1970-01-01T00:00:00Z"),
+      max: new Date("2100-01-01T00:00:00Z"),
+      noInvalidDate: true,
+    });
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(instant, fc.constant(NOW), fc.constant(null)), { maxLength: 8 }), async (values) => {
-        const { rows } = await sql<{ v: Array<Date | null> }>`select ${pgArray(values)}::timestamptz[] as v`.execute(t.db);
-        expect(rows[0]!.v.map((d) => d?.toISOString() ?? null)).toEqual(values.map((d) => d?.toISOString() ?? null));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.oneof(instant, fc.constant(NOW), fc.constant(null)), { maxLength: 8 }),
+        async (values) => {
+          const { rows } = await sql<{
+            v: Array<Date | null>;
+          }>`select ${pgArray(values)}::timestamptz[] as v`.execute(t.db);
+          expect(rows[0]!.v.map((d) => d?.toISOString() ?? null)).toEqual(
+            values.map((d) => d?.toISOString() ?? null),
+          );
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
   it("pgArray round-trips any text through Postgres", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.option(fc.string({ unit: "binary" }).map((s) => s.replace(/\u0000/g, "")), { nil: null }), { maxLength: 8 }), async (values) => {
-        const { rows } = await import("kysely").then(({ sql }) => sql<{ v: Array<string | null> }>`select ${pgArray(values)}::text[] as v`.execute(t.db));
-        expect(rows[0]!.v).toEqual(values);
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.option(
+            fc.string({ unit: "binary" }).map((s) => s.replace(/\u0000/g, "")),
+            { nil: null },
+          ),
+          { maxLength: 8 },
+        ),
+        async (values) => {
+          const { rows } = await import("kysely").then(({ sql }) =>
+            sql<{ v: Array<string | null> }>`select ${pgArray(values)}::text[] as v`.execute(t.db),
+          );
+          expect(rows[0]!.v).toEqual(values);
+        },
+      ),
       { numRuns: 100 },
     );
   });

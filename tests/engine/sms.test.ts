@@ -25,9 +25,16 @@ afterAll(async () => {
 });
 
 async function queuedConfirmation(borrowerId: string, accountId: string) {
-  const r = await t.db.transaction().execute((trx) =>
-    queueSms(trx, { borrowerId, accountId, templateKey: "confirmation.preferences_updated", purpose: "confirmation" }),
-  );
+  const r = await t.db
+    .transaction()
+    .execute((trx) =>
+      queueSms(trx, {
+        borrowerId,
+        accountId,
+        templateKey: "confirmation.preferences_updated",
+        purpose: "confirmation",
+      }),
+    );
   if (r.status !== "queued") throw new Error("not queued");
   return r.messageId;
 }
@@ -35,8 +42,19 @@ async function queuedConfirmation(borrowerId: string, accountId: string) {
 describe("queueing with a recipient the caller already read (the planner's page)", () => {
   it("renders and addresses the text from it, and refuses on its consent, without reading the borrower again", async () => {
     const account = await insertAccount(t.db, { last4: "1357" });
-    const recipient = { fullName: "Chan Tai Man", phoneE164: "+85291234567", locale: "en" as const, smsRefused: false, account: { last4: "1357", wrongNumber: false } };
-    const input = { borrowerId: account.borrower_id, accountId: account.id, templateKey: "confirmation.preferences_updated" as const, purpose: "confirmation" as const };
+    const recipient = {
+      fullName: "Chan Tai Man",
+      phoneE164: "+85291234567",
+      locale: "en" as const,
+      smsRefused: false,
+      account: { last4: "1357", wrongNumber: false },
+    };
+    const input = {
+      borrowerId: account.borrower_id,
+      accountId: account.id,
+      templateKey: "confirmation.preferences_updated" as const,
+      purpose: "confirmation" as const,
+    };
     const [queued, refused, wrongNumber] = await t.db.transaction().execute((trx) =>
       queueSmsBatch(trx, [
         { ...input, recipient },
@@ -47,7 +65,11 @@ describe("queueing with a recipient the caller already read (the planner's page)
     expect(refused).toEqual({ status: "skipped", reason: "sms_opted_out" });
     expect(wrongNumber).toEqual({ status: "skipped", reason: "wrong_number" });
     if (queued?.status !== "queued") throw new Error("not queued");
-    const row = await t.db.selectFrom("messages").select(["to_address", "locale", "body"]).where("id", "=", queued.messageId).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom("messages")
+      .select(["to_address", "locale", "body"])
+      .where("id", "=", queued.messageId)
+      .executeTakeFirstOrThrow();
     // The builder's borrower has another phone number: the text goes where the caller's read said.
     expect(row).toMatchObject({ to_address: "+85291234567", locale: "en" });
   });
@@ -55,10 +77,25 @@ describe("queueing with a recipient the caller already read (the planner's page)
   it("an unknown borrower or someone else's account still aborts when the recipient is read here", async () => {
     const account = await insertAccount(t.db);
     const other = await insertAccount(t.db);
-    const input = { templateKey: "confirmation.preferences_updated" as const, purpose: "confirmation" as const };
-    await expect(t.db.transaction().execute((trx) => queueSmsBatch(trx, [{ ...input, borrowerId: other.borrower_id, accountId: account.id }]))).rejects.toThrow(/not found for borrower/);
+    const input = {
+      templateKey: "confirmation.preferences_updated" as const,
+      purpose: "confirmation" as const,
+    };
     await expect(
-      t.db.transaction().execute((trx) => queueSmsBatch(trx, [{ ...input, borrowerId: "00000000-0000-4000-8000-000000000000", accountId: null }])),
+      t.db
+        .transaction()
+        .execute((trx) =>
+          queueSmsBatch(trx, [{ ...input, borrowerId: other.borrower_id, accountId: account.id }]),
+        ),
+    ).rejects.toThrow(/not found for borrower/);
+    await expect(
+      t.db
+        .transaction()
+        .execute((trx) =>
+          queueSmsBatch(trx, [
+            { ...input, borrowerId: "00000000-0000-4000-8000-000000000000", accountId: null },
+          ]),
+        ),
     ).rejects.toThrow(/borrower .* not found/);
   });
 });
@@ -66,31 +103,100 @@ describe("queueing with a recipient the caller already read (the planner's page)
 describe("inbound keywords", () => {
   it("STOP opts out with exactly one confirmation; retries and repeats add nothing; START opts back in", async () => {
     const b = await insertBorrower(t.db, { phone_e164: "+85290001111" });
-    const stop = await handleInboundSms(t.db, { from: "+852 9000 1111", body: " stop ", provider: "twilio", providerMessageId: `SM${"1".repeat(32)}` });
+    const stop = await handleInboundSms(t.db, {
+      from: "+852 9000 1111",
+      body: " stop ",
+      provider: "twilio",
+      providerMessageId: `SM${"1".repeat(32)}`,
+    });
     expect(stop).toEqual({ kind: "opt_out", borrowers: 1, replies: 1 });
-    const prefs = await t.db.selectFrom("contact_preferences").selectAll().where("borrower_id", "=", b.id).executeTakeFirstOrThrow();
+    const prefs = await t.db
+      .selectFrom("contact_preferences")
+      .selectAll()
+      .where("borrower_id", "=", b.id)
+      .executeTakeFirstOrThrow();
     expect(prefs.sms_opted_out_at).not.toBeNull();
     // The same webhook delivered again, and a second STOP: no second confirmation.
-    expect((await handleInboundSms(t.db, { from: "+85290001111", body: "STOP", provider: "twilio", providerMessageId: `SM${"1".repeat(32)}` })).replies).toBe(0);
-    expect((await handleInboundSms(t.db, { from: "+85290001111", body: "退訂", provider: "twilio", providerMessageId: `SM${"2".repeat(32)}` })).replies).toBe(0);
-    const replies = await t.db.selectFrom("messages").select(["template_key", "status"]).where("borrower_id", "=", b.id).where("direction", "=", "outbound").execute();
+    expect(
+      (
+        await handleInboundSms(t.db, {
+          from: "+85290001111",
+          body: "STOP",
+          provider: "twilio",
+          providerMessageId: `SM${"1".repeat(32)}`,
+        })
+      ).replies,
+    ).toBe(0);
+    expect(
+      (
+        await handleInboundSms(t.db, {
+          from: "+85290001111",
+          body: "退訂",
+          provider: "twilio",
+          providerMessageId: `SM${"2".repeat(32)}`,
+        })
+      ).replies,
+    ).toBe(0);
+    const replies = await t.db
+      .selectFrom("messages")
+      .select(["template_key", "status"])
+      .where("borrower_id", "=", b.id)
+      .where("direction", "=", "outbound")
+      .execute();
     expect(replies).toEqual([{ template_key: "confirmation.opted_out", status: "queued" }]);
     // The opt-out confirmation is still delivered although the borrower is now opted out (CTIA).
-    const confirmation = await t.db.selectFrom("messages").select("id").where("borrower_id", "=", b.id).where("direction", "=", "outbound").executeTakeFirstOrThrow();
+    const confirmation = await t.db
+      .selectFrom("messages")
+      .select("id")
+      .where("borrower_id", "=", b.id)
+      .where("direction", "=", "outbound")
+      .executeTakeFirstOrThrow();
     expect((await dispatchSms(t.db, outboxProvider, confirmation.id)).status).toBe("delivered");
 
-    const start = await handleInboundSms(t.db, { from: "+85290001111", body: "START", provider: "twilio", providerMessageId: `SM${"3".repeat(32)}` });
+    const start = await handleInboundSms(t.db, {
+      from: "+85290001111",
+      body: "START",
+      provider: "twilio",
+      providerMessageId: `SM${"3".repeat(32)}`,
+    });
     expect(start).toEqual({ kind: "opt_in", borrowers: 1, replies: 1 });
-    const after = await t.db.selectFrom("contact_preferences").selectAll().where("borrower_id", "=", b.id).executeTakeFirstOrThrow();
+    const after = await t.db
+      .selectFrom("contact_preferences")
+      .selectAll()
+      .where("borrower_id", "=", b.id)
+      .executeTakeFirstOrThrow();
     expect(after.sms_opted_out_at).toBeNull();
     expect(after.sms_allowed).toBe(true);
   });
 
   it("HELP answers with bank and hotline; other text is only stored", async () => {
     const b = await insertBorrower(t.db, { phone_e164: "+85290002222" });
-    expect((await handleInboundSms(t.db, { from: "+85290002222", body: "help", provider: "outbox", providerMessageId: null })).replies).toBe(1);
-    expect((await handleInboundSms(t.db, { from: "+85290002222", body: "I will pay on Friday", provider: "outbox", providerMessageId: null })).replies).toBe(0);
-    const help = await t.db.selectFrom("messages").select("body").where("borrower_id", "=", b.id).where("template_key", "=", "confirmation.help").executeTakeFirstOrThrow();
+    expect(
+      (
+        await handleInboundSms(t.db, {
+          from: "+85290002222",
+          body: "help",
+          provider: "outbox",
+          providerMessageId: null,
+        })
+      ).replies,
+    ).toBe(1);
+    expect(
+      (
+        await handleInboundSms(t.db, {
+          from: "+85290002222",
+          body: "I will pay on Friday",
+          provider: "outbox",
+          providerMessageId: null,
+        })
+      ).replies,
+    ).toBe(0);
+    const help = await t.db
+      .selectFrom("messages")
+      .select("body")
+      .where("borrower_id", "=", b.id)
+      .where("template_key", "=", "confirmation.help")
+      .executeTakeFirstOrThrow();
     expect(help.body).toContain("Settle Bank");
     expect(help.body).toContain("2233 8000");
   });
@@ -108,9 +214,15 @@ describe("dispatcher against a failing provider", () => {
     const account = await insertAccount(t.db);
     const id = await queuedConfirmation(account.borrower_id, account.id);
     await expect(dispatchSms(t.db, failing("retryable"), id)).rejects.toThrow("boom");
-    expect((await t.db.selectFrom("messages").select("status").where("id", "=", id).executeTakeFirstOrThrow()).status).toBe("queued");
+    expect(
+      (await t.db.selectFrom("messages").select("status").where("id", "=", id).executeTakeFirstOrThrow())
+        .status,
+    ).toBe("queued");
     let calls = 0;
-    const ok: SmsProvider = { name: "twilio", send: async () => ({ providerMessageId: `SM${String(++calls).padStart(32, "0")}`, status: "sent" }) };
+    const ok: SmsProvider = {
+      name: "twilio",
+      send: async () => ({ providerMessageId: `SM${String(++calls).padStart(32, "0")}`, status: "sent" }),
+    };
     expect((await dispatchSms(t.db, ok, id)).status).toBe("sent");
     expect((await dispatchSms(t.db, ok, id)).status).toBe("skipped");
     expect(calls).toBe(1);
@@ -119,7 +231,10 @@ describe("dispatcher against a failing provider", () => {
   it("an ambiguous failure (timeout) is never re-sent", async () => {
     const account = await insertAccount(t.db);
     const id = await queuedConfirmation(account.borrower_id, account.id);
-    expect(await dispatchSms(t.db, failing("ambiguous"), id)).toEqual({ status: "failed", reason: "ambiguous" });
+    expect(await dispatchSms(t.db, failing("ambiguous"), id)).toEqual({
+      status: "failed",
+      reason: "ambiguous",
+    });
     expect((await dispatchSms(t.db, outboxProvider, id)).status).toBe("skipped");
   });
 
@@ -127,7 +242,10 @@ describe("dispatcher against a failing provider", () => {
     const account = await insertAccount(t.db);
     const id = await queuedConfirmation(account.borrower_id, account.id);
     await t.db.updateTable("messages").set({ status: "sending" }).where("id", "=", id).execute();
-    expect(await dispatchSms(t.db, outboxProvider, id)).toEqual({ status: "failed", reason: "in_doubt_after_interrupted_send" });
+    expect(await dispatchSms(t.db, outboxProvider, id)).toEqual({
+      status: "failed",
+      reason: "in_doubt_after_interrupted_send",
+    });
   });
 
   it("classifies Twilio errors", () => {
@@ -148,20 +266,34 @@ describe("Twilio webhooks", () => {
       headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sig },
       body: new URLSearchParams(params).toString(),
     });
-    return action({ request, params: { kind }, context: { db: t.db, cspNonce: "x", publicBaseUrl: "https://pay.example.test" } });
+    return action({
+      request,
+      params: { kind },
+      context: { db: t.db, cspNonce: "x", publicBaseUrl: "https://pay.example.test" },
+    });
   };
 
   it("applies signed delivery receipts in order-independent fashion and rejects forged ones", async () => {
     const account = await insertAccount(t.db);
     const id = await queuedConfirmation(account.borrower_id, account.id);
     const sid = `SM${"b".repeat(32)}`;
-    await dispatchSms(t.db, { name: "twilio", send: async () => ({ providerMessageId: sid, status: "sent" }) }, id);
+    await dispatchSms(
+      t.db,
+      { name: "twilio", send: async () => ({ providerMessageId: sid, status: "sent" }) },
+      id,
+    );
     expect((await call("status", { MessageSid: sid, MessageStatus: "delivered" })).status).toBe(204);
     expect((await call("status", { MessageSid: sid, MessageStatus: "sent" })).status).toBe(204); // late, older status
-    expect((await t.db.selectFrom("messages").select("status").where("id", "=", id).executeTakeFirstOrThrow()).status).toBe("delivered");
+    expect(
+      (await t.db.selectFrom("messages").select("status").where("id", "=", id).executeTakeFirstOrThrow())
+        .status,
+    ).toBe("delivered");
     const forged = await call("status", { MessageSid: sid, MessageStatus: "failed" }, "bm90LWEtc2lnbmF0dXJl");
     expect(forged.status).toBe(403);
-    expect((await t.db.selectFrom("messages").select("status").where("id", "=", id).executeTakeFirstOrThrow()).status).toBe("delivered");
+    expect(
+      (await t.db.selectFrom("messages").select("status").where("id", "=", id).executeTakeFirstOrThrow())
+        .status,
+    ).toBe("delivered");
   });
 
   it("a malformed but signed keyword webhook gets 400 and changes nothing", async () => {
@@ -173,10 +305,18 @@ describe("Twilio webhooks", () => {
 
   it("a signed STOP through the webhook opts out and answers with TwiML", async () => {
     const b = await insertBorrower(t.db, { phone_e164: "+85290003333" });
-    const res = await call("inbound", { MessageSid: `SM${"c".repeat(32)}`, From: "+85290003333", Body: "TD" });
+    const res = await call("inbound", {
+      MessageSid: `SM${"c".repeat(32)}`,
+      From: "+85290003333",
+      Body: "TD",
+    });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("<Response>");
-    const prefs = await t.db.selectFrom("contact_preferences").selectAll().where("borrower_id", "=", b.id).executeTakeFirstOrThrow();
+    const prefs = await t.db
+      .selectFrom("contact_preferences")
+      .selectAll()
+      .where("borrower_id", "=", b.id)
+      .executeTakeFirstOrThrow();
     expect(prefs.sms_opted_out_at).not.toBeNull();
   });
 });

@@ -54,7 +54,14 @@ describe("CSV reading", () => {
     recs[0]!.full_name = "Chan, Tai Man";
     recs[1]!.full_name = 'Wong "Ah" Ming';
     recs[2]!.full_name = "Lee\nKa Yan";
-    const lines = [SYNTHETIC_COLUMNS.join(","), csvLine(recs[0]!), "", csvLine(recs[1]!), csvLine(recs[2]!), csvLine(recs[3]!)];
+    const lines = [
+      SYNTHETIC_COLUMNS.join(","),
+      csvLine(recs[0]!),
+      "",
+      csvLine(recs[1]!),
+      csvLine(recs[2]!),
+      csvLine(recs[3]!),
+    ];
     const file = join(dir, `${p}.csv`);
     writeFileSync(file, `\uFEFF${lines.join("\r\n")}`);
     const summary = await importAccountsFile(t.db, { file, hashKey: hashKey() });
@@ -73,7 +80,13 @@ describe("CSV reading", () => {
     const p = prefix();
     const rec = (i: number) => syntheticRecord(i, { prefix: p }) as Record<string, unknown>;
     const stray = csvLine({ ...rec(2), full_name: "x" }).replace(",x,", ',Chan "Tai Man,');
-    const lines = [SYNTHETIC_COLUMNS.join(","), csvLine(rec(0)), stray, csvLine(rec(4)), `${csvLine(rec(6)).replace(/,[^,]*$/, "")},"unclosed`];
+    const lines = [
+      SYNTHETIC_COLUMNS.join(","),
+      csvLine(rec(0)),
+      stray,
+      csvLine(rec(4)),
+      `${csvLine(rec(6)).replace(/,[^,]*$/, "")},"unclosed`,
+    ];
     const file = join(dir, `${p}.csv`);
     writeFileSync(file, `${lines.join("\n")}\n`);
     const summary = await importAccountsFile(t.db, { file, hashKey: hashKey() });

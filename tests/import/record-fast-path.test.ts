@@ -1,6 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { accountRecordSchema, csvCellsToRecordInput, parseAccountRecordFast } from "../../app/bank/account-record.server";
+import {
+  accountRecordSchema,
+  csvCellsToRecordInput,
+  parseAccountRecordFast,
+} from "../../app/bank/account-record.server";
 import { BREAKAGES, SYNTHETIC_COLUMNS, syntheticRecord } from "../support/synthetic-import";
 
 /**
@@ -12,12 +16,15 @@ function expectSameVerdict(input: unknown) {
   const full = accountRecordSchema.safeParse(input);
   const fast = parseAccountRecordFast(input);
   if (full.success !== (fast !== null)) {
-    throw new Error(`verdicts differ (full: ${full.success ? "valid" : JSON.stringify(full.error.issues)}) for ${JSON.stringify(input)}`);
+    throw new Error(
+      `verdicts differ (full: ${full.success ? "valid" : JSON.stringify(full.error.issues)}) for ${JSON.stringify(input)}`,
+    );
   }
   if (full.success) expect(fast).toStrictEqual(full.data);
 }
 
-const base = () => syntheticRecord(4, { prefix: "FP", balanceAsOf: "2026-01-02T03:04:05Z" }) as Record<string, unknown>;
+const base = () =>
+  syntheticRecord(4, { prefix: "FP", balanceAsOf: "2026-01-02T03:04:05Z" }) as Record<string, unknown>;
 const asCsv = (record: Record<string, unknown>) =>
   csvCellsToRecordInput(
     SYNTHETIC_COLUMNS,
@@ -99,7 +106,11 @@ const PROBES: unknown[] = [
 describe("the import's fast record schema agrees with the API's", () => {
   it("on synthetic rows, as JSON records and as CSV cells, and on each deliberate breakage", () => {
     for (let i = 0; i < 400; i++) {
-      const record = syntheticRecord(i, { prefix: "FP", invalidEvery: 7, balanceAsOf: i % 2 ? "2026-01-02T03:04:05Z" : undefined });
+      const record = syntheticRecord(i, {
+        prefix: "FP",
+        invalidEvery: 7,
+        balanceAsOf: i % 2 ? "2026-01-02T03:04:05Z" : undefined,
+      });
       expectSameVerdict(record);
       expectSameVerdict(asCsv(record as Record<string, unknown>));
     }
@@ -143,14 +154,18 @@ describe("the import's fast record schema agrees with the API's", () => {
       fc.boolean(),
     );
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom(...SYNTHETIC_COLUMNS, "extra"), probe, { maxKeys: 4 }), fc.boolean(), (changes, csv) => {
-        const record = base();
-        for (const [key, value] of Object.entries(changes)) {
-          if (value === undefined) delete record[key];
-          else record[key] = value;
-        }
-        expectSameVerdict(csv ? asCsv(record) : record);
-      }),
+      fc.property(
+        fc.dictionary(fc.constantFrom(...SYNTHETIC_COLUMNS, "extra"), probe, { maxKeys: 4 }),
+        fc.boolean(),
+        (changes, csv) => {
+          const record = base();
+          for (const [key, value] of Object.entries(changes)) {
+            if (value === undefined) delete record[key];
+            else record[key] = value;
+          }
+          expectSameVerdict(csv ? asCsv(record) : record);
+        },
+      ),
       { numRuns: 3_000 },
     );
   });

@@ -16,8 +16,17 @@ export type Fields = Record<string, string | string[]>;
 
 export async function signedInBorrower(db: Db, opts: Parameters<typeof borrowerWithLink>[1] = {}) {
   const found = await borrowerWithLink(db, opts);
-  const setCookie = await startBorrowerSession(db, { borrowerId: found.borrower.id, accountId: found.account.id, linkId: found.link.id });
-  const session = { id: "test", borrowerId: found.borrower.id, accountId: found.account.id, linkId: found.link.id };
+  const setCookie = await startBorrowerSession(db, {
+    borrowerId: found.borrower.id,
+    accountId: found.account.id,
+    linkId: found.link.id,
+  });
+  const session = {
+    id: "test",
+    borrowerId: found.borrower.id,
+    accountId: found.account.id,
+    linkId: found.link.id,
+  };
   return { ...found, cookie: setCookie.split(";")[0]!, session };
 }
 
@@ -27,7 +36,8 @@ export function context(db: Db) {
 
 export function formRequest(path: string, cookie: string | null, fields: Fields): Request {
   const body = new URLSearchParams();
-  for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
+  for (const [k, v] of Object.entries(fields))
+    for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
   const headers: Record<string, string> = { "Content-Type": "application/x-www-form-urlencoded" };
   if (cookie) headers.Cookie = cookie;
   return new Request(`http://portal.test${path}`, { method: "POST", body, headers });
@@ -45,7 +55,12 @@ export interface Outcome {
 }
 
 /** Runs a loader or action; thrown Responses (redirects, 404s) are outcomes too. */
-export async function run(fn: (args: any) => unknown, request: Request, db: Db, params: Record<string, string> = {}): Promise<Outcome> {
+export async function run(
+  fn: (args: any) => unknown,
+  request: Request,
+  db: Db,
+  params: Record<string, string> = {},
+): Promise<Outcome> {
   let result: unknown;
   try {
     result = await fn({ request, params, context: context(db) });
@@ -53,11 +68,21 @@ export async function run(fn: (args: any) => unknown, request: Request, db: Db, 
     result = thrown;
   }
   if (result instanceof Response) {
-    return { status: result.status, location: result.headers.get("Location"), headers: result.headers, data: null };
+    return {
+      status: result.status,
+      location: result.headers.get("Location"),
+      headers: result.headers,
+      data: null,
+    };
   }
   const r = result as { type?: string; data?: unknown; init?: ResponseInit | null };
   if (r && r.type === "DataWithResponseInit") {
-    return { status: r.init?.status ?? 200, location: null, headers: new Headers(r.init?.headers), data: r.data };
+    return {
+      status: r.init?.status ?? 200,
+      location: null,
+      headers: new Headers(r.init?.headers),
+      data: r.data,
+    };
   }
   if (result instanceof Error) throw result;
   return { status: 200, location: null, headers: new Headers(), data: result };
@@ -70,7 +95,16 @@ export function fieldErrors(outcome: Outcome): Record<string, string[]> {
 
 /** Every row any action could write for this borrower, to prove bad input wrote nothing. */
 export async function footprint(db: Db, borrowerId: string) {
-  const count = async (table: "promises_to_pay" | "hardship_reports" | "complaints" | "tasks" | "audit_events" | "bank_events" | "messages") =>
+  const count = async (
+    table:
+      | "promises_to_pay"
+      | "hardship_reports"
+      | "complaints"
+      | "tasks"
+      | "audit_events"
+      | "bank_events"
+      | "messages",
+  ) =>
     Number(
       (
         await db
@@ -78,10 +112,18 @@ export async function footprint(db: Db, borrowerId: string) {
           .select((eb) => eb.fn.countAll<string>().as("n"))
           .where("borrower_id", "=", borrowerId)
           .executeTakeFirstOrThrow()
-      ).n
+      ).n,
     );
-  const prefs = await db.selectFrom("contact_preferences").selectAll().where("borrower_id", "=", borrowerId).executeTakeFirst();
-  const account = await db.selectFrom("accounts").select(["dispute_at", "updated_at"]).where("borrower_id", "=", borrowerId).execute();
+  const prefs = await db
+    .selectFrom("contact_preferences")
+    .selectAll()
+    .where("borrower_id", "=", borrowerId)
+    .executeTakeFirst();
+  const account = await db
+    .selectFrom("accounts")
+    .select(["dispute_at", "updated_at"])
+    .where("borrower_id", "=", borrowerId)
+    .execute();
   return {
     promises: await count("promises_to_pay"),
     hardship: await count("hardship_reports"),
@@ -95,16 +137,32 @@ export async function footprint(db: Db, borrowerId: string) {
   };
 }
 
-export async function expectNothingWritten(db: Db, borrowerId: string, before: Awaited<ReturnType<typeof footprint>>) {
+export async function expectNothingWritten(
+  db: Db,
+  borrowerId: string,
+  before: Awaited<ReturnType<typeof footprint>>,
+) {
   expect(await footprint(db, borrowerId)).toEqual(before);
 }
 
 export async function bankEvents(db: Db, borrowerId: string) {
-  return db.selectFrom("bank_events").select(["type", "account_id", "payload"]).where("borrower_id", "=", borrowerId).orderBy("created_at").execute();
+  return db
+    .selectFrom("bank_events")
+    .select(["type", "account_id", "payload"])
+    .where("borrower_id", "=", borrowerId)
+    .orderBy("created_at")
+    .execute();
 }
 
 export async function auditActions(db: Db, borrowerId: string) {
-  return (await db.selectFrom("audit_events").select("action").where("borrower_id", "=", borrowerId).orderBy("id").execute()).map((a) => a.action);
+  return (
+    await db
+      .selectFrom("audit_events")
+      .select("action")
+      .where("borrower_id", "=", borrowerId)
+      .orderBy("id")
+      .execute()
+  ).map((a) => a.action);
 }
 
 export async function queuedTexts(db: Db, borrowerId: string) {
@@ -119,11 +177,18 @@ export async function queuedTexts(db: Db, borrowerId: string) {
 
 /** A reminder waiting in the queue, which an action that pauses reminders must cancel. */
 export async function queuedReminder(db: Db, account: { id: string; borrower_id: string }) {
-  return insertMessage(db, account as any, { template_key: "reminder.early.A", stage: "early", status: "queued" });
+  return insertMessage(db, account as any, {
+    template_key: "reminder.early.A",
+    stage: "early",
+    status: "queued",
+  });
 }
 
 export async function optOut(db: Db, borrowerId: string) {
-  await db.insertInto("contact_preferences").values({ borrower_id: borrowerId, sms_allowed: false, sms_opted_out_at: new Date() }).execute();
+  await db
+    .insertInto("contact_preferences")
+    .values({ borrower_id: borrowerId, sms_allowed: false, sms_opted_out_at: new Date() })
+    .execute();
 }
 
 export const TEN_KB = "x".repeat(10 * 1024);

@@ -51,12 +51,16 @@ describe("hardship", () => {
         monthlyExpenses: "9500.5",
         help: ["pause", "lower_payments"],
       }),
-      t.db
+      t.db,
     );
     expect(res.status).toBe(303);
     expect(res.location).toBe("/account/done/hardship");
 
-    const report = await t.db.selectFrom("hardship_reports").selectAll().where("borrower_id", "=", b.borrower.id).executeTakeFirstOrThrow();
+    const report = await t.db
+      .selectFrom("hardship_reports")
+      .selectAll()
+      .where("borrower_id", "=", b.borrower.id)
+      .executeTakeFirstOrThrow();
     expect(report).toMatchObject({
       account_id: b.account.id,
       reason: "job_loss",
@@ -72,7 +76,11 @@ describe("hardship", () => {
     expect(pauseMs).toBe(30 * DAY);
     expect(report.created_at.getTime()).toBeGreaterThanOrEqual(started - 1000);
 
-    const tasks = await t.db.selectFrom("tasks").selectAll().where("borrower_id", "=", b.borrower.id).execute();
+    const tasks = await t.db
+      .selectFrom("tasks")
+      .selectAll()
+      .where("borrower_id", "=", b.borrower.id)
+      .execute();
     expect(tasks).toEqual([
       expect.objectContaining({
         kind: "hardship_review",
@@ -83,18 +91,38 @@ describe("hardship", () => {
       }),
     ]);
     expect(await auditActions(t.db, b.borrower.id)).toEqual(["hardship.reported"]);
-    const audit = await t.db.selectFrom("audit_events").select("detail").where("borrower_id", "=", b.borrower.id).executeTakeFirstOrThrow();
+    const audit = await t.db
+      .selectFrom("audit_events")
+      .select("detail")
+      .where("borrower_id", "=", b.borrower.id)
+      .executeTakeFirstOrThrow();
     expect(JSON.stringify(audit.detail)).not.toContain("Lost my job"); // free text stays out of the append-only log
     expect(await bankEvents(t.db, b.borrower.id)).toEqual([
       expect.objectContaining({
         type: "hardship.reported",
-        payload: expect.objectContaining({ reason: "job_loss", pauseGranted: true, monthlyIncomeMinor: 1_200_000 }),
+        payload: expect.objectContaining({
+          reason: "job_loss",
+          pauseGranted: true,
+          monthlyIncomeMinor: 1_200_000,
+        }),
       }),
     ]);
-    expect((await queuedTexts(t.db, b.borrower.id)).map((m) => m.template_key)).toEqual(["confirmation.hardship_received"]);
-    expect((await t.db.selectFrom("messages").select("status").where("id", "=", reminder.id).executeTakeFirstOrThrow()).status).toBe("cancelled");
+    expect((await queuedTexts(t.db, b.borrower.id)).map((m) => m.template_key)).toEqual([
+      "confirmation.hardship_received",
+    ]);
+    expect(
+      (
+        await t.db
+          .selectFrom("messages")
+          .select("status")
+          .where("id", "=", reminder.id)
+          .executeTakeFirstOrThrow()
+      ).status,
+    ).toBe("cancelled");
 
-    const done = await run(doneRoute.loader, getRequest("/account/done/hardship", b.cookie), t.db, { action: "hardship" });
+    const done = await run(doneRoute.loader, getRequest("/account/done/hardship", b.cookie), t.db, {
+      action: "hardship",
+    });
     expect(done.data).toMatchObject({ kind: "hardship", pauseGranted: true });
     expect(done.data.pausedUntil).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
@@ -125,22 +153,36 @@ describe("hardship", () => {
       .orderBy("created_at")
       .execute();
     expect(reports.map((r) => r.pause_until !== null)).toEqual([true, false, false, true]);
-    const tasks = await t.db.selectFrom("tasks").select("kind").where("borrower_id", "=", b.borrower.id).execute();
-    expect(tasks.map((k) => k.kind)).toEqual(["hardship_review", "hardship_review", "hardship_review", "hardship_review"]);
-    expect((await bankEvents(t.db, b.borrower.id)).map((e) => (e.payload as { pauseGranted: boolean }).pauseGranted)).toEqual([
-      true,
-      false,
-      false,
-      true,
+    const tasks = await t.db
+      .selectFrom("tasks")
+      .select("kind")
+      .where("borrower_id", "=", b.borrower.id)
+      .execute();
+    expect(tasks.map((k) => k.kind)).toEqual([
+      "hardship_review",
+      "hardship_review",
+      "hardship_review",
+      "hardship_review",
     ]);
+    expect(
+      (await bankEvents(t.db, b.borrower.id)).map(
+        (e) => (e.payload as { pauseGranted: boolean }).pauseGranted,
+      ),
+    ).toEqual([true, false, false, true]);
   });
 
   it("the confirmation page says when a report did not pause reminders again", async () => {
     const b = await signedInBorrower(t.db);
     await reportHardship(t.db, b.session, input, new Date(Date.now() - 60 * DAY));
-    const res = await run(hardshipRoute.action, formRequest("/account/hardship", b.cookie, { reason: "other" }), t.db);
+    const res = await run(
+      hardshipRoute.action,
+      formRequest("/account/hardship", b.cookie, { reason: "other" }),
+      t.db,
+    );
     expect(res.status).toBe(303);
-    const done = await run(doneRoute.loader, getRequest("/account/done/hardship", b.cookie), t.db, { action: "hardship" });
+    const done = await run(doneRoute.loader, getRequest("/account/done/hardship", b.cookie), t.db, {
+      action: "hardship",
+    });
     expect(done.data).toEqual({ kind: "hardship", pauseGranted: false, pausedUntil: null });
   });
 
@@ -154,15 +196,39 @@ describe("hardship", () => {
     ["no reason", { details: "help" }, "reason", "actions:errors.reasonRequired"],
     ["an unknown reason", { reason: "<script>" }, "reason", "actions:errors.reasonRequired"],
     ["10 KB of text", { reason: "other", details: TEN_KB }, "details", "actions:errors.textTooLong"],
-    ["2001 characters", { reason: "other", details: "a".repeat(2001) }, "details", "actions:errors.textTooLong"],
+    [
+      "2001 characters",
+      { reason: "other", details: "a".repeat(2001) },
+      "details",
+      "actions:errors.textTooLong",
+    ],
     ["a NUL character", { reason: "other", details: "a\u0000b" }, "details", "actions:errors.textInvalid"],
-    ["negative income", { reason: "other", monthlyIncome: "-100" }, "monthlyIncome", "actions:errors.amountInvalid"],
-    ["an oversized expense", { reason: "other", monthlyExpenses: "9999999999.99" }, "monthlyExpenses", "actions:errors.amountTooLarge"],
-    ["an unknown kind of help", { reason: "other", help: ["pause", "forgive"] }, "help[1]", "actions:errors.choiceInvalid"],
+    [
+      "negative income",
+      { reason: "other", monthlyIncome: "-100" },
+      "monthlyIncome",
+      "actions:errors.amountInvalid",
+    ],
+    [
+      "an oversized expense",
+      { reason: "other", monthlyExpenses: "9999999999.99" },
+      "monthlyExpenses",
+      "actions:errors.amountTooLarge",
+    ],
+    [
+      "an unknown kind of help",
+      { reason: "other", help: ["pause", "forgive"] },
+      "help[1]",
+      "actions:errors.choiceInvalid",
+    ],
   ])("rejects %s and writes nothing", async (_name, fields, field, key) => {
     const b = await signedInBorrower(t.db);
     const before = await footprint(t.db, b.borrower.id);
-    const res = await run(hardshipRoute.action, formRequest("/account/hardship", b.cookie, fields as Record<string, string>), t.db);
+    const res = await run(
+      hardshipRoute.action,
+      formRequest("/account/hardship", b.cookie, fields as Record<string, string>),
+      t.db,
+    );
     expect(res.status).toBe(400);
     expect(fieldErrors(res)[field]).toEqual([key]);
     await expectNothingWritten(t.db, b.borrower.id, before);
@@ -170,7 +236,11 @@ describe("hardship", () => {
 
   it("accepts exactly 2000 characters", async () => {
     const b = await signedInBorrower(t.db);
-    const res = await run(hardshipRoute.action, formRequest("/account/hardship", b.cookie, { reason: "other", details: "字".repeat(2000) }), t.db);
+    const res = await run(
+      hardshipRoute.action,
+      formRequest("/account/hardship", b.cookie, { reason: "other", details: "字".repeat(2000) }),
+      t.db,
+    );
     expect(res.status).toBe(303);
   });
 });

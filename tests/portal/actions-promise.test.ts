@@ -38,13 +38,27 @@ describe("promise to pay", () => {
     const b = await signedInBorrower(t.db);
     const reminder = await queuedReminder(t.db, b.account);
     const date = isoIn(5);
-    const res = await run(promiseRoute.action, formRequest("/account/promise", b.cookie, { amount: "1,234.50", promisedDate: date }), t.db);
+    const res = await run(
+      promiseRoute.action,
+      formRequest("/account/promise", b.cookie, { amount: "1,234.50", promisedDate: date }),
+      t.db,
+    );
     expect(res.status).toBe(303);
     expect(res.location).toBe("/account/done/promise");
 
-    const promises = await t.db.selectFrom("promises_to_pay").selectAll().where("borrower_id", "=", b.borrower.id).execute();
+    const promises = await t.db
+      .selectFrom("promises_to_pay")
+      .selectAll()
+      .where("borrower_id", "=", b.borrower.id)
+      .execute();
     expect(promises).toHaveLength(1);
-    expect(promises[0]).toMatchObject({ account_id: b.account.id, amount_minor: 123_450, currency: "HKD", promised_date: date, status: "active" });
+    expect(promises[0]).toMatchObject({
+      account_id: b.account.id,
+      amount_minor: 123_450,
+      currency: "HKD",
+      promised_date: date,
+      status: "active",
+    });
 
     expect(await auditActions(t.db, b.borrower.id)).toEqual(["promise.made"]);
     const events = await bankEvents(t.db, b.borrower.id);
@@ -52,17 +66,31 @@ describe("promise to pay", () => {
       expect.objectContaining({
         type: "promise.made",
         account_id: b.account.id,
-        payload: expect.objectContaining({ amountMinor: 123_450, promisedDate: date, promiseId: promises[0]!.id }),
+        payload: expect.objectContaining({
+          amountMinor: 123_450,
+          promisedDate: date,
+          promiseId: promises[0]!.id,
+        }),
       }),
     ]);
     const texts = await queuedTexts(t.db, b.borrower.id);
     expect(texts).toHaveLength(1);
-    expect(texts[0]).toMatchObject({ template_key: "confirmation.promise_confirmed", status: "queued", account_id: b.account.id });
+    expect(texts[0]).toMatchObject({
+      template_key: "confirmation.promise_confirmed",
+      status: "queued",
+      account_id: b.account.id,
+    });
     expect(texts[0]!.body).toContain("HK$1,234.50");
-    const cancelled = await t.db.selectFrom("messages").select("status").where("id", "=", reminder.id).executeTakeFirstOrThrow();
+    const cancelled = await t.db
+      .selectFrom("messages")
+      .select("status")
+      .where("id", "=", reminder.id)
+      .executeTakeFirstOrThrow();
     expect(cancelled.status).toBe("cancelled");
 
-    const done = await run(doneRoute.loader, getRequest("/account/done/promise", b.cookie), t.db, { action: "promise" });
+    const done = await run(doneRoute.loader, getRequest("/account/done/promise", b.cookie), t.db, {
+      action: "promise",
+    });
     expect(done.status).toBe(200);
     expect(done.data).toMatchObject({
       kind: "promise",
@@ -76,9 +104,17 @@ describe("promise to pay", () => {
 
   it("allows one active promise per account: a second gets a clear message and writes nothing", async () => {
     const b = await signedInBorrower(t.db);
-    await run(promiseRoute.action, formRequest("/account/promise", b.cookie, { amount: "100", promisedDate: isoIn(1) }), t.db);
+    await run(
+      promiseRoute.action,
+      formRequest("/account/promise", b.cookie, { amount: "100", promisedDate: isoIn(1) }),
+      t.db,
+    );
     const before = await footprint(t.db, b.borrower.id);
-    const res = await run(promiseRoute.action, formRequest("/account/promise", b.cookie, { amount: "200", promisedDate: isoIn(2) }), t.db);
+    const res = await run(
+      promiseRoute.action,
+      formRequest("/account/promise", b.cookie, { amount: "200", promisedDate: isoIn(2) }),
+      t.db,
+    );
     expect(res.status).toBe(409);
     expect(res.data.result.error[""]).toEqual(["actions:promise.alreadyActive"]);
     await expectNothingWritten(t.db, b.borrower.id, before);
@@ -100,7 +136,11 @@ describe("promise to pay", () => {
   it("skips the text (but not the record, audit or bank event) for a borrower who opted out of SMS", async () => {
     const b = await signedInBorrower(t.db);
     await optOut(t.db, b.borrower.id);
-    const res = await run(promiseRoute.action, formRequest("/account/promise", b.cookie, { amount: "50", promisedDate: isoIn(0) }), t.db);
+    const res = await run(
+      promiseRoute.action,
+      formRequest("/account/promise", b.cookie, { amount: "50", promisedDate: isoIn(0) }),
+      t.db,
+    );
     expect(res.status).toBe(303);
     expect((await footprint(t.db, b.borrower.id)).promises).toBe(1);
     expect(await queuedTexts(t.db, b.borrower.id)).toEqual([]);
@@ -108,20 +148,59 @@ describe("promise to pay", () => {
   });
 
   it.each([
-    ["script in the amount", { amount: "<script>alert(1)</script>", promisedDate: isoIn(1) }, "amount", "actions:errors.amountInvalid"],
+    [
+      "script in the amount",
+      { amount: "<script>alert(1)</script>", promisedDate: isoIn(1) },
+      "amount",
+      "actions:errors.amountInvalid",
+    ],
     ["negative amount", { amount: "-5", promisedDate: isoIn(1) }, "amount", "actions:errors.amountInvalid"],
     ["zero", { amount: "0.00", promisedDate: isoIn(1) }, "amount", "actions:errors.amountZero"],
-    ["more than the balance", { amount: "5000.01", promisedDate: isoIn(1) }, "amount", "actions:errors.amountOverBalance"],
-    ["an absurd amount", { amount: "99999999999999999999", promisedDate: isoIn(1) }, "amount", "actions:errors.amountInvalid"],
-    ["10 KB in the amount", { amount: TEN_KB, promisedDate: isoIn(1) }, "amount", "actions:errors.amountInvalid"],
-    ["a date in the past", { amount: "10", promisedDate: isoIn(-1) }, "promisedDate", "actions:errors.dateInPast"],
-    ["a date beyond 14 days", { amount: "10", promisedDate: isoIn(15) }, "promisedDate", "actions:errors.dateTooLate"],
-    ["a date that does not exist", { amount: "10", promisedDate: "2030-02-30" }, "promisedDate", "actions:errors.dateInvalid"],
+    [
+      "more than the balance",
+      { amount: "5000.01", promisedDate: isoIn(1) },
+      "amount",
+      "actions:errors.amountOverBalance",
+    ],
+    [
+      "an absurd amount",
+      { amount: "99999999999999999999", promisedDate: isoIn(1) },
+      "amount",
+      "actions:errors.amountInvalid",
+    ],
+    [
+      "10 KB in the amount",
+      { amount: TEN_KB, promisedDate: isoIn(1) },
+      "amount",
+      "actions:errors.amountInvalid",
+    ],
+    [
+      "a date in the past",
+      { amount: "10", promisedDate: isoIn(-1) },
+      "promisedDate",
+      "actions:errors.dateInPast",
+    ],
+    [
+      "a date beyond 14 days",
+      { amount: "10", promisedDate: isoIn(15) },
+      "promisedDate",
+      "actions:errors.dateTooLate",
+    ],
+    [
+      "a date that does not exist",
+      { amount: "10", promisedDate: "2030-02-30" },
+      "promisedDate",
+      "actions:errors.dateInvalid",
+    ],
     ["no date", { amount: "10" }, "promisedDate", "actions:errors.dateRequired"],
   ])("rejects %s with a translated field error and writes nothing", async (_name, fields, field, key) => {
     const b = await signedInBorrower(t.db);
     const before = await footprint(t.db, b.borrower.id);
-    const res = await run(promiseRoute.action, formRequest("/account/promise", b.cookie, fields as Record<string, string>), t.db);
+    const res = await run(
+      promiseRoute.action,
+      formRequest("/account/promise", b.cookie, fields as Record<string, string>),
+      t.db,
+    );
     expect(res.status).toBe(400);
     expect(fieldErrors(res)[field]).toEqual([key]);
     await expectNothingWritten(t.db, b.borrower.id, before);
@@ -129,7 +208,11 @@ describe("promise to pay", () => {
 
   it("accepts exactly the balance and the 14th day", async () => {
     const b = await signedInBorrower(t.db);
-    const res = await run(promiseRoute.action, formRequest("/account/promise", b.cookie, { amount: "5000", promisedDate: isoIn(14) }), t.db);
+    const res = await run(
+      promiseRoute.action,
+      formRequest("/account/promise", b.cookie, { amount: "5000", promisedDate: isoIn(14) }),
+      t.db,
+    );
     expect(res.status).toBe(303);
   });
 });
@@ -140,12 +223,23 @@ describe("resolvePromises", () => {
   const justBefore = new Date("2030-01-12T15:59:59Z");
   const deadline = new Date("2030-01-12T16:00:00Z");
 
-  async function promiseWithPayments(payments: Array<{ amount: number; at: Date; status?: "succeeded" | "failed" }>) {
+  async function promiseWithPayments(
+    payments: Array<{ amount: number; at: Date; status?: "succeeded" | "failed" }>,
+  ) {
     const borrower = await insertBorrower(t.db, { time_zone: "Asia/Hong_Kong" });
     const account = await insertAccount(t.db, { borrower_id: borrower.id });
-    const promise = await insertPromise(t.db, account, { amount_minor: 20_000, promised_date: "2030-01-10", created_at: created });
+    const promise = await insertPromise(t.db, account, {
+      amount_minor: 20_000,
+      promised_date: "2030-01-10",
+      created_at: created,
+    });
     for (const p of payments) {
-      await insertPayment(t.db, account, { amount_minor: p.amount, status: p.status ?? "succeeded", succeeded_at: p.at, created_at: p.at });
+      await insertPayment(t.db, account, {
+        amount_minor: p.amount,
+        status: p.status ?? "succeeded",
+        succeeded_at: p.at,
+        created_at: p.at,
+      });
     }
     return { borrower, account, promise };
   }
@@ -157,7 +251,9 @@ describe("resolvePromises", () => {
     ]);
     const partial = await promiseWithPayments([{ amount: 19_999, at: new Date("2030-01-06T00:00:00Z") }]);
     const paidBefore = await promiseWithPayments([{ amount: 50_000, at: new Date("2030-01-04T00:00:00Z") }]);
-    const failed = await promiseWithPayments([{ amount: 20_000, at: new Date("2030-01-06T00:00:00Z"), status: "failed" }]);
+    const failed = await promiseWithPayments([
+      { amount: 20_000, at: new Date("2030-01-06T00:00:00Z"), status: "failed" },
+    ]);
     const mine = [kept, partial, paidBefore, failed].map((p) => p.promise.id);
 
     const early = await resolvePromises(t.db, justBefore);
@@ -171,7 +267,11 @@ describe("resolvePromises", () => {
       [paidBefore.promise.id]: "broken",
       [failed.promise.id]: "broken",
     });
-    const rows = await t.db.selectFrom("promises_to_pay").select(["id", "status", "resolved_at"]).where("id", "in", mine).execute();
+    const rows = await t.db
+      .selectFrom("promises_to_pay")
+      .select(["id", "status", "resolved_at"])
+      .where("id", "in", mine)
+      .execute();
     for (const row of rows) {
       expect(row.status).toBe(status[row.id]);
       expect(row.resolved_at?.toISOString()).toBe(deadline.toISOString());
@@ -185,7 +285,9 @@ describe("resolvePromises", () => {
     expect(await auditActions(t.db, failed.borrower.id)).toEqual(["promise.broken"]);
 
     // Already settled: a second run changes nothing.
-    expect((await resolvePromises(t.db, new Date("2030-02-01T00:00:00Z"))).filter((r) => mine.includes(r.id))).toEqual([]);
+    expect(
+      (await resolvePromises(t.db, new Date("2030-02-01T00:00:00Z"))).filter((r) => mine.includes(r.id)),
+    ).toEqual([]);
     expect((await verifyAuditChain(t.db)).ok).toBe(true);
   });
 
@@ -199,9 +301,17 @@ describe("resolvePromises", () => {
 
   it("a broken promise no longer blocks a new one", async () => {
     const b = await signedInBorrower(t.db);
-    await insertPromise(t.db, b.account, { amount_minor: 1_000, promised_date: "2020-01-01", created_at: new Date("2019-12-20T00:00:00Z") });
+    await insertPromise(t.db, b.account, {
+      amount_minor: 1_000,
+      promised_date: "2020-01-01",
+      created_at: new Date("2019-12-20T00:00:00Z"),
+    });
     await resolvePromises(t.db);
-    const res = await run(promiseRoute.action, formRequest("/account/promise", b.cookie, { amount: "10", promisedDate: isoIn(2) }), t.db);
+    const res = await run(
+      promiseRoute.action,
+      formRequest("/account/promise", b.cookie, { amount: "10", promisedDate: isoIn(2) }),
+      t.db,
+    );
     expect(res.status).toBe(303);
   });
 });

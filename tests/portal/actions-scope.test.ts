@@ -25,13 +25,24 @@ describe("session scope: one borrower's session cannot touch another's account",
     const mallory = await signedInBorrower(t.db);
     const victim = await signedInBorrower(t.db);
     const victimBefore = await footprint(t.db, victim.borrower.id);
-    const smuggled = { accountId: victim.account.id, borrowerId: victim.borrower.id, account_id: victim.account.id, borrower_id: victim.borrower.id };
-    const slot = (await run(appointmentRoute.loader, getRequest("/account/appointment", mallory.cookie), t.db)).data.slots[0].start as string;
+    const smuggled = {
+      accountId: victim.account.id,
+      borrowerId: victim.borrower.id,
+      account_id: victim.account.id,
+      borrower_id: victim.borrower.id,
+    };
+    const slot = (
+      await run(appointmentRoute.loader, getRequest("/account/appointment", mallory.cookie), t.db)
+    ).data.slots[0].start as string;
 
     const posts: Array<[(args: any) => unknown, string, Record<string, string>]> = [
       [promiseRoute.action, "/account/promise", { amount: "10", promisedDate: tomorrow() }],
       [hardshipRoute.action, "/account/hardship", { reason: "other" }],
-      [preferencesRoute.action, "/account/preferences", { intent: "save", language: "en", channels: "email" }],
+      [
+        preferencesRoute.action,
+        "/account/preferences",
+        { intent: "save", language: "en", channels: "email" },
+      ],
       [preferencesRoute.action, "/account/preferences", { intent: "stop_texts" }],
       [appointmentRoute.action, "/account/appointment", { kind: "callback", slot }],
       [complaintRoute.action, "/account/complaint", { category: "other", text: "hello" }],
@@ -43,30 +54,59 @@ describe("session scope: one borrower's session cannot touch another's account",
     await expect(footprint(t.db, victim.borrower.id)).resolves.toEqual(victimBefore);
     const rows = await Promise.all(
       (["promises_to_pay", "hardship_reports", "complaints", "tasks", "bank_events"] as const).map((table) =>
-        t.db.selectFrom(table).select(["borrower_id", "account_id"]).where("borrower_id", "=", mallory.borrower.id).execute()
-      )
+        t.db
+          .selectFrom(table)
+          .select(["borrower_id", "account_id"])
+          .where("borrower_id", "=", mallory.borrower.id)
+          .execute(),
+      ),
     );
-    for (const row of rows.flat()) expect(row).toEqual({ borrower_id: mallory.borrower.id, account_id: mallory.account.id });
+    for (const row of rows.flat())
+      expect(row).toEqual({ borrower_id: mallory.borrower.id, account_id: mallory.account.id });
   });
 
   it("confirmation pages show only the session's own records", async () => {
     const alice = await signedInBorrower(t.db);
     const bob = await signedInBorrower(t.db);
-    await run(complaintRoute.action, formRequest("/account/complaint", bob.cookie, { category: "other", text: "Bob's complaint" }), t.db);
-    await run(promiseRoute.action, formRequest("/account/promise", bob.cookie, { amount: "10", promisedDate: tomorrow() }), t.db);
+    await run(
+      complaintRoute.action,
+      formRequest("/account/complaint", bob.cookie, { category: "other", text: "Bob's complaint" }),
+      t.db,
+    );
+    await run(
+      promiseRoute.action,
+      formRequest("/account/promise", bob.cookie, { amount: "10", promisedDate: tomorrow() }),
+      t.db,
+    );
     for (const action of ["complaint", "promise", "hardship", "appointment"]) {
-      const res = await run(doneRoute.loader, getRequest(`/account/done/${action}`, alice.cookie), t.db, { action });
+      const res = await run(doneRoute.loader, getRequest(`/account/done/${action}`, alice.cookie), t.db, {
+        action,
+      });
       expect(res.status, action).toBe(404);
     }
-    const unknown = await run(doneRoute.loader, getRequest("/account/done/anything", alice.cookie), t.db, { action: "anything" });
+    const unknown = await run(doneRoute.loader, getRequest("/account/done/anything", alice.cookie), t.db, {
+      action: "anything",
+    });
     expect(unknown.status).toBe(404);
   });
 
   it("the same borrower's other account is out of reach of a session for this one", async () => {
     const b = await signedInBorrower(t.db);
     const other = await insertAccount(t.db, { borrower_id: b.borrower.id });
-    await run(promiseRoute.action, formRequest("/account/promise", b.cookie, { amount: "10", promisedDate: tomorrow(), accountId: other.id }), t.db);
-    const promises = await t.db.selectFrom("promises_to_pay").select("account_id").where("borrower_id", "=", b.borrower.id).execute();
+    await run(
+      promiseRoute.action,
+      formRequest("/account/promise", b.cookie, {
+        amount: "10",
+        promisedDate: tomorrow(),
+        accountId: other.id,
+      }),
+      t.db,
+    );
+    const promises = await t.db
+      .selectFrom("promises_to_pay")
+      .select("account_id")
+      .where("borrower_id", "=", b.borrower.id)
+      .execute();
     expect(promises).toEqual([{ account_id: b.account.id }]);
   });
 
@@ -84,12 +124,17 @@ describe("session scope: one borrower's session cannot touch another's account",
       expect(page).toMatchObject({ status: 302, location: "/session-ended" });
       const post = await run(
         route.action,
-        formRequest(path, "settle_session=forged-token-0123456789abcdef", { reason: "other", intent: "stop_texts" }),
-        t.db
+        formRequest(path, "settle_session=forged-token-0123456789abcdef", {
+          reason: "other",
+          intent: "stop_texts",
+        }),
+        t.db,
       );
       expect(post).toMatchObject({ status: 302, location: "/session-ended" });
     }
-    const done = await run(doneRoute.loader, getRequest("/account/done/complaint", null), t.db, { action: "complaint" });
+    const done = await run(doneRoute.loader, getRequest("/account/done/complaint", null), t.db, {
+      action: "complaint",
+    });
     expect(done.location).toBe("/session-ended");
     await expect(footprint(t.db, b.borrower.id)).resolves.toEqual(before);
   });

@@ -9,10 +9,18 @@ import { freePort } from "../support/free-port";
 import { insertAccount } from "../support/builders";
 import { requestWithCookies } from "../support/links";
 import { startBorrowerSession } from "../../app/services/borrower-session.server";
-import { CheckoutUnavailableError, PaymentAmountError, startCheckout } from "../../app/services/payments.server";
+import {
+  CheckoutUnavailableError,
+  PaymentAmountError,
+  startCheckout,
+} from "../../app/services/payments.server";
 import { createStripeClient } from "../../app/integrations/stripe/client.server";
 import { DEV_WEBHOOK_SECRET, loadStripeConfig } from "../../app/integrations/stripe/config.server";
-import { parseStripeForm, startStripeTestDouble, type StripeTestDouble } from "../../app/integrations/stripe/test-double.server";
+import {
+  parseStripeForm,
+  startStripeTestDouble,
+  type StripeTestDouble,
+} from "../../app/integrations/stripe/test-double.server";
 import { securityHeaders } from "../../app/server/security.server";
 import { action as payAction, loader as payLoader } from "../../app/routes/account.pay";
 import { loader as returnLoader } from "../../app/routes/account.pay_.return";
@@ -63,13 +71,28 @@ afterAll(async () => {
 const ctx = () => ({ db: t.db, cspNonce: "x", publicBaseUrl: BASE });
 
 async function verifiedBorrower(overrides: Parameters<typeof insertAccount>[1] = {}) {
-  const account = await insertAccount(t.db, { balance_minor: 500_000, overdue_minor: 123_400, balance_as_of: new Date(Date.now() - 60_000), ...overrides });
+  const account = await insertAccount(t.db, {
+    balance_minor: 500_000,
+    overdue_minor: 123_400,
+    balance_as_of: new Date(Date.now() - 60_000),
+    ...overrides,
+  });
   const link = await t.db
     .insertInto("short_links")
-    .values({ code_hash: `h-${account.id}`, key_id: "d", borrower_id: account.borrower_id, account_id: account.id, expires_at: new Date(Date.now() + 86_400_000) })
+    .values({
+      code_hash: `h-${account.id}`,
+      key_id: "d",
+      borrower_id: account.borrower_id,
+      account_id: account.id,
+      expires_at: new Date(Date.now() + 86_400_000),
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
-  const cookie = await startBorrowerSession(t.db, { borrowerId: account.borrower_id, accountId: account.id, linkId: link.id });
+  const cookie = await startBorrowerSession(t.db, {
+    borrowerId: account.borrower_id,
+    accountId: account.id,
+    linkId: link.id,
+  });
   const session = { id: "s", borrowerId: account.borrower_id, accountId: account.id, linkId: link.id };
   return { account, cookie, session };
 }
@@ -83,7 +106,10 @@ function post(cookie: string, fields: Record<string, string>, path = "/account/p
   });
 }
 
-type ActionData = { data: { result: { error?: Record<string, string[] | null> } }; init: { status: number } | null };
+type ActionData = {
+  data: { result: { error?: Record<string, string[] | null> } };
+  init: { status: number } | null;
+};
 
 async function payments(account: Account) {
   return t.db.selectFrom("payments").selectAll().where("account_id", "=", account.id).execute();
@@ -92,10 +118,23 @@ async function payments(account: Account) {
 describe("startCheckout with the real SDK against the test double", () => {
   it("creates a pending payment and a Checkout Session carrying amount, currency and metadata", async () => {
     const { account, session } = await verifiedBorrower();
-    const { paymentId, url } = await startCheckout(t.db, { session, amountChoice: "overdue", baseUrl: BASE, locale: "zh-HK", itemName: "尾號 1234 帳戶還款", stripe });
+    const { paymentId, url } = await startCheckout(t.db, {
+      session,
+      amountChoice: "overdue",
+      baseUrl: BASE,
+      locale: "zh-HK",
+      itemName: "尾號 1234 帳戶還款",
+      stripe,
+    });
     expect(url).toMatch(new RegExp(`^${double.url}/checkout/cs_test_\\w+$`));
     const [row] = await payments(account);
-    expect(row).toMatchObject({ id: paymentId, status: "pending", source: "portal", amount_minor: 123_400, currency: "HKD" });
+    expect(row).toMatchObject({
+      id: paymentId,
+      status: "pending",
+      source: "portal",
+      amount_minor: 123_400,
+      currency: "HKD",
+    });
     expect(row!.idempotency_key).toMatch(/^checkout:/);
     const cs = await stripe.checkout.sessions.retrieve(row!.stripe_checkout_session_id!);
     expect(cs).toMatchObject({
@@ -109,7 +148,12 @@ describe("startCheckout with the real SDK against the test double", () => {
       success_url: `${BASE}/account/pay/return?payment=${paymentId}`,
       cancel_url: `${BASE}/account/pay?cancelled=1`,
     });
-    const audit = await t.db.selectFrom("audit_events").select("detail").where("action", "=", "payment.checkout_started").where("subject_id", "=", paymentId).executeTakeFirstOrThrow();
+    const audit = await t.db
+      .selectFrom("audit_events")
+      .select("detail")
+      .where("action", "=", "payment.checkout_started")
+      .where("subject_id", "=", paymentId)
+      .executeTakeFirstOrThrow();
     expect(audit.detail).toMatchObject({ choice: "overdue", amountMinor: 123_400 });
   });
 
@@ -121,32 +165,65 @@ describe("startCheckout with the real SDK against the test double", () => {
     const rows = await payments(account);
     expect(new Set(rows.map((r) => r.idempotency_key)).size).toBe(2);
     // Same key, same parameters: the same session (what an SDK network retry relies on).
-    const params = { mode: "payment" as const, success_url: `${BASE}/ok`, line_items: [{ quantity: 1, price_data: { currency: "hkd", unit_amount: 100, product_data: { name: "x" } } }] };
+    const params = {
+      mode: "payment" as const,
+      success_url: `${BASE}/ok`,
+      line_items: [
+        { quantity: 1, price_data: { currency: "hkd", unit_amount: 100, product_data: { name: "x" } } },
+      ],
+    };
     const one = await stripe.checkout.sessions.create(params, { idempotencyKey: "same-key" });
     const two = await stripe.checkout.sessions.create(params, { idempotencyKey: "same-key" });
     expect(two.id).toBe(one.id);
-    await expect(stripe.checkout.sessions.create({ ...params, success_url: `${BASE}/other` }, { idempotencyKey: "same-key" })).rejects.toThrow(
-      Stripe.errors.StripeIdempotencyError,
-    );
+    await expect(
+      stripe.checkout.sessions.create(
+        { ...params, success_url: `${BASE}/other` },
+        { idempotencyKey: "same-key" },
+      ),
+    ).rejects.toThrow(Stripe.errors.StripeIdempotencyError);
   });
 
   it("re-checks the amount on the server: above the balance is refused and nothing is written", async () => {
     const { account, session } = await verifiedBorrower();
-    await expect(startCheckout(t.db, { session, amountChoice: "custom", customAmountMinor: 500_001, baseUrl: BASE, stripe })).rejects.toThrow(PaymentAmountError);
-    await expect(startCheckout(t.db, { session, amountChoice: "custom", customAmountMinor: -100, baseUrl: BASE, stripe })).rejects.toThrow(PaymentAmountError);
+    await expect(
+      startCheckout(t.db, {
+        session,
+        amountChoice: "custom",
+        customAmountMinor: 500_001,
+        baseUrl: BASE,
+        stripe,
+      }),
+    ).rejects.toThrow(PaymentAmountError);
+    await expect(
+      startCheckout(t.db, {
+        session,
+        amountChoice: "custom",
+        customAmountMinor: -100,
+        baseUrl: BASE,
+        stripe,
+      }),
+    ).rejects.toThrow(PaymentAmountError);
     expect(await payments(account)).toHaveLength(0);
   });
 
   it("when Stripe cannot be reached, the attempt is marked failed and the caller told", async () => {
     const { account, session } = await verifiedBorrower();
     const unreachable = createStripeClient({ secretKey: null, testDoublePort: await freePort() });
-    await expect(startCheckout(t.db, { session, amountChoice: "overdue", baseUrl: BASE, stripe: unreachable })).rejects.toThrow(CheckoutUnavailableError);
+    await expect(
+      startCheckout(t.db, { session, amountChoice: "overdue", baseUrl: BASE, stripe: unreachable }),
+    ).rejects.toThrow(CheckoutUnavailableError);
     expect((await payments(account)).map((p) => p.status)).toEqual(["failed"]);
   }, 30_000);
 
   it("Pay on the test checkout page sends signed webhooks that apply the payment once; the return page shows it", async () => {
     const { account, session, cookie } = await verifiedBorrower();
-    const { paymentId, url } = await startCheckout(t.db, { session, amountChoice: "custom", customAmountMinor: 20_000, baseUrl: BASE, stripe });
+    const { paymentId, url } = await startCheckout(t.db, {
+      session,
+      amountChoice: "custom",
+      customAmountMinor: 20_000,
+      baseUrl: BASE,
+      stripe,
+    });
 
     const page = await fetch(url);
     const html = await page.text();
@@ -156,10 +233,22 @@ describe("startCheckout with the real SDK against the test double", () => {
     expect(page.headers.get("content-security-policy")).toContain(`form-action 'self' ${BASE}`);
 
     const returnUrl = `${BASE}/account/pay/return?payment=${paymentId}`;
-    const before = (await returnLoader({ request: requestWithCookies([cookie], returnUrl), params: {}, context: ctx() })) as unknown as { data: { state: string; refresh: boolean } };
-    expect(before.data).toMatchObject({ state: "processing", refresh: true, refreshUrl: `/account/pay/return?payment=${paymentId}&n=1` });
+    const before = (await returnLoader({
+      request: requestWithCookies([cookie], returnUrl),
+      params: {},
+      context: ctx(),
+    })) as unknown as { data: { state: string; refresh: boolean } };
+    expect(before.data).toMatchObject({
+      state: "processing",
+      refresh: true,
+      refreshUrl: `/account/pay/return?payment=${paymentId}&n=1`,
+    });
     // The self-refresh stops after about two minutes of waiting (40 visits) and the page says so.
-    const capped = (await returnLoader({ request: requestWithCookies([cookie], `${returnUrl}&n=40`), params: {}, context: ctx() })) as unknown as { data: { refresh: boolean; refreshUrl: string | null } };
+    const capped = (await returnLoader({
+      request: requestWithCookies([cookie], `${returnUrl}&n=40`),
+      params: {},
+      context: ctx(),
+    })) as unknown as { data: { refresh: boolean; refreshUrl: string | null } };
     expect(capped.data).toMatchObject({ refresh: false, refreshUrl: null });
 
     const paid = await fetch(`${url}/pay`, { method: "POST", redirect: "manual" });
@@ -168,19 +257,47 @@ describe("startCheckout with the real SDK against the test double", () => {
     await double.idle();
 
     const [row] = await payments(account);
-    expect(row).toMatchObject({ status: "succeeded", stripe_checkout_session_id: expect.stringMatching(/^cs_test_/), stripe_payment_intent_id: expect.stringMatching(/^pi_test_/) });
-    const events = await t.db.selectFrom("stripe_events").select(["type", "processed_at"]).where(sql<boolean>`payload @> ${JSON.stringify({ data: { object: { metadata: { paymentId } } } })}::jsonb`).execute();
-    expect(events.map((e) => e.type).sort()).toEqual(["checkout.session.completed", "payment_intent.succeeded"]);
+    expect(row).toMatchObject({
+      status: "succeeded",
+      stripe_checkout_session_id: expect.stringMatching(/^cs_test_/),
+      stripe_payment_intent_id: expect.stringMatching(/^pi_test_/),
+    });
+    const events = await t.db
+      .selectFrom("stripe_events")
+      .select(["type", "processed_at"])
+      .where(
+        sql<boolean>`payload @> ${JSON.stringify({ data: { object: { metadata: { paymentId } } } })}::jsonb`,
+      )
+      .execute();
+    expect(events.map((e) => e.type).sort()).toEqual([
+      "checkout.session.completed",
+      "payment_intent.succeeded",
+    ]);
     expect(events.every((e) => e.processed_at)).toBe(true);
-    expect(await t.db.selectFrom("bank_events").select("id").where("account_id", "=", account.id).execute()).toHaveLength(1);
-    expect(await t.db.selectFrom("messages").select("id").where("account_id", "=", account.id).where("template_key", "=", "confirmation.payment_receipt").execute()).toHaveLength(1);
+    expect(
+      await t.db.selectFrom("bank_events").select("id").where("account_id", "=", account.id).execute(),
+    ).toHaveLength(1);
+    expect(
+      await t.db
+        .selectFrom("messages")
+        .select("id")
+        .where("account_id", "=", account.id)
+        .where("template_key", "=", "confirmation.payment_receipt")
+        .execute(),
+    ).toHaveLength(1);
 
-    const after = (await returnLoader({ request: requestWithCookies([cookie], returnUrl), params: {}, context: ctx() })) as unknown as { data: { state: string; refresh: boolean } };
+    const after = (await returnLoader({
+      request: requestWithCookies([cookie], returnUrl),
+      params: {},
+      context: ctx(),
+    })) as unknown as { data: { state: string; refresh: boolean } };
     expect(after.data).toMatchObject({ state: "received", refresh: false });
     // Paying again on the same session moves no money and sends nothing new.
     await fetch(`${url}/pay`, { method: "POST", redirect: "manual" });
     await double.idle();
-    expect(await t.db.selectFrom("bank_events").select("id").where("account_id", "=", account.id).execute()).toHaveLength(1);
+    expect(
+      await t.db.selectFrom("bank_events").select("id").where("account_id", "=", account.id).execute(),
+    ).toHaveLength(1);
   });
 
   it("Decline card sends payment_intent.payment_failed and returns to the pay page", async () => {
@@ -196,7 +313,11 @@ describe("startCheckout with the real SDK against the test double", () => {
 describe("pay routes", () => {
   it("a valid choice redirects (303) to the checkout page", async () => {
     const { account, cookie } = await verifiedBorrower();
-    const response = (await payAction({ request: post(cookie, { choice: "overdue" }), params: {}, context: ctx() })) as Response;
+    const response = (await payAction({
+      request: post(cookie, { choice: "overdue" }),
+      params: {},
+      context: ctx(),
+    })) as Response;
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toMatch(new RegExp(`^${double.url}/checkout/cs_test_`));
     expect((await payments(account)).map((p) => p.amount_minor)).toEqual([123_400]);
@@ -215,7 +336,11 @@ describe("pay routes", () => {
     ["", "errors.amountRequired"],
   ])("custom amount %j is refused with %s (400) and nothing is written", async (amount, error) => {
     const { account, cookie } = await verifiedBorrower();
-    const result = (await payAction({ request: post(cookie, { choice: "custom", amount }), params: {}, context: ctx() })) as unknown as ActionData;
+    const result = (await payAction({
+      request: post(cookie, { choice: "custom", amount }),
+      params: {},
+      context: ctx(),
+    })) as unknown as ActionData;
     expect(result.init?.status).toBe(400);
     expect(result.data.result.error?.amount).toEqual([error]);
     expect(await payments(account)).toHaveLength(0);
@@ -228,7 +353,11 @@ describe("pay routes", () => {
       [{ choice: "everything" }, "errors.choiceRequired"],
       [{ choice: "overdue" }, "errors.choiceUnavailable"],
     ] as const) {
-      const result = (await payAction({ request: post(cookie, fields), params: {}, context: ctx() })) as unknown as ActionData;
+      const result = (await payAction({
+        request: post(cookie, fields),
+        params: {},
+        context: ctx(),
+      })) as unknown as ActionData;
       expect(result.init?.status).toBe(400);
       expect(result.data.result.error?.choice).toEqual([error]);
     }
@@ -237,7 +366,11 @@ describe("pay routes", () => {
 
   it("an amount typed without a choice is a custom payment", async () => {
     const { account, cookie } = await verifiedBorrower();
-    const response = (await payAction({ request: post(cookie, { amount: "150" }), params: {}, context: ctx() })) as Response;
+    const response = (await payAction({
+      request: post(cookie, { amount: "150" }),
+      params: {},
+      context: ctx(),
+    })) as Response;
     expect(response.status).toBe(303);
     expect((await payments(account)).map((p) => p.amount_minor)).toEqual([15_000]);
   });
@@ -246,29 +379,65 @@ describe("pay routes", () => {
     const { account, cookie } = await verifiedBorrower();
     await t.db
       .insertInto("payments")
-      .values({ account_id: account.id, borrower_id: account.borrower_id, amount_minor: 100_000, currency: "HKD", source: "portal", status: "succeeded", idempotency_key: `k-${account.id}`, succeeded_at: new Date() })
+      .values({
+        account_id: account.id,
+        borrower_id: account.borrower_id,
+        amount_minor: 100_000,
+        currency: "HKD",
+        source: "portal",
+        status: "succeeded",
+        idempotency_key: `k-${account.id}`,
+        succeeded_at: new Date(),
+      })
       .execute();
-    const page = (await payLoader({ request: requestWithCookies([cookie], `${BASE}/account/pay`), params: {}, context: ctx() })) as unknown as { data: Record<string, number> };
-    expect(page.data).toMatchObject({ overdueMinor: 23_400, balanceMinor: 400_000, minMinor: 100, maxMinor: 400_000 });
+    const page = (await payLoader({
+      request: requestWithCookies([cookie], `${BASE}/account/pay`),
+      params: {},
+      context: ctx(),
+    })) as unknown as { data: Record<string, number> };
+    expect(page.data).toMatchObject({
+      overdueMinor: 23_400,
+      balanceMinor: 400_000,
+      minMinor: 100,
+      maxMinor: 400_000,
+    });
   });
 
   it("without a session, the pay page and the return page send the borrower to sign in again", async () => {
     const noCookie = new Request(`${BASE}/account/pay`);
-    await expect(payLoader({ request: noCookie, params: {}, context: ctx() })).rejects.toSatisfy((r: Response) => r.status === 302);
+    await expect(payLoader({ request: noCookie, params: {}, context: ctx() })).rejects.toSatisfy(
+      (r: Response) => r.status === 302,
+    );
   });
 
   it("the return page shows nothing for another borrower's payment, or a malformed id", async () => {
     const mine = await verifiedBorrower();
     const theirs = await verifiedBorrower();
-    const { paymentId } = await startCheckout(t.db, { session: theirs.session, amountChoice: "overdue", baseUrl: BASE, stripe });
-    for (const query of [`payment=${paymentId}`, "payment=not-a-uuid", "payment=00000000-0000-4000-8000-000000000000", ""]) {
+    const { paymentId } = await startCheckout(t.db, {
+      session: theirs.session,
+      amountChoice: "overdue",
+      baseUrl: BASE,
+      stripe,
+    });
+    for (const query of [
+      `payment=${paymentId}`,
+      "payment=not-a-uuid",
+      "payment=00000000-0000-4000-8000-000000000000",
+      "",
+    ]) {
       const request = requestWithCookies([mine.cookie], `${BASE}/account/pay/return?${query}`);
-      await expect(returnLoader({ request, params: {}, context: ctx() }), query).rejects.toMatchObject({ init: { status: 404 } });
+      await expect(returnLoader({ request, params: {}, context: ctx() }), query).rejects.toMatchObject({
+        init: { status: 404 },
+      });
     }
   });
 
   it("the webhook route answers 400 to a bad signature and 405 to GET", async () => {
-    const request = new Request(`${BASE}/webhooks/stripe`, { method: "POST", headers: { "Stripe-Signature": "t=1,v1=00" }, body: "{}" });
+    const request = new Request(`${BASE}/webhooks/stripe`, {
+      method: "POST",
+      headers: { "Stripe-Signature": "t=1,v1=00" },
+      body: "{}",
+    });
     const response = await webhookAction({ request, params: {}, context: ctx() });
     expect(response.status).toBe(400);
     expect(webhookLoader().status).toBe(405);
@@ -277,24 +446,45 @@ describe("pay routes", () => {
 
 describe("configuration and wiring", () => {
   it("uses the test double without a key, requires the webhook secret with one, and refuses production without a key", () => {
-    expect(loadStripeConfig({})).toMatchObject({ useTestDouble: true, webhookSecret: DEV_WEBHOOK_SECRET, testDoublePort: 12111, paymentMethods: ["card"] });
-    expect(() => loadStripeConfig({ STRIPE_SECRET_KEY: "sk_test_abcdefghij" })).toThrow(/STRIPE_WEBHOOK_SECRET: is required/);
-    expect(loadStripeConfig({ STRIPE_SECRET_KEY: "sk_test_abcdefghij", STRIPE_WEBHOOK_SECRET: "whsec_abcdefghij", STRIPE_PAYMENT_METHODS: "card, alipay,wechat_pay" })).toMatchObject({
+    expect(loadStripeConfig({})).toMatchObject({
+      useTestDouble: true,
+      webhookSecret: DEV_WEBHOOK_SECRET,
+      testDoublePort: 12111,
+      paymentMethods: ["card"],
+    });
+    expect(() => loadStripeConfig({ STRIPE_SECRET_KEY: "sk_test_abcdefghij" })).toThrow(
+      /STRIPE_WEBHOOK_SECRET: is required/,
+    );
+    expect(
+      loadStripeConfig({
+        STRIPE_SECRET_KEY: "sk_test_abcdefghij",
+        STRIPE_WEBHOOK_SECRET: "whsec_abcdefghij",
+        STRIPE_PAYMENT_METHODS: "card, alipay,wechat_pay",
+      }),
+    ).toMatchObject({
       useTestDouble: false,
       paymentMethods: ["card", "alipay", "wechat_pay"],
     });
-    expect(() => loadStripeConfig({ STRIPE_PAYMENT_METHODS: "card,<script>" })).toThrow(/STRIPE_PAYMENT_METHODS/);
+    expect(() => loadStripeConfig({ STRIPE_PAYMENT_METHODS: "card,<script>" })).toThrow(
+      /STRIPE_PAYMENT_METHODS/,
+    );
     const allow = process.env.SETTLE_ALLOW_DEV_SECRETS;
     delete process.env.SETTLE_ALLOW_DEV_SECRETS;
     try {
-      expect(() => loadStripeConfig({ NODE_ENV: "production" })).toThrow(/STRIPE_SECRET_KEY: is required in production/);
+      expect(() => loadStripeConfig({ NODE_ENV: "production" })).toThrow(
+        /STRIPE_SECRET_KEY: is required in production/,
+      );
     } finally {
       if (allow !== undefined) process.env.SETTLE_ALLOW_DEV_SECRETS = allow;
     }
   });
 
   it("decodes Stripe's form encoding", () => {
-    expect(parseStripeForm("line_items[0][price_data][unit_amount]=100&line_items[0][quantity]=1&metadata[paymentId]=p&allowed_payment_method_types[0]=card&allowed_payment_method_types[1]=alipay")).toEqual({
+    expect(
+      parseStripeForm(
+        "line_items[0][price_data][unit_amount]=100&line_items[0][quantity]=1&metadata[paymentId]=p&allowed_payment_method_types[0]=card&allowed_payment_method_types[1]=alipay",
+      ),
+    ).toEqual({
       line_items: [{ price_data: { unit_amount: "100" }, quantity: "1" }],
       metadata: { paymentId: "p" },
       allowed_payment_method_types: ["card", "alipay"],
@@ -304,7 +494,13 @@ describe("configuration and wiring", () => {
   it("the CSP lets the pay form's redirect reach the test double, and only it", () => {
     const headers: Record<string, string> = {};
     const res = { locals: {}, setHeader: (k: string, v: string) => (headers[k] = v) };
-    securityHeaders({ production: true, formActionOrigins: [double.url] })({} as never, res as never, () => {});
-    expect(headers["Content-Security-Policy"]).toContain(`form-action 'self' https://checkout.stripe.com ${double.url};`);
+    securityHeaders({ production: true, formActionOrigins: [double.url] })(
+      {} as never,
+      res as never,
+      () => {},
+    );
+    expect(headers["Content-Security-Policy"]).toContain(
+      `form-action 'self' https://checkout.stripe.com ${double.url};`,
+    );
   });
 });

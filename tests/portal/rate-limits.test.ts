@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { borrowerLanding, linkAction, LINK_FAILURE_RULE, VERIFY_CLIENT_RULE } from "../../app/portal/landing.server";
+import {
+  borrowerLanding,
+  linkAction,
+  LINK_FAILURE_RULE,
+  VERIFY_CLIENT_RULE,
+} from "../../app/portal/landing.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { borrowerWithLink } from "../support/links";
 
@@ -32,14 +37,21 @@ describe("brute-force brakes on links", () => {
   });
 
   it("verification answers are limited per client across links", async () => {
-    const links = await Promise.all(Array.from({ length: Math.ceil(VERIFY_CLIENT_RULE.points / 4) + 1 }, () => borrowerWithLink(t.db)));
+    const links = await Promise.all(
+      Array.from({ length: Math.ceil(VERIFY_CLIENT_RULE.points / 4) + 1 }, () => borrowerWithLink(t.db)),
+    );
     const request = new Request("http://portal.test/r/x", { method: "POST" });
     let attempts = 0;
     let last;
     // Cycle through links with 4 wrong answers each (below the per-link lockout).
     outer: for (const l of links) {
       for (let i = 0; i < 4; i++) {
-        last = await linkAction(t.db, l.link.code, "verify", { method: "dob", answer: "1999-01-01", request, client: "192.0.2.77" });
+        last = await linkAction(t.db, l.link.code, "verify", {
+          method: "dob",
+          answer: "1999-01-01",
+          request,
+          client: "192.0.2.77",
+        });
         attempts++;
         if (last.status === "rate_limited") break outer;
       }

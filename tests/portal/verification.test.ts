@@ -3,7 +3,11 @@ import { createTestDatabase, type TestDatabase } from "../support/database";
 import { borrowerWithLink, requestWithCookies } from "../support/links";
 import { config } from "../../app/config.server";
 import { verifyBorrower, LOCKOUT_MS, MAX_FAILURES } from "../../app/services/verification.server";
-import { readBorrowerSession, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from "../../app/services/borrower-session.server";
+import {
+  readBorrowerSession,
+  SESSION_ABSOLUTE_MS,
+  SESSION_IDLE_MS,
+} from "../../app/services/borrower-session.server";
 import { getAccountOverview, readSessionOverview } from "../../app/portal/overview.server";
 import { verifyAuditChain } from "../../app/services/audit.server";
 
@@ -20,20 +24,34 @@ const hashKey = () => config().verificationHashKey;
 describe("borrower verification", () => {
   it("a correct date of birth starts a session bound to that borrower and account", async () => {
     const { link, borrower, account, dob } = await borrowerWithLink(t.db);
-    const outcome = await verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: dob, hashKey: hashKey() });
+    const outcome = await verifyBorrower(t.db, {
+      linkId: link.id,
+      kind: "dob",
+      answer: dob,
+      hashKey: hashKey(),
+    });
     expect(outcome.status).toBe("verified");
     if (outcome.status !== "verified") return;
     expect(outcome.setCookie).toMatch(/HttpOnly/i);
     expect(outcome.setCookie).toMatch(/SameSite=Lax/i);
     const session = await readBorrowerSession(t.db, requestWithCookies([outcome.setCookie]));
     expect(session).toMatchObject({ borrowerId: borrower.id, accountId: account.id, linkId: link.id });
-    const audit = await t.db.selectFrom("audit_events").select("action").where("borrower_id", "=", borrower.id).execute();
+    const audit = await t.db
+      .selectFrom("audit_events")
+      .select("action")
+      .where("borrower_id", "=", borrower.id)
+      .execute();
     expect(audit.map((a) => a.action)).toContain("borrower.verified");
   });
 
   it("accepts the ID last-4 method too, case-insensitively", async () => {
     const { link } = await borrowerWithLink(t.db, { idLast4: "031X" });
-    const outcome = await verifyBorrower(t.db, { linkId: link.id, kind: "id_last4", answer: "031x", hashKey: hashKey() });
+    const outcome = await verifyBorrower(t.db, {
+      linkId: link.id,
+      kind: "id_last4",
+      answer: "031x",
+      hashKey: hashKey(),
+    });
     expect(outcome.status).toBe("verified");
   });
 
@@ -42,20 +60,48 @@ describe("borrower verification", () => {
     const { link, borrower, dob } = await borrowerWithLink(t.db, { now });
     const remaining: number[] = [];
     for (let i = 0; i < MAX_FAILURES - 1; i++) {
-      const o = await verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: "1999-01-01", hashKey: hashKey(), now: new Date(now.getTime() + i * 1000) });
+      const o = await verifyBorrower(t.db, {
+        linkId: link.id,
+        kind: "dob",
+        answer: "1999-01-01",
+        hashKey: hashKey(),
+        now: new Date(now.getTime() + i * 1000),
+      });
       expect(o.status).toBe("wrong");
       if (o.status === "wrong") remaining.push(o.remaining);
     }
     expect(remaining).toEqual([4, 3, 2, 1]);
-    const fifth = await verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: "1999-01-01", hashKey: hashKey(), now: new Date(now.getTime() + 10_000) });
+    const fifth = await verifyBorrower(t.db, {
+      linkId: link.id,
+      kind: "dob",
+      answer: "1999-01-01",
+      hashKey: hashKey(),
+      now: new Date(now.getTime() + 10_000),
+    });
     expect(fifth.status).toBe("locked");
     // Even the right answer is refused while locked.
-    const right = await verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: dob, hashKey: hashKey(), now: new Date(now.getTime() + 60_000) });
+    const right = await verifyBorrower(t.db, {
+      linkId: link.id,
+      kind: "dob",
+      answer: dob,
+      hashKey: hashKey(),
+      now: new Date(now.getTime() + 60_000),
+    });
     expect(right.status).toBe("locked");
-    const task = await t.db.selectFrom("tasks").selectAll().where("borrower_id", "=", borrower.id).executeTakeFirstOrThrow();
+    const task = await t.db
+      .selectFrom("tasks")
+      .selectAll()
+      .where("borrower_id", "=", borrower.id)
+      .executeTakeFirstOrThrow();
     expect(task).toMatchObject({ kind: "call", source_type: "verification_lockout", status: "open" });
     // After 24 hours the link works again.
-    const later = await verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: dob, hashKey: hashKey(), now: new Date(now.getTime() + 10_000 + LOCKOUT_MS + 1) });
+    const later = await verifyBorrower(t.db, {
+      linkId: link.id,
+      kind: "dob",
+      answer: dob,
+      hashKey: hashKey(),
+      now: new Date(now.getTime() + 10_000 + LOCKOUT_MS + 1),
+    });
     expect(later.status).toBe("verified");
   });
 
@@ -63,20 +109,38 @@ describe("borrower verification", () => {
     const now = new Date("2026-11-23T10:00:00Z");
     const { link } = await borrowerWithLink(t.db, { now });
     for (let i = 0; i < 4; i++) {
-      await verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: "1999-01-01", hashKey: hashKey(), now });
+      await verifyBorrower(t.db, {
+        linkId: link.id,
+        kind: "dob",
+        answer: "1999-01-01",
+        hashKey: hashKey(),
+        now,
+      });
     }
-    const o = await verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: "1999-01-01", hashKey: hashKey(), now: new Date(now.getTime() + 16 * 60_000) });
+    const o = await verifyBorrower(t.db, {
+      linkId: link.id,
+      kind: "dob",
+      answer: "1999-01-01",
+      hashKey: hashKey(),
+      now: new Date(now.getTime() + 16 * 60_000),
+    });
     expect(o).toEqual({ status: "wrong", remaining: 4 });
   });
 
   it("parallel guesses cannot overrun the failure budget", async () => {
     const { link } = await borrowerWithLink(t.db);
     const outcomes = await Promise.all(
-      Array.from({ length: 12 }, () => verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: "1999-01-01", hashKey: hashKey() })),
+      Array.from({ length: 12 }, () =>
+        verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: "1999-01-01", hashKey: hashKey() }),
+      ),
     );
     expect(outcomes.filter((o) => o.status === "wrong")).toHaveLength(MAX_FAILURES - 1);
     expect(outcomes.filter((o) => o.status === "locked")).toHaveLength(12 - (MAX_FAILURES - 1));
-    const attempts = await t.db.selectFrom("verification_attempts").select("id").where("link_id", "=", link.id).execute();
+    const attempts = await t.db
+      .selectFrom("verification_attempts")
+      .select("id")
+      .where("link_id", "=", link.id)
+      .execute();
     expect(attempts).toHaveLength(MAX_FAILURES);
   });
 });
@@ -84,7 +148,13 @@ describe("borrower verification", () => {
 describe("borrower sessions", () => {
   async function verifiedSession(now: Date) {
     const fixture = await borrowerWithLink(t.db, { now });
-    const outcome = await verifyBorrower(t.db, { linkId: fixture.link.id, kind: "dob", answer: fixture.dob, hashKey: hashKey(), now });
+    const outcome = await verifyBorrower(t.db, {
+      linkId: fixture.link.id,
+      kind: "dob",
+      answer: fixture.dob,
+      hashKey: hashKey(),
+      now,
+    });
     if (outcome.status !== "verified") throw new Error("expected verification");
     return { ...fixture, request: requestWithCookies([outcome.setCookie]) };
   }
@@ -92,7 +162,8 @@ describe("borrower sessions", () => {
   // The loaders' session read, and the overview's fast path, which reads the session and its account in one statement.
   const readers = {
     readBorrowerSession: (request: Request, now?: Date) => readBorrowerSession(t.db, request, now),
-    readSessionOverview: async (request: Request, now?: Date) => (await readSessionOverview(t.db, request, now))?.session ?? null,
+    readSessionOverview: async (request: Request, now?: Date) =>
+      (await readSessionOverview(t.db, request, now))?.session ?? null,
   };
 
   describe.each(Object.entries(readers))("read with %s", (_name, read) => {
@@ -115,12 +186,20 @@ describe("borrower sessions", () => {
     it("a forged, tampered or ended session reads nothing", async () => {
       const { request } = await verifiedSession(new Date());
       const cookie = request.headers.get("Cookie")!;
-      const tampered = new Request("http://portal.test/", { headers: { Cookie: cookie.replace(/.$/, (c) => (c === "A" ? "B" : "A")) } });
+      const tampered = new Request("http://portal.test/", {
+        headers: { Cookie: cookie.replace(/.$/, (c) => (c === "A" ? "B" : "A")) },
+      });
       expect(await read(tampered)).toBeNull();
-      expect(await read(new Request("http://portal.test/", { headers: { Cookie: "settle_session=abc" } }))).toBeNull();
+      expect(
+        await read(new Request("http://portal.test/", { headers: { Cookie: "settle_session=abc" } })),
+      ).toBeNull();
       expect(await read(new Request("http://portal.test/"))).toBeNull();
       const session = (await read(request))!;
-      await t.db.updateTable("borrower_sessions").set({ revoked_at: new Date() }).where("id", "=", session.id).execute();
+      await t.db
+        .updateTable("borrower_sessions")
+        .set({ revoked_at: new Date() })
+        .where("id", "=", session.id)
+        .execute();
       expect(await read(request)).toBeNull();
     });
   });
@@ -139,10 +218,19 @@ describe("borrower sessions", () => {
 
   it("page views read together (one statement) each get their own session and account, at their own clock", async () => {
     const start = new Date();
-    const fixtures = [await verifiedSession(start), await verifiedSession(start), await verifiedSession(start), await verifiedSession(start)];
+    const fixtures = [
+      await verifiedSession(start),
+      await verifiedSession(start),
+      await verifiedSession(start),
+      await verifiedSession(start),
+    ];
     const ended = fixtures[3]!;
     const endedSession = (await readBorrowerSession(t.db, ended.request))!;
-    await t.db.updateTable("borrower_sessions").set({ revoked_at: new Date() }).where("id", "=", endedSession.id).execute();
+    await t.db
+      .updateTable("borrower_sessions")
+      .set({ revoked_at: new Date() })
+      .where("id", "=", endedSession.id)
+      .execute();
     const idleLater = new Date(start.getTime() + SESSION_IDLE_MS + 1000); // idle by then: reads nothing
     const views = [
       { request: fixtures[0]!.request, now: start },

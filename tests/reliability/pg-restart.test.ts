@@ -65,7 +65,10 @@ beforeAll(async () => {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (app.exitCode !== null) throw new Error(`app exited with ${app.exitCode}`);
-    const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error("app did not start");
     await new Promise((r) => setTimeout(r, 250));
@@ -84,7 +87,11 @@ afterAll(async () => {
 }, 60_000);
 
 async function complaints(borrowerId: string): Promise<number> {
-  const row = await handle!.db.selectFrom("complaints").select((eb) => eb.fn.countAll<string>().as("n")).where("borrower_id", "=", borrowerId).executeTakeFirstOrThrow();
+  const row = await handle!.db
+    .selectFrom("complaints")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("borrower_id", "=", borrowerId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -92,8 +99,16 @@ function postComplaint(cookie: string) {
   return fetch(`${base}/account/complaint`, {
     method: "POST",
     redirect: "manual",
-    headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin", "Accept-Language": "en" },
-    body: new URLSearchParams({ category: COMPLAINT_CATEGORIES[0], text: "The reminder came twice on the same day." }),
+    headers: {
+      Cookie: cookie,
+      "Content-Type": "application/x-www-form-urlencoded",
+      "Sec-Fetch-Site": "same-origin",
+      "Accept-Language": "en",
+    },
+    body: new URLSearchParams({
+      category: COMPLAINT_CATEGORIES[0],
+      text: "The reminder came twice on the same day.",
+    }),
   });
 }
 
@@ -106,49 +121,67 @@ async function eventually(check: () => Promise<boolean>, timeoutMs: number, what
 }
 
 describe("Postgres restarted under the running app", () => {
-  it("answers 503 meanwhile, writes nothing, and recovers without a restart", { timeout: 120_000 }, async () => {
-    const { borrower, account, link } = await borrowerWithLink(handle!.db);
-    const cookie = (await startBorrowerSession(handle!.db, { borrowerId: borrower.id, accountId: account.id, linkId: link.id })).split(";")[0]!;
-    const headers = { Cookie: cookie, "Accept-Language": "en" };
+  it(
+    "answers 503 meanwhile, writes nothing, and recovers without a restart",
+    { timeout: 120_000 },
+    async () => {
+      const { borrower, account, link } = await borrowerWithLink(handle!.db);
+      const cookie = (
+        await startBorrowerSession(handle!.db, {
+          borrowerId: borrower.id,
+          accountId: account.id,
+          linkId: link.id,
+        })
+      ).split(";")[0]!;
+      const headers = { Cookie: cookie, "Accept-Language": "en" };
 
-    expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    // The first page compiles in dev mode; allow for it.
-    expect((await fetch(`${base}/account`, { headers })).status).toBe(200);
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      // The first page compiles in dev mode; allow for it.
+      expect((await fetch(`${base}/account`, { headers })).status).toBe(200);
 
-    await handle!.close();
-    handle = null;
-    await pgServer!.stop();
-    pgServer = null;
+      await handle!.close();
+      handle = null;
+      await pgServer!.stop();
+      pgServer = null;
 
-    const ready = await fetch(`${base}/readyz`);
-    expect(ready.status).toBe(503);
-    expect(ready.headers.get("retry-after")).toBeTruthy();
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(ready.headers.get("retry-after")).toBeTruthy();
 
-    const page = await fetch(`${base}/account`, { headers });
-    expect(page.status).toBe(503);
-    expect(page.headers.get("retry-after")).toBeTruthy();
-    const html = await page.text();
-    expect(html).toContain("Temporarily unavailable");
-    expect(html).not.toContain("Something went wrong");
+      const page = await fetch(`${base}/account`, { headers });
+      expect(page.status).toBe(503);
+      expect(page.headers.get("retry-after")).toBeTruthy();
+      const html = await page.text();
+      expect(html).toContain("Temporarily unavailable");
+      expect(html).not.toContain("Something went wrong");
 
-    const data = await fetch(`${base}/account.data`, { headers });
-    expect(data.status).toBe(503);
+      const data = await fetch(`${base}/account.data`, { headers });
+      expect(data.status).toBe(503);
 
-    const landing = await fetch(`${base}/r/${link.code}`, { headers: { "Accept-Language": "en" } });
-    expect(landing.status).toBe(503);
+      const landing = await fetch(`${base}/r/${link.code}`, { headers: { "Accept-Language": "en" } });
+      expect(landing.status).toBe(503);
 
-    const refused = await postComplaint(cookie);
-    expect(refused.status).toBe(503);
+      const refused = await postComplaint(cookie);
+      expect(refused.status).toBe(503);
 
-    await startPg();
-    handle = connectDatabase(pgServer!.urlFor("settle"), { max: 2 });
-    expect(await complaints(borrower.id)).toBe(0); // the post while down wrote nothing
+      await startPg();
+      handle = connectDatabase(pgServer!.urlFor("settle"), { max: 2 });
+      expect(await complaints(borrower.id)).toBe(0); // the post while down wrote nothing
 
-    await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 30_000, "/readyz to recover");
-    await eventually(async () => (await fetch(`${base}/account`, { headers })).status === 200, 30_000, "the account page to recover");
-    const accepted = await postComplaint(cookie);
-    expect(accepted.status).toBe(303);
-    expect(accepted.headers.get("location")).toBe("/account/done/complaint");
-    expect(await complaints(borrower.id)).toBe(1);
-  });
+      await eventually(
+        async () => (await fetch(`${base}/readyz`)).status === 200,
+        30_000,
+        "/readyz to recover",
+      );
+      await eventually(
+        async () => (await fetch(`${base}/account`, { headers })).status === 200,
+        30_000,
+        "the account page to recover",
+      );
+      const accepted = await postComplaint(cookie);
+      expect(accepted.status).toBe(303);
+      expect(accepted.headers.get("location")).toBe("/account/done/complaint");
+      expect(await complaints(borrower.id)).toBe(1);
+    },
+  );
 });

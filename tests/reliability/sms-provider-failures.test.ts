@@ -37,10 +37,14 @@ beforeAll(async () => {
       hits.set(body, times);
       if (behaviour.get(body) === "hang") return; // never answers
       if (times.length === 1) {
-        res.writeHead(500, { "Content-Type": "application/json" }).end(JSON.stringify({ code: 20500, message: "Internal Server Error", status: 500 }));
+        res
+          .writeHead(500, { "Content-Type": "application/json" })
+          .end(JSON.stringify({ code: 20500, message: "Internal Server Error", status: 500 }));
         return;
       }
-      res.writeHead(201, { "Content-Type": "application/json" }).end(JSON.stringify({ sid: `SM${"0".repeat(31)}${times.length}`, status: "queued" }));
+      res
+        .writeHead(201, { "Content-Type": "application/json" })
+        .end(JSON.stringify({ sid: `SM${"0".repeat(31)}${times.length}`, status: "queued" }));
     });
   });
   await new Promise<void>((r) => stub.listen(0, "127.0.0.1", () => r()));
@@ -50,13 +54,27 @@ beforeAll(async () => {
   // The official SDK, sending to the stub instead of api.twilio.com, with a short timeout.
   class ToStub extends twilio.RequestClient {
     override request<T>(opts: Parameters<twilio.RequestClient["request"]>[0] & { data?: T }) {
-      return super.request<T>({ ...opts, uri: opts.uri.replace(/^https:\/\/api\.twilio\.com/, stubBase), timeout: 500 });
+      return super.request<T>({
+        ...opts,
+        uri: opts.uri.replace(/^https:\/\/api\.twilio\.com/, stubBase),
+        timeout: 500,
+      });
     }
   }
   const client = twilio(`AC${"a".repeat(32)}`, "x".repeat(32), { httpClient: new ToStub({ timeout: 500 }) });
-  const provider = createTwilioProvider({ TWILIO_ACCOUNT_SID: `AC${"a".repeat(32)}`, TWILIO_AUTH_TOKEN: "x".repeat(32), TWILIO_FROM: "SettleBank" }, { client });
+  const provider = createTwilioProvider(
+    {
+      TWILIO_ACCOUNT_SID: `AC${"a".repeat(32)}`,
+      TWILIO_AUTH_TOKEN: "x".repeat(32),
+      TWILIO_FROM: "SettleBank",
+    },
+    { client },
+  );
   // The production task body (tasks.server.ts) with this provider.
-  runner = await startTestWorker(t.pool, { "sms:send": async (payload) => void (await dispatchSms(t.db, provider, (payload as { messageId: string }).messageId)) });
+  runner = await startTestWorker(t.pool, {
+    "sms:send": async (payload) =>
+      void (await dispatchSms(t.db, provider, (payload as { messageId: string }).messageId)),
+  });
 });
 
 afterAll(async () => {
@@ -72,18 +90,36 @@ async function queue(body: string): Promise<string> {
   const account = await insertAccount(t.db);
   const row = await t.db
     .insertInto("messages")
-    .values({ borrower_id: account.borrower_id, account_id: account.id, direction: "outbound", channel: "sms", template_key: "confirmation.promise", body, to_address: "+85291234567", provider: "twilio", status: "queued" })
+    .values({
+      borrower_id: account.borrower_id,
+      account_id: account.id,
+      direction: "outbound",
+      channel: "sms",
+      template_key: "confirmation.promise",
+      body,
+      to_address: "+85291234567",
+      provider: "twilio",
+      status: "queued",
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
-  await sql`select graphile_worker.add_job('sms:send', json_build_object('messageId', ${row.id}::text), max_attempts := 8, job_key := ${`sms:${row.id}`}::text)`.execute(t.db);
+  await sql`select graphile_worker.add_job('sms:send', json_build_object('messageId', ${row.id}::text), max_attempts := 8, job_key := ${`sms:${row.id}`}::text)`.execute(
+    t.db,
+  );
   return row.id;
 }
 
 async function settled(id: string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const msg = await t.db.selectFrom("messages").select(["status", "provider_message_id"]).where("id", "=", id).executeTakeFirstOrThrow();
-    const job = await sql<{ n: string }>`select count(*) as n from graphile_worker._private_jobs where key = ${`sms:${id}`}`.execute(t.db);
+    const msg = await t.db
+      .selectFrom("messages")
+      .select(["status", "provider_message_id"])
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    const job = await sql<{
+      n: string;
+    }>`select count(*) as n from graphile_worker._private_jobs where key = ${`sms:${id}`}`.execute(t.db);
     if (msg.status !== "queued" && msg.status !== "sending" && Number(job.rows[0]!.n) === 0) return msg;
     if (Date.now() > deadline) throw new Error(`message still ${msg.status}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -91,7 +127,14 @@ async function settled(id: string, timeoutMs: number) {
 }
 
 async function sentEvents(id: string) {
-  return (await t.db.selectFrom("message_status_events").select("status").where("message_id", "=", id).orderBy("id").execute()).map((e) => e.status);
+  return (
+    await t.db
+      .selectFrom("message_status_events")
+      .select("status")
+      .where("message_id", "=", id)
+      .orderBy("id")
+      .execute()
+  ).map((e) => e.status);
 }
 
 describe("SMS provider failures through the worker", () => {
@@ -105,7 +148,9 @@ describe("SMS provider failures through the worker", () => {
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(2_000); // graphile-worker's exponential backoff, not a hot loop
     expect((await sentEvents(id)).filter((s) => s === "sent")).toHaveLength(1);
     // Running the job again (a duplicate delivery of the job) sends nothing.
-    await sql`select graphile_worker.add_job('sms:send', json_build_object('messageId', ${id}::text))`.execute(t.db);
+    await sql`select graphile_worker.add_job('sms:send', json_build_object('messageId', ${id}::text))`.execute(
+      t.db,
+    );
     await new Promise((r) => setTimeout(r, 1_000));
     expect(hits.get("Retry me")).toHaveLength(2);
   });

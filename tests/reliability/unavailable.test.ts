@@ -15,7 +15,10 @@ describe("isDatabaseUnavailable", () => {
   it("recognises a real refused connection, from a pool pointed at a closed port", async () => {
     const handle = connectDatabase(`postgres://u:p@127.0.0.1:${await freePort()}/none`);
     try {
-      const error = await handle.pool.query("select 1").then(() => null, (e: unknown) => e);
+      const error = await handle.pool.query("select 1").then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toBeTruthy();
       expect(isDatabaseUnavailable(error)).toBe(true);
       expect((await checkDatabase(handle.db)).ok).toBe(false);
@@ -28,10 +31,16 @@ describe("isDatabaseUnavailable", () => {
     const dir = mkdtempSync(join(tmpdir(), "settle-nosocket-"));
     const handle = connectDatabase(`postgres://u:p@${encodeURIComponent(dir)}:5432/none`);
     try {
-      const error = await handle.pool.query("select 1").then(() => null, (e: unknown) => e);
+      const error = await handle.pool.query("select 1").then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toMatchObject({ code: "ENOENT", syscall: "connect" });
       expect(isDatabaseUnavailable(error)).toBe(true);
-      const missingFile = await readFile(join(dir, "absent.txt")).then(() => null, (e: unknown) => e);
+      const missingFile = await readFile(join(dir, "absent.txt")).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(missingFile).toMatchObject({ code: "ENOENT" });
       expect(isDatabaseUnavailable(missingFile)).toBe(false);
     } finally {
@@ -41,13 +50,19 @@ describe("isDatabaseUnavailable", () => {
   });
 
   it.each([
-    ["admin shutdown", Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" })],
+    [
+      "admin shutdown",
+      Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" }),
+    ],
     ["starting up", Object.assign(new Error("the database system is starting up"), { code: "57P03" })],
     ["connection failure", Object.assign(new Error("x"), { code: "08006" })],
     ["too many connections", Object.assign(new Error("x"), { code: "53300" })],
     ["lost connection", new Error("Connection terminated unexpectedly")],
     ["pool timeout", new Error("timeout exceeded when trying to connect")],
-    ["IPv4 and IPv6 refused", new AggregateError([Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })])],
+    [
+      "IPv4 and IPv6 refused",
+      new AggregateError([Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })]),
+    ],
     ["wrapped", new Error("query failed", { cause: Object.assign(new Error("x"), { code: "ECONNRESET" }) })],
   ])("maps %s to 503", (_name, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
@@ -68,7 +83,15 @@ describe("withDatabaseUnavailable", () => {
   const down = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
   const build = {
     routes: {
-      a: { id: "a", path: "a", module: { loader: async () => Promise.reject(down), action: async () => Promise.reject(new TypeError("bug")), default: () => null } },
+      a: {
+        id: "a",
+        path: "a",
+        module: {
+          loader: async () => Promise.reject(down),
+          action: async () => Promise.reject(new TypeError("bug")),
+          default: () => null,
+        },
+      },
       b: { id: "b", path: "b", module: { default: () => null } },
     },
   } as unknown as ServerBuild;
@@ -76,11 +99,15 @@ describe("withDatabaseUnavailable", () => {
 
   it("turns a database outage in a loader into a thrown 503 with Retry-After, and lets other errors through", async () => {
     const wrapped = withDatabaseUnavailable(build);
-    const thrown = await (wrapped.routes.a!.module.loader as (a: unknown) => Promise<unknown>)(args).catch((e: unknown) => e);
+    const thrown = await (wrapped.routes.a!.module.loader as (a: unknown) => Promise<unknown>)(args).catch(
+      (e: unknown) => e,
+    );
     expect(thrown).toBeInstanceOf(Response);
     expect((thrown as Response).status).toBe(503);
     expect((thrown as Response).headers.get("Retry-After")).toBe("5");
-    await expect((wrapped.routes.a!.module.action as (a: unknown) => Promise<unknown>)(args)).rejects.toThrow(TypeError);
+    await expect((wrapped.routes.a!.module.action as (a: unknown) => Promise<unknown>)(args)).rejects.toThrow(
+      TypeError,
+    );
     expect(wrapped.routes.b!.module.loader).toBeUndefined();
     expect(withDatabaseUnavailable(build)).toBe(wrapped); // wrapped once per build
   });

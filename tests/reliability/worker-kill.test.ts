@@ -47,7 +47,13 @@ function alive(pid: number): boolean {
 
 function startChild(): Promise<number> {
   const child = spawn(TSX, [CHILD], {
-    env: { ...process.env, DATABASE_URL: t.url, SMS_PROVIDER: "outbox", LOG_LEVEL: "error", NODE_ENV: "test" },
+    env: {
+      ...process.env,
+      DATABASE_URL: t.url,
+      SMS_PROVIDER: "outbox",
+      LOG_LEVEL: "error",
+      NODE_ENV: "test",
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   children.push(child);
@@ -95,8 +101,17 @@ describe("a worker killed in the middle of batch jobs", () => {
         returning id`.execute(t.db)
     ).rows.map((r) => r.id);
     const now = new Date();
-    await t.db.transaction().execute((trx) => addSmsSendJobs(trx, ids.map((messageId) => ({ messageId, runAt: now }))));
-    const jobs = await sql<{ n: string }>`select count(*) as n from graphile_worker._private_jobs where json_typeof(payload) = 'array'`.execute(t.db);
+    await t.db.transaction().execute((trx) =>
+      addSmsSendJobs(
+        trx,
+        ids.map((messageId) => ({ messageId, runAt: now })),
+      ),
+    );
+    const jobs = await sql<{
+      n: string;
+    }>`select count(*) as n from graphile_worker._private_jobs where json_typeof(payload) = 'array'`.execute(
+      t.db,
+    );
     expect(Number(jobs.rows[0]!.n)).toBe(TOTAL / 100);
 
     const first = await startChild();
@@ -107,13 +122,19 @@ describe("a worker killed in the middle of batch jobs", () => {
     expect(atKill).toBeLessThan(TOTAL);
 
     // Jobs the dead worker held are still locked to it: only liveness brings them back.
-    const stranded = await sql<{ n: string }>`select count(*) as n from graphile_worker._private_jobs where locked_by is not null`.execute(t.db);
+    const stranded = await sql<{
+      n: string;
+    }>`select count(*) as n from graphile_worker._private_jobs where locked_by is not null`.execute(t.db);
     expect(Number(stranded.rows[0]!.n)).toBeGreaterThan(0);
 
     await startChild();
     await waitFor(
       async () => {
-        const left = await sql<{ n: string }>`select count(*) as n from graphile_worker._private_jobs where task_id = (select id from graphile_worker._private_tasks where identifier = 'sms:send')`.execute(t.db);
+        const left = await sql<{
+          n: string;
+        }>`select count(*) as n from graphile_worker._private_jobs where task_id = (select id from graphile_worker._private_tasks where identifier = 'sms:send')`.execute(
+          t.db,
+        );
         return Number(left.rows[0]!.n) === 0;
       },
       150_000,
@@ -135,6 +156,8 @@ describe("a worker killed in the middle of batch jobs", () => {
          where m.borrower_id = ${borrower.id}
          group by m.id
       ) per group by sends`.execute(t.db);
-    expect(perMessage.rows.map((r) => ({ sends: r.sends, n: Number(r.n) }))).toEqual([{ sends: 1, n: TOTAL }]);
+    expect(perMessage.rows.map((r) => ({ sends: r.sends, n: Number(r.n) }))).toEqual([
+      { sends: 1, n: TOTAL },
+    ]);
   });
 });

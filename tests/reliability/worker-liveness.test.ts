@@ -12,14 +12,22 @@ beforeAll(async () => {
 afterAll(async () => t?.destroy());
 
 async function lockedJob(workerId: string, lockedAgo: string): Promise<string> {
-  const job = await sql<{ id: string }>`select id from graphile_worker.add_job('sessions:prune', '{}'::json)`.execute(t.db);
+  const job = await sql<{
+    id: string;
+  }>`select id from graphile_worker.add_job('sessions:prune', '{}'::json)`.execute(t.db);
   const id = job.rows[0]!.id;
-  await sql`update graphile_worker._private_jobs set locked_by = ${workerId}, locked_at = now() - ${lockedAgo}::interval where id = ${id}`.execute(t.db);
+  await sql`update graphile_worker._private_jobs set locked_by = ${workerId}, locked_at = now() - ${lockedAgo}::interval where id = ${id}`.execute(
+    t.db,
+  );
   return id;
 }
 
 async function lockedBy(id: string): Promise<string | null> {
-  return (await sql<{ locked_by: string | null }>`select locked_by from graphile_worker._private_jobs where id = ${id}`.execute(t.db)).rows[0]!.locked_by;
+  return (
+    await sql<{
+      locked_by: string | null;
+    }>`select locked_by from graphile_worker._private_jobs where id = ${id}`.execute(t.db)
+  ).rows[0]!.locked_by;
 }
 
 describe("worker liveness", () => {

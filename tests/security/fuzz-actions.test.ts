@@ -40,12 +40,16 @@ const BUSINESS_TABLES = [
   "borrowers",
 ] as const;
 
-const HUGE = ["x".repeat(100 * 1024), "<script>alert(1)</script>".repeat(4000), "'; drop table payments; --".repeat(4000)];
+const HUGE = [
+  "x".repeat(100 * 1024),
+  "<script>alert(1)</script>".repeat(4000),
+  "'; drop table payments; --".repeat(4000),
+];
 const NASTY = [
   "",
   " ",
   "<script>alert(1)</script>",
-  "\"><img src=x onerror=alert(1)>",
+  '"><img src=x onerror=alert(1)>',
   "javascript:alert(1)",
   "' OR '1'='1",
   "'; DROP TABLE payments; --",
@@ -75,19 +79,95 @@ const NASTY = [
   "../../etc/passwd",
   "https://evil.example/",
   "//evil.example",
-  "{\"a\":1}",
+  '{"a":1}',
 ];
 const FIELD_NAMES = [
-  "intent", "amount", "promisedDate", "date", "reason", "details", "description", "category", "message", "body", "notes", "note",
-  "count", "frequency", "firstDueDate", "total", "planId", "day", "month", "year", "idLast4", "dob", "password", "code", "totp",
-  "email", "username", "name", "role", "displayName", "prefix", "variant", "stage", "locale", "lng", "next", "returnTo",
-  "q", "from", "to", "taskId", "accountId", "staffUserId", "eventId", "baseVersion", "jurisdictions", "hardshipPauseDays",
-  "promiseGraceDays", "channel", "time", "slot", "phone", "quietHoursStart", "quietHoursEnd", "language", "outcome", "scopes",
+  "intent",
+  "amount",
+  "promisedDate",
+  "date",
+  "reason",
+  "details",
+  "description",
+  "category",
+  "message",
+  "body",
+  "notes",
+  "note",
+  "count",
+  "frequency",
+  "firstDueDate",
+  "total",
+  "planId",
+  "day",
+  "month",
+  "year",
+  "idLast4",
+  "dob",
+  "password",
+  "code",
+  "totp",
+  "email",
+  "username",
+  "name",
+  "role",
+  "displayName",
+  "prefix",
+  "variant",
+  "stage",
+  "locale",
+  "lng",
+  "next",
+  "returnTo",
+  "q",
+  "from",
+  "to",
+  "taskId",
+  "accountId",
+  "staffUserId",
+  "eventId",
+  "baseVersion",
+  "jurisdictions",
+  "hardshipPauseDays",
+  "promiseGraceDays",
+  "channel",
+  "time",
+  "slot",
+  "phone",
+  "quietHoursStart",
+  "quietHoursEnd",
+  "language",
+  "outcome",
+  "scopes",
 ];
 const INTENTS = [
-  "verify", "not_me", "stop_texts", "start_texts", "save", "preview", "submit", "accept", "decline", "approve", "reject",
-  "counter", "create", "revoke", "add_note", "add_variant", "clear_dispute", "set_dispute", "clear_wrong_number",
-  "set_wrong_number", "log_call", "redeliver", "resolve_task", "revoke_sessions", "disable", "enable", "reset_2fa",
+  "verify",
+  "not_me",
+  "stop_texts",
+  "start_texts",
+  "save",
+  "preview",
+  "submit",
+  "accept",
+  "decline",
+  "approve",
+  "reject",
+  "counter",
+  "create",
+  "revoke",
+  "add_note",
+  "add_variant",
+  "clear_dispute",
+  "set_dispute",
+  "clear_wrong_number",
+  "set_wrong_number",
+  "log_call",
+  "redeliver",
+  "resolve_task",
+  "revoke_sessions",
+  "disable",
+  "enable",
+  "reset_2fa",
 ];
 
 const value = fc.oneof(
@@ -98,15 +178,28 @@ const value = fc.oneof(
   { weight: 1, arbitrary: fc.integer().map(String) },
   { weight: 1, arbitrary: fc.double().map(String) },
 );
-const fields = fc.dictionary(fc.oneof(fc.constantFrom(...FIELD_NAMES), fc.string({ maxLength: 12 })), fc.oneof(value, fc.array(value, { maxLength: 3 })), {
-  maxKeys: 8,
-});
+const fields = fc.dictionary(
+  fc.oneof(fc.constantFrom(...FIELD_NAMES), fc.string({ maxLength: 12 })),
+  fc.oneof(value, fc.array(value, { maxLength: 3 })),
+  {
+    maxKeys: 8,
+  },
+);
 const input = fc.record({
   fields,
   intent: fc.option(fc.oneof(fc.constantFrom(...INTENTS), value), { nil: undefined }),
   encoding: fc.oneof(
     { weight: 6, arbitrary: fc.constant("urlencoded" as const) },
-    { weight: 1, arbitrary: fc.constantFrom("multipart" as const, "json" as const, "text" as const, "none" as const, "garbled-multipart" as const) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        "multipart" as const,
+        "json" as const,
+        "text" as const,
+        "none" as const,
+        "garbled-multipart" as const,
+      ),
+    },
   ),
   who: fc.constantFrom("anon", "borrower", "borrower", "agent", "approver", "supervisor", "admin"),
   param: fc.oneof(fc.constant("valid"), value),
@@ -128,7 +221,16 @@ beforeAll(async () => {
 
 /** Fresh sessions for each route, since the sign-out actions end them. */
 async function freshSessions() {
-  borrower = { ...borrower, cookie: (await startBorrowerSession(t.db, { borrowerId: borrower.borrower.id, accountId: borrower.account.id, linkId: borrower.link.id })).split(";")[0]! };
+  borrower = {
+    ...borrower,
+    cookie: (
+      await startBorrowerSession(t.db, {
+        borrowerId: borrower.borrower.id,
+        accountId: borrower.account.id,
+        linkId: borrower.link.id,
+      })
+    ).split(";")[0]!,
+  };
   for (const role of ROLES) staffCookies.set(role, await signedInCookie(t.db, staffUsers.get(role)!));
 }
 afterAll(async () => t?.destroy());
@@ -138,12 +240,18 @@ function routePath(file: string): string {
   const segments = name
     .split(/\.(?![^[]*\])/)
     .filter((s) => s !== "_index")
-    .map((s) => s.replace(/_$/, "").replace(/^_$/, "").replace(/\[(.*?)\]/g, "$1"));
+    .map((s) =>
+      s
+        .replace(/_$/, "")
+        .replace(/^_$/, "")
+        .replace(/\[(.*?)\]/g, "$1"),
+    );
   return "/" + segments.filter(Boolean).join("/");
 }
 
 /** A URL cannot carry a lone surrogate: the router would have decoded its bytes to U+FFFD. */
-const wellFormed = (s: string) => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+const wellFormed = (s: string) =>
+  s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
 
 function paramsFor(path: string, raw: string): Record<string, string> {
   const mode = wellFormed(raw);
@@ -169,14 +277,21 @@ function paramsFor(path: string, raw: string): Record<string, string> {
 function concretePath(path: string, params: Record<string, string>): string {
   return path
     .split("/")
-    .map((seg) => (seg === "$" ? encodeURIComponent(params["*"] ?? "") : seg.startsWith("$") ? encodeURIComponent(params[seg.slice(1)] ?? "") : seg))
+    .map((seg) =>
+      seg === "$"
+        ? encodeURIComponent(params["*"] ?? "")
+        : seg.startsWith("$")
+          ? encodeURIComponent(params[seg.slice(1)] ?? "")
+          : seg,
+    )
     .join("/");
 }
 
 function buildRequest(path: string, inp: Input): Request {
   const entries: [string, string][] = [];
   if (inp.intent !== undefined) entries.push(["intent", inp.intent]);
-  for (const [k, v] of Object.entries(inp.fields)) for (const one of Array.isArray(v) ? v : [v]) entries.push([k, one]);
+  for (const [k, v] of Object.entries(inp.fields))
+    for (const one of Array.isArray(v) ? v : [v]) entries.push([k, one]);
   const headers = new Headers();
   if (inp.who === "borrower") headers.set("Cookie", borrower.cookie);
   if (staffCookies.has(inp.who)) headers.set("Cookie", staffCookies.get(inp.who)!);
@@ -193,7 +308,9 @@ function buildRequest(path: string, inp: Input): Request {
       break;
     }
     case "json":
-      body = JSON.stringify(Object.fromEntries(entries.map(([k, v]) => [k, inp.fields[k] === undefined ? v : inp.fields[k]])));
+      body = JSON.stringify(
+        Object.fromEntries(entries.map(([k, v]) => [k, inp.fields[k] === undefined ? v : inp.fields[k]])),
+      );
       headers.set("Content-Type", "application/json");
       break;
     case "text":
@@ -213,7 +330,12 @@ function buildRequest(path: string, inp: Input): Request {
 async function snapshot(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const table of BUSINESS_TABLES) {
-    const row = await sql<{ h: string | null; n: string }>`select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as h, count(*) as n from ${sql.table(table)} t`.execute(t.db);
+    const row = await sql<{
+      h: string | null;
+      n: string;
+    }>`select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as h, count(*) as n from ${sql.table(table)} t`.execute(
+      t.db,
+    );
     out[table] = `${row.rows[0]!.n}:${row.rows[0]!.h}`;
   }
   return out;
@@ -227,7 +349,11 @@ function seedFor(path: string): number {
 }
 
 /** What Remix would answer: thrown/returned Responses and data() keep their status; anything else thrown is a 500. */
-async function answer(action: NonNullable<RouteModule["action"]>, request: Request, params: Record<string, string>) {
+async function answer(
+  action: NonNullable<RouteModule["action"]>,
+  request: Request,
+  params: Record<string, string>,
+) {
   let result: unknown;
   try {
     result = await action({ request, params, context: staffContext(t.db) });
@@ -274,7 +400,9 @@ describe("fuzzing every action", async () => {
           const outcome = refused ? { status: refused.status } : await answer(mod.action!, request, params);
           if (outcome.status >= 500) {
             const err = (outcome as { error?: unknown }).error;
-            throw new Error(`${path} answered ${outcome.status} for ${inp.encoding}/${inp.who}: ${err instanceof Error ? err.stack : String(err)}`);
+            throw new Error(
+              `${path} answered ${outcome.status} for ${inp.encoding}/${inp.who}: ${err instanceof Error ? err.stack : String(err)}`,
+            );
           }
           if (outcome.status >= 400) expect(await snapshot()).toEqual(before);
           const key = `${inp.who}:${outcome.status}`;
@@ -283,7 +411,8 @@ describe("fuzzing every action", async () => {
         { numRuns: 60, seed: seedFor(path) },
       );
       // Sanity: the sessions were real, so the fuzz reached past authentication somewhere.
-      if (path.startsWith("/account/") && path !== "/account/sign-out") expect([...seen.keys()].some((k) => k.startsWith("borrower:4"))).toBe(true);
+      if (path.startsWith("/account/") && path !== "/account/sign-out")
+        expect([...seen.keys()].some((k) => k.startsWith("borrower:4"))).toBe(true);
     });
   }
 });

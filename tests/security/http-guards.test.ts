@@ -81,22 +81,35 @@ describe("CSRF: a foreign origin on every POST route", () => {
     }
     expect(reached.length).toBe(before);
     // The same form from the portal itself gets through (Origin is opaque "null" under no-referrer).
-    expect((await fetch(base + path, form({ Origin: "null", "Sec-Fetch-Site": "same-origin" }))).status).toBe(200);
+    expect((await fetch(base + path, form({ Origin: "null", "Sec-Fetch-Site": "same-origin" }))).status).toBe(
+      200,
+    );
     expect((await fetch(base + path, form({ Origin: PUBLIC }))).status).toBe(200);
   });
 
   it("leaves signature- and key-authenticated endpoints to their own checks", async () => {
     for (const path of paths.filter((p) => p.startsWith("/api/") || p.startsWith("/webhooks/"))) {
-      const res = await fetch(base + path, { method: "POST", headers: { Origin: "https://evil.example", "Content-Type": "application/json" }, body: "{}" });
+      const res = await fetch(base + path, {
+        method: "POST",
+        headers: { Origin: "https://evil.example", "Content-Type": "application/json" },
+        body: "{}",
+      });
       expect(res.status, path).toBe(200);
     }
   });
 });
 
 /** A POST with a body of `size` bytes, optionally without Content-Length (chunked). */
-function rawPost(path: string, size: number, opts: { chunked?: boolean; type?: string } = {}): Promise<{ status: number }> {
+function rawPost(
+  path: string,
+  size: number,
+  opts: { chunked?: boolean; type?: string } = {},
+): Promise<{ status: number }> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { "Content-Type": opts.type ?? "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin" };
+    const headers: Record<string, string | number> = {
+      "Content-Type": opts.type ?? "application/x-www-form-urlencoded",
+      "Sec-Fetch-Site": "same-origin",
+    };
     if (!opts.chunked) headers["Content-Length"] = size;
     const req = httpRequest(base + path, { method: "POST", headers }, (res) => {
       res.resume();
@@ -137,16 +150,60 @@ describe("body guard", () => {
   });
 
   it("refuses non-form encodings on pages with 415 (formData() would throw)", async () => {
-    for (const type of ["application/json", "text/plain", "multipart/form-data; boundary=x", "application/xml"]) {
-      expect((await fetch(base + "/account/promise", { method: "POST", headers: { "Content-Type": type, "Sec-Fetch-Site": "same-origin" }, body: "{}" })).status, type).toBe(415);
+    for (const type of [
+      "application/json",
+      "text/plain",
+      "multipart/form-data; boundary=x",
+      "application/xml",
+    ]) {
+      expect(
+        (
+          await fetch(base + "/account/promise", {
+            method: "POST",
+            headers: { "Content-Type": type, "Sec-Fetch-Site": "same-origin" },
+            body: "{}",
+          })
+        ).status,
+        type,
+      ).toBe(415);
     }
-    expect((await fetch(base + "/account/promise", { method: "POST", headers: { "Sec-Fetch-Site": "same-origin" } })).status).toBe(415);
+    expect(
+      (
+        await fetch(base + "/account/promise", {
+          method: "POST",
+          headers: { "Sec-Fetch-Site": "same-origin" },
+        })
+      ).status,
+    ).toBe(415);
   });
 
   it("leaves /api and /webhooks bodies to their own limits, and never touches GET", () => {
-    expect(formBodyRefusal({ method: "POST", path: "/api/v1/accounts/bulk", contentType: "application/json", contentLength: String(4 * 1024 * 1024) })).toBeNull();
-    expect(formBodyRefusal({ method: "POST", path: "/webhooks/stripe", contentType: "application/json", contentLength: "100" })).toBeNull();
-    expect(formBodyRefusal({ method: "GET", path: "/account", contentType: null, contentLength: null })).toBeNull();
-    expect(formBodyRefusal({ method: "POST", path: "/account/promise", contentType: "application/x-www-form-urlencoded", contentLength: "-1" })?.status).toBe(413);
+    expect(
+      formBodyRefusal({
+        method: "POST",
+        path: "/api/v1/accounts/bulk",
+        contentType: "application/json",
+        contentLength: String(4 * 1024 * 1024),
+      }),
+    ).toBeNull();
+    expect(
+      formBodyRefusal({
+        method: "POST",
+        path: "/webhooks/stripe",
+        contentType: "application/json",
+        contentLength: "100",
+      }),
+    ).toBeNull();
+    expect(
+      formBodyRefusal({ method: "GET", path: "/account", contentType: null, contentLength: null }),
+    ).toBeNull();
+    expect(
+      formBodyRefusal({
+        method: "POST",
+        path: "/account/promise",
+        contentType: "application/x-www-form-urlencoded",
+        contentLength: "-1",
+      })?.status,
+    ).toBe(413);
   });
 });

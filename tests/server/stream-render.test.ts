@@ -27,7 +27,11 @@ function streamToString(build: (typeof builds)[string], element: ReactElement): 
         callback();
       },
     });
-    const { pipe } = build.renderToPipeableStream(element, { onAllReady: () => pipe(sink), onShellError: reject, onError: reject });
+    const { pipe } = build.renderToPipeableStream(element, {
+      onAllReady: () => pipe(sink),
+      onShellError: reject,
+      onError: reject,
+    });
   });
 }
 

@@ -60,7 +60,12 @@ describe("group commit", () => {
       },
       { maxBatch: 10, maxInFlight: 1 },
     );
-    const failed = [12, 13].map((n) => call(n).then((v) => ({ v }), (e: Error) => ({ e: e.message })));
+    const failed = [12, 13].map((n) =>
+      call(n).then(
+        (v) => ({ v }),
+        (e: Error) => ({ e: e.message }),
+      ),
+    );
     expect(await Promise.all(failed)).toEqual([{ e: "unlucky batch" }, { e: "unlucky batch" }]);
     expect(await call(14)).toBe(14);
     expect(calls).toBe(2);
@@ -134,6 +139,8 @@ describe("group commit", () => {
 
   it("rejects a nonsensical configuration", () => {
     expect(() => groupCommit(async (x: number[]) => x, { maxBatch: 0, maxInFlight: 1 })).toThrow(RangeError);
-    expect(() => groupCommit(async (x: number[]) => x, { maxBatch: 1, maxInFlight: 1.5 })).toThrow(RangeError);
+    expect(() => groupCommit(async (x: number[]) => x, { maxBatch: 1, maxInFlight: 1.5 })).toThrow(
+      RangeError,
+    );
   });
 });

@@ -28,12 +28,31 @@ const id = (prefix: string) => `${prefix}_test_${randomBytes(12).toString("hex")
 async function effects(accountId: string) {
   const [payments, bankEvents, receipts, audits] = await Promise.all([
     t.db.selectFrom("payments").selectAll().where("account_id", "=", accountId).execute(),
-    t.db.selectFrom("bank_events").selectAll().where("account_id", "=", accountId).where("type", "=", "payment.succeeded").execute(),
-    t.db.selectFrom("messages").selectAll().where("account_id", "=", accountId).where("template_key", "=", "confirmation.payment_receipt").execute(),
-    t.db.selectFrom("audit_events").select(["action", "subject_id"]).where("action", "=", "payment.succeeded").execute(),
+    t.db
+      .selectFrom("bank_events")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("type", "=", "payment.succeeded")
+      .execute(),
+    t.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("template_key", "=", "confirmation.payment_receipt")
+      .execute(),
+    t.db
+      .selectFrom("audit_events")
+      .select(["action", "subject_id"])
+      .where("action", "=", "payment.succeeded")
+      .execute(),
   ]);
   const paymentIds = new Set(payments.map((p) => p.id));
-  return { payments, bankEvents, receipts, audits: audits.filter((a) => a.subject_id && paymentIds.has(a.subject_id)) };
+  return {
+    payments,
+    bankEvents,
+    receipts,
+    audits: audits.filter((a) => a.subject_id && paymentIds.has(a.subject_id)),
+  };
 }
 
 /** A pending portal payment as startCheckout leaves it once Stripe has made the session. */
@@ -48,15 +67,36 @@ async function pendingPortalPayment(account: Account, amountMinor = 25_000) {
 
 function signed(event: Record<string, unknown>, opts: { secret?: string; timestamp?: number } = {}) {
   const payload = JSON.stringify(event);
-  const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? DEV_WEBHOOK_SECRET, timestamp: opts.timestamp });
+  const header = Stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret: opts.secret ?? DEV_WEBHOOK_SECRET,
+    timestamp: opts.timestamp,
+  });
   return { payload, header };
 }
 
 function stripeEvent(type: string, object: Record<string, unknown>) {
-  return { id: id("evt"), object: "event", api_version: Stripe.API_VERSION, created: Math.floor(Date.now() / 1000), livemode: false, type, data: { object } };
+  return {
+    id: id("evt"),
+    object: "event",
+    api_version: Stripe.API_VERSION,
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    type,
+    data: { object },
+  };
 }
 
-function completedEvent(p: { id: string; account_id: string; amount_minor: number; currency: string; stripe_checkout_session_id: string | null }, paymentIntent: string) {
+function completedEvent(
+  p: {
+    id: string;
+    account_id: string;
+    amount_minor: number;
+    currency: string;
+    stripe_checkout_session_id: string | null;
+  },
+  paymentIntent: string,
+) {
   return stripeEvent("checkout.session.completed", {
     id: p.stripe_checkout_session_id,
     object: "checkout.session",
@@ -71,7 +111,11 @@ function completedEvent(p: { id: string; account_id: string; amount_minor: numbe
   });
 }
 
-function intentEvent(type: string, p: { id: string; account_id: string; amount_minor: number; currency: string }, paymentIntent: string) {
+function intentEvent(
+  type: string,
+  p: { id: string; account_id: string; amount_minor: number; currency: string },
+  paymentIntent: string,
+) {
   const succeeded = type === "payment_intent.succeeded";
   return stripeEvent(type, {
     id: paymentIntent,
@@ -107,16 +151,29 @@ describe("applySucceededPayment", () => {
       externalRef: `BR-${randomUUID()}`,
     };
     const outcomes = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 ? second.db : t.db).transaction().execute((trx) => applySucceededPayment(trx, input))),
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? second.db : t.db).transaction().execute((trx) => applySucceededPayment(trx, input)),
+      ),
     );
     expect(outcomes.filter((o) => o.applied)).toHaveLength(1);
     expect(new Set(outcomes.map((o) => o.paymentId)).size).toBe(1);
     const e = await effects(account.id);
     expect(e.payments).toHaveLength(1);
-    expect(e.payments[0]).toMatchObject({ status: "succeeded", amount_minor: 12_345, currency: "HKD", source: "offline_branch", idempotency_key: key });
+    expect(e.payments[0]).toMatchObject({
+      status: "succeeded",
+      amount_minor: 12_345,
+      currency: "HKD",
+      source: "offline_branch",
+      idempotency_key: key,
+    });
     expect(e.payments[0]!.succeeded_at).not.toBeNull();
     expect(e.bankEvents).toHaveLength(1);
-    expect(e.bankEvents[0]!.payload).toMatchObject({ paymentId: e.payments[0]!.id, amountMinor: 12_345, currency: "HKD", source: "offline_branch" });
+    expect(e.bankEvents[0]!.payload).toMatchObject({
+      paymentId: e.payments[0]!.id,
+      amountMinor: 12_345,
+      currency: "HKD",
+      source: "offline_branch",
+    });
     expect(e.receipts).toHaveLength(1);
     expect(e.receipts[0]!.body).toContain("HK$123.45");
     expect(e.audits).toHaveLength(1);
@@ -153,9 +210,20 @@ describe("applySucceededPayment", () => {
   it("treats the bank's reference as the same payment even under a new key", async () => {
     const account = await insertAccount(t.db);
     const externalRef = `TT-${randomUUID()}`;
-    const base = { accountId: account.id, borrowerId: account.borrower_id, amountMinor: 5_000, currency: "HKD", source: "offline_transfer" as const, externalRef };
-    const first = await t.db.transaction().execute((trx) => applySucceededPayment(trx, { ...base, idempotencyKey: "k1-" + externalRef }));
-    const again = await t.db.transaction().execute((trx) => applySucceededPayment(trx, { ...base, idempotencyKey: "k2-" + externalRef }));
+    const base = {
+      accountId: account.id,
+      borrowerId: account.borrower_id,
+      amountMinor: 5_000,
+      currency: "HKD",
+      source: "offline_transfer" as const,
+      externalRef,
+    };
+    const first = await t.db
+      .transaction()
+      .execute((trx) => applySucceededPayment(trx, { ...base, idempotencyKey: "k1-" + externalRef }));
+    const again = await t.db
+      .transaction()
+      .execute((trx) => applySucceededPayment(trx, { ...base, idempotencyKey: "k2-" + externalRef }));
     expect(first.applied).toBe(true);
     expect(again).toEqual({ paymentId: first.paymentId, applied: false });
     expect((await effects(account.id)).payments).toHaveLength(1);
@@ -165,20 +233,46 @@ describe("applySucceededPayment", () => {
     const account = await insertAccount(t.db);
     const otherAccount = await insertAccount(t.db);
     const payment = await pendingPortalPayment(account);
-    const common = { amountMinor: payment.amount_minor, currency: "HKD", source: "portal" as const, idempotencyKey: payment.idempotency_key, paymentId: payment.id };
-    const run = (input: Parameters<typeof applySucceededPayment>[1]) => t.db.transaction().execute((trx) => applySucceededPayment(trx, input));
-    await expect(run({ ...common, accountId: otherAccount.id, borrowerId: otherAccount.borrower_id })).rejects.toThrow(PaymentApplicationError);
-    await expect(run({ ...common, accountId: account.id, borrowerId: account.borrower_id, amountMinor: 1 })).rejects.toThrow(PaymentApplicationError);
-    await expect(run({ ...common, accountId: account.id, borrowerId: account.borrower_id, currency: "GBP" })).rejects.toThrow(PaymentApplicationError);
-    await expect(run({ ...common, accountId: account.id, borrowerId: otherAccount.borrower_id })).rejects.toThrow(PaymentApplicationError);
-    await expect(run({ ...common, accountId: account.id, borrowerId: account.borrower_id, amountMinor: -5 })).rejects.toThrow(PaymentApplicationError);
-    const row = await t.db.selectFrom("payments").select("status").where("id", "=", payment.id).executeTakeFirstOrThrow();
+    const common = {
+      amountMinor: payment.amount_minor,
+      currency: "HKD",
+      source: "portal" as const,
+      idempotencyKey: payment.idempotency_key,
+      paymentId: payment.id,
+    };
+    const run = (input: Parameters<typeof applySucceededPayment>[1]) =>
+      t.db.transaction().execute((trx) => applySucceededPayment(trx, input));
+    await expect(
+      run({ ...common, accountId: otherAccount.id, borrowerId: otherAccount.borrower_id }),
+    ).rejects.toThrow(PaymentApplicationError);
+    await expect(
+      run({ ...common, accountId: account.id, borrowerId: account.borrower_id, amountMinor: 1 }),
+    ).rejects.toThrow(PaymentApplicationError);
+    await expect(
+      run({ ...common, accountId: account.id, borrowerId: account.borrower_id, currency: "GBP" }),
+    ).rejects.toThrow(PaymentApplicationError);
+    await expect(
+      run({ ...common, accountId: account.id, borrowerId: otherAccount.borrower_id }),
+    ).rejects.toThrow(PaymentApplicationError);
+    await expect(
+      run({ ...common, accountId: account.id, borrowerId: account.borrower_id, amountMinor: -5 }),
+    ).rejects.toThrow(PaymentApplicationError);
+    const row = await t.db
+      .selectFrom("payments")
+      .select("status")
+      .where("id", "=", payment.id)
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe("pending");
   });
 
   it("pays plan instalments in due-date order: partial, exact, then an overpayment across instalments", async () => {
     const account = await insertAccount(t.db, { balance_minor: 500_000 });
-    const plan = await insertPlan(t.db, account, { status: "active", total_minor: 60_000, instalment_count: 3, first_due_date: "2030-02-01" });
+    const plan = await insertPlan(t.db, account, {
+      status: "active",
+      total_minor: 60_000,
+      instalment_count: 3,
+      first_due_date: "2030-02-01",
+    });
     // Inserted out of order on purpose: allocation follows due dates, not insertion.
     await t.db
       .insertInto("instalments")
@@ -189,11 +283,33 @@ describe("applySucceededPayment", () => {
       ])
       .execute();
     const pay = (amountMinor: number) =>
-      t.db.transaction().execute((trx) =>
-        applySucceededPayment(trx, { accountId: account.id, borrowerId: account.borrower_id, amountMinor, currency: "HKD", source: "offline_transfer", idempotencyKey: randomUUID() }),
-      );
-    const instalments = () => t.db.selectFrom("instalments").select(["seq", "paid_minor", "status"]).where("plan_id", "=", plan.id).orderBy("seq").execute();
-    const planStatus = async () => (await t.db.selectFrom("instalment_plans").select("status").where("id", "=", plan.id).executeTakeFirstOrThrow()).status;
+      t.db
+        .transaction()
+        .execute((trx) =>
+          applySucceededPayment(trx, {
+            accountId: account.id,
+            borrowerId: account.borrower_id,
+            amountMinor,
+            currency: "HKD",
+            source: "offline_transfer",
+            idempotencyKey: randomUUID(),
+          }),
+        );
+    const instalments = () =>
+      t.db
+        .selectFrom("instalments")
+        .select(["seq", "paid_minor", "status"])
+        .where("plan_id", "=", plan.id)
+        .orderBy("seq")
+        .execute();
+    const planStatus = async () =>
+      (
+        await t.db
+          .selectFrom("instalment_plans")
+          .select("status")
+          .where("id", "=", plan.id)
+          .executeTakeFirstOrThrow()
+      ).status;
 
     await pay(5_000);
     expect(await instalments()).toEqual([
@@ -215,20 +331,47 @@ describe("applySucceededPayment", () => {
     expect(await planStatus()).toBe("completed");
     const paid = (await effects(account.id)).payments.reduce((s, p) => s + p.amount_minor, 0);
     expect(paid).toBe(70_000);
-    const lastEvent = (await effects(account.id)).bankEvents.map((e) => e.payload).find((p) => p.amountMinor === 50_000);
+    const lastEvent = (await effects(account.id)).bankEvents
+      .map((e) => e.payload)
+      .find((p) => p.amountMinor === 50_000);
     expect(lastEvent).toMatchObject({ plan: { planId: plan.id, allocatedMinor: 40_000, completed: true } });
   });
 
   it("cancels queued reminders once the overdue amount is covered, and nothing else", async () => {
     const account = await insertAccount(t.db, { overdue_minor: 50_000 });
-    const queuedReminder = await insertMessage(t.db, account, { template_key: "reminder.early.A", status: "queued" });
-    const sentReminder = await insertMessage(t.db, account, { template_key: "reminder.early.B", status: "sent" });
-    const queuedConfirmation = await insertMessage(t.db, account, { template_key: "confirmation.promise_confirmed", status: "queued" });
+    const queuedReminder = await insertMessage(t.db, account, {
+      template_key: "reminder.early.A",
+      status: "queued",
+    });
+    const sentReminder = await insertMessage(t.db, account, {
+      template_key: "reminder.early.B",
+      status: "sent",
+    });
+    const queuedConfirmation = await insertMessage(t.db, account, {
+      template_key: "confirmation.promise_confirmed",
+      status: "queued",
+    });
     const pay = (amountMinor: number) =>
-      t.db.transaction().execute((trx) =>
-        applySucceededPayment(trx, { accountId: account.id, borrowerId: account.borrower_id, amountMinor, currency: "HKD", source: "offline_branch", idempotencyKey: randomUUID() }),
-      );
-    const status = async (messageId: string) => (await t.db.selectFrom("messages").select("status").where("id", "=", messageId).executeTakeFirstOrThrow()).status;
+      t.db
+        .transaction()
+        .execute((trx) =>
+          applySucceededPayment(trx, {
+            accountId: account.id,
+            borrowerId: account.borrower_id,
+            amountMinor,
+            currency: "HKD",
+            source: "offline_branch",
+            idempotencyKey: randomUUID(),
+          }),
+        );
+    const status = async (messageId: string) =>
+      (
+        await t.db
+          .selectFrom("messages")
+          .select("status")
+          .where("id", "=", messageId)
+          .executeTakeFirstOrThrow()
+      ).status;
 
     await pay(20_000);
     expect(await status(queuedReminder.id)).toBe("queued"); // 20,000 of 50,000 overdue: still owed
@@ -236,8 +379,15 @@ describe("applySucceededPayment", () => {
     expect(await status(queuedReminder.id)).toBe("cancelled");
     expect(await status(sentReminder.id)).toBe("sent");
     expect(await status(queuedConfirmation.id)).toBe("queued");
-    const trail = await t.db.selectFrom("message_status_events").select(["status", "detail"]).where("message_id", "=", queuedReminder.id).execute();
-    expect(trail).toContainEqual({ status: "cancelled", detail: expect.objectContaining({ reason: "payment" }) });
+    const trail = await t.db
+      .selectFrom("message_status_events")
+      .select(["status", "detail"])
+      .where("message_id", "=", queuedReminder.id)
+      .execute();
+    expect(trail).toContainEqual({
+      status: "cancelled",
+      detail: expect.objectContaining({ reason: "payment" }),
+    });
   });
 });
 
@@ -248,8 +398,12 @@ describe("handleStripeWebhook", () => {
     const pi = id("pi");
     const completed = signed(completedEvent(payment, pi));
     const intent = signed(intentEvent("payment_intent.succeeded", payment, pi));
-    const deliveries = shuffle([...Array(10).fill(completed), ...Array(10).fill(intent)] as Array<typeof completed>);
-    const outcomes = await Promise.all(deliveries.map((d, i) => handleStripeWebhook(i % 2 ? second.db : t.db, d.payload, d.header)));
+    const deliveries = shuffle([...Array(10).fill(completed), ...Array(10).fill(intent)] as Array<
+      typeof completed
+    >);
+    const outcomes = await Promise.all(
+      deliveries.map((d, i) => handleStripeWebhook(i % 2 ? second.db : t.db, d.payload, d.header)),
+    );
 
     expect(outcomes.every((o) => o.status === 200)).toBe(true);
     const results = outcomes.map((o) => o.result).sort();
@@ -259,11 +413,19 @@ describe("handleStripeWebhook", () => {
 
     const e = await effects(account.id);
     expect(e.payments).toHaveLength(1);
-    expect(e.payments[0]).toMatchObject({ status: "succeeded", stripe_payment_intent_id: pi, stripe_checkout_session_id: payment.stripe_checkout_session_id });
+    expect(e.payments[0]).toMatchObject({
+      status: "succeeded",
+      stripe_payment_intent_id: pi,
+      stripe_checkout_session_id: payment.stripe_checkout_session_id,
+    });
     expect(e.bankEvents).toHaveLength(1);
     expect(e.receipts).toHaveLength(1);
     expect(e.audits).toHaveLength(1);
-    const events = await t.db.selectFrom("stripe_events").selectAll().where("id", "in", [JSON.parse(completed.payload).id, JSON.parse(intent.payload).id]).execute();
+    const events = await t.db
+      .selectFrom("stripe_events")
+      .selectAll()
+      .where("id", "in", [JSON.parse(completed.payload).id, JSON.parse(intent.payload).id])
+      .execute();
     expect(events).toHaveLength(2);
     expect(events.every((ev) => ev.processed_at !== null)).toBe(true);
   });
@@ -273,9 +435,15 @@ describe("handleStripeWebhook", () => {
     const payment = await pendingPortalPayment(account);
     const pi = id("pi");
     const first = signed(intentEvent("payment_intent.succeeded", payment, pi));
-    expect(await handleStripeWebhook(t.db, first.payload, first.header)).toEqual({ status: 200, result: "applied" });
+    expect(await handleStripeWebhook(t.db, first.payload, first.header)).toEqual({
+      status: 200,
+      result: "applied",
+    });
     const later = signed(completedEvent(payment, pi));
-    expect(await handleStripeWebhook(t.db, later.payload, later.header)).toEqual({ status: 200, result: "already_applied" });
+    expect(await handleStripeWebhook(t.db, later.payload, later.header)).toEqual({
+      status: 200,
+      result: "already_applied",
+    });
     const e = await effects(account.id);
     expect([e.payments.length, e.bankEvents.length, e.receipts.length]).toEqual([1, 1, 1]);
   });
@@ -289,9 +457,18 @@ describe("handleStripeWebhook", () => {
     const before = await countEvents();
 
     const tampered = good.payload.replace(`"amount_total":${payment.amount_minor}`, '"amount_total":1');
-    expect(await handleStripeWebhook(t.db, tampered, good.header)).toEqual({ status: 400, result: "invalid signature" });
-    expect(await handleStripeWebhook(t.db, good.payload, null)).toEqual({ status: 400, result: "missing signature" });
-    expect(await handleStripeWebhook(t.db, good.payload, "t=1,v1=deadbeef")).toEqual({ status: 400, result: "invalid signature" });
+    expect(await handleStripeWebhook(t.db, tampered, good.header)).toEqual({
+      status: 400,
+      result: "invalid signature",
+    });
+    expect(await handleStripeWebhook(t.db, good.payload, null)).toEqual({
+      status: 400,
+      result: "missing signature",
+    });
+    expect(await handleStripeWebhook(t.db, good.payload, "t=1,v1=deadbeef")).toEqual({
+      status: 400,
+      result: "invalid signature",
+    });
     const foreign = signed(event, { secret: "whsec_someone_elses_secret" });
     expect((await handleStripeWebhook(t.db, foreign.payload, foreign.header)).status).toBe(400);
     const stale = signed(event, { timestamp: Math.floor(Date.now() / 1000) - 3600 });
@@ -315,7 +492,11 @@ describe("handleStripeWebhook", () => {
     const event = stripeEvent("customer.created", { id: "cus_test_1", object: "customer" });
     const { payload, header } = signed(event);
     expect(await handleStripeWebhook(t.db, payload, header)).toEqual({ status: 200, result: "ignored" });
-    const row = await t.db.selectFrom("stripe_events").selectAll().where("id", "=", event.id).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom("stripe_events")
+      .selectAll()
+      .where("id", "=", event.id)
+      .executeTakeFirstOrThrow();
     expect(row.type).toBe("customer.created");
     expect(row.processed_at).not.toBeNull();
     expect(await handleStripeWebhook(t.db, payload, header)).toEqual({ status: 200, result: "duplicate" });
@@ -326,13 +507,22 @@ describe("handleStripeWebhook", () => {
     const payment = await pendingPortalPayment(account);
     const pi = id("pi");
     const declined = signed(intentEvent("payment_intent.payment_failed", payment, pi));
-    expect(await handleStripeWebhook(t.db, declined.payload, declined.header)).toEqual({ status: 200, result: "failed" });
+    expect(await handleStripeWebhook(t.db, declined.payload, declined.header)).toEqual({
+      status: 200,
+      result: "failed",
+    });
     expect((await effects(account.id)).payments[0]!.status).toBe("failed");
     const retried = signed(completedEvent(payment, pi));
-    expect(await handleStripeWebhook(t.db, retried.payload, retried.header)).toEqual({ status: 200, result: "applied" });
+    expect(await handleStripeWebhook(t.db, retried.payload, retried.header)).toEqual({
+      status: 200,
+      result: "applied",
+    });
     // A late failure never undoes a success.
     const late = signed(intentEvent("payment_intent.payment_failed", payment, pi));
-    expect(await handleStripeWebhook(t.db, late.payload, late.header)).toEqual({ status: 200, result: "not_pending" });
+    expect(await handleStripeWebhook(t.db, late.payload, late.header)).toEqual({
+      status: 200,
+      result: "not_pending",
+    });
     expect((await effects(account.id)).payments[0]!.status).toBe("succeeded");
   });
 
@@ -341,14 +531,21 @@ describe("handleStripeWebhook", () => {
     const payment = await pendingPortalPayment(account, 25_000);
     const event = completedEvent({ ...payment, amount_minor: 100 }, id("pi"));
     const { payload, header } = signed(event);
-    expect(await handleStripeWebhook(t.db, payload, header)).toEqual({ status: 200, result: "amount_mismatch" });
+    expect(await handleStripeWebhook(t.db, payload, header)).toEqual({
+      status: 200,
+      result: "amount_mismatch",
+    });
     const e = await effects(account.id);
     expect(e.payments[0]!.status).toBe("pending");
     expect(e.bankEvents).toHaveLength(0);
   });
 
   it("a succeeded payment shows as pending on the overview, net of the balance", async () => {
-    const account = await insertAccount(t.db, { balance_minor: 500_000, overdue_minor: 50_000, balance_as_of: new Date(Date.now() - 60_000) });
+    const account = await insertAccount(t.db, {
+      balance_minor: 500_000,
+      overdue_minor: 50_000,
+      balance_as_of: new Date(Date.now() - 60_000),
+    });
     const payment = await pendingPortalPayment(account, 30_000);
     const session = { id: "s", borrowerId: account.borrower_id, accountId: account.id, linkId: "l" };
     expect((await getAccountOverview(t.db, session)).pendingMinor).toBe(0); // pending at Stripe is not money received
@@ -366,7 +563,11 @@ describe("webhook payloads Postgres cannot store verbatim", () => {
     expect(payload).toContain("\\u0000");
     const outcome = await handleStripeWebhook(t.db, payload, header);
     expect(outcome.status).toBe(200);
-    const row = await t.db.selectFrom("stripe_events").select("payload").where("id", "=", event.id).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom("stripe_events")
+      .select("payload")
+      .where("id", "=", event.id)
+      .executeTakeFirstOrThrow();
     expect(JSON.stringify(row.payload)).toContain("badname");
   });
 });

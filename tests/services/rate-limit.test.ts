@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { consume, peek, pruneRateLimits, resetRateLimit, spentBudgetSql } from "../../app/services/rate-limit.server";
+import {
+  consume,
+  peek,
+  pruneRateLimits,
+  resetRateLimit,
+  spentBudgetSql,
+} from "../../app/services/rate-limit.server";
 import { connectDatabase } from "../../db/connection";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
@@ -27,7 +33,8 @@ describe("rate limits in Postgres", () => {
 
   it("spentBudgetSql, the brake as one SQL expression, answers as peek does at every spend, and after the window", async () => {
     const spent = async (key: string, at = new Date()) =>
-      (await sql<{ r: number | null }>`select ${spentBudgetSql(key, rule, at)} as r`.execute(t.db)).rows[0]!.r;
+      (await sql<{ r: number | null }>`select ${spentBudgetSql(key, rule, at)} as r`.execute(t.db)).rows[0]!
+        .r;
     for (let used = 0; used <= rule.points + 1; used++) {
       const [viaPeek, viaSql] = [await peek(t.db, "sql-brake", rule), await spent("sql-brake")];
       expect(viaSql === null).toBe(viaPeek.ok);
@@ -60,7 +67,9 @@ describe("rate limits in Postgres", () => {
   });
 
   it("counts concurrent spends exactly", async () => {
-    const results = await Promise.all(Array.from({ length: 10 }, () => consume(t.db, "burst", { points: 4, durationSec: 60 })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => consume(t.db, "burst", { points: 4, durationSec: 60 })),
+    );
     expect(results.filter((r) => r.ok)).toHaveLength(4);
   });
 
@@ -68,6 +77,8 @@ describe("rate limits in Postgres", () => {
     await consume(t.db, "old", rule);
     const pruned = await pruneRateLimits(t.db, new Date(Date.now() + 61_000));
     expect(pruned).toBeGreaterThanOrEqual(1);
-    expect(await t.db.selectFrom("rate_limits").select("key").where("key", "=", "settle:old").executeTakeFirst()).toBeUndefined();
+    expect(
+      await t.db.selectFrom("rate_limits").select("key").where("key", "=", "settle:old").executeTakeFirst(),
+    ).toBeUndefined();
   });
 });

@@ -27,16 +27,33 @@ beforeAll(async () => {
   // Known history: 60 events on one borrower over three days (HK time), plus some elsewhere.
   for (let i = 0; i < 60; i++) {
     const day = 10 + (i % 3);
-    await appendAudit(t.db, { actorType: "system", action: i % 2 ? "test.even" : "test.odd", subjectType: "borrower", subjectId: borrowerId, borrowerId }, new Date(`2030-04-${day}T04:00:00Z`));
+    await appendAudit(
+      t.db,
+      {
+        actorType: "system",
+        action: i % 2 ? "test.even" : "test.odd",
+        subjectType: "borrower",
+        subjectId: borrowerId,
+        borrowerId,
+      },
+      new Date(`2030-04-${day}T04:00:00Z`),
+    );
   }
-  await appendAudit(t.db, { actorType: "system", action: "other.event", subjectType: "system" }, new Date("2030-04-11T04:00:00Z"));
+  await appendAudit(
+    t.db,
+    { actorType: "system", action: "other.event", subjectType: "system" },
+    new Date("2030-04-11T04:00:00Z"),
+  );
 });
 afterAll(async () => {
   await t.destroy();
 });
 
 type Page = { rows: AuditRowView[]; nextBefore: number | null; ignored: string[] };
-const view = async (query: string, cookie = adminCookie) => outcome(() => auditLoader({ request: get(`/staff/audit${query}`, cookie), params: {}, context: staffContext(t.db) }));
+const view = async (query: string, cookie = adminCookie) =>
+  outcome(() =>
+    auditLoader({ request: get(`/staff/audit${query}`, cookie), params: {}, context: staffContext(t.db) }),
+  );
 
 describe("audit log viewer", () => {
   it("is for admins only", async () => {
@@ -54,7 +71,10 @@ describe("audit log viewer", () => {
     const second = (await view(`?borrower=${borrowerId}&before=${first.nextBefore}`)).data as Page;
     // 60 test events plus the audit views of this borrower-filtered log itself (these carry the borrower id too).
     expect(second.rows.every((r) => r.id < first.nextBefore!)).toBe(true);
-    expect(second.rows.filter((r) => r.action.startsWith("test.")).length + first.rows.filter((r) => r.action.startsWith("test.")).length).toBe(60);
+    expect(
+      second.rows.filter((r) => r.action.startsWith("test.")).length +
+        first.rows.filter((r) => r.action.startsWith("test.")).length,
+    ).toBe(60);
 
     const odd = (await view("?action=test.odd")).data as Page;
     expect(odd.rows).toHaveLength(30);
@@ -71,9 +91,18 @@ describe("audit log viewer", () => {
   });
 
   it("audits each look at the log", async () => {
-    const before = await t.db.selectFrom("audit_events").select("id").where("action", "=", "staff.viewed_audit_log").execute();
+    const before = await t.db
+      .selectFrom("audit_events")
+      .select("id")
+      .where("action", "=", "staff.viewed_audit_log")
+      .execute();
     await view("?action=test.odd");
-    const after = await t.db.selectFrom("audit_events").selectAll().where("action", "=", "staff.viewed_audit_log").orderBy("id", "desc").execute();
+    const after = await t.db
+      .selectFrom("audit_events")
+      .selectAll()
+      .where("action", "=", "staff.viewed_audit_log")
+      .orderBy("id", "desc")
+      .execute();
     expect(after.length).toBe(before.length + 1);
     expect(after[0]!.detail).toMatchObject({ filter: { action: "test.odd" } });
   });
@@ -95,16 +124,35 @@ function commandContext(): CommandContext & { lines: string[]; errors: string[] 
 describe("npm run settle -- staff:create", () => {
   it("creates a user with a one-time password shown once, and refuses duplicates", async () => {
     const ctx = commandContext();
-    const { args } = parseCommandLine(["staff:create", "--email", "New.Agent@Bank.Example", "--role", "agent", "--name", "New Agent"]);
+    const { args } = parseCommandLine([
+      "staff:create",
+      "--email",
+      "New.Agent@Bank.Example",
+      "--role",
+      "agent",
+      "--name",
+      "New Agent",
+    ]);
     expect(await staffCreate.run(args as never, ctx)).toBeUndefined();
     const password = ctx.lines.join("\n").match(/One-time password \(shown only now\): (\S+)/)?.[1];
     expect(password).toMatch(/^[A-Za-z0-9_-]{16}$/);
     expect(ctx.lines.join("\n")).toContain("/staff/login");
-    const user = await t.db.selectFrom("staff_users").selectAll().where("email", "=", "new.agent@bank.example").executeTakeFirstOrThrow();
+    const user = await t.db
+      .selectFrom("staff_users")
+      .selectAll()
+      .where("email", "=", "new.agent@bank.example")
+      .executeTakeFirstOrThrow();
     expect(user).toMatchObject({ role: "agent", display_name: "New Agent", totp_enabled_at: null });
     expect(user.password_hash).toMatch(/^\$argon2id\$/);
     expect(await verifyPassword(user.password_hash, password!)).toBe(true);
-    expect(await t.db.selectFrom("audit_events").select("id").where("action", "=", "staff.created").where("subject_id", "=", user.id).execute()).toHaveLength(1);
+    expect(
+      await t.db
+        .selectFrom("audit_events")
+        .select("id")
+        .where("action", "=", "staff.created")
+        .where("subject_id", "=", user.id)
+        .execute(),
+    ).toHaveLength(1);
 
     const again = commandContext();
     expect(await staffCreate.run(args as never, again)).toBe(1);
@@ -112,10 +160,18 @@ describe("npm run settle -- staff:create", () => {
   });
 
   it("rejects a bad email or role as a usage error (exit 2)", () => {
-    expect(() => parseCommandLine(["staff:create", "--email", "not-an-email", "--role", "agent"])).toThrow(UsageError);
-    expect(() => parseCommandLine(["staff:create", "--email", "a@b.example", "--role", "root"])).toThrow(/must be one of agent, approver, supervisor, admin/);
+    expect(() => parseCommandLine(["staff:create", "--email", "not-an-email", "--role", "agent"])).toThrow(
+      UsageError,
+    );
+    expect(() => parseCommandLine(["staff:create", "--email", "a@b.example", "--role", "root"])).toThrow(
+      /must be one of agent, approver, supervisor, admin/,
+    );
     expect(() => parseCommandLine(["staff:create", "--role", "agent"])).toThrow(UsageError);
-    const real = spawnSync("npx", ["tsx", "app/cli/settle.ts", "staff:create", "--email", "x@y.example", "--role", "superuser"], { encoding: "utf8" });
+    const real = spawnSync(
+      "npx",
+      ["tsx", "app/cli/settle.ts", "staff:create", "--email", "x@y.example", "--role", "superuser"],
+      { encoding: "utf8" },
+    );
     expect(real.status).toBe(2);
     expect(real.stderr).toContain("Usage: npm run settle -- staff:create");
   });
@@ -133,7 +189,14 @@ describe("npm run settle -- audit:verify", () => {
     expect(realOk.status).toBe(0);
     expect(realOk.stdout).toContain(`OK: audit chain intact (${total} rows)`);
 
-    const victim = await t.db.selectFrom("audit_events").select("id").where("action", "=", "test.odd").orderBy("id").offset(3).limit(1).executeTakeFirstOrThrow();
+    const victim = await t.db
+      .selectFrom("audit_events")
+      .select("id")
+      .where("action", "=", "test.odd")
+      .orderBy("id")
+      .offset(3)
+      .limit(1)
+      .executeTakeFirstOrThrow();
     // The table refuses UPDATE; someone tampering would have to switch the trigger off first.
     await sql`alter table audit_events disable trigger user`.execute(t.db);
     await sql`update audit_events set action = 'test.nothing_to_see' where id = ${victim.id}`.execute(t.db);
@@ -142,7 +205,10 @@ describe("npm run settle -- audit:verify", () => {
     const broken = commandContext();
     expect(await auditVerify.run({} as never, broken)).toBe(1);
     expect(broken.errors.join()).toContain(`BROKEN at audit_events row id ${victim.id}`);
-    const realBroken = spawnSync("npx", ["tsx", "app/cli/settle.ts", "audit:verify"], { encoding: "utf8", env });
+    const realBroken = spawnSync("npx", ["tsx", "app/cli/settle.ts", "audit:verify"], {
+      encoding: "utf8",
+      env,
+    });
     expect(realBroken.status).toBe(1);
     expect(realBroken.stderr).toContain(`row id ${victim.id}`);
   });

@@ -10,7 +10,14 @@ import { i18nConfig } from "../../app/i18n/config";
 import { appendAudit } from "../../app/services/audit.server";
 import enStaff from "../../locales/en/staff.json";
 import { createTestDatabase, type TestDatabase } from "../support/database";
-import { insertAccount, insertBorrower, insertMessage, insertPayment, insertPlan, insertPromise } from "../support/builders";
+import {
+  insertAccount,
+  insertBorrower,
+  insertMessage,
+  insertPayment,
+  insertPlan,
+  insertPromise,
+} from "../support/builders";
 import { borrowerWithLink } from "../support/links";
 import { enrolledStaff, get, outcome, post, signedInCookie, staffContext } from "./support";
 
@@ -31,7 +38,14 @@ beforeAll(async () => {
   fixture = await borrowerWithLink(t.db);
   const { borrower, account, link } = fixture;
   const b = borrower.id;
-  const sent = await insertMessage(t.db, account, { status: "delivered", sent_at: T("2030-01-06T02:00:00Z"), created_at: T("2030-01-06T01:59:00Z"), segments: 2, encoding: "UCS-2", template_key: "reminder.early.A" });
+  const sent = await insertMessage(t.db, account, {
+    status: "delivered",
+    sent_at: T("2030-01-06T02:00:00Z"),
+    created_at: T("2030-01-06T01:59:00Z"),
+    segments: 2,
+    encoding: "UCS-2",
+    template_key: "reminder.early.A",
+  });
   await t.db
     .insertInto("message_status_events")
     .values([
@@ -39,39 +53,142 @@ beforeAll(async () => {
       { message_id: sent.id, status: "delivered", occurred_at: T("2030-01-06T02:00:05Z") },
     ])
     .execute();
-  await insertMessage(t.db, account, { direction: "inbound", status: "received", body: `STOP ${XSS}`, created_at: T("2030-01-06T03:00:00Z") });
+  await insertMessage(t.db, account, {
+    direction: "inbound",
+    status: "received",
+    body: `STOP ${XSS}`,
+    created_at: T("2030-01-06T03:00:00Z"),
+  });
   await t.db
     .updateTable("short_links")
-    .set({ open_count: 1, first_opened_at: T("2030-01-06T04:00:00Z"), last_opened_at: T("2030-01-06T04:00:00Z") })
+    .set({
+      open_count: 1,
+      first_opened_at: T("2030-01-06T04:00:00Z"),
+      last_opened_at: T("2030-01-06T04:00:00Z"),
+    })
     .where("id", "=", link.id)
     .execute();
-  await t.db.insertInto("verification_attempts").values({ link_id: link.id, succeeded: false, attempted_at: T("2030-01-06T04:01:00Z") }).execute();
-  await t.db.insertInto("verification_attempts").values({ link_id: link.id, succeeded: true, attempted_at: T("2030-01-06T04:02:00Z") }).execute();
-  await insertPayment(t.db, account, { amount_minor: 12_345, status: "succeeded", created_at: T("2030-01-06T05:00:00Z"), succeeded_at: T("2030-01-06T05:01:00Z") });
+  await t.db
+    .insertInto("verification_attempts")
+    .values({ link_id: link.id, succeeded: false, attempted_at: T("2030-01-06T04:01:00Z") })
+    .execute();
+  await t.db
+    .insertInto("verification_attempts")
+    .values({ link_id: link.id, succeeded: true, attempted_at: T("2030-01-06T04:02:00Z") })
+    .execute();
+  await insertPayment(t.db, account, {
+    amount_minor: 12_345,
+    status: "succeeded",
+    created_at: T("2030-01-06T05:00:00Z"),
+    succeeded_at: T("2030-01-06T05:01:00Z"),
+  });
   await insertPlan(t.db, account, { status: "rejected", created_at: T("2030-01-07T00:00:00Z") });
   await insertPromise(t.db, account, { status: "broken", created_at: T("2030-01-07T01:00:00Z") });
   await t.db
     .insertInto("hardship_reports")
-    .values({ borrower_id: b, account_id: account.id, reason: "illness", details: `Hospital ${XSS}`, currency: "HKD", monthly_income_minor: 1_000_000, created_at: T("2030-01-08T00:00:00Z") })
+    .values({
+      borrower_id: b,
+      account_id: account.id,
+      reason: "illness",
+      details: `Hospital ${XSS}`,
+      currency: "HKD",
+      monthly_income_minor: 1_000_000,
+      created_at: T("2030-01-08T00:00:00Z"),
+    })
     .execute();
   await t.db
     .insertInto("complaints")
-    .values({ borrower_id: b, account_id: account.id, ack_number: "C20300108-ABCDE", category: "conduct", body: `Rude ${XSS}`, created_at: T("2030-01-08T01:00:00Z") })
+    .values({
+      borrower_id: b,
+      account_id: account.id,
+      ack_number: "C20300108-ABCDE",
+      category: "conduct",
+      body: `Rude ${XSS}`,
+      created_at: T("2030-01-08T01:00:00Z"),
+    })
     .execute();
-  await t.db.insertInto("notes").values({ borrower_id: b, staff_user_id: agentId, body: `Note ${XSS}`, created_at: T("2030-01-08T02:00:00Z") }).execute();
-  await t.db.insertInto("call_attempts").values({ borrower_id: b, account_id: account.id, staff_user_id: agentId, outcome: "busy", occurred_at: T("2030-01-08T03:00:00Z") }).execute();
+  await t.db
+    .insertInto("notes")
+    .values({
+      borrower_id: b,
+      staff_user_id: agentId,
+      body: `Note ${XSS}`,
+      created_at: T("2030-01-08T02:00:00Z"),
+    })
+    .execute();
+  await t.db
+    .insertInto("call_attempts")
+    .values({
+      borrower_id: b,
+      account_id: account.id,
+      staff_user_id: agentId,
+      outcome: "busy",
+      occurred_at: T("2030-01-08T03:00:00Z"),
+    })
+    .execute();
   await t.db
     .insertInto("tasks")
-    .values({ kind: "callback", borrower_id: b, account_id: account.id, borrower_note: `After 5pm ${XSS}`, created_at: T("2030-01-08T04:00:00Z"), slot_start: T("2030-01-09T09:00:00Z"), slot_end: T("2030-01-09T09:30:00Z") })
+    .values({
+      kind: "callback",
+      borrower_id: b,
+      account_id: account.id,
+      borrower_note: `After 5pm ${XSS}`,
+      created_at: T("2030-01-08T04:00:00Z"),
+      slot_start: T("2030-01-09T09:00:00Z"),
+      slot_end: T("2030-01-09T09:30:00Z"),
+    })
     .execute();
-  await appendAudit(t.db, { actorType: "borrower", actorId: b, action: "preferences.changed", subjectType: "borrower", subjectId: b, borrowerId: b, detail: { via: "link", changed: ["smsAllowed"], before: { smsAllowed: true }, after: { smsAllowed: false } } }, T("2030-01-08T05:00:00Z"));
+  await appendAudit(
+    t.db,
+    {
+      actorType: "borrower",
+      actorId: b,
+      action: "preferences.changed",
+      subjectType: "borrower",
+      subjectId: b,
+      borrowerId: b,
+      detail: {
+        via: "link",
+        changed: ["smsAllowed"],
+        before: { smsAllowed: true },
+        after: { smsAllowed: false },
+      },
+    },
+    T("2030-01-08T05:00:00Z"),
+  );
   await t.db
     .insertInto("contact_decisions")
     .values([
-      { run_id: "00000000-0000-4000-8000-000000000001", account_id: account.id, decided_at: T("2030-01-06T01:58:00Z"), action: "send", reason: "send_due", channel: "sms" },
-      { run_id: "00000000-0000-4000-8000-000000000002", account_id: account.id, decided_at: T("2030-01-07T01:00:00Z"), action: "defer", reason: "cap_min_gap", act_at: T("2030-01-08T02:00:00Z") },
-      { run_id: "00000000-0000-4000-8000-000000000003", account_id: account.id, decided_at: T("2030-01-08T01:00:00Z"), action: "defer", reason: "cap_min_gap" },
-      { run_id: "00000000-0000-4000-8000-000000000004", account_id: account.id, decided_at: T("2030-01-09T01:00:00Z"), action: "suppress", reason: "wrong_number" },
+      {
+        run_id: "00000000-0000-4000-8000-000000000001",
+        account_id: account.id,
+        decided_at: T("2030-01-06T01:58:00Z"),
+        action: "send",
+        reason: "send_due",
+        channel: "sms",
+      },
+      {
+        run_id: "00000000-0000-4000-8000-000000000002",
+        account_id: account.id,
+        decided_at: T("2030-01-07T01:00:00Z"),
+        action: "defer",
+        reason: "cap_min_gap",
+        act_at: T("2030-01-08T02:00:00Z"),
+      },
+      {
+        run_id: "00000000-0000-4000-8000-000000000003",
+        account_id: account.id,
+        decided_at: T("2030-01-08T01:00:00Z"),
+        action: "defer",
+        reason: "cap_min_gap",
+      },
+      {
+        run_id: "00000000-0000-4000-8000-000000000004",
+        account_id: account.id,
+        decided_at: T("2030-01-09T01:00:00Z"),
+        action: "suppress",
+        reason: "wrong_number",
+      },
     ])
     .execute();
 });
@@ -81,11 +198,30 @@ afterAll(async () => {
 
 const context = () => staffContext(t.db);
 const page = async (borrowerId = fixture.borrower.id) =>
-  outcome(() => loader({ request: get(`/staff/borrowers/${borrowerId}`, cookie), params: { borrowerId }, context: context() }));
+  outcome(() =>
+    loader({
+      request: get(`/staff/borrowers/${borrowerId}`, cookie),
+      params: { borrowerId },
+      context: context(),
+    }),
+  );
 const act = async (form: Record<string, string>, borrowerId = fixture.borrower.id) =>
-  outcome(() => action({ request: post(`/staff/borrowers/${borrowerId}`, form, cookie), params: { borrowerId }, context: context() }));
+  outcome(() =>
+    action({
+      request: post(`/staff/borrowers/${borrowerId}`, form, cookie),
+      params: { borrowerId },
+      context: context(),
+    }),
+  );
 const views = async () =>
-  (await t.db.selectFrom("audit_events").select("id").where("action", "=", "staff.viewed_borrower").where("borrower_id", "=", fixture.borrower.id).execute()).length;
+  (
+    await t.db
+      .selectFrom("audit_events")
+      .select("id")
+      .where("action", "=", "staff.viewed_borrower")
+      .where("borrower_id", "=", fixture.borrower.id)
+      .execute()
+  ).length;
 
 describe("borrower page", () => {
   it("shows one timeline of everything, newest first, and the schedule's reasons in plain words", async () => {
@@ -93,16 +229,36 @@ describe("borrower page", () => {
     expect(o.status).toBe(200);
     const v = o.data as BorrowerPageView;
     const kinds = new Set(v.timeline.map((e) => e.kind));
-    for (const kind of ["message", "link_opened", "verification", "payment", "plan", "promise", "hardship", "preferences", "complaint", "note", "call", "task"]) {
+    for (const kind of [
+      "message",
+      "link_opened",
+      "verification",
+      "payment",
+      "plan",
+      "promise",
+      "hardship",
+      "preferences",
+      "complaint",
+      "note",
+      "call",
+      "task",
+    ]) {
       expect(kinds, kind).toContain(kind);
     }
     const times = v.timeline.map((e) => Date.parse(e.at));
     expect(times).toEqual([...times].sort((a, b) => b - a));
     const delivered = v.timeline.find((e) => e.kind === "message" && e.direction === "outbound");
     expect(delivered).toMatchObject({ segments: 2, encoding: "UCS-2", status: "delivered" });
-    expect(delivered && delivered.kind === "message" && delivered.history.map((h) => h.status)).toEqual(["queued", "sent", "delivered"]);
+    expect(delivered && delivered.kind === "message" && delivered.history.map((h) => h.status)).toEqual([
+      "queued",
+      "sent",
+      "delivered",
+    ]);
     const prefs = v.timeline.find((e) => e.kind === "preferences");
-    expect(prefs).toMatchObject({ action: "preferences.changed", detail: "smsAllowed: true → false, via: link" });
+    expect(prefs).toMatchObject({
+      action: "preferences.changed",
+      detail: "smsAllowed: true → false, via: link",
+    });
     const payment = v.timeline.find((e) => e.kind === "payment");
     expect(payment).toMatchObject({ amount: "HK$123.45" });
 
@@ -120,8 +276,18 @@ describe("borrower page", () => {
     await page();
     await page();
     expect(await views()).toBe(before + 2);
-    const row = await t.db.selectFrom("audit_events").selectAll().where("action", "=", "staff.viewed_borrower").orderBy("id", "desc").executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ actor_type: "staff", actor_id: agentId, subject_type: "borrower", subject_id: fixture.borrower.id });
+    const row = await t.db
+      .selectFrom("audit_events")
+      .selectAll()
+      .where("action", "=", "staff.viewed_borrower")
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      actor_type: "staff",
+      actor_id: agentId,
+      subject_type: "borrower",
+      subject_id: fixture.borrower.id,
+    });
 
     const total = async () => (await t.db.selectFrom("audit_events").select("id").execute()).length;
     const n = await total();
@@ -133,8 +299,18 @@ describe("borrower page", () => {
   it("renders borrower- and staff-written text as text, never as markup", async () => {
     const v = (await page()).data as BorrowerPageView;
     const i18n = createInstance();
-    await i18n.use(initReactI18next).init({ ...i18nConfig, lng: "en", ns: ["staff"], defaultNS: "staff", resources: { en: { staff: enStaff } } });
-    const html = renderToStaticMarkup(createElement(I18nextProvider, { i18n }, createElement(Timeline, { entries: v.timeline })));
+    await i18n
+      .use(initReactI18next)
+      .init({
+        ...i18nConfig,
+        lng: "en",
+        ns: ["staff"],
+        defaultNS: "staff",
+        resources: { en: { staff: enStaff } },
+      });
+    const html = renderToStaticMarkup(
+      createElement(I18nextProvider, { i18n }, createElement(Timeline, { entries: v.timeline })),
+    );
     expect(html).not.toContain("<script>");
     for (const text of ["STOP ", "Hospital ", "Rude ", "Note ", "After 5pm "]) {
       expect(html).toContain(`${text}&lt;script&gt;alert(1)&lt;/script&gt;`);
@@ -146,14 +322,25 @@ describe("borrower page", () => {
 
 describe("borrower page actions", () => {
   it("adds a note (audited, without its text in the audit log) and rejects empty or overlong notes", async () => {
-    const count = async () => (await t.db.selectFrom("notes").select("id").where("borrower_id", "=", fixture.borrower.id).execute()).length;
+    const count = async () =>
+      (await t.db.selectFrom("notes").select("id").where("borrower_id", "=", fixture.borrower.id).execute())
+        .length;
     const n = await count();
     const ok = await act({ intent: "add_note", body: `  Promised to call back ${XSS}  ` });
     expect(ok.status).toBe(303);
     expect(ok.location).toBe(`/staff/borrowers/${fixture.borrower.id}?done=add_note`);
-    const note = await t.db.selectFrom("notes").selectAll().where("borrower_id", "=", fixture.borrower.id).where("body", "like", "Promised%").executeTakeFirstOrThrow();
+    const note = await t.db
+      .selectFrom("notes")
+      .selectAll()
+      .where("borrower_id", "=", fixture.borrower.id)
+      .where("body", "like", "Promised%")
+      .executeTakeFirstOrThrow();
     expect(note.body).toBe(`Promised to call back ${XSS}`);
-    const audit = await t.db.selectFrom("audit_events").selectAll().where("action", "=", "staff.note_added").executeTakeFirstOrThrow();
+    const audit = await t.db
+      .selectFrom("audit_events")
+      .selectAll()
+      .where("action", "=", "staff.note_added")
+      .executeTakeFirstOrThrow();
     expect(audit).toMatchObject({ actor_id: agentId, subject_id: note.id, borrower_id: fixture.borrower.id });
     expect(JSON.stringify(audit.detail)).not.toContain("Promised");
 
@@ -167,9 +354,13 @@ describe("borrower page actions", () => {
     const other = await insertAccount(t.db);
     const wrong = await act({ intent: "log_call", accountId: other.id, outcome: "connected" });
     expect(wrong.status).toBe(404);
-    expect(await t.db.selectFrom("call_attempts").select("id").where("account_id", "=", other.id).execute()).toHaveLength(0);
+    expect(
+      await t.db.selectFrom("call_attempts").select("id").where("account_id", "=", other.id).execute(),
+    ).toHaveLength(0);
     expect((await act({ intent: "log_call", outcome: "teleported" })).status).toBe(400);
-    expect((await act({ intent: "log_call", accountId: fixture.account.id, outcome: "promise_made" })).status).toBe(303);
+    expect(
+      (await act({ intent: "log_call", accountId: fixture.account.id, outcome: "promise_made" })).status,
+    ).toBe(303);
     expect((await act({ intent: "log_call", accountId: "", outcome: "voicemail" })).status).toBe(303);
     const calls = await t.db
       .selectFrom("call_attempts")
@@ -183,40 +374,111 @@ describe("borrower page actions", () => {
 
   it("resolves this borrower's open tasks only", async () => {
     const otherBorrower = await insertBorrower(t.db);
-    const foreign = await t.db.insertInto("tasks").values({ kind: "call", borrower_id: otherBorrower.id }).returning("id").executeTakeFirstOrThrow();
+    const foreign = await t.db
+      .insertInto("tasks")
+      .values({ kind: "call", borrower_id: otherBorrower.id })
+      .returning("id")
+      .executeTakeFirstOrThrow();
     expect((await act({ intent: "resolve_task", taskId: foreign.id })).status).toBe(404);
-    expect((await t.db.selectFrom("tasks").select("status").where("id", "=", foreign.id).executeTakeFirstOrThrow()).status).toBe("open");
+    expect(
+      (await t.db.selectFrom("tasks").select("status").where("id", "=", foreign.id).executeTakeFirstOrThrow())
+        .status,
+    ).toBe("open");
 
-    const own = await t.db.insertInto("tasks").values({ kind: "call", borrower_id: fixture.borrower.id }).returning("id").executeTakeFirstOrThrow();
-    expect((await act({ intent: "resolve_task", taskId: own.id, outcome: "Spoke, will pay Friday" })).status).toBe(303);
-    const done = await t.db.selectFrom("tasks").selectAll().where("id", "=", own.id).executeTakeFirstOrThrow();
-    expect(done).toMatchObject({ status: "done", outcome: "Spoke, will pay Friday", assigned_to_staff_id: agentId });
+    const own = await t.db
+      .insertInto("tasks")
+      .values({ kind: "call", borrower_id: fixture.borrower.id })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    expect(
+      (await act({ intent: "resolve_task", taskId: own.id, outcome: "Spoke, will pay Friday" })).status,
+    ).toBe(303);
+    const done = await t.db
+      .selectFrom("tasks")
+      .selectAll()
+      .where("id", "=", own.id)
+      .executeTakeFirstOrThrow();
+    expect(done).toMatchObject({
+      status: "done",
+      outcome: "Spoke, will pay Friday",
+      assigned_to_staff_id: agentId,
+    });
     expect((await act({ intent: "resolve_task", taskId: own.id })).status).toBe(404); // already done
   });
 
   it("sets and clears the wrong-number flag (links revoked, review closed) and the dispute flag, each audited", async () => {
     const { account, link } = await borrowerWithLink(t.db);
-    const review = await t.db.insertInto("tasks").values({ kind: "wrong_number_review", borrower_id: account.borrower_id, account_id: account.id }).returning("id").executeTakeFirstOrThrow();
+    const review = await t.db
+      .insertInto("tasks")
+      .values({ kind: "wrong_number_review", borrower_id: account.borrower_id, account_id: account.id })
+      .returning("id")
+      .executeTakeFirstOrThrow();
     const on = await act({ intent: "set_wrong_number", accountId: account.id }, account.borrower_id);
     expect(on.status).toBe(303);
-    const flagged = await t.db.selectFrom("accounts").select(["wrong_number_at", "dispute_at"]).where("id", "=", account.id).executeTakeFirstOrThrow();
+    const flagged = await t.db
+      .selectFrom("accounts")
+      .select(["wrong_number_at", "dispute_at"])
+      .where("id", "=", account.id)
+      .executeTakeFirstOrThrow();
     expect(flagged.wrong_number_at).not.toBeNull();
-    expect((await t.db.selectFrom("short_links").select("revoked_reason").where("id", "=", link.id).executeTakeFirstOrThrow()).revoked_reason).toBe("wrong_number");
-    expect((await t.db.selectFrom("tasks").select(["status", "outcome"]).where("id", "=", review.id).executeTakeFirstOrThrow())).toEqual({ status: "done", outcome: "confirmed_wrong_number" });
+    expect(
+      (
+        await t.db
+          .selectFrom("short_links")
+          .select("revoked_reason")
+          .where("id", "=", link.id)
+          .executeTakeFirstOrThrow()
+      ).revoked_reason,
+    ).toBe("wrong_number");
+    expect(
+      await t.db
+        .selectFrom("tasks")
+        .select(["status", "outcome"])
+        .where("id", "=", review.id)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ status: "done", outcome: "confirmed_wrong_number" });
 
-    expect((await act({ intent: "clear_wrong_number", accountId: account.id }, account.borrower_id)).status).toBe(303);
-    expect((await act({ intent: "set_dispute", accountId: account.id }, account.borrower_id)).status).toBe(303);
-    const after = await t.db.selectFrom("accounts").select(["wrong_number_at", "dispute_at"]).where("id", "=", account.id).executeTakeFirstOrThrow();
+    expect(
+      (await act({ intent: "clear_wrong_number", accountId: account.id }, account.borrower_id)).status,
+    ).toBe(303);
+    expect((await act({ intent: "set_dispute", accountId: account.id }, account.borrower_id)).status).toBe(
+      303,
+    );
+    const after = await t.db
+      .selectFrom("accounts")
+      .select(["wrong_number_at", "dispute_at"])
+      .where("id", "=", account.id)
+      .executeTakeFirstOrThrow();
     expect(after.wrong_number_at).toBeNull();
     expect(after.dispute_at).not.toBeNull();
-    expect((await act({ intent: "clear_dispute", accountId: account.id }, account.borrower_id)).status).toBe(303);
+    expect((await act({ intent: "clear_dispute", accountId: account.id }, account.borrower_id)).status).toBe(
+      303,
+    );
 
-    const actions = await t.db.selectFrom("audit_events").select("action").where("subject_id", "=", account.id).orderBy("id").execute();
-    expect(actions.map((a) => a.action)).toEqual(["staff.wrong_number_set", "staff.wrong_number_cleared", "staff.dispute_set", "staff.dispute_cleared"]);
+    const actions = await t.db
+      .selectFrom("audit_events")
+      .select("action")
+      .where("subject_id", "=", account.id)
+      .orderBy("id")
+      .execute();
+    expect(actions.map((a) => a.action)).toEqual([
+      "staff.wrong_number_set",
+      "staff.wrong_number_cleared",
+      "staff.dispute_set",
+      "staff.dispute_cleared",
+    ]);
 
     // Another borrower's account through this borrower's page: nothing changes.
     expect((await act({ intent: "set_dispute", accountId: account.id })).status).toBe(404);
-    expect((await t.db.selectFrom("accounts").select("dispute_at").where("id", "=", account.id).executeTakeFirstOrThrow()).dispute_at).toBeNull();
+    expect(
+      (
+        await t.db
+          .selectFrom("accounts")
+          .select("dispute_at")
+          .where("id", "=", account.id)
+          .executeTakeFirstOrThrow()
+      ).dispute_at,
+    ).toBeNull();
   });
 
   it("refuses unknown intents with 400 and nothing written", async () => {

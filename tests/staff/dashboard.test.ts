@@ -14,11 +14,24 @@ const now = new Date("2026-11-23T04:00:00Z");
 const HK = "Asia/Hong_Kong";
 let dashboard: Dashboard;
 
-async function reminder(account: Account, opts: { key: string; variant: string; sentAt: string; status?: "sent" | "delivered" }) {
-  return insertMessage(t.db, account, { template_key: opts.key, variant: opts.variant, status: opts.status ?? "delivered", sent_at: new Date(opts.sentAt), created_at: new Date(opts.sentAt) });
+async function reminder(
+  account: Account,
+  opts: { key: string; variant: string; sentAt: string; status?: "sent" | "delivered" },
+) {
+  return insertMessage(t.db, account, {
+    template_key: opts.key,
+    variant: opts.variant,
+    status: opts.status ?? "delivered",
+    sent_at: new Date(opts.sentAt),
+    created_at: new Date(opts.sentAt),
+  });
 }
 
-async function link(account: Account, messageId: string, opts: { openedAt?: string; verified?: boolean[] } = {}) {
+async function link(
+  account: Account,
+  messageId: string,
+  opts: { openedAt?: string; verified?: boolean[] } = {},
+) {
   const row = await t.db
     .insertInto("short_links")
     .values({
@@ -33,11 +46,16 @@ async function link(account: Account, messageId: string, opts: { openedAt?: stri
     })
     .returning("id")
     .executeTakeFirstOrThrow();
-  for (const succeeded of opts.verified ?? []) await t.db.insertInto("verification_attempts").values({ link_id: row.id, succeeded }).execute();
+  for (const succeeded of opts.verified ?? [])
+    await t.db.insertInto("verification_attempts").values({ link_id: row.id, succeeded }).execute();
 }
 
 const paid = (account: Account, at: string, status: "succeeded" | "failed" = "succeeded") =>
-  insertPayment(t.db, account, { status, succeeded_at: status === "succeeded" ? new Date(at) : null, created_at: new Date(at) });
+  insertPayment(t.db, account, {
+    status,
+    succeeded_at: status === "succeeded" ? new Date(at) : null,
+    created_at: new Date(at),
+  });
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -46,7 +64,12 @@ beforeAll(async () => {
   // 20 Nov (HK): two reminders. m1 delivered, opened, verified, and paid two days later; m2 neither.
   const m1 = await reminder(a1, { key: "reminder.early.A", variant: "A", sentAt: "2026-11-20T02:00:00Z" });
   await link(a1, m1.id, { openedAt: "2026-11-20T02:05:00Z", verified: [false, true] });
-  const m2 = await reminder(a2, { key: "reminder.early.B", variant: "B", sentAt: "2026-11-20T03:00:00Z", status: "sent" });
+  const m2 = await reminder(a2, {
+    key: "reminder.early.B",
+    variant: "B",
+    sentAt: "2026-11-20T03:00:00Z",
+    status: "sent",
+  });
   await link(a2, m2.id);
   await paid(a2, "2026-11-10T00:00:00Z"); // before the text: not caused by it
   await paid(a2, "2026-11-21T00:00:00Z", "failed"); // failed payments do not count
@@ -63,20 +86,57 @@ beforeAll(async () => {
   await insertMessage(t.db, a1, { template_key: "reminder.early.B", variant: "B", status: "queued" });
 
   // Plans: proposals on 19 (rejected on 22 Nov), 20 and 21 Nov (auto-approved), and a staff counter-offer (not a proposal) on 22 Nov.
-  const plans = [await insertAccount(t.db), await insertAccount(t.db), await insertAccount(t.db), await insertAccount(t.db)];
+  const plans = [
+    await insertAccount(t.db),
+    await insertAccount(t.db),
+    await insertAccount(t.db),
+    await insertAccount(t.db),
+  ];
   await insertPlan(t.db, plans[0]!, { status: "proposed", created_at: new Date("2026-11-20T01:00:00Z") });
-  await insertPlan(t.db, plans[1]!, { status: "active", auto_approved: true, created_at: new Date("2026-11-21T05:00:00Z"), decided_at: new Date("2026-11-21T05:00:00Z") });
+  await insertPlan(t.db, plans[1]!, {
+    status: "active",
+    auto_approved: true,
+    created_at: new Date("2026-11-21T05:00:00Z"),
+    decided_at: new Date("2026-11-21T05:00:00Z"),
+  });
   const staff = (await enrolledStaff(t.db, "approver")).user;
-  await insertPlan(t.db, plans[2]!, { status: "proposed", proposed_by: "staff", proposed_by_staff_id: staff.id, created_at: new Date("2026-11-22T05:00:00Z") });
-  await insertPlan(t.db, plans[3]!, { status: "rejected", created_at: new Date("2026-11-19T05:00:00Z"), decided_at: new Date("2026-11-22T06:00:00Z"), decided_by_staff_id: staff.id });
+  await insertPlan(t.db, plans[2]!, {
+    status: "proposed",
+    proposed_by: "staff",
+    proposed_by_staff_id: staff.id,
+    created_at: new Date("2026-11-22T05:00:00Z"),
+  });
+  await insertPlan(t.db, plans[3]!, {
+    status: "rejected",
+    created_at: new Date("2026-11-19T05:00:00Z"),
+    decided_at: new Date("2026-11-22T06:00:00Z"),
+    decided_by_staff_id: staff.id,
+  });
 
   // Opt-outs on 22 Nov (HK) and one after `now`; a complaint on 23 Nov.
   for (const at of ["2026-11-22T10:00:00Z", "2026-11-22T11:00:00Z", "2026-11-23T17:00:00Z"]) {
-    await appendAudit(t.db, { actorType: "borrower", action: "preferences.sms_opted_out", subjectType: "borrower", subjectId: a2.borrower_id, borrowerId: a2.borrower_id }, new Date(at));
+    await appendAudit(
+      t.db,
+      {
+        actorType: "borrower",
+        action: "preferences.sms_opted_out",
+        subjectType: "borrower",
+        subjectId: a2.borrower_id,
+        borrowerId: a2.borrower_id,
+      },
+      new Date(at),
+    );
   }
   await t.db
     .insertInto("complaints")
-    .values({ borrower_id: a3.borrower_id, account_id: a3.id, ack_number: "C20261123-00001", category: "contact_frequency", body: "Too many texts", created_at: new Date("2026-11-23T01:00:00Z") })
+    .values({
+      borrower_id: a3.borrower_id,
+      account_id: a3.id,
+      ack_number: "C20261123-00001",
+      category: "contact_frequency",
+      body: "Too many texts",
+      created_at: new Date("2026-11-23T01:00:00Z"),
+    })
     .execute();
 
   dashboard = await loadDashboard(t.db, { timeZone: HK, now });
@@ -92,7 +152,18 @@ describe("dashboard", () => {
     expect(dashboard.from).toBe("2026-10-25");
     expect(dashboard.to).toBe("2026-11-23");
     expect(dashboard.days).toHaveLength(30);
-    expect(day("2026-11-01")).toEqual({ day: "2026-11-01", sent: 0, delivered: 0, opened: 0, verified: 0, paid: 0, plansProposed: 0, plansApproved: 0, optOuts: 0, complaints: 0 });
+    expect(day("2026-11-01")).toEqual({
+      day: "2026-11-01",
+      sent: 0,
+      delivered: 0,
+      opened: 0,
+      verified: 0,
+      paid: 0,
+      plansProposed: 0,
+      plansApproved: 0,
+      optOuts: 0,
+      complaints: 0,
+    });
   });
 
   it("counts the funnel by the day each reminder was sent", () => {
@@ -120,9 +191,16 @@ describe("dashboard", () => {
   });
 
   it("is for supervisors and admins", async () => {
-    for (const [role, status] of [["supervisor", 200], ["admin", 200], ["approver", 403], ["agent", 403]] as const) {
+    for (const [role, status] of [
+      ["supervisor", 200],
+      ["admin", 200],
+      ["approver", 403],
+      ["agent", 403],
+    ] as const) {
       const cookie = await signedInCookie(t.db, (await enrolledStaff(t.db, role)).user);
-      const o = await outcome(() => loader({ request: get("/staff/dashboard", cookie), params: {}, context: staffContext(t.db) }));
+      const o = await outcome(() =>
+        loader({ request: get("/staff/dashboard", cookie), params: {}, context: staffContext(t.db) }),
+      );
       expect(o.status, role).toBe(status);
       if (status === 200) expect((o.data as { days: unknown[] }).days).toHaveLength(30);
     }

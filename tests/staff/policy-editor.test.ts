@@ -30,16 +30,46 @@ afterAll(async () => {
 
 const defaults = () => policyFormValues(DEFAULT_CONTACT_POLICY);
 const save = (form: Record<string, string>, opts: { cookie?: string; db?: Kysely<Database> } = {}) =>
-  outcome(() => action({ request: post("/staff/policy", { intent: "save", ...form }, opts.cookie ?? supervisor), params: {}, context: staffContext(opts.db ?? t.db) }));
-const rows = () => t.db.selectFrom("contact_policies").select(["version", "active", "policy", "created_by_staff_id"]).orderBy("version").execute();
-const policyAudits = () => t.db.selectFrom("audit_events").select(["action", "actor_id", "detail"]).where("action", "=", "contact_policy.saved").orderBy("id").execute();
+  outcome(() =>
+    action({
+      request: post("/staff/policy", { intent: "save", ...form }, opts.cookie ?? supervisor),
+      params: {},
+      context: staffContext(opts.db ?? t.db),
+    }),
+  );
+const rows = () =>
+  t.db
+    .selectFrom("contact_policies")
+    .select(["version", "active", "policy", "created_by_staff_id"])
+    .orderBy("version")
+    .execute();
+const policyAudits = () =>
+  t.db
+    .selectFrom("audit_events")
+    .select(["action", "actor_id", "detail"])
+    .where("action", "=", "contact_policy.saved")
+    .orderBy("id")
+    .execute();
 
 describe("contact policy editor", () => {
   it("shows the built-in defaults as version 0 while nothing is saved; agents get 403", async () => {
-    const o = await outcome(() => loader({ request: get("/staff/policy", supervisor), params: {}, context: staffContext(t.db) }));
+    const o = await outcome(() =>
+      loader({ request: get("/staff/policy", supervisor), params: {}, context: staffContext(t.db) }),
+    );
     expect(o.status).toBe(200);
-    expect(o.data).toMatchObject({ version: 0, policy: DEFAULT_CONTACT_POLICY, values: defaults(), history: [] });
-    expect((await outcome(() => loader({ request: get("/staff/policy", agent), params: {}, context: staffContext(t.db) }))).status).toBe(403);
+    expect(o.data).toMatchObject({
+      version: 0,
+      policy: DEFAULT_CONTACT_POLICY,
+      values: defaults(),
+      history: [],
+    });
+    expect(
+      (
+        await outcome(() =>
+          loader({ request: get("/staff/policy", agent), params: {}, context: staffContext(t.db) }),
+        )
+      ).status,
+    ).toBe(403);
     expect((await save({ ...defaults(), baseVersion: "0" }, { cookie: agent })).status).toBe(403);
   });
 
@@ -49,7 +79,9 @@ describe("contact policy editor", () => {
     const o = await save({ ...defaults(), jurisdictions: JSON.stringify(jurisdictions), baseVersion: "0" });
     expect(o.status).toBe(400);
     const reply = o.data as PolicyActionData;
-    expect(reply.errors).toEqual({ jurisdictions: [{ path: "jurisdictions.UK.quietSundays", text: 'unknown field "quietSundays"' }] });
+    expect(reply.errors).toEqual({
+      jurisdictions: [{ path: "jurisdictions.UK.quietSundays", text: 'unknown field "quietSundays"' }],
+    });
     // What was typed comes back, so nothing is lost.
     expect(reply.values.jurisdictions).toContain("quietSundays");
     expect(await rows()).toEqual([]);
@@ -57,27 +89,52 @@ describe("contact policy editor", () => {
   });
 
   it("rejects overlapping stages and bad numbers, each beside its field, and saves nothing", async () => {
-    const o = await save({ ...defaults(), [stageField("mid", "fromDpd")]: "5", [stageField("late", "everyDays")]: "0", "caps.callsPerDay": "three", baseVersion: "0" });
+    const o = await save({
+      ...defaults(),
+      [stageField("mid", "fromDpd")]: "5",
+      [stageField("late", "everyDays")]: "0",
+      "caps.callsPerDay": "three",
+      baseVersion: "0",
+    });
     expect(o.status).toBe(400);
     const { errors } = o.data as PolicyActionData;
-    expect(errors[stageField("mid", "fromDpd")]).toEqual([{ path: "stages.3.fromDpd", text: "stages must be sorted and non-overlapping: mid starts at 5, early ends at 6" }]);
+    expect(errors[stageField("mid", "fromDpd")]).toEqual([
+      {
+        path: "stages.3.fromDpd",
+        text: "stages must be sorted and non-overlapping: mid starts at 5, early ends at 6",
+      },
+    ]);
     expect(errors[stageField("late", "everyDays")]![0]).toMatchObject({ path: "stages.4.everyDays" });
     expect(errors["caps.callsPerDay"]).toEqual([{ key: "console:policy.errors.wholeNumber" }]);
     // A NUL character (typed, or escaped in the JSON) cannot be stored in jsonb: refused, not a 500.
-    const nul = await save({ ...defaults(), jurisdictions: defaults().jurisdictions!.replace("HKMA", "HK\\u0000MA"), baseVersion: "0" });
+    const nul = await save({
+      ...defaults(),
+      jurisdictions: defaults().jurisdictions!.replace("HKMA", "HK\\u0000MA"),
+      baseVersion: "0",
+    });
     expect(nul.status).toBe(400);
     expect((nul.data as PolicyActionData).errors).toEqual({ _form: [{ key: "console:policy.errors.nul" }] });
     expect(await rows()).toEqual([]);
   });
 
   it("a valid save becomes the one active version, audited with what changed; the planner reads it", async () => {
-    const first = await save({ ...defaults(), [stageField("early", "everyDays")]: "4", "caps.smsPerBorrowerPer7Days": "2", baseVersion: "0" });
+    const first = await save({
+      ...defaults(),
+      [stageField("early", "everyDays")]: "4",
+      "caps.smsPerBorrowerPer7Days": "2",
+      baseVersion: "0",
+    });
     expect(first).toMatchObject({ status: 303, location: "/staff/policy?saved=1" });
     const policy = await activeContactPolicy(t.db);
     expect(policy.stages.find((s) => s.id === "early")!.everyDays).toBe(4);
     expect(policy.caps.smsPerBorrowerPer7Days).toBe(2);
 
-    const second = await save({ ...defaults(), [stageField("pre_due", "enabled")]: "", promiseGraceDays: "3", baseVersion: "1" });
+    const second = await save({
+      ...defaults(),
+      [stageField("pre_due", "enabled")]: "",
+      promiseGraceDays: "3",
+      baseVersion: "1",
+    });
     expect(second).toMatchObject({ status: 303, location: "/staff/policy?saved=2" });
     const stored = await rows();
     expect(stored.map((r) => [r.version, r.active, r.created_by_staff_id])).toEqual([
@@ -98,8 +155,17 @@ describe("contact policy editor", () => {
     expect(audits[1]!.detail).toMatchObject({ version: 2, previousVersion: 1 });
     expect((audits[1]!.detail as { changes: string[] }).changes).toContain("promiseGraceDays: 2 -> 3");
 
-    const page = await outcome(() => loader({ request: get("/staff/policy?saved=2", supervisor), params: {}, context: staffContext(t.db) }));
-    expect(page.data).toMatchObject({ version: 2, notice: "saved", history: [{ version: 2, active: true }, { version: 1, active: false }] });
+    const page = await outcome(() =>
+      loader({ request: get("/staff/policy?saved=2", supervisor), params: {}, context: staffContext(t.db) }),
+    );
+    expect(page.data).toMatchObject({
+      version: 2,
+      notice: "saved",
+      history: [
+        { version: 2, active: true },
+        { version: 1, active: false },
+      ],
+    });
 
     // Saving the same policy again writes nothing.
     const same = await save({ ...policyFormValues(await activeContactPolicy(t.db)), baseVersion: "2" });

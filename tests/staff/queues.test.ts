@@ -24,17 +24,58 @@ describe("queues", () => {
     await t.db
       .insertInto("hardship_reports")
       .values([
-        { borrower_id: a.borrower_id, account_id: a.id, reason: "illness", details: "newer", currency: "HKD", created_at: daysAgo(1) },
-        { borrower_id: b.borrower_id, account_id: b.id, reason: "job_loss", details: "older", currency: "HKD", created_at: daysAgo(5) },
-        { borrower_id: b.borrower_id, reason: "other", details: "closed", currency: "HKD", status: "resolved", created_at: daysAgo(9) },
+        {
+          borrower_id: a.borrower_id,
+          account_id: a.id,
+          reason: "illness",
+          details: "newer",
+          currency: "HKD",
+          created_at: daysAgo(1),
+        },
+        {
+          borrower_id: b.borrower_id,
+          account_id: b.id,
+          reason: "job_loss",
+          details: "older",
+          currency: "HKD",
+          created_at: daysAgo(5),
+        },
+        {
+          borrower_id: b.borrower_id,
+          reason: "other",
+          details: "closed",
+          currency: "HKD",
+          status: "resolved",
+          created_at: daysAgo(9),
+        },
       ])
       .execute();
     await t.db
       .insertInto("complaints")
       .values([
-        { borrower_id: a.borrower_id, ack_number: "C20300101-AAAAA", category: "privacy", body: "x", created_at: daysAgo(2) },
-        { borrower_id: b.borrower_id, ack_number: "C20300101-BBBBB", category: "conduct", body: "y", status: "in_progress", created_at: daysAgo(3) },
-        { borrower_id: b.borrower_id, ack_number: "C20300101-CCCCC", category: "other", body: "z", status: "resolved", created_at: daysAgo(4) },
+        {
+          borrower_id: a.borrower_id,
+          ack_number: "C20300101-AAAAA",
+          category: "privacy",
+          body: "x",
+          created_at: daysAgo(2),
+        },
+        {
+          borrower_id: b.borrower_id,
+          ack_number: "C20300101-BBBBB",
+          category: "conduct",
+          body: "y",
+          status: "in_progress",
+          created_at: daysAgo(3),
+        },
+        {
+          borrower_id: b.borrower_id,
+          ack_number: "C20300101-CCCCC",
+          category: "other",
+          body: "z",
+          status: "resolved",
+          created_at: daysAgo(4),
+        },
       ])
       .execute();
     await t.db
@@ -42,7 +83,14 @@ describe("queues", () => {
       .values([
         { kind: "call", borrower_id: a.borrower_id, account_id: a.id, created_at: daysAgo(1) },
         { kind: "call", borrower_id: b.borrower_id, created_at: daysAgo(2), status: "done" },
-        { kind: "callback", borrower_id: b.borrower_id, borrower_note: "after 5pm", slot_start: daysAgo(-1), slot_end: new Date(Date.now() + 90_000_000), created_at: daysAgo(1) },
+        {
+          kind: "callback",
+          borrower_id: b.borrower_id,
+          borrower_note: "after 5pm",
+          slot_start: daysAgo(-1),
+          slot_end: new Date(Date.now() + 90_000_000),
+          created_at: daysAgo(1),
+        },
         { kind: "visit", borrower_id: a.borrower_id, created_at: daysAgo(3) },
         { kind: "wrong_number_review", borrower_id: a.borrower_id, account_id: a.id, created_at: daysAgo(0) },
       ])
@@ -50,7 +98,9 @@ describe("queues", () => {
     await insertPlan(t.db, a, { status: "proposed", created_at: daysAgo(2) });
     await insertPlan(t.db, b, { status: "active", created_at: daysAgo(8) });
 
-    const o = await outcome(() => queuesLoader({ request: get("/staff/queues", cookie), params: {}, context: staffContext(t.db) }));
+    const o = await outcome(() =>
+      queuesLoader({ request: get("/staff/queues", cookie), params: {}, context: staffContext(t.db) }),
+    );
     expect(o.status).toBe(200);
     const q = o.data as Queues;
     expect(q.hardship.total).toBe(2);

@@ -2,14 +2,27 @@ import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StaffRole } from "../../db/schema";
-import { STAFF_ROLES, STAFF_ROUTE_ACCESS, DEFAULT_INTENT, type RouteAccess } from "../../app/staff/permissions";
+import {
+  STAFF_ROLES,
+  STAFF_ROUTE_ACCESS,
+  DEFAULT_INTENT,
+  type RouteAccess,
+} from "../../app/staff/permissions";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount, insertBorrower, insertPlan, insertStaffUser } from "../support/builders";
 import { DEFAULT_CONTACT_POLICY } from "../../app/domain/contact-policy";
 import { getSmsTemplate } from "../../app/domain/sms-templates";
 import { createApiKey } from "../../app/api/api-keys.server";
 import { policyFormValues } from "../../app/staff/policy-form";
-import { enrolledStaff, get, outcome, post, signedInCookie, staffContext, type RouteOutcome } from "./support";
+import {
+  enrolledStaff,
+  get,
+  outcome,
+  post,
+  signedInCookie,
+  staffContext,
+  type RouteOutcome,
+} from "./support";
 
 /**
  * Every staff route file, called as every role and as nobody, against the one
@@ -51,10 +64,32 @@ async function proposedPlan() {
   const account = await insertAccount(t.db, { borrower_id: borrowerId });
   return insertPlan(t.db, account, { status: "proposed", proposed_by: "borrower" });
 }
-const planDecision = (form: Record<string, string>) => async (): Promise<Sample> => ({ ...form, [ROUTE_PARAMS]: { planId: (await proposedPlan()).id } });
-const activePolicyVersion = async () => String((await t.db.selectFrom("contact_policies").select("version").where("active", "=", true).executeTakeFirst())?.version ?? 0);
+const planDecision = (form: Record<string, string>) => async (): Promise<Sample> => ({
+  ...form,
+  [ROUTE_PARAMS]: { planId: (await proposedPlan()).id },
+});
+const activePolicyVersion = async () =>
+  String(
+    (
+      await t.db
+        .selectFrom("contact_policies")
+        .select("version")
+        .where("active", "=", true)
+        .executeTakeFirst()
+    )?.version ?? 0,
+  );
 const activeTemplateVersion = async (stage: string, locale: string) =>
-  String((await t.db.selectFrom("sms_templates").select("version").where("active", "=", true).where("stage", "=", stage).where("locale", "=", locale as "en").executeTakeFirst())?.version ?? 0);
+  String(
+    (
+      await t.db
+        .selectFrom("sms_templates")
+        .select("version")
+        .where("active", "=", true)
+        .where("stage", "=", stage)
+        .where("locale", "=", locale as "en")
+        .executeTakeFirst()
+    )?.version ?? 0,
+  );
 let variantCounter = 0;
 
 /** A valid request body per route and intent; fresh rows where the action consumes them. */
@@ -63,7 +98,11 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
     add_note: async () => ({ intent: "add_note", body: "Called, left a message." }),
     log_call: async () => ({ intent: "log_call", accountId, outcome: "no_answer" }),
     resolve_task: async () => {
-      const task = await t.db.insertInto("tasks").values({ kind: "call", borrower_id: borrowerId, account_id: accountId }).returning("id").executeTakeFirstOrThrow();
+      const task = await t.db
+        .insertInto("tasks")
+        .values({ kind: "call", borrower_id: borrowerId, account_id: accountId })
+        .returning("id")
+        .executeTakeFirstOrThrow();
       return { intent: "resolve_task", taskId: task.id, outcome: "done" };
     },
     set_wrong_number: async () => ({ intent: "set_wrong_number", accountId }),
@@ -72,20 +111,41 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
     clear_dispute: async () => ({ intent: "clear_dispute", accountId }),
   },
   "staff.users": {
-    revoke_sessions: async () => ({ intent: "revoke_sessions", staffUserId: (await insertStaffUser(t.db, { role: "agent" })).id }),
+    revoke_sessions: async () => ({
+      intent: "revoke_sessions",
+      staffUserId: (await insertStaffUser(t.db, { role: "agent" })).id,
+    }),
   },
   "staff.sign-out": { [DEFAULT_INTENT]: async () => ({}) },
   "staff.approvals.$planId": {
     approve: planDecision({ intent: "approve" }),
     reject: planDecision({ intent: "reject", reason: "Income does not cover it." }),
-    counter: planDecision({ intent: "counter", count: "6", frequency: "monthly", firstDueDate: new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10) }),
+    counter: planDecision({
+      intent: "counter",
+      count: "6",
+      frequency: "monthly",
+      firstDueDate: new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10),
+    }),
   },
   "staff.policy": {
-    save: async () => ({ ...policyFormValues(DEFAULT_CONTACT_POLICY), intent: "save", baseVersion: await activePolicyVersion() }),
+    save: async () => ({
+      ...policyFormValues(DEFAULT_CONTACT_POLICY),
+      intent: "save",
+      baseVersion: await activePolicyVersion(),
+    }),
   },
-  "staff.templates._index": { add_variant: async () => ({ intent: "add_variant", stage: "mid", variant: `Z${++variantCounter}` }) },
+  "staff.templates._index": {
+    add_variant: async () => ({ intent: "add_variant", stage: "mid", variant: `Z${++variantCounter}` }),
+  },
   "staff.templates.edit": {
-    preview: async () => ({ intent: "preview", stage: "early", variant: "A", locale: "en", baseVersion: "0", body: getSmsTemplate("en", "reminder.early.A") }),
+    preview: async () => ({
+      intent: "preview",
+      stage: "early",
+      variant: "A",
+      locale: "en",
+      baseVersion: "0",
+      body: getSmsTemplate("en", "reminder.early.A"),
+    }),
     save: async () => ({
       intent: "save",
       stage: "help",
@@ -96,11 +156,25 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
     }),
   },
   "staff.webhooks": {
-    redeliver: async () => ({ intent: "redeliver", eventId: (await t.db.insertInto("bank_events").values({ type: "test.event", payload: {} }).returning("id").executeTakeFirstOrThrow()).id }),
+    redeliver: async () => ({
+      intent: "redeliver",
+      eventId: (
+        await t.db
+          .insertInto("bank_events")
+          .values({ type: "test.event", payload: {} })
+          .returning("id")
+          .executeTakeFirstOrThrow()
+      ).id,
+    }),
   },
   "staff.api-keys": {
     create: async () => ({ intent: "create", name: "Core sync", scopes: "accounts:write" }),
-    revoke: async () => ({ intent: "revoke", prefix: (await createApiKey(t.db, { name: "to revoke", scopes: ["payments:write"], hashKey: "k".repeat(32) })).prefix }),
+    revoke: async () => ({
+      intent: "revoke",
+      prefix: (
+        await createApiKey(t.db, { name: "to revoke", scopes: ["payments:write"], hashKey: "k".repeat(32) })
+      ).prefix,
+    }),
   },
 };
 
@@ -125,18 +199,24 @@ function pathFor(key: string): { path: string; params: Record<string, string> } 
 type Verdict = "allowed" | "forbidden" | "login" | `error ${number}`;
 function verdict(o: RouteOutcome): Verdict {
   if (o.status === 403) return "forbidden";
-  if (o.status >= 300 && o.status < 400 && /^\/staff\/login(\?next=[^&]*)?$/.test(o.location ?? "")) return "login";
+  if (o.status >= 300 && o.status < 400 && /^\/staff\/login(\?next=[^&]*)?$/.test(o.location ?? ""))
+    return "login";
   if (o.status < 400) return "allowed";
   return `error ${o.status}`;
 }
 
-const expected = (who: Who, roles: readonly StaffRole[]): Verdict => (who === "anonymous" ? "login" : roles.includes(who) ? "allowed" : "forbidden");
+const expected = (who: Who, roles: readonly StaffRole[]): Verdict =>
+  who === "anonymous" ? "login" : roles.includes(who) ? "allowed" : "forbidden";
 
 describe("staff RBAC matrix", () => {
   it("finds the staff routes, and every one has an entry in the permissions table (and vice versa)", () => {
     expect(ROUTE_FILES.length).toBeGreaterThanOrEqual(10);
     const keys = ROUTE_FILES.map(routeKey);
-    for (const key of keys) expect(STAFF_ROUTE_ACCESS, `app/routes/${key} needs an entry in app/staff/permissions.ts`).toHaveProperty([key]);
+    for (const key of keys)
+      expect(
+        STAFF_ROUTE_ACCESS,
+        `app/routes/${key} needs an entry in app/staff/permissions.ts`,
+      ).toHaveProperty([key]);
     expect(Object.keys(STAFF_ROUTE_ACCESS).sort()).toEqual([...keys].sort());
   });
 
@@ -158,28 +238,70 @@ describe("staff RBAC matrix", () => {
 
     if (access!.kind === "public") {
       for (const who of EVERYONE) {
-        if (mod.loader) check(`${who} GET`, verdict(await outcome(async () => mod.loader!({ request: get(path, await cookieFor(who)), params, context }))), "allowed");
+        if (mod.loader)
+          check(
+            `${who} GET`,
+            verdict(
+              await outcome(async () =>
+                mod.loader!({ request: get(path, await cookieFor(who)), params, context }),
+              ),
+            ),
+            "allowed",
+          );
       }
     } else if (access!.kind === "pending") {
       // Without a half-finished sign-in, nobody (signed in or not) gets these pages.
       for (const who of EVERYONE) {
         const cookie = await cookieFor(who);
-        if (mod.loader) check(`${who} GET`, verdict(await outcome(() => mod.loader!({ request: get(path, cookie), params, context }))), "login");
-        if (mod.action) check(`${who} POST`, verdict(await outcome(() => mod.action!({ request: post(path, { code: "123456" }, cookie), params, context }))), "login");
+        if (mod.loader)
+          check(
+            `${who} GET`,
+            verdict(await outcome(() => mod.loader!({ request: get(path, cookie), params, context }))),
+            "login",
+          );
+        if (mod.action)
+          check(
+            `${who} POST`,
+            verdict(
+              await outcome(() =>
+                mod.action!({ request: post(path, { code: "123456" }, cookie), params, context }),
+              ),
+            ),
+            "login",
+          );
       }
     } else {
-      expect(Boolean(mod.loader), `${key}: loader exported iff the table lists loader roles`).toBe(access!.loader !== undefined);
-      expect(Boolean(mod.action), `${key}: action exported iff the table lists action intents`).toBe(access!.action !== undefined);
+      expect(Boolean(mod.loader), `${key}: loader exported iff the table lists loader roles`).toBe(
+        access!.loader !== undefined,
+      );
+      expect(Boolean(mod.action), `${key}: action exported iff the table lists action intents`).toBe(
+        access!.action !== undefined,
+      );
       for (const who of EVERYONE) {
         if (mod.loader) {
-          const got = verdict(await outcome(async () => mod.loader!({ request: get(path, await cookieFor(who)), params, context })));
+          const got = verdict(
+            await outcome(async () =>
+              mod.loader!({ request: get(path, await cookieFor(who)), params, context }),
+            ),
+          );
           check(`${who} GET`, got, expected(who, access!.loader!));
         }
         for (const [intent, roles] of Object.entries(access!.action ?? {})) {
           const sample = SAMPLE_FORMS[key]?.[intent];
-          expect(sample, `add a sample request for ${key} intent ${intent} to tests/staff/rbac.test.ts`).toBeDefined();
+          expect(
+            sample,
+            `add a sample request for ${key} intent ${intent} to tests/staff/rbac.test.ts`,
+          ).toBeDefined();
           const { [ROUTE_PARAMS]: own, ...form } = await sample!();
-          const got = verdict(await outcome(async () => mod.action!({ request: post(path, form, await cookieFor(who)), params: { ...params, ...own }, context })));
+          const got = verdict(
+            await outcome(async () =>
+              mod.action!({
+                request: post(path, form, await cookieFor(who)),
+                params: { ...params, ...own },
+                context,
+              }),
+            ),
+          );
           check(`${who} POST ${intent}`, got, expected(who, roles));
         }
       }
@@ -190,10 +312,20 @@ describe("staff RBAC matrix", () => {
   it("a role that may not act is refused before its input is even validated", async () => {
     const mod = await import("../../app/routes/staff.borrowers.$borrowerId");
     const approver = await cookies.get("approver")!();
-    const count = async () => (await t.db.selectFrom("call_attempts").select("id").where("borrower_id", "=", borrowerId).execute()).length;
+    const count = async () =>
+      (await t.db.selectFrom("call_attempts").select("id").where("borrower_id", "=", borrowerId).execute())
+        .length;
     const before = await count();
     const o = await outcome(() =>
-      mod.action({ request: post(`/staff/borrowers/${borrowerId}`, { intent: "log_call", outcome: "nonsense" }, approver), params: { borrowerId }, context: staffContext(t.db) }),
+      mod.action({
+        request: post(
+          `/staff/borrowers/${borrowerId}`,
+          { intent: "log_call", outcome: "nonsense" },
+          approver,
+        ),
+        params: { borrowerId },
+        context: staffContext(t.db),
+      }),
     );
     expect(o.status).toBe(403);
     expect(await count()).toBe(before);

@@ -9,8 +9,16 @@ let t: TestDatabase;
 const ids: Record<string, string> = {};
 beforeAll(async () => {
   t = await createTestDatabase();
-  const names = { percent: "100% Sure", underscore: "Under_score", quote: "O'Brien", backslash: "Back\\slash", plain: "Plain Person", chinese: "陳大文" };
-  for (const [k, name] of Object.entries(names)) ids[k] = (await insertBorrower(t.db, { full_name: name })).id;
+  const names = {
+    percent: "100% Sure",
+    underscore: "Under_score",
+    quote: "O'Brien",
+    backslash: "Back\\slash",
+    plain: "Plain Person",
+    chinese: "陳大文",
+  };
+  for (const [k, name] of Object.entries(names))
+    ids[k] = (await insertBorrower(t.db, { full_name: name })).id;
   const phoned = await insertBorrower(t.db, { full_name: "Phone Owner", phone_e164: "+85291234599" });
   ids.phone = phoned.id;
   const withAccount = await insertBorrower(t.db, { full_name: "Account Holder" });
@@ -21,7 +29,8 @@ afterAll(async () => {
   await t.destroy();
 });
 
-const names = async (q: string, page = 1) => (await searchBorrowers(t.db, q, page)).hits.map((h) => h.fullName).sort();
+const names = async (q: string, page = 1) =>
+  (await searchBorrowers(t.db, q, page)).hits.map((h) => h.fullName).sort();
 
 describe("borrower search", () => {
   it("treats LIKE metacharacters and quotes in a name query as plain characters", async () => {
@@ -31,7 +40,9 @@ describe("borrower search", () => {
     expect(await names("\\")).toEqual(["Back\\slash"]);
     expect(await names("%_")).toEqual([]);
     expect(await names("'; drop table borrowers; --")).toEqual([]);
-    expect(await t.db.selectFrom("borrowers").select("id").where("id", "=", ids.plain!).executeTakeFirst()).toBeDefined();
+    expect(
+      await t.db.selectFrom("borrowers").select("id").where("id", "=", ids.plain!).executeTakeFirst(),
+    ).toBeDefined();
   });
 
   it("matches part of a name, case-insensitively, in any script", async () => {
@@ -53,7 +64,8 @@ describe("borrower search", () => {
   });
 
   it("pages through many matches", async () => {
-    for (let i = 0; i < SEARCH_PAGE_SIZE + 5; i++) await insertBorrower(t.db, { full_name: `Paged ${String(i).padStart(2, "0")}` });
+    for (let i = 0; i < SEARCH_PAGE_SIZE + 5; i++)
+      await insertBorrower(t.db, { full_name: `Paged ${String(i).padStart(2, "0")}` });
     const first = await searchBorrowers(t.db, "paged", 1);
     const second = await searchBorrowers(t.db, "paged", 2);
     expect(first.hits).toHaveLength(SEARCH_PAGE_SIZE);
@@ -67,12 +79,20 @@ describe("borrower search", () => {
     const { user } = await enrolledStaff(t.db, "agent");
     const cookie = await signedInCookie(t.db, user);
     const context = staffContext(t.db);
-    const ok = await outcome(() => searchLoader({ request: get(`/staff/borrowers?q=${encodeURIComponent("100%")}&page=abc`, cookie), params: {}, context }));
+    const ok = await outcome(() =>
+      searchLoader({
+        request: get(`/staff/borrowers?q=${encodeURIComponent("100%")}&page=abc`, cookie),
+        params: {},
+        context,
+      }),
+    );
     expect(ok.status).toBe(200);
     const data = ok.data as { result: { hits: Array<{ fullName: string }>; page: number } };
     expect(data.result.page).toBe(1);
     expect(data.result.hits.map((h) => h.fullName)).toEqual(["100% Sure"]);
-    const anonymous = await outcome(() => searchLoader({ request: get("/staff/borrowers?q=Plain"), params: {}, context }));
+    const anonymous = await outcome(() =>
+      searchLoader({ request: get("/staff/borrowers?q=Plain"), params: {}, context }),
+    );
     expect(anonymous.status).toBe(302);
   });
 });

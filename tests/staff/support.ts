@@ -16,7 +16,11 @@ let knownHash: Promise<string> | undefined;
 export const KNOWN_PASSWORD = "correct horse battery staple";
 
 /** An enrolled staff member whose password is KNOWN_PASSWORD (argon2 hashed once per file). */
-export async function enrolledStaff(db: Kysely<Database>, role: StaffRole, overrides: Partial<Parameters<typeof insertStaffUser>[1]> = {}) {
+export async function enrolledStaff(
+  db: Kysely<Database>,
+  role: StaffRole,
+  overrides: Partial<Parameters<typeof insertStaffUser>[1]> = {},
+) {
   knownHash ??= hashPassword(KNOWN_PASSWORD);
   const secret = generateTotpSecret();
   const user = await insertStaffUser(db, {
@@ -82,11 +86,18 @@ export async function outcome(run: () => Promise<unknown>): Promise<RouteOutcome
   }
   if (isDataWithInit(value)) {
     const headers = new Headers(value.init?.headers);
-    return { status: value.init?.status ?? 200, location: headers.get("Location"), setCookies: headers.getSetCookie(), data: value.data };
+    return {
+      status: value.init?.status ?? 200,
+      location: headers.get("Location"),
+      setCookies: headers.getSetCookie(),
+      data: value.data,
+    };
   }
   return { status: 200, location: null, setCookies: [], data: value };
 }
 
-function isDataWithInit(v: unknown): v is { type: "DataWithResponseInit"; data: unknown; init: ResponseInit | null } {
+function isDataWithInit(
+  v: unknown,
+): v is { type: "DataWithResponseInit"; data: unknown; init: ResponseInit | null } {
   return typeof v === "object" && v !== null && (v as { type?: unknown }).type === "DataWithResponseInit";
 }

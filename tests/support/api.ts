@@ -10,12 +10,24 @@ export async function createTestApiKey(
   scopes: ApiScope[] = ["accounts:write", "payments:write"],
   opts: { expiresAt?: Date | null; name?: string } = {},
 ) {
-  return createApiKey(db, { name: opts.name ?? "test key", scopes, expiresAt: opts.expiresAt ?? null, hashKey: bankIntegrationConfig().apiKeyHashKey });
+  return createApiKey(db, {
+    name: opts.name ?? "test key",
+    scopes,
+    expiresAt: opts.expiresAt ?? null,
+    hashKey: bankIntegrationConfig().apiKeyHashKey,
+  });
 }
 
 export function apiRequest(
   path: string,
-  opts: { key?: string; body?: BodyInit; json?: unknown; contentType?: string; method?: string; headers?: Record<string, string> } = {},
+  opts: {
+    key?: string;
+    body?: BodyInit;
+    json?: unknown;
+    contentType?: string;
+    method?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Request {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.key) headers.Authorization = `Bearer ${opts.key}`;
@@ -31,8 +43,21 @@ export function apiRequest(
 type Handler = (args: ActionFunctionArgs) => Promise<Response> | Response;
 
 /** Calls a route's action (or loader) the way Remix would, and parses the JSON answer. */
-export async function callRoute(handler: Handler, db: Kysely<Database>, request: Request, params: Record<string, string> = {}) {
-  const response = await handler({ request, params, context: { db, cspNonce: "x", publicBaseUrl: "http://portal.test" } });
+export async function callRoute(
+  handler: Handler,
+  db: Kysely<Database>,
+  request: Request,
+  params: Record<string, string> = {},
+) {
+  const response = await handler({
+    request,
+    params,
+    context: { db, cspNonce: "x", publicBaseUrl: "http://portal.test" },
+  });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as any) : null };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? (JSON.parse(text) as any) : null,
+  };
 }

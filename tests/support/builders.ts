@@ -31,7 +31,10 @@ export function uniquePhone(): string {
   return `+8529${String(randomInt(0, 10_000_000)).padStart(7, "0")}`;
 }
 
-export async function insertBorrower(db: Kysely<Database>, overrides: Partial<NewBorrower> = {}): Promise<Borrower> {
+export async function insertBorrower(
+  db: Kysely<Database>,
+  overrides: Partial<NewBorrower> = {},
+): Promise<Borrower> {
   return db
     .insertInto("borrowers")
     .values({
@@ -48,7 +51,10 @@ export async function insertBorrower(db: Kysely<Database>, overrides: Partial<Ne
 }
 
 /** An account for `borrowerId`, or for a new borrower when none is given. */
-export async function insertAccount(db: Kysely<Database>, overrides: Partial<NewAccount> = {}): Promise<Account> {
+export async function insertAccount(
+  db: Kysely<Database>,
+  overrides: Partial<NewAccount> = {},
+): Promise<Account> {
   const borrowerId = overrides.borrower_id ?? (await insertBorrower(db)).id;
   return db
     .insertInto("accounts")
@@ -70,7 +76,10 @@ export async function insertAccount(db: Kysely<Database>, overrides: Partial<New
     .executeTakeFirstOrThrow();
 }
 
-export async function insertStaffUser(db: Kysely<Database>, overrides: Partial<NewStaffUser> = {}): Promise<StaffUser> {
+export async function insertStaffUser(
+  db: Kysely<Database>,
+  overrides: Partial<NewStaffUser> = {},
+): Promise<StaffUser> {
   return db
     .insertInto("staff_users")
     .values({
@@ -84,7 +93,11 @@ export async function insertStaffUser(db: Kysely<Database>, overrides: Partial<N
     .executeTakeFirstOrThrow();
 }
 
-export async function insertPayment(db: Kysely<Database>, account: Account, overrides: Partial<NewPayment> = {}): Promise<Payment> {
+export async function insertPayment(
+  db: Kysely<Database>,
+  account: Account,
+  overrides: Partial<NewPayment> = {},
+): Promise<Payment> {
   return db
     .insertInto("payments")
     .values({
@@ -100,7 +113,11 @@ export async function insertPayment(db: Kysely<Database>, account: Account, over
     .executeTakeFirstOrThrow();
 }
 
-export async function insertPlan(db: Kysely<Database>, account: Account, overrides: Partial<NewInstalmentPlan> = {}): Promise<InstalmentPlan> {
+export async function insertPlan(
+  db: Kysely<Database>,
+  account: Account,
+  overrides: Partial<NewInstalmentPlan> = {},
+): Promise<InstalmentPlan> {
   return db
     .insertInto("instalment_plans")
     .values({
@@ -117,7 +134,11 @@ export async function insertPlan(db: Kysely<Database>, account: Account, overrid
     .executeTakeFirstOrThrow();
 }
 
-export async function insertPromise(db: Kysely<Database>, account: Account, overrides: Partial<NewPromiseToPay> = {}): Promise<PromiseToPay> {
+export async function insertPromise(
+  db: Kysely<Database>,
+  account: Account,
+  overrides: Partial<NewPromiseToPay> = {},
+): Promise<PromiseToPay> {
   return db
     .insertInto("promises_to_pay")
     .values({
@@ -132,7 +153,11 @@ export async function insertPromise(db: Kysely<Database>, account: Account, over
     .executeTakeFirstOrThrow();
 }
 
-export async function insertMessage(db: Kysely<Database>, account: Account, overrides: Partial<NewMessage> = {}): Promise<Message> {
+export async function insertMessage(
+  db: Kysely<Database>,
+  account: Account,
+  overrides: Partial<NewMessage> = {},
+): Promise<Message> {
   return db
     .insertInto("messages")
     .values({
@@ -150,7 +175,10 @@ export async function insertMessage(db: Kysely<Database>, account: Account, over
     .executeTakeFirstOrThrow();
 }
 
-export async function insertAuditEvent(db: Kysely<Database>, overrides: { borrower_id?: string | null; action?: string } = {}) {
+export async function insertAuditEvent(
+  db: Kysely<Database>,
+  overrides: { borrower_id?: string | null; action?: string } = {},
+) {
   return db
     .insertInto("audit_events")
     .values({

@@ -15,7 +15,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = inject("pgAdminUrl");
   const template = inject("pgTemplate");
   const name = `settle_test_${randomBytes(6).toString("hex")}`;
-  await adminQuery(adminUrl, (c) => `create database ${c.escapeIdentifier(name)} template ${c.escapeIdentifier(template)}`);
+  await adminQuery(
+    adminUrl,
+    (c) => `create database ${c.escapeIdentifier(name)} template ${c.escapeIdentifier(template)}`,
+  );
   const url = adminUrl.replace(/\/postgres$/, `/${name}`);
   const handle = connectDatabase(url);
   return {

@@ -24,7 +24,11 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const root = mkdtempSync(join(tmpdir(), "settle-test-pg-"));
   chmodSync(root, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir: join(root, "data"), port: await freePort(), persistent: false });
+  const server = await startEmbeddedPostgres({
+    dataDir: join(root, "data"),
+    port: await freePort(),
+    persistent: false,
+  });
   await ensureDatabase(server.adminUrl, TEMPLATE_DATABASE);
   const handle = connectDatabase(server.urlFor(TEMPLATE_DATABASE));
   try {

@@ -6,7 +6,10 @@ import { hashVerificationAnswer } from "../../app/services/verification-answers.
 import { insertAccount, insertBorrower } from "./builders";
 
 /** A borrower with known answers, one account and a live link to it. */
-export async function borrowerWithLink(db: Kysely<Database>, opts: { dob?: string; idLast4?: string; now?: Date } = {}) {
+export async function borrowerWithLink(
+  db: Kysely<Database>,
+  opts: { dob?: string; idLast4?: string; now?: Date } = {},
+) {
   const key = config().verificationHashKey;
   const dob = opts.dob ?? "1980-02-29";
   const idLast4 = opts.idLast4 ?? "123A";

@@ -71,7 +71,9 @@ export function syntheticRecord(index: number, opts: Omit<SyntheticOptions, "cou
   const record: SyntheticRecord = {
     borrower_ref: `${prefix}-B${b}`,
     full_name: hk ? `陳大文 ${b}` : `Test Borrower ${b}`,
-    phone: hk ? `+8529${String(b % 10_000_000).padStart(7, "0")}` : `+86138${String(b % 100_000_000).padStart(8, "0")}`,
+    phone: hk
+      ? `+8529${String(b % 10_000_000).padStart(7, "0")}`
+      : `+86138${String(b % 100_000_000).padStart(8, "0")}`,
     email: b % 3 === 0 ? `borrower${b}@example.com` : undefined,
     locale: LOCALES[b % 3],
     time_zone: hk ? "Asia/Hong_Kong" : "Asia/Shanghai",
@@ -92,7 +94,8 @@ export function syntheticRecord(index: number, opts: Omit<SyntheticOptions, "cou
     status: dpd > 0 ? "delinquent" : "current",
     balance_as_of: opts.balanceAsOf,
   };
-  if (isInvalidRow(index, opts)) BREAKAGES[Math.floor(index / (opts.invalidEvery ?? 1)) % BREAKAGES.length]!.apply(record);
+  if (isInvalidRow(index, opts))
+    BREAKAGES[Math.floor(index / (opts.invalidEvery ?? 1)) % BREAKAGES.length]!.apply(record);
   for (const key of SYNTHETIC_COLUMNS) if (record[key] === undefined) delete record[key];
   return record;
 }
@@ -108,7 +111,10 @@ function csvCell(value: unknown): string {
 }
 
 /** Writes a .csv (header + rows) or .jsonl file, streaming, so a million rows take little memory. */
-export async function writeSyntheticImport(path: string, opts: SyntheticOptions): Promise<{ rows: number; invalidRows: number[] }> {
+export async function writeSyntheticImport(
+  path: string,
+  opts: SyntheticOptions,
+): Promise<{ rows: number; invalidRows: number[] }> {
   const csv = extname(path).toLowerCase() === ".csv";
   const out = createWriteStream(path, { encoding: "utf8" });
   const invalidRows: number[] = [];
@@ -120,7 +126,9 @@ export async function writeSyntheticImport(path: string, opts: SyntheticOptions)
   for (let i = 0; i < opts.count; i++) {
     const record = syntheticRecord(i, opts);
     if (isInvalidRow(i, opts)) invalidRows.push(i + 1);
-    chunk += csv ? `${SYNTHETIC_COLUMNS.map((c) => csvCell(record[c])).join(",")}\n` : `${JSON.stringify(record)}\n`;
+    chunk += csv
+      ? `${SYNTHETIC_COLUMNS.map((c) => csvCell(record[c])).join(",")}\n`
+      : `${JSON.stringify(record)}\n`;
     if (chunk.length > 1 << 16) {
       await write(chunk);
       chunk = "";

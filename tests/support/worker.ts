@@ -6,5 +6,12 @@ import type pg from "pg";
  * polling every 100 ms, silent, and leaving signals to the test runner. Stop it in the test's cleanup.
  */
 export function startTestWorker(pool: pg.Pool, taskList: TaskList): Promise<Runner> {
-  return run({ pgPool: pool, concurrency: 2, pollInterval: 100, noHandleSignals: true, logger: new Logger(() => () => {}), taskList });
+  return run({
+    pgPool: pool,
+    concurrency: 2,
+    pollInterval: 100,
+    noHandleSignals: true,
+    logger: new Logger(() => () => {}),
+    taskList,
+  });
 }

@@ -16,7 +16,9 @@ export const auditVerify = defineCommand({
       ctx.out(`OK: audit chain intact (${result.rows} rows)`);
       return 0;
     }
-    ctx.err(`BROKEN at audit_events row id ${result.brokenAtId}: ${result.problem} (${result.rows} rows checked)`);
+    ctx.err(
+      `BROKEN at audit_events row id ${result.brokenAtId}: ${result.problem} (${result.rows} rows checked)`,
+    );
     return 1;
   },
 });

@@ -88,7 +88,9 @@ function progressReporter() {
       const fraction = p.totalBytes > 0 ? p.bytesRead / p.totalBytes : 1;
       const elapsed = (now - started) / 1000;
       const eta = fraction > 0 ? Math.max(0, Math.round(elapsed / fraction - elapsed)) : 0;
-      process.stderr.write(`import: ${(fraction * 100).toFixed(1)}% ${p.rows} rows ${rate(p.rows)} rows/s ETA ${eta}s\n`);
+      process.stderr.write(
+        `import: ${(fraction * 100).toFixed(1)}% ${p.rows} rows ${rate(p.rows)} rows/s ETA ${eta}s\n`,
+      );
     },
     stop() {},
   };

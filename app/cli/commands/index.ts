@@ -9,4 +9,15 @@ import { apikeyCreate, apikeyRevoke } from "./apikey-create";
 import { importCommand } from "./import";
 import { webhookRedeliver } from "./webhook-redeliver";
 
-export const commands: Command[] = [dbMigrate, demoSeed, linkCreate, scheduleRun, staffCreate, auditVerify, importCommand, apikeyCreate, apikeyRevoke, webhookRedeliver];
+export const commands: Command[] = [
+  dbMigrate,
+  demoSeed,
+  linkCreate,
+  scheduleRun,
+  staffCreate,
+  auditVerify,
+  importCommand,
+  apikeyCreate,
+  apikeyRevoke,
+  webhookRedeliver,
+];

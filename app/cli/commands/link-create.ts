@@ -9,13 +9,21 @@ export const linkCreate = defineCommand({
   options: { account: { type: "string" }, "ttl-days": { type: "string" } },
   schema: z
     .object({
-      account: z.string({ required_error: "is required (the account's external ref)" }).trim().min(1).max(100),
+      account: z
+        .string({ required_error: "is required (the account's external ref)" })
+        .trim()
+        .min(1)
+        .max(100),
       "ttl-days": z.coerce.number().int().min(1).max(90).default(30),
     })
     .strict(),
   async run(args, ctx) {
     const { db } = await ctx.database();
-    const account = await db.selectFrom("accounts").select("id").where("external_ref", "=", args.account).executeTakeFirst();
+    const account = await db
+      .selectFrom("accounts")
+      .select("id")
+      .where("external_ref", "=", args.account)
+      .executeTakeFirst();
     if (!account) {
       ctx.err(`No account with ref "${args.account}".`);
       return 3;

@@ -11,7 +11,10 @@ export const scheduleRun = defineCommand({
     .object({
       now: z
         .string()
-        .datetime({ offset: true, message: "must be an ISO 8601 date-time with a zone, e.g. 2026-11-23T10:00:00+08:00" })
+        .datetime({
+          offset: true,
+          message: "must be an ISO 8601 date-time with a zone, e.g. 2026-11-23T10:00:00+08:00",
+        })
         .transform((s) => new Date(s))
         .optional(),
       "dry-run": z.boolean().default(false),
@@ -25,7 +28,9 @@ export const scheduleRun = defineCommand({
       dryRun: args["dry-run"],
       onDecision: args.json ? (line) => ctx.out(JSON.stringify(line)) : undefined,
     });
-    const summary = `${args["dry-run"] ? "Dry run" : "Run"} ${result.runId}: ${result.decided} accounts decided, ${result.queued} texts queued; ${Object.entries(result.byReason)
+    const summary = `${args["dry-run"] ? "Dry run" : "Run"} ${result.runId}: ${result.decided} accounts decided, ${result.queued} texts queued; ${Object.entries(
+      result.byReason,
+    )
       .map(([r, n]) => `${r}=${n}`)
       .join(" ")}`;
     (args.json ? ctx.err : ctx.out)(summary);

@@ -22,7 +22,9 @@ export const staffCreate = defineCommand({
         .toLowerCase()
         .max(254)
         .email("must be an email address"),
-      role: z.enum(STAFF_ROLES, { errorMap: () => ({ message: `must be one of ${STAFF_ROLES.join(", ")}` }) }),
+      role: z.enum(STAFF_ROLES, {
+        errorMap: () => ({ message: `must be one of ${STAFF_ROLES.join(", ")}` }),
+      }),
       name: z.string().trim().min(1).max(200).optional(),
     })
     .strict(),
@@ -33,12 +35,23 @@ export const staffCreate = defineCommand({
     const created = await db.transaction().execute(async (trx) => {
       const user = await trx
         .insertInto("staff_users")
-        .values({ email: args.email, display_name: args.name ?? args.email.split("@")[0] ?? args.email, role: args.role, password_hash: passwordHash })
+        .values({
+          email: args.email,
+          display_name: args.name ?? args.email.split("@")[0] ?? args.email,
+          role: args.role,
+          password_hash: passwordHash,
+        })
         .onConflict((oc) => oc.column("email").doNothing())
         .returning(["id", "email", "role"])
         .executeTakeFirst();
       if (user) {
-        await appendAudit(trx, { actorType: "system", action: "staff.created", subjectType: "staff_user", subjectId: user.id, detail: { role: user.role, via: "cli" } });
+        await appendAudit(trx, {
+          actorType: "system",
+          action: "staff.created",
+          subjectType: "staff_user",
+          subjectId: user.id,
+          detail: { role: user.role, via: "cli" },
+        });
       }
       return user;
     });
@@ -48,6 +61,8 @@ export const staffCreate = defineCommand({
     }
     ctx.out(`Created ${created.role} ${created.email} (id ${created.id}).`);
     ctx.out(`One-time password (shown only now): ${oneTimePassword}`);
-    ctx.out(`At first sign-in (${ctx.cfg.publicBaseUrl}/staff/login) they choose a new password and enrol an authenticator app (TOTP).`);
+    ctx.out(
+      `At first sign-in (${ctx.cfg.publicBaseUrl}/staff/login) they choose a new password and enrol an authenticator app (TOTP).`,
+    );
   },
 });

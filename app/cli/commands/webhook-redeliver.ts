@@ -7,7 +7,13 @@ export const webhookRedeliver = defineCommand({
   usage: "webhook:redeliver --event ID",
   summary: "Queue a bank event for delivery again (the worker sends it)",
   options: { event: { type: "string" } },
-  schema: z.object({ event: z.string({ required_error: "is required (a bank_events id)" }).uuid("must be a bank event id (UUID)") }).strict(),
+  schema: z
+    .object({
+      event: z
+        .string({ required_error: "is required (a bank_events id)" })
+        .uuid("must be a bank event id (UUID)"),
+    })
+    .strict(),
   async run(args, ctx) {
     const { db } = await ctx.database();
     const queued = await redeliverBankEvent(db, args.event);

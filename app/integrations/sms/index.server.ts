@@ -11,7 +11,9 @@ export function smsProvider(): SmsProvider {
     const cfg = config();
     provider =
       cfg.SMS_PROVIDER === "twilio"
-        ? createTwilioProvider(loadTwilioConfig(), { statusCallbackUrl: `${cfg.publicBaseUrl}/webhooks/twilio/status` })
+        ? createTwilioProvider(loadTwilioConfig(), {
+            statusCallbackUrl: `${cfg.publicBaseUrl}/webhooks/twilio/status`,
+          })
         : outboxProvider;
   }
   return provider;

@@ -16,7 +16,8 @@ export async function readSignedTwilioForm(request: Request, authToken: string, 
   if (!signature) return { ok: false as const, status: 403 };
   // Loaded on the first callback: only deployments that use Twilio pay for the SDK's memory.
   const { default: twilio } = await import("twilio");
-  if (!twilio.validateRequest(authToken, signature, publicUrl, params)) return { ok: false as const, status: 403 };
+  if (!twilio.validateRequest(authToken, signature, publicUrl, params))
+    return { ok: false as const, status: 403 };
   return { ok: true as const, params };
 }
 
@@ -24,7 +25,18 @@ const SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
 
 export const statusCallbackSchema = z.object({
   MessageSid: z.string().regex(SID),
-  MessageStatus: z.enum(["accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered", "failed", "read", "canceled"]),
+  MessageStatus: z.enum([
+    "accepted",
+    "scheduled",
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "undelivered",
+    "failed",
+    "read",
+    "canceled",
+  ]),
   ErrorCode: z.string().max(10).optional(),
 });
 
@@ -34,7 +46,13 @@ export const inboundSchema = z.object({
   Body: z.string().max(1600),
 });
 
-const RANK: Partial<Record<MessageStatus, number>> = { sending: 1, sent: 2, undelivered: 3, failed: 3, delivered: 4 };
+const RANK: Partial<Record<MessageStatus, number>> = {
+  sending: 1,
+  sent: 2,
+  undelivered: 3,
+  failed: 3,
+  delivered: 4,
+};
 
 function ourStatus(s: z.infer<typeof statusCallbackSchema>["MessageStatus"]): MessageStatus | null {
   if (s === "sent" || s === "delivered" || s === "undelivered" || s === "failed") return s;
@@ -44,7 +62,11 @@ function ourStatus(s: z.infer<typeof statusCallbackSchema>["MessageStatus"]): Me
 }
 
 /** Applies a delivery receipt; a status never moves backwards (callbacks arrive out of order). */
-export async function applyStatusCallback(db: Kysely<Database>, cb: z.infer<typeof statusCallbackSchema>, now = new Date()) {
+export async function applyStatusCallback(
+  db: Kysely<Database>,
+  cb: z.infer<typeof statusCallbackSchema>,
+  now = new Date(),
+) {
   const status = ourStatus(cb.MessageStatus);
   if (!status) return { applied: false };
   return db.transaction().execute(async (trx) => {
@@ -58,7 +80,13 @@ export async function applyStatusCallback(db: Kysely<Database>, cb: z.infer<type
     if (!msg) return { applied: false };
     const event = await trx
       .insertInto("message_status_events")
-      .values({ message_id: msg.id, status, occurred_at: now, provider_event_id: `${cb.MessageSid}:${cb.MessageStatus}`, detail: JSON.stringify({ errorCode: cb.ErrorCode ?? null }) })
+      .values({
+        message_id: msg.id,
+        status,
+        occurred_at: now,
+        provider_event_id: `${cb.MessageSid}:${cb.MessageStatus}`,
+        detail: JSON.stringify({ errorCode: cb.ErrorCode ?? null }),
+      })
       .onConflict((oc) => oc.column("provider_event_id").doNothing())
       .returning("id")
       .executeTakeFirst();
@@ -71,5 +99,10 @@ export async function applyStatusCallback(db: Kysely<Database>, cb: z.infer<type
 }
 
 export async function applyInbound(db: Kysely<Database>, inbound: z.infer<typeof inboundSchema>) {
-  return handleInboundSms(db, { from: inbound.From, body: inbound.Body, provider: "twilio", providerMessageId: inbound.MessageSid });
+  return handleInboundSms(db, {
+    from: inbound.From,
+    body: inbound.Body,
+    provider: "twilio",
+    providerMessageId: inbound.MessageSid,
+  });
 }

@@ -8,7 +8,12 @@ export const TEST_DOUBLE_KEY = "sk_test_double";
 export function createStripeClient(cfg: Pick<StripeConfig, "secretKey" | "testDoublePort">): Stripe {
   const common = { maxNetworkRetries: 2, timeout: 20_000, appInfo: { name: "Settle" } } as const;
   if (cfg.secretKey) return new Stripe(cfg.secretKey, common);
-  return new Stripe(TEST_DOUBLE_KEY, { ...common, host: "127.0.0.1", port: cfg.testDoublePort, protocol: "http" });
+  return new Stripe(TEST_DOUBLE_KEY, {
+    ...common,
+    host: "127.0.0.1",
+    port: cfg.testDoublePort,
+    protocol: "http",
+  });
 }
 
 let cached: Stripe | undefined;

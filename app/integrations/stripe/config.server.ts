@@ -15,26 +15,56 @@ const stripeEnvSchema = z
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     STRIPE_SECRET_KEY: z
       .string()
-      .regex(/^(sk|rk)_(test|live)_[0-9A-Za-z_]{8,}$/, "must be a Stripe secret or restricted key (sk_test_…, sk_live_…)")
+      .regex(
+        /^(sk|rk)_(test|live)_[0-9A-Za-z_]{8,}$/,
+        "must be a Stripe secret or restricted key (sk_test_…, sk_live_…)",
+      )
       .optional(),
-    STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\S{8,}$/, "must be a webhook signing secret (whsec_…)").optional(),
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_\S{8,}$/, "must be a webhook signing secret (whsec_…)")
+      .optional(),
     STRIPE_TEST_DOUBLE_PORT: z.coerce.number().int().min(1024).max(65535).default(12111),
     STRIPE_PAYMENT_METHODS: z
       .string()
       .default("card")
-      .transform((raw) => [...new Set(raw.split(",").map((s) => s.trim()).filter(Boolean))])
-      .pipe(z.array(z.string().regex(PAYMENT_METHOD, "must be Stripe payment method types, e.g. card,alipay,wechat_pay")).min(1)),
+      .transform((raw) => [
+        ...new Set(
+          raw
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ),
+      ])
+      .pipe(
+        z
+          .array(
+            z
+              .string()
+              .regex(PAYMENT_METHOD, "must be Stripe payment method types, e.g. card,alipay,wechat_pay"),
+          )
+          .min(1),
+      ),
   })
   .superRefine((env, ctx) => {
     if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["STRIPE_WEBHOOK_SECRET"], message: "is required when STRIPE_SECRET_KEY is set" });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["STRIPE_WEBHOOK_SECRET"],
+        message: "is required when STRIPE_SECRET_KEY is set",
+      });
     }
     // The test double takes no money: a production process must not fall back to it by accident.
-    if (env.NODE_ENV === "production" && !env.STRIPE_SECRET_KEY && process.env.SETTLE_ALLOW_DEV_SECRETS !== "1") {
+    if (
+      env.NODE_ENV === "production" &&
+      !env.STRIPE_SECRET_KEY &&
+      process.env.SETTLE_ALLOW_DEV_SECRETS !== "1"
+    ) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ["STRIPE_SECRET_KEY"],
-        message: "is required in production (set SETTLE_ALLOW_DEV_SECRETS=1 only for local demos: payments then go to the test double)",
+        message:
+          "is required in production (set SETTLE_ALLOW_DEV_SECRETS=1 only for local demos: payments then go to the test double)",
       });
     }
   });

@@ -58,8 +58,12 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      logger.error({ err: error instanceof Error ? error.message : String(error) }, "stripe test double failed");
-      if (!res.headersSent) sendJson(res, 500, { error: { type: "api_error", message: "test double failure" } });
+      logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        "stripe test double failed",
+      );
+      if (!res.headersSent)
+        sendJson(res, 500, { error: { type: "api_error", message: "test double failure" } });
     });
   });
 
@@ -72,15 +76,32 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
     if (method === "GET" && path === "/health") return sendText(res, 200, "ok");
     if (path.startsWith("/v1/")) {
       if (!/^Bearer sk_test_\w+$/.test(req.headers.authorization ?? "")) {
-        return sendJson(res, 401, { error: { type: "invalid_request_error", message: "Invalid API Key provided (test double accepts sk_test_ keys)" } });
+        return sendJson(res, 401, {
+          error: {
+            type: "invalid_request_error",
+            message: "Invalid API Key provided (test double accepts sk_test_ keys)",
+          },
+        });
       }
       if (method === "POST" && path === "/v1/checkout/sessions") return createSession(req, res);
       if (method === "GET" && (m = /^\/v1\/checkout\/sessions\/(cs_test_\w+)$/.exec(path))) {
         const state = sessions.get(m[1]!);
-        if (!state) return sendJson(res, 404, { error: { type: "invalid_request_error", code: "resource_missing", message: `No such checkout.session: '${m[1]}'` } });
+        if (!state)
+          return sendJson(res, 404, {
+            error: {
+              type: "invalid_request_error",
+              code: "resource_missing",
+              message: `No such checkout.session: '${m[1]}'`,
+            },
+          });
         return sendJson(res, 200, state.session);
       }
-      return sendJson(res, 404, { error: { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${path}) in the test double` } });
+      return sendJson(res, 404, {
+        error: {
+          type: "invalid_request_error",
+          message: `Unrecognized request URL (${method}: ${path}) in the test double`,
+        },
+      });
     }
     if ((m = /^\/checkout\/(cs_test_\w+)(?:\/(pay|decline))?$/.exec(path))) {
       const state = sessions.get(m[1]!);
@@ -99,7 +120,11 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
       const seen = idempotency.get(key);
       if (seen && seen.body !== body) {
         return sendJson(res, 400, {
-          error: { type: "idempotency_error", message: "Keys for idempotent requests can only be used with the same parameters they were first used with." },
+          error: {
+            type: "idempotency_error",
+            message:
+              "Keys for idempotent requests can only be used with the same parameters they were first used with.",
+          },
         });
       }
       if (seen) return sendJson(res, seen.status, seen.response, { "Idempotent-Replayed": "true" });
@@ -114,9 +139,15 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
   }
 
   function newSession(params: Json): SessionState {
-    const items = params.line_items as Array<{ quantity: string; price_data: { currency: string; unit_amount: string; product_data?: { name?: string } } }>;
+    const items = params.line_items as Array<{
+      quantity: string;
+      price_data: { currency: string; unit_amount: string; product_data?: { name?: string } };
+    }>;
     const currency = items[0]!.price_data.currency.toLowerCase();
-    const amountTotal = items.reduce((sum, li) => sum + Number(li.price_data.unit_amount) * Number(li.quantity), 0);
+    const amountTotal = items.reduce(
+      (sum, li) => sum + Number(li.price_data.unit_amount) * Number(li.quantity),
+      0,
+    );
     const id = `cs_test_${token(24)}`;
     const created = Math.floor(Date.now() / 1000);
     const state: SessionState = {
@@ -141,7 +172,9 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
         success_url: params.success_url as string,
         url: `${publicOrigin}/checkout/${id}`,
       },
-      paymentIntentMetadata: ((params.payment_intent_data as Json | undefined)?.metadata as Record<string, string> | undefined) ?? {},
+      paymentIntentMetadata:
+        ((params.payment_intent_data as Json | undefined)?.metadata as Record<string, string> | undefined) ??
+        {},
       itemName: items[0]!.price_data.product_data?.name ?? "Payment",
       currency,
       amountTotal,
@@ -165,7 +198,14 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
       status,
       latest_charge: status === "succeeded" ? `ch_test_${token(24)}` : null,
       last_payment_error:
-        status === "succeeded" ? null : { type: "card_error", code: "card_declined", decline_code: "generic_decline", message: "Your card was declined." },
+        status === "succeeded"
+          ? null
+          : {
+              type: "card_error",
+              code: "card_declined",
+              decline_code: "generic_decline",
+              message: "Your card was declined.",
+            },
     };
   }
 
@@ -181,7 +221,8 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
   }
 
   function decline(res: ServerResponse, state: SessionState) {
-    if (state.session.status === "open") deliver("payment_intent.payment_failed", paymentIntent(state, "requires_payment_method"));
+    if (state.session.status === "open")
+      deliver("payment_intent.payment_failed", paymentIntent(state, "requires_payment_method"));
     redirect(res, String(state.session.cancel_url ?? state.session.success_url));
   }
 
@@ -203,7 +244,10 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
         const failure = await postWebhook(payload);
         if (!failure) return;
         if (attempt >= RETRY_DELAYS_MS.length || stopping.signal.aborted) {
-          logger.warn({ type, eventId: event.id, failure }, "stripe test double gave up delivering a webhook");
+          logger.warn(
+            { type, eventId: event.id, failure },
+            "stripe test double gave up delivering a webhook",
+          );
           return;
         }
         await sleep(RETRY_DELAYS_MS[attempt]!, stopping.signal);
@@ -219,7 +263,11 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
       const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: opts.webhookSecret });
       const response = await fetch(`${opts.appBaseUrl.replace(/\/$/, "")}/webhooks/stripe`, {
         method: "POST",
-        headers: { "Content-Type": "application/json; charset=utf-8", "Stripe-Signature": signature, "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)" },
+        headers: {
+          "Content-Type": "application/json; charset=utf-8",
+          "Stripe-Signature": signature,
+          "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+        },
         body: payload,
         signal: AbortSignal.timeout(10_000),
       });
@@ -255,13 +303,16 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
 /** What Stripe would refuse for the parameters Settle sends; null when acceptable. */
 function validateSessionParams(p: Json): string | null {
   if (p.mode !== "payment") return "The test double supports mode=payment only";
-  if (typeof p.success_url !== "string" || !/^https?:\/\//.test(p.success_url)) return "Missing required param: success_url";
+  if (typeof p.success_url !== "string" || !/^https?:\/\//.test(p.success_url))
+    return "Missing required param: success_url";
   const items = p.line_items;
   if (!Array.isArray(items) || items.length === 0) return "Missing required param: line_items";
   for (const li of items as Json[]) {
     const pd = li.price_data as Json | undefined;
-    if (!pd || typeof pd.currency !== "string" || !/^[a-z]{3}$/.test(pd.currency)) return "Invalid currency: line_items[].price_data.currency";
-    if (!/^[1-9]\d{0,11}$/.test(String(pd.unit_amount))) return "Invalid integer: line_items[].price_data.unit_amount";
+    if (!pd || typeof pd.currency !== "string" || !/^[a-z]{3}$/.test(pd.currency))
+      return "Invalid currency: line_items[].price_data.currency";
+    if (!/^[1-9]\d{0,11}$/.test(String(pd.unit_amount)))
+      return "Invalid integer: line_items[].price_data.unit_amount";
     if (!/^[1-9]\d{0,3}$/.test(String(li.quantity))) return "Invalid integer: line_items[].quantity";
   }
   return null;
@@ -283,7 +334,9 @@ export function parseStripeForm(body: string): Json {
 
 function arraysFromIndexes(value: unknown): unknown {
   if (!value || typeof value !== "object") return value;
-  const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, arraysFromIndexes(v)] as const);
+  const entries = Object.entries(value as Record<string, unknown>).map(
+    ([k, v]) => [k, arraysFromIndexes(v)] as const,
+  );
   const isList = entries.length > 0 && entries.every(([k], i) => k === String(i));
   return isList ? entries.map(([, v]) => v) : Object.fromEntries(entries);
 }
@@ -292,7 +345,10 @@ function checkoutPage(state: SessionState): { html: string; formTargets: string[
   const s = state.session;
   // The page's words are English; only the amount follows the session's locale, as Stripe would show it.
   const amountLocale = s.locale === "zh-HK" ? "zh-HK" : s.locale === "zh" ? "zh-CN" : "en";
-  const amount = formatMoney({ minor: state.amountTotal, currency: state.currency.toUpperCase() }, amountLocale);
+  const amount = formatMoney(
+    { minor: state.amountTotal, currency: state.currency.toUpperCase() },
+    amountLocale,
+  );
   const esc = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const open = s.status === "open";
   const html = `<!doctype html>
@@ -321,7 +377,9 @@ ${
 }
 ${s.cancel_url ? `<p><a href="${esc(String(s.cancel_url))}">Back</a></p>` : ""}
 </main></body></html>`;
-  const formTargets = [s.success_url, s.cancel_url].filter((u): u is string => typeof u === "string").map((u) => new URL(u).origin);
+  const formTargets = [s.success_url, s.cancel_url]
+    .filter((u): u is string => typeof u === "string")
+    .map((u) => new URL(u).origin);
   return { html, formTargets };
 }
 
@@ -338,7 +396,12 @@ function sendHtml(res: ServerResponse, state: SessionState) {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { "Content-Type": "application/json", "Request-Id": `req_${token(14)}`, "Stripe-Version": Stripe.API_VERSION, ...headers });
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Request-Id": `req_${token(14)}`,
+    "Stripe-Version": Stripe.API_VERSION,
+    ...headers,
+  });
   res.end(JSON.stringify(body));
 }
 
@@ -375,9 +438,13 @@ function token(length: number): string {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -29,16 +29,27 @@ export interface DecisionReply {
   currentStatus?: PlanStatus | null;
 }
 
-const resultFor = (reply: DecisionReply | undefined, intent: DecisionIntent) => (reply?.intent === intent ? reply.result : undefined);
+const resultFor = (reply: DecisionReply | undefined, intent: DecisionIntent) =>
+  reply?.intent === intent ? reply.result : undefined;
 
 export function ApproveForm({ reply }: { reply?: DecisionReply }) {
   const { t } = useTranslation("console");
-  const [form, fields] = useForm<{ reason: string }>({ id: "approve-form", lastResult: resultFor(reply, "approve"), shouldValidate: "onSubmit" });
+  const [form, fields] = useForm<{ reason: string }>({
+    id: "approve-form",
+    lastResult: resultFor(reply, "approve"),
+    shouldValidate: "onSubmit",
+  });
   return (
     <Form method="post" {...getFormProps(form)} noValidate>
       <input type="hidden" name="intent" value="approve" />
       <StaffErrors id={form.errorId} errors={form.errors} />
-      <StaffTextArea field={fields.reason} label={t("approvals.form.noteLabel")} hint={t("approvals.form.noteHint")} rows={2} maxLength={REASON_MAX} />
+      <StaffTextArea
+        field={fields.reason}
+        label={t("approvals.form.noteLabel")}
+        hint={t("approvals.form.noteHint")}
+        rows={2}
+        maxLength={REASON_MAX}
+      />
       <button type="submit" className="button primary">
         {t("approvals.form.approve")}
       </button>
@@ -48,12 +59,22 @@ export function ApproveForm({ reply }: { reply?: DecisionReply }) {
 
 export function RejectForm({ reply }: { reply?: DecisionReply }) {
   const { t } = useTranslation("console");
-  const [form, fields] = useForm<{ reason: string }>({ id: "reject-form", lastResult: resultFor(reply, "reject"), shouldValidate: "onSubmit" });
+  const [form, fields] = useForm<{ reason: string }>({
+    id: "reject-form",
+    lastResult: resultFor(reply, "reject"),
+    shouldValidate: "onSubmit",
+  });
   return (
     <Form method="post" {...getFormProps(form)} noValidate>
       <input type="hidden" name="intent" value="reject" />
       <StaffErrors id={form.errorId} errors={form.errors} />
-      <StaffTextArea field={fields.reason} label={t("approvals.form.reasonLabel")} hint={t("approvals.form.reasonHint")} rows={3} maxLength={REASON_MAX} />
+      <StaffTextArea
+        field={fields.reason}
+        label={t("approvals.form.reasonLabel")}
+        hint={t("approvals.form.reasonHint")}
+        rows={3}
+        maxLength={REASON_MAX}
+      />
       <button type="submit" className="button secondary">
         {t("approvals.form.reject")}
       </button>
@@ -76,16 +97,30 @@ export function CounterForm({
     id: "counter-form",
     lastResult: resultFor(reply, "counter"),
     shouldValidate: "onSubmit",
-    defaultValue: { count: String(defaults.count), frequency: defaults.frequency, firstDueDate: defaults.firstDueDate },
+    defaultValue: {
+      count: String(defaults.count),
+      frequency: defaults.frequency,
+      firstDueDate: defaults.firstDueDate,
+    },
   });
-  const counts = Array.from({ length: PLAN_COUNT_MAX - PLAN_COUNT_MIN + 1 }, (_, i) => String(i + PLAN_COUNT_MIN));
+  const counts = Array.from({ length: PLAN_COUNT_MAX - PLAN_COUNT_MIN + 1 }, (_, i) =>
+    String(i + PLAN_COUNT_MIN),
+  );
   const dateHintId = `${fields.firstDueDate.id}-hint`;
   return (
     <Form method="post" {...getFormProps(form)} noValidate>
       <input type="hidden" name="intent" value="counter" />
       <StaffErrors id={form.errorId} errors={form.errors} />
-      <StaffSelect field={fields.count} label={t("approvals.form.count")} options={counts.map((n) => ({ value: n, label: n }))} />
-      <StaffSelect field={fields.frequency} label={t("approvals.form.frequency")} options={PLAN_FREQUENCIES.map((f) => ({ value: f, label: ts(`frequency.${f}`) }))} />
+      <StaffSelect
+        field={fields.count}
+        label={t("approvals.form.count")}
+        options={counts.map((n) => ({ value: n, label: n }))}
+      />
+      <StaffSelect
+        field={fields.frequency}
+        label={t("approvals.form.frequency")}
+        options={PLAN_FREQUENCIES.map((f) => ({ value: f, label: ts(`frequency.${f}`) }))}
+      />
       <div className={`field ${fields.firstDueDate.errors?.length ? "field-error" : ""}`}>
         <label htmlFor={fields.firstDueDate.id}>{t("approvals.form.firstDate")}</label>
         <p className="hint" id={dateHintId}>
@@ -93,13 +128,32 @@ export function CounterForm({
         </p>
         <StaffErrors id={fields.firstDueDate.errorId} errors={fields.firstDueDate.errors} />
         <input
-          {...getInputProps(fields.firstDueDate, { type: "date", ariaDescribedBy: [dateHintId, fields.firstDueDate.errors?.length ? fields.firstDueDate.errorId : ""].filter(Boolean).join(" ") })}
+          {...getInputProps(fields.firstDueDate, {
+            type: "date",
+            ariaDescribedBy: [
+              dateHintId,
+              fields.firstDueDate.errors?.length ? fields.firstDueDate.errorId : "",
+            ]
+              .filter(Boolean)
+              .join(" "),
+          })}
           key={fields.firstDueDate.key}
           max={defaults.latestFirstDate}
         />
       </div>
-      <StaffInput field={fields.total} label={t("approvals.form.total", { currency })} hint={t("approvals.form.totalHint")} inputMode="text" />
-      <StaffTextArea field={fields.reason} label={t("approvals.form.noteLabel")} hint={t("approvals.form.noteHint")} rows={2} maxLength={REASON_MAX} />
+      <StaffInput
+        field={fields.total}
+        label={t("approvals.form.total", { currency })}
+        hint={t("approvals.form.totalHint")}
+        inputMode="text"
+      />
+      <StaffTextArea
+        field={fields.reason}
+        label={t("approvals.form.noteLabel")}
+        hint={t("approvals.form.noteHint")}
+        rows={2}
+        maxLength={REASON_MAX}
+      />
       <button type="submit" className="button secondary">
         {t("approvals.form.counter")}
       </button>

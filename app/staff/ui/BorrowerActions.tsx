@@ -21,12 +21,22 @@ function FormProblem({ id, errors }: { id: string; errors?: string[] }) {
 
 export function NoteForm({ reply }: { reply?: BorrowerActionReply }) {
   const { t } = useTranslation("staff");
-  const [form, fields] = useForm<{ body: string }>({ id: "note-form", lastResult: replyFor(reply, "add_note"), shouldValidate: "onSubmit" });
+  const [form, fields] = useForm<{ body: string }>({
+    id: "note-form",
+    lastResult: replyFor(reply, "add_note"),
+    shouldValidate: "onSubmit",
+  });
   return (
     <Form method="post" {...getFormProps(form)} noValidate>
       <input type="hidden" name="intent" value="add_note" />
       <FormProblem id={form.errorId} errors={form.errors} />
-      <StaffTextArea field={fields.body} label={t("actions.noteLabel")} hint={t("actions.noteHint", { max: NOTE_MAX })} rows={4} maxLength={NOTE_MAX} />
+      <StaffTextArea
+        field={fields.body}
+        label={t("actions.noteLabel")}
+        hint={t("actions.noteHint", { max: NOTE_MAX })}
+        rows={4}
+        maxLength={NOTE_MAX}
+      />
       <button type="submit" className="button primary">
         {t("actions.addNote")}
       </button>
@@ -34,9 +44,19 @@ export function NoteForm({ reply }: { reply?: BorrowerActionReply }) {
   );
 }
 
-export function CallForm({ reply, accounts }: { reply?: BorrowerActionReply; accounts: BorrowerPageView["accounts"] }) {
+export function CallForm({
+  reply,
+  accounts,
+}: {
+  reply?: BorrowerActionReply;
+  accounts: BorrowerPageView["accounts"];
+}) {
   const { t } = useTranslation("staff");
-  const [form, fields] = useForm<{ accountId: string; outcome: string }>({ id: "call-form", lastResult: replyFor(reply, "log_call"), shouldValidate: "onSubmit" });
+  const [form, fields] = useForm<{ accountId: string; outcome: string }>({
+    id: "call-form",
+    lastResult: replyFor(reply, "log_call"),
+    shouldValidate: "onSubmit",
+  });
   return (
     <Form method="post" {...getFormProps(form)} noValidate>
       <input type="hidden" name="intent" value="log_call" />
@@ -45,7 +65,10 @@ export function CallForm({ reply, accounts }: { reply?: BorrowerActionReply; acc
         field={fields.accountId}
         label={t("actions.callAccount")}
         placeholder={t("actions.noAccount")}
-        options={accounts.map((a) => ({ value: a.id, label: `${t(`products.${a.product}`)} · ${t("common.accountEnding", { last4: a.last4 })}` }))}
+        options={accounts.map((a) => ({
+          value: a.id,
+          label: `${t(`products.${a.product}`)} · ${t("common.accountEnding", { last4: a.last4 })}`,
+        }))}
       />
       <StaffSelect
         field={fields.outcome}
@@ -62,7 +85,11 @@ export function CallForm({ reply, accounts }: { reply?: BorrowerActionReply; acc
 
 export function ResolveTaskForm({ reply, taskId }: { reply?: BorrowerActionReply; taskId: string }) {
   const { t } = useTranslation("staff");
-  const [form, fields] = useForm<{ outcome: string }>({ id: `task-${taskId}`, lastResult: replyFor(reply, "resolve_task", taskId), shouldValidate: "onSubmit" });
+  const [form, fields] = useForm<{ outcome: string }>({
+    id: `task-${taskId}`,
+    lastResult: replyFor(reply, "resolve_task", taskId),
+    shouldValidate: "onSubmit",
+  });
   return (
     <Form method="post" {...getFormProps(form)} noValidate className="inline-form">
       <input type="hidden" name="intent" value="resolve_task" />
@@ -99,7 +126,11 @@ export function FlagForm({
       <input type="hidden" name="intent" value={intent} />
       <input type="hidden" name="accountId" value={accountId} />
       <StaffErrors id={errorId} errors={errors ?? undefined} />
-      <button type="submit" className="button secondary small" aria-describedby={errors ? errorId : undefined}>
+      <button
+        type="submit"
+        className="button secondary small"
+        aria-describedby={errors ? errorId : undefined}
+      >
         {label}
       </button>
     </Form>

@@ -7,7 +7,9 @@ export function ContactDecisions({ silence, decisions }: Pick<BorrowerPageView, 
   const reason = (code: string) => t(`reasons.${code}`, { defaultValue: t("reasons.unknown", { code }) });
   return (
     <>
-      <p>{silence.lastSent ? t("decisions.lastSent", { date: silence.lastSent }) : t("decisions.neverSent")}</p>
+      <p>
+        {silence.lastSent ? t("decisions.lastSent", { date: silence.lastSent }) : t("decisions.neverSent")}
+      </p>
       {silence.reasons.length ? (
         <>
           <p>{silence.lastSent ? t("decisions.sinceThen") : t("decisions.heldBack")}</p>
@@ -42,7 +44,12 @@ export function ContactDecisions({ silence, decisions }: Pick<BorrowerPageView, 
                   <tr key={d.key}>
                     <td>
                       {d.when}
-                      {d.repeats > 1 ? <span className="hint"> {t("decisions.repeated", { count: d.repeats, since: d.firstWhen })}</span> : null}
+                      {d.repeats > 1 ? (
+                        <span className="hint">
+                          {" "}
+                          {t("decisions.repeated", { count: d.repeats, since: d.firstWhen })}
+                        </span>
+                      ) : null}
                     </td>
                     <td>{d.accountLast4 ?? "—"}</td>
                     <td>{t(`decisions.action.${d.action}`, { defaultValue: d.action })}</td>

@@ -1,6 +1,16 @@
 import { Form } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { CAP_FIELDS, ESCALATIONS, FORM_LEVEL, STAGE_IDS, stageField, TONES, type PolicyFieldErrors, type PolicyFormValues, type PolicyProblem } from "../policy-form";
+import {
+  CAP_FIELDS,
+  ESCALATIONS,
+  FORM_LEVEL,
+  STAGE_IDS,
+  stageField,
+  TONES,
+  type PolicyFieldErrors,
+  type PolicyFormValues,
+  type PolicyProblem,
+} from "../policy-form";
 
 /**
  * The contact-policy form: one fieldset per stage, then quiet hours, caps,
@@ -41,10 +51,22 @@ interface FieldProps {
 }
 
 function describedBy(name: string, errors: PolicyFieldErrors, hint?: string) {
-  return [hint ? `${idOf(name)}-hint` : null, errors[name]?.length ? `${idOf(name)}-error` : null].filter(Boolean).join(" ") || undefined;
+  return (
+    [hint ? `${idOf(name)}-hint` : null, errors[name]?.length ? `${idOf(name)}-error` : null]
+      .filter(Boolean)
+      .join(" ") || undefined
+  );
 }
 
-function TextInput({ name, label, hint, values, errors, inputMode = "numeric", className }: FieldProps & { inputMode?: "numeric" | "text" | "decimal"; className?: string }) {
+function TextInput({
+  name,
+  label,
+  hint,
+  values,
+  errors,
+  inputMode = "numeric",
+  className,
+}: FieldProps & { inputMode?: "numeric" | "text" | "decimal"; className?: string }) {
   const id = idOf(name);
   const invalid = Boolean(errors[name]?.length);
   return (
@@ -56,19 +78,40 @@ function TextInput({ name, label, hint, values, errors, inputMode = "numeric", c
         </p>
       ) : null}
       <Problems id={`${id}-error`} problems={errors[name]} />
-      <input id={id} name={name} type="text" inputMode={inputMode} defaultValue={values[name] ?? ""} aria-invalid={invalid || undefined} aria-describedby={describedBy(name, errors, hint)} spellCheck={false} />
+      <input
+        id={id}
+        name={name}
+        type="text"
+        inputMode={inputMode}
+        defaultValue={values[name] ?? ""}
+        aria-invalid={invalid || undefined}
+        aria-describedby={describedBy(name, errors, hint)}
+        spellCheck={false}
+      />
     </div>
   );
 }
 
-function Select({ name, label, values, errors, options }: FieldProps & { options: Array<{ value: string; label: string }> }) {
+function Select({
+  name,
+  label,
+  values,
+  errors,
+  options,
+}: FieldProps & { options: Array<{ value: string; label: string }> }) {
   const id = idOf(name);
   const invalid = Boolean(errors[name]?.length);
   return (
     <div className={`field ${invalid ? "field-error" : ""}`}>
       <label htmlFor={id}>{label}</label>
       <Problems id={`${id}-error`} problems={errors[name]} />
-      <select id={id} name={name} defaultValue={values[name] ?? ""} aria-invalid={invalid || undefined} aria-describedby={describedBy(name, errors)}>
+      <select
+        id={id}
+        name={name}
+        defaultValue={values[name] ?? ""}
+        aria-invalid={invalid || undefined}
+        aria-describedby={describedBy(name, errors)}
+      >
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
@@ -79,7 +122,15 @@ function Select({ name, label, values, errors, options }: FieldProps & { options
   );
 }
 
-export function PolicyEditorForm({ values, errors, baseVersion }: { values: PolicyFormValues; errors: PolicyFieldErrors; baseVersion: number }) {
+export function PolicyEditorForm({
+  values,
+  errors,
+  baseVersion,
+}: {
+  values: PolicyFormValues;
+  errors: PolicyFieldErrors;
+  baseVersion: number;
+}) {
   const { t } = useTranslation("console");
   const problemCount = Object.values(errors).reduce((n, list) => n + list.length, 0);
   const field = { values, errors };
@@ -103,16 +154,47 @@ export function PolicyEditorForm({ values, errors, baseVersion }: { values: Poli
             <fieldset key={id} className="policy-stage">
               <legend>{t(`policy.stageNames.${id}`)}</legend>
               <div className="field checkbox-field">
-                <input type="checkbox" id={idOf(stageField(id, "enabled"))} name={stageField(id, "enabled")} defaultChecked={values[stageField(id, "enabled")] === "on"} />
+                <input
+                  type="checkbox"
+                  id={idOf(stageField(id, "enabled"))}
+                  name={stageField(id, "enabled")}
+                  defaultChecked={values[stageField(id, "enabled")] === "on"}
+                />
                 <label htmlFor={idOf(stageField(id, "enabled"))}>{t("policy.useStage")}</label>
               </div>
               <div className="policy-grid">
-                <TextInput {...field} name={stageField(id, "fromDpd")} label={t("policy.fromDpd")} inputMode="text" />
-                <TextInput {...field} name={stageField(id, "toDpd")} label={t("policy.toDpd")} inputMode="text" />
+                <TextInput
+                  {...field}
+                  name={stageField(id, "fromDpd")}
+                  label={t("policy.fromDpd")}
+                  inputMode="text"
+                />
+                <TextInput
+                  {...field}
+                  name={stageField(id, "toDpd")}
+                  label={t("policy.toDpd")}
+                  inputMode="text"
+                />
                 <TextInput {...field} name={stageField(id, "everyDays")} label={t("policy.everyDays")} />
-                <Select {...field} name={stageField(id, "tone")} label={t("policy.tone")} options={TONES.map((tone) => ({ value: tone, label: t(`policy.tones.${tone}`) }))} />
-                <Select {...field} name={stageField(id, "escalation")} label={t("policy.escalation")} options={ESCALATIONS.map((e) => ({ value: e, label: t(`policy.escalations.${e}`) }))} />
-                <TextInput {...field} name={stageField(id, "variants")} label={t("policy.variants")} hint={t("policy.variantsHint")} inputMode="text" />
+                <Select
+                  {...field}
+                  name={stageField(id, "tone")}
+                  label={t("policy.tone")}
+                  options={TONES.map((tone) => ({ value: tone, label: t(`policy.tones.${tone}`) }))}
+                />
+                <Select
+                  {...field}
+                  name={stageField(id, "escalation")}
+                  label={t("policy.escalation")}
+                  options={ESCALATIONS.map((e) => ({ value: e, label: t(`policy.escalations.${e}`) }))}
+                />
+                <TextInput
+                  {...field}
+                  name={stageField(id, "variants")}
+                  label={t("policy.variants")}
+                  hint={t("policy.variantsHint")}
+                  inputMode="text"
+                />
               </div>
             </fieldset>
           ))}
@@ -123,8 +205,20 @@ export function PolicyEditorForm({ values, errors, baseVersion }: { values: Poli
         <h2 id="policy-hours">{t("policy.quietHours")}</h2>
         <p className="hint">{t("policy.quietHoursHint")}</p>
         <div className="policy-grid">
-          <TextInput {...field} name="window.start" label={t("policy.windowStart")} hint={t("policy.clockHint")} inputMode="text" />
-          <TextInput {...field} name="window.end" label={t("policy.windowEnd")} hint={t("policy.clockHint")} inputMode="text" />
+          <TextInput
+            {...field}
+            name="window.start"
+            label={t("policy.windowStart")}
+            hint={t("policy.clockHint")}
+            inputMode="text"
+          />
+          <TextInput
+            {...field}
+            name="window.end"
+            label={t("policy.windowEnd")}
+            hint={t("policy.clockHint")}
+            inputMode="text"
+          />
         </div>
       </section>
 
@@ -132,7 +226,13 @@ export function PolicyEditorForm({ values, errors, baseVersion }: { values: Poli
         <h2 id="policy-caps">{t("policy.caps")}</h2>
         <div className="policy-grid">
           {CAP_FIELDS.map((cap) => (
-            <TextInput key={cap} {...field} name={`caps.${cap}`} label={t(`policy.capNames.${cap}`)} inputMode={cap === "minHoursBetweenReminders" ? "decimal" : "numeric"} />
+            <TextInput
+              key={cap}
+              {...field}
+              name={`caps.${cap}`}
+              label={t(`policy.capNames.${cap}`)}
+              inputMode={cap === "minHoursBetweenReminders" ? "decimal" : "numeric"}
+            />
           ))}
         </div>
       </section>
@@ -140,8 +240,18 @@ export function PolicyEditorForm({ values, errors, baseVersion }: { values: Poli
       <section className="card" aria-labelledby="policy-pauses">
         <h2 id="policy-pauses">{t("policy.pauses")}</h2>
         <div className="policy-grid">
-          <TextInput {...field} name="promiseGraceDays" label={t("policy.promiseGraceDays")} hint={t("policy.promiseGraceHint")} />
-          <TextInput {...field} name="hardshipPauseDays" label={t("policy.hardshipPauseDays")} hint={t("policy.hardshipPauseHint")} />
+          <TextInput
+            {...field}
+            name="promiseGraceDays"
+            label={t("policy.promiseGraceDays")}
+            hint={t("policy.promiseGraceHint")}
+          />
+          <TextInput
+            {...field}
+            name="hardshipPauseDays"
+            label={t("policy.hardshipPauseDays")}
+            hint={t("policy.hardshipPauseHint")}
+          />
         </div>
       </section>
 

@@ -16,7 +16,9 @@ export function Timeline({ entries }: { entries: TimelineEntry[] }) {
           <p className="timeline-meta">
             <time dateTime={entry.at}>{entry.when}</time>
             <span className="timeline-kind">{t(`timeline.kinds.${entry.kind}`)}</span>
-            {entry.accountLast4 ? <span className="hint">{t("common.accountEnding", { last4: entry.accountLast4 })}</span> : null}
+            {entry.accountLast4 ? (
+              <span className="hint">{t("common.accountEnding", { last4: entry.accountLast4 })}</span>
+            ) : null}
           </p>
           <TimelineBody entry={entry} />
         </li>
@@ -33,7 +35,9 @@ function TimelineBody({ entry }: { entry: TimelineEntry }) {
         <>
           <p>
             {t(`timeline.message.${entry.direction}`)} · {t(`messageStatus.${entry.status}`)}
-            {entry.segments ? ` · ${t("timeline.message.segments", { count: entry.segments, encoding: entry.encoding ?? "" })}` : ""}
+            {entry.segments
+              ? ` · ${t("timeline.message.segments", { count: entry.segments, encoding: entry.encoding ?? "" })}`
+              : ""}
             {entry.templateKey ? (
               <>
                 {" · "}
@@ -58,27 +62,37 @@ function TimelineBody({ entry }: { entry: TimelineEntry }) {
     case "link_opened":
       return <p>{t("timeline.linkOpened", { count: entry.openCount, last: entry.lastOpened ?? "—" })}</p>;
     case "verification":
-      return <p>{entry.succeeded ? t("timeline.verification.succeeded") : t("timeline.verification.failed")}</p>;
+      return (
+        <p>{entry.succeeded ? t("timeline.verification.succeeded") : t("timeline.verification.failed")}</p>
+      );
     case "payment":
       return (
         <p>
-          {t("timeline.payment", { amount: entry.amount, source: t(`paymentSource.${entry.source}`) })} · {t(`paymentStatus.${entry.status}`)}
+          {t("timeline.payment", { amount: entry.amount, source: t(`paymentSource.${entry.source}`) })} ·{" "}
+          {t(`paymentStatus.${entry.status}`)}
         </p>
       );
     case "plan":
       return (
         <>
           <p>
-            {t("timeline.plan", { total: entry.total, count: entry.instalmentCount, frequency: t(`frequency.${entry.frequency}`) })} ·{" "}
-            {t(`planStatus.${entry.status}`)} · {t(`timeline.proposedBy.${entry.proposedBy}`)}
+            {t("timeline.plan", {
+              total: entry.total,
+              count: entry.instalmentCount,
+              frequency: t(`frequency.${entry.frequency}`),
+            })}{" "}
+            · {t(`planStatus.${entry.status}`)} · {t(`timeline.proposedBy.${entry.proposedBy}`)}
           </p>
-          {entry.decisionReason ? <blockquote className="free-text">{entry.decisionReason}</blockquote> : null}
+          {entry.decisionReason ? (
+            <blockquote className="free-text">{entry.decisionReason}</blockquote>
+          ) : null}
         </>
       );
     case "promise":
       return (
         <p>
-          {t("timeline.promise", { amount: entry.amount, date: entry.promisedDate })} · {t(`promiseStatus.${entry.status}`)}
+          {t("timeline.promise", { amount: entry.amount, date: entry.promisedDate })} ·{" "}
+          {t(`promiseStatus.${entry.status}`)}
         </p>
       );
     case "hardship":
@@ -90,16 +104,22 @@ function TimelineBody({ entry }: { entry: TimelineEntry }) {
             {entry.wantsLowerPayments ? ` · ${t("timeline.hardship.wantsLowerPayments")}` : ""}
           </p>
           {entry.income || entry.expenses ? (
-            <p className="hint">{t("timeline.hardship.money", { income: entry.income ?? "—", expenses: entry.expenses ?? "—" })}</p>
+            <p className="hint">
+              {t("timeline.hardship.money", { income: entry.income ?? "—", expenses: entry.expenses ?? "—" })}
+            </p>
           ) : null}
-          {entry.pauseUntil ? <p className="hint">{t("timeline.hardship.pauseUntil", { date: entry.pauseUntil })}</p> : null}
+          {entry.pauseUntil ? (
+            <p className="hint">{t("timeline.hardship.pauseUntil", { date: entry.pauseUntil })}</p>
+          ) : null}
           {entry.details ? <blockquote className="free-text">{entry.details}</blockquote> : null}
         </>
       );
     case "preferences":
       return (
         <p>
-          {t(`timeline.preferenceActions.${entry.action.replace(/^preferences\./, "").replace(/\./g, "_")}`, { defaultValue: entry.action })}
+          {t(`timeline.preferenceActions.${entry.action.replace(/^preferences\./, "").replace(/\./g, "_")}`, {
+            defaultValue: entry.action,
+          })}
           {entry.detail ? <span className="hint"> ({entry.detail})</span> : null}
         </p>
       );
@@ -107,7 +127,8 @@ function TimelineBody({ entry }: { entry: TimelineEntry }) {
       return (
         <>
           <p>
-            <code>{entry.ackNumber}</code> · {t(`complaintCategories.${entry.category}`)} · {t(`complaintStatus.${entry.status}`)}
+            <code>{entry.ackNumber}</code> · {t(`complaintCategories.${entry.category}`)} ·{" "}
+            {t(`complaintStatus.${entry.status}`)}
           </p>
           <blockquote className="free-text">{entry.body}</blockquote>
         </>
@@ -135,7 +156,9 @@ function TimelineBody({ entry }: { entry: TimelineEntry }) {
             {entry.resolved ? ` · ${t("timeline.task.resolved", { date: entry.resolved })}` : ""}
           </p>
           {entry.borrowerNote ? <blockquote className="free-text">{entry.borrowerNote}</blockquote> : null}
-          {entry.outcome ? <p className="hint free-text">{t("timeline.task.outcome", { outcome: entry.outcome })}</p> : null}
+          {entry.outcome ? (
+            <p className="hint free-text">{t("timeline.task.outcome", { outcome: entry.outcome })}</p>
+          ) : null}
         </>
       );
   }

@@ -59,7 +59,19 @@ export function StaffInput({
   );
 }
 
-export function StaffTextArea({ field, label, hint, rows = 4, maxLength }: { field: Field; label: string; hint?: string; rows?: number; maxLength?: number }) {
+export function StaffTextArea({
+  field,
+  label,
+  hint,
+  rows = 4,
+  maxLength,
+}: {
+  field: Field;
+  label: string;
+  hint?: string;
+  rows?: number;
+  maxLength?: number;
+}) {
   const hintId = hint ? `${field.id}-hint` : undefined;
   return (
     <div className={`field ${field.errors?.length ? "field-error" : ""}`}>
@@ -70,7 +82,12 @@ export function StaffTextArea({ field, label, hint, rows = 4, maxLength }: { fie
         </p>
       ) : null}
       <StaffErrors id={field.errorId} errors={field.errors} />
-      <textarea {...getTextareaProps(field, { ariaDescribedBy: describedBy(field, hintId) })} key={field.key} rows={rows} maxLength={maxLength} />
+      <textarea
+        {...getTextareaProps(field, { ariaDescribedBy: describedBy(field, hintId) })}
+        key={field.key}
+        rows={rows}
+        maxLength={maxLength}
+      />
     </div>
   );
 }
