@@ -11,7 +11,7 @@ import { NonceProvider } from "./ui/nonce";
 import { InlineStylesProvider } from "./ui/inline-styles";
 import appCss from "./styles/app.css?inline";
 import { encodeWholeBody } from "./server/whole-body-encoding.server";
-import { logger, maskPath } from "./services/logger.server";
+import { logger, maskPath } from "./platform/logger.server";
 
 // The two busiest pages' fast paths run inside this build (app/server/http.server.ts finds them here).
 export { serveLanding } from "./server/landing-fast-path.server";

@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "../db/schema";
 import type { SupportedLocale } from "./i18n/config";
 import type { BorrowerLanding } from "./portal/landing.server";
-import type { OverviewPage } from "./portal/overview.server";
+import type { OverviewPage } from "./borrower/overview.server";
 
 /** What the HTTP server hands every loader and action (see app/server/http.server.ts). */
 export interface SettleLoadContext {

@@ -13,7 +13,7 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { config } from "./config.server";
+import { config } from "./platform/config.server";
 import { FALLBACK_LOCALE } from "./i18n/config";
 import { resolveLocale } from "./i18n/locale.server";
 import { LanguageSwitcher } from "./ui/LanguageSwitcher";

@@ -458,7 +458,7 @@ export interface AuditEventsTable {
   hash: string;
 }
 
-/** rate-limiter-flexible's Postgres store (app/services/rate-limit.server.ts). */
+/** rate-limiter-flexible's Postgres store (app/platform/rate-limit.server.ts). */
 export interface RateLimitsTable {
   key: string;
   points: Generated<number>;

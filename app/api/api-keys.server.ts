@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../db/schema";
-import { appendAudit } from "../services/audit.server";
+import { appendAudit } from "../platform/audit.server";
 
 /**
  * API keys for the bank's core system: `sk_settle_<prefix>_<secret>`. The prefix

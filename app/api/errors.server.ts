@@ -1,6 +1,6 @@
 import type { ZodIssue } from "zod";
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "../server/unavailable.server";
-import { logger } from "../services/logger.server";
+import { logger } from "../platform/logger.server";
 
 /**
  * Every /api/v1 error has one shape: `{ error: { code, message, details? } }`.

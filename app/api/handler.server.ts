@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import { bankIntegrationConfig } from "../bank/config.server";
-import { consume } from "../services/rate-limit.server";
+import { consume } from "../platform/rate-limit.server";
 import type { ApiScope } from "./api-keys.server";
 import { authenticateApiKey, type ApiPrincipal } from "./auth.server";
 import { ApiError, apiErrorResponse, toApiErrorResponse } from "./errors.server";

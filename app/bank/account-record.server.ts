@@ -4,7 +4,7 @@ import * as z4 from "zod/v4";
 import type { AccountStatus, Jurisdiction, Locale, Product } from "../../db/schema";
 import { isValidTimeZone } from "../domain/local-time";
 import { boundedMemo } from "../domain/memo";
-import { hashVerificationAnswer, normaliseVerificationAnswer } from "../services/verification-answers.server";
+import { hashVerificationAnswer, normaliseVerificationAnswer } from "../borrower/verification-answers.server";
 
 /**
  * One borrower + one account as the bank's core system sends it: the body of

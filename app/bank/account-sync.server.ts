@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../../db/schema";
-import { logger } from "../services/logger.server";
+import { logger } from "../platform/logger.server";
 import type { AccountUpsertRow, BalanceUpdate } from "./account-record.server";
 
 type Trx = Transaction<Database>;

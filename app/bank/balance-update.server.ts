@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
-import { appendAudit } from "../services/audit.server";
+import { appendAudit } from "../platform/audit.server";
 import type { BalanceUpdate } from "./account-record.server";
 import { applyBalanceUpdate, type BalanceUpdateResult } from "./account-sync.server";
 

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
-import { appendAudit } from "../services/audit.server";
+import { appendAudit } from "../platform/audit.server";
 import { accountRecordSchema, toUpsertRow, type AccountRecord } from "./account-record.server";
 import { upsertAccountRows, type IndexedRow, type UpsertSummary } from "./account-sync.server";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../config.server";
+import { ConfigError } from "../platform/config.server";
 import { loadBankIntegrationConfig } from "./config.server";
 
 describe("bank integration configuration", () => {

@@ -5,7 +5,7 @@ import { StringDecoder } from "node:string_decoder";
 import { parse as parseCsvText } from "csv-parse/sync";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
-import { appendAudit } from "../services/audit.server";
+import { appendAudit } from "../platform/audit.server";
 import {
   AnswerHashCache,
   accountRecordSchema,

@@ -1,7 +1,7 @@
 import type { ParseArgsConfig } from "node:util";
 import type { z } from "zod";
 import type { DatabaseHandle } from "../../db/connection";
-import type { Config } from "../config.server";
+import type { Config } from "../platform/config.server";
 
 export interface CommandContext {
   cfg: Config;

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { connectDatabase, type DatabaseHandle } from "../../db/connection";
-import { ConfigError, config } from "../config.server";
+import { ConfigError, config } from "../platform/config.server";
 import { provisionDatabase, type ProvisionedDatabase } from "../server/database.server";
 import { UsageError, type Command, type CommandContext } from "./command";
 import { commands } from "./commands/index";

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import type { Database, Jurisdiction, Locale } from "../../db/schema";
 import type { ContactInput, PlanStatus } from "../domain/decide-next-contact";
-import type { KnownRecipient } from "../services/outbound-sms.server";
+import type { KnownRecipient } from "../messaging/outbound-sms.server";
 import type { StageId } from "../domain/contact-policy";
 
 /** What the planner needs per account beyond the decision input: to render and address the reminder. */

@@ -1,8 +1,8 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Task } from "graphile-worker";
 import type { Database, MessageStatus } from "../../db/schema";
-import { ProviderError, type ProviderAccepted, type SmsProvider } from "../integrations/sms/provider";
-import { addSmsSendJobs } from "../services/outbound-sms.server";
+import { ProviderError, type ProviderAccepted, type SmsProvider } from "../messaging/providers/provider";
+import { addSmsSendJobs } from "../messaging/outbound-sms.server";
 import { loadAccountFacts } from "./contact-inputs.server";
 import { activeContactPolicy, decideFor } from "./planner.server";
 

@@ -1,11 +1,11 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import type { Kysely } from "kysely";
-import { timeOrderedId } from "../../db/ids";
+import { timeOrderedId } from "../platform/ids.server";
 import type { Database } from "../../db/schema";
 import { classifyInboundSms, type InboundSmsKind as InboundKind } from "../domain/inbound-keywords";
-import { optInToSms, optOutOfSms } from "../services/feedback.server";
-import { logger, maskPhone } from "../services/logger.server";
-import { queueSms } from "../services/outbound-sms.server";
+import { optInToSms, optOutOfSms } from "./feedback.server";
+import { logger, maskPhone } from "../platform/logger.server";
+import { queueSms } from "../messaging/outbound-sms.server";
 
 export interface InboundSms {
   from: string;

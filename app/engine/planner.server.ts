@@ -13,10 +13,10 @@ import {
   reminderTemplateKey,
   type ReminderStage,
 } from "../domain/sms-templates";
-import { logger } from "../services/logger.server";
+import { logger } from "../platform/logger.server";
 import { pgArray } from "../../db/pg-array";
-import { queueSmsBatch, smsAmount, smsDate, type QueueSmsInput } from "../services/outbound-sms.server";
-import { sendableReminderVariants } from "../services/sms-template-store.server";
+import { queueSmsBatch, smsAmount, smsDate, type QueueSmsInput } from "../messaging/outbound-sms.server";
+import { sendableReminderVariants } from "../messaging/sms-template-store.server";
 import { loadAccountFacts, type AccountFacts } from "./contact-inputs.server";
 
 /** One line of `schedule:run --json` (DESIGN §10). */

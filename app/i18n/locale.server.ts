@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
-import { config } from "../config.server";
+import { config } from "../platform/config.server";
 import { hashLinkCode, verifyLinkCode } from "../domain/link-code.server";
 import { FALLBACK_LOCALE, isSupportedLocale, type SupportedLocale } from "./config";
 import { i18nServer, localeCookie } from "./i18n.server";

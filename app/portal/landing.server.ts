@@ -1,13 +1,13 @@
 import type { Kysely } from "kysely";
 import type { Database, Product } from "../../db/schema";
-import { config } from "../config.server";
+import { config } from "../platform/config.server";
 import { localeCookie } from "../i18n/i18n.server";
 import { resolveLocale } from "../i18n/locale.server";
-import { optOutOfSms, reportWrongNumber } from "../services/feedback.server";
-import { groupCommitPerHandle } from "../services/group-commit.server";
-import { openShortLinks, resolveShortLink, type LinkOpen } from "../services/short-links.server";
-import { consume, type RateLimitRule } from "../services/rate-limit.server";
-import { verifyBorrower } from "../services/verification.server";
+import { optOutOfSms, reportWrongNumber } from "../engine/feedback.server";
+import { groupCommitPerHandle } from "../platform/group-commit.server";
+import { openShortLinks, resolveShortLink, type LinkOpen } from "../messaging/short-links.server";
+import { consume, type RateLimitRule } from "../platform/rate-limit.server";
+import { verifyBorrower } from "../borrower/verification.server";
 import type { VerificationMethod } from "./verification-form";
 
 export type LinkProblem = "invalid" | "expired" | "revoked";

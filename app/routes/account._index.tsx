@@ -3,8 +3,8 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { PORTAL_ACTIONS } from "~/portal/actions";
 import { useTranslation } from "react-i18next";
 import { resolveLocale } from "~/i18n/locale.server";
-import { getAccountOverview, overviewPage } from "~/portal/overview.server";
-import { requireBorrowerSession } from "~/services/borrower-session.server";
+import { getAccountOverview, overviewPage } from "~/borrower/overview.server";
+import { requireBorrowerSession } from "~/borrower/session.server";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   // The overview's fast path (app/server/overview-fast-path.server.ts) renders its templates through

@@ -9,9 +9,9 @@ import {
   APPOINTMENT_NOTE_MAX,
   appointmentSchema,
   type AppointmentFields,
-} from "~/portal/action-forms";
-import { appointmentPageFacts, bookAppointment } from "~/services/appointments.server";
-import { requireBorrowerSession } from "~/services/borrower-session.server";
+} from "~/borrower/action-forms";
+import { appointmentPageFacts, bookAppointment } from "~/borrower/appointments.server";
+import { requireBorrowerSession } from "~/borrower/session.server";
 import { ActionPage, FormProblem } from "~/ui/ActionPage";
 import { ChoiceGroup, SelectField, TextAreaField } from "~/ui/choice-fields";
 

@@ -8,9 +8,9 @@ import {
   COMPLAINT_TEXT_MAX,
   complaintSchema,
   type ComplaintFields,
-} from "~/portal/action-forms";
-import { requireBorrowerSession } from "~/services/borrower-session.server";
-import { fileComplaint } from "~/services/complaints.server";
+} from "~/borrower/action-forms";
+import { requireBorrowerSession } from "~/borrower/session.server";
+import { fileComplaint } from "~/borrower/complaints.server";
 import { ActionPage, FormProblem } from "~/ui/ActionPage";
 import { ChoiceGroup, TextAreaField } from "~/ui/choice-fields";
 

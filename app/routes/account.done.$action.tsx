@@ -7,13 +7,13 @@ import { LOCALE_NAMES } from "~/i18n/config";
 import { formatSlotDay, formatSlotTimes } from "~/domain/appointment-slots";
 import { formatCalendarDate, formatMoney } from "~/domain/money";
 import type { loader as rootLoader } from "~/root";
-import { latestAppointment } from "~/services/appointments.server";
-import { requireBorrowerSession, type BorrowerSession } from "~/services/borrower-session.server";
-import { latestComplaint } from "~/services/complaints.server";
-import { latestHardshipReport } from "~/services/hardship.server";
-import { currentPreferences } from "~/services/preferences.server";
-import { latestPromise } from "~/services/promises.server";
-import { sessionAccount } from "~/services/portal-actions.server";
+import { latestAppointment } from "~/borrower/appointments.server";
+import { requireBorrowerSession, type BorrowerSession } from "~/borrower/session.server";
+import { latestComplaint } from "~/borrower/complaints.server";
+import { latestHardshipReport } from "~/borrower/hardship.server";
+import { currentPreferences } from "~/borrower/preferences.server";
+import { latestPromise } from "~/borrower/promises.server";
+import { sessionAccount } from "~/borrower/action-scope.server";
 import type { Database } from "../../db/schema";
 
 /**

@@ -9,10 +9,10 @@ import {
   HARDSHIP_REASONS,
   hardshipSchema,
   type HardshipFields,
-} from "~/portal/action-forms";
-import { requireBorrowerSession } from "~/services/borrower-session.server";
-import { reportHardship } from "~/services/hardship.server";
-import { sessionAccount } from "~/services/portal-actions.server";
+} from "~/borrower/action-forms";
+import { requireBorrowerSession } from "~/borrower/session.server";
+import { reportHardship } from "~/borrower/hardship.server";
+import { sessionAccount } from "~/borrower/action-scope.server";
 import { ActionPage, FormProblem } from "~/ui/ActionPage";
 import { ChoiceGroup, TextAreaField } from "~/ui/choice-fields";
 import { TextField } from "~/ui/form";

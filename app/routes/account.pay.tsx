@@ -8,13 +8,13 @@ import type { PaymentChoice } from "~/domain/payment-amount";
 import { i18nServer } from "~/i18n/i18n.server";
 import { resolveLocale } from "~/i18n/locale.server";
 import { payFormSchema, type PayFields } from "~/portal/pay-form";
-import { requireBorrowerSession } from "~/services/borrower-session.server";
+import { requireBorrowerSession } from "~/borrower/session.server";
 import {
   CheckoutUnavailableError,
   PaymentAmountError,
   getPaymentOptions,
   startCheckout,
-} from "~/services/payments.server";
+} from "~/payments/payments.server";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireBorrowerSession(context.db, request);

@@ -4,8 +4,8 @@ import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { formatMoney } from "~/domain/money";
 import type { loader as rootLoader } from "~/root";
-import { requireBorrowerSession } from "~/services/borrower-session.server";
-import { getPaymentForBorrower } from "~/services/payments.server";
+import { requireBorrowerSession } from "~/borrower/session.server";
+import { getPaymentForBorrower } from "~/payments/payments.server";
 
 /**
  * Where Stripe Checkout sends the borrower back. The redirect proves nothing:

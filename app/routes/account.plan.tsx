@@ -13,8 +13,8 @@ import {
   previewPlan,
 } from "~/domain/plan-terms";
 import { planFormSchema, planProblemsAsFieldErrors, type PlanFields } from "~/portal/plan-form";
-import { requireBorrowerSession } from "~/services/borrower-session.server";
-import { getPlanContext, proposePlan } from "~/services/plans.server";
+import { requireBorrowerSession } from "~/borrower/session.server";
+import { getPlanContext, proposePlan } from "~/plans/plans.server";
 import { FieldErrors } from "~/ui/form";
 import { InstalmentTable } from "~/ui/InstalmentTable";
 

@@ -4,13 +4,13 @@ import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { formatCalendarDate, formatMoney } from "~/domain/money";
 import type { loader as rootLoader } from "~/root";
-import { requireBorrowerSession } from "~/services/borrower-session.server";
+import { requireBorrowerSession } from "~/borrower/session.server";
 import {
   getPlanForAccount,
   respondToCounterOffer,
   type PlanTermsView,
   type PlanView,
-} from "~/services/plans.server";
+} from "~/plans/plans.server";
 import { InstalmentTable } from "~/ui/InstalmentTable";
 
 // /account/plan/status (the trailing "_" keeps it out of the calculator's layout).

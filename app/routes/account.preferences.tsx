@@ -12,10 +12,10 @@ import {
   preferencesSchema,
   windowTimeOptions,
   type PreferencesFields,
-} from "~/portal/action-forms";
+} from "~/borrower/action-forms";
 import type { loader as rootLoader } from "~/root";
-import { requireBorrowerSession } from "~/services/borrower-session.server";
-import { currentPreferences, resumeTexts, stopTexts, updatePreferences } from "~/services/preferences.server";
+import { requireBorrowerSession } from "~/borrower/session.server";
+import { currentPreferences, resumeTexts, stopTexts, updatePreferences } from "~/borrower/preferences.server";
 import { ActionPage, FormProblem } from "~/ui/ActionPage";
 import { ChoiceGroup, SelectField } from "~/ui/choice-fields";
 

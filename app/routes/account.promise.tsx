@@ -4,9 +4,9 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { formatCalendarDate, formatMoney } from "~/domain/money";
-import { promiseSchema, type PromiseFields } from "~/portal/action-forms";
-import { requireBorrowerSession } from "~/services/borrower-session.server";
-import { makePromise, promisePageFacts } from "~/services/promises.server";
+import { promiseSchema, type PromiseFields } from "~/borrower/action-forms";
+import { requireBorrowerSession } from "~/borrower/session.server";
+import { makePromise, promisePageFacts } from "~/borrower/promises.server";
 import { ActionPage, FormProblem } from "~/ui/ActionPage";
 import { SelectField } from "~/ui/choice-fields";
 import { TextField } from "~/ui/form";

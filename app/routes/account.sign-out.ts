@@ -1,5 +1,5 @@
 import { redirect, type ActionFunctionArgs } from "@remix-run/node";
-import { endBorrowerSession } from "~/services/borrower-session.server";
+import { endBorrowerSession } from "~/borrower/session.server";
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const setCookie = await endBorrowerSession(context.db, request);

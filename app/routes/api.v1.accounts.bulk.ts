@@ -2,7 +2,7 @@ import { apiAction, postOnlyLoader } from "~/api/handler.server";
 import { readRecordList } from "~/api/body.server";
 import { ApiError, apiJson } from "~/api/errors.server";
 import { bulkUpsertAccounts, MAX_BULK_RECORDS } from "~/bank/bulk-upsert.server";
-import { config } from "~/config.server";
+import { config } from "~/platform/config.server";
 
 /**
  * POST /api/v1/accounts/bulk — upsert borrowers and accounts by external ref

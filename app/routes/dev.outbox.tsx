@@ -1,9 +1,9 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { config } from "~/config.server";
+import { config } from "~/platform/config.server";
 import { handleInboundSms } from "~/engine/inbound.server";
-import { listOutbox } from "~/engine/outbox-view.server";
+import { listOutbox } from "~/messaging/outbox-view.server";
 
 /**
  * Dev only: every text the outbox provider "sent", shown as on a phone, links

@@ -10,8 +10,8 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { config } from "~/config.server";
-import { clientIp } from "~/services/rate-limit.server";
+import { config } from "~/platform/config.server";
+import { clientIp } from "~/platform/rate-limit.server";
 import { borrowerLanding, linkAction } from "~/portal/landing.server";
 import {
   verificationSchema,

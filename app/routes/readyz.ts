@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { checkDatabase } from "~/services/health.server";
+import { checkDatabase } from "~/platform/health.server";
 
 /** Readiness: the database answers; load balancers stop routing here while it does not. */
 export async function loader({ context }: LoaderFunctionArgs) {

@@ -2,7 +2,7 @@ import { data, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
-import { appendAudit } from "~/services/audit.server";
+import { appendAudit } from "~/platform/audit.server";
 import { listAuditEvents } from "~/staff/audit-log.server";
 import { requireStaff } from "~/staff/auth.server";
 import { displayContext } from "~/staff/display.server";

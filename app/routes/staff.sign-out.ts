@@ -1,5 +1,5 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { appendAudit } from "~/services/audit.server";
+import { appendAudit } from "~/platform/audit.server";
 import { requireStaff } from "~/staff/auth.server";
 import { actionRoles, loaderRoles } from "~/staff/permissions";
 import { endStaffSession } from "~/staff/session.server";

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { handleStripeWebhook } from "~/services/stripe-webhook.server";
+import { handleStripeWebhook } from "~/payments/stripe-webhook.server";
 
 /** Stripe's webhook endpoint. The signature covers the exact bytes, so the body is read raw. */
 const MAX_BODY_BYTES = 512 * 1024;

@@ -1,13 +1,13 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { config } from "~/config.server";
-import { loadTwilioConfig } from "~/integrations/sms/twilio.server";
+import { config } from "~/platform/config.server";
+import { loadTwilioConfig } from "~/messaging/providers/twilio.server";
 import {
   applyInbound,
   applyStatusCallback,
   inboundSchema,
   readSignedTwilioForm,
   statusCallbackSchema,
-} from "~/integrations/sms/twilio-webhooks.server";
+} from "~/engine/twilio-webhooks.server";
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 

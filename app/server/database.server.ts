@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import pg from "pg";
 import { embeddedUrl, ensureDatabase, startEmbeddedPostgres } from "../../db/embedded";
-import type { Config } from "../config.server";
-import { logger } from "../services/logger.server";
+import type { Config } from "../platform/config.server";
+import { logger } from "../platform/logger.server";
 
 export interface ProvisionedDatabase {
   url: string;

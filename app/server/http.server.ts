@@ -6,7 +6,7 @@ import type { Kysely } from "kysely";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import type { Database } from "../../db/schema";
-import { logger, maskPath } from "../services/logger.server";
+import { logger, maskPath } from "../platform/logger.server";
 import type { ServeLanding } from "./landing-fast-path.server";
 import type { ServeOverview } from "./overview-fast-path.server";
 import { formBodyGuard, originCheck, securityHeaders } from "./security.server";

@@ -6,16 +6,16 @@
 import type { Server } from "node:http";
 import { connectDatabase } from "../../db/connection";
 import { migrateAll } from "../../db/migrate";
-import { isDatabaseEmpty, seedDemoData } from "../../db/seed/demo";
-import { seedDemoStaff } from "../../db/seed/staff";
-import { ConfigError, config } from "../config.server";
-import { stripeConfig } from "../integrations/stripe/config.server";
-import { startStripeTestDouble, type StripeTestDouble } from "../integrations/stripe/test-double.server";
-import { logger } from "../services/logger.server";
+import { isDatabaseEmpty, seedDemoData } from "../demo/seed.server";
+import { seedDemoStaff } from "../demo/staff.server";
+import { ConfigError, config } from "../platform/config.server";
+import { stripeConfig } from "../payments/stripe-config.server";
+import { startStripeTestDouble, type StripeTestDouble } from "../payments/stripe-test-double.server";
+import { logger } from "../platform/logger.server";
 import { startWorker } from "../worker/worker.server";
 import { provisionDatabase } from "./database.server";
 import { createHttpApp } from "./http.server";
-import { demoBanner } from "./demo-banner.server";
+import { demoBanner } from "../demo/banner.server";
 
 async function main() {
   const bootStarted = performance.now();

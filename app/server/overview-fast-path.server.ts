@@ -1,7 +1,7 @@
 import type { ServerBuild } from "@remix-run/node";
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
 import { resolveLocale } from "../i18n/locale.server";
-import { overviewPage, readSessionOverview, type OverviewPage } from "../portal/overview.server";
+import { overviewPage, readSessionOverview, type OverviewPage } from "../borrower/overview.server";
 import {
   pageTemplate,
   renderPageTemplate,

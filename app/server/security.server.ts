@@ -1,4 +1,4 @@
-import { randomPool } from "../domain/random-pool.server";
+import { randomPool } from "../platform/random-pool.server";
 import type { NextFunction, Request, Response } from "express";
 
 /**

@@ -1,5 +1,5 @@
 import type { ServerBuild } from "@remix-run/node";
-import { logger, maskPath } from "../services/logger.server";
+import { logger, maskPath } from "../platform/logger.server";
 
 /**
  * While the database is unreachable (restarting, failing over, out of

@@ -21,8 +21,8 @@ import {
 import { isoDateFromEpochDay, localEpochDay } from "../domain/local-time";
 import { formatCalendarDate, formatMoney } from "../domain/money";
 import { latestFirstDate } from "../domain/plan-terms";
-import { appendAudit } from "../services/audit.server";
-import { amountToSettle, hasRecentBrokenPlan, isUuid } from "../services/plan-effects.server";
+import { appendAudit } from "../platform/audit.server";
+import { amountToSettle, hasRecentBrokenPlan, isUuid } from "../plans/plan-effects.server";
 import { ageInDays, formatStaffDateTime } from "./format";
 import type { StaffIdentity } from "./session.server";
 
@@ -30,7 +30,7 @@ import type { StaffIdentity } from "./session.server";
  * The approval queue (DESIGN §7, §8): plans waiting for an approver, with what
  * an approver weighs (balance, days past due, history, hardship, affordability)
  * and why the automatic policy did not approve them. Decisions go through
- * decidePlan (app/services/plans.server.ts). Opening a plan is a view of the
+ * decidePlan (app/plans/plans.server.ts). Opening a plan is a view of the
  * borrower, so it is audited like the borrower page.
  */
 const QUEUE_LIMIT = 100;

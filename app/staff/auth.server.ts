@@ -4,9 +4,9 @@ import { getTOTPAuthUri, verifyTOTP } from "@epic-web/totp";
 import { randomBytes } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { Database, StaffRole } from "../../db/schema";
-import { config } from "../config.server";
-import { appendAudit } from "../services/audit.server";
-import { consume, peek, type RateLimitRule } from "../services/rate-limit.server";
+import { config } from "../platform/config.server";
+import { appendAudit } from "../platform/audit.server";
+import { consume, peek, type RateLimitRule } from "../platform/rate-limit.server";
 import {
   readStaffSession,
   revokeStaffSessions,
@@ -349,4 +349,4 @@ export function forbidden() {
 }
 
 /** The client address the HTTP server saw (see app/server/http.server.ts), for per-IP limits and session records. */
-export { clientIp } from "../services/rate-limit.server";
+export { clientIp } from "../platform/rate-limit.server";

@@ -8,8 +8,8 @@ import {
   type CreatedApiKey,
 } from "../api/api-keys.server";
 import { bankIntegrationConfig } from "../bank/config.server";
-import { appendAudit } from "../services/audit.server";
-import { redeliverBankEvent } from "../worker/bank-webhooks.server";
+import { appendAudit } from "../platform/audit.server";
+import { redeliverBankEvent } from "../bank/webhook-delivery.server";
 import { formatStaffDateTime } from "./format";
 import type { StaffIdentity } from "./session.server";
 

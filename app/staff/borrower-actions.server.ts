@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../db/schema";
-import { appendAudit } from "../services/audit.server";
-import { revokeAccountLinks } from "../services/short-links.server";
+import { appendAudit } from "../platform/audit.server";
+import { revokeAccountLinks } from "../messaging/short-links.server";
 import type { BorrowerAction } from "./borrower-forms";
 import type { StaffIdentity } from "./session.server";
 

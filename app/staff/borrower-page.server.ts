@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { AccountStatus, CallOutcome, Database, Product, TaskKind, TaskStatus } from "../../db/schema";
 import { formatCalendarDate, formatMoney } from "../domain/money";
-import { appendAudit } from "../services/audit.server";
+import { appendAudit } from "../platform/audit.server";
 import { summariseSilence, type SilenceSummary } from "./decisions";
 import { formatStaffDateTime } from "./format";
 import type { StaffIdentity } from "./session.server";

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { ConfigError } from "../config.server";
+import { ConfigError } from "../platform/config.server";
 
 /**
- * Staff-console settings (kept beside the console, validated like app/config.server.ts).
+ * Staff-console settings (kept beside the console, validated like app/platform/config.server.ts).
  * STAFF_TIME_ZONE: the zone the console shows times in (the bank's office), IANA name.
  */
 const schema = z.object({

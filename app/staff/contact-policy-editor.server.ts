@@ -2,7 +2,7 @@ import { sql, type Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import { DEFAULT_CONTACT_POLICY, parseContactPolicy, type ContactPolicy } from "../domain/contact-policy";
 import { describeChanges, diffJson } from "../domain/json-diff";
-import { appendAudit } from "../services/audit.server";
+import { appendAudit } from "../platform/audit.server";
 import { formatStaffDateTime } from "./format";
 import type { StaffIdentity } from "./session.server";
 

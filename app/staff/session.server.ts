@@ -2,7 +2,7 @@ import { createCookie, redirect } from "@remix-run/node";
 import { createHash, randomBytes } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { Database, StaffRole } from "../../db/schema";
-import { config } from "../config.server";
+import { config } from "../platform/config.server";
 
 /**
  * Staff sessions (DESIGN §8, §11): a random token in an HttpOnly, SameSite=Strict

@@ -19,8 +19,8 @@ import {
   type ReminderStage,
   type SmsPlaceholder,
 } from "../domain/sms-templates";
-import { appendAudit } from "../services/audit.server";
-import { activeTemplateRow } from "../services/sms-template-store.server";
+import { appendAudit } from "../platform/audit.server";
+import { activeTemplateRow } from "../messaging/sms-template-store.server";
 import { formatStaffDateTime } from "./format";
 import type { StaffIdentity } from "./session.server";
 

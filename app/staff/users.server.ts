@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import type { Database, StaffRole } from "../../db/schema";
-import { appendAudit } from "../services/audit.server";
+import { appendAudit } from "../platform/audit.server";
 import { formatStaffDateTime } from "./format";
 import { revokeStaffSessions, type StaffIdentity } from "./session.server";
 

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { logger } from "../services/logger.server";
+import { logger } from "../platform/logger.server";
 
 /**
  * Recovering jobs from a worker process that died (SIGKILL, OOM, lost host).

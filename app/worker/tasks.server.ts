@@ -1,16 +1,16 @@
 import type { Kysely } from "kysely";
 import type { TaskList } from "graphile-worker";
 import type { Database } from "../../db/schema";
-import { pruneExpiredSessions } from "../services/sessions.server";
-import { createBankEventDeliveryTask, DELIVER_TASK } from "./bank-webhooks.server";
-import { pruneRateLimits } from "../services/rate-limit.server";
+import { pruneExpiredSessions } from "./prune-sessions.server";
+import { createBankEventDeliveryTask, DELIVER_TASK } from "../bank/webhook-delivery.server";
+import { pruneRateLimits } from "../platform/rate-limit.server";
 import { createSmsSendTask } from "../engine/dispatcher.server";
 import { runSchedule } from "../engine/planner.server";
-import { markBrokenPlans } from "../services/plans.server";
-import { resolvePromises } from "../services/promises.server";
-import { smsProvider } from "../integrations/sms/index.server";
-import { auditLinkOpened } from "../services/feedback.server";
-import { LINK_OPENED_AUDIT_TASK } from "../services/short-links.server";
+import { markBrokenPlans } from "../plans/plans.server";
+import { resolvePromises } from "../borrower/promises.server";
+import { smsProvider } from "../messaging/providers/index.server";
+import { auditLinkOpened } from "../engine/feedback.server";
+import { LINK_OPENED_AUDIT_TASK } from "../messaging/short-links.server";
 
 /** Every background task Settle runs, by graphile-worker identifier. */
 export function createTaskList(db: Kysely<Database>): TaskList {

@@ -3,8 +3,8 @@ import { Logger, run, type Runner, type WorkerEvents } from "graphile-worker";
 import type pg from "pg";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
-import { config } from "../config.server";
-import { logger } from "../services/logger.server";
+import { config } from "../platform/config.server";
+import { logger } from "../platform/logger.server";
 import { createWorkerLiveness, type WorkerLivenessOptions } from "./liveness.server";
 import { CRONTAB, createTaskList } from "./tasks.server";
 

@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount } from "../support/builders";
-import { emitBankEvent } from "../../app/services/bank-events.server";
+import { emitBankEvent } from "../../app/platform/bank-events.server";
 import {
   bankEventBody,
   createBankEventDeliveryTask,
@@ -13,7 +13,7 @@ import {
   redeliverBankEvent,
   verifyWebhookSignature,
   type WebhookTarget,
-} from "../../app/worker/bank-webhooks.server";
+} from "../../app/bank/webhook-delivery.server";
 import { signatureHeader } from "../../app/bank/webhook-signature.server";
 import { parseCommandLine } from "../../app/cli/settle";
 import { createTaskList } from "../../app/worker/tasks.server";
@@ -67,16 +67,14 @@ afterAll(async () => {
 
 async function emitEvent() {
   const account = await insertAccount(t.db);
-  const eventId = await t.db
-    .transaction()
-    .execute((trx) =>
-      emitBankEvent(trx, {
-        type: "promise.made",
-        accountId: account.id,
-        borrowerId: account.borrower_id,
-        payload: { amountMinor: 5_000, promisedDate: "2026-12-01" },
-      }),
-    );
+  const eventId = await t.db.transaction().execute((trx) =>
+    emitBankEvent(trx, {
+      type: "promise.made",
+      accountId: account.id,
+      borrowerId: account.borrower_id,
+      payload: { amountMinor: 5_000, promisedDate: "2026-12-01" },
+    }),
+  );
   return { account, eventId };
 }
 

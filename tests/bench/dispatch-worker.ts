@@ -10,7 +10,7 @@ import http from "node:http";
 import { run } from "graphile-worker";
 import { connectDatabase } from "../../db/connection";
 import { createSmsSendTask, PROVIDER_PARALLEL } from "../../app/engine/dispatcher.server";
-import { ProviderError, type SmsProvider } from "../../app/integrations/sms/provider";
+import { ProviderError, type SmsProvider } from "../../app/messaging/providers/provider";
 
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const stub = new URL(process.env.BENCH_STUB_URL!);

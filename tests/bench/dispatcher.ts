@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import { runSchedule } from "../../app/engine/planner.server";
-import { addSmsSendJobs, SMS_SEND_BATCH } from "../../app/services/outbound-sms.server";
+import { addSmsSendJobs, SMS_SEND_BATCH } from "../../app/messaging/outbound-sms.server";
 
 const here = dirname(fileURLToPath(import.meta.url));
 

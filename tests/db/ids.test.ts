@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { timeOrderedId } from "../../db/ids";
+import { timeOrderedId } from "../../app/platform/ids.server";
 import { UUIDV7_FALLBACK } from "../../db/migrations/0011_time_ordered_book_ids";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 

@@ -9,8 +9,8 @@ import {
 } from "../../db/connection";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { borrowerWithLink } from "../support/links";
-import { openShortLinks } from "../../app/services/short-links.server";
-import { config } from "../../app/config.server";
+import { openShortLinks } from "../../app/messaging/short-links.server";
+import { config } from "../../app/platform/config.server";
 
 let t: TestDatabase;
 let one: DatabaseHandle; // one connection, so what it has prepared can be read back on it

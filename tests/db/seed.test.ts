@@ -5,8 +5,8 @@ import {
   seedDemoData,
   utcDateFromNow,
   type DemoStage,
-} from "../../db/seed/demo";
-import { hashVerificationAnswer } from "../../app/services/verification-answers.server";
+} from "../../app/demo/seed.server";
+import { hashVerificationAnswer } from "../../app/borrower/verification-answers.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 const KEY = "seed-test-verification-key-0123456789";

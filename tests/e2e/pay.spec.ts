@@ -1,7 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import Stripe from "stripe";
-import { DEV_WEBHOOK_SECRET } from "../../app/integrations/stripe/config.server";
+import { DEV_WEBHOOK_SECRET } from "../../app/payments/stripe-config.server";
 import { insertAccount, insertPayment } from "../support/builders";
 import { expect, expectAccessible, test } from "./fixtures";
 

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
-import { optOutOfSms, reportWrongNumber } from "../../app/services/feedback.server";
+import { optOutOfSms, reportWrongNumber } from "../../app/engine/feedback.server";
 
 /** Applies a borrower event to a demo account through the real feedback functions. */
 export async function applyFeedbackForTest(

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSchedule, type DecisionLine } from "../../app/engine/planner.server";
-import type { BorrowerSession } from "../../app/services/borrower-session.server";
-import { fileComplaint } from "../../app/services/complaints.server";
-import { reportHardship } from "../../app/services/hardship.server";
-import { proposePlan } from "../../app/services/plans.server";
-import { makePromise } from "../../app/services/promises.server";
+import type { BorrowerSession } from "../../app/borrower/session.server";
+import { fileComplaint } from "../../app/borrower/complaints.server";
+import { reportHardship } from "../../app/borrower/hardship.server";
+import { proposePlan } from "../../app/plans/plans.server";
+import { makePromise } from "../../app/borrower/promises.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { borrowerWithLink } from "../support/links";
 

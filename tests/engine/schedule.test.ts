@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemoData } from "../../db/seed/demo";
-import { config } from "../../app/config.server";
+import { seedDemoData } from "../../app/demo/seed.server";
+import { config } from "../../app/platform/config.server";
 import { runSchedule, type DecisionLine } from "../../app/engine/planner.server";
 import { dispatchSms } from "../../app/engine/dispatcher.server";
-import { outboxProvider } from "../../app/integrations/sms/outbox.server";
+import { outboxProvider } from "../../app/messaging/providers/outbox.server";
 import { countSegments } from "../../app/domain/sms-segments";
 import { applyFeedbackForTest } from "./feedback-helpers";
 import { createTestDatabase, type TestDatabase } from "../support/database";

@@ -2,10 +2,10 @@ import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dispatchSms } from "../../app/engine/dispatcher.server";
 import { handleInboundSms } from "../../app/engine/inbound.server";
-import { outboxProvider } from "../../app/integrations/sms/outbox.server";
-import { ProviderError, type SmsProvider } from "../../app/integrations/sms/provider";
-import { classifyTwilioError } from "../../app/integrations/sms/twilio.server";
-import { queueSms, queueSmsBatch } from "../../app/services/outbound-sms.server";
+import { outboxProvider } from "../../app/messaging/providers/outbox.server";
+import { ProviderError, type SmsProvider } from "../../app/messaging/providers/provider";
+import { classifyTwilioError } from "../../app/messaging/providers/twilio.server";
+import { queueSms, queueSmsBatch } from "../../app/messaging/outbound-sms.server";
 import { action } from "../../app/routes/webhooks.twilio.$kind";
 import { insertAccount, insertBorrower } from "../support/builders";
 import { createTestDatabase, type TestDatabase } from "../support/database";
@@ -25,16 +25,14 @@ afterAll(async () => {
 });
 
 async function queuedConfirmation(borrowerId: string, accountId: string) {
-  const r = await t.db
-    .transaction()
-    .execute((trx) =>
-      queueSms(trx, {
-        borrowerId,
-        accountId,
-        templateKey: "confirmation.preferences_updated",
-        purpose: "confirmation",
-      }),
-    );
+  const r = await t.db.transaction().execute((trx) =>
+    queueSms(trx, {
+      borrowerId,
+      accountId,
+      templateKey: "confirmation.preferences_updated",
+      purpose: "confirmation",
+    }),
+  );
   if (r.status !== "queued") throw new Error("not queued");
   return r.messageId;
 }

@@ -6,7 +6,7 @@ import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { SYNTHETIC_COLUMNS, syntheticRecord } from "../support/synthetic-import";
-import { config } from "../../app/config.server";
+import { config } from "../../app/platform/config.server";
 import { importAccountsFile } from "../../app/bank/import.server";
 
 /**

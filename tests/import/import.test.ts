@@ -13,7 +13,7 @@ import {
   syntheticRecord,
   writeSyntheticImport,
 } from "../support/synthetic-import";
-import { config } from "../../app/config.server";
+import { config } from "../../app/platform/config.server";
 import { ImportFileError, importAccountsFile } from "../../app/bank/import.server";
 import { parseCommandLine } from "../../app/cli/settle";
 

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { expect } from "vitest";
 import type { Database } from "../../db/schema";
-import { startBorrowerSession } from "../../app/services/borrower-session.server";
+import { startBorrowerSession } from "../../app/borrower/session.server";
 import { borrowerWithLink } from "../support/links";
 import { insertMessage } from "../support/builders";
 

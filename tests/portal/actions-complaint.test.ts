@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as complaintRoute from "../../app/routes/account.complaint";
 import * as doneRoute from "../../app/routes/account.done.$action";
-import { fileComplaint } from "../../app/services/complaints.server";
+import { fileComplaint } from "../../app/borrower/complaints.server";
 import { ACK_PATTERN } from "../../app/domain/complaint-ack";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as hardshipRoute from "../../app/routes/account.hardship";
 import * as doneRoute from "../../app/routes/account.done.$action";
-import { reportHardship } from "../../app/services/hardship.server";
+import { reportHardship } from "../../app/borrower/hardship.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import {
   auditActions,

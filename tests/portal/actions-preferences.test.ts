@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as preferencesRoute from "../../app/routes/account.preferences";
 import * as doneRoute from "../../app/routes/account.done.$action";
-import { optInToSms } from "../../app/services/feedback.server";
+import { optInToSms } from "../../app/engine/feedback.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import {
   auditActions,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as promiseRoute from "../../app/routes/account.promise";
 import * as doneRoute from "../../app/routes/account.done.$action";
-import { makePromise, resolvePromises } from "../../app/services/promises.server";
-import { verifyAuditChain } from "../../app/services/audit.server";
+import { makePromise, resolvePromises } from "../../app/borrower/promises.server";
+import { verifyAuditChain } from "../../app/platform/audit.server";
 import { localToday } from "../../app/domain/borrower-actions";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount, insertBorrower, insertPayment, insertPromise } from "../support/builders";

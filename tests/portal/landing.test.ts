@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { borrowerWithLink } from "../support/links";
 import { borrowerLanding } from "../../app/portal/landing.server";
-import { auditLinkOpened } from "../../app/services/feedback.server";
-import { LINK_OPENED_AUDIT_TASK, openShortLinks } from "../../app/services/short-links.server";
-import { consume } from "../../app/services/rate-limit.server";
-import { config } from "../../app/config.server";
-import { verifyAuditChain } from "../../app/services/audit.server";
+import { auditLinkOpened } from "../../app/engine/feedback.server";
+import { LINK_OPENED_AUDIT_TASK, openShortLinks } from "../../app/messaging/short-links.server";
+import { consume } from "../../app/platform/rate-limit.server";
+import { config } from "../../app/platform/config.server";
+import { verifyAuditChain } from "../../app/platform/audit.server";
 
 let t: TestDatabase;
 beforeAll(async () => {

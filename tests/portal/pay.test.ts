@@ -8,19 +8,19 @@ import { createTestDatabase, type TestDatabase } from "../support/database";
 import { freePort } from "../support/free-port";
 import { insertAccount } from "../support/builders";
 import { requestWithCookies } from "../support/links";
-import { startBorrowerSession } from "../../app/services/borrower-session.server";
+import { startBorrowerSession } from "../../app/borrower/session.server";
 import {
   CheckoutUnavailableError,
   PaymentAmountError,
   startCheckout,
-} from "../../app/services/payments.server";
-import { createStripeClient } from "../../app/integrations/stripe/client.server";
-import { DEV_WEBHOOK_SECRET, loadStripeConfig } from "../../app/integrations/stripe/config.server";
+} from "../../app/payments/payments.server";
+import { createStripeClient } from "../../app/payments/stripe-client.server";
+import { DEV_WEBHOOK_SECRET, loadStripeConfig } from "../../app/payments/stripe-config.server";
 import {
   parseStripeForm,
   startStripeTestDouble,
   type StripeTestDouble,
-} from "../../app/integrations/stripe/test-double.server";
+} from "../../app/payments/stripe-test-double.server";
 import { securityHeaders } from "../../app/server/security.server";
 import { action as payAction, loader as payLoader } from "../../app/routes/account.pay";
 import { loader as returnLoader } from "../../app/routes/account.pay_.return";

@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { borrowerWithLink, requestWithCookies } from "../support/links";
-import { config } from "../../app/config.server";
-import { verifyBorrower, LOCKOUT_MS, MAX_FAILURES } from "../../app/services/verification.server";
-import {
-  readBorrowerSession,
-  SESSION_ABSOLUTE_MS,
-  SESSION_IDLE_MS,
-} from "../../app/services/borrower-session.server";
-import { getAccountOverview, readSessionOverview } from "../../app/portal/overview.server";
-import { verifyAuditChain } from "../../app/services/audit.server";
+import { config } from "../../app/platform/config.server";
+import { verifyBorrower, LOCKOUT_MS, MAX_FAILURES } from "../../app/borrower/verification.server";
+import { readBorrowerSession, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from "../../app/borrower/session.server";
+import { getAccountOverview, readSessionOverview } from "../../app/borrower/overview.server";
+import { verifyAuditChain } from "../../app/platform/audit.server";
 
 let t: TestDatabase;
 beforeAll(async () => {

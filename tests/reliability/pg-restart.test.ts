@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, type DatabaseHandle } from "../../db/connection";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "../../db/embedded";
 import { migrateAll } from "../../db/migrate";
-import { COMPLAINT_CATEGORIES } from "../../app/portal/action-forms";
-import { startBorrowerSession } from "../../app/services/borrower-session.server";
+import { COMPLAINT_CATEGORIES } from "../../app/borrower/action-forms";
+import { startBorrowerSession } from "../../app/borrower/session.server";
 import { freePort } from "../support/free-port";
 import { borrowerWithLink } from "../support/links";
 

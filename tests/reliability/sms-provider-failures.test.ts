@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dispatchSms } from "../../app/engine/dispatcher.server";
-import { createTwilioProvider } from "../../app/integrations/sms/twilio.server";
+import { createTwilioProvider } from "../../app/messaging/providers/twilio.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount } from "../support/builders";
 import { startTestWorker } from "../support/worker";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { connectDatabase } from "../../db/connection";
-import { checkDatabase } from "../../app/services/health.server";
+import { checkDatabase } from "../../app/platform/health.server";
 import { isDatabaseUnavailable, withDatabaseUnavailable } from "../../app/server/unavailable.server";
 import { freePort } from "../support/free-port";
 

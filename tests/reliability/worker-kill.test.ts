@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount, insertBorrower } from "../support/builders";
-import { addSmsSendJobs } from "../../app/services/outbound-sms.server";
+import { addSmsSendJobs } from "../../app/messaging/outbound-sms.server";
 
 /**
  * Texts queued the way the planner and queueSms queue them: `sms:send` batch jobs of up to

@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formBodyRefusal } from "../../app/server/security.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
-import { startBorrowerSession } from "../../app/services/borrower-session.server";
+import { startBorrowerSession } from "../../app/borrower/session.server";
 import { signedInBorrower } from "../portal/action-helpers";
 import { enrolledStaff, signedInCookie, staffContext } from "../staff/support";
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBorrowerSession } from "../../app/services/borrower-session.server";
+import { startBorrowerSession } from "../../app/borrower/session.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { signedInBorrower } from "../portal/action-helpers";
 import { enrolledStaff, signedInCookie, staffContext } from "../staff/support";

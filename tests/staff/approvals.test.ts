@@ -4,7 +4,7 @@ import type { Database, StaffRole } from "../../db/schema";
 import { connectDatabase, type DatabaseHandle } from "../../db/connection";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount, insertPayment, insertPlan } from "../support/builders";
-import { proposePlan } from "../../app/services/plans.server";
+import { proposePlan } from "../../app/plans/plans.server";
 import { action, loader } from "../../app/routes/staff.approvals.$planId";
 import { loader as queueLoader } from "../../app/routes/staff.approvals._index";
 import type { ApprovalView } from "../../app/staff/approvals.server";

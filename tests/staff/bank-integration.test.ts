@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount } from "../support/builders";
 import { authenticateApiKey } from "../../app/api/auth.server";
 import { bankIntegrationConfig } from "../../app/bank/config.server";
-import { emitBankEvent } from "../../app/services/bank-events.server";
+import { emitBankEvent } from "../../app/platform/bank-events.server";
 import { action as keysAction, loader as keysLoader } from "../../app/routes/staff.api-keys";
 import { action as hooksAction, loader as hooksLoader } from "../../app/routes/staff.webhooks";
 import type { ApiKeyRow, BankEventRow } from "../../app/staff/bank-integration.server";
@@ -37,28 +37,26 @@ const deliveryJobs = (eventId: string) =>
 describe("bank webhooks page", () => {
   it("lists events with every delivery attempt and its state; only admins see it", async () => {
     const account = await insertAccount(t.db);
-    const ids = await t.db
-      .transaction()
-      .execute(async (trx) => [
-        await emitBankEvent(trx, {
-          type: "payment.succeeded",
-          accountId: account.id,
-          borrowerId: account.borrower_id,
-          payload: { amount: 1 },
-        }),
-        await emitBankEvent(trx, {
-          type: "plan.approved",
-          accountId: account.id,
-          borrowerId: account.borrower_id,
-          payload: {},
-        }),
-        await emitBankEvent(trx, {
-          type: "sms.opted_out",
-          accountId: null,
-          borrowerId: account.borrower_id,
-          payload: {},
-        }),
-      ]);
+    const ids = await t.db.transaction().execute(async (trx) => [
+      await emitBankEvent(trx, {
+        type: "payment.succeeded",
+        accountId: account.id,
+        borrowerId: account.borrower_id,
+        payload: { amount: 1 },
+      }),
+      await emitBankEvent(trx, {
+        type: "plan.approved",
+        accountId: account.id,
+        borrowerId: account.borrower_id,
+        payload: {},
+      }),
+      await emitBankEvent(trx, {
+        type: "sms.opted_out",
+        accountId: null,
+        borrowerId: account.borrower_id,
+        payload: {},
+      }),
+    ]);
     const attempt = (
       eventId: string,
       n: number,

@@ -7,7 +7,7 @@ import { action, loader } from "../../app/routes/staff.borrowers.$borrowerId";
 import type { BorrowerPageView } from "../../app/staff/borrower-page.server";
 import { Timeline } from "../../app/staff/ui/Timeline";
 import { i18nConfig } from "../../app/i18n/config";
-import { appendAudit } from "../../app/services/audit.server";
+import { appendAudit } from "../../app/platform/audit.server";
 import enStaff from "../../locales/en/staff.json";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import {
@@ -299,15 +299,13 @@ describe("borrower page", () => {
   it("renders borrower- and staff-written text as text, never as markup", async () => {
     const v = (await page()).data as BorrowerPageView;
     const i18n = createInstance();
-    await i18n
-      .use(initReactI18next)
-      .init({
-        ...i18nConfig,
-        lng: "en",
-        ns: ["staff"],
-        defaultNS: "staff",
-        resources: { en: { staff: enStaff } },
-      });
+    await i18n.use(initReactI18next).init({
+      ...i18nConfig,
+      lng: "en",
+      ns: ["staff"],
+      defaultNS: "staff",
+      resources: { en: { staff: enStaff } },
+    });
     const html = renderToStaticMarkup(
       createElement(I18nextProvider, { i18n }, createElement(Timeline, { entries: v.timeline })),
     );

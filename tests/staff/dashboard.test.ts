@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Account } from "../../db/schema";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount, insertMessage, insertPayment, insertPlan } from "../support/builders";
-import { appendAudit } from "../../app/services/audit.server";
+import { appendAudit } from "../../app/platform/audit.server";
 import { loadDashboard, type Dashboard } from "../../app/staff/dashboard.server";
 import { loader } from "../../app/routes/staff.dashboard";
 import { enrolledStaff, get, outcome, signedInCookie, staffContext } from "./support";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attemptPasswordLogin } from "../../app/staff/auth.server";
-import { DEMO_STAFF, DEMO_STAFF_PASSWORD, seedDemoStaff } from "../../db/seed/staff";
+import { DEMO_STAFF, DEMO_STAFF_PASSWORD, seedDemoStaff } from "../../app/demo/staff.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 let t: TestDatabase;

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import i18next from "i18next";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount, insertBorrower } from "../support/builders";
-import { config } from "../../app/config.server";
+import { config } from "../../app/platform/config.server";
 import { fillSmsTemplate, getSmsTemplate, type SmsTemplateKey } from "../../app/domain/sms-templates";
-import { queueSms } from "../../app/services/outbound-sms.server";
-import { sendableReminderVariants } from "../../app/services/sms-template-store.server";
+import { queueSms } from "../../app/messaging/outbound-sms.server";
+import { sendableReminderVariants } from "../../app/messaging/sms-template-store.server";
 import {
   action as editAction,
   loader as editLoader,
@@ -71,17 +71,15 @@ const templateAudits = () =>
 async function queuedBody(templateKey: SmsTemplateKey, locale: "en" | "zh-HK" = "en") {
   const borrower = await insertBorrower(t.db, { full_name: "Chan Tai Man", locale });
   const account = await insertAccount(t.db, { borrower_id: borrower.id, last4: "4321" });
-  const result = await t.db
-    .transaction()
-    .execute((trx) =>
-      queueSms(trx, {
-        borrowerId: borrower.id,
-        accountId: account.id,
-        templateKey,
-        purpose: "reminder",
-        vars: { amount: "HK$500.00", dueDate: "30 November" },
-      }),
-    );
+  const result = await t.db.transaction().execute((trx) =>
+    queueSms(trx, {
+      borrowerId: borrower.id,
+      accountId: account.id,
+      templateKey,
+      purpose: "reminder",
+      vars: { amount: "HK$500.00", dueDate: "30 November" },
+    }),
+  );
   if (result.status !== "queued") throw new Error(`not queued: ${result.reason}`);
   return (
     await t.db
@@ -216,16 +214,14 @@ describe("SMS template editor", () => {
     });
     expect(o.status).toBe(303);
     const borrower = await insertBorrower(t.db);
-    const queued = await t.db
-      .transaction()
-      .execute((trx) =>
-        queueSms(trx, {
-          borrowerId: borrower.id,
-          accountId: null,
-          templateKey: "confirmation.help",
-          purpose: "keyword_reply",
-        }),
-      );
+    const queued = await t.db.transaction().execute((trx) =>
+      queueSms(trx, {
+        borrowerId: borrower.id,
+        accountId: null,
+        templateKey: "confirmation.help",
+        purpose: "keyword_reply",
+      }),
+    );
     expect(queued.status).toBe("queued");
     const row = await t.db
       .selectFrom("messages")

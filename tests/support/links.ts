@@ -1,8 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
-import { config } from "../../app/config.server";
-import { createShortLink } from "../../app/services/short-links.server";
-import { hashVerificationAnswer } from "../../app/services/verification-answers.server";
+import { config } from "../../app/platform/config.server";
+import { createShortLink } from "../../app/messaging/short-links.server";
+import { hashVerificationAnswer } from "../../app/borrower/verification-answers.server";
 import { insertAccount, insertBorrower } from "./builders";
 
 /** A borrower with known answers, one account and a live link to it. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { verifyAuditChain } from "../../services/audit.server";
+import { verifyAuditChain } from "../../platform/audit.server";
 import { defineCommand } from "../command";
 
 /** Walks the hash chain of the audit log: OK with the row count, or the first broken row and exit 1. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { migrateAll } from "../../../db/migrate";
-import { DEMO_BORROWERS, seedDemoData } from "../../../db/seed/demo";
+import { DEMO_BORROWERS, seedDemoData } from "../../demo/seed.server";
 import { defineCommand } from "../command";
 
 export const demoSeed = defineCommand({

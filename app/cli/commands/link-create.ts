@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createShortLink } from "../../services/short-links.server";
+import { createShortLink } from "../../messaging/short-links.server";
 import { defineCommand } from "../command";
 
 export const linkCreate = defineCommand({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { appendAudit } from "../../services/audit.server";
+import { appendAudit } from "../../platform/audit.server";
 import { generateOneTimePassword, hashPassword } from "../../staff/auth.server";
 import { STAFF_ROLES } from "../../staff/permissions";
 import { defineCommand } from "../command";

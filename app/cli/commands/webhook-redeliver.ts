@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { redeliverBankEvent } from "../../worker/bank-webhooks.server";
+import { redeliverBankEvent } from "../../bank/webhook-delivery.server";
 import { defineCommand } from "../command";
 
 export const webhookRedeliver = defineCommand({

@@ -1,0 +1,89 @@
+import type { Kysely, Transaction } from "kysely";
+import type { Database, Locale } from "../../db/schema";
+import type { EventSource } from "../engine/feedback.server";
+
+/**
+ * What the borrower action services (promises, hardship, preferences,
+ * appointments, complaints) share: the verified session's account, the
+ * language its texts go out in, and pausing reminders already queued.
+ */
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Only what the services need from a borrower session: both ids, always used together. */
+export interface SessionScope {
+  borrowerId: string;
+  accountId: string;
+}
+
+export function portalSource(scope: SessionScope): EventSource {
+  return { actor: "borrower", actorId: scope.borrowerId, via: "portal" };
+}
+
+/** The session's account with its borrower's clock and language, scoped by borrower AND account. */
+export async function sessionAccount(db: Db, scope: SessionScope) {
+  return db
+    .selectFrom("accounts as a")
+    .innerJoin("borrowers as b", "b.id", "a.borrower_id")
+    .leftJoin("contact_preferences as p", "p.borrower_id", "b.id")
+    .select([
+      "a.id",
+      "a.external_ref",
+      "a.currency",
+      "a.last4",
+      "a.balance_minor",
+      "a.overdue_minor",
+      "b.time_zone",
+      "b.locale",
+      "p.preferred_locale",
+    ])
+    .where("a.id", "=", scope.accountId)
+    .where("a.borrower_id", "=", scope.borrowerId)
+    .executeTakeFirstOrThrow();
+}
+
+/** The language queueSms will write in: the borrower's preference, else their record's. */
+export function smsLocale(row: { preferred_locale: Locale | null; locale: Locale }): Locale {
+  return row.preferred_locale ?? row.locale;
+}
+
+/**
+ * Cancels reminder texts still waiting to go out (confirmations are left
+ * alone), so an action pauses reminders the moment it commits rather than at
+ * the dispatcher's re-check.
+ */
+export async function cancelQueuedReminders(
+  trx: Transaction<Database>,
+  scope: { borrowerId: string; accountId?: string },
+  now: Date,
+  reason: string,
+) {
+  let query = trx
+    .updateTable("messages")
+    .set({ status: "cancelled" })
+    .where("borrower_id", "=", scope.borrowerId)
+    .where("status", "=", "queued")
+    .where("direction", "=", "outbound")
+    .where("template_key", "like", "reminder.%");
+  if (scope.accountId) query = query.where("account_id", "=", scope.accountId);
+  const cancelled = await query.returning("id").execute();
+  if (cancelled.length) {
+    await trx
+      .insertInto("message_status_events")
+      .values(
+        cancelled.map((m) => ({
+          message_id: m.id,
+          status: "cancelled" as const,
+          occurred_at: now,
+          detail: JSON.stringify({ reason }),
+        })),
+      )
+      .execute();
+  }
+  return cancelled.length;
+}
+
+/** A unique-key violation on the named constraint or index (SQLSTATE 23505). */
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const e = error as { code?: unknown; constraint?: unknown } | null;
+  return typeof e === "object" && e !== null && e.code === "23505" && e.constraint === constraint;
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { ComplaintCategory, Database } from "../../db/schema";
+import { localToday } from "../domain/borrower-actions";
+import { complaintAckNumber } from "../domain/complaint-ack";
+import { appendAudit } from "../platform/audit.server";
+import { emitBankEvent } from "../platform/bank-events.server";
+import type { BorrowerSession } from "./session.server";
+import { queueSms, type QueueSmsResult } from "../messaging/outbound-sms.server";
+import {
+  cancelQueuedReminders,
+  isUniqueViolation,
+  portalSource,
+  sessionAccount,
+} from "./action-scope.server";
+
+/**
+ * Complaints (DESIGN §2, §3.5): recorded with an acknowledgement number the
+ * borrower can quote, queued for a supervisor as a `complaint` task. A
+ * complaint that disputes the amount also sets the account's dispute flag,
+ * which suppresses collection reminders until staff resolve it (DESIGN §4
+ * precedence): chasing a debt the borrower says is wrong is what regulators
+ * tell collectors not to do.
+ */
+
+const ACK_UNIQUE = "complaints_ack_number_key";
+const ACK_ATTEMPTS = 5;
+
+export interface ComplaintOutcome {
+  complaintId: string;
+  ackNumber: string;
+  disputeFlagged: boolean;
+  sms: QueueSmsResult;
+}
+
+export async function fileComplaint(
+  db: Kysely<Database>,
+  session: BorrowerSession,
+  input: { category: ComplaintCategory; text: string },
+  now = new Date(),
+  random: (size: number) => Uint8Array = randomBytes,
+): Promise<ComplaintOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const account = await sessionAccount(trx, session);
+        const ackNumber = complaintAckNumber(localToday(now, account.time_zone), random(5));
+        const complaint = await trx
+          .insertInto("complaints")
+          .values({
+            borrower_id: session.borrowerId,
+            account_id: session.accountId,
+            ack_number: ackNumber,
+            category: input.category,
+            body: input.text,
+            status: "open",
+            created_at: now,
+          })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+        await trx
+          .insertInto("tasks")
+          .values({
+            kind: "complaint",
+            borrower_id: session.borrowerId,
+            account_id: session.accountId,
+            status: "open",
+            due_at: now,
+            source_type: "complaint",
+            source_id: complaint.id,
+            created_at: now,
+          })
+          .execute();
+        let disputeFlagged = false;
+        let cancelled = 0;
+        if (input.category === "amount_disputed") {
+          await trx
+            .updateTable("accounts")
+            .set((eb) => ({ dispute_at: eb.fn.coalesce("dispute_at", eb.val(now)), updated_at: now }))
+            .where("id", "=", session.accountId)
+            .where("borrower_id", "=", session.borrowerId)
+            .execute();
+          disputeFlagged = true;
+          cancelled = await cancelQueuedReminders(trx, session, now, "dispute");
+        }
+        const facts = { complaintId: complaint.id, ackNumber, category: input.category, disputeFlagged };
+        await appendAudit(
+          trx,
+          {
+            actorType: "borrower",
+            actorId: session.borrowerId,
+            action: "complaint.filed",
+            subjectType: "complaint",
+            subjectId: complaint.id,
+            borrowerId: session.borrowerId,
+            detail: {
+              ...facts,
+              via: portalSource(session).via,
+              accountId: session.accountId,
+              cancelledReminders: cancelled,
+            },
+          },
+          now,
+        );
+        await emitBankEvent(trx, {
+          type: "complaint.filed",
+          accountId: session.accountId,
+          borrowerId: session.borrowerId,
+          payload: { ...facts, accountRef: account.external_ref },
+          now,
+        });
+        const sms = await queueSms(trx, {
+          borrowerId: session.borrowerId,
+          accountId: session.accountId,
+          templateKey: "confirmation.complaint_ack",
+          purpose: "confirmation",
+          vars: { ackNumber },
+          dedupeKey: `confirmation:complaint:${complaint.id}`,
+          now,
+        });
+        return { complaintId: complaint.id, ackNumber, disputeFlagged, sms };
+      });
+    } catch (error) {
+      // A clash of acknowledgement numbers rolled the whole transaction back; draw again.
+      if (isUniqueViolation(error, ACK_UNIQUE) && attempt < ACK_ATTEMPTS) continue;
+      throw error;
+    }
+  }
+}
+
+/** The complaint the confirmation page describes: the latest for the session's account. */
+export async function latestComplaint(db: Kysely<Database>, session: BorrowerSession) {
+  const row = await db
+    .selectFrom("complaints")
+    .select(["ack_number", "category", "created_at"])
+    .where("borrower_id", "=", session.borrowerId)
+    .where("account_id", "=", session.accountId)
+    .orderBy("created_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { ackNumber: row.ack_number, category: row.category } : null;
+}

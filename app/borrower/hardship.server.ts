@@ -1,0 +1,168 @@
+import { sql, type Kysely } from "kysely";
+import type { Database } from "../../db/schema";
+import { hardshipPauseFor } from "../domain/borrower-actions";
+import { activeContactPolicy } from "../engine/planner.server";
+import type { HardshipInput } from "./action-forms";
+import { appendAudit } from "../platform/audit.server";
+import { emitBankEvent } from "../platform/bank-events.server";
+import type { BorrowerSession } from "./session.server";
+import { queueSms, type QueueSmsResult } from "../messaging/outbound-sms.server";
+import { cancelQueuedReminders, portalSource, sessionAccount } from "./action-scope.server";
+
+/**
+ * Hardship (DESIGN §3.5): the report pauses reminders for the policy's pause
+ * (30 days by default) — the planner reads the latest `pause_until` per
+ * borrower — at most once per 180 days without staff. Every report, paused
+ * or not, opens a hardship_review task so a person looks at it.
+ */
+
+export interface HardshipOutcome {
+  reportId: string;
+  pauseGranted: boolean;
+  /** When reminders resume, if they are paused now (by this report or an earlier one). */
+  pausedUntil: Date | null;
+  sms: QueueSmsResult | null;
+}
+
+export async function reportHardship(
+  db: Kysely<Database>,
+  session: BorrowerSession,
+  input: HardshipInput,
+  now = new Date(),
+): Promise<HardshipOutcome> {
+  const policy = await activeContactPolicy(db);
+  return db.transaction().execute(async (trx) => {
+    // One report at a time per borrower, so two quick submissions cannot both start a pause.
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`hardship:${session.borrowerId}`}::text, 0))`.execute(
+      trx,
+    );
+    const account = await sessionAccount(trx, session);
+    const lastPause = await trx
+      .selectFrom("hardship_reports")
+      .select("created_at")
+      .where("borrower_id", "=", session.borrowerId)
+      .where("pause_until", "is not", null)
+      .orderBy("created_at", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    const { granted, pauseUntil } = hardshipPauseFor(
+      now,
+      policy.hardshipPauseDays,
+      lastPause?.created_at ?? null,
+    );
+
+    const report = await trx
+      .insertInto("hardship_reports")
+      .values({
+        borrower_id: session.borrowerId,
+        account_id: session.accountId,
+        reason: input.reason,
+        details: input.details,
+        monthly_income_minor: input.monthlyIncomeMinor,
+        monthly_expenses_minor: input.monthlyExpensesMinor,
+        currency: account.currency,
+        wants_pause: input.wantsPause,
+        wants_lower_payments: input.wantsLowerPayments,
+        pause_until: pauseUntil,
+        status: "open",
+        created_at: now,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const pausedUntil = await currentPauseEnd(trx, session.borrowerId, now);
+    const cancelled = granted
+      ? await cancelQueuedReminders(trx, { borrowerId: session.borrowerId }, now, "hardship_pause")
+      : 0;
+
+    await trx
+      .insertInto("tasks")
+      .values({
+        kind: "hardship_review",
+        borrower_id: session.borrowerId,
+        account_id: session.accountId,
+        status: "open",
+        due_at: now,
+        source_type: "hardship_report",
+        source_id: report.id,
+        created_at: now,
+      })
+      .execute();
+    // Amounts and choices only: the free text stays in hardship_reports, where retention can clear it.
+    const facts = {
+      reportId: report.id,
+      reason: input.reason,
+      wantsPause: input.wantsPause,
+      wantsLowerPayments: input.wantsLowerPayments,
+      pauseGranted: granted,
+      pauseUntil: pauseUntil?.toISOString() ?? null,
+    };
+    await appendAudit(
+      trx,
+      {
+        actorType: "borrower",
+        actorId: session.borrowerId,
+        action: "hardship.reported",
+        subjectType: "hardship_report",
+        subjectId: report.id,
+        borrowerId: session.borrowerId,
+        detail: {
+          ...facts,
+          via: portalSource(session).via,
+          accountId: session.accountId,
+          cancelledReminders: cancelled,
+        },
+      },
+      now,
+    );
+    await emitBankEvent(trx, {
+      type: "hardship.reported",
+      accountId: session.accountId,
+      borrowerId: session.borrowerId,
+      payload: {
+        ...facts,
+        accountRef: account.external_ref,
+        monthlyIncomeMinor: input.monthlyIncomeMinor,
+        monthlyExpensesMinor: input.monthlyExpensesMinor,
+        currency: account.currency,
+      },
+      now,
+    });
+    // The text says reminders are paused; it goes out only when that is true.
+    const sms = pausedUntil
+      ? await queueSms(trx, {
+          borrowerId: session.borrowerId,
+          accountId: session.accountId,
+          templateKey: "confirmation.hardship_received",
+          purpose: "confirmation",
+          dedupeKey: `confirmation:hardship:${report.id}`,
+          now,
+        })
+      : null;
+    return { reportId: report.id, pauseGranted: granted, pausedUntil, sms };
+  });
+}
+
+async function currentPauseEnd(db: Kysely<Database>, borrowerId: string, now: Date): Promise<Date | null> {
+  const row = await db
+    .selectFrom("hardship_reports")
+    .select(sql<Date | null>`max(pause_until)`.as("until"))
+    .where("borrower_id", "=", borrowerId)
+    .where("pause_until", ">", now)
+    .executeTakeFirst();
+  return row?.until ?? null;
+}
+
+/** The report the confirmation page describes: the latest for the session's account, and whether reminders are paused. */
+export async function latestHardshipReport(db: Kysely<Database>, session: BorrowerSession, now = new Date()) {
+  const row = await db
+    .selectFrom("hardship_reports")
+    .select(["id", "pause_until", "created_at"])
+    .where("borrower_id", "=", session.borrowerId)
+    .where("account_id", "=", session.accountId)
+    .orderBy("created_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return null;
+  const pausedUntil = await currentPauseEnd(db, session.borrowerId, now);
+  return { pauseGranted: row.pause_until !== null, pausedUntil: pausedUntil?.toISOString() ?? null };
+}

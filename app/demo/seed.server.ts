@@ -1,0 +1,498 @@
+import { sql, type Kysely, type Transaction } from "kysely";
+import { hashVerificationAnswer } from "../borrower/verification-answers.server";
+import type { AccountStatus, Database, HardshipReason, Jurisdiction, Locale, Product } from "../../db/schema";
+
+/**
+ * Demo borrowers for `npm run dev` and the e2e journeys: one per stage of the
+ * collections cycle, spread over the three locales. Phone numbers are from
+ * reserved or fictional ranges (UK 07700 900xxx is Ofcom's drama range).
+ * The plain-text answers are listed so a developer can log in; only their
+ * keyed hashes reach the database.
+ */
+export type DemoStage = "pre_due" | "early" | "mid" | "late" | "serious" | "paid" | "in_plan" | "in_hardship";
+
+export interface DemoBorrower {
+  externalRef: string;
+  stage: DemoStage;
+  fullName: string;
+  locale: Locale;
+  phoneE164: string;
+  email: string | null;
+  timeZone: string;
+  jurisdiction: Jurisdiction;
+  dob: string;
+  idLast4: string;
+  account: {
+    externalRef: string;
+    product: Product;
+    last4: string;
+    currency: string;
+    balanceMinor: number;
+    overdueMinor: number;
+    minimumDueMinor: number;
+    feesMinor: number;
+    interestMinor: number;
+    dpd: number;
+    status: AccountStatus;
+    /** Days from today; negative is in the past. Null when settled, or when a plan sets it. */
+    dueInDays: number | null;
+  };
+  plan?: { totalMinor: number; instalmentCount: number; firstDueInDays: number; paidInstalments: number };
+  hardship?: { reason: HardshipReason; details: string; pauseDays: number };
+  preferences?: { windowStart?: string; windowEnd?: string; maxPerWeek?: number; emailAllowed?: boolean };
+}
+
+export const DEMO_BORROWERS: readonly DemoBorrower[] = [
+  {
+    externalRef: "DEMO-HK-PREDUE",
+    stage: "pre_due",
+    fullName: "陳大文",
+    locale: "zh-HK",
+    phoneE164: "+85291234501",
+    email: null,
+    timeZone: "Asia/Hong_Kong",
+    jurisdiction: "HK",
+    dob: "1985-03-14",
+    idLast4: "4567",
+    account: {
+      externalRef: "DEMO-HK-PREDUE-CC",
+      product: "credit_card",
+      last4: "1234",
+      currency: "HKD",
+      balanceMinor: 1_850_000,
+      overdueMinor: 0,
+      minimumDueMinor: 92_500,
+      feesMinor: 0,
+      interestMinor: 0,
+      dpd: 0,
+      status: "current",
+      dueInDays: 3,
+    },
+  },
+  {
+    externalRef: "DEMO-HK-EARLY",
+    stage: "early",
+    fullName: "李嘉欣",
+    locale: "zh-HK",
+    phoneE164: "+85291234502",
+    email: "kayan.lee@example.com",
+    timeZone: "Asia/Hong_Kong",
+    jurisdiction: "HK",
+    dob: "1990-07-02",
+    idLast4: "123A",
+    account: {
+      externalRef: "DEMO-HK-EARLY-CC",
+      product: "credit_card",
+      last4: "2468",
+      currency: "HKD",
+      balanceMinor: 1_234_500,
+      overdueMinor: 123_400,
+      minimumDueMinor: 123_400,
+      feesMinor: 20_000,
+      interestMinor: 4_550,
+      dpd: 4,
+      status: "delinquent",
+      dueInDays: -4,
+    },
+  },
+  {
+    externalRef: "DEMO-CN-MID",
+    stage: "mid",
+    fullName: "王芳",
+    locale: "zh-CN",
+    phoneE164: "+8613812345603",
+    email: null,
+    timeZone: "Asia/Shanghai",
+    jurisdiction: "CN",
+    dob: "1988-11-23",
+    idLast4: "031X",
+    account: {
+      externalRef: "DEMO-CN-MID-PL",
+      product: "personal_loan",
+      last4: "3579",
+      currency: "CNY",
+      balanceMinor: 4_560_000,
+      overdueMinor: 380_000,
+      minimumDueMinor: 380_000,
+      feesMinor: 5_000,
+      interestMinor: 12_340,
+      dpd: 12,
+      status: "delinquent",
+      dueInDays: -12,
+    },
+    preferences: { windowStart: "12:00", windowEnd: "14:00" },
+  },
+  {
+    externalRef: "DEMO-CN-LATE",
+    stage: "late",
+    fullName: "张伟",
+    locale: "zh-CN",
+    phoneE164: "+8613912345604",
+    email: "zhang.wei@example.com",
+    timeZone: "Asia/Shanghai",
+    jurisdiction: "CN",
+    dob: "1979-01-30",
+    idLast4: "5521",
+    account: {
+      externalRef: "DEMO-CN-LATE-CC",
+      product: "credit_card",
+      last4: "8642",
+      currency: "CNY",
+      balanceMinor: 2_345_678,
+      overdueMinor: 512_300,
+      minimumDueMinor: 256_150,
+      feesMinor: 15_000,
+      interestMinor: 38_210,
+      dpd: 35,
+      status: "delinquent",
+      dueInDays: -35,
+    },
+  },
+  {
+    externalRef: "DEMO-UK-SERIOUS",
+    stage: "serious",
+    fullName: "Oliver Bennett",
+    locale: "en",
+    phoneE164: "+447700900105",
+    email: "oliver.bennett@example.co.uk",
+    timeZone: "Europe/London",
+    jurisdiction: "UK",
+    dob: "1975-09-09",
+    idLast4: "7788",
+    account: {
+      externalRef: "DEMO-UK-SERIOUS-AL",
+      product: "auto_loan",
+      last4: "9753",
+      currency: "GBP",
+      balanceMinor: 1_125_000,
+      overdueMinor: 96_000,
+      minimumDueMinor: 32_000,
+      feesMinor: 7_500,
+      interestMinor: 6_420,
+      dpd: 75,
+      status: "delinquent",
+      dueInDays: -75,
+    },
+    preferences: { windowStart: "10:00", windowEnd: "18:00", maxPerWeek: 2 },
+  },
+  {
+    externalRef: "DEMO-UK-PAID",
+    stage: "paid",
+    fullName: "Amelia Clarke",
+    locale: "en",
+    phoneE164: "+447700900106",
+    email: "amelia.clarke@example.co.uk",
+    timeZone: "Europe/London",
+    jurisdiction: "UK",
+    dob: "1992-05-17",
+    idLast4: "3141",
+    account: {
+      externalRef: "DEMO-UK-PAID-CC",
+      product: "credit_card",
+      last4: "1357",
+      currency: "GBP",
+      balanceMinor: 0,
+      overdueMinor: 0,
+      minimumDueMinor: 0,
+      feesMinor: 0,
+      interestMinor: 0,
+      dpd: 0,
+      status: "paid",
+      dueInDays: null,
+    },
+  },
+  {
+    externalRef: "DEMO-HK-PLAN",
+    stage: "in_plan",
+    fullName: "何詠詩",
+    locale: "zh-HK",
+    phoneE164: "+85291234507",
+    email: null,
+    timeZone: "Asia/Hong_Kong",
+    jurisdiction: "HK",
+    dob: "1983-12-05",
+    idLast4: "9090",
+    account: {
+      externalRef: "DEMO-HK-PLAN-PL",
+      product: "personal_loan",
+      last4: "5050",
+      currency: "HKD",
+      balanceMinor: 1_028_805,
+      overdueMinor: 0,
+      minimumDueMinor: 205_761,
+      feesMinor: 0,
+      interestMinor: 0,
+      dpd: 0,
+      status: "current",
+      dueInDays: null,
+    },
+    // The first instalment (paid) fell due ten days ago; the account is due on the next one.
+    plan: { totalMinor: 1_234_567, instalmentCount: 6, firstDueInDays: -10, paidInstalments: 1 },
+  },
+  {
+    externalRef: "DEMO-CN-HARDSHIP",
+    stage: "in_hardship",
+    fullName: "刘洋",
+    locale: "zh-CN",
+    phoneE164: "+8613712345608",
+    email: null,
+    timeZone: "Asia/Shanghai",
+    jurisdiction: "CN",
+    dob: "1995-04-21",
+    idLast4: "6006",
+    account: {
+      externalRef: "DEMO-CN-HARDSHIP-CC",
+      product: "credit_card",
+      last4: "7272",
+      currency: "CNY",
+      balanceMinor: 1_876_500,
+      overdueMinor: 310_000,
+      minimumDueMinor: 155_000,
+      feesMinor: 10_000,
+      interestMinor: 22_870,
+      dpd: 22,
+      status: "delinquent",
+      dueInDays: -22,
+    },
+    hardship: { reason: "job_loss", details: "公司裁员，正在找新工作，希望暂停催收一个月。", pauseDays: 30 },
+  },
+];
+
+const DAY_MS = 86_400_000;
+
+/** Today (UTC) shifted by `days`, as 'YYYY-MM-DD'. */
+export function utcDateFromNow(now: Date, days: number): string {
+  return new Date(now.getTime() + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Same day `months` later (clamped to the month's end), as 'YYYY-MM-DD'. */
+function addMonthsUtc(isoDate: string, months: number): string {
+  const [y, m, d] = isoDate.split("-").map(Number) as [number, number, number];
+  const lastDay = new Date(Date.UTC(y, m - 1 + months + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(y, m - 1 + months, Math.min(d, lastDay))).toISOString().slice(0, 10);
+}
+
+/** Equal parts in minor units; the remainder goes to the first, so they sum exactly. */
+function splitEvenly(totalMinor: number, count: number): number[] {
+  const base = Math.floor(totalMinor / count);
+  return Array.from({ length: count }, (_, i) => (i === 0 ? base + (totalMinor - base * count) : base));
+}
+
+export async function isDatabaseEmpty(db: Kysely<Database>): Promise<boolean> {
+  const row = await db.selectFrom("borrowers").select("id").limit(1).executeTakeFirst();
+  return row === undefined;
+}
+
+/** Inserts the demo data once, in one transaction; a second call (even a concurrent one) is a no-op. */
+export async function seedDemoData(
+  db: Kysely<Database>,
+  opts: { verificationHashKey: string; now?: Date },
+): Promise<{ borrowers: number }> {
+  const now = opts.now ?? new Date();
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('settle:demo-seed'))`.execute(trx);
+    const existing = await trx
+      .selectFrom("borrowers")
+      .select("id")
+      .where("external_ref", "like", "DEMO-%")
+      .limit(1)
+      .executeTakeFirst();
+    if (existing) return { borrowers: 0 };
+    for (const demo of DEMO_BORROWERS) {
+      await insertDemoBorrower(trx, demo, opts.verificationHashKey, now);
+    }
+    return { borrowers: DEMO_BORROWERS.length };
+  });
+}
+
+async function insertDemoBorrower(trx: Transaction<Database>, demo: DemoBorrower, key: string, now: Date) {
+  const borrower = await trx
+    .insertInto("borrowers")
+    .values({
+      external_ref: demo.externalRef,
+      full_name: demo.fullName,
+      phone_e164: demo.phoneE164,
+      email: demo.email,
+      locale: demo.locale,
+      time_zone: demo.timeZone,
+      jurisdiction: demo.jurisdiction,
+      dob_hash: hashVerificationAnswer("dob", demo.dob, key),
+      id_last4_hash: hashVerificationAnswer("id_last4", demo.idLast4, key),
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+
+  await trx
+    .insertInto("contact_preferences")
+    .values({
+      borrower_id: borrower.id,
+      email_allowed: demo.preferences?.emailAllowed ?? demo.email !== null,
+      window_start: demo.preferences?.windowStart ?? null,
+      window_end: demo.preferences?.windowEnd ?? null,
+      max_per_week: demo.preferences?.maxPerWeek ?? null,
+    })
+    .execute();
+
+  const a = demo.account;
+  const account = await trx
+    .insertInto("accounts")
+    .values({
+      borrower_id: borrower.id,
+      external_ref: a.externalRef,
+      product: a.product,
+      last4: a.last4,
+      currency: a.currency,
+      balance_minor: a.balanceMinor,
+      overdue_minor: a.overdueMinor,
+      minimum_due_minor: a.minimumDueMinor,
+      fees_minor: a.feesMinor,
+      interest_minor: a.interestMinor,
+      due_date: demoDueDate(demo, now),
+      dpd: a.dpd,
+      status: a.status,
+      balance_as_of: now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+
+  const ids = { borrowerId: borrower.id, accountId: account.id };
+  if (demo.stage === "paid") await insertSettlingPayment(trx, demo, ids, now);
+  if (demo.plan) await insertActivePlan(trx, demo, demo.plan, ids, now);
+  if (demo.hardship) await insertOpenHardship(trx, demo, demo.hardship, ids, now);
+}
+
+function demoDueDate(demo: DemoBorrower, now: Date): string | null {
+  if (demo.plan)
+    return addMonthsUtc(utcDateFromNow(now, demo.plan.firstDueInDays), demo.plan.paidInstalments);
+  return demo.account.dueInDays === null ? null : utcDateFromNow(now, demo.account.dueInDays);
+}
+
+type Ids = { borrowerId: string; accountId: string };
+
+async function insertSettlingPayment(trx: Transaction<Database>, demo: DemoBorrower, ids: Ids, now: Date) {
+  await trx
+    .insertInto("payments")
+    .values({
+      account_id: ids.accountId,
+      borrower_id: ids.borrowerId,
+      amount_minor: 245_000,
+      currency: demo.account.currency,
+      source: "offline_transfer",
+      status: "succeeded",
+      idempotency_key: `demo:${demo.externalRef}:settlement`,
+      external_ref: `${demo.externalRef}-PAY-1`,
+      created_at: new Date(now.getTime() - 3 * DAY_MS),
+      succeeded_at: new Date(now.getTime() - 3 * DAY_MS),
+      bank_confirmed_at: new Date(now.getTime() - 2 * DAY_MS),
+    })
+    .execute();
+}
+
+async function insertActivePlan(
+  trx: Transaction<Database>,
+  demo: DemoBorrower,
+  plan: NonNullable<DemoBorrower["plan"]>,
+  ids: Ids,
+  now: Date,
+) {
+  const firstDueDate = utcDateFromNow(now, plan.firstDueInDays);
+  const created = new Date(now.getTime() + (plan.firstDueInDays - 7) * DAY_MS);
+  const row = await trx
+    .insertInto("instalment_plans")
+    .values({
+      account_id: ids.accountId,
+      borrower_id: ids.borrowerId,
+      status: "active",
+      total_minor: plan.totalMinor,
+      currency: demo.account.currency,
+      instalment_count: plan.instalmentCount,
+      frequency: "monthly",
+      first_due_date: firstDueDate,
+      proposed_by: "borrower",
+      auto_approved: true,
+      decided_at: created,
+      decision_reason: "within_auto_approve_policy",
+      created_at: created,
+      updated_at: created,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+
+  const amounts = splitEvenly(plan.totalMinor, plan.instalmentCount);
+  await trx
+    .insertInto("instalments")
+    .values(
+      amounts.map((amount, i) => {
+        const paid = i < plan.paidInstalments;
+        return {
+          plan_id: row.id,
+          seq: i + 1,
+          due_date: addMonthsUtc(firstDueDate, i),
+          amount_minor: amount,
+          paid_minor: paid ? amount : 0,
+          status: paid ? ("paid" as const) : ("due" as const),
+        };
+      }),
+    )
+    .execute();
+
+  for (const [i, amount] of amounts.slice(0, plan.paidInstalments).entries()) {
+    const paidAt = new Date(now.getTime() + (plan.firstDueInDays - 1) * DAY_MS);
+    await trx
+      .insertInto("payments")
+      .values({
+        account_id: ids.accountId,
+        borrower_id: ids.borrowerId,
+        amount_minor: amount,
+        currency: demo.account.currency,
+        source: "portal",
+        status: "succeeded",
+        idempotency_key: `demo:${demo.externalRef}:instalment:${i + 1}`,
+        created_at: paidAt,
+        succeeded_at: paidAt,
+        bank_confirmed_at: paidAt,
+      })
+      .execute();
+  }
+}
+
+async function insertOpenHardship(
+  trx: Transaction<Database>,
+  demo: DemoBorrower,
+  hardship: NonNullable<DemoBorrower["hardship"]>,
+  ids: Ids,
+  now: Date,
+) {
+  const report = await trx
+    .insertInto("hardship_reports")
+    .values({
+      borrower_id: ids.borrowerId,
+      account_id: ids.accountId,
+      reason: hardship.reason,
+      details: hardship.details,
+      monthly_income_minor: 0,
+      monthly_expenses_minor: 650_000,
+      currency: demo.account.currency,
+      wants_pause: true,
+      wants_lower_payments: true,
+      pause_until: new Date(now.getTime() + hardship.pauseDays * DAY_MS),
+      status: "open",
+      created_at: now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+
+  await trx
+    .insertInto("tasks")
+    .values({
+      kind: "hardship_review",
+      borrower_id: ids.borrowerId,
+      account_id: ids.accountId,
+      due_at: new Date(now.getTime() + DAY_MS),
+      source_type: "hardship_report",
+      source_id: report.id,
+      dedupe_key: `hardship_review:${report.id}`,
+      created_at: now,
+    })
+    .execute();
+}

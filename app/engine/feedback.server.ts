@@ -1,0 +1,215 @@
+import { sql, type Kysely, type Transaction } from "kysely";
+import { z } from "zod";
+import type { Database } from "../../db/schema";
+import { appendAudit } from "../platform/audit.server";
+import { emitBankEvent } from "../platform/bank-events.server";
+import { revokeAccountLinks } from "../messaging/short-links.server";
+
+/**
+ * Borrower events feed the sending schedule here (DESIGN §4 "Feedback events").
+ * Each function changes state and cancels what should no longer be sent, inside
+ * the caller's transaction, so an event and its effect on the schedule commit together.
+ */
+type Trx = Transaction<Database>;
+
+export interface EventSource {
+  actor: "borrower" | "staff" | "system" | "api";
+  actorId?: string | null;
+  /** e.g. "link", "sms_keyword", "console" */
+  via: string;
+}
+
+async function cancelQueuedMessages(trx: Trx, where: { accountId?: string; borrowerId?: string }, now: Date) {
+  let query = trx
+    .updateTable("messages")
+    .set({ status: "cancelled" })
+    .where("status", "=", "queued")
+    .where("direction", "=", "outbound");
+  if (where.accountId) query = query.where("account_id", "=", where.accountId);
+  if (where.borrowerId) query = query.where("borrower_id", "=", where.borrowerId);
+  const cancelled = await query.returning("id").execute();
+  if (cancelled.length) {
+    await trx
+      .insertInto("message_status_events")
+      .values(
+        cancelled.map((m) => ({
+          message_id: m.id,
+          status: "cancelled" as const,
+          occurred_at: now,
+          detail: JSON.stringify({ reason: "feedback" }),
+        })),
+      )
+      .execute();
+  }
+  return cancelled.length;
+}
+
+/** "Not me / wrong number": the number is suppressed for the account at once and an agent is asked to check. */
+export async function reportWrongNumber(
+  trx: Trx,
+  opts: { accountId: string; source: EventSource; linkId?: string; now?: Date },
+) {
+  const now = opts.now ?? new Date();
+  const account = await trx
+    .updateTable("accounts")
+    .set((eb) => ({ wrong_number_at: eb.fn.coalesce("wrong_number_at", eb.val(now)), updated_at: now }))
+    .where("id", "=", opts.accountId)
+    .returning(["id", "borrower_id"])
+    .executeTakeFirstOrThrow();
+  const cancelled = await cancelQueuedMessages(trx, { accountId: account.id }, now);
+  await revokeAccountLinks(trx, account.id, "wrong_number", now);
+  await trx
+    .insertInto("tasks")
+    .values({
+      kind: "wrong_number_review",
+      borrower_id: account.borrower_id,
+      account_id: account.id,
+      status: "open",
+      due_at: now,
+      source_type: "wrong_number_report",
+      source_id: opts.linkId ?? null,
+      dedupe_key: `wrong_number:${account.id}`,
+    })
+    .onConflict((oc) => oc.column("dedupe_key").doNothing())
+    .execute();
+  await appendAudit(
+    trx,
+    {
+      actorType: opts.source.actor,
+      actorId: opts.source.actorId ?? null,
+      action: "account.wrong_number_reported",
+      subjectType: "account",
+      subjectId: account.id,
+      borrowerId: account.borrower_id,
+      detail: { via: opts.source.via, cancelledMessages: cancelled },
+    },
+    now,
+  );
+  await emitBankEvent(trx, {
+    type: "account.wrong_number",
+    accountId: account.id,
+    borrowerId: account.borrower_id,
+    payload: { via: opts.source.via },
+    now,
+  });
+  return { cancelledMessages: cancelled };
+}
+
+/** SMS opt-out (link or keyword): no more texts to this borrower; links die with it (DESIGN §5). */
+export async function optOutOfSms(
+  trx: Trx,
+  opts: { borrowerId: string; source: EventSource; accountId?: string | null; now?: Date },
+) {
+  const now = opts.now ?? new Date();
+  await trx
+    .insertInto("contact_preferences")
+    .values({ borrower_id: opts.borrowerId, sms_allowed: false, sms_opted_out_at: now, updated_at: now })
+    .onConflict((oc) =>
+      oc.column("borrower_id").doUpdateSet((eb) => ({
+        sms_allowed: false,
+        sms_opted_out_at: eb.fn.coalesce("contact_preferences.sms_opted_out_at", eb.val(now)),
+        updated_at: now,
+      })),
+    )
+    .execute();
+  const cancelled = await cancelQueuedMessages(trx, { borrowerId: opts.borrowerId }, now);
+  const accounts = await trx
+    .selectFrom("accounts")
+    .select("id")
+    .where("borrower_id", "=", opts.borrowerId)
+    .execute();
+  for (const a of accounts) await revokeAccountLinks(trx, a.id, "sms_opt_out", now);
+  await appendAudit(
+    trx,
+    {
+      actorType: opts.source.actor,
+      actorId: opts.source.actorId ?? null,
+      action: "preferences.sms_opted_out",
+      subjectType: "borrower",
+      subjectId: opts.borrowerId,
+      borrowerId: opts.borrowerId,
+      detail: { via: opts.source.via, cancelledMessages: cancelled },
+    },
+    now,
+  );
+  await emitBankEvent(trx, {
+    type: "sms.opted_out",
+    accountId: opts.accountId ?? null,
+    borrowerId: opts.borrowerId,
+    payload: { via: opts.source.via },
+    now,
+  });
+  return { cancelledMessages: cancelled };
+}
+
+export const linkOpenedAuditSchema = z.object({
+  linkId: z.string().uuid(),
+  borrowerId: z.string().uuid(),
+  accountId: z.string().uuid(),
+  at: z.string().datetime(),
+});
+type LinkOpenedAudit = z.infer<typeof linkOpenedAuditSchema>;
+
+/** The `audit:link-opened` job: the first open's audit row, dated when the link was opened. */
+export async function auditLinkOpened(db: Kysely<Database>, payload: unknown) {
+  const open = linkOpenedAuditSchema.parse(payload);
+  await appendAudit(
+    db,
+    {
+      actorType: "borrower",
+      actorId: open.borrowerId,
+      action: "link.opened",
+      subjectType: "short_link",
+      subjectId: open.linkId,
+      borrowerId: open.borrowerId,
+      detail: { accountId: open.accountId },
+    },
+    new Date(open.at),
+  );
+}
+
+/**
+ * Opt back in to texts (portal, or a START keyword): clears the opt-out and
+ * allows SMS again, audited and reported to the bank. Links revoked by the
+ * opt-out stay revoked; new texts carry new links. changed: false when the
+ * borrower was not opted out (nothing written).
+ */
+export async function optInToSms(
+  trx: Trx,
+  opts: { borrowerId: string; source: EventSource; accountId?: string | null; now?: Date },
+) {
+  const now = opts.now ?? new Date();
+  const current = await trx
+    .selectFrom("contact_preferences")
+    .select(["sms_allowed", "sms_opted_out_at"])
+    .where("borrower_id", "=", opts.borrowerId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!current || (current.sms_allowed && !current.sms_opted_out_at)) return { changed: false };
+  await trx
+    .updateTable("contact_preferences")
+    .set({ sms_allowed: true, sms_opted_out_at: null, updated_at: now })
+    .where("borrower_id", "=", opts.borrowerId)
+    .execute();
+  await appendAudit(
+    trx,
+    {
+      actorType: opts.source.actor,
+      actorId: opts.source.actorId ?? null,
+      action: "preferences.sms_opted_in",
+      subjectType: "borrower",
+      subjectId: opts.borrowerId,
+      borrowerId: opts.borrowerId,
+      detail: { via: opts.source.via, wasOptedOutAt: current.sms_opted_out_at?.toISOString() ?? null },
+    },
+    now,
+  );
+  await emitBankEvent(trx, {
+    type: "sms.opted_in",
+    accountId: opts.accountId ?? null,
+    borrowerId: opts.borrowerId,
+    payload: { via: opts.source.via },
+    now,
+  });
+  return { changed: true };
+}

@@ -1,0 +1,367 @@
+import { randomBytes } from "node:crypto";
+import { sql, type Insertable, type Transaction } from "kysely";
+import { timeOrderedId } from "../platform/ids.server";
+import { pgArray } from "../../db/pg-array";
+import type { Database, Locale } from "../../db/schema";
+import { config } from "../platform/config.server";
+import { boundedMemo } from "../domain/memo";
+import { formatMoney } from "../domain/money";
+import { countSegments, type SmsEncoding } from "../domain/sms-segments";
+import {
+  fillSmsTemplate,
+  smsTemplatePlaceholders,
+  type SmsTemplateKey,
+  type SmsVars,
+} from "../domain/sms-templates";
+import { generateLinkCode, hashLinkCode } from "../domain/link-code.server";
+import { LINK_TTL_DAYS } from "./short-links.server";
+import { smsTemplateBodies } from "./sms-template-store.server";
+
+type Trx = Transaction<Database>;
+
+export type SmsPurpose = "reminder" | "confirmation" | "keyword_reply";
+
+export interface QueueSmsInput {
+  borrowerId: string;
+  accountId: string | null;
+  templateKey: SmsTemplateKey;
+  purpose: SmsPurpose;
+  /** Template values beyond the ones filled here (bank, name, last4, hotline, link). */
+  vars?: SmsVars;
+  stage?: string | null;
+  variant?: string | null;
+  /** Makes queueing idempotent, e.g. `reminder:<account>:<stage>:<local day>`. */
+  dedupeKey?: string | null;
+  scheduledFor?: Date;
+  now?: Date;
+  /**
+   * The recipient as the caller read it moments ago (the planner, with the page of accounts it just
+   * decided), instead of reading borrowers and accounts again here. Consent is checked on it now and
+   * again by the dispatcher before the text goes out.
+   */
+  recipient?: KnownRecipient;
+}
+
+export interface KnownRecipient {
+  fullName: string;
+  phoneE164: string;
+  /** The language texts go out in: the preferred one, else the borrower's. */
+  locale: Locale;
+  /** Opted out of SMS, or SMS turned off in the contact preferences. */
+  smsRefused: boolean;
+  /** The account the text is about, if any. */
+  account: { last4: string; wrongNumber: boolean } | null;
+}
+
+/*
+ * A queued text is its message row (status `queued`, created_at): message_status_events records what
+ * happens to it after that (sending, sent, delivered, failed, re-queued for a retry, cancelled). The
+ * planner writes half a million texts a run at a million accounts; a separate row repeating the
+ * message's own creation was a fifth of what it wrote (DESIGN §12).
+ */
+export type QueueSmsResult =
+  | { status: "queued"; messageId: string }
+  | { status: "skipped"; reason: "sms_opted_out" | "wrong_number" | "duplicate" };
+
+/**
+ * The one way Settle queues a text, inside the caller's transaction: checks
+ * consent, renders the template in the borrower's language with a fresh short
+ * link when the template has one, counts segments, stores the message, and adds
+ * the `sms:send` job in the same transaction (so no job without a row, no row without a job).
+ * STOP/HELP replies are always sent (CTIA: answered even when not subscribed).
+ */
+export async function queueSms(trx: Trx, input: QueueSmsInput): Promise<QueueSmsResult> {
+  return (await queueSmsBatch(trx, [input]))[0]!;
+}
+
+/** How a text addresses the borrower: the name as held, cut to what the templates are proven to fit. */
+export function salutation(fullName: string, locale: Locale): string {
+  const max = locale === "en" ? 20 : 4;
+  const name = fullName.trim();
+  return [...name].length <= max ? name : [...name].slice(0, max).join("");
+}
+
+/** Money and dates as they appear inside an SMS in the borrower's language. */
+export function smsAmount(minor: number, currency: string, locale: Locale): string {
+  // Memoised: the planner formats one amount per text (DESIGN §12), and a book repeats amounts.
+  return amounts(`${minor}|${currency}|${locale}`, () => formatMoney({ minor, currency }, locale));
+}
+const amounts = boundedMemo<string>(50_000);
+
+export function smsDate(isoDate: string, locale: Locale): string {
+  const [y, m, d] = isoDate.split("-").map(Number);
+  const format = dateFormats(
+    locale,
+    () => new Intl.DateTimeFormat(locale, { month: "long", day: "numeric", timeZone: "UTC" }),
+  );
+  return format.format(new Date(Date.UTC(y!, m! - 1, d!)));
+}
+const dateFormats = boundedMemo<Intl.DateTimeFormat>(100);
+
+// Texts made only of these characters (GSM 03.38 basic set, one unit each; "£" and "¥" for GBP and CN¥
+// amounts) are GSM-7; texts with a CJK character and no surrogate pair are UCS-2 with one unit per UTF-16
+// code unit. Anything else goes to the full calculator.
+const PLAIN_GSM = /^[A-Za-z0-9 \n\r@$_!"#%&'()*+,\-./:;<=>?£¥]*$/;
+const CJK = /[\u3400-\u9fff]/;
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** countSegments with a fast path for the two shapes reminder texts take (DESIGN §12: the planner counts 1M texts). */
+export function smsSegments(body: string): { segments: number; encoding: SmsEncoding } {
+  if (PLAIN_GSM.test(body))
+    return { encoding: "GSM-7", segments: body.length <= 160 ? 1 : Math.ceil(body.length / 153) };
+  if (CJK.test(body) && !SURROGATE.test(body))
+    return { encoding: "UCS-2", segments: body.length <= 70 ? 1 : Math.ceil(body.length / 67) };
+  const full = countSegments(body);
+  return { encoding: full.encoding, segments: full.segments };
+}
+
+const BATCH_ROWS = 5_000; // texts per set of multi-row INSERTs (each a handful of array or JSON parameters)
+
+/**
+ * `queueSms` for many texts at once, set-based, inside the caller's transaction
+ * (the planner's path: DESIGN §12 allows no per-row round trips). Same rules and
+ * the same result per input, in input order: consent checks, rendering from the
+ * active template, one short link per message that carries one, the dedupe key
+ * making a repeat a `duplicate` no-op, and an `sms:send`
+ * job per message. A fixed number of statements per 5,000 texts (BATCH_ROWS).
+ */
+export async function queueSmsBatch(trx: Trx, inputs: readonly QueueSmsInput[]): Promise<QueueSmsResult[]> {
+  const results: QueueSmsResult[] = [];
+  for (let i = 0; i < inputs.length; i += BATCH_ROWS)
+    results.push(...(await queueSmsChunk(trx, inputs.slice(i, i + BATCH_ROWS))));
+  return results;
+}
+
+async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promise<QueueSmsResult[]> {
+  if (inputs.length === 0) return [];
+  const cfg = config();
+  const recipients = await recipientsOf(trx, inputs);
+  // Every template the chunk may need, in one query (the active edited row, else the shipped default).
+  const templateFor = await smsTemplateBodies(
+    trx,
+    inputs.map((input, i) => ({ key: input.templateKey, locale: recipients[i]!.locale })),
+  );
+  // Templates are parsed once per body (sms-templates.ts), so asking per text costs a lookup.
+  const carriesLink = (body: string) => smsTemplatePlaceholders(body).includes("link");
+  // 64 random bits per link code, drawn in one call for the chunk.
+  const random = randomBytes(8 * inputs.length);
+  const baseUrl = cfg.publicBaseUrl.replace(/\/$/, "");
+
+  const results: QueueSmsResult[] = new Array(inputs.length);
+  const prepared: Array<{
+    index: number;
+    messageId: string;
+    code: string | null;
+    accountId: string | null;
+    borrowerId: string;
+    now: Date;
+    input: QueueSmsInput;
+    row: Insertable<Database["messages"]>;
+  }> = [];
+  for (const [index, input] of inputs.entries()) {
+    const now = input.now ?? new Date();
+    const who = recipients[index]!;
+    const account = who.account;
+    if (input.purpose !== "keyword_reply") {
+      if (who.smsRefused) {
+        results[index] = { status: "skipped", reason: "sms_opted_out" };
+        continue;
+      }
+      if (account?.wrongNumber) {
+        results[index] = { status: "skipped", reason: "wrong_number" };
+        continue;
+      }
+    }
+    const locale = who.locale;
+    const messageId = timeOrderedId();
+    const template = templateFor(input.templateKey, locale);
+    const code =
+      carriesLink(template.body) && account
+        ? generateLinkCode(cfg.linkSigningKeys, random.subarray(8 * index, 8 * index + 8))
+        : null;
+    const body = fillSmsTemplate(template.body, {
+      bank: cfg.BANK_SMS_NAME,
+      hotline: cfg.BANK_HOTLINE,
+      name: salutation(who.fullName, locale),
+      last4: account?.last4,
+      link: code ? `${baseUrl}/r/${code}` : undefined,
+      ...input.vars,
+    });
+    const segments = smsSegments(body);
+    prepared.push({
+      index,
+      messageId,
+      code,
+      accountId: account ? input.accountId : null,
+      borrowerId: input.borrowerId,
+      now,
+      input,
+      row: {
+        id: messageId,
+        borrower_id: input.borrowerId,
+        account_id: input.accountId,
+        direction: "outbound",
+        channel: "sms",
+        stage: input.stage ?? null,
+        template_key: input.templateKey,
+        variant: input.variant ?? null,
+        locale,
+        body,
+        to_address: who.phoneE164,
+        from_address: null,
+        provider: cfg.SMS_PROVIDER,
+        status: "queued",
+        segments: segments.segments,
+        encoding: segments.encoding,
+        dedupe_key: input.dedupeKey ?? null,
+        scheduled_for: input.scheduledFor ?? now,
+        created_at: now,
+      },
+    });
+  }
+  if (prepared.length === 0) return results;
+
+  // Rows as typed arrays, one per column, expanded by unnest(): far cheaper for Postgres to read
+  // than JSON rows (json_populate_recordset), and one parameter per column whatever the row count.
+  const rows = prepared.map((p) => p.row);
+  const col = (pick: (row: (typeof rows)[number]) => string | number | Date | null | undefined) =>
+    pgArray(rows.map(pick));
+  const inserted = new Set(
+    (
+      await sql<{
+        id: string;
+      }>`insert into messages (id, borrower_id, account_id, direction, channel, stage, template_key, variant, locale,
+          body, to_address, from_address, provider, status, segments, encoding, dedupe_key, scheduled_for, created_at)
+        select id, borrower_id, account_id, 'outbound', 'sms', stage, template_key, variant, locale,
+          body, to_address, null, ${cfg.SMS_PROVIDER}::text, 'queued', segments, encoding, dedupe_key, scheduled_for, created_at
+        from unnest(${col((r) => r.id)}::uuid[], ${col((r) => r.borrower_id)}::uuid[], ${col((r) => r.account_id)}::uuid[],
+          ${col((r) => r.stage)}::text[], ${col((r) => r.template_key)}::text[], ${col((r) => r.variant)}::text[], ${col((r) => r.locale)}::text[],
+          ${col((r) => r.body)}::text[], ${col((r) => r.to_address)}::text[], ${col((r) => r.segments)}::int[], ${col((r) => r.encoding)}::text[],
+          ${col((r) => r.dedupe_key)}::text[], ${col((r) => r.scheduled_for as Date)}::timestamptz[], ${col((r) => r.created_at as Date)}::timestamptz[])
+          as t(id, borrower_id, account_id, stage, template_key, variant, locale, body, to_address, segments, encoding, dedupe_key, scheduled_for, created_at)
+        on conflict (dedupe_key) do nothing returning id`.execute(trx)
+    ).rows.map((r) => r.id),
+  );
+  const queued = prepared.filter((p) => inserted.has(p.messageId));
+  for (const p of prepared)
+    results[p.index] = inserted.has(p.messageId)
+      ? { status: "queued", messageId: p.messageId }
+      : { status: "skipped", reason: "duplicate" };
+  if (queued.length === 0) return results;
+
+  const links = queued.filter((p) => p.code && p.accountId);
+  if (links.length) {
+    await sql`insert into short_links (id, code_hash, key_id, borrower_id, account_id, message_id, expires_at, created_at)
+      select * from unnest(${pgArray(links.map(() => timeOrderedId()))}::uuid[], ${pgArray(links.map((p) => hashLinkCode(p.code!)))}::text[], ${pgArray(links.map((p) => p.code![0]!))}::text[],
+        ${pgArray(links.map((p) => p.borrowerId))}::uuid[], ${pgArray(links.map((p) => p.accountId!))}::uuid[], ${pgArray(links.map((p) => p.messageId))}::uuid[],
+        ${pgArray(links.map((p) => new Date(p.now.getTime() + LINK_TTL_DAYS * 86_400_000)))}::timestamptz[], ${pgArray(links.map((p) => p.now))}::timestamptz[])`.execute(
+      trx,
+    );
+  }
+  await addSmsSendJobs(
+    trx,
+    queued.map((p) => ({ messageId: p.messageId, runAt: p.input.scheduledFor ?? p.now })),
+  );
+  return results;
+}
+
+/**
+ * Each input's recipient: the one the caller read (input.recipient), else read here, one query for the
+ * chunk's borrowers and one for its accounts. An unknown borrower, or an account that is not the
+ * borrower's, is a programming error and aborts the caller's transaction.
+ */
+async function recipientsOf(trx: Trx, inputs: readonly QueueSmsInput[]): Promise<KnownRecipient[]> {
+  const unknown = inputs.filter((i) => !i.recipient);
+  const borrowerIds = [...new Set(unknown.map((i) => i.borrowerId))];
+  const accountIds = [...new Set(unknown.flatMap((i) => (i.accountId ? [i.accountId] : [])))];
+  const [whoRows, accountRows] = await Promise.all([
+    borrowerIds.length
+      ? trx
+          .selectFrom("borrowers")
+          .leftJoin("contact_preferences", "contact_preferences.borrower_id", "borrowers.id")
+          .select([
+            "borrowers.id",
+            "borrowers.full_name",
+            "borrowers.phone_e164",
+            "borrowers.locale",
+            "contact_preferences.preferred_locale",
+            "contact_preferences.sms_allowed",
+            "contact_preferences.sms_opted_out_at",
+          ])
+          .where("borrowers.id", "=", sql<string>`any(${pgArray(borrowerIds)}::uuid[])`)
+          .execute()
+      : [],
+    accountIds.length
+      ? trx
+          .selectFrom("accounts")
+          .select(["id", "borrower_id", "last4", "wrong_number_at"])
+          .where("id", "=", sql<string>`any(${pgArray(accountIds)}::uuid[])`)
+          .execute()
+      : [],
+  ]);
+  const whoBy = new Map(whoRows.map((w) => [w.id, w]));
+  const accountBy = new Map(accountRows.map((a) => [a.id, a]));
+  return inputs.map((input) => {
+    if (input.recipient) return input.recipient;
+    const who = whoBy.get(input.borrowerId);
+    if (!who) throw new Error(`borrower ${input.borrowerId} not found`);
+    const account = input.accountId ? accountBy.get(input.accountId) : null;
+    if (input.accountId && (!account || account.borrower_id !== input.borrowerId))
+      throw new Error(`account ${input.accountId} not found for borrower`);
+    return {
+      fullName: who.full_name,
+      phoneE164: who.phone_e164,
+      locale: who.preferred_locale ?? who.locale,
+      smsRefused: Boolean(who.sms_opted_out_at) || who.sms_allowed === false,
+      account: account ? { last4: account.last4, wrongNumber: Boolean(account.wrong_number_at) } : null,
+    };
+  });
+}
+
+/** Texts per `sms:send` job: the dispatcher claims, re-decides, sends and records a job's texts set-based (DESIGN §12). */
+export const SMS_SEND_BATCH = 100;
+
+/**
+ * The `sms:send` jobs for queued texts, added inside the caller's transaction (so no job without
+ * its rows). graphile-worker batch jobs: the payload is an array of `{ messageId }` entries, up to
+ * SMS_SEND_BATCH texts per job, one job per due time; the task reports each entry's outcome, so a
+ * retry carries only the texts that failed retryably (dispatcher.server.ts). The job key is
+ * `sms:<first message id>` (plus `:<due time>` for a reschedule); adding a keyed job again while it
+ * waits merges the payloads, and the dispatcher ignores a message id it already has.
+ */
+export async function addSmsSendJobs(
+  trx: Trx,
+  texts: ReadonlyArray<{ messageId: string; runAt: Date }>,
+  opts: { keyWithRunAt?: boolean } = {},
+) {
+  const byRunAt = new Map<number, string[]>();
+  for (const text of texts) {
+    const ids = byRunAt.get(text.runAt.getTime());
+    if (ids) ids.push(text.messageId);
+    else byRunAt.set(text.runAt.getTime(), [text.messageId]);
+  }
+  const specs: Array<{
+    identifier: string;
+    payload: Array<{ messageId: string }>;
+    run_at: string;
+    max_attempts: number;
+    job_key: string;
+  }> = [];
+  for (const [runAt, ids] of byRunAt) {
+    const at = new Date(runAt).toISOString();
+    for (let i = 0; i < ids.length; i += SMS_SEND_BATCH) {
+      const batch = ids.slice(i, i + SMS_SEND_BATCH);
+      specs.push({
+        identifier: "sms:send",
+        payload: batch.map((messageId) => ({ messageId })),
+        run_at: at,
+        max_attempts: 8,
+        job_key: opts.keyWithRunAt ? `sms:${batch[0]}:${at}` : `sms:${batch[0]}`,
+      });
+    }
+  }
+  if (specs.length === 0) return;
+  await sql`select count(*) from graphile_worker.add_jobs(
+      array(select json_populate_recordset(null::graphile_worker.job_spec, ${JSON.stringify(specs)}::json))
+    )`.execute(trx);
+}

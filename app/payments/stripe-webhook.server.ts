@@ -1,0 +1,276 @@
+import type { Kysely, Transaction } from "kysely";
+import Stripe from "stripe";
+import { z } from "zod";
+import type { Database } from "../../db/schema";
+import { stripeConfig } from "./stripe-config.server";
+import { appendAudit } from "../platform/audit.server";
+import { logger } from "../platform/logger.server";
+import { applySucceededPayment } from "./payments.server";
+
+/**
+ * Stripe's webhook (DESIGN §6): verified with the signing secret, deduplicated
+ * by event id, applied in one transaction. Checkout sends both
+ * `checkout.session.completed` and `payment_intent.succeeded` for one payment,
+ * in any order and possibly more than once: both lead to the same payments row,
+ * and applySucceededPayment applies it once.
+ */
+type Trx = Transaction<Database>;
+
+export interface StripeWebhookOutcome {
+  status: 200 | 400;
+  /** Short, for the response body and logs; never personal data. */
+  result: string;
+}
+
+const MAX_PAYLOAD_CHARS = 512 * 1024;
+
+const eventSchema = z.object({
+  id: z.string().min(1).max(255),
+  type: z.string().min(1).max(255),
+  data: z.object({ object: z.record(z.unknown()) }),
+});
+
+const metadataSchema = z.record(z.string()).nullish();
+const idOf = z.union([z.string(), z.object({ id: z.string() }).transform((o) => o.id)]).nullish();
+
+const checkoutSessionSchema = z.object({
+  id: z.string(),
+  payment_status: z.string(),
+  amount_total: z.number().int().nullish(),
+  currency: z.string().nullish(),
+  client_reference_id: z.string().nullish(),
+  metadata: metadataSchema,
+  payment_intent: idOf,
+});
+
+const paymentIntentSchema = z.object({
+  id: z.string(),
+  amount: z.number().int(),
+  amount_received: z.number().int().nullish(),
+  currency: z.string(),
+  metadata: metadataSchema,
+});
+
+const uuid = z.string().uuid();
+
+/** jsonb cannot hold U+0000; a signed payload that contains it is still a valid event, so store it without. */
+function storableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" ? v.replace(/\u0000/g, "") : v));
+}
+
+export async function handleStripeWebhook(
+  db: Kysely<Database>,
+  rawBody: string,
+  signatureHeader: string | null,
+  opts: { webhookSecret?: string; now?: Date } = {},
+): Promise<StripeWebhookOutcome> {
+  if (!signatureHeader) return { status: 400, result: "missing signature" };
+  if (rawBody.length > MAX_PAYLOAD_CHARS) return { status: 400, result: "payload too large" };
+  let parsed: unknown;
+  try {
+    parsed = Stripe.webhooks.constructEvent(
+      rawBody,
+      signatureHeader,
+      opts.webhookSecret ?? stripeConfig().webhookSecret,
+    );
+  } catch (error) {
+    const signatureProblem = error instanceof Stripe.errors.StripeSignatureVerificationError;
+    return { status: 400, result: signatureProblem ? "invalid signature" : "malformed payload" };
+  }
+  const event = eventSchema.safeParse(parsed);
+  if (!event.success) return { status: 400, result: "malformed event" };
+  const { id, type } = event.data;
+  const now = opts.now ?? new Date();
+
+  return db.transaction().execute(async (trx) => {
+    // The primary key is the dedupe: a concurrent delivery of the same event waits here, then finds it taken.
+    const fresh = await trx
+      .insertInto("stripe_events")
+      .values({ id, type, payload: storableJson(parsed), received_at: now })
+      .onConflict((oc) => oc.column("id").doNothing())
+      .returning("id")
+      .executeTakeFirst();
+    if (!fresh) return { status: 200, result: "duplicate" } as const;
+    const result = await applyEvent(trx, type, event.data.data.object, now);
+    await trx.updateTable("stripe_events").set({ processed_at: now }).where("id", "=", id).execute();
+    if (result !== "applied" && result !== "already_applied" && result !== "ignored")
+      logger.info({ eventId: id, type, result }, "stripe event recorded");
+    return { status: 200, result } as const;
+  });
+}
+
+async function applyEvent(
+  trx: Trx,
+  type: string,
+  object: Record<string, unknown>,
+  now: Date,
+): Promise<string> {
+  switch (type) {
+    case "checkout.session.completed":
+    case "checkout.session.async_payment_succeeded": {
+      const s = checkoutSessionSchema.safeParse(object);
+      if (!s.success) return "unreadable_object";
+      if (s.data.payment_status !== "paid") return "awaiting_payment"; // async methods: *_async_payment_succeeded follows
+      const payment = await findPayment(trx, {
+        paymentId: s.data.metadata?.paymentId ?? s.data.client_reference_id,
+        checkoutSessionId: s.data.id,
+      });
+      return succeed(
+        trx,
+        payment,
+        { amountMinor: s.data.amount_total, currency: s.data.currency },
+        { checkoutSessionId: s.data.id, paymentIntentId: s.data.payment_intent ?? null },
+        now,
+      );
+    }
+    case "payment_intent.succeeded": {
+      const pi = paymentIntentSchema.safeParse(object);
+      if (!pi.success) return "unreadable_object";
+      const payment = await findPayment(trx, {
+        paymentId: pi.data.metadata?.paymentId,
+        paymentIntentId: pi.data.id,
+      });
+      return succeed(
+        trx,
+        payment,
+        { amountMinor: pi.data.amount_received ?? pi.data.amount, currency: pi.data.currency },
+        { paymentIntentId: pi.data.id },
+        now,
+      );
+    }
+    case "payment_intent.payment_failed": {
+      const pi = paymentIntentSchema.safeParse(object);
+      if (!pi.success) return "unreadable_object";
+      const payment = await findPayment(trx, {
+        paymentId: pi.data.metadata?.paymentId,
+        paymentIntentId: pi.data.id,
+      });
+      return fail(trx, payment, type, { paymentIntentId: pi.data.id }, now);
+    }
+    case "checkout.session.async_payment_failed":
+    case "checkout.session.expired": {
+      const s = checkoutSessionSchema.safeParse(object);
+      if (!s.success) return "unreadable_object";
+      const payment = await findPayment(trx, {
+        paymentId: s.data.metadata?.paymentId ?? s.data.client_reference_id,
+        checkoutSessionId: s.data.id,
+      });
+      return fail(trx, payment, type, { paymentIntentId: s.data.payment_intent ?? null }, now);
+    }
+    default:
+      return "ignored";
+  }
+}
+
+type PaymentRow = {
+  id: string;
+  account_id: string;
+  borrower_id: string;
+  amount_minor: number;
+  currency: string;
+  idempotency_key: string;
+  status: string;
+};
+
+async function findPayment(
+  trx: Trx,
+  ref: { paymentId?: string | null; checkoutSessionId?: string; paymentIntentId?: string },
+): Promise<PaymentRow | undefined> {
+  const base = trx
+    .selectFrom("payments")
+    .select(["id", "account_id", "borrower_id", "amount_minor", "currency", "idempotency_key", "status"])
+    .where("source", "=", "portal");
+  if (ref.paymentId && uuid.safeParse(ref.paymentId).success) {
+    const row = await base.where("id", "=", ref.paymentId).executeTakeFirst();
+    if (row) return row;
+  }
+  if (ref.checkoutSessionId) {
+    const row = await base.where("stripe_checkout_session_id", "=", ref.checkoutSessionId).executeTakeFirst();
+    if (row) return row;
+  }
+  if (ref.paymentIntentId)
+    return base.where("stripe_payment_intent_id", "=", ref.paymentIntentId).executeTakeFirst();
+  return undefined;
+}
+
+async function succeed(
+  trx: Trx,
+  payment: PaymentRow | undefined,
+  paid: { amountMinor: number | null | undefined; currency: string | null | undefined },
+  stripeIds: { checkoutSessionId?: string; paymentIntentId?: string | null },
+  now: Date,
+): Promise<string> {
+  if (!payment) return "payment_not_found";
+  if (paid.amountMinor !== payment.amount_minor || paid.currency?.toUpperCase() !== payment.currency) {
+    // Checkout charges the amount Settle asked for; anything else needs a person, not an automatic credit.
+    await appendAudit(
+      trx,
+      {
+        actorType: "system",
+        action: "payment.amount_mismatch",
+        subjectType: "payment",
+        subjectId: payment.id,
+        borrowerId: payment.borrower_id,
+        detail: {
+          expectedMinor: payment.amount_minor,
+          expectedCurrency: payment.currency,
+          paidMinor: paid.amountMinor ?? null,
+          paidCurrency: paid.currency ?? null,
+        },
+      },
+      now,
+    );
+    logger.error({ paymentId: payment.id }, "stripe reported a different amount than the payment row");
+    return "amount_mismatch";
+  }
+  const outcome = await applySucceededPayment(trx, {
+    accountId: payment.account_id,
+    borrowerId: payment.borrower_id,
+    amountMinor: payment.amount_minor,
+    currency: payment.currency,
+    source: "portal",
+    idempotencyKey: payment.idempotency_key,
+    paymentId: payment.id,
+    stripe: {
+      checkoutSessionId: stripeIds.checkoutSessionId ?? null,
+      paymentIntentId: stripeIds.paymentIntentId ?? null,
+    },
+    now,
+  });
+  return outcome.applied ? "applied" : "already_applied";
+}
+
+async function fail(
+  trx: Trx,
+  payment: PaymentRow | undefined,
+  type: string,
+  stripeIds: { paymentIntentId: string | null },
+  now: Date,
+): Promise<string> {
+  if (!payment) return "payment_not_found";
+  // A declined card leaves the session open for another try, so a later success still applies (failed -> succeeded).
+  const updated = await trx
+    .updateTable("payments")
+    .set((eb) => ({
+      status: "failed",
+      stripe_payment_intent_id: eb.fn.coalesce("stripe_payment_intent_id", eb.val(stripeIds.paymentIntentId)),
+    }))
+    .where("id", "=", payment.id)
+    .where("status", "=", "pending")
+    .returning("id")
+    .executeTakeFirst();
+  if (!updated) return "not_pending";
+  await appendAudit(
+    trx,
+    {
+      actorType: "system",
+      action: "payment.failed",
+      subjectType: "payment",
+      subjectId: payment.id,
+      borrowerId: payment.borrower_id,
+      detail: { accountId: payment.account_id, stripeEvent: type },
+    },
+    now,
+  );
+  return "failed";
+}
