@@ -11,7 +11,7 @@ import { NonceProvider } from "./ui/nonce";
 import { InlineStylesProvider } from "./ui/inline-styles";
 import appCss from "./styles/app.css?inline";
 import { encodeWholeBody } from "./server/whole-body-encoding.server";
-import { logger, maskPath } from "./platform/logger.server";
+import { errorFields, logger, maskPath } from "./platform/logger.server";
 
 // The two busiest pages' fast paths run inside this build (app/server/http.server.ts finds them here).
 export { serveLanding } from "./server/landing-fast-path.server";
@@ -58,7 +58,8 @@ export default async function handleRequest(
   // cheaper and is compressed in one call (whole-body-encoding.server.ts).
   return new Promise<Response>((resolve, reject) => {
     const chunks: Buffer[] = [];
-    let timer: NodeJS.Timeout | undefined;
+    let abortRender = () => {};
+    const timer = setTimeout(() => abortRender(), ABORT_DELAY + 1_000).unref();
     const sink = new Writable({
       write(chunk: Buffer, _encoding, callback) {
         chunks.push(chunk);
@@ -98,11 +99,14 @@ export default async function handleRequest(
         onError(error: unknown) {
           // Rendered into the error boundary; the response is still a document, with a 500.
           responseStatusCode = 500;
-          console.error(error);
+          logger.error(
+            { err: errorFields(error), path: maskPath(new URL(request.url).pathname) },
+            "render failed",
+          );
         },
       },
     );
-    timer = setTimeout(abort, ABORT_DELAY + 1_000).unref();
+    abortRender = abort;
   });
 }
 
@@ -112,7 +116,7 @@ export function handleError(error: unknown, { request }: { request: Request }) {
   if (error instanceof Error && /^No route matches URL/.test(error.message)) return;
   logger.error(
     {
-      err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error),
+      err: errorFields(error),
       path: maskPath(new URL(request.url).pathname),
     },
     "request failed",

@@ -20,9 +20,12 @@ export interface SettleLoadContext {
   overview?: OverviewPage;
 }
 
+// Declaration merging: Remix's AppLoadContext becomes ours (an empty body is the point).
 declare module "@remix-run/node" {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface AppLoadContext extends SettleLoadContext {}
 }
 declare module "@remix-run/server-runtime" {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface AppLoadContext extends SettleLoadContext {}
 }

@@ -11,7 +11,7 @@ export function createMigrator(db: Kysely<any>) {
   });
 }
 
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   return applied(await createMigrator(db).migrateToLatest());
 }
 

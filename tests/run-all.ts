@@ -1,5 +1,5 @@
 /**
- * `npm test`: type-check, unit + integration (vitest, real Postgres), a
+ * `npm test`: format, lint (layers and cycles), unused code, type-check, unit + integration (vitest, real Postgres), a
  * production build, then end-to-end journeys (Playwright, real Chromium).
  * Ends with one line, "Summary: N passed, N failed", and a non-zero exit on any failure.
  */
@@ -17,6 +17,9 @@ interface Step {
 }
 
 const steps: Step[] = [
+  { name: "format", command: ["npx", "prettier", "--check", "--log-level=warn", "."] },
+  { name: "lint", command: ["npx", "eslint", "."] },
+  { name: "unused code", command: ["npx", "knip"] },
   { name: "typecheck", command: ["npx", "tsc", "--noEmit"] },
   {
     name: "unit + integration",

@@ -11,7 +11,7 @@ export interface ApiPrincipal {
 }
 
 /** last_used_at is a hint for operators, not an audit trail: written at most once a minute per key. */
-export const LAST_USED_THROTTLE_MS = 60_000;
+const LAST_USED_THROTTLE_MS = 60_000;
 const lastUsedWritten = new Map<string, number>();
 
 const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="settle-api"' };

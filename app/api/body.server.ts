@@ -9,12 +9,12 @@ import { ApiError } from "./errors.server";
 /** 10,000 full records are ~5 MB of JSON; the limit leaves room for long names and NDJSON overhead. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** Endpoints that take one small object. */
-export const MAX_OBJECT_BODY_BYTES = 64 * 1024;
+const MAX_OBJECT_BODY_BYTES = 64 * 1024;
 
-export type BodyFormat = "json" | "ndjson";
+type BodyFormat = "json" | "ndjson";
 
 /** Reads the media type (lower case, without parameters) and refuses anything but the accepted formats. */
-export function requestBodyFormat(request: Request, accepted: readonly BodyFormat[]): BodyFormat {
+function requestBodyFormat(request: Request, accepted: readonly BodyFormat[]): BodyFormat {
   const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   const format: BodyFormat | null =
     mediaType === "application/json" || mediaType.endsWith("+json")
@@ -41,7 +41,7 @@ export function requestBodyFormat(request: Request, accepted: readonly BodyForma
   return format;
 }
 
-export async function readBodyText(request: Request, maxBytes = MAX_BODY_BYTES): Promise<string> {
+async function readBodyText(request: Request, maxBytes = MAX_BODY_BYTES): Promise<string> {
   const tooLarge = () =>
     new ApiError(
       413,

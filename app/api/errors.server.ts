@@ -1,12 +1,12 @@
 import type { ZodIssue } from "zod";
-import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "../server/unavailable.server";
-import { logger } from "../platform/logger.server";
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "../../db/unavailable";
+import { errorFields, logger } from "../platform/logger.server";
 
 /**
  * Every /api/v1 error has one shape: `{ error: { code, message, details? } }`.
  * Codes are stable identifiers clients branch on; messages are for humans.
  */
-export interface ApiErrorBody {
+interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 
@@ -66,10 +66,7 @@ export function toApiErrorResponse(error: unknown, route: string): Response {
       ),
     );
   }
-  logger.error(
-    { err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), route },
-    "api handler failed",
-  );
+  logger.error({ err: errorFields(error), route }, "api handler failed");
   return apiErrorResponse(
     new ApiError(500, "internal_error", "Something went wrong on our side; the request may be retried."),
   );

@@ -34,7 +34,7 @@ const ACCOUNT_STATUSES = [
 ] as const satisfies readonly AccountStatus[];
 
 /** How far ahead of Settle's clock a `balance_as_of` may be (clock skew); later ones would freeze future updates. */
-export const AS_OF_MAX_SKEW_MS = 5 * 60_000;
+const AS_OF_MAX_SKEW_MS = 5 * 60_000;
 
 const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
@@ -94,7 +94,7 @@ export const externalRefSchema = z
     "must be 1-64 characters: letters, digits, '.', '_', ':' or '-', starting with a letter or digit",
   );
 
-export const minorUnitsSchema = z
+const minorUnitsSchema = z
   .number({
     required_error: "is required",
     invalid_type_error: "must be a whole number of minor units (e.g. 12345 for 123.45)",
@@ -108,7 +108,7 @@ export const currencySchema = z
   .refine(isCurrencyCode, "must be an ISO 4217 currency code in capitals, e.g. HKD")
   .describe("ISO 4217 code, e.g. HKD");
 
-export const calendarDateSchema = z
+const calendarDateSchema = z
   .string()
   .refine(isCalendarDate, "must be a calendar date YYYY-MM-DD")
   .describe("YYYY-MM-DD");
@@ -142,7 +142,7 @@ const phoneSchema = z
   })
   .describe("International format (E.164 after normalisation), e.g. +85291234567");
 
-export const accountFieldsSchema = {
+const accountFieldsSchema = {
   product: z.enum(PRODUCTS),
   last4: z.string().regex(/^[0-9]{4}$/, "must be the last 4 digits of the account number"),
   currency: currencySchema,
@@ -223,7 +223,7 @@ const fastRef = z4.string().regex(EXTERNAL_REF);
  * errors (and decides, should the two ever disagree). tests/import/record-fast-path.test.ts holds
  * both to the same verdicts and outputs; change them together.
  */
-export const accountRecordFastSchema = z4
+const accountRecordFastSchema = z4
   .object({
     borrower_ref: fastRef,
     full_name: z4.string().trim().min(1).max(200),
@@ -276,25 +276,13 @@ const NUMBER_FIELDS = new Set([
   "dpd",
 ]);
 
-/**
- * A CSV row (all strings) as the record the API would receive: empty cells are
- * absent, whole numbers become numbers. Anything else is left as text, so the
- * schema reports it with the same message the API would.
- */
-export function csvRowToRecordInput(row: Record<string, string | undefined>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key in row) {
-    const raw = row[key];
-    if (raw === undefined) continue;
-    const value = raw.trim();
-    if (value === "") continue;
-    out[key] = NUMBER_FIELDS.has(key) && WHOLE_NUMBER.test(value) ? Number(value) : value;
-  }
-  return out;
-}
 const WHOLE_NUMBER = /^-?\d{1,16}$/;
 
-/** The same as csvRowToRecordInput, for a row read as cells under the header's column names. */
+/**
+ * A CSV row, read as cells under the header's column names, as the record the API would receive: empty
+ * cells are absent, whole numbers become numbers. Anything else is left as text, so the schema reports it
+ * with the same message the API would.
+ */
 export function csvCellsToRecordInput(
   columns: readonly string[],
   cells: readonly string[],

@@ -26,7 +26,7 @@ export interface IndexedRow {
   row: AccountUpsertRow;
 }
 
-export interface RowRejection {
+interface RowRejection {
   index: number;
   path: string;
   message: string;
@@ -296,7 +296,7 @@ async function revokeLinksOfClosedAccounts(trx: Trx, accountIds: readonly string
  * quoted, so commas, braces, blanks and the word NULL stay data; this is several times
  * cheaper than pg's generic array serialisation, which matters at a million rows.
  */
-export function arrayLiteral(values: readonly (string | number | null)[]): string {
+function arrayLiteral(values: readonly (string | number | null)[]): string {
   let out = "{";
   for (let i = 0; i < values.length; i++) {
     if (i > 0) out += ",";

@@ -6,12 +6,12 @@ import { upsertAccountRows, type IndexedRow, type UpsertSummary } from "./accoun
 
 export const MAX_BULK_RECORDS = 10_000;
 
-export interface FieldProblem {
+interface FieldProblem {
   path: string;
   message: string;
 }
 
-export interface RecordError {
+interface RecordError {
   /** Position in the request (0-based; for NDJSON, the n-th non-blank line). */
   index: number;
   account_ref?: string;

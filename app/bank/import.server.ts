@@ -41,7 +41,7 @@ import { validateAccountRecord } from "./bulk-upsert.server";
 
 export class ImportFileError extends Error {}
 
-export type ImportFormat = "csv" | "jsonl";
+type ImportFormat = "csv" | "jsonl";
 
 export interface ImportProgress {
   bytesRead: number;
@@ -72,7 +72,7 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
 }
 
-export function importFormat(file: string): ImportFormat {
+function importFormat(file: string): ImportFormat {
   const ext = extname(file).toLowerCase();
   if (ext === ".csv") return "csv";
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
@@ -81,7 +81,7 @@ export function importFormat(file: string): ImportFormat {
   );
 }
 
-export function defaultErrorsPath(file: string): string {
+function defaultErrorsPath(file: string): string {
   return join(dirname(file), `${basename(file, extname(file))}.errors.csv`);
 }
 

@@ -17,7 +17,7 @@ export { verifyWebhookSignature } from "./webhook-signature.server";
  * Delivery is at least once: the bank deduplicates on Settle-Event-Id.
  */
 export const DELIVER_TASK = "bank-event:deliver";
-export const MAX_DELIVERY_ATTEMPTS = 12;
+const MAX_DELIVERY_ATTEMPTS = 12;
 
 export interface WebhookTarget {
   url: string | null;
@@ -42,7 +42,7 @@ export type DeliveryOutcome =
   | { status: "no_endpoint" }
   | { status: "event_not_found" };
 
-export class WebhookDeliveryError extends Error {}
+class WebhookDeliveryError extends Error {}
 
 const payloadSchema = z.object({ eventId: z.string().uuid() });
 

@@ -33,11 +33,11 @@ export const HARDSHIP_DETAILS_MAX = 2000;
 export const COMPLAINT_TEXT_MAX = 4000;
 export const APPOINTMENT_NOTE_MAX = 500;
 /** Borrower-supplied preferred window must sit inside 08:00-21:00 (US Reg F, the widest profile). */
-export const WINDOW_EARLIEST = "08:00";
-export const WINDOW_LATEST = "21:00";
+const WINDOW_EARLIEST = "08:00";
+const WINDOW_LATEST = "21:00";
 export const MAX_PER_WEEK = 21;
 /** Monthly income or expenses above this (in minor units) are a typing slip, not a figure. */
-export const MONTHLY_AMOUNT_MAX_MINOR = 100_000_000_000;
+const MONTHLY_AMOUNT_MAX_MINOR = 100_000_000_000;
 
 const err = (key: string) => `actions:errors.${key}`;
 /** A single text value. A field posted twice arrives as a list: that, too, gets a translated message. */

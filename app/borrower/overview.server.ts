@@ -13,7 +13,7 @@ import {
   type LiveSessionValues,
 } from "./session.server";
 
-export type NextStep = "current" | "early" | "mid" | "late" | "serious" | "paid";
+type NextStep = "current" | "early" | "mid" | "late" | "serious" | "paid";
 
 /**
  * The verified overview (DESIGN §3.4). Every query is scoped by the session's

@@ -6,7 +6,7 @@ import { startBorrowerSession } from "./session.server";
 
 /** DESIGN §3: 5 failed tries per link per 15 minutes, then locked for 24 h and flagged. */
 export const MAX_FAILURES = 5;
-export const FAILURE_WINDOW_MS = 15 * 60_000;
+const FAILURE_WINDOW_MS = 15 * 60_000;
 export const LOCKOUT_MS = 24 * 60 * 60_000;
 
 export type VerificationOutcome =

@@ -6,9 +6,9 @@ import { DateTime } from "luxon";
  * on the borrower's own clock. A slot is identified by its start instant in
  * UTC ISO form, so the form can only name a slot the server would offer.
  */
-export const SLOT_WORKING_DAYS = 10;
-export const SLOT_FIRST_HOUR = 9;
-export const SLOT_END_HOUR = 18;
+const SLOT_WORKING_DAYS = 10;
+const SLOT_FIRST_HOUR = 9;
+const SLOT_END_HOUR = 18;
 
 export interface AppointmentSlot {
   /** UTC ISO instant, e.g. "2026-11-24T01:00:00.000Z": the form value. */

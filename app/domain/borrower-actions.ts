@@ -7,9 +7,9 @@ import { epochDayFromIsoDate, isoDateFromEpochDay, localEpochDay } from "./local
  */
 
 /** A promise names a date from today to 14 days ahead, on the borrower's calendar. */
-export const PROMISE_MAX_DAYS_AHEAD = 14;
+const PROMISE_MAX_DAYS_AHEAD = 14;
 /** Without staff, a hardship report pauses reminders at most once in this many days. */
-export const HARDSHIP_PAUSE_COOLDOWN_DAYS = 180;
+const HARDSHIP_PAUSE_COOLDOWN_DAYS = 180;
 
 const DAY_MS = 86_400_000;
 

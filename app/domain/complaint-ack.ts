@@ -5,7 +5,7 @@
  * day, and the database's unique key plus a retry covers the rare collision.
  */
 export const ACK_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-export const ACK_RANDOM_CHARS = 5;
+const ACK_RANDOM_CHARS = 5;
 export const ACK_PATTERN = /^C\d{8}-[0-9A-HJKMNP-TV-Z]{5}$/;
 
 /** `localDate` is YYYY-MM-DD; `random` supplies at least 5 bytes (256 is a multiple of 32, so each byte maps uniformly). */

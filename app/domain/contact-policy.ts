@@ -91,7 +91,7 @@ const jurisdictionProfileSchema = z
   })
   .strict();
 
-export const contactPolicySchema = z
+const contactPolicySchema = z
   .object({
     stages: z
       .array(stageSchema)
@@ -136,9 +136,8 @@ export const contactPolicySchema = z
 export type ContactPolicy = z.infer<typeof contactPolicySchema>;
 export type ContactStage = ContactPolicy["stages"][number];
 export type ContactCaps = ContactPolicy["caps"];
-export type JurisdictionProfile = ContactPolicy["jurisdictions"][Jurisdiction];
 
-export interface PolicyError {
+interface PolicyError {
   path: string;
   message: string;
 }

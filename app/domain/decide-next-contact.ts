@@ -16,13 +16,7 @@ import {
   type SendConstraints,
 } from "./send-constraints";
 
-export {
-  InvalidContactInput,
-  nextPermittedTime,
-  sendBlocker,
-  sendConstraintsFor,
-  type SendConstraints,
-} from "./send-constraints";
+export { InvalidContactInput, nextPermittedTime, sendConstraintsFor } from "./send-constraints";
 
 /**
  * The contact policy engine (DESIGN §4): for one account at `now`, send,
@@ -32,7 +26,7 @@ export {
  */
 
 /** Reason codes, in precedence order. Stored with every decision so agents can explain it. */
-export const SUPPRESS_REASONS = [
+const SUPPRESS_REASONS = [
   "account_closed",
   "account_paid",
   "wrong_number",
@@ -40,7 +34,7 @@ export const SUPPRESS_REASONS = [
   "sms_opted_out",
   "sms_not_allowed",
 ] as const;
-export const DEFER_REASONS = [
+const DEFER_REASONS = [
   "hardship_pause",
   "breathing_space",
   "plan_under_review",
@@ -54,9 +48,8 @@ export const DEFER_REASONS = [
   "cap_min_gap",
 ] as const;
 export const REASON_CODES = [...SUPPRESS_REASONS, ...DEFER_REASONS, "send_due"] as const;
-export type SuppressReason = (typeof SUPPRESS_REASONS)[number];
-export type DeferReason = (typeof DEFER_REASONS)[number];
-export type ReasonCode = (typeof REASON_CODES)[number];
+type SuppressReason = (typeof SUPPRESS_REASONS)[number];
+type DeferReason = (typeof DEFER_REASONS)[number];
 
 export type PlanStatus =
   | "proposed"
@@ -102,7 +95,7 @@ export interface ContactInput {
   hardship?: { pauseUntil: Date | null } | null;
 }
 
-export type ContactTemplate = StageId | "instalment_due";
+type ContactTemplate = StageId | "instalment_due";
 
 export type ContactDecision =
   | {

@@ -18,7 +18,7 @@ const exponents = boundedMemo<number>(1_000);
 const moneyFormats = boundedMemo<Intl.NumberFormat>(1_000);
 const dateFormats = boundedMemo<Intl.DateTimeFormat>(1_000);
 
-export function assertMoney(m: Money): void {
+function assertMoney(m: Money): void {
   if (!Number.isSafeInteger(m.minor))
     throw new RangeError(`minor units must be a safe integer, got ${m.minor}`);
   if (!CURRENCY.test(m.currency)) throw new RangeError(`not an ISO 4217 currency code: ${m.currency}`);

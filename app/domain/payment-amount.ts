@@ -97,7 +97,7 @@ export function resolvePaymentAmount(
   }
 }
 
-export function checkCustomAmount(minor: number | undefined, bounds: PaymentBounds): AmountResult {
+function checkCustomAmount(minor: number | undefined, bounds: PaymentBounds): AmountResult {
   if (minor === undefined) return { ok: false, error: "amountRequired" };
   if (!Number.isSafeInteger(minor)) return { ok: false, error: "amountNotNumber" };
   if (minor < 0) return { ok: false, error: "amountNegative" };

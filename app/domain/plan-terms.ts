@@ -17,7 +17,7 @@ import {
  */
 export const PLAN_COUNT_MIN = 2;
 export const PLAN_COUNT_MAX = 12;
-export const FIRST_DATE_MAX_DAYS_AHEAD = 60;
+const FIRST_DATE_MAX_DAYS_AHEAD = 60;
 export const PLAN_FREQUENCIES = ["monthly", "fortnightly"] as const satisfies readonly PlanFrequency[];
 
 export type FirstDateProblem = "date_invalid" | "date_in_past" | "date_too_far";
@@ -56,7 +56,7 @@ export function isPlanCount(count: number): boolean {
   return Number.isInteger(count) && count >= PLAN_COUNT_MIN && count <= PLAN_COUNT_MAX;
 }
 
-export function isPlanFrequency(value: unknown): value is PlanFrequency {
+function isPlanFrequency(value: unknown): value is PlanFrequency {
   return (PLAN_FREQUENCIES as readonly unknown[]).includes(value);
 }
 

@@ -45,13 +45,7 @@ export interface SendConstraints {
   borrowerSent: readonly number[];
 }
 
-export const SEND_BLOCKERS = [
-  "quiet_hours",
-  "cap_account_daily",
-  "cap_borrower_weekly",
-  "cap_min_gap",
-] as const;
-export type SendBlocker = (typeof SEND_BLOCKERS)[number];
+export type SendBlocker = "quiet_hours" | "cap_account_daily" | "cap_borrower_weekly" | "cap_min_gap";
 
 const HOUR_MS = 3_600_000;
 const WEEK_MS = 7 * 24 * HOUR_MS;

@@ -40,11 +40,11 @@ export type TemplateSlot =
   | { kind: "reminder"; stage: ReminderStage; variant: string }
   | { kind: "confirmation"; stage: ConfirmationKind; variant: "A" };
 
-export function isReminderStage(value: unknown): value is ReminderStage {
+function isReminderStage(value: unknown): value is ReminderStage {
   return (REMINDER_STAGES as readonly unknown[]).includes(value);
 }
 
-export function isConfirmationKind(value: unknown): value is ConfirmationKind {
+function isConfirmationKind(value: unknown): value is ConfirmationKind {
   return (CONFIRMATION_KINDS as readonly unknown[]).includes(value);
 }
 

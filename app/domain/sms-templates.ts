@@ -49,7 +49,7 @@ export type ConfirmationKind = (typeof CONFIRMATION_KINDS)[number];
  * overdue, the promised date in `promise_confirmed`, the first instalment's
  * date in `plan_approved`. `slot` is a booked call/visit time.
  */
-export const SMS_PLACEHOLDERS = [
+const SMS_PLACEHOLDERS = [
   "bank",
   "name",
   "last4",
@@ -64,7 +64,7 @@ export type SmsPlaceholder = (typeof SMS_PLACEHOLDERS)[number];
 export type SmsVars = Readonly<Partial<Record<SmsPlaceholder, string>>>;
 
 export type ReminderTemplateKey = `reminder.${ReminderStage}.${string}`;
-export type ConfirmationTemplateKey = `confirmation.${ConfirmationKind}`;
+type ConfirmationTemplateKey = `confirmation.${ConfirmationKind}`;
 export type SmsTemplateKey = ReminderTemplateKey | ConfirmationTemplateKey;
 
 /** The opt-out instruction every reminder carries, as written in each locale's templates. */

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import { z } from "zod";
 import type { Database } from "../../db/schema";
 import { appendAudit } from "../platform/audit.server";
@@ -142,13 +142,12 @@ export async function optOutOfSms(
   return { cancelledMessages: cancelled };
 }
 
-export const linkOpenedAuditSchema = z.object({
+const linkOpenedAuditSchema = z.object({
   linkId: z.string().uuid(),
   borrowerId: z.string().uuid(),
   accountId: z.string().uuid(),
   at: z.string().datetime(),
 });
-type LinkOpenedAudit = z.infer<typeof linkOpenedAuditSchema>;
 
 /** The `audit:link-opened` job: the first open's audit row, dated when the link was opened. */
 export async function auditLinkOpened(db: Kysely<Database>, payload: unknown) {

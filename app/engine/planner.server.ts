@@ -167,7 +167,7 @@ export async function decideForAccount(
   return { facts, decision: decideFor(facts, await activeContactPolicy(db)) };
 }
 
-export function toLine(facts: AccountFacts, decision: Decided, now: Date): DecisionLine {
+function toLine(facts: AccountFacts, decision: Decided, now: Date): DecisionLine {
   const send = decision.action === "send" ? decision : null;
   return {
     account: facts.accountRef,

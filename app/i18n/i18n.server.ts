@@ -1,7 +1,7 @@
 import { createCookie } from "@remix-run/node";
 import { RemixI18Next } from "remix-i18next/server";
 import type { Resource, ResourceLanguage } from "i18next";
-import { FALLBACK_LOCALE, SUPPORTED_LOCALES, i18nConfig, type SupportedLocale } from "./config";
+import { FALLBACK_LOCALE, SUPPORTED_LOCALES, i18nConfig } from "./config";
 
 // Every locales/<lng>/<namespace>.json is bundled for the server; a new namespace needs no registration here.
 const files = import.meta.glob<{ default: ResourceLanguage[string] }>("../../locales/*/*.json", {
@@ -36,7 +36,3 @@ export const i18nServer = new RemixI18Next({
   },
   i18next: { ...i18nConfig, ns: namespaces, resources },
 });
-
-export function resourcesFor(locale: SupportedLocale) {
-  return resources[locale];
-}

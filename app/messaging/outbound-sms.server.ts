@@ -19,7 +19,7 @@ import { smsTemplateBodies } from "./sms-template-store.server";
 
 type Trx = Transaction<Database>;
 
-export type SmsPurpose = "reminder" | "confirmation" | "keyword_reply";
+type SmsPurpose = "reminder" | "confirmation" | "keyword_reply";
 
 export interface QueueSmsInput {
   borrowerId: string;
@@ -75,7 +75,7 @@ export async function queueSms(trx: Trx, input: QueueSmsInput): Promise<QueueSms
 }
 
 /** How a text addresses the borrower: the name as held, cut to what the templates are proven to fit. */
-export function salutation(fullName: string, locale: Locale): string {
+function salutation(fullName: string, locale: Locale): string {
   const max = locale === "en" ? 20 : 4;
   const name = fullName.trim();
   return [...name].length <= max ? name : [...name].slice(0, max).join("");

@@ -2,7 +2,7 @@ import Stripe from "stripe";
 import { stripeConfig, type StripeConfig } from "./stripe-config.server";
 
 /** The key the SDK presents to the test double (it accepts any sk_test_ key). */
-export const TEST_DOUBLE_KEY = "sk_test_double";
+const TEST_DOUBLE_KEY = "sk_test_double";
 
 /** The real Stripe SDK: against Stripe with a key, otherwise against the local test double over HTTP. */
 export function createStripeClient(cfg: Pick<StripeConfig, "secretKey" | "testDoublePort">): Stripe {

@@ -19,7 +19,7 @@ type Trx = Transaction<Database>;
 export type PlanSession = Pick<BorrowerSession, "borrowerId" | "accountId">;
 type Db = Kysely<Database> | Trx;
 
-export const PLAN_REVIEW_SOURCE = "instalment_plan";
+const PLAN_REVIEW_SOURCE = "instalment_plan";
 
 /** The borrower's calendar day at `now` in their own time zone (plans are dated on their calendar). */
 export async function borrowerToday(db: Db, borrowerId: string, now: Date): Promise<string> {

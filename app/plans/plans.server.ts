@@ -208,10 +208,10 @@ export async function proposePlan(db: Db, input: ProposePlanInput): Promise<Prop
 // ---------------------------------------------------------------- staff: decisions (used by the console)
 
 /** Roles allowed to decide plans (DESIGN §8); agents may look, not decide. */
-export const PLAN_DECIDER_ROLES: readonly StaffRole[] = ["approver", "supervisor", "admin"];
-export const DECISION_REASON_MAX = 4000;
+const PLAN_DECIDER_ROLES: readonly StaffRole[] = ["approver", "supervisor", "admin"];
+const DECISION_REASON_MAX = 4000;
 
-export interface CounterTerms {
+interface CounterTerms {
   count: number;
   frequency: PlanFrequency;
   firstDueDate: string;
@@ -231,7 +231,7 @@ export interface DecidePlanInput {
   today?: string;
 }
 
-export type DecisionProblem =
+type DecisionProblem =
   PlanTermsProblem | "reason_required" | "reason_too_long" | "counter_terms_required" | "decision_invalid";
 
 export type DecidePlanResult =
@@ -508,7 +508,7 @@ export async function respondToCounterOffer(
 
 // ---------------------------------------------------------------- system: broken plans
 
-export const BROKEN_AFTER_DAYS = 7;
+const BROKEN_AFTER_DAYS = 7;
 
 /**
  * Active plans with an instalment still unpaid more than 7 days after its date

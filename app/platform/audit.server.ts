@@ -52,7 +52,7 @@ export async function appendAudit(db: Db, entry: AuditEntry, now = new Date()): 
 
 const AUDIT_LOCK_KEY = 7_221_001; // arbitrary constant shared by every writer of the chain
 
-export interface AuditRowContent {
+interface AuditRowContent {
   occurred_at: Date;
   actor_type: string;
   actor_id: string | null;
@@ -65,7 +65,7 @@ export interface AuditRowContent {
 }
 
 /** Exactly the content columns: a row read back also carries id and hash, which must not feed its own hash. */
-export function auditHash(row: AuditRowContent): string {
+function auditHash(row: AuditRowContent): string {
   const content = canonicalJson({
     occurred_at: row.occurred_at.toISOString(),
     actor_type: row.actor_type,

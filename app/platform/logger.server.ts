@@ -33,3 +33,8 @@ export function maskPhone(e164: string): string {
   if (e164.length <= 6) return "***";
   return `${e164.slice(0, 4)}${"*".repeat(Math.max(0, e164.length - 8))}${e164.slice(-4)}`;
 }
+
+/** An error as a log field: message and stack for an Error, its text otherwise. */
+export function errorFields(error: unknown): { message: string; stack?: string } | string {
+  return error instanceof Error ? { message: error.message, stack: error.stack } : String(error);
+}

@@ -10,7 +10,7 @@ import { consume, type RateLimitRule } from "../platform/rate-limit.server";
 import { verifyBorrower } from "../borrower/verification.server";
 import type { VerificationMethod } from "./verification-form";
 
-export type LinkProblem = "invalid" | "expired" | "revoked";
+type LinkProblem = "invalid" | "expired" | "revoked";
 
 /**
  * Brute-force brakes (DESIGN §11): forged or unknown codes per client (a valid

@@ -28,8 +28,6 @@ export function planFormSchema(today: string) {
   });
 }
 
-export type PlanFormValue = z.output<ReturnType<typeof planFormSchema>>;
-
 /** The form's field shape, for conform's useForm. */
 export interface PlanFields {
   intent: string;

@@ -10,7 +10,8 @@ import { logger, maskPath } from "../platform/logger.server";
 import type { ServeLanding } from "./landing-fast-path.server";
 import type { ServeOverview } from "./overview-fast-path.server";
 import { formBodyGuard, originCheck, securityHeaders } from "./security.server";
-import { RETRY_AFTER_SECONDS, withDatabaseUnavailable } from "./unavailable.server";
+import { RETRY_AFTER_SECONDS } from "../../db/unavailable";
+import { withDatabaseUnavailable } from "./unavailable.server";
 
 export interface HttpOptions {
   db: Kysely<Database>;
@@ -21,7 +22,7 @@ export interface HttpOptions {
 }
 
 /** Security headers, CSRF origin check and form body guard, in the order every request meets them (tests mount them too). */
-export function useRequestGuards(
+export function mountRequestGuards(
   app: express.Express,
   opts: Pick<HttpOptions, "production" | "publicBaseUrl" | "formActionOrigins">,
 ) {
@@ -54,7 +55,7 @@ export async function createHttpApp(opts: HttpOptions) {
   app.use((req, res, next) => (isFastPathRequest(req) ? next() : compress(req, res, next)));
   const compressIfDeferred: express.RequestHandler = (req, res, next) =>
     isFastPathRequest(req) ? compress(req, res, next) : next();
-  useRequestGuards(app, opts);
+  mountRequestGuards(app, opts);
 
   let build: ServerBuild | (() => Promise<ServerBuild>);
   let closeVite = async () => {};

@@ -11,7 +11,7 @@ import { seedDemoStaff } from "../demo/staff.server";
 import { ConfigError, config } from "../platform/config.server";
 import { stripeConfig } from "../payments/stripe-config.server";
 import { startStripeTestDouble, type StripeTestDouble } from "../payments/stripe-test-double.server";
-import { logger } from "../platform/logger.server";
+import { errorFields, logger } from "../platform/logger.server";
 import { startWorker } from "../worker/worker.server";
 import { provisionDatabase } from "./database.server";
 import { createHttpApp } from "./http.server";
@@ -112,10 +112,7 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
   } else {
-    logger.fatal(
-      { err: error instanceof Error ? { message: error.message, stack: error.stack } : error },
-      "failed to start",
-    );
+    logger.fatal({ err: errorFields(error) }, "failed to start");
   }
   process.exit(1);
 });

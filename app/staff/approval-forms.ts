@@ -66,8 +66,6 @@ export function decisionSchema(currency: string) {
   ]);
 }
 
-export type DecisionForm = z.output<ReturnType<typeof decisionSchema>>;
-
 /** The counter-offer form's fields, for conform's useForm. */
 export interface CounterFields {
   count: string;

@@ -69,7 +69,7 @@ function borrowerToday(timeZone: string, now: Date): string {
 }
 
 /** The automatic policy's verdict today, with the numbers each reason's sentence needs. */
-export function policyReasons(
+function policyReasons(
   plan: Pick<
     InstalmentPlan,
     "total_minor" | "instalment_count" | "frequency" | "first_due_date" | "currency"

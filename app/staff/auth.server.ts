@@ -24,11 +24,10 @@ import {
  */
 type Db = Kysely<Database> | Transaction<Database>;
 
-export const MAX_FAILED_LOGINS = 5;
+const MAX_FAILED_LOGINS = 5;
 export const LOCKOUT_MS = 15 * 60_000;
 /** Failed sign-in steps per client IP per 15 minutes, whichever accounts they target. */
 export const LOGIN_IP_RULE: RateLimitRule = { points: 20, durationSec: 15 * 60 };
-export const PASSWORD_MIN_LENGTH = 12;
 
 // OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
 const ARGON2ID = 2 as Algorithm; // Algorithm.Argon2id (an ambient const enum, not importable as a value here)
@@ -344,7 +343,7 @@ export function assertRole(session: StaffSessionInfo, roles: readonly StaffRole[
   if (!roles.includes(session.user.role)) throw forbidden();
 }
 
-export function forbidden() {
+function forbidden() {
   return data({ reason: "forbidden" as const }, { status: 403, headers: { "Cache-Control": "no-store" } });
 }
 

@@ -19,9 +19,9 @@ import type { StaffIdentity } from "./session.server";
  * revoke) through the same functions as `apikey:create` / `apikey:revoke`.
  */
 type Display = { locale: string; timeZone: string };
-export const EVENTS_LIMIT = 50;
+const EVENTS_LIMIT = 50;
 
-export type DeliveryState = "delivered" | "retrying" | "failed" | "not_attempted";
+type DeliveryState = "delivered" | "retrying" | "failed" | "not_attempted";
 
 export interface BankEventRow {
   id: string;

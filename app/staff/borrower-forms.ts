@@ -44,4 +44,3 @@ export const borrowerActionSchema = z.discriminatedUnion("intent", [
 ]);
 
 export type BorrowerAction = z.infer<typeof borrowerActionSchema>;
-export type BorrowerIntent = BorrowerAction["intent"];

@@ -15,7 +15,7 @@ import { isoDateFromEpochDay, localEpochDay } from "../domain/local-time";
  * - per reminder stage and A/B variant: texts sent and how many were followed
  *   by a payment within 7 days.
  */
-export const DASHBOARD_DAYS = 30;
+const DASHBOARD_DAYS = 30;
 export const PAID_WITHIN_DAYS = 7;
 
 export interface DashboardDay {
@@ -31,7 +31,7 @@ export interface DashboardDay {
   complaints: number;
 }
 
-export interface VariantOutcome {
+interface VariantOutcome {
   stage: string;
   variant: string;
   sent: number;

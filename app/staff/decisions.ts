@@ -13,7 +13,7 @@ export interface DecisionRow {
   repeats?: number;
 }
 
-export interface SilenceReason {
+interface SilenceReason {
   action: "defer" | "suppress";
   reason: string;
   count: number;

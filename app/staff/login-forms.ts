@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /** Sign-in forms of the staff console. Messages are "staff" translation keys. */
 export const PASSWORD_MIN = 12;
-export const PASSWORD_MAX = 200;
+const PASSWORD_MAX = 200;
 
 export const loginSchema = z.object({
   email: z

@@ -71,7 +71,7 @@ export const STAFF_ROUTE_ACCESS = {
   "staff.api-keys": { kind: "staff", loader: ADMIN, action: { create: ADMIN, revoke: ADMIN } },
 } as const satisfies Record<string, RouteAccess>;
 
-export type StaffRouteKey = keyof typeof STAFF_ROUTE_ACCESS;
+type StaffRouteKey = keyof typeof STAFF_ROUTE_ACCESS;
 type StaffOnly = {
   [K in StaffRouteKey]: (typeof STAFF_ROUTE_ACCESS)[K] extends { kind: "staff" } ? K : never;
 }[StaffRouteKey];

@@ -24,7 +24,6 @@ export const CAP_FIELDS = [
   "callsPerDay",
   "callsPer7Days",
 ] as const;
-export type CapField = (typeof CAP_FIELDS)[number];
 const STAGE_FIELDS = ["fromDpd", "toDpd", "everyDays", "tone", "escalation", "variants"] as const;
 /** Problems that belong to no single field. */
 export const FORM_LEVEL = "_form";

@@ -4,7 +4,7 @@ import { formatMoney } from "../domain/money";
 import { ageInDays, formatStaffDateTime } from "./format";
 
 /** Rows shown per queue (the oldest first); the heading shows the full count. */
-export const QUEUE_LIMIT = 50;
+const QUEUE_LIMIT = 50;
 
 interface QueueItemBase {
   id: string;

@@ -4,7 +4,7 @@ import { escapeLike, phoneCandidates } from "./search-query";
 
 export const SEARCH_PAGE_SIZE = 20;
 
-export interface BorrowerSearchHit {
+interface BorrowerSearchHit {
   id: string;
   fullName: string;
   phone: string;

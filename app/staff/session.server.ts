@@ -13,7 +13,7 @@ import { config } from "../platform/config.server";
 export const STAFF_IDLE_MS = 30 * 60_000;
 export const STAFF_ABSOLUTE_MS = 12 * 60 * 60_000;
 /** Between the password and the second step (TOTP code, or first-login set-up). */
-export const PENDING_LOGIN_MS = 10 * 60_000;
+const PENDING_LOGIN_MS = 10 * 60_000;
 // Writing last_seen_at on every request would turn reads into writes; a minute's slack is harmless.
 const TOUCH_AFTER_MS = 60_000;
 
@@ -202,11 +202,7 @@ export interface PendingLogin {
 }
 
 /** The half-finished login this browser carries, re-checked against the database. */
-export async function readPendingLogin(
-  db: Db,
-  request: Request,
-  now = new Date(),
-): Promise<PendingLogin | null> {
+async function readPendingLogin(db: Db, request: Request, now = new Date()): Promise<PendingLogin | null> {
   const raw: unknown = await pendingLoginCookie().parse(request.headers.get("Cookie"));
   if (!raw || typeof raw !== "object") return null;
   const p = raw as Partial<PendingPayload>;

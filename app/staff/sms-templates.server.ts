@@ -33,13 +33,13 @@ import type { StaffIdentity } from "./session.server";
  */
 type Trx = Transaction<Database>;
 /** A stage's variants, shipped ones included (policy stages allow at most 8). */
-export const MAX_VARIANTS_PER_STAGE = 8;
+const MAX_VARIANTS_PER_STAGE = 8;
 const HISTORY_LIMIT = 20;
 
 const slotLock = (stage: string) =>
   sql`select pg_advisory_xact_lock(hashtext(${`settle:sms_templates:${stage}`}))`;
 
-export interface TemplateListEntry {
+interface TemplateListEntry {
   stage: string;
   variant: string;
   locale: SupportedLocale;

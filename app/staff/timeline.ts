@@ -86,8 +86,6 @@ export type TimelineEntry = Base &
       }
   );
 
-export type TimelineKind = TimelineEntry["kind"];
-
 /** Newest first; equal instants keep a fixed order (by key) so the page does not shuffle on reload. */
 export function mergeTimeline(...sources: ReadonlyArray<readonly TimelineEntry[]>): TimelineEntry[] {
   return sources

@@ -20,7 +20,7 @@ import { logger } from "../platform/logger.server";
  * reverse. Re-running an unlocked job is safe: `sms:send` locks the message
  * row and sends only a `queued` message (see dispatchSms).
  */
-export const LIVENESS_NAMESPACE = 0x5e771e; // advisory lock classid reserved for worker liveness
+const LIVENESS_NAMESPACE = 0x5e771e; // advisory lock classid reserved for worker liveness
 
 export interface WorkerLivenessOptions {
   /** A job must have been locked this long before its worker can be declared dead. */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import os from "node:os";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
+import type lighthouse from "lighthouse";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import { config } from "../../app/platform/config.server";
@@ -396,7 +397,7 @@ async function lighthouseScores(
   }
 }
 
-type LighthouseResult = NonNullable<Awaited<ReturnType<(typeof import("lighthouse"))["default"]>>>["lhr"];
+type LighthouseResult = NonNullable<Awaited<ReturnType<typeof lighthouse>>>["lhr"];
 
 async function waitFor(url: string) {
   const deadline = Date.now() + 60_000;

@@ -17,7 +17,7 @@ process.env.LOG_LEVEL ??= "warn";
 process.env.SETTLE_ALLOW_DEV_SECRETS ??= "1";
 
 import { execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";

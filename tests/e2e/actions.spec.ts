@@ -1,5 +1,6 @@
 import type { Page } from "@playwright/test";
-import type { Locale } from "../../db/schema";
+import type { Kysely } from "kysely";
+import type { Database, Locale } from "../../db/schema";
 import { expect, expectAccessible, test } from "./fixtures";
 
 /**
@@ -16,12 +17,7 @@ const VERIFY: Record<Locale, { day: string; month: string; year: string; submit:
   en: { day: "Day", month: "Month", year: "Year", submit: "Continue" },
 };
 
-async function signIn(
-  page: Page,
-  db: import("kysely").Kysely<import("../../db/schema").Database>,
-  fresh: Fresh,
-  locale: Locale,
-) {
+async function signIn(page: Page, db: Kysely<Database>, fresh: Fresh, locale: Locale) {
   await db.updateTable("borrowers").set({ locale }).where("id", "=", fresh.borrower.id).execute();
   await page.goto(`/r/${fresh.link.code}`);
   const v = VERIFY[locale];

@@ -1,3 +1,4 @@
+import type { APIRequestContext } from "@playwright/test";
 import fc from "fast-check";
 import { expect, test } from "./fixtures";
 
@@ -14,7 +15,7 @@ const PRODUCTS = ["credit_card", "personal_loan", "auto_loan", "mortgage"] as co
 
 const nonceFree = (html: string) => html.replace(/nonce="[^"]*"/g, 'nonce=""');
 
-type Answer = Awaited<ReturnType<import("@playwright/test").APIRequestContext["get"]>>;
+type Answer = Awaited<ReturnType<APIRequestContext["get"]>>;
 
 /** The fast page is Remix's page, byte for byte but for the nonce and the query; same headers. */
 async function expectSamePage(fast: Answer, viaRemix: Answer, path: string) {

@@ -30,7 +30,7 @@ export async function signedInBorrower(db: Db, opts: Parameters<typeof borrowerW
   return { ...found, cookie: setCookie.split(";")[0]!, session };
 }
 
-export function context(db: Db) {
+function context(db: Db) {
   return { db, cspNonce: "x", publicBaseUrl: "http://portal.test" };
 }
 

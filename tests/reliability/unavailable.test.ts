@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { connectDatabase } from "../../db/connection";
 import { checkDatabase } from "../../app/platform/health.server";
-import { isDatabaseUnavailable, withDatabaseUnavailable } from "../../app/server/unavailable.server";
+import { isDatabaseUnavailable } from "../../db/unavailable";
+import { withDatabaseUnavailable } from "../../app/server/unavailable.server";
 import { freePort } from "../support/free-port";
 
 /** Which errors mean "the database is not there" (503) and which are bugs (500), and the build wrapper that maps them. */

@@ -4,12 +4,12 @@ import type { Server } from "node:http";
 import { request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useRequestGuards } from "../../app/server/http.server";
+import { mountRequestGuards } from "../../app/server/http.server";
 import { formBodyRefusal, MAX_FORM_BODY_BYTES } from "../../app/server/security.server";
 
 /**
  * The guards in front of every action, mounted exactly as the app mounts them
- * (useRequestGuards), with a stand-in for Remix that records what reached it:
+ * (mountRequestGuards), with a stand-in for Remix that records what reached it:
  * a cross-site POST to any page with an action is refused (CSRF), oversized,
  * unbounded or non-form bodies are refused before any action reads them.
  */
@@ -39,7 +39,7 @@ const reached: string[] = [];
 
 beforeAll(async () => {
   const app = express();
-  useRequestGuards(app, { production: true, publicBaseUrl: PUBLIC });
+  mountRequestGuards(app, { production: true, publicBaseUrl: PUBLIC });
   app.all("*", (req, res) => {
     reached.push(`${req.method} ${req.path}`);
     res.status(200).send("handled");

@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
 import { createElement, type ReactElement } from "react";
-import { renderToString } from "react-dom/server";
+import { renderToString, type renderToPipeableStream } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 
 // Both builds the server can load: vitest runs the development one; production runs the minified one.
@@ -12,7 +12,7 @@ const cjs = dirname(require.resolve("react-dom/server.node"));
 const builds = {
   development: require(join(cjs, "cjs/react-dom-server.node.development.js")),
   production: require(join(cjs, "cjs/react-dom-server.node.production.min.js")),
-} as Record<string, { renderToPipeableStream: typeof import("react-dom/server").renderToPipeableStream }>;
+} as Record<string, { renderToPipeableStream: typeof renderToPipeableStream }>;
 
 function streamToString(build: (typeof builds)[string], element: ReactElement): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@ import { insertAccount, insertPayment, insertPlan } from "../support/builders";
 import { proposePlan } from "../../app/plans/plans.server";
 import { action, loader } from "../../app/routes/staff.approvals.$planId";
 import { loader as queueLoader } from "../../app/routes/staff.approvals._index";
-import type { ApprovalView } from "../../app/staff/approvals.server";
+import type { ApprovalView, loadApprovalQueue } from "../../app/staff/approvals.server";
 import type { DecisionReply } from "../../app/staff/ui/ApprovalParts";
 import { enrolledStaff, get, outcome, post, signedInCookie, staffContext } from "./support";
 
@@ -101,9 +101,7 @@ describe("approval queue", () => {
       }),
     );
     expect(o.status).toBe(200);
-    const data = o.data as Awaited<
-      ReturnType<typeof import("../../app/staff/approvals.server").loadApprovalQueue>
-    >;
+    const data = o.data as Awaited<ReturnType<typeof loadApprovalQueue>>;
     const item = data.awaitingApprover.find((i) => i.planId === planId);
     expect(item).toMatchObject({
       dpd: 42,

@@ -6,7 +6,7 @@ import { startStaffSession } from "../../app/staff/session.server";
 import { insertStaffUser } from "../support/builders";
 
 /** Helpers for staff-console tests: enrolled users, signed-in requests, and route results normalised. */
-export const BASE = "http://portal.test";
+const BASE = "http://portal.test";
 
 export function staffContext(db: Kysely<Database>, clientIp = "198.51.100.7") {
   return { db, cspNonce: "x", publicBaseUrl: BASE, clientIp };

@@ -27,7 +27,7 @@ function unique(prefix: string): string {
   return `${prefix}-${randomBytes(5).toString("hex")}`;
 }
 
-export function uniquePhone(): string {
+function uniquePhone(): string {
   return `+8529${String(randomInt(0, 10_000_000)).padStart(7, "0")}`;
 }
 

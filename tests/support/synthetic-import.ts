@@ -57,7 +57,7 @@ export const BREAKAGES = [
   { field: "time_zone", apply: (r: SyntheticRecord) => (r.time_zone = "Mars/Olympus") },
 ] as const;
 
-export function isInvalidRow(index: number, opts: Pick<SyntheticOptions, "invalidEvery">): boolean {
+function isInvalidRow(index: number, opts: Pick<SyntheticOptions, "invalidEvery">): boolean {
   return !!opts.invalidEvery && (index + 1) % opts.invalidEvery === 0;
 }
 

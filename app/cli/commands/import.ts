@@ -4,7 +4,7 @@ import { ImportFileError, importAccountsFile, type ImportProgress } from "../../
 import { defineCommand } from "../command";
 
 /** Exit code when the import finished but some rows were rejected (see the error report). */
-export const EXIT_ROWS_REJECTED = 3;
+const EXIT_ROWS_REJECTED = 3;
 
 export const importCommand = defineCommand({
   name: "import",
