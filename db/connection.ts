@@ -12,8 +12,6 @@ pg.types.setTypeParser(20, (value: string) => {
 // DATE stays a calendar date string (YYYY-MM-DD); turning it into a Date would shift it by the server's zone.
 pg.types.setTypeParser(1082, (value: string) => value);
 
-const PREPARED = Symbol.for("settle.preparedStatements");
-
 /**
  * Statements prepared once per connection: the few that every request of the busiest pages runs
  * (the landing's open, the session lookup). Postgres plans an unnamed statement on every execution,
@@ -25,10 +23,7 @@ const PREPARED = Symbol.for("settle.preparedStatements");
  * PgBouncer before 1.21 does not keep named statements: point DATABASE_URL at Postgres or a
  * session-pooling proxy.)
  */
-// On globalThis: the server bundle (build/server/main.js, which makes the pool) and the Remix build
-// (build/server/index.js, whose routes run the statements) each carry a copy of this module.
-const registry = globalThis as { [PREPARED]?: Map<string, string> };
-const preparedNames = (registry[PREPARED] ??= new Map<string, string>());
+const preparedNames = new Map<string, string>();
 const MAX_PREPARED_STATEMENTS = 32;
 
 /** db.executeQuery, with the statement prepared on each connection that runs it (see preparedNames). */

@@ -89,5 +89,3 @@ export async function serveLanding(
     next();
   }
 }
-
-export type ServeLanding = typeof serveLanding;

@@ -99,5 +99,3 @@ export async function serveOverview(
     next();
   }
 }
-
-export type ServeOverview = typeof serveOverview;

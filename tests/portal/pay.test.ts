@@ -20,7 +20,7 @@ import {
   parseStripeForm,
   startStripeTestDouble,
   type StripeTestDouble,
-} from "../../app/payments/stripe-test-double.server";
+} from "../mocks/stripe-double";
 import { securityHeaders } from "../../app/server/security.server";
 import { action as payAction, loader as payLoader } from "../../app/routes/account.pay";
 import { loader as returnLoader } from "../../app/routes/account.pay_.return";
