@@ -7,6 +7,7 @@ import { groupCommitPerHandle } from "../platform/group-commit.server";
 import {
   liveSessionQuery,
   liveSessionValues,
+  sessionEnded,
   sessionTokenHash,
   touchSession,
   type BorrowerSession,
@@ -51,6 +52,13 @@ export async function readSessionOverview(db: Kysely<Database>, request: Request
     linkId: row.link_id,
   };
   return { session, overview: toAccountOverview(row) };
+}
+
+/** The live session and its overview, or the redirect to /session-ended that every verified page answers without one. */
+export async function requireSessionOverview(db: Kysely<Database>, request: Request) {
+  const found = await readSessionOverview(db, request);
+  if (!found) throw sessionEnded();
+  return found;
 }
 
 type SessionRead = { tokenHash: string; now: Date };

@@ -121,8 +121,13 @@ export async function touchSession(
 /** For loaders and actions behind verification: no session, no data. */
 export async function requireBorrowerSession(db: Db, request: Request): Promise<BorrowerSession> {
   const session = await readBorrowerSession(db, request);
-  if (!session) throw redirect("/session-ended", { headers: { "Cache-Control": "no-store" } });
+  if (!session) throw sessionEnded();
   return session;
+}
+
+/** Where a verified page sends a request without a live session. */
+export function sessionEnded() {
+  return redirect("/session-ended", { headers: { "Cache-Control": "no-store" } });
 }
 
 export async function endBorrowerSession(db: Db, request: Request): Promise<string> {

@@ -1,12 +1,12 @@
 import { createRequestHandler } from "@remix-run/express";
-import type { ServerBuild } from "@remix-run/node";
+import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import { logger, maskPath } from "../platform/logger.server";
-import { serveLanding } from "./landing-fast-path.server";
-import { serveOverview } from "./overview-fast-path.server";
+import type { RequestMemo } from "../platform/request-memo";
+import { serveFromTemplate } from "./page-templates.server";
 import { formBodyGuard, originCheck, securityHeaders } from "./security.server";
 import { RETRY_AFTER_SECONDS } from "../../db/unavailable";
 import { withDatabaseUnavailable } from "./unavailable.server";
@@ -100,30 +100,33 @@ export function createHttpApp(opts: HttpOptions) {
   });
 
   const mode = opts.production ? "production" : "development";
+  const loadContext = (req: express.Request, res: express.Response): AppLoadContext => ({
+    db: opts.db,
+    cspNonce: String(res.locals.cspNonce),
+    publicBaseUrl: opts.publicBaseUrl,
+    clientIp: req.ip,
+    memo: (res.locals.memo as RequestMemo | undefined) ?? new Map(),
+  });
   // The two busiest pages, filled into per-shape templates that Remix itself renders (page-templates.server.ts).
-  const fastPathOptions = { db: opts.db, publicBaseUrl: opts.publicBaseUrl, mode } as const;
-  const fastPath =
-    (serve: typeof serveLanding | typeof serveOverview): express.RequestHandler =>
+  const fastPathOptions = { publicBaseUrl: opts.publicBaseUrl, mode, loadContext } as const;
+  const fromTemplate =
+    (routeId: string): express.RequestHandler =>
     async (req, res, next) =>
-      serve(typeof build === "function" ? await build() : build, fastPathOptions, req, res, next);
-  app.get(LANDING_PATH, fastPath(serveLanding));
-  app.get(OVERVIEW_PATH, fastPath(serveOverview));
+      serveFromTemplate(
+        typeof build === "function" ? await build() : build,
+        routeId,
+        fastPathOptions,
+        req,
+        res,
+        next,
+      );
+  app.get(LANDING_PATH, fromTemplate("routes/r.$code"));
+  app.get(OVERVIEW_PATH, fromTemplate("routes/account._index"));
 
   app.all(
     "*",
     compressIfDeferred, // whatever the fast paths did not answer is compressed as any other page
-    createRequestHandler({
-      build,
-      mode,
-      getLoadContext: (req, res) => ({
-        db: opts.db,
-        cspNonce: String(res.locals.cspNonce),
-        publicBaseUrl: opts.publicBaseUrl,
-        clientIp: req.ip,
-        landing: res.locals.landing,
-        locale: res.locals.locale,
-      }),
-    }),
+    createRequestHandler({ build, mode, getLoadContext: loadContext }),
   );
   return app;
 }
