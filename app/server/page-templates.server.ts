@@ -7,7 +7,7 @@ import { GzipSegments } from "./whole-body-encoding.server";
 
 /**
  * Pages served from templates that Remix itself renders, for the two busiest borrower pages (the
- * masked landing and the verified overview; DESIGN §12 gives them the tightest budgets).
+ * masked landing and the verified overview; docs/product-rules.md §12 gives them the tightest budgets).
  *
  * Such a page differs between two requests only in a few text slots (an account's last 4 digits,
  * formatted amounts, the CSP nonce); its shape (language, product, which rows it has) comes from a
