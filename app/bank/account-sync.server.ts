@@ -280,7 +280,7 @@ export async function confirmPaymentsIncludedInBalance(
   return Number(result.numAffectedRows ?? 0);
 }
 
-/** DESIGN §5: links are revoked on account closure. */
+/** Links are revoked on account closure (docs/product-rules.md §3.2). */
 async function revokeLinksOfClosedAccounts(trx: Trx, accountIds: readonly string[]) {
   if (accountIds.length === 0) return;
   await trx

@@ -8,7 +8,7 @@ import { queueSms, type QueueSmsResult } from "../messaging/outbound-sms.server"
 import { portalSource, sessionAccount, smsLocale } from "./action-scope.server";
 
 /**
- * Call back / branch visit (DESIGN §3.5): the borrower picks one of the slots
+ * Call back / branch visit (docs/product-rules.md §5.5): the borrower picks one of the slots
  * we offer on their own clock, and an agent gets a `callback` or `visit` task
  * for that hour. Booking the same slot twice (a double submit) is one task.
  */

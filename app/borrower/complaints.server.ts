@@ -15,12 +15,12 @@ import {
 } from "./action-scope.server";
 
 /**
- * Complaints (DESIGN §2, §3.5): recorded with an acknowledgement number the
+ * Complaints (docs/product-rules.md §5.6): recorded with an acknowledgement number the
  * borrower can quote, queued for a supervisor as a `complaint` task. A
  * complaint that disputes the amount also sets the account's dispute flag,
- * which suppresses collection reminders until staff resolve it (DESIGN §4
- * precedence): chasing a debt the borrower says is wrong is what regulators
- * tell collectors not to do.
+ * which suppresses collection reminders until staff resolve it
+ * (docs/product-rules.md §4.3): chasing a debt the borrower says is wrong is
+ * what regulators tell collectors not to do.
  */
 
 const ACK_UNIQUE = "complaints_ack_number_key";

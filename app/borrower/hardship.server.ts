@@ -10,7 +10,7 @@ import { queueSms, type QueueSmsResult } from "../messaging/outbound-sms.server"
 import { cancelQueuedReminders, portalSource, sessionAccount } from "./action-scope.server";
 
 /**
- * Hardship (DESIGN §3.5): the report pauses reminders for the policy's pause
+ * Hardship (docs/product-rules.md §5.3): the report pauses reminders for the policy's pause
  * (30 days by default) — the planner reads the latest `pause_until` per
  * borrower — at most once per 180 days without staff. Every report, paused
  * or not, opens a hardship_review task so a person looks at it.

@@ -17,7 +17,7 @@ import {
 type NextStep = "current" | "early" | "mid" | "late" | "serious" | "paid";
 
 /**
- * The verified overview (DESIGN §3.4). Every query is scoped by the session's
+ * The verified overview (docs/product-rules.md §1.4). Every query is scoped by the session's
  * borrower AND account, so one borrower's session can never read another's account.
  * Balance shown = last imported balance minus portal payments recorded since, marked pending.
  */

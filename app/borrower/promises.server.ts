@@ -16,7 +16,7 @@ import {
 } from "./action-scope.server";
 
 /**
- * Promise to pay (DESIGN §3.5): an amount and a date within 14 days. While a
+ * Promise to pay (docs/product-rules.md §5.2): an amount and a date within 14 days. While a
  * promise is active the planner defers reminders until the date plus the
  * policy's grace days; `resolvePromises` later marks it kept or broken, and a
  * broken promise simply stops deferring, so the cadence resumes.

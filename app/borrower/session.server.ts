@@ -5,7 +5,9 @@ import type { Database } from "../../db/schema";
 import { compiledOnce, executePrepared } from "../../db/connection";
 import { config } from "../platform/config.server";
 
-/** DESIGN §3: a short session bound to one borrower and account: 15 min idle, 2 h absolute. */
+/**
+ * A short session bound to one borrower and account: 15 min idle, 2 h absolute (docs/product-rules.md §2.3).
+ */
 export const SESSION_IDLE_MS = 15 * 60_000;
 export const SESSION_ABSOLUTE_MS = 2 * 60 * 60_000;
 // Writing last_seen_at on every request would turn reads into writes; a minute's slack is harmless.

@@ -8,7 +8,7 @@
  * busy queue, and the next free slot takes them all (up to `maxBatch`). So a quiet server sends each
  * call alone, as before, and a busy one sends fewer, larger statements the busier it is: each
  * statement's fixed costs (a round trip, a wake-up of a Postgres backend, a plan, a commit) are paid
- * once per batch instead of once per request (DESIGN §12, the landing under a burst of taps).
+ * once per batch instead of once per request (docs/product-rules.md §12: the landing under a burst of taps).
  *
  * `run` answers a batch with one result per item, in order; if it throws, every call of that batch
  * fails with its error and later batches go on.

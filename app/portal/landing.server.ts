@@ -14,7 +14,7 @@ import type { VerificationMethod } from "./verification-form";
 type LinkProblem = "invalid" | "expired" | "revoked";
 
 /**
- * Brute-force brakes (DESIGN §11): forged or unknown codes per client (a valid
+ * Brute-force brakes (docs/product-rules.md §2.4): forged or unknown codes per client (a valid
  * link's holder is never slowed), and verification answers per client across
  * links (the per-link lockout stops guessing on one link; this stops cycling links).
  */

@@ -6,8 +6,8 @@ import type { TemplateSlots } from "../portal/page-template";
 import { GzipSegments } from "./whole-body-encoding.server";
 
 /**
- * Pages served from templates that Remix itself renders, for the two busiest borrower pages (the masked
- * landing and the verified overview, which carry the tightest latency budgets: docs/decisions).
+ * Pages served from templates that Remix itself renders, for the two busiest borrower pages (the
+ * masked landing and the verified overview; docs/product-rules.md §12 gives them the tightest budgets).
  *
  * Such a page differs between two requests only in a few text slots (an account's last 4 digits,
  * formatted amounts, the link code, the CSP nonce); everything else its loaders return is its shape, and

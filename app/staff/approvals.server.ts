@@ -27,7 +27,7 @@ import { ageInDays, formatStaffDateTime } from "./format";
 import type { StaffIdentity } from "./session.server";
 
 /**
- * The approval queue (DESIGN §7, §8): plans waiting for an approver, with what
+ * The approval queue (docs/product-rules.md §7.5): plans waiting for an approver, with what
  * an approver weighs (balance, days past due, history, hardship, affordability)
  * and why the automatic policy did not approve them. Decisions go through
  * decidePlan (app/plans/plans.server.ts). Opening a plan is a view of the

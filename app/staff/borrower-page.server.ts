@@ -77,7 +77,7 @@ export interface BorrowerPageView {
 
 /**
  * Everything an agent needs about one borrower, and the audit record that
- * they looked (DESIGN §8: every view writes an audit event). Null if there is
+ * they looked (docs/product-rules.md §8.4: every view writes an audit event). Null if there is
  * no such borrower (nothing is audited then).
  */
 export async function viewBorrowerPage(

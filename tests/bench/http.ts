@@ -154,9 +154,9 @@ export async function measureHttp(opts: {
   );
   await opts.afterLoad?.("overview");
 
-  // Latency at the budget's rate (DESIGN §12: "at least N req/s, p99 under M ms"): the same 50 connections,
-  // paced to N requests a second in all, so the p99 is the page's latency while it serves N, not the queue
-  // that a closed loop at saturation builds in front of it (see cpuText).
+  // Latency at the budget's rate (docs/product-rules.md §12: "at least N req/s, p99 under M ms"): the same 50
+  // connections, paced to N requests a second in all, so the p99 is the page's latency while it serves N, not
+  // the queue that a closed loop at saturation builds in front of it (see cpuText).
   const paced = async (rate: number, targets: Array<{ path: string; headers?: Record<string, string> }>) => {
     const serverBefore = cpuMs(web.pid!);
     const result = await pacedLoadInChild({
@@ -292,7 +292,7 @@ export async function measureHttp(opts: {
   ];
 }
 
-/** The budgets' rates (DESIGN §12), offered in the paced runs. */
+/** The budgets' rates (docs/product-rules.md §12), offered in the paced runs. */
 const LANDING_RATE = 1_500;
 const OVERVIEW_RATE = 500;
 

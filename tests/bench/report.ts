@@ -40,7 +40,7 @@ export function writeReport(
     "# Benchmarks",
     "",
     "Written by `npm run bench` (tests/bench/run.ts); do not edit by hand. Each figure sits beside a baseline",
-    "measured in the same run on the same machine. Budgets: DESIGN §12.",
+    "measured in the same run on the same machine. Budgets: docs/product-rules.md §12.",
     "",
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB RAM, Node ${machine.node}, ${machine.platform}.`,
     `Run: ${machine.date}, ${run.accounts.toLocaleString("en")} synthetic accounts, ${run.totalSec} s in all; load average at the end ${machine.loadAverage.join(" / ")} (1/5/15 min); the hypervisor stole ${run.stealPct}% of the machine's time over the run.`,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (DESIGN §12): builds production, starts its own throwaway
+ * `npm run bench` (docs/product-rules.md §12): builds production, starts its own throwaway
  * Postgres, seeds a synthetic book set-based and measures each budget beside a
  * baseline taken in the same run, then writes BENCHMARKS.md and BENCHMARKS.json
  * at the repository root. Benchmarks measure; nothing here is asserted by `npm test`.
