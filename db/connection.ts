@@ -1,4 +1,5 @@
 import { Kysely, PostgresDialect, type Compilable, type CompiledQuery, type QueryResult } from "kysely";
+import { benchWithout } from "./bench-switches";
 import pg from "pg";
 import type { Database } from "./schema";
 
@@ -24,6 +25,8 @@ pg.types.setTypeParser(1082, (value: string) => value);
  * session-pooling proxy.)
  */
 const preparedNames = new Map<string, string>();
+// The benchmark's comparison run (db/bench-switches.ts) prepares nothing and builds every statement per call.
+const preparing = !benchWithout("prepared-statements");
 const MAX_PREPARED_STATEMENTS = 32;
 
 /** db.executeQuery, with the statement prepared on each connection that runs it (see preparedNames). */
@@ -31,7 +34,7 @@ export function executePrepared<R>(
   db: Pick<Kysely<Database>, "executeQuery">,
   compiled: CompiledQuery<R>,
 ): Promise<QueryResult<R>> {
-  if (!preparedNames.has(compiled.sql) && preparedNames.size < MAX_PREPARED_STATEMENTS) {
+  if (preparing && !preparedNames.has(compiled.sql) && preparedNames.size < MAX_PREPARED_STATEMENTS) {
     preparedNames.set(compiled.sql, `settle_${preparedNames.size + 1}`);
   }
   return db.executeQuery(compiled);
@@ -51,6 +54,7 @@ export function compiledOnce<V extends object, R>(
 ): (db: Kysely<Database>, values: V) => CompiledQuery<R> {
   let template:
     { compiled: CompiledQuery<R>; slots: Array<{ name: string } | { value: unknown }> } | undefined;
+  if (!preparing) return (db, values) => build(db, values).compile();
   return (db, values) => {
     template ??= compileTemplate(db, names, build);
     const parameters = template.slots.map((slot) =>

@@ -22,7 +22,6 @@ export const LINK_FAILURE_RULE: RateLimitRule = { points: 20, durationSec: 10 * 
 // Generous: mobile carriers put many phones behind one address (CGNAT).
 export const VERIFY_CLIENT_RULE: RateLimitRule = { points: 100, durationSec: 15 * 60 };
 
-
 /**
  * The opens in flight, per database handle: up to 64 per statement, two statements at once (a burst
  * of taps after a batch of texts arrives together; group-commit.server.ts).
