@@ -15,7 +15,7 @@ import type {
 
 /**
  * One borrower's history as a single list (docs/product-rules.md §8.4). Entries are
- * built by app/staff/borrower-page.server.ts from many tables; this module only
+ * built by app/staff/borrower-timeline.server.ts from many tables; this module only
  * merges and orders them, so the ordering rule is tested without a database.
  * `at` is an ISO instant (for ordering); `when`, other times and amounts are
  * already formatted (reader's language, console time zone, formatMoney).
