@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { runSettle } from "../support/cli";
 import { insertAccount, insertBorrower } from "../support/builders";
 import { expect, test } from "./fixtures";
 
@@ -30,20 +30,13 @@ test("a planned reminder is sent by the worker, appears in /dev/outbox, and its 
   });
   // The operator's command, against the e2e server's database.
   const pgPort = Number(process.env.E2E_PG_PORT ?? 54339);
-  // `npm run settle` is tsx over the CLI. Node with tsx's loader is the same, without npx and the tsx
-  // CLI's second process: ~2 s less start-up on this machine.
-  const run = spawnSync(
-    process.execPath,
-    ["--import", "tsx", "app/cli/settle.ts", "schedule:run", "--json"],
-    {
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        DATABASE_URL: `postgres://settle:settle@127.0.0.1:${pgPort}/settle`,
-        LOG_LEVEL: "silent",
-      },
+  const run = runSettle(["schedule:run", "--json"], {
+    env: {
+      ...process.env,
+      DATABASE_URL: `postgres://settle:settle@127.0.0.1:${pgPort}/settle`,
+      LOG_LEVEL: "silent",
     },
-  );
+  });
   expect(run.status, run.stderr).toBe(0);
   const line = run.stdout
     .split("\n")
