@@ -52,7 +52,9 @@ export default defineConfig({
   reporter: [["list"], ["json", { outputFile: "tests/.results/playwright.json" }]],
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
-    trace: "retain-on-failure",
+    // A failed test keeps its trace (DOM snapshots of every step); the screencast behind the trace's
+    // filmstrip is recorded for every test, failed or not, and costs CPU the tests need.
+    trace: { mode: "retain-on-failure", screenshots: false },
     launchOptions,
   },
   projects: [{ name: "mobile-chromium", use: { ...devices["Pixel 7"], launchOptions } }],
