@@ -5,7 +5,7 @@ import type { Database } from "../../db/schema";
 import { stripeConfig } from "./stripe-config.server";
 import { appendAudit } from "../platform/audit.server";
 import { logger } from "../platform/logger.server";
-import { applySucceededPayment } from "./payments.server";
+import { applySucceededPayment } from "./apply-payment.server";
 
 /**
  * Stripe's webhook (docs/product-rules.md §6.3): verified with the signing secret, deduplicated

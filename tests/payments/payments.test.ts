@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount, insertMessage, insertPayment, insertPlan } from "../support/builders";
 import { DEV_WEBHOOK_SECRET } from "../../app/payments/stripe-config.server";
 import { verifyAuditChain } from "../../app/platform/audit.server";
-import { applySucceededPayment, PaymentApplicationError } from "../../app/payments/payments.server";
+import { applySucceededPayment, PaymentApplicationError } from "../../app/payments/apply-payment.server";
 import { handleStripeWebhook } from "../../app/payments/stripe-webhook.server";
 import { completedEvent, id, intentEvent, signed, stripeEvent } from "../support/stripe-events";
 import { getAccountOverview } from "../../app/borrower/overview.server";
