@@ -20,7 +20,7 @@ export type MessageStatus =
 export type ContactChannel = "sms" | "email" | "phone" | "visit";
 export type DecisionAction = "send" | "defer" | "suppress";
 export type PaymentSource = "portal" | "offline_branch" | "offline_transfer";
-export type PaymentStatus = "pending" | "succeeded" | "failed" | "refunded";
+export type PaymentStatus = "pending" | "processing" | "succeeded" | "failed" | "refunded";
 /**
  * proposed -> approved | rejected | countered; approved -> active -> completed | broken.
  * Countering closes the original (status countered) and inserts a counter-offer row

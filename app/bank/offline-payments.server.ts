@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Database } from "../../db/schema";
-import { applySucceededPayment, PaymentApplicationError } from "../payments/payments.server";
+import { applySucceededPayment, PaymentApplicationError } from "../payments/apply-payment.server";
 import { asOfSchema, currencySchema, externalRefSchema } from "./account-record.server";
 import { confirmPaymentsIncludedInBalance } from "./account-sync.server";
 

@@ -10,6 +10,7 @@ import {
   type StageId,
 } from "./contact-policy";
 import {
+  amountAsked,
   decideNextContact,
   type ContactDecision,
   type ContactInput,
@@ -130,6 +131,15 @@ const caseArb = fc
       { arbitrary: fc.constant(0), weight: 1 },
       { arbitrary: fc.integer({ min: 1, max: 10_000_000 }), weight: 9 },
     ),
+    // What is still owed after recorded payments (0: paid since the bank's figures), and payments under way.
+    owedMinor: fc.oneof(
+      { arbitrary: fc.constant(0), weight: 1 },
+      { arbitrary: fc.integer({ min: 1, max: 10_000_000 }), weight: 9 },
+    ),
+    processingMinor: fc.oneof(
+      { arbitrary: fc.constant(0), weight: 8 },
+      { arbitrary: fc.integer({ min: 1, max: 10_000_000 }), weight: 2 },
+    ),
     wrongNumber: rarely,
     dispute: rarely,
     smsAllowed: rarely.map((b) => !b),
@@ -182,7 +192,9 @@ const caseArb = fc
         dpd: c.dpd,
         dueDate: localDate(c.now, c.zone, -c.dueOffsetDays),
         balanceMinor: c.balanceMinor,
-        overdueMinor: c.status === "current" ? 0 : c.balanceMinor,
+        overdueMinor: c.status === "current" ? 0 : c.owedMinor,
+        minimumDueMinor: c.owedMinor,
+        processingMinor: c.processingMinor,
         wrongNumber: c.wrongNumber,
         dispute: c.dispute,
       },
@@ -323,6 +335,9 @@ const reachableCaseArb = caseArb.map(({ input, policy }) => ({
       ...input.account,
       status: input.account.status === "current" ? "current" : "delinquent",
       balanceMinor: 1 + input.account.balanceMinor,
+      overdueMinor: input.account.status === "current" ? 0 : 1 + input.account.overdueMinor,
+      minimumDueMinor: 1 + input.account.minimumDueMinor,
+      processingMinor: 0,
       wrongNumber: false,
       dispute: false,
     },
@@ -354,6 +369,10 @@ function checkCase(
   if (input.preferences.smsOptedOut || !input.preferences.smsAllowed) expect(d.action).toBe("suppress");
   if (d.action === "send") checkSend(input, policy, d);
   if (d.action === "defer") checkDefer(input, policy, d);
+  // A stage reminder is only sent for an amount still owed and not covered by a payment under way.
+  if (d.action === "send" && d.template !== "instalment_due") {
+    expect(amountAsked(account)).toBeGreaterThan(Math.max(0, account.processingMinor));
+  }
 }
 
 /** The generators must reach every branch, or a passing property proves little. */
@@ -382,6 +401,8 @@ describe("decideNextContact properties", () => {
       "plan_under_review",
       "plan_active",
       "promise_pending",
+      "overdue_paid",
+      "payment_processing",
       "not_yet_due",
       "cadence_not_due",
       "quiet_hours",

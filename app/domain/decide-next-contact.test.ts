@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CONTACT_POLICY, type ContactPolicy } from "./contact-policy";
 import {
+  amountAsked,
   decideNextContact,
   InvalidContactInput,
   nextPermittedTime,
@@ -21,6 +22,8 @@ function build(...patches: ((i: ContactInput) => void)[]): ContactInput {
       dueDate: "2025-05-31",
       balanceMinor: 500_00,
       overdueMinor: 200_00,
+      minimumDueMinor: 200_00,
+      processingMinor: 0,
       wrongNumber: false,
       dispute: false,
     },
@@ -258,6 +261,50 @@ describe("decideNextContact: precedence (docs/product-rules.md §4.3)", () => {
     });
   });
 
+  it("9. arrears paid since the bank's figures: no arrears reminder (overdue_paid), whatever the cadence", () => {
+    const paid = (i: ContactInput) => (i.account.overdueMinor = 0);
+    const expected = { action: "defer", reason: "overdue_paid", stage: "mid", until: HK_NEXT_MORNING };
+    expect(decide(paid)).toEqual(expected);
+    expect(
+      decide(paid, (i) => (i.history.lastStageSent = { stage: "mid", at: T("2025-06-01T03:00:00Z") })),
+    ).toEqual(expected);
+    // The balance beyond the arrears is not chased by an arrears reminder.
+    expect(decide(paid, (i) => (i.account.minimumDueMinor = 300_00)).action).toBe("defer");
+    // A current account whose minimum due is paid gets no pre-due reminder either.
+    const currentPaid = (i: ContactInput) =>
+      Object.assign(i.account, { status: "current", dpd: 0, dueDate: "2025-06-12", overdueMinor: 0 });
+    expect(decide(currentPaid)).toMatchObject({ action: "send", template: "pre_due" });
+    expect(decide(currentPaid, (i) => (i.account.minimumDueMinor = 0))).toMatchObject({
+      action: "defer",
+      reason: "overdue_paid",
+      stage: "pre_due",
+    });
+  });
+
+  it("9. arrears covered by a payment under way: payment_processing; a partial one still leaves a reminder", () => {
+    const processing = (minor: number) => (i: ContactInput) => (i.account.processingMinor = minor);
+    expect(decide(processing(200_00))).toEqual({
+      action: "defer",
+      reason: "payment_processing",
+      stage: "mid",
+      until: HK_NEXT_MORNING,
+    });
+    expect(decide(processing(500_00)).action).toBe("defer");
+    expect(decide(processing(199_99))).toMatchObject({ action: "send", stage: "mid" });
+    // Promises and plans come first: the payment's reason does not hide them.
+    expect(
+      decide(processing(200_00), (i) => (i.promise = { promisedDate: "2025-06-12", status: "active" })),
+    ).toMatchObject({ reason: "promise_pending" });
+  });
+
+  it("amountAsked: the overdue amount in arrears, the minimum due before the due date, never negative", () => {
+    const account = build().account;
+    expect(amountAsked(account)).toBe(200_00);
+    expect(amountAsked({ ...account, overdueMinor: -5 })).toBe(0);
+    expect(amountAsked({ ...account, status: "current", overdueMinor: 0, minimumDueMinor: 80_00 })).toBe(
+      80_00,
+    );
+  });
   it("9. no stage for this dpd: wait for the next stage, or re-check daily past the last one", () => {
     const gappy = withPolicy((p) => {
       p.stages = p.stages.filter((s) => s.id !== "mid");

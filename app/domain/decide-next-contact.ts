@@ -40,6 +40,8 @@ const DEFER_REASONS = [
   "plan_under_review",
   "plan_active",
   "promise_pending",
+  "overdue_paid",
+  "payment_processing",
   "not_yet_due",
   "cadence_not_due",
   "quiet_hours",
@@ -71,7 +73,12 @@ export interface ContactInput {
     /** YYYY-MM-DD; a current account's stage is counted from it (D-3 = three local days before). */
     dueDate: string;
     balanceMinor: number;
+    /** Net of payments recorded since the bank's balance (§6.5): what is still overdue. */
     overdueMinor: number;
+    /** Net the same way: what a current account must pay by its due date. */
+    minimumDueMinor: number;
+    /** Payments under way (an async method not settled yet), not counted in the figures above. */
+    processingMinor: number;
     wrongNumber: boolean;
     dispute: boolean;
   };
@@ -186,6 +193,14 @@ function sendOrWait(candidate: Candidate, now: number, constraints: SendConstrai
   return { action: "send", channel: "sms", ...candidate, at: new Date(now), reason: "send_due" };
 }
 
+/**
+ * What a stage reminder asks the borrower to pay: the overdue amount once the account is in arrears, the
+ * minimum due before (and on) the due date. Never below zero; the text is not sent when it is zero.
+ */
+export function amountAsked(account: ContactInput["account"]): number {
+  return Math.max(0, account.status === "current" ? account.minimumDueMinor : account.overdueMinor);
+}
+
 type DeferFn = (reason: DeferReason, from: number, stage?: StageId) => Defer;
 
 /** The collection stage for today's days past due, if its cadence says a text is due. */
@@ -219,6 +234,10 @@ function stageReminder(
       ? defer(reason, startOfLocalDay(nextStageDay, zone), next.id)
       : defer(reason, tomorrow());
   }
+  // The bank's figures lag a payment by days: a borrower who has just paid is not chased for it meanwhile.
+  const asked = amountAsked(account);
+  if (asked <= 0) return defer("overdue_paid", tomorrow(), stage.id);
+  if (asked <= account.processingMinor) return defer("payment_processing", tomorrow(), stage.id);
 
   const last = input.history.lastStageSent;
   if (last && last.stage === stage.id) {

@@ -141,7 +141,8 @@ async function readRelated(db: Kysely<Database>, accounts: AccountRow[], opts: F
     promiseBy: new Map(promises.map((p) => [p.account_id, p])),
     planBy: new Map(plans.map((p) => [p.account_id, p])),
     hardshipBy: new Map(hardship.map((h) => [h.borrower_id, h.pause_until])),
-    pendingBy: new Map(pending.map((p) => [p.account_id, Number(p.sum)])),
+    pendingBy: new Map(pending.map((p) => [p.account_id, Number(p.recorded)])),
+    processingBy: new Map(pending.map((p) => [p.account_id, Number(p.processing)])),
   };
 }
 
@@ -203,16 +204,26 @@ function readOpenPlans(db: Kysely<Database>, accountIds: string[]) {
     .execute();
 }
 
-/** Payments that succeeded after the bank's balance was taken and that the bank has not confirmed yet. */
+/**
+ * Per account, in one grouped join: payments that succeeded after the bank's balance was taken and that
+ * the bank has not confirmed yet (`recorded`), and payments still under way (`processing`).
+ */
 function readUnconfirmedPayments(db: Kysely<Database>, accountIds: string[]) {
   return db
     .selectFrom("payments as pay")
     .innerJoin("accounts as acc", "acc.id", "pay.account_id")
-    .select(["pay.account_id", sql<number>`sum(pay.amount_minor)::bigint`.as("sum")])
+    .select([
+      "pay.account_id",
+      sql<string>`coalesce(sum(pay.amount_minor) filter (where pay.status = 'succeeded'
+        and pay.bank_confirmed_at is null and pay.succeeded_at > acc.balance_as_of), 0)::bigint`.as(
+        "recorded",
+      ),
+      sql<string>`coalesce(sum(pay.amount_minor) filter (where pay.status = 'processing'), 0)::bigint`.as(
+        "processing",
+      ),
+    ])
     .where("pay.account_id", "=", anyUuid(accountIds))
-    .where("pay.status", "=", "succeeded")
-    .where("pay.bank_confirmed_at", "is", null)
-    .whereRef("pay.succeeded_at", ">", "acc.balance_as_of")
+    .where("pay.status", "in", ["succeeded", "processing"])
     .groupBy("pay.account_id")
     .execute();
 }
@@ -222,6 +233,7 @@ function toAccountFacts(a: AccountRow, related: Related, now: Date): AccountFact
   const paid = related.pendingBy.get(a.id) ?? 0;
   const plan = related.planBy.get(a.id);
   const overdue = Math.max(0, a.overdue_minor - paid);
+  const minimumDue = Math.max(0, a.minimum_due_minor - paid);
   return {
     accountId: a.id,
     accountRef: a.external_ref,
@@ -229,7 +241,7 @@ function toAccountFacts(a: AccountRow, related: Related, now: Date): AccountFact
     locale: a.preferred_locale ?? a.locale,
     currency: a.currency,
     overdueMinor: overdue,
-    minimumDueMinor: Math.max(0, a.minimum_due_minor - paid),
+    minimumDueMinor: minimumDue,
     dueDate: a.due_date,
     nextInstalment: plan?.next_due_date
       ? { dueDate: plan.next_due_date, amountMinor: Number(plan.next_amount ?? 0) }
@@ -241,7 +253,11 @@ function toAccountFacts(a: AccountRow, related: Related, now: Date): AccountFact
       smsRefused: a.sms_opted_out === true || a.sms_allowed === false,
       account: { last4: a.last4, wrongNumber: a.wrong_number },
     },
-    input: toContactInput(a, related, now, { overdue, balance: Math.max(0, a.balance_minor - paid) }),
+    input: toContactInput(a, related, now, {
+      overdue,
+      minimumDue,
+      balance: Math.max(0, a.balance_minor - paid),
+    }),
   };
 }
 
@@ -249,7 +265,7 @@ function toContactInput(
   a: AccountRow,
   related: Related,
   now: Date,
-  amounts: { overdue: number; balance: number },
+  amounts: { overdue: number; minimumDue: number; balance: number },
 ): ContactInput {
   const borrowerHistory = related.byBorrower.get(a.borrower_id) ?? [];
   const last = related.lastStageBy.get(a.id);
@@ -263,6 +279,8 @@ function toContactInput(
       dueDate: a.due_date ?? now.toISOString().slice(0, 10),
       balanceMinor: amounts.balance,
       overdueMinor: amounts.overdue,
+      minimumDueMinor: amounts.minimumDue,
+      processingMinor: related.processingBy.get(a.id) ?? 0,
       wrongNumber: a.wrong_number,
       dispute: a.dispute,
     },

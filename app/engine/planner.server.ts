@@ -4,7 +4,12 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, Locale } from "../../db/schema";
 import { assignVariant } from "../domain/ab-variant.server";
 import { DEFAULT_CONTACT_POLICY, parseContactPolicy, type ContactPolicy } from "../domain/contact-policy";
-import { decideNextContact, InvalidContactInput, type ContactDecision } from "../domain/decide-next-contact";
+import {
+  amountAsked,
+  decideNextContact,
+  InvalidContactInput,
+  type ContactDecision,
+} from "../domain/decide-next-contact";
 import { isoDateFromEpochDay, localEpochDay } from "../domain/local-time";
 import { boundedMemo } from "../domain/memo";
 import {
@@ -386,18 +391,19 @@ class ReminderPrep {
   }
 }
 
-/** Before and on the due date: the minimum due by the due date. Overdue: the overdue amount, asked for within 7 days. */
+/**
+ * An instalment reminder asks for the instalment; a stage reminder for what the decision checked was owed
+ * (amountAsked: the overdue amount, or the minimum due before the due date), due within 7 days once overdue.
+ */
 function reminderFigures(facts: AccountFacts, template: ReminderStage, localEpochDay: number) {
   if (template === "instalment_due" && facts.nextInstalment) {
     return { amountMinor: facts.nextInstalment.amountMinor, dueDate: facts.nextInstalment.dueDate };
   }
+  const amountMinor = amountAsked(facts.input.account);
   if ((template === "pre_due" || template === "due") && facts.dueDate) {
-    return { amountMinor: facts.minimumDueMinor || facts.overdueMinor, dueDate: facts.dueDate };
+    return { amountMinor, dueDate: facts.dueDate };
   }
-  return {
-    amountMinor: facts.overdueMinor || facts.minimumDueMinor,
-    dueDate: isoDateFromEpochDay(localEpochDay + 7),
-  };
+  return { amountMinor, dueDate: isoDateFromEpochDay(localEpochDay + 7) };
 }
 
 /**

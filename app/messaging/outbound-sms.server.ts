@@ -81,8 +81,20 @@ function salutation(fullName: string, locale: Locale): string {
   return [...name].length <= max ? name : [...name].slice(0, max).join("");
 }
 
-/** Money and dates as they appear inside an SMS in the borrower's language. */
+/** A text would have asked for nothing, or less: a bug upstream, never sent (docs/product-rules.md §4.12). */
+export class NonPositiveSmsAmountError extends Error {
+  override readonly name = "NonPositiveSmsAmountError";
+}
+
+/**
+ * Money and dates as they appear inside an SMS in the borrower's language. Every amount a template shows
+ * passes through here, so no text can say "pay HK$0.00" or a negative figure: that throws instead.
+ */
 export function smsAmount(minor: number, currency: string, locale: Locale): string {
+  if (!Number.isSafeInteger(minor) || minor <= 0)
+    throw new NonPositiveSmsAmountError(
+      `an SMS amount must be a positive integer of minor units, got ${minor}`,
+    );
   // Memoised: the planner formats one amount per text (docs/product-rules.md §12), and a book
   // repeats amounts.
   return amounts(`${minor}|${currency}|${locale}`, () => formatMoney({ minor, currency }, locale));

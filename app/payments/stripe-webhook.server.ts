@@ -5,7 +5,7 @@ import type { Database } from "../../db/schema";
 import { stripeConfig } from "./stripe-config.server";
 import { appendAudit } from "../platform/audit.server";
 import { logger } from "../platform/logger.server";
-import { applySucceededPayment } from "./payments.server";
+import { applySucceededPayment } from "./apply-payment.server";
 
 /**
  * Stripe's webhook (docs/product-rules.md §6.3): verified with the signing secret, deduplicated
@@ -110,11 +110,13 @@ async function applyEvent(
     case "checkout.session.async_payment_succeeded": {
       const s = checkoutSessionSchema.safeParse(object);
       if (!s.success) return "unreadable_object";
-      if (s.data.payment_status !== "paid") return "awaiting_payment"; // async methods: *_async_payment_succeeded follows
       const payment = await findPayment(trx, {
         paymentId: s.data.metadata?.paymentId ?? s.data.client_reference_id,
         checkoutSessionId: s.data.id,
       });
+      // Async methods: the borrower has paid, *_async_payment_succeeded (or _failed) follows.
+      if (s.data.payment_status !== "paid")
+        return markProcessing(trx, payment, s.data.payment_intent ?? null, now);
       return succeed(
         trx,
         payment,
@@ -256,7 +258,7 @@ async function fail(
       stripe_payment_intent_id: eb.fn.coalesce("stripe_payment_intent_id", eb.val(stripeIds.paymentIntentId)),
     }))
     .where("id", "=", payment.id)
-    .where("status", "=", "pending")
+    .where("status", "in", ["pending", "processing"])
     .returning("id")
     .executeTakeFirst();
   if (!updated) return "not_pending";
@@ -273,4 +275,42 @@ async function fail(
     now,
   );
   return "failed";
+}
+
+/**
+ * Checkout completed with a method that settles later (a bank debit, some wallets): the money is on its
+ * way, so the planner counts it against the arrears (docs/product-rules.md §4.3 step 9) until it succeeds
+ * or fails. Only a pending payment moves; a success or failure that arrived first stays.
+ */
+async function markProcessing(
+  trx: Trx,
+  payment: PaymentRow | undefined,
+  paymentIntentId: string | null,
+  now: Date,
+): Promise<string> {
+  if (!payment) return "payment_not_found";
+  const updated = await trx
+    .updateTable("payments")
+    .set((eb) => ({
+      status: "processing",
+      stripe_payment_intent_id: eb.fn.coalesce("stripe_payment_intent_id", eb.val(paymentIntentId)),
+    }))
+    .where("id", "=", payment.id)
+    .where("status", "=", "pending")
+    .returning("id")
+    .executeTakeFirst();
+  if (!updated) return "awaiting_payment";
+  await appendAudit(
+    trx,
+    {
+      actorType: "system",
+      action: "payment.processing",
+      subjectType: "payment",
+      subjectId: payment.id,
+      borrowerId: payment.borrower_id,
+      detail: { accountId: payment.account_id },
+    },
+    now,
+  );
+  return "processing";
 }

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Account } from "../../db/schema";
@@ -7,8 +7,9 @@ import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount, insertMessage, insertPayment, insertPlan } from "../support/builders";
 import { DEV_WEBHOOK_SECRET } from "../../app/payments/stripe-config.server";
 import { verifyAuditChain } from "../../app/platform/audit.server";
-import { applySucceededPayment, PaymentApplicationError } from "../../app/payments/payments.server";
+import { applySucceededPayment, PaymentApplicationError } from "../../app/payments/apply-payment.server";
 import { handleStripeWebhook } from "../../app/payments/stripe-webhook.server";
+import { completedEvent, id, intentEvent, signed, stripeEvent } from "../support/stripe-events";
 import { getAccountOverview } from "../../app/borrower/overview.server";
 
 let t: TestDatabase;
@@ -22,8 +23,6 @@ afterAll(async () => {
   await second?.close();
   await t?.destroy();
 });
-
-const id = (prefix: string) => `${prefix}_test_${randomBytes(12).toString("hex")}`;
 
 async function effects(accountId: string) {
   const [payments, bankEvents, receipts, audits] = await Promise.all([
@@ -62,69 +61,6 @@ async function pendingPortalPayment(account: Account, amountMinor = 25_000) {
     status: "pending",
     idempotency_key: `checkout:${randomUUID()}`,
     stripe_checkout_session_id: id("cs"),
-  });
-}
-
-function signed(event: Record<string, unknown>, opts: { secret?: string; timestamp?: number } = {}) {
-  const payload = JSON.stringify(event);
-  const header = Stripe.webhooks.generateTestHeaderString({
-    payload,
-    secret: opts.secret ?? DEV_WEBHOOK_SECRET,
-    timestamp: opts.timestamp,
-  });
-  return { payload, header };
-}
-
-function stripeEvent(type: string, object: Record<string, unknown>) {
-  return {
-    id: id("evt"),
-    object: "event",
-    api_version: Stripe.API_VERSION,
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    type,
-    data: { object },
-  };
-}
-
-function completedEvent(
-  p: {
-    id: string;
-    account_id: string;
-    amount_minor: number;
-    currency: string;
-    stripe_checkout_session_id: string | null;
-  },
-  paymentIntent: string,
-) {
-  return stripeEvent("checkout.session.completed", {
-    id: p.stripe_checkout_session_id,
-    object: "checkout.session",
-    amount_total: p.amount_minor,
-    currency: p.currency.toLowerCase(),
-    client_reference_id: p.id,
-    metadata: { paymentId: p.id, accountId: p.account_id },
-    mode: "payment",
-    payment_intent: paymentIntent,
-    payment_status: "paid",
-    status: "complete",
-  });
-}
-
-function intentEvent(
-  type: string,
-  p: { id: string; account_id: string; amount_minor: number; currency: string },
-  paymentIntent: string,
-) {
-  const succeeded = type === "payment_intent.succeeded";
-  return stripeEvent(type, {
-    id: paymentIntent,
-    object: "payment_intent",
-    amount: p.amount_minor,
-    amount_received: succeeded ? p.amount_minor : 0,
-    currency: p.currency.toLowerCase(),
-    metadata: { paymentId: p.id, accountId: p.account_id },
-    status: succeeded ? "succeeded" : "requires_payment_method",
   });
 }
 

@@ -1,0 +1,70 @@
+import { randomBytes } from "node:crypto";
+import Stripe from "stripe";
+import { DEV_WEBHOOK_SECRET } from "../../app/payments/stripe-config.server";
+
+/** Stripe events as the webhook receives them, signed with the dev secret by the real SDK. */
+
+export const id = (prefix: string) => `${prefix}_test_${randomBytes(12).toString("hex")}`;
+
+export function signed(event: Record<string, unknown>, opts: { secret?: string; timestamp?: number } = {}) {
+  const payload = JSON.stringify(event);
+  const header = Stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret: opts.secret ?? DEV_WEBHOOK_SECRET,
+    timestamp: opts.timestamp,
+  });
+  return { payload, header };
+}
+
+export function stripeEvent(type: string, object: Record<string, unknown>) {
+  return {
+    id: id("evt"),
+    object: "event",
+    api_version: Stripe.API_VERSION,
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    type,
+    data: { object },
+  };
+}
+
+export function completedEvent(
+  p: {
+    id: string;
+    account_id: string;
+    amount_minor: number;
+    currency: string;
+    stripe_checkout_session_id: string | null;
+  },
+  paymentIntent: string,
+) {
+  return stripeEvent("checkout.session.completed", {
+    id: p.stripe_checkout_session_id,
+    object: "checkout.session",
+    amount_total: p.amount_minor,
+    currency: p.currency.toLowerCase(),
+    client_reference_id: p.id,
+    metadata: { paymentId: p.id, accountId: p.account_id },
+    mode: "payment",
+    payment_intent: paymentIntent,
+    payment_status: "paid",
+    status: "complete",
+  });
+}
+
+export function intentEvent(
+  type: string,
+  p: { id: string; account_id: string; amount_minor: number; currency: string },
+  paymentIntent: string,
+) {
+  const succeeded = type === "payment_intent.succeeded";
+  return stripeEvent(type, {
+    id: paymentIntent,
+    object: "payment_intent",
+    amount: p.amount_minor,
+    amount_received: succeeded ? p.amount_minor : 0,
+    currency: p.currency.toLowerCase(),
+    metadata: { paymentId: p.id, accountId: p.account_id },
+    status: succeeded ? "succeeded" : "requires_payment_method",
+  });
+}
