@@ -365,7 +365,10 @@ function withoutMeasure(name: string, withIt: PageLoads, without: PageLoads): Me
     .some(([a, b]) => Math.abs(change(a, b)) >= 5);
   return {
     id: `without_${name}`,
-    measure: `Without ${name} (same book, same loads, a web process started without it)`,
+    measure:
+      name === "nothing"
+        ? "Control: a second web process with every optimisation (same book, same loads; the run-to-run noise)"
+        : `Without ${name} (same book, same loads, a web process started without it)`,
     result: [
       text("/r/:code at saturation", figures.landingReqPerSec, "req/s"),
       text("paced p99", figures.landingPacedP99, "ms"),

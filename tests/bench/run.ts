@@ -12,7 +12,7 @@
  *            --only also takes import (`settle import` of an --accounts-row CSV, BENCH_IMPORT_CPU_PROF=DIR profiles it),
  *            --import-repeat (import the same file a second time: every row unchanged)
  *            --pg-stats (load pg_stat_statements and log the costliest statements of the planner and of each HTTP load)
- *            --without group-commit,random-pool,gzip-segments,prepared-statements,route-patches (the page loads
+ *            --without nothing,group-commit,random-pool,gzip-segments,prepared-statements,route-patches (the page loads
  *              again in a web process without each optimisation; a row per optimisation with the change)
  */
 process.env.LOG_LEVEL ??= "warn";
@@ -89,11 +89,14 @@ function withoutVariants(): WithoutVariant[] {
   const names = String(process.argv[i + 1] ?? "")
     .split(",")
     .filter(Boolean);
-  const known = [...SWITCHABLE, "route-patches"] as const;
+  const known = [...SWITCHABLE, "route-patches", "nothing"] as const;
   const unknown = names.filter((n) => !(known as readonly string[]).includes(n));
   if (names.length === 0 || unknown.length > 0)
     throw new Error(`--without takes a comma-separated subset of ${known.join(",")}`);
   return names.map((name) => {
+    // "nothing" is the control: a second web process with every optimisation, so the rows' changes can be
+    // read against the run-to-run noise of the same loads.
+    if (name === "nothing") return { name };
     if (name !== "route-patches") return { name, env: { SETTLE_BENCH_WITHOUT: name } };
     const patch = (reverse: boolean) => {
       for (const file of ROUTE_PATCHES)
