@@ -251,10 +251,22 @@ export async function revokeLinks(
   const accountIds = [...(scope.accountIds ?? [])];
   const borrowerIds = [...(scope.borrowerIds ?? [])];
   if (accountIds.length === 0 && borrowerIds.length === 0) return 0;
+  // By account: short_links has no borrower_id index (migration 0008); accounts and sessions do.
   const inScope = (eb: ExpressionBuilder<Database, "short_links" | "borrower_sessions">) =>
     eb.or([
       ...(accountIds.length ? [eb("account_id", "in", accountIds)] : []),
-      ...(borrowerIds.length ? [eb("borrower_id", "in", borrowerIds)] : []),
+      ...(borrowerIds.length
+        ? [
+            eb(
+              "account_id",
+              "in",
+              eb
+                .selectFrom("accounts")
+                .select("accounts.id")
+                .where("accounts.borrower_id", "in", borrowerIds),
+            ),
+          ]
+        : []),
     ]);
   const result = await db
     .updateTable("short_links")
