@@ -5,7 +5,7 @@ import type { Config } from "../platform/config.server";
 
 export interface CommandContext {
   cfg: Config;
-  /** Opens (and provisions, when embedded) the database on first use. */
+  /** Opens the database on first use: provisioned (when embedded), migrated and seeded as `npm run dev` does (cli/database.ts). */
   database(): Promise<DatabaseHandle>;
   out(line: string): void;
   err(line: string): void;
@@ -18,6 +18,8 @@ export interface Command<S extends z.ZodTypeAny = z.ZodTypeAny> {
   summary: string;
   options: NonNullable<ParseArgsConfig["options"]>;
   allowPositionals?: boolean;
+  /** The command applies the migrations itself (db:migrate, to report them); every other one gets a migrated database. */
+  migratesItself?: boolean;
   schema: S;
   run(args: z.infer<S>, ctx: CommandContext): Promise<number | void>;
 }

@@ -6,7 +6,7 @@ import { emitBankEvent } from "../platform/bank-events.server";
 import { revokeLinks } from "../messaging/short-links.server";
 
 /**
- * Borrower events feed the sending schedule here (DESIGN §4 "Feedback events").
+ * Borrower events feed the sending schedule here (docs/product-rules.md §5.1).
  * Each function changes state and cancels what should no longer be sent, inside
  * the caller's transaction, so an event and its effect on the schedule commit together.
  */
@@ -96,8 +96,9 @@ export async function reportWrongNumber(
 }
 
 /**
- * SMS opt-out (link or keyword): no more texts to this borrower; links die with it (DESIGN §5), and
- * so do the sessions opened on them, except `keepSessionId` (the portal session that asked).
+ * SMS opt-out (link or keyword): no more texts to this borrower; links die with it
+ * (docs/product-rules.md §3.2), and so do the sessions opened on them, except `keepSessionId` (the
+ * portal session that asked).
  */
 export async function optOutOfSms(
   trx: Trx,

@@ -8,6 +8,7 @@ export const dbMigrate = defineCommand({
   summary: "Apply all pending database migrations",
   options: {},
   schema: z.object({}).strict(),
+  migratesItself: true,
   async run(_args, ctx) {
     const { db, pool } = await ctx.database();
     const applied = await migrateAll(db, pool);
