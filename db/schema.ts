@@ -366,8 +366,6 @@ export interface StaffUsersTable {
   password_hash: string;
   totp_secret: string | null;
   totp_enabled_at: NullableTimestamp;
-  failed_login_count: Generated<number>;
-  locked_until: NullableTimestamp;
   disabled_at: NullableTimestamp;
   created_at: TimestampDefault;
 }
@@ -458,6 +456,19 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+/** Failed staff sign-in steps per (email as typed, client address): app/staff/login-throttle.server.ts. */
+export interface StaffLoginThrottlesTable {
+  /** HMAC-SHA256 (hex) of the lower-cased email, whether or not an account has it. */
+  email_hash: string;
+  client: string;
+  /** Failures since the pair's last lockout or success. */
+  failures: Generated<number>;
+  /** Lockouts in a row; each one lasts twice as long as the one before. */
+  lockouts: Generated<number>;
+  locked_until: NullableTimestamp;
+  updated_at: Timestamp;
+}
+
 /** rate-limiter-flexible's Postgres store (app/platform/rate-limit.server.ts). */
 export interface RateLimitsTable {
   key: string;
@@ -495,6 +506,7 @@ export interface Database {
   sms_templates: SmsTemplatesTable;
   audit_events: AuditEventsTable;
   rate_limits: RateLimitsTable;
+  staff_login_throttles: StaffLoginThrottlesTable;
 }
 
 // ---- Row aliases for the main tables ----

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../../db/schema";
 import { logger } from "../platform/logger.server";
+import { revokeLinks } from "../messaging/short-links.server";
 import type { AccountUpsertRow, BalanceUpdate } from "./account-record.server";
 
 type Trx = Transaction<Database>;
@@ -155,7 +156,8 @@ async function writeBatch(trx: Trx, batch: readonly IndexedRow[]): Promise<Upser
   }
   summary.unchanged += accounts.length - accountResult.rows.length;
   summary.paymentsConfirmed = await confirmPaymentsIncludedInBalance(trx, moved);
-  await revokeLinksOfClosedAccounts(trx, closed);
+  // Links are revoked on account closure, and the sessions opened on them end (docs/product-rules.md §3.2).
+  await revokeLinks(trx, { accountIds: closed }, "account_closed");
   return summary;
 }
 
@@ -200,7 +202,12 @@ async function refuseMovedAccounts(trx: Trx, byAccount: Map<string, IndexedRow>,
 async function upsertBorrowers(trx: Trx, borrowers: AccountUpsertRow["borrower"][], summary: UpsertSummary) {
   const col = (pick: (b: AccountUpsertRow["borrower"]) => string | number | null) =>
     arrayLiteral(borrowers.map(pick));
-  const borrowerResult = await sql<{ inserted: boolean }>`
+  // prior: the phone numbers as they were (every part of one statement reads the same snapshot), so the
+  // borrowers whose number the bank changed are known without another round trip.
+  const borrowerResult = await sql<{ id: string; inserted: boolean; phone_changed: boolean }>`
+    with prior as (
+      select external_ref, phone_e164 from borrowers where external_ref = any(${col((b) => b.external_ref)}::text[])
+    )
     insert into borrowers as b (external_ref, full_name, phone_e164, email, locale, time_zone, jurisdiction, dob_hash, id_last4_hash)
     select * from unnest(
       ${col((b) => b.external_ref)}::text[], ${col((b) => b.full_name)}::text[], ${col((b) => b.phone_e164)}::text[],
@@ -220,12 +227,16 @@ async function upsertBorrowers(trx: Trx, borrowers: AccountUpsertRow["borrower"]
     where (b.full_name, b.phone_e164, b.email, b.locale, b.time_zone, b.jurisdiction, b.dob_hash, b.id_last4_hash)
       is distinct from (excluded.full_name, excluded.phone_e164, excluded.email, excluded.locale, excluded.time_zone, excluded.jurisdiction,
         coalesce(excluded.dob_hash, b.dob_hash), coalesce(excluded.id_last4_hash, b.id_last4_hash))
-    returning (xmax = 0) as inserted
+    returning b.id, (xmax = 0) as inserted,
+      exists (select 1 from prior p where p.external_ref = b.external_ref and p.phone_e164 <> b.phone_e164) as phone_changed
   `.execute(trx);
   for (const r of borrowerResult.rows) {
     if (r.inserted) summary.borrowersCreated += 1;
     else summary.borrowersUpdated += 1;
   }
+  // Links already texted to the old number must not open the account for whoever holds it now.
+  const renumbered = borrowerResult.rows.filter((r) => r.phone_changed).map((r) => r.id);
+  await revokeLinks(trx, { borrowerIds: renumbered }, "phone_changed");
 }
 
 /**
@@ -295,17 +306,6 @@ export async function confirmPaymentsIncludedInBalance(
     ))
   `.execute(trx);
   return Number(result.numAffectedRows ?? 0);
-}
-
-/** Links are revoked on account closure (docs/product-rules.md §3.2). */
-async function revokeLinksOfClosedAccounts(trx: Trx, accountIds: readonly string[]) {
-  if (accountIds.length === 0) return;
-  await trx
-    .updateTable("short_links")
-    .set({ revoked_at: sql`now()`, revoked_reason: "account_closed" })
-    .where("account_id", "in", accountIds)
-    .where("revoked_at", "is", null)
-    .execute();
 }
 
 /**
@@ -379,6 +379,6 @@ export async function applyBalanceUpdate(
     .execute();
   const paymentsConfirmed = await confirmPaymentsIncludedInBalance(trx, [{ id: current.id, asOf }]);
   if (next.status === "closed" && current.status !== "closed")
-    await revokeLinksOfClosedAccounts(trx, [current.id]);
+    await revokeLinks(trx, { accountIds: [current.id] }, "account_closed");
   return { ...base, result: "updated", balanceAsOf: asOf, paymentsConfirmed };
 }

@@ -172,6 +172,8 @@ export async function stopTexts(db: Kysely<Database>, session: BorrowerSession, 
       accountId: session.accountId,
       source: portalSource(session),
       now,
+      // The borrower who asked stays signed in to see it done and to start texts again.
+      keepSessionId: session.id,
     });
     return { alreadyOptedOut: false, cancelledMessages: result.cancelledMessages };
   });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Database } from "../../db/schema";
 import { appendAudit } from "../platform/audit.server";
 import { emitBankEvent } from "../platform/bank-events.server";
-import { revokeAccountLinks } from "../messaging/short-links.server";
+import { revokeLinks } from "../messaging/short-links.server";
 
 /**
  * Borrower events feed the sending schedule here (docs/product-rules.md §5.1).
@@ -57,7 +57,7 @@ export async function reportWrongNumber(
     .returning(["id", "borrower_id"])
     .executeTakeFirstOrThrow();
   const cancelled = await cancelQueuedMessages(trx, { accountId: account.id }, now);
-  await revokeAccountLinks(trx, account.id, "wrong_number", now);
+  await revokeLinks(trx, { accountIds: [account.id] }, "wrong_number", now);
   await trx
     .insertInto("tasks")
     .values({
@@ -97,11 +97,18 @@ export async function reportWrongNumber(
 
 /**
  * SMS opt-out (link or keyword): no more texts to this borrower; links die with it
- * (docs/product-rules.md §3.2).
+ * (docs/product-rules.md §3.2), and so do the sessions opened on them, except `keepSessionId` (the
+ * portal session that asked).
  */
 export async function optOutOfSms(
   trx: Trx,
-  opts: { borrowerId: string; source: EventSource; accountId?: string | null; now?: Date },
+  opts: {
+    borrowerId: string;
+    source: EventSource;
+    accountId?: string | null;
+    now?: Date;
+    keepSessionId?: string;
+  },
 ) {
   const now = opts.now ?? new Date();
   await trx
@@ -116,12 +123,9 @@ export async function optOutOfSms(
     )
     .execute();
   const cancelled = await cancelQueuedMessages(trx, { borrowerId: opts.borrowerId }, now);
-  const accounts = await trx
-    .selectFrom("accounts")
-    .select("id")
-    .where("borrower_id", "=", opts.borrowerId)
-    .execute();
-  for (const a of accounts) await revokeAccountLinks(trx, a.id, "sms_opt_out", now);
+  await revokeLinks(trx, { borrowerIds: [opts.borrowerId] }, "sms_opt_out", now, {
+    keepSessionId: opts.keepSessionId,
+  });
   await appendAudit(
     trx,
     {

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../../db/schema";
 import { executePrepared } from "../../db/connection";
 import { timeOrderedId } from "../platform/ids.server";
@@ -235,18 +235,51 @@ export async function openShortLinks(
   });
 }
 
-/** Opt-out, wrong number and closure revoke every live link of the account. */
-export async function revokeAccountLinks(
+/**
+ * Revokes every live link of the given accounts or borrowers (opt-out, wrong number, closure, a new
+ * phone number) and ends the borrower sessions opened on them in the same transaction: a session
+ * must not outlive the link it was opened with. `keepSessionId` spares the session whose own borrower
+ * asked for this (stopping texts from the portal keeps them signed in to see it done).
+ */
+export async function revokeLinks(
   db: Db,
-  accountId: string,
+  scope: { accountIds?: readonly string[]; borrowerIds?: readonly string[] },
   reason: string,
   now = new Date(),
+  opts: { keepSessionId?: string } = {},
 ): Promise<number> {
+  const accountIds = [...(scope.accountIds ?? [])];
+  const borrowerIds = [...(scope.borrowerIds ?? [])];
+  if (accountIds.length === 0 && borrowerIds.length === 0) return 0;
+  // By account: short_links has no borrower_id index (migration 0008); accounts and sessions do.
+  const inScope = (eb: ExpressionBuilder<Database, "short_links" | "borrower_sessions">) =>
+    eb.or([
+      ...(accountIds.length ? [eb("account_id", "in", accountIds)] : []),
+      ...(borrowerIds.length
+        ? [
+            eb(
+              "account_id",
+              "in",
+              eb
+                .selectFrom("accounts")
+                .select("accounts.id")
+                .where("accounts.borrower_id", "in", borrowerIds),
+            ),
+          ]
+        : []),
+    ]);
   const result = await db
     .updateTable("short_links")
     .set({ revoked_at: now, revoked_reason: reason })
-    .where("account_id", "=", accountId)
+    .where(inScope)
     .where("revoked_at", "is", null)
     .executeTakeFirst();
+  let sessions = db
+    .updateTable("borrower_sessions")
+    .set({ revoked_at: now })
+    .where(inScope)
+    .where("revoked_at", "is", null);
+  if (opts.keepSessionId) sessions = sessions.where("id", "<>", opts.keepSessionId);
+  await sessions.execute();
   return Number(result.numUpdatedRows);
 }

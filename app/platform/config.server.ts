@@ -39,7 +39,7 @@ const envSchema = z
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;
     for (const key of ["SESSION_SECRET", "VERIFICATION_HASH_KEY", "LINK_SIGNING_KEYS"] as const) {
-      if (!env[key] && process.env.SETTLE_ALLOW_DEV_SECRETS !== "1") {
+      if (!env[key] && !devSecretsAllowed()) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
           path: [key],
@@ -84,6 +84,14 @@ function parseSigningKeys(raw: string) {
     return { id, secret };
   });
   return keys;
+}
+
+/**
+ * Whether a production process may run with the development secrets and dev pages (local demos only).
+ * Exactly "1": any other value, "0" and "false" included, keeps production closed.
+ */
+export function devSecretsAllowed(env: Record<string, string | undefined> = process.env): boolean {
+  return env.SETTLE_ALLOW_DEV_SECRETS === "1";
 }
 
 let cached: Config | undefined;

@@ -16,7 +16,8 @@ type LinkProblem = "invalid" | "expired" | "revoked";
 /**
  * Brute-force brakes (docs/product-rules.md §2.4): forged or unknown codes per client (a valid
  * link's holder is never slowed), and verification answers per client across
- * links (the per-link lockout stops guessing on one link; this stops cycling links).
+ * links (the per-borrower lockout in verification.server.ts stops guessing one borrower's answer;
+ * this stops one client walking many borrowers).
  */
 export const LINK_FAILURE_RULE: RateLimitRule = { points: 20, durationSec: 10 * 60 };
 // Generous: mobile carriers put many phones behind one address (CGNAT).
@@ -91,7 +92,7 @@ type LinkActionResult =
   | { status: "rate_limited"; retryAfterSec: number }
   | { status: "ok" }
   | { status: "verified"; headers: Headers }
-  | { status: "wrong"; remaining: number }
+  | { status: "wrong" | "wait"; retryAfterSec: number }
   | { status: "locked" };
 
 /** The three things a link holder can do: verify, say "not me", or stop texts. */
@@ -128,7 +129,8 @@ export async function linkAction(
     answer: verify.answer,
     hashKey: cfg.verificationHashKey,
   });
-  if (outcome.status !== "verified") return outcome.status === "wrong" ? outcome : { status: "locked" };
+  if (outcome.status === "locked") return { status: "locked" };
+  if (outcome.status !== "verified") return outcome;
   // Keep the language the borrower was reading in for the pages behind verification.
   const headers = new Headers();
   headers.append("Set-Cookie", outcome.setCookie);

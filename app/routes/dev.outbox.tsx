@@ -1,7 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { config } from "~/platform/config.server";
+import { config, devSecretsAllowed } from "~/platform/config.server";
 import { handleInboundSms } from "~/engine/inbound.server";
 import { listOutbox } from "~/messaging/outbox-view.server";
 
@@ -12,8 +12,8 @@ import { listOutbox } from "~/messaging/outbox-view.server";
  */
 function assertDevOutbox() {
   const cfg = config();
-  if (cfg.isProduction && !process.env.SETTLE_ALLOW_DEV_SECRETS)
-    throw new Response("Not found", { status: 404 });
+  // The same exact test as the config's: "0" or "false" must not open every text and its live link.
+  if (cfg.isProduction && !devSecretsAllowed()) throw new Response("Not found", { status: 404 });
   if (cfg.SMS_PROVIDER !== "outbox") throw new Response("Not found", { status: 404 });
 }
 

@@ -51,8 +51,7 @@ export async function action({ params, request, context }: ActionFunctionArgs) {
   }
   const method = config().VERIFICATION_METHOD;
   const submission = parseWithZod(formData, { schema: verificationSchema(method) });
-  if (submission.status !== "success")
-    return data({ result: submission.reply(), outcome: null }, { status: 400 });
+  if (submission.status !== "success") return data({ result: submission.reply() }, { status: 400 });
   const outcome = await linkAction(context.db, code, "verify", {
     method,
     answer: submission.value.answer,
@@ -62,13 +61,16 @@ export async function action({ params, request, context }: ActionFunctionArgs) {
   switch (outcome.status) {
     case "verified":
       return redirect("/account", { status: 303, headers: outcome.headers });
+    // Neither answer says how many tries are left (that would tell a guesser how to pace themselves).
     case "wrong":
+      return data({ result: submission.reply({ formErrors: ["wrong"] }) }, { status: 400 });
+    case "wait":
       return data(
-        { result: submission.reply({ formErrors: ["wrong"] }), outcome: { remaining: outcome.remaining } },
-        { status: 400 },
+        { result: submission.reply({ formErrors: ["wait"] }) },
+        { status: 429, headers: { "Retry-After": String(outcome.retryAfterSec) } },
       );
     case "locked":
-      return data({ result: submission.reply({ formErrors: ["locked"] }), outcome: null }, { status: 423 });
+      return data({ result: submission.reply({ formErrors: ["locked"] }) }, { status: 423 });
     case "rate_limited":
       throw problem("rate_limited", outcome.retryAfterSec);
     default:
@@ -107,9 +109,9 @@ export default function Landing() {
         ) : (
           <Form method="post" {...getFormProps(form)} noValidate>
             <p>{t(`landing.verifyIntro_${method}`)}</p>
-            {formError === "wrong" ? (
+            {formError === "wrong" || formError === "wait" ? (
               <p className="notice notice-error" role="alert" id={form.errorId}>
-                {t("landing.wrong", { count: actionData?.outcome?.remaining ?? 0 })}
+                {t(`landing.${formError}`)}
               </p>
             ) : null}
             {method === "dob" ? (

@@ -3,7 +3,6 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { assertRole, requireStaff } from "~/staff/auth.server";
-import { displayContext } from "~/staff/display.server";
 import { actionRoles, loaderRoles } from "~/staff/permissions";
 import { StaffErrorBoundary } from "~/staff/ui/StaffErrorBoundary";
 import { adminRevokeSessions, listStaffUsers } from "~/staff/users.server";
@@ -12,14 +11,14 @@ const ROUTE = "staff.users";
 const noStore = { "Cache-Control": "no-store" };
 const revokeSchema = z.object({ intent: z.literal("revoke_sessions"), staffUserId: z.string().uuid() });
 
-/** Staff accounts (admins): who is enrolled, locked, signed in; sign someone out everywhere. */
+/** Staff accounts (admins): who is enrolled and signed in; sign someone out everywhere. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireStaff(context, request, { roles: loaderRoles(ROUTE) });
   const url = new URL(request.url);
   const revoked = Number(url.searchParams.get("revoked"));
   return data(
     {
-      users: await listStaffUsers(context.db, await displayContext(request)),
+      users: await listStaffUsers(context.db),
       revoked: Number.isInteger(revoked) && revoked >= 0 && url.searchParams.has("revoked") ? revoked : null,
     },
     { headers: noStore },
@@ -85,11 +84,9 @@ export default function StaffUsers() {
                   <td>
                     {u.disabled
                       ? t("users.disabled")
-                      : u.lockedUntil
-                        ? t("users.lockedUntil", { date: u.lockedUntil })
-                        : u.enrolled
-                          ? t("users.active")
-                          : t("users.notEnrolled")}
+                      : u.enrolled
+                        ? t("users.active")
+                        : t("users.notEnrolled")}
                   </td>
                   <td>{u.activeSessions}</td>
                   <td>

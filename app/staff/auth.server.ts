@@ -8,6 +8,14 @@ import { config } from "../platform/config.server";
 import { appendAudit } from "../platform/audit.server";
 import { consume, peek, type RateLimitRule } from "../platform/rate-limit.server";
 import {
+  clearPair,
+  MAX_PAIR_FAILURES,
+  pairLockedUntil,
+  recordPairFailure,
+  throttlePair,
+  type ThrottlePair,
+} from "./login-throttle.server";
+import {
   readStaffSession,
   revokeStaffSessions,
   startStaffSession,
@@ -19,13 +27,12 @@ import {
  * Staff sign-in (docs/product-rules.md §8.1): email + password (argon2id), then a TOTP
  * code from an authenticator app. A user who has not enrolled yet (a new user
  * with a one-time password) must choose a new password and enrol before any
- * console page opens. Wrong passwords and codes count towards a per-user
- * lockout (5 -> locked 15 min) and a per-IP limit kept in Postgres.
+ * console page opens. Wrong passwords and codes count towards a lockout per
+ * (email, client address) pair (login-throttle.server.ts: 5 in a row lock the
+ * pair for 15 minutes, doubling) and a per-IP limit, both kept in Postgres. An
+ * email nobody has is counted and answered exactly like a real one.
  */
 type Db = Kysely<Database> | Transaction<Database>;
-
-const MAX_FAILED_LOGINS = 5;
-export const LOCKOUT_MS = 15 * 60_000;
 /** Failed sign-in steps per client IP per 15 minutes, whichever accounts they target. */
 export const LOGIN_IP_RULE: RateLimitRule = { points: 20, durationSec: 15 * 60 };
 
@@ -125,23 +132,25 @@ export async function attemptPasswordLogin(
   const now = opts.now ?? new Date();
   const limited = await peek(db, ipKey(opts.ip), LOGIN_IP_RULE);
   if (!limited.ok) return { status: "rate_limited", retryAfterSec: limited.retryAfterSec };
+  // Before the account is looked up: a locked pair answers the same whether the email exists or not.
+  const pair = throttlePair(opts.email, opts.ip);
+  const lockedUntil = await pairLockedUntil(db, pair, now);
+  if (lockedUntil) return { status: "locked", until: lockedUntil };
 
   const user = await db
     .selectFrom("staff_users")
-    .select(["id", "password_hash", "totp_enabled_at", "locked_until"])
+    .select(["id", "password_hash", "totp_enabled_at"])
     .where("email", "=", opts.email.trim().toLowerCase())
     .where("disabled_at", "is", null)
     .executeTakeFirst();
   if (!user) {
     await dummyVerify(opts.password);
     await consume(db, ipKey(opts.ip), LOGIN_IP_RULE);
-    return { status: "invalid" };
+    return recordFailure(db, pair, null, "password", now);
   }
-  if (user.locked_until && user.locked_until > now) return { status: "locked", until: user.locked_until };
-
   if (!(await verifyPassword(user.password_hash, opts.password))) {
     await consume(db, ipKey(opts.ip), LOGIN_IP_RULE);
-    return recordFailure(db, user.id, "password", now);
+    return recordFailure(db, pair, user.id, "password", now);
   }
   // The count resets only when the whole sign-in succeeds: a password alone must not reset code guesses.
   return {
@@ -151,55 +160,44 @@ export async function attemptPasswordLogin(
   };
 }
 
-/** One more failure; the fifth in a row locks the account for 15 minutes. Audited either way. */
+/** One more failure for the pair; the fifth in a row locks it. Audited when the email is a staff member's. */
 async function recordFailure(
   db: Kysely<Database>,
-  userId: string,
+  pair: ThrottlePair,
+  userId: string | null,
   step: "password" | "totp",
   now: Date,
 ): Promise<LoginFailure> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable("staff_users")
-      .set((eb) => ({ failed_login_count: eb("failed_login_count", "+", 1) }))
-      .where("id", "=", userId)
-      .returning("failed_login_count")
-      .executeTakeFirstOrThrow();
-    const lock = row.failed_login_count >= MAX_FAILED_LOGINS;
-    const until = new Date(now.getTime() + LOCKOUT_MS);
-    if (lock) {
-      await trx
-        .updateTable("staff_users")
-        .set({ failed_login_count: 0, locked_until: until })
-        .where("id", "=", userId)
-        .execute();
+    const { failures, lockedUntil } = await recordPairFailure(trx, pair, now);
+    if (userId) {
+      await appendAudit(
+        trx,
+        {
+          actorType: "staff",
+          actorId: userId,
+          action: lockedUntil ? "staff.locked_out" : "staff.login_failed",
+          subjectType: "staff_user",
+          subjectId: userId,
+          detail: {
+            step,
+            failures: Math.min(failures, MAX_PAIR_FAILURES),
+            ...(lockedUntil ? { until: lockedUntil.toISOString() } : {}),
+          },
+        },
+        now,
+      );
     }
-    await appendAudit(
-      trx,
-      {
-        actorType: "staff",
-        actorId: userId,
-        action: lock ? "staff.locked_out" : "staff.login_failed",
-        subjectType: "staff_user",
-        subjectId: userId,
-        detail: { step, failures: lock ? MAX_FAILED_LOGINS : row.failed_login_count },
-      },
-      now,
-    );
-    return lock ? { status: "locked" as const, until } : { status: "invalid" as const };
+    return lockedUntil ? { status: "locked" as const, until: lockedUntil } : { status: "invalid" as const };
   });
 }
 
 async function signedIn(
   trx: Transaction<Database>,
   userId: string,
-  opts: { ip: string; userAgent: string | null; now: Date; action: string },
+  opts: { pair: ThrottlePair; ip: string; userAgent: string | null; now: Date; action: string },
 ): Promise<string> {
-  await trx
-    .updateTable("staff_users")
-    .set({ failed_login_count: 0, locked_until: null })
-    .where("id", "=", userId)
-    .execute();
+  await clearPair(trx, opts.pair);
   const setCookie = await startStaffSession(trx, {
     userId,
     ip: opts.ip,
@@ -220,6 +218,19 @@ async function signedIn(
   return setCookie;
 }
 
+/** The checks every second step makes first: the client's limit, then the pair's lockout. */
+async function secondStepBlocked(
+  db: Kysely<Database>,
+  pair: ThrottlePair,
+  ip: string,
+  now: Date,
+): Promise<LoginFailure | null> {
+  const limited = await peek(db, ipKey(ip), LOGIN_IP_RULE);
+  if (!limited.ok) return { status: "rate_limited", retryAfterSec: limited.retryAfterSec };
+  const lockedUntil = await pairLockedUntil(db, pair, now);
+  return lockedUntil ? { status: "locked", until: lockedUntil } : null;
+}
+
 export type SecondStepResult = LoginFailure | { status: "ok"; setCookie: string };
 
 /** Second step for an enrolled user: the authenticator code. Success starts the session. */
@@ -229,18 +240,17 @@ export async function attemptTotpLogin(
   opts: { code: string; ip: string; userAgent: string | null; now?: Date },
 ): Promise<SecondStepResult> {
   const now = opts.now ?? new Date();
-  const limited = await peek(db, ipKey(opts.ip), LOGIN_IP_RULE);
-  if (!limited.ok) return { status: "rate_limited", retryAfterSec: limited.retryAfterSec };
-  if (pending.user.lockedUntil && pending.user.lockedUntil > now)
-    return { status: "locked", until: pending.user.lockedUntil };
+  const pair = throttlePair(pending.user.email, opts.ip);
+  const blocked = await secondStepBlocked(db, pair, opts.ip, now);
+  if (blocked) return blocked;
   const secret = pending.user.totpSecret;
   if (!secret || !(await checkTotp(db, pending.user.id, secret, opts.code.trim(), now))) {
     await consume(db, ipKey(opts.ip), LOGIN_IP_RULE);
-    return recordFailure(db, pending.user.id, "totp", now);
+    return recordFailure(db, pair, pending.user.id, "totp", now);
   }
   const setCookie = await db
     .transaction()
-    .execute((trx) => signedIn(trx, pending.user.id, { ...opts, now, action: "staff.signed_in" }));
+    .execute((trx) => signedIn(trx, pending.user.id, { ...opts, pair, now, action: "staff.signed_in" }));
   return { status: "ok", setCookie };
 }
 
@@ -278,15 +288,14 @@ export async function completeFirstLogin(
   opts: { newPassword: string; code: string; ip: string; userAgent: string | null; now?: Date },
 ): Promise<SetupResult> {
   const now = opts.now ?? new Date();
-  const limited = await peek(db, ipKey(opts.ip), LOGIN_IP_RULE);
-  if (!limited.ok) return { status: "rate_limited", retryAfterSec: limited.retryAfterSec };
-  if (pending.user.lockedUntil && pending.user.lockedUntil > now)
-    return { status: "locked", until: pending.user.lockedUntil };
+  const pair = throttlePair(pending.user.email, opts.ip);
+  const blocked = await secondStepBlocked(db, pair, opts.ip, now);
+  if (blocked) return blocked;
   if (await verifyPassword(pending.user.passwordHash, opts.newPassword)) return { status: "same_password" };
   const secret = pending.user.totpSecret;
   if (!secret || !(await checkTotp(db, pending.user.id, secret, opts.code.trim(), now))) {
     await consume(db, ipKey(opts.ip), LOGIN_IP_RULE);
-    return recordFailure(db, pending.user.id, "totp", now);
+    return recordFailure(db, pair, pending.user.id, "totp", now);
   }
   const passwordHash = await hashPassword(opts.newPassword);
   const setCookie = await db.transaction().execute(async (trx) => {
@@ -300,7 +309,7 @@ export async function completeFirstLogin(
       .executeTakeFirst();
     if (!updated) return null; // finished in another tab meanwhile
     await revokeStaffSessions(trx, pending.user.id, now);
-    return signedIn(trx, pending.user.id, { ...opts, now, action: "staff.enrolled" });
+    return signedIn(trx, pending.user.id, { ...opts, pair, now, action: "staff.enrolled" });
   });
   return setCookie ? { status: "ok", setCookie } : { status: "invalid" };
 }

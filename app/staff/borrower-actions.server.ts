@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../db/schema";
 import { appendAudit } from "../platform/audit.server";
-import { revokeAccountLinks } from "../messaging/short-links.server";
+import { revokeLinks } from "../messaging/short-links.server";
 import type { BorrowerAction } from "./borrower-forms";
 import type { StaffIdentity } from "./session.server";
 
@@ -105,7 +105,7 @@ export async function applyBorrowerAction(
           .executeTakeFirst();
         if (!account) return { status: "not_found" };
         // Links sent to a number that is not the borrower's must stop working.
-        if (on) await revokeAccountLinks(trx, account.id, "wrong_number", now);
+        if (on) await revokeLinks(trx, { accountIds: [account.id] }, "wrong_number", now);
         // Staff deciding either way is the review the borrower's report asked for.
         const reviewed = await trx
           .updateTable("tasks")

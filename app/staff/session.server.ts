@@ -197,7 +197,6 @@ export interface PendingLogin {
     passwordHash: string;
     totpSecret: string | null;
     totpEnabled: boolean;
-    lockedUntil: Date | null;
   };
 }
 
@@ -217,16 +216,7 @@ async function readPendingLogin(db: Db, request: Request, now = new Date()): Pro
   if (!/^[0-9a-f-]{36}$/.test(p.uid)) return null;
   const user = await db
     .selectFrom("staff_users")
-    .select([
-      "id",
-      "email",
-      "display_name",
-      "role",
-      "password_hash",
-      "totp_secret",
-      "totp_enabled_at",
-      "locked_until",
-    ])
+    .select(["id", "email", "display_name", "role", "password_hash", "totp_secret", "totp_enabled_at"])
     .where("id", "=", p.uid)
     .where("disabled_at", "is", null)
     .executeTakeFirst();
@@ -244,7 +234,6 @@ async function readPendingLogin(db: Db, request: Request, now = new Date()): Pro
       passwordHash: user.password_hash,
       totpSecret: user.totp_secret,
       totpEnabled: user.totp_enabled_at !== null,
-      lockedUntil: user.locked_until,
     },
   };
 }

@@ -1,7 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import type { Database, StaffRole } from "../../db/schema";
 import { appendAudit } from "../platform/audit.server";
-import { formatStaffDateTime } from "./format";
 import { revokeStaffSessions, type StaffIdentity } from "./session.server";
 
 export interface StaffUserRow {
@@ -10,17 +9,12 @@ export interface StaffUserRow {
   displayName: string;
   role: StaffRole;
   enrolled: boolean;
-  lockedUntil: string | null;
   disabled: boolean;
   activeSessions: number;
 }
 
 /** Staff accounts with their live-session count (admin page). */
-export async function listStaffUsers(
-  db: Kysely<Database>,
-  opts: { locale: string; timeZone: string; now?: Date },
-): Promise<StaffUserRow[]> {
-  const now = opts.now ?? new Date();
+export async function listStaffUsers(db: Kysely<Database>, now = new Date()): Promise<StaffUserRow[]> {
   const rows = await db
     .selectFrom("staff_users as u")
     .select([
@@ -29,7 +23,6 @@ export async function listStaffUsers(
       "u.display_name",
       "u.role",
       "u.totp_enabled_at",
-      "u.locked_until",
       "u.disabled_at",
       (eb) =>
         eb
@@ -48,10 +41,6 @@ export async function listStaffUsers(
     displayName: r.display_name,
     role: r.role,
     enrolled: r.totp_enabled_at !== null,
-    lockedUntil:
-      r.locked_until && r.locked_until > now
-        ? formatStaffDateTime(r.locked_until, opts.locale, opts.timeZone)
-        : null,
     disabled: r.disabled_at !== null,
     activeSessions: Number(r.active_sessions ?? 0),
   }));

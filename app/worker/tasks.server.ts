@@ -4,6 +4,7 @@ import type { Database } from "../../db/schema";
 import { pruneExpiredSessions } from "./prune-sessions.server";
 import { createBankEventDeliveryTask, DELIVER_TASK } from "../bank/webhook-delivery.server";
 import { pruneRateLimits } from "../platform/rate-limit.server";
+import { pruneLoginThrottles } from "../staff/login-throttle.server";
 import { createSmsSendTask } from "../engine/dispatcher.server";
 import { runSchedule } from "../engine/planner.server";
 import { markBrokenPlans } from "../plans/plans.server";
@@ -32,6 +33,7 @@ export function createTaskList(db: Kysely<Database>): TaskList {
     },
     "rate-limits:prune": async () => {
       await pruneRateLimits(db, new Date());
+      await pruneLoginThrottles(db, new Date());
     },
     "sessions:prune": async (_payload, helpers) => {
       const removed = await pruneExpiredSessions(db, new Date());

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { borrowerWithLink, requestWithCookies } from "../support/links";
 import { config } from "../../app/platform/config.server";
-import { verifyBorrower, LOCKOUT_MS, MAX_FAILURES } from "../../app/borrower/verification.server";
+import { verifyBorrower, LOCKOUT_MS, MAX_DAILY_FAILURES } from "../../app/borrower/verification.server";
 import { readBorrowerSession, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from "../../app/borrower/session.server";
 import { getAccountOverview, readSessionOverview } from "../../app/borrower/overview.server";
 import { verifyAuditChain } from "../../app/platform/audit.server";
@@ -51,37 +51,31 @@ describe("borrower verification", () => {
     expect(outcome.status).toBe("verified");
   });
 
-  it("locks the link after 5 failures in 15 minutes, for 24 hours, and flags it for an agent", async () => {
+  it("locks the borrower's links after 5 failures in 24 hours, for 24 hours, and flags them for an agent", async () => {
     const now = new Date("2026-11-23T10:00:00Z");
     const { link, borrower, dob } = await borrowerWithLink(t.db, { now });
-    const remaining: number[] = [];
-    for (let i = 0; i < MAX_FAILURES - 1; i++) {
+    const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
+    const statuses: string[] = [];
+    // 15 minutes apart: past every wait between answers.
+    for (let i = 0; i < MAX_DAILY_FAILURES; i++) {
       const o = await verifyBorrower(t.db, {
         linkId: link.id,
         kind: "dob",
         answer: "1999-01-01",
         hashKey: hashKey(),
-        now: new Date(now.getTime() + i * 1000),
+        now: at(15 * i),
       });
-      expect(o.status).toBe("wrong");
-      if (o.status === "wrong") remaining.push(o.remaining);
+      statuses.push(o.status);
     }
-    expect(remaining).toEqual([4, 3, 2, 1]);
-    const fifth = await verifyBorrower(t.db, {
-      linkId: link.id,
-      kind: "dob",
-      answer: "1999-01-01",
-      hashKey: hashKey(),
-      now: new Date(now.getTime() + 10_000),
-    });
-    expect(fifth.status).toBe("locked");
+    expect(statuses).toEqual([...Array(MAX_DAILY_FAILURES - 1).fill("wrong"), "locked"]);
+    const lockedAt = at(15 * (MAX_DAILY_FAILURES - 1));
     // Even the right answer is refused while locked.
     const right = await verifyBorrower(t.db, {
       linkId: link.id,
       kind: "dob",
       answer: dob,
       hashKey: hashKey(),
-      now: new Date(now.getTime() + 60_000),
+      now: new Date(lockedAt.getTime() + 60_000),
     });
     expect(right.status).toBe("locked");
     const task = await t.db
@@ -96,31 +90,27 @@ describe("borrower verification", () => {
       kind: "dob",
       answer: dob,
       hashKey: hashKey(),
-      now: new Date(now.getTime() + 10_000 + LOCKOUT_MS + 1),
+      now: new Date(lockedAt.getTime() + LOCKOUT_MS + 1),
     });
     expect(later.status).toBe("verified");
   });
 
-  it("failures older than 15 minutes do not count toward the lock", async () => {
+  it("failures older than 24 hours, or before a right answer, do not count toward the lock", async () => {
     const now = new Date("2026-11-23T10:00:00Z");
-    const { link } = await borrowerWithLink(t.db, { now });
-    for (let i = 0; i < 4; i++) {
-      await verifyBorrower(t.db, {
+    const { link, dob } = await borrowerWithLink(t.db, { now });
+    const answer = (value: string, minutes: number) =>
+      verifyBorrower(t.db, {
         linkId: link.id,
         kind: "dob",
-        answer: "1999-01-01",
+        answer: value,
         hashKey: hashKey(),
-        now,
+        now: new Date(now.getTime() + minutes * 60_000),
       });
-    }
-    const o = await verifyBorrower(t.db, {
-      linkId: link.id,
-      kind: "dob",
-      answer: "1999-01-01",
-      hashKey: hashKey(),
-      now: new Date(now.getTime() + 16 * 60_000),
-    });
-    expect(o).toEqual({ status: "wrong", remaining: 4 });
+    for (const minutes of [0, 15, 30, 45]) expect((await answer("1999-01-01", minutes)).status).toBe("wrong");
+    // A day later the four have aged out: a wrong answer is the first again (no wait after it).
+    expect(await answer("1999-01-01", 25 * 60)).toEqual({ status: "wrong", retryAfterSec: 0 });
+    expect((await answer(dob, 25 * 60 + 1)).status).toBe("verified");
+    expect(await answer("1999-01-01", 25 * 60 + 2)).toEqual({ status: "wrong", retryAfterSec: 0 });
   });
 
   it("parallel guesses cannot overrun the failure budget", async () => {
@@ -130,14 +120,15 @@ describe("borrower verification", () => {
         verifyBorrower(t.db, { linkId: link.id, kind: "dob", answer: "1999-01-01", hashKey: hashKey() }),
       ),
     );
-    expect(outcomes.filter((o) => o.status === "wrong")).toHaveLength(MAX_FAILURES - 1);
-    expect(outcomes.filter((o) => o.status === "locked")).toHaveLength(12 - (MAX_FAILURES - 1));
+    // The second wrong answer asks for a wait; every guess after it is neither checked nor counted.
+    expect(outcomes.filter((o) => o.status === "wrong")).toHaveLength(2);
+    expect(outcomes.filter((o) => o.status === "wait")).toHaveLength(10);
     const attempts = await t.db
       .selectFrom("verification_attempts")
       .select("id")
       .where("link_id", "=", link.id)
       .execute();
-    expect(attempts).toHaveLength(MAX_FAILURES);
+    expect(attempts).toHaveLength(2);
   });
 });
 

@@ -8,10 +8,10 @@ import { action as usersAction } from "../../app/routes/staff.users";
 import {
   attemptPasswordLogin,
   hashPassword,
-  LOCKOUT_MS,
   LOGIN_IP_RULE,
   verifyPassword,
 } from "../../app/staff/auth.server";
+import { FIRST_LOCKOUT_MS, throttlePair } from "../../app/staff/login-throttle.server";
 import { readStaffSession, STAFF_ABSOLUTE_MS, STAFF_IDLE_MS } from "../../app/staff/session.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertStaffUser } from "../support/builders";
@@ -35,6 +35,18 @@ afterAll(async () => {
   await t.destroy();
 });
 
+/** Failures counted against (email, address) since its last lockout or success. */
+async function pairFailures(email: string, ip: string): Promise<number> {
+  const pair = throttlePair(email, ip);
+  const row = await t.db
+    .selectFrom("staff_login_throttles")
+    .select("failures")
+    .where("email_hash", "=", pair.emailHash)
+    .where("client", "=", pair.client)
+    .executeTakeFirst();
+  return row?.failures ?? 0;
+}
+
 let ipCounter = 0;
 /** Each test gets its own client address, so per-IP limits do not leak between tests. */
 const freshIp = () => `203.0.113.${++ipCounter}`;
@@ -50,7 +62,7 @@ describe("passwords", () => {
 });
 
 describe("lockout and rate limits", () => {
-  it("locks the account for 15 minutes after 5 wrong passwords, even for the right one", async () => {
+  it("locks the email from that address for 15 minutes after 5 wrong passwords, even for the right one", async () => {
     const { user } = await enrolledStaff(t.db, "agent");
     const ip = freshIp();
     const now = new Date();
@@ -60,7 +72,7 @@ describe("lockout and rate limits", () => {
       ).toEqual({ status: "invalid" });
     }
     const fifth = await attemptPasswordLogin(t.db, { email: user.email, password: "wrong 5", ip, now });
-    expect(fifth).toEqual({ status: "locked", until: new Date(now.getTime() + LOCKOUT_MS) });
+    expect(fifth).toEqual({ status: "locked", until: new Date(now.getTime() + FIRST_LOCKOUT_MS) });
     expect(
       await attemptPasswordLogin(t.db, {
         email: user.email,
@@ -79,7 +91,7 @@ describe("lockout and rate limits", () => {
       .execute();
     expect(audit.map((a) => a.action)).toEqual([...Array(4).fill("staff.login_failed"), "staff.locked_out"]);
 
-    const later = new Date(now.getTime() + LOCKOUT_MS + 1_000);
+    const later = new Date(now.getTime() + FIRST_LOCKOUT_MS + 1_000);
     expect(
       await attemptPasswordLogin(t.db, { email: user.email, password: KNOWN_PASSWORD, ip, now: later }),
     ).toMatchObject({ status: "ok", next: "totp" });
@@ -169,12 +181,7 @@ describe("sign-in with TOTP", () => {
     );
     expect(wrong.status).toBe(400);
     expect(wrong.setCookies).toEqual([]);
-    const counted = await t.db
-      .selectFrom("staff_users")
-      .select("failed_login_count")
-      .where("id", "=", user.id)
-      .executeTakeFirstOrThrow();
-    expect(counted.failed_login_count).toBe(1);
+    expect(await pairFailures(user.email, context.clientIp)).toBe(1);
 
     const code = await currentCode(secret);
     const right = await outcome(() =>
@@ -191,12 +198,7 @@ describe("sign-in with TOTP", () => {
       (await outcome(() => queuesLoader({ request: get("/staff/queues", signedIn), params: {}, context })))
         .status,
     ).toBe(200);
-    const reset = await t.db
-      .selectFrom("staff_users")
-      .select("failed_login_count")
-      .where("id", "=", user.id)
-      .executeTakeFirstOrThrow();
-    expect(reset.failed_login_count).toBe(0);
+    expect(await pairFailures(user.email, context.clientIp)).toBe(0);
 
     // The same code cannot be replayed for a second session.
     const again = await outcome(() =>
