@@ -3,15 +3,23 @@ import { ConfigError } from "../platform/config.server";
 import { loadBankIntegrationConfig } from "./config.server";
 
 describe("bank integration configuration", () => {
-  it("has no webhook endpoint by default and derives the API key hash key (never SESSION_SECRET itself)", () => {
+  it("has no webhook endpoint by default, and an API key hash key of its own", () => {
     const cfg = loadBankIntegrationConfig({});
     expect(cfg.webhookUrl).toBeNull();
     expect(cfg.webhookTimeoutMs).toBe(10_000);
     expect(cfg.apiRateLimitPerMinute).toBe(600);
-    expect(cfg.apiKeyHashKey).toMatch(/^[0-9a-f]{64}$/);
     expect(loadBankIntegrationConfig({ API_KEY_HASH_KEY: "k".repeat(32) }).apiKeyHashKey).toBe(
       "k".repeat(32),
     );
+  });
+
+  it("refuses production without API_KEY_HASH_KEY (it is no longer derived from SESSION_SECRET)", () => {
+    expect(() =>
+      loadBankIntegrationConfig({ NODE_ENV: "production", SESSION_SECRET: "s".repeat(32) }),
+    ).toThrow(/API_KEY_HASH_KEY: is required in production/);
+    expect(
+      loadBankIntegrationConfig({ NODE_ENV: "production", API_KEY_HASH_KEY: "k".repeat(32) }).apiKeyHashKey,
+    ).toBe("k".repeat(32));
   });
 
   it("refuses a webhook URL without a secret in production, and bad values anywhere", () => {
@@ -21,6 +29,7 @@ describe("bank integration configuration", () => {
     expect(
       loadBankIntegrationConfig({
         NODE_ENV: "production",
+        API_KEY_HASH_KEY: "k".repeat(32),
         BANK_WEBHOOK_URL: "https://bank.example/hooks",
         BANK_WEBHOOK_SECRET: "s".repeat(32),
       }).webhookUrl,

@@ -5,8 +5,10 @@ import type { Config } from "../platform/config.server";
 
 export interface CommandContext {
   cfg: Config;
-  /** Opens (and provisions, when embedded) the database on first use. */
+  /** Opens (and provisions, when embedded) the database on first use, as the application's role. */
   database(): Promise<DatabaseHandle>;
+  /** Migrates as the schema owner and grants the application's role (as the server does at start-up). */
+  prepareDatabase(): Promise<string[]>;
   out(line: string): void;
   err(line: string): void;
 }

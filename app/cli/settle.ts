@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { connectDatabase, type DatabaseHandle } from "../../db/connection";
 import { ConfigError, config } from "../platform/config.server";
-import { provisionDatabase, type ProvisionedDatabase } from "../server/database.server";
+import { prepareDatabase, provisionDatabase, type ProvisionedDatabase } from "../server/database.server";
 import { UsageError, type Command, type CommandContext } from "./command";
 import { commands } from "./commands/index";
 
@@ -65,6 +65,10 @@ async function main(argv: string[]): Promise<number> {
           handle = connectDatabase(provisioned.url);
         }
         return handle;
+      },
+      async prepareDatabase() {
+        const app = await ctx.database();
+        return prepareDatabase(provisioned!, app, { production: cfg.isProduction });
       },
       out: (line) => process.stdout.write(`${line}\n`),
       err: (line) => process.stderr.write(`${line}\n`),

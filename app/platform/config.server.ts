@@ -7,6 +7,16 @@ import { z } from "zod";
  */
 const DEV_ONLY_SECRET = "dev-only-insecure-secret-change-me-0123456789";
 
+/** Secrets production refuses to start without (SETTLE_ALLOW_DEV_SECRETS=1 lets a local demo run on dev values). */
+const PRODUCTION_SECRETS = [
+  "SESSION_SECRET",
+  "VERIFICATION_HASH_KEY",
+  "LINK_SIGNING_KEYS",
+  "TOTP_ENCRYPTION_KEY",
+  "LINK_HASH_KEY",
+  "AUDIT_ANCHOR_KEY",
+] as const;
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -17,6 +27,12 @@ const envSchema = z
     // up to 16 at a time. Keep the database pool (20) larger than this.
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),
     DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
+      .optional(),
+    // The schema owner's connection: migrations run on it, and it grants DATABASE_URL's role what the app
+    // needs (app/server/database.server.ts). Unset: migrations run on DATABASE_URL.
+    DATABASE_MIGRATION_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
       .optional(),
@@ -32,13 +48,25 @@ const envSchema = z
     SESSION_SECRET: z.string().min(32).optional(),
     LINK_SIGNING_KEYS: z.string().optional(),
     VERIFICATION_HASH_KEY: z.string().min(32).optional(),
+    // Encrypts staff TOTP secrets at rest (AES-256-GCM, app/platform/secret-box.server.ts).
+    TOTP_ENCRYPTION_KEY: z.string().min(32).optional(),
+    // Keys the stored hashes of link codes (HMAC-SHA256), so a copy of short_links cannot be searched offline.
+    LINK_HASH_KEY: z.string().min(32).optional(),
+    // Keys the audit chain's anchors (app/platform/audit.server.ts), so a rewritten chain cannot be re-anchored.
+    AUDIT_ANCHOR_KEY: z.string().min(32).optional(),
     VERIFICATION_METHOD: z.enum(["dob", "id_last4"]).default("dob"),
     SEED_DEMO: z.enum(["auto", "always", "never"]).default("auto"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
+    if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["DATABASE_MIGRATION_URL"],
+        message: "needs DATABASE_URL (the embedded PostgreSQL makes both roles itself)",
+      });
     if (env.NODE_ENV !== "production") return;
-    for (const key of ["SESSION_SECRET", "VERIFICATION_HASH_KEY", "LINK_SIGNING_KEYS"] as const) {
+    for (const key of PRODUCTION_SECRETS) {
       if (!env[key] && process.env.SETTLE_ALLOW_DEV_SECRETS !== "1") {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
@@ -66,6 +94,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
     sessionSecret: e.SESSION_SECRET ?? DEV_ONLY_SECRET,
     verificationHashKey: e.VERIFICATION_HASH_KEY ?? DEV_ONLY_SECRET,
+    totpEncryptionKey: e.TOTP_ENCRYPTION_KEY ?? `${DEV_ONLY_SECRET}:totp`,
+    linkHashKey: e.LINK_HASH_KEY ?? `${DEV_ONLY_SECRET}:link-hash`,
+    auditAnchorKey: e.AUDIT_ANCHOR_KEY ?? `${DEV_ONLY_SECRET}:audit-anchor`,
     /** "kid:secret,kid:secret": the first key signs, all verify (rotation). */
     linkSigningKeys: parseSigningKeys(e.LINK_SIGNING_KEYS ?? `d:${DEV_ONLY_SECRET}`),
   };

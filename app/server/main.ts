@@ -5,7 +5,6 @@
  */
 import type { Server } from "node:http";
 import { connectDatabase } from "../../db/connection";
-import { migrateAll } from "../../db/migrate";
 import { isDatabaseEmpty, seedDemoData } from "../demo/seed.server";
 import { seedDemoStaff } from "../demo/staff.server";
 import { ConfigError, config } from "../platform/config.server";
@@ -13,7 +12,7 @@ import { stripeConfig } from "../payments/stripe-config.server";
 import { startStripeTestDouble, type StripeTestDouble } from "../payments/stripe-test-double.server";
 import { errorFields, logger } from "../platform/logger.server";
 import { startWorker } from "../worker/worker.server";
-import { provisionDatabase } from "./database.server";
+import { prepareDatabase, provisionDatabase } from "./database.server";
 import { createHttpApp } from "./http.server";
 import { demoBanner } from "../demo/banner.server";
 
@@ -27,7 +26,7 @@ async function main() {
     onError: (err) => logger.warn({ err: err.message }, "idle database client error"),
   });
 
-  const applied = await migrateAll(handle.db, handle.pool);
+  const applied = await prepareDatabase(database, handle, { production: cfg.isProduction });
   if (applied.length) logger.info({ applied }, "migrations applied");
 
   const shouldSeed = cfg.SEED_DEMO === "always" || (cfg.SEED_DEMO === "auto" && !cfg.isProduction);

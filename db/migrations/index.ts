@@ -10,6 +10,7 @@ import * as m0008 from "./0008_unused_indexes";
 import * as m0009 from "./0009_search_trigrams";
 import * as m0010 from "./0010_unread_queued_index";
 import * as m0011 from "./0011_time_ordered_book_ids";
+import * as m0015 from "./0015_audit_anchors";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   "0009_search_trigrams": m0009,
   "0010_unread_queued_index": m0010,
   "0011_time_ordered_book_ids": m0011,
+  "0015_audit_anchors": m0015,
 };

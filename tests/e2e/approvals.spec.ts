@@ -1,9 +1,10 @@
 import { generateTOTP } from "@epic-web/totp";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { Page } from "@playwright/test";
 import type { Kysely } from "kysely";
 import type { Database, StaffRole } from "../../db/schema";
 import { generateTotpSecret, hashPassword, TOTP_PARAMS } from "../../app/staff/auth.server";
+import { sealTotpSecret } from "../../app/staff/totp-secrets.server";
 import { expect, expectAccessible, test } from "./fixtures";
 
 const PASSWORD = "e2e approvals password 1";
@@ -12,14 +13,16 @@ const PASSWORD = "e2e approvals password 1";
 async function createStaff(db: Kysely<Database>, role: StaffRole) {
   const secret = generateTotpSecret();
   const email = `e2e-approvals-${role}-${randomBytes(4).toString("hex")}@settle.test`;
+  const id = randomUUID();
   await db
     .insertInto("staff_users")
     .values({
+      id,
       email,
       display_name: `E2E ${role}`,
       role,
       password_hash: await hashPassword(PASSWORD),
-      totp_secret: secret,
+      totp_secret: sealTotpSecret(id, secret),
       totp_enabled_at: new Date(),
     })
     .execute();

@@ -1,8 +1,9 @@
 import { generateTOTP } from "@epic-web/totp";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database, StaffRole } from "../../db/schema";
 import { generateTotpSecret, hashPassword, TOTP_PARAMS } from "../../app/staff/auth.server";
+import { sealTotpSecret } from "../../app/staff/totp-secrets.server";
 import { expect, expectAccessible, test } from "./fixtures";
 
 const PASSWORD = "e2e staff password 1";
@@ -16,14 +17,16 @@ async function createStaff(
 ) {
   const secret = generateTotpSecret();
   const email = `e2e-${role}-${randomBytes(4).toString("hex")}@settle.test`;
+  const id = randomUUID();
   await db
     .insertInto("staff_users")
     .values({
+      id,
       email,
       display_name: `E2E ${role}`,
       role,
       password_hash: await hashPassword(opts.password ?? PASSWORD),
-      totp_secret: opts.enrolled === false ? null : secret,
+      totp_secret: opts.enrolled === false ? null : sealTotpSecret(id, secret),
       totp_enabled_at: opts.enrolled === false ? null : new Date(),
     })
     .execute();

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { migrateAll } from "../../../db/migrate";
 import { DEMO_BORROWERS, seedDemoData } from "../../demo/seed.server";
 import { defineCommand } from "../command";
 
@@ -10,8 +9,8 @@ export const demoSeed = defineCommand({
   options: {},
   schema: z.object({}).strict(),
   async run(_args, ctx) {
-    const { db, pool } = await ctx.database();
-    await migrateAll(db, pool);
+    await ctx.prepareDatabase();
+    const { db } = await ctx.database();
     const result = await seedDemoData(db, { verificationHashKey: ctx.cfg.verificationHashKey });
     ctx.out(`Demo data ready (${JSON.stringify(result)}); ${DEMO_BORROWERS.length} demo borrowers defined.`);
   },
