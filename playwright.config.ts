@@ -4,6 +4,23 @@ import { existsSync } from "node:fs";
 const PORT = Number(process.env.E2E_PORT ?? 3107);
 export const PG_PORT = Number(process.env.E2E_PG_PORT ?? 54339);
 const systemChromium = "/usr/bin/chromium";
+const STRIPE_DOUBLE_PORT = PORT + 1000;
+
+/** The app's settings, which the Stripe test double reads too (where it delivers webhooks). */
+const serverEnv = {
+  NODE_ENV: "production",
+  PORT: String(PORT),
+  HOST: "127.0.0.1",
+  PUBLIC_BASE_URL: `http://127.0.0.1:${PORT}`,
+  SETTLE_DATA_DIR: `.data/e2e-${PORT}`,
+  STRIPE_TEST_DOUBLE_PORT: String(STRIPE_DOUBLE_PORT),
+  STRIPE_SECRET_KEY: "",
+  EMBEDDED_PG_PORT: String(PG_PORT),
+  SETTLE_ALLOW_DEV_SECRETS: "1",
+  SEED_DEMO: "always",
+  LOG_LEVEL: "warn",
+  DATABASE_URL: "",
+};
 
 // Test code that renders SMS links (e.g. the planner) must point them at the e2e server.
 process.env.PUBLIC_BASE_URL = `http://127.0.0.1:${PORT}`;
@@ -35,32 +52,33 @@ export default defineConfig({
   reporter: [["list"], ["json", { outputFile: "tests/.results/playwright.json" }]],
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
-    trace: "retain-on-failure",
+    // A failed test keeps its trace (DOM snapshots of every step); the screencast behind the trace's
+    // filmstrip is recorded for every test, failed or not, and costs CPU the tests need.
+    trace: { mode: "retain-on-failure", screenshots: false },
     launchOptions,
   },
   projects: [{ name: "mobile-chromium", use: { ...devices["Pixel 7"], launchOptions } }],
-  webServer: {
-    // A production build on its own throwaway embedded Postgres, seeded with the demo data.
-    command: `rm -rf .data/e2e-${PORT} && npm start`, // exactly as production starts (package.json)
-    url: `http://127.0.0.1:${PORT}/readyz`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: "ignore",
-    stderr: "pipe",
-    env: {
-      NODE_ENV: "production",
-      PORT: String(PORT),
-      HOST: "127.0.0.1",
-      PUBLIC_BASE_URL: `http://127.0.0.1:${PORT}`,
-      SETTLE_DATA_DIR: `.data/e2e-${PORT}`,
-      // No STRIPE_SECRET_KEY: payments go to the local Stripe test double, on a port of its own per e2e server.
-      STRIPE_TEST_DOUBLE_PORT: String(PORT + 1000),
-      STRIPE_SECRET_KEY: "",
-      EMBEDDED_PG_PORT: String(PG_PORT),
-      SETTLE_ALLOW_DEV_SECRETS: "1",
-      SEED_DEMO: "always",
-      LOG_LEVEL: "warn",
-      DATABASE_URL: "",
+  webServer: [
+    {
+      // A production build on its own throwaway embedded Postgres, seeded with the demo data.
+      command: `rm -rf .data/e2e-${PORT} && npm start`, // exactly as production starts (package.json)
+      url: `http://127.0.0.1:${PORT}/readyz`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: serverEnv,
     },
-  },
+    {
+      // No STRIPE_SECRET_KEY: payments go to the local Stripe test double, a process of its own (production
+      // builds never contain it), on a port of its own per e2e server.
+      command: "npm run stripe:double",
+      url: `http://127.0.0.1:${STRIPE_DOUBLE_PORT}/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: serverEnv,
+    },
+  ],
 });

@@ -13,10 +13,6 @@ import appCss from "./styles/app.css?inline";
 import { encodeWholeBody } from "./server/whole-body-encoding.server";
 import { errorFields, logger, maskPath } from "./platform/logger.server";
 
-// The two busiest pages' fast paths run inside this build (app/server/http.server.ts finds them here).
-export { serveLanding } from "./server/landing-fast-path.server";
-export { serveOverview } from "./server/overview-fast-path.server";
-
 const ABORT_DELAY = 5_000;
 export const streamTimeout = ABORT_DELAY;
 

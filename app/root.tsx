@@ -15,7 +15,7 @@ import {
 import { useTranslation } from "react-i18next";
 import { config } from "./platform/config.server";
 import { FALLBACK_LOCALE } from "./i18n/config";
-import { resolveLocale } from "./i18n/locale.server";
+import { pageLocale } from "./portal/landing.server";
 import { LanguageSwitcher } from "./ui/LanguageSwitcher";
 import { useInlineStyles } from "./ui/inline-styles";
 import { useNonce } from "./ui/nonce";
@@ -25,8 +25,7 @@ import stylesheet from "./styles/app.css?url";
 export const links: LinksFunction = () => [{ rel: "icon", href: "/favicon.svg", type: "image/svg+xml" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  // The landing's fast path (app/server/landing-fast-path.server.ts) has already decided it.
-  const locale = context.locale ?? (await resolveLocale(request, context.db));
+  const locale = await pageLocale(request, context);
   const { BANK_NAME, BANK_HOTLINE } = config();
   return { locale, bankName: BANK_NAME, hotline: BANK_HOTLINE };
 }

@@ -1,4 +1,5 @@
 import { Kysely, PostgresDialect, type Compilable, type CompiledQuery, type QueryResult } from "kysely";
+import { benchWithout } from "./bench-switches";
 import pg from "pg";
 import type { Database } from "./schema";
 
@@ -12,8 +13,6 @@ pg.types.setTypeParser(20, (value: string) => {
 // DATE stays a calendar date string (YYYY-MM-DD); turning it into a Date would shift it by the server's zone.
 pg.types.setTypeParser(1082, (value: string) => value);
 
-const PREPARED = Symbol.for("settle.preparedStatements");
-
 /**
  * Statements prepared once per connection: the few that every request of the busiest pages runs
  * (the landing's open, the session lookup). Postgres plans an unnamed statement on every execution,
@@ -25,10 +24,9 @@ const PREPARED = Symbol.for("settle.preparedStatements");
  * PgBouncer before 1.21 does not keep named statements: point DATABASE_URL at Postgres or a
  * session-pooling proxy.)
  */
-// On globalThis: the server bundle (build/server/main.js, which makes the pool) and the Remix build
-// (build/server/index.js, whose routes run the statements) each carry a copy of this module.
-const registry = globalThis as { [PREPARED]?: Map<string, string> };
-const preparedNames = (registry[PREPARED] ??= new Map<string, string>());
+const preparedNames = new Map<string, string>();
+// The benchmark's comparison run (db/bench-switches.ts) prepares nothing and builds every statement per call.
+const preparing = !benchWithout("prepared-statements");
 const MAX_PREPARED_STATEMENTS = 32;
 
 /** db.executeQuery, with the statement prepared on each connection that runs it (see preparedNames). */
@@ -36,7 +34,7 @@ export function executePrepared<R>(
   db: Pick<Kysely<Database>, "executeQuery">,
   compiled: CompiledQuery<R>,
 ): Promise<QueryResult<R>> {
-  if (!preparedNames.has(compiled.sql) && preparedNames.size < MAX_PREPARED_STATEMENTS) {
+  if (preparing && !preparedNames.has(compiled.sql) && preparedNames.size < MAX_PREPARED_STATEMENTS) {
     preparedNames.set(compiled.sql, `settle_${preparedNames.size + 1}`);
   }
   return db.executeQuery(compiled);
@@ -56,6 +54,7 @@ export function compiledOnce<V extends object, R>(
 ): (db: Kysely<Database>, values: V) => CompiledQuery<R> {
   let template:
     { compiled: CompiledQuery<R>; slots: Array<{ name: string } | { value: unknown }> } | undefined;
+  if (!preparing) return (db, values) => build(db, values).compile();
   return (db, values) => {
     template ??= compileTemplate(db, names, build);
     const parameters = template.slots.map((slot) =>

@@ -28,6 +28,8 @@ export async function startEmbeddedPostgres(opts: {
   dataDir: string;
   port: number;
   persistent: boolean;
+  /** Production durability (fsync, full_page_writes, synchronous_commit on); default: as persistent. */
+  durable?: boolean;
   /** Extra server settings (`name: value`), e.g. the benchmark's memory sizing. */
   settings?: Record<string, string>;
 }): Promise<EmbeddedServer> {
@@ -48,14 +50,14 @@ export async function startEmbeddedPostgres(opts: {
       const text = String(message);
       if (/FATAL|PANIC/.test(text)) process.stderr.write(`[postgres] ${text}\n`);
     },
-    // Throwaway test clusters trade durability for speed; a persistent dev cluster keeps it.
+    // Throwaway test clusters trade durability for speed; a persistent dev cluster and the benchmark keep it.
     postgresFlags: [
       "-c",
       "max_connections=200",
       // The socket beside the data (and not the binaries' default folder, which may not exist or be shared).
       "-c",
       `unix_socket_directories=${socketFits(dataDir, opts.port) ? dataDir : ""}`,
-      ...(opts.persistent
+      ...((opts.durable ?? opts.persistent)
         ? []
         : ["-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off"]),
       ...Object.entries(opts.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]),

@@ -26,11 +26,25 @@ function applied({ error, results }: MigrationResultSet): string[] {
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
 }
 
-/** Our schema plus graphile-worker's (its add_job() is called from our transactions). */
+/** A key of our own for pg_advisory_lock: "settle:migrate". */
+export const MIGRATION_LOCK = 0x5e771e00;
+
+/**
+ * Our schema plus graphile-worker's (its add_job() is called from our transactions), under one advisory
+ * lock: when several processes start together (a deploy's web and worker processes, `db:migrate` beside
+ * them), one migrates and the others wait for it, then find nothing left to do.
+ */
 export async function migrateAll(db: Kysely<any>, pool: pg.Pool): Promise<string[]> {
-  const applied = await migrateToLatest(db);
-  await runMigrations({ pgPool: pool, logger: quietLogger });
-  return applied;
+  const lock = await pool.connect();
+  try {
+    await lock.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    const applied = await migrateToLatest(db);
+    await runMigrations({ pgPool: pool, logger: quietLogger });
+    return applied;
+  } finally {
+    await lock.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
+    lock.release();
+  }
 }
 
 const quietLogger = new Logger(() => () => {});

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { runSettle } from "./support/cli";
 import { describe, expect, it } from "vitest";
 import { parseCommandLine } from "../app/cli/settle";
 import { UsageError } from "../app/cli/command";
@@ -15,7 +15,7 @@ describe("settle CLI argument handling", () => {
   });
 
   it("prints the usage and exits 2 as a real process", () => {
-    const result = spawnSync("npx", ["tsx", "app/cli/settle.ts", "no-such-command"], { encoding: "utf8" });
+    const result = runSettle(["no-such-command"]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('Unknown command "no-such-command"');
     expect(result.stderr).toContain("Usage: npm run settle -- <command> [options]");

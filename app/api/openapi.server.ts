@@ -19,7 +19,38 @@ function buildDocument() {
     scheme: "bearer",
     description: `An API key \`sk_settle_<prefix>_<secret>\` from \`npm run settle -- apikey:create\`. Scopes: ${API_SCOPES.join(", ")}.`,
   });
+  const schemas = registerSchemas(registry);
+  const error = (description: string) => ({
+    description,
+    content: { "application/json": { schema: schemas.ErrorBody } },
+  });
+  const authErrors = {
+    401: error("Missing, invalid, expired (api_key_expired) or revoked (api_key_revoked) API key"),
+    403: error("The key lacks the endpoint's scope (insufficient_scope)"),
+    413: error("Body larger than the limit (payload_too_large) or too many records (too_many_records)"),
+    415: error("Unsupported Content-Type"),
+    429: error("Rate limit for this key exceeded; see Retry-After"),
+  };
+  const paths: PathContext = { registry, schemas, security: bearer.name, error, authErrors };
+  registerBulkPath(paths);
+  registerBalancePath(paths);
+  registerPaymentPath(paths);
+  registerBankEventWebhook(registry);
 
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "Settle bank integration API",
+      version: "1.0.0",
+      description:
+        "How the bank's core system keeps Settle in step: borrowers, accounts, balances and offline payments in; signed events out.",
+    },
+    servers: [{ url: "/" }],
+  });
+}
+
+/** The named schemas, in the document's order. */
+function registerSchemas(registry: OpenAPIRegistry) {
   const ErrorBody = registry.register(
     "Error",
     z.object({
@@ -69,19 +100,22 @@ function buildDocument() {
       errors: z.array(RecordError),
     }),
   );
+  return { ErrorBody, AccountRecord, BalanceUpdate, OfflinePayment, BulkResult };
+}
 
-  const error = (description: string) => ({
-    description,
-    content: { "application/json": { schema: ErrorBody } },
-  });
-  const authErrors = {
-    401: error("Missing, invalid, expired (api_key_expired) or revoked (api_key_revoked) API key"),
-    403: error("The key lacks the endpoint's scope (insufficient_scope)"),
-    413: error("Body larger than the limit (payload_too_large) or too many records (too_many_records)"),
-    415: error("Unsupported Content-Type"),
-    429: error("Rate limit for this key exceeded; see Retry-After"),
-  };
+type ErrorResponse = { description: string; content: { "application/json": { schema: z.ZodTypeAny } } };
 
+interface PathContext {
+  registry: OpenAPIRegistry;
+  schemas: ReturnType<typeof registerSchemas>;
+  /** The bearer scheme's name, for each path's security requirement. */
+  security: string;
+  error: (description: string) => ErrorResponse;
+  authErrors: Record<401 | 403 | 413 | 415 | 429, ErrorResponse>;
+}
+
+function registerBulkPath({ registry, schemas, security, error, authErrors }: PathContext) {
+  const { AccountRecord, BulkResult } = schemas;
   registry.registerPath({
     method: "post",
     path: "/api/v1/accounts/bulk",
@@ -93,7 +127,7 @@ function buildDocument() {
       "answer is 400. A body that does not parse is 400 and nothing is written. A balance that moves forward marks payments " +
       "up to its balance_as_of as confirmed by the bank. Send balance_as_of with every record: without it Settle uses the " +
       "time it received the request, so a retry moves balance_as_of forward instead of being an exact no-op.",
-    security: [{ [bearer.name]: ["accounts:write"] }],
+    security: [{ [security]: ["accounts:write"] }],
     request: {
       body: {
         required: true,
@@ -112,17 +146,19 @@ function buildDocument() {
       ...authErrors,
     },
   });
+}
 
+function registerBalancePath({ registry, schemas, security, error, authErrors }: PathContext) {
   registry.registerPath({
     method: "post",
     path: "/api/v1/accounts/{ref}/balance",
     summary: "Update one account's balance",
     description:
       "Omitted fields keep their current values. An update older than the account's balance_as_of is ignored (result stale).",
-    security: [{ [bearer.name]: ["accounts:write"] }],
+    security: [{ [security]: ["accounts:write"] }],
     request: {
       params: z.object({ ref: z.string().describe("The account's external ref") }),
-      body: { required: true, content: { "application/json": { schema: BalanceUpdate } } },
+      body: { required: true, content: { "application/json": { schema: schemas.BalanceUpdate } } },
     },
     responses: {
       200: {
@@ -143,15 +179,19 @@ function buildDocument() {
       ...authErrors,
     },
   });
+}
 
+function registerPaymentPath({ registry, schemas, security, error, authErrors }: PathContext) {
   registry.registerPath({
     method: "post",
     path: "/api/v1/payments",
     summary: "Record an offline payment (branch or bank transfer)",
     description:
       "Idempotent by external_ref: posting the same payment again returns 200 with applied=false and changes nothing.",
-    security: [{ [bearer.name]: ["payments:write"] }],
-    request: { body: { required: true, content: { "application/json": { schema: OfflinePayment } } } },
+    security: [{ [security]: ["payments:write"] }],
+    request: {
+      body: { required: true, content: { "application/json": { schema: schemas.OfflinePayment } } },
+    },
     responses: {
       201: {
         description: "Recorded and applied",
@@ -173,7 +213,9 @@ function buildDocument() {
       ...authErrors,
     },
   });
+}
 
+function registerBankEventWebhook(registry: OpenAPIRegistry) {
   registry.registerWebhook({
     method: "post",
     path: "bankEvent",
@@ -199,17 +241,6 @@ function buildDocument() {
       },
     },
     responses: { 200: { description: "Received" } },
-  });
-
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
-    openapi: "3.1.0",
-    info: {
-      title: "Settle bank integration API",
-      version: "1.0.0",
-      description:
-        "How the bank's core system keeps Settle in step: borrowers, accounts, balances and offline payments in; signed events out.",
-    },
-    servers: [{ url: "/" }],
   });
 }
 

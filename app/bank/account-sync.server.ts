@@ -128,9 +128,42 @@ function databaseRefusal(error: unknown): string {
 
 async function writeBatch(trx: Trx, batch: readonly IndexedRow[]): Promise<UpsertSummary> {
   const summary = emptySummary();
+  const byAccount = latestPerAccount(batch, summary);
+  await refuseMovedAccounts(trx, byAccount, summary);
+  if (byAccount.size === 0) return summary;
 
-  // Within a batch the latest record per account wins (later balance_as_of, then later position),
-  // exactly as if the records had arrived one by one. ON CONFLICT cannot touch a row twice in one statement.
+  const accounts = [...byAccount.values()].sort((a, b) =>
+    compare(a.row.account.external_ref, b.row.account.external_ref),
+  );
+  const byBorrower = new Map<string, AccountUpsertRow["borrower"]>();
+  for (const { row } of [...byAccount.values()].sort((a, b) => a.index - b.index))
+    byBorrower.set(row.borrower.external_ref, row.borrower);
+  // Sorted keys: concurrent batches lock rows in the same order, so they wait instead of deadlocking.
+  const borrowers = [...byBorrower.values()].sort((a, b) => compare(a.external_ref, b.external_ref));
+  await upsertBorrowers(trx, borrowers, summary);
+  const accountResult = await upsertAccounts(trx, accounts);
+
+  const moved: { id: string; asOf: Date }[] = [];
+  const closed: string[] = [];
+  for (const r of accountResult.rows) {
+    if (r.inserted) summary.created += 1;
+    else {
+      summary.updated += 1;
+      moved.push({ id: r.id, asOf: r.balance_as_of });
+    }
+    if (r.status === "closed") closed.push(r.id);
+  }
+  summary.unchanged += accounts.length - accountResult.rows.length;
+  summary.paymentsConfirmed = await confirmPaymentsIncludedInBalance(trx, moved);
+  await revokeLinksOfClosedAccounts(trx, closed);
+  return summary;
+}
+
+/**
+ * Within a batch the latest record per account wins (later balance_as_of, then later position),
+ * exactly as if the records had arrived one by one. ON CONFLICT cannot touch a row twice in one statement.
+ */
+function latestPerAccount(batch: readonly IndexedRow[], summary: UpsertSummary): Map<string, IndexedRow> {
   const byAccount = new Map<string, IndexedRow>();
   for (const item of batch) {
     const seen = byAccount.get(item.row.account.external_ref);
@@ -139,8 +172,11 @@ async function writeBatch(trx: Trx, batch: readonly IndexedRow[]): Promise<Upser
       byAccount.set(item.row.account.external_ref, item);
     } else summary.unchanged += 1;
   }
+  return byAccount;
+}
 
-  // An account already held by another borrower is refused, not moved.
+/** An account already held by another borrower is refused, not moved: dropped from the batch and reported. */
+async function refuseMovedAccounts(trx: Trx, byAccount: Map<string, IndexedRow>, summary: UpsertSummary) {
   const refs = [...byAccount.keys()];
   const owners = await sql<{ account_ref: string; borrower_ref: string }>`
     select a.external_ref as account_ref, (select b.external_ref from borrowers b where b.id = a.borrower_id) as borrower_ref
@@ -159,19 +195,9 @@ async function writeBatch(trx: Trx, batch: readonly IndexedRow[]): Promise<Upser
       byAccount.delete(owner.account_ref);
     }
   }
-  if (byAccount.size === 0) return summary;
+}
 
-  const accounts = [...byAccount.values()].sort((a, b) =>
-    compare(a.row.account.external_ref, b.row.account.external_ref),
-  );
-  const byBorrower = new Map<string, AccountUpsertRow["borrower"]>();
-  for (const { row } of [...byAccount.values()].sort((a, b) => a.index - b.index))
-    byBorrower.set(row.borrower.external_ref, row.borrower);
-  // Sorted keys: concurrent batches lock rows in the same order, so they wait instead of deadlocking.
-  const borrowers = [...byBorrower.values()].sort((a, b) => compare(a.external_ref, b.external_ref));
-  // Lookups below are correlated subqueries on purpose: the planner cannot see how many rows
-  // unnest() yields and would hash-join against a full scan of borrowers on every batch.
-
+async function upsertBorrowers(trx: Trx, borrowers: AccountUpsertRow["borrower"][], summary: UpsertSummary) {
   const col = (pick: (b: AccountUpsertRow["borrower"]) => string | number | null) =>
     arrayLiteral(borrowers.map(pick));
   const borrowerResult = await sql<{ inserted: boolean }>`
@@ -200,11 +226,17 @@ async function writeBatch(trx: Trx, batch: readonly IndexedRow[]): Promise<Upser
     if (r.inserted) summary.borrowersCreated += 1;
     else summary.borrowersUpdated += 1;
   }
+}
 
+/**
+ * The borrower lookup is a correlated subquery on purpose: the planner cannot see how many rows
+ * unnest() yields and would hash-join against a full scan of borrowers on every batch.
+ */
+function upsertAccounts(trx: Trx, accounts: IndexedRow[]) {
   const acol = (
     pick: (a: AccountUpsertRow["account"], b: AccountUpsertRow["borrower"]) => string | number | null,
   ) => arrayLiteral(accounts.map((x) => pick(x.row.account, x.row.borrower)));
-  const accountResult = await sql<{ id: string; balance_as_of: Date; status: string; inserted: boolean }>`
+  return sql<{ id: string; balance_as_of: Date; status: string; inserted: boolean }>`
     insert into accounts as a (borrower_id, external_ref, product, last4, currency, balance_minor, overdue_minor, minimum_due_minor,
       fees_minor, interest_minor, due_date, dpd, status, balance_as_of)
     select (select b.id from borrowers b where b.external_ref = t.borrower_ref), t.external_ref, t.product, t.last4, t.currency,
@@ -241,21 +273,6 @@ async function writeBatch(trx: Trx, batch: readonly IndexedRow[]): Promise<Upser
            excluded.balance_as_of)
     returning a.id, a.balance_as_of, a.status, (xmax = 0) as inserted
   `.execute(trx);
-
-  const moved: { id: string; asOf: Date }[] = [];
-  const closed: string[] = [];
-  for (const r of accountResult.rows) {
-    if (r.inserted) summary.created += 1;
-    else {
-      summary.updated += 1;
-      moved.push({ id: r.id, asOf: r.balance_as_of });
-    }
-    if (r.status === "closed") closed.push(r.id);
-  }
-  summary.unchanged += accounts.length - accountResult.rows.length;
-  summary.paymentsConfirmed = await confirmPaymentsIncludedInBalance(trx, moved);
-  await revokeLinksOfClosedAccounts(trx, closed);
-  return summary;
 }
 
 /** Payments up to each account's new balance_as_of are in the bank's balance now: confirmed, no longer subtracted. */
@@ -280,7 +297,7 @@ export async function confirmPaymentsIncludedInBalance(
   return Number(result.numAffectedRows ?? 0);
 }
 
-/** DESIGN §5: links are revoked on account closure. */
+/** Links are revoked on account closure (docs/product-rules.md §3.2). */
 async function revokeLinksOfClosedAccounts(trx: Trx, accountIds: readonly string[]) {
   if (accountIds.length === 0) return;
   await trx

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ConfigError } from "../platform/config.server";
 
 /**
- * Settings for the bank integration (DESIGN §9): outbound webhooks and API-key hashing.
+ * Settings for the bank integration (docs/product-rules.md §9): outbound webhooks and API-key hashing.
  * Kept apart from app/platform/config.server.ts so the integration owns its own variables.
  */
 const DEV_ONLY_WEBHOOK_SECRET = "dev-only-webhook-secret-change-me-0123456789";

@@ -67,7 +67,8 @@ export async function recordOfflinePayment(
       if (!result.applied) return { status: "duplicate", paymentId: result.paymentId };
       const paidAt = payment.paid_at ? new Date(payment.paid_at) : null;
       if (paidAt && paidAt < receivedAt) {
-        // When the money moved decides whether a bank balance already includes it (DESIGN §3.4).
+        // When the money moved decides whether a bank balance already includes it
+        // (docs/product-rules.md §6.5).
         await trx
           .updateTable("payments")
           .set({ succeeded_at: paidAt })

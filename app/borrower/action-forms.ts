@@ -4,7 +4,7 @@ import { checkPromiseDate } from "../domain/borrower-actions";
 import { parseMoneyInput } from "../domain/money";
 
 /**
- * The borrower action forms (DESIGN §3.5). Every message is a translation key
+ * The borrower action forms (docs/product-rules.md §5). Every message is a translation key
  * ("actions:errors.…") the page renders in the reader's language; a form that
  * fails here writes nothing.
  */

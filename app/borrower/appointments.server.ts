@@ -1,6 +1,11 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../db/schema";
-import { appointmentSlots, findSlot, formatSlotForSms } from "../domain/appointment-slots";
+import {
+  appointmentSlots,
+  findSlot,
+  formatSlotForSms,
+  type AppointmentSlot,
+} from "../domain/appointment-slots";
 import { appendAudit } from "../platform/audit.server";
 import { emitBankEvent } from "../platform/bank-events.server";
 import type { BorrowerSession } from "./session.server";
@@ -8,7 +13,7 @@ import { queueSms, type QueueSmsResult } from "../messaging/outbound-sms.server"
 import { portalSource, sessionAccount, smsLocale } from "./action-scope.server";
 
 /**
- * Call back / branch visit (DESIGN §3.5): the borrower picks one of the slots
+ * Call back / branch visit (docs/product-rules.md §5.5): the borrower picks one of the slots
  * we offer on their own clock, and an agent gets a `callback` or `visit` task
  * for that hour. Booking the same slot twice (a double submit) is one task.
  */
@@ -35,6 +40,7 @@ export async function bookAppointment(
     // Re-derived here, so only a slot we would offer right now can be booked.
     const slot = findSlot(appointmentSlots(now, account.time_zone), input.slotStart);
     if (!slot) return { status: "slot_unavailable" as const };
+    const dedupeKey = `appointment:${session.accountId}:${slot.start}`;
     const inserted = await trx
       .insertInto("tasks")
       .values({
@@ -46,7 +52,7 @@ export async function bookAppointment(
         slot_start: slot.start,
         slot_end: slot.end,
         source_type: "appointment_request",
-        dedupe_key: `appointment:${session.accountId}:${slot.start}`,
+        dedupe_key: dedupeKey,
         borrower_note: input.note?.trim() ? input.note.trim() : null,
         created_at: now,
       })
@@ -57,53 +63,69 @@ export async function bookAppointment(
       const existing = await trx
         .selectFrom("tasks")
         .select("id")
-        .where("dedupe_key", "=", `appointment:${session.accountId}:${slot.start}`)
+        .where("dedupe_key", "=", dedupeKey)
         .where("borrower_id", "=", session.borrowerId)
         .executeTakeFirstOrThrow();
       return { status: "already_booked" as const, taskId: existing.id, sms: null };
     }
-    const facts = {
-      taskId: inserted.id,
-      kind: input.kind,
-      slotStart: slot.start,
-      slotEnd: slot.end,
-      timeZone: account.time_zone,
-    };
-    await appendAudit(
-      trx,
-      {
-        actorType: "borrower",
-        actorId: session.borrowerId,
-        action: "appointment.requested",
-        subjectType: "task",
-        subjectId: inserted.id,
-        borrowerId: session.borrowerId,
-        detail: {
-          ...facts,
-          via: portalSource(session).via,
-          accountId: session.accountId,
-          hasNote: Boolean(input.note?.trim()),
-        },
-      },
-      now,
-    );
-    await emitBankEvent(trx, {
-      type: "appointment.requested",
-      accountId: session.accountId,
-      borrowerId: session.borrowerId,
-      payload: { ...facts, accountRef: account.external_ref },
-      now,
-    });
-    const sms = await queueSms(trx, {
-      borrowerId: session.borrowerId,
-      accountId: session.accountId,
-      templateKey: "confirmation.callback_booked",
-      purpose: "confirmation",
-      vars: { slot: formatSlotForSms(slot, account.time_zone, smsLocale(account)) },
-      dedupeKey: `confirmation:appointment:${inserted.id}`,
-      now,
-    });
+    const sms = await announceAppointment(trx, session, { account, slot, input, taskId: inserted.id, now });
     return { status: "booked" as const, taskId: inserted.id, sms };
+  });
+}
+
+/** The audit event, the bank event and the borrower's confirmation text of a new booking. */
+async function announceAppointment(
+  trx: Transaction<Database>,
+  session: BorrowerSession,
+  opts: {
+    account: Awaited<ReturnType<typeof sessionAccount>>;
+    slot: AppointmentSlot;
+    input: { kind: AppointmentKind; note?: string | null };
+    taskId: string;
+    now: Date;
+  },
+): Promise<QueueSmsResult> {
+  const { account, slot, input, taskId, now } = opts;
+  const facts = {
+    taskId,
+    kind: input.kind,
+    slotStart: slot.start,
+    slotEnd: slot.end,
+    timeZone: account.time_zone,
+  };
+  await appendAudit(
+    trx,
+    {
+      actorType: "borrower",
+      actorId: session.borrowerId,
+      action: "appointment.requested",
+      subjectType: "task",
+      subjectId: taskId,
+      borrowerId: session.borrowerId,
+      detail: {
+        ...facts,
+        via: portalSource(session).via,
+        accountId: session.accountId,
+        hasNote: Boolean(input.note?.trim()),
+      },
+    },
+    now,
+  );
+  await emitBankEvent(trx, {
+    type: "appointment.requested",
+    accountId: session.accountId,
+    borrowerId: session.borrowerId,
+    payload: { ...facts, accountRef: account.external_ref },
+    now,
+  });
+  return queueSms(trx, {
+    borrowerId: session.borrowerId,
+    accountId: session.accountId,
+    templateKey: "confirmation.callback_booked",
+    purpose: "confirmation",
+    vars: { slot: formatSlotForSms(slot, account.time_zone, smsLocale(account)) },
+    dedupeKey: `confirmation:appointment:${taskId}`,
+    now,
   });
 }
 

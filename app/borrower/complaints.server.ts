@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { ComplaintCategory, Database } from "../../db/schema";
 import { localToday } from "../domain/borrower-actions";
 import { complaintAckNumber } from "../domain/complaint-ack";
@@ -15,12 +15,12 @@ import {
 } from "./action-scope.server";
 
 /**
- * Complaints (DESIGN §2, §3.5): recorded with an acknowledgement number the
+ * Complaints (docs/product-rules.md §5.6): recorded with an acknowledgement number the
  * borrower can quote, queued for a supervisor as a `complaint` task. A
  * complaint that disputes the amount also sets the account's dispute flag,
- * which suppresses collection reminders until staff resolve it (DESIGN §4
- * precedence): chasing a debt the borrower says is wrong is what regulators
- * tell collectors not to do.
+ * which suppresses collection reminders until staff resolve it
+ * (docs/product-rules.md §4.3): chasing a debt the borrower says is wrong is
+ * what regulators tell collectors not to do.
  */
 
 const ACK_UNIQUE = "complaints_ack_number_key";
@@ -36,96 +36,128 @@ export interface ComplaintOutcome {
 export async function fileComplaint(
   db: Kysely<Database>,
   session: BorrowerSession,
-  input: { category: ComplaintCategory; text: string },
+  input: ComplaintInput,
   now = new Date(),
   random: (size: number) => Uint8Array = randomBytes,
 ): Promise<ComplaintOutcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().execute(async (trx) => {
-        const account = await sessionAccount(trx, session);
-        const ackNumber = complaintAckNumber(localToday(now, account.time_zone), random(5));
-        const complaint = await trx
-          .insertInto("complaints")
-          .values({
-            borrower_id: session.borrowerId,
-            account_id: session.accountId,
-            ack_number: ackNumber,
-            category: input.category,
-            body: input.text,
-            status: "open",
-            created_at: now,
-          })
-          .returning("id")
-          .executeTakeFirstOrThrow();
-        await trx
-          .insertInto("tasks")
-          .values({
-            kind: "complaint",
-            borrower_id: session.borrowerId,
-            account_id: session.accountId,
-            status: "open",
-            due_at: now,
-            source_type: "complaint",
-            source_id: complaint.id,
-            created_at: now,
-          })
-          .execute();
-        let disputeFlagged = false;
-        let cancelled = 0;
-        if (input.category === "amount_disputed") {
-          await trx
-            .updateTable("accounts")
-            .set((eb) => ({ dispute_at: eb.fn.coalesce("dispute_at", eb.val(now)), updated_at: now }))
-            .where("id", "=", session.accountId)
-            .where("borrower_id", "=", session.borrowerId)
-            .execute();
-          disputeFlagged = true;
-          cancelled = await cancelQueuedReminders(trx, session, now, "dispute");
-        }
-        const facts = { complaintId: complaint.id, ackNumber, category: input.category, disputeFlagged };
-        await appendAudit(
-          trx,
-          {
-            actorType: "borrower",
-            actorId: session.borrowerId,
-            action: "complaint.filed",
-            subjectType: "complaint",
-            subjectId: complaint.id,
-            borrowerId: session.borrowerId,
-            detail: {
-              ...facts,
-              via: portalSource(session).via,
-              accountId: session.accountId,
-              cancelledReminders: cancelled,
-            },
-          },
-          now,
-        );
-        await emitBankEvent(trx, {
-          type: "complaint.filed",
-          accountId: session.accountId,
-          borrowerId: session.borrowerId,
-          payload: { ...facts, accountRef: account.external_ref },
-          now,
-        });
-        const sms = await queueSms(trx, {
-          borrowerId: session.borrowerId,
-          accountId: session.accountId,
-          templateKey: "confirmation.complaint_ack",
-          purpose: "confirmation",
-          vars: { ackNumber },
-          dedupeKey: `confirmation:complaint:${complaint.id}`,
-          now,
-        });
-        return { complaintId: complaint.id, ackNumber, disputeFlagged, sms };
-      });
+      return await db.transaction().execute((trx) => recordComplaint(trx, session, input, now, random));
     } catch (error) {
       // A clash of acknowledgement numbers rolled the whole transaction back; draw again.
       if (isUniqueViolation(error, ACK_UNIQUE) && attempt < ACK_ATTEMPTS) continue;
       throw error;
     }
   }
+}
+
+type ComplaintInput = { category: ComplaintCategory; text: string };
+
+/** The complaint, its supervisor task, the dispute flag when it disputes the amount, and their announcements. */
+async function recordComplaint(
+  trx: Transaction<Database>,
+  session: BorrowerSession,
+  input: ComplaintInput,
+  now: Date,
+  random: (size: number) => Uint8Array,
+): Promise<ComplaintOutcome> {
+  const account = await sessionAccount(trx, session);
+  const ackNumber = complaintAckNumber(localToday(now, account.time_zone), random(5));
+  const complaint = await trx
+    .insertInto("complaints")
+    .values({
+      borrower_id: session.borrowerId,
+      account_id: session.accountId,
+      ack_number: ackNumber,
+      category: input.category,
+      body: input.text,
+      status: "open",
+      created_at: now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto("tasks")
+    .values({
+      kind: "complaint",
+      borrower_id: session.borrowerId,
+      account_id: session.accountId,
+      status: "open",
+      due_at: now,
+      source_type: "complaint",
+      source_id: complaint.id,
+      created_at: now,
+    })
+    .execute();
+  const disputeFlagged = input.category === "amount_disputed";
+  const cancelled = disputeFlagged ? await flagDispute(trx, session, now) : 0;
+  const facts = { complaintId: complaint.id, ackNumber, category: input.category, disputeFlagged };
+  const sms = await announceComplaint(trx, session, {
+    facts,
+    cancelled,
+    accountRef: account.external_ref,
+    now,
+  });
+  return { complaintId: complaint.id, ackNumber, disputeFlagged, sms };
+}
+
+/** Sets the account's dispute flag (kept from its first dispute) and cancels its queued reminders. */
+async function flagDispute(trx: Transaction<Database>, session: BorrowerSession, now: Date): Promise<number> {
+  await trx
+    .updateTable("accounts")
+    .set((eb) => ({ dispute_at: eb.fn.coalesce("dispute_at", eb.val(now)), updated_at: now }))
+    .where("id", "=", session.accountId)
+    .where("borrower_id", "=", session.borrowerId)
+    .execute();
+  return cancelQueuedReminders(trx, session, now, "dispute");
+}
+
+/** The audit event, the bank event and the borrower's acknowledgement text. */
+async function announceComplaint(
+  trx: Transaction<Database>,
+  session: BorrowerSession,
+  opts: {
+    facts: { complaintId: string; ackNumber: string; category: ComplaintCategory; disputeFlagged: boolean };
+    cancelled: number;
+    accountRef: string;
+    now: Date;
+  },
+): Promise<QueueSmsResult> {
+  const { facts, now } = opts;
+  await appendAudit(
+    trx,
+    {
+      actorType: "borrower",
+      actorId: session.borrowerId,
+      action: "complaint.filed",
+      subjectType: "complaint",
+      subjectId: facts.complaintId,
+      borrowerId: session.borrowerId,
+      detail: {
+        ...facts,
+        via: portalSource(session).via,
+        accountId: session.accountId,
+        cancelledReminders: opts.cancelled,
+      },
+    },
+    now,
+  );
+  await emitBankEvent(trx, {
+    type: "complaint.filed",
+    accountId: session.accountId,
+    borrowerId: session.borrowerId,
+    payload: { ...facts, accountRef: opts.accountRef },
+    now,
+  });
+  return queueSms(trx, {
+    borrowerId: session.borrowerId,
+    accountId: session.accountId,
+    templateKey: "confirmation.complaint_ack",
+    purpose: "confirmation",
+    vars: { ackNumber: facts.ackNumber },
+    dedupeKey: `confirmation:complaint:${facts.complaintId}`,
+    now,
+  });
 }
 
 /** The complaint the confirmation page describes: the latest for the session's account. */

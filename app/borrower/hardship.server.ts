@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../../db/schema";
 import { hardshipPauseFor } from "../domain/borrower-actions";
 import { activeContactPolicy } from "../engine/planner.server";
@@ -10,7 +10,7 @@ import { queueSms, type QueueSmsResult } from "../messaging/outbound-sms.server"
 import { cancelQueuedReminders, portalSource, sessionAccount } from "./action-scope.server";
 
 /**
- * Hardship (DESIGN §3.5): the report pauses reminders for the policy's pause
+ * Hardship (docs/product-rules.md §5.3): the report pauses reminders for the policy's pause
  * (30 days by default) — the planner reads the latest `pause_until` per
  * borrower — at most once per 180 days without staff. Every report, paused
  * or not, opens a hardship_review task so a person looks at it.
@@ -37,18 +37,11 @@ export async function reportHardship(
       trx,
     );
     const account = await sessionAccount(trx, session);
-    const lastPause = await trx
-      .selectFrom("hardship_reports")
-      .select("created_at")
-      .where("borrower_id", "=", session.borrowerId)
-      .where("pause_until", "is not", null)
-      .orderBy("created_at", "desc")
-      .limit(1)
-      .executeTakeFirst();
-    const { granted, pauseUntil } = hardshipPauseFor(
-      now,
+    const { granted, pauseUntil } = await pauseForReport(
+      trx,
+      session.borrowerId,
       policy.hardshipPauseDays,
-      lastPause?.created_at ?? null,
+      now,
     );
 
     const report = await trx
@@ -87,59 +80,100 @@ export async function reportHardship(
         created_at: now,
       })
       .execute();
-    // Amounts and choices only: the free text stays in hardship_reports, where retention can clear it.
-    const facts = {
+    const sms = await announceHardship(trx, session, {
+      input,
+      account,
       reportId: report.id,
-      reason: input.reason,
-      wantsPause: input.wantsPause,
-      wantsLowerPayments: input.wantsLowerPayments,
-      pauseGranted: granted,
-      pauseUntil: pauseUntil?.toISOString() ?? null,
-    };
-    await appendAudit(
-      trx,
-      {
-        actorType: "borrower",
-        actorId: session.borrowerId,
-        action: "hardship.reported",
-        subjectType: "hardship_report",
-        subjectId: report.id,
-        borrowerId: session.borrowerId,
-        detail: {
-          ...facts,
-          via: portalSource(session).via,
-          accountId: session.accountId,
-          cancelledReminders: cancelled,
-        },
-      },
-      now,
-    );
-    await emitBankEvent(trx, {
-      type: "hardship.reported",
-      accountId: session.accountId,
-      borrowerId: session.borrowerId,
-      payload: {
-        ...facts,
-        accountRef: account.external_ref,
-        monthlyIncomeMinor: input.monthlyIncomeMinor,
-        monthlyExpensesMinor: input.monthlyExpensesMinor,
-        currency: account.currency,
-      },
+      granted,
+      pauseUntil,
+      pausedUntil,
+      cancelled,
       now,
     });
-    // The text says reminders are paused; it goes out only when that is true.
-    const sms = pausedUntil
-      ? await queueSms(trx, {
-          borrowerId: session.borrowerId,
-          accountId: session.accountId,
-          templateKey: "confirmation.hardship_received",
-          purpose: "confirmation",
-          dedupeKey: `confirmation:hardship:${report.id}`,
-          now,
-        })
-      : null;
     return { reportId: report.id, pauseGranted: granted, pausedUntil, sms };
   });
+}
+
+/** Whether this report starts a pause (at most once per the policy's window without staff), and until when. */
+async function pauseForReport(trx: Transaction<Database>, borrowerId: string, pauseDays: number, now: Date) {
+  const lastPause = await trx
+    .selectFrom("hardship_reports")
+    .select("created_at")
+    .where("borrower_id", "=", borrowerId)
+    .where("pause_until", "is not", null)
+    .orderBy("created_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return hardshipPauseFor(now, pauseDays, lastPause?.created_at ?? null);
+}
+
+/** The audit event, the bank event and, while reminders are paused, the borrower's confirmation text. */
+async function announceHardship(
+  trx: Transaction<Database>,
+  session: BorrowerSession,
+  opts: {
+    input: HardshipInput;
+    account: { external_ref: string; currency: string };
+    reportId: string;
+    granted: boolean;
+    pauseUntil: Date | null;
+    pausedUntil: Date | null;
+    cancelled: number;
+    now: Date;
+  },
+): Promise<QueueSmsResult | null> {
+  const { input, account, reportId, now } = opts;
+  // Amounts and choices only: the free text stays in hardship_reports, where retention can clear it.
+  const facts = {
+    reportId,
+    reason: input.reason,
+    wantsPause: input.wantsPause,
+    wantsLowerPayments: input.wantsLowerPayments,
+    pauseGranted: opts.granted,
+    pauseUntil: opts.pauseUntil?.toISOString() ?? null,
+  };
+  await appendAudit(
+    trx,
+    {
+      actorType: "borrower",
+      actorId: session.borrowerId,
+      action: "hardship.reported",
+      subjectType: "hardship_report",
+      subjectId: reportId,
+      borrowerId: session.borrowerId,
+      detail: {
+        ...facts,
+        via: portalSource(session).via,
+        accountId: session.accountId,
+        cancelledReminders: opts.cancelled,
+      },
+    },
+    now,
+  );
+  await emitBankEvent(trx, {
+    type: "hardship.reported",
+    accountId: session.accountId,
+    borrowerId: session.borrowerId,
+    payload: {
+      ...facts,
+      accountRef: account.external_ref,
+      monthlyIncomeMinor: input.monthlyIncomeMinor,
+      monthlyExpensesMinor: input.monthlyExpensesMinor,
+      currency: account.currency,
+    },
+    now,
+  });
+  // The text says reminders are paused; it goes out only when that is true.
+  return opts.pausedUntil
+    ? queueSms(trx, {
+        borrowerId: session.borrowerId,
+        accountId: session.accountId,
+        templateKey: "confirmation.hardship_received",
+        purpose: "confirmation",
+        dedupeKey: `confirmation:hardship:${reportId}`,
+        now,
+      })
+    : null;
 }
 
 async function currentPauseEnd(db: Kysely<Database>, borrowerId: string, now: Date): Promise<Date | null> {

@@ -7,6 +7,7 @@ import { groupCommitPerHandle } from "../platform/group-commit.server";
 import {
   liveSessionQuery,
   liveSessionValues,
+  sessionEnded,
   sessionTokenHash,
   touchSession,
   type BorrowerSession,
@@ -16,7 +17,7 @@ import {
 type NextStep = "current" | "early" | "mid" | "late" | "serious" | "paid";
 
 /**
- * The verified overview (DESIGN §3.4). Every query is scoped by the session's
+ * The verified overview (docs/product-rules.md §1.4). Every query is scoped by the session's
  * borrower AND account, so one borrower's session can never read another's account.
  * Balance shown = last imported balance minus portal payments recorded since, marked pending.
  */
@@ -51,6 +52,13 @@ export async function readSessionOverview(db: Kysely<Database>, request: Request
     linkId: row.link_id,
   };
   return { session, overview: toAccountOverview(row) };
+}
+
+/** The live session and its overview, or the redirect to /session-ended that every verified page answers without one. */
+export async function requireSessionOverview(db: Kysely<Database>, request: Request) {
+  const found = await readSessionOverview(db, request);
+  if (!found) throw sessionEnded();
+  return found;
 }
 
 type SessionRead = { tokenHash: string; now: Date };

@@ -9,7 +9,7 @@ import { queueSms, type QueueSmsResult } from "../messaging/outbound-sms.server"
 import { cancelQueuedReminders, portalSource, sessionAccount } from "./action-scope.server";
 
 /**
- * Contact preferences (DESIGN §3.5, §4): channels, a preferred window inside
+ * Contact preferences (docs/product-rules.md §5.4): channels, a preferred window inside
  * the quiet-hours band, language and a weekly maximum. The planner reads
  * contact_preferences directly, so a saved change governs the next decision.
  * Opting out of texts is a separate, explicit act (optOutOfSms); so is opting

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, PromiseStatus } from "../../db/schema";
 import { localToday, promiseDateOptions } from "../domain/borrower-actions";
 import { activeContactPolicy } from "../engine/planner.server";
@@ -16,7 +16,7 @@ import {
 } from "./action-scope.server";
 
 /**
- * Promise to pay (DESIGN §3.5): an amount and a date within 14 days. While a
+ * Promise to pay (docs/product-rules.md §5.2): an amount and a date within 14 days. While a
  * promise is active the planner defers reminders until the date plus the
  * policy's grace days; `resolvePromises` later marks it kept or broken, and a
  * broken promise simply stops deferring, so the cadence resumes.
@@ -182,72 +182,8 @@ export async function resolvePromises(
   const resolved: ResolvedPromise[] = [];
   for (;;) {
     const batch = await db.transaction().execute(async (trx) => {
-      const { rows } = await sql<{
-        id: string;
-        account_id: string;
-        borrower_id: string;
-        status: "kept" | "broken";
-        amount_minor: string | number;
-        currency: string;
-        promised_date: string;
-        paid_minor: string | number;
-      }>`
-        with due as (
-          select p.id
-          from promises_to_pay p
-          join borrowers b on b.id = p.borrower_id
-          where p.status = 'active'
-            and ((p.promised_date + ${promiseGraceDays + 1}::int)::timestamp at time zone b.time_zone) <= ${now}::timestamptz
-          order by p.promised_date, p.id
-          limit ${batchSize}
-          for update of p skip locked
-        ),
-        paid as (
-          select d.id, coalesce(sum(pay.amount_minor), 0)::bigint as paid_minor
-          from due d
-          join promises_to_pay p on p.id = d.id
-          left join payments pay
-            on pay.account_id = p.account_id
-           and pay.borrower_id = p.borrower_id
-           and pay.status = 'succeeded'
-           and coalesce(pay.succeeded_at, pay.created_at) >= p.created_at
-          group by d.id
-        )
-        update promises_to_pay p
-        set status = case when paid.paid_minor >= p.amount_minor then 'kept' else 'broken' end,
-            resolved_at = ${now}::timestamptz
-        from paid
-        where p.id = paid.id
-        returning p.id, p.account_id, p.borrower_id, p.status, p.amount_minor, p.currency, p.promised_date::text as promised_date, paid.paid_minor
-      `.execute(trx);
-      for (const row of rows) {
-        const detail = {
-          promiseId: row.id,
-          amountMinor: Number(row.amount_minor),
-          paidMinor: Number(row.paid_minor),
-          currency: row.currency,
-          promisedDate: row.promised_date,
-        };
-        await emitBankEvent(trx, {
-          type: row.status === "kept" ? "promise.kept" : "promise.broken",
-          accountId: row.account_id,
-          borrowerId: row.borrower_id,
-          payload: detail,
-          now,
-        });
-        await appendAudit(
-          trx,
-          {
-            actorType: "system",
-            action: `promise.${row.status}`,
-            subjectType: "promise_to_pay",
-            subjectId: row.id,
-            borrowerId: row.borrower_id,
-            detail: { ...detail, accountId: row.account_id },
-          },
-          now,
-        );
-      }
+      const { rows } = await settleDuePromises(trx, { graceDays: promiseGraceDays, batchSize, now });
+      await announceResolutions(trx, rows, now);
       return rows.map((r): ResolvedPromise => ({
         id: r.id,
         accountId: r.account_id,
@@ -259,5 +195,84 @@ export async function resolvePromises(
     });
     resolved.push(...batch);
     if (batch.length < batchSize) return resolved;
+  }
+}
+
+/** Marks up to batchSize due promises kept or broken, in one statement, and returns them. */
+function settleDuePromises(
+  trx: Transaction<Database>,
+  { graceDays, batchSize, now }: { graceDays: number; batchSize: number; now: Date },
+) {
+  return sql<{
+    id: string;
+    account_id: string;
+    borrower_id: string;
+    status: "kept" | "broken";
+    amount_minor: string | number;
+    currency: string;
+    promised_date: string;
+    paid_minor: string | number;
+  }>`
+    with due as (
+      select p.id
+      from promises_to_pay p
+      join borrowers b on b.id = p.borrower_id
+      where p.status = 'active'
+        and ((p.promised_date + ${graceDays + 1}::int)::timestamp at time zone b.time_zone) <= ${now}::timestamptz
+      order by p.promised_date, p.id
+      limit ${batchSize}
+      for update of p skip locked
+    ),
+    paid as (
+      select d.id, coalesce(sum(pay.amount_minor), 0)::bigint as paid_minor
+      from due d
+      join promises_to_pay p on p.id = d.id
+      left join payments pay
+        on pay.account_id = p.account_id
+       and pay.borrower_id = p.borrower_id
+       and pay.status = 'succeeded'
+       and coalesce(pay.succeeded_at, pay.created_at) >= p.created_at
+      group by d.id
+    )
+    update promises_to_pay p
+    set status = case when paid.paid_minor >= p.amount_minor then 'kept' else 'broken' end,
+        resolved_at = ${now}::timestamptz
+    from paid
+    where p.id = paid.id
+    returning p.id, p.account_id, p.borrower_id, p.status, p.amount_minor, p.currency, p.promised_date::text as promised_date, paid.paid_minor
+  `.execute(trx);
+}
+
+type SettledPromise = Awaited<ReturnType<typeof settleDuePromises>>["rows"][number];
+
+/** A bank event and an audit entry per resolution, in the transaction that resolved it. */
+async function announceResolutions(trx: Transaction<Database>, rows: SettledPromise[], now: Date) {
+  for (const row of rows) {
+    const detail = {
+      promiseId: row.id,
+      amountMinor: Number(row.amount_minor),
+      paidMinor: Number(row.paid_minor),
+      currency: row.currency,
+      promisedDate: row.promised_date,
+    };
+    await emitBankEvent(trx, {
+      type: row.status === "kept" ? "promise.kept" : "promise.broken",
+      accountId: row.account_id,
+      borrowerId: row.borrower_id,
+      payload: detail,
+      now,
+    });
+    await appendAudit(
+      trx,
+      {
+        actorType: "system",
+        action: `promise.${row.status}`,
+        subjectType: "promise_to_pay",
+        subjectId: row.id,
+        borrowerId: row.borrower_id,
+        detail: { ...detail, accountId: row.account_id },
+      },
+      now,
+    );
   }
 }

@@ -5,7 +5,9 @@ import type { Database } from "../../db/schema";
 import { compiledOnce, executePrepared } from "../../db/connection";
 import { config } from "../platform/config.server";
 
-/** DESIGN §3: a short session bound to one borrower and account: 15 min idle, 2 h absolute. */
+/**
+ * A short session bound to one borrower and account: 15 min idle, 2 h absolute (docs/product-rules.md §2.3).
+ */
 export const SESSION_IDLE_MS = 15 * 60_000;
 export const SESSION_ABSOLUTE_MS = 2 * 60 * 60_000;
 // Writing last_seen_at on every request would turn reads into writes; a minute's slack is harmless.
@@ -121,8 +123,13 @@ export async function touchSession(
 /** For loaders and actions behind verification: no session, no data. */
 export async function requireBorrowerSession(db: Db, request: Request): Promise<BorrowerSession> {
   const session = await readBorrowerSession(db, request);
-  if (!session) throw redirect("/session-ended", { headers: { "Cache-Control": "no-store" } });
+  if (!session) throw sessionEnded();
   return session;
+}
+
+/** Where a verified page sends a request without a live session. */
+export function sessionEnded() {
+  return redirect("/session-ended", { headers: { "Cache-Control": "no-store" } });
 }
 
 export async function endBorrowerSession(db: Db, request: Request): Promise<string> {

@@ -4,7 +4,7 @@ import { appendAudit } from "../platform/audit.server";
 import { answersMatch, hashVerificationAnswer, type VerificationKind } from "./verification-answers.server";
 import { startBorrowerSession } from "./session.server";
 
-/** DESIGN §3: 5 failed tries per link per 15 minutes, then locked for 24 h and flagged. */
+/** 5 failed tries per link per 15 minutes, then locked for 24 h and flagged (docs/product-rules.md §2.2). */
 export const MAX_FAILURES = 5;
 const FAILURE_WINDOW_MS = 15 * 60_000;
 export const LOCKOUT_MS = 24 * 60 * 60_000;

@@ -5,7 +5,7 @@ import type { Config } from "../platform/config.server";
 
 export interface CommandContext {
   cfg: Config;
-  /** Opens (and provisions, when embedded) the database on first use, as the application's role. */
+  /** Opens the database on first use: provisioned (when embedded), migrated (as the schema owner) and seeded as `npm run dev` does (cli/database.ts). */
   database(): Promise<DatabaseHandle>;
   /** Migrates as the schema owner and grants the application's role (as the server does at start-up). */
   prepareDatabase(): Promise<string[]>;
@@ -20,6 +20,8 @@ export interface Command<S extends z.ZodTypeAny = z.ZodTypeAny> {
   summary: string;
   options: NonNullable<ParseArgsConfig["options"]>;
   allowPositionals?: boolean;
+  /** The command applies the migrations itself (db:migrate, to report them); every other one gets a migrated database. */
+  migratesItself?: boolean;
   schema: S;
   run(args: z.infer<S>, ctx: CommandContext): Promise<number | void>;
 }

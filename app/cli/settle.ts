@@ -3,10 +3,11 @@
  * and validated with zod; bad input prints what to fix and exits 2.
  */
 import { parseArgs } from "node:util";
-import { connectDatabase, type DatabaseHandle } from "../../db/connection";
 import { ConfigError, config } from "../platform/config.server";
-import { prepareDatabase, provisionDatabase, type ProvisionedDatabase } from "../server/database.server";
+import { logToStderr } from "../platform/logger.server";
 import { UsageError, type Command, type CommandContext } from "./command";
+import { prepareDatabase } from "../server/database.server";
+import { DatabaseOpenError, oneLine, openDatabase, type OpenedDatabase } from "./database";
 import { commands } from "./commands/index";
 
 function usage(): string {
@@ -52,42 +53,60 @@ export function parseCommandLine(argv: string[]): { command: Command; args: unkn
 }
 
 async function main(argv: string[]): Promise<number> {
-  let provisioned: ProvisionedDatabase | undefined;
-  let handle: DatabaseHandle | undefined;
+  logToStderr();
+  let opening: Promise<OpenedDatabase> | undefined;
+  let code: number;
   try {
     const { command, args } = parseCommandLine(argv);
     const cfg = config();
     const ctx: CommandContext = {
       cfg,
       async database() {
-        if (!handle) {
-          provisioned = await provisionDatabase(cfg);
-          handle = connectDatabase(provisioned.url);
-        }
-        return handle;
+        opening ??= openDatabase(cfg, { migrate: !command.migratesItself }).then((opened) => {
+          if (opened.notice) ctx.err(opened.notice);
+          return opened;
+        });
+        return (await opening).handle;
       },
       async prepareDatabase() {
-        const app = await ctx.database();
-        return prepareDatabase(provisioned!, app, { production: cfg.isProduction });
+        await ctx.database();
+        const opened = await opening!;
+        return prepareDatabase(opened.provisioned, opened.handle, { production: cfg.isProduction });
       },
       out: (line) => process.stdout.write(`${line}\n`),
       err: (line) => process.stderr.write(`${line}\n`),
     };
-    return (await command.run(args, ctx)) ?? 0;
+    code = (await command.run(args, ctx)) ?? 0;
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n\n${usage()}\n`);
-      return 2;
-    }
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    code = report(error);
+  }
+  return Math.max(code, await closeDatabase(opening));
+}
+
+/** Prints a failure (one line, no stack trace; bad arguments with the usage) and returns its exit code. */
+function report(error: unknown): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n\n${usage()}\n`);
+    return 2;
+  }
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
+  process.stderr.write(`${error instanceof DatabaseOpenError ? "" : "Error: "}${oneLine(error)}\n`);
+  return 1;
+}
+
+/** Closes the database a command opened (and stops the embedded server): 0, or 1 when that failed. */
+async function closeDatabase(opening: Promise<OpenedDatabase> | undefined): Promise<number> {
+  // A failed opening was reported already, and tidied up after itself.
+  const opened = await opening?.catch(() => undefined);
+  try {
+    await opened?.close();
+    return 0;
+  } catch (error) {
+    process.stderr.write(`Error while closing the database: ${oneLine(error)}\n`);
     return 1;
-  } finally {
-    await handle?.close();
-    await provisioned?.stop();
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 
 /**
- * Template A/B assignment (DESIGN §4 "Experiments"): a pure function of
+ * Template A/B assignment (docs/product-rules.md §4.10): a pure function of
  * (account, stage), so re-running the planner, retrying a job or running two
  * workers always picks the same variant and the dashboard's paid-within-7-days
  * comparison is not polluted by accounts hopping between arms. Hashing the

@@ -1,7 +1,7 @@
 import type { PlanFrequency } from "./instalments";
 
 /**
- * A rough affordability check for approvers (DESIGN §3.5 hardship, §7): what a
+ * A rough affordability check for approvers (docs/product-rules.md §5.3): what a
  * plan costs a month against what the borrower said is left after expenses.
  * Integer minor units; the share is a whole percent, rounded up so a plan is
  * never shown as more affordable than it is.

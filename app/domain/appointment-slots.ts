@@ -1,7 +1,7 @@
 import { DateTime } from "luxon";
 
 /**
- * Call-back and branch-visit slots (DESIGN §3.5): hourly from 09:00 to 18:00
+ * Call-back and branch-visit slots (docs/product-rules.md §5.5): hourly from 09:00 to 18:00
  * on the next working days (Monday to Friday; public holidays are not modelled),
  * on the borrower's own clock. A slot is identified by its start instant in
  * UTC ISO form, so the form can only name a slot the server would offer.

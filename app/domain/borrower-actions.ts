@@ -2,7 +2,7 @@ import { epochDayFromIsoDate, isoDateFromEpochDay, localEpochDay } from "./local
 
 /**
  * Rules of the borrower's self-service actions that need no database
- * (DESIGN §3.5): how far ahead a promise may go, and when a hardship report
+ * (docs/product-rules.md §5.2, §5.3): how far ahead a promise may go, and when a hardship report
  * pauses reminders.
  */
 

@@ -23,7 +23,7 @@ function errorsOf(input: unknown) {
 const show = (w: LocalWindow) => `${formatClock(w.startMinute)}-${formatClock(w.endMinute)}`;
 
 describe("contact policy schema", () => {
-  it("accepts the defaults, which match DESIGN §4", () => {
+  it("accepts the defaults, which match docs/product-rules.md §4.2", () => {
     const parsed = parseContactPolicy(DEFAULT_CONTACT_POLICY);
     expect(parsed.ok).toBe(true);
     const stages = DEFAULT_CONTACT_POLICY.stages.map((s) => [

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { CLOCK_PATTERN, intersectWindows, windowFromClocks, type LocalWindow } from "./local-time";
 
 /**
- * The contact policy as data (DESIGN §4): supervisors edit it, it is stored as
+ * The contact policy as data (docs/product-rules.md §4.2): supervisors edit it, it is stored as
  * JSON in contact_policies, and `decideNextContact` reads it. Every object is
  * strict so a misspelt field fails loudly instead of silently doing nothing.
  */

@@ -57,7 +57,7 @@ const sent = (i: ContactInput, ...at: Date[]) => {
 };
 const HK_NEXT_MORNING = T("2025-06-11T01:00:00Z"); // 09:00 HKT
 
-describe("decideNextContact: precedence (DESIGN §4)", () => {
+describe("decideNextContact: precedence (docs/product-rules.md §4.3)", () => {
   it("sends the stage for today's dpd when nothing objects", () => {
     expect(decide()).toEqual({
       action: "send",

@@ -19,7 +19,7 @@ import {
 export { InvalidContactInput, nextPermittedTime, sendConstraintsFor } from "./send-constraints";
 
 /**
- * The contact policy engine (DESIGN §4): for one account at `now`, send,
+ * The contact policy engine (docs/product-rules.md §4.1, §4.3): for one account at `now`, send,
  * defer (until when, why) or suppress (why). Pure: time is an input, nothing
  * is read or written, so the planner, the dispatcher's re-check and the tests
  * all get the same answer for the same facts.

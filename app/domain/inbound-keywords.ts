@@ -1,5 +1,5 @@
 /**
- * Inbound SMS keywords (DESIGN §4; CTIA: STOP and HELP are answered even when
+ * Inbound SMS keywords (docs/product-rules.md §4.9; CTIA: STOP and HELP are answered even when
  * the sender is not subscribed, with one confirmation).
  *
  * A keyword counts only when it is the whole message, after normalising case,

@@ -1,5 +1,5 @@
 /**
- * Instalment plans (DESIGN §7): split an amount in minor units into N parts
+ * Instalment plans (docs/product-rules.md §7.2, §7.3): split an amount in minor units into N parts
  * that sum exactly (the remainder goes to the first instalment), on monthly or
  * fortnightly dates, and check the auto-approve policy.
  */
@@ -53,7 +53,10 @@ export interface PlanPolicy {
   brokenPlanLookbackDays: number;
 }
 
-/** DESIGN §7 defaults, in minor units of the account currency (2-decimal currencies). */
+/**
+ * The automatic approval defaults (docs/product-rules.md §7.3), in minor units of the account currency
+ * (2-decimal currencies).
+ */
 export const DEFAULT_PLAN_POLICY: PlanPolicy = {
   largeBalanceMinor: 50_000_00,
   maxMonthsSmall: 6,

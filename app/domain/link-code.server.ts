@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 /**
- * Short-link codes (DESIGN §5): 16 base62 characters =
+ * Short-link codes (docs/product-rules.md §3.1): 16 base62 characters =
  *   1 key id + 11 random (64 bits) + 4 truncated HMAC-SHA256.
  * The HMAC lets a forged or mistyped code be rejected before any database
  * read; only a hash of the code is stored, so a database leak yields no links.

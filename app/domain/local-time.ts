@@ -25,7 +25,8 @@ export interface LocalWindow {
 }
 
 export function isValidTimeZone(zone: string): boolean {
-  // Memoised: luxon builds an Intl.DateTimeFormat per check, and the planner asks once per account (DESIGN §12).
+  // Memoised: luxon builds an Intl.DateTimeFormat per check, and the planner asks once per account
+  // (docs/product-rules.md §12).
   return validZones(zone, () => IANAZone.isValidZone(zone));
 }
 const validZones = boundedMemo<boolean>(1_000);
@@ -60,7 +61,7 @@ function local(t: number, zone: string): DateTime {
 }
 
 /*
- * Fast path (DESIGN §12: the planner asks a million times). luxon works out a
+ * Fast path (docs/product-rules.md §12: the planner asks a million times). luxon works out a
  * zone's offset with Intl.DateTimeFormat#formatToParts on every DateTime, which
  * dominates the planner's CPU. The offset only changes at transitions, never
  * twice within an hour, so it is cached per zone and UTC hour: when both ends

@@ -1,7 +1,7 @@
 import { currencyExponent } from "./money";
 
 /**
- * What a borrower may pay through the portal (DESIGN §3.5 "Pay"): the overdue
+ * What a borrower may pay through the portal (docs/product-rules.md §6.1): the overdue
  * amount, the full balance, or a custom amount between a minimum and the full
  * balance. Amounts are integer minor units; typed text is parsed without floats.
  */

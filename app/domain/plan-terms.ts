@@ -12,7 +12,7 @@ import {
 /**
  * What any instalment plan must satisfy before it is even considered, whoever
  * proposes it (borrower or approver): 2-12 instalments and a real first date
- * from today to 60 days ahead. The auto-approve policy (DESIGN §7) is a
+ * from today to 60 days ahead. The auto-approve policy (docs/product-rules.md §7.3) is a
  * separate, narrower question answered by checkPlanPolicy.
  */
 export const PLAN_COUNT_MIN = 2;

@@ -1,7 +1,7 @@
 import { SegmentedMessage } from "sms-segments-calculator";
 
 /**
- * How many billable SMS parts a text costs (DESIGN §3 step 1, §8 template editor).
+ * How many billable SMS parts a text costs (docs/product-rules.md §1.2, §8.8).
  *
  * The GSM 03.38 tables, escape characters and the rule that a surrogate pair or
  * an escaped character is never split across parts all come from Twilio's

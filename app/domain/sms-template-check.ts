@@ -19,7 +19,7 @@ import {
 
 /**
  * The rules a staff-edited SMS template must meet before it can be sent
- * (DESIGN §3 step 1, §4, §8): the same placeholders as the shipped default (so
+ * (docs/product-rules.md §1.2, §4.12, §8.8): the same placeholders as the shipped default (so
  * every caller's values still fit), the opt-out instruction in every reminder,
  * and at most 2 parts when rendered with the longest values we promise to fit.
  * Pure, so the editor runs it live in the browser and the server runs it again on save.

@@ -5,7 +5,7 @@ import type { SupportedLocale } from "../i18n/config";
 import { boundedMemo } from "./memo";
 
 /**
- * Default SMS texts (DESIGN §3 step 1, §3 step 5, §4) and a deliberately tiny
+ * Default SMS texts (docs/product-rules.md §1.2, §4.9, §5.1) and a deliberately tiny
  * interpolator. Not i18next at runtime: an SMS is evidence and costs money per
  * part, so a missing value must fail loudly instead of rendering "{{amount}}"
  * or an empty string, and a value must not smuggle in line breaks or bidi

@@ -60,6 +60,14 @@ type FactsQuery = {
 };
 
 async function readAccountFacts(db: Kysely<Database>, opts: FactsQuery): Promise<AccountFacts[]> {
+  const accounts = await readAccounts(db, opts);
+  if (accounts.length === 0) return [];
+  const related = await readRelated(db, accounts, opts);
+  return accounts.map((a) => toAccountFacts(a, related, opts.now));
+}
+
+/** The page of accounts, with borrower and preferences. */
+function readAccounts(db: Kysely<Database>, opts: FactsQuery) {
   let accountsQuery = db
     .selectFrom("accounts as a")
     .innerJoin("borrowers as b", "b.id", "a.borrower_id")
@@ -94,67 +102,29 @@ async function readAccountFacts(db: Kysely<Database>, opts: FactsQuery): Promise
   if (opts.accountIds) accountsQuery = accountsQuery.where("a.id", "=", anyUuid(opts.accountIds));
   else if (opts.afterId) accountsQuery = accountsQuery.where("a.id", ">", opts.afterId);
   if (opts.limit) accountsQuery = accountsQuery.limit(opts.limit);
-  const accounts = await accountsQuery.execute();
-  if (accounts.length === 0) return [];
+  return accountsQuery.execute();
+}
 
+type AccountRow = Awaited<ReturnType<typeof readAccounts>>[number];
+type Related = Awaited<ReturnType<typeof readRelated>>;
+
+/** Everything else the decision reads, for the whole page at once, looked up by account or borrower. */
+async function readRelated(db: Kysely<Database>, accounts: AccountRow[], opts: FactsQuery) {
   const accountIds = accounts.map((a) => a.id);
   const borrowerIds = [...new Set(accounts.map((a) => a.borrower_id))];
   const since = new Date(opts.now.getTime() - HISTORY_DAYS * 86_400_000);
   const exclude = opts.excludeMessageId ?? "00000000-0000-0000-0000-000000000000";
 
   const [history, lastStages, promises, plans, hardship, pending] = await Promise.all([
-    db
-      .selectFrom("messages")
-      .select(["borrower_id", "account_id", sql<Date>`coalesce(sent_at, created_at)`.as("at")])
-      .where("borrower_id", "=", anyUuid(borrowerIds))
-      .where(SENT_REMINDER)
-      .where("channel", "=", "sms")
-      .where("id", "!=", exclude)
-      .where(sql<Date>`coalesce(sent_at, created_at)`, ">", since)
-      .execute(),
-    db
-      .selectFrom("messages")
-      .distinctOn("account_id")
-      .select(["account_id", "stage", sql<Date>`coalesce(sent_at, created_at)`.as("at")])
-      .where("account_id", "=", anyUuid(accountIds))
-      .where(SENT_REMINDER)
-      .where("id", "!=", exclude)
-      .orderBy("account_id")
-      .orderBy("created_at", "desc")
-      .execute(),
+    readSentHistory(db, borrowerIds, since, exclude),
+    readLastStages(db, accountIds, exclude),
     db
       .selectFrom("promises_to_pay")
       .select(["account_id", "promised_date", "status"])
       .where("account_id", "=", anyUuid(accountIds))
       .where("status", "=", "active")
       .execute(),
-    db
-      .selectFrom("instalment_plans as pl")
-      .select((eb) => [
-        "pl.account_id",
-        "pl.status",
-        eb
-          .selectFrom("instalments as i")
-          .select(sql<string>`min(i.due_date)::text`.as("d"))
-          .whereRef("i.plan_id", "=", "pl.id")
-          .where("i.status", "=", "due")
-          .as("next_due_date"),
-        eb
-          .selectFrom("instalments as i")
-          .select(sql<number>`(array_agg(i.amount_minor - i.paid_minor order by i.due_date))[1]`.as("a"))
-          .whereRef("i.plan_id", "=", "pl.id")
-          .where("i.status", "=", "due")
-          .as("next_amount"),
-        eb
-          .selectFrom("instalments as i")
-          .select(sql<boolean>`count(*) = 0`.as("ok"))
-          .whereRef("i.plan_id", "=", "pl.id")
-          .where("i.status", "=", "missed")
-          .as("good"),
-      ])
-      .where("pl.account_id", "=", anyUuid(accountIds))
-      .where("pl.status", "in", ["proposed", "countered", "approved", "active"])
-      .execute(),
+    readOpenPlans(db, accountIds),
     db
       .selectFrom("hardship_reports")
       .select(["borrower_id", sql<Date>`max(pause_until)`.as("pause_until")])
@@ -162,92 +132,169 @@ async function readAccountFacts(db: Kysely<Database>, opts: FactsQuery): Promise
       .where("pause_until", ">", opts.now)
       .groupBy("borrower_id")
       .execute(),
-    db
-      .selectFrom("payments as pay")
-      .innerJoin("accounts as acc", "acc.id", "pay.account_id")
-      .select(["pay.account_id", sql<number>`sum(pay.amount_minor)::bigint`.as("sum")])
-      .where("pay.account_id", "=", anyUuid(accountIds))
-      .where("pay.status", "=", "succeeded")
-      .where("pay.bank_confirmed_at", "is", null)
-      .whereRef("pay.succeeded_at", ">", "acc.balance_as_of")
-      .groupBy("pay.account_id")
-      .execute(),
+    readUnconfirmedPayments(db, accountIds),
   ]);
 
-  const byBorrower = groupBy(history, (h) => h.borrower_id);
-  const lastStageBy = new Map(lastStages.map((s) => [s.account_id, s]));
-  const promiseBy = new Map(promises.map((p) => [p.account_id, p]));
-  const planBy = new Map(plans.map((p) => [p.account_id, p]));
-  const hardshipBy = new Map(hardship.map((h) => [h.borrower_id, h.pause_until]));
-  const pendingBy = new Map(pending.map((p) => [p.account_id, Number(p.sum)]));
+  return {
+    byBorrower: groupBy(history, (h) => h.borrower_id),
+    lastStageBy: new Map(lastStages.map((s) => [s.account_id, s])),
+    promiseBy: new Map(promises.map((p) => [p.account_id, p])),
+    planBy: new Map(plans.map((p) => [p.account_id, p])),
+    hardshipBy: new Map(hardship.map((h) => [h.borrower_id, h.pause_until])),
+    pendingBy: new Map(pending.map((p) => [p.account_id, Number(p.sum)])),
+  };
+}
 
-  return accounts.map((a) => {
-    const paid = pendingBy.get(a.id) ?? 0;
-    const borrowerHistory = byBorrower.get(a.borrower_id) ?? [];
-    const last = lastStageBy.get(a.id);
-    const plan = planBy.get(a.id);
-    const promise = promiseBy.get(a.id);
-    const overdue = Math.max(0, a.overdue_minor - paid);
-    const balance = Math.max(0, a.balance_minor - paid);
-    return {
-      accountId: a.id,
-      accountRef: a.external_ref,
-      borrowerId: a.borrower_id,
-      locale: a.preferred_locale ?? a.locale,
-      currency: a.currency,
-      overdueMinor: overdue,
-      minimumDueMinor: Math.max(0, a.minimum_due_minor - paid),
-      dueDate: a.due_date,
-      nextInstalment: plan?.next_due_date
-        ? { dueDate: plan.next_due_date, amountMinor: Number(plan.next_amount ?? 0) }
-        : null,
-      recipient: {
-        fullName: a.full_name,
-        phoneE164: a.phone_e164,
-        locale: (a.preferred_locale ?? a.locale) as Locale,
-        smsRefused: a.sms_opted_out === true || a.sms_allowed === false,
-        account: { last4: a.last4, wrongNumber: a.wrong_number },
-      },
-      input: {
-        now: opts.now,
-        account: {
-          status: a.status,
-          dpd: a.dpd,
-          dueDate: a.due_date ?? opts.now.toISOString().slice(0, 10),
-          balanceMinor: balance,
-          overdueMinor: overdue,
-          wrongNumber: a.wrong_number,
-          dispute: a.dispute,
-        },
-        borrower: {
-          timeZone: a.time_zone,
-          jurisdiction: a.jurisdiction as Jurisdiction,
-          breathingSpaceUntil: null,
-        },
-        preferences: {
-          smsAllowed: a.sms_allowed ?? true,
-          smsOptedOut: a.sms_opted_out === true,
-          windowStart: a.window_start,
-          windowEnd: a.window_end,
-          maxPerWeek: a.max_per_week,
-        },
-        history: {
-          accountSmsSentAt: borrowerHistory.filter((h) => h.account_id === a.id).map((h) => h.at),
-          borrowerSmsSentAt: borrowerHistory.map((h) => h.at),
-          lastStageSent: last?.stage ? { stage: last.stage as StageId, at: last.at } : null,
-        },
-        promise: promise ? { promisedDate: promise.promised_date, status: promise.status } : null,
-        plan: plan
-          ? {
-              status: plan.status as PlanStatus,
-              nextInstalmentDueDate: plan.next_due_date ?? null,
-              inGoodStanding: plan.good !== false,
-            }
-          : null,
-        hardship: hardshipBy.has(a.borrower_id) ? { pauseUntil: hardshipBy.get(a.borrower_id)! } : null,
-      },
-    };
-  });
+/** Reminders sent to these borrowers within the widest cap window. */
+function readSentHistory(db: Kysely<Database>, borrowerIds: string[], since: Date, exclude: string) {
+  return db
+    .selectFrom("messages")
+    .select(["borrower_id", "account_id", sql<Date>`coalesce(sent_at, created_at)`.as("at")])
+    .where("borrower_id", "=", anyUuid(borrowerIds))
+    .where(SENT_REMINDER)
+    .where("channel", "=", "sms")
+    .where("id", "!=", exclude)
+    .where(sql<Date>`coalesce(sent_at, created_at)`, ">", since)
+    .execute();
+}
+
+/** The latest reminder stage sent per account. */
+function readLastStages(db: Kysely<Database>, accountIds: string[], exclude: string) {
+  return db
+    .selectFrom("messages")
+    .distinctOn("account_id")
+    .select(["account_id", "stage", sql<Date>`coalesce(sent_at, created_at)`.as("at")])
+    .where("account_id", "=", anyUuid(accountIds))
+    .where(SENT_REMINDER)
+    .where("id", "!=", exclude)
+    .orderBy("account_id")
+    .orderBy("created_at", "desc")
+    .execute();
+}
+
+/** Open plans with their next due instalment and whether any was missed. */
+function readOpenPlans(db: Kysely<Database>, accountIds: string[]) {
+  return db
+    .selectFrom("instalment_plans as pl")
+    .select((eb) => [
+      "pl.account_id",
+      "pl.status",
+      eb
+        .selectFrom("instalments as i")
+        .select(sql<string>`min(i.due_date)::text`.as("d"))
+        .whereRef("i.plan_id", "=", "pl.id")
+        .where("i.status", "=", "due")
+        .as("next_due_date"),
+      eb
+        .selectFrom("instalments as i")
+        .select(sql<number>`(array_agg(i.amount_minor - i.paid_minor order by i.due_date))[1]`.as("a"))
+        .whereRef("i.plan_id", "=", "pl.id")
+        .where("i.status", "=", "due")
+        .as("next_amount"),
+      eb
+        .selectFrom("instalments as i")
+        .select(sql<boolean>`count(*) = 0`.as("ok"))
+        .whereRef("i.plan_id", "=", "pl.id")
+        .where("i.status", "=", "missed")
+        .as("good"),
+    ])
+    .where("pl.account_id", "=", anyUuid(accountIds))
+    .where("pl.status", "in", ["proposed", "countered", "approved", "active"])
+    .execute();
+}
+
+/** Payments that succeeded after the bank's balance was taken and that the bank has not confirmed yet. */
+function readUnconfirmedPayments(db: Kysely<Database>, accountIds: string[]) {
+  return db
+    .selectFrom("payments as pay")
+    .innerJoin("accounts as acc", "acc.id", "pay.account_id")
+    .select(["pay.account_id", sql<number>`sum(pay.amount_minor)::bigint`.as("sum")])
+    .where("pay.account_id", "=", anyUuid(accountIds))
+    .where("pay.status", "=", "succeeded")
+    .where("pay.bank_confirmed_at", "is", null)
+    .whereRef("pay.succeeded_at", ">", "acc.balance_as_of")
+    .groupBy("pay.account_id")
+    .execute();
+}
+
+/** One account's facts, its amounts net of payments the bank's balance does not reflect yet. */
+function toAccountFacts(a: AccountRow, related: Related, now: Date): AccountFacts {
+  const paid = related.pendingBy.get(a.id) ?? 0;
+  const plan = related.planBy.get(a.id);
+  const overdue = Math.max(0, a.overdue_minor - paid);
+  return {
+    accountId: a.id,
+    accountRef: a.external_ref,
+    borrowerId: a.borrower_id,
+    locale: a.preferred_locale ?? a.locale,
+    currency: a.currency,
+    overdueMinor: overdue,
+    minimumDueMinor: Math.max(0, a.minimum_due_minor - paid),
+    dueDate: a.due_date,
+    nextInstalment: plan?.next_due_date
+      ? { dueDate: plan.next_due_date, amountMinor: Number(plan.next_amount ?? 0) }
+      : null,
+    recipient: {
+      fullName: a.full_name,
+      phoneE164: a.phone_e164,
+      locale: (a.preferred_locale ?? a.locale) as Locale,
+      smsRefused: a.sms_opted_out === true || a.sms_allowed === false,
+      account: { last4: a.last4, wrongNumber: a.wrong_number },
+    },
+    input: toContactInput(a, related, now, { overdue, balance: Math.max(0, a.balance_minor - paid) }),
+  };
+}
+
+function toContactInput(
+  a: AccountRow,
+  related: Related,
+  now: Date,
+  amounts: { overdue: number; balance: number },
+): ContactInput {
+  const borrowerHistory = related.byBorrower.get(a.borrower_id) ?? [];
+  const last = related.lastStageBy.get(a.id);
+  const plan = related.planBy.get(a.id);
+  const promise = related.promiseBy.get(a.id);
+  return {
+    now,
+    account: {
+      status: a.status,
+      dpd: a.dpd,
+      dueDate: a.due_date ?? now.toISOString().slice(0, 10),
+      balanceMinor: amounts.balance,
+      overdueMinor: amounts.overdue,
+      wrongNumber: a.wrong_number,
+      dispute: a.dispute,
+    },
+    borrower: {
+      timeZone: a.time_zone,
+      jurisdiction: a.jurisdiction as Jurisdiction,
+      breathingSpaceUntil: null,
+    },
+    preferences: {
+      smsAllowed: a.sms_allowed ?? true,
+      smsOptedOut: a.sms_opted_out === true,
+      windowStart: a.window_start,
+      windowEnd: a.window_end,
+      maxPerWeek: a.max_per_week,
+    },
+    history: {
+      accountSmsSentAt: borrowerHistory.filter((h) => h.account_id === a.id).map((h) => h.at),
+      borrowerSmsSentAt: borrowerHistory.map((h) => h.at),
+      lastStageSent: last?.stage ? { stage: last.stage as StageId, at: last.at } : null,
+    },
+    promise: promise ? { promisedDate: promise.promised_date, status: promise.status } : null,
+    plan: plan
+      ? {
+          status: plan.status as PlanStatus,
+          nextInstalmentDueDate: plan.next_due_date ?? null,
+          inGoodStanding: plan.good !== false,
+        }
+      : null,
+    hardship: related.hardshipBy.has(a.borrower_id)
+      ? { pauseUntil: related.hardshipBy.get(a.borrower_id)! }
+      : null,
+  };
 }
 
 /** `= any($1::uuid[])`: one array parameter instead of thousands of bound values (cheaper to send, parse and plan). */

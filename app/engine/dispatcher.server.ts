@@ -148,108 +148,172 @@ async function dispatchRound(
     }),
   );
   const decisions = await decideAccounts(db, [...wanted], now);
+  const claimed = await db
+    .transaction()
+    .execute((trx) => claimRound(trx, { db, provider, ids, decisions, now, outcomes }));
+  if (claimed.length > 0) await sendClaimed(db, provider, claimed, parallel, outcomes);
+}
 
-  const claimed = await db.transaction().execute(async (trx) => {
-    const locked: Claimed[] = await trx
-      .selectFrom("messages")
-      .select(["id", "status", "account_id", "borrower_id", "template_key", "to_address", "body"])
-      .where("id", "in", ids)
-      .orderBy("id")
-      .forUpdate()
-      .execute();
-    const changes: StatusChange[] = [];
-    const rescheduled: Array<{ id: string; until: Date; reason: string }> = [];
-    const toSend: Claimed[] = [];
-    const prefsFor: Claimed[] = [];
-    const toDecide: Claimed[] = [];
-    for (const msg of locked) {
-      if (msg.status === "sending") {
-        changes.push({ id: msg.id, status: "failed", detail: { reason: "in_doubt_after_interrupted_send" } });
-        outcomes.set(msg.id, { status: "failed", reason: "in_doubt_after_interrupted_send" });
-      } else if (msg.status !== "queued") outcomes.set(msg.id, { status: "skipped", reason: "not_queued" });
-      else if (KEYWORD_REPLIES.has(msg.template_key ?? "")) toSend.push(msg);
-      else if (needsDecision(msg)) toDecide.push(msg);
-      else prefsFor.push(msg);
-    }
+/** What one round's claim transaction decides: status changes, moved sends, and the texts to send. */
+interface Claim {
+  changes: StatusChange[];
+  rescheduled: Array<{ id: string; until: Date; reason: string }>;
+  toSend: Claimed[];
+  outcomes: Map<string, BatchDispatchOutcome>;
+}
 
-    if (prefsFor.length) {
-      const prefs = await trx
-        .selectFrom("contact_preferences")
-        .select(["borrower_id", "sms_allowed", "sms_opted_out_at"])
-        .where("borrower_id", "in", [...new Set(prefsFor.map((m) => m.borrower_id))])
-        .execute();
-      const optedOut = new Set(
-        prefs.filter((p) => p.sms_opted_out_at || !p.sms_allowed).map((p) => p.borrower_id),
-      );
-      for (const msg of prefsFor) {
-        if (!optedOut.has(msg.borrower_id)) toSend.push(msg);
-        else {
-          changes.push({ id: msg.id, status: "cancelled", detail: { reason: "sms_opted_out" } });
-          outcomes.set(msg.id, { status: "cancelled", reason: "sms_opted_out" });
-        }
-      }
-    }
+/**
+ * Locks the round's messages and settles each: parked when found mid-send, skipped when no longer
+ * queued, cancelled or rescheduled by its decision, or claimed for sending. The outbox sends inside
+ * this transaction; for a real provider the claimed texts are returned, committed as `sending`.
+ */
+async function claimRound(
+  trx: Trx,
+  opts: {
+    db: Kysely<Database>;
+    provider: SmsProvider;
+    ids: string[];
+    decisions: Map<string, Decided>;
+    now: Date;
+    outcomes: Map<string, BatchDispatchOutcome>;
+  },
+): Promise<Claimed[]> {
+  const { provider, now } = opts;
+  const locked: Claimed[] = await trx
+    .selectFrom("messages")
+    .select(["id", "status", "account_id", "borrower_id", "template_key", "to_address", "body"])
+    .where("id", "in", opts.ids)
+    .orderBy("id")
+    .forUpdate()
+    .execute();
+  const claim: Claim = { changes: [], rescheduled: [], toSend: [], outcomes: opts.outcomes };
+  const prefsFor: Claimed[] = [];
+  const toDecide: Claimed[] = [];
+  for (const msg of locked) {
+    if (msg.status === "sending") {
+      claim.changes.push({
+        id: msg.id,
+        status: "failed",
+        detail: { reason: "in_doubt_after_interrupted_send" },
+      });
+      claim.outcomes.set(msg.id, { status: "failed", reason: "in_doubt_after_interrupted_send" });
+    } else if (msg.status !== "queued")
+      claim.outcomes.set(msg.id, { status: "skipped", reason: "not_queued" });
+    else if (KEYWORD_REPLIES.has(msg.template_key ?? "")) claim.toSend.push(msg);
+    else if (needsDecision(msg)) toDecide.push(msg);
+    else prefsFor.push(msg);
+  }
+  if (prefsFor.length) await vetoOptedOut(trx, prefsFor, claim);
+  await applyDecisions(opts.db, toDecide, opts.decisions, now, claim);
+  await reschedule(trx, claim.rescheduled);
+  const events = [
+    ...claim.rescheduled.map((r) =>
+      event(r.id, "queued", now, { rescheduledTo: r.until.toISOString(), reason: r.reason }),
+    ),
+    ...claim.changes.map((c) => event(c.id, c.status, now, c.detail)),
+  ];
 
-    // A row that was not queued when the batch was read but is now (rare) is decided here.
-    const late = [...new Set(toDecide.map((m) => m.account_id!).filter((a) => !decisions.has(a)))];
-    if (late.length)
-      for (const [account, decision] of await decideAccounts(db, late, now)) decisions.set(account, decision);
-    for (const msg of toDecide) {
-      const decision = decisions.get(msg.account_id!);
-      if (!decision || decision.action === "send")
-        toSend.push(msg); // an account the facts do not cover: as before, no veto
-      else if (decision.action === "defer" && RESCHEDULE.has(decision.reason)) {
-        rescheduled.push({ id: msg.id, until: decision.until, reason: decision.reason });
-        outcomes.set(msg.id, { status: "rescheduled", until: decision.until, reason: decision.reason });
-      } else {
-        changes.push({ id: msg.id, status: "cancelled", detail: { reason: decision.reason } });
-        outcomes.set(msg.id, { status: "cancelled", reason: decision.reason });
-      }
-    }
+  if (provider.name === "outbox" && claim.toSend.length) {
+    await sendThroughOutbox(trx, provider, claim, events, now);
+    return [];
+  }
+  for (const msg of claim.toSend) {
+    claim.changes.push({ id: msg.id, status: "sending", detail: {} });
+    events.push(event(msg.id, "sending", now, {}));
+  }
+  await applyChanges(trx, claim.changes, events);
+  return claim.toSend;
+}
 
-    if (rescheduled.length) {
-      await sql`update messages m set scheduled_for = v.scheduled_for
-        from json_populate_recordset(null::messages, ${json(rescheduled.map((r) => ({ id: r.id, scheduled_for: r.until })))}::json) v
-        where m.id = v.id`.execute(trx);
-      await addSmsSendJobs(
-        trx,
-        rescheduled.map((r) => ({ messageId: r.id, runAt: r.until })),
-        { keyWithRunAt: true },
-      );
+/** Texts that need no decision (confirmations) still go only to borrowers who have not refused SMS. */
+async function vetoOptedOut(trx: Trx, prefsFor: Claimed[], claim: Claim) {
+  const prefs = await trx
+    .selectFrom("contact_preferences")
+    .select(["borrower_id", "sms_allowed", "sms_opted_out_at"])
+    .where("borrower_id", "in", [...new Set(prefsFor.map((m) => m.borrower_id))])
+    .execute();
+  const optedOut = new Set(
+    prefs.filter((p) => p.sms_opted_out_at || !p.sms_allowed).map((p) => p.borrower_id),
+  );
+  for (const msg of prefsFor) {
+    if (!optedOut.has(msg.borrower_id)) claim.toSend.push(msg);
+    else {
+      claim.changes.push({ id: msg.id, status: "cancelled", detail: { reason: "sms_opted_out" } });
+      claim.outcomes.set(msg.id, { status: "cancelled", reason: "sms_opted_out" });
     }
-    const events = [
-      ...rescheduled.map((r) =>
-        event(r.id, "queued", now, { rescheduledTo: r.until.toISOString(), reason: r.reason }),
-      ),
-      ...changes.map((c) => event(c.id, c.status, now, c.detail)),
-    ];
+  }
+}
 
-    if (provider.name === "outbox" && toSend.length) {
-      // The outbox records: sending and its record are this one transaction (a crash rolls both back).
-      const accepted: Array<{ msg: Claimed; accepted: ProviderAccepted }> = [];
-      for (const msg of toSend)
-        accepted.push({
-          msg,
-          accepted: await provider.send({ messageId: msg.id, to: msg.to_address, body: msg.body }),
-        });
-      await applyChanges(trx, changes, events);
-      await markAccepted(trx, accepted, now);
-      for (const a of accepted)
-        outcomes.set(a.msg.id, {
-          status: a.accepted.status,
-          providerMessageId: a.accepted.providerMessageId,
-        });
-      return [];
+/** Each reminder's send-time decision: send, move (a deferral that only moves it), or cancel. */
+async function applyDecisions(
+  db: Kysely<Database>,
+  toDecide: Claimed[],
+  decisions: Map<string, Decided>,
+  now: Date,
+  claim: Claim,
+) {
+  // A row that was not queued when the batch was read but is now (rare) is decided here.
+  const late = [...new Set(toDecide.map((m) => m.account_id!).filter((a) => !decisions.has(a)))];
+  if (late.length)
+    for (const [account, decision] of await decideAccounts(db, late, now)) decisions.set(account, decision);
+  for (const msg of toDecide) {
+    const decision = decisions.get(msg.account_id!);
+    if (!decision || decision.action === "send")
+      claim.toSend.push(msg); // an account the facts do not cover: as before, no veto
+    else if (decision.action === "defer" && RESCHEDULE.has(decision.reason)) {
+      claim.rescheduled.push({ id: msg.id, until: decision.until, reason: decision.reason });
+      claim.outcomes.set(msg.id, { status: "rescheduled", until: decision.until, reason: decision.reason });
+    } else {
+      claim.changes.push({ id: msg.id, status: "cancelled", detail: { reason: decision.reason } });
+      claim.outcomes.set(msg.id, { status: "cancelled", reason: decision.reason });
     }
-    for (const msg of toSend) {
-      changes.push({ id: msg.id, status: "sending", detail: {} });
-      events.push(event(msg.id, "sending", now, {}));
-    }
-    await applyChanges(trx, changes, events);
-    return toSend;
-  });
-  if (claimed.length === 0) return;
+  }
+}
 
+/** Moves deferred texts to their new time and queues a job for each then. */
+async function reschedule(trx: Trx, rescheduled: Claim["rescheduled"]) {
+  if (!rescheduled.length) return;
+  await sql`update messages m set scheduled_for = v.scheduled_for
+    from json_populate_recordset(null::messages, ${json(rescheduled.map((r) => ({ id: r.id, scheduled_for: r.until })))}::json) v
+    where m.id = v.id`.execute(trx);
+  await addSmsSendJobs(
+    trx,
+    rescheduled.map((r) => ({ messageId: r.id, runAt: r.until })),
+    { keyWithRunAt: true },
+  );
+}
+
+/** The outbox records: sending and its record are this one transaction (a crash rolls both back). */
+async function sendThroughOutbox(
+  trx: Trx,
+  provider: SmsProvider,
+  claim: Claim,
+  events: ReturnType<typeof event>[],
+  now: Date,
+) {
+  const accepted: Array<{ msg: Claimed; accepted: ProviderAccepted }> = [];
+  for (const msg of claim.toSend)
+    accepted.push({
+      msg,
+      accepted: await provider.send({ messageId: msg.id, to: msg.to_address, body: msg.body }),
+    });
+  await applyChanges(trx, claim.changes, events);
+  await markAccepted(trx, accepted, now);
+  for (const a of accepted)
+    claim.outcomes.set(a.msg.id, {
+      status: a.accepted.status,
+      providerMessageId: a.accepted.providerMessageId,
+    });
+}
+
+/** Calls the provider for texts committed as `sending`, then records what it said in one transaction. */
+async function sendClaimed(
+  db: Kysely<Database>,
+  provider: SmsProvider,
+  claimed: Claimed[],
+  parallel: number,
+  outcomes: Map<string, BatchDispatchOutcome>,
+) {
   const results = await sendAll(provider, claimed, parallel);
   const accepted: Array<{ msg: Claimed; accepted: ProviderAccepted }> = [];
   const changes: StatusChange[] = [];

@@ -6,7 +6,7 @@ import { emitBankEvent } from "../platform/bank-events.server";
 import { revokeAccountLinks } from "../messaging/short-links.server";
 
 /**
- * Borrower events feed the sending schedule here (DESIGN §4 "Feedback events").
+ * Borrower events feed the sending schedule here (docs/product-rules.md §5.1).
  * Each function changes state and cancels what should no longer be sent, inside
  * the caller's transaction, so an event and its effect on the schedule commit together.
  */
@@ -95,7 +95,10 @@ export async function reportWrongNumber(
   return { cancelledMessages: cancelled };
 }
 
-/** SMS opt-out (link or keyword): no more texts to this borrower; links die with it (DESIGN §5). */
+/**
+ * SMS opt-out (link or keyword): no more texts to this borrower; links die with it
+ * (docs/product-rules.md §3.2).
+ */
 export async function optOutOfSms(
   trx: Trx,
   opts: { borrowerId: string; source: EventSource; accountId?: string | null; now?: Date },

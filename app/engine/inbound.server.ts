@@ -17,7 +17,7 @@ export interface InboundSms {
 }
 
 /**
- * A reply from a phone (DESIGN §4 keywords): STOP and friends opt out with one
+ * A reply from a phone (docs/product-rules.md §4.9): STOP and friends opt out with one
  * confirmation, START opts back in, HELP answers with bank name and hotline.
  * Stored as an inbound message for each borrower on that number; retries of
  * the same provider message change nothing.

@@ -19,7 +19,7 @@ import { queueSmsBatch, smsAmount, smsDate, type QueueSmsInput } from "../messag
 import { sendableReminderVariants } from "../messaging/sms-template-store.server";
 import { loadAccountFacts, type AccountFacts } from "./contact-inputs.server";
 
-/** One line of `schedule:run --json` (DESIGN §10). */
+/** One line of `schedule:run --json` (docs/product-rules.md §11.1). */
 export interface DecisionLine {
   account: string;
   action: "send" | "defer" | "suppress";
@@ -37,7 +37,10 @@ export interface ScheduleRunResult {
   byReason: Record<string, number>;
 }
 
-/** The active policy from the database (supervisors edit it), else the DESIGN defaults. */
+/**
+ * The active policy from the database (supervisors edit it), else the built-in defaults
+ * (docs/product-rules.md §4.2).
+ */
 export async function activeContactPolicy(db: Kysely<Database>): Promise<ContactPolicy> {
   const row = await db
     .selectFrom("contact_policies")
@@ -67,12 +70,12 @@ export function decideFor(facts: AccountFacts, policy: ContactPolicy): Decided {
 }
 
 /**
- * The planner (DESIGN §4): walks every account in id order, in batches loaded
+ * The planner (docs/product-rules.md §4.7): walks every account in id order, in batches loaded
  * set-based, decides each, stores every decision with its reason, and queues
  * due reminders (one transaction per batch, set-based; idempotent per account,
  * stage and local day, so a retried or concurrent run sends nothing twice).
  *
- * Pipelined (DESIGN §12): while earlier batches are written, the next one is
+ * Pipelined (docs/product-rules.md §12): while earlier batches are written, the next one is
  * loaded and decided, so Node and Postgres work side by side, and up to
  * WRITERS batch transactions run at once (one Postgres backend each). Batches
  * hold disjoint accounts and every text its own dedupe key, so they cannot
@@ -212,7 +215,7 @@ async function persistDecisions(
   planned: PlannedBatch,
   result: ScheduleRunResult,
 ) {
-  // One transaction and a fixed number of statements per batch (DESIGN §12): every decision,
+  // One transaction and a fixed number of statements per batch (docs/product-rules.md §12): every decision,
   // every due text (rendered for the recipient the page was read with, linked, job added: queueSmsBatch;
   // the dispatcher decides each reminder again, consent included, before it goes out), every escalation.
   const { quiet, sends, tasks } = planned;
@@ -397,7 +400,10 @@ function reminderFigures(facts: AccountFacts, template: ReminderStage, localEpoc
   };
 }
 
-/** Late accounts get a call task, serious ones a visit offer (DESIGN §4), at most one open per account per (local ISO) week. */
+/**
+ * Late accounts get a call task, serious ones a visit offer (docs/product-rules.md §4.11), at most one open
+ * per account per (local ISO) week.
+ */
 /** Escalation tasks as typed arrays (a multi-row VALUES of thousands of rows costs Postgres more to parse than to write). */
 async function insertEscalationTasks(
   trx: Transaction<Database>,

@@ -57,7 +57,7 @@ export interface KnownRecipient {
  * A queued text is its message row (status `queued`, created_at): message_status_events records what
  * happens to it after that (sending, sent, delivered, failed, re-queued for a retry, cancelled). The
  * planner writes half a million texts a run at a million accounts; a separate row repeating the
- * message's own creation was a fifth of what it wrote (DESIGN §12).
+ * message's own creation was a fifth of what it wrote (docs/product-rules.md §12).
  */
 export type QueueSmsResult =
   | { status: "queued"; messageId: string }
@@ -83,7 +83,8 @@ function salutation(fullName: string, locale: Locale): string {
 
 /** Money and dates as they appear inside an SMS in the borrower's language. */
 export function smsAmount(minor: number, currency: string, locale: Locale): string {
-  // Memoised: the planner formats one amount per text (DESIGN §12), and a book repeats amounts.
+  // Memoised: the planner formats one amount per text (docs/product-rules.md §12), and a book
+  // repeats amounts.
   return amounts(`${minor}|${currency}|${locale}`, () => formatMoney({ minor, currency }, locale));
 }
 const amounts = boundedMemo<string>(50_000);
@@ -105,7 +106,10 @@ const PLAIN_GSM = /^[A-Za-z0-9 \n\r@$_!"#%&'()*+,\-./:;<=>?£¥]*$/;
 const CJK = /[\u3400-\u9fff]/;
 const SURROGATE = /[\ud800-\udfff]/;
 
-/** countSegments with a fast path for the two shapes reminder texts take (DESIGN §12: the planner counts 1M texts). */
+/**
+ * countSegments with a fast path for the two shapes reminder texts take
+ * (docs/product-rules.md §12: the planner counts 1M texts).
+ */
 export function smsSegments(body: string): { segments: number; encoding: SmsEncoding } {
   if (PLAIN_GSM.test(body))
     return { encoding: "GSM-7", segments: body.length <= 160 ? 1 : Math.ceil(body.length / 153) };
@@ -119,7 +123,7 @@ const BATCH_ROWS = 5_000; // texts per set of multi-row INSERTs (each a handful 
 
 /**
  * `queueSms` for many texts at once, set-based, inside the caller's transaction
- * (the planner's path: DESIGN §12 allows no per-row round trips). Same rules and
+ * (the planner's path: docs/product-rules.md §12 allows no per-row round trips). Same rules and
  * the same result per input, in input order: consent checks, rendering from the
  * active template, one short link per message that carries one, the dedupe key
  * making a repeat a `duplicate` no-op, and an `sms:send`
@@ -318,7 +322,10 @@ async function recipientsOf(trx: Trx, inputs: readonly QueueSmsInput[]): Promise
   });
 }
 
-/** Texts per `sms:send` job: the dispatcher claims, re-decides, sends and records a job's texts set-based (DESIGN §12). */
+/**
+ * Texts per `sms:send` job: the dispatcher claims, re-decides, sends and records a job's texts set-based
+ * (docs/product-rules.md §12).
+ */
 export const SMS_SEND_BATCH = 100;
 
 /**

@@ -10,7 +10,7 @@ import {
 } from "../domain/sms-templates";
 
 /**
- * Staff-edited SMS templates (sms_templates, DESIGN §8): the active row for a
+ * Staff-edited SMS templates (sms_templates, docs/product-rules.md §8.8): the active row for a
  * (stage or confirmation kind, locale, variant) replaces the shipped default.
  * queueSms reads here; the console's editor writes through app/staff/sms-templates.server.ts.
  */
@@ -64,7 +64,7 @@ export async function sendableReminderVariants(db: Db, stage: ReminderStage): Pr
 
 /**
  * `smsTemplateBody` for many (key, locale) pairs with one query (the planner's
- * batches, DESIGN §12). Returns a lookup that answers exactly like
+ * batches, docs/product-rules.md §12). Returns a lookup that answers exactly like
  * smsTemplateBody, throwing `unknown_template` only when asked for a pair with
  * neither an active row nor a shipped default.
  */

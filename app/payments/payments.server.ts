@@ -21,7 +21,7 @@ import { logger } from "../platform/logger.server";
 import { queueSms, smsAmount } from "../messaging/outbound-sms.server";
 
 /**
- * Borrower payments (DESIGN §3.5 Pay, §6): a Checkout Session per attempt,
+ * Borrower payments (docs/product-rules.md §6): a Checkout Session per attempt,
  * confirmed only by Stripe's webhook (stripe-webhook.server.ts), applied exactly once.
  */
 type Trx = Transaction<Database>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError } from "../platform/config.server";
+import { ConfigError, type Config } from "../platform/config.server";
 
 /**
  * Stripe settings, validated like the rest of the configuration. Without a
@@ -93,4 +93,22 @@ let cached: StripeConfig | undefined;
 export function stripeConfig(): StripeConfig {
   cached ??= loadStripeConfig();
   return cached;
+}
+
+/**
+ * Where the local Stripe test double serves its checkout pages (the browser's origin, which the CSP's
+ * form-action must allow) and where it delivers webhooks (this app). The checkout origin uses the portal's
+ * own loopback host name, so the return trip keeps the SameSite session cookie.
+ */
+export function testDoubleEndpoints(
+  cfg: Pick<Config, "publicBaseUrl" | "HOST" | "PORT">,
+  stripe: Pick<StripeConfig, "testDoublePort">,
+) {
+  const loopback = ["localhost", "127.0.0.1", "[::1]"];
+  const publicHost = new URL(cfg.publicBaseUrl).hostname;
+  const appHost = cfg.HOST === "0.0.0.0" || cfg.HOST === "::" ? "127.0.0.1" : cfg.HOST;
+  return {
+    appBaseUrl: `http://${appHost.includes(":") ? `[${appHost}]` : appHost}:${cfg.PORT}`,
+    publicOrigin: `http://${loopback.includes(publicHost) ? publicHost : "127.0.0.1"}:${stripe.testDoublePort}`,
+  };
 }

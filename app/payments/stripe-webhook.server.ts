@@ -8,7 +8,7 @@ import { logger } from "../platform/logger.server";
 import { applySucceededPayment } from "./payments.server";
 
 /**
- * Stripe's webhook (DESIGN §6): verified with the signing secret, deduplicated
+ * Stripe's webhook (docs/product-rules.md §6.3): verified with the signing secret, deduplicated
  * by event id, applied in one transaction. Checkout sends both
  * `checkout.session.completed` and `payment_intent.succeeded` for one payment,
  * in any order and possibly more than once: both lead to the same payments row,

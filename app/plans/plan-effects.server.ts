@@ -58,7 +58,9 @@ export async function amountToSettle(
   };
 }
 
-/** A broken plan on any of the borrower's accounts within the look-back window (DESIGN §7). */
+/**
+ * A broken plan on any of the borrower's accounts within the look-back window (docs/product-rules.md §7.3).
+ */
 export async function hasRecentBrokenPlan(
   db: Db,
   borrowerId: string,

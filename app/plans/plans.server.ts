@@ -27,7 +27,7 @@ import {
 import { planTerms } from "./plan-status.server";
 
 /**
- * Instalment plans (DESIGN §3.5, §7): the borrower proposes, the policy
+ * Instalment plans (docs/product-rules.md §7): the borrower proposes, the policy
  * auto-approves or queues it for an approver, approvers approve / reject /
  * counter, the borrower accepts or declines a counter-offer, and an instalment
  * left unpaid 7 days after its date breaks the plan. Every transition is one
@@ -207,7 +207,7 @@ export async function proposePlan(db: Db, input: ProposePlanInput): Promise<Prop
 
 // ---------------------------------------------------------------- staff: decisions (used by the console)
 
-/** Roles allowed to decide plans (DESIGN §8); agents may look, not decide. */
+/** Roles allowed to decide plans (docs/product-rules.md §7.5, §8.3); agents may look, not decide. */
 const PLAN_DECIDER_ROLES: readonly StaffRole[] = ["approver", "supervisor", "admin"];
 const DECISION_REASON_MAX = 4000;
 

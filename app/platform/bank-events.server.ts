@@ -4,7 +4,7 @@ import type { Database } from "../../db/schema";
 
 type Trx = Transaction<Database>;
 
-/** Event types the bank's core system receives (DESIGN §9). */
+/** Event types the bank's core system receives (docs/product-rules.md §9.5). */
 export type BankEventType =
   | "payment.succeeded"
   | "plan.proposed"

@@ -1,3 +1,5 @@
+import { benchWithout } from "../../db/bench-switches";
+
 /**
  * Group commit: calls that arrive while earlier ones are with the database go to it together, as one
  * statement, and each caller still waits for its own answer (so an answered request's write has
@@ -8,7 +10,7 @@
  * busy queue, and the next free slot takes them all (up to `maxBatch`). So a quiet server sends each
  * call alone, as before, and a busy one sends fewer, larger statements the busier it is: each
  * statement's fixed costs (a round trip, a wake-up of a Postgres backend, a plan, a commit) are paid
- * once per batch instead of once per request (DESIGN §12, the landing under a burst of taps).
+ * once per batch instead of once per request (docs/product-rules.md §12: the landing under a burst of taps).
  *
  * `run` answers a batch with one result per item, in order; if it throws, every call of that batch
  * fails with its error and later batches go on.
@@ -28,6 +30,8 @@ export function groupCommit<I, O>(
     throw new RangeError("maxBatch must be a positive integer");
   if (!Number.isInteger(opts.maxInFlight) || opts.maxInFlight < 1)
     throw new RangeError("maxInFlight must be a positive integer");
+  // The benchmark's comparison run: every call its own statement.
+  if (benchWithout("group-commit")) return (item) => run([item]).then((results) => results[0]!);
   type Waiting = { item: I; resolve: (value: O) => void; reject: (error: unknown) => void };
   const queue: Waiting[] = [];
   let inFlight = 0;

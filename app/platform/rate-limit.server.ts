@@ -4,7 +4,7 @@ import type { Database } from "../../db/schema";
 
 /**
  * Fixed-window rate limits kept in Postgres (table rate_limits, migration
- * 0003), so every web process counts against the same budget (DESIGN §13).
+ * 0003), so every web process counts against the same budget (docs/product-rules.md §11.3).
  * rate-limiter-flexible's RateLimiterPostgres does the counting; it talks to
  * the database through the caller's Kysely handle (one small adapter below),
  * so no second connection pool is needed and loaders can use `context.db`.

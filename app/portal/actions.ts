@@ -1,4 +1,4 @@
-/** What a verified borrower can do, in the order the overview offers it (DESIGN §3.5). */
+/** What a verified borrower can do, in the order the overview offers it (docs/product-rules.md §5). */
 export const PORTAL_ACTIONS = [
   { to: "/account/pay", key: "pay", primary: true },
   { to: "/account/plan", key: "plan", primary: false },

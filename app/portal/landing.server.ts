@@ -8,24 +8,19 @@ import { groupCommitPerHandle } from "../platform/group-commit.server";
 import { openShortLinks, resolveShortLink, type LinkOpen } from "../messaging/short-links.server";
 import { consume, type RateLimitRule } from "../platform/rate-limit.server";
 import { verifyBorrower } from "../borrower/verification.server";
+import { once, type RequestMemo } from "../platform/request-memo";
 import type { VerificationMethod } from "./verification-form";
 
 type LinkProblem = "invalid" | "expired" | "revoked";
 
 /**
- * Brute-force brakes (DESIGN §11): forged or unknown codes per client (a valid
+ * Brute-force brakes (docs/product-rules.md §2.4): forged or unknown codes per client (a valid
  * link's holder is never slowed), and verification answers per client across
  * links (the per-link lockout stops guessing on one link; this stops cycling links).
  */
 export const LINK_FAILURE_RULE: RateLimitRule = { points: 20, durationSec: 10 * 60 };
 // Generous: mobile carriers put many phones behind one address (CGNAT).
 export const VERIFY_CLIENT_RULE: RateLimitRule = { points: 100, durationSec: 15 * 60 };
-
-/**
- * What the masked landing may show before verification: which account (its
- * last 4 digits and kind) and nothing about the debt. Counts the open.
- */
-export type BorrowerLanding = Awaited<ReturnType<typeof borrowerLanding>>;
 
 /**
  * The opens in flight, per database handle: up to 64 per statement, two statements at once (a burst
@@ -37,6 +32,10 @@ const openLink = groupCommitPerHandle(
   { maxBatch: 64, maxInFlight: 2 },
 );
 
+/**
+ * What the masked landing may show before verification: which account (its last 4 digits and kind) and
+ * nothing about the debt. Counts the open.
+ */
 export async function borrowerLanding(db: Kysely<Database>, code: string, client: string) {
   const now = new Date();
   // The client's brake is checked in the open's own statement, and opens that arrive together share
@@ -57,6 +56,34 @@ export async function borrowerLanding(db: Kysely<Database>, code: string, client
       method: config().VERIFICATION_METHOD as VerificationMethod,
     },
   };
+}
+
+/** What the page loaders hand the landing's helpers: the database, the client and this request's memo. */
+export interface PageContext {
+  db: Kysely<Database>;
+  clientIp?: string;
+  memo?: RequestMemo;
+}
+
+const LINK_PATH = /^\/r\/([0-9A-Za-z]{16})\/?$/;
+
+/** This request's open of the link: counted once, whichever loader asks first (the root's or the landing's). */
+export function openLanding(context: PageContext, code: string) {
+  return once(context.memo, `landing:${code}`, () =>
+    borrowerLanding(context.db, code, context.clientIp ?? "unknown"),
+  );
+}
+
+/**
+ * The page language (resolveLocale); behind a link, the borrower's, as the link's own open read it, so
+ * the landing costs one statement.
+ */
+export function pageLocale(request: Request, context: PageContext) {
+  return once(context.memo, "locale", async () => {
+    const code = LINK_PATH.exec(new URL(request.url).pathname)?.[1];
+    const landing = code ? await openLanding(context, code) : undefined;
+    return resolveLocale(request, context.db, landing?.status === "ok" ? landing : undefined);
+  });
 }
 
 type LinkActionResult =

@@ -2,21 +2,34 @@ import { data, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { PORTAL_ACTIONS } from "~/portal/actions";
 import { useTranslation } from "react-i18next";
-import { resolveLocale } from "~/i18n/locale.server";
-import { getAccountOverview, overviewPage } from "~/borrower/overview.server";
-import { requireBorrowerSession } from "~/borrower/session.server";
+import { overviewPage, requireSessionOverview, type OverviewPage } from "~/borrower/overview.server";
+import type { TemplateSlots } from "~/portal/page-template";
+import { pageLocale } from "~/portal/landing.server";
+import { once } from "~/platform/request-memo";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  // The overview's fast path (app/server/overview-fast-path.server.ts) renders its templates through
-  // here with the page it was given; every other request reads the session's own account.
-  if (context.overview) return data(context.overview, { headers: { "Cache-Control": "no-store" } });
-  const session = await requireBorrowerSession(context.db, request);
-  const [overview, locale] = await Promise.all([
-    getAccountOverview(context.db, session),
-    context.locale ?? resolveLocale(request, context.db),
+  // The session and its account in one statement (shared with other page views arriving together).
+  const [{ overview }, locale] = await Promise.all([
+    once(context.memo, "session-overview", () => requireSessionOverview(context.db, request)),
+    pageLocale(request, context),
   ]);
   return data(overviewPage(overview, locale), { headers: { "Cache-Control": "no-store" } });
 }
+
+/** The busiest verified page is filled from templates (app/server/page-templates.server.ts): its per-request text. */
+export const template: TemplateSlots<OverviewPage> = {
+  slots: [
+    "last4",
+    "overdue",
+    "minimumDue",
+    "balance",
+    "feesAndInterest",
+    "dueDate",
+    "dpd",
+    "pending",
+    "balanceAsOf",
+  ],
+};
 
 export default function Overview() {
   const o = useLoaderData<typeof loader>();

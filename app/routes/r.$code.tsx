@@ -12,7 +12,8 @@ import {
 import { useTranslation } from "react-i18next";
 import { config } from "~/platform/config.server";
 import { clientIp } from "~/platform/rate-limit.server";
-import { borrowerLanding, linkAction } from "~/portal/landing.server";
+import { linkAction, openLanding } from "~/portal/landing.server";
+import type { TemplateSlots } from "~/portal/page-template";
 import {
   verificationSchema,
   type VerificationFields,
@@ -30,13 +31,14 @@ const problem = (status: "invalid" | "expired" | "revoked" | "rate_limited", ret
   );
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
-  // The fast path (app/server/landing-fast-path.server.ts) may have opened the link already: never count an open twice.
-  const landing = await (context.landing ??
-    borrowerLanding(context.db, params.code ?? "", clientIp(context)));
+  const landing = await openLanding(context, params.code ?? "");
   if (landing.status !== "ok")
     throw problem(landing.status, "retryAfterSec" in landing ? landing.retryAfterSec : undefined);
   return data(landing.page, { headers: { "Cache-Control": "no-store" } });
 }
+
+/** Every SMS tap lands here: the page is filled from templates (app/server/page-templates.server.ts). */
+export const template: TemplateSlots<{ last4: string }> = { slots: ["last4"], params: ["code"] };
 
 export async function action({ params, request, context }: ActionFunctionArgs) {
   const formData = await request.formData();

@@ -1,14 +1,12 @@
 import { createRequestHandler } from "@remix-run/express";
-import type { ServerBuild } from "@remix-run/node";
+import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
 import type { Kysely } from "kysely";
-import { pathToFileURL } from "node:url";
-import { resolve } from "node:path";
 import type { Database } from "../../db/schema";
 import { logger, maskPath } from "../platform/logger.server";
-import type { ServeLanding } from "./landing-fast-path.server";
-import type { ServeOverview } from "./overview-fast-path.server";
+import type { RequestMemo } from "../platform/request-memo";
+import { serveFromTemplate } from "./page-templates.server";
 import { formBodyGuard, originCheck, securityHeaders } from "./security.server";
 import { RETRY_AFTER_SECONDS } from "../../db/unavailable";
 import { withDatabaseUnavailable } from "./unavailable.server";
@@ -19,6 +17,10 @@ export interface HttpOptions {
   publicBaseUrl: string;
   /** Extra origins the browser may be redirected to after a form post (the local Stripe test double). */
   formActionOrigins?: string[];
+  /** The Remix build: bundled with this server in production, loaded per request from Vite in development. */
+  build: ServerBuild | (() => Promise<ServerBuild>);
+  /** Development: Vite's middlewares (modules, assets, HMR). Production serves build/client itself. */
+  devMiddlewares?: express.RequestHandler;
 }
 
 /** Security headers, CSRF origin check and form body guard, in the order every request meets them (tests mount them too). */
@@ -43,7 +45,7 @@ function isFastPathRequest(req: express.Request): boolean {
 }
 
 /** The Express app: static assets, security headers, then Remix for everything else. */
-export async function createHttpApp(opts: HttpOptions) {
+export function createHttpApp(opts: HttpOptions) {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", opts.production ? 1 : false);
@@ -57,29 +59,15 @@ export async function createHttpApp(opts: HttpOptions) {
     isFastPathRequest(req) ? compress(req, res, next) : next();
   mountRequestGuards(app, opts);
 
-  let build: ServerBuild | (() => Promise<ServerBuild>);
-  let closeVite = async () => {};
-  if (opts.production) {
-    app.use(
-      "/assets",
-      express.static("build/client/assets", { immutable: true, maxAge: "1y", index: false }),
-    );
-    // The other files at the client root (favicon, robots.txt). Only paths that look like a file reach the disk:
-    // a page request must not cost a stat() of build/client/<path>.
-    const rootFiles = express.static("build/client", { maxAge: "1h", index: false });
-    app.use((req, res, next) => (/\.[A-Za-z0-9]+$/.test(req.path) ? rootFiles(req, res, next) : next()));
-    build = withDatabaseUnavailable(
-      (await import(pathToFileURL(resolve("build/server/index.js")).href)) as ServerBuild,
-    );
-  } else {
-    const vite = await import("vite").then((v) =>
-      v.createServer({ server: { middlewareMode: true }, appType: "custom" }),
-    );
-    app.use(vite.middlewares);
-    build = async () =>
-      withDatabaseUnavailable((await vite.ssrLoadModule("virtual:remix/server-build")) as ServerBuild);
-    closeVite = () => vite.close();
-  }
+  if (opts.devMiddlewares) app.use(opts.devMiddlewares);
+  else serveClientFiles(app);
+  const build =
+    typeof opts.build === "function"
+      ? (
+          (load) => async () =>
+            withDatabaseUnavailable(await load())
+        )(opts.build)
+      : withDatabaseUnavailable(opts.build);
 
   app.use((req, res, next) => {
     const started = performance.now();
@@ -112,36 +100,41 @@ export async function createHttpApp(opts: HttpOptions) {
   });
 
   const mode = opts.production ? "production" : "development";
+  const loadContext = (req: express.Request, res: express.Response): AppLoadContext => ({
+    db: opts.db,
+    cspNonce: String(res.locals.cspNonce),
+    publicBaseUrl: opts.publicBaseUrl,
+    clientIp: req.ip,
+    memo: (res.locals.memo as RequestMemo | undefined) ?? new Map(),
+  });
   // The two busiest pages, filled into per-shape templates that Remix itself renders (page-templates.server.ts).
-  const fastPathOptions = { db: opts.db, publicBaseUrl: opts.publicBaseUrl, mode } as const;
-  const fastPath =
-    (name: "serveLanding" | "serveOverview"): express.RequestHandler =>
-    async (req, res, next) => {
-      const current = typeof build === "function" ? await build() : build;
-      const serve = (current.entry.module as { serveLanding?: ServeLanding; serveOverview?: ServeOverview })[
-        name
-      ];
-      if (!serve) return next();
-      return serve(current, fastPathOptions, req, res, next);
-    };
-  app.get(LANDING_PATH, fastPath("serveLanding"));
-  app.get(OVERVIEW_PATH, fastPath("serveOverview"));
+  const fastPathOptions = { publicBaseUrl: opts.publicBaseUrl, mode, loadContext } as const;
+  const fromTemplate =
+    (routeId: string): express.RequestHandler =>
+    async (req, res, next) =>
+      serveFromTemplate(
+        typeof build === "function" ? await build() : build,
+        routeId,
+        fastPathOptions,
+        req,
+        res,
+        next,
+      );
+  app.get(LANDING_PATH, fromTemplate("routes/r.$code"));
+  app.get(OVERVIEW_PATH, fromTemplate("routes/account._index"));
 
   app.all(
     "*",
     compressIfDeferred, // whatever the fast paths did not answer is compressed as any other page
-    createRequestHandler({
-      build,
-      mode,
-      getLoadContext: (req, res) => ({
-        db: opts.db,
-        cspNonce: String(res.locals.cspNonce),
-        publicBaseUrl: opts.publicBaseUrl,
-        clientIp: req.ip,
-        landing: res.locals.landing,
-        locale: res.locals.locale,
-      }),
-    }),
+    createRequestHandler({ build, mode, getLoadContext: loadContext }),
   );
-  return { app, close: closeVite };
+  return app;
+}
+
+/** Production: the client build's files. Hashed assets are immutable; the rest (favicon, robots.txt) short-lived. */
+function serveClientFiles(app: express.Express) {
+  app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y", index: false }));
+  // Only paths that look like a file reach the disk: a page request must not cost a stat() of build/client/<path>.
+  const rootFiles = express.static("build/client", { maxAge: "1h", index: false });
+  app.use((req, res, next) => (/\.[A-Za-z0-9]+$/.test(req.path) ? rootFiles(req, res, next) : next()));
 }

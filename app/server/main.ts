@@ -1,22 +1,41 @@
 /**
- * `npm run dev` / `npm start`: one process that provisions Postgres (embedded
- * unless DATABASE_URL is set), migrates, seeds demo data into an empty
- * database, and runs the web server and/or the job worker (ROLE).
+ * The Settle process: provisions Postgres (embedded unless DATABASE_URL is set), migrates, seeds demo data
+ * into an empty database, and runs the web server and/or the job worker (ROLE). Its two entries hand it the
+ * Remix build: app/server/production.ts (`npm start`, bundled with the routes by Vite) and app/server/dev.ts
+ * (`npm run dev`, which loads this module through Vite's dev server). Either way the routes, the fast paths
+ * and the database modules are one module graph.
  */
 import type { Server } from "node:http";
+import type { ServerBuild } from "@remix-run/node";
+import type express from "express";
 import { connectDatabase } from "../../db/connection";
 import { isDatabaseEmpty, seedDemoData } from "../demo/seed.server";
 import { seedDemoStaff } from "../demo/staff.server";
-import { ConfigError, config } from "../platform/config.server";
-import { stripeConfig } from "../payments/stripe-config.server";
-import { startStripeTestDouble, type StripeTestDouble } from "../payments/stripe-test-double.server";
+import { ConfigError, config, type Config } from "../platform/config.server";
+import { stripeConfig, testDoubleEndpoints } from "../payments/stripe-config.server";
 import { errorFields, logger } from "../platform/logger.server";
 import { startWorker } from "../worker/worker.server";
 import { prepareDatabase, provisionDatabase } from "./database.server";
 import { createHttpApp } from "./http.server";
 import { demoBanner } from "../demo/banner.server";
 
-async function main() {
+export interface RemixRuntime {
+  build: ServerBuild | (() => Promise<ServerBuild>);
+  /** Development only: Vite's middlewares, and how to close Vite on shutdown. */
+  devMiddlewares?: express.RequestHandler;
+  close?: () => Promise<void>;
+}
+
+/** Starts the process and stops it cleanly on SIGINT/SIGTERM; a start-up failure exits 1 with one message. */
+export function runSettle(runtime: RemixRuntime) {
+  start(runtime).catch((error: unknown) => {
+    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+    else logger.fatal({ err: errorFields(error) }, "failed to start");
+    process.exit(1);
+  });
+}
+
+async function start(runtime: RemixRuntime) {
   const bootStarted = performance.now();
   const cfg = config();
   stripeConfig(); // validated at start-up like the rest of the configuration
@@ -28,36 +47,10 @@ async function main() {
 
   const applied = await prepareDatabase(database, handle, { production: cfg.isProduction });
   if (applied.length) logger.info({ applied }, "migrations applied");
-
-  const shouldSeed = cfg.SEED_DEMO === "always" || (cfg.SEED_DEMO === "auto" && !cfg.isProduction);
-  if (shouldSeed && (await isDatabaseEmpty(handle.db))) {
-    const seeded = await seedDemoData(handle.db, { verificationHashKey: cfg.verificationHashKey });
-    logger.info(seeded, "demo data seeded");
-  }
-  if (shouldSeed) {
-    const staff = await seedDemoStaff(handle.db);
-    if (staff.staff) logger.info(staff, "demo staff seeded");
-  }
+  await seedIfAsked(handle.db, cfg);
 
   const runner = cfg.ROLE === "web" ? null : await startWorker({ pool: handle.pool, db: handle.db });
-
-  let server: Server | null = null;
-  let closeHttp = async () => {};
-  let stripeDouble: StripeTestDouble | null = null;
-  if (cfg.ROLE !== "worker") {
-    stripeDouble = await maybeStartStripeTestDouble(cfg);
-    const http = await createHttpApp({
-      db: handle.db,
-      production: cfg.isProduction,
-      publicBaseUrl: cfg.publicBaseUrl,
-      formActionOrigins: stripeDouble ? [stripeDouble.url] : [],
-    });
-    closeHttp = http.close;
-    server = await new Promise<Server>((resolve) => {
-      const s = http.app.listen(cfg.PORT, cfg.HOST, () => resolve(s));
-    });
-    server.keepAliveTimeout = 65_000;
-  }
+  const server = cfg.ROLE === "worker" ? null : await listen(handle.db, cfg, runtime);
 
   const readyMs = Math.round(performance.now() - bootStarted);
   logger.info(
@@ -74,8 +67,7 @@ async function main() {
     const timer = setTimeout(() => process.exit(1), 10_000).unref();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     server?.closeAllConnections();
-    await closeHttp();
-    await stripeDouble?.close();
+    await runtime.close?.();
     await runner?.stop();
     await handle.close();
     await database.stop();
@@ -86,32 +78,32 @@ async function main() {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
-/** Without STRIPE_SECRET_KEY, payments go to a local Stripe test double (dev and tests only; no money moves). */
-async function maybeStartStripeTestDouble(cfg: ReturnType<typeof config>): Promise<StripeTestDouble | null> {
-  const stripe = stripeConfig();
-  if (!stripe.useTestDouble) return null;
-  const loopback = ["localhost", "127.0.0.1", "[::1]"];
-  const publicHost = new URL(cfg.publicBaseUrl).hostname;
-  const appHost = cfg.HOST === "0.0.0.0" || cfg.HOST === "::" ? "127.0.0.1" : cfg.HOST;
-  const double = await startStripeTestDouble({
-    port: stripe.testDoublePort,
-    appBaseUrl: `http://${appHost.includes(":") ? `[${appHost}]` : appHost}:${cfg.PORT}`,
-    webhookSecret: stripe.webhookSecret,
-    // Same host name as the portal, so the return trip keeps the SameSite session cookie.
-    publicOrigin: `http://${loopback.includes(publicHost) ? publicHost : "127.0.0.1"}:${stripe.testDoublePort}`,
-  });
-  logger.warn(
-    { url: double.url },
-    "STRIPE_SECRET_KEY is not set: payments go to the local Stripe test double (no money moves)",
-  );
-  return double;
+async function seedIfAsked(db: ReturnType<typeof connectDatabase>["db"], cfg: Config) {
+  const shouldSeed = cfg.SEED_DEMO === "always" || (cfg.SEED_DEMO === "auto" && !cfg.isProduction);
+  if (!shouldSeed) return;
+  if (await isDatabaseEmpty(db)) {
+    const seeded = await seedDemoData(db, { verificationHashKey: cfg.verificationHashKey });
+    logger.info(seeded, "demo data seeded");
+  }
+  const staff = await seedDemoStaff(db);
+  if (staff.staff) logger.info(staff, "demo staff seeded");
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    logger.fatal({ err: errorFields(error) }, "failed to start");
-  }
-  process.exit(1);
-});
+async function listen(db: ReturnType<typeof connectDatabase>["db"], cfg: Config, runtime: RemixRuntime) {
+  const stripe = stripeConfig();
+  // Without a Stripe key the checkout pages come from the local test double (dev and tests only).
+  const double = stripe.useTestDouble ? testDoubleEndpoints(cfg, stripe) : null;
+  const app = createHttpApp({
+    db,
+    production: cfg.isProduction,
+    publicBaseUrl: cfg.publicBaseUrl,
+    formActionOrigins: double ? [double.publicOrigin] : [],
+    build: runtime.build,
+    devMiddlewares: runtime.devMiddlewares,
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(cfg.PORT, cfg.HOST, () => resolve(s));
+  });
+  server.keepAliveTimeout = 65_000;
+  return server;
+}

@@ -17,7 +17,7 @@ import {
 import { openTotpSecret, sealTotpSecret } from "./totp-secrets.server";
 
 /**
- * Staff sign-in (DESIGN §8, §11): email + password (argon2id), then a TOTP
+ * Staff sign-in (docs/product-rules.md §8.1): email + password (argon2id), then a TOTP
  * code from an authenticator app. A user who has not enrolled yet (a new user
  * with a one-time password) must choose a new password and enrol before any
  * console page opens. Wrong passwords and codes count towards a per-user

@@ -14,7 +14,7 @@ import { formatStaffDateTime } from "./format";
 import type { StaffIdentity } from "./session.server";
 
 /**
- * The bank-integration pages for admins (DESIGN §9): outbound webhook
+ * The bank-integration pages for admins (docs/product-rules.md §9): outbound webhook
  * deliveries with a re-delivery button, and API keys (list, create once-shown,
  * revoke) through the same functions as `apikey:create` / `apikey:revoke`.
  */

@@ -7,7 +7,7 @@ import { formatStaffDateTime } from "./format";
 import type { StaffIdentity } from "./session.server";
 
 /**
- * The contact-policy editor (DESIGN §4, §8). Each save is a new version in
+ * The contact-policy editor (docs/product-rules.md §8.7). Each save is a new version in
  * contact_policies: the new row becomes the one active row and the previous
  * one is switched off, in one transaction with the audit record of what changed.
  * The planner reads the active row (activeContactPolicy in app/engine/planner.server.ts).

@@ -3,7 +3,7 @@ import type { Database } from "../../db/schema";
 import { isoDateFromEpochDay, localEpochDay } from "../domain/local-time";
 
 /**
- * Outcomes over time for supervisors (DESIGN §4 "Experiments", §8 dashboard),
+ * Outcomes over time for supervisors (docs/product-rules.md §8.9),
  * per day of the console's time zone, in three set-based queries:
  *
  * - the reminder funnel by the day a text was sent: sent -> delivered ->

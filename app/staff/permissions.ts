@@ -17,7 +17,7 @@ const ALL: readonly StaffRole[] = STAFF_ROLES;
 /** Case work on a borrower (calls, tasks, flags): not the approvers, who decide plans. */
 const CASEWORK: readonly StaffRole[] = ["agent", "supervisor", "admin"];
 const ADMIN: readonly StaffRole[] = ["admin"];
-/** Who decides instalment plans (DESIGN §7; decidePlan checks the same roles). */
+/** Who decides instalment plans (docs/product-rules.md §7.5; decidePlan checks the same roles). */
 const PLAN_DECIDERS: readonly StaffRole[] = ["approver", "supervisor", "admin"];
 /** Who tunes the schedule and watches outcomes: policy, templates, dashboard. */
 const TUNERS: readonly StaffRole[] = ["supervisor", "admin"];

@@ -7,7 +7,7 @@ import {
 } from "../domain/contact-policy";
 
 /**
- * The contact-policy editor's form (DESIGN §4, §8) as flat text fields, and
+ * The contact-policy editor's form (docs/product-rules.md §8.7) as flat text fields, and
  * back to a policy checked by parseContactPolicy. Its errors (paths such as
  * `stages.2.everyDays`) are mapped to the field that produced them, so they
  * show next to it. Pure: shared by the route's action and its component.

@@ -33,7 +33,7 @@ export interface Queues {
   };
 }
 
-/** The work waiting for staff, each queue oldest first (DESIGN §8 "Queues"). */
+/** The work waiting for staff, each queue oldest first (docs/product-rules.md §8.5). */
 export async function loadQueues(
   db: Kysely<Database>,
   opts: { locale: string; timeZone: string; now?: Date },

@@ -8,7 +8,7 @@ import { UnsealError } from "../platform/secret-box.server";
 import { openTotpSecret } from "./totp-secrets.server";
 
 /**
- * Staff sessions (DESIGN §8, §11): a random token in an HttpOnly, SameSite=Strict
+ * Staff sessions (docs/product-rules.md §8.2): a random token in an HttpOnly, SameSite=Strict
  * cookie (Secure in production, signed with SESSION_SECRET, scoped to /staff);
  * only its SHA-256 lives in staff_sessions, so a database leak yields no usable
  * session. 30 minutes idle, 12 hours absolute, revocable row by row.

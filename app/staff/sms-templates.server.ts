@@ -25,7 +25,7 @@ import { formatStaffDateTime } from "./format";
 import type { StaffIdentity } from "./session.server";
 
 /**
- * The SMS template editor (DESIGN §8): every reminder stage x variant and
+ * The SMS template editor (docs/product-rules.md §8.8): every reminder stage x variant and
  * every confirmation, in each language, shows the body queueSms will use (the
  * active sms_templates row, else the shipped default). A save is a new version
  * that becomes the active row, checked by checkSmsTemplate and audited in the
@@ -252,7 +252,8 @@ export async function saveSmsTemplate(
           previousVersion: currentVersion,
           segments: check.worstCase?.segments ?? null,
           encoding: check.worstCase?.encoding ?? null,
-          // Template text is not personal data, and what the bank said is evidence (DESIGN §2).
+          // Template text is not personal data, and what the bank said is evidence
+          // (docs/product-rules.md §8.8).
           body,
         },
       },

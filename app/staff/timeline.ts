@@ -14,8 +14,8 @@ import type {
 } from "../../db/schema";
 
 /**
- * One borrower's history as a single list (DESIGN §8 "timeline"). Entries are
- * built by app/staff/borrower-page.server.ts from many tables; this module only
+ * One borrower's history as a single list (docs/product-rules.md §8.4). Entries are
+ * built by app/staff/borrower-timeline.server.ts from many tables; this module only
  * merges and orders them, so the ordering rule is tested without a database.
  * `at` is an ISO instant (for ordering); `when`, other times and amounts are
  * already formatted (reader's language, console time zone, formatMoney).

@@ -4,7 +4,7 @@ import type { Kysely } from "kysely";
  * The store behind app/platform/rate-limit.server.ts (rate-limiter-flexible's
  * RateLimiterPostgres, columns exactly as it expects). Created here rather
  * than by the library at run time, so web processes need no DDL rights and
- * every process sees the same counters (DESIGN §13: rate limits live in Postgres).
+ * every process sees the same counters (docs/product-rules.md §11.3: rate limits live in Postgres).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema

@@ -1,7 +1,8 @@
 import { sql, type Kysely } from "kysely";
 
 /**
- * The planner's hot paths at a million accounts (DESIGN §12, measured with `npm run bench -- --pg-stats`).
+ * The planner's hot paths at a million accounts (docs/product-rules.md §12), measured with
+ * `npm run bench -- --pg-stats`.
  *
  * Reads: every page of accounts looks up the borrowers' recent reminders (frequency caps) and each
  * account's last reminder (cadence), counting only texts handed to the provider. Through the general

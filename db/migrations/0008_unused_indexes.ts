@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 
 /**
- * Indexes that every planner run maintained and no query reads (DESIGN §12):
+ * Indexes that every planner run maintained and no query reads (docs/product-rules.md §12):
  *
  * - contact_decisions (run_id): one entry per decision stored, and nothing looks decisions up by run.
  * - short_links (borrower_id): one entry per reminder's link. The console finds a borrower's links

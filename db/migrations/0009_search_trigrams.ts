@@ -1,12 +1,12 @@
 import { sql, type Kysely } from "kysely";
 
 /**
- * The console's borrower search (DESIGN §10: phone, name, account ref) matched part of a name and the
- * start of a reference with ILIKE, which no btree serves: every search read every borrower and, for
- * each, their accounts (0.4 s at half a million accounts, for an exact phone number too). Trigram
- * indexes serve ILIKE with any pattern of three or more characters, in any script the database's
- * character classes know (Chinese names included). pg_trgm ships with PostgreSQL and is a trusted
- * extension: the database owner may create it.
+ * The console's borrower search (docs/product-rules.md §8.6: phone, name, account ref) matched part of a name
+ * and the start of a reference with ILIKE, which no btree serves: every search read every borrower and, for
+ * each, their accounts (0.4 s at half a million accounts, for an exact phone number too). Trigram indexes
+ * serve ILIKE with any pattern of three or more characters, in any script the database's character classes
+ * know (Chinese names included). pg_trgm ships with PostgreSQL and is a trusted extension: the database owner
+ * may create it.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`create extension if not exists pg_trgm`.execute(db);

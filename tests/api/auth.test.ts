@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { runSettle } from "../support/cli";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // Set before any config is read: this file's keys get a tiny per-minute budget.
 process.env.API_RATE_LIMIT_PER_MINUTE = "4";
@@ -235,23 +235,9 @@ describe("apikey CLI", () => {
 
   it("creates a key that prints once and works, then revokes it, as real processes", async () => {
     const env = { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: "silent" };
-    const created = spawnSync(
-      "npx",
-      [
-        "tsx",
-        "app/cli/settle.ts",
-        "apikey:create",
-        "--name",
-        "core banking",
-        "--scopes",
-        "accounts:write",
-        "--expires-days",
-        "7",
-      ],
-      {
-        encoding: "utf8",
-        env,
-      },
+    const created = runSettle(
+      ["apikey:create", "--name", "core banking", "--scopes", "accounts:write", "--expires-days", "7"],
+      { env },
     );
     expect(created.status).toBe(0);
     const key = created.stdout.trim();
@@ -270,10 +256,7 @@ describe("apikey CLI", () => {
         .status,
     ).toBe(200);
 
-    const revoked = spawnSync("npx", ["tsx", "app/cli/settle.ts", "apikey:revoke", "--prefix", prefix], {
-      encoding: "utf8",
-      env,
-    });
+    const revoked = runSettle(["apikey:revoke", "--prefix", prefix], { env });
     expect(revoked.status).toBe(0);
     expect(
       (await callRoute(bulk.action, t.db, apiRequest("/api/v1/accounts/bulk", { key, json: oneRecord() })))

@@ -54,6 +54,8 @@ export async function measureHttp(opts: {
   log: (msg: string) => void;
   /** Called after each measured load (--pg-stats logs Postgres time by statement there). */
   afterLoad?: (label: string) => Promise<void>;
+  /** `--without NAME`: the page loads again, each in a web process without one optimisation. */
+  variants?: WithoutVariant[];
 }): Promise<Measure[]> {
   const { db, log } = opts;
   const cfg = config();
@@ -88,31 +90,7 @@ export async function measureHttp(opts: {
     );
   }
 
-  // --profile DIR: the web process writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
-  const profileDir = opts.profileDir ? ["--cpu-prof", "--cpu-prof-dir", opts.profileDir] : [];
-  // The production server as `npm start` runs it: the compiled bundle (npm run build), no TypeScript
-  // loader, and the same Node flags (the heap limit among them), read from package.json.
-  const startScript: string = JSON.parse(readFileSync(join(opts.root, "package.json"), "utf8")).scripts.start;
-  const nodeFlags = startScript.split(/\s+/).filter((word) => word.startsWith("--"));
-  const web = spawn(process.execPath, [...profileDir, ...nodeFlags, "build/server/main.js"], {
-    cwd: opts.root,
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      SETTLE_ALLOW_DEV_SECRETS: "1",
-      DATABASE_URL: opts.url,
-      ROLE: "web",
-      LOG_LEVEL: "warn",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      PUBLIC_BASE_URL: base,
-      SEED_DEMO: "never",
-      STRIPE_TEST_DOUBLE_PORT: String(await freePort()),
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  opts.children.push(web);
-  await waitFor(`${base}/healthz`);
+  const web = await startWeb(opts, port, base, opts.profileDir);
   const idleRssMb = rssMb(web.pid!);
   log(`web server up on ${base} (pid ${web.pid}), RSS ${idleRssMb} MB idle`);
 
@@ -139,46 +117,9 @@ export async function measureHttp(opts: {
   }
 
   const landingRotation = codes.map((c) => ({ path: `/r/${c}` }));
-  const landing = await cannon(`${base}/r/x`, opts.durationSec, { pid: web.pid!, rotate: landingRotation });
-  log(
-    `/r/:code ${landing.reqPerSec} req/s p99 ${landing.p99} ms (non-2xx ${landing.non2xx}), CPU per request: server ${landing.cpuMsPerRequest} ms, Postgres ${landing.postgresMsPerRequest} ms, autocannon ${landing.loadGenMsPerRequest} ms, whole machine ${landing.machineMsPerRequest} ms, steal ${landing.stealPct}%`,
-  );
-  await opts.afterLoad?.("/r/:code");
   const overviewRotation = cookies.map((c) => ({ path: "/account", headers: { cookie: c } }));
-  const overview = await cannon(`${base}/account`, opts.durationSec, {
-    pid: web.pid!,
-    rotate: overviewRotation,
-  });
-  log(
-    `overview ${overview.reqPerSec} req/s p99 ${overview.p99} ms (non-2xx ${overview.non2xx}), CPU per request: server ${overview.cpuMsPerRequest} ms, Postgres ${overview.postgresMsPerRequest} ms, autocannon ${overview.loadGenMsPerRequest} ms, whole machine ${overview.machineMsPerRequest} ms, steal ${overview.stealPct}%`,
-  );
-  await opts.afterLoad?.("overview");
-
-  // Latency at the budget's rate (DESIGN §12: "at least N req/s, p99 under M ms"): the same 50 connections,
-  // paced to N requests a second in all, so the p99 is the page's latency while it serves N, not the queue
-  // that a closed loop at saturation builds in front of it (see cpuText).
-  const paced = async (rate: number, targets: Array<{ path: string; headers?: Record<string, string> }>) => {
-    const serverBefore = cpuMs(web.pid!);
-    const result = await pacedLoadInChild({
-      origin: base,
-      rate,
-      durationSec: opts.durationSec,
-      warmupSec: PACED_WARMUP_SEC,
-      connections: CONNECTIONS,
-      headers: PAGE_HEADERS,
-      targets,
-    });
-    // Warm-up included: the server's CPU over every request the paced run sent.
-    const requests = result.requests + Math.round(rate * PACED_WARMUP_SEC);
-    return {
-      ...result,
-      serverCpuMsPerRequest: Math.round((100 * (cpuMs(web.pid!) - serverBefore)) / requests) / 100,
-    };
-  };
-  const landingPaced = await paced(LANDING_RATE, landingRotation);
-  log(`/r/:code ${pacedText(landingPaced, LANDING_RATE)}`);
-  const overviewPaced = await paced(OVERVIEW_RATE, overviewRotation);
-  log(`overview ${pacedText(overviewPaced, OVERVIEW_RATE)}`);
+  const loads = { base, landingRotation, overviewRotation, durationSec: opts.durationSec, log };
+  const { landing, overview, landingPaced, overviewPaced } = await pageLoads(web, loads, opts.afterLoad);
 
   // Borrower-page JavaScript: every script and modulepreload each page loads, gzipped.
   const pages = [
@@ -201,8 +142,20 @@ export async function measureHttp(opts: {
   ]);
   log(`lighthouse: ${lighthouse ? JSON.stringify(lighthouse.pages) : "not available"}`);
 
-  web.kill("SIGTERM");
-  await new Promise((r) => web.once("exit", r));
+  await stop(web);
+  const withIt = { landing, overview, landingPaced, overviewPaced };
+  const variantMeasures: Measure[] = [];
+  for (const variant of opts.variants ?? []) {
+    log(`without ${variant.name}: the page loads again`);
+    await variant.before?.();
+    try {
+      const other = await startWeb({ ...opts, env: variant.env }, port, base);
+      variantMeasures.push(withoutMeasure(variant.name, withIt, await pageLoads(other, loads)));
+      await stop(other);
+    } finally {
+      await variant.after?.();
+    }
+  }
 
   // Baseline: a bare node:http server in its own process.
   const bare = spawn(
@@ -289,10 +242,146 @@ export async function measureHttp(opts: {
       pass: lighthouse ? lighthouse.pages.every((p) => p.performance >= 95 && p.accessibility === 100) : null,
       data: lighthouse ?? undefined,
     },
+    ...variantMeasures,
   ];
 }
 
-/** The budgets' rates (DESIGN §12), offered in the paced runs. */
+/** One optimisation to measure without: environment for the web process, and work around its run. */
+export interface WithoutVariant {
+  name: string;
+  env?: Record<string, string>;
+  before?: () => Promise<void> | void;
+  after?: () => Promise<void> | void;
+}
+
+interface LoadTargets {
+  base: string;
+  landingRotation: Array<{ path: string }>;
+  overviewRotation: Array<{ path: string; headers: Record<string, string> }>;
+  durationSec: number;
+  log: (msg: string) => void;
+}
+
+/** The production server as `npm start` runs it: the bundle (npm run build), the same Node flags (package.json). */
+async function startWeb(
+  opts: { root: string; url: string; children: ChildProcess[]; env?: Record<string, string> },
+  port: number,
+  base: string,
+  profileDir?: string,
+): Promise<ChildProcess> {
+  // --profile DIR: the web process writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
+  const profile = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
+  const startScript: string = JSON.parse(readFileSync(join(opts.root, "package.json"), "utf8")).scripts.start;
+  const nodeFlags = startScript.split(/\s+/).filter((word) => word.startsWith("--"));
+  const web = spawn(process.execPath, [...profile, ...nodeFlags, "build/server/main.js"], {
+    cwd: opts.root,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      SETTLE_ALLOW_DEV_SECRETS: "1",
+      DATABASE_URL: opts.url,
+      ROLE: "web",
+      LOG_LEVEL: "warn",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      PUBLIC_BASE_URL: base,
+      SEED_DEMO: "never",
+      STRIPE_TEST_DOUBLE_PORT: String(await freePort()),
+      ...opts.env,
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  opts.children.push(web);
+  await waitFor(`${base}/healthz`);
+  return web;
+}
+
+async function stop(child: ChildProcess) {
+  child.kill("SIGTERM");
+  await new Promise((r) => child.once("exit", r));
+}
+
+/** Both pages at saturation (closed loop), then each at its budget's rate (paced). */
+async function pageLoads(web: ChildProcess, t: LoadTargets, afterLoad?: (label: string) => Promise<void>) {
+  const landing = await cannon(`${t.base}/r/x`, t.durationSec, { pid: web.pid!, rotate: t.landingRotation });
+  t.log(
+    `/r/:code ${landing.reqPerSec} req/s p99 ${landing.p99} ms (non-2xx ${landing.non2xx}), CPU per request: server ${landing.cpuMsPerRequest} ms, Postgres ${landing.postgresMsPerRequest} ms, autocannon ${landing.loadGenMsPerRequest} ms, whole machine ${landing.machineMsPerRequest} ms, steal ${landing.stealPct}%`,
+  );
+  await afterLoad?.("/r/:code");
+  const overview = await cannon(`${t.base}/account`, t.durationSec, {
+    pid: web.pid!,
+    rotate: t.overviewRotation,
+  });
+  t.log(
+    `overview ${overview.reqPerSec} req/s p99 ${overview.p99} ms (non-2xx ${overview.non2xx}), CPU per request: server ${overview.cpuMsPerRequest} ms, Postgres ${overview.postgresMsPerRequest} ms, autocannon ${overview.loadGenMsPerRequest} ms, whole machine ${overview.machineMsPerRequest} ms, steal ${overview.stealPct}%`,
+  );
+  await afterLoad?.("overview");
+
+  // Latency at the budget's rate (docs/product-rules.md §12: "at least N req/s, p99 under M ms"): the same 50
+  // connections, paced to N requests a second in all, so the p99 is the page's latency while it serves N, not
+  // the queue that a closed loop at saturation builds in front of it (see cpuText).
+  const paced = async (rate: number, targets: Array<{ path: string; headers?: Record<string, string> }>) => {
+    const serverBefore = cpuMs(web.pid!);
+    const result = await pacedLoadInChild({
+      origin: t.base,
+      rate,
+      durationSec: t.durationSec,
+      warmupSec: PACED_WARMUP_SEC,
+      connections: CONNECTIONS,
+      headers: PAGE_HEADERS,
+      targets,
+    });
+    // Warm-up included: the server's CPU over every request the paced run sent.
+    const requests = result.requests + Math.round(rate * PACED_WARMUP_SEC);
+    return {
+      ...result,
+      serverCpuMsPerRequest: Math.round((100 * (cpuMs(web.pid!) - serverBefore)) / requests) / 100,
+    };
+  };
+  const landingPaced = await paced(LANDING_RATE, t.landingRotation);
+  t.log(`/r/:code ${pacedText(landingPaced, LANDING_RATE)}`);
+  const overviewPaced = await paced(OVERVIEW_RATE, t.overviewRotation);
+  t.log(`overview ${pacedText(overviewPaced, OVERVIEW_RATE)}`);
+  return { landing, overview, landingPaced, overviewPaced };
+}
+
+type PageLoads = Awaited<ReturnType<typeof pageLoads>>;
+
+/** The budget figures with and without one optimisation, and how much each moved (a 5% move keeps it). */
+function withoutMeasure(name: string, withIt: PageLoads, without: PageLoads): Measure {
+  const change = (a: number, b: number) => (a > 0 ? Math.round((1000 * (b - a)) / a) / 10 : 0);
+  const figures = {
+    landingReqPerSec: [withIt.landing.reqPerSec, without.landing.reqPerSec],
+    landingPacedP99: [withIt.landingPaced.p99, without.landingPaced.p99],
+    overviewReqPerSec: [withIt.overview.reqPerSec, without.overview.reqPerSec],
+    overviewPacedP99: [withIt.overviewPaced.p99, without.overviewPaced.p99],
+    landingServerCpuMs: [withIt.landing.cpuMsPerRequest ?? 0, without.landing.cpuMsPerRequest ?? 0],
+    overviewServerCpuMs: [withIt.overview.cpuMsPerRequest ?? 0, without.overview.cpuMsPerRequest ?? 0],
+  } as const;
+  const text = (label: string, [a, b]: readonly [number, number], unit: string) =>
+    `${label} ${a.toLocaleString("en")} -> ${b.toLocaleString("en")} ${unit} (${change(a, b) >= 0 ? "+" : ""}${change(a, b)}%)`;
+  const moved = Object.values(figures)
+    .slice(0, 4)
+    .some(([a, b]) => Math.abs(change(a, b)) >= 5);
+  return {
+    id: `without_${name}`,
+    measure: `Without ${name} (same book, same loads, a web process started without it)`,
+    result: [
+      text("/r/:code at saturation", figures.landingReqPerSec, "req/s"),
+      text("paced p99", figures.landingPacedP99, "ms"),
+      text("overview at saturation", figures.overviewReqPerSec, "req/s"),
+      text("paced p99", figures.overviewPacedP99, "ms"),
+      text("server CPU per landing", figures.landingServerCpuMs, "ms"),
+      text("per overview", figures.overviewServerCpuMs, "ms"),
+    ].join("; "),
+    budget: "keep if a budget figure moves >= 5%",
+    baseline: "with it (the rows above)",
+    pass: "info",
+    data: { figures, movedAtLeast5Pct: moved },
+  };
+}
+
+/** The budgets' rates (docs/product-rules.md §12), offered in the paced runs. */
 const LANDING_RATE = 1_500;
 const OVERVIEW_RATE = 500;
 

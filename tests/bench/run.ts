@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (DESIGN §12): builds production, starts its own throwaway
+ * `npm run bench` (docs/product-rules.md §12): builds production, starts its own throwaway
  * Postgres, seeds a synthetic book set-based and measures each budget beside a
  * baseline taken in the same run, then writes BENCHMARKS.md and BENCHMARKS.json
  * at the repository root. Benchmarks measure; nothing here is asserted by `npm test`.
@@ -12,6 +12,8 @@
  *            --only also takes import (`settle import` of an --accounts-row CSV, BENCH_IMPORT_CPU_PROF=DIR profiles it),
  *            --import-repeat (import the same file a second time: every row unchanged)
  *            --pg-stats (load pg_stat_statements and log the costliest statements of the planner and of each HTTP load)
+ *            --without group-commit,random-pool,gzip-segments,prepared-statements,route-patches (the page loads
+ *              again in a web process without each optimisation; a row per optimisation with the change)
  */
 process.env.LOG_LEVEL ??= "warn";
 process.env.SETTLE_ALLOW_DEV_SECRETS ??= "1";
@@ -30,7 +32,8 @@ import { runSchedule } from "../../app/engine/planner.server";
 import { freePort } from "../support/free-port";
 import { seedBook } from "./seed";
 import { measureDispatcher } from "./dispatcher";
-import { machineCpuMs, measureHttp, stealPercent } from "./http";
+import { machineCpuMs, measureHttp, stealPercent, type WithoutVariant } from "./http";
+import { SWITCHABLE } from "../../db/bench-switches";
 import { measureImport } from "./import";
 import { writeReport, type Measure } from "./report";
 
@@ -65,6 +68,40 @@ function onlyParts(): Set<Part> {
   if (parts.length === 0 || unknown.length > 0)
     throw new Error(`--only takes a comma-separated subset of ${PARTS.join(",")}`);
   return new Set(parts as Part[]);
+}
+
+/** The four patches that cache Remix's and React Router's route structures (docs/decisions). */
+const ROUTE_PATCHES = [
+  "patches/@remix-run+router+1.23.3.patch",
+  "patches/@remix-run+server-runtime+2.17.5.patch",
+  "patches/@remix-run+react+2.17.5.patch",
+  "patches/react-router-dom+6.30.4.patch",
+];
+
+/**
+ * `--without a,b`: the page loads again in a web process without each optimisation. The runtime ones are
+ * switched off by SETTLE_BENCH_WITHOUT (db/bench-switches.ts); `route-patches` un-applies the patches and
+ * rebuilds for its run, then applies them and rebuilds again.
+ */
+function withoutVariants(): WithoutVariant[] {
+  const i = process.argv.indexOf("--without");
+  if (i < 0) return [];
+  const names = String(process.argv[i + 1] ?? "")
+    .split(",")
+    .filter(Boolean);
+  const known = [...SWITCHABLE, "route-patches"] as const;
+  const unknown = names.filter((n) => !(known as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0)
+    throw new Error(`--without takes a comma-separated subset of ${known.join(",")}`);
+  return names.map((name) => {
+    if (name !== "route-patches") return { name, env: { SETTLE_BENCH_WITHOUT: name } };
+    const patch = (reverse: boolean) => {
+      for (const file of ROUTE_PATCHES)
+        execFileSync("git", ["apply", ...(reverse ? ["-R"] : []), file], { cwd: root, stdio: "inherit" });
+      execFileSync("npm", ["run", "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+    };
+    return { name, before: () => patch(true), after: () => patch(false) };
+  });
 }
 
 /**
@@ -134,6 +171,8 @@ async function main() {
     dataDir: join(tmp, "pg"),
     port: pgPort,
     persistent: false,
+    // Production durability: every commit waits for its WAL to reach the disk, as a bank's server would.
+    durable: true,
     settings: {
       shared_buffers: "2GB",
       max_wal_size: "8GB",
@@ -280,6 +319,7 @@ async function main() {
           log,
           profileDir: stringArg("profile"),
           afterLoad,
+          variants: withoutVariants(),
         })),
       );
     }

@@ -1,7 +1,7 @@
 import type { Page } from "@playwright/test";
 import type { Kysely } from "kysely";
 import type { Database, Locale } from "../../db/schema";
-import { expect, expectAccessible, test } from "./fixtures";
+import { expect, test } from "./fixtures";
 
 /**
  * The borrower actions end to end with JavaScript off: each form posts, the
@@ -31,7 +31,12 @@ async function signIn(page: Page, db: Kysely<Database>, fresh: Fresh, locale: Lo
 test.describe("borrower actions (JavaScript off)", () => {
   test.use({ javaScriptEnabled: false });
 
-  test("zh-HK: promise to pay from the overview to its confirmation", async ({ page, db, freshBorrower }) => {
+  test("zh-HK: promise to pay from the overview to its confirmation", async ({
+    page,
+    db,
+    freshBorrower,
+    expectAccessible,
+  }) => {
     await signIn(page, db, freshBorrower, "zh-HK");
     await page.getByRole("link", { name: "承諾於指定日期還款" }).click();
     await expect(page).toHaveURL(/\/account\/promise$/);
@@ -69,6 +74,7 @@ test.describe("borrower actions (JavaScript off)", () => {
     page,
     db,
     freshBorrower,
+    expectAccessible,
   }) => {
     await signIn(page, db, freshBorrower, "zh-HK");
     await page.goto("/account/promise");
@@ -93,6 +99,7 @@ test.describe("borrower actions (JavaScript off)", () => {
     page,
     db,
     freshBorrower,
+    expectAccessible,
   }) => {
     await signIn(page, db, freshBorrower, "en");
     await page.getByRole("link", { name: "Tell us you are having difficulty" }).click();
@@ -136,6 +143,7 @@ test.describe("borrower actions (JavaScript off)", () => {
     page,
     db,
     freshBorrower,
+    expectAccessible,
   }) => {
     await signIn(page, db, freshBorrower, "zh-CN");
     await page.getByRole("link", { name: "联系偏好及短信设置" }).click();
@@ -175,6 +183,7 @@ test.describe("borrower actions (JavaScript off)", () => {
     page,
     db,
     freshBorrower,
+    expectAccessible,
   }) => {
     await signIn(page, db, freshBorrower, "zh-CN");
     await page.goto("/account/preferences");
@@ -197,6 +206,7 @@ test.describe("borrower actions (JavaScript off)", () => {
     page,
     db,
     freshBorrower,
+    expectAccessible,
   }) => {
     await signIn(page, db, freshBorrower, "en");
     await page.goto("/account/preferences");
@@ -229,7 +239,12 @@ test.describe("borrower actions (JavaScript off)", () => {
     expect(after).toMatchObject({ sms_opted_out_at: null, sms_allowed: true });
   });
 
-  test("zh-HK: a complaint gets an acknowledgement number", async ({ page, db, freshBorrower }) => {
+  test("zh-HK: a complaint gets an acknowledgement number", async ({
+    page,
+    db,
+    freshBorrower,
+    expectAccessible,
+  }) => {
     await signIn(page, db, freshBorrower, "zh-HK");
     await page.getByRole("link", { name: "提出投訴" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("提出投訴");
@@ -257,7 +272,12 @@ test.describe("borrower actions (JavaScript off)", () => {
     expect(task.kind).toBe("complaint");
   });
 
-  test("en: book a call back in a slot on the borrower's clock", async ({ page, db, freshBorrower }) => {
+  test("en: book a call back in a slot on the borrower's clock", async ({
+    page,
+    db,
+    freshBorrower,
+    expectAccessible,
+  }) => {
     await signIn(page, db, freshBorrower, "en");
     await page.getByRole("link", { name: "Request a call back or appointment" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Request a call back or appointment");

@@ -1,9 +1,12 @@
-import { test as base, expect, type Page } from "@playwright/test";
-import AxeBuilder from "@axe-core/playwright";
+import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
 import type { Kysely } from "kysely";
 import { connectDatabase } from "../../db/connection";
-import type { Database } from "../../db/schema";
+import type { Database, StaffRole } from "../../db/schema";
 import { borrowerWithLink } from "../support/links";
+import { expectAccessibleWith, openAuditPage, type AuditOptions } from "./accessibility";
+import { createStaff, signInOverHttp, type E2eStaff } from "./staff-users";
+
+type Cookies = Parameters<BrowserContext["addCookies"]>[0];
 
 const PG_PORT = Number(process.env.E2E_PG_PORT ?? 54339);
 
@@ -13,8 +16,18 @@ const PG_PORT = Number(process.env.E2E_PG_PORT ?? 54339);
  * and to check what a journey wrote.
  */
 export const test = base.extend<
-  { freshBorrower: Awaited<ReturnType<typeof borrowerWithLink>> },
-  { db: Kysely<Database> }
+  {
+    freshBorrower: Awaited<ReturnType<typeof borrowerWithLink>>;
+    /** WCAG 2.2 AA checks by axe on the page as it is now (see accessibility.ts). */
+    expectAccessible: (page: Page, opts?: AuditOptions) => Promise<void>;
+    /**
+     * Signs `context` in as this worker's staff user of `role`: created, and signed in through both
+     * steps, once per worker; later tests reuse the session cookie. Tests about signing in itself
+     * (staff.spec.ts) go through the pages instead.
+     */
+    signInAs: (context: BrowserContext, role: StaffRole) => Promise<E2eStaff>;
+  },
+  { db: Kysely<Database>; auditPage: Page; staffSessions: Map<StaffRole, Promise<[E2eStaff, Cookies]>> }
 >({
   db: [
     async ({}, use) => {
@@ -24,41 +37,59 @@ export const test = base.extend<
     },
     { scope: "worker" },
   ],
+  auditPage: [
+    async ({ browser }, use) => {
+      // Explicit options: this context outlives the test that first asks for it, whatever that test `use`s.
+      const context = await browser.newContext({
+        javaScriptEnabled: true,
+        isMobile: false,
+        hasTouch: false,
+        deviceScaleFactor: 1,
+      });
+      await use(await openAuditPage(context));
+      await context.close();
+    },
+    { scope: "worker" },
+  ],
+  expectAccessible: async ({ auditPage }, use) => {
+    await use((page, opts) =>
+      base.step(
+        `axe audit of ${new URL(page.url()).pathname}`,
+        () => expectAccessibleWith(auditPage, page, opts),
+        { box: true }, // a failure points at the test's line
+      ),
+    );
+  },
+  staffSessions: [
+    async ({}, use) => {
+      await use(new Map());
+    },
+    { scope: "worker" },
+  ],
+  signInAs: async ({ db, playwright, baseURL, staffSessions }, use) => {
+    const session = async (role: StaffRole): Promise<[E2eStaff, Cookies]> => {
+      const staff = await createStaff(db, role);
+      const request = await playwright.request.newContext({
+        baseURL,
+        extraHTTPHeaders: { origin: baseURL! },
+      });
+      try {
+        await signInOverHttp(request, staff);
+        return [staff, (await request.storageState()).cookies];
+      } finally {
+        await request.dispose();
+      }
+    };
+    await use(async (context, role) => {
+      if (!staffSessions.has(role)) staffSessions.set(role, session(role));
+      const [staff, cookies] = await staffSessions.get(role)!;
+      await context.addCookies(cookies);
+      return staff;
+    });
+  },
   freshBorrower: async ({ db }, use) => {
     await use(await borrowerWithLink(db));
   },
 });
 
 export { expect };
-
-/**
- * WCAG 2.2 AA checks by axe. axe runs as page script, which a JavaScript-disabled
- * page cannot run, so the current DOM is audited as a copy served at the same
- * URL in a fresh JS-enabled context (our pages ship no scripts: same DOM, same CSS).
- */
-export async function expectAccessible(page: Page) {
-  const html = await page.content();
-  const url = page.url();
-  const browser = page.context().browser();
-  if (!browser) throw new Error("no browser");
-  // Explicit: Playwright Test applies the test's `use` options (JS off) to new contexts too.
-  const context = await browser.newContext({
-    viewport: page.viewportSize() ?? undefined,
-    javaScriptEnabled: true,
-  });
-  try {
-    const copy = await context.newPage();
-    await copy.route(url, (route) =>
-      route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html }),
-    );
-    await copy.goto(url);
-    const results = await new AxeBuilder({ page: copy })
-      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
-      .analyze();
-    expect(
-      results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
-    ).toEqual([]);
-  } finally {
-    await context.close();
-  }
-}

@@ -1,4 +1,4 @@
-import { expect, expectAccessible, test } from "./fixtures";
+import { expect, test } from "./fixtures";
 
 test.describe("masked landing and verification (JavaScript off)", () => {
   test.use({ javaScriptEnabled: false });
@@ -7,6 +7,7 @@ test.describe("masked landing and verification (JavaScript off)", () => {
     page,
     db,
     freshBorrower,
+    expectAccessible,
   }) => {
     const { link, borrower } = freshBorrower;
     await db.updateTable("borrowers").set({ locale: "zh-HK" }).where("id", "=", borrower.id).execute();
@@ -59,6 +60,7 @@ test.describe("masked landing and verification (JavaScript off)", () => {
     page,
     db,
     freshBorrower,
+    expectAccessible,
   }) => {
     await page.goto(`/r/${freshBorrower.link.code}`);
     await page.getByLabel("Day").fill("32");
@@ -80,7 +82,12 @@ test.describe("masked landing and verification (JavaScript off)", () => {
     expect(attempts).toHaveLength(0);
   });
 
-  test("'Not me' suppresses the number at once and retires the link", async ({ page, db, freshBorrower }) => {
+  test("'Not me' suppresses the number at once and retires the link", async ({
+    page,
+    db,
+    freshBorrower,
+    expectAccessible,
+  }) => {
     await page.goto(`/r/${freshBorrower.link.code}`);
     await page.getByRole("button", { name: "Not me / wrong number" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Thank you for telling us");
@@ -120,7 +127,11 @@ test.describe("masked landing and verification (JavaScript off)", () => {
     expect(prefs.sms_opted_out_at).not.toBeNull();
   });
 
-  test("forged and unknown codes get a 404 page that reveals nothing", async ({ page, freshBorrower }) => {
+  test("forged and unknown codes get a 404 page that reveals nothing", async ({
+    page,
+    freshBorrower,
+    expectAccessible,
+  }) => {
     const code = freshBorrower.link.code;
     const forged = code.slice(0, 12) + (code[12] === "a" ? "b" : "a") + code.slice(13);
     const res = await page.goto(`/r/${forged}`);

@@ -1,39 +1,7 @@
-import { generateTOTP } from "@epic-web/totp";
-import { randomBytes, randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
-import type { Database, StaffRole } from "../../db/schema";
-import { generateTotpSecret, hashPassword, TOTP_PARAMS } from "../../app/staff/auth.server";
-import { sealTotpSecret } from "../../app/staff/totp-secrets.server";
-import { expect, expectAccessible, test } from "./fixtures";
+import { expect, test } from "./fixtures";
+import { createStaff, STAFF_PASSWORD, totpCode } from "./staff-users";
 
-const PASSWORD = "e2e staff password 1";
 const XSS_NOTE = `<script>alert(1)</script><img src=x onerror=alert(2)>`;
-
-/** A staff user created straight in the e2e database: known password, and TOTP enrolled with a known secret unless `enrolled: false`. */
-async function createStaff(
-  db: Kysely<Database>,
-  role: StaffRole,
-  opts: { enrolled?: boolean; password?: string } = {},
-) {
-  const secret = generateTotpSecret();
-  const email = `e2e-${role}-${randomBytes(4).toString("hex")}@settle.test`;
-  const id = randomUUID();
-  await db
-    .insertInto("staff_users")
-    .values({
-      id,
-      email,
-      display_name: `E2E ${role}`,
-      role,
-      password_hash: await hashPassword(opts.password ?? PASSWORD),
-      totp_secret: opts.enrolled === false ? null : sealTotpSecret(id, secret),
-      totp_enabled_at: opts.enrolled === false ? null : new Date(),
-    })
-    .execute();
-  return { email, secret };
-}
-
-const codeFor = async (secret: string) => (await generateTOTP({ secret, ...TOTP_PARAMS })).otp;
 
 test.describe("staff console (desktop, JavaScript on)", () => {
   test.use({ viewport: { width: 1280, height: 900 }, isMobile: false, hasTouch: false });
@@ -41,6 +9,7 @@ test.describe("staff console (desktop, JavaScript on)", () => {
   test("an agent signs in with password and TOTP, finds a demo borrower, adds a note that stays text, and is refused the audit log", async ({
     page,
     db,
+    expectAccessible,
   }) => {
     const dialogs: string[] = [];
     page.on("dialog", async (d) => {
@@ -57,11 +26,11 @@ test.describe("staff console (desktop, JavaScript on)", () => {
     await page.goto("/staff/queues");
     await expect(page).toHaveURL(/\/staff\/login\?next=%2Fstaff%2Fqueues$/);
     await page.getByLabel("Work email").fill(email);
-    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByLabel("Password").fill(STAFF_PASSWORD);
     await page.getByRole("button", { name: "Continue" }).click();
     await expect(page).toHaveURL(/\/staff\/two-factor$/);
     await expectAccessible(page);
-    await page.getByLabel("6-digit code").fill(await codeFor(secret));
+    await page.getByLabel("6-digit code").fill(await totpCode(secret));
     await page.getByRole("button", { name: "Sign in" }).click();
 
     await expect(page).toHaveURL(/\/staff\/queues$/);
@@ -119,14 +88,9 @@ test.describe("staff console (desktop, JavaScript on)", () => {
     await expect(page.getByRole("link", { name: "Back to the queues" })).toBeVisible();
   });
 
-  test("an admin sees the audit log, filtered by action", async ({ page, db }) => {
-    const { email, secret } = await createStaff(db, "admin");
-    await page.goto("/staff/login");
-    await page.getByLabel("Work email").fill(email);
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Continue" }).click();
-    await page.getByLabel("6-digit code").fill(await codeFor(secret));
-    await page.getByRole("button", { name: "Sign in" }).click();
+  test("an admin sees the audit log, filtered by action", async ({ page, signInAs, expectAccessible }) => {
+    const { email } = await signInAs(page.context(), "admin");
+    await page.goto("/staff/queues");
     await page.getByRole("link", { name: "Audit log" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Audit log");
     await page.getByLabel("Action starts with").fill("staff.signed_in");
@@ -143,6 +107,7 @@ test.describe("staff first sign-in (JavaScript off)", () => {
     page,
     db,
     freshBorrower,
+    expectAccessible,
   }) => {
     const oneTime = "OneTimePass-123";
     const { email } = await createStaff(db, "supervisor", { enrolled: false, password: oneTime });
@@ -170,7 +135,7 @@ test.describe("staff first sign-in (JavaScript off)", () => {
 
     await page.getByLabel("New password", { exact: true }).fill("my own e2e passphrase");
     await page.getByLabel("New password again").fill("my own e2e passphrase");
-    await page.getByLabel("Code shown by the app").fill(await codeFor(secret!));
+    await page.getByLabel("Code shown by the app").fill(await totpCode(secret!));
     await page.getByRole("button", { name: "Save and sign in" }).click();
     await expect(page).toHaveURL(/\/staff\/queues$/);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Queues");

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { runSettle } from "../support/cli";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoData } from "../../app/demo/seed.server";
 import { config } from "../../app/platform/config.server";
@@ -179,11 +179,7 @@ describe("planner over the demo data", () => {
 describe("schedule:run command", () => {
   it("prints one JSON line per decision and rejects a bad --now", () => {
     const env = { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: "silent" };
-    const ok = spawnSync(
-      "npx",
-      ["tsx", "app/cli/settle.ts", "schedule:run", "--now", NOW.toISOString(), "--dry-run", "--json"],
-      { encoding: "utf8", env },
-    );
+    const ok = runSettle(["schedule:run", "--now", NOW.toISOString(), "--dry-run", "--json"], { env });
     expect(ok.status).toBe(0);
     const lines = ok.stdout
       .trim()
@@ -194,10 +190,7 @@ describe("schedule:run command", () => {
       expect(Object.keys(line).sort()).toEqual(["account", "action", "at", "channel", "reason", "template"]);
       expect(["send", "defer", "suppress"]).toContain(line.action);
     }
-    const bad = spawnSync("npx", ["tsx", "app/cli/settle.ts", "schedule:run", "--now", "yesterday"], {
-      encoding: "utf8",
-      env,
-    });
+    const bad = runSettle(["schedule:run", "--now", "yesterday"], { env });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("--now: must be an ISO 8601 date-time");
   });

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { runSettle } from "../support/cli";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -205,8 +205,7 @@ describe("settle import", () => {
     const p = prefix();
     const file = join(dir, `${p}.csv`);
     return writeSyntheticImport(file, { count: 25, prefix: p, invalidEvery: 10 }).then(async () => {
-      const result = spawnSync("npx", ["tsx", "app/cli/settle.ts", "import", file], {
-        encoding: "utf8",
+      const result = runSettle(["import", file], {
         env: { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: "silent" },
       });
       expect(result.status).toBe(3);

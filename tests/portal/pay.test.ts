@@ -16,11 +16,7 @@ import {
 } from "../../app/payments/payments.server";
 import { createStripeClient } from "../../app/payments/stripe-client.server";
 import { DEV_WEBHOOK_SECRET, loadStripeConfig } from "../../app/payments/stripe-config.server";
-import {
-  parseStripeForm,
-  startStripeTestDouble,
-  type StripeTestDouble,
-} from "../../app/payments/stripe-test-double.server";
+import { parseStripeForm, startStripeTestDouble, type StripeTestDouble } from "../mocks/stripe-double";
 import { securityHeaders } from "../../app/server/security.server";
 import { action as payAction, loader as payLoader } from "../../app/routes/account.pay";
 import { loader as returnLoader } from "../../app/routes/account.pay_.return";

@@ -14,7 +14,7 @@ import { borrowerWithLink } from "../support/links";
 
 /**
  * Postgres restarted under a running app (the real server process, `tsx
- * app/server/main.ts`, dev mode): meanwhile /readyz, pages and form posts
+ * app/server/dev.ts`, dev mode): meanwhile /readyz, pages and form posts
  * answer 503 with Retry-After and the translated "temporarily unavailable"
  * page, nothing is written, and once Postgres is back the same requests work
  * without restarting the app; the form re-posted is accepted once.
@@ -45,7 +45,7 @@ beforeAll(async () => {
   const url = pgServer!.urlFor("settle");
   handle = connectDatabase(url, { max: 2 });
   await migrateAll(handle.db, handle.pool);
-  app = spawn(TSX, ["app/server/main.ts"], {
+  app = spawn(TSX, ["app/server/dev.ts"], {
     cwd: ROOT,
     env: {
       ...process.env,

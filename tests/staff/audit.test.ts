@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { runSettle } from "../support/cli";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loader as auditLoader } from "../../app/routes/staff.audit";
@@ -168,11 +168,7 @@ describe("npm run settle -- staff:create", () => {
       /must be one of agent, approver, supervisor, admin/,
     );
     expect(() => parseCommandLine(["staff:create", "--role", "agent"])).toThrow(UsageError);
-    const real = spawnSync(
-      "npx",
-      ["tsx", "app/cli/settle.ts", "staff:create", "--email", "x@y.example", "--role", "superuser"],
-      { encoding: "utf8" },
-    );
+    const real = runSettle(["staff:create", "--email", "x@y.example", "--role", "superuser"]);
     expect(real.status).toBe(2);
     expect(real.stderr).toContain("Usage: npm run settle -- staff:create");
   });
@@ -187,7 +183,7 @@ describe("npm run settle -- audit:verify", () => {
     expect(ok.lines[1]).toMatch(/^Head: row \d+, anchor [0-9a-f]{64}; anchored from row \d+$/);
 
     const env = { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: "silent" };
-    const realOk = spawnSync("npx", ["tsx", "app/cli/settle.ts", "audit:verify"], { encoding: "utf8", env });
+    const realOk = runSettle(["audit:verify"], { env });
     expect(realOk.status).toBe(0);
     expect(realOk.stdout).toContain(`OK: audit chain intact (${total} rows)`);
 
@@ -207,10 +203,7 @@ describe("npm run settle -- audit:verify", () => {
     const broken = commandContext();
     expect(await auditVerify.run({} as never, broken)).toBe(1);
     expect(broken.errors.join()).toContain(`BROKEN at audit_events row id ${victim.id}`);
-    const realBroken = spawnSync("npx", ["tsx", "app/cli/settle.ts", "audit:verify"], {
-      encoding: "utf8",
-      env,
-    });
+    const realBroken = runSettle(["audit:verify"], { env });
     expect(realBroken.status).toBe(1);
     expect(realBroken.stderr).toContain(`row id ${victim.id}`);
   });

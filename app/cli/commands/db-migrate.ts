@@ -7,6 +7,7 @@ export const dbMigrate = defineCommand({
   summary: "Apply all pending database migrations (as the schema owner) and grant the application's role",
   options: {},
   schema: z.object({}).strict(),
+  migratesItself: true,
   async run(_args, ctx) {
     const applied = await ctx.prepareDatabase();
     ctx.out(applied.length ? `Applied: ${applied.join(", ")}` : "Database is up to date.");

@@ -9,7 +9,6 @@ export const demoSeed = defineCommand({
   options: {},
   schema: z.object({}).strict(),
   async run(_args, ctx) {
-    await ctx.prepareDatabase();
     const { db } = await ctx.database();
     const result = await seedDemoData(db, { verificationHashKey: ctx.cfg.verificationHashKey });
     ctx.out(`Demo data ready (${JSON.stringify(result)}); ${DEMO_BORROWERS.length} demo borrowers defined.`);

@@ -1,4 +1,4 @@
-/** One interface for every SMS provider (DESIGN §4: outbox in dev/tests, Twilio in production). */
+/** One interface for every SMS provider: the outbox in development and tests, Twilio in production. */
 export interface OutgoingSms {
   messageId: string;
   to: string;

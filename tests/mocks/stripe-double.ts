@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
-import { formatMoney } from "../domain/money";
-import { logger } from "../platform/logger.server";
+import { formatMoney } from "../../app/domain/money";
+import { logger } from "../../app/platform/logger.server";
 
 /**
  * A local stand-in for the slice of Stripe that Settle uses, for development
