@@ -25,8 +25,14 @@ type Db = Kysely<Database> | Transaction<Database>;
 let sessionCookie: ReturnType<typeof createCookie> | undefined;
 let pendingCookie: ReturnType<typeof createCookie> | undefined;
 
+/**
+ * In production the staff cookies carry the `__Secure-` prefix (browsers accept them only with Secure, from
+ * an https response); not `__Host-`, which requires Path=/, and these stay scoped to /staff.
+ */
+const staffCookieName = (name: string) => (config().isProduction ? `__Secure-${name}` : name);
+
 function staffCookie() {
-  sessionCookie ??= createCookie("settle_staff", {
+  sessionCookie ??= createCookie(staffCookieName("settle_staff"), {
     httpOnly: true,
     sameSite: "strict",
     secure: config().isProduction,
@@ -38,7 +44,7 @@ function staffCookie() {
 }
 
 function pendingLoginCookie() {
-  pendingCookie ??= createCookie("settle_staff_pending", {
+  pendingCookie ??= createCookie(staffCookieName("settle_staff_pending"), {
     httpOnly: true,
     sameSite: "strict",
     secure: config().isProduction,
