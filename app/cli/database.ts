@@ -1,9 +1,7 @@
 import { join } from "node:path";
-import { sql, type Kysely } from "kysely";
+import { sql } from "kysely";
 import { connectDatabase, type DatabaseHandle } from "../../db/connection";
-import type { Database } from "../../db/schema";
-import { isDatabaseEmpty, seedDemoData } from "../demo/seed.server";
-import { seedDemoStaff } from "../demo/staff.server";
+import { seedDemoIntoEmptyDatabase } from "../demo/seed-empty.server";
 import type { Config } from "../platform/config.server";
 import { prepareDatabase, provisionDatabase, type ProvisionedDatabase } from "../server/database.server";
 
@@ -50,24 +48,12 @@ async function prepare(
 ): Promise<string | null> {
   // Migrations as the schema owner, then the application's role granted (app/server/database.server.ts).
   const applied = await prepareDatabase(provisioned, handle, { production: cfg.isProduction });
-  const seeded = provisioned.embedded ? await seedEmptyDatabase(handle.db, cfg) : null;
+  const seeded = provisioned.embedded ? await seedDemoIntoEmptyDatabase(handle.db, cfg) : null;
   const done = [
     applied.length ? `${applied.length} migrations applied` : "",
     seeded ? `demo data seeded (${seeded.borrowers} borrowers, ${seeded.staff} staff)` : "",
   ].filter(Boolean);
   return done.length ? `Prepared ${describe(cfg)}: ${done.join("; ")}.` : null;
-}
-
-/**
- * The demo borrowers and staff, into an empty database only, under the SEED_DEMO rule dev follows:
- * `always`, or `auto` outside production.
- */
-async function seedEmptyDatabase(db: Kysely<Database>, cfg: Config) {
-  const wanted = cfg.SEED_DEMO === "always" || (cfg.SEED_DEMO === "auto" && !cfg.isProduction);
-  if (!wanted || !(await isDatabaseEmpty(db))) return null;
-  const { borrowers } = await seedDemoData(db, { verificationHashKey: cfg.verificationHashKey });
-  const { staff } = await seedDemoStaff(db);
-  return { borrowers, staff };
 }
 
 function closer(handle: DatabaseHandle | undefined, provisioned: ProvisionedDatabase | undefined) {

@@ -29,11 +29,13 @@ describe("configuration", () => {
   it("parses rotating link keys, first one signing", () => {
     const a = "a".repeat(32);
     const b = "b".repeat(32);
-    const cfg = loadConfig({ LINK_SIGNING_KEYS: `2:${a}, 1:${b}` });
+    const cfg = loadConfig({ NODE_ENV: "test", LINK_SIGNING_KEYS: `2:${a}, 1:${b}` });
     expect(cfg.linkSigningKeys).toEqual([
       { id: "2", secret: a },
       { id: "1", secret: b },
     ]);
-    expect(() => loadConfig({ LINK_SIGNING_KEYS: "12:short" })).toThrow(/LINK_SIGNING_KEYS/);
+    expect(() => loadConfig({ NODE_ENV: "test", LINK_SIGNING_KEYS: "12:short" })).toThrow(
+      /LINK_SIGNING_KEYS/,
+    );
   });
 });

@@ -19,9 +19,14 @@ const PRODUCTION_SECRETS = [
 
 const envSchema = z
   .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    // No default: an unset mode would otherwise run as development (dev secrets, demo data) on a server
+    // meant for production. `npm start` sets production, `npm run dev` development, vitest test.
+    NODE_ENV: z.enum(["development", "production", "test"], {
+      required_error: "is required: production (npm start), development (npm run dev) or test",
+    }),
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-    HOST: z.string().min(1).default("0.0.0.0"),
+    // Unset: every interface in production (behind its proxy), loopback only in development and tests.
+    HOST: z.string().min(1).optional(),
     ROLE: z.enum(["web", "worker", "all"]).default("all"),
     // Jobs at once per worker process; an `sms:send` job carries up to 100 texts and calls the provider
     // up to 16 at a time. Keep the database pool (20) larger than this.
@@ -66,6 +71,12 @@ const envSchema = z
         message: "needs DATABASE_URL (the embedded PostgreSQL makes both roles itself)",
       });
     if (env.NODE_ENV !== "production") return;
+    if (env.SEED_DEMO === "always")
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["SEED_DEMO"],
+        message: "is refused in production: demo staff and borrowers are never seeded there",
+      });
     for (const key of PRODUCTION_SECRETS) {
       if (!env[key] && process.env.SETTLE_ALLOW_DEV_SECRETS !== "1") {
         ctx.addIssue({
@@ -91,6 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     ...e,
     isProduction: e.NODE_ENV === "production",
+    HOST: e.HOST ?? (e.NODE_ENV === "production" ? "0.0.0.0" : "127.0.0.1"),
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
     sessionSecret: e.SESSION_SECRET ?? DEV_ONLY_SECRET,
     verificationHashKey: e.VERIFICATION_HASH_KEY ?? DEV_ONLY_SECRET,

@@ -9,8 +9,7 @@ import type { Server } from "node:http";
 import type { ServerBuild } from "@remix-run/node";
 import type express from "express";
 import { connectDatabase } from "../../db/connection";
-import { isDatabaseEmpty, seedDemoData } from "../demo/seed.server";
-import { seedDemoStaff } from "../demo/staff.server";
+import { seedDemoIntoEmptyDatabase } from "../demo/seed-empty.server";
 import { ConfigError, config, type Config } from "../platform/config.server";
 import { stripeConfig, testDoubleEndpoints } from "../payments/stripe-config.server";
 import { errorFields, logger } from "../platform/logger.server";
@@ -79,14 +78,8 @@ async function start(runtime: RemixRuntime) {
 }
 
 async function seedIfAsked(db: ReturnType<typeof connectDatabase>["db"], cfg: Config) {
-  const shouldSeed = cfg.SEED_DEMO === "always" || (cfg.SEED_DEMO === "auto" && !cfg.isProduction);
-  if (!shouldSeed) return;
-  if (await isDatabaseEmpty(db)) {
-    const seeded = await seedDemoData(db, { verificationHashKey: cfg.verificationHashKey });
-    logger.info(seeded, "demo data seeded");
-  }
-  const staff = await seedDemoStaff(db);
-  if (staff.staff) logger.info(staff, "demo staff seeded");
+  const seeded = await seedDemoIntoEmptyDatabase(db, cfg);
+  if (seeded) logger.info(seeded, "demo borrowers and staff seeded");
 }
 
 async function listen(db: ReturnType<typeof connectDatabase>["db"], cfg: Config, runtime: RemixRuntime) {
