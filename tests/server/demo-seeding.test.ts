@@ -41,6 +41,24 @@ describe("the run mode", () => {
   });
 });
 
+describe("the database in production (item 12)", () => {
+  it("requires DATABASE_URL: the embedded PostgreSQL's superuser password is fixed", () => {
+    const secrets = {
+      NODE_ENV: "production",
+      SESSION_SECRET: "s".repeat(32),
+      VERIFICATION_HASH_KEY: "v".repeat(32),
+      LINK_SIGNING_KEYS: `a:${"l".repeat(32)}`,
+      TOTP_ENCRYPTION_KEY: "t".repeat(32),
+      LINK_HASH_KEY: "h".repeat(32),
+      AUDIT_ANCHOR_KEY: "a".repeat(32),
+    };
+    expect(() => loadConfig(secrets)).toThrow(/DATABASE_URL: is required in production/);
+    expect(loadConfig({ ...secrets, DATABASE_URL: "postgres://app@db.internal/settle" }).isProduction).toBe(
+      true,
+    );
+  });
+});
+
 describe("demo seeding", () => {
   it("seeds demo borrowers and staff together into an empty database", async () => {
     const seeded = await seedDemoIntoEmptyDatabase(t.db, development());
