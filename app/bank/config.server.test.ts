@@ -22,6 +22,24 @@ describe("bank integration configuration", () => {
     ).toBe("k".repeat(32));
   });
 
+  it("refuses a plain http:// webhook URL in production (item 13), and allows it in development", () => {
+    const production = {
+      NODE_ENV: "production",
+      API_KEY_HASH_KEY: "k".repeat(32),
+      BANK_WEBHOOK_SECRET: "s".repeat(32),
+    };
+    expect(() =>
+      loadBankIntegrationConfig({ ...production, BANK_WEBHOOK_URL: "http://bank.example/hooks" }),
+    ).toThrow(/BANK_WEBHOOK_URL: must be an https:\/\/ URL in production/);
+    expect(
+      loadBankIntegrationConfig({ ...production, BANK_WEBHOOK_URL: "https://bank.example/hooks" }).webhookUrl,
+    ).toBe("https://bank.example/hooks");
+    expect(
+      loadBankIntegrationConfig({ NODE_ENV: "development", BANK_WEBHOOK_URL: "http://127.0.0.1:9/hooks" })
+        .webhookUrl,
+    ).toBe("http://127.0.0.1:9/hooks");
+  });
+
   it("refuses a webhook URL without a secret in production, and bad values anywhere", () => {
     expect(() =>
       loadBankIntegrationConfig({ NODE_ENV: "production", BANK_WEBHOOK_URL: "https://bank.example/hooks" }),

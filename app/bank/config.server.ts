@@ -36,6 +36,13 @@ const envSchema = z
         message: "is required in production (set SETTLE_ALLOW_DEV_SECRETS=1 only for local demos)",
       });
     }
+    // Events carry account references and amounts: in production they travel over TLS only.
+    if (env.NODE_ENV === "production" && env.BANK_WEBHOOK_URL && !env.BANK_WEBHOOK_URL.startsWith("https://"))
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["BANK_WEBHOOK_URL"],
+        message: "must be an https:// URL in production",
+      });
     if (
       env.NODE_ENV === "production" &&
       env.BANK_WEBHOOK_URL &&
