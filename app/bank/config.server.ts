@@ -1,12 +1,12 @@
-import { createHmac } from "node:crypto";
 import { z } from "zod";
-import { ConfigError, config } from "../platform/config.server";
+import { ConfigError } from "../platform/config.server";
 
 /**
  * Settings for the bank integration (docs/product-rules.md §9): outbound webhooks and API-key hashing.
  * Kept apart from app/platform/config.server.ts so the integration owns its own variables.
  */
 const DEV_ONLY_WEBHOOK_SECRET = "dev-only-webhook-secret-change-me-0123456789";
+const DEV_ONLY_API_KEY_HASH_KEY = "dev-only-api-key-hash-key-change-me-0123456789";
 
 const envSchema = z
   .object({
@@ -19,12 +19,30 @@ const envSchema = z
       .optional(),
     BANK_WEBHOOK_SECRET: z.string().min(32).optional(),
     BANK_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
-    /** Key for the keyed hashes of API keys. Unset: derived from SESSION_SECRET. */
+    /** Key for the keyed hashes of API keys; its own setting, so rotating SESSION_SECRET leaves keys valid. */
     API_KEY_HASH_KEY: z.string().min(32).optional(),
     /** Requests per minute per API key, across all web processes. */
     API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
   })
   .superRefine((env, ctx) => {
+    if (
+      env.NODE_ENV === "production" &&
+      !env.API_KEY_HASH_KEY &&
+      process.env.SETTLE_ALLOW_DEV_SECRETS !== "1"
+    ) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["API_KEY_HASH_KEY"],
+        message: "is required in production (set SETTLE_ALLOW_DEV_SECRETS=1 only for local demos)",
+      });
+    }
+    // Events carry account references and amounts: in production they travel over TLS only.
+    if (env.NODE_ENV === "production" && env.BANK_WEBHOOK_URL && !env.BANK_WEBHOOK_URL.startsWith("https://"))
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["BANK_WEBHOOK_URL"],
+        message: "must be an https:// URL in production",
+      });
     if (
       env.NODE_ENV === "production" &&
       env.BANK_WEBHOOK_URL &&
@@ -61,10 +79,7 @@ export function loadBankIntegrationConfig(
     webhookUrl: e.BANK_WEBHOOK_URL ?? null,
     webhookSecret: e.BANK_WEBHOOK_SECRET ?? DEV_ONLY_WEBHOOK_SECRET,
     webhookTimeoutMs: e.BANK_WEBHOOK_TIMEOUT_MS,
-    // A derived key (not SESSION_SECRET itself) so the two uses never share a key.
-    apiKeyHashKey:
-      e.API_KEY_HASH_KEY ??
-      createHmac("sha256", config().sessionSecret).update("settle:api-key-hash").digest("hex"),
+    apiKeyHashKey: e.API_KEY_HASH_KEY ?? DEV_ONLY_API_KEY_HASH_KEY,
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
   };
 }

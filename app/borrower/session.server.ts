@@ -16,8 +16,13 @@ const TOUCH_AFTER_MS = 60_000;
 type Db = Kysely<Database> | Transaction<Database>;
 
 let cookie: ReturnType<typeof createCookie> | undefined;
+/**
+ * In production the name carries the `__Host-` prefix: browsers then accept it only with Secure, Path=/
+ * and no Domain, so neither a sibling subdomain nor a plain-http response can plant or overwrite it.
+ * Development keeps the plain name (http://localhost sets no Secure cookie in every browser).
+ */
 function sessionCookie() {
-  cookie ??= createCookie("settle_session", {
+  cookie ??= createCookie(config().isProduction ? "__Host-settle_session" : "settle_session", {
     httpOnly: true,
     sameSite: "lax",
     secure: config().isProduction,

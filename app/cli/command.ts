@@ -5,8 +5,10 @@ import type { Config } from "../platform/config.server";
 
 export interface CommandContext {
   cfg: Config;
-  /** Opens the database on first use: provisioned (when embedded), migrated and seeded as `npm run dev` does (cli/database.ts). */
+  /** Opens the database on first use: provisioned (when embedded), migrated (as the schema owner) and seeded as `npm run dev` does (cli/database.ts). */
   database(): Promise<DatabaseHandle>;
+  /** Migrates as the schema owner and grants the application's role (as the server does at start-up). */
+  prepareDatabase(): Promise<string[]>;
   out(line: string): void;
   err(line: string): void;
 }

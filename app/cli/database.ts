@@ -1,16 +1,14 @@
 import { join } from "node:path";
-import { sql, type Kysely } from "kysely";
+import { sql } from "kysely";
 import { connectDatabase, type DatabaseHandle } from "../../db/connection";
-import { migrateAll } from "../../db/migrate";
-import type { Database } from "../../db/schema";
-import { isDatabaseEmpty, seedDemoData } from "../demo/seed.server";
-import { seedDemoStaff } from "../demo/staff.server";
+import { seedDemoIntoEmptyDatabase } from "../demo/seed-empty.server";
 import type { Config } from "../platform/config.server";
-import { provisionDatabase, type ProvisionedDatabase } from "../server/database.server";
+import { prepareDatabase, provisionDatabase, type ProvisionedDatabase } from "../server/database.server";
 
 /** The database a command runs against, and what opening it did (a line for the user, or null). */
 export interface OpenedDatabase {
   handle: DatabaseHandle;
+  provisioned: ProvisionedDatabase;
   notice: string | null;
   close(): Promise<void>;
 }
@@ -33,8 +31,8 @@ export async function openDatabase(cfg: Config, opts: { migrate: boolean }): Pro
     provisioned = await provisionDatabase(cfg);
     handle = connectDatabase(provisioned.url);
     await sql`select 1`.execute(handle.db);
-    const notice = opts.migrate ? await prepare(handle, provisioned.embedded, cfg) : null;
-    return { handle, notice, close: closer(handle, provisioned) };
+    const notice = opts.migrate ? await prepare(handle, provisioned, cfg) : null;
+    return { handle, provisioned, notice, close: closer(handle, provisioned) };
   } catch (error) {
     await closer(handle, provisioned)().catch(() => {
       // The failure being reported matters more than one in tidying up after it.
@@ -43,26 +41,19 @@ export async function openDatabase(cfg: Config, opts: { migrate: boolean }): Pro
   }
 }
 
-async function prepare(handle: DatabaseHandle, embedded: boolean, cfg: Config): Promise<string | null> {
-  const applied = await migrateAll(handle.db, handle.pool);
-  const seeded = embedded ? await seedEmptyDatabase(handle.db, cfg) : null;
+async function prepare(
+  handle: DatabaseHandle,
+  provisioned: ProvisionedDatabase,
+  cfg: Config,
+): Promise<string | null> {
+  // Migrations as the schema owner, then the application's role granted (app/server/database.server.ts).
+  const applied = await prepareDatabase(provisioned, handle, { production: cfg.isProduction });
+  const seeded = provisioned.embedded ? await seedDemoIntoEmptyDatabase(handle.db, cfg) : null;
   const done = [
     applied.length ? `${applied.length} migrations applied` : "",
     seeded ? `demo data seeded (${seeded.borrowers} borrowers, ${seeded.staff} staff)` : "",
   ].filter(Boolean);
   return done.length ? `Prepared ${describe(cfg)}: ${done.join("; ")}.` : null;
-}
-
-/**
- * The demo borrowers and staff, into an empty database only, under the SEED_DEMO rule dev follows:
- * `always`, or `auto` outside production.
- */
-async function seedEmptyDatabase(db: Kysely<Database>, cfg: Config) {
-  const wanted = cfg.SEED_DEMO === "always" || (cfg.SEED_DEMO === "auto" && !cfg.isProduction);
-  if (!wanted || !(await isDatabaseEmpty(db))) return null;
-  const { borrowers } = await seedDemoData(db, { verificationHashKey: cfg.verificationHashKey });
-  const { staff } = await seedDemoStaff(db);
-  return { borrowers, staff };
 }
 
 function closer(handle: DatabaseHandle | undefined, provisioned: ProvisionedDatabase | undefined) {

@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, config } from "../platform/config.server";
 import { logToStderr } from "../platform/logger.server";
 import { UsageError, type Command, type CommandContext } from "./command";
+import { prepareDatabase } from "../server/database.server";
 import { DatabaseOpenError, oneLine, openDatabase, type OpenedDatabase } from "./database";
 import { commands } from "./commands/index";
 
@@ -66,6 +67,11 @@ async function main(argv: string[]): Promise<number> {
           return opened;
         });
         return (await opening).handle;
+      },
+      async prepareDatabase() {
+        await ctx.database();
+        const opened = await opening!;
+        return prepareDatabase(opened.provisioned, opened.handle, { production: cfg.isProduction });
       },
       out: (line) => process.stdout.write(`${line}\n`),
       err: (line) => process.stderr.write(`${line}\n`),

@@ -6,7 +6,7 @@ import type { Database, StaffRole } from "../../db/schema";
  * Demo staff for `npm run dev` and the e2e server: one per role, all with the
  * same demo password and NO authenticator enrolled, so the first sign-in walks
  * through choosing a new password and enrolling TOTP (like a real new user).
- * Seeded only where demo data is (never in production unless SEED_DEMO=always).
+ * Seeded only with the demo borrowers, into an empty database, never in production (seed-empty.server.ts).
  */
 export const DEMO_STAFF_PASSWORD = "settle-demo-staff";
 

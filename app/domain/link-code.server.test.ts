@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { LINK_CODE_LENGTH, generateLinkCode, hashLinkCode, verifyLinkCode } from "./link-code.server";
+import {
+  LINK_CODE_LENGTH,
+  generateLinkCode,
+  hashLinkCode,
+  legacyLinkCodeHash,
+  verifyLinkCode,
+} from "./link-code.server";
 
 const current = { id: "2", secret: "current-secret-0123456789abcdefghijklmnop" };
 const previous = { id: "1", secret: "previous-secret-0123456789abcdefghijklmno" };
@@ -80,10 +86,13 @@ describe("link codes", () => {
     expect(verifyLinkCode(impostor, [current])).toEqual({ ok: false, reason: "bad_signature" });
   });
 
-  it("stores a hash, never the code", () => {
+  it("stores a keyed hash, never the code, that only the hash key reproduces", () => {
     const code = generateLinkCode([current]);
-    expect(hashLinkCode(code)).toMatch(/^[0-9a-f]{64}$/);
-    expect(hashLinkCode(code)).not.toContain(code);
-    expect(hashLinkCode(code)).toBe(hashLinkCode(code));
+    const key = "h".repeat(32);
+    expect(hashLinkCode(code, key)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashLinkCode(code, key)).not.toContain(code);
+    expect(hashLinkCode(code, key)).toBe(hashLinkCode(code, key));
+    expect(hashLinkCode(code, "i".repeat(32))).not.toBe(hashLinkCode(code, key));
+    expect(hashLinkCode(code, key)).not.toBe(legacyLinkCodeHash(code));
   });
 });

@@ -44,9 +44,27 @@ export function verifyLinkCode(code: string, keys: readonly SigningKey[]): LinkC
   return { ok: true, keyId };
 }
 
-/** What the database stores and looks up by. The code carries 64 random bits, so a fast hash suffices. */
-export function hashLinkCode(code: string): string {
+/**
+ * What the database stores and looks up by: HMAC-SHA256 under LINK_HASH_KEY. Unkeyed, a copy of
+ * short_links could be searched offline for every live code at once (64 random bits against a million
+ * stored hashes is within reach of a GPU); keyed, not without the key.
+ */
+export function hashLinkCode(code: string, hashKey: string): string {
+  return createHmac("sha256", hashKey).update(code).digest("hex");
+}
+
+/**
+ * The unkeyed SHA-256 that links issued before LINK_HASH_KEY (migration 0015) were stored under. Looked up
+ * only as a fallback, so links already texted keep working until they expire (LINK_TTL_DAYS); new links
+ * never store it.
+ */
+export function legacyLinkCodeHash(code: string): string {
   return createHash("sha256").update(code).digest("hex");
+}
+
+/** Every hash a code may be stored under, keyed first: the lookups' `code_hash in (...)`. */
+export function storedLinkCodeHashes(code: string, hashKey: string): [string, string] {
+  return [hashLinkCode(code, hashKey), legacyLinkCodeHash(code)];
 }
 
 function mac(secret: string, body: string): string {

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import { config } from "../platform/config.server";
-import { hashLinkCode, verifyLinkCode } from "../domain/link-code.server";
+import { storedLinkCodeHashes, verifyLinkCode } from "../domain/link-code.server";
 import { FALLBACK_LOCALE, isSupportedLocale, type SupportedLocale } from "./config";
 import { i18nServer, localeCookie } from "./i18n.server";
 
@@ -35,7 +35,7 @@ export async function resolveLocale(
       .innerJoin("borrowers", "borrowers.id", "short_links.borrower_id")
       .leftJoin("contact_preferences", "contact_preferences.borrower_id", "borrowers.id")
       .select(["borrowers.locale", "contact_preferences.preferred_locale"])
-      .where("short_links.code_hash", "=", hashLinkCode(code))
+      .where("short_links.code_hash", "in", storedLinkCodeHashes(code, config().linkHashKey))
       .executeTakeFirst();
     const preferred = row?.preferred_locale ?? row?.locale;
     if (isSupportedLocale(preferred)) return preferred;

@@ -268,7 +268,7 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
   const links = queued.filter((p) => p.code && p.accountId);
   if (links.length) {
     await sql`insert into short_links (id, code_hash, key_id, borrower_id, account_id, message_id, expires_at, created_at)
-      select * from unnest(${pgArray(links.map(() => timeOrderedId()))}::uuid[], ${pgArray(links.map((p) => hashLinkCode(p.code!)))}::text[], ${pgArray(links.map((p) => p.code![0]!))}::text[],
+      select * from unnest(${pgArray(links.map(() => timeOrderedId()))}::uuid[], ${pgArray(links.map((p) => hashLinkCode(p.code!, cfg.linkHashKey)))}::text[], ${pgArray(links.map((p) => p.code![0]!))}::text[],
         ${pgArray(links.map((p) => p.borrowerId))}::uuid[], ${pgArray(links.map((p) => p.accountId!))}::uuid[], ${pgArray(links.map((p) => p.messageId))}::uuid[],
         ${pgArray(links.map((p) => new Date(p.now.getTime() + LINK_TTL_DAYS * 86_400_000)))}::timestamptz[], ${pgArray(links.map((p) => p.now))}::timestamptz[])`.execute(
       trx,

@@ -4,7 +4,14 @@ import { executePrepared } from "../../db/connection";
 import { timeOrderedId } from "../platform/ids.server";
 import { pgArray } from "../../db/pg-array";
 import { spentBudgetSql, type RateLimitRule } from "../platform/rate-limit.server";
-import { generateLinkCode, hashLinkCode, verifyLinkCode, type SigningKey } from "../domain/link-code.server";
+import { config } from "../platform/config.server";
+import {
+  generateLinkCode,
+  hashLinkCode,
+  storedLinkCodeHashes,
+  verifyLinkCode,
+  type SigningKey,
+} from "../domain/link-code.server";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -50,7 +57,7 @@ export async function createShortLink(
     .insertInto("short_links")
     .values({
       id: timeOrderedId(),
-      code_hash: hashLinkCode(code),
+      code_hash: hashLinkCode(code, config().linkHashKey),
       key_id: code[0]!,
       borrower_id: account.borrower_id,
       account_id: account.id,
@@ -84,7 +91,7 @@ export async function resolveShortLink(
   const row = await db
     .selectFrom("short_links")
     .select(["id", "borrower_id", "account_id", "expires_at", "revoked_at", "locked_until"])
-    .where("code_hash", "=", hashLinkCode(code))
+    .where("code_hash", "in", storedLinkCodeHashes(code, config().linkHashKey))
     .executeTakeFirst();
   if (!row) return { status: "invalid" };
   const problem = linkProblem(row, now);
@@ -153,7 +160,9 @@ export async function openShortLinks(
   if (opens.length === 0) return [];
   const now = opts.now ?? new Date();
   const signed = opens.map((open) => verifyLinkCode(open.code, keys).ok);
-  const codeHashes = opens.map((open, i) => (signed[i] ? hashLinkCode(open.code) : null));
+  // Each open looks for its code under the keyed hash and, for links issued before it, the legacy one.
+  const hashKey = config().linkHashKey;
+  const hashes = opens.map((open, i) => (signed[i] ? storedLinkCodeHashes(open.code, hashKey) : null));
   const brakeKeys = opens.map((open) => (opts.brakeRule ? (open.brakeKey ?? null) : null));
   const brake = opts.brakeRule
     ? spentBudgetSql(sql.ref("req.brake_key"), opts.brakeRule, now)
@@ -174,12 +183,13 @@ export async function openShortLinks(
       locale: string | null;
     }>`
     with req as (
-      select * from unnest(${pgArray(codeHashes)}::text[], ${pgArray(brakeKeys)}::text[]) with ordinality as r(code_hash, brake_key, n)
+      select * from unnest(${pgArray(hashes.map((h) => h?.[0] ?? null))}::text[], ${pgArray(hashes.map((h) => h?.[1] ?? null))}::text[],
+        ${pgArray(brakeKeys)}::text[]) with ordinality as r(code_hash, legacy_hash, brake_key, n)
     ), braked as (
-      select req.n, req.code_hash, ${brake} as retry_after_sec from req
+      select req.n, req.code_hash, req.legacy_hash, ${brake} as retry_after_sec from req
     ), link as (
       select b.n, s.id, s.borrower_id, s.account_id, s.expires_at, s.revoked_at, s.locked_until
-      from braked b join short_links s on s.code_hash = b.code_hash
+      from braked b join short_links s on s.code_hash in (b.code_hash, b.legacy_hash)
       where b.retry_after_sec is null
     ), opens as (
       select id, count(*)::int as opens from link where revoked_at is null and expires_at > ${now} group by id

@@ -14,6 +14,10 @@ describe("configuration", () => {
   it("refuses to run production on development secrets", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(ConfigError);
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/SESSION_SECRET: is required in production/);
+    for (const key of ["TOTP_ENCRYPTION_KEY", "LINK_HASH_KEY", "AUDIT_ANCHOR_KEY"])
+      expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(
+        new RegExp(`${key}: is required in production`),
+      );
   });
 
   it("names the variable that is wrong", () => {
@@ -25,11 +29,13 @@ describe("configuration", () => {
   it("parses rotating link keys, first one signing", () => {
     const a = "a".repeat(32);
     const b = "b".repeat(32);
-    const cfg = loadConfig({ LINK_SIGNING_KEYS: `2:${a}, 1:${b}` });
+    const cfg = loadConfig({ NODE_ENV: "test", LINK_SIGNING_KEYS: `2:${a}, 1:${b}` });
     expect(cfg.linkSigningKeys).toEqual([
       { id: "2", secret: a },
       { id: "1", secret: b },
     ]);
-    expect(() => loadConfig({ LINK_SIGNING_KEYS: "12:short" })).toThrow(/LINK_SIGNING_KEYS/);
+    expect(() => loadConfig({ NODE_ENV: "test", LINK_SIGNING_KEYS: "12:short" })).toThrow(
+      /LINK_SIGNING_KEYS/,
+    );
   });
 });

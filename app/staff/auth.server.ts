@@ -22,6 +22,7 @@ import {
   type PendingLogin,
   type StaffSessionInfo,
 } from "./session.server";
+import { openTotpSecret, sealTotpSecret } from "./totp-secrets.server";
 
 /**
  * Staff sign-in (docs/product-rules.md §8.1): email + password (argon2id), then a TOTP
@@ -254,26 +255,26 @@ export async function attemptTotpLogin(
   return { status: "ok", setCookie };
 }
 
-/** The secret shown on the enrolment page; kept until enrolment succeeds so a reload shows the same one. */
+/** The secret shown on the enrolment page; kept (sealed) until enrolment succeeds so a reload shows the same one. */
 export async function enrolmentSecret(db: Kysely<Database>, pending: PendingLogin): Promise<string> {
   if (pending.user.totpSecret) return pending.user.totpSecret;
   const secret = generateTotpSecret();
   const row = await db
     .updateTable("staff_users")
-    .set({ totp_secret: secret })
+    .set({ totp_secret: sealTotpSecret(pending.user.id, secret) })
     .where("id", "=", pending.user.id)
     .where("totp_enabled_at", "is", null)
     .where("totp_secret", "is", null)
-    .returning("totp_secret")
+    .returning("id")
     .executeTakeFirst();
-  if (row?.totp_secret) return row.totp_secret;
+  if (row) return secret;
   // Another request set it first: show that one.
   const current = await db
     .selectFrom("staff_users")
     .select("totp_secret")
     .where("id", "=", pending.user.id)
     .executeTakeFirstOrThrow();
-  return current.totp_secret ?? secret;
+  return current.totp_secret === null ? secret : openTotpSecret(pending.user.id, current.totp_secret);
 }
 
 export type SetupResult = LoginFailure | { status: "same_password" } | { status: "ok"; setCookie: string };

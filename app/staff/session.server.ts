@@ -3,6 +3,9 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { Database, StaffRole } from "../../db/schema";
 import { config } from "../platform/config.server";
+import { logger } from "../platform/logger.server";
+import { UnsealError } from "../platform/secret-box.server";
+import { openTotpSecret } from "./totp-secrets.server";
 
 /**
  * Staff sessions (docs/product-rules.md §8.2): a random token in an HttpOnly, SameSite=Strict
@@ -22,8 +25,14 @@ type Db = Kysely<Database> | Transaction<Database>;
 let sessionCookie: ReturnType<typeof createCookie> | undefined;
 let pendingCookie: ReturnType<typeof createCookie> | undefined;
 
+/**
+ * In production the staff cookies carry the `__Secure-` prefix (browsers accept them only with Secure, from
+ * an https response); not `__Host-`, which requires Path=/, and these stay scoped to /staff.
+ */
+const staffCookieName = (name: string) => (config().isProduction ? `__Secure-${name}` : name);
+
 function staffCookie() {
-  sessionCookie ??= createCookie("settle_staff", {
+  sessionCookie ??= createCookie(staffCookieName("settle_staff"), {
     httpOnly: true,
     sameSite: "strict",
     secure: config().isProduction,
@@ -35,7 +44,7 @@ function staffCookie() {
 }
 
 function pendingLoginCookie() {
-  pendingCookie ??= createCookie("settle_staff_pending", {
+  pendingCookie ??= createCookie(staffCookieName("settle_staff_pending"), {
     httpOnly: true,
     sameSite: "strict",
     secure: config().isProduction,
@@ -223,6 +232,8 @@ async function readPendingLogin(db: Db, request: Request, now = new Date()): Pro
   if (!user || passwordFingerprint(user.password_hash) !== p.pw) return null;
   // A "setup" cookie is void once enrolled, and a "totp" cookie needs an enrolled user.
   if ((p.step === "setup") === (user.totp_enabled_at !== null)) return null;
+  const totpSecret = readableTotpSecret(user);
+  if (totpSecret === undefined) return null;
   return {
     step: p.step,
     next: typeof p.next === "string" ? p.next : null,
@@ -232,10 +243,26 @@ async function readPendingLogin(db: Db, request: Request, now = new Date()): Pro
       displayName: user.display_name,
       role: user.role,
       passwordHash: user.password_hash,
-      totpSecret: user.totp_secret,
+      totpSecret,
       totpEnabled: user.totp_enabled_at !== null,
     },
   };
+}
+
+/**
+ * The user's TOTP secret (null before enrolment), or undefined when the stored value does not open: altered
+ * or copied from another row, or TOTP_ENCRYPTION_KEY changed. That sign-in cannot go on; it is logged for
+ * the operators rather than counted as the user's failure.
+ */
+function readableTotpSecret(user: { id: string; totp_secret: string | null }): string | null | undefined {
+  if (user.totp_secret === null) return null;
+  try {
+    return openTotpSecret(user.id, user.totp_secret);
+  } catch (error) {
+    if (!(error instanceof UnsealError)) throw error;
+    logger.error({ staffUserId: user.id, err: error.message }, "stored TOTP secret does not open");
+    return undefined;
+  }
 }
 
 export function clearPendingLogin(): Promise<string> {

@@ -11,6 +11,7 @@ import * as m0009 from "./0009_search_trigrams";
 import * as m0010 from "./0010_unread_queued_index";
 import * as m0011 from "./0011_time_ordered_book_ids";
 import * as m0012 from "./0012_staff_login_throttles";
+import * as m0015 from "./0015_audit_anchors";
 import * as m0020 from "./0020_payment_processing";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
@@ -27,5 +28,6 @@ export const migrations: Record<string, Migration> = {
   "0010_unread_queued_index": m0010,
   "0011_time_ordered_book_ids": m0011,
   "0012_staff_login_throttles": m0012,
+  "0015_audit_anchors": m0015,
   "0020_payment_processing": m0020,
 };

@@ -242,7 +242,7 @@ test.describe("the verified overview's fast path", () => {
     expect(noSession.status()).toBe(302);
     expect(noSession.headers()["location"]).toBe("/session-ended");
     const forged = await request.get("/account", {
-      headers: { cookie: "settle_session=forged.value" },
+      headers: { cookie: "__Host-settle_session=forged.value" },
       maxRedirects: 0,
     });
     expect(forged.status()).toBe(302);

@@ -1,9 +1,10 @@
 import { generateTOTP } from "@epic-web/totp";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { expect, type APIRequestContext } from "@playwright/test";
 import type { Kysely } from "kysely";
 import type { Database, StaffRole } from "../../db/schema";
 import { generateTotpSecret, hashPassword, TOTP_PARAMS } from "../../app/staff/auth.server";
+import { sealTotpSecret } from "../../app/staff/totp-secrets.server";
 
 export const STAFF_PASSWORD = "e2e staff password 1";
 
@@ -20,14 +21,16 @@ export async function createStaff(
 ): Promise<E2eStaff> {
   const secret = generateTotpSecret();
   const email = `e2e-${role}-${randomBytes(4).toString("hex")}@settle.test`;
+  const id = randomUUID();
   await db
     .insertInto("staff_users")
     .values({
+      id,
       email,
       display_name: `E2E ${role}`,
       role,
       password_hash: await hashPassword(opts.password ?? STAFF_PASSWORD),
-      totp_secret: opts.enrolled === false ? null : secret,
+      totp_secret: opts.enrolled === false ? null : sealTotpSecret(id, secret),
       totp_enabled_at: opts.enrolled === false ? null : new Date(),
     })
     .execute();

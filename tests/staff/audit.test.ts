@@ -114,6 +114,7 @@ function commandContext(): CommandContext & { lines: string[]; errors: string[] 
   return {
     cfg: config(),
     database: async () => ({ db: t.db, pool: t.pool, close: async () => {} }),
+    prepareDatabase: async () => [],
     out: (l) => lines.push(l),
     err: (l) => errors.push(l),
     lines,
@@ -178,7 +179,8 @@ describe("npm run settle -- audit:verify", () => {
     const ok = commandContext();
     expect(await auditVerify.run({} as never, ok)).toBe(0);
     const total = (await t.db.selectFrom("audit_events").select("id").execute()).length;
-    expect(ok.lines).toEqual([`OK: audit chain intact (${total} rows)`]);
+    expect(ok.lines[0]).toBe(`OK: audit chain intact (${total} rows)`);
+    expect(ok.lines[1]).toMatch(/^Head: row \d+, anchor [0-9a-f]{64}; anchored from row \d+$/);
 
     const env = { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: "silent" };
     const realOk = runSettle(["audit:verify"], { env });

@@ -13,6 +13,7 @@ import {
 } from "../../app/staff/auth.server";
 import { FIRST_LOCKOUT_MS, throttlePair } from "../../app/staff/login-throttle.server";
 import { readStaffSession, STAFF_ABSOLUTE_MS, STAFF_IDLE_MS } from "../../app/staff/session.server";
+import { openTotpSecret } from "../../app/staff/totp-secrets.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertStaffUser } from "../support/builders";
 import {
@@ -300,7 +301,7 @@ describe("sign-in with TOTP", () => {
       .where("id", "=", user.id)
       .executeTakeFirstOrThrow();
     expect(row.totp_enabled_at).not.toBeNull();
-    expect(row.totp_secret).toBe(secret);
+    expect(openTotpSecret(user.id, row.totp_secret!)).toBe(secret);
     expect(await verifyPassword(row.password_hash, "my own long password")).toBe(true);
     expect(await verifyPassword(row.password_hash, oneTime)).toBe(false);
     // The old pending cookie died with the old password.

@@ -1,8 +1,10 @@
 import { generateTOTP } from "@epic-web/totp";
+import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database, StaffRole, StaffUser } from "../../db/schema";
 import { generateTotpSecret, hashPassword, TOTP_PARAMS } from "../../app/staff/auth.server";
 import { startStaffSession } from "../../app/staff/session.server";
+import { sealTotpSecret } from "../../app/staff/totp-secrets.server";
 import { insertStaffUser } from "../support/builders";
 
 /** Helpers for staff-console tests: enrolled users, signed-in requests, and route results normalised. */
@@ -23,11 +25,13 @@ export async function enrolledStaff(
 ) {
   knownHash ??= hashPassword(KNOWN_PASSWORD);
   const secret = generateTotpSecret();
+  const id = overrides.id ?? randomUUID();
   const user = await insertStaffUser(db, {
+    id,
     role,
     display_name: `Test ${role}`,
     password_hash: await knownHash,
-    totp_secret: secret,
+    totp_secret: sealTotpSecret(id, secret),
     totp_enabled_at: new Date(),
     ...overrides,
   });

@@ -9,6 +9,11 @@ export const demoSeed = defineCommand({
   options: {},
   schema: z.object({}).strict(),
   async run(_args, ctx) {
+    // Demo borrowers (with their published answers) never go into a production database.
+    if (ctx.cfg.isProduction) {
+      ctx.err("demo:seed is refused in production (NODE_ENV=production).");
+      return 2;
+    }
     const { db } = await ctx.database();
     const result = await seedDemoData(db, { verificationHashKey: ctx.cfg.verificationHashKey });
     ctx.out(`Demo data ready (${JSON.stringify(result)}); ${DEMO_BORROWERS.length} demo borrowers defined.`);
