@@ -314,7 +314,8 @@ describe("audit log", () => {
       APPEND_ONLY,
     );
     await rejectsWith(t.db.deleteFrom("audit_events").where("id", "=", event.id).execute(), APPEND_ONLY);
-    await rejectsWith(sql`truncate audit_events`.execute(t.db), APPEND_ONLY);
+    // CASCADE: audit_anchors references the log, so a plain TRUNCATE stops at the foreign key before the trigger.
+    await rejectsWith(sql`truncate audit_events cascade`.execute(t.db), APPEND_ONLY);
     const row = await t.db
       .selectFrom("audit_events")
       .select("action")

@@ -26,6 +26,11 @@ async function productionOutbox(allow: string) {
   vi.stubEnv("SESSION_SECRET", "s".repeat(40));
   vi.stubEnv("VERIFICATION_HASH_KEY", "v".repeat(40));
   vi.stubEnv("LINK_SIGNING_KEYS", `k:${"l".repeat(40)}`);
+  vi.stubEnv("TOTP_ENCRYPTION_KEY", "t".repeat(32));
+  vi.stubEnv("LINK_HASH_KEY", "h".repeat(32));
+  vi.stubEnv("AUDIT_ANCHOR_KEY", "a".repeat(32));
+  // Production needs an external database; the route never connects (the test's database is in the context).
+  vi.stubEnv("DATABASE_URL", "postgres://settle_app@127.0.0.1:1/settle");
   vi.stubEnv("SMS_PROVIDER", "outbox");
   return import("../../app/routes/dev.outbox");
 }
