@@ -67,6 +67,57 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
+    // Functions short enough to read at once, modules small enough to hold in mind (issue #22 item 8).
+    files: ["app/**/*.{ts,tsx}", "db/**/*.ts"],
+    ignores: ["**/*.test.ts", "tests/**", "db/migrations/**"],
+    rules: {
+      "max-lines-per-function": ["error", { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
+      "max-lines": ["error", { max: 400, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
+    // TODO(lead): split after the security and payments branches merge
+    files: [
+      "app/borrower/verification.server.ts",
+      "app/messaging/outbound-sms.server.ts",
+      "app/messaging/short-links.server.ts",
+      "app/payments/**",
+      "app/staff/auth.server.ts",
+      "app/server/**",
+      "app/routes/r.$code.tsx",
+    ],
+    rules: { "max-lines-per-function": "off", "max-lines": "off" },
+  },
+  {
+    // One flat list of table interfaces behind one Database type: split by area it would only scatter the lookups.
+    files: ["db/schema.ts"],
+    rules: { "max-lines": "off" },
+  },
+  {
+    // TODO(cli): not split yet (issue #22 item 8); each file leaves this list when it is.
+    files: [
+      "app/plans/plans.server.ts",
+      "app/routes/account.done.$action.tsx",
+      "app/routes/account.pay.tsx",
+      "app/routes/account.plan.tsx",
+      "app/routes/account.plan_.status.tsx",
+      "app/routes/account.preferences.tsx",
+      "app/routes/staff.api-keys.tsx",
+      "app/routes/staff.audit.tsx",
+      "app/routes/staff.borrowers.$borrowerId.tsx",
+      "app/routes/staff.borrowers._index.tsx",
+      "app/routes/staff.dashboard.tsx",
+      "app/routes/staff.queues.tsx",
+      "app/routes/staff.templates._index.tsx",
+      "app/routes/staff.templates.edit.tsx",
+      "app/routes/staff.webhooks.tsx",
+      "app/staff/ui/PolicyEditorForm.tsx",
+      "app/staff/ui/Timeline.tsx",
+      "app/ui/BarChart.tsx",
+    ],
+    rules: { "max-lines-per-function": "off", "max-lines": "off" },
+  },
+  {
     // Tests, benchmarks and command-line output may write to the console.
     files: ["tests/**", "app/cli/**"],
     rules: { "no-console": "off" },

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
-import { DEMO_BORROWERS } from "./seed.server";
+import { DEMO_BORROWERS } from "./demo-borrowers";
 import type { Config } from "../platform/config.server";
 import { createShortLink } from "../messaging/short-links.server";
 

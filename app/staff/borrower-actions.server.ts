@@ -13,6 +13,21 @@ import type { StaffIdentity } from "./session.server";
 export type BorrowerActionResult = { status: "ok" } | { status: "not_found" };
 
 type Trx = Transaction<Database>;
+type Act<I extends BorrowerAction["intent"]> = Extract<BorrowerAction, { intent: I }>;
+
+/** What every action needs inside its transaction: who acts, on whom, when, and how to audit it. */
+interface Ctx {
+  trx: Trx;
+  staff: StaffIdentity;
+  borrowerId: string;
+  now: Date;
+  audit: (
+    name: string,
+    subjectType: string,
+    subjectId: string,
+    detail?: Record<string, unknown>,
+  ) => Promise<unknown>;
+}
 
 export async function applyBorrowerAction(
   db: Kysely<Database>,
@@ -20,19 +35,6 @@ export async function applyBorrowerAction(
 ): Promise<BorrowerActionResult> {
   const now = opts.now ?? new Date();
   const { staff, borrowerId, action } = opts;
-  const audit = (
-    trx: Trx,
-    name: string,
-    subjectType: string,
-    subjectId: string,
-    detail: Record<string, unknown> = {},
-  ) =>
-    appendAudit(
-      trx,
-      { actorType: "staff", actorId: staff.id, action: name, subjectType, subjectId, borrowerId, detail },
-      now,
-    );
-
   return db.transaction().execute(async (trx): Promise<BorrowerActionResult> => {
     const borrower = await trx
       .selectFrom("borrowers")
@@ -40,115 +42,135 @@ export async function applyBorrowerAction(
       .where("id", "=", borrowerId)
       .executeTakeFirst();
     if (!borrower) return { status: "not_found" };
-
-    switch (action.intent) {
-      case "add_note": {
-        const note = await trx
-          .insertInto("notes")
-          .values({ borrower_id: borrowerId, staff_user_id: staff.id, body: action.body, created_at: now })
-          .returning("id")
-          .executeTakeFirstOrThrow();
-        // The text stays in notes (which the retention job can clear), not in the append-only audit log.
-        await audit(trx, "staff.note_added", "note", note.id, { length: action.body.length });
-        return { status: "ok" };
-      }
-      case "log_call": {
-        if (action.accountId && !(await ownAccount(trx, borrowerId, action.accountId)))
-          return { status: "not_found" };
-        const call = await trx
-          .insertInto("call_attempts")
-          .values({
-            borrower_id: borrowerId,
-            account_id: action.accountId ?? null,
-            staff_user_id: staff.id,
-            outcome: action.outcome,
-            occurred_at: now,
-          })
-          .returning("id")
-          .executeTakeFirstOrThrow();
-        await audit(trx, "staff.call_logged", "call_attempt", call.id, {
-          outcome: action.outcome,
-          accountId: action.accountId ?? null,
-        });
-        return { status: "ok" };
-      }
-      case "resolve_task": {
-        const task = await trx
-          .updateTable("tasks")
-          .set({
-            status: "done",
-            resolved_at: now,
-            outcome: action.outcome || null,
-            assigned_to_staff_id: staff.id,
-          })
-          .where("id", "=", action.taskId)
-          .where("borrower_id", "=", borrowerId)
-          .where("status", "=", "open")
-          .returning(["id", "kind"])
-          .executeTakeFirst();
-        if (!task) return { status: "not_found" };
-        await audit(trx, "staff.task_resolved", "task", task.id, { kind: task.kind });
-        return { status: "ok" };
-      }
-      case "set_wrong_number":
-      case "clear_wrong_number": {
-        const on = action.intent === "set_wrong_number";
-        const account = await trx
-          .updateTable("accounts")
-          .set((eb) => ({
-            wrong_number_at: on ? eb.fn.coalesce("wrong_number_at", eb.val(now)) : null,
-            updated_at: now,
-          }))
-          .where("id", "=", action.accountId)
-          .where("borrower_id", "=", borrowerId)
-          .returning("id")
-          .executeTakeFirst();
-        if (!account) return { status: "not_found" };
-        // Links sent to a number that is not the borrower's must stop working.
-        if (on) await revokeLinks(trx, { accountIds: [account.id] }, "wrong_number", now);
-        // Staff deciding either way is the review the borrower's report asked for.
-        const reviewed = await trx
-          .updateTable("tasks")
-          .set({
-            status: "done",
-            resolved_at: now,
-            outcome: on ? "confirmed_wrong_number" : "number_confirmed_correct",
-            assigned_to_staff_id: staff.id,
-          })
-          .where("account_id", "=", account.id)
-          .where("kind", "=", "wrong_number_review")
-          .where("status", "=", "open")
-          .returning("id")
-          .execute();
-        await audit(
-          trx,
-          on ? "staff.wrong_number_set" : "staff.wrong_number_cleared",
-          "account",
-          account.id,
-          { reviewTasksClosed: reviewed.length },
-        );
-        return { status: "ok" };
-      }
-      case "set_dispute":
-      case "clear_dispute": {
-        const on = action.intent === "set_dispute";
-        const account = await trx
-          .updateTable("accounts")
-          .set((eb) => ({
-            dispute_at: on ? eb.fn.coalesce("dispute_at", eb.val(now)) : null,
-            updated_at: now,
-          }))
-          .where("id", "=", action.accountId)
-          .where("borrower_id", "=", borrowerId)
-          .returning("id")
-          .executeTakeFirst();
-        if (!account) return { status: "not_found" };
-        await audit(trx, on ? "staff.dispute_set" : "staff.dispute_cleared", "account", account.id);
-        return { status: "ok" };
-      }
-    }
+    const audit: Ctx["audit"] = (name, subjectType, subjectId, detail = {}) =>
+      appendAudit(
+        trx,
+        { actorType: "staff", actorId: staff.id, action: name, subjectType, subjectId, borrowerId, detail },
+        now,
+      );
+    return applyInTransaction({ trx, staff, borrowerId, now, audit }, action);
   });
 }
+
+function applyInTransaction(ctx: Ctx, action: BorrowerAction): Promise<BorrowerActionResult> {
+  switch (action.intent) {
+    case "add_note":
+      return addNote(ctx, action);
+    case "log_call":
+      return logCall(ctx, action);
+    case "resolve_task":
+      return resolveTask(ctx, action);
+    case "set_wrong_number":
+    case "clear_wrong_number":
+      return markWrongNumber(ctx, action.accountId, action.intent === "set_wrong_number");
+    case "set_dispute":
+    case "clear_dispute":
+      return markDispute(ctx, action.accountId, action.intent === "set_dispute");
+  }
+}
+
+async function addNote({ trx, staff, borrowerId, now, audit }: Ctx, action: Act<"add_note">) {
+  const note = await trx
+    .insertInto("notes")
+    .values({ borrower_id: borrowerId, staff_user_id: staff.id, body: action.body, created_at: now })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  // The text stays in notes (which the retention job can clear), not in the append-only audit log.
+  await audit("staff.note_added", "note", note.id, { length: action.body.length });
+  return OK;
+}
+
+async function logCall({ trx, staff, borrowerId, now, audit }: Ctx, action: Act<"log_call">) {
+  if (action.accountId && !(await ownAccount(trx, borrowerId, action.accountId))) return NOT_FOUND;
+  const call = await trx
+    .insertInto("call_attempts")
+    .values({
+      borrower_id: borrowerId,
+      account_id: action.accountId ?? null,
+      staff_user_id: staff.id,
+      outcome: action.outcome,
+      occurred_at: now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await audit("staff.call_logged", "call_attempt", call.id, {
+    outcome: action.outcome,
+    accountId: action.accountId ?? null,
+  });
+  return OK;
+}
+
+async function resolveTask({ trx, staff, borrowerId, now, audit }: Ctx, action: Act<"resolve_task">) {
+  const task = await trx
+    .updateTable("tasks")
+    .set({
+      status: "done",
+      resolved_at: now,
+      outcome: action.outcome || null,
+      assigned_to_staff_id: staff.id,
+    })
+    .where("id", "=", action.taskId)
+    .where("borrower_id", "=", borrowerId)
+    .where("status", "=", "open")
+    .returning(["id", "kind"])
+    .executeTakeFirst();
+  if (!task) return NOT_FOUND;
+  await audit("staff.task_resolved", "task", task.id, { kind: task.kind });
+  return OK;
+}
+
+async function markWrongNumber({ trx, staff, borrowerId, now, audit }: Ctx, accountId: string, on: boolean) {
+  const account = await trx
+    .updateTable("accounts")
+    .set((eb) => ({
+      wrong_number_at: on ? eb.fn.coalesce("wrong_number_at", eb.val(now)) : null,
+      updated_at: now,
+    }))
+    .where("id", "=", accountId)
+    .where("borrower_id", "=", borrowerId)
+    .returning("id")
+    .executeTakeFirst();
+  if (!account) return NOT_FOUND;
+  // Links sent to a number that is not the borrower's must stop working.
+  if (on) await revokeLinks(trx, { accountIds: [account.id] }, "wrong_number", now);
+  // Staff deciding either way is the review the borrower's report asked for.
+  const reviewed = await trx
+    .updateTable("tasks")
+    .set({
+      status: "done",
+      resolved_at: now,
+      outcome: on ? "confirmed_wrong_number" : "number_confirmed_correct",
+      assigned_to_staff_id: staff.id,
+    })
+    .where("account_id", "=", account.id)
+    .where("kind", "=", "wrong_number_review")
+    .where("status", "=", "open")
+    .returning("id")
+    .execute();
+  await audit(on ? "staff.wrong_number_set" : "staff.wrong_number_cleared", "account", account.id, {
+    reviewTasksClosed: reviewed.length,
+  });
+  return OK;
+}
+
+async function markDispute({ trx, borrowerId, now, audit }: Ctx, accountId: string, on: boolean) {
+  const account = await trx
+    .updateTable("accounts")
+    .set((eb) => ({
+      dispute_at: on ? eb.fn.coalesce("dispute_at", eb.val(now)) : null,
+      updated_at: now,
+    }))
+    .where("id", "=", accountId)
+    .where("borrower_id", "=", borrowerId)
+    .returning("id")
+    .executeTakeFirst();
+  if (!account) return NOT_FOUND;
+  await audit(on ? "staff.dispute_set" : "staff.dispute_cleared", "account", account.id);
+  return OK;
+}
+
+const OK: BorrowerActionResult = { status: "ok" };
+const NOT_FOUND: BorrowerActionResult = { status: "not_found" };
 
 async function ownAccount(trx: Trx, borrowerId: string, accountId: string): Promise<boolean> {
   const row = await trx

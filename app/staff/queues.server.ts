@@ -33,87 +33,72 @@ export interface Queues {
   };
 }
 
-/** The work waiting for staff, each queue oldest first (docs/product-rules.md §8.5). */
-export async function loadQueues(
-  db: Kysely<Database>,
-  opts: { locale: string; timeZone: string; now?: Date },
-): Promise<Queues> {
-  const now = opts.now ?? new Date();
-  const when = (d: Date) => formatStaffDateTime(d, opts.locale, opts.timeZone);
-  const base = (r: {
-    id: string;
-    borrower_id: string;
-    full_name: string;
-    last4: string | null;
-    created_at: Date;
-  }): QueueItemBase => ({
-    id: r.id,
-    borrowerId: r.borrower_id,
-    borrowerName: r.full_name,
-    accountLast4: r.last4,
-    created: when(r.created_at),
-    ageDays: ageInDays(r.created_at, now),
-  });
+type Db = Kysely<Database>;
 
-  const openTasks = (kinds: TaskKind[]) =>
-    db
-      .selectFrom("tasks as t")
-      .innerJoin("borrowers as b", "b.id", "t.borrower_id")
-      .leftJoin("accounts as a", "a.id", "t.account_id")
-      .select([
-        "t.id",
-        "t.borrower_id",
-        "b.full_name",
-        "a.last4",
-        "t.created_at",
-        "t.kind",
-        "t.due_at",
-        "t.slot_start",
-        "t.borrower_note",
-      ])
-      .select(sql<number>`count(*) over ()`.as("total"))
-      .where("t.status", "=", "open")
-      .where("t.kind", "in", kinds)
-      .orderBy("t.created_at")
-      .orderBy("t.id")
-      .limit(QUEUE_LIMIT)
-      .execute();
+function openHardship(db: Db) {
+  return db
+    .selectFrom("hardship_reports as h")
+    .innerJoin("borrowers as b", "b.id", "h.borrower_id")
+    .leftJoin("accounts as a", "a.id", "h.account_id")
+    .select(["h.id", "h.borrower_id", "b.full_name", "a.last4", "h.created_at", "h.reason", "h.details"])
+    .select(sql<number>`count(*) over ()`.as("total"))
+    .where("h.status", "=", "open")
+    .orderBy("h.created_at")
+    .orderBy("h.id")
+    .limit(QUEUE_LIMIT)
+    .execute();
+}
 
-  const [hardship, calls, appointments, complaints, wrongNumbers, plans] = await Promise.all([
-    db
-      .selectFrom("hardship_reports as h")
-      .innerJoin("borrowers as b", "b.id", "h.borrower_id")
-      .leftJoin("accounts as a", "a.id", "h.account_id")
-      .select(["h.id", "h.borrower_id", "b.full_name", "a.last4", "h.created_at", "h.reason", "h.details"])
-      .select(sql<number>`count(*) over ()`.as("total"))
-      .where("h.status", "=", "open")
-      .orderBy("h.created_at")
-      .orderBy("h.id")
-      .limit(QUEUE_LIMIT)
-      .execute(),
-    openTasks(["call"]),
-    openTasks(["visit", "callback"]),
-    db
-      .selectFrom("complaints as c")
-      .innerJoin("borrowers as b", "b.id", "c.borrower_id")
-      .leftJoin("accounts as a", "a.id", "c.account_id")
-      .select([
-        "c.id",
-        "c.borrower_id",
-        "b.full_name",
-        "a.last4",
-        "c.created_at",
-        "c.ack_number",
-        "c.category",
-        "c.status",
-      ])
-      .select(sql<number>`count(*) over ()`.as("total"))
-      .where("c.status", "in", ["open", "in_progress"])
-      .orderBy("c.created_at")
-      .orderBy("c.id")
-      .limit(QUEUE_LIMIT)
-      .execute(),
-    openTasks(["wrong_number_review"]),
+function openTasks(db: Db, kinds: TaskKind[]) {
+  return db
+    .selectFrom("tasks as t")
+    .innerJoin("borrowers as b", "b.id", "t.borrower_id")
+    .leftJoin("accounts as a", "a.id", "t.account_id")
+    .select([
+      "t.id",
+      "t.borrower_id",
+      "b.full_name",
+      "a.last4",
+      "t.created_at",
+      "t.kind",
+      "t.due_at",
+      "t.slot_start",
+      "t.borrower_note",
+    ])
+    .select(sql<number>`count(*) over ()`.as("total"))
+    .where("t.status", "=", "open")
+    .where("t.kind", "in", kinds)
+    .orderBy("t.created_at")
+    .orderBy("t.id")
+    .limit(QUEUE_LIMIT)
+    .execute();
+}
+
+function openComplaints(db: Db) {
+  return db
+    .selectFrom("complaints as c")
+    .innerJoin("borrowers as b", "b.id", "c.borrower_id")
+    .leftJoin("accounts as a", "a.id", "c.account_id")
+    .select([
+      "c.id",
+      "c.borrower_id",
+      "b.full_name",
+      "a.last4",
+      "c.created_at",
+      "c.ack_number",
+      "c.category",
+      "c.status",
+    ])
+    .select(sql<number>`count(*) over ()`.as("total"))
+    .where("c.status", "in", ["open", "in_progress"])
+    .orderBy("c.created_at")
+    .orderBy("c.id")
+    .limit(QUEUE_LIMIT)
+    .execute();
+}
+
+function plansAwaitingApproval(db: Db) {
+  return (
     db
       .selectFrom("instalment_plans as p")
       .innerJoin("borrowers as b", "b.id", "p.borrower_id")
@@ -136,9 +121,42 @@ export async function loadQueues(
       .orderBy("p.created_at")
       .orderBy("p.id")
       .limit(QUEUE_LIMIT)
-      .execute(),
-  ]);
+      .execute()
+  );
+}
 
+type TaskRows = Awaited<ReturnType<typeof openTasks>>;
+interface Rows {
+  hardship: Awaited<ReturnType<typeof openHardship>>;
+  calls: TaskRows;
+  appointments: TaskRows;
+  complaints: Awaited<ReturnType<typeof openComplaints>>;
+  wrongNumbers: TaskRows;
+  plans: Awaited<ReturnType<typeof plansAwaitingApproval>>;
+}
+
+/** The columns every queue row shares, formatted for the console. */
+function rowBase(opts: { locale: string; timeZone: string }, now: Date) {
+  return (r: {
+    id: string;
+    borrower_id: string;
+    full_name: string;
+    last4: string | null;
+    created_at: Date;
+  }): QueueItemBase => ({
+    id: r.id,
+    borrowerId: r.borrower_id,
+    borrowerName: r.full_name,
+    accountLast4: r.last4,
+    created: formatStaffDateTime(r.created_at, opts.locale, opts.timeZone),
+    ageDays: ageInDays(r.created_at, now),
+  });
+}
+
+function toQueues(rows: Rows, opts: { locale: string; timeZone: string }, now: Date): Queues {
+  const { hardship, calls, appointments, complaints, wrongNumbers, plans } = rows;
+  const when = (d: Date) => formatStaffDateTime(d, opts.locale, opts.timeZone);
+  const base = rowBase(opts, now);
   const total = (rows: Array<{ total: number | string }>) => Number(rows[0]?.total ?? 0);
   return {
     hardship: {
@@ -181,4 +199,24 @@ export async function loadQueues(
       })),
     },
   };
+}
+
+/** The work waiting for staff, each queue oldest first (docs/product-rules.md §8.5). */
+export async function loadQueues(
+  db: Kysely<Database>,
+  opts: { locale: string; timeZone: string; now?: Date },
+): Promise<Queues> {
+  const [hardship, calls, appointments, complaints, wrongNumbers, plans] = await Promise.all([
+    openHardship(db),
+    openTasks(db, ["call"]),
+    openTasks(db, ["visit", "callback"]),
+    openComplaints(db),
+    openTasks(db, ["wrong_number_review"]),
+    plansAwaitingApproval(db),
+  ]);
+  return toQueues(
+    { hardship, calls, appointments, complaints, wrongNumbers, plans },
+    opts,
+    opts.now ?? new Date(),
+  );
 }

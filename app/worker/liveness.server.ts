@@ -88,30 +88,7 @@ export function createWorkerLiveness(pool: pg.Pool, opts: WorkerLivenessOptions 
   async function sweep(): Promise<string[]> {
     if (closed) return [];
     await ensureHolder();
-    const client = await pool.connect();
-    try {
-      const { rows } = await client.query<{ locked_by: string }>(
-        `select locked_by from (
-           select distinct locked_by from graphile_worker._private_jobs
-            where locked_by is not null and locked_at < now() - make_interval(secs => $2::double precision / 1000)
-           union
-           select distinct locked_by from graphile_worker._private_job_queues
-            where locked_by is not null and locked_at < now() - make_interval(secs => $2::double precision / 1000)
-         ) held
-         where pg_try_advisory_lock($1, hashtext(locked_by))`,
-        [LIVENESS_NAMESPACE, graceMs],
-      );
-      const dead = rows.map((r) => r.locked_by).filter((id) => !ids.has(id));
-      for (const r of rows)
-        await client.query("select pg_advisory_unlock($1, hashtext($2))", [LIVENESS_NAMESPACE, r.locked_by]);
-      if (dead.length) {
-        await client.query("select graphile_worker.force_unlock_workers($1::text[])", [dead]);
-        logger.warn({ workers: dead.length }, "released jobs held by dead workers");
-      }
-      return dead;
-    } finally {
-      client.release();
-    }
+    return releaseDeadWorkers(pool, ids, graceMs);
   }
 
   const timer = setInterval(() => {
@@ -142,4 +119,39 @@ export function createWorkerLiveness(pool: pg.Pool, opts: WorkerLivenessOptions 
       dropHolder(); // ending the session releases its advisory locks
     },
   };
+}
+
+/**
+ * Finds the worker ids that have held jobs longer than the grace period and whose advisory lock nobody
+ * holds (their process is gone), and puts their jobs back in the queue. `ours` are this process's own ids.
+ */
+async function releaseDeadWorkers(
+  pool: pg.Pool,
+  ours: ReadonlySet<string>,
+  graceMs: number,
+): Promise<string[]> {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query<{ locked_by: string }>(
+      `select locked_by from (
+         select distinct locked_by from graphile_worker._private_jobs
+          where locked_by is not null and locked_at < now() - make_interval(secs => $2::double precision / 1000)
+         union
+         select distinct locked_by from graphile_worker._private_job_queues
+          where locked_by is not null and locked_at < now() - make_interval(secs => $2::double precision / 1000)
+       ) held
+       where pg_try_advisory_lock($1, hashtext(locked_by))`,
+      [LIVENESS_NAMESPACE, graceMs],
+    );
+    const dead = rows.map((r) => r.locked_by).filter((id) => !ours.has(id));
+    for (const r of rows)
+      await client.query("select pg_advisory_unlock($1, hashtext($2))", [LIVENESS_NAMESPACE, r.locked_by]);
+    if (dead.length) {
+      await client.query("select graphile_worker.force_unlock_workers($1::text[])", [dead]);
+      logger.warn({ workers: dead.length }, "released jobs held by dead workers");
+    }
+    return dead;
+  } finally {
+    client.release();
+  }
 }

@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  DEMO_BORROWERS,
-  isDatabaseEmpty,
-  seedDemoData,
-  utcDateFromNow,
-  type DemoStage,
-} from "../../app/demo/seed.server";
+import { DEMO_BORROWERS, type DemoStage } from "../../app/demo/demo-borrowers";
+import { isDatabaseEmpty, seedDemoData, utcDateFromNow } from "../../app/demo/seed.server";
 import { hashVerificationAnswer } from "../../app/borrower/verification-answers.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 

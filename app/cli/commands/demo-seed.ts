@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { DEMO_BORROWERS, seedDemoData } from "../../demo/seed.server";
+import { DEMO_BORROWERS } from "../../demo/demo-borrowers";
+import { seedDemoData } from "../../demo/seed.server";
 import { defineCommand } from "../command";
 
 export const demoSeed = defineCommand({
