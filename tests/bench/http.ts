@@ -46,7 +46,10 @@ interface Load {
  */
 export async function measureHttp(opts: {
   db: Kysely<Database>;
+  /** The web process's DATABASE_URL: a role with row rights only, as production requires. */
   url: string;
+  /** The schema owner's URL (DATABASE_MIGRATION_URL): the web process grants its role from it at start. */
+  ownerUrl: string;
   root: string;
   durationSec: number;
   children: ChildProcess[];
@@ -264,7 +267,13 @@ interface LoadTargets {
 
 /** The production server as `npm start` runs it: the bundle (npm run build), the same Node flags (package.json). */
 async function startWeb(
-  opts: { root: string; url: string; children: ChildProcess[]; env?: Record<string, string> },
+  opts: {
+    root: string;
+    url: string;
+    ownerUrl: string;
+    children: ChildProcess[];
+    env?: Record<string, string>;
+  },
   port: number,
   base: string,
   profileDir?: string,
@@ -280,6 +289,7 @@ async function startWeb(
       NODE_ENV: "production",
       SETTLE_ALLOW_DEV_SECRETS: "1",
       DATABASE_URL: opts.url,
+      DATABASE_MIGRATION_URL: opts.ownerUrl,
       ROLE: "web",
       LOG_LEVEL: "warn",
       PORT: String(port),

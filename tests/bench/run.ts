@@ -16,9 +16,13 @@
  *              again in a web process without each optimisation; a row per optimisation with the change)
  */
 process.env.LOG_LEVEL ??= "warn";
+// The bench process itself (seeding, link codes, the planner) runs as development; the web process it
+// measures runs as production (tests/bench/http.ts).
+process.env.NODE_ENV ??= "development";
 process.env.SETTLE_ALLOW_DEV_SECRETS ??= "1";
 
 import { execFileSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -26,7 +30,7 @@ import { fileURLToPath } from "node:url";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import { connectDatabase } from "../../db/connection";
-import { ensureDatabase, startEmbeddedPostgres } from "../../db/embedded";
+import { ensureDatabase, ensureLoginRole, startEmbeddedPostgres } from "../../db/embedded";
 import { migrateAll } from "../../db/migrate";
 import { runSchedule } from "../../app/engine/planner.server";
 import { freePort } from "../support/free-port";
@@ -312,10 +316,15 @@ async function main() {
           handle.db,
         );
       const afterLoad = pgStats ? (label: string) => logStatementStats(handle.db, log, label) : undefined;
+      // Production refuses a web process whose role could rewrite the audit log: it connects as an
+      // application role, as a bank's deployment does.
+      const app = { user: "settle_app", password: randomBytes(18).toString("hex") };
+      await ensureLoginRole(server.adminUrl, app);
       measures.push(
         ...(await measureHttp({
           db: handle.db,
-          url,
+          url: server.urlFor("settle_bench", app),
+          ownerUrl: url,
           root,
           durationSec,
           children,
