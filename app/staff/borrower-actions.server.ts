@@ -119,17 +119,25 @@ async function resolveTask({ trx, staff, borrowerId, now, audit }: Ctx, action: 
   return OK;
 }
 
-async function markWrongNumber({ trx, staff, borrowerId, now, audit }: Ctx, accountId: string, on: boolean) {
-  const account = await trx
+/** Sets (keeping the first time) or clears one of the account's flags; undefined when not the borrower's. */
+function setAccountFlag(
+  { trx, borrowerId, now }: Ctx,
+  accountId: string,
+  flag: "wrong_number_at" | "dispute_at",
+  on: boolean,
+) {
+  return trx
     .updateTable("accounts")
-    .set((eb) => ({
-      wrong_number_at: on ? eb.fn.coalesce("wrong_number_at", eb.val(now)) : null,
-      updated_at: now,
-    }))
+    .set((eb) => ({ [flag]: on ? eb.fn.coalesce(flag, eb.val(now)) : null, updated_at: now }))
     .where("id", "=", accountId)
     .where("borrower_id", "=", borrowerId)
     .returning("id")
     .executeTakeFirst();
+}
+
+async function markWrongNumber(ctx: Ctx, accountId: string, on: boolean) {
+  const { trx, staff, now, audit } = ctx;
+  const account = await setAccountFlag(ctx, accountId, "wrong_number_at", on);
   if (!account) return NOT_FOUND;
   // Links sent to a number that is not the borrower's must stop working.
   if (on) await revokeLinks(trx, { accountIds: [account.id] }, "wrong_number", now);
@@ -153,19 +161,10 @@ async function markWrongNumber({ trx, staff, borrowerId, now, audit }: Ctx, acco
   return OK;
 }
 
-async function markDispute({ trx, borrowerId, now, audit }: Ctx, accountId: string, on: boolean) {
-  const account = await trx
-    .updateTable("accounts")
-    .set((eb) => ({
-      dispute_at: on ? eb.fn.coalesce("dispute_at", eb.val(now)) : null,
-      updated_at: now,
-    }))
-    .where("id", "=", accountId)
-    .where("borrower_id", "=", borrowerId)
-    .returning("id")
-    .executeTakeFirst();
+async function markDispute(ctx: Ctx, accountId: string, on: boolean) {
+  const account = await setAccountFlag(ctx, accountId, "dispute_at", on);
   if (!account) return NOT_FOUND;
-  await audit(on ? "staff.dispute_set" : "staff.dispute_cleared", "account", account.id);
+  await ctx.audit(on ? "staff.dispute_set" : "staff.dispute_cleared", "account", account.id);
   return OK;
 }
 
