@@ -1,6 +1,9 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database, Locale } from "../../db/schema";
 import type { EventSource } from "../engine/feedback.server";
+import { appendAudit } from "../platform/audit.server";
+import { emitBankEvent, type BankEventType } from "../platform/bank-events.server";
+import { queueSms, type QueueSmsInput, type QueueSmsResult } from "../messaging/outbound-sms.server";
 
 /**
  * What the borrower action services (promises, hardship, preferences,
@@ -86,4 +89,48 @@ export async function cancelQueuedReminders(
 export function isUniqueViolation(error: unknown, constraint: string): boolean {
   const e = error as { code?: unknown; constraint?: unknown } | null;
   return typeof e === "object" && e !== null && e.code === "23505" && e.constraint === constraint;
+}
+
+/**
+ * What every borrower action ends with, in the action's transaction: the audit row (the facts, how it
+ * came, and the action's own extra detail), the event the bank hears (the same facts and the bank's
+ * account reference), and the confirmation text.
+ */
+export async function announceBorrowerAction(
+  trx: Transaction<Database>,
+  scope: SessionScope,
+  opts: {
+    action: BankEventType;
+    subjectType: string;
+    subjectId: string;
+    facts: Record<string, unknown>;
+    auditDetail?: Record<string, unknown>;
+    bankPayload: Record<string, unknown>;
+    confirmation: Pick<QueueSmsInput, "templateKey" | "vars" | "dedupeKey">;
+    now: Date;
+  },
+): Promise<QueueSmsResult> {
+  const { action, facts, now } = opts;
+  const { borrowerId, accountId } = scope;
+  await appendAudit(
+    trx,
+    {
+      actorType: "borrower",
+      actorId: borrowerId,
+      action,
+      subjectType: opts.subjectType,
+      subjectId: opts.subjectId,
+      borrowerId,
+      detail: { ...facts, via: portalSource(scope).via, accountId, ...opts.auditDetail },
+    },
+    now,
+  );
+  await emitBankEvent(trx, {
+    type: action,
+    accountId,
+    borrowerId,
+    payload: { ...facts, ...opts.bankPayload },
+    now,
+  });
+  return queueSms(trx, { borrowerId, accountId, purpose: "confirmation", ...opts.confirmation, now });
 }

@@ -6,11 +6,9 @@ import {
   formatSlotForSms,
   type AppointmentSlot,
 } from "../domain/appointment-slots";
-import { appendAudit } from "../platform/audit.server";
-import { emitBankEvent } from "../platform/bank-events.server";
 import type { BorrowerSession } from "./session.server";
-import { queueSms, type QueueSmsResult } from "../messaging/outbound-sms.server";
-import { portalSource, sessionAccount, smsLocale } from "./action-scope.server";
+import type { QueueSmsResult } from "../messaging/outbound-sms.server";
+import { announceBorrowerAction, sessionAccount, smsLocale } from "./action-scope.server";
 
 /**
  * Call back / branch visit (docs/product-rules.md §5.5): the borrower picks one of the slots
@@ -93,38 +91,18 @@ async function announceAppointment(
     slotEnd: slot.end,
     timeZone: account.time_zone,
   };
-  await appendAudit(
-    trx,
-    {
-      actorType: "borrower",
-      actorId: session.borrowerId,
-      action: "appointment.requested",
-      subjectType: "task",
-      subjectId: taskId,
-      borrowerId: session.borrowerId,
-      detail: {
-        ...facts,
-        via: portalSource(session).via,
-        accountId: session.accountId,
-        hasNote: Boolean(input.note?.trim()),
-      },
+  return announceBorrowerAction(trx, session, {
+    action: "appointment.requested",
+    subjectType: "task",
+    subjectId: taskId,
+    facts,
+    auditDetail: { hasNote: Boolean(input.note?.trim()) },
+    bankPayload: { accountRef: account.external_ref },
+    confirmation: {
+      templateKey: "confirmation.callback_booked",
+      vars: { slot: formatSlotForSms(slot, account.time_zone, smsLocale(account)) },
+      dedupeKey: `confirmation:appointment:${taskId}`,
     },
-    now,
-  );
-  await emitBankEvent(trx, {
-    type: "appointment.requested",
-    accountId: session.accountId,
-    borrowerId: session.borrowerId,
-    payload: { ...facts, accountRef: account.external_ref },
-    now,
-  });
-  return queueSms(trx, {
-    borrowerId: session.borrowerId,
-    accountId: session.accountId,
-    templateKey: "confirmation.callback_booked",
-    purpose: "confirmation",
-    vars: { slot: formatSlotForSms(slot, account.time_zone, smsLocale(account)) },
-    dedupeKey: `confirmation:appointment:${taskId}`,
     now,
   });
 }

@@ -3,14 +3,12 @@ import type { Kysely, Transaction } from "kysely";
 import type { ComplaintCategory, Database } from "../../db/schema";
 import { localToday } from "../domain/borrower-actions";
 import { complaintAckNumber } from "../domain/complaint-ack";
-import { appendAudit } from "../platform/audit.server";
-import { emitBankEvent } from "../platform/bank-events.server";
 import type { BorrowerSession } from "./session.server";
-import { queueSms, type QueueSmsResult } from "../messaging/outbound-sms.server";
+import type { QueueSmsResult } from "../messaging/outbound-sms.server";
 import {
+  announceBorrowerAction,
   cancelQueuedReminders,
   isUniqueViolation,
-  portalSource,
   sessionAccount,
 } from "./action-scope.server";
 
@@ -124,38 +122,18 @@ async function announceComplaint(
   },
 ): Promise<QueueSmsResult> {
   const { facts, now } = opts;
-  await appendAudit(
-    trx,
-    {
-      actorType: "borrower",
-      actorId: session.borrowerId,
-      action: "complaint.filed",
-      subjectType: "complaint",
-      subjectId: facts.complaintId,
-      borrowerId: session.borrowerId,
-      detail: {
-        ...facts,
-        via: portalSource(session).via,
-        accountId: session.accountId,
-        cancelledReminders: opts.cancelled,
-      },
+  return announceBorrowerAction(trx, session, {
+    action: "complaint.filed",
+    subjectType: "complaint",
+    subjectId: facts.complaintId,
+    facts,
+    auditDetail: { cancelledReminders: opts.cancelled },
+    bankPayload: { accountRef: opts.accountRef },
+    confirmation: {
+      templateKey: "confirmation.complaint_ack",
+      vars: { ackNumber: facts.ackNumber },
+      dedupeKey: `confirmation:complaint:${facts.complaintId}`,
     },
-    now,
-  );
-  await emitBankEvent(trx, {
-    type: "complaint.filed",
-    accountId: session.accountId,
-    borrowerId: session.borrowerId,
-    payload: { ...facts, accountRef: opts.accountRef },
-    now,
-  });
-  return queueSms(trx, {
-    borrowerId: session.borrowerId,
-    accountId: session.accountId,
-    templateKey: "confirmation.complaint_ack",
-    purpose: "confirmation",
-    vars: { ackNumber: facts.ackNumber },
-    dedupeKey: `confirmation:complaint:${facts.complaintId}`,
     now,
   });
 }
