@@ -91,6 +91,16 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
   return typeof e === "object" && e !== null && e.code === "23505" && e.constraint === constraint;
 }
 
+interface BorrowerActionRecord {
+  action: BankEventType;
+  subjectType: string;
+  subjectId: string;
+  facts: Record<string, unknown>;
+  auditDetail?: Record<string, unknown>;
+  bankPayload: Record<string, unknown>;
+  now: Date;
+}
+
 /**
  * What every borrower action ends with, in the action's transaction: the audit row (the facts, how it
  * came, and the action's own extra detail), the event the bank hears (the same facts and the bank's
@@ -99,17 +109,25 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
 export async function announceBorrowerAction(
   trx: Transaction<Database>,
   scope: SessionScope,
-  opts: {
-    action: BankEventType;
-    subjectType: string;
-    subjectId: string;
-    facts: Record<string, unknown>;
-    auditDetail?: Record<string, unknown>;
-    bankPayload: Record<string, unknown>;
-    confirmation: Pick<QueueSmsInput, "templateKey" | "vars" | "dedupeKey">;
-    now: Date;
-  },
+  opts: BorrowerActionRecord & { confirmation: Pick<QueueSmsInput, "templateKey" | "vars" | "dedupeKey"> },
 ): Promise<QueueSmsResult> {
+  await recordBorrowerAction(trx, scope, opts);
+  const { borrowerId, accountId } = scope;
+  return queueSms(trx, {
+    borrowerId,
+    accountId,
+    purpose: "confirmation",
+    ...opts.confirmation,
+    now: opts.now,
+  });
+}
+
+/** The audit row and the bank event of a borrower action, for an action whose text depends on its outcome. */
+export async function recordBorrowerAction(
+  trx: Transaction<Database>,
+  scope: SessionScope,
+  opts: BorrowerActionRecord,
+): Promise<void> {
   const { action, facts, now } = opts;
   const { borrowerId, accountId } = scope;
   await appendAudit(
@@ -132,5 +150,4 @@ export async function announceBorrowerAction(
     payload: { ...facts, ...opts.bankPayload },
     now,
   });
-  return queueSms(trx, { borrowerId, accountId, purpose: "confirmation", ...opts.confirmation, now });
 }
