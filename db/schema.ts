@@ -147,6 +147,8 @@ export interface ShortLinksTable {
   last_opened_at: NullableTimestamp;
   locked_until: NullableTimestamp;
   created_at: TimestampDefault;
+  /** The payment amount agreed with staff that this link's pay page preselects (migration 0035). */
+  agreed_amount_minor: number | null;
 }
 
 export interface VerificationAttemptsTable {
@@ -260,7 +262,9 @@ export interface InstalmentPlansTable {
   proposed_by_staff_id: string | null;
   counter_of_plan_id: string | null;
   auto_approved: Generated<boolean>;
-  /** Never the same staff member as proposed_by_staff_id. */
+  /** The staff member who entered a borrower's proposal for them from the console (migration 0035). */
+  entered_by_staff_id: string | null;
+  /** Never the same staff member as proposed_by_staff_id or entered_by_staff_id. */
   decided_by_staff_id: string | null;
   decided_at: NullableTimestamp;
   decision_reason: string | null;

@@ -21,7 +21,10 @@ type NextStep = "current" | "early" | "mid" | "late" | "serious" | "paid";
  * borrower AND account, so one borrower's session can never read another's account.
  * Balance shown = last imported balance minus portal payments recorded since, marked pending.
  */
-export async function getAccountOverview(db: Kysely<Database>, session: BorrowerSession) {
+export async function getAccountOverview(
+  db: Kysely<Database>,
+  session: Pick<BorrowerSession, "borrowerId" | "accountId">,
+) {
   // One statement, compiled once and prepared per connection: every account page and the overview read it.
   const query = accountOverview(db, { accountId: session.accountId, borrowerId: session.borrowerId });
   const account = (await executePrepared(db, query)).rows[0];

@@ -8,11 +8,14 @@ import { emitBankEvent } from "../platform/bank-events.server";
 import type { BorrowerSession } from "./session.server";
 import { queueSms, smsAmount, smsDate, type QueueSmsResult } from "../messaging/outbound-sms.server";
 import {
+  actedBy,
+  auditActor,
   cancelQueuedReminders,
   isUniqueViolation,
   portalSource,
   sessionAccount,
   smsLocale,
+  type SessionScope,
 } from "./action-scope.server";
 
 /**
@@ -25,7 +28,7 @@ import {
 const ONE_ACTIVE_INDEX = "promises_to_pay_one_active_per_account";
 
 /** What the promise page needs: the bounds of a valid promise, and any promise already in force. */
-export async function promisePageFacts(db: Kysely<Database>, session: BorrowerSession, now = new Date()) {
+export async function promisePageFacts(db: Kysely<Database>, session: SessionScope, now = new Date()) {
   const account = await sessionAccount(db, session);
   const overview = await getAccountOverview(db, session);
   const today = localToday(now, account.time_zone);
@@ -52,7 +55,7 @@ export type MakePromiseResult =
 /** Records the promise, pauses queued reminders, and tells the borrower, the bank and the audit log, in one transaction. */
 export async function makePromise(
   db: Kysely<Database>,
-  session: BorrowerSession,
+  session: SessionScope,
   input: { amountMinor: number; promisedDate: string },
   now = new Date(),
 ): Promise<MakePromiseResult> {
@@ -76,8 +79,7 @@ export async function makePromise(
       await appendAudit(
         trx,
         {
-          actorType: "borrower",
-          actorId: session.borrowerId,
+          ...auditActor(session),
           action: "promise.made",
           subjectType: "promise_to_pay",
           subjectId: promise.id,
@@ -89,6 +91,7 @@ export async function makePromise(
             currency: account.currency,
             promisedDate: input.promisedDate,
             cancelledReminders: cancelled,
+            ...actedBy(session),
           },
         },
         now,
@@ -103,6 +106,7 @@ export async function makePromise(
           amountMinor: input.amountMinor,
           currency: account.currency,
           promisedDate: input.promisedDate,
+          ...actedBy(session),
         },
         now,
       });

@@ -9,6 +9,7 @@ import {
 } from "../domain/instalments";
 import { checkPlanTerms, previewPlan, type PlanTermsProblem } from "../domain/plan-terms";
 import { appendAudit } from "../platform/audit.server";
+import { actedBy, auditActor } from "../borrower/action-scope.server";
 import { emitBankEvent } from "../platform/bank-events.server";
 import {
   amountToSettle,
@@ -133,6 +134,7 @@ export async function proposePlan(db: Db, input: ProposePlanInput): Promise<Prop
           frequency: input.frequency,
           first_due_date: input.firstDueDate,
           proposed_by: "borrower",
+          entered_by_staff_id: session.staff?.id ?? null,
           auto_approved: preview.autoApprove,
           decided_at: preview.autoApprove ? now : null,
           created_at: now,
@@ -146,7 +148,7 @@ export async function proposePlan(db: Db, input: ProposePlanInput): Promise<Prop
         accountId: session.accountId,
         currency: plan.currency,
       };
-      const summary = planSummary(plan);
+      const summary = { ...planSummary(plan), ...actedBy(session) };
 
       if (preview.autoApprove) {
         const instalments = await writeInstalments(trx, plan);
@@ -161,8 +163,7 @@ export async function proposePlan(db: Db, input: ProposePlanInput): Promise<Prop
         await appendAudit(
           trx,
           {
-            actorType: "borrower",
-            actorId: ref.borrowerId,
+            ...auditActor(session),
             action: "plan.auto_approved",
             subjectType: "instalment_plan",
             subjectId: plan.id,
@@ -185,8 +186,7 @@ export async function proposePlan(db: Db, input: ProposePlanInput): Promise<Prop
       await appendAudit(
         trx,
         {
-          actorType: "borrower",
-          actorId: ref.borrowerId,
+          ...auditActor(session),
           action: "plan.proposed",
           subjectType: "instalment_plan",
           subjectId: plan.id,
@@ -240,8 +240,8 @@ export type DecidePlanResult =
   | { status: "countered"; planId: string; counterPlanId: string }
   /** Someone (another approver, or the borrower) decided it first, or it is not awaiting a decision. */
   | { status: "conflict"; currentStatus: PlanStatus | null }
-  /** The counter-offer's author, or a staff member who may not decide plans. */
-  | { status: "forbidden"; reason: "own_counter_offer" | "not_a_decider" }
+  /** The counter-offer's author, the staff member who entered the proposal, or one who may not decide plans. */
+  | { status: "forbidden"; reason: "own_counter_offer" | "own_proposal" | "not_a_decider" }
   | { status: "not_found" }
   | { status: "first_date_passed" }
   | { status: "invalid"; problems: DecisionProblem[] };
@@ -278,6 +278,8 @@ export async function decidePlan(db: Db, input: DecidePlanInput): Promise<Decide
       if (plan.status !== "proposed") return { status: "conflict", currentStatus: plan.status };
       if (plan.proposed_by_staff_id === input.staffUserId)
         return { status: "forbidden", reason: "own_counter_offer" };
+      if (plan.entered_by_staff_id === input.staffUserId)
+        return { status: "forbidden", reason: "own_proposal" };
       const today = input.today ?? (await borrowerToday(trx, plan.borrower_id, now));
       const ref = {
         id: plan.id,

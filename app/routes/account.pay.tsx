@@ -3,7 +3,7 @@ import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { currencyExponent, formatMoney } from "~/domain/money";
+import { currencyExponent, decimalAmount, formatMoney } from "~/domain/money";
 import type { PaymentChoice } from "~/domain/payment-amount";
 import { i18nServer } from "~/i18n/i18n.server";
 import { resolveLocale } from "~/i18n/locale.server";
@@ -65,7 +65,13 @@ export default function Pay() {
   const actionData = useActionData<typeof action>();
   const { t, i18n } = useTranslation("pay");
   const money = (minor: number) => formatMoney({ minor, currency: o.currency }, i18n.language);
-  const [form, fields] = useForm<PayFields>({ lastResult: actionData?.result, shouldValidate: "onSubmit" });
+  // A payment link for an amount agreed with staff opens with that amount chosen.
+  const agreed = o.agreedMinor ? decimalAmount({ minor: o.agreedMinor, currency: o.currency }) : null;
+  const [form, fields] = useForm<PayFields>({
+    lastResult: actionData?.result,
+    shouldValidate: "onSubmit",
+    defaultValue: agreed ? { choice: "custom", amount: agreed } : undefined,
+  });
   const vars = { min: money(o.minMinor), max: money(o.maxMinor), decimals: currencyExponent(o.currency) };
   const errorText = (errors?: string[]) => errors?.map((e) => t(e, vars)).join(" ");
 
@@ -93,6 +99,11 @@ export default function Pay() {
     <section className="card" aria-labelledby="pay-title">
       <h1 id="pay-title">{t("title")}</h1>
       <p>{t("intro", { last4: o.last4 })}</p>
+      {o.agreedMinor ? (
+        <p className="notice" role="status">
+          {t("agreedAmount", { amount: money(o.agreedMinor) })}
+        </p>
+      ) : null}
       {o.cancelled && !actionData ? (
         <p className="notice" role="status">
           {t("cancelled")}

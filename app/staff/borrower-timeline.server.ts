@@ -310,7 +310,7 @@ const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v ?? nu
 
 /** "smsAllowed: true → false, via: link" from a preferences.* audit detail; other shapes listed as they are. */
 function describePreferenceChange(detail: Record<string, unknown>): string {
-  const { changed, before, after, ...rest } = detail;
+  const { changed, before, after, actedBy, ...rest } = detail;
   const parts: string[] = [];
   if (Array.isArray(changed) && before && after && typeof before === "object" && typeof after === "object") {
     for (const key of changed) {
@@ -324,5 +324,7 @@ function describePreferenceChange(detail: Record<string, unknown>): string {
       if (v !== undefined) parts.push(`${k}: ${show(v)}`);
   }
   for (const [k, v] of Object.entries(rest)) parts.push(`${k}: ${show(v)}`);
+  // Entered by staff for the borrower: their role, not their id.
+  if (actedBy && typeof actedBy === "object") parts.push(`by: ${show((actedBy as { role?: unknown }).role)}`);
   return parts.join(", ");
 }
