@@ -11,7 +11,7 @@ import { sealBytes, unsealBytes } from "../platform/secret-box.server";
  * and is dropped when the text leaves the queue (migration 0025). Segments are counted on the real text
  * before masking, so the stored count is what the borrower was charged for.
  */
-export const MASKED_LINK_CODE = "••••••";
+const MASKED_LINK_CODE = "••••••";
 const MASKED_PATH = `/r/${MASKED_LINK_CODE}`;
 const CODE_IN_TEXT = /\/r\/([0-9A-Za-z]{16})/;
 

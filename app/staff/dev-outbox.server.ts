@@ -17,7 +17,7 @@ import { requireStaff } from "./auth.server";
 const OUTBOX_ROWS = 200;
 
 /** Whether this process has an outbox at all: the outbox provider, and in production an explicit demo. */
-export function devOutboxEnabled(): boolean {
+function devOutboxEnabled(): boolean {
   const cfg = config();
   if (cfg.SMS_PROVIDER !== "outbox") return false;
   // The same exact test as the config's: "0" or "false" must not open every text and its live link.
