@@ -247,4 +247,27 @@ describe("retention of free text", () => {
       );
     });
   });
+
+  it("counts from when the bank's record closed the account, and forgets it if the account reopens", async () => {
+    const acc = await account(null);
+    const closedAt = daysAgo(DAYS + 3);
+    const closed = await t.db
+      .updateTable("accounts")
+      .set({ status: "closed", balance_as_of: closedAt })
+      .where("id", "=", acc.id)
+      .returning("closed_at")
+      .executeTakeFirstOrThrow();
+    expect(closed.closed_at).toEqual(closedAt);
+    const reopened = await t.db
+      .updateTable("accounts")
+      .set({ status: "delinquent", balance_as_of: NOW })
+      .where("id", "=", acc.id)
+      .returning("closed_at")
+      .executeTakeFirstOrThrow();
+    expect(reopened.closed_at).toBeNull();
+    // Open again, its text is not due, however long ago it was once closed.
+    const text = await freeTextOf(acc);
+    await runRetention(t.db, { now: NOW });
+    expect(untouched(await text())).toBe(true);
+  });
 });
