@@ -79,8 +79,6 @@ export default tseslint.config(
     // TODO(lead): split after the security and payments branches merge
     files: [
       "app/borrower/verification.server.ts",
-      "app/messaging/outbound-sms.server.ts",
-      "app/messaging/short-links.server.ts",
       "app/payments/**",
       "app/staff/auth.server.ts",
       "app/server/**",

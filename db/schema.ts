@@ -113,6 +113,11 @@ export interface AccountsTable {
   status: Generated<AccountStatus>;
   wrong_number_at: NullableTimestamp;
   dispute_at: NullableTimestamp;
+  /**
+   * When the account closed: set from balance_as_of as the status becomes `closed`, cleared if it reopens
+   * (trigger, migration 0026). Retention counts from it.
+   */
+  closed_at: NullableTimestamp;
   balance_as_of: TimestampDefault;
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
@@ -180,7 +185,10 @@ export interface MessagesTable {
   template_key: string | null;
   variant: string | null;
   locale: Locale | null;
+  /** Outbound texts: as sent, but with the link code masked (migration 0025). */
   body: string;
+  /** A queued text's link code, sealed until the send (SMS_LINK_ENCRYPTION_KEY); null once it is sent or dropped. */
+  link_code_sealed: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
   to_address: string;
   from_address: string | null;
   segments: number | null;
@@ -192,6 +200,13 @@ export interface MessagesTable {
   scheduled_for: TimestampDefault;
   sent_at: NullableTimestamp;
   created_at: TimestampDefault;
+}
+
+/** The development outbox provider's record of what it "sent": the phone, so the text with its link. */
+export interface OutboxTextsTable {
+  message_id: string;
+  body: string;
+  recorded_at: TimestampDefault;
 }
 
 export interface MessageStatusEventsTable {
@@ -496,6 +511,7 @@ export interface Database {
   verification_attempts: VerificationAttemptsTable;
   borrower_sessions: BorrowerSessionsTable;
   messages: MessagesTable;
+  outbox_texts: OutboxTextsTable;
   message_status_events: MessageStatusEventsTable;
   contact_decisions: ContactDecisionsTable;
   payments: PaymentsTable;

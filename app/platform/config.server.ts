@@ -15,6 +15,7 @@ const PRODUCTION_SECRETS = [
   "TOTP_ENCRYPTION_KEY",
   "LINK_HASH_KEY",
   "AUDIT_ANCHOR_KEY",
+  "SMS_LINK_ENCRYPTION_KEY",
 ] as const;
 
 const envSchema = z
@@ -59,6 +60,11 @@ const envSchema = z
     LINK_HASH_KEY: z.string().min(32).optional(),
     // Keys the audit chain's anchors (app/platform/audit.server.ts), so a rewritten chain cannot be re-anchored.
     AUDIT_ANCHOR_KEY: z.string().min(32).optional(),
+    // Encrypts a queued text's link code until the send (AES-256-GCM): message bodies are stored masked.
+    SMS_LINK_ENCRYPTION_KEY: z.string().min(32).optional(),
+    // Days after an account closed (the borrower's last, for text not tied to one account) before free
+    // text is erased (app/platform/retention.server.ts). 2557 days: seven years, docs/product-rules.md §10.10.
+    RETENTION_FREE_TEXT_DAYS: z.coerce.number().int().min(1).max(36_500).default(2557),
     VERIFICATION_METHOD: z.enum(["dob", "id_last4"]).default("dob"),
     SEED_DEMO: z.enum(["auto", "always", "never"]).default("auto"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -117,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     totpEncryptionKey: e.TOTP_ENCRYPTION_KEY ?? `${DEV_ONLY_SECRET}:totp`,
     linkHashKey: e.LINK_HASH_KEY ?? `${DEV_ONLY_SECRET}:link-hash`,
     auditAnchorKey: e.AUDIT_ANCHOR_KEY ?? `${DEV_ONLY_SECRET}:audit-anchor`,
+    smsLinkEncryptionKey: e.SMS_LINK_ENCRYPTION_KEY ?? `${DEV_ONLY_SECRET}:sms-link`,
     /** "kid:secret,kid:secret": the first key signs, all verify (rotation). */
     linkSigningKeys: parseSigningKeys(e.LINK_SIGNING_KEYS ?? `d:${DEV_ONLY_SECRET}`),
   };

@@ -78,6 +78,8 @@ export const STAFF_ROUTE_ACCESS = {
   "staff.dashboard": { kind: "staff", loader: TUNERS },
   "staff.webhooks": { kind: "staff", loader: ADMIN, action: { redeliver: ADMIN } },
   "staff.api-keys": { kind: "staff", loader: ADMIN, action: { create: ADMIN, revoke: ADMIN } },
+  // The outbox shows live links and replies as the phone (app/staff/dev-outbox.server.ts).
+  "staff_.outbox": { kind: "staff", loader: ADMIN, action: { [DEFAULT_INTENT]: ADMIN } },
 } as const satisfies Record<string, RouteAccess>;
 
 type StaffRouteKey = keyof typeof STAFF_ROUTE_ACCESS;

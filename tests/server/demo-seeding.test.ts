@@ -51,6 +51,7 @@ describe("the database in production (item 12)", () => {
       TOTP_ENCRYPTION_KEY: "t".repeat(32),
       LINK_HASH_KEY: "h".repeat(32),
       AUDIT_ANCHOR_KEY: "a".repeat(32),
+      SMS_LINK_ENCRYPTION_KEY: "m".repeat(32),
     };
     expect(() => loadConfig(secrets)).toThrow(/DATABASE_URL: is required in production/);
     expect(loadConfig({ ...secrets, DATABASE_URL: "postgres://app@db.internal/settle" }).isProduction).toBe(

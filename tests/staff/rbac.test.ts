@@ -151,6 +151,7 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
     }),
   },
   "staff.sign-out": { [DEFAULT_INTENT]: async () => ({}) },
+  "staff_.outbox": { [DEFAULT_INTENT]: async () => ({ from: "+85291234567", body: "HELP" }) },
   "staff.approvals.$planId": {
     approve: planDecision({ intent: "approve" }),
     reject: planDecision({ intent: "reject", reason: "Income does not cover it." }),
