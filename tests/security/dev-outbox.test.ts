@@ -32,6 +32,7 @@ async function productionOutbox(allow: string) {
   // Production needs an external database; the route never connects (the test's database is in the context).
   vi.stubEnv("DATABASE_URL", "postgres://settle_app@127.0.0.1:1/settle");
   vi.stubEnv("SMS_PROVIDER", "outbox");
+  vi.stubEnv("TRUST_PROXY", "1");
   return import("../../app/routes/dev.outbox");
 }
 
