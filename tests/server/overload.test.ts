@@ -43,7 +43,7 @@ async function lockLink(linkId: string) {
 }
 
 async function waitingOnLocks(count: number) {
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
     const { rows } = await sql<{ n: number }>`
       select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'
     `.execute(t.db);
