@@ -281,6 +281,8 @@ async function startWeb(
       ...process.env,
       NODE_ENV: "production",
       SETTLE_ALLOW_DEV_SECRETS: "1",
+      // The load generator connects directly: no proxy's X-Forwarded-For to believe.
+      TRUST_PROXY: "false",
       DATABASE_URL: opts.url,
       DATABASE_MIGRATION_URL: opts.ownerUrl,
       ROLE: "web",

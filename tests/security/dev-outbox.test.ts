@@ -37,6 +37,7 @@ async function production(allow: string) {
   // Production needs an external database; the routes never connect (the test's database is in the context).
   vi.stubEnv("DATABASE_URL", "postgres://settle_app@127.0.0.1:1/settle");
   vi.stubEnv("SMS_PROVIDER", "outbox");
+  vi.stubEnv("TRUST_PROXY", "1");
   const session = await import("../../app/staff/session.server");
   return {
     dev: await import("../../app/routes/dev.outbox"),
