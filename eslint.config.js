@@ -81,7 +81,6 @@ export default tseslint.config(
       "app/borrower/verification.server.ts",
       "app/messaging/outbound-sms.server.ts",
       "app/messaging/short-links.server.ts",
-      "app/payments/**",
       "app/staff/auth.server.ts",
       "app/server/**",
       "app/routes/r.$code.tsx",

@@ -301,7 +301,7 @@ export async function confirmPaymentsIncludedInBalance(
         as u(account_id, as_of)
       cross join lateral (
         select p.id from payments p
-        where p.account_id = u.account_id and p.status = 'succeeded' and p.bank_confirmed_at is null and p.succeeded_at <= u.as_of
+        where p.account_id = u.account_id and p.succeeded_at is not null and p.bank_confirmed_at is null and p.succeeded_at <= u.as_of
       ) q
     ))
   `.execute(trx);
