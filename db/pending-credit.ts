@@ -10,10 +10,15 @@ import { CREDITED_PAYMENT_STATUSES } from "./schema";
  */
 export function pendingCreditMinor(payments: string, since: Date | Expression<Date>): RawBuilder<string> {
   const col = (c: string) => sql.ref(`${payments}.${c}`);
-  const credited = sql.join(CREDITED_PAYMENT_STATUSES.map((s) => sql.lit(s)));
   return sql<string>`coalesce(sum(case
     when ${col("bank_confirmed_at")} is null and ${col("succeeded_at")} > ${since}
       then ${col("amount_minor")} - ${col("reversed_minor")}
     when ${col("reversed_at")} > ${since} then -${col("reversed_minor")}
-    else 0 end) filter (where ${col("status")} in (${credited})), 0)::bigint`;
+    else 0 end) filter (where ${isCredited(payments)}), 0)::bigint`;
+}
+
+/** The payment (a table or its alias) was credited to its account: succeeded, whatever was reversed since. */
+export function isCredited(payments: string): RawBuilder<boolean> {
+  const statuses = sql.join(CREDITED_PAYMENT_STATUSES.map((s) => sql.lit(s)));
+  return sql<boolean>`${sql.ref(`${payments}.status`)} in (${statuses})`;
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, PromiseStatus } from "../../db/schema";
+import { isCredited } from "../../db/pending-credit";
 import { localToday, promiseDateOptions } from "../domain/borrower-actions";
 import { activeContactPolicy } from "../engine/planner.server";
 import { getAccountOverview } from "./overview.server";
@@ -230,7 +231,7 @@ function settleDuePromises(
       left join payments pay
         on pay.account_id = p.account_id
        and pay.borrower_id = p.borrower_id
-       and pay.succeeded_at is not null
+       and ${isCredited("pay")}
        and coalesce(pay.succeeded_at, pay.created_at) >= p.created_at
       group by d.id
     )
