@@ -17,8 +17,6 @@ export type ReversalEvent =
   | { type: "dispute_created"; amountMinor: number }
   | { type: "dispute_closed"; won: boolean; amountMinor: number };
 
-export const NO_REVERSAL: ReversalFacts = { refundedMinor: 0, dispute: null };
-
 /**
  * Folds events into facts. Commutative and idempotent: the refund is the largest cumulative figure
  * seen (a redelivered or late earlier refund changes nothing), a closed dispute outranks an open
