@@ -7,6 +7,7 @@ import { handleStripeWebhook } from "../../app/payments/stripe-webhook.server";
 import { applySucceededPayment } from "../../app/payments/apply-payment.server";
 import { pendingPaymentsMinor } from "../../app/borrower/overview.server";
 import { markBrokenPlans } from "../../app/plans/plans.server";
+import { connectDatabase, type DatabaseHandle } from "../../db/connection";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount, insertPayment, insertPlan } from "../support/builders";
 import { disputeEvent, id, intentEvent, refundedEvent, signed } from "../support/stripe-events";
@@ -20,10 +21,14 @@ const NOW = new Date("2030-03-01T04:00:00Z");
 const later = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
 
 let t: TestDatabase;
+let second: DatabaseHandle;
 beforeAll(async () => {
   t = await createTestDatabase();
+  // Concurrent deliveries on another pool: real parallel transactions on separate connections.
+  second = connectDatabase(t.url);
 });
 afterAll(async () => {
+  await second?.close();
   await t?.destroy();
 });
 
@@ -364,6 +369,34 @@ describe("any order, any duplicates", () => {
       ),
       { numRuns: 25 },
     );
+  });
+});
+
+describe("concurrent deliveries", () => {
+  it("success, refund and dispute delivered at once, each several times, on two connections: one outcome", async () => {
+    const f = await paymentIntoPlan();
+    const events = [
+      succeeded(f),
+      refundedEvent(f.payment, f.pi, 4_000),
+      disputeEvent("charge.dispute.created", f.payment, f.pi, { amountMinor: 21_000 }),
+    ];
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => {
+        const { payload, header } = signed(events[i % events.length]!);
+        return handleStripeWebhook(i % 2 ? second.db : t.db, payload, header, { now: later(1) });
+      }),
+    );
+    expect(await state(f)).toMatchObject({
+      payment: { status: "disputed", reversed_minor: 25_000, refunded_minor: 4_000, dispute_status: "open" },
+      instalments: [
+        [0, "due"],
+        [0, "due"],
+        [0, "due"],
+      ],
+      allocated: 0,
+    });
+    const types = (await bankEvents(f.account.id)).map((e) => e.type);
+    expect(types.filter((type) => type === "payment.succeeded")).toHaveLength(1);
   });
 });
 
