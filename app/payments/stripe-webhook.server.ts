@@ -164,7 +164,9 @@ const chargeReversal =
   (schema: typeof chargeSchema | typeof disputeSchema): Handler =>
   async (trx, object, now) => {
     const parsed = schema.safeParse(object);
-    if (!parsed.success || !parsed.data.payment_intent) return "unreadable_object";
+    if (!parsed.success) return "unreadable_object";
+    // A charge made without a PaymentIntent is not one Settle's Checkout created.
+    if (!parsed.data.payment_intent) return "payment_not_found";
     const paymentIntentId = parsed.data.payment_intent;
     const metadata = "metadata" in parsed.data ? parsed.data.metadata : null;
     const payment = await findPayment(trx, { paymentId: metadata?.paymentId, paymentIntentId });

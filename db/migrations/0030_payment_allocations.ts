@@ -6,7 +6,7 @@ import { sql, type Kysely } from "kysely";
  * (an instalment, or the account when `instalment_id` is null), and each reversal or re-credit writes
  * signed rows against the same targets. The sum of a payment's rows is what it is credited with now.
  * Payments credited before this migration have no rows; their first reversal reconstructs them
- * (app/payments/legacy-allocations.server.ts).
+ * (`ensureAllocations` in app/payments/allocations.server.ts).
  *
  * Stripe's facts are kept as state, not deltas: the charge's cumulative `refunded_minor` and the
  * dispute's status and amount. `reversed_minor` is how much of the payment is taken back from the
