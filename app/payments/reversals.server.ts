@@ -104,12 +104,20 @@ export type ReversalOutcome =
  * the facts kept on the row; for a credited payment, the credit taken back newest allocation first
  * (or given back for a won dispute), the status, a bank event and an audit row when anything changed.
  */
-export async function settleReversals(trx: Trx, paymentId: string, now: Date): Promise<ReversalOutcome> {
+export async function settleReversals(
+  trx: Trx,
+  paymentId: string,
+  now: Date,
+  paymentIntentId?: string,
+): Promise<ReversalOutcome> {
   const p = await lockPayment(trx, paymentId);
+  // A charge event found the payment by its metadata before any event told its PaymentIntent.
+  p.stripe_payment_intent_id ??= paymentIntentId ?? null;
   const facts = await storedFacts(trx, p.stripe_payment_intent_id);
   await trx
     .updateTable("payments")
     .set({
+      stripe_payment_intent_id: p.stripe_payment_intent_id,
       refunded_minor: facts.refundedMinor,
       dispute_status: facts.dispute?.status ?? null,
       disputed_minor: facts.dispute?.amountMinor ?? 0,

@@ -172,14 +172,7 @@ const chargeReversal =
     const payment = await findPayment(trx, { paymentId: metadata?.paymentId, paymentIntentId });
     // Kept in stripe_events: applied when a payment with this PaymentIntent is credited.
     if (!payment) return "payment_not_found";
-    await trx
-      .updateTable("payments")
-      .set((eb) => ({
-        stripe_payment_intent_id: eb.fn.coalesce("stripe_payment_intent_id", eb.val(paymentIntentId)),
-      }))
-      .where("id", "=", payment.id)
-      .execute();
-    return (await settleReversals(trx, payment.id, now)).result;
+    return (await settleReversals(trx, payment.id, now, paymentIntentId)).result;
   };
 
 const HANDLERS: Record<string, Handler> = {

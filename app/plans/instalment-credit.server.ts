@@ -70,9 +70,28 @@ export async function unpayInstalments(
   takeBack: ReadonlyArray<{ instalmentId: string; amountMinor: number }>,
   now: Date,
 ): Promise<{ planIds: string[]; reopened: string[] }> {
-  const planIds = new Set<string>();
+  if (takeBack.length === 0) return { planIds: [], reopened: [] };
+  // Plans before their instalments, the order payDownPlan and markBrokenPlans lock them in.
+  const plans = await trx
+    .selectFrom("instalment_plans")
+    .select(["id", "account_id", "status"])
+    .where(
+      "id",
+      "in",
+      trx
+        .selectFrom("instalments")
+        .select("plan_id")
+        .where(
+          "id",
+          "in",
+          takeBack.map((t) => t.instalmentId),
+        ),
+    )
+    .orderBy("id")
+    .forUpdate()
+    .execute();
   for (const { instalmentId, amountMinor } of takeBack) {
-    const row = await trx
+    await trx
       .updateTable("instalments")
       .set((eb) => ({
         paid_minor: eb("paid_minor", "-", amountMinor),
@@ -80,18 +99,10 @@ export async function unpayInstalments(
       }))
       .where("id", "=", instalmentId)
       .where("paid_minor", ">=", amountMinor)
-      .returning("plan_id")
-      .executeTakeFirst();
-    if (row) planIds.add(row.plan_id);
+      .execute();
   }
   const reopened: string[] = [];
-  for (const planId of planIds) {
-    const plan = await trx
-      .selectFrom("instalment_plans")
-      .select(["id", "account_id", "status"])
-      .where("id", "=", planId)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
+  for (const plan of plans) {
     if (plan.status !== "completed") continue;
     const other = await trx
       .selectFrom("instalment_plans")
@@ -103,11 +114,11 @@ export async function unpayInstalments(
     await trx
       .updateTable("instalment_plans")
       .set({ status: "active", updated_at: now })
-      .where("id", "=", planId)
+      .where("id", "=", plan.id)
       .execute();
-    reopened.push(planId);
+    reopened.push(plan.id);
   }
-  return { planIds: [...planIds], reopened };
+  return { planIds: plans.map((p) => p.id), reopened };
 }
 
 /**
