@@ -20,7 +20,25 @@ export type MessageStatus =
 export type ContactChannel = "sms" | "email" | "phone" | "visit";
 export type DecisionAction = "send" | "defer" | "suppress";
 export type PaymentSource = "portal" | "offline_branch" | "offline_transfer";
-export type PaymentStatus = "pending" | "processing" | "succeeded" | "failed" | "refunded";
+export type PaymentStatus =
+  | "pending"
+  | "processing"
+  | "succeeded"
+  | "failed"
+  | "refunded"
+  | "partially_refunded"
+  | "disputed"
+  | "charged_back";
+/** A payment that was credited to its account: its credit is `amount_minor - reversed_minor`. */
+export const CREDITED_PAYMENT_STATUSES = [
+  "succeeded",
+  "partially_refunded",
+  "refunded",
+  "disputed",
+  "charged_back",
+] as const satisfies readonly PaymentStatus[];
+export type DisputeStatus = "open" | "won" | "lost";
+export type AllocationReason = "payment" | "legacy" | "refund" | "dispute" | "dispute_won";
 /**
  * proposed -> approved | rejected | countered; approved -> active -> completed | broken.
  * Countering closes the original (status countered) and inserts a counter-offer row
@@ -251,6 +269,25 @@ export interface PaymentsTable {
   created_at: TimestampDefault;
   succeeded_at: NullableTimestamp;
   bank_confirmed_at: NullableTimestamp;
+  /** Stripe's cumulative amount refunded on the charge (kept even before the payment is credited). */
+  refunded_minor: MoneyDefault;
+  dispute_status: DisputeStatus | null;
+  disputed_minor: MoneyDefault;
+  /** How much of the payment is taken back from the account now (refunds and open or lost disputes). */
+  reversed_minor: MoneyDefault;
+  reversed_at: NullableTimestamp;
+}
+
+/** Where a payment's money went, signed: credits positive, reversals negative (migration 0030). */
+export interface PaymentAllocationsTable {
+  id: BigSerialPk;
+  payment_id: string;
+  /** Null: credit to the account itself (no plan, or more than the plan owed). */
+  instalment_id: string | null;
+  amount_minor: Money;
+  currency: string;
+  reason: AllocationReason;
+  created_at: TimestampDefault;
 }
 
 export interface StripeEventsTable {
@@ -516,6 +553,7 @@ export interface Database {
   contact_decisions: ContactDecisionsTable;
   payments: PaymentsTable;
   stripe_events: StripeEventsTable;
+  payment_allocations: PaymentAllocationsTable;
   instalment_plans: InstalmentPlansTable;
   instalments: InstalmentsTable;
   promises_to_pay: PromisesToPayTable;

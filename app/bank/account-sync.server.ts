@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../../db/schema";
+import { isCredited } from "../../db/pending-credit";
 import { logger } from "../platform/logger.server";
 import { revokeLinks } from "../messaging/short-links.server";
 import type { AccountUpsertRow, BalanceUpdate } from "./account-record.server";
@@ -307,7 +308,7 @@ export async function confirmPaymentsIncludedInBalance(
         as u(account_id, as_of)
       cross join lateral (
         select p.id from payments p
-        where p.account_id = u.account_id and p.status = 'succeeded' and p.bank_confirmed_at is null and p.succeeded_at <= u.as_of
+        where p.account_id = u.account_id and ${isCredited("p")} and p.bank_confirmed_at is null and p.succeeded_at <= u.as_of
       ) q
     ))
   `.execute(trx);

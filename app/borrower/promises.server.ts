@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, PromiseStatus } from "../../db/schema";
+import { isCredited } from "../../db/pending-credit";
 import { localToday, promiseDateOptions } from "../domain/borrower-actions";
 import { activeContactPolicy } from "../engine/planner.server";
 import { getAccountOverview } from "./overview.server";
@@ -228,13 +229,13 @@ function settleDuePromises(
       for update of p skip locked
     ),
     paid as (
-      select d.id, coalesce(sum(pay.amount_minor), 0)::bigint as paid_minor
+      select d.id, coalesce(sum(pay.amount_minor - pay.reversed_minor), 0)::bigint as paid_minor
       from due d
       join promises_to_pay p on p.id = d.id
       left join payments pay
         on pay.account_id = p.account_id
        and pay.borrower_id = p.borrower_id
-       and pay.status = 'succeeded'
+       and ${isCredited("pay")}
        and coalesce(pay.succeeded_at, pay.created_at) >= p.created_at
       group by d.id
     )

@@ -15,6 +15,7 @@ import * as m0015 from "./0015_audit_anchors";
 import * as m0020 from "./0020_payment_processing";
 import * as m0025 from "./0025_sms_link_codes_sealed";
 import * as m0026 from "./0026_free_text_retention";
+import * as m0030 from "./0030_payment_allocations";
 import * as m0035 from "./0035_staff_acts_for_borrower";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
@@ -35,5 +36,6 @@ export const migrations: Record<string, Migration> = {
   "0020_payment_processing": m0020,
   "0025_sms_link_codes_sealed": m0025,
   "0026_free_text_retention": m0026,
+  "0030_payment_allocations": m0030,
   "0035_staff_acts_for_borrower": m0035,
 };

@@ -47,6 +47,8 @@ function TimelineBody({ entry }: { entry: TimelineEntry }) {
           {t(`paymentStatus.${entry.status}`)}
         </p>
       );
+    case "payment_reversal":
+      return <p>{t(`timeline.reversal.${entry.action}`, { amount: entry.amount })}</p>;
     case "plan":
       return <PlanBody entry={entry} />;
     case "promise":
