@@ -1,3 +1,4 @@
+import { PRODUCTION_SETTINGS } from "../support/production-settings";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../app/platform/config.server";
 import { LINK_FAILURE_RULE } from "../../app/portal/landing.server";
@@ -74,16 +75,8 @@ describe("carrier NAT", () => {
 });
 
 describe("TRUST_PROXY setting", () => {
-  const production = {
-    NODE_ENV: "production",
-    SESSION_SECRET: "s".repeat(32),
-    VERIFICATION_HASH_KEY: "v".repeat(32),
-    LINK_SIGNING_KEYS: `a:${"l".repeat(32)}`,
-    TOTP_ENCRYPTION_KEY: "t".repeat(32),
-    LINK_HASH_KEY: "h".repeat(32),
-    AUDIT_ANCHOR_KEY: "a".repeat(32),
-    DATABASE_URL: "postgres://app@db.internal/settle",
-  };
+  const { TRUST_PROXY: _, ...secrets } = PRODUCTION_SETTINGS;
+  const production = { ...secrets, DATABASE_URL: "postgres://app@db.internal/settle" };
 
   it("production refuses to start without it, saying what to set", () => {
     expect(() => loadConfig(production)).toThrow(/TRUST_PROXY: is required in production/);

@@ -1,3 +1,4 @@
+import { PRODUCTION_SETTINGS } from "../support/production-settings";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { StaffRole } from "../../db/schema";
 import { createTestDatabase, type TestDatabase } from "../support/database";
@@ -25,19 +26,11 @@ afterEach(() => {
 /** Modules as a production process with this SETTLE_ALLOW_DEV_SECRETS loads them (config is read once per process). */
 async function production(allow: string) {
   vi.resetModules();
-  vi.stubEnv("NODE_ENV", "production");
+  for (const [name, value] of Object.entries(PRODUCTION_SETTINGS)) vi.stubEnv(name, value);
   vi.stubEnv("SETTLE_ALLOW_DEV_SECRETS", allow);
-  vi.stubEnv("SESSION_SECRET", "s".repeat(40));
-  vi.stubEnv("VERIFICATION_HASH_KEY", "v".repeat(40));
-  vi.stubEnv("LINK_SIGNING_KEYS", `k:${"l".repeat(40)}`);
-  vi.stubEnv("TOTP_ENCRYPTION_KEY", "t".repeat(32));
-  vi.stubEnv("LINK_HASH_KEY", "h".repeat(32));
-  vi.stubEnv("AUDIT_ANCHOR_KEY", "a".repeat(32));
-  vi.stubEnv("SMS_LINK_ENCRYPTION_KEY", "m".repeat(32));
   // Production needs an external database; the routes never connect (the test's database is in the context).
   vi.stubEnv("DATABASE_URL", "postgres://settle_app@127.0.0.1:1/settle");
   vi.stubEnv("SMS_PROVIDER", "outbox");
-  vi.stubEnv("TRUST_PROXY", "1");
   const session = await import("../../app/staff/session.server");
   return {
     dev: await import("../../app/routes/dev.outbox"),

@@ -1,3 +1,4 @@
+import { PRODUCTION_SETTINGS } from "../support/production-settings";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { demoSeed } from "../../app/cli/commands/demo-seed";
 import type { CommandContext } from "../../app/cli/command";
@@ -43,17 +44,7 @@ describe("the run mode", () => {
 
 describe("the database in production (item 12)", () => {
   it("requires DATABASE_URL: the embedded PostgreSQL's superuser password is fixed", () => {
-    const secrets = {
-      NODE_ENV: "production",
-      SESSION_SECRET: "s".repeat(32),
-      VERIFICATION_HASH_KEY: "v".repeat(32),
-      LINK_SIGNING_KEYS: `a:${"l".repeat(32)}`,
-      TOTP_ENCRYPTION_KEY: "t".repeat(32),
-      LINK_HASH_KEY: "h".repeat(32),
-      AUDIT_ANCHOR_KEY: "a".repeat(32),
-      SMS_LINK_ENCRYPTION_KEY: "m".repeat(32),
-      TRUST_PROXY: "1",
-    };
+    const secrets = PRODUCTION_SETTINGS;
     expect(() => loadConfig(secrets)).toThrow(/DATABASE_URL: is required in production/);
     expect(loadConfig({ ...secrets, DATABASE_URL: "postgres://app@db.internal/settle" }).isProduction).toBe(
       true,
