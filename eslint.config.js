@@ -96,11 +96,6 @@ export default tseslint.config(
   {
     // TODO(cli): not split yet (issue #22 item 8); each file leaves this list when it is.
     files: [
-      "app/routes/account.done.$action.tsx",
-      "app/routes/account.pay.tsx",
-      "app/routes/account.plan.tsx",
-      "app/routes/account.plan_.status.tsx",
-      "app/routes/account.preferences.tsx",
       "app/routes/staff.api-keys.tsx",
       "app/routes/staff.audit.tsx",
       "app/routes/staff.borrowers.$borrowerId.tsx",
