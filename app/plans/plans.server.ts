@@ -33,7 +33,7 @@ import { auditPlan, planRef, planSummary, startPlan } from "./plan-events.server
  */
 
 export type { PlanSession } from "./plan-effects.server";
-export { getPlanForAccount, type PlanTermsView, type PlanView } from "./plan-status.server";
+export { getPlanForAccount, type PlanView } from "./plan-status.server";
 type Db = Kysely<Database>;
 type Trx = Transaction<Database>;
 

@@ -8,7 +8,7 @@ import { formatStaffDateTime } from "./format";
 
 export const AUDIT_PAGE_SIZE = 50;
 
-export interface AuditFilter {
+interface AuditFilter {
   borrowerId?: string;
   /** Prefix, e.g. "staff." or "staff.viewed_borrower". */
   action?: string;
@@ -32,7 +32,7 @@ export interface AuditRowView {
 }
 
 /** The audit log, newest first, filtered and paged by id (stable while new rows arrive). */
-export async function listAuditEvents(
+async function listAuditEvents(
   db: Kysely<Database>,
   filter: AuditFilter,
   opts: { locale: string; timeZone: string },

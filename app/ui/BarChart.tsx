@@ -5,7 +5,7 @@ import { useId } from "react";
  * announced as one image with a text summary, and the same numbers as a table
  * for anyone who prefers or needs them. Callers pass translated strings.
  */
-export interface BarDatum {
+interface BarDatum {
   label: string;
   value: number;
   /** How the value reads (e.g. "12.5%"); the number itself by default. */
