@@ -76,27 +76,9 @@ export default tseslint.config(
     },
   },
   {
-    // TODO(lead): split after the security and payments branches merge
-    files: [
-      "app/borrower/verification.server.ts",
-      "app/messaging/outbound-sms.server.ts",
-      "app/messaging/short-links.server.ts",
-      "app/payments/**",
-      "app/staff/auth.server.ts",
-      "app/server/**",
-      "app/routes/r.$code.tsx",
-    ],
-    rules: { "max-lines-per-function": "off", "max-lines": "off" },
-  },
-  {
     // One flat list of table interfaces behind one Database type: split by area it would only scatter the lookups.
     files: ["db/schema.ts"],
     rules: { "max-lines": "off" },
-  },
-  {
-    // TODO(cli): not split yet (issue #22 item 8); each file leaves this list when it is.
-    files: ["app/routes/staff.borrowers.$borrowerId.tsx", "app/staff/ui/Timeline.tsx"],
-    rules: { "max-lines-per-function": "off", "max-lines": "off" },
   },
   {
     // Tests, benchmarks and command-line output may write to the console.

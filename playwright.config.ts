@@ -17,6 +17,8 @@ const serverEnv = {
   STRIPE_SECRET_KEY: "",
   EMBEDDED_PG_PORT: String(PG_PORT),
   SETTLE_ALLOW_DEV_SECRETS: "1",
+  // The browser connects directly: no proxy's X-Forwarded-For to believe.
+  TRUST_PROXY: "false",
   LOG_LEVEL: "warn",
   DATABASE_URL: "",
 };

@@ -109,7 +109,16 @@ export interface DatabaseHandle {
 
 export function connectDatabase(
   url: string,
-  opts: { max?: number; onError?: (err: Error) => void } = {},
+  opts: {
+    max?: number;
+    onError?: (err: Error) => void;
+    /**
+     * Postgres cancels any statement of this pool's connections that runs (or waits for a lock) longer
+     * (SQLSTATE 57014, which db/unavailable.ts counts as unavailable: a web request answers 503 instead
+     * of holding its connection). Unset or 0: no limit (migrations, imports, the CLI).
+     */
+    statementTimeoutMs?: number;
+  } = {},
 ): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
@@ -117,6 +126,7 @@ export function connectDatabase(
     Client: PreparingClient,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
   });
   // An idle client losing its connection (e.g. Postgres restarting) must not crash the process.
   const onError = opts.onError ?? (() => {});

@@ -20,7 +20,25 @@ export type MessageStatus =
 export type ContactChannel = "sms" | "email" | "phone" | "visit";
 export type DecisionAction = "send" | "defer" | "suppress";
 export type PaymentSource = "portal" | "offline_branch" | "offline_transfer";
-export type PaymentStatus = "pending" | "processing" | "succeeded" | "failed" | "refunded";
+export type PaymentStatus =
+  | "pending"
+  | "processing"
+  | "succeeded"
+  | "failed"
+  | "refunded"
+  | "partially_refunded"
+  | "disputed"
+  | "charged_back";
+/** A payment that was credited to its account: its credit is `amount_minor - reversed_minor`. */
+export const CREDITED_PAYMENT_STATUSES = [
+  "succeeded",
+  "partially_refunded",
+  "refunded",
+  "disputed",
+  "charged_back",
+] as const satisfies readonly PaymentStatus[];
+export type DisputeStatus = "open" | "won" | "lost";
+export type AllocationReason = "payment" | "legacy" | "refund" | "dispute" | "dispute_won";
 /**
  * proposed -> approved | rejected | countered; approved -> active -> completed | broken.
  * Countering closes the original (status countered) and inserts a counter-offer row
@@ -113,6 +131,11 @@ export interface AccountsTable {
   status: Generated<AccountStatus>;
   wrong_number_at: NullableTimestamp;
   dispute_at: NullableTimestamp;
+  /**
+   * When the account closed: set from balance_as_of as the status becomes `closed`, cleared if it reopens
+   * (trigger, migration 0026). Retention counts from it.
+   */
+  closed_at: NullableTimestamp;
   balance_as_of: TimestampDefault;
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
@@ -147,6 +170,8 @@ export interface ShortLinksTable {
   last_opened_at: NullableTimestamp;
   locked_until: NullableTimestamp;
   created_at: TimestampDefault;
+  /** The payment amount agreed with staff that this link's pay page preselects (migration 0035). */
+  agreed_amount_minor: number | null;
 }
 
 export interface VerificationAttemptsTable {
@@ -178,7 +203,10 @@ export interface MessagesTable {
   template_key: string | null;
   variant: string | null;
   locale: Locale | null;
+  /** Outbound texts: as sent, but with the link code masked (migration 0025). */
   body: string;
+  /** A queued text's link code, sealed until the send (SMS_LINK_ENCRYPTION_KEY); null once it is sent or dropped. */
+  link_code_sealed: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
   to_address: string;
   from_address: string | null;
   segments: number | null;
@@ -190,6 +218,13 @@ export interface MessagesTable {
   scheduled_for: TimestampDefault;
   sent_at: NullableTimestamp;
   created_at: TimestampDefault;
+}
+
+/** The development outbox provider's record of what it "sent": the phone, so the text with its link. */
+export interface OutboxTextsTable {
+  message_id: string;
+  body: string;
+  recorded_at: TimestampDefault;
 }
 
 export interface MessageStatusEventsTable {
@@ -234,6 +269,25 @@ export interface PaymentsTable {
   created_at: TimestampDefault;
   succeeded_at: NullableTimestamp;
   bank_confirmed_at: NullableTimestamp;
+  /** Stripe's cumulative amount refunded on the charge (kept even before the payment is credited). */
+  refunded_minor: MoneyDefault;
+  dispute_status: DisputeStatus | null;
+  disputed_minor: MoneyDefault;
+  /** How much of the payment is taken back from the account now (refunds and open or lost disputes). */
+  reversed_minor: MoneyDefault;
+  reversed_at: NullableTimestamp;
+}
+
+/** Where a payment's money went, signed: credits positive, reversals negative (migration 0030). */
+export interface PaymentAllocationsTable {
+  id: BigSerialPk;
+  payment_id: string;
+  /** Null: credit to the account itself (no plan, or more than the plan owed). */
+  instalment_id: string | null;
+  amount_minor: Money;
+  currency: string;
+  reason: AllocationReason;
+  created_at: TimestampDefault;
 }
 
 export interface StripeEventsTable {
@@ -260,7 +314,9 @@ export interface InstalmentPlansTable {
   proposed_by_staff_id: string | null;
   counter_of_plan_id: string | null;
   auto_approved: Generated<boolean>;
-  /** Never the same staff member as proposed_by_staff_id. */
+  /** The staff member who entered a borrower's proposal for them from the console (migration 0035). */
+  entered_by_staff_id: string | null;
+  /** Never the same staff member as proposed_by_staff_id or entered_by_staff_id. */
   decided_by_staff_id: string | null;
   decided_at: NullableTimestamp;
   decision_reason: string | null;
@@ -492,10 +548,12 @@ export interface Database {
   verification_attempts: VerificationAttemptsTable;
   borrower_sessions: BorrowerSessionsTable;
   messages: MessagesTable;
+  outbox_texts: OutboxTextsTable;
   message_status_events: MessageStatusEventsTable;
   contact_decisions: ContactDecisionsTable;
   payments: PaymentsTable;
   stripe_events: StripeEventsTable;
+  payment_allocations: PaymentAllocationsTable;
   instalment_plans: InstalmentPlansTable;
   instalments: InstalmentsTable;
   promises_to_pay: PromisesToPayTable;

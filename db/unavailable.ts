@@ -5,8 +5,9 @@
  */
 export const RETRY_AFTER_SECONDS = 5;
 
-// Postgres SQLSTATEs meaning "the server is not there for you right now", not "your query is wrong".
-const UNAVAILABLE_SQLSTATE = /^(08...|57P01|57P02|57P03|53300|53400)$/;
+// Postgres SQLSTATEs meaning "the server is not there for you right now", not "your query is wrong";
+// 57014: a statement cancelled, as statement_timeout does (db/connection.ts) when the database is too slow.
+const UNAVAILABLE_SQLSTATE = /^(08...|57P01|57P02|57P03|57014|53300|53400)$/;
 const UNAVAILABLE_NODE_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -27,8 +28,20 @@ const UNAVAILABLE_MESSAGES = [
   /terminating connection due to administrator command/,
 ];
 
+/**
+ * This process already has as much waiting for the database as it may queue (the group commit's bound,
+ * app/platform/group-commit.server.ts): answered as unavailable, so the client comes back later instead
+ * of the queue growing without end.
+ */
+export class DatabaseBusy extends Error {
+  constructor(what: string) {
+    super(`database busy: ${what}`);
+  }
+}
+
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== "object" || depth > 3) return false;
+  if (error instanceof DatabaseBusy) return true;
   const e = error as {
     code?: unknown;
     syscall?: unknown;

@@ -1,9 +1,9 @@
+import { BodyTooLarge, readCappedBody } from "../platform/request-body.server";
 import { ApiError } from "./errors.server";
 
 /**
- * Request bodies for /api/v1: size-limited, JSON or NDJSON. Express parses no
- * bodies for Remix, so the limit is enforced here, on the stream, whether or not
- * the client sent a Content-Length (chunked uploads are counted as they arrive).
+ * Request bodies for /api/v1: size-limited (through the one capped reader,
+ * app/platform/request-body.server.ts), JSON or NDJSON.
  */
 
 /** 10,000 full records are ~5 MB of JSON; the limit leaves room for long names and NDJSON overhead. */
@@ -42,31 +42,20 @@ function requestBodyFormat(request: Request, accepted: readonly BodyFormat[]): B
 }
 
 async function readBodyText(request: Request, maxBytes = MAX_BODY_BYTES): Promise<string> {
-  const tooLarge = () =>
-    new ApiError(
+  let bytes: Buffer;
+  try {
+    bytes = await readCappedBody(request, maxBytes);
+  } catch (error) {
+    if (!(error instanceof BodyTooLarge)) throw error;
+    throw new ApiError(
       413,
       "payload_too_large",
       `The body exceeds ${maxBytes} bytes; split it into smaller requests.`,
       { maxBytes },
     );
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
   }
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new ApiError(400, "invalid_body", "The body is not valid UTF-8.");
   }

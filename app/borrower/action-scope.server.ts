@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
-import type { Database, Locale } from "../../db/schema";
+import type { Database, Locale, StaffRole } from "../../db/schema";
 import type { EventSource } from "../engine/feedback.server";
 import { appendAudit } from "../platform/audit.server";
 import { emitBankEvent, type BankEventType } from "../platform/bank-events.server";
@@ -12,14 +12,40 @@ import { queueSms, type QueueSmsInput, type QueueSmsResult } from "../messaging/
  */
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Only what the services need from a borrower session: both ids, always used together. */
+/** A staff member acting for the borrower from the console (an agent on the phone with them). */
+interface ActingStaff {
+  id: string;
+  role: StaffRole;
+}
+
+/**
+ * Only what the services need from a borrower session: both ids, always used together, and who is
+ * acting when it is not the borrower. The console calls the same services as the portal with `staff`
+ * set, so one code path applies one set of rules whoever enters the action.
+ */
 export interface SessionScope {
   borrowerId: string;
   accountId: string;
+  staff?: ActingStaff;
 }
 
 export function portalSource(scope: SessionScope): EventSource {
-  return { actor: "borrower", actorId: scope.borrowerId, via: "portal" };
+  return scope.staff
+    ? { actor: "staff", actorId: scope.staff.id, via: "console", role: scope.staff.role }
+    : { actor: "borrower", actorId: scope.borrowerId, via: "portal" };
+}
+
+/** The audit row's actor: the staff member when staff acted for the borrower, else the borrower. */
+export function auditActor(scope: SessionScope) {
+  const source = portalSource(scope);
+  return { actorType: source.actor, actorId: source.actorId ?? null };
+}
+
+/** Who acted, for audit details and bank events: set only when staff acted for the borrower. */
+export function actedBy(scope: SessionScope): {
+  actedBy?: { type: "staff"; staffId: string; role: StaffRole };
+} {
+  return scope.staff ? { actedBy: { type: "staff", staffId: scope.staff.id, role: scope.staff.role } } : {};
 }
 
 /** The session's account with its borrower's clock and language, scoped by borrower AND account. */
@@ -91,6 +117,16 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
   return typeof e === "object" && e !== null && e.code === "23505" && e.constraint === constraint;
 }
 
+interface BorrowerActionRecord {
+  action: BankEventType;
+  subjectType: string;
+  subjectId: string;
+  facts: Record<string, unknown>;
+  auditDetail?: Record<string, unknown>;
+  bankPayload: Record<string, unknown>;
+  now: Date;
+}
+
 /**
  * What every borrower action ends with, in the action's transaction: the audit row (the facts, how it
  * came, and the action's own extra detail), the event the bank hears (the same facts and the bank's
@@ -99,29 +135,36 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
 export async function announceBorrowerAction(
   trx: Transaction<Database>,
   scope: SessionScope,
-  opts: {
-    action: BankEventType;
-    subjectType: string;
-    subjectId: string;
-    facts: Record<string, unknown>;
-    auditDetail?: Record<string, unknown>;
-    bankPayload: Record<string, unknown>;
-    confirmation: Pick<QueueSmsInput, "templateKey" | "vars" | "dedupeKey">;
-    now: Date;
-  },
+  opts: BorrowerActionRecord & { confirmation: Pick<QueueSmsInput, "templateKey" | "vars" | "dedupeKey"> },
 ): Promise<QueueSmsResult> {
+  await recordBorrowerAction(trx, scope, opts);
+  const { borrowerId, accountId } = scope;
+  return queueSms(trx, {
+    borrowerId,
+    accountId,
+    purpose: "confirmation",
+    ...opts.confirmation,
+    now: opts.now,
+  });
+}
+
+/** The audit row and the bank event of a borrower action, for an action whose text depends on its outcome. */
+export async function recordBorrowerAction(
+  trx: Transaction<Database>,
+  scope: SessionScope,
+  opts: BorrowerActionRecord,
+): Promise<void> {
   const { action, facts, now } = opts;
   const { borrowerId, accountId } = scope;
   await appendAudit(
     trx,
     {
-      actorType: "borrower",
-      actorId: borrowerId,
+      ...auditActor(scope),
       action,
       subjectType: opts.subjectType,
       subjectId: opts.subjectId,
       borrowerId,
-      detail: { ...facts, via: portalSource(scope).via, accountId, ...opts.auditDetail },
+      detail: { ...facts, via: portalSource(scope).via, accountId, ...actedBy(scope), ...opts.auditDetail },
     },
     now,
   );
@@ -129,8 +172,7 @@ export async function announceBorrowerAction(
     type: action,
     accountId,
     borrowerId,
-    payload: { ...facts, ...opts.bankPayload },
+    payload: { ...facts, ...opts.bankPayload, ...actedBy(scope) },
     now,
   });
-  return queueSms(trx, { borrowerId, accountId, purpose: "confirmation", ...opts.confirmation, now });
 }

@@ -8,7 +8,7 @@ import {
 } from "../domain/appointment-slots";
 import type { BorrowerSession } from "./session.server";
 import type { QueueSmsResult } from "../messaging/outbound-sms.server";
-import { announceBorrowerAction, sessionAccount, smsLocale } from "./action-scope.server";
+import { announceBorrowerAction, sessionAccount, smsLocale, type SessionScope } from "./action-scope.server";
 
 /**
  * Call back / branch visit (docs/product-rules.md §5.5): the borrower picks one of the slots
@@ -18,7 +18,7 @@ import { announceBorrowerAction, sessionAccount, smsLocale } from "./action-scop
 
 export type AppointmentKind = "callback" | "visit";
 
-export async function appointmentPageFacts(db: Kysely<Database>, session: BorrowerSession, now = new Date()) {
+export async function appointmentPageFacts(db: Kysely<Database>, session: SessionScope, now = new Date()) {
   const account = await sessionAccount(db, session);
   return { timeZone: account.time_zone, slots: appointmentSlots(now, account.time_zone) };
 }
@@ -29,7 +29,7 @@ export type BookAppointmentResult =
 
 export async function bookAppointment(
   db: Kysely<Database>,
-  session: BorrowerSession,
+  session: SessionScope,
   input: { kind: AppointmentKind; slotStart: string; note?: string | null },
   now = new Date(),
 ): Promise<BookAppointmentResult> {
@@ -74,7 +74,7 @@ export async function bookAppointment(
 /** The audit event, the bank event and the borrower's confirmation text of a new booking. */
 async function announceAppointment(
   trx: Transaction<Database>,
-  session: BorrowerSession,
+  session: SessionScope,
   opts: {
     account: Awaited<ReturnType<typeof sessionAccount>>;
     slot: AppointmentSlot;

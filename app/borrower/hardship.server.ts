@@ -3,11 +3,9 @@ import type { Database } from "../../db/schema";
 import { hardshipPauseFor } from "../domain/borrower-actions";
 import { activeContactPolicy } from "../engine/planner.server";
 import type { HardshipInput } from "./action-forms";
-import { appendAudit } from "../platform/audit.server";
-import { emitBankEvent } from "../platform/bank-events.server";
 import type { BorrowerSession } from "./session.server";
 import { queueSms, type QueueSmsResult } from "../messaging/outbound-sms.server";
-import { cancelQueuedReminders, portalSource, sessionAccount } from "./action-scope.server";
+import { cancelQueuedReminders, recordBorrowerAction, sessionAccount } from "./action-scope.server";
 
 /**
  * Hardship (docs/product-rules.md §5.3): the report pauses reminders for the policy's pause
@@ -132,30 +130,13 @@ async function announceHardship(
     pauseGranted: opts.granted,
     pauseUntil: opts.pauseUntil?.toISOString() ?? null,
   };
-  await appendAudit(
-    trx,
-    {
-      actorType: "borrower",
-      actorId: session.borrowerId,
-      action: "hardship.reported",
-      subjectType: "hardship_report",
-      subjectId: reportId,
-      borrowerId: session.borrowerId,
-      detail: {
-        ...facts,
-        via: portalSource(session).via,
-        accountId: session.accountId,
-        cancelledReminders: opts.cancelled,
-      },
-    },
-    now,
-  );
-  await emitBankEvent(trx, {
-    type: "hardship.reported",
-    accountId: session.accountId,
-    borrowerId: session.borrowerId,
-    payload: {
-      ...facts,
+  await recordBorrowerAction(trx, session, {
+    action: "hardship.reported",
+    subjectType: "hardship_report",
+    subjectId: reportId,
+    facts,
+    auditDetail: { cancelledReminders: opts.cancelled },
+    bankPayload: {
       accountRef: account.external_ref,
       monthlyIncomeMinor: input.monthlyIncomeMinor,
       monthlyExpensesMinor: input.monthlyExpensesMinor,

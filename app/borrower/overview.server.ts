@@ -3,6 +3,7 @@ import { compiledOnce, executePrepared } from "../../db/connection";
 import { formatCalendarDate, formatMoney } from "../domain/money";
 import type { Database, Product } from "../../db/schema";
 import { pgArray } from "../../db/pg-array";
+import { pendingCreditMinor } from "../../db/pending-credit";
 import { groupCommitPerHandle } from "../platform/group-commit.server";
 import {
   liveSessionQuery,
@@ -21,7 +22,10 @@ type NextStep = "current" | "early" | "mid" | "late" | "serious" | "paid";
  * borrower AND account, so one borrower's session can never read another's account.
  * Balance shown = last imported balance minus portal payments recorded since, marked pending.
  */
-export async function getAccountOverview(db: Kysely<Database>, session: BorrowerSession) {
+export async function getAccountOverview(
+  db: Kysely<Database>,
+  session: Pick<BorrowerSession, "borrowerId" | "accountId">,
+) {
   // One statement, compiled once and prepared per connection: every account page and the overview read it.
   const query = accountOverview(db, { accountId: session.accountId, borrowerId: session.borrowerId });
   const account = (await executePrepared(db, query)).rows[0];
@@ -224,8 +228,9 @@ export function overviewPage(o: AccountOverview, locale: string): OverviewPage {
 }
 
 /**
- * Portal payments that succeeded after the last imported balance and that the
- * bank has not confirmed yet: the amounts the borrower sees are net of these.
+ * Payments credited after the last imported balance that the bank has not confirmed yet, less what
+ * refunds and disputes have taken back since (db/pending-credit.ts): the amounts the borrower sees
+ * are net of this.
  */
 export async function pendingPaymentsMinor(
   db: Kysely<Database>,
@@ -246,12 +251,9 @@ function pendingPaymentsQuery(
 ) {
   return db
     .selectFrom("payments")
-    .select(sql<number>`coalesce(sum(amount_minor), 0)::bigint`.as("pending"))
+    .select(pendingCreditMinor("payments", scope.since).as("pending"))
     .where("account_id", "=", scope.accountId)
-    .where("borrower_id", "=", scope.borrowerId)
-    .where("status", "=", "succeeded")
-    .where("bank_confirmed_at", "is", null)
-    .where("succeeded_at", ">", scope.since);
+    .where("borrower_id", "=", scope.borrowerId);
 }
 
 /** An imported amount less pending payments, never below zero. */

@@ -6,7 +6,14 @@ import { emitBankEvent } from "../platform/bank-events.server";
 import type { BorrowerSession } from "./session.server";
 import { optInToSms, optOutOfSms } from "../engine/feedback.server";
 import { queueSms, type QueueSmsResult } from "../messaging/outbound-sms.server";
-import { cancelQueuedReminders, portalSource, sessionAccount } from "./action-scope.server";
+import {
+  actedBy,
+  auditActor,
+  cancelQueuedReminders,
+  portalSource,
+  sessionAccount,
+  type SessionScope,
+} from "./action-scope.server";
 
 /**
  * Contact preferences (docs/product-rules.md §5.4): channels, a preferred window inside
@@ -32,7 +39,7 @@ const hhmm = (t: string | null) => (t ? t.slice(0, 5) : null);
 
 export async function currentPreferences(
   db: Kysely<Database> | Trx,
-  session: BorrowerSession,
+  session: SessionScope,
 ): Promise<CurrentPreferences> {
   const account = await sessionAccount(db, session);
   const p = await db
@@ -72,7 +79,7 @@ export type UpdatePreferencesResult =
  */
 export async function updatePreferences(
   db: Kysely<Database>,
-  session: BorrowerSession,
+  session: SessionScope,
   input: PreferencesInput,
   now = new Date(),
 ): Promise<UpdatePreferencesResult> {
@@ -114,8 +121,7 @@ export async function updatePreferences(
     await appendAudit(
       trx,
       {
-        actorType: "borrower",
-        actorId: session.borrowerId,
+        ...auditActor(session),
         action: "preferences.changed",
         subjectType: "borrower",
         subjectId: session.borrowerId,
@@ -126,6 +132,7 @@ export async function updatePreferences(
           before: pick(before),
           after: pick(snapshot),
           cancelledReminders: cancelled,
+          ...actedBy(session),
         },
       },
       now,
@@ -134,7 +141,7 @@ export async function updatePreferences(
       type: "preferences.changed",
       accountId: session.accountId,
       borrowerId: session.borrowerId,
-      payload: { changed, preferences: pick(snapshot) },
+      payload: { changed, preferences: pick(snapshot), ...actedBy(session) },
       now,
     });
     // Written after the change: in the newly chosen language, and not at all if SMS was just switched off.
@@ -162,8 +169,15 @@ function pick(p: Omit<CurrentPreferences, "smsOptedOut"> & { smsOptedOut?: boole
   };
 }
 
-/** "Stop texts" from the portal: the shared opt-out (which reports to the bank). No text confirms it: none may be sent now. */
-export async function stopTexts(db: Kysely<Database>, session: BorrowerSession, now = new Date()) {
+/**
+ * "Stop texts" from the portal, or an opt-out an agent heard on a call: the shared opt-out (which
+ * reports to the bank). No text confirms it: none may be sent now.
+ */
+export async function stopTexts(
+  db: Kysely<Database>,
+  session: SessionScope & Partial<Pick<BorrowerSession, "id">>,
+  now = new Date(),
+) {
   return db.transaction().execute(async (trx) => {
     const before = await currentPreferences(trx, session);
     if (before.smsOptedOut) return { alreadyOptedOut: true, cancelledMessages: 0 };
@@ -173,7 +187,7 @@ export async function stopTexts(db: Kysely<Database>, session: BorrowerSession, 
       source: portalSource(session),
       now,
       // The borrower who asked stays signed in to see it done and to start texts again.
-      keepSessionId: session.id,
+      ...(session.id ? { keepSessionId: session.id } : {}),
     });
     return { alreadyOptedOut: false, cancelledMessages: result.cancelledMessages };
   });

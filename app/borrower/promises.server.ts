@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, PromiseStatus } from "../../db/schema";
+import { isCredited } from "../../db/pending-credit";
 import { localToday, promiseDateOptions } from "../domain/borrower-actions";
 import { activeContactPolicy } from "../engine/planner.server";
 import { getAccountOverview } from "./overview.server";
@@ -8,11 +9,14 @@ import { emitBankEvent } from "../platform/bank-events.server";
 import type { BorrowerSession } from "./session.server";
 import { queueSms, smsAmount, smsDate, type QueueSmsResult } from "../messaging/outbound-sms.server";
 import {
+  actedBy,
+  auditActor,
   cancelQueuedReminders,
   isUniqueViolation,
   portalSource,
   sessionAccount,
   smsLocale,
+  type SessionScope,
 } from "./action-scope.server";
 
 /**
@@ -25,7 +29,7 @@ import {
 const ONE_ACTIVE_INDEX = "promises_to_pay_one_active_per_account";
 
 /** What the promise page needs: the bounds of a valid promise, and any promise already in force. */
-export async function promisePageFacts(db: Kysely<Database>, session: BorrowerSession, now = new Date()) {
+export async function promisePageFacts(db: Kysely<Database>, session: SessionScope, now = new Date()) {
   const account = await sessionAccount(db, session);
   const overview = await getAccountOverview(db, session);
   const today = localToday(now, account.time_zone);
@@ -52,7 +56,7 @@ export type MakePromiseResult =
 /** Records the promise, pauses queued reminders, and tells the borrower, the bank and the audit log, in one transaction. */
 export async function makePromise(
   db: Kysely<Database>,
-  session: BorrowerSession,
+  session: SessionScope,
   input: { amountMinor: number; promisedDate: string },
   now = new Date(),
 ): Promise<MakePromiseResult> {
@@ -76,8 +80,7 @@ export async function makePromise(
       await appendAudit(
         trx,
         {
-          actorType: "borrower",
-          actorId: session.borrowerId,
+          ...auditActor(session),
           action: "promise.made",
           subjectType: "promise_to_pay",
           subjectId: promise.id,
@@ -89,6 +92,7 @@ export async function makePromise(
             currency: account.currency,
             promisedDate: input.promisedDate,
             cancelledReminders: cancelled,
+            ...actedBy(session),
           },
         },
         now,
@@ -103,6 +107,7 @@ export async function makePromise(
           amountMinor: input.amountMinor,
           currency: account.currency,
           promisedDate: input.promisedDate,
+          ...actedBy(session),
         },
         now,
       });
@@ -224,13 +229,13 @@ function settleDuePromises(
       for update of p skip locked
     ),
     paid as (
-      select d.id, coalesce(sum(pay.amount_minor), 0)::bigint as paid_minor
+      select d.id, coalesce(sum(pay.amount_minor - pay.reversed_minor), 0)::bigint as paid_minor
       from due d
       join promises_to_pay p on p.id = d.id
       left join payments pay
         on pay.account_id = p.account_id
        and pay.borrower_id = p.borrower_id
-       and pay.status = 'succeeded'
+       and ${isCredited("pay")}
        and coalesce(pay.succeeded_at, pay.created_at) >= p.created_at
       group by d.id
     )

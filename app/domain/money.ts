@@ -34,17 +34,21 @@ export function currencyExponent(currency: string): number {
   );
 }
 
-export function formatMoney(m: Money, locale: string): string {
+/** Minor units as the plain decimal a person would type ("1234.50"), built from integers so no binary fraction appears. */
+export function decimalAmount(m: Money): string {
   assertMoney(m);
   const exponent = currencyExponent(m.currency);
-  // Build the decimal string from integers so no binary fraction ever appears.
   const negative = m.minor < 0;
   const digits = Math.abs(m.minor)
     .toString()
     .padStart(exponent + 1, "0");
   const whole = exponent ? digits.slice(0, -exponent) : digits;
   const fraction = exponent ? digits.slice(-exponent) : "";
-  const decimal = `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
+  return `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
+}
+
+export function formatMoney(m: Money, locale: string): string {
+  const decimal = decimalAmount(m);
   const formatter = moneyFormats(
     `${locale}|${m.currency}`,
     () =>

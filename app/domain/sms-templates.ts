@@ -39,6 +39,8 @@ export const CONFIRMATION_KINDS = [
   "wrong_number_ack",
   "complaint_ack",
   "callback_booked",
+  "fresh_link",
+  "payment_link",
 ] as const;
 export type ConfirmationKind = (typeof CONFIRMATION_KINDS)[number];
 

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from "kysely";
-import type { Database, Jurisdiction, Locale } from "../../db/schema";
+import { CREDITED_PAYMENT_STATUSES, type Database, type Jurisdiction, type Locale } from "../../db/schema";
+import { pendingCreditMinor } from "../../db/pending-credit";
 import type { ContactInput, PlanStatus } from "../domain/decide-next-contact";
 import type { KnownRecipient } from "../messaging/outbound-sms.server";
 import type { StageId } from "../domain/contact-policy";
@@ -205,8 +206,8 @@ function readOpenPlans(db: Kysely<Database>, accountIds: string[]) {
 }
 
 /**
- * Per account, in one grouped join: payments that succeeded after the bank's balance was taken and that
- * the bank has not confirmed yet (`recorded`), and payments still under way (`processing`).
+ * Per account, in one grouped join: what payments changed since the bank's balance was taken, net of
+ * refunds and disputes (`recorded`, db/pending-credit.ts), and payments still under way (`processing`).
  */
 function readUnconfirmedPayments(db: Kysely<Database>, accountIds: string[]) {
   return db
@@ -214,16 +215,13 @@ function readUnconfirmedPayments(db: Kysely<Database>, accountIds: string[]) {
     .innerJoin("accounts as acc", "acc.id", "pay.account_id")
     .select([
       "pay.account_id",
-      sql<string>`coalesce(sum(pay.amount_minor) filter (where pay.status = 'succeeded'
-        and pay.bank_confirmed_at is null and pay.succeeded_at > acc.balance_as_of), 0)::bigint`.as(
-        "recorded",
-      ),
+      pendingCreditMinor("pay", sql.ref("acc.balance_as_of")).as("recorded"),
       sql<string>`coalesce(sum(pay.amount_minor) filter (where pay.status = 'processing'), 0)::bigint`.as(
         "processing",
       ),
     ])
     .where("pay.account_id", "=", anyUuid(accountIds))
-    .where("pay.status", "in", ["succeeded", "processing"])
+    .where("pay.status", "in", [...CREDITED_PAYMENT_STATUSES, "processing"])
     .groupBy("pay.account_id")
     .execute();
 }

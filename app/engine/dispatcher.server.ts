@@ -3,6 +3,17 @@ import type { Task } from "graphile-worker";
 import type { Database, MessageStatus } from "../../db/schema";
 import { ProviderError, type ProviderAccepted, type SmsProvider } from "../messaging/providers/provider";
 import { addSmsSendJobs } from "../messaging/outbound-sms.server";
+import { recordOutboxTexts } from "../messaging/providers/outbox.server";
+import { textToSend } from "../messaging/sms-link-code.server";
+import { UnsealError } from "../platform/secret-box.server";
+import {
+  applyChanges,
+  event,
+  json,
+  markAccepted,
+  type StatusChange,
+  type StatusEvent,
+} from "./message-status.server";
 import { loadAccountFacts } from "./contact-inputs.server";
 import { activeContactPolicy, decideFor } from "./planner.server";
 
@@ -32,9 +43,12 @@ type Claimed = {
   borrower_id: string;
   template_key: string | null;
   to_address: string;
+  /** As stored: the link code masked. */
   body: string;
+  link_code_sealed: Buffer | null;
+  /** What the provider gets: the body with its link code back (revealTexts). */
+  text?: string;
 };
-type StatusChange = { id: string; status: MessageStatus; detail: Record<string, unknown> };
 
 /**
  * The `sms:send` job for one message (jobs queued before batching carry `{ messageId }`). A
@@ -181,7 +195,16 @@ async function claimRound(
   const { provider, now } = opts;
   const locked: Claimed[] = await trx
     .selectFrom("messages")
-    .select(["id", "status", "account_id", "borrower_id", "template_key", "to_address", "body"])
+    .select([
+      "id",
+      "status",
+      "account_id",
+      "borrower_id",
+      "template_key",
+      "to_address",
+      "body",
+      "link_code_sealed",
+    ])
     .where("id", "in", opts.ids)
     .orderBy("id")
     .forUpdate()
@@ -205,6 +228,7 @@ async function claimRound(
   }
   if (prefsFor.length) await vetoOptedOut(trx, prefsFor, claim);
   await applyDecisions(opts.db, toDecide, opts.decisions, now, claim);
+  revealTexts(claim);
   await reschedule(trx, claim.rescheduled);
   const events = [
     ...claim.rescheduled.map((r) =>
@@ -223,6 +247,25 @@ async function claimRound(
   }
   await applyChanges(trx, claim.changes, events);
   return claim.toSend;
+}
+
+/**
+ * Puts each text's link code back in place of its mask (sealed until now; the status the send records
+ * drops it, migration 0025). A code that does not open (altered, or the key changed) fails its text for good:
+ * sent without it, the text would ask the borrower to open a link that is not there.
+ */
+function revealTexts(claim: Claim) {
+  const ready: Claimed[] = [];
+  for (const msg of claim.toSend) {
+    try {
+      ready.push({ ...msg, text: textToSend(msg) });
+    } catch (error) {
+      if (!(error instanceof UnsealError)) throw error;
+      claim.changes.push({ id: msg.id, status: "failed", detail: { reason: "link_code_unreadable" } });
+      claim.outcomes.set(msg.id, { status: "failed", reason: "link_code_unreadable" });
+    }
+  }
+  claim.toSend = ready;
 }
 
 /** Texts that need no decision (confirmations) still go only to borrowers who have not refused SMS. */
@@ -283,20 +326,28 @@ async function reschedule(trx: Trx, rescheduled: Claim["rescheduled"]) {
   );
 }
 
-/** The outbox records: sending and its record are this one transaction (a crash rolls both back). */
+/**
+ * The outbox records: sending and its record are this one transaction (a crash rolls both back). Its record
+ * (outbox_texts) is the phone, so it keeps the text as sent, link and all; the message row keeps it masked.
+ */
 async function sendThroughOutbox(
   trx: Trx,
   provider: SmsProvider,
   claim: Claim,
-  events: ReturnType<typeof event>[],
+  events: StatusEvent[],
   now: Date,
 ) {
   const accepted: Array<{ msg: Claimed; accepted: ProviderAccepted }> = [];
   for (const msg of claim.toSend)
     accepted.push({
       msg,
-      accepted: await provider.send({ messageId: msg.id, to: msg.to_address, body: msg.body }),
+      accepted: await provider.send({ messageId: msg.id, to: msg.to_address, body: msg.text! }),
     });
+  await recordOutboxTexts(
+    trx,
+    claim.toSend.map((msg) => ({ messageId: msg.id, body: msg.text! })),
+    now,
+  );
   await applyChanges(trx, claim.changes, events);
   await markAccepted(trx, accepted, now);
   for (const a of accepted)
@@ -375,7 +426,7 @@ async function sendAll(provider: SmsProvider, messages: Claimed[], parallel: num
       const msg = messages[i]!;
       try {
         results[i] = {
-          accepted: await provider.send({ messageId: msg.id, to: msg.to_address, body: msg.body }),
+          accepted: await provider.send({ messageId: msg.id, to: msg.to_address, body: msg.text! }),
         };
       } catch (error) {
         results[i] = { error };
@@ -384,55 +435,4 @@ async function sendAll(provider: SmsProvider, messages: Claimed[], parallel: num
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, messages.length)) }, lane));
   return results;
-}
-
-async function markAccepted(
-  trx: Trx,
-  accepted: Array<{ msg: { id: string }; accepted: ProviderAccepted }>,
-  now: Date,
-) {
-  if (accepted.length === 0) return;
-  await sql`update messages m set status = v.status, provider_message_id = v.provider_message_id, sent_at = v.sent_at
-    from json_populate_recordset(null::messages, ${json(
-      accepted.map((a) => ({
-        id: a.msg.id,
-        status: a.accepted.status,
-        provider_message_id: a.accepted.providerMessageId,
-        sent_at: now,
-      })),
-    )}::json) v
-    where m.id = v.id`.execute(trx);
-  await insertEvents(trx, [
-    ...accepted.map((a) => event(a.msg.id, "sent", now, { providerMessageId: a.accepted.providerMessageId })),
-    ...accepted
-      .filter((a) => a.accepted.status === "delivered")
-      .map((a) => event(a.msg.id, "delivered", now, {})),
-  ]);
-}
-
-async function applyChanges(trx: Trx, changes: StatusChange[], events: ReturnType<typeof event>[]) {
-  if (changes.length) {
-    await sql`update messages m set status = v.status
-      from json_populate_recordset(null::messages, ${json(changes.map((c) => ({ id: c.id, status: c.status })))}::json) v
-      where m.id = v.id`.execute(trx);
-  }
-  await insertEvents(trx, events);
-}
-
-/** Status events in one statement, in order (their serial ids keep each message's history ordered). */
-async function insertEvents(trx: Trx, events: ReturnType<typeof event>[]) {
-  if (events.length === 0) return;
-  await sql`insert into message_status_events (message_id, status, occurred_at, detail)
-    select message_id, status, occurred_at, detail from json_populate_recordset(null::message_status_events, ${json(events)}::json)`.execute(
-    trx,
-  );
-}
-
-function event(messageId: string, status: MessageStatus, now: Date, detail: Record<string, unknown>) {
-  return { message_id: messageId, status, occurred_at: now, detail };
-}
-
-/** Rows for json_populate_recordset (dates become ISO strings through Date#toJSON). */
-function json(rows: object[]): string {
-  return JSON.stringify(rows);
 }

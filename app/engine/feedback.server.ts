@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import { z } from "zod";
-import type { Database } from "../../db/schema";
+import type { Database, StaffRole } from "../../db/schema";
 import { appendAudit } from "../platform/audit.server";
 import { emitBankEvent } from "../platform/bank-events.server";
 import { revokeLinks } from "../messaging/short-links.server";
@@ -17,6 +17,18 @@ export interface EventSource {
   actorId?: string | null;
   /** e.g. "link", "sms_keyword", "console" */
   via: string;
+  /** The staff member's role, when staff acted for the borrower. */
+  role?: StaffRole;
+}
+
+/** How an event came, for its audit row and bank event: the channel, and the staff member who acted if any. */
+function sourceFacts(source: EventSource) {
+  return source.actor === "staff"
+    ? {
+        via: source.via,
+        actedBy: { type: "staff", staffId: source.actorId ?? null, role: source.role ?? null },
+      }
+    : { via: source.via };
 }
 
 async function cancelQueuedMessages(trx: Trx, where: { accountId?: string; borrowerId?: string }, now: Date) {
@@ -81,7 +93,7 @@ export async function reportWrongNumber(
       subjectType: "account",
       subjectId: account.id,
       borrowerId: account.borrower_id,
-      detail: { via: opts.source.via, cancelledMessages: cancelled },
+      detail: { ...sourceFacts(opts.source), cancelledMessages: cancelled },
     },
     now,
   );
@@ -89,7 +101,7 @@ export async function reportWrongNumber(
     type: "account.wrong_number",
     accountId: account.id,
     borrowerId: account.borrower_id,
-    payload: { via: opts.source.via },
+    payload: sourceFacts(opts.source),
     now,
   });
   return { cancelledMessages: cancelled };
@@ -135,7 +147,7 @@ export async function optOutOfSms(
       subjectType: "borrower",
       subjectId: opts.borrowerId,
       borrowerId: opts.borrowerId,
-      detail: { via: opts.source.via, cancelledMessages: cancelled },
+      detail: { ...sourceFacts(opts.source), cancelledMessages: cancelled },
     },
     now,
   );
@@ -143,7 +155,7 @@ export async function optOutOfSms(
     type: "sms.opted_out",
     accountId: opts.accountId ?? null,
     borrowerId: opts.borrowerId,
-    payload: { via: opts.source.via },
+    payload: sourceFacts(opts.source),
     now,
   });
   return { cancelledMessages: cancelled };
@@ -206,7 +218,7 @@ export async function optInToSms(
       subjectType: "borrower",
       subjectId: opts.borrowerId,
       borrowerId: opts.borrowerId,
-      detail: { via: opts.source.via, wasOptedOutAt: current.sms_opted_out_at?.toISOString() ?? null },
+      detail: { ...sourceFacts(opts.source), wasOptedOutAt: current.sms_opted_out_at?.toISOString() ?? null },
     },
     now,
   );
@@ -214,7 +226,7 @@ export async function optInToSms(
     type: "sms.opted_in",
     accountId: opts.accountId ?? null,
     borrowerId: opts.borrowerId,
-    payload: { via: opts.source.via },
+    payload: sourceFacts(opts.source),
     now,
   });
   return { changed: true };

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import { timeOrderedId } from "../platform/ids.server";
 import type { Database } from "../../db/schema";
 import { classifyInboundSms, type InboundSmsKind as InboundKind } from "../domain/inbound-keywords";
@@ -16,75 +16,85 @@ export interface InboundSms {
   now?: Date;
 }
 
+export type InboundOutcome = { kind: InboundKind; borrowers: number; replies: number };
+
 /**
  * A reply from a phone (docs/product-rules.md §4.9): STOP and friends opt out with one
  * confirmation, START opts back in, HELP answers with bank name and hotline.
  * Stored as an inbound message for each borrower on that number; retries of
- * the same provider message change nothing.
+ * the same provider message change nothing. `within` runs in the same transaction with the outcome
+ * (the console's outbox audits the reply it typed there).
  */
 export async function handleInboundSms(
   db: Kysely<Database>,
   sms: InboundSms,
-): Promise<{ kind: InboundKind; borrowers: number; replies: number }> {
+  opts: { within?: (trx: Transaction<Database>, outcome: InboundOutcome) => Promise<void> } = {},
+): Promise<InboundOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const outcome = await storeAndAnswer(trx, sms);
+    await opts.within?.(trx, outcome);
+    return outcome;
+  });
+}
+
+async function storeAndAnswer(trx: Transaction<Database>, sms: InboundSms): Promise<InboundOutcome> {
   const now = sms.now ?? new Date();
   const from = parsePhoneNumberFromString(sms.from)?.number ?? sms.from;
   const { kind, keyword } = classifyInboundSms(sms.body);
-  return db.transaction().execute(async (trx) => {
-    const borrowers = await trx
-      .selectFrom("borrowers")
-      .leftJoin("contact_preferences", "contact_preferences.borrower_id", "borrowers.id")
-      .select(["borrowers.id", "contact_preferences.sms_opted_out_at"])
-      .where("borrowers.phone_e164", "=", from)
-      .execute();
-    if (borrowers.length === 0) {
-      logger.info({ from: maskPhone(from), kind }, "inbound SMS from an unknown number");
-      return { kind, borrowers: 0, replies: 0 };
+  const borrowers = await trx
+    .selectFrom("borrowers")
+    .leftJoin("contact_preferences", "contact_preferences.borrower_id", "borrowers.id")
+    .select(["borrowers.id", "contact_preferences.sms_opted_out_at"])
+    .where("borrowers.phone_e164", "=", from)
+    .execute();
+  if (borrowers.length === 0) {
+    logger.info({ from: maskPhone(from), kind }, "inbound SMS from an unknown number");
+    return { kind, borrowers: 0, replies: 0 };
+  }
+  let replies = 0;
+  for (const [i, b] of borrowers.entries()) {
+    const stored = await trx
+      .insertInto("messages")
+      .values({
+        id: timeOrderedId(),
+        borrower_id: b.id,
+        account_id: null,
+        direction: "inbound",
+        channel: "sms",
+        body: sms.body.slice(0, 1600),
+        to_address: "settle",
+        from_address: from,
+        provider: sms.provider,
+        // One provider id can only be stored once per provider; further borrowers on the number get a suffix.
+        provider_message_id: sms.providerMessageId
+          ? i === 0
+            ? sms.providerMessageId
+            : `${sms.providerMessageId}#${i}`
+          : null,
+        status: "received",
+        created_at: now,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(["provider", "provider_message_id"])
+          .where("provider_message_id", "is not", null)
+          .doNothing(),
+      )
+      .returning("id")
+      .executeTakeFirst();
+    if (!stored) continue; // a webhook retry: already handled
+    const source = { actor: "borrower" as const, via: `sms_keyword:${keyword ?? kind}` };
+    if (kind === "opt_out" && !b.sms_opted_out_at) {
+      await optOutOfSms(trx, { borrowerId: b.id, source, now });
+      replies += await reply(trx, b.id, "confirmation.opted_out", now);
+    } else if (kind === "opt_in" && b.sms_opted_out_at) {
+      await optInToSms(trx, { borrowerId: b.id, source, now });
+      replies += await reply(trx, b.id, "confirmation.opted_in", now);
+    } else if (kind === "help" && i === 0) {
+      replies += await reply(trx, b.id, "confirmation.help", now);
     }
-    let replies = 0;
-    for (const [i, b] of borrowers.entries()) {
-      const stored = await trx
-        .insertInto("messages")
-        .values({
-          id: timeOrderedId(),
-          borrower_id: b.id,
-          account_id: null,
-          direction: "inbound",
-          channel: "sms",
-          body: sms.body.slice(0, 1600),
-          to_address: "settle",
-          from_address: from,
-          provider: sms.provider,
-          // One provider id can only be stored once per provider; further borrowers on the number get a suffix.
-          provider_message_id: sms.providerMessageId
-            ? i === 0
-              ? sms.providerMessageId
-              : `${sms.providerMessageId}#${i}`
-            : null,
-          status: "received",
-          created_at: now,
-        })
-        .onConflict((oc) =>
-          oc
-            .columns(["provider", "provider_message_id"])
-            .where("provider_message_id", "is not", null)
-            .doNothing(),
-        )
-        .returning("id")
-        .executeTakeFirst();
-      if (!stored) continue; // a webhook retry: already handled
-      const source = { actor: "borrower" as const, via: `sms_keyword:${keyword ?? kind}` };
-      if (kind === "opt_out" && !b.sms_opted_out_at) {
-        await optOutOfSms(trx, { borrowerId: b.id, source, now });
-        replies += await reply(trx, b.id, "confirmation.opted_out", now);
-      } else if (kind === "opt_in" && b.sms_opted_out_at) {
-        await optInToSms(trx, { borrowerId: b.id, source, now });
-        replies += await reply(trx, b.id, "confirmation.opted_in", now);
-      } else if (kind === "help" && i === 0) {
-        replies += await reply(trx, b.id, "confirmation.help", now);
-      }
-    }
-    return { kind, borrowers: borrowers.length, replies };
-  });
+  }
+  return { kind, borrowers: borrowers.length, replies };
 }
 
 async function reply(

@@ -2,6 +2,10 @@ import { z } from "zod";
 import type { Kysely } from "kysely";
 import type { Database, MessageStatus } from "../../db/schema";
 import { handleInboundSms } from "./inbound.server";
+import { BodyTooLarge, readCappedText } from "../platform/request-body.server";
+
+/** Twilio's callbacks are a few hundred bytes; an inbound reply carries at most 1,600 characters. */
+const MAX_CALLBACK_BYTES = 64 * 1024;
 
 /**
  * Twilio calls back with form posts signed by X-Twilio-Signature (HMAC-SHA1
@@ -9,8 +13,13 @@ import { handleInboundSms } from "./inbound.server";
  * before the signature checks out.
  */
 export async function readSignedTwilioForm(request: Request, authToken: string, publicUrl: string) {
-  const raw = await request.text();
-  if (raw.length > 64_000) return { ok: false as const, status: 413 };
+  let raw: string;
+  try {
+    raw = await readCappedText(request, MAX_CALLBACK_BYTES);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) return { ok: false as const, status: 413 };
+    throw error;
+  }
   const params = Object.fromEntries(new URLSearchParams(raw));
   const signature = request.headers.get("x-twilio-signature") ?? "";
   if (!signature) return { ok: false as const, status: 403 };

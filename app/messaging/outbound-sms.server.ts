@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { sql, type Insertable, type Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { timeOrderedId } from "../platform/ids.server";
-import { pgArray } from "../../db/pg-array";
 import type { Database, Locale } from "../../db/schema";
 import { config } from "../platform/config.server";
 import { boundedMemo } from "../domain/memo";
@@ -13,9 +12,12 @@ import {
   type SmsTemplateKey,
   type SmsVars,
 } from "../domain/sms-templates";
-import { generateLinkCode, hashLinkCode } from "../domain/link-code.server";
+import { generateLinkCode } from "../domain/link-code.server";
 import { LINK_TTL_DAYS } from "./short-links.server";
 import { smsTemplateBodies } from "./sms-template-store.server";
+import { sealSmsLinkCode, smsLink } from "./sms-link-code.server";
+import { recipientsOf, type KnownRecipient } from "./sms-recipients.server";
+import { insertQueuedTexts, insertTextLinks, type PreparedText } from "./sms-queue-rows.server";
 
 type Trx = Transaction<Database>;
 
@@ -42,16 +44,7 @@ export interface QueueSmsInput {
   recipient?: KnownRecipient;
 }
 
-export interface KnownRecipient {
-  fullName: string;
-  phoneE164: string;
-  /** The language texts go out in: the preferred one, else the borrower's. */
-  locale: Locale;
-  /** Opted out of SMS, or SMS turned off in the contact preferences. */
-  smsRefused: boolean;
-  /** The account the text is about, if any. */
-  account: { last4: string; wrongNumber: boolean } | null;
-}
+export type { KnownRecipient };
 
 /*
  * A queued text is its message row (status `queued`, created_at): message_status_events records what
@@ -150,188 +143,101 @@ export async function queueSmsBatch(trx: Trx, inputs: readonly QueueSmsInput[]):
 
 async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promise<QueueSmsResult[]> {
   if (inputs.length === 0) return [];
-  const cfg = config();
   const recipients = await recipientsOf(trx, inputs);
-  // Every template the chunk may need, in one query (the active edited row, else the shipped default).
+  const render = await textRenderer(trx, inputs, recipients);
+  const results: QueueSmsResult[] = new Array(inputs.length);
+  const prepared: PreparedText[] = [];
+  for (const [index, input] of inputs.entries()) {
+    const refused = refusal(input, recipients[index]!);
+    if (refused) results[index] = { status: "skipped", reason: refused };
+    else prepared.push(render(input, index));
+  }
+  if (prepared.length === 0) return results;
+
+  const cfg = config();
+  const inserted = await insertQueuedTexts(trx, prepared, cfg.SMS_PROVIDER);
+  for (const p of prepared)
+    results[p.index] = inserted.has(p.messageId)
+      ? { status: "queued", messageId: p.messageId }
+      : { status: "skipped", reason: "duplicate" };
+  const queued = prepared.filter((p) => inserted.has(p.messageId));
+  if (queued.length === 0) return results;
+  await insertTextLinks(trx, queued, { hashKey: cfg.linkHashKey, ttlDays: LINK_TTL_DAYS });
+  await addSmsSendJobs(
+    trx,
+    queued.map((p) => ({ messageId: p.messageId, runAt: p.row.scheduled_for })),
+  );
+  return results;
+}
+
+/** Why a text must not be queued; keyword replies are answered whatever the consent (CTIA). */
+function refusal(input: QueueSmsInput, who: KnownRecipient): "sms_opted_out" | "wrong_number" | null {
+  if (input.purpose === "keyword_reply") return null;
+  if (who.smsRefused) return "sms_opted_out";
+  if (who.account?.wrongNumber) return "wrong_number";
+  return null;
+}
+
+/**
+ * Renders the chunk's texts: every template it may need read in one query (the active edited row, else
+ * the shipped default), and 64 random bits per link code drawn in one call. The stored body has the link's
+ * code masked and the code sealed beside it (sms-link-code.server.ts); segments are counted on the text
+ * the borrower gets.
+ */
+async function textRenderer(trx: Trx, inputs: readonly QueueSmsInput[], recipients: KnownRecipient[]) {
+  const cfg = config();
   const templateFor = await smsTemplateBodies(
     trx,
     inputs.map((input, i) => ({ key: input.templateKey, locale: recipients[i]!.locale })),
   );
   // Templates are parsed once per body (sms-templates.ts), so asking per text costs a lookup.
   const carriesLink = (body: string) => smsTemplatePlaceholders(body).includes("link");
-  // 64 random bits per link code, drawn in one call for the chunk.
   const random = randomBytes(8 * inputs.length);
   const baseUrl = cfg.publicBaseUrl.replace(/\/$/, "");
-
-  const results: QueueSmsResult[] = new Array(inputs.length);
-  const prepared: Array<{
-    index: number;
-    messageId: string;
-    code: string | null;
-    accountId: string | null;
-    borrowerId: string;
-    now: Date;
-    input: QueueSmsInput;
-    row: Insertable<Database["messages"]>;
-  }> = [];
-  for (const [index, input] of inputs.entries()) {
+  return (input: QueueSmsInput, index: number): PreparedText => {
     const now = input.now ?? new Date();
     const who = recipients[index]!;
     const account = who.account;
-    if (input.purpose !== "keyword_reply") {
-      if (who.smsRefused) {
-        results[index] = { status: "skipped", reason: "sms_opted_out" };
-        continue;
-      }
-      if (account?.wrongNumber) {
-        results[index] = { status: "skipped", reason: "wrong_number" };
-        continue;
-      }
-    }
-    const locale = who.locale;
     const messageId = timeOrderedId();
-    const template = templateFor(input.templateKey, locale);
+    const template = templateFor(input.templateKey, who.locale);
     const code =
       carriesLink(template.body) && account
         ? generateLinkCode(cfg.linkSigningKeys, random.subarray(8 * index, 8 * index + 8))
         : null;
-    const body = fillSmsTemplate(template.body, {
+    const link = code ? smsLink(baseUrl, code) : null;
+    const text = fillSmsTemplate(template.body, {
       bank: cfg.BANK_SMS_NAME,
       hotline: cfg.BANK_HOTLINE,
-      name: salutation(who.fullName, locale),
+      name: salutation(who.fullName, who.locale),
       last4: account?.last4,
-      link: code ? `${baseUrl}/r/${code}` : undefined,
+      link: link?.sent,
       ...input.vars,
     });
-    const segments = smsSegments(body);
-    prepared.push({
+    const segments = smsSegments(text);
+    return {
       index,
       messageId,
       code,
-      accountId: account ? input.accountId : null,
       borrowerId: input.borrowerId,
+      linkAccountId: account ? input.accountId : null,
       now,
-      input,
       row: {
-        id: messageId,
-        borrower_id: input.borrowerId,
         account_id: input.accountId,
-        direction: "outbound",
-        channel: "sms",
         stage: input.stage ?? null,
         template_key: input.templateKey,
         variant: input.variant ?? null,
-        locale,
-        body,
+        locale: who.locale,
+        // Every occurrence: a staff-edited template may show the link twice.
+        body: link ? text.split(link.sent).join(link.stored) : text,
+        link_code_sealed: code ? sealSmsLinkCode(messageId, code) : null,
         to_address: who.phoneE164,
-        from_address: null,
-        provider: cfg.SMS_PROVIDER,
-        status: "queued",
         segments: segments.segments,
         encoding: segments.encoding,
         dedupe_key: input.dedupeKey ?? null,
         scheduled_for: input.scheduledFor ?? now,
-        created_at: now,
       },
-    });
-  }
-  if (prepared.length === 0) return results;
-
-  // Rows as typed arrays, one per column, expanded by unnest(): far cheaper for Postgres to read
-  // than JSON rows (json_populate_recordset), and one parameter per column whatever the row count.
-  const rows = prepared.map((p) => p.row);
-  const col = (pick: (row: (typeof rows)[number]) => string | number | Date | null | undefined) =>
-    pgArray(rows.map(pick));
-  const inserted = new Set(
-    (
-      await sql<{
-        id: string;
-      }>`insert into messages (id, borrower_id, account_id, direction, channel, stage, template_key, variant, locale,
-          body, to_address, from_address, provider, status, segments, encoding, dedupe_key, scheduled_for, created_at)
-        select id, borrower_id, account_id, 'outbound', 'sms', stage, template_key, variant, locale,
-          body, to_address, null, ${cfg.SMS_PROVIDER}::text, 'queued', segments, encoding, dedupe_key, scheduled_for, created_at
-        from unnest(${col((r) => r.id)}::uuid[], ${col((r) => r.borrower_id)}::uuid[], ${col((r) => r.account_id)}::uuid[],
-          ${col((r) => r.stage)}::text[], ${col((r) => r.template_key)}::text[], ${col((r) => r.variant)}::text[], ${col((r) => r.locale)}::text[],
-          ${col((r) => r.body)}::text[], ${col((r) => r.to_address)}::text[], ${col((r) => r.segments)}::int[], ${col((r) => r.encoding)}::text[],
-          ${col((r) => r.dedupe_key)}::text[], ${col((r) => r.scheduled_for as Date)}::timestamptz[], ${col((r) => r.created_at as Date)}::timestamptz[])
-          as t(id, borrower_id, account_id, stage, template_key, variant, locale, body, to_address, segments, encoding, dedupe_key, scheduled_for, created_at)
-        on conflict (dedupe_key) do nothing returning id`.execute(trx)
-    ).rows.map((r) => r.id),
-  );
-  const queued = prepared.filter((p) => inserted.has(p.messageId));
-  for (const p of prepared)
-    results[p.index] = inserted.has(p.messageId)
-      ? { status: "queued", messageId: p.messageId }
-      : { status: "skipped", reason: "duplicate" };
-  if (queued.length === 0) return results;
-
-  const links = queued.filter((p) => p.code && p.accountId);
-  if (links.length) {
-    await sql`insert into short_links (id, code_hash, key_id, borrower_id, account_id, message_id, expires_at, created_at)
-      select * from unnest(${pgArray(links.map(() => timeOrderedId()))}::uuid[], ${pgArray(links.map((p) => hashLinkCode(p.code!, cfg.linkHashKey)))}::text[], ${pgArray(links.map((p) => p.code![0]!))}::text[],
-        ${pgArray(links.map((p) => p.borrowerId))}::uuid[], ${pgArray(links.map((p) => p.accountId!))}::uuid[], ${pgArray(links.map((p) => p.messageId))}::uuid[],
-        ${pgArray(links.map((p) => new Date(p.now.getTime() + LINK_TTL_DAYS * 86_400_000)))}::timestamptz[], ${pgArray(links.map((p) => p.now))}::timestamptz[])`.execute(
-      trx,
-    );
-  }
-  await addSmsSendJobs(
-    trx,
-    queued.map((p) => ({ messageId: p.messageId, runAt: p.input.scheduledFor ?? p.now })),
-  );
-  return results;
-}
-
-/**
- * Each input's recipient: the one the caller read (input.recipient), else read here, one query for the
- * chunk's borrowers and one for its accounts. An unknown borrower, or an account that is not the
- * borrower's, is a programming error and aborts the caller's transaction.
- */
-async function recipientsOf(trx: Trx, inputs: readonly QueueSmsInput[]): Promise<KnownRecipient[]> {
-  const unknown = inputs.filter((i) => !i.recipient);
-  const borrowerIds = [...new Set(unknown.map((i) => i.borrowerId))];
-  const accountIds = [...new Set(unknown.flatMap((i) => (i.accountId ? [i.accountId] : [])))];
-  const [whoRows, accountRows] = await Promise.all([
-    borrowerIds.length
-      ? trx
-          .selectFrom("borrowers")
-          .leftJoin("contact_preferences", "contact_preferences.borrower_id", "borrowers.id")
-          .select([
-            "borrowers.id",
-            "borrowers.full_name",
-            "borrowers.phone_e164",
-            "borrowers.locale",
-            "contact_preferences.preferred_locale",
-            "contact_preferences.sms_allowed",
-            "contact_preferences.sms_opted_out_at",
-          ])
-          .where("borrowers.id", "=", sql<string>`any(${pgArray(borrowerIds)}::uuid[])`)
-          .execute()
-      : [],
-    accountIds.length
-      ? trx
-          .selectFrom("accounts")
-          .select(["id", "borrower_id", "last4", "wrong_number_at"])
-          .where("id", "=", sql<string>`any(${pgArray(accountIds)}::uuid[])`)
-          .execute()
-      : [],
-  ]);
-  const whoBy = new Map(whoRows.map((w) => [w.id, w]));
-  const accountBy = new Map(accountRows.map((a) => [a.id, a]));
-  return inputs.map((input) => {
-    if (input.recipient) return input.recipient;
-    const who = whoBy.get(input.borrowerId);
-    if (!who) throw new Error(`borrower ${input.borrowerId} not found`);
-    const account = input.accountId ? accountBy.get(input.accountId) : null;
-    if (input.accountId && (!account || account.borrower_id !== input.borrowerId))
-      throw new Error(`account ${input.accountId} not found for borrower`);
-    return {
-      fullName: who.full_name,
-      phoneE164: who.phone_e164,
-      locale: who.preferred_locale ?? who.locale,
-      smsRefused: Boolean(who.sms_opted_out_at) || who.sms_allowed === false,
-      account: account ? { last4: account.last4, wrongNumber: Boolean(account.wrong_number_at) } : null,
     };
-  });
+  };
 }
 
 /**

@@ -1,25 +1,29 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 
-/** The dev outbox grouped by phone, newest conversation first. */
+/**
+ * The dev outbox grouped by phone, newest conversation first. Outbound texts read as the phone got them
+ * (outbox_texts, link included); inbound ones as stored.
+ */
 export async function listOutbox(db: Kysely<Database>, limit: number) {
   const rows = await db
     .selectFrom("messages")
-    .select([
-      "id",
-      "direction",
-      "body",
-      "status",
-      "segments",
-      "encoding",
-      "template_key",
-      "to_address",
-      "from_address",
-      "created_at",
+    .leftJoin("outbox_texts", "outbox_texts.message_id", "messages.id")
+    .select((eb) => [
+      "messages.id",
+      "messages.direction",
+      eb.fn.coalesce("outbox_texts.body", "messages.body").as("body"),
+      "messages.status",
+      "messages.segments",
+      "messages.encoding",
+      "messages.template_key",
+      "messages.to_address",
+      "messages.from_address",
+      "messages.created_at",
     ])
-    .where((eb) => eb.or([eb("provider", "=", "outbox"), eb("direction", "=", "inbound")]))
-    .where("status", "not in", ["queued", "cancelled"])
-    .orderBy("created_at", "desc")
+    .where((eb) => eb.or([eb("messages.provider", "=", "outbox"), eb("messages.direction", "=", "inbound")]))
+    .where("messages.status", "not in", ["queued", "cancelled"])
+    .orderBy("messages.created_at", "desc")
     .limit(limit)
     .execute();
   const phones = new Map<

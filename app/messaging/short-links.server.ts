@@ -160,28 +160,42 @@ export async function openShortLinks(
   if (opens.length === 0) return [];
   const now = opts.now ?? new Date();
   const signed = opens.map((open) => verifyLinkCode(open.code, keys).ok);
+  const { rows } = await executePrepared(
+    db,
+    openLinksStatement(opens, signed, now, opts.brakeRule).compile(db),
+  );
+  if (rows.length !== opens.length)
+    throw new Error(`openShortLinks: ${opens.length} opens, ${rows.length} rows`);
+  return openedLinks(rows, signed, now);
+}
+
+type OpenRow = {
+  retry_after_sec: number | null;
+  id: string | null;
+  borrower_id: string;
+  account_id: string;
+  expires_at: Date;
+  revoked_at: Date | null;
+  locked_until: Date | null;
+  opened_before: number | null;
+  last4: string;
+  product: string;
+  locale: string | null;
+};
+
+/** openShortLinks' one statement: one row per open, in the opens' order. */
+function openLinksStatement(
+  opens: readonly LinkOpen[],
+  signed: readonly boolean[],
+  now: Date,
+  brakeRule: RateLimitRule | undefined,
+) {
   // Each open looks for its code under the keyed hash and, for links issued before it, the legacy one.
   const hashKey = config().linkHashKey;
   const hashes = opens.map((open, i) => (signed[i] ? storedLinkCodeHashes(open.code, hashKey) : null));
-  const brakeKeys = opens.map((open) => (opts.brakeRule ? (open.brakeKey ?? null) : null));
-  const brake = opts.brakeRule
-    ? spentBudgetSql(sql.ref("req.brake_key"), opts.brakeRule, now)
-    : sql<null>`null::int`;
-  const { rows } = await executePrepared(
-    db,
-    sql<{
-      retry_after_sec: number | null;
-      id: string | null;
-      borrower_id: string;
-      account_id: string;
-      expires_at: Date;
-      revoked_at: Date | null;
-      locked_until: Date | null;
-      opened_before: number | null;
-      last4: string;
-      product: string;
-      locale: string | null;
-    }>`
+  const brakeKeys = opens.map((open) => (brakeRule ? (open.brakeKey ?? null) : null));
+  const brake = brakeRule ? spentBudgetSql(sql.ref("req.brake_key"), brakeRule, now) : sql<null>`null::int`;
+  return sql<OpenRow>`
     with req as (
       select * from unnest(${pgArray(hashes.map((h) => h?.[0] ?? null))}::text[], ${pgArray(hashes.map((h) => h?.[1] ?? null))}::text[],
         ${pgArray(brakeKeys)}::text[]) with ordinality as r(code_hash, legacy_hash, brake_key, n)
@@ -217,10 +231,11 @@ export async function openShortLinks(
       left join opened on opened.id = link.id
     ) found on found.n = braked.n
     order by braked.n
-  `.compile(db),
-  );
-  if (rows.length !== opens.length)
-    throw new Error(`openShortLinks: ${opens.length} opens, ${rows.length} rows`);
+  `;
+}
+
+/** Each open's outcome from its row; opens of one link in one batch are counted in the batch's order. */
+function openedLinks(rows: OpenRow[], signed: readonly boolean[], now: Date): OpenedLink[] {
   const countedInBatch = new Map<string, number>();
   return rows.map((found, i): OpenedLink => {
     if (found.retry_after_sec != null)

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { sql, type Transaction } from "kysely";
-import type { Database, Locale } from "../../db/schema";
-import { allocateToInstalments } from "../domain/payment-allocation";
+import type { Transaction } from "kysely";
+import { CREDITED_PAYMENT_STATUSES, type Database, type Locale } from "../../db/schema";
+import { pendingPaymentsMinor } from "../borrower/overview.server";
 import { appendAudit } from "../platform/audit.server";
 import { emitBankEvent } from "../platform/bank-events.server";
 import { queueSms, smsAmount } from "../messaging/outbound-sms.server";
+import { creditPayment } from "./allocations.server";
+import { settleReversals } from "./reversals.server";
 
 /**
  * Applying a succeeded payment (docs/product-rules.md §6.4): the one path for portal payments (from
@@ -57,12 +59,20 @@ export async function applySucceededPayment(
   if (existing && (existing.amount_minor !== input.amountMinor || existing.currency !== currency)) {
     throw new PaymentApplicationError("a payment with this reference was recorded with a different amount");
   }
-  if (existing && (existing.status === "succeeded" || existing.status === "refunded")) {
+  if (existing && (CREDITED_PAYMENT_STATUSES as readonly string[]).includes(existing.status)) {
     return { paymentId: existing.id, applied: false };
   }
 
   const paymentId = await recordSucceeded(trx, input, account, currency, existing?.id ?? null, now);
-  const plan = await payDownPlan(trx, account.id, input.amountMinor, now);
+  const plan = await creditPayment(
+    trx,
+    { id: paymentId, accountId: account.id, currency },
+    input.amountMinor,
+    "payment",
+    now,
+  );
+  // A refund or dispute Stripe reported before this credit is applied now (docs/product-rules.md §6.7).
+  if (input.source === "portal") await settleReversals(trx, paymentId, now);
   const cancelledReminders = await cancelRemindersIfCovered(trx, account, paymentId, now);
   await announcePayment(trx, { ...input, currency, paymentId, now }, account, { plan, cancelledReminders });
   return { paymentId, applied: true };
@@ -150,7 +160,7 @@ async function announcePayment(
   trx: Trx,
   payment: SucceededPaymentInput & { currency: string; paymentId: string; now: Date },
   account: LockedAccount,
-  effects: { plan: Awaited<ReturnType<typeof payDownPlan>>; cancelledReminders: number },
+  effects: { plan: Awaited<ReturnType<typeof creditPayment>>; cancelledReminders: number },
 ) {
   const { paymentId, currency, now, plan } = { ...payment, plan: effects.plan };
   const stripeIds = payment.stripe ?? {};
@@ -248,70 +258,29 @@ async function findPaymentForUpdate(
     .executeTakeFirst();
 }
 
-const PLAN_STATUSES_PAYABLE = ["approved", "active"] as const;
-
-async function payDownPlan(trx: Trx, accountId: string, amountMinor: number, now: Date) {
-  const plan = await trx
-    .selectFrom("instalment_plans")
-    .select(["id"])
-    .where("account_id", "=", accountId)
-    .where("status", "in", PLAN_STATUSES_PAYABLE)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!plan) return null;
-  const instalments = await trx
-    .selectFrom("instalments")
-    .select(["id", "amount_minor", "paid_minor"])
-    .where("plan_id", "=", plan.id)
-    .orderBy("due_date")
-    .orderBy("seq")
-    .forUpdate()
-    .execute();
-  const allocation = allocateToInstalments(
-    instalments.map((i) => ({ id: i.id, amountMinor: i.amount_minor, paidMinor: i.paid_minor })),
-    amountMinor,
-  );
-  for (const change of allocation.changes) {
-    await trx
-      .updateTable("instalments")
-      .set(
-        change.fullyPaid
-          ? { paid_minor: change.paidMinor, status: "paid" }
-          : { paid_minor: change.paidMinor },
-      )
-      .where("id", "=", change.id)
-      .execute();
-  }
-  if (allocation.planPaidOff) {
-    await trx
-      .updateTable("instalment_plans")
-      .set({ status: "completed", updated_at: now })
-      .where("id", "=", plan.id)
-      .execute();
-  }
-  return { planId: plan.id, allocatedMinor: allocation.allocatedMinor, completed: allocation.planPaidOff };
-}
-
 /**
  * Once payments not yet confirmed by the bank cover what is overdue (or, before
  * the due date, the minimum due), the queued reminders about it are obsolete.
  */
 async function cancelRemindersIfCovered(
   trx: Trx,
-  account: { id: string; overdue_minor: number; minimum_due_minor: number; balance_as_of: Date },
+  account: {
+    id: string;
+    borrower_id: string;
+    overdue_minor: number;
+    minimum_due_minor: number;
+    balance_as_of: Date;
+  },
   paymentId: string,
   now: Date,
 ): Promise<number> {
-  const { paid } = await trx
-    .selectFrom("payments")
-    .select(sql<number>`coalesce(sum(amount_minor), 0)::bigint`.as("paid"))
-    .where("account_id", "=", account.id)
-    .where("status", "=", "succeeded")
-    .where("bank_confirmed_at", "is", null)
-    .where("succeeded_at", ">", account.balance_as_of)
-    .executeTakeFirstOrThrow();
+  const paid = await pendingPaymentsMinor(trx, {
+    accountId: account.id,
+    borrowerId: account.borrower_id,
+    since: account.balance_as_of,
+  });
   const target = account.overdue_minor > 0 ? account.overdue_minor : account.minimum_due_minor;
-  if (Number(paid) < target) return 0;
+  if (paid < target) return 0;
   const cancelled = await trx
     .updateTable("messages")
     .set({ status: "cancelled" })

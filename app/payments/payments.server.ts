@@ -35,13 +35,28 @@ export class CheckoutUnavailableError extends Error {
   override readonly name = "CheckoutUnavailableError";
 }
 
-/** What the pay page may offer: the account's amounts net of payments the bank has not confirmed yet. */
+/**
+ * What the pay page may offer: the account's amounts net of payments the bank has not confirmed yet,
+ * and the amount agreed with staff when the session was opened on a payment link that carries one
+ * (kept on the link, never in its URL), while that amount can still be paid.
+ */
 export async function getPaymentOptions(
   db: Kysely<Database>,
-  session: BorrowerSession,
-): Promise<PaymentBounds & { last4: string }> {
+  session: Pick<BorrowerSession, "borrowerId" | "accountId"> & { linkId?: string },
+): Promise<PaymentBounds & { last4: string; agreedMinor: number | null }> {
   const overview = await getAccountOverview(db, session);
-  return { ...paymentBounds(overview), last4: overview.last4 };
+  const bounds = paymentBounds(overview);
+  const agreed = session.linkId
+    ? await db
+        .selectFrom("short_links")
+        .select("agreed_amount_minor")
+        .where("id", "=", session.linkId)
+        .where("account_id", "=", session.accountId)
+        .executeTakeFirst()
+    : undefined;
+  const agreedMinor = agreed?.agreed_amount_minor ?? null;
+  const payable = agreedMinor !== null && agreedMinor >= bounds.minMinor && agreedMinor <= bounds.maxMinor;
+  return { ...bounds, last4: overview.last4, agreedMinor: payable ? agreedMinor : null };
 }
 
 const STRIPE_LOCALE: Record<SupportedLocale, Stripe.Checkout.SessionCreateParams.Locale> = {

@@ -6,6 +6,7 @@ import { stripeConfig } from "./stripe-config.server";
 import { appendAudit } from "../platform/audit.server";
 import { logger } from "../platform/logger.server";
 import { applySucceededPayment } from "./apply-payment.server";
+import { chargeSchema, disputeSchema, settleReversals } from "./reversals.server";
 
 /**
  * Stripe's webhook (docs/product-rules.md §6.3): verified with the signing secret, deduplicated
@@ -99,69 +100,96 @@ export async function handleStripeWebhook(
   });
 }
 
-async function applyEvent(
-  trx: Trx,
-  type: string,
-  object: Record<string, unknown>,
-  now: Date,
-): Promise<string> {
-  switch (type) {
-    case "checkout.session.completed":
-    case "checkout.session.async_payment_succeeded": {
-      const s = checkoutSessionSchema.safeParse(object);
-      if (!s.success) return "unreadable_object";
-      const payment = await findPayment(trx, {
-        paymentId: s.data.metadata?.paymentId ?? s.data.client_reference_id,
-        checkoutSessionId: s.data.id,
-      });
-      // Async methods: the borrower has paid, *_async_payment_succeeded (or _failed) follows.
-      if (s.data.payment_status !== "paid")
-        return markProcessing(trx, payment, s.data.payment_intent ?? null, now);
-      return succeed(
-        trx,
-        payment,
-        { amountMinor: s.data.amount_total, currency: s.data.currency },
-        { checkoutSessionId: s.data.id, paymentIntentId: s.data.payment_intent ?? null },
-        now,
-      );
-    }
-    case "payment_intent.succeeded": {
-      const pi = paymentIntentSchema.safeParse(object);
-      if (!pi.success) return "unreadable_object";
-      const payment = await findPayment(trx, {
-        paymentId: pi.data.metadata?.paymentId,
-        paymentIntentId: pi.data.id,
-      });
-      return succeed(
-        trx,
-        payment,
-        { amountMinor: pi.data.amount_received ?? pi.data.amount, currency: pi.data.currency },
-        { paymentIntentId: pi.data.id },
-        now,
-      );
-    }
-    case "payment_intent.payment_failed": {
-      const pi = paymentIntentSchema.safeParse(object);
-      if (!pi.success) return "unreadable_object";
-      const payment = await findPayment(trx, {
-        paymentId: pi.data.metadata?.paymentId,
-        paymentIntentId: pi.data.id,
-      });
-      return fail(trx, payment, type, { paymentIntentId: pi.data.id }, now);
-    }
-    case "checkout.session.async_payment_failed":
-    case "checkout.session.expired": {
-      const s = checkoutSessionSchema.safeParse(object);
-      if (!s.success) return "unreadable_object";
-      const payment = await findPayment(trx, {
-        paymentId: s.data.metadata?.paymentId ?? s.data.client_reference_id,
-        checkoutSessionId: s.data.id,
-      });
-      return fail(trx, payment, type, { paymentIntentId: s.data.payment_intent ?? null }, now);
-    }
-    default:
-      return "ignored";
-  }
+type Handler = (trx: Trx, object: Record<string, unknown>, now: Date) => Promise<string>;
+
+/** Checkout finished: paid now, or (async methods) paid later by *_async_payment_succeeded or _failed. */
+const checkoutCompleted: Handler = async (trx, object, now) => {
+  const s = checkoutSessionSchema.safeParse(object);
+  if (!s.success) return "unreadable_object";
+  const payment = await findPayment(trx, {
+    paymentId: s.data.metadata?.paymentId ?? s.data.client_reference_id,
+    checkoutSessionId: s.data.id,
+  });
+  if (s.data.payment_status !== "paid")
+    return markProcessing(trx, payment, s.data.payment_intent ?? null, now);
+  return succeed(
+    trx,
+    payment,
+    { amountMinor: s.data.amount_total, currency: s.data.currency },
+    { checkoutSessionId: s.data.id, paymentIntentId: s.data.payment_intent ?? null },
+    now,
+  );
+};
+
+const intentSucceeded: Handler = async (trx, object, now) => {
+  const pi = paymentIntentSchema.safeParse(object);
+  if (!pi.success) return "unreadable_object";
+  const payment = await findPayment(trx, {
+    paymentId: pi.data.metadata?.paymentId,
+    paymentIntentId: pi.data.id,
+  });
+  return succeed(
+    trx,
+    payment,
+    { amountMinor: pi.data.amount_received ?? pi.data.amount, currency: pi.data.currency },
+    { paymentIntentId: pi.data.id },
+    now,
+  );
+};
+
+const intentFailed: Handler = async (trx, object, now) => {
+  const pi = paymentIntentSchema.safeParse(object);
+  if (!pi.success) return "unreadable_object";
+  const payment = await findPayment(trx, {
+    paymentId: pi.data.metadata?.paymentId,
+    paymentIntentId: pi.data.id,
+  });
+  return fail(trx, payment, "payment_intent.payment_failed", { paymentIntentId: pi.data.id }, now);
+};
+
+const checkoutFailed =
+  (type: string): Handler =>
+  async (trx, object, now) => {
+    const s = checkoutSessionSchema.safeParse(object);
+    if (!s.success) return "unreadable_object";
+    const payment = await findPayment(trx, {
+      paymentId: s.data.metadata?.paymentId ?? s.data.client_reference_id,
+      checkoutSessionId: s.data.id,
+    });
+    return fail(trx, payment, type, { paymentIntentId: s.data.payment_intent ?? null }, now);
+  };
+
+/** A refund (the charge's cumulative amount_refunded) or a dispute opened or closed on a payment's charge. */
+const chargeReversal =
+  (schema: typeof chargeSchema | typeof disputeSchema): Handler =>
+  async (trx, object, now) => {
+    const parsed = schema.safeParse(object);
+    if (!parsed.success) return "unreadable_object";
+    // A charge made without a PaymentIntent is not one Settle's Checkout created.
+    if (!parsed.data.payment_intent) return "payment_not_found";
+    const paymentIntentId = parsed.data.payment_intent;
+    const metadata = "metadata" in parsed.data ? parsed.data.metadata : null;
+    const payment = await findPayment(trx, { paymentId: metadata?.paymentId, paymentIntentId });
+    // Kept in stripe_events: applied when a payment with this PaymentIntent is credited.
+    if (!payment) return "payment_not_found";
+    return (await settleReversals(trx, payment.id, now, paymentIntentId)).result;
+  };
+
+const HANDLERS: Record<string, Handler> = {
+  "checkout.session.completed": checkoutCompleted,
+  "checkout.session.async_payment_succeeded": checkoutCompleted,
+  "payment_intent.succeeded": intentSucceeded,
+  "payment_intent.payment_failed": intentFailed,
+  "checkout.session.async_payment_failed": checkoutFailed("checkout.session.async_payment_failed"),
+  "checkout.session.expired": checkoutFailed("checkout.session.expired"),
+  "charge.refunded": chargeReversal(chargeSchema),
+  "charge.dispute.created": chargeReversal(disputeSchema),
+  "charge.dispute.closed": chargeReversal(disputeSchema),
+};
+
+function applyEvent(trx: Trx, type: string, object: Record<string, unknown>, now: Date): Promise<string> {
+  const handler = Object.hasOwn(HANDLERS, type) ? HANDLERS[type] : undefined;
+  return handler ? handler(trx, object, now) : Promise.resolve("ignored");
 }
 
 type PaymentRow = {

@@ -53,8 +53,8 @@ export type DecidePlanResult =
   | { status: "countered"; planId: string; counterPlanId: string }
   /** Someone (another approver, or the borrower) decided it first, or it is not awaiting a decision. */
   | { status: "conflict"; currentStatus: PlanStatus | null }
-  /** The counter-offer's author, or a staff member who may not decide plans. */
-  | { status: "forbidden"; reason: "own_counter_offer" | "not_a_decider" }
+  /** The counter-offer's author, the staff member who entered the proposal, or one who may not decide plans. */
+  | { status: "forbidden"; reason: "own_counter_offer" | "own_proposal" | "not_a_decider" }
   | { status: "not_found" }
   | { status: "first_date_passed" }
   | { status: "invalid"; problems: DecisionProblem[] };
@@ -111,7 +111,7 @@ function decisionProblems(input: DecidePlanInput): DecisionProblem[] {
 
 /**
  * The decider must be an enabled staff member of a deciding role; the plan, locked, must still await a
- * decision and must not be the decider's own counter-offer.
+ * decision and must be neither the decider's own counter-offer nor a proposal they entered for the borrower.
  */
 async function lockDecidablePlan(
   trx: Trx,
@@ -135,6 +135,8 @@ async function lockDecidablePlan(
     return { ok: false, result: { status: "conflict", currentStatus: plan.status } };
   if (plan.proposed_by_staff_id === input.staffUserId)
     return { ok: false, result: { status: "forbidden", reason: "own_counter_offer" } };
+  if (plan.entered_by_staff_id === input.staffUserId)
+    return { ok: false, result: { status: "forbidden", reason: "own_proposal" } };
   return { ok: true, plan };
 }
 

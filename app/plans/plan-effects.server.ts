@@ -4,7 +4,7 @@ import { splitIntoInstalments, type Instalment } from "../domain/instalments";
 import { isoDateFromEpochDay, localEpochDay } from "../domain/local-time";
 import type { ConfirmationKind } from "../domain/sms-templates";
 import { netOfPending, pendingPaymentsMinor } from "../borrower/overview.server";
-import type { BorrowerSession } from "../borrower/session.server";
+import type { SessionScope } from "../borrower/action-scope.server";
 import { queueSms, smsAmount, smsDate } from "../messaging/outbound-sms.server";
 
 /**
@@ -15,8 +15,8 @@ import { queueSms, smsAmount, smsDate } from "../messaging/outbound-sms.server";
  */
 type Trx = Transaction<Database>;
 
-/** What a plan operation needs of a borrower session: whose account it is. */
-export type PlanSession = Pick<BorrowerSession, "borrowerId" | "accountId">;
+/** What a plan operation needs of a borrower session: whose account it is, and the staff member entering it for them, if any. */
+export type PlanSession = SessionScope;
 type Db = Kysely<Database> | Trx;
 
 const PLAN_REVIEW_SOURCE = "instalment_plan";
@@ -207,7 +207,10 @@ export function isOpenPlanConflict(error: unknown): boolean {
 
 export function isFourEyesViolation(error: unknown): boolean {
   const e = error as { code?: string; constraint?: string } | null;
-  return e?.code === "23514" && e.constraint === "instalment_plans_four_eyes";
+  return (
+    e?.code === "23514" &&
+    (e.constraint === "instalment_plans_four_eyes" || e.constraint === "instalment_plans_four_eyes_entered")
+  );
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,5 +1,5 @@
 import type { Transaction } from "kysely";
-import type { Database, InstalmentPlan } from "../../db/schema";
+import type { ActorType, Database, InstalmentPlan } from "../../db/schema";
 import type { Instalment } from "../domain/instalments";
 import { appendAudit } from "../platform/audit.server";
 import { emitBankEvent, type BankEventType } from "../platform/bank-events.server";
@@ -54,14 +54,14 @@ export async function startPlan(
   return instalments;
 }
 
-/** The audit row of one transition of a plan, by the borrower or a staff member. */
+/** The audit row of one transition of a plan, by the borrower or a staff member (also one acting for the borrower). */
 export function auditPlan(
   trx: Trx,
   plan: InstalmentPlan,
   now: Date,
   entry: {
-    actorType: "borrower" | "staff";
-    actorId: string;
+    actorType: ActorType;
+    actorId: string | null;
     action: string;
     detail: Record<string, unknown>;
   },

@@ -9,6 +9,7 @@ import {
 } from "../domain/instalments";
 import { checkPlanTerms, previewPlan, type PlanPreview, type PlanTermsProblem } from "../domain/plan-terms";
 import { appendAudit } from "../platform/audit.server";
+import { actedBy, auditActor } from "../borrower/action-scope.server";
 import { emitBankEvent } from "../platform/bank-events.server";
 import {
   amountToSettle,
@@ -99,8 +100,8 @@ export async function proposePlan(db: Db, input: ProposePlanInput): Promise<Prop
       const checked = await checkProposal(trx, input, now, policy);
       if (!checked.ok) return checked.result;
       const plan = await insertProposal(trx, input, checked, now);
-      if (checked.preview.autoApprove) return announceAutoApproval(trx, plan, now);
-      return announceProposal(trx, plan, checked.preview.reasons, now);
+      if (checked.preview.autoApprove) return announceAutoApproval(trx, input.session, plan, now);
+      return announceProposal(trx, input.session, plan, checked.preview.reasons, now);
     });
   } catch (error) {
     // A proposal racing another on the same account (e.g. a double submit) loses cleanly.
@@ -169,6 +170,7 @@ async function insertProposal(
       frequency: input.frequency,
       first_due_date: input.firstDueDate,
       proposed_by: "borrower",
+      entered_by_staff_id: input.session.staff?.id ?? null,
       auto_approved: autoApprove,
       decided_at: autoApprove ? now : null,
       created_at: now,
@@ -178,15 +180,19 @@ async function insertProposal(
     .executeTakeFirstOrThrow();
 }
 
-async function announceAutoApproval(trx: Trx, plan: InstalmentPlan, now: Date): Promise<ProposePlanResult> {
-  const summary = planSummary(plan);
+async function announceAutoApproval(
+  trx: Trx,
+  session: PlanSession,
+  plan: InstalmentPlan,
+  now: Date,
+): Promise<ProposePlanResult> {
+  const summary = { ...planSummary(plan), ...actedBy(session) };
   const instalments = await startPlan(trx, plan, now, {
     type: "plan.approved",
     payload: { ...summary, autoApproved: true },
   });
   await auditPlan(trx, plan, now, {
-    actorType: "borrower",
-    actorId: plan.borrower_id,
+    ...auditActor(session),
     action: "plan.auto_approved",
     detail: summary,
   });
@@ -196,11 +202,12 @@ async function announceAutoApproval(trx: Trx, plan: InstalmentPlan, now: Date): 
 /** Out of policy: an approver's task, and the borrower is told it is under review. */
 async function announceProposal(
   trx: Trx,
+  session: PlanSession,
   plan: InstalmentPlan,
   reasons: PlanPolicyReason[],
   now: Date,
 ): Promise<ProposePlanResult> {
-  const summary = planSummary(plan);
+  const summary = { ...planSummary(plan), ...actedBy(session) };
   await openReviewTask(trx, planRef(plan), now);
   await textBorrower(trx, planRef(plan), "plan_submitted", now);
   await emitBankEvent(trx, {
@@ -211,8 +218,7 @@ async function announceProposal(
     now,
   });
   await auditPlan(trx, plan, now, {
-    actorType: "borrower",
-    actorId: plan.borrower_id,
+    ...auditActor(session),
     action: "plan.proposed",
     detail: { ...summary, policyReasons: reasons },
   });

@@ -7,6 +7,10 @@ type Trx = Transaction<Database>;
 /** Event types the bank's core system receives (docs/product-rules.md §9.5). */
 export type BankEventType =
   | "payment.succeeded"
+  | "payment.refunded"
+  | "payment.disputed"
+  | "payment.dispute_won"
+  | "payment.charged_back"
   | "plan.proposed"
   | "plan.approved"
   | "plan.rejected"

@@ -14,7 +14,7 @@ describe("configuration", () => {
   it("refuses to run production on development secrets", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(ConfigError);
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/SESSION_SECRET: is required in production/);
-    for (const key of ["TOTP_ENCRYPTION_KEY", "LINK_HASH_KEY", "AUDIT_ANCHOR_KEY"])
+    for (const key of ["TOTP_ENCRYPTION_KEY", "LINK_HASH_KEY", "AUDIT_ANCHOR_KEY", "SMS_LINK_ENCRYPTION_KEY"])
       expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(
         new RegExp(`${key}: is required in production`),
       );

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 /**
@@ -15,7 +16,39 @@ const PRODUCTION_SECRETS = [
   "TOTP_ENCRYPTION_KEY",
   "LINK_HASH_KEY",
   "AUDIT_ANCHOR_KEY",
+  "SMS_LINK_ENCRYPTION_KEY",
 ] as const;
+
+/** Express's `trust proxy` value: false (none), a hop count, or the proxies' addresses and CIDRs. */
+export type TrustProxy = false | number | string[];
+
+// Express's names for address ranges (proxy-addr), besides literal addresses and CIDRs.
+const PROXY_RANGE_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address, bits, ...rest] = entry.split("/");
+  const family = isIP(address ?? "");
+  if (!family || rest.length) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
+
+const trustProxySchema = z.string().transform((raw, ctx): TrustProxy => {
+  const value = raw.trim().toLowerCase();
+  if (value === "false") return false;
+  if (/^\d+$/.test(value)) return Number(value) === 0 ? false : Number(value);
+  const entries = value.split(",").map((e) => e.trim());
+  if (entries.every(isProxyAddress)) return entries;
+  ctx.addIssue({
+    code: z.ZodIssueCode.custom,
+    message:
+      "must be false, a number of proxy hops, or comma-separated proxy addresses or CIDRs (loopback, " +
+      "linklocal and uniquelocal name those ranges); true is refused: every client could set its own address",
+  });
+  return z.NEVER;
+});
 
 const envSchema = z
   .object({
@@ -59,9 +92,24 @@ const envSchema = z
     LINK_HASH_KEY: z.string().min(32).optional(),
     // Keys the audit chain's anchors (app/platform/audit.server.ts), so a rewritten chain cannot be re-anchored.
     AUDIT_ANCHOR_KEY: z.string().min(32).optional(),
+    // Encrypts a queued text's link code until the send (AES-256-GCM): message bodies are stored masked.
+    SMS_LINK_ENCRYPTION_KEY: z.string().min(32).optional(),
+    // Days after an account closed (the borrower's last, for text not tied to one account) before free
+    // text is erased (app/platform/retention.server.ts). 2557 days: seven years, docs/product-rules.md §10.10.
+    RETENTION_FREE_TEXT_DAYS: z.coerce.number().int().min(1).max(36_500).default(2557),
     VERIFICATION_METHOD: z.enum(["dob", "id_last4"]).default("dob"),
     SEED_DEMO: z.enum(["auto", "always", "never"]).default("auto"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // Which X-Forwarded-For hops to believe for the client's address (per-address limits): no default in
+    // production, where a wrong guess either lets clients forge their address or puts every client
+    // behind the proxy's one address.
+    TRUST_PROXY: trustProxySchema.optional(),
+    // Longest a web request's statement may run (ms): past it Postgres cancels it and the page answers 503.
+    DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(15_000),
+    // The same for the worker's jobs (0: none); the planner's pages and bulk sends take longer than a page.
+    WORKER_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+    // Most opens or overview reads waiting for a group-commit slot per web process; past it, 503.
+    GROUP_COMMIT_MAX_WAITING: z.coerce.number().int().min(1).max(100_000).default(1_000),
   })
   .superRefine((env, ctx) => {
     if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL)
@@ -78,6 +126,14 @@ const envSchema = z
         code: z.ZodIssueCode.custom,
         path: ["DATABASE_URL"],
         message: "is required in production (the embedded PostgreSQL is for development and demos)",
+      });
+    if (env.TRUST_PROXY === undefined)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["TRUST_PROXY"],
+        message:
+          "is required in production: the number of proxies in front of Settle (e.g. 1), their addresses or " +
+          "CIDRs (comma-separated), or false when clients connect directly",
       });
     if (env.SEED_DEMO === "always")
       ctx.addIssue({
@@ -111,12 +167,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...e,
     isProduction: e.NODE_ENV === "production",
     HOST: e.HOST ?? (e.NODE_ENV === "production" ? "0.0.0.0" : "127.0.0.1"),
+    trustProxy: e.TRUST_PROXY ?? false,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
     sessionSecret: e.SESSION_SECRET ?? DEV_ONLY_SECRET,
     verificationHashKey: e.VERIFICATION_HASH_KEY ?? DEV_ONLY_SECRET,
     totpEncryptionKey: e.TOTP_ENCRYPTION_KEY ?? `${DEV_ONLY_SECRET}:totp`,
     linkHashKey: e.LINK_HASH_KEY ?? `${DEV_ONLY_SECRET}:link-hash`,
     auditAnchorKey: e.AUDIT_ANCHOR_KEY ?? `${DEV_ONLY_SECRET}:audit-anchor`,
+    smsLinkEncryptionKey: e.SMS_LINK_ENCRYPTION_KEY ?? `${DEV_ONLY_SECRET}:sms-link`,
     /** "kid:secret,kid:secret": the first key signs, all verify (rotation). */
     linkSigningKeys: parseSigningKeys(e.LINK_SIGNING_KEYS ?? `d:${DEV_ONLY_SECRET}`),
   };

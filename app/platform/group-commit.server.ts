@@ -1,4 +1,6 @@
 import { benchWithout } from "../../db/bench-switches";
+import { DatabaseBusy } from "../../db/unavailable";
+import { config } from "./config.server";
 
 /**
  * Group commit: calls that arrive while earlier ones are with the database go to it together, as one
@@ -14,12 +16,18 @@ import { benchWithout } from "../../db/bench-switches";
  *
  * `run` answers a batch with one result per item, in order; if it throws, every call of that batch
  * fails with its error and later batches go on.
+ *
+ * The queue is bounded (`maxWaiting`): when the database falls behind, a call that would wait behind
+ * that many others fails at once with DatabaseBusy, which the web answers as 503 with Retry-After
+ * (db/unavailable.ts), instead of requests piling up in memory until the process runs out of it.
  */
 export interface GroupCommitOptions {
   /** The most items one statement carries. */
   maxBatch: number;
   /** Batches with the database at once (each holds one connection). */
   maxInFlight: number;
+  /** The most calls that may wait for a slot; default GROUP_COMMIT_MAX_WAITING (read when the group is made). */
+  maxWaiting?: number;
 }
 
 export function groupCommit<I, O>(
@@ -30,6 +38,9 @@ export function groupCommit<I, O>(
     throw new RangeError("maxBatch must be a positive integer");
   if (!Number.isInteger(opts.maxInFlight) || opts.maxInFlight < 1)
     throw new RangeError("maxInFlight must be a positive integer");
+  const maxWaiting = opts.maxWaiting ?? config().GROUP_COMMIT_MAX_WAITING;
+  if (!Number.isInteger(maxWaiting) || maxWaiting < 1)
+    throw new RangeError("maxWaiting must be a positive integer");
   // The benchmark's comparison run: every call its own statement.
   if (benchWithout("group-commit")) return (item) => run([item]).then((results) => results[0]!);
   type Waiting = { item: I; resolve: (value: O) => void; reject: (error: unknown) => void };
@@ -67,6 +78,8 @@ export function groupCommit<I, O>(
 
   return (item) =>
     new Promise<O>((resolve, reject) => {
+      if (queue.length >= maxWaiting)
+        return reject(new DatabaseBusy(`${queue.length} calls already waiting`));
       queue.push({ item, resolve, reject });
       // Sent at the end of this turn of the event loop, with whatever else arrived in it; when every
       // slot is busy, the batch that frees one sends the queue.

@@ -7,6 +7,7 @@ import { optOutOfSms, reportWrongNumber } from "../engine/feedback.server";
 import { groupCommitPerHandle } from "../platform/group-commit.server";
 import { openShortLinks, resolveShortLink, type LinkOpen } from "../messaging/short-links.server";
 import { consume, type RateLimitRule } from "../platform/rate-limit.server";
+import { verifyLinkCode } from "../domain/link-code.server";
 import { verifyBorrower } from "../borrower/verification.server";
 import { once, type RequestMemo } from "../platform/request-memo";
 import type { VerificationMethod } from "./verification-form";
@@ -14,8 +15,10 @@ import type { VerificationMethod } from "./verification-form";
 type LinkProblem = "invalid" | "expired" | "revoked";
 
 /**
- * Brute-force brakes (docs/product-rules.md §2.4): forged or unknown codes per client (a valid
- * link's holder is never slowed), and verification answers per client across
+ * Brute-force brakes (docs/product-rules.md §2.4): forged codes per client (only codes whose signature
+ * fails count and are stopped: a carrier's NAT puts thousands of phones behind one address, and one
+ * bad actor or a buggy link preview there must not block the others' valid links), and verification
+ * answers per client across
  * links (the per-borrower lockout in verification.server.ts stops guessing one borrower's answer;
  * this stops one client walking many borrowers).
  */
@@ -28,8 +31,7 @@ export const VERIFY_CLIENT_RULE: RateLimitRule = { points: 100, durationSec: 15 
  * of taps after a batch of texts arrives together; group-commit.server.ts).
  */
 const openLink = groupCommitPerHandle(
-  (db: Kysely<Database>, opens: LinkOpen[]) =>
-    openShortLinks(db, opens, config().linkSigningKeys, { brakeRule: LINK_FAILURE_RULE }),
+  (db: Kysely<Database>, opens: LinkOpen[]) => openShortLinks(db, opens, config().linkSigningKeys),
   { maxBatch: 64, maxInFlight: 2 },
 );
 
@@ -39,11 +41,16 @@ const openLink = groupCommitPerHandle(
  */
 export async function borrowerLanding(db: Kysely<Database>, code: string, client: string) {
   const now = new Date();
-  // The client's brake is checked in the open's own statement, and opens that arrive together share
-  // one statement (one round trip for the busiest page, one commit for a burst of taps).
-  const opened = await openLink(db, { code, brakeKey: `link-fail:${client}` });
-  if (opened.status === "rate_limited") return opened;
-  if (opened.status === "invalid") await consume(db, `link-fail:${client}`, LINK_FAILURE_RULE);
+  // A forged code is known without the database (its HMAC), and only it spends the client's budget.
+  if (!verifyLinkCode(code, config().linkSigningKeys).ok) {
+    const budget = await consume(db, `link-fail:${client}`, LINK_FAILURE_RULE);
+    return budget.ok
+      ? { status: "invalid" as const }
+      : { status: "rate_limited" as const, retryAfterSec: budget.retryAfterSec };
+  }
+  // Opens that arrive together share one statement (one round trip for the busiest page, one commit
+  // for a burst of taps).
+  const opened = await openLink(db, { code });
   if (opened.status !== "ok") return { status: opened.status };
   const { link, account } = opened;
   return {

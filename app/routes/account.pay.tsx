@@ -3,6 +3,7 @@ import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { decimalAmount, formatMoney } from "~/domain/money";
 import { i18nServer } from "~/i18n/i18n.server";
 import { resolveLocale } from "~/i18n/locale.server";
 import { payFormSchema, type PayFields } from "~/portal/pay-form";
@@ -62,8 +63,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function Pay() {
   const o = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { t } = useTranslation("pay");
-  const payForm = useForm<PayFields>({ lastResult: actionData?.result, shouldValidate: "onSubmit" });
+  const { t, i18n } = useTranslation("pay");
+  const money = (minor: number) => formatMoney({ minor, currency: o.currency }, i18n.language);
+  // A payment link for an amount agreed with staff opens with that amount chosen.
+  const agreed = o.agreedMinor ? decimalAmount({ minor: o.agreedMinor, currency: o.currency }) : null;
+  const payForm = useForm<PayFields>({
+    lastResult: actionData?.result,
+    shouldValidate: "onSubmit",
+    defaultValue: agreed ? { choice: "custom", amount: agreed } : undefined,
+  });
   const [form] = payForm;
 
   if (o.balanceMinor <= 0) {
@@ -81,6 +89,11 @@ export default function Pay() {
     <section className="card" aria-labelledby="pay-title">
       <h1 id="pay-title">{t("title")}</h1>
       <p>{t("intro", { last4: o.last4 })}</p>
+      {o.agreedMinor ? (
+        <p className="notice" role="status">
+          {t("agreedAmount", { amount: money(o.agreedMinor) })}
+        </p>
+      ) : null}
       {o.cancelled && !actionData ? (
         <p className="notice" role="status">
           {t("cancelled")}

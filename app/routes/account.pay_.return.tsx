@@ -30,12 +30,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   // Unknown, malformed, or another borrower's payment: the same 404, so nothing can be probed.
   const payment = paymentId.success ? await getPaymentForBorrower(context.db, session, paymentId.data) : null;
   if (!payment) throw data(null, { status: 404, headers: { "Cache-Control": "no-store" } });
+  // A payment refunded or disputed since was still received: only pending and processing are under way.
   const state =
-    payment.status === "succeeded" || payment.status === "refunded"
-      ? "received"
-      : payment.status === "failed"
-        ? "failed"
-        : "processing";
+    payment.status === "failed"
+      ? "failed"
+      : payment.status === "pending" || payment.status === "processing"
+        ? "processing"
+        : "received";
   const refresh = state === "processing" && refreshes < MAX_REFRESHES;
   const next = `/account/pay/return?payment=${paymentId.data}&n=${refreshes + 1}`;
   return data(

@@ -83,15 +83,12 @@ export default function Landing() {
   const actionData = useActionData<typeof action>();
   const root = useRouteLoaderData<typeof rootLoader>("root");
   const { t } = useTranslation("portal");
-  const method: VerificationMethod = page.method;
   const [form, fields] = useForm<VerificationFields>({
     lastResult: actionData?.result,
     shouldValidate: "onSubmit",
   });
-  const dob = fields.dob.getFieldset();
   const product = t(`products.${page.product}`);
-  const formError = form.errors?.[0];
-  const locked = page.locked || formError === "locked";
+  const locked = page.locked || form.errors?.[0] === "locked";
 
   return (
     <>
@@ -107,61 +104,7 @@ export default function Landing() {
             {t("landing.locked", { hotline: root?.hotline })}
           </p>
         ) : (
-          <Form method="post" {...getFormProps(form)} noValidate>
-            <p>{t(`landing.verifyIntro_${method}`)}</p>
-            {formError === "wrong" || formError === "wait" ? (
-              <p className="notice notice-error" role="alert" id={form.errorId}>
-                {t(`landing.${formError}`)}
-              </p>
-            ) : null}
-            {method === "dob" ? (
-              <fieldset {...getFieldsetProps(fields.dob)} className="date-input" aria-describedby="dob-hint">
-                <legend>{t("landing.dobLegend")}</legend>
-                <p className="hint" id="dob-hint">
-                  {t("landing.dobHint")}
-                </p>
-                <FieldErrors id={fields.dob.errorId} errors={fields.dob.errors} t={t} />
-                <div className="date-parts">
-                  <TextField
-                    field={dob.day}
-                    label={t("landing.day")}
-                    inputMode="numeric"
-                    autoComplete="bday-day"
-                    maxLength={2}
-                    className="w2"
-                  />
-                  <TextField
-                    field={dob.month}
-                    label={t("landing.month")}
-                    inputMode="numeric"
-                    autoComplete="bday-month"
-                    maxLength={2}
-                    className="w2"
-                  />
-                  <TextField
-                    field={dob.year}
-                    label={t("landing.year")}
-                    inputMode="numeric"
-                    autoComplete="bday-year"
-                    maxLength={4}
-                    className="w4"
-                  />
-                </div>
-              </fieldset>
-            ) : (
-              <TextField
-                field={fields.idLast4}
-                label={t("landing.idLast4")}
-                hint={t("landing.idLast4Hint")}
-                maxLength={4}
-                autoComplete="off"
-                className="w4"
-              />
-            )}
-            <button type="submit" name="intent" value="verify" className="button primary">
-              {t("landing.submit")}
-            </button>
-          </Form>
+          <VerifyForm form={form} fields={fields} method={page.method} />
         )}
       </section>
 
@@ -181,6 +124,87 @@ export default function Landing() {
         </Form>
       </section>
     </>
+  );
+}
+
+type VerificationForm = ReturnType<typeof useForm<VerificationFields>>;
+
+/** The answer the bank asks for (date of birth or the ID's last four), with its error, if any. */
+function VerifyForm({
+  form,
+  fields,
+  method,
+}: {
+  form: VerificationForm[0];
+  fields: VerificationForm[1];
+  method: VerificationMethod;
+}) {
+  const { t } = useTranslation("portal");
+  const formError = form.errors?.[0];
+  return (
+    <Form method="post" {...getFormProps(form)} noValidate>
+      <p>{t(`landing.verifyIntro_${method}`)}</p>
+      {formError === "wrong" || formError === "wait" ? (
+        <p className="notice notice-error" role="alert" id={form.errorId}>
+          {t(`landing.${formError}`)}
+        </p>
+      ) : null}
+      {method === "dob" ? (
+        <DateOfBirthFields fields={fields} />
+      ) : (
+        <TextField
+          field={fields.idLast4}
+          label={t("landing.idLast4")}
+          hint={t("landing.idLast4Hint")}
+          maxLength={4}
+          autoComplete="off"
+          className="w4"
+        />
+      )}
+      <button type="submit" name="intent" value="verify" className="button primary">
+        {t("landing.submit")}
+      </button>
+    </Form>
+  );
+}
+
+function DateOfBirthFields({ fields }: { fields: VerificationForm[1] }) {
+  const { t } = useTranslation("portal");
+  const dob = fields.dob.getFieldset();
+  return (
+    <fieldset {...getFieldsetProps(fields.dob)} className="date-input" aria-describedby="dob-hint">
+      <legend>{t("landing.dobLegend")}</legend>
+      <p className="hint" id="dob-hint">
+        {t("landing.dobHint")}
+      </p>
+      <FieldErrors id={fields.dob.errorId} errors={fields.dob.errors} t={t} />
+      <div className="date-parts">
+        <TextField
+          field={dob.day}
+          label={t("landing.day")}
+          inputMode="numeric"
+          autoComplete="bday-day"
+          maxLength={2}
+          className="w2"
+        />
+        <TextField
+          field={dob.month}
+          label={t("landing.month")}
+          inputMode="numeric"
+          autoComplete="bday-month"
+          maxLength={2}
+          className="w2"
+        />
+        <TextField
+          field={dob.year}
+          label={t("landing.year")}
+          inputMode="numeric"
+          autoComplete="bday-year"
+          maxLength={4}
+          className="w4"
+        />
+      </div>
+    </fieldset>
   );
 }
 

@@ -91,7 +91,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       // A role without decision rights never gets here (requireStaff above); this is four-eyes.
       if (outcome.reason === "not_a_decider")
         throw data({ reason: "forbidden" }, { status: 403, headers: noStore });
-      return reply({ outcome: "own_counter_offer" }, 403);
+      return reply({ outcome: outcome.reason }, 403);
     case "not_found":
       throw notFound();
   }

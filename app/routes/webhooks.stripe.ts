@@ -1,14 +1,19 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { handleStripeWebhook } from "~/payments/stripe-webhook.server";
+import { BodyTooLarge, readCappedText } from "~/platform/request-body.server";
 
 /** Stripe's webhook endpoint. The signature covers the exact bytes, so the body is read raw. */
 const MAX_BODY_BYTES = 512 * 1024;
 
 export async function action({ request, context }: ActionFunctionArgs) {
   if (request.method !== "POST") return text(405, "method not allowed", { Allow: "POST" });
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES)
-    return text(413, "payload too large");
-  const rawBody = await request.text();
+  let rawBody: string;
+  try {
+    rawBody = await readCappedText(request, MAX_BODY_BYTES);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) return text(413, "payload too large");
+    throw error;
+  }
   const outcome = await handleStripeWebhook(context.db, rawBody, request.headers.get("stripe-signature"));
   return text(outcome.status, outcome.result);
 }

@@ -15,6 +15,7 @@ import { anchorUnanchoredAuditLog } from "../platform/audit.server";
 import { ConfigError, type Config } from "../platform/config.server";
 import { logger } from "../platform/logger.server";
 import { sealPlaintextTotpSecrets } from "../staff/totp-secrets.server";
+import { sealQueuedLinkCodes } from "../messaging/sms-link-code.server";
 
 export interface ProvisionedDatabase {
   /** The application's connection: with an owner below, a role that may only read and write rows. */
@@ -73,7 +74,7 @@ export async function provisionDatabase(cfg: Config): Promise<ProvisionedDatabas
 /**
  * Before the application serves: migrations on the owner's connection, the application's role granted
  * what it needs (db/roles.ts), then the stored-data upgrades that need the application's keys (TOTP
- * secrets sealed, an old audit log anchored). In production, refuses to go on when the application's
+ * secrets sealed, queued texts' link codes sealed, an old audit log anchored). In production, refuses to go on when the application's
  * role could rewrite the audit log. Returns the migrations applied.
  */
 export async function prepareDatabase(
@@ -91,6 +92,8 @@ export async function prepareDatabase(
   }
   const sealed = await sealPlaintextTotpSecrets(app.db);
   if (sealed) logger.info({ sealed }, "TOTP secrets stored in plain text were sealed");
+  const masked = await sealQueuedLinkCodes(app.db);
+  if (masked) logger.info({ masked }, "queued texts stored with their link code now keep it sealed");
   if (await anchorUnanchoredAuditLog(app.db))
     logger.warn("the audit log had no anchors: its head is anchored now");
   const risks = opts.production ? await auditLogWriteRisks(app.db) : [];

@@ -7,14 +7,18 @@ import type { Database } from "../../db/schema";
 import { logger, maskPath } from "../platform/logger.server";
 import type { RequestMemo } from "../platform/request-memo";
 import { serveFromTemplate } from "./page-templates.server";
-import { formBodyGuard, originCheck, securityHeaders } from "./security.server";
+import type { TrustProxy } from "../platform/config.server";
+import { ambiguousPathGuard, formBodyGuard, originCheck, securityHeaders } from "./security.server";
 import { RETRY_AFTER_SECONDS } from "../../db/unavailable";
+import { withCappedFormBodies } from "./capped-bodies.server";
 import { withDatabaseUnavailable } from "./unavailable.server";
 
 export interface HttpOptions {
   db: Kysely<Database>;
   production: boolean;
   publicBaseUrl: string;
+  /** Express's `trust proxy`: which hops' X-Forwarded-For to believe (TRUST_PROXY; false: none). */
+  trustProxy: TrustProxy;
   /** Extra origins the browser may be redirected to after a form post (the local Stripe test double). */
   formActionOrigins?: string[];
   /** The Remix build: bundled with this server in production, loaded per request from Vite in development. */
@@ -23,12 +27,17 @@ export interface HttpOptions {
   devMiddlewares?: express.RequestHandler;
 }
 
-/** Security headers, CSRF origin check and form body guard, in the order every request meets them (tests mount them too). */
+/**
+ * Security headers, the refusal of ambiguous paths, CSRF origin check and form body guard, in the order
+ * every request meets them (tests mount them too).
+ */
 export function mountRequestGuards(
   app: express.Express,
   opts: Pick<HttpOptions, "production" | "publicBaseUrl" | "formActionOrigins">,
 ) {
   app.use(securityHeaders({ production: opts.production, formActionOrigins: opts.formActionOrigins }));
+  // Before the guards below: they and Remix must see one path.
+  app.use(ambiguousPathGuard());
   app.use(originCheck({ allowedOrigins: [new URL(opts.publicBaseUrl).origin] }));
   app.use(formBodyGuard());
 }
@@ -44,11 +53,17 @@ function isFastPathRequest(req: express.Request): boolean {
   );
 }
 
+/** The Remix build as every request meets it: page forms capped, an unreachable database a 503. */
+function prepareBuild(build: HttpOptions["build"]): HttpOptions["build"] {
+  const prepare = (b: ServerBuild) => withDatabaseUnavailable(withCappedFormBodies(b));
+  return typeof build === "function" ? async () => prepare(await build()) : prepare(build);
+}
+
 /** The Express app: static assets, security headers, then Remix for everything else. */
 export function createHttpApp(opts: HttpOptions) {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", opts.production ? 1 : false);
+  app.set("trust proxy", opts.trustProxy);
   // The compression middleware wraps every response it sees (its closures and on-headers hooks were
   // about a third of the short-lived objects the web process promoted to the old generation under
   // the landing's load, by sampling heap profile). The two fast paths encode their own bodies
@@ -61,43 +76,9 @@ export function createHttpApp(opts: HttpOptions) {
 
   if (opts.devMiddlewares) app.use(opts.devMiddlewares);
   else serveClientFiles(app);
-  const build =
-    typeof opts.build === "function"
-      ? (
-          (load) => async () =>
-            withDatabaseUnavailable(await load())
-        )(opts.build)
-      : withDatabaseUnavailable(opts.build);
-
-  app.use((req, res, next) => {
-    const started = performance.now();
-    res.on("finish", () => {
-      if (req.path.startsWith("/assets/")) return;
-      logger.info(
-        {
-          method: req.method,
-          path: maskPath(req.originalUrl),
-          status: res.statusCode,
-          ms: Math.round(performance.now() - started),
-        },
-        "request",
-      );
-    });
-    next();
-  });
-
-  // A 503 (database unavailable, see unavailable.server.ts) tells clients and load balancers when to come back,
-  // whichever way Remix rendered it (error page for documents, data response for fetches).
-  app.use((_req, res, next) => {
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: typeof res, ...args: Parameters<typeof writeHead>) {
-      const status = typeof args[0] === "number" ? args[0] : res.statusCode;
-      if (status === 503 && !res.getHeader("Retry-After"))
-        res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
-      return writeHead.apply(this, args);
-    } as typeof writeHead;
-    next();
-  });
+  const build = prepareBuild(opts.build);
+  app.use(logRequests);
+  app.use(answerHeaders);
 
   const mode = opts.production ? "production" : "development";
   const loadContext = (req: express.Request, res: express.Response): AppLoadContext => ({
@@ -130,6 +111,53 @@ export function createHttpApp(opts: HttpOptions) {
   );
   return app;
 }
+
+/** One log line per request (the path masked), assets aside. */
+const logRequests: express.RequestHandler = (req, res, next) => {
+  const started = performance.now();
+  res.on("finish", () => {
+    if (req.path.startsWith("/assets/")) return;
+    logger.info(
+      {
+        method: req.method,
+        path: maskPath(req.originalUrl),
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+      },
+      "request",
+    );
+  });
+  next();
+};
+
+/** How long a connection may go on sending a body nobody reads, once its answer is out. */
+const UNREAD_BODY_LINGER_MS = 2_000;
+
+/**
+ * A 503 (database unavailable or busy, see unavailable.server.ts) tells clients and load balancers when to
+ * come back, whichever way Remix rendered it (error page for documents, data response for fetches). An
+ * answer given before the request's body was read to its end (a 413 from the capped reader) leaves the
+ * rest unread: it is discarded, never buffered, and the connection is cut after a moment. Closing at once
+ * would reset the connection, and the client could lose the answer it has not read yet.
+ */
+const answerHeaders: express.RequestHandler = (req, res, next) => {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: typeof res, ...args: Parameters<typeof writeHead>) {
+    const status = typeof args[0] === "number" ? args[0] : res.statusCode;
+    if (status === 503 && !res.getHeader("Retry-After"))
+      res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
+  res.on("finish", () => {
+    if (req.complete) return;
+    const cut = setTimeout(() => req.socket.destroy(), UNREAD_BODY_LINGER_MS).unref();
+    req.once("end", () => clearTimeout(cut));
+    // Remix's body stream still listens, and would queue what arrives: the body is nobody's now.
+    req.removeAllListeners("data");
+    req.resume();
+  });
+  next();
+};
 
 /** Production: the client build's files. Hashed assets are immutable; the rest (favicon, robots.txt) short-lived. */
 function serveClientFiles(app: express.Express) {

@@ -14,7 +14,7 @@ import { ConfigError, config, type Config } from "../platform/config.server";
 import { stripeConfig, testDoubleEndpoints } from "../payments/stripe-config.server";
 import { errorFields, logger } from "../platform/logger.server";
 import { startWorker } from "../worker/worker.server";
-import { prepareDatabase, provisionDatabase } from "./database.server";
+import { prepareDatabase, provisionDatabase, type ProvisionedDatabase } from "./database.server";
 import { createHttpApp } from "./http.server";
 import { demoBanner } from "../demo/banner.server";
 
@@ -39,24 +39,17 @@ async function start(runtime: RemixRuntime) {
   const cfg = config();
   stripeConfig(); // validated at start-up like the rest of the configuration
   const database = await provisionDatabase(cfg);
-  const handle = connectDatabase(database.url, {
-    max: 20,
-    onError: (err) => logger.warn({ err: err.message }, "idle database client error"),
-  });
+  await prepare(database, cfg);
+  const { web, worker } = connectRolePools(database.url, cfg);
 
-  const applied = await prepareDatabase(database, handle, { production: cfg.isProduction });
-  if (applied.length) logger.info({ applied }, "migrations applied");
-  await seedIfAsked(handle.db, cfg);
-
-  const runner = cfg.ROLE === "web" ? null : await startWorker({ pool: handle.pool, db: handle.db });
-  const server = cfg.ROLE === "worker" ? null : await listen(handle.db, cfg, runtime);
-
+  const runner = worker ? await startWorker({ pool: worker.pool, db: worker.db }) : null;
+  const server = web ? await listen(web.db, cfg, runtime) : null;
   const readyMs = Math.round(performance.now() - bootStarted);
   logger.info(
     { port: cfg.PORT, role: cfg.ROLE, embeddedPostgres: database.embedded, readyMs },
     "Settle is ready",
   );
-  if (server && !cfg.isProduction) process.stdout.write(await demoBanner(handle.db, cfg));
+  if (web && !cfg.isProduction) process.stdout.write(await demoBanner(web.db, cfg));
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -68,7 +61,8 @@ async function start(runtime: RemixRuntime) {
     server?.closeAllConnections();
     await runtime.close?.();
     await runner?.stop();
-    await handle.close();
+    await web?.close();
+    await worker?.close();
     await database.stop();
     clearTimeout(timer);
     process.exit(0);
@@ -77,9 +71,38 @@ async function start(runtime: RemixRuntime) {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
-async function seedIfAsked(db: ReturnType<typeof connectDatabase>["db"], cfg: Config) {
-  const seeded = await seedDemoIntoEmptyDatabase(db, cfg);
-  if (seeded) logger.info(seeded, "demo borrowers and staff seeded");
+/**
+ * Migrations, grants and the demo data, on a connection of their own without a statement timeout
+ * (a migration may legitimately run long), closed before the process serves.
+ */
+async function prepare(database: ProvisionedDatabase, cfg: Config) {
+  const setup = connectDatabase(database.url, { max: 2 });
+  try {
+    const applied = await prepareDatabase(database, setup, { production: cfg.isProduction });
+    if (applied.length) logger.info({ applied }, "migrations applied");
+    const seeded = await seedDemoIntoEmptyDatabase(setup.db, cfg);
+    if (seeded) logger.info(seeded, "demo borrowers and staff seeded");
+  } finally {
+    await setup.close();
+  }
+}
+
+/**
+ * One pool per role this process plays, each with its statement timeout: a page's statement that runs
+ * past DB_STATEMENT_TIMEOUT_MS is cancelled and the page answers 503 rather than holding a connection;
+ * the worker's jobs get the longer WORKER_STATEMENT_TIMEOUT_MS.
+ */
+function connectRolePools(url: string, cfg: Config) {
+  const onError = (err: Error) => logger.warn({ err: err.message }, "idle database client error");
+  const web =
+    cfg.ROLE === "worker"
+      ? null
+      : connectDatabase(url, { max: 20, onError, statementTimeoutMs: cfg.DB_STATEMENT_TIMEOUT_MS });
+  const worker =
+    cfg.ROLE === "web"
+      ? null
+      : connectDatabase(url, { max: 20, onError, statementTimeoutMs: cfg.WORKER_STATEMENT_TIMEOUT_MS });
+  return { web, worker };
 }
 
 async function listen(db: ReturnType<typeof connectDatabase>["db"], cfg: Config, runtime: RemixRuntime) {
@@ -89,6 +112,7 @@ async function listen(db: ReturnType<typeof connectDatabase>["db"], cfg: Config,
   const app = createHttpApp({
     db,
     production: cfg.isProduction,
+    trustProxy: cfg.trustProxy,
     publicBaseUrl: cfg.publicBaseUrl,
     formActionOrigins: double ? [double.publicOrigin] : [],
     build: runtime.build,

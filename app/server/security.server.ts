@@ -1,4 +1,5 @@
 import { randomPool } from "../platform/random-pool.server";
+import { declaredOver } from "../platform/request-body.server";
 import type { NextFunction, Request, Response } from "express";
 
 /**
@@ -57,7 +58,7 @@ export function originCheck(opts: { allowedOrigins: string[] }) {
   const allowed = new Set(opts.allowedOrigins);
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
-    if (ORIGIN_EXEMPT.some((re) => re.test(req.path))) return next();
+    if (readsOwnBody(req.path)) return next();
     const site = req.get("sec-fetch-site");
     const origin = req.get("origin");
     const pass = () => {
@@ -82,33 +83,32 @@ export const MAX_FORM_BODY_BYTES = 64 * 1024;
 /** No page takes file uploads and Remix forms post url-encoded; a malformed multipart body would make formData() throw. */
 const FORM_TYPES = ["application/x-www-form-urlencoded"];
 
+/** Whether a path's requests read their own bodies (with their own caps) and authenticate without cookies. */
+export function readsOwnBody(path: string): boolean {
+  return ORIGIN_EXEMPT.some((re) => re.test(path));
+}
+
 /**
  * Why a state-changing request to a page (not /api or /webhooks, which read
- * and bound their own bodies) must be refused before it reaches an action:
- * pages only take url-encoded HTML form bodies (JSON, text or a malformed
- * multipart body would make `request.formData()` throw, i.e. a 500), and never more than
- * MAX_FORM_BODY_BYTES. A body without a declared length (chunked) is refused
- * too, since its size cannot be bounded before Remix buffers it; browsers
- * always send Content-Length for form posts. Null means: let it through.
+ * their own bodies) must be refused before it reaches an action: pages only
+ * take url-encoded HTML form bodies (JSON, text or a malformed multipart body
+ * would make `request.formData()` throw, i.e. a 500), and never more than
+ * MAX_FORM_BODY_BYTES. A declared length over it is refused here without
+ * reading a byte; a body without one (chunked) goes on to the action, whose
+ * form is read through the one capped reader (capped-bodies.server.ts).
+ * Null means: let it through.
  */
 export function formBodyRefusal(req: {
   method: string;
   path: string;
   contentType: string | null | undefined;
   contentLength: string | null | undefined;
-  chunked?: boolean;
-}): { status: 411 | 413 | 415; message: string } | null {
+}): { status: 413 | 415; message: string } | null {
   if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return null;
-  if (ORIGIN_EXEMPT.some((re) => re.test(req.path))) return null;
+  if (readsOwnBody(req.path)) return null;
   const type = (req.contentType ?? "").split(";")[0]!.trim().toLowerCase();
   if (!FORM_TYPES.includes(type)) return { status: 415, message: "Unsupported form encoding" };
-  if (req.contentLength != null && req.contentLength !== "") {
-    const length = Number(req.contentLength);
-    if (!Number.isSafeInteger(length) || length < 0) return { status: 413, message: "Invalid body length" };
-    if (length > MAX_FORM_BODY_BYTES) return { status: 413, message: "Form too large" };
-  } else if (req.chunked) {
-    return { status: 411, message: "Length required" };
-  }
+  if (declaredOver(req.contentLength, MAX_FORM_BODY_BYTES)) return { status: 413, message: "Form too large" };
   return null;
 }
 
@@ -120,11 +120,31 @@ export function formBodyGuard() {
       path: req.path,
       contentType: req.get("content-type"),
       contentLength: req.get("content-length"),
-      chunked: req.get("transfer-encoding") != null,
     });
     if (!refusal) return next();
     // The body is not read: close the connection after answering so the client stops sending.
     res.setHeader("Connection", "close");
     res.status(refusal.status).type("text/plain").send(refusal.message);
+  };
+}
+
+/**
+ * A dot segment ("." or "..", raw or percent-encoded in any case: `%2e%2e`, `%2E.`) or a backslash
+ * (WHATWG URLs read it as "/"). Express matches the raw path while Remix routes the normalised one,
+ * so `/webhooks/%2e%2e/locale` passes the guards as a webhook and reaches /locale as a page.
+ */
+const AMBIGUOUS_PATH = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)|\\|%5c/i;
+
+/**
+ * Refuses, before any guard or route, a request whose path two parsers could read differently: a
+ * dot segment or a backslash, or a target that is not a plain path (absolute-form, `*`). No link
+ * or page of the portal has one.
+ */
+export function ambiguousPathGuard() {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const path = req.url.split("?")[0]!;
+    if (path.startsWith("/") && !AMBIGUOUS_PATH.test(path)) return next();
+    res.setHeader("Connection", "close");
+    res.status(400).type("text/plain").send("Bad request path");
   };
 }

@@ -215,6 +215,7 @@ function planView(
     proposedByName: plan.proposer_name,
     awaiting: plan.status === "proposed" ? (plan.proposed_by === "staff" ? "borrower" : "approver") : null,
     ownCounterOffer: plan.proposed_by_staff_id === staff.id,
+    ownProposal: plan.entered_by_staff_id === staff.id,
     decided: plan.decided_at
       ? { at: when(plan.decided_at), byName: plan.decider_name, reason: plan.decision_reason }
       : null,

@@ -180,6 +180,8 @@ export interface ApprovalView {
     awaiting: "approver" | "borrower" | null;
     /** The signed-in staff member wrote this counter-offer: someone else must decide it. */
     ownCounterOffer: boolean;
+    /** The signed-in staff member entered this proposal for the borrower: someone else must decide it. */
+    ownProposal: boolean;
     decided: { at: string; byName: string | null; reason: string | null } | null;
     original: { total: string; count: number; frequency: PlanFrequency; firstDueDate: string } | null;
     counterOfferId: string | null;

@@ -2,15 +2,23 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../db/schema";
 import { appendAudit } from "../platform/audit.server";
 import { revokeLinks } from "../messaging/short-links.server";
+import { reportWrongNumber } from "../engine/feedback.server";
 import type { BorrowerAction } from "./borrower-forms";
 import type { StaffIdentity } from "./session.server";
+import {
+  actForBorrower,
+  isActForBorrower,
+  type ActForBorrower,
+  type ActOutcome,
+} from "./act-for-borrower.server";
 
 /**
  * What staff change from a borrower page. Each action is one transaction with
  * its audit event, and is scoped by the borrower in the URL: an account or
- * task id belonging to someone else is "not found", never changed.
+ * task id belonging to someone else is "not found", never changed. Actions
+ * staff take for the borrower go to the portal's own services (act-for-borrower.server.ts).
  */
-export type BorrowerActionResult = { status: "ok" } | { status: "not_found" };
+export type BorrowerActionResult = ActOutcome;
 
 type Trx = Transaction<Database>;
 type Act<I extends BorrowerAction["intent"]> = Extract<BorrowerAction, { intent: I }>;
@@ -35,6 +43,7 @@ export async function applyBorrowerAction(
 ): Promise<BorrowerActionResult> {
   const now = opts.now ?? new Date();
   const { staff, borrowerId, action } = opts;
+  if (isActForBorrower(action)) return actForBorrower(db, { staff, borrowerId, action, now });
   return db.transaction().execute(async (trx): Promise<BorrowerActionResult> => {
     const borrower = await trx
       .selectFrom("borrowers")
@@ -52,7 +61,10 @@ export async function applyBorrowerAction(
   });
 }
 
-function applyInTransaction(ctx: Ctx, action: BorrowerAction): Promise<BorrowerActionResult> {
+function applyInTransaction(
+  ctx: Ctx,
+  action: Exclude<BorrowerAction, ActForBorrower>,
+): Promise<BorrowerActionResult> {
   switch (action.intent) {
     case "add_note":
       return addNote(ctx, action);
@@ -82,6 +94,13 @@ async function addNote({ trx, staff, borrowerId, now, audit }: Ctx, action: Act<
 
 async function logCall({ trx, staff, borrowerId, now, audit }: Ctx, action: Act<"log_call">) {
   if (action.accountId && !(await ownAccount(trx, borrowerId, action.accountId))) return NOT_FOUND;
+  // A wrong number heard on a call is the borrower's "not me", reported for them: it needs the account.
+  if (action.outcome === "wrong_number" && !action.accountId)
+    return {
+      status: "refused" as const,
+      httpStatus: 400 as const,
+      fieldErrors: { accountId: ["errors.wrongNumberAccount"] },
+    };
   const call = await trx
     .insertInto("call_attempts")
     .values({
@@ -97,6 +116,12 @@ async function logCall({ trx, staff, borrowerId, now, audit }: Ctx, action: Act<
     outcome: action.outcome,
     accountId: action.accountId ?? null,
   });
+  if (action.outcome === "wrong_number" && action.accountId)
+    await reportWrongNumber(trx, {
+      accountId: action.accountId,
+      source: { actor: "staff", actorId: staff.id, via: "console", role: staff.role },
+      now,
+    });
   return OK;
 }
 

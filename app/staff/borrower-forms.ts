@@ -3,7 +3,9 @@ import { z } from "zod";
 /**
  * The staff actions on a borrower page, one schema per intent. Messages are
  * translation keys in the "staff" namespace. Shared by the route (server
- * parsing) and its forms (field names).
+ * parsing) and its forms (field names). The actions staff take for the borrower
+ * (promise, plan, preferences, call back...) are only shaped here: their values
+ * are checked by the portal's own rules in the service, against the account's facts.
  */
 export const CALL_OUTCOMES = [
   "connected",
@@ -17,6 +19,10 @@ export const CALL_OUTCOMES = [
 export const NOTE_MAX = 4000;
 
 const uuid = (key: string) => z.string({ required_error: key }).uuid(key);
+/** A typed value the portal's schema checks next; bounded here so nothing huge reaches it. */
+const typed = (requiredKey: string, max = 40) =>
+  z.string({ required_error: requiredKey, invalid_type_error: requiredKey }).max(max, requiredKey);
+const account = () => uuid("errors.account");
 
 export const borrowerActionSchema = z.discriminatedUnion("intent", [
   z.object({
@@ -41,6 +47,53 @@ export const borrowerActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("clear_wrong_number"), accountId: uuid("errors.account") }),
   z.object({ intent: z.literal("set_dispute"), accountId: uuid("errors.account") }),
   z.object({ intent: z.literal("clear_dispute"), accountId: uuid("errors.account") }),
+  z.object({
+    intent: z.literal("make_promise"),
+    accountId: account(),
+    amount: typed("actions:errors.amountRequired"),
+    promisedDate: typed("actions:errors.dateRequired"),
+  }),
+  z.object({
+    intent: z.literal("propose_plan"),
+    accountId: account(),
+    count: typed("plan:errors.count"),
+    frequency: typed("plan:errors.frequency"),
+    firstDueDate: typed("plan:errors.dateRequired"),
+  }),
+  z.object({
+    intent: z.literal("update_preferences"),
+    accountId: account(),
+    // The portal's preferences schema reads these as it does the portal's form.
+    channels: z
+      .union([typed("actions:errors.choiceInvalid"), z.array(typed("actions:errors.choiceInvalid"))])
+      .optional(),
+    windowStart: typed("actions:errors.timeInvalid").optional(),
+    windowEnd: typed("actions:errors.timeInvalid").optional(),
+    language: typed("actions:errors.languageRequired"),
+    maxPerWeek: typed("actions:errors.maxPerWeekInvalid").optional(),
+  }),
+  z.object({ intent: z.literal("record_opt_out"), accountId: account() }),
+  z.object({
+    intent: z.literal("book_callback"),
+    accountId: account(),
+    slot: typed("actions:errors.slotRequired"),
+    note: z.string().max(NOTE_MAX, "errors.noteTooLong").optional(),
+  }),
+  z.object({ intent: z.literal("send_link"), accountId: account() }),
+  z.object({
+    intent: z.literal("send_payment_link"),
+    accountId: account(),
+    amount: typed("actions:errors.amountRequired"),
+  }),
+]);
+
+/** Intents whose form appears once per row (a task, an account's flag); the others once per page. */
+export const PER_ROW_INTENTS: ReadonlySet<string> = new Set([
+  "resolve_task",
+  "set_wrong_number",
+  "clear_wrong_number",
+  "set_dispute",
+  "clear_dispute",
 ]);
 
 export type BorrowerAction = z.infer<typeof borrowerActionSchema>;

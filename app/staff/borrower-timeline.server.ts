@@ -1,7 +1,12 @@
 import type { Kysely } from "kysely";
 import type { CallOutcome, Database } from "../../db/schema";
 import { formatCalendarDate } from "../domain/money";
-import { mergeTimeline, type TimelineEntry } from "./timeline";
+import {
+  mergeTimeline,
+  PAYMENT_REVERSAL_ACTIONS,
+  type PaymentReversalAction,
+  type TimelineEntry,
+} from "./timeline";
 
 /** Per source; a borrower with more history than this shows the most recent part of each. */
 export const MAX_PER_SOURCE = 100;
@@ -53,7 +58,7 @@ const accountsOf = (db: Kysely<Database>, borrowerId: string) =>
 
 /** What the borrower was sent and did: texts, payments, plans, promises, hardship, complaints, tasks. */
 async function readBorrowerActivity(db: Kysely<Database>, borrowerId: string) {
-  const [messages, payments, plans, promises, hardship, complaints, tasks] = await Promise.all([
+  const [messages, payments, reversals, plans, promises, hardship, complaints, tasks] = await Promise.all([
     db
       .selectFrom("messages")
       .selectAll()
@@ -66,6 +71,18 @@ async function readBorrowerActivity(db: Kysely<Database>, borrowerId: string) {
       .selectAll()
       .where("borrower_id", "=", borrowerId)
       .orderBy("created_at", "desc")
+      .limit(MAX_PER_SOURCE)
+      .execute(),
+    db
+      .selectFrom("audit_events")
+      .select(["id", "occurred_at", "action", "detail"])
+      .where("borrower_id", "=", borrowerId)
+      .where(
+        "action",
+        "in",
+        PAYMENT_REVERSAL_ACTIONS.map((a) => `payment.${a}`),
+      )
+      .orderBy("id", "desc")
       .limit(MAX_PER_SOURCE)
       .execute(),
     db
@@ -104,7 +121,7 @@ async function readBorrowerActivity(db: Kysely<Database>, borrowerId: string) {
       .limit(MAX_PER_SOURCE)
       .execute(),
   ]);
-  return { messages, payments, plans, promises, hardship, complaints, tasks };
+  return { messages, payments, reversals, plans, promises, hardship, complaints, tasks };
 }
 
 /** Contact around the borrower: link opens, verification attempts, preference changes, notes, calls. */
@@ -211,6 +228,7 @@ function arrangementEntries(activity: Activity, base: Base, f: TimelineFormatter
       status: p.status,
       source: p.source,
     })),
+    activity.reversals.map((r) => reversalEntry(r, base, f)),
     activity.plans.map((p) => ({
       ...base("plan", p.id, p.decided_at ?? p.created_at, p.account_id),
       kind: "plan" as const,
@@ -241,6 +259,21 @@ function arrangementEntries(activity: Activity, base: Base, f: TimelineFormatter
       pauseUntil: whenOrNull(h.pause_until),
     })),
   ];
+}
+
+/** A refund or dispute from its audit row: what was taken back or given back, and on which account. */
+function reversalEntry(
+  r: Activity["reversals"][number],
+  base: Base,
+  { money }: TimelineFormatters,
+): TimelineEntry {
+  const detail = r.detail as { accountId?: string; changeMinor?: number; currency?: string };
+  return {
+    ...base("reversal", r.id, r.occurred_at, detail.accountId ?? null),
+    kind: "payment_reversal",
+    action: r.action.replace(/^payment\./, "") as PaymentReversalAction,
+    amount: money(Math.abs(detail.changeMinor ?? 0), detail.currency ?? ""),
+  };
 }
 
 /** Complaints and tasks. */
@@ -310,7 +343,7 @@ const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v ?? nu
 
 /** "smsAllowed: true → false, via: link" from a preferences.* audit detail; other shapes listed as they are. */
 function describePreferenceChange(detail: Record<string, unknown>): string {
-  const { changed, before, after, ...rest } = detail;
+  const { changed, before, after, actedBy, ...rest } = detail;
   const parts: string[] = [];
   if (Array.isArray(changed) && before && after && typeof before === "object" && typeof after === "object") {
     for (const key of changed) {
@@ -324,5 +357,7 @@ function describePreferenceChange(detail: Record<string, unknown>): string {
       if (v !== undefined) parts.push(`${k}: ${show(v)}`);
   }
   for (const [k, v] of Object.entries(rest)) parts.push(`${k}: ${show(v)}`);
+  // Entered by staff for the borrower: their role, not their id.
+  if (actedBy && typeof actedBy === "object") parts.push(`by: ${show((actedBy as { role?: unknown }).role)}`);
   return parts.join(", ");
 }

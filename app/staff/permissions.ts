@@ -14,7 +14,7 @@ export const STAFF_ROLES = [
 ] as const satisfies readonly StaffRole[];
 
 const ALL: readonly StaffRole[] = STAFF_ROLES;
-/** Case work on a borrower (calls, tasks, flags): not the approvers, who decide plans. */
+/** Case work on a borrower (calls, tasks, flags, acting for them): not the approvers, who decide plans. */
 const CASEWORK: readonly StaffRole[] = ["agent", "supervisor", "admin"];
 const ADMIN: readonly StaffRole[] = ["admin"];
 /** Who decides instalment plans (docs/product-rules.md §7.5; decidePlan checks the same roles). */
@@ -52,6 +52,15 @@ export const STAFF_ROUTE_ACCESS = {
       clear_wrong_number: CASEWORK,
       set_dispute: CASEWORK,
       clear_dispute: CASEWORK,
+      // Acting for the borrower: the people who talk to borrowers. Whoever enters a plan for a borrower
+      // never decides it (four-eyes in decidePlan), even a supervisor or admin who may decide others.
+      make_promise: CASEWORK,
+      propose_plan: CASEWORK,
+      update_preferences: CASEWORK,
+      record_opt_out: CASEWORK,
+      book_callback: CASEWORK,
+      send_link: CASEWORK,
+      send_payment_link: CASEWORK,
     },
   },
   "staff.audit": { kind: "staff", loader: ADMIN },
@@ -69,6 +78,8 @@ export const STAFF_ROUTE_ACCESS = {
   "staff.dashboard": { kind: "staff", loader: TUNERS },
   "staff.webhooks": { kind: "staff", loader: ADMIN, action: { redeliver: ADMIN } },
   "staff.api-keys": { kind: "staff", loader: ADMIN, action: { create: ADMIN, revoke: ADMIN } },
+  // The outbox shows live links and replies as the phone (app/staff/dev-outbox.server.ts).
+  "staff_.outbox": { kind: "staff", loader: ADMIN, action: { [DEFAULT_INTENT]: ADMIN } },
 } as const satisfies Record<string, RouteAccess>;
 
 type StaffRouteKey = keyof typeof STAFF_ROUTE_ACCESS;

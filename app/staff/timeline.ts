@@ -13,6 +13,10 @@ import type {
   TaskStatus,
 } from "../../db/schema";
 
+/** A refund or dispute as the audit log recorded it (app/payments/reversals.server.ts). */
+export const PAYMENT_REVERSAL_ACTIONS = ["refunded", "disputed", "dispute_won", "charged_back"] as const;
+export type PaymentReversalAction = (typeof PAYMENT_REVERSAL_ACTIONS)[number];
+
 /**
  * One borrower's history as a single list (docs/product-rules.md §8.4). Entries are
  * built by app/staff/borrower-timeline.server.ts from many tables; this module only
@@ -44,6 +48,7 @@ export type TimelineEntry = Base &
     | { kind: "link_opened"; openCount: number; lastOpened: string | null }
     | { kind: "verification"; succeeded: boolean }
     | { kind: "payment"; amount: string; status: PaymentStatus; source: PaymentSource }
+    | { kind: "payment_reversal"; action: PaymentReversalAction; amount: string }
     | {
         kind: "plan";
         status: PlanStatus;

@@ -12,6 +12,7 @@ import { resolvePromises } from "../borrower/promises.server";
 import { smsProvider } from "../messaging/providers/index.server";
 import { auditLinkOpened } from "../engine/feedback.server";
 import { LINK_OPENED_AUDIT_TASK } from "../messaging/short-links.server";
+import { runRetention } from "../platform/retention.server";
 
 /** Every background task Settle runs, by graphile-worker identifier. */
 export function createTaskList(db: Kysely<Database>): TaskList {
@@ -35,6 +36,12 @@ export function createTaskList(db: Kysely<Database>): TaskList {
       await pruneRateLimits(db, new Date());
       await pruneLoginThrottles(db, new Date());
     },
+    "retention:run": async (_payload, helpers) => {
+      const run = await runRetention(db, { now: new Date() });
+      helpers.logger.info(
+        `retention run: ${run.total} free-text values erased ${JSON.stringify(run.erased)}`,
+      );
+    },
     "sessions:prune": async (_payload, helpers) => {
       const removed = await pruneExpiredSessions(db, new Date());
       if (removed.borrower + removed.staff > 0)
@@ -50,4 +57,6 @@ export const CRONTAB = [
   "*/15 * * * * promises:resolve ?max=1",
   "0 * * * * sessions:prune",
   "30 * * * * rate-limits:prune",
+  // Daily, in the quiet of the night (UTC): erasing closed accounts' free text is never urgent.
+  "45 3 * * * retention:run ?max=1",
 ].join("\n");

@@ -13,6 +13,10 @@ import * as m0011 from "./0011_time_ordered_book_ids";
 import * as m0012 from "./0012_staff_login_throttles";
 import * as m0015 from "./0015_audit_anchors";
 import * as m0020 from "./0020_payment_processing";
+import * as m0025 from "./0025_sms_link_codes_sealed";
+import * as m0026 from "./0026_free_text_retention";
+import * as m0030 from "./0030_payment_allocations";
+import * as m0035 from "./0035_staff_acts_for_borrower";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +34,8 @@ export const migrations: Record<string, Migration> = {
   "0012_staff_login_throttles": m0012,
   "0015_audit_anchors": m0015,
   "0020_payment_processing": m0020,
+  "0025_sms_link_codes_sealed": m0025,
+  "0026_free_text_retention": m0026,
+  "0030_payment_allocations": m0030,
+  "0035_staff_acts_for_borrower": m0035,
 };

@@ -12,7 +12,7 @@
  *            --only also takes import (`settle import` of an --accounts-row CSV, BENCH_IMPORT_CPU_PROF=DIR profiles it),
  *            --import-repeat (import the same file a second time: every row unchanged)
  *            --pg-stats (load pg_stat_statements and log the costliest statements of the planner and of each HTTP load)
- *            --without nothing,group-commit,random-pool,gzip-segments,prepared-statements,route-patches (the page loads
+ *            --without nothing,group-commit,random-pool,gzip-segments,prepared-statements (the page loads
  *              again in a web process without each optimisation; a row per optimisation with the change)
  */
 process.env.LOG_LEVEL ??= "warn";
@@ -74,18 +74,9 @@ function onlyParts(): Set<Part> {
   return new Set(parts as Part[]);
 }
 
-/** The four patches that cache Remix's and React Router's route structures (docs/decisions). */
-const ROUTE_PATCHES = [
-  "patches/@remix-run+router+1.23.3.patch",
-  "patches/@remix-run+server-runtime+2.17.5.patch",
-  "patches/@remix-run+react+2.17.5.patch",
-  "patches/react-router-dom+6.30.4.patch",
-];
-
 /**
  * `--without a,b`: the page loads again in a web process without each optimisation. The runtime ones are
- * switched off by SETTLE_BENCH_WITHOUT (db/bench-switches.ts); `route-patches` un-applies the patches and
- * rebuilds for its run, then applies them and rebuilds again.
+ * switched off by SETTLE_BENCH_WITHOUT (db/bench-switches.ts).
  */
 function withoutVariants(): WithoutVariant[] {
   const i = process.argv.indexOf("--without");
@@ -93,7 +84,7 @@ function withoutVariants(): WithoutVariant[] {
   const names = String(process.argv[i + 1] ?? "")
     .split(",")
     .filter(Boolean);
-  const known = [...SWITCHABLE, "route-patches", "nothing"] as const;
+  const known = [...SWITCHABLE, "nothing"] as const;
   const unknown = names.filter((n) => !(known as readonly string[]).includes(n));
   if (names.length === 0 || unknown.length > 0)
     throw new Error(`--without takes a comma-separated subset of ${known.join(",")}`);
@@ -101,13 +92,7 @@ function withoutVariants(): WithoutVariant[] {
     // "nothing" is the control: a second web process with every optimisation, so the rows' changes can be
     // read against the run-to-run noise of the same loads.
     if (name === "nothing") return { name };
-    if (name !== "route-patches") return { name, env: { SETTLE_BENCH_WITHOUT: name } };
-    const patch = (reverse: boolean) => {
-      for (const file of ROUTE_PATCHES)
-        execFileSync("git", ["apply", ...(reverse ? ["-R"] : []), file], { cwd: root, stdio: "inherit" });
-      execFileSync("npm", ["run", "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-    };
-    return { name, before: () => patch(true), after: () => patch(false) };
+    return { name, env: { SETTLE_BENCH_WITHOUT: name } };
   });
 }
 

@@ -10,9 +10,10 @@ function zoneAtNoon(now = new Date()): string {
   return clamped === 0 ? "Etc/GMT" : `Etc/GMT${clamped > 0 ? "-" : "+"}${Math.abs(clamped)}`;
 }
 
-test("a planned reminder is sent by the worker, appears in /dev/outbox, and its link opens the masked landing", async ({
+test("a planned reminder is sent by the worker, appears in the admin's outbox, and its link opens the masked landing", async ({
   page,
   db,
+  signInAs,
 }) => {
   const borrower = await insertBorrower(db, {
     locale: "en",
@@ -59,7 +60,11 @@ test("a planned reminder is sent by the worker, appears in /dev/outbox, and its 
     )
     .toBe("delivered");
 
-  await page.goto("/dev/outbox");
+  // A production build: /dev/outbox is not there; an admin reads the outbox in the console (SETTLE_ALLOW_DEV_SECRETS=1).
+  expect((await page.request.get("/dev/outbox")).status()).toBe(404);
+  expect((await page.request.get("/staff/outbox")).status()).toBe(404);
+  await signInAs(page.context(), "admin");
+  await page.goto("/staff/outbox");
   const bubble = page.locator(".bubble", { hasText: "ending 4321" });
   await expect(bubble).toContainText("HK$777.00");
   await expect(bubble).toContainText("Reply STOP to opt out");

@@ -13,6 +13,13 @@ import { logger } from "../../app/platform/logger.server";
  * sends webhooks signed with the configured secret, as Stripe does: delivered
  * asynchronously, independently of each other and of the browser's redirect,
  * retried on failure. State lives in memory.
+ *
+ * Refunds and disputes: `POST /v1/refunds` (the SDK's `refunds.create`, partial or full) sends
+ * `charge.refunded` with the cumulative `amount_refunded`; a dispute is opened with `dispute()` (or
+ * `POST /test/payment_intents/:id/dispute`, standing in for Stripe's disputed test card) and sends
+ * `charge.dispute.created`; `disputes.close` (accepting it) loses it, and `disputes.update` with the
+ * evidence text `winning_evidence` or `losing_evidence` (as in Stripe's test mode) wins or loses it,
+ * each sending `charge.dispute.closed`.
  */
 export interface StripeTestDoubleOptions {
   /** 0 picks a free port. */
@@ -32,6 +39,8 @@ export interface StripeTestDouble {
   port: number;
   /** Resolves when no webhook delivery is in flight (tests). */
   idle(): Promise<void>;
+  /** Opens a dispute on a paid PaymentIntent's charge (the whole amount unless given); its id. */
+  dispute(paymentIntentId: string, amountMinor?: number): string;
   close(): Promise<void>;
 }
 
@@ -45,12 +54,24 @@ interface SessionState {
   amountTotal: number;
 }
 
+interface ChargeState {
+  intentId: string;
+  chargeId: string;
+  amount: number;
+  currency: string;
+  metadata: Record<string, string>;
+  amountRefunded: number;
+  dispute: (Json & { id: string; status: string }) | null;
+}
+
 const RETRY_DELAYS_MS = [250, 1_000, 3_000];
 const MAX_BODY_BYTES = 256 * 1024;
 
 export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Promise<StripeTestDouble> {
   const host = opts.host ?? "127.0.0.1";
   const sessions = new Map<string, SessionState>();
+  /** Paid PaymentIntents by id, with their charge's refunds and dispute. */
+  const charges = new Map<string, ChargeState>();
   const idempotency = new Map<string, { body: string; status: number; response: Json }>();
   const inFlight = new Set<Promise<void>>();
   const stopping = new AbortController();
@@ -84,6 +105,20 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
         });
       }
       if (method === "POST" && path === "/v1/checkout/sessions") return createSession(req, res);
+      if (method === "POST" && path === "/v1/refunds")
+        return refund(parseStripeForm(await readBody(req)), res);
+      if (method === "POST" && (m = /^\/v1\/disputes\/(dp_test_\w+)(\/close)?$/.exec(path))) {
+        const form = parseStripeForm(await readBody(req));
+        const evidence = (form.evidence as Json | undefined)?.uncategorized_text;
+        const verdict = m[2]
+          ? "lost"
+          : evidence === "winning_evidence"
+            ? "won"
+            : evidence === "losing_evidence"
+              ? "lost"
+              : null;
+        return closeDispute(m[1]!, verdict, res);
+      }
       if (method === "GET" && (m = /^\/v1\/checkout\/sessions\/(cs_test_\w+)$/.exec(path))) {
         const state = sessions.get(m[1]!);
         if (!state)
@@ -102,6 +137,11 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
           message: `Unrecognized request URL (${method}: ${path}) in the test double`,
         },
       });
+    }
+    if (method === "POST" && (m = /^\/test\/payment_intents\/(pi_test_\w+)\/dispute$/.exec(path))) {
+      const state = charges.get(m[1]!);
+      if (!state) return sendText(res, 404, "No such paid payment intent");
+      return sendJson(res, 200, { id: openDispute(state, state.amount - state.amountRefunded) });
     }
     if ((m = /^\/checkout\/(cs_test_\w+)(?:\/(pay|decline))?$/.exec(path))) {
       const state = sessions.get(m[1]!);
@@ -209,9 +249,105 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
     };
   }
 
+  function chargeObject(c: ChargeState): Json {
+    return {
+      id: c.chargeId,
+      object: "charge",
+      amount: c.amount,
+      amount_captured: c.amount,
+      amount_refunded: c.amountRefunded,
+      currency: c.currency,
+      disputed: c.dispute !== null,
+      livemode: false,
+      metadata: c.metadata,
+      paid: true,
+      payment_intent: c.intentId,
+      refunded: c.amountRefunded === c.amount,
+      status: "succeeded",
+    };
+  }
+
+  function refund(params: Json, res: ServerResponse) {
+    const c = charges.get(String(params.payment_intent ?? ""));
+    if (!c)
+      return sendJson(res, 400, {
+        error: { type: "invalid_request_error", message: "No such payment_intent (test double)" },
+      });
+    const left = c.amount - c.amountRefunded;
+    const amount = params.amount === undefined ? left : Number(params.amount);
+    if (!Number.isSafeInteger(amount) || amount <= 0 || amount > left)
+      return sendJson(res, 400, {
+        error: {
+          type: "invalid_request_error",
+          code: "charge_already_refunded",
+          message: `Refund amount (${amount}) is greater than unrefunded amount on charge (${left})`,
+        },
+      });
+    c.amountRefunded += amount;
+    deliver("charge.refunded", chargeObject(c));
+    return sendJson(res, 200, {
+      id: `re_test_${token(24)}`,
+      object: "refund",
+      amount,
+      charge: c.chargeId,
+      currency: c.currency,
+      payment_intent: c.intentId,
+      status: "succeeded",
+    });
+  }
+
+  function disputeObject(c: ChargeState, fields: Json & { id: string; status: string }) {
+    return {
+      object: "dispute",
+      charge: c.chargeId,
+      payment_intent: c.intentId,
+      currency: c.currency,
+      ...fields,
+    };
+  }
+
+  function openDispute(c: ChargeState, amountMinor: number): string {
+    if (c.dispute) return c.dispute.id;
+    c.dispute = disputeObject(c, {
+      id: `dp_test_${token(24)}`,
+      amount: amountMinor,
+      reason: "fraudulent",
+      status: "needs_response",
+      livemode: false,
+    });
+    deliver("charge.dispute.created", { ...c.dispute });
+    return c.dispute.id;
+  }
+
+  function closeDispute(id: string, verdict: "won" | "lost" | null, res: ServerResponse) {
+    const c = [...charges.values()].find((s) => s.dispute?.id === id);
+    if (!c?.dispute)
+      return sendJson(res, 404, {
+        error: {
+          type: "invalid_request_error",
+          code: "resource_missing",
+          message: `No such dispute: '${id}'`,
+        },
+      });
+    if (verdict && (c.dispute.status === "needs_response" || c.dispute.status === "under_review")) {
+      c.dispute.status = verdict;
+      deliver("charge.dispute.closed", { ...c.dispute });
+    }
+    return sendJson(res, 200, c.dispute);
+  }
+
   function pay(res: ServerResponse, state: SessionState) {
     if (state.session.status === "open") {
       const pi = paymentIntent(state, "succeeded");
+      charges.set(String(pi.id), {
+        intentId: String(pi.id),
+        chargeId: String(pi.latest_charge),
+        amount: state.amountTotal,
+        currency: state.currency,
+        metadata: state.paymentIntentMetadata,
+        amountRefunded: 0,
+        dispute: null,
+      });
       state.session.status = "complete";
       state.session.payment_status = "paid";
       deliver("checkout.session.completed", { ...state.session });
@@ -290,6 +426,11 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
     port,
     async idle() {
       while (inFlight.size) await Promise.allSettled([...inFlight]);
+    },
+    dispute(paymentIntentId: string, amountMinor?: number) {
+      const c = charges.get(paymentIntentId);
+      if (!c) throw new Error(`no paid payment intent ${paymentIntentId} in the test double`);
+      return openDispute(c, amountMinor ?? c.amount - c.amountRefunded);
     },
     async close() {
       stopping.abort();

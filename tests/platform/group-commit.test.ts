@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { DatabaseBusy, isDatabaseUnavailable } from "../../db/unavailable";
 import { groupCommit, groupCommitPerHandle } from "../../app/platform/group-commit.server";
 
 /** A run that records each batch and answers once released (or at once). */
@@ -135,6 +136,24 @@ describe("group commit", () => {
       { handle: "a", items: [1, 3] },
       { handle: "b", items: [2, 4] },
     ]);
+  });
+
+  it("bounds the queue: past maxWaiting a call fails at once as database-unavailable (a 503), and the queue still drains", async () => {
+    const r = recorder((n) => n, { hold: true });
+    const call = groupCommit(r.run, { maxBatch: 2, maxInFlight: 1, maxWaiting: 3 });
+    const first = call(1);
+    await settle();
+    const waiting = [2, 3, 4].map(call); // the slot is busy: these wait
+    const refused = await call(5).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(DatabaseBusy);
+    expect(isDatabaseUnavailable(refused)).toBe(true);
+    r.release();
+    await settle();
+    r.release();
+    await settle();
+    r.release();
+    expect(await Promise.all([first, ...waiting])).toEqual([1, 2, 3, 4]);
+    expect(r.batches.flat()).toEqual([1, 2, 3, 4]);
   });
 
   it("rejects a nonsensical configuration", () => {

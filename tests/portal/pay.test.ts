@@ -306,6 +306,77 @@ describe("startCheckout with the real SDK against the test double", () => {
   });
 });
 
+describe("refunds and disputes with the real SDK against the test double", () => {
+  async function paidThroughDouble() {
+    const { account, session } = await verifiedBorrower();
+    const { url } = await startCheckout(t.db, { session, amountChoice: "overdue", baseUrl: BASE, stripe });
+    await fetch(`${url}/pay`, { method: "POST", redirect: "manual" });
+    await double.idle();
+    const [row] = await payments(account);
+    expect(row).toMatchObject({ status: "succeeded", amount_minor: 123_400 });
+    return { account, pi: row!.stripe_payment_intent_id! };
+  }
+
+  const bankEventTypes = async (account: Account) =>
+    (
+      await t.db
+        .selectFrom("bank_events")
+        .select("type")
+        .where("account_id", "=", account.id)
+        .orderBy("created_at")
+        .orderBy("id")
+        .execute()
+    ).map((e) => e.type);
+
+  it("refunds.create sends signed charge.refunded events: a partial refund, then the rest", async () => {
+    const { account, pi } = await paidThroughDouble();
+    await stripe.refunds.create({ payment_intent: pi, amount: 23_400 });
+    await double.idle();
+    expect((await payments(account))[0]).toMatchObject({
+      status: "partially_refunded",
+      refunded_minor: 23_400,
+      reversed_minor: 23_400,
+    });
+    await stripe.refunds.create({ payment_intent: pi });
+    await double.idle();
+    expect((await payments(account))[0]).toMatchObject({ status: "refunded", reversed_minor: 123_400 });
+    await expect(stripe.refunds.create({ payment_intent: pi, amount: 1 })).rejects.toThrow(
+      /greater than unrefunded/,
+    );
+    const types = await bankEventTypes(account);
+    expect(types.filter((type) => type === "payment.refunded")).toHaveLength(2);
+  });
+
+  it("a dispute opened on the double, won with Stripe's winning test evidence, and another lost by closing it", async () => {
+    const won = await paidThroughDouble();
+    const dispute = double.dispute(won.pi);
+    await double.idle();
+    expect((await payments(won.account))[0]).toMatchObject({ status: "disputed", reversed_minor: 123_400 });
+    await stripe.disputes.update(dispute, { evidence: { uncategorized_text: "winning_evidence" } });
+    await double.idle();
+    expect((await payments(won.account))[0]).toMatchObject({
+      status: "succeeded",
+      dispute_status: "won",
+      reversed_minor: 0,
+    });
+
+    const lost = await paidThroughDouble();
+    const lostDispute = double.dispute(lost.pi);
+    await double.idle();
+    await stripe.disputes.close(lostDispute);
+    await double.idle();
+    expect((await payments(lost.account))[0]).toMatchObject({
+      status: "charged_back",
+      reversed_minor: 123_400,
+    });
+    expect(await bankEventTypes(lost.account)).toEqual([
+      "payment.succeeded",
+      "payment.disputed",
+      "payment.charged_back",
+    ]);
+  });
+});
+
 describe("pay routes", () => {
   it("a valid choice redirects (303) to the checkout page", async () => {
     const { account, cookie } = await verifiedBorrower();

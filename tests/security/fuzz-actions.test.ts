@@ -168,6 +168,13 @@ const INTENTS = [
   "disable",
   "enable",
   "reset_2fa",
+  "make_promise",
+  "propose_plan",
+  "update_preferences",
+  "record_opt_out",
+  "book_callback",
+  "send_link",
+  "send_payment_link",
 ];
 
 const value = fc.oneof(

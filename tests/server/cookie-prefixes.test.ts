@@ -23,6 +23,7 @@ afterEach(() => {
 async function productionModules() {
   vi.stubEnv("NODE_ENV", "production");
   vi.stubEnv("SETTLE_ALLOW_DEV_SECRETS", "1");
+  vi.stubEnv("TRUST_PROXY", "1");
   vi.resetModules();
   const borrower = await import("../../app/borrower/session.server");
   const staff = await import("../../app/staff/session.server");

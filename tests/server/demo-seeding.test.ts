@@ -29,13 +29,13 @@ describe("the run mode", () => {
   it("listens on loopback only outside production unless HOST says otherwise", () => {
     vi.stubEnv("SETTLE_ALLOW_DEV_SECRETS", "1");
     expect(development().HOST).toBe("127.0.0.1");
-    expect(loadConfig({ NODE_ENV: "production" }).HOST).toBe("0.0.0.0");
+    expect(loadConfig({ NODE_ENV: "production", TRUST_PROXY: "1" }).HOST).toBe("0.0.0.0");
     expect(loadConfig({ NODE_ENV: "development", HOST: "0.0.0.0" }).HOST).toBe("0.0.0.0");
   });
 
   it("refuses SEED_DEMO=always in production", () => {
     vi.stubEnv("SETTLE_ALLOW_DEV_SECRETS", "1");
-    expect(() => loadConfig({ NODE_ENV: "production", SEED_DEMO: "always" })).toThrow(
+    expect(() => loadConfig({ NODE_ENV: "production", TRUST_PROXY: "1", SEED_DEMO: "always" })).toThrow(
       /SEED_DEMO: is refused in production/,
     );
   });
@@ -51,6 +51,8 @@ describe("the database in production (item 12)", () => {
       TOTP_ENCRYPTION_KEY: "t".repeat(32),
       LINK_HASH_KEY: "h".repeat(32),
       AUDIT_ANCHOR_KEY: "a".repeat(32),
+      SMS_LINK_ENCRYPTION_KEY: "m".repeat(32),
+      TRUST_PROXY: "1",
     };
     expect(() => loadConfig(secrets)).toThrow(/DATABASE_URL: is required in production/);
     expect(loadConfig({ ...secrets, DATABASE_URL: "postgres://app@db.internal/settle" }).isProduction).toBe(
@@ -80,7 +82,7 @@ describe("demo seeding", () => {
 
   it("never seeds in production, even an empty database, and demo:seed refuses there", async () => {
     vi.stubEnv("SETTLE_ALLOW_DEV_SECRETS", "1");
-    const production = loadConfig({ NODE_ENV: "production" });
+    const production = loadConfig({ NODE_ENV: "production", TRUST_PROXY: "1" });
     expect(await seedDemoIntoEmptyDatabase(t.db, production)).toBeNull();
     const errors: string[] = [];
     const ctx: CommandContext = {

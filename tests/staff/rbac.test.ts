@@ -14,6 +14,8 @@ import { DEFAULT_CONTACT_POLICY } from "../../app/domain/contact-policy";
 import { getSmsTemplate } from "../../app/domain/sms-templates";
 import { createApiKey } from "../../app/api/api-keys.server";
 import { policyFormValues } from "../../app/staff/policy-form";
+import { appointmentSlots } from "../../app/domain/appointment-slots";
+import { localToday } from "../../app/domain/borrower-actions";
 import {
   enrolledStaff,
   get,
@@ -92,6 +94,15 @@ const activeTemplateVersion = async (stage: string, locale: string) =>
   );
 let variantCounter = 0;
 
+/** Acting for a borrower: each sample on a borrower of its own (one promise or plan per account, texts rate-limited). */
+const forFreshBorrower = (form: (today: string) => Record<string, string>) => async (): Promise<Sample> => {
+  const account = await insertAccount(t.db);
+  const today = localToday(new Date(), "Asia/Hong_Kong");
+  return { ...form(today), accountId: account.id, [ROUTE_PARAMS]: { borrowerId: account.borrower_id } };
+};
+const inDays = (today: string, days: number) =>
+  new Date(Date.parse(`${today}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
 /** A valid request body per route and intent; fresh rows where the action consumes them. */
 const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
   "staff.borrowers.$borrowerId": {
@@ -109,6 +120,29 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
     clear_wrong_number: async () => ({ intent: "clear_wrong_number", accountId }),
     set_dispute: async () => ({ intent: "set_dispute", accountId }),
     clear_dispute: async () => ({ intent: "clear_dispute", accountId }),
+    make_promise: forFreshBorrower((today) => ({
+      intent: "make_promise",
+      amount: "100",
+      promisedDate: today,
+    })),
+    propose_plan: forFreshBorrower((today) => ({
+      intent: "propose_plan",
+      count: "3",
+      frequency: "monthly",
+      firstDueDate: inDays(today, 7),
+    })),
+    update_preferences: forFreshBorrower(() => ({
+      intent: "update_preferences",
+      channels: "sms",
+      language: "zh-HK",
+    })),
+    record_opt_out: forFreshBorrower(() => ({ intent: "record_opt_out" })),
+    book_callback: forFreshBorrower(() => ({
+      intent: "book_callback",
+      slot: appointmentSlots(new Date(), "Asia/Hong_Kong")[0]!.start,
+    })),
+    send_link: forFreshBorrower(() => ({ intent: "send_link" })),
+    send_payment_link: forFreshBorrower(() => ({ intent: "send_payment_link", amount: "100" })),
   },
   "staff.users": {
     revoke_sessions: async () => ({
@@ -117,6 +151,7 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
     }),
   },
   "staff.sign-out": { [DEFAULT_INTENT]: async () => ({}) },
+  "staff_.outbox": { [DEFAULT_INTENT]: async () => ({ from: "+85291234567", body: "HELP" }) },
   "staff.approvals.$planId": {
     approve: planDecision({ intent: "approve" }),
     reject: planDecision({ intent: "reject", reason: "Income does not cover it." }),

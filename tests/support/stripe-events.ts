@@ -68,3 +68,39 @@ export function intentEvent(
     status: succeeded ? "succeeded" : "requires_payment_method",
   });
 }
+
+type PaidPayment = { id: string; account_id: string; amount_minor: number; currency: string };
+
+/** `charge.refunded` as Stripe sends it: the charge with its cumulative `amount_refunded`. */
+export function refundedEvent(p: PaidPayment, paymentIntent: string, amountRefunded: number) {
+  return stripeEvent("charge.refunded", {
+    id: `ch_${paymentIntent}`,
+    object: "charge",
+    amount: p.amount_minor,
+    amount_refunded: amountRefunded,
+    currency: p.currency.toLowerCase(),
+    metadata: { paymentId: p.id, accountId: p.account_id },
+    payment_intent: paymentIntent,
+    refunded: amountRefunded === p.amount_minor,
+    status: "succeeded",
+  });
+}
+
+/** `charge.dispute.created` (status needs_response) or `charge.dispute.closed` (won or lost). */
+export function disputeEvent(
+  type: "charge.dispute.created" | "charge.dispute.closed",
+  p: PaidPayment,
+  paymentIntent: string,
+  opts: { status?: string; amountMinor?: number } = {},
+) {
+  return stripeEvent(type, {
+    id: `dp_${paymentIntent}`,
+    object: "dispute",
+    amount: opts.amountMinor ?? p.amount_minor,
+    charge: `ch_${paymentIntent}`,
+    currency: p.currency.toLowerCase(),
+    payment_intent: paymentIntent,
+    reason: "fraudulent",
+    status: opts.status ?? "needs_response",
+  });
+}

@@ -8,6 +8,7 @@ import { auditVerify } from "./audit-verify";
 import { apikeyCreate, apikeyRevoke } from "./apikey-create";
 import { importCommand } from "./import";
 import { webhookRedeliver } from "./webhook-redeliver";
+import { retentionRun } from "./retention-run";
 
 export const commands: Command[] = [
   dbMigrate,
@@ -20,4 +21,5 @@ export const commands: Command[] = [
   apikeyCreate,
   apikeyRevoke,
   webhookRedeliver,
+  retentionRun,
 ];

@@ -272,11 +272,11 @@ export function DecisionPanel({ view: v, reply }: ViewProps & { reply: DecisionR
       </section>
     );
   }
-  if (p.ownCounterOffer) {
+  if (p.ownCounterOffer || p.ownProposal) {
     return (
       <section className="card">
-        <h2>{t("approvals.ownTitle")}</h2>
-        <p>{t("approvals.outcome.own_counter_offer")}</p>
+        <h2>{t(p.ownProposal ? "approvals.ownProposalTitle" : "approvals.ownTitle")}</h2>
+        <p>{t(`approvals.outcome.${p.ownProposal ? "own_proposal" : "own_counter_offer"}`)}</p>
       </section>
     );
   }

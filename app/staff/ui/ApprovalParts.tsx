@@ -25,7 +25,7 @@ export interface DecisionReply {
   intent: DecisionIntent | null;
   result?: SubmissionResult<string[]>;
   /** A decision that could not be made: someone else decided first, four-eyes, or the date has passed. */
-  outcome?: "conflict" | "own_counter_offer" | "first_date_passed";
+  outcome?: "conflict" | "own_counter_offer" | "own_proposal" | "first_date_passed";
   currentStatus?: PlanStatus | null;
 }
 

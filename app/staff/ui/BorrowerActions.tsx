@@ -12,10 +12,13 @@ export interface BorrowerActionReply {
   result: SubmissionResult<string[]>;
 }
 
-const replyFor = (reply: BorrowerActionReply | undefined, intent: string, target: string | null = null) =>
-  reply && reply.intent === intent && reply.target === target ? reply.result : undefined;
+export const replyFor = (
+  reply: BorrowerActionReply | undefined,
+  intent: string,
+  target: string | null = null,
+) => (reply && reply.intent === intent && reply.target === target ? reply.result : undefined);
 
-function FormProblem({ id, errors }: { id: string; errors?: string[] }) {
+export function FormProblem({ id, errors }: { id: string; errors?: string[] }) {
   return <StaffErrors id={id} errors={errors} />;
 }
 

@@ -27,38 +27,13 @@ export function Timeline({ entries }: { entries: TimelineEntry[] }) {
   );
 }
 
+type Entry<K extends TimelineEntry["kind"]> = { entry: Extract<TimelineEntry, { kind: K }> };
+
 function TimelineBody({ entry }: { entry: TimelineEntry }) {
   const { t } = useTranslation("staff");
   switch (entry.kind) {
     case "message":
-      return (
-        <>
-          <p>
-            {t(`timeline.message.${entry.direction}`)} · {t(`messageStatus.${entry.status}`)}
-            {entry.segments
-              ? ` · ${t("timeline.message.segments", { count: entry.segments, encoding: entry.encoding ?? "" })}`
-              : ""}
-            {entry.templateKey ? (
-              <>
-                {" · "}
-                <code>{entry.templateKey}</code>
-              </>
-            ) : null}
-          </p>
-          <blockquote className="free-text">{entry.body}</blockquote>
-          {entry.history.length ? (
-            <p className="hint">
-              {t("timeline.message.history")}{" "}
-              {entry.history.map((h, i) => (
-                <span key={i}>
-                  {i ? " → " : ""}
-                  {t(`messageStatus.${h.status}`)} ({h.when})
-                </span>
-              ))}
-            </p>
-          ) : null}
-        </>
-      );
+      return <MessageBody entry={entry} />;
     case "link_opened":
       return <p>{t("timeline.linkOpened", { count: entry.openCount, last: entry.lastOpened ?? "—" })}</p>;
     case "verification":
@@ -72,22 +47,10 @@ function TimelineBody({ entry }: { entry: TimelineEntry }) {
           {t(`paymentStatus.${entry.status}`)}
         </p>
       );
+    case "payment_reversal":
+      return <p>{t(`timeline.reversal.${entry.action}`, { amount: entry.amount })}</p>;
     case "plan":
-      return (
-        <>
-          <p>
-            {t("timeline.plan", {
-              total: entry.total,
-              count: entry.instalmentCount,
-              frequency: t(`frequency.${entry.frequency}`),
-            })}{" "}
-            · {t(`planStatus.${entry.status}`)} · {t(`timeline.proposedBy.${entry.proposedBy}`)}
-          </p>
-          {entry.decisionReason ? (
-            <blockquote className="free-text">{entry.decisionReason}</blockquote>
-          ) : null}
-        </>
-      );
+      return <PlanBody entry={entry} />;
     case "promise":
       return (
         <p>
@@ -96,33 +59,9 @@ function TimelineBody({ entry }: { entry: TimelineEntry }) {
         </p>
       );
     case "hardship":
-      return (
-        <>
-          <p>
-            {t(`hardshipReasons.${entry.reason}`)} · {t(`hardshipStatus.${entry.status}`)}
-            {entry.wantsPause ? ` · ${t("timeline.hardship.wantsPause")}` : ""}
-            {entry.wantsLowerPayments ? ` · ${t("timeline.hardship.wantsLowerPayments")}` : ""}
-          </p>
-          {entry.income || entry.expenses ? (
-            <p className="hint">
-              {t("timeline.hardship.money", { income: entry.income ?? "—", expenses: entry.expenses ?? "—" })}
-            </p>
-          ) : null}
-          {entry.pauseUntil ? (
-            <p className="hint">{t("timeline.hardship.pauseUntil", { date: entry.pauseUntil })}</p>
-          ) : null}
-          {entry.details ? <blockquote className="free-text">{entry.details}</blockquote> : null}
-        </>
-      );
+      return <HardshipBody entry={entry} />;
     case "preferences":
-      return (
-        <p>
-          {t(`timeline.preferenceActions.${entry.action.replace(/^preferences\./, "").replace(/\./g, "_")}`, {
-            defaultValue: entry.action,
-          })}
-          {entry.detail ? <span className="hint"> ({entry.detail})</span> : null}
-        </p>
-      );
+      return <PreferencesBody entry={entry} />;
     case "complaint":
       return (
         <>
@@ -148,18 +87,106 @@ function TimelineBody({ entry }: { entry: TimelineEntry }) {
         </p>
       );
     case "task":
-      return (
-        <>
-          <p>
-            {t(`taskKinds.${entry.taskKind}`)} · {t(`taskStatus.${entry.status}`)}
-            {entry.slot ? ` · ${t("timeline.task.slot", { slot: entry.slot })}` : ""}
-            {entry.resolved ? ` · ${t("timeline.task.resolved", { date: entry.resolved })}` : ""}
-          </p>
-          {entry.borrowerNote ? <blockquote className="free-text">{entry.borrowerNote}</blockquote> : null}
-          {entry.outcome ? (
-            <p className="hint free-text">{t("timeline.task.outcome", { outcome: entry.outcome })}</p>
-          ) : null}
-        </>
-      );
+      return <TaskBody entry={entry} />;
   }
+}
+
+function MessageBody({ entry }: Entry<"message">) {
+  const { t } = useTranslation("staff");
+  return (
+    <>
+      <p>
+        {t(`timeline.message.${entry.direction}`)} · {t(`messageStatus.${entry.status}`)}
+        {entry.segments
+          ? ` · ${t("timeline.message.segments", { count: entry.segments, encoding: entry.encoding ?? "" })}`
+          : ""}
+        {entry.templateKey ? (
+          <>
+            {" · "}
+            <code>{entry.templateKey}</code>
+          </>
+        ) : null}
+      </p>
+      <blockquote className="free-text">{entry.body}</blockquote>
+      {entry.history.length ? (
+        <p className="hint">
+          {t("timeline.message.history")}{" "}
+          {entry.history.map((h, i) => (
+            <span key={i}>
+              {i ? " → " : ""}
+              {t(`messageStatus.${h.status}`)} ({h.when})
+            </span>
+          ))}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+function PlanBody({ entry }: Entry<"plan">) {
+  const { t } = useTranslation("staff");
+  return (
+    <>
+      <p>
+        {t("timeline.plan", {
+          total: entry.total,
+          count: entry.instalmentCount,
+          frequency: t(`frequency.${entry.frequency}`),
+        })}{" "}
+        · {t(`planStatus.${entry.status}`)} · {t(`timeline.proposedBy.${entry.proposedBy}`)}
+      </p>
+      {entry.decisionReason ? <blockquote className="free-text">{entry.decisionReason}</blockquote> : null}
+    </>
+  );
+}
+
+function HardshipBody({ entry }: Entry<"hardship">) {
+  const { t } = useTranslation("staff");
+  return (
+    <>
+      <p>
+        {t(`hardshipReasons.${entry.reason}`)} · {t(`hardshipStatus.${entry.status}`)}
+        {entry.wantsPause ? ` · ${t("timeline.hardship.wantsPause")}` : ""}
+        {entry.wantsLowerPayments ? ` · ${t("timeline.hardship.wantsLowerPayments")}` : ""}
+      </p>
+      {entry.income || entry.expenses ? (
+        <p className="hint">
+          {t("timeline.hardship.money", { income: entry.income ?? "—", expenses: entry.expenses ?? "—" })}
+        </p>
+      ) : null}
+      {entry.pauseUntil ? (
+        <p className="hint">{t("timeline.hardship.pauseUntil", { date: entry.pauseUntil })}</p>
+      ) : null}
+      {entry.details ? <blockquote className="free-text">{entry.details}</blockquote> : null}
+    </>
+  );
+}
+
+function PreferencesBody({ entry }: Entry<"preferences">) {
+  const { t } = useTranslation("staff");
+  return (
+    <p>
+      {t(`timeline.preferenceActions.${entry.action.replace(/^preferences\./, "").replace(/\./g, "_")}`, {
+        defaultValue: entry.action,
+      })}
+      {entry.detail ? <span className="hint"> ({entry.detail})</span> : null}
+    </p>
+  );
+}
+
+function TaskBody({ entry }: Entry<"task">) {
+  const { t } = useTranslation("staff");
+  return (
+    <>
+      <p>
+        {t(`taskKinds.${entry.taskKind}`)} · {t(`taskStatus.${entry.status}`)}
+        {entry.slot ? ` · ${t("timeline.task.slot", { slot: entry.slot })}` : ""}
+        {entry.resolved ? ` · ${t("timeline.task.resolved", { date: entry.resolved })}` : ""}
+      </p>
+      {entry.borrowerNote ? <blockquote className="free-text">{entry.borrowerNote}</blockquote> : null}
+      {entry.outcome ? (
+        <p className="hint free-text">{t("timeline.task.outcome", { outcome: entry.outcome })}</p>
+      ) : null}
+    </>
+  );
 }

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { runRetention } from "../../platform/retention.server";
+import { defineCommand } from "../command";
+
+export const retentionRun = defineCommand({
+  name: "retention:run",
+  usage: "retention:run [--now ISO] [--dry-run]",
+  summary: "Erase the free text of accounts closed longer than RETENTION_FREE_TEXT_DAYS (audited)",
+  options: { now: { type: "string" }, "dry-run": { type: "boolean" } },
+  schema: z
+    .object({
+      now: z
+        .string()
+        .datetime({
+          offset: true,
+          message: "must be an ISO 8601 date-time with a zone, e.g. 2026-11-23T10:00:00+08:00",
+        })
+        .transform((s) => new Date(s))
+        .optional(),
+      "dry-run": z.boolean().default(false),
+    })
+    .strict(),
+  async run(args, ctx) {
+    const { db } = await ctx.database();
+    const run = await runRetention(db, { now: args.now ?? new Date(), dryRun: args["dry-run"] });
+    const counts = Object.entries(run.erased)
+      .map(([column, n]) => `${column}=${n}`)
+      .join(" ");
+    ctx.out(
+      `${run.dryRun ? "Dry run: would erase" : "Erased"} ${run.total} free-text values of accounts closed on or before ${run.cutoff.toISOString()} (${run.days} days); ${counts}`,
+    );
+  },
+});

@@ -1,0 +1,74 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../../db/schema";
+import { actingFacts, type ActingFacts } from "./acting-facts.server";
+import type { BorrowerActionResult } from "./borrower-actions.server";
+import type { BorrowerAction } from "./borrower-forms";
+import { viewBorrowerPage, type BorrowerPageView } from "./borrower-page.server";
+import { mayDo } from "./permissions";
+import type { StaffIdentity } from "./session.server";
+
+/**
+ * The borrower page as its route serves it: the view (audited), what this staff member's role may do
+ * there, the choices of the forms that act for the borrower, and the notice of the action just taken.
+ */
+const ROUTE = "staff.borrowers.$borrowerId";
+
+export interface BorrowerWorkspace extends BorrowerPageView {
+  can: { note: boolean; call: boolean; resolveTask: boolean; flags: boolean; act: boolean };
+  /** Null when the role may not act for the borrower, or the borrower has no account. */
+  acting: ActingFacts | null;
+  done: string | null;
+  /** The account a call just ended in a promise on: the promise form opens on it. */
+  promiseFor: string | null;
+}
+
+export async function borrowerWorkspace(
+  db: Kysely<Database>,
+  opts: { borrowerId: string; staff: StaffIdentity; locale: string; timeZone: string; url: URL; now?: Date },
+): Promise<BorrowerWorkspace | null> {
+  const view = await viewBorrowerPage(db, opts);
+  if (!view) return null;
+  const role = opts.staff.role;
+  const can = {
+    note: mayDo(role, ROUTE, "add_note"),
+    call: mayDo(role, ROUTE, "log_call"),
+    resolveTask: mayDo(role, ROUTE, "resolve_task"),
+    flags: mayDo(role, ROUTE, "set_wrong_number") && mayDo(role, ROUTE, "set_dispute"),
+    act: mayDo(role, ROUTE, "make_promise"),
+  };
+  const first = view.accounts[0];
+  const acting =
+    can.act && first
+      ? await actingFacts(db, {
+          borrowerId: view.borrower.id,
+          accountId: first.id,
+          timeZone: view.borrower.timeZone,
+          locale: opts.locale,
+          now: opts.now ?? new Date(),
+        })
+      : null;
+  const done = opts.url.searchParams.get("done");
+  const promiseFor = opts.url.searchParams.get("promiseFor");
+  return {
+    ...view,
+    can,
+    acting,
+    done: done && /^[a-z_]{1,30}$/.test(done) ? done : null,
+    promiseFor: view.accounts.some((a) => a.id === promiseFor) ? promiseFor : null,
+  };
+}
+
+/**
+ * Where the page goes after an action: back to itself with the action's notice; after a call that
+ * ended in a promise, to the promise form on that call's account, for the agent to record its terms.
+ */
+export function pageAfterAction(
+  borrowerId: string,
+  action: BorrowerAction,
+  outcome: Extract<BorrowerActionResult, { status: "ok" }>,
+): string {
+  const page = `/staff/borrowers/${borrowerId}?done=${outcome.done ?? action.intent}`;
+  if (action.intent === "log_call" && action.outcome === "promise_made" && action.accountId)
+    return `${page}&promiseFor=${action.accountId}#make-promise-title`;
+  return page;
+}
