@@ -81,28 +81,6 @@ export default tseslint.config(
     rules: { "max-lines": "off" },
   },
   {
-    // TODO(cli): not split yet (issue #22 item 8); each file leaves this list when it is.
-    files: [
-      "app/plans/plans.server.ts",
-      "app/routes/account.done.$action.tsx",
-      "app/routes/account.pay.tsx",
-      "app/routes/account.plan.tsx",
-      "app/routes/account.plan_.status.tsx",
-      "app/routes/account.preferences.tsx",
-      "app/routes/staff.api-keys.tsx",
-      "app/routes/staff.audit.tsx",
-      "app/routes/staff.borrowers._index.tsx",
-      "app/routes/staff.dashboard.tsx",
-      "app/routes/staff.queues.tsx",
-      "app/routes/staff.templates._index.tsx",
-      "app/routes/staff.templates.edit.tsx",
-      "app/routes/staff.webhooks.tsx",
-      "app/staff/ui/PolicyEditorForm.tsx",
-      "app/ui/BarChart.tsx",
-    ],
-    rules: { "max-lines-per-function": "off", "max-lines": "off" },
-  },
-  {
     // Tests, benchmarks and command-line output may write to the console.
     files: ["tests/**", "app/cli/**"],
     rules: { "no-console": "off" },

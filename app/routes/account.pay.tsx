@@ -1,13 +1,13 @@
-import { getFormProps, getInputProps, useForm } from "@conform-to/react";
+import { useForm } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { currencyExponent, decimalAmount, formatMoney } from "~/domain/money";
-import type { PaymentChoice } from "~/domain/payment-amount";
+import { decimalAmount, formatMoney } from "~/domain/money";
 import { i18nServer } from "~/i18n/i18n.server";
 import { resolveLocale } from "~/i18n/locale.server";
 import { payFormSchema, type PayFields } from "~/portal/pay-form";
+import { PayForm } from "~/portal/ui/PayForm";
 import { requireBorrowerSession } from "~/borrower/session.server";
 import {
   CheckoutUnavailableError,
@@ -67,13 +67,12 @@ export default function Pay() {
   const money = (minor: number) => formatMoney({ minor, currency: o.currency }, i18n.language);
   // A payment link for an amount agreed with staff opens with that amount chosen.
   const agreed = o.agreedMinor ? decimalAmount({ minor: o.agreedMinor, currency: o.currency }) : null;
-  const [form, fields] = useForm<PayFields>({
+  const payForm = useForm<PayFields>({
     lastResult: actionData?.result,
     shouldValidate: "onSubmit",
     defaultValue: agreed ? { choice: "custom", amount: agreed } : undefined,
   });
-  const vars = { min: money(o.minMinor), max: money(o.maxMinor), decimals: currencyExponent(o.currency) };
-  const errorText = (errors?: string[]) => errors?.map((e) => t(e, vars)).join(" ");
+  const [form] = payForm;
 
   if (o.balanceMinor <= 0) {
     return (
@@ -85,16 +84,7 @@ export default function Pay() {
     );
   }
 
-  const choices: Array<{ value: PaymentChoice; label: string }> = [
-    ...(o.overdueMinor > 0
-      ? [{ value: "overdue" as const, label: t("choiceOverdue", { amount: money(o.overdueMinor) }) }]
-      : []),
-    { value: "full", label: t("choiceFull", { amount: money(o.balanceMinor) }) },
-    { value: "custom", label: t("choiceCustom") },
-  ];
-  const amountHintId = `${fields.amount.id}-hint`;
   const formError = form.errors?.[0];
-
   return (
     <section className="card" aria-labelledby="pay-title">
       <h1 id="pay-title">{t("title")}</h1>
@@ -114,50 +104,7 @@ export default function Pay() {
           {t(formError)}
         </p>
       ) : null}
-      <Form method="post" {...getFormProps(form)} noValidate>
-        <fieldset
-          className="pay-choices"
-          aria-describedby={fields.choice.errors ? fields.choice.errorId : undefined}
-        >
-          <legend>{t("legend")}</legend>
-          {fields.choice.errors ? (
-            <p className="error-message" id={fields.choice.errorId}>
-              {errorText(fields.choice.errors)}
-            </p>
-          ) : null}
-          {choices.map((c) => (
-            <div className="radio" key={c.value}>
-              <input
-                {...getInputProps(fields.choice, { type: "radio", value: c.value, ariaAttributes: false })}
-                id={`choice-${c.value}`}
-                key={`choice-${c.value}`}
-              />
-              <label htmlFor={`choice-${c.value}`}>{c.label}</label>
-            </div>
-          ))}
-          <div className={`field pay-amount ${fields.amount.errors ? "field-error" : ""}`}>
-            <label htmlFor={fields.amount.id}>{t("amountLabel", { currency: o.currency })}</label>
-            <p className="hint" id={amountHintId}>
-              {t("amountHint", vars)}
-            </p>
-            {fields.amount.errors ? (
-              <p className="error-message" id={fields.amount.errorId}>
-                {errorText(fields.amount.errors)}
-              </p>
-            ) : null}
-            <input
-              {...getInputProps(fields.amount, { type: "text", ariaDescribedBy: amountHintId })}
-              key={fields.amount.key}
-              inputMode="decimal"
-              autoComplete="off"
-              spellCheck={false}
-            />
-          </div>
-        </fieldset>
-        <button type="submit" className="button primary">
-          {t("submit")}
-        </button>
-      </Form>
+      <PayForm form={payForm} bounds={o} />
       <p className="hint">{t("secureNote")}</p>
       <Link to="/account">{t("back")}</Link>
     </section>

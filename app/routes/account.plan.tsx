@@ -1,26 +1,19 @@
-import { getFormProps, getInputProps, getSelectProps, useForm } from "@conform-to/react";
+import { useForm } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { DEFAULT_PLAN_POLICY } from "~/domain/instalments";
-import { formatCalendarDate, formatMoney } from "~/domain/money";
-import {
-  latestFirstDate,
-  PLAN_COUNT_MAX,
-  PLAN_COUNT_MIN,
-  PLAN_FREQUENCIES,
-  previewPlan,
-} from "~/domain/plan-terms";
+import { formatMoney } from "~/domain/money";
+import { latestFirstDate, previewPlan } from "~/domain/plan-terms";
 import { planFormSchema, planProblemsAsFieldErrors, type PlanFields } from "~/portal/plan-form";
 import { requireBorrowerSession } from "~/borrower/session.server";
 import { getPlanContext, proposePlan } from "~/plans/plans.server";
-import { FieldErrors } from "~/ui/form";
-import { InstalmentTable } from "~/ui/InstalmentTable";
+import { PlanPreviewCard } from "~/portal/ui/PlanPreviewCard";
+import { PlanTermsForm } from "~/portal/ui/PlanTermsForm";
 
 const STATUS_PAGE = "/account/plan/status";
 const NO_STORE = { "Cache-Control": "no-store" };
-const COUNTS = Array.from({ length: PLAN_COUNT_MAX - PLAN_COUNT_MIN + 1 }, (_, i) => PLAN_COUNT_MIN + i);
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireBorrowerSession(context.db, request);
@@ -104,7 +97,7 @@ export default function PlanCalculator() {
   const actionData = useActionData<typeof action>();
   const { t, i18n } = useTranslation("plan");
   const money = (minor: number) => formatMoney({ minor, currency: page.currency }, i18n.language);
-  const [form, fields] = useForm<PlanFields>({
+  const planForm = useForm<PlanFields>({
     lastResult: actionData?.result,
     defaultValue: { count: "3", frequency: "monthly", firstDueDate: "" },
     shouldValidate: "onSubmit",
@@ -127,8 +120,6 @@ export default function PlanCalculator() {
     );
   }
 
-  const dateHintId = `${fields.firstDueDate.id}-hint`;
-  const frequencyLegendId = `${fields.frequency.id}-legend`;
   return (
     <>
       <section className="card" aria-labelledby="plan-title">
@@ -142,109 +133,11 @@ export default function PlanCalculator() {
         </dl>
         <p className="hint">{t("calculator.policyHint", policyVars)}</p>
 
-        <Form method="post" {...getFormProps(form)} noValidate>
-          {form.errors?.length ? (
-            <p className="notice notice-error" role="alert" id={form.errorId}>
-              {form.errors.map((e) => t(e)).join(" ")}
-            </p>
-          ) : null}
-          <div className={`field ${fields.count.errors?.length ? "field-error" : ""}`}>
-            <label htmlFor={fields.count.id}>{t("calculator.countLabel")}</label>
-            <FieldErrors id={fields.count.errorId} errors={fields.count.errors} t={t} />
-            <select {...getSelectProps(fields.count)} key={fields.count.key} className="w-select">
-              {COUNTS.map((n) => (
-                <option key={n} value={String(n)}>
-                  {t("calculator.countOption", { n })}
-                </option>
-              ))}
-            </select>
-          </div>
-
-          <fieldset
-            className={`field choices ${fields.frequency.errors?.length ? "field-error" : ""}`}
-            aria-describedby={fields.frequency.errors?.length ? fields.frequency.errorId : undefined}
-          >
-            <legend id={frequencyLegendId}>{t("calculator.frequencyLegend")}</legend>
-            <FieldErrors id={fields.frequency.errorId} errors={fields.frequency.errors} t={t} />
-            {PLAN_FREQUENCIES.map((f) => {
-              const id = `${fields.frequency.id}-${f}`;
-              return (
-                <div className="choice" key={f}>
-                  <input
-                    {...getInputProps(fields.frequency, { type: "radio", value: f, ariaAttributes: false })}
-                    id={id}
-                    key={`${fields.frequency.key}-${f}`}
-                  />
-                  <label htmlFor={id}>{t(`calculator.frequency_${f}`)}</label>
-                </div>
-              );
-            })}
-          </fieldset>
-
-          <div className={`field ${fields.firstDueDate.errors?.length ? "field-error" : ""}`}>
-            <label htmlFor={fields.firstDueDate.id}>{t("calculator.firstDateLabel")}</label>
-            <p className="hint" id={dateHintId}>
-              {t("calculator.firstDateHint", { latest: formatCalendarDate(page.latest, i18n.language) })}
-            </p>
-            <FieldErrors id={fields.firstDueDate.errorId} errors={fields.firstDueDate.errors} t={t} />
-            <input
-              {...getInputProps(fields.firstDueDate, {
-                type: "date",
-                ariaDescribedBy: [
-                  dateHintId,
-                  fields.firstDueDate.errors?.length ? fields.firstDueDate.errorId : "",
-                ]
-                  .filter(Boolean)
-                  .join(" "),
-              })}
-              key={fields.firstDueDate.key}
-              min={page.today}
-              max={page.latest}
-              className="w-date"
-            />
-          </div>
-
-          <button type="submit" name="intent" value="preview" className="button secondary">
-            {t("calculator.preview")}
-          </button>
-        </Form>
+        <PlanTermsForm form={planForm} today={page.today} latest={page.latest} />
       </section>
 
       {preview ? (
-        <section className="card" aria-labelledby="preview-title">
-          <h2 id="preview-title">{t("calculator.previewHeading")}</h2>
-          <p>
-            {t("calculator.previewSummary", {
-              n: preview.count,
-              frequency: t(`calculator.frequencyText_${preview.frequency}`),
-              amount: money(preview.totalMinor),
-            })}
-          </p>
-          <InstalmentTable instalments={preview.instalments} currency={page.currency} />
-          {preview.autoApprove ? (
-            <p className="notice">{t("calculator.fitsPolicy")}</p>
-          ) : (
-            <div className="notice">
-              <p>{t("calculator.needsReview")}</p>
-              <ul>
-                {preview.reasons.map((r) => (
-                  <li key={r}>{t(`reasons.${r}`, policyVars)}</li>
-                ))}
-              </ul>
-              <p>{t("calculator.reviewAfter")}</p>
-            </div>
-          )}
-          <p className="hint">{t("calculator.changeHint")}</p>
-          {/* The exact terms shown above, so what is submitted is what was previewed. */}
-          <Form method="post">
-            <input type="hidden" name="count" value={String(preview.count)} />
-            <input type="hidden" name="frequency" value={preview.frequency} />
-            <input type="hidden" name="firstDueDate" value={preview.firstDueDate} />
-            <button type="submit" name="intent" value="submit" className="button primary">
-              {t("calculator.submit")}
-            </button>
-          </Form>
-        </section>
+        <PlanPreviewCard preview={preview} currency={page.currency} policyVars={policyVars} />
       ) : null}
 
       <p>

@@ -1,16 +1,11 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useRouteLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
-import { formatCalendarDate, formatMoney } from "~/domain/money";
 import type { loader as rootLoader } from "~/root";
 import { requireBorrowerSession } from "~/borrower/session.server";
-import {
-  getPlanForAccount,
-  respondToCounterOffer,
-  type PlanTermsView,
-  type PlanView,
-} from "~/plans/plans.server";
+import { getPlanForAccount, respondToCounterOffer, type PlanView } from "~/plans/plans.server";
+import { CounterOfferAnswer, CounterOfferTerms } from "~/portal/ui/CounterOffer";
 import { InstalmentTable } from "~/ui/InstalmentTable";
 
 // /account/plan/status (the trailing "_" keeps it out of the calculator's layout).
@@ -68,17 +63,9 @@ export default function PlanStatus() {
   const { plan } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const root = useRouteLoaderData<typeof rootLoader>("root");
-  const { t, i18n } = useTranslation("plan");
+  const { t } = useTranslation("plan");
   const hotline = root?.hotline;
   const view = viewOf(plan);
-  const money = (minor: number) => formatMoney({ minor, currency: plan?.currency ?? "HKD" }, i18n.language);
-  const terms = (p: PlanTermsView) =>
-    t("status.terms", {
-      n: p.count,
-      frequency: t(`calculator.frequencyText_${p.frequency}`),
-      date: formatCalendarDate(p.firstDueDate, i18n.language),
-      amount: money(p.totalMinor),
-    });
   const canProposeAgain =
     view === "none" ||
     view === "rejected" ||
@@ -95,25 +82,7 @@ export default function PlanStatus() {
         {view === "active" && plan?.autoApproved ? <p className="hint">{t("status.autoApproved")}</p> : null}
 
         {plan && view === "counter" ? (
-          <>
-            {actionData?.problem ? (
-              <p className="notice notice-error" role="alert">
-                {t(`status.${actionData.problem}`, { hotline })}
-              </p>
-            ) : null}
-            <dl className="summary plan-terms">
-              {plan.original ? (
-                <div className="summary-row">
-                  <dt>{t("status.youAskedFor")}</dt>
-                  <dd>{terms(plan.original)}</dd>
-                </div>
-              ) : null}
-              <div className="summary-row">
-                <dt>{t("status.weSuggest")}</dt>
-                <dd>{terms(plan)}</dd>
-              </div>
-            </dl>
-          </>
+          <CounterOfferTerms plan={plan} problem={actionData?.problem} hotline={hotline} />
         ) : null}
 
         {plan && view !== "none" ? (
@@ -124,23 +93,7 @@ export default function PlanStatus() {
           />
         ) : null}
 
-        {plan && view === "counter" ? (
-          <div className="plan-actions">
-            <Form method="post">
-              <input type="hidden" name="planId" value={plan.id} />
-              <button type="submit" name="intent" value="accept" className="button primary">
-                {t("status.accept")}
-              </button>
-            </Form>
-            <Form method="post">
-              <input type="hidden" name="planId" value={plan.id} />
-              <p className="hint">{t("status.declineHint", { hotline })}</p>
-              <button type="submit" name="intent" value="decline" className="button secondary">
-                {t("status.decline")}
-              </button>
-            </Form>
-          </div>
-        ) : null}
+        {plan && view === "counter" ? <CounterOfferAnswer planId={plan.id} hotline={hotline} /> : null}
 
         {canProposeAgain ? (
           <p>

@@ -1,23 +1,15 @@
-import { getFormProps, useForm } from "@conform-to/react";
+import { useForm } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useRouteLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { LOCALE_NAMES } from "~/i18n/config";
 import { localeCookie } from "~/i18n/i18n.server";
-import {
-  CONTACT_CHANNELS,
-  MAX_PER_WEEK,
-  PREFERENCE_LOCALES,
-  preferencesSchema,
-  windowTimeOptions,
-  type PreferencesFields,
-} from "~/borrower/action-forms";
+import { CONTACT_CHANNELS, preferencesSchema, type PreferencesFields } from "~/borrower/action-forms";
 import type { loader as rootLoader } from "~/root";
 import { requireBorrowerSession } from "~/borrower/session.server";
 import { currentPreferences, resumeTexts, stopTexts, updatePreferences } from "~/borrower/preferences.server";
-import { ActionPage, FormProblem } from "~/ui/ActionPage";
-import { ChoiceGroup, SelectField } from "~/ui/choice-fields";
+import { PreferencesForm, TextMessagesCard } from "~/portal/ui/Preferences";
+import { ActionPage } from "~/ui/ActionPage";
 
 const noStore = { "Cache-Control": "no-store" };
 
@@ -54,7 +46,7 @@ export default function PreferencesPage() {
   const root = useRouteLoaderData<typeof rootLoader>("root");
   const { t } = useTranslation("actions");
   const channels = CONTACT_CHANNELS.filter((c) => !(c === "sms" && prefs.smsOptedOut));
-  const [form, fields] = useForm<PreferencesFields>({
+  const preferencesForm = useForm<PreferencesFields>({
     lastResult: actionData?.result,
     shouldValidate: "onSubmit",
     defaultValue: {
@@ -67,83 +59,14 @@ export default function PreferencesPage() {
       maxPerWeek: prefs.maxPerWeek ? String(prefs.maxPerWeek) : "",
     },
   });
-  const times = windowTimeOptions().map((v) => ({ value: v, label: v }));
-  const texts = (
-    <section className="card" aria-labelledby="texts-title">
-      <h2 id="texts-title">{t("texts.title")}</h2>
-      {prefs.smsOptedOut ? (
-        <Form method="post">
-          <p>{t("texts.optedOut")}</p>
-          <p className="hint">{t("texts.startHint")}</p>
-          <button type="submit" name="intent" value="start_texts" className="button secondary">
-            {t("texts.start")}
-          </button>
-        </Form>
-      ) : (
-        <Form method="post">
-          <p>{t("texts.stopIntro")}</p>
-          <ul className="plain-list">
-            <li>{t("texts.stillDue")}</li>
-            <li>{t("texts.stillContact")}</li>
-            <li>{t("texts.stillService")}</li>
-            <li>{t("texts.optBackIn", { hotline: root?.hotline })}</li>
-          </ul>
-          <button type="submit" name="intent" value="stop_texts" className="button secondary">
-            {t("texts.stop")}
-          </button>
-        </Form>
-      )}
-    </section>
-  );
   return (
-    <ActionPage id="preferences" title={t("preferences.title")} intro={t("preferences.intro")} after={texts}>
-      <Form method="post" {...getFormProps(form)} noValidate>
-        <FormProblem id={form.errorId} errors={form.errors} />
-        <ChoiceGroup
-          field={fields.channels}
-          type="checkbox"
-          legend={t("preferences.channels")}
-          hint={prefs.smsOptedOut ? t("preferences.channelsHintOptedOut") : t("preferences.channelsHint")}
-          choices={channels.map((c) => ({ value: c, label: t(`preferences.channelNames.${c}`) }))}
-        />
-        <fieldset className="time-window">
-          <legend>{t("preferences.window")}</legend>
-          <p className="hint">{t("preferences.windowHint")}</p>
-          <div className="time-pair">
-            <SelectField
-              field={fields.windowStart}
-              label={t("preferences.windowStart")}
-              placeholder={t("preferences.noPreference")}
-              options={times}
-            />
-            <SelectField
-              field={fields.windowEnd}
-              label={t("preferences.windowEnd")}
-              placeholder={t("preferences.noPreference")}
-              options={times}
-            />
-          </div>
-        </fieldset>
-        <ChoiceGroup
-          field={fields.language}
-          type="radio"
-          legend={t("preferences.language")}
-          choices={PREFERENCE_LOCALES.map((l) => ({ value: l, label: LOCALE_NAMES[l], lang: l }))}
-        />
-        <SelectField
-          field={fields.maxPerWeek}
-          label={t("preferences.maxPerWeek")}
-          hint={t("preferences.maxPerWeekHint")}
-          placeholder={t("preferences.noPreference")}
-          options={Array.from({ length: MAX_PER_WEEK }, (_, i) => ({
-            value: String(i + 1),
-            label: t("preferences.perWeek", { n: i + 1 }),
-          }))}
-        />
-        <button type="submit" name="intent" value="save" className="button primary">
-          {t("preferences.submit")}
-        </button>
-      </Form>
+    <ActionPage
+      id="preferences"
+      title={t("preferences.title")}
+      intro={t("preferences.intro")}
+      after={<TextMessagesCard smsOptedOut={prefs.smsOptedOut} hotline={root?.hotline} />}
+    >
+      <PreferencesForm form={preferencesForm} channels={channels} smsOptedOut={prefs.smsOptedOut} />
     </ActionPage>
   );
 }

@@ -1,7 +1,7 @@
-import { getFormProps, useForm, type SubmissionResult } from "@conform-to/react";
+import { useForm, type SubmissionResult } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { assertRole, requireStaff } from "~/staff/auth.server";
@@ -13,7 +13,7 @@ import {
 } from "~/staff/bank-integration.server";
 import { displayContext } from "~/staff/display.server";
 import { actionRoles, loaderRoles } from "~/staff/permissions";
-import { StaffErrors, StaffInput } from "~/staff/ui/fields";
+import { ApiKeysTable, NewApiKeyForm, type ApiKeyFields } from "~/staff/ui/ApiKeys";
 import { StaffErrorBoundary } from "~/staff/ui/StaffErrorBoundary";
 
 const ROUTE = "staff.api-keys";
@@ -112,7 +112,7 @@ export default function StaffApiKeys() {
   const v = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ApiKeysActionData | undefined;
   const { t } = useTranslation("console");
-  const [form, fields] = useForm<{ name: string; scopes: string[]; expiresInDays: string }>({
+  const keyForm = useForm<ApiKeyFields>({
     id: "api-key-form",
     lastResult: actionData?.intent === "create" ? actionData.result : undefined,
     shouldValidate: "onSubmit",
@@ -146,113 +146,9 @@ export default function StaffApiKeys() {
         </div>
       ) : null}
 
-      <section className="card" aria-labelledby="keys-title">
-        <h2 id="keys-title">{t("apiKeys.listTitle")}</h2>
-        {v.keys.length === 0 ? (
-          <p className="hint">{t("apiKeys.none")}</p>
-        ) : (
-          <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="keys-title">
-            <table className="staff-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t("apiKeys.name")}</th>
-                  <th scope="col">{t("apiKeys.prefix")}</th>
-                  <th scope="col">{t("apiKeys.scopes")}</th>
-                  <th scope="col">{t("apiKeys.created")}</th>
-                  <th scope="col">{t("apiKeys.lastUsed")}</th>
-                  <th scope="col">{t("apiKeys.state")}</th>
-                  <th scope="col">
-                    <span className="visually-hidden">{t("apiKeys.actions")}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {v.keys.map((k) => (
-                  <tr key={k.id}>
-                    <td className="break">{k.name}</td>
-                    <td>
-                      <code>{k.prefix}</code>
-                    </td>
-                    <td>{k.scopes.join(", ")}</td>
-                    <td>
-                      {k.created}
-                      {k.createdBy ? <span className="hint"> · {k.createdBy}</span> : null}
-                    </td>
-                    <td>{k.lastUsed ?? t("apiKeys.never")}</td>
-                    <td>
-                      {t(`apiKeys.states.${k.state}`)}
-                      {k.revoked ? (
-                        <span className="hint"> · {k.revoked}</span>
-                      ) : k.expires ? (
-                        <span className="hint"> · {t("apiKeys.expires", { when: k.expires })}</span>
-                      ) : null}
-                    </td>
-                    <td>
-                      {k.state === "revoked" ? null : (
-                        <Form method="post">
-                          <input type="hidden" name="intent" value="revoke" />
-                          <input type="hidden" name="prefix" value={k.prefix} />
-                          <button
-                            type="submit"
-                            className="button secondary small"
-                            aria-label={t("apiKeys.revokeLabel", { name: k.name, prefix: k.prefix })}
-                          >
-                            {t("apiKeys.revoke")}
-                          </button>
-                        </Form>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
+      <ApiKeysTable keys={v.keys} />
 
-      <section className="card" aria-labelledby="new-key-title">
-        <h2 id="new-key-title">{t("apiKeys.createTitle")}</h2>
-        <Form method="post" {...getFormProps(form)} noValidate>
-          <input type="hidden" name="intent" value="create" />
-          <StaffErrors id={form.errorId} errors={form.errors} />
-          <StaffInput
-            field={fields.name}
-            label={t("apiKeys.name")}
-            hint={t("apiKeys.nameHint")}
-            autoComplete="off"
-          />
-          <fieldset
-            className={`field ${fields.scopes.errors?.length ? "field-error" : ""}`}
-            aria-describedby={fields.scopes.errors?.length ? fields.scopes.errorId : undefined}
-          >
-            <legend>{t("apiKeys.scopes")}</legend>
-            <StaffErrors id={fields.scopes.errorId} errors={fields.scopes.errors} />
-            {v.scopes.map((scope) => (
-              <div key={scope} className="checkbox-field">
-                <input
-                  type="checkbox"
-                  id={`scope-${scope}`}
-                  name={fields.scopes.name}
-                  value={scope}
-                  defaultChecked
-                />
-                <label htmlFor={`scope-${scope}`}>
-                  <code>{scope}</code> — {t(`apiKeys.scopeNames.${scope.replace(":", "_")}`)}
-                </label>
-              </div>
-            ))}
-          </fieldset>
-          <StaffInput
-            field={fields.expiresInDays}
-            label={t("apiKeys.expiresInDays")}
-            hint={t("apiKeys.expiresHint")}
-            inputMode="numeric"
-          />
-          <button type="submit" className="button primary">
-            {t("apiKeys.create")}
-          </button>
-        </Form>
-      </section>
+      <NewApiKeyForm form={keyForm} scopes={v.scopes} />
     </>
   );
 }

@@ -2,7 +2,7 @@ import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, type ShouldRevalidateFunction } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { decidePlan } from "~/plans/plans.server";
+import { decidePlan } from "~/plans/plan-decisions.server";
 import {
   decisionProblemsAsErrors,
   decisionSchema,

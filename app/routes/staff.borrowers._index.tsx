@@ -1,10 +1,11 @@
 import { data, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { requireStaff } from "~/staff/auth.server";
 import { loaderRoles } from "~/staff/permissions";
 import { searchBorrowers } from "~/staff/search.server";
+import { BorrowerSearchResults } from "~/staff/ui/BorrowerSearchResults";
 import { StaffErrorBoundary } from "~/staff/ui/StaffErrorBoundary";
 
 const searchParams = z.object({
@@ -27,7 +28,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export default function StaffBorrowerSearch() {
   const { q, tooShort, result } = useLoaderData<typeof loader>();
   const { t } = useTranslation("staff");
-  const pageLink = (page: number) => `/staff/borrowers?${new URLSearchParams({ q, page: String(page) })}`;
   return (
     <>
       <h1>{t("search.title")}</h1>
@@ -58,52 +58,7 @@ export default function StaffBorrowerSearch() {
         </button>
       </Form>
 
-      {result ? (
-        <section className="card" aria-labelledby="results-title">
-          <h2 id="results-title">{t("search.results")}</h2>
-          {result.hits.length === 0 ? (
-            <p>{t("search.noResults")}</p>
-          ) : (
-            <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="results-title">
-              <table className="staff-table">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("search.name")}</th>
-                    <th scope="col">{t("search.phone")}</th>
-                    <th scope="col">{t("search.reference")}</th>
-                    <th scope="col">{t("search.accounts")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {result.hits.map((hit) => (
-                    <tr key={hit.id}>
-                      <td>
-                        <Link to={`/staff/borrowers/${hit.id}`}>{hit.fullName}</Link>
-                      </td>
-                      <td>{hit.phone}</td>
-                      <td>
-                        <code>{hit.externalRef}</code>
-                      </td>
-                      <td>
-                        {hit.accounts.map((a) => (
-                          <span key={a.externalRef} className="account-chip">
-                            <code>{a.externalRef}</code> · {t(`accountStatus.${a.status}`)}
-                          </span>
-                        ))}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-          <nav className="pager" aria-label={t("search.pages")}>
-            {result.page > 1 ? <Link to={pageLink(result.page - 1)}>{t("common.previous")}</Link> : null}
-            <span>{t("common.page", { page: result.page })}</span>
-            {result.hasNext ? <Link to={pageLink(result.page + 1)}>{t("common.next")}</Link> : null}
-          </nav>
-        </section>
-      ) : null}
+      {result ? <BorrowerSearchResults q={q} result={result} /> : null}
     </>
   );
 }

@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { VARIANT_PATTERN } from "~/domain/sms-template-check";
@@ -8,6 +8,7 @@ import { assertRole, requireStaff } from "~/staff/auth.server";
 import { actionRoles, loaderRoles } from "~/staff/permissions";
 import { addReminderVariant, listTemplates } from "~/staff/sms-templates.server";
 import { StaffErrorBoundary } from "~/staff/ui/StaffErrorBoundary";
+import { AddVariantForm, TemplateGroupCard } from "~/staff/ui/TemplateList";
 import { templateEditorPath } from "~/staff/ui/template-paths";
 
 const ROUTE = "staff.templates._index";
@@ -57,125 +58,16 @@ export default function StaffTemplates() {
   const { groups } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { t } = useTranslation("console");
-  const { t: ts } = useTranslation("staff");
   return (
     <>
       <h1>{t("templates.title")}</h1>
       <p className="hint">{t("templates.intro")}</p>
 
       {groups.map((g) => (
-        <section key={g.stage} className="card" aria-labelledby={`tpl-${g.stage}`}>
-          <h2 id={`tpl-${g.stage}`}>
-            {g.kind === "reminder"
-              ? t("templates.reminderTitle", { stage: t(`templates.stages.${g.stage}`) })
-              : t(`templates.kinds.${g.stage}`)}
-          </h2>
-          <div className="table-scroll" tabIndex={0} role="region" aria-labelledby={`tpl-${g.stage}`}>
-            <table className="staff-table">
-              <thead>
-                <tr>
-                  {g.kind === "reminder" ? <th scope="col">{t("templates.variant")}</th> : null}
-                  <th scope="col">{t("templates.language")}</th>
-                  <th scope="col">{t("templates.inUse")}</th>
-                  <th scope="col">{t("templates.size")}</th>
-                  <th scope="col">{t("templates.text")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {g.variants.flatMap((v) =>
-                  v.entries.map((e, i) => (
-                    <tr key={`${v.variant}-${e.locale}`}>
-                      {g.kind === "reminder" && i === 0 ? (
-                        <th scope="row" rowSpan={v.entries.length}>
-                          {v.variant}
-                          {v.added ? <span className="hint"> {t("templates.added")}</span> : null}
-                        </th>
-                      ) : null}
-                      <td>{ts(`languages.${e.locale}`)}</td>
-                      <td>
-                        {e.version === 0
-                          ? t("templates.default")
-                          : t("templates.versionN", { version: e.version })}
-                      </td>
-                      <td className={e.ok ? undefined : "text-danger"}>
-                        {e.segments === null
-                          ? t("templates.unrenderable")
-                          : t("templates.parts", { parts: e.segments, encoding: e.encoding })}
-                        {e.ok ? null : <span> · {t("templates.hasProblems")}</span>}
-                      </td>
-                      <td>
-                        <Link
-                          to={templateEditorPath({ stage: e.stage, variant: e.variant, locale: e.locale })}
-                          aria-label={t("templates.editLabel", {
-                            name:
-                              g.kind === "reminder"
-                                ? t("templates.reminderName", {
-                                    stage: t(`templates.stages.${g.stage}`),
-                                    variant: e.variant,
-                                  })
-                                : t(`templates.kinds.${g.stage}`),
-                            language: ts(`languages.${e.locale}`),
-                          })}
-                        >
-                          {t("templates.edit")}
-                        </Link>
-                        <p className="hint template-snippet" lang={e.locale}>
-                          {e.body}
-                        </p>
-                      </td>
-                    </tr>
-                  )),
-                )}
-              </tbody>
-            </table>
-          </div>
-        </section>
+        <TemplateGroupCard key={g.stage} group={g} />
       ))}
 
-      <section className="card" aria-labelledby="add-variant">
-        <h2 id="add-variant">{t("templates.addVariantTitle")}</h2>
-        <p className="hint">{t("templates.addVariantHint")}</p>
-        {actionData && "error" in actionData ? (
-          <p className="notice notice-error" role="alert" id="add-variant-error">
-            {t(actionData.error)}
-          </p>
-        ) : null}
-        <Form method="post" className="inline-fields">
-          <input type="hidden" name="intent" value="add_variant" />
-          <div className="field">
-            <label htmlFor="variant-stage">{t("templates.stage")}</label>
-            <select id="variant-stage" name="stage">
-              {REMINDER_STAGES.map((s) => (
-                <option key={s} value={s}>
-                  {t(`templates.stages.${s}`)}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="variant-name">{t("templates.variantName")}</label>
-            <p className="hint" id="variant-name-hint">
-              {t("templates.variantNameHint")}
-            </p>
-            <input
-              id="variant-name"
-              name="variant"
-              type="text"
-              maxLength={8}
-              autoComplete="off"
-              spellCheck={false}
-              aria-describedby={
-                actionData && "error" in actionData
-                  ? "variant-name-hint add-variant-error"
-                  : "variant-name-hint"
-              }
-            />
-          </div>
-          <button type="submit" className="button secondary">
-            {t("templates.addVariant")}
-          </button>
-        </Form>
-      </section>
+      <AddVariantForm error={actionData && "error" in actionData ? actionData.error : undefined} />
     </>
   );
 }

@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { assertRole, requireStaff } from "~/staff/auth.server";
@@ -7,6 +7,7 @@ import { listBankEvents, redeliverFromConsole, webhookEndpointOrigin } from "~/s
 import { displayContext } from "~/staff/display.server";
 import { actionRoles, loaderRoles } from "~/staff/permissions";
 import { StaffErrorBoundary } from "~/staff/ui/StaffErrorBoundary";
+import { WebhookEventsTable } from "~/staff/ui/WebhookEvents";
 
 const ROUTE = "staff.webhooks";
 const noStore = { "Cache-Control": "no-store" };
@@ -73,75 +74,7 @@ export default function StaffWebhooks() {
         {v.events.length === 0 ? (
           <p className="hint">{t("webhooks.none")}</p>
         ) : (
-          <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="events-title">
-            <table className="staff-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t("webhooks.event")}</th>
-                  <th scope="col">{t("webhooks.created")}</th>
-                  <th scope="col">{t("webhooks.state")}</th>
-                  <th scope="col">{t("webhooks.attempts")}</th>
-                  <th scope="col">
-                    <span className="visually-hidden">{t("webhooks.actions")}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {v.events.map((e) => (
-                  <tr key={e.id}>
-                    <td>
-                      <code>{e.type}</code>
-                      {e.accountRef ? <span className="hint"> · {e.accountRef}</span> : null}
-                      <br />
-                      <span className="hint break">{e.id}</span>
-                    </td>
-                    <td>{e.created}</td>
-                    <td className={e.state === "failed" ? "text-danger" : undefined}>
-                      {t(`webhooks.states.${e.state}`)}
-                    </td>
-                    <td>
-                      {e.attempts.length === 0 ? (
-                        "—"
-                      ) : (
-                        <ol className="attempt-list">
-                          {e.attempts.map((a) => (
-                            <li key={a.attempt}>
-                              {t("webhooks.attempt", { n: a.attempt, when: a.when })}:{" "}
-                              {a.ok
-                                ? t("webhooks.ok", { code: a.statusCode })
-                                : (a.error ?? t("webhooks.failedAttempt"))}
-                              {a.nextAttempt ? (
-                                <span className="hint">
-                                  {" "}
-                                  · {t("webhooks.nextAttempt", { when: a.nextAttempt })}
-                                </span>
-                              ) : null}
-                            </li>
-                          ))}
-                        </ol>
-                      )}
-                    </td>
-                    <td>
-                      <Form
-                        method="post"
-                        action={v.failedOnly ? "/staff/webhooks?failed=1" : "/staff/webhooks"}
-                      >
-                        <input type="hidden" name="intent" value="redeliver" />
-                        <input type="hidden" name="eventId" value={e.id} />
-                        <button
-                          type="submit"
-                          className="button secondary small"
-                          aria-label={t("webhooks.redeliverLabel", { type: e.type, created: e.created })}
-                        >
-                          {t("webhooks.redeliver")}
-                        </button>
-                      </Form>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <WebhookEventsTable events={v.events} failedOnly={v.failedOnly} />
         )}
       </section>
     </>

@@ -25,7 +25,7 @@ import { ageInDays, formatStaffDateTime } from "./format";
  * The approval queue (docs/product-rules.md §7.5): plans waiting for an approver, with what
  * an approver weighs (balance, days past due, history, hardship, affordability)
  * and why the automatic policy did not approve them. Decisions go through
- * decidePlan (app/plans/plans.server.ts). Opening a plan is a view of the
+ * decidePlan (app/plans/plan-decisions.server.ts). Opening a plan is a view of the
  * borrower, so it is audited like the borrower page (viewPlanForApproval, in
  * approval-detail.server.ts; this module holds the shapes both pages show).
  */

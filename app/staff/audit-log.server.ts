@@ -1,12 +1,14 @@
 import { DateTime } from "luxon";
 import { sql, type Kysely } from "kysely";
+import { z } from "zod";
 import type { Database } from "../../db/schema";
+import { appendAudit } from "../platform/audit.server";
 import { escapeLike } from "./search-query";
 import { formatStaffDateTime } from "./format";
 
 export const AUDIT_PAGE_SIZE = 50;
 
-export interface AuditFilter {
+interface AuditFilter {
   borrowerId?: string;
   /** Prefix, e.g. "staff." or "staff.viewed_borrower". */
   action?: string;
@@ -30,7 +32,7 @@ export interface AuditRowView {
 }
 
 /** The audit log, newest first, filtered and paged by id (stable while new rows arrive). */
-export async function listAuditEvents(
+async function listAuditEvents(
   db: Kysely<Database>,
   filter: AuditFilter,
   opts: { locale: string; timeZone: string },
@@ -86,3 +88,68 @@ export async function listAuditEvents(
 function startOfDay(isoDate: string, zone: string, plusDays = 0): Date {
   return DateTime.fromISO(isoDate, { zone }).startOf("day").plus({ days: plusDays }).toJSDate();
 }
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)));
+// Unusable filter values are dropped (and shown as such) rather than failing the page.
+const filterSchema = z.object({
+  borrower: z.string().trim().uuid().optional().catch(undefined),
+  action: z
+    .string()
+    .trim()
+    .max(100)
+    .regex(/^[a-z0-9_.]*$/i)
+    .optional()
+    .catch(undefined),
+  from: isoDate.optional().catch(undefined),
+  to: isoDate.optional().catch(undefined),
+  before: z.coerce.number().int().positive().optional().catch(undefined),
+});
+
+/**
+ * The audit viewer's page for the filters in its query string; looking at the log is itself audited (with
+ * the filter, no personal data). Filter fields it could not use are named in `ignored`.
+ */
+export async function viewAuditLog(
+  db: Kysely<Database>,
+  opts: { staffId: string; query: URLSearchParams; locale: string; timeZone: string },
+) {
+  const raw = Object.fromEntries([...opts.query].filter(([, v]) => v !== ""));
+  const f = filterSchema.parse(raw);
+  const filter = {
+    borrowerId: f.borrower,
+    action: f.action || undefined,
+    from: f.from,
+    to: f.to,
+    before: f.before,
+  };
+  const page = await listAuditEvents(db, filter, opts);
+  await appendAudit(db, {
+    actorType: "staff",
+    actorId: opts.staffId,
+    action: "staff.viewed_audit_log",
+    subjectType: "audit_log",
+    borrowerId: filter.borrowerId ?? null,
+    detail: {
+      filter: {
+        action: filter.action ?? null,
+        from: filter.from ?? null,
+        to: filter.to ?? null,
+        before: filter.before ?? null,
+      },
+    },
+  });
+  const ignored = Object.keys(raw).filter(
+    (k) => k in filterSchema.shape && k !== "before" && f[k as keyof typeof f] === undefined,
+  );
+  return {
+    filter: { borrower: f.borrower ?? "", action: f.action ?? "", from: f.from ?? "", to: f.to ?? "" },
+    ignored,
+    ...page,
+  };
+}
+
+/** What the viewer's filter form shows back: the usable values, "" for the rest. */
+export type AuditFilterValues = Awaited<ReturnType<typeof viewAuditLog>>["filter"];

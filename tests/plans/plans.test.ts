@@ -14,8 +14,8 @@ import { borrowerWithLink, requestWithCookies } from "../support/links";
 import { verifyAuditChain } from "../../app/platform/audit.server";
 import { startBorrowerSession } from "../../app/borrower/session.server";
 import { borrowerToday } from "../../app/plans/plan-effects.server";
+import { decidePlan } from "../../app/plans/plan-decisions.server";
 import {
-  decidePlan,
   getPlanForAccount,
   markBrokenPlans,
   proposePlan,

@@ -3,7 +3,7 @@ import { action, loader } from "../../app/routes/staff.borrowers.$borrowerId";
 import { action as approvalAction } from "../../app/routes/staff.approvals.$planId";
 import { loader as payLoader } from "../../app/routes/account.pay";
 import { runSchedule, type DecisionLine } from "../../app/engine/planner.server";
-import { decidePlan } from "../../app/plans/plans.server";
+import { decidePlan } from "../../app/plans/plan-decisions.server";
 import { startBorrowerSession } from "../../app/borrower/session.server";
 import { appointmentSlots } from "../../app/domain/appointment-slots";
 import { localToday, promiseDateOptions } from "../../app/domain/borrower-actions";

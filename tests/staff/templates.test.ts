@@ -6,13 +6,10 @@ import { config } from "../../app/platform/config.server";
 import { fillSmsTemplate, getSmsTemplate, type SmsTemplateKey } from "../../app/domain/sms-templates";
 import { queueSms } from "../../app/messaging/outbound-sms.server";
 import { sendableReminderVariants } from "../../app/messaging/sms-template-store.server";
-import {
-  action as editAction,
-  loader as editLoader,
-  type TemplateActionData,
-} from "../../app/routes/staff.templates.edit";
+import { action as editAction, loader as editLoader } from "../../app/routes/staff.templates.edit";
 import { action as listAction, loader as listLoader } from "../../app/routes/staff.templates._index";
 import type { TemplateGroup } from "../../app/staff/sms-templates.server";
+import type { TemplateActionData } from "../../app/staff/ui/TemplateEditor";
 import en from "../../locales/en/console.json";
 import zhHK from "../../locales/zh-HK/console.json";
 import zhCN from "../../locales/zh-CN/console.json";

@@ -145,140 +145,173 @@ export function PolicyEditorForm({
         </div>
       ) : null}
 
-      <section className="card" aria-labelledby="policy-stages">
-        <h2 id="policy-stages">{t("policy.stages")}</h2>
-        <p className="hint">{t("policy.stagesHint")}</p>
-        <Problems id={`${idOf("stages")}-error`} problems={errors.stages} />
-        <div className="policy-stages">
-          {STAGE_IDS.map((id) => (
-            <fieldset key={id} className="policy-stage">
-              <legend>{t(`policy.stageNames.${id}`)}</legend>
-              <div className="field checkbox-field">
-                <input
-                  type="checkbox"
-                  id={idOf(stageField(id, "enabled"))}
-                  name={stageField(id, "enabled")}
-                  defaultChecked={values[stageField(id, "enabled")] === "on"}
-                />
-                <label htmlFor={idOf(stageField(id, "enabled"))}>{t("policy.useStage")}</label>
-              </div>
-              <div className="policy-grid">
-                <TextInput
-                  {...field}
-                  name={stageField(id, "fromDpd")}
-                  label={t("policy.fromDpd")}
-                  inputMode="text"
-                />
-                <TextInput
-                  {...field}
-                  name={stageField(id, "toDpd")}
-                  label={t("policy.toDpd")}
-                  inputMode="text"
-                />
-                <TextInput {...field} name={stageField(id, "everyDays")} label={t("policy.everyDays")} />
-                <Select
-                  {...field}
-                  name={stageField(id, "tone")}
-                  label={t("policy.tone")}
-                  options={TONES.map((tone) => ({ value: tone, label: t(`policy.tones.${tone}`) }))}
-                />
-                <Select
-                  {...field}
-                  name={stageField(id, "escalation")}
-                  label={t("policy.escalation")}
-                  options={ESCALATIONS.map((e) => ({ value: e, label: t(`policy.escalations.${e}`) }))}
-                />
-                <TextInput
-                  {...field}
-                  name={stageField(id, "variants")}
-                  label={t("policy.variants")}
-                  hint={t("policy.variantsHint")}
-                  inputMode="text"
-                />
-              </div>
-            </fieldset>
-          ))}
-        </div>
-      </section>
-
-      <section className="card" aria-labelledby="policy-hours">
-        <h2 id="policy-hours">{t("policy.quietHours")}</h2>
-        <p className="hint">{t("policy.quietHoursHint")}</p>
-        <div className="policy-grid">
-          <TextInput
-            {...field}
-            name="window.start"
-            label={t("policy.windowStart")}
-            hint={t("policy.clockHint")}
-            inputMode="text"
-          />
-          <TextInput
-            {...field}
-            name="window.end"
-            label={t("policy.windowEnd")}
-            hint={t("policy.clockHint")}
-            inputMode="text"
-          />
-        </div>
-      </section>
-
-      <section className="card" aria-labelledby="policy-caps">
-        <h2 id="policy-caps">{t("policy.caps")}</h2>
-        <div className="policy-grid">
-          {CAP_FIELDS.map((cap) => (
-            <TextInput
-              key={cap}
-              {...field}
-              name={`caps.${cap}`}
-              label={t(`policy.capNames.${cap}`)}
-              inputMode={cap === "minHoursBetweenReminders" ? "decimal" : "numeric"}
-            />
-          ))}
-        </div>
-      </section>
-
-      <section className="card" aria-labelledby="policy-pauses">
-        <h2 id="policy-pauses">{t("policy.pauses")}</h2>
-        <div className="policy-grid">
-          <TextInput
-            {...field}
-            name="promiseGraceDays"
-            label={t("policy.promiseGraceDays")}
-            hint={t("policy.promiseGraceHint")}
-          />
-          <TextInput
-            {...field}
-            name="hardshipPauseDays"
-            label={t("policy.hardshipPauseDays")}
-            hint={t("policy.hardshipPauseHint")}
-          />
-        </div>
-      </section>
-
-      <section className="card" aria-labelledby="policy-jurisdictions">
-        <h2 id="policy-jurisdictions">{t("policy.jurisdictions")}</h2>
-        <div className={`field ${errors.jurisdictions?.length ? "field-error" : ""}`}>
-          <label htmlFor={idOf("jurisdictions")}>{t("policy.jurisdictionsLabel")}</label>
-          <p className="hint" id={`${idOf("jurisdictions")}-hint`}>
-            {t("policy.jurisdictionsHint")}
-          </p>
-          <Problems id={`${idOf("jurisdictions")}-error`} problems={errors.jurisdictions} />
-          <textarea
-            id={idOf("jurisdictions")}
-            name="jurisdictions"
-            className="code-input"
-            rows={18}
-            defaultValue={values.jurisdictions ?? ""}
-            aria-invalid={Boolean(errors.jurisdictions?.length) || undefined}
-            aria-describedby={describedBy("jurisdictions", errors, "hint")}
-            spellCheck={false}
-          />
-        </div>
-      </section>
+      <StagesSection {...field} />
+      <QuietHoursSection {...field} />
+      <CapsSection {...field} />
+      <PausesSection {...field} />
+      <JurisdictionsSection {...field} />
 
       <button type="submit" className="button primary">
         {t("policy.save")}
       </button>
     </Form>
+  );
+}
+
+/** The form's values and the problems found in them, which every section reads. */
+type SectionProps = Pick<FieldProps, "values" | "errors">;
+
+/** One fieldset per stage of the reminder ladder. */
+function StagesSection(field: SectionProps) {
+  const { t } = useTranslation("console");
+  return (
+    <section className="card" aria-labelledby="policy-stages">
+      <h2 id="policy-stages">{t("policy.stages")}</h2>
+      <p className="hint">{t("policy.stagesHint")}</p>
+      <Problems id={`${idOf("stages")}-error`} problems={field.errors.stages} />
+      <div className="policy-stages">
+        {STAGE_IDS.map((id) => (
+          <StageFieldset key={id} id={id} {...field} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function StageFieldset({ id, ...field }: SectionProps & { id: (typeof STAGE_IDS)[number] }) {
+  const { t } = useTranslation("console");
+  return (
+    <fieldset className="policy-stage">
+      <legend>{t(`policy.stageNames.${id}`)}</legend>
+      <div className="field checkbox-field">
+        <input
+          type="checkbox"
+          id={idOf(stageField(id, "enabled"))}
+          name={stageField(id, "enabled")}
+          defaultChecked={field.values[stageField(id, "enabled")] === "on"}
+        />
+        <label htmlFor={idOf(stageField(id, "enabled"))}>{t("policy.useStage")}</label>
+      </div>
+      <div className="policy-grid">
+        <TextInput {...field} name={stageField(id, "fromDpd")} label={t("policy.fromDpd")} inputMode="text" />
+        <TextInput {...field} name={stageField(id, "toDpd")} label={t("policy.toDpd")} inputMode="text" />
+        <TextInput {...field} name={stageField(id, "everyDays")} label={t("policy.everyDays")} />
+        <Select
+          {...field}
+          name={stageField(id, "tone")}
+          label={t("policy.tone")}
+          options={TONES.map((tone) => ({ value: tone, label: t(`policy.tones.${tone}`) }))}
+        />
+        <Select
+          {...field}
+          name={stageField(id, "escalation")}
+          label={t("policy.escalation")}
+          options={ESCALATIONS.map((e) => ({ value: e, label: t(`policy.escalations.${e}`) }))}
+        />
+        <TextInput
+          {...field}
+          name={stageField(id, "variants")}
+          label={t("policy.variants")}
+          hint={t("policy.variantsHint")}
+          inputMode="text"
+        />
+      </div>
+    </fieldset>
+  );
+}
+
+function QuietHoursSection(field: SectionProps) {
+  const { t } = useTranslation("console");
+  return (
+    <section className="card" aria-labelledby="policy-hours">
+      <h2 id="policy-hours">{t("policy.quietHours")}</h2>
+      <p className="hint">{t("policy.quietHoursHint")}</p>
+      <div className="policy-grid">
+        <TextInput
+          {...field}
+          name="window.start"
+          label={t("policy.windowStart")}
+          hint={t("policy.clockHint")}
+          inputMode="text"
+        />
+        <TextInput
+          {...field}
+          name="window.end"
+          label={t("policy.windowEnd")}
+          hint={t("policy.clockHint")}
+          inputMode="text"
+        />
+      </div>
+    </section>
+  );
+}
+
+function CapsSection(field: SectionProps) {
+  const { t } = useTranslation("console");
+  return (
+    <section className="card" aria-labelledby="policy-caps">
+      <h2 id="policy-caps">{t("policy.caps")}</h2>
+      <div className="policy-grid">
+        {CAP_FIELDS.map((cap) => (
+          <TextInput
+            key={cap}
+            {...field}
+            name={`caps.${cap}`}
+            label={t(`policy.capNames.${cap}`)}
+            inputMode={cap === "minHoursBetweenReminders" ? "decimal" : "numeric"}
+          />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function PausesSection(field: SectionProps) {
+  const { t } = useTranslation("console");
+  return (
+    <section className="card" aria-labelledby="policy-pauses">
+      <h2 id="policy-pauses">{t("policy.pauses")}</h2>
+      <div className="policy-grid">
+        <TextInput
+          {...field}
+          name="promiseGraceDays"
+          label={t("policy.promiseGraceDays")}
+          hint={t("policy.promiseGraceHint")}
+        />
+        <TextInput
+          {...field}
+          name="hardshipPauseDays"
+          label={t("policy.hardshipPauseDays")}
+          hint={t("policy.hardshipPauseHint")}
+        />
+      </div>
+    </section>
+  );
+}
+
+/** The jurisdiction profiles, edited as JSON. */
+function JurisdictionsSection({ values, errors }: SectionProps) {
+  const { t } = useTranslation("console");
+  return (
+    <section className="card" aria-labelledby="policy-jurisdictions">
+      <h2 id="policy-jurisdictions">{t("policy.jurisdictions")}</h2>
+      <div className={`field ${errors.jurisdictions?.length ? "field-error" : ""}`}>
+        <label htmlFor={idOf("jurisdictions")}>{t("policy.jurisdictionsLabel")}</label>
+        <p className="hint" id={`${idOf("jurisdictions")}-hint`}>
+          {t("policy.jurisdictionsHint")}
+        </p>
+        <Problems id={`${idOf("jurisdictions")}-error`} problems={errors.jurisdictions} />
+        <textarea
+          id={idOf("jurisdictions")}
+          name="jurisdictions"
+          className="code-input"
+          rows={18}
+          defaultValue={values.jurisdictions ?? ""}
+          aria-invalid={Boolean(errors.jurisdictions?.length) || undefined}
+          aria-describedby={describedBy("jurisdictions", errors, "hint")}
+          spellCheck={false}
+        />
+      </div>
+    </section>
   );
 }
