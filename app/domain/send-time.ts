@@ -1,5 +1,5 @@
 import { localClockMinute, type LocalWindow } from "./local-time";
-import { nextPermittedTime, type SendConstraints } from "./send-constraints";
+import { nextPermittedTime, sendBlocker, type SendConstraints } from "./send-constraints";
 
 /**
  * Send-time optimisation (docs/product-rules.md §4.13): a Beta-Bernoulli Thompson sampler over the local
@@ -83,13 +83,32 @@ export function chooseSendHour(input: SendHourInput): SendHourChoice {
   const pooled = segment[hour] ?? NONE;
   return {
     hour,
-    at: nextPermittedTime(now, { ...constraints, window: hourSlot(constraints.window, hour)! }).getTime(),
+    at: slotOpening(now, constraints, hourSlot(constraints.window, hour)!),
     why,
     evidence: { sent: own.sent, acted: own.acted, segmentSent: pooled.sent, segmentActed: pooled.acted },
   };
 }
 
 const NONE: HourCounts = { sent: 0, acted: 0 };
+
+/**
+ * The earliest permitted instant at or after now inside the slot. The planner asks this for every due
+ * reminder, so the usual case (the slot later today, no clock change in between) is found by counting
+ * minutes; whatever that does not land exactly on goes to nextPermittedTime, which luxon makes slow.
+ */
+function slotOpening(now: number, constraints: SendConstraints, slot: LocalWindow): number {
+  const narrowed = { ...constraints, window: slot };
+  const minute = localClockMinute(now, constraints.zone);
+  if (minute < slot.startMinute) {
+    const guess = Math.floor(now / 60_000) * 60_000 + (slot.startMinute - minute) * 60_000;
+    if (
+      localClockMinute(guess, constraints.zone) === slot.startMinute &&
+      sendBlocker(guess, narrowed) === null
+    )
+      return guess;
+  }
+  return nextPermittedTime(now, narrowed).getTime();
+}
 
 /**
  * The allowed hours not yet over on the borrower's clock. Once the day's sampled best hour is behind
