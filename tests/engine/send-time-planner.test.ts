@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONTACT_POLICY } from "../../app/domain/contact-policy";
 import { runSchedule, type DecisionLine } from "../../app/engine/planner.server";
-import { insertAccount, insertBorrower } from "../support/builders";
+import { viewBorrowerPage } from "../../app/staff/borrower-page.server";
+import { insertAccount, insertBorrower, insertStaffUser } from "../support/builders";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 /**
@@ -18,11 +19,13 @@ const HOUR = 3_600_000;
 
 let t: TestDatabase;
 let accountRef: string;
+let borrowerId: string;
 beforeAll(async () => {
   t = await createTestDatabase();
   const borrower = await insertBorrower(t.db, { locale: "zh-HK" });
   const account = await insertAccount(t.db, { borrower_id: borrower.id, dpd: 5 });
   accountRef = account.external_ref;
+  borrowerId = borrower.id;
   // Ten texts at each hour 09:00-19:00 Hong Kong time, more than a week before NOW; only 18:00's were acted on.
   for (let hour = 9; hour < 20; hour++) {
     for (let n = 0; n < 10; n++) {
@@ -116,6 +119,19 @@ describe("the planner with send-time optimisation", () => {
         why: "learned",
         evidence: { sent: 10, acted: 10, segmentSent: 10, segmentActed: 10 },
       },
+    });
+    // The agent's "why" line carries the learned hour and its evidence.
+    const staff = await insertStaffUser(t.db);
+    const page = await viewBorrowerPage(t.db, {
+      borrowerId,
+      staff: { id: staff.id, email: staff.email, displayName: staff.display_name, role: staff.role },
+      locale: "en",
+      timeZone: "Asia/Hong_Kong",
+      now: NOW,
+    });
+    expect(page!.decisions[0]).toMatchObject({
+      reason: "send_time_learned",
+      sendTime: { hour: "18:00", why: "learned", sent: 10, acted: 10 },
     });
     expect(await t.db.selectFrom("messages").where("status", "=", "queued").select("id").execute()).toEqual(
       [],
