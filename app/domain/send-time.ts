@@ -12,7 +12,7 @@ import { nextPermittedTime, sendBlocker, type SendConstraints } from "./send-con
  */
 
 /** Texts sent at one local hour, and how many of them the borrower opened and acted on within 24 h. */
-export interface HourCounts {
+interface HourCounts {
   sent: number;
   acted: number;
 }
@@ -34,7 +34,7 @@ export interface SendHourInput {
   random: () => number;
 }
 
-export type SendHourWhy = "learned" | "exploring" | "prior";
+type SendHourWhy = "learned" | "exploring" | "prior";
 
 export interface SendHourChoice {
   /** Local hour (0-23) the text goes out in. */

@@ -23,8 +23,7 @@ import { pgArray } from "../../db/pg-array";
 import { queueSmsBatch, smsAmount, smsDate, type QueueSmsInput } from "../messaging/outbound-sms.server";
 import { sendableReminderVariants } from "../messaging/sms-template-store.server";
 import { loadAccountFacts, type AccountFacts } from "./contact-inputs.server";
-import { sendTimeEvidence, timeSend, type TimedSend } from "./send-time.server";
-import type { SendTimeEvidence } from "./send-time-evidence.server";
+import { sendTimeEvidenceLoader, timeSend, type SendTimeEvidence, type TimedSend } from "./send-time.server";
 
 /** One line of `schedule:run --json` (docs/product-rules.md §11.1). */
 export interface DecisionLine {
@@ -113,10 +112,11 @@ export async function runSchedule(
   const result: ScheduleRunResult = { runId, decided: 0, queued: 0, skipped: 0, byReason: {} };
   const prep = new ReminderPrep(policy, variants, now);
   // The send-time evidence (only when the policy enables it) is read with the page, ahead of deciding it.
+  const evidence = sendTimeEvidenceLoader(db, policy, now);
   const load = (afterId: string | null) =>
     quiet(
       loadAccountFacts(db, { now, afterId, limit }).then(async (facts) =>
-        Object.assign(facts, { evidence: await sendTimeEvidence(db, policy, facts, now) }),
+        Object.assign(facts, { evidence: evidence && facts.length ? await evidence(facts) : null }),
       ),
     );
   const report = (decided: DecidedBatch) => {

@@ -4,9 +4,15 @@ import type { ContactPolicy } from "../domain/contact-policy";
 import type { ContactDecision } from "../domain/decide-next-contact";
 import { isoDateFromEpochDay, localEpochDay } from "../domain/local-time";
 import { sendConstraintsFor } from "../domain/send-constraints";
-import { chooseSendHour, seededRandom, type SendHourChoice } from "../domain/send-time";
+import { chooseSendHour, seededRandom, type HourEvidence, type SendHourChoice } from "../domain/send-time";
 import type { AccountFacts } from "./contact-inputs.server";
-import { loadSendTimeEvidence, segmentKey, type SendTimeEvidence } from "./send-time-evidence.server";
+import { loadBorrowerEvidence, loadSegmentEvidence, segmentKey } from "./send-time-evidence.server";
+
+/** The evidence a page of accounts is timed with: its borrowers' own counts and the run's segment counts. */
+export interface SendTimeEvidence {
+  borrowers: Map<string, HourEvidence>;
+  segments: Map<string, HourEvidence>;
+}
 
 /**
  * The planner's use of the send-time sampler (docs/product-rules.md §4.13), when the contact policy
@@ -15,7 +21,7 @@ import { loadSendTimeEvidence, segmentKey, type SendTimeEvidence } from "./send-
  * the account and the borrower's local date, so every run that day defers to the same hour.
  */
 
-export type SendTimeExplanation = Pick<SendHourChoice, "hour" | "why" | "evidence">;
+type SendTimeExplanation = Pick<SendHourChoice, "hour" | "why" | "evidence">;
 
 type Send = Extract<ContactDecision, { action: "send" }>;
 export type TimedSend =
@@ -28,14 +34,23 @@ export type TimedSend =
       sendTime: SendTimeExplanation;
     };
 
-export function sendTimeEvidence(
-  db: Kysely<Database>,
-  policy: ContactPolicy,
-  facts: readonly AccountFacts[],
-  now: Date,
-): Promise<SendTimeEvidence> | null {
-  if (!policy.sendTimeOptimisation || facts.length === 0) return null;
-  return loadSendTimeEvidence(db, { now, borrowerIds: [...new Set(facts.map((f) => f.borrowerId))] });
+/**
+ * The evidence loader for one planner run, or null when the policy leaves send-time optimisation off. The
+ * segment counts are read once per run (one aggregate over 90 days of texts); each page reads only its
+ * own borrowers'.
+ */
+export function sendTimeEvidenceLoader(db: Kysely<Database>, policy: ContactPolicy, now: Date) {
+  if (!policy.sendTimeOptimisation) return null;
+  let segments: Promise<Map<string, HourEvidence>> | null = null;
+  return async (facts: readonly AccountFacts[]): Promise<SendTimeEvidence> => {
+    segments ??= loadSegmentEvidence(db, now);
+    const borrowerIds = [...new Set(facts.map((f) => f.borrowerId))];
+    const [borrowers, bySegment] = await Promise.all([
+      borrowerIds.length ? loadBorrowerEvidence(db, { now, borrowerIds }) : new Map<string, HourEvidence>(),
+      segments,
+    ]);
+    return { borrowers, segments: bySegment };
+  };
 }
 
 export function timeSend(

@@ -1,7 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Account } from "../../db/schema";
-import { loadSendTimeEvidence, segmentKey } from "../../app/engine/send-time-evidence.server";
+import {
+  loadBorrowerEvidence,
+  loadSegmentEvidence,
+  segmentKey,
+} from "../../app/engine/send-time-evidence.server";
 import { insertAccount, insertBorrower, insertMessage } from "../support/builders";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
@@ -66,7 +70,7 @@ async function reminder(
   }
 }
 
-describe("loadSendTimeEvidence", () => {
+describe("send-time evidence", () => {
   it("counts texts by the borrower's local send hour, and opens-and-acts within 24 h", async () => {
     const hk = await insertBorrower(t.db, {
       locale: "zh-HK",
@@ -96,7 +100,10 @@ describe("loadSendTimeEvidence", () => {
     });
     await reminder(await insertAccount(t.db, { borrower_id: us.id }), "2026-03-02T15:00:00Z", 1, 1);
 
-    const evidence = await loadSendTimeEvidence(t.db, { now: NOW, borrowerIds: [hk.id] });
+    const evidence = {
+      borrowers: await loadBorrowerEvidence(t.db, { now: NOW, borrowerIds: [hk.id] }),
+      segments: await loadSegmentEvidence(t.db, NOW),
+    };
     expect(evidence.borrowers.get(hk.id)).toEqual({ 10: { sent: 2, acted: 1 }, 19: { sent: 1, acted: 0 } });
     expect(evidence.borrowers.has(other.id)).toBe(false);
     expect(evidence.segments.get(segmentKey("HK", "mid", "zh-HK"))).toEqual({
