@@ -122,6 +122,11 @@ const contactPolicySchema = z
     /** Reminders pause until the promised date plus this many days (end of that local day). */
     promiseGraceDays: z.number().int().min(0).max(30),
     hardshipPauseDays: z.number().int().min(1).max(180),
+    /** Send-time optimisation (docs/product-rules.md §4.13); absent means off: reminders go at the first permitted minute. */
+    sendTimeOptimisation: z
+      .object({ explorationShare: z.number().min(0).max(1) })
+      .strict()
+      .optional(),
     jurisdictions: z
       .object({
         HK: jurisdictionProfileSchema,

@@ -23,6 +23,7 @@ import { pgArray } from "../../db/pg-array";
 import { queueSmsBatch, smsAmount, smsDate, type QueueSmsInput } from "../messaging/outbound-sms.server";
 import { sendableReminderVariants } from "../messaging/sms-template-store.server";
 import { loadAccountFacts, type AccountFacts } from "./contact-inputs.server";
+import { sendTimeEvidenceLoader, timeSend, type SendTimeEvidence, type TimedSend } from "./send-time.server";
 
 /** One line of `schedule:run --json` (docs/product-rules.md §11.1). */
 export interface DecisionLine {
@@ -62,7 +63,7 @@ export async function activeContactPolicy(db: Kysely<Database>): Promise<Contact
   return DEFAULT_CONTACT_POLICY;
 }
 
-type Decided = ContactDecision | { action: "suppress"; reason: "invalid_contact_data" };
+type Decided = ContactDecision | { action: "suppress"; reason: "invalid_contact_data" } | TimedSend;
 
 /** The pure decision, with bad stored data (e.g. an unknown time zone) recorded instead of crashing the run. */
 export function decideFor(facts: AccountFacts, policy: ContactPolicy): Decided {
@@ -72,6 +73,17 @@ export function decideFor(facts: AccountFacts, policy: ContactPolicy): Decided {
     if (error instanceof InvalidContactInput) return { action: "suppress", reason: "invalid_contact_data" };
     throw error;
   }
+}
+
+/** The decision, with a due reminder moved to its learned hour when the policy enables it (§4.13). */
+function decideWhen(
+  facts: AccountFacts,
+  policy: ContactPolicy,
+  evidence: SendTimeEvidence | null,
+  now: Date,
+): Decided {
+  const decision = decideFor(facts, policy);
+  return decision.action === "send" && evidence ? timeSend(facts, decision, policy, evidence, now) : decision;
 }
 
 /**
@@ -99,7 +111,14 @@ export async function runSchedule(
   const runId = randomUUID();
   const result: ScheduleRunResult = { runId, decided: 0, queued: 0, skipped: 0, byReason: {} };
   const prep = new ReminderPrep(policy, variants, now);
-  const load = (afterId: string | null) => quiet(loadAccountFacts(db, { now, afterId, limit }));
+  // The send-time evidence (only when the policy enables it) is read with the page, ahead of deciding it.
+  const evidence = sendTimeEvidenceLoader(db, policy, now);
+  const load = (afterId: string | null) =>
+    quiet(
+      loadAccountFacts(db, { now, afterId, limit }).then(async (facts) =>
+        Object.assign(facts, { evidence: evidence && facts.length ? await evidence(facts) : null }),
+      ),
+    );
   const report = (decided: DecidedBatch) => {
     for (const { facts, decision } of decided) {
       result.decided += 1;
@@ -107,7 +126,7 @@ export async function runSchedule(
       opts.onDecision?.(toLine(facts, decision, now));
     }
   };
-  let loading: Promise<AccountFacts[]> = load(null);
+  let loading: ReturnType<typeof load> = load(null);
   // Batches being written (each its own transaction, on its own connection), oldest first, and the
   // reporting chain that keeps lines and counts in account order whatever order they commit in.
   const writing: Array<Promise<void>> = [];
@@ -118,8 +137,14 @@ export async function runSchedule(
       const batch = await loading;
       if (failure.happened) throw failure.error;
       if (batch.length === 0) break;
-      loading = batch.length < limit ? Promise.resolve([]) : load(batch[batch.length - 1]!.accountId);
-      const decided: DecidedBatch = batch.map((facts) => ({ facts, decision: decideFor(facts, policy) }));
+      loading =
+        batch.length < limit
+          ? Promise.resolve(Object.assign([], { evidence: null }))
+          : load(batch[batch.length - 1]!.accountId);
+      const decided: DecidedBatch = batch.map((facts) => ({
+        facts,
+        decision: decideWhen(facts, policy, batch.evidence, now),
+      }));
       if (opts.dryRun) {
         report(decided);
         continue;
@@ -238,7 +263,7 @@ async function persistDecisions(
         template_key: null,
         stage: decision.action === "defer" ? (decision.stage ?? null) : null,
         act_at: decision.action === "defer" ? decision.until : null,
-        detail: EMPTY_DETAIL,
+        detail: "sendTime" in decision ? { sendTime: decision.sendTime } : EMPTY_DETAIL,
       })),
       ...sends.map(({ facts, decision, templateKey }, i) => {
         const outcome = queued[i]!;
@@ -250,8 +275,10 @@ async function persistDecisions(
           template_key: templateKey,
           stage: decision.stage,
           act_at: now,
-          detail:
-            outcome.status === "queued" ? { messageId: outcome.messageId } : { skipped: outcome.reason },
+          detail: {
+            ...(outcome.status === "queued" ? { messageId: outcome.messageId } : { skipped: outcome.reason }),
+            ...("sendTime" in decision ? { sendTime: decision.sendTime } : {}),
+          },
         };
       }),
     ];

@@ -3,7 +3,7 @@ import type { AccountStatus, Database, Product, TaskKind, TaskStatus } from "../
 import { formatCalendarDate, formatMoney } from "../domain/money";
 import { appendAudit } from "../platform/audit.server";
 import { loadTimeline, MAX_PER_SOURCE, type TimelineFormatters } from "./borrower-timeline.server";
-import { summariseSilence, type SilenceSummary } from "./decisions";
+import { sendTimeLine, summariseSilence, type SendTimeLine, type SilenceSummary } from "./decisions";
 import { formatStaffDateTime } from "./format";
 import type { StaffIdentity } from "./session.server";
 import type { TimelineEntry } from "./timeline";
@@ -66,6 +66,7 @@ export interface BorrowerPageView {
     actAt: string | null;
     accountLast4: string | null;
     stage: string | null;
+    sendTime: SendTimeLine | null;
   }>;
   silence: Omit<SilenceSummary, "reasons"> & {
     lastSent: string | null;
@@ -257,6 +258,7 @@ function decisionView(
     actAt: whenOrNull(d.act_at),
     accountLast4: last4Of(d.account_id),
     stage: d.stage,
+    sendTime: sendTimeLine(d.detail),
   };
 }
 

@@ -1,3 +1,4 @@
+import { z } from "zod";
 /**
  * "Why has this person not had a text since Tuesday?": the schedule stores a
  * decision with a reason code on every run (contact_decisions; a repeat of the
@@ -47,4 +48,32 @@ export function summariseSilence(
   }
   const reasons = [...byReason.values()].sort((a, b) => Date.parse(b.latestAt) - Date.parse(a.latestAt));
   return { lastSentAt, reasons };
+}
+
+const sendTimeDetail = z.object({
+  sendTime: z.object({
+    hour: z.number().int().min(0).max(23),
+    why: z.enum(["learned", "exploring", "prior"]),
+    evidence: z.object({
+      sent: z.number(),
+      acted: z.number(),
+      segmentSent: z.number(),
+      segmentActed: z.number(),
+    }),
+  }),
+});
+
+export type SendTimeLine = { hour: string; why: "learned" | "exploring" | "prior" } & z.infer<
+  typeof sendTimeDetail
+>["sendTime"]["evidence"];
+
+/**
+ * The learned send hour a decision carries (docs/product-rules.md §4.13), for the agent's "why" line;
+ * null for every other decision, and for a detail that does not have the shape (it is stored JSON).
+ */
+export function sendTimeLine(detail: unknown): SendTimeLine | null {
+  const parsed = sendTimeDetail.safeParse(detail);
+  if (!parsed.success) return null;
+  const { hour, why, evidence } = parsed.data.sendTime;
+  return { hour: `${String(hour).padStart(2, "0")}:00`, why, ...evidence };
 }

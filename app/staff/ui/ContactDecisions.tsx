@@ -53,7 +53,12 @@ export function ContactDecisions({ silence, decisions }: Pick<BorrowerPageView, 
                     </td>
                     <td>{d.accountLast4 ?? "—"}</td>
                     <td>{t(`decisions.action.${d.action}`, { defaultValue: d.action })}</td>
-                    <td>{reason(d.reason)}</td>
+                    <td>
+                      {reason(d.reason)}
+                      {d.sendTime ? (
+                        <span className="hint"> {t(`decisions.sendTime.${d.sendTime.why}`, d.sendTime)}</span>
+                      ) : null}
+                    </td>
                     <td>{d.actAt ?? "—"}</td>
                   </tr>
                 ))}
