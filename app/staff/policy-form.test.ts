@@ -10,6 +10,19 @@ describe("policy form", () => {
     expect(read).toEqual({ ok: true, policy: DEFAULT_CONTACT_POLICY });
   });
 
+  it("keeps send-time optimisation through a save of the form, and a blank field turns it off", () => {
+    const learning = { ...DEFAULT_CONTACT_POLICY, sendTimeOptimisation: { explorationShare: 0.15 } };
+    expect(readPolicyForm(policyFormValues(learning))).toEqual({ ok: true, policy: learning });
+    const off = readPolicyForm({ ...policyFormValues(learning), sendTimeExplorationPercent: "" });
+    expect(off.ok && off.policy.sendTimeOptimisation).toBeUndefined();
+    for (const bad of ["101", "-5", "12.5", "ten"]) {
+      const read = readPolicyForm({ ...defaults(), sendTimeExplorationPercent: bad });
+      expect(read.ok ? read.policy : read.errors.sendTimeExplorationPercent, bad).toEqual([
+        { key: "console:policy.errors.percent" },
+      ]);
+    }
+  });
+
   it("reads edits, variants and a stage switched off", () => {
     const values = {
       ...defaults(),

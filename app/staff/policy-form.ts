@@ -14,7 +14,7 @@ import {
  *
  * Field names: `stage.<id>.enabled|fromDpd|toDpd|everyDays|tone|escalation|variants`,
  * `window.start|end`, `caps.<cap>`, `promiseGraceDays`, `hardshipPauseDays`,
- * `jurisdictions` (the profiles as JSON text).
+ * `sendTimeExplorationPercent` (blank: send-time optimisation off), `jurisdictions` (the profiles as JSON text).
  */
 export const TONES = ["gentle", "neutral", "firm"] as const;
 export const CAP_FIELDS = [
@@ -42,6 +42,9 @@ export function policyFormValues(policy: ContactPolicy): PolicyFormValues {
     "window.end": policy.contactWindow.end,
     promiseGraceDays: String(policy.promiseGraceDays),
     hardshipPauseDays: String(policy.hardshipPauseDays),
+    sendTimeExplorationPercent: policy.sendTimeOptimisation
+      ? String(Math.round(policy.sendTimeOptimisation.explorationShare * 100))
+      : "",
     jurisdictions: JSON.stringify(policy.jurisdictions, null, 2),
   };
   for (const cap of CAP_FIELDS) values[`caps.${cap}`] = String(policy.caps[cap]);
@@ -122,6 +125,7 @@ export function readPolicyForm(values: PolicyFormValues): ReadPolicyResult {
     ),
     promiseGraceDays: whole("promiseGraceDays"),
     hardshipPauseDays: whole("hardshipPauseDays"),
+    ...sendTimeOptimisation(text("sendTimeExplorationPercent"), add),
     jurisdictions,
   };
 
@@ -141,6 +145,17 @@ export function readPolicyForm(values: PolicyFormValues): ReadPolicyResult {
   return { ok: false, errors };
 }
 
+/** Blank: off. Otherwise the share of choices kept for exploration, as a whole percentage from 0 to 100. */
+function sendTimeOptimisation(raw: string, add: (field: string, problem: PolicyProblem) => void) {
+  if (raw === "") return {};
+  const percent = /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
+  if (!(percent <= 100)) {
+    add("sendTimeExplorationPercent", { key: "console:policy.errors.percent" });
+    return {};
+  }
+  return { sendTimeOptimisation: { explorationShare: percent / 100 } };
+}
+
 /** The form field an error path of parseContactPolicy belongs to. */
 export function fieldForPath(path: string, stageOrder: readonly StageId[]): string {
   const stage = /^stages\.(\d+)(?:\.([A-Za-z]+))?/.exec(path);
@@ -157,6 +172,7 @@ export function fieldForPath(path: string, stageOrder: readonly StageId[]): stri
   const cap = /^caps\.([A-Za-z0-9]+)$/.exec(path)?.[1];
   if (cap && (CAP_FIELDS as readonly string[]).includes(cap)) return `caps.${cap}`;
   if (path === "promiseGraceDays" || path === "hardshipPauseDays") return path;
+  if (path.startsWith("sendTimeOptimisation")) return "sendTimeExplorationPercent";
   if (path === "jurisdictions" || path.startsWith("jurisdictions.")) return "jurisdictions";
   return FORM_LEVEL;
 }

@@ -284,6 +284,12 @@ function PausesSection(field: SectionProps) {
           label={t("policy.hardshipPauseDays")}
           hint={t("policy.hardshipPauseHint")}
         />
+        <TextInput
+          {...field}
+          name="sendTimeExplorationPercent"
+          label={t("policy.sendTimeExplorationPercent")}
+          hint={t("policy.sendTimeHint")}
+        />
       </div>
     </section>
   );
