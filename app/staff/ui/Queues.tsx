@@ -1,6 +1,7 @@
 import { Link } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import type { TFunction } from "i18next";
 import type { Queues } from "../queues.server";
 
 /**
@@ -10,178 +11,86 @@ import type { Queues } from "../queues.server";
 const PREVIEW = 140;
 const preview = (text: string) => (text.length > PREVIEW ? `${text.slice(0, PREVIEW)}…` : text);
 
+type QueueItem = { id: string; borrowerId: string; borrowerName: string; accountLast4: string | null } & {
+  ageDays: number;
+  created: string;
+};
+/** One column of a queue's table: its heading and each row's cell. */
+type Column<T> = { header: string; cell: (item: T) => ReactNode; className?: string };
+
+/** The borrower (linked) and the item's age: the first two columns of every queue. */
+function who<T extends QueueItem>(t: TFunction<"staff">): Column<T>[] {
+  return [
+    { header: t("queues.borrower"), cell: (i) => <QueueBorrower item={i} /> },
+    { header: t("queues.ageCol"), cell: (i) => <QueueAge item={i} /> },
+  ];
+}
+
 export function PlanQueue({ queue }: { queue: Queues["plans"] }) {
   const { t } = useTranslation("staff");
-  return (
-    <QueueCard
-      id="plans"
-      title={t("queues.plans")}
-      total={queue.total}
-      shown={queue.items.length}
-      headers={[t("queues.borrower"), t("queues.ageCol"), t("queues.proposal")]}
-    >
-      {queue.items.map((i) => (
-        <tr key={i.id}>
-          <td>
-            <QueueBorrower item={i} />
-          </td>
-          <td>
-            <QueueAge item={i} />
-          </td>
-          <td>
-            {t("queues.planSummary", {
-              total: i.total,
-              count: i.instalmentCount,
-              frequency: t(`frequency.${i.frequency}`),
-            })}
-          </td>
-        </tr>
-      ))}
-    </QueueCard>
-  );
+  const columns: Column<Queues["plans"]["items"][number]>[] = [
+    ...who(t),
+    {
+      header: t("queues.proposal"),
+      cell: (i) =>
+        t("queues.planSummary", {
+          total: i.total,
+          count: i.instalmentCount,
+          frequency: t(`frequency.${i.frequency}`),
+        }),
+    },
+  ];
+  return <QueueCard id="plans" title={t("queues.plans")} queue={queue} columns={columns} />;
 }
 
 export function HardshipQueue({ queue }: { queue: Queues["hardship"] }) {
   const { t } = useTranslation("staff");
-  return (
-    <QueueCard
-      id="hardship"
-      title={t("queues.hardship")}
-      total={queue.total}
-      shown={queue.items.length}
-      headers={[t("queues.borrower"), t("queues.ageCol"), t("queues.reason"), t("queues.details")]}
-    >
-      {queue.items.map((i) => (
-        <tr key={i.id}>
-          <td>
-            <QueueBorrower item={i} />
-          </td>
-          <td>
-            <QueueAge item={i} />
-          </td>
-          <td>{t(`hardshipReasons.${i.reason}`)}</td>
-          <td className="free-text">{preview(i.details)}</td>
-        </tr>
-      ))}
-    </QueueCard>
-  );
+  const columns: Column<Queues["hardship"]["items"][number]>[] = [
+    ...who(t),
+    { header: t("queues.reason"), cell: (i) => t(`hardshipReasons.${i.reason}`) },
+    { header: t("queues.details"), cell: (i) => preview(i.details), className: "free-text" },
+  ];
+  return <QueueCard id="hardship" title={t("queues.hardship")} queue={queue} columns={columns} />;
 }
 
 export function ComplaintQueue({ queue }: { queue: Queues["complaints"] }) {
   const { t } = useTranslation("staff");
-  return (
-    <QueueCard
-      id="complaints"
-      title={t("queues.complaints")}
-      total={queue.total}
-      shown={queue.items.length}
-      headers={[
-        t("queues.ackNumber"),
-        t("queues.borrower"),
-        t("queues.ageCol"),
-        t("queues.category"),
-        t("queues.status"),
-      ]}
-    >
-      {queue.items.map((i) => (
-        <tr key={i.id}>
-          <td>
-            <code>{i.ackNumber}</code>
-          </td>
-          <td>
-            <QueueBorrower item={i} />
-          </td>
-          <td>
-            <QueueAge item={i} />
-          </td>
-          <td>{t(`complaintCategories.${i.category}`)}</td>
-          <td>{t(`complaintStatus.${i.status}`)}</td>
-        </tr>
-      ))}
-    </QueueCard>
-  );
+  const columns: Column<Queues["complaints"]["items"][number]>[] = [
+    { header: t("queues.ackNumber"), cell: (i) => <code>{i.ackNumber}</code> },
+    ...who(t),
+    { header: t("queues.category"), cell: (i) => t(`complaintCategories.${i.category}`) },
+    { header: t("queues.status"), cell: (i) => t(`complaintStatus.${i.status}`) },
+  ];
+  return <QueueCard id="complaints" title={t("queues.complaints")} queue={queue} columns={columns} />;
 }
 
 export function CallQueue({ queue }: { queue: Queues["calls"] }) {
   const { t } = useTranslation("staff");
-  return (
-    <QueueCard
-      id="calls"
-      title={t("queues.calls")}
-      total={queue.total}
-      shown={queue.items.length}
-      headers={[t("queues.borrower"), t("queues.ageCol"), t("queues.due")]}
-    >
-      {queue.items.map((i) => (
-        <tr key={i.id}>
-          <td>
-            <QueueBorrower item={i} />
-          </td>
-          <td>
-            <QueueAge item={i} />
-          </td>
-          <td>{i.due}</td>
-        </tr>
-      ))}
-    </QueueCard>
-  );
+  const columns: Column<Queues["calls"]["items"][number]>[] = [
+    ...who(t),
+    { header: t("queues.due"), cell: (i) => i.due },
+  ];
+  return <QueueCard id="calls" title={t("queues.calls")} queue={queue} columns={columns} />;
 }
 
 export function AppointmentQueue({ queue }: { queue: Queues["appointments"] }) {
   const { t } = useTranslation("staff");
-  return (
-    <QueueCard
-      id="appointments"
-      title={t("queues.appointments")}
-      total={queue.total}
-      shown={queue.items.length}
-      headers={[
-        t("queues.borrower"),
-        t("queues.ageCol"),
-        t("queues.kind"),
-        t("queues.slot"),
-        t("queues.borrowerNote"),
-      ]}
-    >
-      {queue.items.map((i) => (
-        <tr key={i.id}>
-          <td>
-            <QueueBorrower item={i} />
-          </td>
-          <td>
-            <QueueAge item={i} />
-          </td>
-          <td>{t(`taskKinds.${i.kind}`)}</td>
-          <td>{i.slot ?? "—"}</td>
-          <td className="free-text">{i.borrowerNote ? preview(i.borrowerNote) : "—"}</td>
-        </tr>
-      ))}
-    </QueueCard>
-  );
+  const columns: Column<Queues["appointments"]["items"][number]>[] = [
+    ...who(t),
+    { header: t("queues.kind"), cell: (i) => t(`taskKinds.${i.kind}`) },
+    { header: t("queues.slot"), cell: (i) => i.slot ?? "—" },
+    {
+      header: t("queues.borrowerNote"),
+      cell: (i) => (i.borrowerNote ? preview(i.borrowerNote) : "—"),
+      className: "free-text",
+    },
+  ];
+  return <QueueCard id="appointments" title={t("queues.appointments")} queue={queue} columns={columns} />;
 }
 
 export function WrongNumberQueue({ queue }: { queue: Queues["wrongNumbers"] }) {
   const { t } = useTranslation("staff");
-  return (
-    <QueueCard
-      id="wrong-numbers"
-      title={t("queues.wrongNumbers")}
-      total={queue.total}
-      shown={queue.items.length}
-      headers={[t("queues.borrower"), t("queues.ageCol")]}
-    >
-      {queue.items.map((i) => (
-        <tr key={i.id}>
-          <td>
-            <QueueBorrower item={i} />
-          </td>
-          <td>
-            <QueueAge item={i} />
-          </td>
-        </tr>
-      ))}
-    </QueueCard>
-  );
+  return <QueueCard id="wrong-numbers" title={t("queues.wrongNumbers")} queue={queue} columns={who(t)} />;
 }
 
 function QueueBorrower({
@@ -210,22 +119,19 @@ function QueueAge({ item }: { item: { ageDays: number; created: string } }) {
   );
 }
 
-function QueueCard({
+function QueueCard<T extends { id: string }>({
   id,
   title,
-  total,
-  shown,
-  headers,
-  children,
+  queue: { total, items },
+  columns,
 }: {
   id: string;
   title: string;
-  total: number;
-  shown: number;
-  headers: string[];
-  children: ReactNode;
+  queue: { total: number; items: T[] };
+  columns: Column<T>[];
 }) {
   const { t } = useTranslation("staff");
+  const shown = items.length;
   return (
     <section className="card staff-queue" aria-labelledby={`queue-${id}`}>
       <h2 id={`queue-${id}`}>
@@ -238,14 +144,24 @@ function QueueCard({
           <table className="staff-table">
             <thead>
               <tr>
-                {headers.map((h) => (
-                  <th key={h} scope="col">
-                    {h}
+                {columns.map((c) => (
+                  <th key={c.header} scope="col">
+                    {c.header}
                   </th>
                 ))}
               </tr>
             </thead>
-            <tbody>{children}</tbody>
+            <tbody>
+              {items.map((item) => (
+                <tr key={item.id}>
+                  {columns.map((c) => (
+                    <td key={c.header} className={c.className}>
+                      {c.cell(item)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
           </table>
           {total > shown ? <p className="hint">{t("queues.more", { shown, total })}</p> : null}
         </div>
