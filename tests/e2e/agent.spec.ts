@@ -1,6 +1,5 @@
-import { runSettle } from "../support/cli";
 import { insertAccount, insertBorrower } from "../support/builders";
-import { expect, test } from "./fixtures";
+import { expect, scheduleDecision, test } from "./fixtures";
 
 test.use({ viewport: { width: 1280, height: 900 }, isMobile: false, hasTouch: false });
 
@@ -45,19 +44,6 @@ test("an agent logs a call that ended in a promise, records the promise, and sch
   await expectAccessible(page);
 
   // The operator's command against the e2e server's database: the next decision is the promise's pause.
-  const pgPort = Number(process.env.E2E_PG_PORT ?? 54339);
-  const run = runSettle(["schedule:run", "--dry-run", "--json"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: `postgres://settle:settle@127.0.0.1:${pgPort}/settle`,
-      LOG_LEVEL: "silent",
-    },
-  });
-  expect(run.status, run.stderr).toBe(0);
-  const line = run.stdout
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { account: string; action: string; reason: string })
-    .find((l) => l.account === account.external_ref);
+  const line = scheduleDecision(account.external_ref, ["--dry-run"]);
   expect(line).toMatchObject({ action: "defer", reason: "promise_pending" });
 });

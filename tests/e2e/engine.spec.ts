@@ -1,6 +1,5 @@
-import { runSettle } from "../support/cli";
 import { insertAccount, insertBorrower } from "../support/builders";
-import { expect, test } from "./fixtures";
+import { expect, scheduleDecision, test } from "./fixtures";
 
 /** A fixed-offset zone where it is about noon right now, so quiet hours never interfere with the test. */
 function zoneAtNoon(now = new Date()): string {
@@ -30,20 +29,7 @@ test("a planned reminder is sent by the worker, appears in the admin's outbox, a
     due_date: new Date(Date.now() - 4 * 86_400_000).toISOString().slice(0, 10),
   });
   // The operator's command, against the e2e server's database.
-  const pgPort = Number(process.env.E2E_PG_PORT ?? 54339);
-  const run = runSettle(["schedule:run", "--json"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: `postgres://settle:settle@127.0.0.1:${pgPort}/settle`,
-      LOG_LEVEL: "silent",
-    },
-  });
-  expect(run.status, run.stderr).toBe(0);
-  const line = run.stdout
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { account: string; action: string; template: string })
-    .find((l) => l.account === account.external_ref);
+  const line = scheduleDecision(account.external_ref);
   expect(line).toMatchObject({ action: "send", template: "early" });
 
   // The server's in-process worker picks the job up and "sends" through the outbox provider.

@@ -2,6 +2,7 @@ import { test as base, expect, type BrowserContext, type Page } from "@playwrigh
 import type { Kysely } from "kysely";
 import { connectDatabase } from "../../db/connection";
 import type { Database, StaffRole } from "../../db/schema";
+import { runSettle } from "../support/cli";
 import { borrowerWithLink } from "../support/links";
 import { expectAccessibleWith, openAuditPage, type AuditOptions } from "./accessibility";
 import { createStaff, signInOverHttp, type E2eStaff } from "./staff-users";
@@ -93,3 +94,23 @@ export const test = base.extend<
 });
 
 export { expect };
+
+/**
+ * The operator's command, `settle schedule:run --json` (with `flags`), against the e2e server's database:
+ * the decision line it printed for account `ref`.
+ */
+export function scheduleDecision(ref: string, flags: string[] = []): Record<string, unknown> | undefined {
+  const run = runSettle(["schedule:run", ...flags, "--json"], {
+    env: {
+      ...process.env,
+      DATABASE_URL: `postgres://settle:settle@127.0.0.1:${PG_PORT}/settle`,
+      LOG_LEVEL: "silent",
+    },
+  });
+  expect(run.status, run.stderr).toBe(0);
+  return run.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.account === ref);
+}

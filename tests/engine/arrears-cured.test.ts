@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoData } from "../../app/demo/seed.server";
 import { config } from "../../app/platform/config.server";
@@ -6,7 +5,13 @@ import { runSchedule, type DecisionLine } from "../../app/engine/planner.server"
 import { handleStripeWebhook } from "../../app/payments/stripe-webhook.server";
 import { smsAmount } from "../../app/messaging/outbound-sms.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
-import { completedEvent, id, signed, stripeEvent } from "../support/stripe-events";
+import {
+  checkoutStarted as startCheckout,
+  completedEvent,
+  id,
+  signed,
+  stripeEvent,
+} from "../support/stripe-events";
 
 /**
  * Issue #21 item 1 (docs/product-rules.md §4.3 step 9): a borrower who has just paid their arrears is not
@@ -34,30 +39,9 @@ async function decisions(now: Date, dryRun = true) {
   return new Map(lines.map((l) => [l.account, l]));
 }
 
-/** The account as Checkout leaves it: a pending portal payment with its session. */
-async function checkoutStarted(ref: string, amountMinor: number) {
-  const account = await t.db
-    .selectFrom("accounts")
-    .selectAll()
-    .where("external_ref", "=", ref)
-    .executeTakeFirstOrThrow();
-  const payment = await t.db
-    .insertInto("payments")
-    .values({
-      account_id: account.id,
-      borrower_id: account.borrower_id,
-      amount_minor: amountMinor,
-      currency: account.currency,
-      source: "portal",
-      status: "pending",
-      idempotency_key: `checkout:${randomUUID()}`,
-      stripe_checkout_session_id: id("cs"),
-      created_at: AN_HOUR_LATER,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return { account, payment };
-}
+/** The account as Checkout leaves it, an hour after the demo data was seeded. */
+const checkoutStarted = (ref: string, amountMinor: number) =>
+  startCheckout(t.db, ref, amountMinor, AN_HOUR_LATER);
 
 async function deliver(event: Record<string, unknown>, now = AN_HOUR_LATER) {
   const { payload, header } = signed(event);

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoData } from "../../app/demo/seed.server";
 import { config } from "../../app/platform/config.server";
@@ -6,7 +5,14 @@ import { runSchedule, type DecisionLine } from "../../app/engine/planner.server"
 import { handleStripeWebhook } from "../../app/payments/stripe-webhook.server";
 import { smsAmount } from "../../app/messaging/outbound-sms.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
-import { completedEvent, disputeEvent, id, refundedEvent, signed } from "../support/stripe-events";
+import {
+  checkoutStarted,
+  completedEvent,
+  disputeEvent,
+  id,
+  refundedEvent,
+  signed,
+} from "../support/stripe-events";
 
 /**
  * Issue #21 item 2 (docs/product-rules.md §6.7): a refund or dispute puts the account back into the
@@ -41,26 +47,7 @@ async function deliver(event: Record<string, unknown>, now: Date) {
 
 /** The borrower pays `amountMinor` through Checkout; the payment and its PaymentIntent. */
 async function paid(ref: string, amountMinor: number) {
-  const account = await t.db
-    .selectFrom("accounts")
-    .selectAll()
-    .where("external_ref", "=", ref)
-    .executeTakeFirstOrThrow();
-  const payment = await t.db
-    .insertInto("payments")
-    .values({
-      account_id: account.id,
-      borrower_id: account.borrower_id,
-      amount_minor: amountMinor,
-      currency: account.currency,
-      source: "portal",
-      status: "pending",
-      idempotency_key: `checkout:${randomUUID()}`,
-      stripe_checkout_session_id: id("cs"),
-      created_at: AN_HOUR_LATER,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const { account, payment } = await checkoutStarted(t.db, ref, amountMinor, AN_HOUR_LATER);
   const pi = id("pi");
   expect(await deliver(completedEvent(payment, pi), AN_HOUR_LATER)).toMatchObject({ result: "applied" });
   return { account, payment, pi };

@@ -1,6 +1,8 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import type { Kysely } from "kysely";
 import Stripe from "stripe";
 import { DEV_WEBHOOK_SECRET } from "../../app/payments/stripe-config.server";
+import type { Database } from "../../db/schema";
 
 /** Stripe events as the webhook receives them, signed with the dev secret by the real SDK. */
 
@@ -103,4 +105,34 @@ export function disputeEvent(
     reason: "fraudulent",
     status: opts.status ?? "needs_response",
   });
+}
+
+/** The account `ref` as Checkout leaves it: a pending portal payment of `amountMinor` with its session. */
+export async function checkoutStarted(
+  db: Kysely<Database>,
+  ref: string,
+  amountMinor: number,
+  createdAt: Date,
+) {
+  const account = await db
+    .selectFrom("accounts")
+    .selectAll()
+    .where("external_ref", "=", ref)
+    .executeTakeFirstOrThrow();
+  const payment = await db
+    .insertInto("payments")
+    .values({
+      account_id: account.id,
+      borrower_id: account.borrower_id,
+      amount_minor: amountMinor,
+      currency: account.currency,
+      source: "portal",
+      status: "pending",
+      idempotency_key: `checkout:${randomUUID()}`,
+      stripe_checkout_session_id: id("cs"),
+      created_at: createdAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { account, payment };
 }
