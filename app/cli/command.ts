@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from "node:util";
-import type { z } from "zod";
+import { z } from "zod";
 import type { DatabaseHandle } from "../../db/connection";
 import type { Config } from "../platform/config.server";
 
@@ -32,3 +32,13 @@ export function defineCommand<S extends z.ZodTypeAny>(command: Command<S>): Comm
 
 /** Thrown for bad arguments: printed with the usage line, exit code 2. */
 export class UsageError extends Error {}
+
+/** `--now ISO`: the clock a command runs at (for rehearsals and tests); absent, the real time. */
+export const nowOption = z
+  .string()
+  .datetime({
+    offset: true,
+    message: "must be an ISO 8601 date-time with a zone, e.g. 2026-11-23T10:00:00+08:00",
+  })
+  .transform((s) => new Date(s))
+  .optional();

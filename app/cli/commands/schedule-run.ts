@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { runSchedule } from "../../engine/planner.server";
-import { defineCommand } from "../command";
+import { defineCommand, nowOption } from "../command";
 
 export const scheduleRun = defineCommand({
   name: "schedule:run",
@@ -9,14 +9,7 @@ export const scheduleRun = defineCommand({
   options: { now: { type: "string" }, "dry-run": { type: "boolean" }, json: { type: "boolean" } },
   schema: z
     .object({
-      now: z
-        .string()
-        .datetime({
-          offset: true,
-          message: "must be an ISO 8601 date-time with a zone, e.g. 2026-11-23T10:00:00+08:00",
-        })
-        .transform((s) => new Date(s))
-        .optional(),
+      now: nowOption,
       "dry-run": z.boolean().default(false),
       json: z.boolean().default(false),
     })
