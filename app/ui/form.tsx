@@ -24,8 +24,6 @@ export function TextField({
 }) {
   const { t } = useTranslation("portal");
   const hintId = hint ? `${field.id}-hint` : undefined;
-  const describedBy =
-    [hintId, field.errors?.length ? field.errorId : undefined].filter(Boolean).join(" ") || undefined;
   return (
     <div className={`field ${className ?? ""} ${field.errors?.length ? "field-error" : ""}`}>
       <label htmlFor={field.id}>{label}</label>
@@ -36,7 +34,7 @@ export function TextField({
       ) : null}
       <FieldErrors id={field.errorId} errors={field.errors} t={t} />
       <input
-        {...getInputProps(field, { type: "text", ariaDescribedBy: describedBy })}
+        {...getInputProps(field, { type: "text", ariaDescribedBy: describedBy(field, hintId) })}
         key={field.key}
         inputMode={inputMode}
         autoComplete={autoComplete}
@@ -62,4 +60,9 @@ export function FieldErrors({
       {errors.map((e) => t(e)).join(" ")}
     </p>
   );
+}
+
+/** A field's aria-describedby: its hint, and its errors while it has any. */
+export function describedBy(field: { errors?: string[]; errorId: string }, hintId?: string) {
+  return [hintId, field.errors?.length ? field.errorId : undefined].filter(Boolean).join(" ") || undefined;
 }

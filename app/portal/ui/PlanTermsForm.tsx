@@ -3,7 +3,7 @@ import { Form } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { formatCalendarDate } from "../../domain/money";
 import { PLAN_COUNT_MAX, PLAN_COUNT_MIN, PLAN_FREQUENCIES } from "../../domain/plan-terms";
-import { FieldErrors } from "../../ui/form";
+import { describedBy, FieldErrors } from "../../ui/form";
 import type { PlanFields } from "../plan-form";
 
 const COUNTS = Array.from({ length: PLAN_COUNT_MAX - PLAN_COUNT_MIN + 1 }, (_, i) => PLAN_COUNT_MIN + i);
@@ -73,12 +73,7 @@ export function PlanTermsForm({
         <input
           {...getInputProps(fields.firstDueDate, {
             type: "date",
-            ariaDescribedBy: [
-              dateHintId,
-              fields.firstDueDate.errors?.length ? fields.firstDueDate.errorId : "",
-            ]
-              .filter(Boolean)
-              .join(" "),
+            ariaDescribedBy: describedBy(fields.firstDueDate, dateHintId),
           })}
           key={fields.firstDueDate.key}
           min={today}

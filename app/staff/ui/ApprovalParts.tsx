@@ -1,3 +1,4 @@
+import { describedBy } from "../../ui/form";
 import { getFormProps, getInputProps, useForm, type SubmissionResult } from "@conform-to/react";
 import { Form } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
@@ -130,12 +131,7 @@ export function CounterForm({
         <input
           {...getInputProps(fields.firstDueDate, {
             type: "date",
-            ariaDescribedBy: [
-              dateHintId,
-              fields.firstDueDate.errors?.length ? fields.firstDueDate.errorId : "",
-            ]
-              .filter(Boolean)
-              .join(" "),
+            ariaDescribedBy: describedBy(fields.firstDueDate, dateHintId),
           })}
           key={fields.firstDueDate.key}
           max={defaults.latestFirstDate}

@@ -1,15 +1,12 @@
 import { getInputProps, getSelectProps, getTextareaProps, type FieldMetadata } from "@conform-to/react";
 import { useTranslation } from "react-i18next";
+import { describedBy } from "../../ui/form";
 
 /**
  * Labelled inputs for the staff console, wired for screen readers
  * (aria-invalid, aria-describedby). Errors are "staff" translation keys.
  */
 type Field = FieldMetadata<string | undefined>;
-
-function describedBy(field: Field, hintId?: string) {
-  return [hintId, field.errors?.length ? field.errorId : undefined].filter(Boolean).join(" ") || undefined;
-}
 
 export function StaffErrors({ id, errors }: { id: string; errors?: string[] }) {
   const { t } = useTranslation("staff");
