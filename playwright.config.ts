@@ -21,6 +21,9 @@ const serverEnv = {
   TRUST_PROXY: "false",
   LOG_LEVEL: "warn",
   DATABASE_URL: "",
+  // Wallets and FPS are offered by market (HKD and CNY accounts only): the journeys see both sides.
+  STRIPE_PAYMENT_METHODS: "card,alipay,wechat_pay",
+  FPS_ID: "1234567",
 };
 
 // Test code that renders SMS links (e.g. the planner) must point them at the e2e server.

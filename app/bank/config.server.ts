@@ -23,6 +23,11 @@ const envSchema = z
     API_KEY_HASH_KEY: z.string().min(32).optional(),
     /** Requests per minute per API key, across all web processes. */
     API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
+    /** The bank's FPS identifier, shown to Hong Kong dollar borrowers as a way to pay from their own bank. */
+    FPS_ID: z
+      .string()
+      .regex(/^\d{7,9}$/, "must be the bank's FPS identifier (7 to 9 digits)")
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (
@@ -63,6 +68,7 @@ export interface BankIntegrationConfig {
   webhookTimeoutMs: number;
   apiKeyHashKey: string;
   apiRateLimitPerMinute: number;
+  fpsId: string | null;
 }
 
 export function loadBankIntegrationConfig(
@@ -81,6 +87,7 @@ export function loadBankIntegrationConfig(
     webhookTimeoutMs: e.BANK_WEBHOOK_TIMEOUT_MS,
     apiKeyHashKey: e.API_KEY_HASH_KEY ?? DEV_ONLY_API_KEY_HASH_KEY,
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+    fpsId: e.FPS_ID ?? null,
   };
 }
 

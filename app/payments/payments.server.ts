@@ -10,6 +10,7 @@ import {
   type PaymentChoice,
 } from "../domain/payment-amount";
 import type { SupportedLocale } from "../i18n/config";
+import { checkoutMethodsFor } from "../domain/payment-methods";
 import { stripeConfig } from "./stripe-config.server";
 import { stripeClient } from "./stripe-client.server";
 import { getAccountOverview } from "../borrower/overview.server";
@@ -174,7 +175,7 @@ async function createCheckoutSession(
 ): Promise<Stripe.Checkout.Session & { url: string }> {
   const base = input.baseUrl.replace(/\/$/, "");
   const metadata = { paymentId: a.paymentId, accountId: input.session.accountId };
-  const methods = stripeConfig().paymentMethods;
+  const methods = checkoutMethodsFor(a.currency, stripeConfig().paymentMethods);
   const created = await (input.stripe ?? stripeClient()).checkout.sessions.create(
     {
       mode: "payment",

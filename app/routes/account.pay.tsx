@@ -8,6 +8,8 @@ import { i18nServer } from "~/i18n/i18n.server";
 import { resolveLocale } from "~/i18n/locale.server";
 import { payFormSchema, type PayFields } from "~/portal/pay-form";
 import { PayForm } from "~/portal/ui/PayForm";
+import { PaymentWays } from "~/portal/ui/PaymentWays";
+import { paymentWays } from "~/portal/payment-ways.server";
 import { requireBorrowerSession } from "~/borrower/session.server";
 import {
   CheckoutUnavailableError,
@@ -20,7 +22,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireBorrowerSession(context.db, request);
   const options = await getPaymentOptions(context.db, session);
   const cancelled = new URL(request.url).searchParams.get("cancelled") === "1";
-  return data({ ...options, cancelled }, { headers: { "Cache-Control": "no-store" } });
+  const ways = paymentWays(options.currency);
+  return data({ ...options, ways, cancelled }, { headers: { "Cache-Control": "no-store" } });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -105,7 +108,7 @@ export default function Pay() {
         </p>
       ) : null}
       <PayForm form={payForm} bounds={o} />
-      <p className="hint">{t("secureNote")}</p>
+      <PaymentWays ways={o.ways} />
       <Link to="/account">{t("back")}</Link>
     </section>
   );

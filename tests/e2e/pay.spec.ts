@@ -45,6 +45,12 @@ test("zh-HK: pay the overdue amount through the test checkout; the return page w
   await page.getByRole("link", { name: "立即還款" }).click();
   await expect(page).toHaveURL(/\/account\/pay$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("還款");
+  await expect(
+    page.getByText(
+      "下一頁可以用信用卡或扣賬卡（手機支援時亦可用 Apple Pay 及 Google Pay）、支付寶或微信支付付款。",
+    ),
+  ).toBeVisible();
+  await expect(page.getByRole("heading", { name: "或用您自己銀行的轉數快付款" })).toBeVisible();
   await expectAccessible(page);
 
   await page.getByRole("radio", { name: "逾期金額：HK$1,234.00" }).check();

@@ -49,8 +49,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", () => resolve()));
   const port = await freePort();
-  // The route action's SDK (stripeClient()) reads this on first use.
+  // The route action's SDK (stripeClient()) and the pay page's ways to pay read these on first use.
   process.env.STRIPE_TEST_DOUBLE_PORT = String(port);
+  process.env.STRIPE_PAYMENT_METHODS = "card,alipay,wechat_pay";
+  process.env.FPS_ID = "1234567";
   double = await startStripeTestDouble({
     port,
     appBaseUrl: `http://127.0.0.1:${(app.address() as AddressInfo).port}`,
@@ -375,6 +377,36 @@ describe("refunds and disputes with the real SDK against the test double", () =>
       "payment.charged_back",
     ]);
   });
+});
+
+describe("ways to pay by market", () => {
+  it("a Hong Kong dollar account may pay by card, Alipay or WeChat Pay, and is shown FPS", async () => {
+    const { account, cookie, session } = await verifiedBorrower();
+    await startCheckout(t.db, { session, amountChoice: "full", baseUrl: BASE, stripe });
+    const [row] = await payments(account);
+    const cs = await stripe.checkout.sessions.retrieve(row!.stripe_checkout_session_id!);
+    expect(cs.payment_method_types).toEqual(["card", "alipay", "wechat_pay"]);
+    const page = await loadPayPage(cookie);
+    expect(page.ways).toEqual({ checkout: ["card", "alipay", "wechat_pay"], fpsId: "1234567" });
+  });
+
+  it("a US dollar account, with the same wallets enabled, may pay by card only and is not shown FPS", async () => {
+    const { account, cookie, session } = await verifiedBorrower({ currency: "USD" });
+    await startCheckout(t.db, { session, amountChoice: "full", baseUrl: BASE, stripe });
+    const [row] = await payments(account);
+    const cs = await stripe.checkout.sessions.retrieve(row!.stripe_checkout_session_id!);
+    expect(cs.payment_method_types).toEqual(["card"]);
+    expect((await loadPayPage(cookie)).ways).toEqual({ checkout: ["card"], fpsId: null });
+  });
+
+  async function loadPayPage(cookie: string) {
+    const response = await payLoader({
+      request: requestWithCookies([cookie], `${BASE}/account/pay`),
+      params: {},
+      context: ctx(),
+    });
+    return (response as unknown as { data: { ways: unknown } }).data;
+  }
 });
 
 describe("pay routes", () => {
