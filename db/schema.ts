@@ -290,6 +290,19 @@ export interface PaymentAllocationsTable {
   created_at: TimestampDefault;
 }
 
+/** One day's reconciliation of card payments with Stripe's balance (migration 0060). */
+export interface ReconciliationRunsTable {
+  id: UuidPk;
+  day: DateString;
+  time_zone: string;
+  status: "matched" | "mismatched";
+  mismatches: number;
+  report: JsonColumn;
+  generated_at: TimestampDefault;
+  /** Null when the daily job ran it. */
+  generated_by_staff_id: string | null;
+}
+
 export interface StripeEventsTable {
   /** Stripe's event id. */
   id: string;
@@ -553,6 +566,7 @@ export interface Database {
   contact_decisions: ContactDecisionsTable;
   payments: PaymentsTable;
   stripe_events: StripeEventsTable;
+  reconciliation_runs: ReconciliationRunsTable;
   payment_allocations: PaymentAllocationsTable;
   instalment_plans: InstalmentPlansTable;
   instalments: InstalmentsTable;

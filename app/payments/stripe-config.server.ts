@@ -1,3 +1,4 @@
+import { IANAZone } from "luxon";
 import { z } from "zod";
 import { ConfigError, type Config } from "../platform/config.server";
 
@@ -45,6 +46,11 @@ const stripeEnvSchema = z
           )
           .min(1),
       ),
+    /** The zone whose calendar days the daily reconciliation reports (Stripe's balance reports default to UTC). */
+    RECONCILIATION_TIME_ZONE: z
+      .string()
+      .default("UTC")
+      .refine((zone) => IANAZone.isValidZone(zone), "must be an IANA time zone, e.g. Asia/Hong_Kong"),
   })
   .superRefine((env, ctx) => {
     if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
@@ -86,6 +92,7 @@ export function loadStripeConfig(env: Record<string, string | undefined> = proce
     webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? DEV_WEBHOOK_SECRET,
     testDoublePort: e.STRIPE_TEST_DOUBLE_PORT,
     paymentMethods: e.STRIPE_PAYMENT_METHODS,
+    reconciliationTimeZone: e.RECONCILIATION_TIME_ZONE,
   };
 }
 

@@ -18,6 +18,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
         users: mayOpen(user.role, "staff.users"),
         approvals: mayOpen(user.role, "staff.approvals._index"),
         dashboard: mayOpen(user.role, "staff.dashboard"),
+        reconciliation: mayOpen(user.role, "staff.reconciliation"),
         policy: mayOpen(user.role, "staff.policy"),
         templates: mayOpen(user.role, "staff.templates._index"),
         webhooks: mayOpen(user.role, "staff.webhooks"),
@@ -35,6 +36,7 @@ export default function StaffLayout() {
   const more: Array<[keyof typeof nav, string, string]> = [
     ["approvals", "/staff/approvals", tc("nav.approvals")],
     ["dashboard", "/staff/dashboard", tc("nav.dashboard")],
+    ["reconciliation", "/staff/reconciliation", tc("nav.reconciliation")],
     ["policy", "/staff/policy", tc("nav.policy")],
     ["templates", "/staff/templates", tc("nav.templates")],
     ["webhooks", "/staff/webhooks", tc("nav.webhooks")],

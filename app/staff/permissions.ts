@@ -76,6 +76,9 @@ export const STAFF_ROUTE_ACCESS = {
   "staff.templates._index": { kind: "staff", loader: TUNERS, action: { add_variant: TUNERS } },
   "staff.templates.edit": { kind: "staff", loader: TUNERS, action: { preview: TUNERS, save: TUNERS } },
   "staff.dashboard": { kind: "staff", loader: TUNERS },
+  // Money in and out by day (docs/product-rules.md §6.8): the people who watch outcomes and run the console.
+  "staff.reconciliation": { kind: "staff", loader: TUNERS, action: { run: TUNERS } },
+  "staff.reconciliation[.]csv": { kind: "staff", loader: TUNERS },
   "staff.webhooks": { kind: "staff", loader: ADMIN, action: { redeliver: ADMIN } },
   "staff.api-keys": { kind: "staff", loader: ADMIN, action: { create: ADMIN, revoke: ADMIN } },
   // The outbox shows live links and replies as the phone (app/staff/dev-outbox.server.ts).

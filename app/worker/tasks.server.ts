@@ -13,6 +13,8 @@ import { smsProvider } from "../messaging/providers/index.server";
 import { auditLinkOpened } from "../engine/feedback.server";
 import { LINK_OPENED_AUDIT_TASK } from "../messaging/short-links.server";
 import { runRetention } from "../platform/retention.server";
+import { previousDay, runReconciliation } from "../payments/reconciliation.server";
+import { stripeConfig } from "../payments/stripe-config.server";
 
 /** Every background task Settle runs, by graphile-worker identifier. */
 export function createTaskList(db: Kysely<Database>): TaskList {
@@ -42,6 +44,13 @@ export function createTaskList(db: Kysely<Database>): TaskList {
         `retention run: ${run.total} free-text values erased ${JSON.stringify(run.erased)}`,
       );
     },
+    "reconciliation:run": async (_payload, helpers) => {
+      const timeZone = stripeConfig().reconciliationTimeZone;
+      const report = await runReconciliation(db, { day: previousDay(new Date(), timeZone), timeZone });
+      // A mismatch is for people to look at in the console; the warning is what an alert can watch.
+      if (report.mismatches.length)
+        helpers.logger.warn(`reconciliation ${report.day}: ${report.mismatches.length} mismatches`);
+    },
     "sessions:prune": async (_payload, helpers) => {
       const removed = await pruneExpiredSessions(db, new Date());
       if (removed.borrower + removed.staff > 0)
@@ -59,4 +68,6 @@ export const CRONTAB = [
   "30 * * * * rate-limits:prune",
   // Daily, in the quiet of the night (UTC): erasing closed accounts' free text is never urgent.
   "45 3 * * * retention:run ?max=1",
+  // Yesterday's card payments against Stripe's balance, once Stripe has the whole day.
+  "30 2 * * * reconciliation:run ?max=3",
 ].join("\n");

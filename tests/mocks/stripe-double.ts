@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
 import { formatMoney } from "../../app/domain/money";
 import { logger } from "../../app/platform/logger.server";
+import { createLedger } from "./stripe-double-ledger";
 
 /**
  * A local stand-in for the slice of Stripe that Settle uses, for development
@@ -20,6 +21,9 @@ import { logger } from "../../app/platform/logger.server";
  * `charge.dispute.created`; `disputes.close` (accepting it) loses it, and `disputes.update` with the
  * evidence text `winning_evidence` or `losing_evidence` (as in Stripe's test mode) wins or loses it,
  * each sending `charge.dispute.closed`.
+ *
+ * Each charge, refund, dispute and won dispute is also a balance transaction with Stripe-like fees,
+ * listed by `GET /v1/balance_transactions` (stripe-double-ledger.ts), for reconciliation.
  */
 export interface StripeTestDoubleOptions {
   /** 0 picks a free port. */
@@ -73,6 +77,7 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
   /** Paid PaymentIntents by id, with their charge's refunds and dispute. */
   const charges = new Map<string, ChargeState>();
   const idempotency = new Map<string, { body: string; status: number; response: Json }>();
+  const ledger = createLedger();
   const inFlight = new Set<Promise<void>>();
   const stopping = new AbortController();
   let publicOrigin = opts.publicOrigin ?? "";
@@ -105,6 +110,8 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
         });
       }
       if (method === "POST" && path === "/v1/checkout/sessions") return createSession(req, res);
+      if (method === "GET" && path === "/v1/balance_transactions")
+        return sendJson(res, 200, ledger.list(parseStripeForm(url.search.slice(1))));
       if (method === "POST" && path === "/v1/refunds")
         return refund(parseStripeForm(await readBody(req)), res);
       if (method === "POST" && (m = /^\/v1\/disputes\/(dp_test_\w+)(\/close)?$/.exec(path))) {
@@ -284,8 +291,7 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
         },
       });
     c.amountRefunded += amount;
-    deliver("charge.refunded", chargeObject(c));
-    return sendJson(res, 200, {
+    const refunded = {
       id: `re_test_${token(24)}`,
       object: "refund",
       amount,
@@ -293,7 +299,10 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
       currency: c.currency,
       payment_intent: c.intentId,
       status: "succeeded",
-    });
+    };
+    ledger.record("refund", -amount, c.currency, refunded);
+    deliver("charge.refunded", chargeObject(c));
+    return sendJson(res, 200, refunded);
   }
 
   function disputeObject(c: ChargeState, fields: Json & { id: string; status: string }) {
@@ -315,6 +324,7 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
       status: "needs_response",
       livemode: false,
     });
+    ledger.record("dispute", -amountMinor, c.currency, { ...c.dispute });
     deliver("charge.dispute.created", { ...c.dispute });
     return c.dispute.id;
   }
@@ -331,6 +341,8 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
       });
     if (verdict && (c.dispute.status === "needs_response" || c.dispute.status === "under_review")) {
       c.dispute.status = verdict;
+      if (verdict === "won")
+        ledger.record("dispute_reversal", Number(c.dispute.amount), c.currency, { ...c.dispute });
       deliver("charge.dispute.closed", { ...c.dispute });
     }
     return sendJson(res, 200, c.dispute);
@@ -339,7 +351,7 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
   function pay(res: ServerResponse, state: SessionState) {
     if (state.session.status === "open") {
       const pi = paymentIntent(state, "succeeded");
-      charges.set(String(pi.id), {
+      const charge: ChargeState = {
         intentId: String(pi.id),
         chargeId: String(pi.latest_charge),
         amount: state.amountTotal,
@@ -347,7 +359,9 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
         metadata: state.paymentIntentMetadata,
         amountRefunded: 0,
         dispute: null,
-      });
+      };
+      charges.set(charge.intentId, charge);
+      ledger.record("charge", charge.amount, charge.currency, chargeObject(charge));
       state.session.status = "complete";
       state.session.payment_status = "paid";
       deliver("checkout.session.completed", { ...state.session });

@@ -1,14 +1,11 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { sql } from "kysely";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Account } from "../../db/schema";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { freePort } from "../support/free-port";
-import { insertAccount } from "../support/builders";
+import { type insertAccount } from "../support/builders";
 import { requestWithCookies } from "../support/links";
-import { startBorrowerSession } from "../../app/borrower/session.server";
 import {
   CheckoutUnavailableError,
   PaymentAmountError,
@@ -16,84 +13,37 @@ import {
 } from "../../app/payments/payments.server";
 import { createStripeClient } from "../../app/payments/stripe-client.server";
 import { DEV_WEBHOOK_SECRET, loadStripeConfig } from "../../app/payments/stripe-config.server";
-import { parseStripeForm, startStripeTestDouble, type StripeTestDouble } from "../mocks/stripe-double";
+import { parseStripeForm, type StripeTestDouble } from "../mocks/stripe-double";
+import { PORTAL_BASE, startStripeHarness } from "../support/stripe-harness";
 import { securityHeaders } from "../../app/server/security.server";
 import { action as payAction, loader as payLoader } from "../../app/routes/account.pay";
 import { loader as returnLoader } from "../../app/routes/account.pay_.return";
 import { action as webhookAction, loader as webhookLoader } from "../../app/routes/webhooks.stripe";
 
-/**
- * The pay journey below the browser: the real Stripe SDK over HTTP against the
- * test double, whose signed webhooks reach the real webhook route through a
- * small HTTP server standing in for the app.
- */
+/** The pay journey below the browser (tests/support/stripe-harness.ts). */
 let t: TestDatabase;
+let harness: Awaited<ReturnType<typeof startStripeHarness>>;
 let double: StripeTestDouble;
-let app: Server;
 let stripe: Stripe;
-const BASE = "http://portal.test";
+const BASE = PORTAL_BASE;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  app = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const request = new Request(`${BASE}${req.url}`, {
-      method: req.method,
-      headers: req.headers as Record<string, string>,
-      body: req.method === "POST" ? Buffer.concat(chunks) : undefined,
-    });
-    const response = await webhookAction({ request, params: {}, context: ctx() });
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    res.end(await response.text());
-  });
-  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", () => resolve()));
-  const port = await freePort();
-  // The route action's SDK (stripeClient()) and the pay page's ways to pay read these on first use.
-  process.env.STRIPE_TEST_DOUBLE_PORT = String(port);
+  // The pay page's ways to pay read these on first use.
   process.env.STRIPE_PAYMENT_METHODS = "card,alipay,wechat_pay";
   process.env.FPS_ID = "1234567";
-  double = await startStripeTestDouble({
-    port,
-    appBaseUrl: `http://127.0.0.1:${(app.address() as AddressInfo).port}`,
-    webhookSecret: DEV_WEBHOOK_SECRET,
-  });
-  stripe = createStripeClient({ secretKey: null, testDoublePort: port });
+  harness = await startStripeHarness(t);
+  ({ double, stripe } = harness);
 });
 afterAll(async () => {
-  await double?.close();
-  await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
+  await harness?.close();
   await t?.destroy();
 });
 
-const ctx = () => ({ db: t.db, cspNonce: "x", publicBaseUrl: BASE });
-
-async function verifiedBorrower(overrides: Parameters<typeof insertAccount>[1] = {}) {
-  const account = await insertAccount(t.db, {
-    balance_minor: 500_000,
-    overdue_minor: 123_400,
-    balance_as_of: new Date(Date.now() - 60_000),
-    ...overrides,
-  });
-  const link = await t.db
-    .insertInto("short_links")
-    .values({
-      code_hash: `h-${account.id}`,
-      key_id: "d",
-      borrower_id: account.borrower_id,
-      account_id: account.id,
-      expires_at: new Date(Date.now() + 86_400_000),
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const cookie = await startBorrowerSession(t.db, {
-    borrowerId: account.borrower_id,
-    accountId: account.id,
-    linkId: link.id,
-  });
-  const session = { id: "s", borrowerId: account.borrower_id, accountId: account.id, linkId: link.id };
-  return { account, cookie, session };
-}
+const ctx = () => harness.ctx();
+const verifiedBorrower = (overrides: Parameters<typeof insertAccount>[1] = {}) =>
+  harness.verifiedBorrower(overrides);
+const payments = (account: Account) => harness.payments(account);
 
 function post(cookie: string, fields: Record<string, string>, path = "/account/pay") {
   const request = requestWithCookies([cookie], `${BASE}${path}`);
@@ -108,10 +58,6 @@ type ActionData = {
   data: { result: { error?: Record<string, string[] | null> } };
   init: { status: number } | null;
 };
-
-async function payments(account: Account) {
-  return t.db.selectFrom("payments").selectAll().where("account_id", "=", account.id).execute();
-}
 
 describe("startCheckout with the real SDK against the test double", () => {
   it("creates a pending payment and a Checkout Session carrying amount, currency and metadata", async () => {
@@ -309,15 +255,7 @@ describe("startCheckout with the real SDK against the test double", () => {
 });
 
 describe("refunds and disputes with the real SDK against the test double", () => {
-  async function paidThroughDouble() {
-    const { account, session } = await verifiedBorrower();
-    const { url } = await startCheckout(t.db, { session, amountChoice: "overdue", baseUrl: BASE, stripe });
-    await fetch(`${url}/pay`, { method: "POST", redirect: "manual" });
-    await double.idle();
-    const [row] = await payments(account);
-    expect(row).toMatchObject({ status: "succeeded", amount_minor: 123_400 });
-    return { account, pi: row!.stripe_payment_intent_id! };
-  }
+  const paidThroughDouble = () => harness.paidThroughDouble();
 
   const bankEventTypes = async (account: Account) =>
     (

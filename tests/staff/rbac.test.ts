@@ -9,6 +9,8 @@ import {
   type RouteAccess,
 } from "../../app/staff/permissions";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { startStripeTestDouble, type StripeTestDouble } from "../mocks/stripe-double";
+import { DEV_WEBHOOK_SECRET } from "../../app/payments/stripe-config.server";
 import { insertAccount, insertBorrower, insertPlan, insertStaffUser } from "../support/builders";
 import { DEFAULT_CONTACT_POLICY } from "../../app/domain/contact-policy";
 import { getSmsTemplate } from "../../app/domain/sms-templates";
@@ -40,6 +42,7 @@ let t: TestDatabase;
 let borrowerId: string;
 let accountId: string;
 let planId: string;
+let double: StripeTestDouble;
 const cookies = new Map<StaffRole, () => Promise<string>>();
 
 beforeAll(async () => {
@@ -48,14 +51,38 @@ beforeAll(async () => {
   borrowerId = borrower.id;
   accountId = (await insertAccount(t.db, { borrower_id: borrower.id })).id;
   planId = (await proposedPlan()).id;
+  await storedReconciliationRun();
+  // Running a reconciliation asks the Stripe SDK for the day's balance: here, the test double's.
+  double = await startStripeTestDouble({
+    port: 0,
+    appBaseUrl: "http://127.0.0.1:9",
+    webhookSecret: DEV_WEBHOOK_SECRET,
+  });
+  process.env.STRIPE_TEST_DOUBLE_PORT = String(double.port);
   for (const role of STAFF_ROLES) {
     const { user } = await enrolledStaff(t.db, role);
     cookies.set(role, () => signedInCookie(t.db, user));
   }
 });
 afterAll(async () => {
+  await double?.close();
   await t.destroy();
 });
+
+/** A reconciled day for the CSV download to serve (an empty day: the route's rows, not the matching, are under test). */
+async function storedReconciliationRun() {
+  const report = { day: "2026-12-01", timeZone: "UTC", totals: [], mismatches: [], offline: [] };
+  await t.db
+    .insertInto("reconciliation_runs")
+    .values({
+      day: report.day,
+      time_zone: "UTC",
+      status: "matched",
+      mismatches: 0,
+      report: JSON.stringify(report),
+    })
+    .execute();
+}
 
 /** A sample can also name route params, for actions that consume the row in the URL (e.g. a plan decision). */
 const ROUTE_PARAMS = Symbol("route params");
@@ -202,6 +229,7 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
       ).id,
     }),
   },
+  "staff.reconciliation": { run: async () => ({ intent: "run", day: "2026-12-01" }) },
   "staff.api-keys": {
     create: async () => ({ intent: "create", name: "Core sync", scopes: "accounts:write" }),
     revoke: async () => ({
@@ -216,7 +244,9 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
 function pathFor(key: string): { path: string; params: Record<string, string> } {
   const params: Record<string, string> = {};
   const segments = key
+    .replace("[.]", "\u0000")
     .split(".")
+    .map((s) => s.replace("\u0000", "."))
     .filter((s) => s !== "_index")
     .map((s) => s.replace(/_$/, ""))
     .map((s) => {

@@ -9,6 +9,7 @@ import { apikeyCreate, apikeyRevoke } from "./apikey-create";
 import { importCommand } from "./import";
 import { webhookRedeliver } from "./webhook-redeliver";
 import { retentionRun } from "./retention-run";
+import { reconcile } from "./reconcile";
 
 export const commands: Command[] = [
   dbMigrate,
@@ -22,4 +23,5 @@ export const commands: Command[] = [
   apikeyRevoke,
   webhookRedeliver,
   retentionRun,
+  reconcile,
 ];
