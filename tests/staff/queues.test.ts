@@ -1,4 +1,7 @@
+import type { Insertable } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database, StaffUser } from "../../db/schema";
+import { moveCase } from "../../app/staff/cases.server";
 import { loader as queuesLoader } from "../../app/routes/staff.queues";
 import type { Queues } from "../../app/staff/queues.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
@@ -7,15 +10,47 @@ import { enrolledStaff, get, outcome, signedInCookie, staffContext } from "./sup
 
 let t: TestDatabase;
 let cookie: string;
+let supervisor: StaffUser;
 beforeAll(async () => {
   t = await createTestDatabase();
   cookie = await signedInCookie(t.db, (await enrolledStaff(t.db, "approver")).user);
+  ({ user: supervisor } = await enrolledStaff(t.db, "supervisor"));
 });
 afterAll(async () => {
   await t.destroy();
 });
 
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000 - 60_000);
+
+/** A case as the portal files it: the report or complaint, and its task. */
+async function openedCase(
+  table: "hardship_reports" | "complaints",
+  values: Insertable<Database["hardship_reports"]> | Insertable<Database["complaints"]>,
+) {
+  const row = await t.db
+    .insertInto(table)
+    .values(values as never)
+    .returning(["id", "borrower_id"])
+    .executeTakeFirstOrThrow();
+  await t.db
+    .insertInto("tasks")
+    .values({
+      kind: table === "complaints" ? "complaint" : "hardship_review",
+      borrower_id: row.borrower_id,
+      source_type: table === "complaints" ? "complaint" : "hardship_report",
+      source_id: row.id,
+    })
+    .execute();
+  return row.id;
+}
+
+async function closeCase(caseId: string, how: "resolve" | "reject") {
+  const staff = { id: supervisor.id, email: supervisor.email, displayName: "S", role: supervisor.role };
+  expect(await moveCase(t.db, { staff, caseId, action: "acknowledge" })).toEqual({ status: "ok" });
+  expect(await moveCase(t.db, { staff, caseId, action: how, response: "Answered." })).toEqual({
+    status: "ok",
+  });
+}
 
 describe("queues", () => {
   it("lists each kind of waiting work, oldest first, with ages and acknowledgement numbers", async () => {
@@ -40,14 +75,6 @@ describe("queues", () => {
           currency: "HKD",
           created_at: daysAgo(5),
         },
-        {
-          borrower_id: b.borrower_id,
-          reason: "other",
-          details: "closed",
-          currency: "HKD",
-          status: "resolved",
-          created_at: daysAgo(9),
-        },
       ])
       .execute();
     await t.db
@@ -66,18 +93,28 @@ describe("queues", () => {
           category: "conduct",
           body: "y",
           status: "in_progress",
+          acknowledged_at: daysAgo(2),
           created_at: daysAgo(3),
-        },
-        {
-          borrower_id: b.borrower_id,
-          ack_number: "C20300101-CCCCC",
-          category: "other",
-          body: "z",
-          status: "resolved",
-          created_at: daysAgo(4),
         },
       ])
       .execute();
+    // Cases leave their queues when staff close them through the case service, never by SQL.
+    const closedHardship = await openedCase("hardship_reports", {
+      borrower_id: b.borrower_id,
+      reason: "other",
+      details: "closed",
+      currency: "HKD",
+      created_at: daysAgo(9),
+    });
+    await closeCase(closedHardship, "reject");
+    const closedComplaint = await openedCase("complaints", {
+      borrower_id: b.borrower_id,
+      ack_number: "C20300101-CCCCC",
+      category: "other",
+      body: "z",
+      created_at: daysAgo(4),
+    });
+    await closeCase(closedComplaint, "resolve");
     await t.db
       .insertInto("tasks")
       .values([
