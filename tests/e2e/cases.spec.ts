@@ -70,3 +70,57 @@ test("a complaint is acknowledged, answered and resolved, leaves the queue, and 
   await expectAccessible(borrowerPage);
   await portal.close();
 });
+
+test("an agent claims a task from the work page and releases it; a supervisor sees the load and the SLA breaches", async ({
+  browser,
+  page,
+  db,
+  freshBorrower,
+  signInAs,
+  expectAccessible,
+}) => {
+  await db
+    .updateTable("borrowers")
+    .set({ full_name: "Worklist Caller" })
+    .where("id", "=", freshBorrower.borrower.id)
+    .execute();
+  // Overdue since long ago: first in the list of unclaimed work.
+  await db
+    .insertInto("tasks")
+    .values({
+      kind: "call",
+      borrower_id: freshBorrower.borrower.id,
+      account_id: freshBorrower.account.id,
+      due_at: new Date("2001-01-01T00:00:00Z"),
+    })
+    .execute();
+  const agent = await signInAs(page.context(), "agent");
+  const { display_name: agentName } = await db
+    .selectFrom("staff_users")
+    .select("display_name")
+    .where("email", "=", agent.email)
+    .executeTakeFirstOrThrow();
+  await page.goto("/staff/work");
+  const unclaimed = page.locator("section", { has: page.getByRole("heading", { name: /^Not claimed yet/ }) });
+  const row = unclaimed.getByRole("row", { name: /Worklist Caller/ });
+  await row.getByRole("button", { name: "Claim" }).click();
+  const mine = page.locator("section", { has: page.getByRole("heading", { name: /^Assigned to me/ }) });
+  await expect(mine.getByRole("row", { name: /Worklist Caller/ })).toContainText(agentName);
+  await expectAccessible(page);
+  await mine
+    .getByRole("row", { name: /Worklist Caller/ })
+    .getByRole("button", { name: "Release" })
+    .click();
+  await expect(mine.getByRole("row", { name: /Worklist Caller/ })).toHaveCount(0);
+
+  const supervisorContext = await browser.newContext();
+  const supervisorPage = await supervisorContext.newPage();
+  await signInAs(supervisorContext, "supervisor");
+  await supervisorPage.goto("/staff/work");
+  await expect(supervisorPage.getByRole("heading", { name: "Load per person" })).toBeVisible();
+  await expectAccessible(supervisorPage);
+  await supervisorPage.goto("/staff/dashboard");
+  await expect(supervisorPage.getByRole("heading", { name: /^Cases past their deadline/ })).toBeVisible();
+  await expectAccessible(supervisorPage);
+  await supervisorContext.close();
+});
