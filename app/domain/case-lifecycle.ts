@@ -7,7 +7,7 @@ import { localEpochDay, startOfLocalDay } from "./local-time";
  * Pure: the staff service (app/staff/cases.server.ts) asks `nextCaseState` before it writes, and the
  * database CHECKs that a case past `open` was acknowledged and a closed one was answered.
  */
-export const CASE_STATES = ["open", "in_progress", "awaiting_borrower", "resolved", "rejected"] as const;
+const CASE_STATES = ["open", "in_progress", "awaiting_borrower", "resolved", "rejected"] as const;
 export type CaseState = (typeof CASE_STATES)[number];
 export const OPEN_CASE_STATES = ["open", "in_progress", "awaiting_borrower"] as const satisfies CaseState[];
 export const CASE_ACTIONS = ["acknowledge", "await_borrower", "resume", "resolve", "reject"] as const;

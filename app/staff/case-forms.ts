@@ -26,4 +26,3 @@ export const caseActionSchema = z.discriminatedUnion("intent", [
     reason: text("cases.errors.reasonRequired", PAUSE_REASON_MAX),
   }),
 ]);
-export type CaseActionInput = z.infer<typeof caseActionSchema>;

@@ -136,7 +136,7 @@ function summary(r: CaseListRow, sla: CaseSla, now: Date): CaseSummary {
   };
 }
 
-export interface CaseEventView {
+interface CaseEventView {
   id: string;
   kind: "transition" | "note" | "pause_granted";
   staffName: string;

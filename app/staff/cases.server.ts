@@ -31,7 +31,7 @@ export type CaseOutcome =
 
 type Trx = Transaction<Database>;
 
-export interface CaseRow {
+interface CaseRow {
   type: CaseType;
   id: string;
   borrowerId: string;

@@ -195,7 +195,7 @@ const toItem = (r: WorkRow): WorkItem => ({
   caseId: r.source_type && CASE_SOURCES.has(r.source_type) ? r.source_id : null,
 });
 
-export interface StaffLoad {
+interface StaffLoad {
   id: string;
   displayName: string;
   role: string;

@@ -185,7 +185,7 @@ const untouched = (now: Awaited<ReturnType<Awaited<ReturnType<typeof freeTextOf>
   ].every((text) => text?.endsWith(now.tag));
 
 /** A case closed with staff's final response (the columns the case CHECKs ask of a closed case). */
-const answered = (response: string, status: "resolved" | "rejected") => ({
+const answered = <S extends "resolved" | "rejected">(response: string, status: S) => ({
   status,
   response,
   acknowledged_at: daysAgo(500),
