@@ -172,7 +172,7 @@ function accountOverviewQuery(
 
 /**
  * The latest final response staff gave on this account's complaint or hardship report (docs/product-rules.md
- * §8.9), with the complaint's reference: the borrower reads it here after verifying.
+ * §8.13), with the complaint's reference: the borrower reads it here after verifying.
  */
 function latestCaseResponse(scope: {
   accountId: string | Expression<string>;

@@ -2,7 +2,7 @@ import type { CaseType } from "../../db/schema";
 import { localEpochDay, startOfLocalDay } from "./local-time";
 
 /**
- * Cases (docs/product-rules.md §8.9): a hardship report or a complaint moves
+ * Cases (docs/product-rules.md §8.13): a hardship report or a complaint moves
  * open → in_progress → awaiting_borrower ⇄ in_progress → resolved, or (hardship only) → rejected.
  * Pure: the staff service (app/staff/cases.server.ts) asks `nextCaseState` before it writes, and the
  * database CHECKs that a case past `open` was acknowledged and a closed one was answered.
@@ -55,7 +55,7 @@ export function caseStatesFor(type: CaseType): readonly CaseState[] {
 
 // ---- SLA clocks ----
 
-/** The case SLAs from the contact policy (docs/product-rules.md §8.9). */
+/** The case SLAs from the contact policy (docs/product-rules.md §8.13). */
 export interface CaseSla {
   complaintAckWorkingDays: number;
   complaintResponseDays: number;

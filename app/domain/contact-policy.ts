@@ -122,7 +122,7 @@ const contactPolicySchema = z
     /** Reminders pause until the promised date plus this many days (end of that local day). */
     promiseGraceDays: z.number().int().min(0).max(30),
     hardshipPauseDays: z.number().int().min(1).max(180),
-    /** Case SLAs (docs/product-rules.md §8.9); policies saved before cases existed get the defaults. */
+    /** Case SLAs (docs/product-rules.md §8.13); policies saved before cases existed get the defaults. */
     cases: z
       .object({
         complaintAckWorkingDays: z.number().int().min(1).max(30),

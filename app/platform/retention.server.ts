@@ -29,7 +29,7 @@ interface FreeTextColumn {
 const FREE_TEXT: readonly FreeTextColumn[] = [
   { table: "hardship_reports", column: "details", byAccount: true },
   { table: "complaints", column: "body", byAccount: true },
-  // Staff's final responses and internal case notes (docs/product-rules.md §8.9).
+  // Staff's final responses and internal case notes (docs/product-rules.md §8.13).
   { table: "hardship_reports", column: "response", byAccount: true },
   { table: "complaints", column: "response", byAccount: true },
   { table: "case_events", column: "body", byAccount: true },

@@ -15,7 +15,7 @@ import { appendAudit } from "../platform/audit.server";
 /**
  * What staff read about cases: one case with its history, owner and SLA clocks (the case page), and the
  * open cases that have missed a clock (the supervisor's dashboard). Clocks come from the active contact
- * policy's case SLAs and the `now` given (docs/product-rules.md §8.9).
+ * policy's case SLAs and the `now` given (docs/product-rules.md §8.13).
  */
 type Db = Kysely<Database>;
 

@@ -15,7 +15,7 @@ import { managesWork } from "./worklist.server";
 import type { StaffIdentity } from "./session.server";
 
 /**
- * Case work (docs/product-rules.md §8.9): moving a hardship report or complaint through its lifecycle,
+ * Case work (docs/product-rules.md §8.13): moving a hardship report or complaint through its lifecycle,
  * internal notes, and a further hardship pause. Each is one transaction with its audit row. The case's
  * owner is its task's assignee: acting on an unowned case claims its task for the actor; an agent may not
  * act on a case someone else owns (a supervisor or admin may, and the owner stays).

@@ -5,7 +5,7 @@ import { mayDo } from "./permissions";
 import type { StaffIdentity } from "./session.server";
 
 /**
- * Worklists (docs/product-rules.md §8.8): a task's one owner is `tasks.assigned_to_staff_id`. An agent
+ * Worklists (docs/product-rules.md §8.12): a task's one owner is `tasks.assigned_to_staff_id`. An agent
  * claims an unowned task and releases their own; a supervisor or admin assigns any open task to any
  * active staff member, or takes it back. A case's owner is its task's owner (app/staff/cases.server.ts).
  *

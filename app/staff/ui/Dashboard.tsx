@@ -184,7 +184,7 @@ export function DailyTable({ days }: { days: LabelledDay[] }) {
   );
 }
 
-/** Open cases that missed an SLA clock (docs/product-rules.md §8.9), each linked to its page. */
+/** Open cases that missed an SLA clock (docs/product-rules.md §8.13), each linked to its page. */
 export function CaseBreaches({
   breaches,
 }: {
