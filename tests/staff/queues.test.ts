@@ -44,8 +44,10 @@ async function openedCase(
   return row.id;
 }
 
+const staffOf = (u: StaffUser) => ({ id: u.id, email: u.email, displayName: u.display_name, role: u.role });
+
 async function closeCase(caseId: string, how: "resolve" | "reject") {
-  const staff = { id: supervisor.id, email: supervisor.email, displayName: "S", role: supervisor.role };
+  const staff = staffOf(supervisor);
   expect(await moveCase(t.db, { staff, caseId, action: "acknowledge" })).toEqual({ status: "ok" });
   expect(await moveCase(t.db, { staff, caseId, action: how, response: "Answered." })).toEqual({
     status: "ok",
@@ -87,17 +89,21 @@ describe("queues", () => {
           body: "x",
           created_at: daysAgo(2),
         },
-        {
-          borrower_id: b.borrower_id,
-          ack_number: "C20300101-BBBBB",
-          category: "conduct",
-          body: "y",
-          status: "in_progress",
-          acknowledged_at: daysAgo(2),
-          created_at: daysAgo(3),
-        },
       ])
       .execute();
+    // Taken up through the case service: in progress, owned by whoever acknowledged it.
+    const inProgress = await openedCase("complaints", {
+      borrower_id: b.borrower_id,
+      ack_number: "C20300101-BBBBB",
+      category: "conduct",
+      body: "y",
+      created_at: daysAgo(3),
+    });
+    expect(
+      await moveCase(t.db, { staff: staffOf(supervisor), caseId: inProgress, action: "acknowledge" }),
+    ).toEqual({
+      status: "ok",
+    });
     // Cases leave their queues when staff close them through the case service, never by SQL.
     const closedHardship = await openedCase("hardship_reports", {
       borrower_id: b.borrower_id,
@@ -145,9 +151,9 @@ describe("queues", () => {
       ["older", 5, "2222"],
       ["newer", 1, "1111"],
     ]);
-    expect(q.complaints.items.map((i) => [i.ackNumber, i.ageDays, i.status])).toEqual([
-      ["C20300101-BBBBB", 3, "in_progress"],
-      ["C20300101-AAAAA", 2, "open"],
+    expect(q.complaints.items.map((i) => [i.ackNumber, i.ageDays, i.status, i.ownerName])).toEqual([
+      ["C20300101-BBBBB", 3, "in_progress", supervisor.display_name],
+      ["C20300101-AAAAA", 2, "open", null],
     ]);
     expect(q.calls.items).toHaveLength(1);
     expect(q.appointments.items.map((i) => [i.kind, i.borrowerNote])).toEqual([
