@@ -62,10 +62,13 @@ export type PlanProposer = "borrower" | "staff";
 export type InstalmentStatus = "due" | "paid" | "missed";
 export type PromiseStatus = "active" | "kept" | "broken" | "cancelled";
 export type HardshipReason = "job_loss" | "illness" | "bereavement" | "disaster" | "other";
-export type HardshipStatus = "open" | "reviewed" | "resolved";
+/** The case lifecycle (app/domain/case-lifecycle.ts); `rejected` is for hardship only. */
+export type HardshipStatus = "open" | "in_progress" | "awaiting_borrower" | "resolved" | "rejected";
 export type ComplaintCategory =
   "contact_frequency" | "conduct" | "amount_disputed" | "privacy" | "payment_problem" | "other";
-export type ComplaintStatus = "open" | "in_progress" | "resolved";
+export type ComplaintStatus = "open" | "in_progress" | "awaiting_borrower" | "resolved";
+export type CaseType = "hardship" | "complaint";
+export type CaseEventKind = "transition" | "note" | "pause_granted";
 export type TaskKind =
   "call" | "visit" | "hardship_review" | "wrong_number_review" | "complaint" | "callback" | "plan_review";
 export type TaskStatus = "open" | "done" | "cancelled";
@@ -375,6 +378,10 @@ export interface HardshipReportsTable {
   created_at: TimestampDefault;
   resolved_at: NullableTimestamp;
   resolved_by_staff_id: string | null;
+  acknowledged_at: NullableTimestamp;
+  /** The final response to the borrower (free text; retention clears it). */
+  response: string | null;
+  responded_at: NullableTimestamp;
 }
 
 export interface ComplaintsTable {
@@ -387,6 +394,27 @@ export interface ComplaintsTable {
   status: Generated<ComplaintStatus>;
   created_at: TimestampDefault;
   resolved_at: NullableTimestamp;
+  resolved_by_staff_id: string | null;
+  acknowledged_at: NullableTimestamp;
+  /** The final response to the borrower (free text; retention clears it). */
+  response: string | null;
+  responded_at: NullableTimestamp;
+}
+
+/** A case's history: transitions, internal notes, and decisions (a further hardship pause with its reason). */
+export interface CaseEventsTable {
+  id: UuidPk;
+  case_type: CaseType;
+  case_id: string;
+  borrower_id: string;
+  account_id: string | null;
+  staff_user_id: string;
+  kind: CaseEventKind;
+  from_status: string | null;
+  to_status: string | null;
+  body: string | null;
+  pause_until: NullableTimestamp;
+  created_at: TimestampDefault;
 }
 
 export interface TasksTable {
@@ -398,7 +426,10 @@ export interface TasksTable {
   due_at: TimestampDefault;
   slot_start: NullableTimestamp;
   slot_end: NullableTimestamp;
+  /** The task's one owner: claimed by them, or assigned by a supervisor. */
   assigned_to_staff_id: string | null;
+  /** Since when the owner has it (null while unassigned). */
+  claimed_at: NullableTimestamp;
   source_type: string | null;
   source_id: string | null;
   dedupe_key: string | null;
@@ -573,6 +604,7 @@ export interface Database {
   promises_to_pay: PromisesToPayTable;
   hardship_reports: HardshipReportsTable;
   complaints: ComplaintsTable;
+  case_events: CaseEventsTable;
   tasks: TasksTable;
   notes: NotesTable;
   call_attempts: CallAttemptsTable;

@@ -164,9 +164,30 @@ function accountOverviewQuery(
       "status",
       "balance_as_of",
       pendingPaymentsQuery(db, { ...scope, since: eb.ref("accounts.balance_as_of") }).as("pending_minor"),
+      latestCaseResponse(scope).as("case_response"),
     ])
     .where("id", "=", scope.accountId)
     .where("borrower_id", "=", scope.borrowerId);
+}
+
+/**
+ * The latest final response staff gave on this account's complaint or hardship report (docs/product-rules.md
+ * §8.13), with the complaint's reference: the borrower reads it here after verifying.
+ */
+function latestCaseResponse(scope: {
+  accountId: string | Expression<string>;
+  borrowerId: string | Expression<string>;
+}) {
+  return sql<{
+    text: string;
+    ref: string | null;
+  } | null>`(select json_build_object('text', r.response, 'ref', r.ref)
+    from (select response, responded_at, ack_number as ref from complaints
+            where account_id = ${scope.accountId} and borrower_id = ${scope.borrowerId} and response is not null
+          union all
+          select response, responded_at, null from hardship_reports
+            where account_id = ${scope.accountId} and borrower_id = ${scope.borrowerId} and response is not null) r
+    order by r.responded_at desc limit 1)`;
 }
 
 type AccountOverviewRow = Awaited<
@@ -189,6 +210,7 @@ function toAccountOverview(account: AccountOverviewRow) {
     dpd: account.dpd,
     balanceAsOf: account.balance_as_of.toISOString().slice(0, 10),
     nextStep: nextStep(account.status, account.dpd, account.balance_minor - pendingMinor),
+    caseResponse: account.case_response,
   };
 }
 
@@ -208,6 +230,10 @@ export interface OverviewPage {
   /** Null when no payment is pending (the row and its note are left out). */
   pending: string | null;
   balanceAsOf: string;
+  /** Staff's final response to the borrower's latest answered complaint or hardship report, if any. */
+  caseResponse: string | null;
+  /** The complaint's reference the response answers (null for hardship, or with no response). */
+  caseResponseRef: string | null;
 }
 
 export function overviewPage(o: AccountOverview, locale: string): OverviewPage {
@@ -224,6 +250,8 @@ export function overviewPage(o: AccountOverview, locale: string): OverviewPage {
     dpd: String(o.dpd),
     pending: o.pendingMinor > 0 ? money(o.pendingMinor) : null,
     balanceAsOf: formatCalendarDate(o.balanceAsOf, locale),
+    caseResponse: o.caseResponse?.text ?? null,
+    caseResponseRef: o.caseResponse?.ref ?? null,
   };
 }
 

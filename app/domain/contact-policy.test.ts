@@ -23,6 +23,16 @@ function errorsOf(input: unknown) {
 const show = (w: LocalWindow) => `${formatClock(w.startMinute)}-${formatClock(w.endMinute)}`;
 
 describe("contact policy schema", () => {
+  it("gives a policy saved before cases existed the default case SLAs (docs/product-rules.md §8.13)", () => {
+    const { cases: _cases, ...older } = policy();
+    const parsed = parseContactPolicy(older);
+    expect(parsed.ok && parsed.policy.cases).toEqual({
+      complaintAckWorkingDays: 5,
+      complaintResponseDays: 56,
+      hardshipReviewDays: 10,
+    });
+  });
+
   it("accepts the defaults, which match docs/product-rules.md §4.2", () => {
     const parsed = parseContactPolicy(DEFAULT_CONTACT_POLICY);
     expect(parsed.ok).toBe(true);

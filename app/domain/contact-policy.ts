@@ -122,6 +122,15 @@ const contactPolicySchema = z
     /** Reminders pause until the promised date plus this many days (end of that local day). */
     promiseGraceDays: z.number().int().min(0).max(30),
     hardshipPauseDays: z.number().int().min(1).max(180),
+    /** Case SLAs (docs/product-rules.md §8.13); policies saved before cases existed get the defaults. */
+    cases: z
+      .object({
+        complaintAckWorkingDays: z.number().int().min(1).max(30),
+        complaintResponseDays: z.number().int().min(1).max(120),
+        hardshipReviewDays: z.number().int().min(1).max(60),
+      })
+      .strict()
+      .default({ complaintAckWorkingDays: 5, complaintResponseDays: 56, hardshipReviewDays: 10 }),
     /** Send-time optimisation (docs/product-rules.md §4.13); absent means off: reminders go at the first permitted minute. */
     sendTimeOptimisation: z
       .object({ explorationShare: z.number().min(0).max(1) })
@@ -209,6 +218,7 @@ export const DEFAULT_CONTACT_POLICY: ContactPolicy = contactPolicySchema.parse({
   },
   promiseGraceDays: 2,
   hardshipPauseDays: 30,
+  cases: { complaintAckWorkingDays: 5, complaintResponseDays: 56, hardshipReviewDays: 10 },
   jurisdictions: {
     HK: {
       basis: [

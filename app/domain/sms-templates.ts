@@ -41,6 +41,7 @@ export const CONFIRMATION_KINDS = [
   "callback_booked",
   "fresh_link",
   "payment_link",
+  "case_response",
 ] as const;
 export type ConfirmationKind = (typeof CONFIRMATION_KINDS)[number];
 

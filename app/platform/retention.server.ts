@@ -14,7 +14,8 @@ import { config } from "./config.server";
 export const ERASED = "[erased]";
 
 interface FreeTextColumn {
-  table: "hardship_reports" | "complaints" | "tasks" | "instalment_plans" | "notes" | "messages";
+  table:
+    "hardship_reports" | "complaints" | "case_events" | "tasks" | "instalment_plans" | "notes" | "messages";
   column: string;
   /** The row names the account it concerns (null: the borrower's). notes has no account. */
   byAccount: boolean;
@@ -28,6 +29,10 @@ interface FreeTextColumn {
 const FREE_TEXT: readonly FreeTextColumn[] = [
   { table: "hardship_reports", column: "details", byAccount: true },
   { table: "complaints", column: "body", byAccount: true },
+  // Staff's final responses and internal case notes (docs/product-rules.md §8.13).
+  { table: "hardship_reports", column: "response", byAccount: true },
+  { table: "complaints", column: "response", byAccount: true },
+  { table: "case_events", column: "body", byAccount: true },
   { table: "tasks", column: "borrower_note", byAccount: true },
   { table: "tasks", column: "outcome", byAccount: true, codesStay: true },
   { table: "instalment_plans", column: "decision_reason", byAccount: true, codesStay: true },

@@ -28,6 +28,8 @@ export const template: TemplateSlots<OverviewPage> = {
     "dpd",
     "pending",
     "balanceAsOf",
+    "caseResponse",
+    "caseResponseRef",
   ],
 };
 
@@ -60,6 +62,15 @@ export default function Overview() {
         <p className="hint">{t("overview.balanceAsOf", { date: o.balanceAsOf })}</p>
         {o.pending ? <p className="hint">{t("overview.pendingNote")}</p> : null}
       </section>
+      {o.caseResponse ? (
+        <section className="card" aria-labelledby="response-title">
+          <h2 id="response-title">{t("overview.caseResponseHeading")}</h2>
+          {o.caseResponseRef ? (
+            <p className="hint">{t("overview.caseResponseRef", { ref: o.caseResponseRef })}</p>
+          ) : null}
+          <p className="free-text">{o.caseResponse}</p>
+        </section>
+      ) : null}
       <section className="card" aria-labelledby="next-title">
         <h2 id="next-title">{t("overview.nextStepsHeading")}</h2>
         <p>{t(`overview.next_${o.nextStep}`)}</p>

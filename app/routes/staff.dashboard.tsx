@@ -2,17 +2,23 @@ import { data, type LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { requireStaff } from "~/staff/auth.server";
+import { loadSlaBreaches } from "~/staff/case-views.server";
 import { loadDashboard, PAID_WITHIN_DAYS } from "~/staff/dashboard.server";
+import { formatStaffDateTime } from "~/staff/format";
 import { displayContext } from "~/staff/display.server";
 import { loaderRoles } from "~/staff/permissions";
-import { DailyCharts, DailyTable, FunnelCard, VariantComparison } from "~/staff/ui/Dashboard";
+import { CaseBreaches, DailyCharts, DailyTable, FunnelCard, VariantComparison } from "~/staff/ui/Dashboard";
 import { StaffErrorBoundary } from "~/staff/ui/StaffErrorBoundary";
 
 /** The last 30 days: the reminder funnel, plans, opt-outs, complaints, and the A/B comparison. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireStaff(context, request, { roles: loaderRoles("staff.dashboard") });
   const { locale, timeZone } = await displayContext(request);
-  const dashboard = await loadDashboard(context.db, { timeZone });
+  const [dashboard, breaches] = await Promise.all([
+    loadDashboard(context.db, { timeZone }),
+    loadSlaBreaches(context.db),
+  ]);
+  const when = (d: Date) => formatStaffDateTime(d, locale, timeZone);
   const short = new Intl.DateTimeFormat(locale, { month: "numeric", day: "numeric", timeZone: "UTC" });
   const long = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" });
   const label = (iso: string) => short.format(new Date(`${iso}T00:00:00Z`));
@@ -25,6 +31,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
         to: long.format(new Date(`${dashboard.to}T00:00:00Z`)),
       },
       days: dashboard.days.map((d) => ({ ...d, label: label(d.day) })),
+      breaches: breaches.map((b) => ({
+        id: b.id,
+        type: b.type,
+        status: b.status,
+        borrowerName: b.borrowerName,
+        ackNumber: b.ackNumber,
+        ownerName: b.ownerName,
+        missed: b.clocks.filter((k) => k.breached).map((k) => ({ name: k.name, due: when(k.due) })),
+      })),
     },
     { headers: { "Cache-Control": "no-store" } },
   );
@@ -39,6 +54,8 @@ export default function StaffDashboard() {
       <p className="hint">
         {t("dashboard.intro", { from: d.range.from, to: d.range.to, timeZone: d.timeZone })}
       </p>
+
+      <CaseBreaches breaches={d.breaches} />
 
       <FunnelCard totals={d.totals} paidWithinDays={d.paidWithinDays} />
 

@@ -51,6 +51,9 @@ export default function StaffLayout() {
               <NavLink to="/staff/queues">{t("nav.queues")}</NavLink>
             </li>
             <li>
+              <NavLink to="/staff/work">{t("nav.work")}</NavLink>
+            </li>
+            <li>
               <NavLink to="/staff/borrowers">{t("nav.search")}</NavLink>
             </li>
             {more

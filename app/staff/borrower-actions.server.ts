@@ -137,9 +137,11 @@ async function resolveTask({ trx, staff, borrowerId, now, audit }: Ctx, action: 
     .where("id", "=", action.taskId)
     .where("borrower_id", "=", borrowerId)
     .where("status", "=", "open")
+    // A case's task closes with its case (app/staff/cases.server.ts), so the two never disagree.
+    .where((eb) => eb.or([eb("source_type", "is", null), eb("source_type", "not in", CASE_SOURCES)]))
     .returning(["id", "kind"])
     .executeTakeFirst();
-  if (!task) return NOT_FOUND;
+  if (!task) return (await isCaseTask(trx, action.taskId)) ? CASE_TASK : NOT_FOUND;
   await audit("staff.task_resolved", "task", task.id, { kind: task.kind });
   return OK;
 }
@@ -195,6 +197,22 @@ async function markDispute(ctx: Ctx, accountId: string, on: boolean) {
 
 const OK: BorrowerActionResult = { status: "ok" };
 const NOT_FOUND: BorrowerActionResult = { status: "not_found" };
+const CASE_SOURCES = ["complaint", "hardship_report"];
+const CASE_TASK: BorrowerActionResult = {
+  status: "refused",
+  httpStatus: 409,
+  formErrors: ["errors.caseTask"],
+};
+
+async function isCaseTask(trx: Trx, taskId: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom("tasks")
+    .select("id")
+    .where("id", "=", taskId)
+    .where("source_type", "in", CASE_SOURCES)
+    .executeTakeFirst();
+  return row !== undefined;
+}
 
 async function ownAccount(trx: Trx, borrowerId: string, accountId: string): Promise<boolean> {
   const row = await trx

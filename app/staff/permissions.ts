@@ -63,6 +63,27 @@ export const STAFF_ROUTE_ACCESS = {
       send_payment_link: CASEWORK,
     },
   },
+  // Worklists: anyone claims and releases their own work (approvers take plan reviews); supervisors and
+  // admins assign anyone's to any active member (app/staff/worklist.server.ts).
+  "staff.work": {
+    kind: "staff",
+    loader: ALL,
+    action: { claim: ALL, release: ALL, assign: TUNERS },
+  },
+  // Cases (hardship, complaints): whoever does case work moves them; acting claims an unowned case.
+  "staff.cases.$caseId": {
+    kind: "staff",
+    loader: ALL,
+    action: {
+      acknowledge: CASEWORK,
+      await_borrower: CASEWORK,
+      resume: CASEWORK,
+      resolve: CASEWORK,
+      reject: CASEWORK,
+      add_case_note: CASEWORK,
+      grant_pause: CASEWORK,
+    },
+  },
   "staff.audit": { kind: "staff", loader: ADMIN },
   "staff.users": { kind: "staff", loader: ADMIN, action: { revoke_sessions: ADMIN } },
   "staff.sign-out": { kind: "staff", loader: ALL, action: { [DEFAULT_INTENT]: ALL } },

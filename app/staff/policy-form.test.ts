@@ -23,6 +23,18 @@ describe("policy form", () => {
     }
   });
 
+  it("edits the case SLAs, and puts an out-of-range one beside its field", () => {
+    const read = readPolicyForm({ ...defaults(), "cases.hardshipReviewDays": "14" });
+    if (!read.ok) throw new Error(JSON.stringify(read.errors));
+    expect(read.policy.cases).toEqual({
+      complaintAckWorkingDays: 5,
+      complaintResponseDays: 56,
+      hardshipReviewDays: 14,
+    });
+    const bad = readPolicyForm({ ...defaults(), "cases.complaintAckWorkingDays": "0" });
+    expect(bad.ok ? [] : Object.keys(bad.errors)).toEqual(["cases.complaintAckWorkingDays"]);
+  });
+
   it("reads edits, variants and a stage switched off", () => {
     const values = {
       ...defaults(),

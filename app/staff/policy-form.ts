@@ -13,7 +13,7 @@ import {
  * show next to it. Pure: shared by the route's action and its component.
  *
  * Field names: `stage.<id>.enabled|fromDpd|toDpd|everyDays|tone|escalation|variants`,
- * `window.start|end`, `caps.<cap>`, `promiseGraceDays`, `hardshipPauseDays`,
+ * `window.start|end`, `caps.<cap>`, `promiseGraceDays`, `hardshipPauseDays`, `cases.<sla>`,
  * `sendTimeExplorationPercent` (blank: send-time optimisation off), `jurisdictions` (the profiles as JSON text).
  */
 export const TONES = ["gentle", "neutral", "firm"] as const;
@@ -23,6 +23,11 @@ export const CAP_FIELDS = [
   "minHoursBetweenReminders",
   "callsPerDay",
   "callsPer7Days",
+] as const;
+export const CASE_SLA_FIELDS = [
+  "complaintAckWorkingDays",
+  "complaintResponseDays",
+  "hardshipReviewDays",
 ] as const;
 const STAGE_FIELDS = ["fromDpd", "toDpd", "everyDays", "tone", "escalation", "variants"] as const;
 /** Problems that belong to no single field. */
@@ -48,6 +53,7 @@ export function policyFormValues(policy: ContactPolicy): PolicyFormValues {
     jurisdictions: JSON.stringify(policy.jurisdictions, null, 2),
   };
   for (const cap of CAP_FIELDS) values[`caps.${cap}`] = String(policy.caps[cap]);
+  for (const sla of CASE_SLA_FIELDS) values[`cases.${sla}`] = String(policy.cases[sla]);
   for (const stage of policy.stages) {
     values[stageField(stage.id, "enabled")] = "on";
     values[stageField(stage.id, "fromDpd")] = String(stage.fromDpd);
@@ -125,6 +131,7 @@ export function readPolicyForm(values: PolicyFormValues): ReadPolicyResult {
     ),
     promiseGraceDays: whole("promiseGraceDays"),
     hardshipPauseDays: whole("hardshipPauseDays"),
+    cases: Object.fromEntries(CASE_SLA_FIELDS.map((sla) => [sla, whole(`cases.${sla}`)])),
     ...sendTimeOptimisation(text("sendTimeExplorationPercent"), add),
     jurisdictions,
   };
@@ -172,6 +179,8 @@ export function fieldForPath(path: string, stageOrder: readonly StageId[]): stri
   const cap = /^caps\.([A-Za-z0-9]+)$/.exec(path)?.[1];
   if (cap && (CAP_FIELDS as readonly string[]).includes(cap)) return `caps.${cap}`;
   if (path === "promiseGraceDays" || path === "hardshipPauseDays") return path;
+  const sla = /^cases\.([A-Za-z]+)$/.exec(path)?.[1];
+  if (sla && (CASE_SLA_FIELDS as readonly string[]).includes(sla)) return `cases.${sla}`;
   if (path.startsWith("sendTimeOptimisation")) return "sendTimeExplorationPercent";
   if (path === "jurisdictions" || path.startsWith("jurisdictions.")) return "jurisdictions";
   return FORM_LEVEL;

@@ -1,5 +1,13 @@
 import { sql, type Kysely } from "kysely";
-import type { ComplaintCategory, ComplaintStatus, Database, HardshipReason, TaskKind } from "../../db/schema";
+import type {
+  ComplaintCategory,
+  ComplaintStatus,
+  Database,
+  HardshipReason,
+  HardshipStatus,
+  TaskKind,
+} from "../../db/schema";
+import { OPEN_CASE_STATES } from "../domain/case-lifecycle";
 import { formatMoney } from "../domain/money";
 import { ageInDays, formatStaffDateTime } from "./format";
 
@@ -13,10 +21,15 @@ interface QueueItemBase {
   accountLast4: string | null;
   created: string;
   ageDays: number;
+  /** Who owns the item (its task's assignee), or null while nobody has claimed it. */
+  ownerName: string | null;
 }
 
 export interface Queues {
-  hardship: { total: number; items: Array<QueueItemBase & { reason: HardshipReason; details: string }> };
+  hardship: {
+    total: number;
+    items: Array<QueueItemBase & { reason: HardshipReason; details: string; status: HardshipStatus }>;
+  };
   calls: { total: number; items: Array<QueueItemBase & { kind: TaskKind; due: string }> };
   appointments: {
     total: number;
@@ -35,18 +48,34 @@ export interface Queues {
 
 type Db = Kysely<Database>;
 
-function openHardship(db: Db) {
+/** The owner of a case: the assignee of its open task (one owner concept, app/staff/worklist.server.ts). */
+function caseOwner(db: Db, caseId: "h.id" | "c.id") {
   return db
-    .selectFrom("hardship_reports as h")
-    .innerJoin("borrowers as b", "b.id", "h.borrower_id")
-    .leftJoin("accounts as a", "a.id", "h.account_id")
-    .select(["h.id", "h.borrower_id", "b.full_name", "a.last4", "h.created_at", "h.reason", "h.details"])
-    .select(sql<number>`count(*) over ()`.as("total"))
-    .where("h.status", "=", "open")
-    .orderBy("h.created_at")
-    .orderBy("h.id")
-    .limit(QUEUE_LIMIT)
-    .execute();
+    .selectFrom("tasks as t")
+    .innerJoin("staff_users as s", "s.id", "t.assigned_to_staff_id")
+    .select("s.display_name")
+    .where("t.source_id", "=", sql.ref<string>(caseId))
+    .where("t.status", "=", "open")
+    .limit(1)
+    .as("owner_name");
+}
+
+function openHardship(db: Db) {
+  return (
+    db
+      .selectFrom("hardship_reports as h")
+      .innerJoin("borrowers as b", "b.id", "h.borrower_id")
+      .leftJoin("accounts as a", "a.id", "h.account_id")
+      .select(["h.id", "h.borrower_id", "b.full_name", "a.last4", "h.created_at", "h.reason", "h.details"])
+      .select(["h.status", caseOwner(db, "h.id")])
+      .select(sql<number>`count(*) over ()`.as("total"))
+      // Cases leave the queue when they are resolved or rejected (app/staff/cases.server.ts).
+      .where("h.status", "in", [...OPEN_CASE_STATES])
+      .orderBy("h.created_at")
+      .orderBy("h.id")
+      .limit(QUEUE_LIMIT)
+      .execute()
+  );
 }
 
 function openTasks(db: Db, kinds: TaskKind[]) {
@@ -54,7 +83,9 @@ function openTasks(db: Db, kinds: TaskKind[]) {
     .selectFrom("tasks as t")
     .innerJoin("borrowers as b", "b.id", "t.borrower_id")
     .leftJoin("accounts as a", "a.id", "t.account_id")
+    .leftJoin("staff_users as s", "s.id", "t.assigned_to_staff_id")
     .select([
+      "s.display_name as owner_name",
       "t.id",
       "t.borrower_id",
       "b.full_name",
@@ -88,9 +119,10 @@ function openComplaints(db: Db) {
       "c.ack_number",
       "c.category",
       "c.status",
+      caseOwner(db, "c.id"),
     ])
     .select(sql<number>`count(*) over ()`.as("total"))
-    .where("c.status", "in", ["open", "in_progress"])
+    .where("c.status", "in", [...OPEN_CASE_STATES])
     .orderBy("c.created_at")
     .orderBy("c.id")
     .limit(QUEUE_LIMIT)
@@ -143,6 +175,7 @@ function rowBase(opts: { locale: string; timeZone: string }, now: Date) {
     full_name: string;
     last4: string | null;
     created_at: Date;
+    owner_name?: string | null;
   }): QueueItemBase => ({
     id: r.id,
     borrowerId: r.borrower_id,
@@ -150,6 +183,7 @@ function rowBase(opts: { locale: string; timeZone: string }, now: Date) {
     accountLast4: r.last4,
     created: formatStaffDateTime(r.created_at, opts.locale, opts.timeZone),
     ageDays: ageInDays(r.created_at, now),
+    ownerName: r.owner_name ?? null,
   });
 }
 
@@ -161,7 +195,7 @@ function toQueues(rows: Rows, opts: { locale: string; timeZone: string }, now: D
   return {
     hardship: {
       total: total(hardship),
-      items: hardship.map((r) => ({ ...base(r), reason: r.reason, details: r.details })),
+      items: hardship.map((r) => ({ ...base(r), reason: r.reason, details: r.details, status: r.status })),
     },
     calls: {
       total: total(calls),

@@ -17,6 +17,8 @@ import * as m0025 from "./0025_sms_link_codes_sealed";
 import * as m0026 from "./0026_free_text_retention";
 import * as m0030 from "./0030_payment_allocations";
 import * as m0035 from "./0035_staff_acts_for_borrower";
+import * as m0040 from "./0040_task_claims";
+import * as m0041 from "./0041_case_lifecycle";
 import * as m0060 from "./0060_reconciliation_runs";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
@@ -39,5 +41,7 @@ export const migrations: Record<string, Migration> = {
   "0026_free_text_retention": m0026,
   "0030_payment_allocations": m0030,
   "0035_staff_acts_for_borrower": m0035,
+  "0040_task_claims": m0040,
+  "0041_case_lifecycle": m0041,
   "0060_reconciliation_runs": m0060,
 };

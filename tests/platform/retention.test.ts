@@ -53,6 +53,7 @@ async function freeTextOf(about: Account) {
         reason: "illness",
         details: `hospital ${tag}`,
         currency: "HKD",
+        ...answered(`we cannot pause further ${tag}`, "rejected"),
       })
       .returning("id")
       .executeTakeFirstOrThrow(),
@@ -64,6 +65,7 @@ async function freeTextOf(about: Account) {
         ack_number: `C-${tag}`,
         category: "conduct",
         body: `rude ${tag}`,
+        ...answered(`we apologise ${tag}`, "resolved"),
       })
       .returning("id")
       .executeTakeFirstOrThrow(),
@@ -87,6 +89,19 @@ async function freeTextOf(about: Account) {
       .returning("id")
       .executeTakeFirstOrThrow(),
   ]);
+  const caseNote = await t.db
+    .insertInto("case_events")
+    .values({
+      case_type: "complaint",
+      case_id: complaint.id,
+      borrower_id: b,
+      account_id: about.id,
+      staff_user_id: staffId,
+      kind: "note",
+      body: `spoke to the caller's manager ${tag}`,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
   await handleInboundSms(t.db, {
     from: phone,
     body: `who is this ${tag}`,
@@ -106,6 +121,21 @@ async function freeTextOf(about: Account) {
         .selectFrom("complaints")
         .select("body")
         .where("id", "=", complaint.id)
+        .executeTakeFirstOrThrow()
+    ).body,
+    responses: [
+      ...(await t.db
+        .selectFrom("hardship_reports")
+        .select("response")
+        .where("id", "=", hardship.id)
+        .execute()),
+      ...(await t.db.selectFrom("complaints").select("response").where("id", "=", complaint.id).execute()),
+    ].map((r) => r.response),
+    caseNote: (
+      await t.db
+        .selectFrom("case_events")
+        .select("body")
+        .where("id", "=", caseNote.id)
         .executeTakeFirstOrThrow()
     ).body,
     task: await t.db
@@ -150,7 +180,18 @@ const untouched = (now: Awaited<ReturnType<Awaited<ReturnType<typeof freeTextOf>
     now.plan,
     now.note,
     now.inbound,
+    ...now.responses,
+    now.caseNote,
   ].every((text) => text?.endsWith(now.tag));
+
+/** A case closed with staff's final response (the columns the case CHECKs ask of a closed case). */
+const answered = <S extends "resolved" | "rejected">(response: string, status: S) => ({
+  status,
+  response,
+  acknowledged_at: daysAgo(500),
+  responded_at: daysAgo(500),
+  resolved_at: daysAgo(500),
+});
 
 const retentionAudits = () =>
   t.db
@@ -180,6 +221,8 @@ describe("retention of free text", () => {
       codePlan: "within_auto_approve_policy",
       note: ERASED,
       inbound: ERASED,
+      responses: [ERASED, ERASED],
+      caseNote: ERASED,
     });
     expect(untouched(await recent())).toBe(true);
     expect(untouched(await open())).toBe(true);
@@ -190,6 +233,9 @@ describe("retention of free text", () => {
     expect(run.erased).toEqual({
       "hardship_reports.details": 2,
       "complaints.body": 2,
+      "hardship_reports.response": 2,
+      "complaints.response": 2,
+      "case_events.body": 2,
       "tasks.borrower_note": 2,
       "tasks.outcome": 2,
       "instalment_plans.decision_reason": 2,
@@ -199,7 +245,7 @@ describe("retention of free text", () => {
     const [audit] = await retentionAudits();
     expect(audit).toMatchObject({
       actor_type: "system",
-      detail: { erased: run.erased, total: 12, days: DAYS },
+      detail: { erased: run.erased, total: 18, days: DAYS },
     });
     for (const tag of [gone.tag, partly.tag]) expect(JSON.stringify(audit)).not.toContain(tag);
   });
@@ -217,7 +263,7 @@ describe("retention of free text", () => {
     const text = await freeTextOf(await account(DAYS + 1));
     const audits = (await retentionAudits()).length;
     const run = await runRetention(t.db, { now: NOW, dryRun: true });
-    expect(run).toMatchObject({ dryRun: true, total: 7 });
+    expect(run).toMatchObject({ dryRun: true, total: 10 });
     expect(untouched(await text())).toBe(true);
     expect(await retentionAudits()).toHaveLength(audits);
   });
@@ -233,14 +279,14 @@ describe("retention of free text", () => {
     it("--dry-run reports what is due and changes nothing", async () => {
       const dry = runSettle(["retention:run", "--now", NOW.toISOString(), "--dry-run"], { env: env() });
       expect(dry.status, dry.stderr).toBe(0);
-      expect(dry.stdout).toMatch(/^Dry run: would erase 14 free-text values/);
+      expect(dry.stdout).toMatch(/^Dry run: would erase 20 free-text values/);
       expect(untouched(await text())).toBe(true);
     });
 
     it("erases it, and refuses a bad --now", async () => {
       const real = runSettle(["retention:run", "--now", NOW.toISOString()], { env: env() });
       expect(real.status, real.stderr).toBe(0);
-      expect(real.stdout).toMatch(/^Erased 14 free-text values .* notes\.body=/);
+      expect(real.stdout).toMatch(/^Erased 20 free-text values .* notes\.body=/);
       expect((await text()).note).toBe(ERASED);
       expect(() => parseCommandLine(["retention:run", "--now", "last year"])).toThrow(
         /--now: must be an ISO 8601 date-time/,

@@ -27,6 +27,7 @@ const BUSINESS_TABLES = [
   "promises_to_pay",
   "hardship_reports",
   "complaints",
+  "case_events",
   "tasks",
   "notes",
   "contact_preferences",
@@ -139,6 +140,10 @@ const FIELD_NAMES = [
   "language",
   "outcome",
   "scopes",
+  "assigneeId",
+  "caseId",
+  "response",
+  "until",
 ];
 const INTENTS = [
   "verify",
@@ -175,6 +180,15 @@ const INTENTS = [
   "book_callback",
   "send_link",
   "send_payment_link",
+  "claim",
+  "release",
+  "assign",
+  "acknowledge",
+  "await_borrower",
+  "resume",
+  "resolve",
+  "add_case_note",
+  "grant_pause",
 ];
 
 const value = fc.oneof(
@@ -219,11 +233,24 @@ const ROLES = ["agent", "approver", "supervisor", "admin"] as const;
 const staffUsers = new Map<string, Awaited<ReturnType<typeof enrolledStaff>>["user"]>();
 const staffCookies = new Map<string, string>();
 const planId = "7d0c5f5e-3b1a-4c36-9a51-1f0a2b3c4d5e";
+let caseId = "";
 
 beforeAll(async () => {
   t = await createTestDatabase();
   borrower = await signedInBorrower(t.db);
   for (const role of ROLES) staffUsers.set(role, (await enrolledStaff(t.db, role)).user);
+  // A real case for the case page's actions (a hardship report, so every intent has something to act on).
+  const report = await t.db
+    .insertInto("hardship_reports")
+    .values({
+      borrower_id: borrower.borrower.id,
+      account_id: borrower.account.id,
+      reason: "illness",
+      currency: borrower.account.currency,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  caseId = report.id;
 });
 
 /** Fresh sessions for each route, since the sign-out actions end them. */
@@ -271,6 +298,7 @@ function paramsFor(path: string, raw: string): Record<string, string> {
         code: borrower.link.code,
         borrowerId: borrower.borrower.id,
         planId,
+        caseId,
         ref: borrower.account.external_ref,
         kind: "status",
         action: "promise",

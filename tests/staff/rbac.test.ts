@@ -43,6 +43,8 @@ let borrowerId: string;
 let accountId: string;
 let planId: string;
 let double: StripeTestDouble;
+let caseId: string;
+let activeAgentId: string;
 const cookies = new Map<StaffRole, () => Promise<string>>();
 
 beforeAll(async () => {
@@ -59,6 +61,8 @@ beforeAll(async () => {
     webhookSecret: DEV_WEBHOOK_SECRET,
   });
   process.env.STRIPE_TEST_DOUBLE_PORT = String(double.port);
+  caseId = await insertCase("complaint", "open");
+  activeAgentId = (await insertStaffUser(t.db, { role: "agent" })).id;
   for (const role of STAFF_ROLES) {
     const { user } = await enrolledStaff(t.db, role);
     cookies.set(role, () => signedInCookie(t.db, user));
@@ -130,6 +134,64 @@ const forFreshBorrower = (form: (today: string) => Record<string, string>) => as
 const inDays = (today: string, days: number) =>
   new Date(Date.parse(`${today}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
+let caseCounter = 0;
+/** A complaint or hardship report in a given state, with its task, as the portal and earlier moves leave it. */
+async function insertCase(
+  type: "complaint" | "hardship",
+  status: "open" | "in_progress" | "awaiting_borrower",
+) {
+  const account = await insertAccount(t.db);
+  const common = {
+    borrower_id: account.borrower_id,
+    account_id: account.id,
+    status,
+    acknowledged_at: status === "open" ? null : new Date(),
+  };
+  const row =
+    type === "complaint"
+      ? await t.db
+          .insertInto("complaints")
+          .values({
+            ...common,
+            ack_number: `C20300101-R${String(++caseCounter).padStart(4, "0")}`,
+            category: "other",
+            body: "x",
+          })
+          .returning("id")
+          .executeTakeFirstOrThrow()
+      : await t.db
+          .insertInto("hardship_reports")
+          .values({ ...common, reason: "illness", currency: "HKD" })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+  await t.db
+    .insertInto("tasks")
+    .values({
+      kind: type === "complaint" ? "complaint" : "hardship_review",
+      borrower_id: account.borrower_id,
+      account_id: account.id,
+      source_type: type === "complaint" ? "complaint" : "hardship_report",
+      source_id: row.id,
+    })
+    .execute();
+  return row.id;
+}
+const onCase =
+  (
+    type: "complaint" | "hardship",
+    status: "open" | "in_progress" | "awaiting_borrower",
+    form: Record<string, string>,
+  ) =>
+  async (): Promise<Sample> => ({ ...form, [ROUTE_PARAMS]: { caseId: await insertCase(type, status) } });
+const unownedTask = async () =>
+  (
+    await t.db
+      .insertInto("tasks")
+      .values({ kind: "call", borrower_id: borrowerId, account_id: accountId })
+      .returning("id")
+      .executeTakeFirstOrThrow()
+  ).id;
+
 /** A valid request body per route and intent; fresh rows where the action consumes them. */
 const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
   "staff.borrowers.$borrowerId": {
@@ -170,6 +232,24 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
     })),
     send_link: forFreshBorrower(() => ({ intent: "send_link" })),
     send_payment_link: forFreshBorrower(() => ({ intent: "send_payment_link", amount: "100" })),
+  },
+  "staff.work": {
+    claim: async () => ({ intent: "claim", taskId: await unownedTask() }),
+    release: async () => ({ intent: "release", taskId: await unownedTask() }),
+    assign: async () => ({ intent: "assign", taskId: await unownedTask(), assigneeId: activeAgentId }),
+  },
+  "staff.cases.$caseId": {
+    acknowledge: onCase("complaint", "open", { intent: "acknowledge" }),
+    await_borrower: onCase("complaint", "in_progress", { intent: "await_borrower" }),
+    resume: onCase("complaint", "awaiting_borrower", { intent: "resume" }),
+    resolve: onCase("complaint", "in_progress", { intent: "resolve", response: "We have corrected it." }),
+    reject: onCase("hardship", "in_progress", { intent: "reject", response: "We cannot pause further." }),
+    add_case_note: onCase("complaint", "open", { intent: "add_case_note", body: "Called the branch." }),
+    grant_pause: onCase("hardship", "open", {
+      intent: "grant_pause",
+      until: inDays(localToday(new Date(), "Asia/Hong_Kong"), 20),
+      reason: "Back at work next month.",
+    }),
   },
   "staff.users": {
     revoke_sessions: async () => ({
@@ -252,7 +332,7 @@ function pathFor(key: string): { path: string; params: Record<string, string> } 
     .map((s) => {
       if (!s.startsWith("$")) return s;
       const name = s.slice(1);
-      const values: Record<string, string> = { borrowerId, planId };
+      const values: Record<string, string> = { borrowerId, planId, caseId };
       const value = values[name];
       if (value === undefined) throw new Error(`no test value for route parameter ${name} in ${key}`);
       params[name] = value;

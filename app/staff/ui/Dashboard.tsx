@@ -1,3 +1,4 @@
+import { Link } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { BarChart } from "../../ui/BarChart";
 import type { Dashboard, DashboardDay } from "../dashboard.server";
@@ -179,6 +180,62 @@ export function DailyTable({ days }: { days: LabelledDay[] }) {
           </tbody>
         </table>
       </div>
+    </section>
+  );
+}
+
+/** Open cases that missed an SLA clock (docs/product-rules.md §8.13), each linked to its page. */
+export function CaseBreaches({
+  breaches,
+}: {
+  breaches: Array<{
+    id: string;
+    type: "hardship" | "complaint";
+    status: string;
+    borrowerName: string;
+    ackNumber: string | null;
+    ownerName: string | null;
+    missed: Array<{ name: string; due: string }>;
+  }>;
+}) {
+  const { t } = useTranslation("staff");
+  return (
+    <section className="card" aria-labelledby="breaches-title">
+      <h2 id="breaches-title">
+        {t("cases.breachesTitle")} <span className="count">({breaches.length})</span>
+      </h2>
+      {breaches.length === 0 ? (
+        <p className="hint">{t("cases.noBreaches")}</p>
+      ) : (
+        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="breaches-title">
+          <table className="staff-table">
+            <thead>
+              <tr>
+                <th scope="col">{t("cases.case")}</th>
+                <th scope="col">{t("queues.borrower")}</th>
+                <th scope="col">{t("queues.status")}</th>
+                <th scope="col">{t("work.owner")}</th>
+                <th scope="col">{t("cases.missed")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {breaches.map((b) => (
+                <tr key={b.id}>
+                  <td>
+                    <Link to={`/staff/cases/${b.id}`}>
+                      {b.type === "complaint" ? b.ackNumber : t("taskKinds.hardship_review")}
+                    </Link>
+                  </td>
+                  <td>{b.borrowerName}</td>
+                  <td>{t(`hardshipStatus.${b.status}`)}</td>
+                  <td>{b.ownerName ?? t("work.nobody")}</td>
+                  <td>{b.missed.map((m) => t(`cases.clocks.${m.name}`, { due: m.due })).join("; ")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </section>
   );
 }

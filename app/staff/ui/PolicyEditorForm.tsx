@@ -2,6 +2,7 @@ import { Form } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import {
   CAP_FIELDS,
+  CASE_SLA_FIELDS,
   ESCALATIONS,
   FORM_LEVEL,
   STAGE_IDS,
@@ -149,6 +150,7 @@ export function PolicyEditorForm({
       <QuietHoursSection {...field} />
       <CapsSection {...field} />
       <PausesSection {...field} />
+      <CaseSlaSection {...field} />
       <JurisdictionsSection {...field} />
 
       <button type="submit" className="button primary">
@@ -290,6 +292,27 @@ function PausesSection(field: SectionProps) {
           label={t("policy.sendTimeExplorationPercent")}
           hint={t("policy.sendTimeHint")}
         />
+      </div>
+    </section>
+  );
+}
+
+/** How soon cases must be acknowledged, answered and reviewed (the supervisor's dashboard shows breaches). */
+function CaseSlaSection(field: SectionProps) {
+  const { t } = useTranslation("console");
+  return (
+    <section className="card" aria-labelledby="policy-cases">
+      <h2 id="policy-cases">{t("policy.cases")}</h2>
+      <div className="policy-grid">
+        {CASE_SLA_FIELDS.map((sla) => (
+          <TextInput
+            key={sla}
+            {...field}
+            name={`cases.${sla}`}
+            label={t(`policy.caseSla.${sla}`)}
+            inputMode="numeric"
+          />
+        ))}
       </div>
     </section>
   );

@@ -14,15 +14,17 @@ const preview = (text: string) => (text.length > PREVIEW ? `${text.slice(0, PREV
 type QueueItem = { id: string; borrowerId: string; borrowerName: string; accountLast4: string | null } & {
   ageDays: number;
   created: string;
+  ownerName: string | null;
 };
 /** One column of a queue's table: its heading and each row's cell. */
 type Column<T> = { header: string; cell: (item: T) => ReactNode; className?: string };
 
-/** The borrower (linked) and the item's age: the first two columns of every queue. */
+/** The borrower (linked), the item's age and its owner: the first columns of every queue. */
 function who<T extends QueueItem>(t: TFunction<"staff">): Column<T>[] {
   return [
     { header: t("queues.borrower"), cell: (i) => <QueueBorrower item={i} /> },
     { header: t("queues.ageCol"), cell: (i) => <QueueAge item={i} /> },
+    { header: t("work.owner"), cell: (i) => i.ownerName ?? t("work.nobody") },
   ];
 }
 
@@ -47,7 +49,11 @@ export function HardshipQueue({ queue }: { queue: Queues["hardship"] }) {
   const { t } = useTranslation("staff");
   const columns: Column<Queues["hardship"]["items"][number]>[] = [
     ...who(t),
-    { header: t("queues.reason"), cell: (i) => t(`hardshipReasons.${i.reason}`) },
+    {
+      header: t("queues.reason"),
+      cell: (i) => <Link to={`/staff/cases/${i.id}`}>{t(`hardshipReasons.${i.reason}`)}</Link>,
+    },
+    { header: t("queues.status"), cell: (i) => t(`hardshipStatus.${i.status}`) },
     { header: t("queues.details"), cell: (i) => preview(i.details), className: "free-text" },
   ];
   return <QueueCard id="hardship" title={t("queues.hardship")} queue={queue} columns={columns} />;
@@ -56,10 +62,17 @@ export function HardshipQueue({ queue }: { queue: Queues["hardship"] }) {
 export function ComplaintQueue({ queue }: { queue: Queues["complaints"] }) {
   const { t } = useTranslation("staff");
   const columns: Column<Queues["complaints"]["items"][number]>[] = [
-    { header: t("queues.ackNumber"), cell: (i) => <code>{i.ackNumber}</code> },
+    {
+      header: t("queues.ackNumber"),
+      cell: (i) => (
+        <Link to={`/staff/cases/${i.id}`}>
+          <code>{i.ackNumber}</code>
+        </Link>
+      ),
+    },
     ...who(t),
     { header: t("queues.category"), cell: (i) => t(`complaintCategories.${i.category}`) },
-    { header: t("queues.status"), cell: (i) => t(`complaintStatus.${i.status}`) },
+    { header: t("queues.status"), cell: (i) => t(`hardshipStatus.${i.status}`) },
   ];
   return <QueueCard id="complaints" title={t("queues.complaints")} queue={queue} columns={columns} />;
 }
