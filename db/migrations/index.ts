@@ -17,6 +17,7 @@ import * as m0025 from "./0025_sms_link_codes_sealed";
 import * as m0026 from "./0026_free_text_retention";
 import * as m0030 from "./0030_payment_allocations";
 import * as m0035 from "./0035_staff_acts_for_borrower";
+import * as m0045 from "./0045_staff_invites";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   "0026_free_text_retention": m0026,
   "0030_payment_allocations": m0030,
   "0035_staff_acts_for_borrower": m0035,
+  "0045_staff_invites": m0045,
 };

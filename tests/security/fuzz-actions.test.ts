@@ -139,6 +139,7 @@ const FIELD_NAMES = [
   "language",
   "outcome",
   "scopes",
+  "token",
 ];
 const INTENTS = [
   "verify",
@@ -168,6 +169,8 @@ const INTENTS = [
   "disable",
   "enable",
   "reset_2fa",
+  "change_role",
+  "invite",
   "make_promise",
   "propose_plan",
   "update_preferences",
