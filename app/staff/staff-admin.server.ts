@@ -4,7 +4,7 @@ import { appendAudit } from "../platform/audit.server";
 import { revokeStaffSessions, type StaffIdentity } from "./session.server";
 
 /**
- * Staff administration (docs/product-rules.md §8.4): disable, re-enable, change a role, reset a lost
+ * Staff administration (docs/product-rules.md §8.12): disable, re-enable, change a role, reset a lost
  * authenticator. ONE function per action, called by the console (/staff/users) and the CLI alike. The
  * console's admin is the actor; the CLI is an operator at the server (audited as the system, via "cli").
  * Nobody changes their own role or disables themselves, and the last admin who is not disabled can be

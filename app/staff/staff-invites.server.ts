@@ -5,7 +5,7 @@ import { appendAudit } from "../platform/audit.server";
 import type { StaffAdminActor } from "./staff-admin.server";
 
 /**
- * Inviting a staff member (docs/product-rules.md §8.4): the member is created with no usable password and
+ * Inviting a staff member (docs/product-rules.md §8.12): the member is created with no usable password and
  * a one-time set-up link that expires after INVITE_TTL_HOURS. Only the token's SHA-256 is stored; the link
  * is shown once to whoever invited (there is no email adapter) and never logged (the request log drops
  * query strings). Following it opens the first-sign-in page (/staff/setup): the member chooses a password

@@ -24,7 +24,7 @@ import {
 } from "./support";
 
 /**
- * Staff administration (docs/product-rules.md §8.4) through the console's /staff/users, as an admin's
+ * Staff administration (docs/product-rules.md §8.12) through the console's /staff/users, as an admin's
  * browser would post it: disable (sessions end at once), re-enable, change a role, reset an authenticator,
  * invite with a one-time set-up link; the rules on oneself and on the last admin.
  */
