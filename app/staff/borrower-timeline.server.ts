@@ -237,6 +237,7 @@ function arrangementEntries(activity: Activity, base: Base, f: TimelineFormatter
       instalmentCount: p.instalment_count,
       frequency: p.frequency,
       proposedBy: p.proposed_by,
+      byStaff: p.proposed_by === "staff" || p.entered_by_staff_id !== null,
       decisionReason: p.decision_reason,
     })),
     activity.promises.map((p) => ({
@@ -323,6 +324,7 @@ function contactEntries(contact: Contact, base: Base, { whenOrNull }: TimelineFo
       kind: "preferences" as const,
       action: e.action,
       detail: describePreferenceChange(e.detail),
+      byStaff: typeof e.detail.actedBy === "object" && e.detail.actedBy !== null,
     })),
     contact.notes.map((n) => ({
       ...base("note", n.id, n.created_at, null),
