@@ -112,6 +112,14 @@ export function disableStaff(db: Kysely<Database>, opts: AdminOpts): Promise<Sta
     if (target.disabled_at !== null) return { status: "ok", changed: false, email: target.email };
     if (await isLastActiveAdmin(trx, target)) return { status: "last_admin" };
     await trx.updateTable("staff_users").set({ disabled_at: now }).where("id", "=", target.id).execute();
+    // A set-up link not yet used ends too: re-enabling someone must not bring an old link back to life.
+    await trx
+      .updateTable("staff_invites")
+      .set({ revoked_at: now })
+      .where("staff_user_id", "=", target.id)
+      .where("used_at", "is", null)
+      .where("revoked_at", "is", null)
+      .execute();
     const revoked = await revokeStaffSessions(trx, target.id, now);
     await audit(trx, opts.actor, "staff.disabled", target, { revoked }, now);
     return { status: "ok", changed: true, email: target.email };

@@ -60,7 +60,7 @@ export type TimelineEntry = Base &
         byStaff: boolean;
         decisionReason: string | null;
       }
-    | { kind: "promise"; amount: string; promisedDate: string; status: PromiseStatus }
+    | { kind: "promise"; amount: string; promisedDate: string; status: PromiseStatus; byStaff: boolean }
     | {
         kind: "hardship";
         reason: HardshipReason;
@@ -125,11 +125,11 @@ export function filterOf(entry: TimelineEntry): TimelineFilter {
     case "note":
       return "staff";
     case "plan":
+    case "promise":
     case "preferences":
       return entry.byStaff ? "staff" : "portal";
     case "link_opened":
     case "verification":
-    case "promise":
     case "hardship":
     case "complaint":
       return "portal";

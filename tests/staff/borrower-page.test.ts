@@ -5,6 +5,7 @@ import { I18nextProvider, initReactI18next } from "react-i18next";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { action, loader } from "../../app/routes/staff.borrowers.$borrowerId";
 import type { BorrowerPageView } from "../../app/staff/borrower-page.server";
+import { filterOf } from "../../app/staff/timeline";
 import { Timeline } from "../../app/staff/ui/Timeline";
 import { i18nConfig } from "../../app/i18n/config";
 import { appendAudit } from "../../app/platform/audit.server";
@@ -604,7 +605,11 @@ describe("borrower page usability: timeline filters, the borrower's own words, t
       }),
     );
     expect(promised.status).toBe(303);
-    const after = (await view()).nextContact;
+    const page = await view();
+    const after = page.nextContact;
+    // Recorded by the agent: a staff action on the timeline, not a portal one.
+    const promise = page.timeline.find((e) => e.kind === "promise");
+    expect(promise && filterOf(promise)).toBe("staff");
     expect(after).toEqual([
       { accountLast4: "7788", action: "defer", reason: "promise_pending", at: expect.any(String) },
     ]);

@@ -303,6 +303,12 @@ describe("invitations", () => {
       .execute();
     expect((await redeem(second)).status).toBe(410);
     expect((await redeem("x".repeat(43))).status).toBe(410);
+
+    // Disabling a member ends their unused link for good: re-enabling does not bring it back.
+    const third = tokenOf((await invite("late.starter@bank.example")).url!);
+    expect((await users({ intent: "disable", staffUserId: member.id })).status).toBe(303);
+    expect((await users({ intent: "enable", staffUserId: member.id })).status).toBe(303);
+    expect((await redeem(third)).status).toBe(410);
     expect((await redeem("<script>")).status).toBe(410);
   });
 
