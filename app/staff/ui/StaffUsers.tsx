@@ -36,6 +36,21 @@ function MemberButton({ intent, user, label }: { intent: string; user: UserRow; 
   );
 }
 
+/** A new set-up link for someone not set up yet (the old one lost or expired): the invite action again. */
+function ReinviteButton({ user }: { user: UserRow }) {
+  const { t } = useTranslation("staff");
+  return (
+    <Form method="post" className="inline-form">
+      <input type="hidden" name="intent" value="invite" />
+      <input type="hidden" name="email" value={user.email} />
+      <input type="hidden" name="role" value={user.role} />
+      <button type="submit" className="button secondary small">
+        {t("users.reinvite", { email: user.email })}
+      </button>
+    </Form>
+  );
+}
+
 function RoleForm({ user, roles }: { user: UserRow; roles: StaffRole[] }) {
   const { t } = useTranslation("staff");
   const id = `role-${user.id}`;
@@ -75,6 +90,7 @@ function MemberActions({ user, roles, isMe }: { user: UserRow; roles: StaffRole[
       {user.enrolled ? (
         <MemberButton intent="reset_2fa" user={user} label={t("users.reset2fa", { email })} />
       ) : null}
+      {!user.enrolled && !user.disabled ? <ReinviteButton user={user} /> : null}
       {user.activeSessions > 0 ? (
         <MemberButton intent="revoke_sessions" user={user} label={t("users.revoke", { email })} />
       ) : null}
