@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, StaffRole } from "../../db/schema";
 import { appendAudit } from "../platform/audit.server";
 import { revokeStaffSessions, type StaffIdentity } from "./session.server";
@@ -43,10 +43,7 @@ async function lockTarget(trx: Trx, target: StaffTarget): Promise<Target | undef
     .executeTakeFirst();
 }
 
-/**
- * Whether `target` is the only admin who is not disabled. Every active admin's row is locked first, so two
- * admins disabling each other at once are taken one after the other and the second sees the first's change.
- */
+/** Whether `target` is the only admin who is not disabled (read under STAFF_ADMIN_LOCK). */
 async function isLastActiveAdmin(trx: Trx, target: Target): Promise<boolean> {
   if (target.role !== "admin" || target.disabled_at !== null) return false;
   const admins = await trx
@@ -54,11 +51,16 @@ async function isLastActiveAdmin(trx: Trx, target: Target): Promise<boolean> {
     .select("id")
     .where("role", "=", "admin")
     .where("disabled_at", "is", null)
-    .orderBy("id")
-    .forUpdate()
     .execute();
   return admins.every((a) => a.id === target.id);
 }
+
+/**
+ * Administrative changes take turns (a transaction-scoped advisory lock; they are rare): two admins
+ * disabling or demoting each other at once are taken one after the other, the second sees the first's
+ * change, and neither waits on a row the other holds (row locks taken in opposite orders deadlock).
+ */
+const STAFF_ADMIN_LOCK = sql`select pg_advisory_xact_lock(hashtext('settle:staff-admin'))`;
 
 const isSelf = (actor: StaffAdminActor, target: Target) =>
   actor.kind === "staff" && actor.user.id === target.id;
@@ -92,6 +94,7 @@ async function administer(
   change: (trx: Trx, target: Target) => Promise<StaffAdminResult>,
 ): Promise<StaffAdminResult> {
   return db.transaction().execute(async (trx) => {
+    await STAFF_ADMIN_LOCK.execute(trx);
     const target = await lockTarget(trx, opts.target);
     if (!target) return { status: "not_found" as const };
     return change(trx, target);

@@ -149,27 +149,37 @@ describe("the last admin", () => {
     }
   });
 
-  it("two admins disabling each other at the same moment: exactly one succeeds", async () => {
+  it("two admins disabling or demoting each other at the same moment: exactly one succeeds, never a deadlock", async () => {
     const db = await createTestDatabase();
     try {
-      const a = (await enrolledStaff(db.db, "admin")).user;
-      const b = (await enrolledStaff(db.db, "admin")).user;
       const actor = (u: StaffUser) => ({
         kind: "staff" as const,
         user: { ...u, displayName: u.display_name },
       });
-      const results = await Promise.all([
-        disableStaff(db.db, { actor: actor(a), target: { id: b.id } }),
-        disableStaff(db.db, { actor: actor(b), target: { id: a.id } }),
-      ]);
-      expect(results.map((r) => r.status).sort()).toEqual(["last_admin", "ok"]);
-      const active = await db.db
-        .selectFrom("staff_users")
-        .select("id")
-        .where("role", "=", "admin")
-        .where("disabled_at", "is", null)
-        .execute();
-      expect(active).toHaveLength(1);
+      for (let round = 0; round < 8; round++) {
+        const a = (await enrolledStaff(db.db, "admin")).user;
+        const b = (await enrolledStaff(db.db, "admin")).user;
+        const results = await Promise.all([
+          disableStaff(db.db, { actor: actor(a), target: { id: b.id } }),
+          round % 2
+            ? changeStaffRole(db.db, { actor: actor(b), target: { id: a.id }, role: "agent" })
+            : disableStaff(db.db, { actor: actor(b), target: { id: a.id } }),
+        ]);
+        expect(results.map((r) => r.status).sort()).toEqual(["last_admin", "ok"]);
+        const active = await db.db
+          .selectFrom("staff_users")
+          .select("id")
+          .where("role", "=", "admin")
+          .where("disabled_at", "is", null)
+          .execute();
+        expect(active).toHaveLength(1);
+        // No admin left over for the next round.
+        await db.db
+          .updateTable("staff_users")
+          .set({ disabled_at: new Date() })
+          .where("role", "=", "admin")
+          .execute();
+      }
     } finally {
       await db.destroy();
     }
