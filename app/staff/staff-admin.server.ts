@@ -61,6 +61,10 @@ async function isLastActiveAdmin(trx: Trx, target: Target): Promise<boolean> {
  * change, and neither waits on a row the other holds (row locks taken in opposite orders deadlock).
  */
 const STAFF_ADMIN_LOCK = sql`select pg_advisory_xact_lock(hashtext('settle:staff-admin'))`;
+/** Waits for this transaction's turn among administrative changes (invitations take it too). */
+export async function takeStaffAdminTurn(trx: Trx): Promise<void> {
+  await STAFF_ADMIN_LOCK.execute(trx);
+}
 
 const isSelf = (actor: StaffAdminActor, target: Target) =>
   actor.kind === "staff" && actor.user.id === target.id;
@@ -94,7 +98,7 @@ async function administer(
   change: (trx: Trx, target: Target) => Promise<StaffAdminResult>,
 ): Promise<StaffAdminResult> {
   return db.transaction().execute(async (trx) => {
-    await STAFF_ADMIN_LOCK.execute(trx);
+    await takeStaffAdminTurn(trx);
     const target = await lockTarget(trx, opts.target);
     if (!target) return { status: "not_found" as const };
     return change(trx, target);

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { Database, StaffRole } from "../../db/schema";
 import { appendAudit } from "../platform/audit.server";
-import type { StaffAdminActor } from "./staff-admin.server";
+import { takeStaffAdminTurn, type StaffAdminActor } from "./staff-admin.server";
 
 /**
  * Inviting a staff member (docs/product-rules.md §8.12): the member is created with no usable password and
@@ -39,6 +39,8 @@ export async function inviteStaff(
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(now.getTime() + INVITE_TTL_HOURS * 3_600_000);
   return db.transaction().execute(async (trx) => {
+    // Two invitations of one new address at once: the second finds the first's member, not a duplicate.
+    await takeStaffAdminTurn(trx);
     const existing = await trx
       .selectFrom("staff_users")
       .select(["id", "email", "role", "totp_enabled_at", "disabled_at"])

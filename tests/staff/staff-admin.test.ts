@@ -333,6 +333,28 @@ describe("invitations", () => {
     expect(JSON.stringify(bad.data)).toContain("errors.role");
   });
 
+  it("two invitations of one new address at the same moment: one member, and only the newer link works", async () => {
+    const both = await Promise.all(
+      [0, 1].map(() =>
+        inviteStaff(t.db, { actor: { kind: "cli" }, email: "twice@bank.example", role: "agent" }),
+      ),
+    );
+    expect(both.map((r) => r.status).sort()).toEqual(["created", "reissued"]);
+    const members = await t.db
+      .selectFrom("staff_users")
+      .select("id")
+      .where("email", "=", "twice@bank.example")
+      .execute();
+    expect(members).toHaveLength(1);
+    const live = await t.db
+      .selectFrom("staff_invites")
+      .select("id")
+      .where("staff_user_id", "=", members[0]!.id)
+      .where("revoked_at", "is", null)
+      .execute();
+    expect(live).toHaveLength(1);
+  });
+
   it("the service refuses a set-up member without writing", async () => {
     const { user } = await enrolledStaff(t.db, "agent");
     const before = await t.db.selectFrom("staff_invites").select("id").execute();
