@@ -470,6 +470,19 @@ export interface StaffUsersTable {
   created_at: TimestampDefault;
 }
 
+/** A one-time set-up link for an invited staff member (only the token's SHA-256). */
+export interface StaffInvitesTable {
+  id: UuidPk;
+  staff_user_id: string;
+  token_hash: string;
+  /** Null when an operator invited from the command line. */
+  invited_by_staff_id: string | null;
+  created_at: TimestampDefault;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
 export interface StaffSessionsTable {
   /** Hash of the cookie token. */
   id: string;
@@ -610,6 +623,7 @@ export interface Database {
   call_attempts: CallAttemptsTable;
   staff_users: StaffUsersTable;
   staff_sessions: StaffSessionsTable;
+  staff_invites: StaffInvitesTable;
   api_keys: ApiKeysTable;
   bank_events: BankEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;

@@ -1,111 +1,155 @@
+import { useForm, type SubmissionResult } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { z } from "zod";
 import { assertRole, requireStaff } from "~/staff/auth.server";
-import { actionRoles, loaderRoles } from "~/staff/permissions";
+import { displayContext } from "~/staff/display.server";
+import { formatStaffDateTime } from "~/staff/format";
+import { actionRoles, loaderRoles, STAFF_ROLES } from "~/staff/permissions";
+import type { StaffAdminRefusal } from "~/staff/staff-admin.server";
+import {
+  DONE_NOTICES,
+  inviteSchema,
+  memberChangeSchema,
+  type DoneNotice,
+  type InviteFields,
+} from "~/staff/staff-admin-forms";
+import { inviteStaff, inviteUrl } from "~/staff/staff-invites.server";
+import { changeStaffMember, listStaffUsers } from "~/staff/users.server";
 import { StaffErrorBoundary } from "~/staff/ui/StaffErrorBoundary";
-import { adminRevokeSessions, listStaffUsers } from "~/staff/users.server";
+import { InvitedNotice, InviteForm, StaffUsersTable } from "~/staff/ui/StaffUsers";
 
 const ROUTE = "staff.users";
 const noStore = { "Cache-Control": "no-store" };
-const revokeSchema = z.object({ intent: z.literal("revoke_sessions"), staffUserId: z.string().uuid() });
 
-/** Staff accounts (admins): who is enrolled and signed in; sign someone out everywhere. */
+type UsersActionData =
+  | { intent: "invite"; result: SubmissionResult<string[]>; invited?: undefined }
+  | {
+      intent: "invite";
+      invited: { email: string; url: string; expiresAt: string; reissued: boolean };
+      result?: undefined;
+    }
+  | { intent: "change"; error: string };
+
+/** Staff accounts (admins): invite, disable and re-enable, change roles, reset authenticators, sign out. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requireStaff(context, request, { roles: loaderRoles(ROUTE) });
+  const session = await requireStaff(context, request, { roles: loaderRoles(ROUTE) });
   const url = new URL(request.url);
   const revoked = Number(url.searchParams.get("revoked"));
+  const done = url.searchParams.get("done");
+  const display = await displayContext(request);
   return data(
     {
-      users: await listStaffUsers(context.db),
+      me: session.user.id,
+      users: (await listStaffUsers(context.db)).map((u) => ({
+        ...u,
+        inviteExpiresAt:
+          u.inviteExpiresAt && formatStaffDateTime(u.inviteExpiresAt, display.locale, display.timeZone),
+      })),
+      roles: [...STAFF_ROLES],
       revoked: Number.isInteger(revoked) && revoked >= 0 && url.searchParams.has("revoked") ? revoked : null,
+      done: DONE_NOTICES.includes(done as DoneNotice) ? (done as DoneNotice) : null,
     },
     { headers: noStore },
   );
 }
 
+const REFUSALS: Record<StaffAdminRefusal, { error: string; status: number }> = {
+  not_found: { error: "errors.notFound", status: 404 },
+  self: { error: "errors.staffSelf", status: 409 },
+  last_admin: { error: "errors.lastAdmin", status: 409 },
+};
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireStaff(context, request, { roles: actionRoles(ROUTE) });
-  const parsed = revokeSchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) return data({ error: "errors.invalidRequest" }, { status: 400, headers: noStore });
-  assertRole(session, actionRoles(ROUTE, parsed.data.intent));
-  const result = await adminRevokeSessions(context.db, {
-    admin: session.user,
-    staffUserId: parsed.data.staffUserId,
+  const formData = await request.formData();
+  const intent = String(formData.get("intent") ?? "");
+  assertRole(session, actionRoles(ROUTE, intent));
+  if (intent !== "invite") {
+    const parsed = memberChangeSchema.safeParse(Object.fromEntries(formData));
+    if (!parsed.success)
+      return data({ intent: "change", error: "errors.invalidRequest" } satisfies UsersActionData, {
+        status: 400,
+        headers: noStore,
+      });
+    const outcome = await changeStaffMember(context.db, session.user, parsed.data);
+    if (outcome.status === "revoked")
+      return redirect(`/staff/users?revoked=${outcome.revoked}`, { status: 303, headers: noStore });
+    if (outcome.status === "ok")
+      return redirect(`/staff/users?done=${outcome.notice}`, { status: 303, headers: noStore });
+    const refusal = REFUSALS[outcome.status];
+    return data({ intent: "change", error: refusal.error } satisfies UsersActionData, {
+      status: refusal.status,
+      headers: noStore,
+    });
+  }
+  const submission = parseWithZod(formData, { schema: inviteSchema });
+  if (submission.status !== "success")
+    return data({ intent: "invite", result: submission.reply() } satisfies UsersActionData, {
+      status: 400,
+      headers: noStore,
+    });
+  const invited = await inviteStaff(context.db, {
+    actor: { kind: "staff", user: session.user },
+    ...submission.value,
   });
-  if (result.status === "not_found")
-    return data({ error: "errors.notFound" }, { status: 404, headers: noStore });
-  return redirect(`/staff/users?revoked=${result.revoked}`, { status: 303, headers: noStore });
+  if (invited.status === "exists")
+    return data(
+      {
+        intent: "invite",
+        result: submission.reply({ fieldErrors: { email: ["errors.staffExists"] } }),
+      } satisfies UsersActionData,
+      { status: 409, headers: noStore },
+    );
+  const display = await displayContext(request);
+  // Not a redirect: the link exists only in this response (Settle keeps only its hash).
+  return data(
+    {
+      intent: "invite",
+      invited: {
+        email: invited.user.email,
+        url: inviteUrl(context.publicBaseUrl, invited.token),
+        expiresAt: formatStaffDateTime(invited.expiresAt, display.locale, display.timeZone),
+        reissued: invited.status === "reissued",
+      },
+    } satisfies UsersActionData,
+    { headers: noStore },
+  );
 }
 
 export default function StaffUsers() {
-  const { users, revoked } = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>();
+  const v = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>() as UsersActionData | undefined;
   const { t } = useTranslation("staff");
+  const inviteForm = useForm<InviteFields>({
+    id: "invite-form",
+    lastResult: actionData?.intent === "invite" && actionData.result ? actionData.result : undefined,
+    shouldValidate: "onSubmit",
+  });
+  const invited = actionData?.intent === "invite" ? actionData.invited : undefined;
   return (
     <>
       <h1>{t("users.title")}</h1>
       <p className="hint">{t("users.intro")}</p>
-      {revoked !== null ? (
+      {v.revoked !== null ? (
         <p className="notice" role="status">
-          {t("users.revoked", { count: revoked })}
+          {t("users.revoked", { count: v.revoked })}
         </p>
       ) : null}
-      {actionData?.error ? (
+      {v.done ? (
+        <p className="notice" role="status">
+          {t(`users.done.${v.done}`)}
+        </p>
+      ) : null}
+      {actionData?.intent === "change" ? (
         <p className="notice notice-error" role="alert">
           {t(actionData.error)}
         </p>
       ) : null}
-      <section className="card" aria-labelledby="users-table-title">
-        <h2 id="users-table-title" className="visually-hidden">
-          {t("users.title")}
-        </h2>
-        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="users-table-title">
-          <table className="staff-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("users.email")}</th>
-                <th scope="col">{t("users.name")}</th>
-                <th scope="col">{t("users.role")}</th>
-                <th scope="col">{t("users.state")}</th>
-                <th scope="col">{t("users.sessions")}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t("users.actions")}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.map((u) => (
-                <tr key={u.id}>
-                  <td>{u.email}</td>
-                  <td>{u.displayName}</td>
-                  <td>{t(`roles.${u.role}`)}</td>
-                  <td>
-                    {u.disabled
-                      ? t("users.disabled")
-                      : u.enrolled
-                        ? t("users.active")
-                        : t("users.notEnrolled")}
-                  </td>
-                  <td>{u.activeSessions}</td>
-                  <td>
-                    {u.activeSessions > 0 ? (
-                      <Form method="post">
-                        <input type="hidden" name="intent" value="revoke_sessions" />
-                        <input type="hidden" name="staffUserId" value={u.id} />
-                        <button type="submit" className="button secondary small">
-                          {t("users.revoke", { email: u.email })}
-                        </button>
-                      </Form>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
+      {invited ? <InvitedNotice invited={invited} /> : null}
+      <StaffUsersTable users={v.users} me={v.me} roles={v.roles} />
+      <InviteForm form={inviteForm} roles={v.roles} />
     </>
   );
 }

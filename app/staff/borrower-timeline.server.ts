@@ -58,70 +58,82 @@ const accountsOf = (db: Kysely<Database>, borrowerId: string) =>
 
 /** What the borrower was sent and did: texts, payments, plans, promises, hardship, complaints, tasks. */
 async function readBorrowerActivity(db: Kysely<Database>, borrowerId: string) {
-  const [messages, payments, reversals, plans, promises, hardship, complaints, tasks] = await Promise.all([
-    db
-      .selectFrom("messages")
-      .selectAll()
-      .where("borrower_id", "=", borrowerId)
-      .orderBy("created_at", "desc")
-      .limit(MAX_PER_SOURCE)
-      .execute(),
-    db
-      .selectFrom("payments")
-      .selectAll()
-      .where("borrower_id", "=", borrowerId)
-      .orderBy("created_at", "desc")
-      .limit(MAX_PER_SOURCE)
-      .execute(),
-    db
-      .selectFrom("audit_events")
-      .select(["id", "occurred_at", "action", "detail"])
-      .where("borrower_id", "=", borrowerId)
-      .where(
-        "action",
-        "in",
-        PAYMENT_REVERSAL_ACTIONS.map((a) => `payment.${a}`),
-      )
-      .orderBy("id", "desc")
-      .limit(MAX_PER_SOURCE)
-      .execute(),
-    db
-      .selectFrom("instalment_plans")
-      .selectAll()
-      .where("borrower_id", "=", borrowerId)
-      .orderBy("created_at", "desc")
-      .limit(MAX_PER_SOURCE)
-      .execute(),
-    db
-      .selectFrom("promises_to_pay")
-      .selectAll()
-      .where("borrower_id", "=", borrowerId)
-      .orderBy("created_at", "desc")
-      .limit(MAX_PER_SOURCE)
-      .execute(),
-    db
-      .selectFrom("hardship_reports")
-      .selectAll()
-      .where("borrower_id", "=", borrowerId)
-      .orderBy("created_at", "desc")
-      .limit(MAX_PER_SOURCE)
-      .execute(),
-    db
-      .selectFrom("complaints")
-      .selectAll()
-      .where("borrower_id", "=", borrowerId)
-      .orderBy("created_at", "desc")
-      .limit(MAX_PER_SOURCE)
-      .execute(),
-    db
-      .selectFrom("tasks")
-      .selectAll()
-      .where("borrower_id", "=", borrowerId)
-      .orderBy("created_at", "desc")
-      .limit(MAX_PER_SOURCE)
-      .execute(),
-  ]);
-  return { messages, payments, reversals, plans, promises, hardship, complaints, tasks };
+  const [messages, payments, reversals, plans, promises, hardship, complaints, tasks, staffPromises] =
+    await Promise.all([
+      db
+        .selectFrom("messages")
+        .selectAll()
+        .where("borrower_id", "=", borrowerId)
+        .orderBy("created_at", "desc")
+        .limit(MAX_PER_SOURCE)
+        .execute(),
+      db
+        .selectFrom("payments")
+        .selectAll()
+        .where("borrower_id", "=", borrowerId)
+        .orderBy("created_at", "desc")
+        .limit(MAX_PER_SOURCE)
+        .execute(),
+      db
+        .selectFrom("audit_events")
+        .select(["id", "occurred_at", "action", "detail"])
+        .where("borrower_id", "=", borrowerId)
+        .where(
+          "action",
+          "in",
+          PAYMENT_REVERSAL_ACTIONS.map((a) => `payment.${a}`),
+        )
+        .orderBy("id", "desc")
+        .limit(MAX_PER_SOURCE)
+        .execute(),
+      db
+        .selectFrom("instalment_plans")
+        .selectAll()
+        .where("borrower_id", "=", borrowerId)
+        .orderBy("created_at", "desc")
+        .limit(MAX_PER_SOURCE)
+        .execute(),
+      db
+        .selectFrom("promises_to_pay")
+        .selectAll()
+        .where("borrower_id", "=", borrowerId)
+        .orderBy("created_at", "desc")
+        .limit(MAX_PER_SOURCE)
+        .execute(),
+      db
+        .selectFrom("hardship_reports")
+        .selectAll()
+        .where("borrower_id", "=", borrowerId)
+        .orderBy("created_at", "desc")
+        .limit(MAX_PER_SOURCE)
+        .execute(),
+      db
+        .selectFrom("complaints")
+        .selectAll()
+        .where("borrower_id", "=", borrowerId)
+        .orderBy("created_at", "desc")
+        .limit(MAX_PER_SOURCE)
+        .execute(),
+      db
+        .selectFrom("tasks")
+        .selectAll()
+        .where("borrower_id", "=", borrowerId)
+        .orderBy("created_at", "desc")
+        .limit(MAX_PER_SOURCE)
+        .execute(),
+      // Promises staff recorded for the borrower on a call (the audit row's actor is the staff member).
+      db
+        .selectFrom("audit_events")
+        .select("subject_id")
+        .where("borrower_id", "=", borrowerId)
+        .where("action", "=", "promise.made")
+        .where("actor_type", "=", "staff")
+        .orderBy("id", "desc")
+        .limit(MAX_PER_SOURCE)
+        .execute(),
+    ]);
+  const promisesByStaff = new Set(staffPromises.map((r) => r.subject_id));
+  return { messages, payments, reversals, plans, promises, hardship, complaints, tasks, promisesByStaff };
 }
 
 /** Contact around the borrower: link opens, verification attempts, preference changes, notes, calls. */
@@ -237,6 +249,7 @@ function arrangementEntries(activity: Activity, base: Base, f: TimelineFormatter
       instalmentCount: p.instalment_count,
       frequency: p.frequency,
       proposedBy: p.proposed_by,
+      byStaff: p.proposed_by === "staff" || p.entered_by_staff_id !== null,
       decisionReason: p.decision_reason,
     })),
     activity.promises.map((p) => ({
@@ -245,6 +258,7 @@ function arrangementEntries(activity: Activity, base: Base, f: TimelineFormatter
       amount: money(p.amount_minor, p.currency),
       promisedDate: formatCalendarDate(p.promised_date, f.locale),
       status: p.status,
+      byStaff: activity.promisesByStaff.has(p.id),
     })),
     activity.hardship.map((h) => ({
       ...base("hardship", h.id, h.created_at, h.account_id),
@@ -323,6 +337,7 @@ function contactEntries(contact: Contact, base: Base, { whenOrNull }: TimelineFo
       kind: "preferences" as const,
       action: e.action,
       detail: describePreferenceChange(e.detail),
+      byStaff: typeof e.detail.actedBy === "object" && e.detail.actedBy !== null,
     })),
     contact.notes.map((n) => ({
       ...base("note", n.id, n.created_at, null),

@@ -4,7 +4,10 @@ import { actingFacts, type ActingFacts } from "./acting-facts.server";
 import type { BorrowerActionResult } from "./borrower-actions.server";
 import type { BorrowerAction } from "./borrower-forms";
 import { viewBorrowerPage, type BorrowerPageView } from "./borrower-page.server";
+import { formatStaffDateTime } from "./format";
+import { nextContacts } from "./next-contact.server";
 import { mayDo } from "./permissions";
+import { filterTimeline, parseTimelineFilters, type TimelineFilter } from "./timeline";
 import type { StaffIdentity } from "./session.server";
 
 /**
@@ -20,6 +23,10 @@ export interface BorrowerWorkspace extends BorrowerPageView {
   done: string | null;
   /** The account a call just ended in a promise on: the promise form opens on it. */
   promiseFor: string | null;
+  /** The timeline's filters as the query string chose them (none: everything), and each filter's count. */
+  timelineFilters: { shown: TimelineFilter[]; counts: Record<TimelineFilter, number> };
+  /** Per account, what the planner would decide now (docs/product-rules.md §8.4). */
+  nextContact: Array<{ accountLast4: string; action: string; reason: string; at: string | null }>;
 }
 
 export async function borrowerWorkspace(
@@ -49,8 +56,24 @@ export async function borrowerWorkspace(
       : null;
   const done = opts.url.searchParams.get("done");
   const promiseFor = opts.url.searchParams.get("promiseFor");
+  const shown = parseTimelineFilters(opts.url.searchParams.getAll("show"));
+  const filtered = filterTimeline(view.timeline, shown);
+  const last4 = new Map(view.accounts.map((a) => [a.id, a.last4]));
+  const next = await nextContacts(
+    db,
+    view.accounts.map((a) => a.id),
+    opts.now ?? new Date(),
+  );
   return {
     ...view,
+    timeline: filtered.entries,
+    timelineFilters: { shown, counts: filtered.counts },
+    nextContact: next.map((n) => ({
+      accountLast4: last4.get(n.accountId) ?? "",
+      action: n.action,
+      reason: n.reason,
+      at: n.at && formatStaffDateTime(n.at, opts.locale, opts.timeZone),
+    })),
     can,
     acting,
     done: done && /^[a-z_]{1,30}$/.test(done) ? done : null,

@@ -37,6 +37,8 @@ export const STAFF_ROUTE_ACCESS = {
   "staff_.login": { kind: "public" },
   "staff_.two-factor": { kind: "pending" },
   "staff_.setup": { kind: "pending" },
+  // An invited member's set-up link: the token is the credential (app/staff/staff-invites.server.ts).
+  "staff_.invite": { kind: "public" },
   staff: { kind: "staff", loader: ALL },
   "staff._index": { kind: "staff", loader: ALL },
   "staff.queues": { kind: "staff", loader: ALL },
@@ -85,7 +87,18 @@ export const STAFF_ROUTE_ACCESS = {
     },
   },
   "staff.audit": { kind: "staff", loader: ADMIN },
-  "staff.users": { kind: "staff", loader: ADMIN, action: { revoke_sessions: ADMIN } },
+  "staff.users": {
+    kind: "staff",
+    loader: ADMIN,
+    action: {
+      revoke_sessions: ADMIN,
+      invite: ADMIN,
+      disable: ADMIN,
+      enable: ADMIN,
+      change_role: ADMIN,
+      reset_2fa: ADMIN,
+    },
+  },
   "staff.sign-out": { kind: "staff", loader: ALL, action: { [DEFAULT_INTENT]: ALL } },
   "staff.approvals._index": { kind: "staff", loader: PLAN_DECIDERS },
   "staff.approvals.$planId": {

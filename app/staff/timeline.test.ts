@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { mergeTimeline, type TimelineEntry } from "./timeline";
+import {
+  borrowerWords,
+  filterOf,
+  filterTimeline,
+  mergeTimeline,
+  parseTimelineFilters,
+  type TimelineEntry,
+} from "./timeline";
 
 const note = (key: string, at: string): TimelineEntry => ({
   key,
@@ -36,5 +43,38 @@ describe("mergeTimeline", () => {
     const two = mergeTimeline([call("call:a", at), call("call:z", at)], [note("note:b", at)]);
     expect(one.map((e) => e.key)).toEqual(["call:a", "call:z", "note:b"]);
     expect(two).toEqual(one);
+  });
+});
+
+describe("timeline filters", () => {
+  it("puts each entry in exactly one filter; no filter shows everything; unknown words are dropped", () => {
+    const entries = [note("note:a", "2030-01-01T10:00:00.000Z"), call("call:a", "2030-01-02T10:00:00.000Z")];
+    expect(filterOf(entries[0]!)).toBe("staff");
+    expect(filterOf(entries[1]!)).toBe("calls");
+    expect(filterTimeline(entries, []).entries).toHaveLength(2);
+    expect(filterTimeline(entries, ["calls"]).entries.map((e) => e.key)).toEqual(["call:a"]);
+    expect(filterTimeline(entries, ["texts"]).counts).toMatchObject({ staff: 1, calls: 1, texts: 0 });
+    expect(parseTimelineFilters(["calls", "<b>", "texts", "calls"])).toEqual(["texts", "calls"]);
+  });
+
+  it("the borrower's own words: only what the borrower wrote", () => {
+    expect(borrowerWords(note("note:a", "2030-01-01T10:00:00.000Z"))).toBeNull();
+    const inbound: TimelineEntry = {
+      key: "message:1",
+      at: "2030-01-01T10:00:00.000Z",
+      when: "",
+      accountLast4: null,
+      kind: "message",
+      direction: "inbound",
+      channel: "sms",
+      status: "received",
+      body: "I will pay Friday",
+      templateKey: null,
+      segments: null,
+      encoding: null,
+      history: [],
+    };
+    expect(borrowerWords(inbound)).toBe("I will pay Friday");
+    expect(borrowerWords({ ...inbound, direction: "outbound" })).toBeNull();
   });
 });

@@ -56,9 +56,11 @@ export type TimelineEntry = Base &
         instalmentCount: number;
         frequency: string;
         proposedBy: string;
+        /** Entered or countered by staff (not the borrower on the portal). */
+        byStaff: boolean;
         decisionReason: string | null;
       }
-    | { kind: "promise"; amount: string; promisedDate: string; status: PromiseStatus }
+    | { kind: "promise"; amount: string; promisedDate: string; status: PromiseStatus; byStaff: boolean }
     | {
         kind: "hardship";
         reason: HardshipReason;
@@ -70,7 +72,7 @@ export type TimelineEntry = Base &
         expenses: string | null;
         pauseUntil: string | null;
       }
-    | { kind: "preferences"; action: string; detail: string }
+    | { kind: "preferences"; action: string; detail: string; byStaff: boolean }
     | {
         kind: "complaint";
         ackNumber: string;
@@ -98,4 +100,72 @@ export function mergeTimeline(...sources: ReadonlyArray<readonly TimelineEntry[]
     .map((entry) => ({ entry, t: Date.parse(entry.at) }))
     .sort((a, b) => b.t - a.t || (a.entry.key < b.entry.key ? -1 : a.entry.key > b.entry.key ? 1 : 0))
     .map(({ entry }) => entry);
+}
+
+/**
+ * The timeline's filters (docs/product-rules.md §8.4): the query string of the borrower page holds only these
+ * words (`?show=texts&show=calls`), never personal data. Each entry belongs to exactly one.
+ */
+export const TIMELINE_FILTERS = ["texts", "calls", "visits", "portal", "payments", "staff"] as const;
+export type TimelineFilter = (typeof TIMELINE_FILTERS)[number];
+
+const CALL_TASKS: ReadonlySet<string> = new Set(["call", "callback"]);
+
+export function filterOf(entry: TimelineEntry): TimelineFilter {
+  switch (entry.kind) {
+    case "message":
+      return "texts";
+    case "call":
+      return "calls";
+    case "task":
+      return CALL_TASKS.has(entry.taskKind) ? "calls" : entry.taskKind === "visit" ? "visits" : "staff";
+    case "payment":
+    case "payment_reversal":
+      return "payments";
+    case "note":
+      return "staff";
+    case "plan":
+    case "promise":
+    case "preferences":
+      return entry.byStaff ? "staff" : "portal";
+    case "link_opened":
+    case "verification":
+    case "hardship":
+    case "complaint":
+      return "portal";
+  }
+}
+
+/** The filters a query string asks for; unknown words are dropped. None means every entry. */
+export function parseTimelineFilters(values: readonly string[]): TimelineFilter[] {
+  return TIMELINE_FILTERS.filter((f) => values.includes(f));
+}
+
+export function filterTimeline(
+  entries: readonly TimelineEntry[],
+  shown: readonly TimelineFilter[],
+): { entries: TimelineEntry[]; counts: Record<TimelineFilter, number> } {
+  const counts = Object.fromEntries(TIMELINE_FILTERS.map((f) => [f, 0])) as Record<TimelineFilter, number>;
+  for (const entry of entries) counts[filterOf(entry)] += 1;
+  const picked = shown.length ? entries.filter((e) => shown.includes(filterOf(e))) : [...entries];
+  return { entries: picked, counts };
+}
+
+/**
+ * What the borrower wrote in their own words on this entry (a complaint, hardship details, a note when
+ * booking, a text they sent), highlighted on the page; null when the entry carries none.
+ */
+export function borrowerWords(entry: TimelineEntry): string | null {
+  switch (entry.kind) {
+    case "complaint":
+      return entry.body || null;
+    case "hardship":
+      return entry.details || null;
+    case "task":
+      return entry.borrowerNote || null;
+    case "message":
+      return entry.direction === "inbound" ? entry.body || null : null;
+    default:
+      return null;
+  }
 }

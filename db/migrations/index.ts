@@ -19,6 +19,7 @@ import * as m0030 from "./0030_payment_allocations";
 import * as m0035 from "./0035_staff_acts_for_borrower";
 import * as m0040 from "./0040_task_claims";
 import * as m0041 from "./0041_case_lifecycle";
+import * as m0045 from "./0045_staff_invites";
 import * as m0060 from "./0060_reconciliation_runs";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
@@ -43,5 +44,6 @@ export const migrations: Record<string, Migration> = {
   "0035_staff_acts_for_borrower": m0035,
   "0040_task_claims": m0040,
   "0041_case_lifecycle": m0041,
+  "0045_staff_invites": m0045,
   "0060_reconciliation_runs": m0060,
 };

@@ -144,6 +144,7 @@ const FIELD_NAMES = [
   "caseId",
   "response",
   "until",
+  "token",
 ];
 const INTENTS = [
   "verify",
@@ -173,6 +174,8 @@ const INTENTS = [
   "disable",
   "enable",
   "reset_2fa",
+  "change_role",
+  "invite",
   "make_promise",
   "propose_plan",
   "update_preferences",

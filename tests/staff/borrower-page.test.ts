@@ -5,6 +5,7 @@ import { I18nextProvider, initReactI18next } from "react-i18next";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { action, loader } from "../../app/routes/staff.borrowers.$borrowerId";
 import type { BorrowerPageView } from "../../app/staff/borrower-page.server";
+import { filterOf } from "../../app/staff/timeline";
 import { Timeline } from "../../app/staff/ui/Timeline";
 import { i18nConfig } from "../../app/i18n/config";
 import { appendAudit } from "../../app/platform/audit.server";
@@ -19,6 +20,7 @@ import {
   insertPromise,
 } from "../support/builders";
 import { borrowerWithLink } from "../support/links";
+import { localToday } from "../../app/domain/borrower-actions";
 import { enrolledStaff, get, outcome, post, signedInCookie, staffContext } from "./support";
 
 const XSS = "<script>alert(1)</script>";
@@ -484,5 +486,132 @@ describe("borrower page actions", () => {
     expect((await act({ intent: "delete_borrower" })).status).toBe(400);
     expect((await act({})).status).toBe(400);
     expect((await t.db.selectFrom("audit_events").select("id").execute()).length).toBe(n);
+  });
+});
+
+describe("borrower page usability: timeline filters, the borrower's own words, the next contact", () => {
+  type Workspace = BorrowerPageView & {
+    timelineFilters: { shown: string[]; counts: Record<string, number> };
+    nextContact: Array<{ accountLast4: string; action: string; reason: string; at: string | null }>;
+  };
+  const filtered = async (query: string) => {
+    const borrowerId = fixture.borrower.id;
+    const o = await outcome(() =>
+      loader({
+        request: get(`/staff/borrowers/${borrowerId}?${query}`, cookie),
+        params: { borrowerId },
+        context: context(),
+      }),
+    );
+    expect(o.status).toBe(200);
+    return o.data as Workspace;
+  };
+  const kinds = (v: Workspace) => [...new Set(v.timeline.map((e) => e.kind))].sort();
+
+  it("filters the timeline by the kinds in the query string (a plain GET), and counts every kind", async () => {
+    const all = await filtered("");
+    expect(all.timelineFilters.shown).toEqual([]);
+    const texts = await filtered("show=texts");
+    expect(kinds(texts)).toEqual(["message"]);
+    expect(texts.timeline).toHaveLength(all.timelineFilters.counts.texts!);
+    expect(kinds(await filtered("show=calls"))).toEqual(["call", "task"]);
+    expect(kinds(await filtered("show=payments"))).toEqual(["payment"]);
+    expect(kinds(await filtered("show=portal"))).toEqual([
+      "complaint",
+      "hardship",
+      "link_opened",
+      "plan",
+      "preferences",
+      "promise",
+      "verification",
+    ]);
+    expect(kinds(await filtered("show=staff"))).toEqual(["note"]);
+    const two = await filtered("show=texts&show=staff");
+    expect(kinds(two)).toEqual(["message", "note"]);
+    expect(two.timelineFilters.shown).toEqual(["texts", "staff"]);
+    // Every entry is in exactly one filter; unknown words are dropped, not an error.
+    const counts = Object.values(all.timelineFilters.counts).reduce((a, b) => a + b, 0);
+    expect(counts).toBe(all.timeline.length);
+    const junk = await filtered(`show=${encodeURIComponent(XSS)}&show=visits&show=calls`);
+    expect(junk.timelineFilters.shown).toEqual(["calls", "visits"]);
+    expect(kinds(junk)).toEqual(["call", "task"]);
+    expect(await filtered("show=visits").then((v) => v.timeline)).toEqual([]);
+  });
+
+  it("a preference change an agent entered on a call is a staff action, the borrower's own a portal action", async () => {
+    const changed = await act({
+      intent: "update_preferences",
+      accountId: fixture.account.id,
+      channels: "sms",
+      language: "en",
+    });
+    expect(changed.status).toBe(303);
+    const staff = await filtered("show=staff");
+    expect(staff.timeline.filter((e) => e.kind === "preferences")).toHaveLength(1);
+    const portal = await filtered("show=portal");
+    expect(portal.timeline.filter((e) => e.kind === "preferences")).toHaveLength(1);
+  });
+
+  it("sets the borrower's own words apart, labelled: complaint, hardship details, booking note, inbound text", async () => {
+    const v = await filtered("");
+    const i18n = createInstance();
+    await i18n.use(initReactI18next).init({
+      ...i18nConfig,
+      lng: "en",
+      ns: ["staff"],
+      defaultNS: "staff",
+      resources: { en: { staff: enStaff } },
+    });
+    const html = renderToStaticMarkup(
+      createElement(I18nextProvider, { i18n }, createElement(Timeline, { entries: v.timeline })),
+    );
+    const quoted = [
+      ...html.matchAll(
+        /<figure class="borrower-words"><figcaption>In the borrower&#x27;s words<\/figcaption><blockquote class="free-text">([^<]*)</g,
+      ),
+    ].map((m) => m[1]!.split(" ")[0]);
+    expect(quoted.sort()).toEqual(["After", "Hospital", "Rude", "STOP"]);
+    expect(html).toContain(`<blockquote class="free-text">Note &lt;script&gt;`);
+  });
+
+  it("shows the next contact with its reason as the planner decides it now: a promise an agent records defers it", async () => {
+    const account = await insertAccount(t.db, { last4: "7788" });
+    const borrowerId = account.borrower_id;
+    const view = async () =>
+      (
+        await outcome(() =>
+          loader({
+            request: get(`/staff/borrowers/${borrowerId}`, cookie),
+            params: { borrowerId },
+            context: context(),
+          }),
+        )
+      ).data as Workspace;
+    const before = (await view()).nextContact;
+    expect(before).toHaveLength(1);
+    expect(before[0]!.accountLast4).toBe("7788");
+    expect(before[0]!.reason).not.toBe("promise_pending");
+
+    const today = localToday(new Date(), "Asia/Hong_Kong");
+    const promised = await outcome(() =>
+      action({
+        request: post(
+          `/staff/borrowers/${borrowerId}`,
+          { intent: "make_promise", accountId: account.id, amount: "100", promisedDate: today },
+          cookie,
+        ),
+        params: { borrowerId },
+        context: context(),
+      }),
+    );
+    expect(promised.status).toBe(303);
+    const page = await view();
+    const after = page.nextContact;
+    // Recorded by the agent: a staff action on the timeline, not a portal one.
+    const promise = page.timeline.find((e) => e.kind === "promise");
+    expect(promise && filterOf(promise)).toBe("staff");
+    expect(after).toEqual([
+      { accountLast4: "7788", action: "defer", reason: "promise_pending", at: expect.any(String) },
+    ]);
   });
 });

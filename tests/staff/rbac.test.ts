@@ -256,6 +256,28 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
       intent: "revoke_sessions",
       staffUserId: (await insertStaffUser(t.db, { role: "agent" })).id,
     }),
+    invite: async () => ({
+      intent: "invite",
+      email: `invitee${++variantCounter}@bank.example`,
+      role: "agent",
+    }),
+    disable: async () => ({
+      intent: "disable",
+      staffUserId: (await insertStaffUser(t.db, { role: "agent" })).id,
+    }),
+    enable: async () => ({
+      intent: "enable",
+      staffUserId: (await insertStaffUser(t.db, { role: "agent", disabled_at: new Date() })).id,
+    }),
+    change_role: async () => ({
+      intent: "change_role",
+      staffUserId: (await insertStaffUser(t.db, { role: "agent" })).id,
+      role: "approver",
+    }),
+    reset_2fa: async () => ({
+      intent: "reset_2fa",
+      staffUserId: (await insertStaffUser(t.db, { role: "agent" })).id,
+    }),
   },
   "staff.sign-out": { [DEFAULT_INTENT]: async () => ({}) },
   "staff_.outbox": { [DEFAULT_INTENT]: async () => ({ from: "+85291234567", body: "HELP" }) },

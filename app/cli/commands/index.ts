@@ -4,6 +4,7 @@ import { demoSeed } from "./demo-seed";
 import { linkCreate } from "./link-create";
 import { scheduleRun } from "./schedule-run";
 import { staffCreate } from "./staff-create";
+import { staffDisable, staffEnable, staffInvite, staffResetTotp, staffRole } from "./staff-admin";
 import { auditVerify } from "./audit-verify";
 import { apikeyCreate, apikeyRevoke } from "./apikey-create";
 import { importCommand } from "./import";
@@ -17,6 +18,11 @@ export const commands: Command[] = [
   linkCreate,
   scheduleRun,
   staffCreate,
+  staffInvite,
+  staffDisable,
+  staffEnable,
+  staffRole,
+  staffResetTotp,
   auditVerify,
   importCommand,
   apikeyCreate,

@@ -3,7 +3,9 @@ import type { BorrowerWorkspace } from "../borrower-workspace.server";
 import { ActForBorrower } from "./ActForBorrower";
 import { CallForm, FlagForm, NoteForm, ResolveTaskForm, type BorrowerActionReply } from "./BorrowerActions";
 import { ContactDecisions } from "./ContactDecisions";
-import { Timeline } from "./Timeline";
+import { NextContact } from "./NextContact";
+import { BorrowerWords, Timeline } from "./Timeline";
+import { TimelineFilters } from "./TimelineFilters";
 
 type Props = { page: BorrowerWorkspace; reply?: BorrowerActionReply };
 type T = (key: string, vars?: Record<string, unknown>) => string;
@@ -13,6 +15,9 @@ export function BorrowerPage({ page, reply }: Props) {
   const { t } = useTranslation("staff");
   return (
     <>
+      <a className="skip-link" href="#timeline">
+        {t("borrower.skipToTimeline")}
+      </a>
       <h1>{page.borrower.fullName}</h1>
       {page.done ? (
         <p className="notice" role="status">
@@ -21,6 +26,7 @@ export function BorrowerPage({ page, reply }: Props) {
       ) : null}
       <div className="staff-columns">
         <div className="staff-main">
+          <NextContact page={page} />
           <BorrowerDetails page={page} />
           <section className="card" aria-labelledby="accounts-title">
             <h2 id="accounts-title">{t("borrower.accounts")}</h2>
@@ -33,9 +39,10 @@ export function BorrowerPage({ page, reply }: Props) {
             <ContactDecisions silence={page.silence} decisions={page.decisions} />
           </section>
           {page.acting ? <ActForBorrower page={page} acting={page.acting} reply={reply} /> : null}
-          <section className="card" aria-labelledby="timeline-title">
+          <section className="card" id="timeline" tabIndex={-1} aria-labelledby="timeline-title">
             <h2 id="timeline-title">{t("timeline.title")}</h2>
-            <Timeline entries={page.timeline} />
+            <TimelineFilters shown={page.timelineFilters.shown} counts={page.timelineFilters.counts} />
+            <Timeline entries={page.timeline} filtered={page.timelineFilters.shown.length > 0} />
           </section>
         </div>
         <SidePanel page={page} reply={reply} />
@@ -155,7 +162,7 @@ function OpenTasks({ page, reply }: Props) {
                 ? t("timeline.task.slot", { slot: task.slot })
                 : t("borrower.taskDue", { date: task.due })}
             </p>
-            {task.borrowerNote ? <blockquote className="free-text">{task.borrowerNote}</blockquote> : null}
+            {task.borrowerNote ? <BorrowerWords text={task.borrowerNote} /> : null}
             {page.can.resolveTask ? <ResolveTaskForm reply={reply} taskId={task.id} /> : null}
           </li>
         ))}

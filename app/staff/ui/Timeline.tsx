@@ -1,18 +1,22 @@
 import { useTranslation } from "react-i18next";
-import type { TimelineEntry } from "../timeline";
+import { borrowerWords, type TimelineEntry } from "../timeline";
 
 /**
  * One borrower's history, newest first. Free text written by borrowers or
  * staff (hardship details, complaints, notes, inbound texts) is rendered as
  * React text children only: escaped, never as HTML.
  */
-export function Timeline({ entries }: { entries: TimelineEntry[] }) {
+export function Timeline({ entries, filtered = false }: { entries: TimelineEntry[]; filtered?: boolean }) {
   const { t } = useTranslation("staff");
-  if (entries.length === 0) return <p className="hint">{t("timeline.empty")}</p>;
+  if (entries.length === 0)
+    return <p className="hint">{filtered ? t("timeline.filteredEmpty") : t("timeline.empty")}</p>;
   return (
     <ol className="timeline">
       {entries.map((entry) => (
-        <li key={entry.key} className={`timeline-item timeline-${entry.kind}`}>
+        <li
+          key={entry.key}
+          className={`timeline-item timeline-${entry.kind}${borrowerWords(entry) ? " has-borrower-words" : ""}`}
+        >
           <p className="timeline-meta">
             <time dateTime={entry.at}>{entry.when}</time>
             <span className="timeline-kind">{t(`timeline.kinds.${entry.kind}`)}</span>
@@ -24,6 +28,17 @@ export function Timeline({ entries }: { entries: TimelineEntry[] }) {
         </li>
       ))}
     </ol>
+  );
+}
+
+/** Text the borrower wrote themselves, set apart and labelled (not by colour alone). Escaped like all text. */
+export function BorrowerWords({ text }: { text: string }) {
+  const { t } = useTranslation("staff");
+  return (
+    <figure className="borrower-words">
+      <figcaption>{t("timeline.borrowerWords")}</figcaption>
+      <blockquote className="free-text">{text}</blockquote>
+    </figure>
   );
 }
 
@@ -69,7 +84,7 @@ function TimelineBody({ entry }: { entry: TimelineEntry }) {
             <code>{entry.ackNumber}</code> · {t(`complaintCategories.${entry.category}`)} ·{" "}
             {t(`complaintStatus.${entry.status}`)}
           </p>
-          <blockquote className="free-text">{entry.body}</blockquote>
+          <BorrowerWords text={entry.body} />
         </>
       );
     case "note":
@@ -107,7 +122,11 @@ function MessageBody({ entry }: Entry<"message">) {
           </>
         ) : null}
       </p>
-      <blockquote className="free-text">{entry.body}</blockquote>
+      {entry.direction === "inbound" ? (
+        <BorrowerWords text={entry.body} />
+      ) : (
+        <blockquote className="free-text">{entry.body}</blockquote>
+      )}
       {entry.history.length ? (
         <p className="hint">
           {t("timeline.message.history")}{" "}
@@ -157,7 +176,7 @@ function HardshipBody({ entry }: Entry<"hardship">) {
       {entry.pauseUntil ? (
         <p className="hint">{t("timeline.hardship.pauseUntil", { date: entry.pauseUntil })}</p>
       ) : null}
-      {entry.details ? <blockquote className="free-text">{entry.details}</blockquote> : null}
+      {entry.details ? <BorrowerWords text={entry.details} /> : null}
     </>
   );
 }
@@ -183,7 +202,7 @@ function TaskBody({ entry }: Entry<"task">) {
         {entry.slot ? ` · ${t("timeline.task.slot", { slot: entry.slot })}` : ""}
         {entry.resolved ? ` · ${t("timeline.task.resolved", { date: entry.resolved })}` : ""}
       </p>
-      {entry.borrowerNote ? <blockquote className="free-text">{entry.borrowerNote}</blockquote> : null}
+      {entry.borrowerNote ? <BorrowerWords text={entry.borrowerNote} /> : null}
       {entry.outcome ? (
         <p className="hint free-text">{t("timeline.task.outcome", { outcome: entry.outcome })}</p>
       ) : null}

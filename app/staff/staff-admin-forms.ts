@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { STAFF_ROLES } from "./permissions";
+
+/** The forms of /staff/users. Messages are "staff" translation keys. */
+const staffUserId = z.string().uuid();
+
+export const inviteSchema = z.object({
+  intent: z.literal("invite"),
+  email: z
+    .string({ required_error: "errors.email" })
+    .trim()
+    .toLowerCase()
+    .max(254, "errors.email")
+    .email("errors.email"),
+  name: z
+    .string()
+    .trim()
+    .max(200, "errors.staffName")
+    .refine((s) => !/[\u0000-\u001F\u007F]/.test(s), "errors.staffName")
+    .optional()
+    .transform((s) => (s ? s : undefined)),
+  role: z.enum(STAFF_ROLES, { errorMap: () => ({ message: "errors.role" }) }),
+});
+export type InviteFields = z.input<typeof inviteSchema>;
+
+/** The one-click changes to an existing member (each row's buttons). */
+export const memberChangeSchema = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("revoke_sessions"), staffUserId }),
+  z.object({ intent: z.literal("disable"), staffUserId }),
+  z.object({ intent: z.literal("enable"), staffUserId }),
+  z.object({ intent: z.literal("reset_2fa"), staffUserId }),
+  z.object({ intent: z.literal("change_role"), staffUserId, role: z.enum(STAFF_ROLES) }),
+]);
+export type MemberChange = z.infer<typeof memberChangeSchema>;
+
+/** What the users page says after a change (the redirect's `done=`; no personal data in the URL). */
+export const DONE_NOTICES = ["disabled", "enabled", "role_changed", "totp_reset"] as const;
+export type DoneNotice = (typeof DONE_NOTICES)[number];
