@@ -4,7 +4,6 @@ import compression from "compression";
 import express from "express";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
-import { logger, maskPath } from "../platform/logger.server";
 import type { RequestMemo } from "../platform/request-memo";
 import { serveFromTemplate } from "./page-templates.server";
 import type { TrustProxy } from "../platform/config.server";
@@ -12,6 +11,7 @@ import { ambiguousPathGuard, formBodyGuard, originCheck, securityHeaders } from 
 import { RETRY_AFTER_SECONDS } from "../../db/unavailable";
 import { withCappedFormBodies } from "./capped-bodies.server";
 import { withDatabaseUnavailable } from "./unavailable.server";
+import { assignRequestId, logRequests } from "./request-id.server";
 
 export interface HttpOptions {
   db: Kysely<Database>;
@@ -64,6 +64,7 @@ export function createHttpApp(opts: HttpOptions) {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", opts.trustProxy);
+  app.use(assignRequestId); // first: every answer, a guard's refusal included, has its id
   // The compression middleware wraps every response it sees (its closures and on-headers hooks were
   // about a third of the short-lived objects the web process promoted to the old generation under
   // the landing's load, by sampling heap profile). The two fast paths encode their own bodies
@@ -77,7 +78,7 @@ export function createHttpApp(opts: HttpOptions) {
   if (opts.devMiddlewares) app.use(opts.devMiddlewares);
   else serveClientFiles(app);
   const build = prepareBuild(opts.build);
-  app.use(logRequests);
+  app.use(logRequests(opts.build));
   app.use(answerHeaders);
 
   const mode = opts.production ? "production" : "development";
@@ -111,24 +112,6 @@ export function createHttpApp(opts: HttpOptions) {
   );
   return app;
 }
-
-/** One log line per request (the path masked), assets aside. */
-const logRequests: express.RequestHandler = (req, res, next) => {
-  const started = performance.now();
-  res.on("finish", () => {
-    if (req.path.startsWith("/assets/")) return;
-    logger.info(
-      {
-        method: req.method,
-        path: maskPath(req.originalUrl),
-        status: res.statusCode,
-        ms: Math.round(performance.now() - started),
-      },
-      "request",
-    );
-  });
-  next();
-};
 
 /** How long a connection may go on sending a body nobody reads, once its answer is out. */
 const UNREAD_BODY_LINGER_MS = 2_000;
