@@ -79,14 +79,21 @@ interface QueueRow {
 /** The job queue by task: how many jobs wait, run, are due later or gave up, and how long the oldest due one has waited. */
 function registerQueueGauges(db: () => Kysely<Database>) {
   let latest: Promise<QueueRow[]> | null = null;
-  // One query per scrape, shared by the two gauges.
+  // One query per scrape, shared by the two gauges. Without the database the scrape still answers (the
+  // pools' and the process's figures matter most then), without the queue's series.
   const read = () =>
-    (latest ??= queueByTask(db()).finally(() => setTimeout(() => (latest = null), 1_000).unref()));
+    (latest ??= queueByTask(db())
+      .catch((error: unknown) => {
+        logger.warn({ err: errorFields(error) }, "metrics: job queue not read");
+        return [];
+      })
+      .finally(() => setTimeout(() => (latest = null), 1_000).unref()));
   new Gauge({
     name: "settle_jobs",
     help: "graphile-worker jobs by task and state (ready: due and waiting for a worker; scheduled: due later; running; failed: out of attempts)",
     labelNames: ["task", "state"] as const,
     registers: [metrics],
+    aggregator: "max", // the one queue every process reads: merged processes must not add it up
     async collect() {
       const rows = await read();
       this.reset();
@@ -100,6 +107,7 @@ function registerQueueGauges(db: () => Kysely<Database>) {
     help: "How long the oldest due job of each task has waited for a worker (0: none waiting)",
     labelNames: ["task"] as const,
     registers: [metrics],
+    aggregator: "max", // the one queue every process reads: merged processes must not add it up
     async collect() {
       const rows = await read();
       this.reset();

@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as MetricsServerModule from "../../app/server/metrics.server";
 import type * as TasksModule from "../../app/worker/tasks.server";
+import { connectDatabase } from "../../db/connection";
 import { loadConfig } from "../../app/platform/config.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { freePort } from "../support/free-port";
@@ -123,6 +124,29 @@ describe("/metrics", () => {
     expect(decisions).toBe(2); // both borrowers' accounts were decided
     expect(sample(body, "settle_job_duration_seconds_count", { task: "schedule:run", result: "ok" })).toBe(1);
     expect(sample(body, "settle_jobs", { task: "audit:link-opened", state: "ready" })).toBeUndefined();
+  });
+});
+
+describe("/metrics without the database", () => {
+  it("still answers, with the pools' and the process's figures and without the queue's", async () => {
+    const { serveMetrics } = await loadAppModule<typeof MetricsServerModule>("/app/server/metrics.server.ts");
+    const unreachable = connectDatabase("postgres://settle@127.0.0.1:1/settle", { max: 1 });
+    const port = await freePort();
+    const server = await serveMetrics(port, "127.0.0.1", {
+      db: unreachable.db,
+      pools: { web: unreachable.pool },
+    });
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(res.status).toBe(200);
+      const body = await res.text();
+      expect(sample(body, "settle_db_pool_connections", { pool: "web", state: "waiting" })).toBe(0);
+      expect(sample(body, "settle_process_resident_memory_bytes")).toBeGreaterThan(0);
+      expect(sample(body, "settle_jobs")).toBeUndefined();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await unreachable.close();
+    }
   });
 });
 
