@@ -1,7 +1,8 @@
+import cluster from "node:cluster";
 import { createServer, type Server } from "node:http";
 import { sql, type Kysely } from "kysely";
 import type pg from "pg";
-import { collectDefaultMetrics, Gauge } from "prom-client";
+import { AggregatorRegistry, collectDefaultMetrics, Gauge } from "prom-client";
 import type { Database } from "../../db/schema";
 import { errorFields, logger } from "../platform/logger.server";
 import { metrics } from "../platform/metrics.server";
@@ -21,13 +22,27 @@ export interface MetricsSources {
 
 export async function serveMetrics(port: number, host: string, from: MetricsSources): Promise<Server> {
   registerScrapeGauges(from);
+  return listen(port, host, () => metrics.metrics(), metrics.contentType);
+}
+
+/**
+ * Under node's cluster module (several web processes behind one port) the primary serves the metrics:
+ * its workers' registries merged (prom-client's AggregatorRegistry: counters and histograms summed, the
+ * queue's gauges by max), so every scrape sees the whole, not whichever worker the connection reached.
+ */
+export function serveClusterMetrics(port: number, host: string): Promise<Server> {
+  const aggregator = new AggregatorRegistry();
+  return listen(port, host, () => aggregator.clusterMetrics(), aggregator.contentType);
+}
+
+async function listen(port: number, host: string, render: () => Promise<string>, contentType: string) {
   const server = createServer((req, res) => {
     if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
       res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
       return;
     }
-    metrics.metrics().then(
-      (body) => res.writeHead(200, { "Content-Type": metrics.contentType }).end(body),
+    render().then(
+      (body) => res.writeHead(200, { "Content-Type": contentType }).end(body),
       (error: unknown) => {
         logger.warn({ err: errorFields(error) }, "metrics scrape failed");
         res.writeHead(500, { "Content-Type": "text/plain" }).end("scrape failed\n");
@@ -133,7 +148,10 @@ async function queueByTask(db: Kysely<Database>): Promise<QueueRow[]> {
 
 type Handle = { db: Kysely<Database>; pool: pg.Pool } | null;
 
-/** main.ts's one call: serves the metrics when METRICS_PORT is set, reading the pools this process holds. */
+/**
+ * main.ts's one call: serves the metrics when METRICS_PORT is set, reading the pools this process holds.
+ * A cluster worker only keeps its figures for the primary to gather (serveClusterMetrics).
+ */
 export async function serveConfiguredMetrics(
   cfg: { METRICS_PORT?: number; METRICS_HOST: string },
   handles: { web: Handle; worker: Handle },
@@ -143,5 +161,12 @@ export async function serveConfiguredMetrics(
   const pools: Record<string, pg.Pool> = {};
   if (handles.web) pools.web = handles.web.pool;
   if (handles.worker) pools.worker = handles.worker.pool;
+  if (cluster.isWorker) {
+    // The primary serves the port (serveClusterMetrics) and asks each worker for its registry.
+    registerScrapeGauges({ db, pools });
+    new AggregatorRegistry(); // its constructor is what makes a worker answer the primary's requests
+    AggregatorRegistry.setRegistries([metrics]);
+    return null;
+  }
   return serveMetrics(cfg.METRICS_PORT, cfg.METRICS_HOST, { db, pools });
 }
