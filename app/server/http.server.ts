@@ -11,7 +11,7 @@ import { ambiguousPathGuard, formBodyGuard, originCheck, securityHeaders } from 
 import { RETRY_AFTER_SECONDS } from "../../db/unavailable";
 import { withCappedFormBodies } from "./capped-bodies.server";
 import { withDatabaseUnavailable } from "./unavailable.server";
-import { assignRequestId, logRequests } from "./request-id.server";
+import { assignRequestId, logRequests, unlogged } from "./request-id.server";
 
 export interface HttpOptions {
   db: Kysely<Database>;
@@ -64,7 +64,9 @@ export function createHttpApp(opts: HttpOptions) {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", opts.trustProxy);
-  app.use(assignRequestId); // first: every answer, a guard's refusal included, has its id
+  // First: every answer, a guard's refusal included, has its id, its log line and its latency.
+  app.use(assignRequestId);
+  app.use(logRequests(opts.build));
   // The compression middleware wraps every response it sees (its closures and on-headers hooks were
   // about a third of the short-lived objects the web process promoted to the old generation under
   // the landing's load, by sampling heap profile). The two fast paths encode their own bodies
@@ -75,10 +77,9 @@ export function createHttpApp(opts: HttpOptions) {
     isFastPathRequest(req) ? compress(req, res, next) : next();
   mountRequestGuards(app, opts);
 
-  if (opts.devMiddlewares) app.use(opts.devMiddlewares);
+  if (opts.devMiddlewares) app.use(unlogged(opts.devMiddlewares));
   else serveClientFiles(app);
   const build = prepareBuild(opts.build);
-  app.use(logRequests(opts.build));
   app.use(answerHeaders);
 
   const mode = opts.production ? "production" : "development";
@@ -144,8 +145,9 @@ const answerHeaders: express.RequestHandler = (req, res, next) => {
 
 /** Production: the client build's files. Hashed assets are immutable; the rest (favicon, robots.txt) short-lived. */
 function serveClientFiles(app: express.Express) {
-  app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y", index: false }));
+  const assets = express.static("build/client/assets", { immutable: true, maxAge: "1y", index: false });
+  app.use("/assets", unlogged(assets));
   // Only paths that look like a file reach the disk: a page request must not cost a stat() of build/client/<path>.
-  const rootFiles = express.static("build/client", { maxAge: "1h", index: false });
+  const rootFiles = unlogged(express.static("build/client", { maxAge: "1h", index: false }));
   app.use((req, res, next) => (/\.[A-Za-z0-9]+$/.test(req.path) ? rootFiles(req, res, next) : next()));
 }

@@ -19,8 +19,8 @@ export const assignRequestId: express.RequestHandler = (req, res, next) => {
 };
 
 /**
- * One log line (the path masked) and one latency observation (by route pattern) per request, assets
- * aside. The route patterns come from the Remix build, so a path with a code or an id in it is counted
+ * One log line (the path masked) and one latency observation (by route pattern) per request, files
+ * (unlogged) aside. The route patterns come from the Remix build, so a path with a code or an id in it is counted
  * under its pattern and an unknown path under "other": the label set stays as small as the route table.
  */
 export function logRequests(build: ServerBuild | (() => Promise<ServerBuild>)): express.RequestHandler {
@@ -33,7 +33,7 @@ export function logRequests(build: ServerBuild | (() => Promise<ServerBuild>)): 
         (b) => (patterns ??= routePatterns(b)),
       );
     res.on("finish", () => {
-      if (req.path.startsWith("/assets/")) return;
+      if (res.locals.unlogged === true) return;
       const seconds = (performance.now() - started) / 1000;
       observeRequest(routeOf(req.path), req.method, res.statusCode, seconds);
       logger.info(
@@ -48,6 +48,17 @@ export function logRequests(build: ServerBuild | (() => Promise<ServerBuild>)): 
       );
     });
     next();
+  };
+}
+
+/** A middleware whose answers are files (the build's assets, Vite's modules): neither logged nor counted. */
+export function unlogged(serve: express.RequestHandler): express.RequestHandler {
+  return (req, res, next) => {
+    res.locals.unlogged = true;
+    serve(req, res, (error?: unknown) => {
+      res.locals.unlogged = false; // not a file: the request goes on to the pages
+      next(error);
+    });
   };
 }
 

@@ -87,11 +87,21 @@ describe("/metrics", () => {
     const { link } = await borrowerWithLink(t.db);
     for (let i = 0; i < 2; i++) expect((await fetch(`${app.base}/r/${link.code}`)).status).toBe(200);
     expect((await fetch(`${app.base}/webhooks/stripe`, { method: "POST", body: "{}" })).status).toBe(400);
+    // A guard's refusal (a cross-site form post) is counted too, under the route it aimed at.
+    const crossSite = { Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" };
+    expect((await fetch(`${app.base}/locale`, { method: "POST", headers: crossSite })).status).toBe(403);
     const body = await scrape();
     expect(body).not.toContain(link.code);
     const landing = { route: "/r/:code", method: "GET", status: "200" };
     expect(sample(body, "settle_http_request_duration_seconds_count", landing)).toBe(2);
     expect(sample(body, "settle_http_request_duration_seconds_bucket", { ...landing, le: "+Inf" })).toBe(2);
+    expect(
+      sample(body, "settle_http_request_duration_seconds_count", {
+        route: "/locale",
+        method: "POST",
+        status: "403",
+      }),
+    ).toBe(1);
     expect(
       sample(body, "settle_stripe_webhook_events_total", { type: "unverified", result: "missing signature" }),
     ).toBe(1);
