@@ -4,6 +4,7 @@ import type { Database } from "../../db/schema";
 import { applySucceededPayment, PaymentApplicationError } from "../payments/apply-payment.server";
 import { asOfSchema, currencySchema, externalRefSchema } from "./account-record.server";
 import { confirmPaymentsIncludedInBalance } from "./account-sync.server";
+import { countPayment } from "../platform/metrics.server";
 
 /**
  * Payments the borrower made outside the portal (at a branch, by bank transfer),
@@ -45,7 +46,7 @@ export async function recordOfflinePayment(
   receivedAt: Date,
 ): Promise<OfflinePaymentOutcome> {
   try {
-    return await db.transaction().execute(async (trx): Promise<OfflinePaymentOutcome> => {
+    const outcome = await db.transaction().execute(async (trx): Promise<OfflinePaymentOutcome> => {
       const account = await trx
         .selectFrom("accounts")
         .select(["id", "borrower_id", "currency", "balance_as_of"])
@@ -84,6 +85,8 @@ export async function recordOfflinePayment(
       }
       return { status: "applied", paymentId: result.paymentId };
     });
+    if (outcome.status === "applied") countPayment("offline", "succeeded");
+    return outcome;
   } catch (error) {
     if (error instanceof PaymentApplicationError) return { status: "conflict", message: error.message };
     throw error;

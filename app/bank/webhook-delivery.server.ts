@@ -6,6 +6,7 @@ import type { Database } from "../../db/schema";
 import { bankIntegrationConfig } from "./config.server";
 import { SIGNATURE_HEADER, signatureHeader } from "./webhook-signature.server";
 import { logger } from "../platform/logger.server";
+import { jobPayload } from "../platform/request-context.server";
 
 export { verifyWebhookSignature } from "./webhook-signature.server";
 
@@ -214,7 +215,7 @@ export async function redeliverBankEvent(
   const event = await db.selectFrom("bank_events").select("id").where("id", "=", eventId).executeTakeFirst();
   if (!event) return null;
   const jobKey = `bank-event:${eventId}:redeliver:${randomUUID()}`;
-  await sql`select graphile_worker.add_job(${DELIVER_TASK}, json_build_object('eventId', ${eventId}::text), max_attempts := ${MAX_DELIVERY_ATTEMPTS}, job_key := ${jobKey}::text)`.execute(
+  await sql`select graphile_worker.add_job(${DELIVER_TASK}, ${jobPayload({ eventId })}::json, max_attempts := ${MAX_DELIVERY_ATTEMPTS}, job_key := ${jobKey}::text)`.execute(
     db,
   );
   return { jobKey };

@@ -16,6 +16,7 @@ import {
 } from "./message-status.server";
 import { loadAccountFacts } from "./contact-inputs.server";
 import { activeContactPolicy, decideFor } from "./planner.server";
+import { countSms } from "../platform/metrics.server";
 
 export type DispatchOutcome =
   | { status: "sent" | "delivered"; providerMessageId: string }
@@ -123,7 +124,9 @@ export function createSmsSendTask(
 ): Task {
   return async (payload) => {
     if (!Array.isArray(payload)) {
-      await dispatchSms(db, provider(), (payload as { messageId?: string } | null)?.messageId ?? "", clock());
+      const sender = provider();
+      const messageId = (payload as { messageId?: string } | null)?.messageId ?? "";
+      countSms(sender.name, "send", [(await dispatchSms(db, sender, messageId, clock())).status]);
       return;
     }
     const ids = payload.map((entry) =>
@@ -131,7 +134,13 @@ export function createSmsSendTask(
         ? (entry as { messageId: string }).messageId
         : "",
     );
-    const outcomes = await dispatchSmsBatch(db, provider(), ids, clock());
+    const sender = provider();
+    const outcomes = await dispatchSmsBatch(db, sender, ids, clock());
+    countSms(
+      sender.name,
+      "send",
+      outcomes.map((o) => o.status),
+    );
     return outcomes.map((outcome) => {
       if (outcome.status !== "retry") return Promise.resolve(outcome);
       const failed = Promise.reject(outcome.error);

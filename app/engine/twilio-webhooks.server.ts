@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import type { Database, MessageStatus } from "../../db/schema";
 import { handleInboundSms } from "./inbound.server";
 import { BodyTooLarge, readCappedText } from "../platform/request-body.server";
+import { countSms } from "../platform/metrics.server";
 
 /** Twilio's callbacks are a few hundred bytes; an inbound reply carries at most 1,600 characters. */
 const MAX_CALLBACK_BYTES = 64 * 1024;
@@ -78,7 +79,7 @@ export async function applyStatusCallback(
 ) {
   const status = ourStatus(cb.MessageStatus);
   if (!status) return { applied: false };
-  return db.transaction().execute(async (trx) => {
+  const outcome = await db.transaction().execute(async (trx) => {
     const msg = await trx
       .selectFrom("messages")
       .select(["id", "status"])
@@ -105,6 +106,8 @@ export async function applyStatusCallback(
     }
     return { applied: true };
   });
+  if (outcome.applied) countSms("twilio", "receipt", [status]);
+  return outcome;
 }
 
 export async function applyInbound(db: Kysely<Database>, inbound: z.infer<typeof inboundSchema>) {

@@ -18,6 +18,7 @@ import { smsTemplateBodies } from "./sms-template-store.server";
 import { sealSmsLinkCode, smsLink } from "./sms-link-code.server";
 import { recipientsOf, type KnownRecipient } from "./sms-recipients.server";
 import { insertQueuedTexts, insertTextLinks, type PreparedText } from "./sms-queue-rows.server";
+import { currentRequestId } from "../platform/request-context.server";
 
 type Trx = Transaction<Database>;
 
@@ -267,18 +268,19 @@ export async function addSmsSendJobs(
   }
   const specs: Array<{
     identifier: string;
-    payload: Array<{ messageId: string }>;
+    payload: Array<{ messageId: string; requestId?: string }>;
     run_at: string;
     max_attempts: number;
     job_key: string;
   }> = [];
+  const requestId = currentRequestId(); // texts a request queues (a confirmation) carry its id to the send
   for (const [runAt, ids] of byRunAt) {
     const at = new Date(runAt).toISOString();
     for (let i = 0; i < ids.length; i += SMS_SEND_BATCH) {
       const batch = ids.slice(i, i + SMS_SEND_BATCH);
       specs.push({
         identifier: "sms:send",
-        payload: batch.map((messageId) => ({ messageId })),
+        payload: batch.map((messageId) => (requestId ? { messageId, requestId } : { messageId })),
         run_at: at,
         max_attempts: 8,
         job_key: opts.keyWithRunAt ? `sms:${batch[0]}:${at}` : `sms:${batch[0]}`,

@@ -139,6 +139,8 @@ export interface LinkOpen {
   code: string;
   /** A rate-limit key (see `brakeRule`): when its budget is spent the link is neither read nor counted. */
   brakeKey?: string;
+  /** The request opening the link: its first open's audit job carries it (app/platform/request-context.server.ts). */
+  requestId?: string;
 }
 
 /**
@@ -194,28 +196,31 @@ function openLinksStatement(
   const hashKey = config().linkHashKey;
   const hashes = opens.map((open, i) => (signed[i] ? storedLinkCodeHashes(open.code, hashKey) : null));
   const brakeKeys = opens.map((open) => (brakeRule ? (open.brakeKey ?? null) : null));
+  const requestIds = opens.map((open) => open.requestId ?? null);
   const brake = brakeRule ? spentBudgetSql(sql.ref("req.brake_key"), brakeRule, now) : sql<null>`null::int`;
   return sql<OpenRow>`
     with req as (
       select * from unnest(${pgArray(hashes.map((h) => h?.[0] ?? null))}::text[], ${pgArray(hashes.map((h) => h?.[1] ?? null))}::text[],
-        ${pgArray(brakeKeys)}::text[]) with ordinality as r(code_hash, legacy_hash, brake_key, n)
+        ${pgArray(brakeKeys)}::text[], ${pgArray(requestIds)}::text[]) with ordinality as r(code_hash, legacy_hash, brake_key, request_id, n)
     ), braked as (
-      select req.n, req.code_hash, req.legacy_hash, ${brake} as retry_after_sec from req
+      select req.n, req.code_hash, req.legacy_hash, req.request_id, ${brake} as retry_after_sec from req
     ), link as (
-      select b.n, s.id, s.borrower_id, s.account_id, s.expires_at, s.revoked_at, s.locked_until
+      select b.n, b.request_id, s.id, s.borrower_id, s.account_id, s.expires_at, s.revoked_at, s.locked_until
       from braked b join short_links s on s.code_hash in (b.code_hash, b.legacy_hash)
       where b.retry_after_sec is null
     ), opens as (
-      select id, count(*)::int as opens from link where revoked_at is null and expires_at > ${now} group by id
+      select id, count(*)::int as opens, min(request_id) as request_id from link
+      where revoked_at is null and expires_at > ${now} group by id
     ), opened as (
       update short_links s
       set open_count = s.open_count + o.opens, first_opened_at = coalesce(s.first_opened_at, ${now}), last_opened_at = ${now}
       from opens o
       where s.id = o.id
-      returning s.id, s.borrower_id, s.account_id, s.open_count - o.opens as opened_before
+      returning s.id, s.borrower_id, s.account_id, s.open_count - o.opens as opened_before, o.request_id
     ), audited as (
       select graphile_worker.add_job(${LINK_OPENED_AUDIT_TASK}::text,
-        json_build_object('linkId', id, 'borrowerId', borrower_id, 'accountId', account_id, 'at', ${now.toISOString()}::text),
+        json_strip_nulls(json_build_object('linkId', id, 'borrowerId', borrower_id, 'accountId', account_id,
+          'at', ${now.toISOString()}::text, 'requestId', request_id)),
         max_attempts := 25, job_key := ${`${LINK_OPENED_AUDIT_TASK}:`}::text || id)
       from opened where opened_before = 0
     )

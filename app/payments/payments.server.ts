@@ -17,6 +17,7 @@ import { getAccountOverview } from "../borrower/overview.server";
 import { appendAudit } from "../platform/audit.server";
 import type { BorrowerSession } from "../borrower/session.server";
 import { logger } from "../platform/logger.server";
+import { countPayment } from "../platform/metrics.server";
 
 /**
  * Borrower payments (docs/product-rules.md §6): a Checkout Session per attempt,
@@ -92,6 +93,7 @@ export async function startCheckout(
   const idempotencyKey = `checkout:${randomUUID()}`;
   const attempt = { paymentId, idempotencyKey, amountMinor: amount.minor, ...options };
   await recordCheckoutStart(db, input, attempt, now);
+  countPayment("portal", "pending");
   let checkout: Stripe.Checkout.Session & { url: string };
   try {
     checkout = await createCheckoutSession(input, attempt);
@@ -106,6 +108,7 @@ export async function startCheckout(
       .where("id", "=", paymentId)
       .where("status", "=", "pending")
       .execute();
+    countPayment("portal", "failed");
     throw new CheckoutUnavailableError("checkout session not created", { cause: error });
   }
   await db

@@ -5,6 +5,7 @@ import type { Database } from "../../db/schema";
 import { stripeConfig } from "./stripe-config.server";
 import { appendAudit } from "../platform/audit.server";
 import { logger } from "../platform/logger.server";
+import { countPayment, countStripeEvent } from "../platform/metrics.server";
 import { applySucceededPayment } from "./apply-payment.server";
 import { chargeSchema, disputeSchema, settleReversals } from "./reversals.server";
 
@@ -65,8 +66,8 @@ export async function handleStripeWebhook(
   signatureHeader: string | null,
   opts: { webhookSecret?: string; now?: Date } = {},
 ): Promise<StripeWebhookOutcome> {
-  if (!signatureHeader) return { status: 400, result: "missing signature" };
-  if (rawBody.length > MAX_PAYLOAD_CHARS) return { status: 400, result: "payload too large" };
+  if (!signatureHeader) return refused("missing signature");
+  if (rawBody.length > MAX_PAYLOAD_CHARS) return refused("payload too large");
   let parsed: unknown;
   try {
     parsed = Stripe.webhooks.constructEvent(
@@ -76,14 +77,14 @@ export async function handleStripeWebhook(
     );
   } catch (error) {
     const signatureProblem = error instanceof Stripe.errors.StripeSignatureVerificationError;
-    return { status: 400, result: signatureProblem ? "invalid signature" : "malformed payload" };
+    return refused(signatureProblem ? "invalid signature" : "malformed payload");
   }
   const event = eventSchema.safeParse(parsed);
-  if (!event.success) return { status: 400, result: "malformed event" };
+  if (!event.success) return refused("malformed event");
   const { id, type } = event.data;
   const now = opts.now ?? new Date();
 
-  return db.transaction().execute(async (trx) => {
+  const outcome = await db.transaction().execute(async (trx) => {
     // The primary key is the dedupe: a concurrent delivery of the same event waits here, then finds it taken.
     const fresh = await trx
       .insertInto("stripe_events")
@@ -98,6 +99,28 @@ export async function handleStripeWebhook(
       logger.info({ eventId: id, type, result }, "stripe event recorded");
     return { status: 200, result } as const;
   });
+  countOutcome(type, outcome.result);
+  return outcome;
+}
+
+/** A delivery refused before its event could be read (signature, size, shape): counted, answered 400. */
+function refused(result: string): StripeWebhookOutcome {
+  countStripeEvent("unverified", result);
+  return { status: 400, result };
+}
+
+// The payment statuses an event's result stands for (refunds and disputes are counted by event type).
+const PAYMENT_STATUS_OF_RESULT: Record<string, string> = {
+  applied: "succeeded",
+  failed: "failed",
+  processing: "processing",
+};
+
+/** Counted once the event's transaction committed. */
+function countOutcome(type: string, result: string) {
+  countStripeEvent(type, result);
+  const status = PAYMENT_STATUS_OF_RESULT[result];
+  if (status) countPayment("portal", status);
 }
 
 type Handler = (trx: Trx, object: Record<string, unknown>, now: Date) => Promise<string>;

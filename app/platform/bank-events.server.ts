@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Transaction } from "kysely";
 import type { Database } from "../../db/schema";
+import { jobPayload } from "./request-context.server";
 
 type Trx = Transaction<Database>;
 
@@ -56,7 +57,7 @@ export async function emitBankEvent(
       created_at: event.now ?? new Date(),
     })
     .execute();
-  await sql`select graphile_worker.add_job('bank-event:deliver', json_build_object('eventId', ${id}::text), max_attempts := 12, job_key := ${`bank-event:${id}`}::text)`.execute(
+  await sql`select graphile_worker.add_job('bank-event:deliver', ${jobPayload({ eventId: id })}::json, max_attempts := 12, job_key := ${`bank-event:${id}`}::text)`.execute(
     trx,
   );
   return id;

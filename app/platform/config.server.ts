@@ -108,10 +108,20 @@ const envSchema = z
     DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(15_000),
     // The same for the worker's jobs (0: none); the planner's pages and bulk sends take longer than a page.
     WORKER_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+    // Prometheus metrics (GET /metrics) on a port of their own, never the public one; unset: not served.
+    // Bind it to an address only the monitoring network reaches (docs/operations.md).
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    METRICS_HOST: z.string().min(1).default("127.0.0.1"),
     // Most opens or overview reads waiting for a group-commit slot per web process; past it, 503.
     GROUP_COMMIT_MAX_WAITING: z.coerce.number().int().min(1).max(100_000).default(1_000),
   })
   .superRefine((env, ctx) => {
+    if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["METRICS_PORT"],
+        message: "must differ from PORT: metrics are never served on the public port",
+      });
     if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL)
       ctx.addIssue({
         code: z.ZodIssueCode.custom,

@@ -1,4 +1,5 @@
 import pino from "pino";
+import { currentRequestId } from "./request-context.server";
 
 /**
  * Where log lines go: stdout (pino's own default), where a server's output belongs. The command line
@@ -7,26 +8,84 @@ import pino from "pino";
  */
 let destination: pino.DestinationStream = pino.destination(1);
 
-/** One structured logger. Phone numbers and link codes never reach it unmasked (see maskPath, maskPhone). */
+/**
+ * Field names whose values are personal data or credentials, censored wherever they appear in a log line's
+ * object, at the top or one level down (`{ borrower: { full_name } }`): names, phones, emails, amounts,
+ * link codes and answers, free text, addresses, and tokens, cookies and authorization headers. The list is
+ * the last line of defence: code logs ids, counts and reasons, never these values (docs/operations.md).
+ */
+export const REDACTED_FIELDS = [
+  // names
+  "name",
+  "fullName",
+  "full_name",
+  "firstName",
+  "lastName",
+  "borrowerName",
+  // phones and emails
+  "phone",
+  "phoneE164",
+  "phone_e164",
+  "to",
+  "from",
+  "email",
+  // amounts
+  "amount",
+  "amountMinor",
+  "amount_minor",
+  "balanceMinor",
+  "balance_minor",
+  "overdueMinor",
+  "overdue_minor",
+  "minimumDueMinor",
+  "minimum_due_minor",
+  // link codes and verification answers
+  "code",
+  "linkCode",
+  "url",
+  "dob",
+  "idLast4",
+  "answer",
+  // free text
+  "text",
+  "body",
+  "note",
+  "notes",
+  "details",
+  "description",
+  "comment",
+  // addresses
+  "address",
+  "addressLine1",
+  "addressLine2",
+  // credentials
+  "password",
+  "token",
+  "secret",
+  "apiKey",
+  "cookie",
+  "authorization",
+  '["set-cookie"]',
+  '["x-api-key"]',
+] as const;
+
+const redactPaths = REDACTED_FIELDS.flatMap((field) => [
+  field,
+  field.startsWith("[") ? `*${field}` : `*.${field}`,
+]);
+
+/**
+ * One structured logger. Every line written while a request (or a job a request queued) is in progress
+ * carries its `reqId`; personal data is censored by field name (REDACTED_FIELDS), and phone numbers and
+ * link codes in paths are masked before they are logged (maskPath, maskPhone).
+ */
 export const logger = pino(
   {
     level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
-    redact: {
-      paths: [
-        "phone",
-        "*.phone",
-        "to",
-        "*.to",
-        "from",
-        "*.from",
-        "password",
-        "*.password",
-        "code",
-        "*.code",
-        "dob",
-        "idLast4",
-      ],
-      censor: "[redacted]",
+    redact: { paths: redactPaths, censor: "[redacted]" },
+    mixin: () => {
+      const reqId = currentRequestId();
+      return reqId ? { reqId } : {};
     },
     base: undefined,
   },
@@ -36,6 +95,11 @@ export const logger = pino(
 /** Sends every later log line to stderr, written at once (a command exits right after its work). */
 export function logToStderr(): void {
   destination = pino.destination({ dest: 2, sync: true });
+}
+
+/** Sends every later log line to the given stream (tests capture the lines in memory). */
+export function logTo(stream: pino.DestinationStream): void {
+  destination = stream;
 }
 
 /** Short-link codes are bearer credentials: keep them out of access logs. */

@@ -5,6 +5,7 @@ import { localeCookie } from "../i18n/i18n.server";
 import { resolveLocale } from "../i18n/locale.server";
 import { optOutOfSms, reportWrongNumber } from "../engine/feedback.server";
 import { groupCommitPerHandle } from "../platform/group-commit.server";
+import { currentRequestId } from "../platform/request-context.server";
 import { openShortLinks, resolveShortLink, type LinkOpen } from "../messaging/short-links.server";
 import { consume, type RateLimitRule } from "../platform/rate-limit.server";
 import { verifyLinkCode } from "../domain/link-code.server";
@@ -50,7 +51,7 @@ export async function borrowerLanding(db: Kysely<Database>, code: string, client
   }
   // Opens that arrive together share one statement (one round trip for the busiest page, one commit
   // for a burst of taps).
-  const opened = await openLink(db, { code });
+  const opened = await openLink(db, { code, requestId: currentRequestId() });
   if (opened.status !== "ok") return { status: opened.status };
   const { link, account } = opened;
   return {

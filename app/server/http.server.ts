@@ -4,7 +4,6 @@ import compression from "compression";
 import express from "express";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
-import { logger, maskPath } from "../platform/logger.server";
 import type { RequestMemo } from "../platform/request-memo";
 import { serveFromTemplate } from "./page-templates.server";
 import type { TrustProxy } from "../platform/config.server";
@@ -12,6 +11,7 @@ import { ambiguousPathGuard, formBodyGuard, originCheck, securityHeaders } from 
 import { RETRY_AFTER_SECONDS } from "../../db/unavailable";
 import { withCappedFormBodies } from "./capped-bodies.server";
 import { withDatabaseUnavailable } from "./unavailable.server";
+import { assignRequestId, logRequests, unlogged } from "./request-id.server";
 
 export interface HttpOptions {
   db: Kysely<Database>;
@@ -64,6 +64,9 @@ export function createHttpApp(opts: HttpOptions) {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", opts.trustProxy);
+  // First: every answer, a guard's refusal included, has its id, its log line and its latency.
+  app.use(assignRequestId);
+  app.use(logRequests(opts.build));
   // The compression middleware wraps every response it sees (its closures and on-headers hooks were
   // about a third of the short-lived objects the web process promoted to the old generation under
   // the landing's load, by sampling heap profile). The two fast paths encode their own bodies
@@ -74,10 +77,9 @@ export function createHttpApp(opts: HttpOptions) {
     isFastPathRequest(req) ? compress(req, res, next) : next();
   mountRequestGuards(app, opts);
 
-  if (opts.devMiddlewares) app.use(opts.devMiddlewares);
+  if (opts.devMiddlewares) app.use(unlogged(opts.devMiddlewares));
   else serveClientFiles(app);
   const build = prepareBuild(opts.build);
-  app.use(logRequests);
   app.use(answerHeaders);
 
   const mode = opts.production ? "production" : "development";
@@ -112,24 +114,6 @@ export function createHttpApp(opts: HttpOptions) {
   return app;
 }
 
-/** One log line per request (the path masked), assets aside. */
-const logRequests: express.RequestHandler = (req, res, next) => {
-  const started = performance.now();
-  res.on("finish", () => {
-    if (req.path.startsWith("/assets/")) return;
-    logger.info(
-      {
-        method: req.method,
-        path: maskPath(req.originalUrl),
-        status: res.statusCode,
-        ms: Math.round(performance.now() - started),
-      },
-      "request",
-    );
-  });
-  next();
-};
-
 /** How long a connection may go on sending a body nobody reads, once its answer is out. */
 const UNREAD_BODY_LINGER_MS = 2_000;
 
@@ -161,8 +145,9 @@ const answerHeaders: express.RequestHandler = (req, res, next) => {
 
 /** Production: the client build's files. Hashed assets are immutable; the rest (favicon, robots.txt) short-lived. */
 function serveClientFiles(app: express.Express) {
-  app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y", index: false }));
+  const assets = express.static("build/client/assets", { immutable: true, maxAge: "1y", index: false });
+  app.use("/assets", unlogged(assets));
   // Only paths that look like a file reach the disk: a page request must not cost a stat() of build/client/<path>.
-  const rootFiles = express.static("build/client", { maxAge: "1h", index: false });
+  const rootFiles = unlogged(express.static("build/client", { maxAge: "1h", index: false }));
   app.use((req, res, next) => (/\.[A-Za-z0-9]+$/.test(req.path) ? rootFiles(req, res, next) : next()));
 }

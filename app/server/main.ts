@@ -16,6 +16,7 @@ import { errorFields, logger } from "../platform/logger.server";
 import { startWorker } from "../worker/worker.server";
 import { prepareDatabase, provisionDatabase, type ProvisionedDatabase } from "./database.server";
 import { createHttpApp } from "./http.server";
+import { serveConfiguredMetrics } from "./metrics.server";
 import { demoBanner } from "../demo/banner.server";
 
 export interface RemixRuntime {
@@ -44,6 +45,7 @@ async function start(runtime: RemixRuntime) {
 
   const runner = worker ? await startWorker({ pool: worker.pool, db: worker.db }) : null;
   const server = web ? await listen(web.db, cfg, runtime) : null;
+  const metricsServer = await serveConfiguredMetrics(cfg, { web, worker });
   const readyMs = Math.round(performance.now() - bootStarted);
   logger.info(
     { port: cfg.PORT, role: cfg.ROLE, embeddedPostgres: database.embedded, readyMs },
@@ -59,6 +61,7 @@ async function start(runtime: RemixRuntime) {
     const timer = setTimeout(() => process.exit(1), 10_000).unref();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     server?.closeAllConnections();
+    metricsServer?.close();
     await runtime.close?.();
     await runner?.stop();
     await web?.close();

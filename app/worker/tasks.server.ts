@@ -15,16 +15,19 @@ import { LINK_OPENED_AUDIT_TASK } from "../messaging/short-links.server";
 import { runRetention } from "../platform/retention.server";
 import { previousDay, runReconciliation } from "../payments/reconciliation.server";
 import { stripeConfig } from "../payments/stripe-config.server";
+import { countDecisions } from "../platform/metrics.server";
+import { withJobContext } from "./job-context.server";
 
-/** Every background task Settle runs, by graphile-worker identifier. */
+/** Every background task Settle runs, by graphile-worker identifier, each in its job's context. */
 export function createTaskList(db: Kysely<Database>): TaskList {
-  return {
+  return withJobContext({
     [DELIVER_TASK]: createBankEventDeliveryTask(db),
     // Batch jobs (addSmsSendJobs): `[{ messageId }, ...]`; jobs queued before batching carry `{ messageId }`.
     "sms:send": createSmsSendTask(db, smsProvider),
     [LINK_OPENED_AUDIT_TASK]: (payload) => auditLinkOpened(db, payload),
     "schedule:run": async (_payload, helpers) => {
       const result = await runSchedule(db, { now: new Date() });
+      countDecisions(result.byReason);
       helpers.logger.info(`schedule run ${result.runId}: ${result.decided} decided, ${result.queued} queued`);
     },
     "plans:mark-broken": async (_payload, helpers) => {
@@ -56,7 +59,7 @@ export function createTaskList(db: Kysely<Database>): TaskList {
       if (removed.borrower + removed.staff > 0)
         helpers.logger.info(`pruned sessions ${JSON.stringify(removed)}`);
     },
-  };
+  });
 }
 
 /** Recurring jobs (graphile-worker crontab syntax). */

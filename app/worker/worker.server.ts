@@ -4,16 +4,37 @@ import type pg from "pg";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import { config } from "../platform/config.server";
-import { logger } from "../platform/logger.server";
+import { errorFields, logger } from "../platform/logger.server";
+import { currentRequestId, payloadRequestId } from "../platform/request-context.server";
 import { createWorkerLiveness, type WorkerLivenessOptions } from "./liveness.server";
 import { CRONTAB, createTaskList } from "./tasks.server";
 
-const workerLogger = new Logger((scope) => (level, message, meta) => {
+/**
+ * graphile-worker's lines through our logger, one child per scope. A line about a job (started, completed,
+ * failed) names the job by id and carries the request id its payload holds, never the payload itself; lines
+ * a task writes while it runs get the request id from the job's context (job-context.server.ts).
+ */
+export const workerLogger = new Logger((scope) => (level, message, meta) => {
   const log = logger.child({ worker: scope.label ?? "worker", task: scope.taskIdentifier, job: scope.jobId });
   const fn =
     level === "error" ? log.error : level === "warning" ? log.warn : level === "debug" ? log.debug : log.info;
-  fn.call(log, meta ?? {}, message);
+  fn.call(log, jobFields(meta, scope.jobId === undefined), message);
 });
+
+function jobFields(meta: Record<string, unknown> | undefined, nameJob: boolean): Record<string, unknown> {
+  if (!meta) return {};
+  const { job, error, ...rest } = meta as {
+    job?: { id?: string; task_identifier?: string; payload?: unknown };
+    error?: unknown;
+  };
+  const reqId = job && !currentRequestId() ? payloadRequestId(job.payload) : undefined;
+  return {
+    ...rest,
+    ...(job && nameJob ? { task: job.task_identifier, job: job.id } : {}),
+    ...(reqId ? { reqId } : {}),
+    ...(error === undefined ? {} : { err: errorFields(error) }),
+  };
+}
 
 /**
  * Starts graphile-worker on the given pool (it installs its own schema on first run).

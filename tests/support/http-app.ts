@@ -70,6 +70,14 @@ export async function startTestApp(
   };
 }
 
+/**
+ * A module of the graph the apps run in (its logger, its metrics, its task list): the test's own import of
+ * the same file is another instance, which the app never touches.
+ */
+export async function loadAppModule<T>(path: string): Promise<T> {
+  return (await (await viteServer()).ssrLoadModule(path)) as T;
+}
+
 /** Closes the Vite server the apps of this file share (afterAll). */
 export async function closeTestApps() {
   await vite?.close();

@@ -3,15 +3,16 @@ import type pg from "pg";
 
 /**
  * A graphile-worker runner inside the test process, on the test database's pool: two jobs at once,
- * polling every 100 ms, silent, and leaving signals to the test runner. Stop it in the test's cleanup.
+ * polling every 100 ms, silent unless given a logger, and leaving signals to the test runner. Stop it in
+ * the test's cleanup.
  */
-export function startTestWorker(pool: pg.Pool, taskList: TaskList): Promise<Runner> {
+export function startTestWorker(pool: pg.Pool, taskList: TaskList, logger?: Logger): Promise<Runner> {
   return run({
     pgPool: pool,
     concurrency: 2,
     pollInterval: 100,
     noHandleSignals: true,
-    logger: new Logger(() => () => {}),
+    logger: logger ?? new Logger(() => () => {}),
     taskList,
   });
 }
