@@ -94,15 +94,17 @@ interface QueueRow {
 /** The job queue by task: how many jobs wait, run, are due later or gave up, and how long the oldest due one has waited. */
 function registerQueueGauges(db: () => Kysely<Database>) {
   let latest: Promise<QueueRow[]> | null = null;
-  // One query per scrape, shared by the two gauges. Without the database the scrape still answers (the
-  // pools' and the process's figures matter most then), without the queue's series.
+  // One query per scrape, shared by the two gauges (prom-client collects them together): the read is shared
+  // while it is in flight and never after, so a scrape never shows an earlier scrape's queue. Without the
+  // database the scrape still answers (the pools' and the process's figures matter most then), without the
+  // queue's series.
   const read = () =>
     (latest ??= queueByTask(db())
       .catch((error: unknown) => {
         logger.warn({ err: errorFields(error) }, "metrics: job queue not read");
         return [];
       })
-      .finally(() => setTimeout(() => (latest = null), 1_000).unref()));
+      .finally(() => (latest = null)));
   new Gauge({
     name: "settle_jobs",
     help: "graphile-worker jobs by task and state (ready: due and waiting for a worker; scheduled: due later; running; failed: out of attempts)",
