@@ -1,5 +1,7 @@
 import { z } from "zod";
+import type { PlanPolicy } from "./instalments";
 import { CLOCK_PATTERN, intersectWindows, windowFromClocks, type LocalWindow } from "./local-time";
+import { currencyExponent } from "./money";
 
 /**
  * The contact policy as data (docs/product-rules.md §4.2): supervisors edit it, it is stored as
@@ -13,6 +15,16 @@ export const JURISDICTIONS = ["HK", "CN", "US", "UK"] as const;
 export type Jurisdiction = (typeof JURISDICTIONS)[number];
 export const ESCALATIONS = ["none", "call_task", "visit_offer"] as const;
 export type Escalation = (typeof ESCALATIONS)[number];
+
+/** The automatic plan approval limits, in whole currency units (converted per currency by planPolicyFor). */
+const DEFAULT_PLAN_RULES = {
+  largeBalance: 50_000,
+  maxMonthsSmall: 6,
+  maxMonthsLarge: 12,
+  minInstalment: 200,
+  maxDaysToFirstPayment: 14,
+  brokenPlanLookbackDays: 180,
+};
 
 const clock = z.string().regex(CLOCK_PATTERN, 'expected "HH:MM" (00:00-23:59)');
 
@@ -131,6 +143,25 @@ const contactPolicySchema = z
       })
       .strict()
       .default({ complaintAckWorkingDays: 5, complaintResponseDays: 56, hardshipReviewDays: 10 }),
+    /**
+     * The instalment plans the portal approves by itself (docs/product-rules.md §7.3); policies saved before
+     * it was editable get the former fixed values. Amounts are whole units of the account's currency.
+     */
+    plans: z
+      .object({
+        largeBalance: z.number().int().min(0).max(1_000_000_000),
+        maxMonthsSmall: z.number().int().min(1).max(12),
+        maxMonthsLarge: z.number().int().min(1).max(12),
+        minInstalment: z.number().int().min(0).max(1_000_000_000),
+        maxDaysToFirstPayment: z.number().int().min(0).max(60),
+        brokenPlanLookbackDays: z.number().int().min(0).max(730),
+      })
+      .strict()
+      .refine((p) => p.maxMonthsSmall <= p.maxMonthsLarge, {
+        message: "the longest term for large balances must be at least the one for smaller balances",
+        path: ["maxMonthsLarge"],
+      })
+      .default(DEFAULT_PLAN_RULES),
     /** Send-time optimisation (docs/product-rules.md §4.13); absent means off: reminders go at the first permitted minute. */
     sendTimeOptimisation: z
       .object({ explorationShare: z.number().min(0).max(1) })
@@ -219,6 +250,7 @@ export const DEFAULT_CONTACT_POLICY: ContactPolicy = contactPolicySchema.parse({
   promiseGraceDays: 2,
   hardshipPauseDays: 30,
   cases: { complaintAckWorkingDays: 5, complaintResponseDays: 56, hardshipReviewDays: 10 },
+  plans: DEFAULT_PLAN_RULES,
   jurisdictions: {
     HK: {
       basis: [
@@ -306,4 +338,11 @@ function toWindow(w: { start: string; end: string }): LocalWindow {
   // The schema guarantees this; a hand-built policy object that skipped parsing does not.
   if (!window) throw new RangeError(`invalid contact window ${w.start}-${w.end}`);
   return window;
+}
+
+/** The policy's plan limits for one account currency, amounts in its minor units (HK$50,000 is 5,000,000). */
+export function planPolicyFor(policy: ContactPolicy, currency: string): PlanPolicy {
+  const unit = 10 ** currencyExponent(currency);
+  const { largeBalance, minInstalment, ...days } = policy.plans;
+  return { ...days, largeBalanceMinor: largeBalance * unit, minInstalmentMinor: minInstalment * unit };
 }

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from "kysely";
+import { activePlanPolicy } from "./plan-policy.server";
 import type { Database, InstalmentPlan, PlanStatus } from "../../db/schema";
 import {
-  DEFAULT_PLAN_POLICY,
   type Instalment,
   type PlanFrequency,
   type PlanPolicy,
@@ -48,6 +48,8 @@ export interface PlanContext {
   totalMinor: number;
   brokenPlanWithinLookback: boolean;
   openPlanId: string | null;
+  /** The automatic approval limits in force for the account's currency. */
+  policy: PlanPolicy;
 }
 
 /** What the calculator needs before any input: the amount, the borrower's today, and whether a plan is already open. */
@@ -57,9 +59,9 @@ export async function getPlanContext(
   opts: { now?: Date; policy?: PlanPolicy } = {},
 ): Promise<PlanContext> {
   const now = opts.now ?? new Date();
-  const policy = opts.policy ?? DEFAULT_PLAN_POLICY;
   const amount = await amountToSettle(db, session);
   if (!amount) throw new Error("account not found for this session");
+  const policy = opts.policy ?? (await activePlanPolicy(db, amount.currency));
   const [today, broken, open] = await Promise.all([
     borrowerToday(db, session.borrowerId, now),
     hasRecentBrokenPlan(db, session.borrowerId, now, policy.brokenPlanLookbackDays),
@@ -71,6 +73,7 @@ export async function getPlanContext(
     totalMinor: amount.totalMinor,
     brokenPlanWithinLookback: broken,
     openPlanId: open?.id ?? null,
+    policy,
   };
 }
 
@@ -94,10 +97,9 @@ export type ProposePlanResult =
 
 export async function proposePlan(db: Db, input: ProposePlanInput): Promise<ProposePlanResult> {
   const now = input.now ?? new Date();
-  const policy = input.policy ?? DEFAULT_PLAN_POLICY;
   try {
     return await db.transaction().execute(async (trx): Promise<ProposePlanResult> => {
-      const checked = await checkProposal(trx, input, now, policy);
+      const checked = await checkProposal(trx, input, now);
       if (!checked.ok) return checked.result;
       const plan = await insertProposal(trx, input, checked, now);
       if (checked.preview.autoApprove) return announceAutoApproval(trx, input.session, plan, now);
@@ -119,15 +121,11 @@ type CheckedProposal =
  * Locks the account, then what stops a proposal: a plan already open, nothing owed, terms out of bounds.
  * What is left is the amount and whether the automatic policy approves the terms.
  */
-async function checkProposal(
-  trx: Trx,
-  input: ProposePlanInput,
-  now: Date,
-  policy: PlanPolicy,
-): Promise<CheckedProposal> {
+async function checkProposal(trx: Trx, input: ProposePlanInput, now: Date): Promise<CheckedProposal> {
   const { session } = input;
   const amount = await amountToSettle(trx, session, { lock: true });
   if (!amount) throw new Error("account not found for this session");
+  const policy = input.policy ?? (await activePlanPolicy(trx, amount.currency));
   const open = await findOpenPlan(trx, session.accountId);
   if (open) return { ok: false, result: { status: "already_open", planId: open.id } };
   if (amount.totalMinor <= 0) return { ok: false, result: { status: "nothing_owed" } };

@@ -3,7 +3,6 @@ import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { DEFAULT_PLAN_POLICY } from "~/domain/instalments";
 import { formatMoney } from "~/domain/money";
 import { latestFirstDate, previewPlan } from "~/domain/plan-terms";
 import { planFormSchema, planProblemsAsFieldErrors, type PlanFields } from "~/portal/plan-form";
@@ -20,7 +19,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const plan = await getPlanContext(context.db, session);
   // One open plan per account: show it instead of the calculator.
   if (plan.openPlanId) throw redirect(STATUS_PAGE, { headers: NO_STORE });
-  const policy = DEFAULT_PLAN_POLICY;
+  const { policy } = plan;
   return data(
     {
       today: plan.today,
@@ -51,14 +50,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status: 400, headers: NO_STORE },
     );
   const { intent, count, frequency, firstDueDate } = submission.value;
-  const preview = previewPlan({
-    totalMinor: plan.totalMinor,
-    count,
-    frequency,
-    firstDueDate,
-    today: plan.today,
-    brokenPlanWithinLookback: plan.brokenPlanWithinLookback,
-  });
+  const preview = previewPlan(
+    {
+      totalMinor: plan.totalMinor,
+      count,
+      frequency,
+      firstDueDate,
+      today: plan.today,
+      brokenPlanWithinLookback: plan.brokenPlanWithinLookback,
+    },
+    plan.policy,
+  );
   if (!preview)
     return data(
       { result: submission.reply({ fieldErrors: { count: ["errors.amountTooSmall"] } }), preview: null },

@@ -1,7 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Database, HardshipReport } from "../../db/schema";
 import { assessAffordability } from "../domain/affordability";
-import { DEFAULT_PLAN_POLICY, splitIntoInstalments, type Instalment } from "../domain/instalments";
+import { splitIntoInstalments, type Instalment } from "../domain/instalments";
+import { activeContactPolicy } from "../engine/planner.server";
 import { formatCalendarDate, formatMoney } from "../domain/money";
 import { latestFirstDate } from "../domain/plan-terms";
 import { appendAudit } from "../platform/audit.server";
@@ -62,7 +63,12 @@ export async function viewPlanForApproval(
   const firstDefault = plan.first_due_date >= today ? plan.first_due_date : today;
   return {
     plan: planView(plan, context, schedule, opts.staff, f),
-    reasons: policyReasons(plan, { today, brokenPlanWithinLookback: context.broken, locale }),
+    reasons: policyReasons(plan, {
+      today,
+      brokenPlanWithinLookback: context.broken,
+      locale,
+      policy: context.policy,
+    }),
     borrower: {
       id: borrower.id,
       name: borrower.full_name,
@@ -111,6 +117,7 @@ type PlanContext = Awaited<ReturnType<typeof readPlanContext>>;
 
 /** What an approver weighs beside the plan: borrower, account, history, hardship, related plans. */
 async function readPlanContext(db: Kysely<Database>, plan: PlanRow, now: Date) {
+  const policy = await activeContactPolicy(db);
   const [borrower, account, settle, broken, payments, plans, hardship, original, counterOffer] =
     await Promise.all([
       db
@@ -120,7 +127,7 @@ async function readPlanContext(db: Kysely<Database>, plan: PlanRow, now: Date) {
         .executeTakeFirstOrThrow(),
       db.selectFrom("accounts").selectAll().where("id", "=", plan.account_id).executeTakeFirstOrThrow(),
       amountToSettle(db, { borrowerId: plan.borrower_id, accountId: plan.account_id }),
-      hasRecentBrokenPlan(db, plan.borrower_id, now, DEFAULT_PLAN_POLICY.brokenPlanLookbackDays),
+      hasRecentBrokenPlan(db, plan.borrower_id, now, policy.plans.brokenPlanLookbackDays),
       db
         .selectFrom("payments")
         .select(["id", "amount_minor", "currency", "source", "status", "created_at", "succeeded_at"])
@@ -151,7 +158,7 @@ async function readPlanContext(db: Kysely<Database>, plan: PlanRow, now: Date) {
             .executeTakeFirst()
         : Promise.resolve(undefined),
     ]);
-  return { borrower, account, settle, broken, payments, plans, hardship, original, counterOffer };
+  return { borrower, account, settle, broken, payments, plans, hardship, original, counterOffer, policy };
 }
 
 /** The borrower's other plans, on any of their accounts. */

@@ -10,13 +10,10 @@ import type {
   PlanStatus,
   Product,
 } from "../../db/schema";
-import {
-  checkPlanPolicy,
-  DEFAULT_PLAN_POLICY,
-  type PlanFrequency,
-  type PlanPolicyReason,
-} from "../domain/instalments";
+import { checkPlanPolicy, type PlanFrequency, type PlanPolicyReason } from "../domain/instalments";
+import { planPolicyFor, type ContactPolicy } from "../domain/contact-policy";
 import { isoDateFromEpochDay, localEpochDay } from "../domain/local-time";
+import { activeContactPolicy } from "../engine/planner.server";
 import { formatCalendarDate, formatMoney } from "../domain/money";
 import { isUuid } from "../plans/plan-effects.server";
 import { ageInDays, formatStaffDateTime } from "./format";
@@ -30,7 +27,6 @@ import { ageInDays, formatStaffDateTime } from "./format";
  * approval-detail.server.ts; this module holds the shapes both pages show).
  */
 const QUEUE_LIMIT = 100;
-const policy = DEFAULT_PLAN_POLICY;
 
 export type Display = { locale: string; timeZone: string };
 
@@ -69,8 +65,9 @@ export function policyReasons(
     InstalmentPlan,
     "total_minor" | "instalment_count" | "frequency" | "first_due_date" | "currency"
   >,
-  opts: { today: string; brokenPlanWithinLookback: boolean; locale: string },
+  opts: { today: string; brokenPlanWithinLookback: boolean; locale: string; policy: ContactPolicy },
 ): PolicyReasonView[] {
+  const policy = planPolicyFor(opts.policy, plan.currency);
   const verdict = checkPlanPolicy(
     {
       totalMinor: plan.total_minor,
@@ -101,7 +98,8 @@ export async function loadApprovalQueue(
   display: Display & { now?: Date },
 ): Promise<{ awaitingApprover: ApprovalQueueItem[]; awaitingBorrower: ApprovalQueueItem[]; total: number }> {
   const now = display.now ?? new Date();
-  const lookback = new Date(now.getTime() - policy.brokenPlanLookbackDays * 86_400_000);
+  const policy = await activeContactPolicy(db);
+  const lookback = new Date(now.getTime() - policy.plans.brokenPlanLookbackDays * 86_400_000);
   const rows = await db
     .selectFrom("instalment_plans as p")
     .innerJoin("borrowers as b", "b.id", "p.borrower_id")
@@ -152,6 +150,7 @@ export async function loadApprovalQueue(
       today: borrowerToday(r.time_zone, now),
       brokenPlanWithinLookback: Boolean(r.recent_broken),
       locale: display.locale,
+      policy,
     }),
     counterOffer: r.proposed_by === "staff",
     proposedByName: r.proposer_name,

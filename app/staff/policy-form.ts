@@ -13,7 +13,7 @@ import {
  * show next to it. Pure: shared by the route's action and its component.
  *
  * Field names: `stage.<id>.enabled|fromDpd|toDpd|everyDays|tone|escalation|variants`,
- * `window.start|end`, `caps.<cap>`, `promiseGraceDays`, `hardshipPauseDays`, `cases.<sla>`,
+ * `window.start|end`, `caps.<cap>`, `promiseGraceDays`, `hardshipPauseDays`, `cases.<sla>`, `plans.<limit>`,
  * `sendTimeExplorationPercent` (blank: send-time optimisation off), `jurisdictions` (the profiles as JSON text).
  */
 export const TONES = ["gentle", "neutral", "firm"] as const;
@@ -29,6 +29,17 @@ export const CASE_SLA_FIELDS = [
   "complaintResponseDays",
   "hardshipReviewDays",
 ] as const;
+/** The automatic plan approval limits (§7.3): amounts in whole units of the account's currency. */
+export const PLAN_FIELDS = [
+  "largeBalance",
+  "maxMonthsSmall",
+  "maxMonthsLarge",
+  "minInstalment",
+  "maxDaysToFirstPayment",
+  "brokenPlanLookbackDays",
+] as const;
+/** Sections of whole-number fields, named `<section>.<field>` in the form. */
+const WHOLE_SECTIONS = { cases: CASE_SLA_FIELDS, plans: PLAN_FIELDS } as const;
 const STAGE_FIELDS = ["fromDpd", "toDpd", "everyDays", "tone", "escalation", "variants"] as const;
 /** Problems that belong to no single field. */
 export const FORM_LEVEL = "_form";
@@ -53,7 +64,10 @@ export function policyFormValues(policy: ContactPolicy): PolicyFormValues {
     jurisdictions: JSON.stringify(policy.jurisdictions, null, 2),
   };
   for (const cap of CAP_FIELDS) values[`caps.${cap}`] = String(policy.caps[cap]);
-  for (const sla of CASE_SLA_FIELDS) values[`cases.${sla}`] = String(policy.cases[sla]);
+  for (const [section, fields] of Object.entries(WHOLE_SECTIONS)) {
+    const numbers = policy[section as keyof typeof WHOLE_SECTIONS] as Record<string, number>;
+    for (const field of fields) values[`${section}.${field}`] = String(numbers[field]);
+  }
   for (const stage of policy.stages) {
     values[stageField(stage.id, "enabled")] = "on";
     values[stageField(stage.id, "fromDpd")] = String(stage.fromDpd);
@@ -131,7 +145,12 @@ export function readPolicyForm(values: PolicyFormValues): ReadPolicyResult {
     ),
     promiseGraceDays: whole("promiseGraceDays"),
     hardshipPauseDays: whole("hardshipPauseDays"),
-    cases: Object.fromEntries(CASE_SLA_FIELDS.map((sla) => [sla, whole(`cases.${sla}`)])),
+    ...Object.fromEntries(
+      Object.entries(WHOLE_SECTIONS).map(([section, fields]) => [
+        section,
+        Object.fromEntries(fields.map((field) => [field, whole(`${section}.${field}`)])),
+      ]),
+    ),
     ...sendTimeOptimisation(text("sendTimeExplorationPercent"), add),
     jurisdictions,
   };
@@ -179,8 +198,12 @@ export function fieldForPath(path: string, stageOrder: readonly StageId[]): stri
   const cap = /^caps\.([A-Za-z0-9]+)$/.exec(path)?.[1];
   if (cap && (CAP_FIELDS as readonly string[]).includes(cap)) return `caps.${cap}`;
   if (path === "promiseGraceDays" || path === "hardshipPauseDays") return path;
-  const sla = /^cases\.([A-Za-z]+)$/.exec(path)?.[1];
-  if (sla && (CASE_SLA_FIELDS as readonly string[]).includes(sla)) return `cases.${sla}`;
+  const [, section, field] = /^(cases|plans)\.([A-Za-z]+)$/.exec(path) ?? [];
+  if (
+    section &&
+    (WHOLE_SECTIONS[section as keyof typeof WHOLE_SECTIONS] as readonly string[]).includes(field!)
+  )
+    return `${section}.${field}`;
   if (path.startsWith("sendTimeOptimisation")) return "sendTimeExplorationPercent";
   if (path === "jurisdictions" || path.startsWith("jurisdictions.")) return "jurisdictions";
   return FORM_LEVEL;

@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import {
   CAP_FIELDS,
   CASE_SLA_FIELDS,
+  PLAN_FIELDS,
   ESCALATIONS,
   FORM_LEVEL,
   STAGE_IDS,
@@ -150,7 +151,8 @@ export function PolicyEditorForm({
       <QuietHoursSection {...field} />
       <CapsSection {...field} />
       <PausesSection {...field} />
-      <CaseSlaSection {...field} />
+      <NumbersSection section="cases" {...field} />
+      <NumbersSection section="plans" {...field} />
       <JurisdictionsSection {...field} />
 
       <button type="submit" className="button primary">
@@ -297,19 +299,29 @@ function PausesSection(field: SectionProps) {
   );
 }
 
-/** How soon cases must be acknowledged, answered and reviewed (the supervisor's dashboard shows breaches). */
-function CaseSlaSection(field: SectionProps) {
+/**
+ * A section of whole numbers: how soon cases must be acknowledged, answered and reviewed (the dashboard shows
+ * breaches), or the plans the portal approves by itself.
+ */
+const NUMBER_SECTIONS = {
+  cases: { fields: CASE_SLA_FIELDS, labels: "policy.caseSla", hint: null },
+  plans: { fields: PLAN_FIELDS, labels: "policy.planLimits", hint: "policy.plansHint" },
+} as const;
+
+function NumbersSection({ section, ...field }: SectionProps & { section: keyof typeof NUMBER_SECTIONS }) {
   const { t } = useTranslation("console");
+  const { fields, labels, hint } = NUMBER_SECTIONS[section];
   return (
-    <section className="card" aria-labelledby="policy-cases">
-      <h2 id="policy-cases">{t("policy.cases")}</h2>
+    <section className="card" aria-labelledby={`policy-${section}`}>
+      <h2 id={`policy-${section}`}>{t(`policy.${section}`)}</h2>
+      {hint ? <p className="hint">{t(hint)}</p> : null}
       <div className="policy-grid">
-        {CASE_SLA_FIELDS.map((sla) => (
+        {fields.map((name) => (
           <TextInput
-            key={sla}
+            key={name}
             {...field}
-            name={`cases.${sla}`}
-            label={t(`policy.caseSla.${sla}`)}
+            name={`${section}.${name}`}
+            label={t(`${labels}.${name}`)}
             inputMode="numeric"
           />
         ))}
