@@ -338,6 +338,8 @@ export interface InstalmentPlansTable {
   decision_reason: string | null;
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
+  /** When the borrower used the plan's one instalment move (migration 0061). */
+  instalment_moved_at: NullableTimestamp;
 }
 
 export interface InstalmentsTable {
@@ -348,6 +350,8 @@ export interface InstalmentsTable {
   amount_minor: Money;
   paid_minor: MoneyDefault;
   status: Generated<InstalmentStatus>;
+  /** Set when the borrower moved this instalment: the day it was first due (migration 0061). */
+  original_due_date: DateString | null;
 }
 
 export interface PromisesToPayTable {

@@ -24,6 +24,7 @@ const DEFAULT_PLAN_RULES = {
   minInstalment: 200,
   maxDaysToFirstPayment: 14,
   brokenPlanLookbackDays: 180,
+  maxInstalmentMoveDays: 14,
 };
 
 const clock = z.string().regex(CLOCK_PATTERN, 'expected "HH:MM" (00:00-23:59)');
@@ -155,6 +156,7 @@ const contactPolicySchema = z
         minInstalment: z.number().int().min(0).max(1_000_000_000),
         maxDaysToFirstPayment: z.number().int().min(0).max(60),
         brokenPlanLookbackDays: z.number().int().min(0).max(730),
+        maxInstalmentMoveDays: z.number().int().min(0).max(31).default(14),
       })
       .strict()
       .refine((p) => p.maxMonthsSmall <= p.maxMonthsLarge, {

@@ -51,6 +51,8 @@ export interface PlanPolicy {
   minInstalmentMinor: number;
   maxDaysToFirstPayment: number;
   brokenPlanLookbackDays: number;
+  /** How many days later the borrower may move one instalment of a plan (0: not at all). */
+  maxInstalmentMoveDays: number;
 }
 
 /**
@@ -64,6 +66,7 @@ export const DEFAULT_PLAN_POLICY: PlanPolicy = {
   minInstalmentMinor: 200_00,
   maxDaysToFirstPayment: 14,
   brokenPlanLookbackDays: 180,
+  maxInstalmentMoveDays: 14,
 };
 
 export type PlanPolicyReason =

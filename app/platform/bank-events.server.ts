@@ -19,6 +19,7 @@ export type BankEventType =
   | "plan.accepted"
   | "plan.declined"
   | "plan.broken"
+  | "plan.instalment_moved"
   | "promise.made"
   | "promise.kept"
   | "promise.broken"

@@ -4,7 +4,9 @@ import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import type { loader as rootLoader } from "~/root";
 import { requireBorrowerSession } from "~/borrower/session.server";
+import { instalmentMoveOffer, moveInstalment } from "~/plans/instalment-move.server";
 import { getPlanForAccount, respondToCounterOffer, type PlanView } from "~/plans/plans.server";
+import { MoveInstalment } from "~/portal/ui/MoveInstalment";
 import { CounterOfferAnswer, CounterOfferTerms } from "~/portal/ui/CounterOffer";
 import { InstalmentTable } from "~/ui/InstalmentTable";
 
@@ -13,16 +15,29 @@ const NO_STORE = { "Cache-Control": "no-store" };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireBorrowerSession(context.db, request);
-  const plan = await getPlanForAccount(context.db, session);
-  return data({ plan }, { headers: NO_STORE });
+  const [plan, moveOffer] = await Promise.all([
+    getPlanForAccount(context.db, session),
+    instalmentMoveOffer(context.db, session),
+  ]);
+  const moved = new URL(request.url).searchParams.get("moved") === "1";
+  return data({ plan, moveOffer, moved }, { headers: NO_STORE });
 }
 
-const responseSchema = z.object({ intent: z.enum(["accept", "decline"]), planId: z.string().uuid() });
+const answerSchema = z.object({ intent: z.enum(["accept", "decline"]), planId: z.string().uuid() });
+const moveSchema = z.object({ intent: z.literal("move"), newDate: z.string().max(32) });
 
-/** The borrower's answer to a counter-offer. */
+/** The borrower's answer to a counter-offer, or a request to move the next instalment. */
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireBorrowerSession(context.db, request);
-  const parsed = responseSchema.safeParse(Object.fromEntries(await request.formData()));
+  const form = Object.fromEntries(await request.formData());
+  const move = moveSchema.safeParse(form);
+  if (move.success) {
+    const result = await moveInstalment(context.db, { session, newDate: move.data.newDate.trim() });
+    if (result.status === "moved") return redirect("/account/plan/status?moved=1", 303);
+    if (result.status === "no_active_plan") return redirect("/account/plan/status", 303);
+    return data({ moveProblem: result.problem }, { status: 400, headers: NO_STORE });
+  }
+  const parsed = answerSchema.safeParse(form);
   if (!parsed.success) throw data(null, { status: 400 });
   const outcome = await respondToCounterOffer(context.db, {
     session,
@@ -60,7 +75,7 @@ function viewOf(plan: PlanView | null): View {
 }
 
 export default function PlanStatus() {
-  const { plan } = useLoaderData<typeof loader>();
+  const { plan, moveOffer, moved } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const root = useRouteLoaderData<typeof rootLoader>("root");
   const { t } = useTranslation("plan");
@@ -81,8 +96,17 @@ export default function PlanStatus() {
         <p>{t(`status.${view}Body`, { hotline })}</p>
         {view === "active" && plan?.autoApproved ? <p className="hint">{t("status.autoApproved")}</p> : null}
 
+        {moved ? (
+          <p className="notice" role="status">
+            {t("move.done")}
+          </p>
+        ) : null}
         {plan && view === "counter" ? (
-          <CounterOfferTerms plan={plan} problem={actionData?.problem} hotline={hotline} />
+          <CounterOfferTerms
+            plan={plan}
+            problem={actionData && "problem" in actionData ? actionData.problem : undefined}
+            hotline={hotline}
+          />
         ) : null}
 
         {plan && view !== "none" ? (
@@ -94,6 +118,12 @@ export default function PlanStatus() {
         ) : null}
 
         {plan && view === "counter" ? <CounterOfferAnswer planId={plan.id} hotline={hotline} /> : null}
+        {view === "active" && moveOffer ? (
+          <MoveInstalment
+            offer={moveOffer}
+            problem={actionData && "moveProblem" in actionData ? actionData.moveProblem : undefined}
+          />
+        ) : null}
 
         {canProposeAgain ? (
           <p>

@@ -37,6 +37,7 @@ export const PLAN_FIELDS = [
   "minInstalment",
   "maxDaysToFirstPayment",
   "brokenPlanLookbackDays",
+  "maxInstalmentMoveDays",
 ] as const;
 /** Sections of whole-number fields, named `<section>.<field>` in the form. */
 const WHOLE_SECTIONS = { cases: CASE_SLA_FIELDS, plans: PLAN_FIELDS } as const;

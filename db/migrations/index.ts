@@ -21,6 +21,7 @@ import * as m0040 from "./0040_task_claims";
 import * as m0041 from "./0041_case_lifecycle";
 import * as m0045 from "./0045_staff_invites";
 import * as m0060 from "./0060_reconciliation_runs";
+import * as m0061 from "./0061_instalment_moves";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   "0041_case_lifecycle": m0041,
   "0045_staff_invites": m0045,
   "0060_reconciliation_runs": m0060,
+  "0061_instalment_moves": m0061,
 };

@@ -98,6 +98,7 @@ const FIELD_NAMES = [
   "count",
   "frequency",
   "firstDueDate",
+  "newDate",
   "total",
   "planId",
   "day",

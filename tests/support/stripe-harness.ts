@@ -2,15 +2,15 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type Stripe from "stripe";
 import type { Account } from "../../db/schema";
-import { startBorrowerSession } from "../../app/borrower/session.server";
 import { startCheckout } from "../../app/payments/payments.server";
 import { createStripeClient } from "../../app/payments/stripe-client.server";
 import { DEV_WEBHOOK_SECRET } from "../../app/payments/stripe-config.server";
 import { action as webhookAction } from "../../app/routes/webhooks.stripe";
 import { startStripeTestDouble, type StripeTestDouble } from "../mocks/stripe-double";
-import { insertAccount } from "./builders";
+import type { insertAccount } from "./builders";
 import type { TestDatabase } from "./database";
 import { freePort } from "./free-port";
+import { signedInBorrower } from "./signed-in-borrower";
 
 export const PORTAL_BASE = "http://portal.test";
 
@@ -43,33 +43,8 @@ export async function startStripeHarness(t: TestDatabase) {
   });
   const stripe: Stripe = createStripeClient({ secretKey: null, testDoublePort: port });
 
-  /** A borrower signed in on a live link to a fresh account (HK$5,000.00 owed, HK$1,234.00 overdue). */
-  async function verifiedBorrower(overrides: Parameters<typeof insertAccount>[1] = {}) {
-    const account = await insertAccount(t.db, {
-      balance_minor: 500_000,
-      overdue_minor: 123_400,
-      balance_as_of: new Date(Date.now() - 60_000),
-      ...overrides,
-    });
-    const link = await t.db
-      .insertInto("short_links")
-      .values({
-        code_hash: `h-${account.id}`,
-        key_id: "d",
-        borrower_id: account.borrower_id,
-        account_id: account.id,
-        expires_at: new Date(Date.now() + 86_400_000),
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    const cookie = await startBorrowerSession(t.db, {
-      borrowerId: account.borrower_id,
-      accountId: account.id,
-      linkId: link.id,
-    });
-    const session = { id: "s", borrowerId: account.borrower_id, accountId: account.id, linkId: link.id };
-    return { account, cookie, session };
-  }
+  const verifiedBorrower = (overrides: Parameters<typeof insertAccount>[1] = {}) =>
+    signedInBorrower(t.db, overrides);
 
   function payments(account: Account) {
     return t.db.selectFrom("payments").selectAll().where("account_id", "=", account.id).execute();
