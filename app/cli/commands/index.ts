@@ -1,5 +1,6 @@
 import type { Command } from "../command";
 import { dbMigrate } from "./db-migrate";
+import { dbServe } from "./db-serve";
 import { demoSeed } from "./demo-seed";
 import { linkCreate } from "./link-create";
 import { scheduleRun } from "./schedule-run";
@@ -12,6 +13,7 @@ import { retentionRun } from "./retention-run";
 
 export const commands: Command[] = [
   dbMigrate,
+  dbServe,
   demoSeed,
   linkCreate,
   scheduleRun,
