@@ -1,15 +1,15 @@
 import { request } from "node:http";
-import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
-import { ensureLoginRole } from "../../db/embedded";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { freePort } from "../support/free-port";
 import {
+  appLoginUrl,
   killAll,
   productionBuild,
   sleep,
   startSettle,
+  TEST_PRODUCTION_ENV,
   waitFor,
   type SettleProcess,
 } from "../support/processes";
@@ -40,19 +40,6 @@ afterAll(async () => {
   killAll(processes);
   await t?.destroy();
 });
-
-/** The application's login (row rights only) beside the schema owner's, as production runs. */
-async function appLogin(): Promise<string> {
-  const login = {
-    user: `settle_app_${randomBytes(4).toString("hex")}`,
-    password: randomBytes(12).toString("hex"),
-  };
-  await ensureLoginRole(inject("pgAdminUrl"), login);
-  const url = new URL(t.url);
-  url.username = login.user;
-  url.password = login.password;
-  return url.toString();
-}
 
 /** An IANA zone whose local time is now about 13:00, so the send window is open whenever the test runs. */
 function middayZone(): string {
@@ -193,7 +180,8 @@ describe("two web and two worker processes on one PostgreSQL", () => {
       );
       const [webA, webB] = [await freePort(), await freePort()];
       const base = {
-        DATABASE_URL: await appLogin(),
+        ...TEST_PRODUCTION_ENV,
+        DATABASE_URL: await appLoginUrl(t.url),
         DATABASE_MIGRATION_URL: t.url,
         PUBLIC_BASE_URL: "http://portal.test",
         STRIPE_TEST_DOUBLE_PORT: String(await freePort()),

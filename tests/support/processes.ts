@@ -1,7 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
+import { ensureLoginRole } from "../../db/embedded";
 import { PRODUCTION_SETTINGS } from "./production-settings";
 
 /**
@@ -35,8 +38,24 @@ export async function productionBuild(): Promise<void> {
   }
 }
 
+/**
+ * `url` (a test database, as its owner) with a new login of row rights only in place of the owner, as
+ * production connects: the process migrates and grants on DATABASE_MIGRATION_URL (the owner's).
+ */
+export async function appLoginUrl(url: string): Promise<string> {
+  const login = {
+    user: `settle_app_${randomBytes(4).toString("hex")}`,
+    password: randomBytes(12).toString("hex"),
+  };
+  await ensureLoginRole(inject("pgAdminUrl"), login);
+  const app = new URL(url);
+  app.username = login.user;
+  app.password = login.password;
+  return app.toString();
+}
+
 /** The Node flags `npm start` passes (package.json), so a test's process runs as production's does. */
-export function startCommandNodeFlags(): string[] {
+function startCommandNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
     scripts: Record<string, string>;
   };
@@ -51,24 +70,21 @@ export interface SettleProcess {
   exited: Promise<number | null>;
 }
 
+/** Production as the tests run it: the test secrets, Stripe's test double, loopback, no demo data. */
+export const TEST_PRODUCTION_ENV: Record<string, string> = {
+  ...PRODUCTION_SETTINGS,
+  SETTLE_ALLOW_DEV_SECRETS: "1", // payments go to the Stripe test double (its webhook secret)
+  HOST: "127.0.0.1",
+  SEED_DEMO: "never",
+  LOG_LEVEL: "info",
+};
+
 /**
- * Starts build/server/main.js with production's settings (PRODUCTION_SETTINGS) and `env` over them;
- * resolves once it logs "Settle is ready". Its log lines are collected from stdout.
+ * Starts build/server/main.js with `env` (and PATH, nothing else of this process's environment); resolves
+ * once it logs "Settle is ready". Its JSON log lines are collected from stdout.
  */
 export async function startSettle(env: Record<string, string>, timeoutMs = 60_000): Promise<SettleProcess> {
-  const child = spawn(process.execPath, [...startCommandNodeFlags(), MAIN], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      ...PRODUCTION_SETTINGS,
-      SETTLE_ALLOW_DEV_SECRETS: "1", // payments go to the Stripe test double's webhook secret
-      HOST: "127.0.0.1",
-      SEED_DEMO: "never",
-      LOG_LEVEL: "info",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawnMain(env, ["ignore", "pipe", "inherit"]);
   const logs: Array<Record<string, unknown>> = [];
   let pending = "";
   child.stdout!.on("data", (chunk: Buffer) => {
@@ -92,6 +108,15 @@ export async function startSettle(env: Record<string, string>, timeoutMs = 60_00
     "Settle to be ready",
   );
   return proc;
+}
+
+/** build/server/main.js as `npm start` runs it (its Node flags, NODE_ENV=production), with `env` and PATH only. */
+export function spawnMain(env: Record<string, string>, stdio: StdioOptions): ChildProcess {
+  return spawn(process.execPath, [...startCommandNodeFlags(), MAIN], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env, NODE_ENV: "production" }, // as the start script sets it
+    stdio,
+  });
 }
 
 /** SIGKILL whatever is left of the processes a test started (its cluster's web processes included). */
