@@ -51,8 +51,18 @@ export function send(
 }
 
 /**
+ * Whether a balancer may send the request to another backend: the connection was refused, or (for GET and
+ * HEAD, as nginx's `proxy_next_upstream error` does) reset before any answer, which is what a connection
+ * still in the accept queue of a process that has just closed its listener gets: the process never read it.
+ */
+function retryable(error: unknown, method: string): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ECONNREFUSED" || (code === "ECONNRESET" && (method === "GET" || method === "HEAD"));
+}
+
+/**
  * The load balancer: polls each backend's /readyz every 100 ms, sends each request to the next ready one,
- * and sends a request whose connection was refused to another backend. Every answer is recorded.
+ * and sends a request to another backend when `retryable` says so. Every answer is recorded.
  */
 export function balancer(ports: number[]) {
   const ready = new Map(ports.map((p) => [p, true]));
@@ -60,20 +70,17 @@ export function balancer(ports: number[]) {
   const errors: string[] = [];
   let turn = 0;
   let polling = true;
-  const poll = async () => {
+  // Each backend's health check on its own, so a slow answer from one never delays noticing the other.
+  const poll = (port: number) => async () => {
     while (polling) {
-      await Promise.all(
-        ports.map((port) =>
-          send(port, { path: "/readyz" }).then(
-            (r) => ready.set(port, r.status === 200),
-            () => ready.set(port, false),
-          ),
-        ),
+      await send(port, { path: "/readyz" }).then(
+        (r) => ready.set(port, r.status === 200),
+        () => ready.set(port, false),
       );
       await sleep(100);
     }
   };
-  const polled = poll();
+  const polled = Promise.all(ports.map((port) => poll(port)()));
   return {
     answers,
     errors,
@@ -86,7 +93,7 @@ export function balancer(ports: number[]) {
           answers.push({ ...answer, port, path: opts.path, at: Date.now() });
           return answer;
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === "ECONNREFUSED") {
+          if (retryable(error, opts.method ?? "GET")) {
             ready.set(port, false);
             continue;
           }
