@@ -101,7 +101,8 @@ export async function startSettle(env: Record<string, string>, timeoutMs = 60_00
   void exited.then((code) => (early = code));
   await waitFor(
     async () => {
-      if (early !== undefined) throw new Error(`Settle exited before it was ready (${early})`);
+      if (early !== undefined)
+        throw new Error(`Settle exited before it was ready (${early}): ${JSON.stringify(logs.slice(-3))}`);
       return logs.some((l) => l.msg === "Settle is ready");
     },
     timeoutMs,
