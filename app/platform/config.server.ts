@@ -61,6 +61,14 @@ const envSchema = z
     // Unset: every interface in production (behind its proxy), loopback only in development and tests.
     HOST: z.string().min(1).optional(),
     ROLE: z.enum(["web", "worker", "all"]).default("all"),
+    // Web processes this one runs (node:cluster): above 1, this process provisions and migrates the
+    // database, runs the job worker (ROLE=all) and forks that many web processes, restarting one that dies.
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    // On SIGTERM, how long a web process goes on serving while /readyz answers 503 "draining", so the load
+    // balancer stops sending it requests before it stops accepting them (ms).
+    DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
+    // On SIGTERM, the longest the drain (in-flight requests, running jobs) may take before the process exits 1 (ms).
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
     // Jobs at once per worker process; an `sms:send` job carries up to 100 texts and calls the provider
     // up to 16 at a time. Keep the database pool (20) larger than this.
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),

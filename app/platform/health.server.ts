@@ -19,3 +19,14 @@ export async function checkDatabase(db: Kysely<Database>, timeoutMs = 2_000) {
     return { ok: false as const };
   }
 }
+
+let draining = false;
+
+/** From SIGTERM on, /readyz answers 503 "draining" so load balancers send this process nothing new. */
+export function startDraining() {
+  draining = true;
+}
+
+export function isDraining(): boolean {
+  return draining;
+}

@@ -85,8 +85,8 @@ export async function prepareDatabase(
   const owner = provisioned.ownerUrl ? connectDatabase(provisioned.ownerUrl, { max: 2 }) : app;
   let applied: string[];
   try {
-    applied = await migrateAll(owner.db, owner.pool);
-    if (owner !== app) await grantRuntimeRole(owner.db, await currentUser(app));
+    const grant = owner !== app ? async () => grantRuntimeRole(owner.db, await currentUser(app)) : undefined;
+    applied = await migrateAll(owner.db, owner.pool, grant);
   } finally {
     if (owner !== app) await owner.close();
   }

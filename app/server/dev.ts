@@ -3,6 +3,7 @@
  * build, so edits reload and every module exists once. Without a Stripe key it also starts the local Stripe
  * test double (tests/mocks/stripe-double.ts), which production never bundles.
  */
+import cluster from "node:cluster";
 import type { ServerBuild } from "@remix-run/node";
 import { createServer } from "vite";
 import { ConfigError, config } from "../platform/config.server";
@@ -12,15 +13,17 @@ import type { runSettle as RunSettle } from "./main";
 async function dev() {
   const cfg = config();
   const stripe = stripeConfig();
-  const double = stripe.useTestDouble
-    ? await import("../../tests/mocks/stripe-double").then(({ startStripeTestDouble }) =>
-        startStripeTestDouble({
-          port: stripe.testDoublePort,
-          webhookSecret: stripe.webhookSecret,
-          ...testDoubleEndpoints(cfg, stripe),
-        }),
-      )
-    : null;
+  // One double per machine: with WEB_CONCURRENCY > 1 the forked web processes run this file too.
+  const double =
+    stripe.useTestDouble && cluster.isPrimary
+      ? await import("../../tests/mocks/stripe-double").then(({ startStripeTestDouble }) =>
+          startStripeTestDouble({
+            port: stripe.testDoublePort,
+            webhookSecret: stripe.webhookSecret,
+            ...testDoubleEndpoints(cfg, stripe),
+          }),
+        )
+      : null;
   const vite = await createServer({ server: { middlewareMode: true }, appType: "custom" });
   const { runSettle } = (await vite.ssrLoadModule("/app/server/main.ts")) as { runSettle: typeof RunSettle };
   runSettle({

@@ -157,7 +157,12 @@ type Handle = { db: Kysely<Database>; pool: pg.Pool } | null;
 export async function serveConfiguredMetrics(
   cfg: { METRICS_PORT?: number; METRICS_HOST: string },
   handles: { web: Handle; worker: Handle },
+  /** This process is a primary that forked web processes (WEB_CONCURRENCY > 1). */
+  forkedWeb = false,
 ): Promise<Server | null> {
+  // The web processes' figures, merged. A primary that also runs the job worker (ROLE=all) leaves its own
+  // out: run workers as processes of their own (ROLE=worker, each with its METRICS_PORT) when clustering.
+  if (cfg.METRICS_PORT && forkedWeb) return serveClusterMetrics(cfg.METRICS_PORT, cfg.METRICS_HOST);
   const db = handles.web?.db ?? handles.worker?.db;
   if (!cfg.METRICS_PORT || !db) return null;
   const pools: Record<string, pg.Pool> = {};

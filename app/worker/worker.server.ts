@@ -57,6 +57,11 @@ export async function startWorker(opts: {
       concurrency: opts.concurrency ?? config().WORKER_CONCURRENCY,
       noHandleSignals: true,
       pollInterval: 1_000,
+      // Completions and failures through graphile-worker's batcher (flushed at once, delay 0), because a
+      // graceful stop waits for the batcher: unbatched, the completion of a job that finished during the
+      // drain was sent without being awaited and lost when the process exited, leaving the job locked to a
+      // dead worker until liveness handed it back (tests/reliability/multi-process.test.ts).
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
       taskList: createTaskList(opts.db),
       crontab: CRONTAB,
       logger: workerLogger,

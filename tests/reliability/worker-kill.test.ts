@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { insertAccount, insertBorrower } from "../support/builders";
 import { addSmsSendJobs } from "../../app/messaging/outbound-sms.server";
+import { alive, waitFor } from "../support/processes";
 
 /**
  * Texts queued the way the planner and queueSms queue them: `sms:send` batch jobs of up to
@@ -35,15 +36,6 @@ afterEach(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
 });
 afterAll(async () => t?.destroy());
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function startChild(): Promise<number> {
   const child = spawn(TSX, [CHILD], {
@@ -79,14 +71,6 @@ async function sentCount(borrowerId: string): Promise<number> {
     .where("status", "in", ["sent", "delivered"])
     .executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("a worker killed in the middle of batch jobs", () => {

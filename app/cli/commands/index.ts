@@ -1,5 +1,6 @@
 import type { Command } from "../command";
 import { dbMigrate } from "./db-migrate";
+import { dbServe } from "./db-serve";
 import { demoSeed } from "./demo-seed";
 import { linkCreate } from "./link-create";
 import { scheduleRun } from "./schedule-run";
@@ -14,6 +15,7 @@ import { reconcile } from "./reconcile";
 
 export const commands: Command[] = [
   dbMigrate,
+  dbServe,
   demoSeed,
   linkCreate,
   scheduleRun,
