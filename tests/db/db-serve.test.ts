@@ -39,40 +39,36 @@ async function one(url: string, query: string): Promise<unknown> {
 }
 
 describe("db:serve", () => {
-  it(
-    "serves a migrated embedded PostgreSQL at the printed URLs until SIGTERM",
-    { timeout: 60_000 },
-    async () => {
-      const { DATABASE_URL: _external, ...env } = process.env;
-      const child = spawn(process.execPath, ["--import", "tsx", "app/cli/settle.ts", "db:serve"], {
-        cwd: ROOT,
-        env: {
-          ...env,
-          NODE_ENV: "development",
-          SEED_DEMO: "never",
-          SETTLE_DATA_DIR: join(root, "data"),
-          EMBEDDED_PG_PORT: String(await freePort()),
-        },
-        stdio: ["ignore", "pipe", "inherit"],
-      });
-      let out = "";
-      child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
-      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-      await waitFor(() => out.includes("Ctrl-C stops it."), 45_000, "db:serve to print its URLs");
-      const url = /^DATABASE_URL=(\S+)$/m.exec(out)![1]!;
-      const ownerUrl = /^DATABASE_MIGRATION_URL=(\S+)$/m.exec(out)![1]!;
+  it("serves a migrated embedded PostgreSQL at the printed URLs until SIGTERM", async () => {
+    const { DATABASE_URL: _external, ...env } = process.env;
+    const child = spawn(process.execPath, ["--import", "tsx", "app/cli/settle.ts", "db:serve"], {
+      cwd: ROOT,
+      env: {
+        ...env,
+        NODE_ENV: "development",
+        SEED_DEMO: "never",
+        SETTLE_DATA_DIR: join(root, "data"),
+        EMBEDDED_PG_PORT: String(await freePort()),
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    await waitFor(() => out.includes("Ctrl-C stops it."), 45_000, "db:serve to print its URLs");
+    const url = /^DATABASE_URL=(\S+)$/m.exec(out)![1]!;
+    const ownerUrl = /^DATABASE_MIGRATION_URL=(\S+)$/m.exec(out)![1]!;
 
-      // The application's role reads rows; the owner's connection has migrated everything.
-      expect(await one(url, "select current_user as v from borrowers right join (select 1) x on true")).toBe(
-        "settle_app",
-      );
-      expect(await one(ownerUrl, "select count(*)::int as v from kysely_migration")).toBe(
-        Object.keys(migrations).length,
-      );
+    // The application's role reads rows; the owner's connection has migrated everything.
+    expect(await one(url, "select current_user as v from borrowers right join (select 1) x on true")).toBe(
+      "settle_app",
+    );
+    expect(await one(ownerUrl, "select count(*)::int as v from kysely_migration")).toBe(
+      Object.keys(migrations).length,
+    );
 
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
-      expect(await answers(url)).toBe(false);
-    },
-  );
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(await answers(url)).toBe(false);
+  });
 });

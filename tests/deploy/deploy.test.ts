@@ -93,7 +93,7 @@ describe("deploy/: the production build with the compose file's environment", ()
     await productionBuild();
     t = await createTestDatabase();
     settings = filledSettleEnv(await appLoginUrl(t.url), t.url);
-  }, 120_000);
+  });
   afterAll(async () => {
     killAll(processes);
     await t?.destroy();

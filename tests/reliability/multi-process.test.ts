@@ -36,7 +36,7 @@ const processes: SettleProcess[] = [];
 beforeAll(async () => {
   await productionBuild();
   t = await createTestDatabase();
-}, 120_000);
+});
 afterAll(async () => {
   killAll(processes);
   await t?.destroy();
@@ -170,77 +170,73 @@ async function expectEveryPaymentOnce(answers: Answer[][]) {
 }
 
 describe("two web and two worker processes on one PostgreSQL", () => {
-  it(
-    "send every text once, credit every payment once and lose no request across a SIGTERM of one of each",
-    { timeout: 120_000 },
-    async () => {
-      await seedAccounts();
-      const payments = await Promise.all(
-        Array.from({ length: PAYMENTS }, (_, i) =>
-          checkoutStarted(t.db, `MP-A${i + 1}`, 10_000 + i, new Date()),
-        ),
+  it("send every text once, credit every payment once and lose no request across a SIGTERM of one of each", async () => {
+    await seedAccounts();
+    const payments = await Promise.all(
+      Array.from({ length: PAYMENTS }, (_, i) =>
+        checkoutStarted(t.db, `MP-A${i + 1}`, 10_000 + i, new Date()),
+      ),
+    );
+    const { ports, webA, webB, workerC } = await startFour();
+    const lb = balancer([ports.a, ports.b]);
+
+    // The planner, as the cron runs it, on both workers at once; each payment's event to both web processes at once.
+    await sql`select graphile_worker.add_job('schedule:run', '{}'::json), graphile_worker.add_job('schedule:run', '{}'::json)`.execute(
+      t.db,
+    );
+    const webhookAnswers = await Promise.all(
+      payments.map(({ payment }) => {
+        const deliver = postEvent(payment);
+        return Promise.all([deliver(ports.a), deliver(ports.b)]);
+      }),
+    );
+    const taps = tapLinksAsSent(lb);
+
+    // Mid-load, once texts are going out: SIGTERM to web A and worker C while a webhook's body is half sent to A.
+    await waitFor(async () => (await sentTexts()) > 0, 30_000, "the first texts");
+    let sigterm = 0;
+    const slow = postEvent(payments[0]!.payment, {
+      pauseMs: DRAIN_DELAY_MS + 500, // the rest of the body after A has stopped accepting
+      onSent: () => {
+        sigterm = Date.now();
+        webA.child.kill("SIGTERM");
+        workerC.child.kill("SIGTERM");
+      },
+    })(ports.a);
+    await waitFor(() => sigterm > 0, 5_000, "the SIGTERM");
+
+    // At once, while A still accepts, /readyz says "draining"; then A stops accepting; the request in flight is answered.
+    let draining: Answer | undefined;
+    await waitFor(
+      async () => (draining = await send(ports.a, { path: "/readyz" })).status === 503,
+      DRAIN_DELAY_MS / 2,
+      "/readyz to report draining",
+    );
+    expect(draining!.body).toBe(JSON.stringify({ status: "draining" }));
+    const refused = () =>
+      send(ports.a, { path: "/healthz" }).then(
+        () => false,
+        (e: NodeJS.ErrnoException) => e.code === "ECONNREFUSED",
       );
-      const { ports, webA, webB, workerC } = await startFour();
-      const lb = balancer([ports.a, ports.b]);
+    await waitFor(refused, DRAIN_DELAY_MS * 3, "A to stop accepting");
+    expect((await slow).status).toBe(200);
+    expect([await webA.exited, await workerC.exited]).toEqual([0, 0]);
 
-      // The planner, as the cron runs it, on both workers at once; each payment's event to both web processes at once.
-      await sql`select graphile_worker.add_job('schedule:run', '{}'::json), graphile_worker.add_job('schedule:run', '{}'::json)`.execute(
-        t.db,
-      );
-      const webhookAnswers = await Promise.all(
-        payments.map(({ payment }) => {
-          const deliver = postEvent(payment);
-          return Promise.all([deliver(ports.a), deliver(ports.b)]);
-        }),
-      );
-      const taps = tapLinksAsSent(lb);
+    await waitFor(queueEmpty, 60_000, "the queue to drain");
+    await waitFor(() => taps.count() === ACCOUNTS, 30_000, "every link tapped");
+    await taps.stop();
+    await lb.close();
 
-      // Mid-load, once texts are going out: SIGTERM to web A and worker C while a webhook's body is half sent to A.
-      await waitFor(async () => (await sentTexts()) > 0, 30_000, "the first texts");
-      let sigterm = 0;
-      const slow = postEvent(payments[0]!.payment, {
-        pauseMs: DRAIN_DELAY_MS + 500, // the rest of the body after A has stopped accepting
-        onSent: () => {
-          sigterm = Date.now();
-          webA.child.kill("SIGTERM");
-          workerC.child.kill("SIGTERM");
-        },
-      })(ports.a);
-      await waitFor(() => sigterm > 0, 5_000, "the SIGTERM");
-
-      // At once, while A still accepts, /readyz says "draining"; then A stops accepting; the request in flight is answered.
-      let draining: Answer | undefined;
-      await waitFor(
-        async () => (draining = await send(ports.a, { path: "/readyz" })).status === 503,
-        DRAIN_DELAY_MS / 2,
-        "/readyz to report draining",
-      );
-      expect(draining!.body).toBe(JSON.stringify({ status: "draining" }));
-      const refused = () =>
-        send(ports.a, { path: "/healthz" }).then(
-          () => false,
-          (e: NodeJS.ErrnoException) => e.code === "ECONNREFUSED",
-        );
-      await waitFor(refused, DRAIN_DELAY_MS * 3, "A to stop accepting");
-      expect((await slow).status).toBe(200);
-      expect([await webA.exited, await workerC.exited]).toEqual([0, 0]);
-
-      await waitFor(queueEmpty, 60_000, "the queue to drain");
-      await waitFor(() => taps.count() === ACCOUNTS, 30_000, "every link tapped");
-      await taps.stop();
-      await lb.close();
-
-      await expectEveryTextOnce();
-      await expectEveryPaymentOnce(webhookAnswers);
-      // No request lost: every tap answered 200 once, none failed, and B took the taps after A's SIGTERM.
-      expect(lb.errors.join("\n")).toBe("");
-      const tapAnswers = lb.answers.filter((r) => r.path.startsWith("/r/"));
-      const failed = tapAnswers.filter((r) => r.status !== 200);
-      expect(failed.map((r) => `${r.status} from ${r.port}: ${r.body.slice(0, 200)}`).join("\n")).toBe("");
-      expect(tapAnswers).toHaveLength(ACCOUNTS);
-      expect(await count(sql`select count(*) as n from short_links where open_count = 1`)).toBe(ACCOUNTS);
-      expect(tapAnswers.some((r) => r.port === ports.b && r.at > sigterm + DRAIN_DELAY_MS)).toBe(true);
-      expect(webB.child.exitCode).toBeNull();
-    },
-  );
+    await expectEveryTextOnce();
+    await expectEveryPaymentOnce(webhookAnswers);
+    // No request lost: every tap answered 200 once, none failed, and B took the taps after A's SIGTERM.
+    expect(lb.errors.join("\n")).toBe("");
+    const tapAnswers = lb.answers.filter((r) => r.path.startsWith("/r/"));
+    const failed = tapAnswers.filter((r) => r.status !== 200);
+    expect(failed.map((r) => `${r.status} from ${r.port}: ${r.body.slice(0, 200)}`).join("\n")).toBe("");
+    expect(tapAnswers).toHaveLength(ACCOUNTS);
+    expect(await count(sql`select count(*) as n from short_links where open_count = 1`)).toBe(ACCOUNTS);
+    expect(tapAnswers.some((r) => r.port === ports.b && r.at > sigterm + DRAIN_DELAY_MS)).toBe(true);
+    expect(webB.child.exitCode).toBeNull();
+  });
 });
