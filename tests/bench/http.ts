@@ -155,6 +155,21 @@ export async function measureHttp(opts: {
     await stop(other);
   }
 
+  // Two web processes behind one port (WEB_CONCURRENCY=2, node's cluster module): the same pages at saturation.
+  // The server's CPU per request is not read here: the workers are the primary's children.
+  log("two web processes (WEB_CONCURRENCY=2): both pages at saturation again");
+  const cluster = await startWeb({ ...opts, env: { WEB_CONCURRENCY: "2" } }, port, base);
+  const twoLanding = await cannon(`${base}/r/x`, opts.durationSec, {
+    pid: cluster.pid!,
+    rotate: landingRotation,
+  });
+  const twoOverview = await cannon(`${base}/account`, opts.durationSec, {
+    pid: cluster.pid!,
+    rotate: overviewRotation,
+  });
+  await stop(cluster);
+  log(`two web processes: /r/:code ${twoLanding.reqPerSec} req/s, overview ${twoOverview.reqPerSec} req/s`);
+
   // Baseline: a bare node:http server in its own process.
   const bare = spawn(
     process.execPath,
@@ -240,8 +255,40 @@ export async function measureHttp(opts: {
       pass: lighthouse ? lighthouse.pages.every((p) => p.performance >= 95 && p.accessibility === 100) : null,
       data: lighthouse ?? undefined,
     },
+    twoProcessesMeasure({ landing, overview }, { landing: twoLanding, overview: twoOverview }),
+    {
+      id: "http_vs_bare",
+      measure:
+        "`/r/:code` at saturation against a bare `node:http` server (same machine, same load generator)",
+      result: `${Math.round((1000 * landing.reqPerSec) / baseline.reqPerSec) / 10}% of bare node:http (${landing.reqPerSec.toLocaleString("en")} against ${baseline.reqPerSec.toLocaleString("en")} req/s)`,
+      budget: ">= 10%",
+      baseline: baselineText,
+      pass: landing.reqPerSec >= 0.1 * baseline.reqPerSec,
+      data: { landing: landing.reqPerSec, bare: baseline.reqPerSec },
+    },
     ...variantMeasures,
   ];
+}
+
+type Saturation = {
+  landing: { reqPerSec: number; p99: number };
+  overview: { reqPerSec: number; p99: number };
+};
+
+/** Throughput with two web processes against one (goal: 1.7x; on two cores they share them with Postgres and the load generator). */
+function twoProcessesMeasure(one: Saturation, two: Saturation): Measure {
+  const x = (a: number, b: number) => Math.round((100 * b) / a) / 100;
+  const landingX = x(one.landing.reqPerSec, two.landing.reqPerSec);
+  const overviewX = x(one.overview.reqPerSec, two.overview.reqPerSec);
+  return {
+    id: "http_two_processes",
+    measure: "Two web processes (`WEB_CONCURRENCY=2`), both pages at saturation",
+    result: `/r/:code ${two.landing.reqPerSec.toLocaleString("en")} req/s (${landingX}x one process), p99 ${two.landing.p99} ms; overview ${two.overview.reqPerSec.toLocaleString("en")} req/s (${overviewX}x), p99 ${two.overview.p99} ms`,
+    budget: ">= 1.7x one process",
+    baseline: `one process: /r/:code ${one.landing.reqPerSec.toLocaleString("en")} req/s, overview ${one.overview.reqPerSec.toLocaleString("en")} req/s`,
+    pass: landingX >= 1.7 && overviewX >= 1.7,
+    data: { landingX, overviewX, two },
+  };
 }
 
 /** One optimisation to measure without: the web process's environment that switches it off. */

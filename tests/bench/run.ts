@@ -138,6 +138,97 @@ function plannerNow(): Date {
   return at;
 }
 
+const ratio = (a: number, b: number) => Math.round((100 * a) / b) / 100;
+
+/**
+ * The planner over the whole book beside its baseline (the same number of decision rows written by one
+ * INSERT ... SELECT, then removed), with the bench process's peak RSS while it ran (sampled every 50 ms).
+ */
+async function timedPlanner(db: Kysely<Database>, now: Date) {
+  let t = performance.now();
+  await sql`insert into contact_decisions (run_id, account_id, decided_at, action, reason, stage, act_at, detail)
+      select gen_random_uuid(), id, ${now}, 'defer', 'baseline', null, ${now}, '{}'::jsonb from accounts`.execute(
+    db,
+  );
+  const baselineMs = performance.now() - t;
+  await sql`truncate contact_decisions`.execute(db);
+  await sql`vacuum analyze contact_decisions`.execute(db);
+  log(`planner baseline (INSERT ... SELECT): ${seconds(baselineMs)} s`);
+  log("planner: runSchedule over the whole book");
+  const startRss = process.memoryUsage.rss();
+  let peakRss = startRss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
+  t = performance.now();
+  const cpuBefore = { node: process.cpuUsage(), machine: machineCpuMs() };
+  const run = await runSchedule(db, { now }).finally(() => clearInterval(sampler));
+  const plannerMs = performance.now() - t;
+  const nodeCpu = process.cpuUsage(cpuBefore.node);
+  const machineAfter = machineCpuMs();
+  const plannerStealPct = stealPercent(cpuBefore.machine, machineAfter, plannerMs, os.cpus().length);
+  log(
+    `planner CPU: node ${seconds((nodeCpu.user + nodeCpu.system) / 1000)} s, whole machine busy ${seconds(machineAfter.busy - cpuBefore.machine.busy)} s of ${seconds(plannerMs * os.cpus().length)} s (${os.cpus().length} cores x wall), stolen by the hypervisor ${plannerStealPct}%`,
+  );
+  const mb = (bytes: number) => Math.round(bytes / 1_048_576);
+  return {
+    baselineMs,
+    plannerMs,
+    run,
+    plannerStealPct,
+    peakRssMb: `${mb(peakRss)} (+${mb(peakRss - startRss)} during the run)`,
+  };
+}
+
+/**
+ * The planner on a larger book of its own (a fresh database, seeded the same way), against the main run's:
+ * time per account should stay flat as the book grows (issue #24 item 6).
+ */
+async function plannerAtScale(
+  server: { adminUrl: string; urlFor: (db: string) => string },
+  opts: { accounts: number; now: Date; today: string; reference: { accounts: number; ms: number } },
+): Promise<Measure> {
+  await ensureDatabase(server.adminUrl, "settle_bench_scale");
+  const handle = connectDatabase(server.urlFor("settle_bench_scale"), { max: 8 });
+  try {
+    await migrateAll(handle.db, handle.pool);
+    log(
+      `planner at scale: seeding ${opts.accounts.toLocaleString("en")} accounts in a database of their own`,
+    );
+    const seeded = performance.now();
+    await seedBook(handle.db, { accounts: opts.accounts, today: opts.today });
+    await sql`vacuum analyze`.execute(handle.db);
+    log(`seeded in ${seconds(performance.now() - seeded)} s`);
+    const { baselineMs, plannerMs, run, plannerStealPct, peakRssMb } = await timedPlanner(
+      handle.db,
+      opts.now,
+    );
+    const perAccount = plannerMs / opts.accounts;
+    const referencePerAccount = opts.reference.ms / opts.reference.accounts;
+    const growth = ratio(perAccount, referencePerAccount);
+    log(
+      `planner at ${opts.accounts}: ${seconds(plannerMs)} s, ${growth}x the time per account at ${opts.reference.accounts}`,
+    );
+    return {
+      id: "planner_scale",
+      measure: `Planner: ${opts.accounts.toLocaleString("en")} accounts (a book of their own), against the run above`,
+      result: `${seconds(plannerMs)} s (${run.queued.toLocaleString("en")} texts queued, ${Math.round(run.decided / (plannerMs / 1000)).toLocaleString("en")} accounts/s, ${ratio(plannerMs, baselineMs)}x the baseline; time per account ${growth}x the ${opts.reference.accounts.toLocaleString("en")}-account run's; bench process peak RSS ${peakRssMb} MB; the hypervisor stole ${plannerStealPct}% meanwhile)`,
+      budget: "time per account within 1.2x of the smaller book's (linear)",
+      baseline: `${seconds(baselineMs)} s (INSERT ... SELECT of ${opts.accounts.toLocaleString("en")} decision rows)`,
+      pass: growth <= 1.2,
+      data: {
+        accounts: opts.accounts,
+        ms: Math.round(plannerMs),
+        baselineMs: Math.round(baselineMs),
+        growth,
+        peakRssMb,
+        ...run,
+        runId: undefined,
+      },
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
 async function main() {
   const accounts = arg("accounts", 1_000_000);
   const dispatchCount = arg("dispatch", 20_000);
@@ -197,32 +288,11 @@ async function main() {
     );
 
     if (wants("planner")) {
-      // Planner baseline: the same number of decision rows, written by one INSERT ... SELECT.
-      t = performance.now();
-      await sql`insert into contact_decisions (run_id, account_id, decided_at, action, reason, stage, act_at, detail)
-      select gen_random_uuid(), id, ${now}, 'defer', 'baseline', null, ${now}, '{}'::jsonb from accounts`.execute(
-        handle.db,
-      );
-      const baselineMs = performance.now() - t;
-      await sql`truncate contact_decisions`.execute(handle.db);
-      await sql`vacuum analyze contact_decisions`.execute(handle.db);
-      log(`planner baseline (INSERT ... SELECT of ${accounts} rows): ${seconds(baselineMs)} s`);
       if (pgStats)
         await sql`create extension if not exists pg_stat_statements; select pg_stat_statements_reset()`.execute(
           handle.db,
         );
-
-      log("planner: runSchedule over the whole book");
-      t = performance.now();
-      const cpuBefore = { node: process.cpuUsage(), machine: machineCpuMs() };
-      const run = await runSchedule(handle.db, { now });
-      const plannerMs = performance.now() - t;
-      const nodeCpu = process.cpuUsage(cpuBefore.node);
-      const machineAfter = machineCpuMs();
-      const plannerStealPct = stealPercent(cpuBefore.machine, machineAfter, plannerMs, os.cpus().length);
-      log(
-        `planner CPU: node ${seconds((nodeCpu.user + nodeCpu.system) / 1000)} s, whole machine busy ${seconds(machineAfter.busy - cpuBefore.machine.busy)} s of ${seconds(plannerMs * os.cpus().length)} s (${os.cpus().length} cores x wall), stolen by the hypervisor ${plannerStealPct}%`,
-      );
+      const { baselineMs, plannerMs, run, plannerStealPct, peakRssMb } = await timedPlanner(handle.db, now);
       if (pgStats) await logStatementStats(handle.db, log, "planner");
       log(
         `planner: ${run.decided} decided, ${run.queued} queued, ${run.skipped} skipped in ${seconds(plannerMs)} s`,
@@ -244,7 +314,7 @@ async function main() {
           run.decided / (plannerMs / 1000),
         ).toLocaleString(
           "en",
-        )} accounts/s; the hypervisor stole ${plannerStealPct}% of the machine's time meanwhile)`,
+        )} accounts/s, ${ratio(plannerMs, baselineMs)}x the baseline, bench process peak RSS ${peakRssMb} MB; the hypervisor stole ${plannerStealPct}% of the machine's time meanwhile)`,
         budget:
           accounts === 1_000_000 ? "<= 60 s" : `<= 60 s per 1,000,000 (${seconds(budgetMs)} s pro rata)`,
         baseline: `${seconds(baselineMs)} s (INSERT ... SELECT of ${accounts.toLocaleString("en")} decision rows)`,
@@ -254,6 +324,7 @@ async function main() {
           ms: Math.round(plannerMs),
           baselineMs: Math.round(baselineMs),
           stealPct: plannerStealPct,
+          peakRssMb,
           ...run,
           byReason: run.byReason,
           runId: undefined,
@@ -338,7 +409,7 @@ async function main() {
         id: "import",
         measure: `Import: \`settle import\` of a ${imp.rows.toLocaleString("en")}-row CSV (${imp.fileMb} MB, 1 row in 1,000 invalid), all new accounts`,
         result:
-          `${seconds(imp.ms)} s (${imp.rowsPerSec.toLocaleString("en")} rows/s; ${imp.written.toLocaleString("en")} written, ` +
+          `${seconds(imp.ms)} s (${imp.rowsPerSec.toLocaleString("en")} rows/s, ${ratio(imp.ms, imp.baselineMs)}x the baseline; ${imp.written.toLocaleString("en")} written, ` +
           `${imp.rejected.toLocaleString("en")} rejected in the error report)` +
           (imp.repeat
             ? `; same file again: ${seconds(imp.repeat.ms)} s (${imp.repeat.rowsPerSec.toLocaleString("en")} rows/s, all unchanged)`
@@ -355,6 +426,17 @@ async function main() {
       });
     }
     await handle.close();
+    const plannerMeasure = measures.find((m) => m.id === "planner");
+    const scaleTo = arg("scale-accounts", 3_000_000);
+    if (plannerMeasure && scaleTo > accounts)
+      measures.push(
+        await plannerAtScale(server, {
+          accounts: scaleTo,
+          now,
+          today,
+          reference: { accounts, ms: (plannerMeasure.data as { ms: number }).ms },
+        }),
+      );
   } finally {
     await cleanup();
   }
