@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -112,6 +113,16 @@ describe("/metrics", () => {
     ).toBeGreaterThan(0);
     expect(sample(body, "settle_db_pool_connections", { pool: "web", state: "total" })).toBeGreaterThan(0);
     expect(sample(body, "settle_process_resident_memory_bytes")).toBeGreaterThan(0);
+  });
+
+  it("every series the alert rules (deploy/prometheus/alerts.yml) name is one Settle exports", async () => {
+    const rules = readFileSync("deploy/prometheus/alerts.yml", "utf8");
+    const named = new Set(
+      [...rules.matchAll(/\bsettle_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|count|sum)$/, "")),
+    );
+    expect(named.size).toBeGreaterThan(5);
+    const body = await scrape();
+    for (const name of named) expect(body, name).toContain(`# TYPE ${name} `);
   });
 
   it("counts texts by provider and outcome, schedule decisions by reason and jobs by task once the worker ran them", async () => {
