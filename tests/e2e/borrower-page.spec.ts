@@ -11,6 +11,17 @@ const desktop = { viewport: { width: 1280, height: 900 }, isMobile: false, hasTo
 async function seededBorrower(db: Parameters<typeof insertBorrower>[0]) {
   const borrower = await insertBorrower(db, { locale: "en", full_name: "Filter Reader" });
   const account = await insertAccount(db, { borrower_id: borrower.id, last4: "4455", dpd: 12 });
+  // The e2e server's worker runs the schedule every five minutes; a borrower it may text would gain a
+  // fourth timeline entry whenever a run falls inside the test. Opted out, the timeline holds what we seed.
+  await db
+    .insertInto("contact_preferences")
+    .values({
+      borrower_id: borrower.id,
+      sms_allowed: false,
+      phone_allowed: false,
+      sms_opted_out_at: new Date(),
+    })
+    .execute();
   await insertMessage(db, account, {
     direction: "inbound",
     status: "received",
