@@ -70,7 +70,14 @@ export type ComplaintStatus = "open" | "in_progress" | "awaiting_borrower" | "re
 export type CaseType = "hardship" | "complaint";
 export type CaseEventKind = "transition" | "note" | "pause_granted";
 export type TaskKind =
-  "call" | "visit" | "hardship_review" | "wrong_number_review" | "complaint" | "callback" | "plan_review";
+  | "call"
+  | "visit"
+  | "hardship_review"
+  | "wrong_number_review"
+  | "complaint"
+  | "callback"
+  | "plan_review"
+  | "inbound_review";
 export type TaskStatus = "open" | "done" | "cancelled";
 export type CallOutcome =
   "connected" | "no_answer" | "busy" | "wrong_number" | "promise_made" | "refused" | "voicemail";
@@ -224,6 +231,13 @@ export interface MessagesTable {
 }
 
 /** The development outbox provider's record of what it "sent": the phone, so the text with its link. */
+/** Numbers that said STOP (migration 0090): a borrower given one later is opted out from the start. */
+export interface SmsSuppressionsTable {
+  phone_e164: string;
+  opted_out_at: Timestamp;
+  via: string;
+}
+
 export interface OutboxTextsTable {
   message_id: string;
   body: string;
@@ -610,6 +624,7 @@ export interface Database {
   borrower_sessions: BorrowerSessionsTable;
   messages: MessagesTable;
   outbox_texts: OutboxTextsTable;
+  sms_suppressions: SmsSuppressionsTable;
   message_status_events: MessageStatusEventsTable;
   contact_decisions: ContactDecisionsTable;
   payments: PaymentsTable;

@@ -3,6 +3,7 @@ import type { Database } from "../../db/schema";
 import { isCredited } from "../../db/pending-credit";
 import { logger } from "../platform/logger.server";
 import { revokeLinks } from "../messaging/short-links.server";
+import { optOutOfSms } from "../engine/feedback.server";
 import type { AccountUpsertRow, BalanceUpdate } from "./account-record.server";
 
 type Trx = Transaction<Database>;
@@ -244,6 +245,24 @@ async function upsertBorrowers(trx: Trx, borrowers: AccountUpsertRow["borrower"]
   // Links already texted to the old number must not open the account for whoever holds it now.
   const renumbered = borrowerResult.rows.filter((r) => r.phone_changed).map((r) => r.id);
   await revokeLinks(trx, { borrowerIds: renumbered }, "phone_changed");
+  const newNumbers = borrowerResult.rows.filter((r) => r.inserted || r.phone_changed).map((r) => r.id);
+  await optOutSuppressedNumbers(trx, newNumbers);
+}
+
+/**
+ * A borrower given a number that once said STOP starts opted out (TCPA and CTIA: the opt-out is the
+ * number's, and the person who sent it may be the one we now hold). One query per batch; rare hits.
+ */
+async function optOutSuppressedNumbers(trx: Trx, borrowerIds: string[]) {
+  if (borrowerIds.length === 0) return;
+  const suppressed = await trx
+    .selectFrom("borrowers as b")
+    .innerJoin("sms_suppressions as s", "s.phone_e164", "b.phone_e164")
+    .select("b.id")
+    .where("b.id", "=", sql<string>`any(${arrayLiteral(borrowerIds)}::uuid[])`)
+    .execute();
+  for (const { id } of suppressed)
+    await optOutOfSms(trx, { borrowerId: id, source: { actor: "system", via: "number_suppressed" } });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { classifyInboundSms, normalizeInboundSms } from "./inbound-keywords";
+import { classifyInboundSms, keywordReplyLocale, normalizeInboundSms } from "./inbound-keywords";
 
 const OPT_OUT = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "T", "TD", "R", "退訂", "退订"];
 const OPT_IN = ["START", "UNSTOP"];
@@ -93,6 +93,33 @@ describe("classifyInboundSms", () => {
     // Whole words only: "weekend" is not END and T/R are never searched for inside text.
     expect(classifyInboundSms("I will pay at the weekend")).toEqual({ kind: "other" });
     expect(classifyInboundSms("Thanks, I paid already")).toEqual({ kind: "other" });
+  });
+
+  it("flags messages that read like a complaint for a person to read", () => {
+    expect(classifyInboundSms("I will complain to the HKMA")).toEqual({
+      kind: "other",
+      possibleComplaint: true,
+    });
+    expect(classifyInboundSms("Your calls are harassment")).toEqual({
+      kind: "other",
+      possibleComplaint: true,
+    });
+    expect(classifyInboundSms("我要投訴你們")).toEqual({ kind: "other", possibleComplaint: true });
+    expect(classifyInboundSms("别再骚扰我")).toEqual({ kind: "other", possibleComplaint: true });
+    expect(classifyInboundSms("Stop harassing me")).toEqual({
+      kind: "other",
+      possibleOptOut: true,
+      possibleComplaint: true,
+    });
+    // Whole words only: "sued" and "issue" are not SUE.
+    expect(classifyInboundSms("Is there an issue with my payment?")).toEqual({ kind: "other" });
+  });
+
+  it("answers an unknown number in the language of its keyword", () => {
+    expect(keywordReplyLocale("退訂")).toBe("zh-HK");
+    expect(keywordReplyLocale("退订")).toBe("zh-CN");
+    expect(keywordReplyLocale("STOP")).toBe("en");
+    expect(keywordReplyLocale(undefined)).toBe("en");
   });
 
   it("never opts anyone in unless the message is exactly START or UNSTOP", () => {

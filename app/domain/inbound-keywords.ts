@@ -19,6 +19,8 @@ export interface InboundSmsClassification {
   keyword?: string;
   /** Only on `other`: the text contains an opt-out word and needs a human decision. */
   possibleOptOut?: true;
+  /** Only on `other`: the text reads like a complaint (harassment, a regulator, a lawyer) and needs a person. */
+  possibleComplaint?: true;
 }
 
 const OPT_OUT_KEYWORDS = [
@@ -51,6 +53,11 @@ const EDGE_NOISE = /^[\s\p{P}\p{S}\p{M}\p{Cf}\p{Cc}]+|[\s\p{P}\p{S}\p{M}\p{Cf}\p
 const OPT_OUT_MENTION =
   /\b(?:STOP|STOPALL|UNSUBSCRIBE|CANCEL|END|QUIT|OPT[\s-]?OUT|REVOKE)\b|退訂|退订|取消|停止/u;
 
+// Words a complaint is made with, in the three languages we text in. A person reads what matches; a
+// false alarm costs a minute of an agent's time, a missed complaint a regulator's letter.
+const COMPLAINT_MENTION =
+  /\b(?:COMPLAIN(?:T|TS|ING)?|HARASS(?:ED|ING|MENT)?|OMBUDSMAN|REGULATOR|LAWYER|SOLICITOR|ATTORNEY|HKMA|CFPB|FCA|SUE)\b|投訴|投诉|騷擾|骚扰|律師|律师|金管局|監管|监管/u;
+
 /** Upper-cased, NFKC-folded text with edge noise removed; exported for logging what was matched. */
 export function normalizeInboundSms(body: string): string {
   return body.normalize("NFKC").replace(EDGE_NOISE, "").toUpperCase();
@@ -60,5 +67,19 @@ export function classifyInboundSms(body: string): InboundSmsClassification {
   const normalized = normalizeInboundSms(body);
   const kind = KEYWORD_KIND.get(normalized);
   if (kind) return { kind, keyword: normalized };
-  return OPT_OUT_MENTION.test(normalized) ? { kind: "other", possibleOptOut: true } : { kind: "other" };
+  return {
+    kind: "other",
+    ...(OPT_OUT_MENTION.test(normalized) && { possibleOptOut: true as const }),
+    ...(COMPLAINT_MENTION.test(normalized) && { possibleComplaint: true as const }),
+  };
+}
+
+/**
+ * The language to answer a number we do not know in: the one its keyword was written in (退訂 is
+ * Traditional Chinese, 退订 Simplified), else English.
+ */
+export function keywordReplyLocale(keyword: string | undefined): "en" | "zh-HK" | "zh-CN" {
+  if (keyword === "退訂") return "zh-HK";
+  if (keyword === "退订") return "zh-CN";
+  return "en";
 }

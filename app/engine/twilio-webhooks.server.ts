@@ -110,6 +110,17 @@ export async function applyStatusCallback(
   return outcome;
 }
 
+/**
+ * The webhook's answer: empty, or the reply to a number no borrower holds (Twilio sends a <Message> in
+ * the response as a text back to the sender, so nothing is stored about a stranger).
+ */
+export async function twimlReply(text: string | null): Promise<string> {
+  const { default: twilio } = await import("twilio");
+  const response = new twilio.twiml.MessagingResponse();
+  if (text) response.message(text);
+  return response.toString();
+}
+
 export async function applyInbound(db: Kysely<Database>, inbound: z.infer<typeof inboundSchema>) {
   return handleInboundSms(db, {
     from: inbound.From,

@@ -7,9 +7,8 @@ import {
   inboundSchema,
   readSignedTwilioForm,
   statusCallbackSchema,
+  twimlReply,
 } from "~/engine/twilio-webhooks.server";
-
-const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
 /** POST /webhooks/twilio/status (delivery receipts) and /webhooks/twilio/inbound (replies). */
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -43,8 +42,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       { error: inbound.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) },
       { status: 400 },
     );
-  await applyInbound(context.db, inbound.data);
-  return new Response(EMPTY_TWIML, { headers: { "Content-Type": "text/xml" } });
+  const outcome = await applyInbound(context.db, inbound.data);
+  return new Response(await twimlReply(outcome.unknownNumberReply), {
+    headers: { "Content-Type": "text/xml" },
+  });
 }
 
 export function loader() {

@@ -22,6 +22,7 @@ import * as m0041 from "./0041_case_lifecycle";
 import * as m0045 from "./0045_staff_invites";
 import * as m0060 from "./0060_reconciliation_runs";
 import * as m0061 from "./0061_instalment_moves";
+import * as m0090 from "./0090_inbound_review";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   "0045_staff_invites": m0045,
   "0060_reconciliation_runs": m0060,
   "0061_instalment_moves": m0061,
+  "0090_inbound_review": m0090,
 };
