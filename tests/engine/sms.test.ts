@@ -107,7 +107,7 @@ describe("inbound keywords", () => {
       provider: "twilio",
       providerMessageId: `SM${"1".repeat(32)}`,
     });
-    expect(stop).toEqual({ kind: "opt_out", borrowers: 1, replies: 1 });
+    expect(stop).toMatchObject({ kind: "opt_out", borrowers: 1, replies: 1, reviews: 0 });
     const prefs = await t.db
       .selectFrom("contact_preferences")
       .selectAll()
@@ -157,7 +157,7 @@ describe("inbound keywords", () => {
       provider: "twilio",
       providerMessageId: `SM${"3".repeat(32)}`,
     });
-    expect(start).toEqual({ kind: "opt_in", borrowers: 1, replies: 1 });
+    expect(start).toMatchObject({ kind: "opt_in", borrowers: 1, replies: 1, reviews: 0 });
     const after = await t.db
       .selectFrom("contact_preferences")
       .selectAll()
@@ -309,7 +309,8 @@ describe("Twilio webhooks", () => {
       Body: "TD",
     });
     expect(res.status).toBe(200);
-    expect(await res.text()).toContain("<Response>");
+    // A known number's confirmation is queued as a text; the webhook's own answer is empty.
+    expect(await res.text()).toMatch(/<Response\/>|<Response><\/Response>/);
     const prefs = await t.db
       .selectFrom("contact_preferences")
       .selectAll()
