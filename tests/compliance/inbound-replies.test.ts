@@ -63,7 +63,7 @@ async function bankSendsBorrowerWith(phone: string) {
   return t.db
     .selectFrom("accounts")
     .select(["id", "borrower_id"])
-    .where("external_ref", "=", record.account_ref)
+    .where("external_ref", "=", String(record.account_ref))
     .executeTakeFirstOrThrow();
 }
 
