@@ -1,4 +1,5 @@
 import { data, type LoaderFunctionArgs } from "@remix-run/node";
+import { ScrollTable } from "~/ui/ScrollTable";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { loadApprovalQueue, type ApprovalQueueItem } from "~/staff/approvals.server";
@@ -73,7 +74,7 @@ function PlanTable({
       {items.length === 0 ? (
         <p className="hint">{empty}</p>
       ) : (
-        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby={id}>
+        <ScrollTable labelledBy={id}>
           <table className="staff-table">
             <thead>
               <tr>
@@ -111,7 +112,7 @@ function PlanTable({
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
     </section>
   );

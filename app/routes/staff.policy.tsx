@@ -1,4 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { ScrollTable } from "~/ui/ScrollTable";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
@@ -120,7 +121,7 @@ export default function StaffPolicy() {
         {v.history.length === 0 ? (
           <p className="hint">{t("policy.noHistory")}</p>
         ) : (
-          <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="policy-history">
+          <ScrollTable labelledBy="policy-history">
             <table className="staff-table">
               <thead>
                 <tr>
@@ -141,7 +142,7 @@ export default function StaffPolicy() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollTable>
         )}
         <p className="hint">{t("policy.historyHint")}</p>
       </section>

@@ -1,4 +1,5 @@
 import { getFormProps, type useForm } from "@conform-to/react";
+import { ScrollTable } from "../../ui/ScrollTable";
 import { Form } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import type { ApiKeyRow } from "../bank-integration.server";
@@ -19,7 +20,7 @@ export function ApiKeysTable({ keys }: { keys: ApiKeyRow[] }) {
       {keys.length === 0 ? (
         <p className="hint">{t("apiKeys.none")}</p>
       ) : (
-        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="keys-title">
+        <ScrollTable labelledBy="keys-title">
           <table className="staff-table">
             <thead>
               <tr>
@@ -40,7 +41,7 @@ export function ApiKeysTable({ keys }: { keys: ApiKeyRow[] }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
     </section>
   );

@@ -1,4 +1,5 @@
 import { Link } from "@remix-run/react";
+import { ScrollTable } from "../../ui/ScrollTable";
 import { useTranslation } from "react-i18next";
 import type { ApprovalView } from "../approvals.server";
 import { ApproveForm, CounterForm, PolicyReasons, RejectForm, type DecisionReply } from "./ApprovalParts";
@@ -83,7 +84,7 @@ export function PlanCard({ view: v }: ViewProps) {
       ) : null}
       <h3>{t("approvals.whyReview")}</h3>
       <PolicyReasons reasons={v.reasons} />
-      <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="schedule-caption">
+      <ScrollTable labelledBy="schedule-caption">
         <table className="staff-table">
           <caption id="schedule-caption">{t("approvals.schedule")}</caption>
           <thead>
@@ -103,7 +104,7 @@ export function PlanCard({ view: v }: ViewProps) {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollTable>
     </section>
   );
 }
@@ -194,7 +195,7 @@ export function HistoryCard({ view: v }: ViewProps) {
       {v.payments.length === 0 ? (
         <p className="hint">{t("approvals.noPayments")}</p>
       ) : (
-        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="payments-title">
+        <ScrollTable labelledBy="payments-title">
           <table className="staff-table">
             <thead>
               <tr>
@@ -215,7 +216,7 @@ export function HistoryCard({ view: v }: ViewProps) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
       <h3 id="plans-title">{t("approvals.otherPlans")}</h3>
       {v.otherPlans.length === 0 ? (
@@ -232,7 +233,7 @@ function OtherPlansTable({ plans }: { plans: ApprovalView["otherPlans"] }) {
   const { t: ts } = useTranslation("staff");
   const terms = useTerms();
   return (
-    <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="plans-title">
+    <ScrollTable labelledBy="plans-title">
       <table className="staff-table">
         <thead>
           <tr>
@@ -256,7 +257,7 @@ function OtherPlansTable({ plans }: { plans: ApprovalView["otherPlans"] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollTable>
   );
 }
 

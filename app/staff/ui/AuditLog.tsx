@@ -1,4 +1,5 @@
 import { Form, Link } from "@remix-run/react";
+import { ScrollTable } from "../../ui/ScrollTable";
 import { useTranslation } from "react-i18next";
 import type { AuditFilterValues, AuditRowView } from "../audit-log.server";
 
@@ -59,7 +60,7 @@ export function AuditFilters({ filter, ignored }: { filter: AuditFilterValues; i
 export function AuditTable({ rows }: { rows: AuditRowView[] }) {
   const { t } = useTranslation("staff");
   return (
-    <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="audit-results">
+    <ScrollTable labelledBy="audit-results">
       <table className="staff-table audit-table">
         <thead>
           <tr>
@@ -99,6 +100,6 @@ export function AuditTable({ rows }: { rows: AuditRowView[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollTable>
   );
 }

@@ -1,4 +1,5 @@
 import { Link } from "@remix-run/react";
+import { ScrollTable } from "../../ui/ScrollTable";
 import { useTranslation } from "react-i18next";
 import type { BorrowerSearchResult } from "../search.server";
 
@@ -12,7 +13,7 @@ export function BorrowerSearchResults({ q, result }: { q: string; result: Borrow
       {result.hits.length === 0 ? (
         <p>{t("search.noResults")}</p>
       ) : (
-        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="results-title">
+        <ScrollTable labelledBy="results-title">
           <table className="staff-table">
             <thead>
               <tr>
@@ -43,7 +44,7 @@ export function BorrowerSearchResults({ q, result }: { q: string; result: Borrow
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
       <nav className="pager" aria-label={t("search.pages")}>
         {result.page > 1 ? <Link to={pageLink(result.page - 1)}>{t("common.previous")}</Link> : null}

@@ -1,4 +1,5 @@
 import { useTranslation } from "react-i18next";
+import { ScrollTable } from "../../ui/ScrollTable";
 import type { BorrowerPageView } from "../borrower-page.server";
 
 /** "Why did (or didn't) we text this person": the schedule's decisions in plain words. */
@@ -28,7 +29,7 @@ export function ContactDecisions({ silence, decisions }: Pick<BorrowerPageView, 
       {decisions.length ? (
         <details>
           <summary>{t("decisions.recent", { count: decisions.length })}</summary>
-          <div className="table-scroll" tabIndex={0} role="region" aria-label={t("decisions.recentLabel")}>
+          <ScrollTable label={t("decisions.recentLabel")}>
             <table className="staff-table">
               <thead>
                 <tr>
@@ -64,7 +65,7 @@ export function ContactDecisions({ silence, decisions }: Pick<BorrowerPageView, 
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollTable>
         </details>
       ) : null}
     </>

@@ -1,4 +1,5 @@
 import { Link } from "@remix-run/react";
+import { ScrollTable } from "../../ui/ScrollTable";
 import { useTranslation } from "react-i18next";
 import { BarChart } from "../../ui/BarChart";
 import type { Dashboard, DashboardDay } from "../dashboard.server";
@@ -119,7 +120,7 @@ export function VariantComparison({
               display: rate(v),
             }))}
           />
-          <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="ab-title">
+          <ScrollTable labelledBy="ab-title">
             <table className="staff-table">
               <thead>
                 <tr>
@@ -142,7 +143,7 @@ export function VariantComparison({
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollTable>
         </>
       )}
     </section>
@@ -156,7 +157,7 @@ export function DailyTable({ days }: { days: LabelledDay[] }) {
   return (
     <section className="card" aria-labelledby="all-days-title">
       <h2 id="all-days-title">{t("dashboard.tableTitle")}</h2>
-      <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="all-days-title">
+      <ScrollTable labelledBy="all-days-title">
         <table className="staff-table numeric">
           <thead>
             <tr>
@@ -179,7 +180,7 @@ export function DailyTable({ days }: { days: LabelledDay[] }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollTable>
     </section>
   );
 }
@@ -207,7 +208,7 @@ export function CaseBreaches({
       {breaches.length === 0 ? (
         <p className="hint">{t("cases.noBreaches")}</p>
       ) : (
-        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="breaches-title">
+        <ScrollTable labelledBy="breaches-title">
           <table className="staff-table">
             <thead>
               <tr>
@@ -234,7 +235,7 @@ export function CaseBreaches({
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
     </section>
   );

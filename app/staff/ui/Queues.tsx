@@ -1,4 +1,5 @@
 import { Link } from "@remix-run/react";
+import { ScrollTable } from "../../ui/ScrollTable";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import type { TFunction } from "i18next";
@@ -153,7 +154,7 @@ function QueueCard<T extends { id: string }>({
       {total === 0 ? (
         <p className="hint">{t("queues.empty")}</p>
       ) : (
-        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby={`queue-${id}`}>
+        <ScrollTable labelledBy={`queue-${id}`}>
           <table className="staff-table">
             <thead>
               <tr>
@@ -177,7 +178,7 @@ function QueueCard<T extends { id: string }>({
             </tbody>
           </table>
           {total > shown ? <p className="hint">{t("queues.more", { shown, total })}</p> : null}
-        </div>
+        </ScrollTable>
       )}
     </section>
   );

@@ -1,4 +1,5 @@
 import { getFormProps, type useForm } from "@conform-to/react";
+import { ScrollTable } from "../../ui/ScrollTable";
 import { Form } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import type { StaffRole } from "../../../db/schema";
@@ -103,7 +104,7 @@ export function StaffUsersTable({ users, me, roles }: { users: UserRow[]; me: st
   return (
     <section className="card" aria-labelledby="users-table-title">
       <h2 id="users-table-title">{t("users.members")}</h2>
-      <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="users-table-title">
+      <ScrollTable labelledBy="users-table-title">
         <table className="staff-table">
           <thead>
             <tr>
@@ -130,7 +131,7 @@ export function StaffUsersTable({ users, me, roles }: { users: UserRow[]; me: st
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollTable>
     </section>
   );
 }

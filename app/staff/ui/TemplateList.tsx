@@ -1,4 +1,5 @@
 import { Form, Link } from "@remix-run/react";
+import { ScrollTable } from "../../ui/ScrollTable";
 import { useTranslation } from "react-i18next";
 import { REMINDER_STAGES } from "../../domain/sms-templates";
 import type { TemplateGroup } from "../sms-templates.server";
@@ -14,7 +15,7 @@ export function TemplateGroupCard({ group: g }: { group: TemplateGroup }) {
           ? t("templates.reminderTitle", { stage: t(`templates.stages.${g.stage}`) })
           : t(`templates.kinds.${g.stage}`)}
       </h2>
-      <div className="table-scroll" tabIndex={0} role="region" aria-labelledby={`tpl-${g.stage}`}>
+      <ScrollTable labelledBy={`tpl-${g.stage}`}>
         <table className="staff-table">
           <thead>
             <tr>
@@ -39,7 +40,7 @@ export function TemplateGroupCard({ group: g }: { group: TemplateGroup }) {
             )}
           </tbody>
         </table>
-      </div>
+      </ScrollTable>
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import { Form } from "@remix-run/react";
+import { ScrollTable } from "../../ui/ScrollTable";
 import { useTranslation } from "react-i18next";
 import type { BankEventRow } from "../bank-integration.server";
 
@@ -6,7 +7,7 @@ import type { BankEventRow } from "../bank-integration.server";
 export function WebhookEventsTable({ events, failedOnly }: { events: BankEventRow[]; failedOnly: boolean }) {
   const { t } = useTranslation("console");
   return (
-    <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="events-title">
+    <ScrollTable labelledBy="events-title">
       <table className="staff-table">
         <thead>
           <tr>
@@ -50,7 +51,7 @@ export function WebhookEventsTable({ events, failedOnly }: { events: BankEventRo
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollTable>
   );
 }
 

@@ -1,4 +1,5 @@
 import { Form, Link } from "@remix-run/react";
+import { ScrollTable } from "../../ui/ScrollTable";
 import { useTranslation } from "react-i18next";
 import type { TaskKind } from "../../../db/schema";
 
@@ -38,7 +39,7 @@ export function WorkTable({
       {items.length === 0 ? (
         <p className="hint">{t("queues.empty")}</p>
       ) : (
-        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby={`work-${id}`}>
+        <ScrollTable labelledBy={`work-${id}`}>
           <table className="staff-table">
             <thead>
               <tr>
@@ -74,7 +75,7 @@ export function WorkTable({
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
     </section>
   );
@@ -129,7 +130,7 @@ export function TeamLoad({
   return (
     <section className="card" aria-labelledby="work-load">
       <h2 id="work-load">{t("work.load")}</h2>
-      <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="work-load">
+      <ScrollTable labelledBy="work-load">
         <table className="staff-table">
           <thead>
             <tr>
@@ -150,7 +151,7 @@ export function TeamLoad({
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollTable>
     </section>
   );
 }
