@@ -9,7 +9,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "
 // ---- Vocabularies (each one a CHECK ... IN (...) in the migration) ----
 
 export type Locale = "zh-HK" | "zh-CN" | "en";
-export type Jurisdiction = "HK" | "CN" | "US" | "UK";
+export type Jurisdiction = "HK" | "CN" | "US" | "UK" | "SG" | "MO" | "TW";
 export type Product = "credit_card" | "personal_loan" | "auto_loan" | "mortgage";
 export type AccountStatus = "current" | "delinquent" | "paid" | "closed";
 export type MessageDirection = "outbound" | "inbound";

@@ -2,6 +2,7 @@ import { parsePhoneNumberFromString } from "libphonenumber-js";
 import { datetimeRegex, z } from "zod";
 import * as z4 from "zod/v4";
 import type { AccountStatus, Jurisdiction, Locale, Product } from "../../db/schema";
+import { JURISDICTIONS } from "../domain/contact-policy";
 import { isValidTimeZone } from "../domain/local-time";
 import { boundedMemo } from "../domain/memo";
 import { hashVerificationAnswer, normaliseVerificationAnswer } from "../borrower/verification-answers.server";
@@ -19,7 +20,6 @@ import { hashVerificationAnswer, normaliseVerificationAnswer } from "../borrower
  */
 
 const LOCALES = ["zh-HK", "zh-CN", "en"] as const satisfies readonly Locale[];
-const JURISDICTIONS = ["HK", "CN", "US", "UK"] as const satisfies readonly Jurisdiction[];
 const PRODUCTS = [
   "credit_card",
   "personal_loan",

@@ -2,6 +2,10 @@ import { z } from "zod";
 import type { PlanPolicy } from "./instalments";
 import { CLOCK_PATTERN, intersectWindows, windowFromClocks, type LocalWindow } from "./local-time";
 import { currencyExponent } from "./money";
+import { SHIPPED_JURISDICTION_PROFILES, withAddedJurisdictions } from "./jurisdiction-profiles";
+import type { Jurisdiction } from "../../db/schema";
+
+export type { Jurisdiction };
 
 /**
  * The contact policy as data (docs/product-rules.md §4.2): supervisors edit it, it is stored as
@@ -11,8 +15,15 @@ import { currencyExponent } from "./money";
 
 export const STAGE_IDS = ["pre_due", "due", "early", "mid", "late", "serious"] as const;
 export type StageId = (typeof STAGE_IDS)[number];
-export const JURISDICTIONS = ["HK", "CN", "US", "UK"] as const;
-export type Jurisdiction = (typeof JURISDICTIONS)[number];
+export const JURISDICTIONS = [
+  "HK",
+  "CN",
+  "US",
+  "UK",
+  "SG",
+  "MO",
+  "TW",
+] as const satisfies readonly Jurisdiction[];
 export const ESCALATIONS = ["none", "call_task", "visit_offer"] as const;
 export type Escalation = (typeof ESCALATIONS)[number];
 
@@ -169,14 +180,20 @@ const contactPolicySchema = z
       .object({ explorationShare: z.number().min(0).max(1) })
       .strict()
       .optional(),
-    jurisdictions: z
-      .object({
-        HK: jurisdictionProfileSchema,
-        CN: jurisdictionProfileSchema,
-        US: jurisdictionProfileSchema,
-        UK: jurisdictionProfileSchema,
-      })
-      .strict(),
+    jurisdictions: z.preprocess(
+      withAddedJurisdictions,
+      z
+        .object({
+          HK: jurisdictionProfileSchema,
+          CN: jurisdictionProfileSchema,
+          US: jurisdictionProfileSchema,
+          UK: jurisdictionProfileSchema,
+          SG: jurisdictionProfileSchema,
+          MO: jurisdictionProfileSchema,
+          TW: jurisdictionProfileSchema,
+        })
+        .strict(),
+    ),
   })
   .strict();
 
@@ -253,52 +270,7 @@ export const DEFAULT_CONTACT_POLICY: ContactPolicy = contactPolicySchema.parse({
   hardshipPauseDays: 30,
   cases: { complaintAckWorkingDays: 5, complaintResponseDays: 56, hardshipReviewDays: 10 },
   plans: DEFAULT_PLAN_RULES,
-  jurisdictions: {
-    HK: {
-      basis: [
-        "HKMA Code of Banking Practice s.43: no persistent calls, no contact at unreasonable hours, never pester referees or family",
-        "OFCA: SMS from a registered # sender ID; two-way keywords need a separate number",
-      ],
-      // s.43 names no hours; the policy's 09:00-20:00 is already the stricter reading.
-      smsOptOutNotice: false,
-      contactDebtorOnly: true,
-      registeredSenderId: true,
-    },
-    CN: {
-      basis: [
-        "NIFA collection guideline: no collection 22:00-08:00, at most 3 connected calls a day, contact the debtor only",
-        "PIPL Art. 28: financial account data is sensitive",
-      ],
-      contactWindow: { start: "08:00", end: "22:00" },
-      caps: { callsPerDay: 3 },
-      smsOptOutNotice: false,
-      contactDebtorOnly: true,
-      registeredSenderId: false,
-    },
-    US: {
-      basis: [
-        "Reg F 1006.6(b)(1)(i): no contact before 08:00 or after 21:00 local",
-        "Reg F 1006.14(b)(2): calls presumed harassing above 7 in 7 days or within 7 days of a conversation",
-        "Reg F 1006.6(e): every electronic communication carries a simple opt-out",
-      ],
-      contactWindow: { start: "08:00", end: "21:00" },
-      caps: { callsPer7Days: 7 },
-      smsOptOutNotice: true,
-      contactDebtorOnly: false,
-      registeredSenderId: false,
-      callCooldownAfterConversationDays: 7,
-    },
-    UK: {
-      basis: [
-        "FCA CONC 7: no pressure, no contact at unreasonable times",
-        "Debt Respite Scheme (Breathing Space): 60-day moratorium, at most once per 12 months",
-      ],
-      smsOptOutNotice: false,
-      contactDebtorOnly: false,
-      registeredSenderId: false,
-      breathingSpace: { moratoriumDays: 60, maxPerMonths: 12 },
-    },
-  },
+  jurisdictions: SHIPPED_JURISDICTION_PROFILES,
 });
 
 export function stageForDpd(policy: ContactPolicy, dpd: number): ContactStage | null {
