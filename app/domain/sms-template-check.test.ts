@@ -98,6 +98,19 @@ describe("checkSmsTemplate", () => {
     ).toEqual([]);
   });
 
+  it("counts a confirmation without the opt-out notice with the notice US borrowers get added (Reg F 1006.6(e))", () => {
+    const slot: TemplateSlot = { kind: "confirmation", stage: "preferences_updated", variant: "A" };
+    const body = getSmsTemplate("zh-HK", "confirmation.preferences_updated").replace("回T退訂", "");
+    const check = checkSmsTemplate({ body, locale: "zh-HK", slot });
+    expect(check.preview!.endsWith(" 回T退訂")).toBe(true);
+    // Just long enough to fit 2 parts alone, and 3 once the notice is added: refused.
+    const room = 2 * 67 - [...check.preview!].length;
+    const padded = body.replace("。", `。${"請".repeat(room + 2)}`);
+    expect(checkSmsTemplate({ body: padded, locale: "zh-HK", slot }).problems).toEqual([
+      { code: "too_many_segments", segments: 3, max: 2 },
+    ]);
+  });
+
   it("rejects a body that would take more than 2 parts in the worst case", () => {
     // One Chinese character makes the whole text UCS-2: 67 characters a part.
     const body = `${getSmsTemplate("zh-HK", "reminder.early.A")}${"請".repeat(60)}`;

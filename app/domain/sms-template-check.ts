@@ -148,14 +148,18 @@ export function checkSmsTemplate(input: {
   }
 
   const instruction = OPT_OUT_INSTRUCTION[locale];
-  if (slot.kind === "reminder" && !body.toLowerCase().includes(instruction.toLowerCase()))
-    problems.push({ code: "opt_out_missing", instruction });
+  const lacksNotice = !body.toLowerCase().includes(instruction.toLowerCase());
+  if (slot.kind === "reminder" && lacksNotice) problems.push({ code: "opt_out_missing", instruction });
+  // A confirmation without the notice gets it added for borrowers whose jurisdiction requires one (US Reg F
+  // 1006.6(e), docs/product-rules.md §4.14): the worst case is the text with it.
+  const noticeAdded = slot.kind === "confirmation" && slot.stage !== "opted_out" && lacksNotice;
 
   let preview: string | null = null;
   let worstCase: SegmentCount | null = null;
   if (used && body.trim() !== "") {
     // Only the placeholders actually used need values; WORST_CASE_VARS has them all.
-    preview = fillSmsTemplate(body, WORST_CASE_VARS[locale]);
+    const filled = fillSmsTemplate(body, WORST_CASE_VARS[locale]);
+    preview = noticeAdded ? `${filled} ${instruction}` : filled;
     worstCase = countSegments(preview);
     if (worstCase.segments > MAX_TEMPLATE_SEGMENTS)
       problems.push({ code: "too_many_segments", segments: worstCase.segments, max: MAX_TEMPLATE_SEGMENTS });

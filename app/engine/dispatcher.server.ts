@@ -17,6 +17,7 @@ import {
 import { loadAccountFacts } from "./contact-inputs.server";
 import { activeContactPolicy, decideFor } from "./planner.server";
 import { countSms } from "../platform/metrics.server";
+import { applyJurisdictionRules, outgoing } from "./sender-identity.server";
 
 export type DispatchOutcome =
   | { status: "sent" | "delivered"; providerMessageId: string }
@@ -49,6 +50,8 @@ type Claimed = {
   link_code_sealed: Buffer | null;
   /** What the provider gets: the body with its link code back (revealTexts). */
   text?: string;
+  /** The sender for this text's jurisdiction, if one is set (assignSenders). */
+  from?: string;
 };
 
 /**
@@ -238,6 +241,7 @@ async function claimRound(
   if (prefsFor.length) await vetoOptedOut(trx, prefsFor, claim);
   await applyDecisions(opts.db, toDecide, opts.decisions, now, claim);
   revealTexts(claim);
+  await senderRules(opts.db, claim);
   await reschedule(trx, claim.rescheduled);
   const events = [
     ...claim.rescheduled.map((r) =>
@@ -251,8 +255,9 @@ async function claimRound(
     return [];
   }
   for (const msg of claim.toSend) {
-    claim.changes.push({ id: msg.id, status: "sending", detail: {} });
-    events.push(event(msg.id, "sending", now, {}));
+    const detail = msg.from ? { from: msg.from } : {};
+    claim.changes.push({ id: msg.id, status: "sending", detail });
+    events.push(event(msg.id, "sending", now, detail));
   }
   await applyChanges(trx, claim.changes, events);
   return claim.toSend;
@@ -275,6 +280,17 @@ function revealTexts(claim: Claim) {
     }
   }
   claim.toSend = ready;
+}
+
+/** Senders per jurisdiction; a text its jurisdiction requires an opt-out notice in, and lacks one, fails for good. */
+async function senderRules(db: Kysely<Database>, claim: Claim) {
+  const { lackingNotice } = await applyJurisdictionRules(db, claim.toSend);
+  if (lackingNotice.size === 0) return;
+  claim.toSend = claim.toSend.filter((msg) => !lackingNotice.has(msg.id));
+  for (const id of lackingNotice) {
+    claim.changes.push({ id, status: "failed", detail: { reason: "opt_out_notice_missing" } });
+    claim.outcomes.set(id, { status: "failed", reason: "opt_out_notice_missing" });
+  }
 }
 
 /** Texts that need no decision (confirmations) still go only to borrowers who have not refused SMS. */
@@ -350,7 +366,7 @@ async function sendThroughOutbox(
   for (const msg of claim.toSend)
     accepted.push({
       msg,
-      accepted: await provider.send({ messageId: msg.id, to: msg.to_address, body: msg.text! }),
+      accepted: await provider.send(outgoing(msg)),
     });
   await recordOutboxTexts(
     trx,
@@ -435,7 +451,7 @@ async function sendAll(provider: SmsProvider, messages: Claimed[], parallel: num
       const msg = messages[i]!;
       try {
         results[i] = {
-          accepted: await provider.send({ messageId: msg.id, to: msg.to_address, body: msg.text! }),
+          accepted: await provider.send(outgoing(msg)),
         };
       } catch (error) {
         results[i] = { error };

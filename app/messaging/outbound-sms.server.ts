@@ -17,6 +17,7 @@ import { LINK_TTL_DAYS } from "./short-links.server";
 import { smsTemplateBodies } from "./sms-template-store.server";
 import { sealSmsLinkCode, smsLink } from "./sms-link-code.server";
 import { recipientsOf, type KnownRecipient } from "./sms-recipients.server";
+import { lacksOptOutNotice, noticeRequiredIn, withOptOutNotice } from "./opt-out-notice.server";
 import { insertQueuedTexts, insertTextLinks, type PreparedText } from "./sms-queue-rows.server";
 import { currentRequestId } from "../platform/request-context.server";
 
@@ -191,6 +192,13 @@ async function textRenderer(trx: Trx, inputs: readonly QueueSmsInput[], recipien
     trx,
     inputs.map((input, i) => ({ key: input.templateKey, locale: recipients[i]!.locale })),
   );
+  const lacking = (input: QueueSmsInput, i: number) =>
+    lacksOptOutNotice(
+      input.templateKey,
+      templateFor(input.templateKey, recipients[i]!.locale).body,
+      recipients[i]!.locale,
+    );
+  const noticeRequired = await noticeRequiredIn(trx, inputs.some(lacking));
   // Templates are parsed once per body (sms-templates.ts), so asking per text costs a lookup.
   const carriesLink = (body: string) => smsTemplatePlaceholders(body).includes("link");
   const random = randomBytes(8 * inputs.length);
@@ -206,7 +214,7 @@ async function textRenderer(trx: Trx, inputs: readonly QueueSmsInput[], recipien
         ? generateLinkCode(cfg.linkSigningKeys, random.subarray(8 * index, 8 * index + 8))
         : null;
     const link = code ? smsLink(baseUrl, code) : null;
-    const text = fillSmsTemplate(template.body, {
+    const filled = fillSmsTemplate(template.body, {
       bank: cfg.BANK_SMS_NAME,
       hotline: cfg.BANK_HOTLINE,
       name: salutation(who.fullName, who.locale),
@@ -214,6 +222,10 @@ async function textRenderer(trx: Trx, inputs: readonly QueueSmsInput[], recipien
       link: link?.sent,
       ...input.vars,
     });
+    const text =
+      lacking(input, index) && noticeRequired(who.jurisdiction)
+        ? withOptOutNotice(filled, who.locale)
+        : filled;
     const segments = smsSegments(text);
     return {
       index,

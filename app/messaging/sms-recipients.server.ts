@@ -1,5 +1,5 @@
 import { sql, type Transaction } from "kysely";
-import type { Database, Locale } from "../../db/schema";
+import type { Database, Jurisdiction, Locale } from "../../db/schema";
 import { pgArray } from "../../db/pg-array";
 
 export interface KnownRecipient {
@@ -11,6 +11,8 @@ export interface KnownRecipient {
   smsRefused: boolean;
   /** The account the text is about, if any. */
   account: { last4: string; wrongNumber: boolean } | null;
+  /** Read only when not given (the planner's reminders always carry the opt-out notice it decides). */
+  jurisdiction?: Jurisdiction;
 }
 
 interface Addressed {
@@ -42,6 +44,7 @@ export async function recipientsOf(
       phoneE164: who.phone_e164,
       locale: who.preferred_locale ?? who.locale,
       smsRefused: Boolean(who.sms_opted_out_at) || who.sms_allowed === false,
+      jurisdiction: who.jurisdiction,
       account: account ? { last4: account.last4, wrongNumber: Boolean(account.wrong_number_at) } : null,
     };
   });
@@ -60,6 +63,7 @@ async function readRecipients(trx: Transaction<Database>, unknown: readonly Addr
             "borrowers.full_name",
             "borrowers.phone_e164",
             "borrowers.locale",
+            "borrowers.jurisdiction",
             "contact_preferences.preferred_locale",
             "contact_preferences.sms_allowed",
             "contact_preferences.sms_opted_out_at",

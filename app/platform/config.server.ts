@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import { smsSendersSchema } from "../domain/sender-identity";
 
 /**
  * Every setting Settle reads from the environment, validated once at start-up.
@@ -91,6 +92,20 @@ const envSchema = z
     BANK_SMS_NAME: z.string().min(1).max(12).default("Settle Bank"),
     BANK_HOTLINE: z.string().min(3).max(14).default("2233 8000"),
     SMS_PROVIDER: z.enum(["outbox", "twilio"]).default("outbox"),
+    // Senders per jurisdiction, as JSON: {"HK":{"oneWay":"#SettleBank","twoWay":"+85230001234"}}
+    // (app/domain/sender-identity.ts says which a text uses). Unset: the provider's default sender.
+    SMS_SENDERS: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must be JSON" });
+          return z.NEVER;
+        }
+      })
+      .pipe(smsSendersSchema)
+      .default("{}"),
     SESSION_SECRET: z.string().min(32).optional(),
     LINK_SIGNING_KEYS: z.string().optional(),
     VERIFICATION_HASH_KEY: z.string().min(32).optional(),

@@ -3,6 +3,8 @@ export interface OutgoingSms {
   messageId: string;
   to: string;
   body: string;
+  /** The sender for this text (a registered ID or a two-way number); absent: the provider's default. */
+  from?: string;
 }
 
 export interface ProviderAccepted {

@@ -54,9 +54,11 @@ export function createTwilioProvider(
         ).messages.create({
           to: sms.to,
           body: sms.body,
+          // A per-jurisdiction sender (SMS_SENDERS) wins; with a messaging service it must be in its pool.
           ...(cfg.TWILIO_MESSAGING_SERVICE_SID
             ? { messagingServiceSid: cfg.TWILIO_MESSAGING_SERVICE_SID }
-            : { from: cfg.TWILIO_FROM! }),
+            : {}),
+          ...(sms.from || !cfg.TWILIO_MESSAGING_SERVICE_SID ? { from: sms.from ?? cfg.TWILIO_FROM! } : {}),
           ...(opts.statusCallbackUrl ? { statusCallback: opts.statusCallbackUrl } : {}),
         });
         return { providerMessageId: message.sid, status: "sent" };
