@@ -45,7 +45,8 @@ export function securityHeaders(opts: { production: boolean; formActionOrigins?:
 }
 
 /** Paths that authenticate by signature or API key instead of cookies, so Origin does not apply. */
-const ORIGIN_EXEMPT = [/^\/webhooks\//, /^\/api\//];
+// The unsubscribe URL takes mail clients' one-click POSTs (RFC 8058): no Origin, sometimes multipart.
+const ORIGIN_EXEMPT = [/^\/webhooks\//, /^\/api\//, /^\/email\/unsubscribe\//];
 
 /**
  * CSRF defence in depth beside SameSite cookies: a state-changing request that
