@@ -31,7 +31,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if (error instanceof BodyTooLarge) return new Response("Payload too large", { status: 413 });
     throw error;
   }
-  const oneClick = body.includes("List-Unsubscribe=One-Click");
+  // url-encoded `List-Unsubscribe=One-Click`, or the same field in a multipart body.
+  const oneClick = /List-Unsubscribe(?:=|"\r?\n\r?\n)One-Click/.test(body);
   const result = await unsubscribeFromEmail(context.db, params.token ?? "", {
     via: oneClick ? "one_click" : "link",
   });
