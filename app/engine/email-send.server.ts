@@ -32,7 +32,7 @@ export const emailSendPayloadSchema = z.object({
 });
 export type EmailSendPayload = z.infer<typeof emailSendPayloadSchema>;
 
-export type EmailSkipReason =
+type EmailSkipReason =
   | "not_an_email_decision"
   | "no_email_address"
   | "email_not_allowed"

@@ -2,7 +2,7 @@ import { SMTPServer } from "smtp-server";
 import { freePort } from "./free-port";
 
 /** One message as a real SMTP server received it: the envelope, the raw headers, and its decoded parts. */
-export interface ReceivedEmail {
+interface ReceivedEmail {
   to: string[];
   raw: string;
   headers: string;
