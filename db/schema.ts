@@ -163,6 +163,8 @@ export interface ContactPreferencesTable {
   max_per_week: number | null;
   sms_opted_out_at: NullableTimestamp;
   updated_at: TimestampDefault;
+  /** When the borrower unsubscribed from email (migration 0115). */
+  email_opted_out_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface ShortLinksTable {
@@ -236,6 +238,46 @@ export interface SmsSuppressionsTable {
   phone_e164: string;
   opted_out_at: Timestamp;
   via: string;
+}
+
+export type EmailStatus = "sending" | "sent" | "failed" | "skipped";
+
+/** One row per `email:send` decision and what became of it (migration 0115); no body. */
+export interface EmailsTable {
+  id: string;
+  /** contact_decisions.id (the `email:send` payload carries it as a string). */
+  decision_id: ColumnType<number, number | string, number | string>;
+  borrower_id: string;
+  account_id: string;
+  to_address: string | null;
+  stage: string | null;
+  template_key: string | null;
+  locale: Locale | null;
+  status: EmailStatus;
+  reason: string | null;
+  provider: "smtp" | "mailbox" | null;
+  provider_message_id: string | null;
+  created_at: TimestampDefault;
+  sent_at: NullableTimestamp;
+}
+
+/** The development mailbox's copy of each email sent without SMTP (migration 0115). */
+export interface MailboxEmailsTable {
+  email_id: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  headers: JsonColumn;
+  recorded_at: TimestampDefault;
+}
+
+/** Addresses that hard-bounced or complained (normalised: trimmed, lower-case), never sent to again. */
+export interface EmailSuppressionsTable {
+  address: string;
+  reason: "hard_bounce" | "complaint";
+  suppressed_at: Timestamp;
+  event_id: string | null;
 }
 
 export interface OutboxTextsTable {
@@ -625,6 +667,9 @@ export interface Database {
   messages: MessagesTable;
   outbox_texts: OutboxTextsTable;
   sms_suppressions: SmsSuppressionsTable;
+  emails: EmailsTable;
+  mailbox_emails: MailboxEmailsTable;
+  email_suppressions: EmailSuppressionsTable;
   message_status_events: MessageStatusEventsTable;
   contact_decisions: ContactDecisionsTable;
   payments: PaymentsTable;

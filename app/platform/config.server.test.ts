@@ -26,6 +26,34 @@ describe("configuration", () => {
     expect(() => loadConfig({ ROLE: "both" })).toThrow(/ROLE/);
   });
 
+  it("reads the SMTP settings as a URL or by parts, and refuses contradictions", () => {
+    const dev = { NODE_ENV: "development" };
+    expect(loadConfig(dev).smtp).toBeNull();
+    expect(
+      loadConfig({ ...dev, SMTP_URL: "smtps://u:p@mail.test:465", EMAIL_FROM: "B <r@b.test>" }).smtp,
+    ).toEqual({
+      url: "smtps://u:p@mail.test:465",
+    });
+    expect(
+      loadConfig({
+        ...dev,
+        SMTP_HOST: "mail.test",
+        SMTP_SECURE: "true",
+        SMTP_USER: "u",
+        SMTP_PASSWORD: "p",
+        EMAIL_FROM: "r@b.test",
+      }).smtp,
+    ).toEqual({ host: "mail.test", port: 465, secure: true, auth: { user: "u", pass: "p" } });
+    expect(() => loadConfig({ ...dev, SMTP_URL: "http://mail.test" })).toThrow(/SMTP_URL: must be an smtp/);
+    expect(() => loadConfig({ ...dev, SMTP_HOST: "mail.test" })).toThrow(/EMAIL_FROM: is required with SMTP/);
+    expect(() =>
+      loadConfig({ ...dev, SMTP_URL: "smtp://a.test", SMTP_HOST: "b.test", EMAIL_FROM: "r@b.test" }),
+    ).toThrow(/SMTP_HOST: set SMTP_URL or SMTP_HOST, not both/);
+    expect(() => loadConfig({ ...dev, SMTP_HOST: "m.test", SMTP_USER: "u", EMAIL_FROM: "r@b.test" })).toThrow(
+      /SMTP_USER and SMTP_PASSWORD go together/,
+    );
+  });
+
   it("parses rotating link keys, first one signing", () => {
     const a = "a".repeat(32);
     const b = "b".repeat(32);

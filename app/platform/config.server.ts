@@ -106,6 +106,21 @@ const envSchema = z
       })
       .pipe(smsSendersSchema)
       .default("{}"),
+    // Email (docs/product-rules.md §4.20): SMTP_URL (smtp:// or smtps://user:pass@host:port) or the
+    // parts; unset: development and tests keep emails in the mailbox (/dev/mailbox), production sends none.
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/[^\s]+$/, "must be an smtp:// or smtps:// URL")
+      .optional(),
+    SMTP_HOST: z.string().min(1).max(253).optional(),
+    SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    // true: TLS from the first byte (port 465); false: STARTTLS when the server offers it (587, 25).
+    SMTP_SECURE: z.enum(["true", "false"]).optional(),
+    SMTP_USER: z.string().min(1).optional(),
+    SMTP_PASSWORD: z.string().min(1).optional(),
+    EMAIL_FROM: z.string().min(3).max(200).optional(),
+    // Signs the bounce and complaint webhook (/webhooks/email), Settle-Signature like the bank webhooks.
+    EMAIL_WEBHOOK_SECRET: z.string().min(32).optional(),
     SESSION_SECRET: z.string().min(32).optional(),
     LINK_SIGNING_KEYS: z.string().optional(),
     VERIFICATION_HASH_KEY: z.string().min(32).optional(),
@@ -145,6 +160,7 @@ const envSchema = z
         path: ["METRICS_PORT"],
         message: "must differ from PORT: metrics are never served on the public port",
       });
+    for (const issue of smtpIssues(env)) ctx.addIssue({ code: z.ZodIssueCode.custom, ...issue });
     if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL)
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -185,6 +201,37 @@ const envSchema = z
     }
   });
 
+/** SMTP settings that contradict each other or are incomplete. */
+function smtpIssues(env: {
+  SMTP_URL?: string;
+  SMTP_HOST?: string;
+  SMTP_USER?: string;
+  SMTP_PASSWORD?: string;
+  EMAIL_FROM?: string;
+}): Array<{ path: string[]; message: string }> {
+  const issues: Array<{ path: string[]; message: string }> = [];
+  if (env.SMTP_URL && env.SMTP_HOST)
+    issues.push({ path: ["SMTP_HOST"], message: "set SMTP_URL or SMTP_HOST, not both" });
+  if (Boolean(env.SMTP_USER) !== Boolean(env.SMTP_PASSWORD))
+    issues.push({ path: ["SMTP_PASSWORD"], message: "SMTP_USER and SMTP_PASSWORD go together" });
+  if ((env.SMTP_URL || env.SMTP_HOST) && !env.EMAIL_FROM)
+    issues.push({ path: ["EMAIL_FROM"], message: "is required with SMTP (the From address of every email)" });
+  return issues;
+}
+
+/** The SMTP server emails go to, or null (the development mailbox, or no email in production). */
+function smtpSettings(e: z.infer<typeof envSchema>) {
+  if (e.SMTP_URL) return { url: e.SMTP_URL } as const;
+  if (!e.SMTP_HOST) return null;
+  const secure = e.SMTP_SECURE === "true";
+  return {
+    host: e.SMTP_HOST,
+    port: e.SMTP_PORT ?? (secure ? 465 : 587),
+    secure,
+    auth: e.SMTP_USER ? { user: e.SMTP_USER, pass: e.SMTP_PASSWORD! } : undefined,
+  } as const;
+}
+
 export type Config = ReturnType<typeof loadConfig>;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
@@ -210,6 +257,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smsLinkEncryptionKey: e.SMS_LINK_ENCRYPTION_KEY ?? `${DEV_ONLY_SECRET}:sms-link`,
     /** "kid:secret,kid:secret": the first key signs, all verify (rotation). */
     linkSigningKeys: parseSigningKeys(e.LINK_SIGNING_KEYS ?? `d:${DEV_ONLY_SECRET}`),
+    smtp: smtpSettings(e),
+    emailFrom: e.EMAIL_FROM ?? `${e.BANK_NAME} <no-reply@settle.invalid>`,
+    // Unset in production: the bounce webhook answers 404 (nothing can be verified).
+    emailWebhookSecret:
+      e.EMAIL_WEBHOOK_SECRET ?? (e.NODE_ENV === "production" ? null : `${DEV_ONLY_SECRET}:email`),
   };
 }
 

@@ -117,6 +117,8 @@ export const STAFF_ROUTE_ACCESS = {
   "staff.api-keys": { kind: "staff", loader: ADMIN, action: { create: ADMIN, revoke: ADMIN } },
   // The outbox shows live links and replies as the phone (app/staff/dev-outbox.server.ts).
   "staff_.outbox": { kind: "staff", loader: ADMIN, action: { [DEFAULT_INTENT]: ADMIN } },
+  // The development mailbox shows addresses and live links (app/staff/dev-mailbox.server.ts).
+  "staff_.mailbox": { kind: "staff", loader: ADMIN },
 } as const satisfies Record<string, RouteAccess>;
 
 type StaffRouteKey = keyof typeof STAFF_ROUTE_ACCESS;

@@ -17,6 +17,7 @@ import { previousDay, runReconciliation } from "../payments/reconciliation.serve
 import { stripeConfig } from "../payments/stripe-config.server";
 import { countDecisions } from "../platform/metrics.server";
 import { withJobContext } from "./job-context.server";
+import { EMAIL_SEND_TASK, emailSendPayloadSchema, sendDecidedEmail } from "../engine/email-send.server";
 
 /** Every background task Settle runs, by graphile-worker identifier, each in its job's context. */
 export function createTaskList(db: Kysely<Database>): TaskList {
@@ -25,6 +26,16 @@ export function createTaskList(db: Kysely<Database>): TaskList {
     // Batch jobs (addSmsSendJobs): `[{ messageId }, ...]`; jobs queued before batching carry `{ messageId }`.
     "sms:send": createSmsSendTask(db, smsProvider),
     [LINK_OPENED_AUDIT_TASK]: (payload) => auditLinkOpened(db, payload),
+    // `{ accountId, decisionId }` for an email decision; a malformed payload fails the job (never retried
+    // into a send): nothing in it can be fixed by running it again.
+    [EMAIL_SEND_TASK]: async (payload, helpers) => {
+      const parsed = emailSendPayloadSchema.safeParse(payload);
+      if (!parsed.success) {
+        helpers.logger.error(`email:send with a malformed payload: ${parsed.error.issues[0]?.message}`);
+        return;
+      }
+      await sendDecidedEmail(db, parsed.data);
+    },
     "schedule:run": async (_payload, helpers) => {
       const result = await runSchedule(db, { now: new Date() });
       countDecisions(result.byReason);

@@ -127,3 +127,40 @@ describe("the outbox in production", () => {
     expect((await audited()).slice(before.length)).toEqual(["staff.viewed_outbox", "staff.outbox_replied"]);
   });
 });
+
+describe("the development mailbox in production", () => {
+  async function mailbox(allow: string) {
+    const app = await production(allow);
+    return {
+      ...app,
+      devMailbox: await import("../../app/routes/dev.mailbox"),
+      staffMailbox: await import("../../app/routes/staff_.mailbox"),
+    };
+  }
+  const show = (route: { loader: (args: never) => Promise<unknown> }, path: string, cookie?: string) =>
+    statusOf(() => route.loader({ request: page(path, cookie), context: context(), params: {} } as never));
+
+  it.each(["0", "false", "1"])("/dev/mailbox is never there (SETTLE_ALLOW_DEV_SECRETS=%j)", async (allow) => {
+    const app = await mailbox(allow);
+    expect(await show(app.devMailbox, "/dev/mailbox", await app.cookie("admin"))).toBe(404);
+  });
+
+  it('/staff/mailbox: only an admin, only with exactly "1", audited; and not with SMTP set', async () => {
+    const closed = await mailbox("0");
+    expect(await show(closed.staffMailbox, "/staff/mailbox", await closed.cookie("admin"))).toBe(404);
+    const app = await mailbox("1");
+    expect(await show(app.staffMailbox, "/staff/mailbox")).toBe(404);
+    expect(await show(app.staffMailbox, "/staff/mailbox", await app.cookie("supervisor"))).toBe(404);
+    expect(await show(app.staffMailbox, "/staff/mailbox", await app.cookie("admin"))).toBe(200);
+    const audited = await t.db
+      .selectFrom("audit_events")
+      .select("id")
+      .where("action", "=", "staff.viewed_mailbox")
+      .execute();
+    expect(audited).toHaveLength(1);
+    vi.stubEnv("SMTP_URL", "smtp://mail.test:587");
+    vi.stubEnv("EMAIL_FROM", "Bank <r@bank.test>");
+    const withSmtp = await mailbox("1");
+    expect(await show(withSmtp.staffMailbox, "/staff/mailbox", await withSmtp.cookie("admin"))).toBe(404);
+  });
+});

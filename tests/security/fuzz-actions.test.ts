@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
 import { formBodyRefusal } from "../../app/server/security.server";
+import { unsubscribeToken } from "../../app/messaging/email-unsubscribe.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { startBorrowerSession } from "../../app/borrower/session.server";
 import { signedInBorrower } from "../portal/action-helpers";
@@ -146,6 +148,8 @@ const FIELD_NAMES = [
   "response",
   "until",
   "token",
+  "confirm",
+  "List-Unsubscribe",
 ];
 const INTENTS = [
   "verify",
@@ -238,6 +242,7 @@ const staffUsers = new Map<string, Awaited<ReturnType<typeof enrolledStaff>>["us
 const staffCookies = new Map<string, string>();
 const planId = "7d0c5f5e-3b1a-4c36-9a51-1f0a2b3c4d5e";
 let caseId = "";
+let unsubscribe = "";
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -255,6 +260,19 @@ beforeAll(async () => {
     .returning("id")
     .executeTakeFirstOrThrow();
   caseId = report.id;
+  // A real email, so the unsubscribe URL's action is reached with a valid token too.
+  const emailId = randomUUID();
+  await t.db
+    .insertInto("emails")
+    .values({
+      id: emailId,
+      decision_id: 1,
+      borrower_id: borrower.borrower.id,
+      account_id: borrower.account.id,
+      status: "sent",
+    })
+    .execute();
+  unsubscribe = unsubscribeToken(emailId);
 });
 
 /** Fresh sessions for each route, since the sign-out actions end them. */
@@ -306,6 +324,7 @@ function paramsFor(path: string, raw: string): Record<string, string> {
         ref: borrower.account.external_ref,
         kind: "status",
         action: "promise",
+        token: unsubscribe,
       };
       params[key] = mode === "valid" ? (valid[key] ?? "x") : mode;
     }

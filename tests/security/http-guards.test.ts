@@ -4,7 +4,7 @@ import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mountRequestGuards } from "../../app/server/http.server";
 import { formBodyRefusal, MAX_FORM_BODY_BYTES } from "../../app/server/security.server";
-import { actionPaths } from "../support/action-routes";
+import { actionPaths, ownBodyPath } from "../support/action-routes";
 
 /**
  * The guards in front of every action, mounted exactly as the app mounts them
@@ -35,7 +35,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const paths = actionPaths();
-const pagePaths = paths.filter((p) => !p.startsWith("/api/") && !p.startsWith("/webhooks/"));
+const pagePaths = paths.filter((p) => !ownBodyPath(p));
 const form = (extra: Record<string, string> = {}) => ({
   method: "POST",
   headers: { "Content-Type": "application/x-www-form-urlencoded", ...extra },
@@ -70,7 +70,7 @@ describe("CSRF: a foreign origin on every POST route", () => {
   });
 
   it("leaves signature- and key-authenticated endpoints to their own checks", async () => {
-    for (const path of paths.filter((p) => p.startsWith("/api/") || p.startsWith("/webhooks/"))) {
+    for (const path of paths.filter(ownBodyPath)) {
       const res = await fetch(base + path, {
         method: "POST",
         headers: { Origin: "https://evil.example", "Content-Type": "application/json" },

@@ -19,5 +19,9 @@ export function actionPaths(): string[] {
     });
 }
 
-/** Paths that read their own bodies and authenticate without cookies. */
-export const ownBodyPath = (path: string) => path.startsWith("/api/") || path.startsWith("/webhooks/");
+/**
+ * Paths that read their own bodies and authenticate without cookies (the email unsubscribe URL by its
+ * signed token: mail clients POST to it from no page, RFC 8058).
+ */
+export const ownBodyPath = (path: string) =>
+  path.startsWith("/api/") || path.startsWith("/webhooks/") || path.startsWith("/email/unsubscribe/");

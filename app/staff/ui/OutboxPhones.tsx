@@ -17,7 +17,8 @@ interface OutboxPhone {
 
 const URL_PATTERN = /(https?:\/\/[^\s]+)/g;
 
-function Linkified({ text }: { text: string }) {
+/** Text with its URLs as links (the outbox's texts, the mailbox's text parts). */
+export function Linkified({ text }: { text: string }) {
   return (
     <>
       {text.split(URL_PATTERN).map((part, i) =>
