@@ -37,6 +37,9 @@ const BUSINESS_TABLES = [
   "staff_users",
   "sms_templates",
   "contact_policies",
+  "settlement_policies",
+  "settlements",
+  "settlement_payments",
   "accounts",
   "borrowers",
 ] as const;
@@ -146,6 +149,16 @@ const FIELD_NAMES = [
   "response",
   "until",
   "token",
+  "settlementId",
+  "paymentCount",
+  "agreedMinor",
+  "discountPercent",
+  "windowDays",
+  "validityDays",
+  "graceDays",
+  "band.0.minDpd",
+  "band.0.maxDiscountPercent",
+  "band.0.paymentCounts",
 ];
 const INTENTS = [
   "verify",
@@ -193,6 +206,9 @@ const INTENTS = [
   "resolve",
   "add_case_note",
   "grant_pause",
+  "propose",
+  "withdraw",
+  "pay",
 ];
 
 const value = fc.oneof(
