@@ -23,7 +23,7 @@ type Scope = Pick<BorrowerSession, "borrowerId" | "accountId">;
 /** The statuses a borrower sees; a staff proposal is theirs to see only once approved. */
 const BORROWER_VISIBLE = ["offered", "accepted", "paid", "lapsed", "withdrawn"] as const;
 
-export interface SettlementPayment {
+interface SettlementPayment {
   seq: number;
   dueDate: string;
   amountMinor: number;

@@ -14,7 +14,7 @@ const whole = (min: number, max: number) =>
     .pipe(z.number().int().min(min, "staff.fieldNumber").max(max, "staff.fieldNumber"));
 
 /** "20" or "12.5" percent -> basis points, exactly (no floats): at most two decimals, at most 90%. */
-export const percentToBp = z
+const percentToBp = z
   .string()
   .trim()
   .regex(/^\d{1,2}(\.\d{1,2})?$/, "staff.fieldPercent")

@@ -19,7 +19,7 @@ export interface SettlementFacts {
   payments: InstalmentRow[];
 }
 
-export function SettlementFigures({ s, showExpiry }: { s: SettlementFacts; showExpiry: boolean }) {
+function SettlementFigures({ s, showExpiry }: { s: SettlementFacts; showExpiry: boolean }) {
   const { t, i18n } = useTranslation("settlement");
   const money = (minor: number) => formatMoney({ minor, currency: s.currency }, i18n.language);
   const rows: Array<[string, string]> = [
@@ -40,7 +40,7 @@ export function SettlementFigures({ s, showExpiry }: { s: SettlementFacts; showE
   );
 }
 
-export function SettlementTerms({ text, version }: { text: string; version: string | null }) {
+function SettlementTerms({ text, version }: { text: string; version: string | null }) {
   const { t } = useTranslation("settlement");
   return (
     <section aria-labelledby="terms-title">
