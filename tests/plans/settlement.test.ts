@@ -96,7 +96,7 @@ describe("band offers", () => {
 });
 
 describe("accept, pay, settled", () => {
-  it("accepts with the terms stored, pays both payments through Checkout, and the schedule stops with settlement_paid", async () => {
+  it("accepts with the terms stored, pays its three payments through Checkout, and the schedule stops with settlement_paid", async () => {
     const { cookie, account } = await inBand();
     const offer = (await offerPage(cookie, "?payments=3")).data;
     const shownTerms = offer.chosen.termsText;
