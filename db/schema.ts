@@ -601,6 +601,68 @@ export interface ContactPoliciesTable {
   created_at: TimestampDefault;
 }
 
+/** Settlement bands, versioned like contact_policies (migration 0105). */
+export interface SettlementPoliciesTable {
+  id: UuidPk;
+  version: number;
+  policy: JsonColumn;
+  active: Generated<boolean>;
+  created_by_staff_id: string | null;
+  created_at: TimestampDefault;
+}
+
+/**
+ * pending_approval -> offered | rejected (staff offers); offered -> accepted | lapsed | withdrawn;
+ * accepted -> paid | lapsed | withdrawn. A band offer is inserted accepted (migration 0105).
+ */
+export type SettlementStatus =
+  "pending_approval" | "rejected" | "offered" | "accepted" | "paid" | "lapsed" | "withdrawn";
+
+export interface SettlementsTable {
+  id: UuidPk;
+  account_id: string;
+  borrower_id: string;
+  origin: "band" | "staff";
+  status: SettlementStatus;
+  currency: string;
+  /** The balance the discount was taken from (net of payments not yet confirmed by the bank). */
+  balance_minor: Money;
+  discount_bp: number;
+  agreed_minor: Money;
+  /** The numbers of payments the borrower may choose from. */
+  payment_counts: number[];
+  /** The number chosen, set on acceptance. */
+  payment_count: number | null;
+  window_days: number;
+  expires_at: Timestamp;
+  policy_version: number | null;
+  proposed_by_staff_id: string | null;
+  proposal_reason: string | null;
+  decided_by_staff_id: string | null;
+  decided_at: NullableTimestamp;
+  decision_reason: string | null;
+  terms_version: string | null;
+  terms_locale: Locale | null;
+  /** The written terms exactly as the borrower accepted them. */
+  terms_text: string | null;
+  accepted_at: NullableTimestamp;
+  paid_at: NullableTimestamp;
+  lapsed_at: NullableTimestamp;
+  withdrawn_at: NullableTimestamp;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface SettlementPaymentsTable {
+  id: UuidPk;
+  settlement_id: string;
+  seq: number;
+  due_date: DateString;
+  amount_minor: Money;
+  paid_minor: MoneyDefault;
+  status: Generated<InstalmentStatus>;
+}
+
 export interface SmsTemplatesTable {
   id: UuidPk;
   stage: string;
@@ -693,6 +755,9 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   contact_policies: ContactPoliciesTable;
   sms_templates: SmsTemplatesTable;
+  settlement_policies: SettlementPoliciesTable;
+  settlements: SettlementsTable;
+  settlement_payments: SettlementPaymentsTable;
   audit_events: AuditEventsTable;
   audit_anchors: AuditAnchorsTable;
   rate_limits: RateLimitsTable;

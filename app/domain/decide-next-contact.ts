@@ -29,6 +29,7 @@ export { InvalidContactInput, nextPermittedTime, sendConstraintsFor } from "./se
 const SUPPRESS_REASONS = [
   "account_closed",
   "account_paid",
+  "settlement_paid",
   "wrong_number",
   "dispute",
   "sms_opted_out",
@@ -38,6 +39,7 @@ const DEFER_REASONS = [
   "hardship_pause",
   "breathing_space",
   "plan_under_review",
+  "settlement_in_force",
   "plan_active",
   "promise_pending",
   "overdue_paid",
@@ -100,6 +102,8 @@ export interface ContactInput {
   promise?: { promisedDate: string; status: "active" | "kept" | "broken" | "cancelled" } | null;
   plan?: { status: PlanStatus; nextInstalmentDueDate?: string | null; inGoodStanding: boolean } | null;
   hardship?: { pauseUntil: Date | null } | null;
+  /** The account's settlement being paid (`accepted`) or paid in full (docs/product-rules.md §7.10). */
+  settlement?: { status: "accepted" | "paid" } | null;
 }
 
 type ContactTemplate = StageId | "instalment_due";
@@ -147,6 +151,8 @@ export function decideNextContact(input: ContactInput, policy: ContactPolicy): C
   if (account.status === "closed") return { action: "suppress", reason: "account_closed" };
   if (account.status === "paid" || account.balanceMinor <= 0)
     return { action: "suppress", reason: "account_paid" };
+  // Settled for less than the balance: the bank's balance may never reach zero, the debt is still done.
+  if (input.settlement?.status === "paid") return { action: "suppress", reason: "settlement_paid" };
   if (account.wrongNumber) return { action: "suppress", reason: "wrong_number" };
   if (account.dispute) return { action: "suppress", reason: "dispute" };
   if (preferences.smsOptedOut) return { action: "suppress", reason: "sms_opted_out" };
@@ -160,6 +166,8 @@ export function decideNextContact(input: ContactInput, policy: ContactPolicy): C
 
   const plan = input.plan;
   if (plan && PLAN_UNDER_REVIEW.has(plan.status)) return defer("plan_under_review", tomorrow());
+  // Its own schedule is agreed; an arrears reminder would contradict it (a lapse ends it).
+  if (input.settlement?.status === "accepted") return defer("settlement_in_force", tomorrow());
 
   let candidate: Candidate | Defer | null = null;
   if (plan && PLAN_IN_FORCE.has(plan.status) && plan.inGoodStanding) {

@@ -116,7 +116,7 @@ async function readRelated(db: Kysely<Database>, accounts: AccountRow[], opts: F
   const since = new Date(opts.now.getTime() - HISTORY_DAYS * 86_400_000);
   const exclude = opts.excludeMessageId ?? "00000000-0000-0000-0000-000000000000";
 
-  const [history, lastStages, promises, plans, hardship, pending] = await Promise.all([
+  const [history, lastStages, promises, plans, hardship, pending, settlements] = await Promise.all([
     readSentHistory(db, borrowerIds, since, exclude),
     readLastStages(db, accountIds, exclude),
     db
@@ -134,6 +134,16 @@ async function readRelated(db: Kysely<Database>, accounts: AccountRow[], opts: F
       .groupBy("borrower_id")
       .execute(),
     readUnconfirmedPayments(db, accountIds),
+    // Accepted or paid settlements (docs/product-rules.md §7.10): at most one open per account, the newest wins.
+    db
+      .selectFrom("settlements")
+      .distinctOn("account_id")
+      .select(["account_id", "status"])
+      .where("account_id", "=", anyUuid(accountIds))
+      .where("status", "in", ["accepted", "paid"])
+      .orderBy("account_id")
+      .orderBy("created_at", "desc")
+      .execute(),
   ]);
 
   return {
@@ -144,6 +154,7 @@ async function readRelated(db: Kysely<Database>, accounts: AccountRow[], opts: F
     hardshipBy: new Map(hardship.map((h) => [h.borrower_id, h.pause_until])),
     pendingBy: new Map(pending.map((p) => [p.account_id, Number(p.recorded)])),
     processingBy: new Map(pending.map((p) => [p.account_id, Number(p.processing)])),
+    settlementBy: new Map(settlements.map((st) => [st.account_id, st.status as "accepted" | "paid"])),
   };
 }
 
@@ -310,6 +321,7 @@ function toContactInput(
     hardship: related.hardshipBy.has(a.borrower_id)
       ? { pauseUntil: related.hardshipBy.get(a.borrower_id)! }
       : null,
+    settlement: related.settlementBy.has(a.id) ? { status: related.settlementBy.get(a.id)! } : null,
   };
 }
 

@@ -7,6 +7,7 @@ import { emitBankEvent } from "../platform/bank-events.server";
 import { queueSms, smsAmount } from "../messaging/outbound-sms.server";
 import { creditPayment } from "./allocations.server";
 import { settleReversals } from "./reversals.server";
+import { payDownSettlement } from "../plans/settlement-lifecycle.server";
 
 /**
  * Applying a succeeded payment (docs/product-rules.md §6.4): the one path for portal payments (from
@@ -71,6 +72,9 @@ export async function applySucceededPayment(
     "payment",
     now,
   );
+  // What the plan did not take pays the account's accepted settlement, if any (§7.10).
+  const toSettlement = input.amountMinor - (plan?.allocatedMinor ?? 0);
+  await payDownSettlement(trx, { id: paymentId, accountId: account.id, amountMinor: toSettlement }, now);
   // A refund or dispute Stripe reported before this credit is applied now (docs/product-rules.md §6.7).
   if (input.source === "portal") await settleReversals(trx, paymentId, now);
   const cancelledReminders = await cancelRemindersIfCovered(trx, account, paymentId, now);

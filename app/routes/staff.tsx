@@ -20,6 +20,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
         dashboard: mayOpen(user.role, "staff.dashboard"),
         reconciliation: mayOpen(user.role, "staff.reconciliation"),
         policy: mayOpen(user.role, "staff.policy"),
+        settlementPolicy: mayOpen(user.role, "staff.settlement-policy"),
         templates: mayOpen(user.role, "staff.templates._index"),
         webhooks: mayOpen(user.role, "staff.webhooks"),
         apiKeys: mayOpen(user.role, "staff.api-keys"),
@@ -33,11 +34,13 @@ export default function StaffLayout() {
   const { user, nav } = useLoaderData<typeof loader>();
   const { t } = useTranslation("staff");
   const { t: tc } = useTranslation("console");
+  const { t: ts } = useTranslation("settlement");
   const more: Array<[keyof typeof nav, string, string]> = [
     ["approvals", "/staff/approvals", tc("nav.approvals")],
     ["dashboard", "/staff/dashboard", tc("nav.dashboard")],
     ["reconciliation", "/staff/reconciliation", tc("nav.reconciliation")],
     ["policy", "/staff/policy", tc("nav.policy")],
+    ["settlementPolicy", "/staff/settlement-policy", ts("staff.link")],
     ["templates", "/staff/templates", tc("nav.templates")],
     ["webhooks", "/staff/webhooks", tc("nav.webhooks")],
     ["apiKeys", "/staff/api-keys", tc("nav.apiKeys")],

@@ -65,6 +65,13 @@ export const STAFF_ROUTE_ACCESS = {
       send_payment_link: CASEWORK,
     },
   },
+  // Settlements (docs/product-rules.md §7.10): case workers propose, plan deciders decide (never their own).
+  "staff.borrowers.$borrowerId_.settlements": {
+    kind: "staff",
+    loader: ALL,
+    action: { propose: CASEWORK, approve: PLAN_DECIDERS, reject: PLAN_DECIDERS, withdraw: TUNERS },
+  },
+  "staff.settlement-policy": { kind: "staff", loader: TUNERS, action: { save: TUNERS } },
   // Worklists: anyone claims and releases their own work (approvers take plan reviews); supervisors and
   // admins assign anyone's to any active member (app/staff/worklist.server.ts).
   "staff.work": {

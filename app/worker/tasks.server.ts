@@ -8,6 +8,7 @@ import { pruneLoginThrottles } from "../staff/login-throttle.server";
 import { createSmsSendTask } from "../engine/dispatcher.server";
 import { runSchedule } from "../engine/planner.server";
 import { markBrokenPlans } from "../plans/plans.server";
+import { lapseSettlements } from "../plans/settlement-lifecycle.server";
 import { resolvePromises } from "../borrower/promises.server";
 import { smsProvider } from "../messaging/providers/index.server";
 import { auditLinkOpened } from "../engine/feedback.server";
@@ -45,6 +46,10 @@ export function createTaskList(db: Kysely<Database>): TaskList {
       const { broken } = await markBrokenPlans(db, new Date());
       if (broken.length) helpers.logger.info(`${broken.length} plans marked broken`);
     },
+    "settlements:lapse": async (_payload, helpers) => {
+      const { lapsed } = await lapseSettlements(db, new Date());
+      if (lapsed.length) helpers.logger.info(`${lapsed.length} settlements lapsed`);
+    },
     "promises:resolve": async () => {
       await resolvePromises(db, new Date());
     },
@@ -77,6 +82,7 @@ export function createTaskList(db: Kysely<Database>): TaskList {
 export const CRONTAB = [
   "*/5 * * * * schedule:run ?max=1",
   "15 * * * * plans:mark-broken ?max=1",
+  "20 * * * * settlements:lapse ?max=1",
   "*/15 * * * * promises:resolve ?max=1",
   "0 * * * * sessions:prune",
   "30 * * * * rate-limits:prune",

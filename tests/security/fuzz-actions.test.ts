@@ -39,6 +39,9 @@ const BUSINESS_TABLES = [
   "staff_users",
   "sms_templates",
   "contact_policies",
+  "settlement_policies",
+  "settlements",
+  "settlement_payments",
   "accounts",
   "borrowers",
 ] as const;
@@ -150,6 +153,16 @@ const FIELD_NAMES = [
   "token",
   "confirm",
   "List-Unsubscribe",
+  "settlementId",
+  "paymentCount",
+  "agreedMinor",
+  "discountPercent",
+  "windowDays",
+  "validityDays",
+  "graceDays",
+  "band.0.minDpd",
+  "band.0.maxDiscountPercent",
+  "band.0.paymentCounts",
 ];
 const INTENTS = [
   "verify",
@@ -197,6 +210,9 @@ const INTENTS = [
   "resolve",
   "add_case_note",
   "grant_pause",
+  "propose",
+  "withdraw",
+  "pay",
 ];
 
 const value = fc.oneof(

@@ -16,6 +16,8 @@ import { DEFAULT_CONTACT_POLICY } from "../../app/domain/contact-policy";
 import { getSmsTemplate } from "../../app/domain/sms-templates";
 import { createApiKey } from "../../app/api/api-keys.server";
 import { policyFormValues } from "../../app/staff/policy-form";
+import { settlementPolicyValues } from "../../app/staff/settlement-policy-form";
+import { DEFAULT_SETTLEMENT_POLICY } from "../../app/domain/settlement";
 import { appointmentSlots } from "../../app/domain/appointment-slots";
 import { localToday } from "../../app/domain/borrower-actions";
 import {
@@ -183,6 +185,32 @@ const onCase =
     form: Record<string, string>,
   ) =>
   async (): Promise<Sample> => ({ ...form, [ROUTE_PARAMS]: { caseId: await insertCase(type, status) } });
+/** A staff settlement on an account of its own, proposed by someone other than any signed-in role. */
+const settlementDecision =
+  (status: "pending_approval" | "offered", form: Record<string, string>) => async (): Promise<Sample> => {
+    const account = await insertAccount(t.db, { dpd: 30 });
+    const settlement = await t.db
+      .insertInto("settlements")
+      .values({
+        account_id: account.id,
+        borrower_id: account.borrower_id,
+        origin: "staff",
+        status,
+        currency: account.currency,
+        balance_minor: account.balance_minor,
+        discount_bp: 1000,
+        agreed_minor: account.balance_minor - account.balance_minor / 10,
+        payment_counts: [1],
+        window_days: 0,
+        expires_at: new Date(Date.now() + 86_400_000),
+        proposed_by_staff_id: activeAgentId,
+        proposal_reason: "call",
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return { ...form, settlementId: settlement.id, [ROUTE_PARAMS]: { borrowerId: account.borrower_id } };
+  };
+
 const unownedTask = async () =>
   (
     await t.db
@@ -232,6 +260,40 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
     })),
     send_link: forFreshBorrower(() => ({ intent: "send_link" })),
     send_payment_link: forFreshBorrower(() => ({ intent: "send_payment_link", amount: "100" })),
+  },
+  "staff.borrowers.$borrowerId_.settlements": {
+    propose: async () => {
+      const account = await insertAccount(t.db, { dpd: 30 });
+      return {
+        intent: "propose",
+        accountId: account.id,
+        discountPercent: "10",
+        paymentCount: "1",
+        windowDays: "0",
+        validityDays: "14",
+        reason: "Agreed on a call.",
+        [ROUTE_PARAMS]: { borrowerId: account.borrower_id },
+      };
+    },
+    approve: settlementDecision("pending_approval", { intent: "approve", reason: "Within mandate." }),
+    reject: settlementDecision("pending_approval", { intent: "reject", reason: "Too deep a discount." }),
+    withdraw: settlementDecision("offered", { intent: "withdraw", reason: "Offer made in error." }),
+  },
+  "staff.settlement-policy": {
+    save: async () => ({
+      ...settlementPolicyValues(DEFAULT_SETTLEMENT_POLICY),
+      graceDays: String(++variantCounter),
+      intent: "save",
+      baseVersion: String(
+        (
+          await t.db
+            .selectFrom("settlement_policies")
+            .select("version")
+            .where("active", "=", true)
+            .executeTakeFirst()
+        )?.version ?? 0,
+      ),
+    }),
   },
   "staff.work": {
     claim: async () => ({ intent: "claim", taskId: await unownedTask() }),

@@ -1,3 +1,4 @@
+import { Link } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import type { BorrowerWorkspace } from "../borrower-workspace.server";
 import { ActForBorrower } from "./ActForBorrower";
@@ -13,12 +14,16 @@ type T = (key: string, vars?: Record<string, unknown>) => string;
 /** One borrower for staff: who they are, their accounts, the schedule, the timeline, and what staff can do. */
 export function BorrowerPage({ page, reply }: Props) {
   const { t } = useTranslation("staff");
+  const { t: ts } = useTranslation("settlement");
   return (
     <>
       <a className="skip-link" href="#timeline">
         {t("borrower.skipToTimeline")}
       </a>
       <h1>{page.borrower.fullName}</h1>
+      <p>
+        <Link to={`/staff/borrowers/${page.borrower.id}/settlements`}>{ts("staff.panelTitle")}</Link>
+      </p>
       {page.done ? (
         <p className="notice" role="status">
           {t(`actions.done.${page.done}`, { defaultValue: t("actions.done.default") })}
