@@ -50,12 +50,14 @@ export async function recordConsent(db: Db, changes: ConsentChange[], now: Date)
     .execute();
 }
 
-export async function consentHistory(db: Db, borrowerId: string) {
-  return db
+/** A borrower's ledger, newest first (`limit`: the most recent part). */
+export async function consentHistory(db: Db, borrowerId: string, limit?: number) {
+  let query = db
     .selectFrom("consent_events")
     .selectAll()
     .where("borrower_id", "=", borrowerId)
-    .orderBy("occurred_at")
-    .orderBy("id")
-    .execute();
+    .orderBy("occurred_at", "desc")
+    .orderBy("id", "desc");
+  if (limit) query = query.limit(limit);
+  return query.execute();
 }

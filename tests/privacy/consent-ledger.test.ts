@@ -5,7 +5,11 @@ import * as preferencesRoute from "../../app/routes/account.preferences";
 import * as landingRoute from "../../app/routes/r.$code";
 import * as bulk from "../../app/routes/api.v1.accounts.bulk";
 import { action as twilioWebhook } from "../../app/routes/webhooks.twilio.$kind";
-import { action as staffBorrowerAction } from "../../app/routes/staff.borrowers.$borrowerId";
+import {
+  action as staffBorrowerAction,
+  loader as staffBorrowerLoader,
+} from "../../app/routes/staff.borrowers.$borrowerId";
+import type { TimelineEntry } from "../../app/staff/timeline";
 import { textVersion } from "../../app/i18n/text-version.server";
 import { apiRequest, callRoute, createTestApiKey } from "../support/api";
 import { insertAccount, insertBorrower } from "../support/builders";
@@ -13,7 +17,7 @@ import { createTestDatabase, type TestDatabase } from "../support/database";
 import { borrowerWithLink } from "../support/links";
 import { syntheticRecord } from "../support/synthetic-import";
 import { formRequest, run, signedInBorrower } from "../portal/action-helpers";
-import { enrolledStaff, outcome, signedInCookie, staffContext } from "../staff/support";
+import { enrolledStaff, get, outcome, signedInCookie, staffContext } from "../staff/support";
 
 /**
  * The consent ledger (issue #19 item 4, docs/product-rules.md §10.11): every path that changes a
@@ -181,6 +185,22 @@ describe("the consent ledger", () => {
       ["email", "withdrawn", "staff", "staff", agentId],
     ]);
     expect(rows[0]!.text_version).toBe(textVersion("staff:act.optOutHint", "en"));
+
+    // The borrower page's timeline shows the ledger, newest first.
+    const page = await outcome(() =>
+      staffBorrowerLoader({
+        request: get(`/staff/borrowers/${borrower.id}`, agentCookie),
+        params: { borrowerId: borrower.id },
+        context: staffContext(t.db),
+      }),
+    );
+    const timeline = (page.data as { timeline: TimelineEntry[] }).timeline.filter(
+      (e) => e.kind === "consent",
+    );
+    expect(timeline.map((e) => e.kind === "consent" && [e.channel, e.action, e.method, e.byStaff])).toEqual([
+      ["email", "withdrawn", "staff", true],
+      ["sms", "withdrawn", "staff", true],
+    ]);
   });
 
   it("bank import: a borrower the bank gives a number that said STOP starts with an SMS withdrawal in the ledger", async () => {
