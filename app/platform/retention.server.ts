@@ -156,3 +156,30 @@ function eraseBatch(target: FreeTextColumn, cutoff: Date, batchSize: number) {
     )
     update ${table} set ${set} = ${ERASED} from due where ${table}.id = due.id`;
 }
+
+/**
+ * Erasure of one borrower (docs/product-rules.md §10.12): their free text in every column above, at once,
+ * whatever the accounts' state, except the tables in `keep` (the complaint record, which the law requires)
+ * and case notes on a complaint. Returns the values erased per `table.column`.
+ */
+export async function eraseFreeTextOfBorrower(
+  trx: Transaction<Database>,
+  borrowerId: string,
+  keep: ReadonlyArray<FreeTextColumn["table"]>,
+): Promise<Record<string, number>> {
+  const erased: Record<string, number> = {};
+  for (const target of FREE_TEXT) {
+    if (keep.includes(target.table)) continue;
+    const column = sql.ref(`t.${target.column}`);
+    const codes = target.codesStay ? sql`and ${column} !~ '^[a-z0-9_]+$'` : sql``;
+    const complaintNotes =
+      keep.includes("complaints") && target.table === "case_events"
+        ? sql`and t.case_type <> 'complaint'`
+        : sql``;
+    const result = await sql`update ${sql.table(target.table)} as t set ${sql.ref(target.column)} = ${ERASED}
+      where t.borrower_id = ${borrowerId} and ${column} is not null and ${column} not in ('', ${ERASED})
+      ${codes} ${complaintNotes}`.execute(trx);
+    erased[`${target.table}.${target.column}`] = Number(result.numAffectedRows ?? 0);
+  }
+  return erased;
+}

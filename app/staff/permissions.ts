@@ -65,6 +65,13 @@ export const STAFF_ROUTE_ACCESS = {
       send_payment_link: CASEWORK,
     },
   },
+  // Data rights (docs/product-rules.md §10.12): supervisors and admins export what is held about a
+  // borrower; only admins erase one.
+  "staff.borrowers.$borrowerId_.data": {
+    kind: "staff",
+    loader: TUNERS,
+    action: { export: TUNERS, erase: ADMIN },
+  },
   // Worklists: anyone claims and releases their own work (approvers take plan reviews); supervisors and
   // admins assign anyone's to any active member (app/staff/worklist.server.ts).
   "staff.work": {

@@ -19,6 +19,11 @@ export function BorrowerPage({ page, reply }: Props) {
         {t("borrower.skipToTimeline")}
       </a>
       <h1>{page.borrower.fullName}</h1>
+      {page.can.dataRights ? (
+        <p>
+          <a href={`/staff/borrowers/${page.borrower.id}/data`}>{t("dataRights.link")}</a>
+        </p>
+      ) : null}
       {page.done ? (
         <p className="notice" role="status">
           {t(`actions.done.${page.done}`, { defaultValue: t("actions.done.default") })}
