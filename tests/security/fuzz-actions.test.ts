@@ -39,6 +39,8 @@ const BUSINESS_TABLES = [
   "contact_policies",
   "accounts",
   "borrowers",
+  "consent_events",
+  "data_exports",
 ] as const;
 
 const HUGE = [
@@ -146,8 +148,11 @@ const FIELD_NAMES = [
   "response",
   "until",
   "token",
+  "confirm",
 ];
 const INTENTS = [
+  "export",
+  "erase",
   "verify",
   "not_me",
   "stop_texts",
