@@ -21,7 +21,7 @@ type Trx = Transaction<Database>;
 export type EraseResult = { status: "erased" } | { status: "already_erased" } | { status: "not_found" };
 
 /** A number no one holds: +999 is no country's code, so the pseudonym can never reach a phone. */
-export function erasedPhone(borrowerId: string): string {
+function erasedPhone(borrowerId: string): string {
   const digits = BigInt(`0x${createHash("sha256").update(borrowerId).digest("hex").slice(0, 15)}`);
   return `+999${(digits % 10n ** 11n).toString().padStart(11, "0")}`;
 }

@@ -36,7 +36,7 @@ export const EXPORT_SECTIONS = [
   "bankEvents",
   "auditEvents",
 ] as const;
-export type ExportSection = (typeof EXPORT_SECTIONS)[number];
+type ExportSection = (typeof EXPORT_SECTIONS)[number];
 export type BorrowerExport = { exportedAt: string; borrowerId: string } & Record<ExportSection, unknown[]>;
 
 /** The borrower row without the verification answers' hashes: only whether each is held. */
@@ -125,7 +125,7 @@ function sectionQueries(
 }
 
 /** Reads everything about one borrower, and nothing of another. Null: no such borrower. */
-export async function collectBorrowerData(
+async function collectBorrowerData(
   db: Db,
   borrowerId: string,
   now: Date,
