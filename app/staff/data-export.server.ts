@@ -125,11 +125,7 @@ function sectionQueries(
 }
 
 /** Reads everything about one borrower, and nothing of another. Null: no such borrower. */
-async function collectBorrowerData(
-  db: Db,
-  borrowerId: string,
-  now: Date,
-): Promise<BorrowerExport | null> {
+async function collectBorrowerData(db: Db, borrowerId: string, now: Date): Promise<BorrowerExport | null> {
   const borrower = await borrowerRow(db, borrowerId);
   if (!borrower) return null;
   const queries = Object.entries(sectionQueries(db, borrowerId));
