@@ -7,7 +7,7 @@ import type { Database } from "./schema";
  * and INSERT from it, and, not owning them, it cannot ALTER, TRUNCATE or switch off their triggers: a
  * compromised application cannot quietly rewrite what it did.
  */
-const APPEND_ONLY_TABLES = ["audit_events", "audit_anchors"] as const;
+const APPEND_ONLY_TABLES = ["audit_events", "audit_anchors", "consent_events"] as const;
 const MIGRATION_TABLES = ["kysely_migration", "kysely_migration_lock"] as const;
 
 /**

@@ -122,6 +122,8 @@ export interface BorrowersTable {
   id_last4_hash: string | null;
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
+  /** Set once by the erasure flow (migration 0125, app/staff/data-rights/erasure.server.ts). */
+  erased_at: NullableTimestamp;
 }
 
 export interface AccountsTable {
@@ -711,6 +713,35 @@ export interface AuditAnchorsTable {
   created_at: TimestampDefault;
 }
 
+export type ConsentChannel = "sms" | "email" | "call";
+export type ConsentAction = "granted" | "withdrawn";
+export type ConsentMethod = "portal" | "link" | "sms_keyword" | "staff" | "bank" | "system";
+
+/** The consent ledger (migration 0125): append-only, one row per change of consent to a channel. */
+export interface ConsentEventsTable {
+  id: BigSerialPk;
+  borrower_id: string;
+  channel: ConsentChannel;
+  action: ConsentAction;
+  method: ConsentMethod;
+  /** `namespace:key@hash` of the wording the borrower was shown (app/i18n/text-version.server.ts). */
+  text_version: string | null;
+  actor_type: ActorType;
+  actor_id: string | null;
+  detail: JsonColumnDefault;
+  occurred_at: TimestampDefault;
+}
+
+/** Data exports staff made (migration 0125); deleted after RETENTION_EXPORTS_DAYS. */
+export interface DataExportsTable {
+  id: UuidPk;
+  borrower_id: string;
+  staff_user_id: string;
+  reason: string;
+  content: ColumnType<unknown, string, string>;
+  created_at: TimestampDefault;
+}
+
 /** rate-limiter-flexible's Postgres store (app/platform/rate-limit.server.ts). */
 export interface RateLimitsTable {
   key: string;
@@ -761,6 +792,8 @@ export interface Database {
   audit_events: AuditEventsTable;
   audit_anchors: AuditAnchorsTable;
   rate_limits: RateLimitsTable;
+  consent_events: ConsentEventsTable;
+  data_exports: DataExportsTable;
   staff_login_throttles: StaffLoginThrottlesTable;
 }
 

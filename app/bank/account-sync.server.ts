@@ -231,7 +231,8 @@ async function upsertBorrowers(trx: Trx, borrowers: AccountUpsertRow["borrower"]
         dob_hash = coalesce(excluded.dob_hash, b.dob_hash),
         id_last4_hash = coalesce(excluded.id_last4_hash, b.id_last4_hash),
         updated_at = now()
-      where (b.full_name, b.phone_e164, b.email, b.locale, b.time_zone, b.jurisdiction, b.dob_hash, b.id_last4_hash)
+      -- An erased borrower (docs/product-rules.md §10.12) is not filled in again by the bank's next push.
+      where b.erased_at is null and (b.full_name, b.phone_e164, b.email, b.locale, b.time_zone, b.jurisdiction, b.dob_hash, b.id_last4_hash)
         is distinct from (excluded.full_name, excluded.phone_e164, excluded.email, excluded.locale, excluded.time_zone, excluded.jurisdiction,
           coalesce(excluded.dob_hash, b.dob_hash), coalesce(excluded.id_last4_hash, b.id_last4_hash))
       returning b.id, (xmax = 0) as inserted

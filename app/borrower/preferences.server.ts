@@ -4,7 +4,8 @@ import type { PreferencesInput } from "./action-forms";
 import { appendAudit } from "../platform/audit.server";
 import { emitBankEvent } from "../platform/bank-events.server";
 import type { BorrowerSession } from "./session.server";
-import { optInToSms, optOutOfSms } from "../engine/feedback.server";
+import { consentFacts, optInToSms, optOutOfSms } from "../engine/feedback.server";
+import { recordConsent } from "../platform/consent.server";
 import { queueSms, type QueueSmsResult } from "../messaging/outbound-sms.server";
 import {
   actedBy,
@@ -117,6 +118,7 @@ export async function updatePreferences(
       before.smsAllowed && !after.smsAllowed
         ? await cancelQueuedReminders(trx, { borrowerId: session.borrowerId }, now, "sms_not_allowed")
         : 0;
+    await recordChannelConsent(trx, session, before, after, now);
     const snapshot = { ...after, smsOptedOut: before.smsOptedOut };
     await appendAudit(
       trx,
@@ -154,6 +156,34 @@ export async function updatePreferences(
     });
     return { status: "updated" as const, changed: [...changed], sms };
   });
+}
+
+const CONSENT_CHANNELS = [
+  ["smsAllowed", "sms"],
+  ["emailAllowed", "email"],
+  ["phoneAllowed", "call"],
+] as const;
+
+/** Each channel ticked or unticked is a consent given or withdrawn (docs/product-rules.md §10.11). */
+async function recordChannelConsent(
+  trx: Trx,
+  session: SessionScope,
+  before: CurrentPreferences,
+  after: Omit<CurrentPreferences, "smsOptedOut">,
+  now: Date,
+) {
+  const facts = consentFacts(portalSource(session), "preferences");
+  await recordConsent(
+    trx,
+    CONSENT_CHANNELS.filter(([key]) => before[key] !== after[key]).map(([key, channel]) => ({
+      borrowerId: session.borrowerId,
+      channel,
+      action: after[key] ? ("granted" as const) : ("withdrawn" as const),
+      ...facts,
+      detail: { ...facts.detail, accountId: session.accountId },
+    })),
+    now,
+  );
 }
 
 function pick(p: Omit<CurrentPreferences, "smsOptedOut"> & { smsOptedOut?: boolean }) {

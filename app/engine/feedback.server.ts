@@ -2,6 +2,8 @@ import type { Kysely, Transaction } from "kysely";
 import { z } from "zod";
 import type { Database, StaffRole } from "../../db/schema";
 import { appendAudit } from "../platform/audit.server";
+import { recordConsent, type ConsentChange } from "../platform/consent.server";
+import { CONSENT_TEXTS, type ConsentText } from "../i18n/text-version.server";
 import { emitBankEvent } from "../platform/bank-events.server";
 import { revokeLinks } from "../messaging/short-links.server";
 
@@ -29,6 +31,49 @@ function sourceFacts(source: EventSource) {
         actedBy: { type: "staff", staffId: source.actorId ?? null, role: source.role ?? null },
       }
     : { via: source.via };
+}
+
+type ConsentWording = "opt_out" | "opt_in" | "not_me" | "preferences";
+
+/** The wording each way of changing consent shows (null: none of ours, e.g. the bank's own records). */
+const WORDING: Record<ConsentChange["method"], Partial<Record<ConsentWording, ConsentText>>> = {
+  portal: {
+    opt_out: CONSENT_TEXTS.portalTexts,
+    opt_in: CONSENT_TEXTS.portalTexts,
+    preferences: CONSENT_TEXTS.portalPreferences,
+  },
+  link: { opt_out: CONSENT_TEXTS.linkStopTexts, not_me: CONSENT_TEXTS.linkNotMe },
+  sms_keyword: { opt_out: CONSENT_TEXTS.keywordOptOut, opt_in: CONSENT_TEXTS.keywordOptIn },
+  staff: { opt_out: CONSENT_TEXTS.staffOptOut, preferences: CONSENT_TEXTS.staffPreferences },
+  bank: {},
+  system: {},
+};
+
+/**
+ * How a consent change came, for the consent ledger (docs/product-rules.md §10.11): the method from the
+ * event's source, the wording that method shows, and who acted.
+ */
+export function consentFacts(
+  source: EventSource,
+  wording: ConsentWording,
+): Pick<ConsentChange, "method" | "text" | "actorType" | "actorId" | "detail"> {
+  const method: ConsentChange["method"] =
+    source.actor === "staff"
+      ? "staff"
+      : source.via.startsWith("sms_keyword")
+        ? "sms_keyword"
+        : source.via === "link" || source.via === "portal"
+          ? source.via
+          : source.actor === "api" || source.via === "number_suppressed"
+            ? "bank"
+            : "system";
+  return {
+    method,
+    text: WORDING[method][wording] ?? null,
+    actorType: source.actor,
+    actorId: source.actorId ?? null,
+    detail: { via: source.via },
+  };
 }
 
 async function cancelQueuedMessages(trx: Trx, where: { accountId?: string; borrowerId?: string }, now: Date) {
@@ -84,6 +129,19 @@ export async function reportWrongNumber(
     })
     .onConflict((oc) => oc.column("dedupe_key").doNothing())
     .execute();
+  // The number is not the borrower's: no texts and no calls to it about this account.
+  const facts = consentFacts(opts.source, "not_me");
+  await recordConsent(
+    trx,
+    (["sms", "call"] as const).map((channel) => ({
+      borrowerId: account.borrower_id,
+      channel,
+      action: "withdrawn" as const,
+      ...facts,
+      detail: { ...facts.detail, reason: "wrong_number", accountId: account.id },
+    })),
+    now,
+  );
   await appendAudit(
     trx,
     {
@@ -135,6 +193,18 @@ export async function optOutOfSms(
     )
     .execute();
   const cancelled = await cancelQueuedMessages(trx, { borrowerId: opts.borrowerId }, now);
+  await recordConsent(
+    trx,
+    [
+      {
+        borrowerId: opts.borrowerId,
+        channel: "sms",
+        action: "withdrawn",
+        ...consentFacts(opts.source, "opt_out"),
+      },
+    ],
+    now,
+  );
   await revokeLinks(trx, { borrowerIds: [opts.borrowerId] }, "sms_opt_out", now, {
     keepSessionId: opts.keepSessionId,
   });
@@ -209,6 +279,18 @@ export async function optInToSms(
     .set({ sms_allowed: true, sms_opted_out_at: null, updated_at: now })
     .where("borrower_id", "=", opts.borrowerId)
     .execute();
+  await recordConsent(
+    trx,
+    [
+      {
+        borrowerId: opts.borrowerId,
+        channel: "sms",
+        action: "granted",
+        ...consentFacts(opts.source, "opt_in"),
+      },
+    ],
+    now,
+  );
   await appendAudit(
     trx,
     {

@@ -135,6 +135,15 @@ const envSchema = z
     // Days after an account closed (the borrower's last, for text not tied to one account) before free
     // text is erased (app/platform/retention.server.ts). 2557 days: seven years, docs/product-rules.md §10.10.
     RETENTION_FREE_TEXT_DAYS: z.coerce.number().int().min(1).max(36_500).default(2557),
+    // Retention by data class (app/platform/retention-classes.server.ts, docs/product-rules.md §10.13), in
+    // days from each row's own date. Message bodies: seven years, the texts are the bank's evidence.
+    RETENTION_MESSAGE_BODY_DAYS: z.coerce.number().int().min(1).max(36_500).default(2557),
+    // At least 2: the lockout reads the last 24 hours of attempts.
+    RETENTION_VERIFICATION_ATTEMPTS_DAYS: z.coerce.number().int().min(2).max(36_500).default(365),
+    // After the link expired; opens feed the schedule and its send-time learning only while recent.
+    RETENTION_LINK_OPENS_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
+    // A data export holds everything about a borrower: kept only as long as staff need to hand it over.
+    RETENTION_EXPORTS_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
     VERIFICATION_METHOD: z.enum(["dob", "id_last4"]).default("dob"),
     SEED_DEMO: z.enum(["auto", "always", "never"]).default("auto"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -2,6 +2,12 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from "kysely";
 import type { Database } from "../../db/schema";
 import { appendAudit } from "./audit.server";
 import { config } from "./config.server";
+import {
+  applyClassRetention,
+  classPeriods,
+  type ClassPeriods,
+  type DataClass,
+} from "./retention-classes.server";
 
 /**
  * Retention of free text (docs/product-rules.md §10.10): what borrowers and staff wrote in their own words
@@ -53,6 +59,9 @@ export interface RetentionRun {
   /** Values erased (or, in a dry run, that would be), per `table.column`. */
   erased: Record<string, number>;
   total: number;
+  /** Rows removed or pseudonymised per data class (§10.13), with the periods applied. */
+  classes: Record<DataClass, number>;
+  periods: ClassPeriods;
 }
 
 class DryRunRollback extends Error {
@@ -69,9 +78,10 @@ class DryRunRollback extends Error {
  */
 export async function runRetention(
   db: Kysely<Database>,
-  opts: { now: Date; days?: number; dryRun?: boolean; batchSize?: number },
+  opts: { now: Date; days?: number; dryRun?: boolean; batchSize?: number; periods?: Partial<ClassPeriods> },
 ): Promise<RetentionRun> {
   const days = opts.days ?? config().RETENTION_FREE_TEXT_DAYS;
+  const periods = { ...classPeriods(), ...opts.periods };
   const cutoff = new Date(opts.now.getTime() - days * 86_400_000);
   const dryRun = opts.dryRun ?? false;
   try {
@@ -80,7 +90,9 @@ export async function runRetention(
       const erased: Record<string, number> = {};
       for (const target of FREE_TEXT)
         erased[`${target.table}.${target.column}`] = await eraseColumn(trx, target, cutoff, opts.batchSize);
-      const run = { cutoff, days, dryRun, erased, total: Object.values(erased).reduce((a, b) => a + b, 0) };
+      const classes = await applyClassRetention(trx, opts.now, periods, opts.batchSize);
+      const total = Object.values(erased).reduce((a, b) => a + b, 0);
+      const run = { cutoff, days, dryRun, erased, total, classes, periods };
       if (dryRun) throw new DryRunRollback(run);
       await appendAudit(
         trx,
@@ -88,7 +100,7 @@ export async function runRetention(
           actorType: "system",
           action: "retention.free_text_erased",
           subjectType: "retention_run",
-          detail: { cutoff: cutoff.toISOString(), days, erased, total: run.total },
+          detail: { cutoff: cutoff.toISOString(), days, erased, total, classes, periods },
         },
         opts.now,
       );
@@ -143,4 +155,31 @@ function eraseBatch(target: FreeTextColumn, cutoff: Date, batchSize: number) {
       limit ${batchSize}
     )
     update ${table} set ${set} = ${ERASED} from due where ${table}.id = due.id`;
+}
+
+/**
+ * Erasure of one borrower (docs/product-rules.md §10.12): their free text in every column above, at once,
+ * whatever the accounts' state, except the tables in `keep` (the complaint record, which the law requires)
+ * and case notes on a complaint. Returns the values erased per `table.column`.
+ */
+export async function eraseFreeTextOfBorrower(
+  trx: Transaction<Database>,
+  borrowerId: string,
+  keep: ReadonlyArray<FreeTextColumn["table"]>,
+): Promise<Record<string, number>> {
+  const erased: Record<string, number> = {};
+  for (const target of FREE_TEXT) {
+    if (keep.includes(target.table)) continue;
+    const column = sql.ref(`t.${target.column}`);
+    const codes = target.codesStay ? sql`and ${column} !~ '^[a-z0-9_]+$'` : sql``;
+    const complaintNotes =
+      keep.includes("complaints") && target.table === "case_events"
+        ? sql`and t.case_type <> 'complaint'`
+        : sql``;
+    const result = await sql`update ${sql.table(target.table)} as t set ${sql.ref(target.column)} = ${ERASED}
+      where t.borrower_id = ${borrowerId} and ${column} is not null and ${column} not in ('', ${ERASED})
+      ${codes} ${complaintNotes}`.execute(trx);
+    erased[`${target.table}.${target.column}`] = Number(result.numAffectedRows ?? 0);
+  }
+  return erased;
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { CallOutcome, Database } from "../../db/schema";
 import { formatCalendarDate } from "../domain/money";
+import { consentHistory } from "../platform/consent.server";
 import {
   mergeTimeline,
   PAYMENT_REVERSAL_ACTIONS,
@@ -25,9 +26,10 @@ export async function loadTimeline(
   borrowerId: string,
   f: TimelineFormatters,
 ): Promise<TimelineEntry[]> {
-  const [activity, contact] = await Promise.all([
+  const [activity, contact, consent] = await Promise.all([
     readBorrowerActivity(db, borrowerId),
     readContactActivity(db, borrowerId),
+    consentHistory(db, borrowerId, MAX_PER_SOURCE),
   ]);
   const statusEvents = await readStatusEvents(db, activity.messages);
   const base = (kind: string, id: string | number, at: Date, accountId: string | null) => ({
@@ -42,6 +44,15 @@ export async function loadTimeline(
     ...arrangementEntries(activity, base, f),
     ...caseEntries(activity, base, f),
     ...contactEntries(contact, base, f),
+    consent.map((c) => ({
+      ...base("consent", c.id, c.occurred_at, null),
+      kind: "consent" as const,
+      channel: c.channel,
+      action: c.action,
+      method: c.method,
+      textVersion: c.text_version,
+      byStaff: c.actor_type === "staff",
+    })),
   );
 }
 

@@ -6,7 +6,7 @@ import type { BorrowerAction } from "./borrower-forms";
 import { viewBorrowerPage, type BorrowerPageView } from "./borrower-page.server";
 import { formatStaffDateTime } from "./format";
 import { nextContacts } from "./next-contact.server";
-import { mayDo } from "./permissions";
+import { mayDo, mayOpen } from "./permissions";
 import { filterTimeline, parseTimelineFilters, type TimelineFilter } from "./timeline";
 import type { StaffIdentity } from "./session.server";
 
@@ -17,7 +17,14 @@ import type { StaffIdentity } from "./session.server";
 const ROUTE = "staff.borrowers.$borrowerId";
 
 export interface BorrowerWorkspace extends BorrowerPageView {
-  can: { note: boolean; call: boolean; resolveTask: boolean; flags: boolean; act: boolean };
+  can: {
+    note: boolean;
+    call: boolean;
+    resolveTask: boolean;
+    flags: boolean;
+    act: boolean;
+    dataRights: boolean;
+  };
   /** Null when the role may not act for the borrower, or the borrower has no account. */
   acting: ActingFacts | null;
   done: string | null;
@@ -41,6 +48,7 @@ export async function borrowerWorkspace(
     call: mayDo(role, ROUTE, "log_call"),
     resolveTask: mayDo(role, ROUTE, "resolve_task"),
     flags: mayDo(role, ROUTE, "set_wrong_number") && mayDo(role, ROUTE, "set_dispute"),
+    dataRights: mayOpen(role, "staff.borrowers.$borrowerId_.data"),
     act: mayDo(role, ROUTE, "make_promise"),
   };
   const first = view.accounts[0];

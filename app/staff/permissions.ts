@@ -72,6 +72,13 @@ export const STAFF_ROUTE_ACCESS = {
     action: { propose: CASEWORK, approve: PLAN_DECIDERS, reject: PLAN_DECIDERS, withdraw: TUNERS },
   },
   "staff.settlement-policy": { kind: "staff", loader: TUNERS, action: { save: TUNERS } },
+  // Data rights (docs/product-rules.md §10.12): supervisors and admins export what is held about a
+  // borrower; only admins erase one.
+  "staff.borrowers.$borrowerId_.data": {
+    kind: "staff",
+    loader: TUNERS,
+    action: { export: TUNERS, erase: ADMIN },
+  },
   // Worklists: anyone claims and releases their own work (approvers take plan reviews); supervisors and
   // admins assign anyone's to any active member (app/staff/worklist.server.ts).
   "staff.work": {

@@ -1,5 +1,8 @@
 import type {
   CallOutcome,
+  ConsentAction,
+  ConsentChannel,
+  ConsentMethod,
   ComplaintCategory,
   ComplaintStatus,
   HardshipReason,
@@ -74,6 +77,14 @@ export type TimelineEntry = Base &
       }
     | { kind: "preferences"; action: string; detail: string; byStaff: boolean }
     | {
+        kind: "consent";
+        channel: ConsentChannel;
+        action: ConsentAction;
+        method: ConsentMethod;
+        textVersion: string | null;
+        byStaff: boolean;
+      }
+    | {
         kind: "complaint";
         ackNumber: string;
         category: ComplaintCategory;
@@ -127,6 +138,7 @@ export function filterOf(entry: TimelineEntry): TimelineFilter {
     case "plan":
     case "promise":
     case "preferences":
+    case "consent":
       return entry.byStaff ? "staff" : "portal";
     case "link_opened":
     case "verification":

@@ -60,7 +60,7 @@ export function createTaskList(db: Kysely<Database>): TaskList {
     "retention:run": async (_payload, helpers) => {
       const run = await runRetention(db, { now: new Date() });
       helpers.logger.info(
-        `retention run: ${run.total} free-text values erased ${JSON.stringify(run.erased)}`,
+        `retention run: ${run.total} free-text values erased ${JSON.stringify(run.erased)}; by class ${JSON.stringify(run.classes)}`,
       );
     },
     "reconciliation:run": async (_payload, helpers) => {

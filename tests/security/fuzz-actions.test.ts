@@ -44,6 +44,8 @@ const BUSINESS_TABLES = [
   "settlement_payments",
   "accounts",
   "borrowers",
+  "consent_events",
+  "data_exports",
 ] as const;
 
 const HUGE = [
@@ -165,6 +167,8 @@ const FIELD_NAMES = [
   "band.0.paymentCounts",
 ];
 const INTENTS = [
+  "export",
+  "erase",
   "verify",
   "not_me",
   "stop_texts",

@@ -393,6 +393,24 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
       ).id,
     }),
   },
+  // Each on a borrower of its own: an erasure is once per borrower.
+  "staff.borrowers.$borrowerId_.data": {
+    export: forFreshBorrower(() => ({ intent: "export", reason: "SAR-1" })),
+    erase: async () => {
+      const account = await insertAccount(t.db);
+      const { external_ref } = await t.db
+        .selectFrom("borrowers")
+        .select("external_ref")
+        .where("id", "=", account.borrower_id)
+        .executeTakeFirstOrThrow();
+      return {
+        intent: "erase",
+        reason: "GDPR-17",
+        confirm: external_ref,
+        [ROUTE_PARAMS]: { borrowerId: account.borrower_id },
+      };
+    },
+  },
   "staff.reconciliation": { run: async () => ({ intent: "run", day: "2026-12-01" }) },
   "staff.api-keys": {
     create: async () => ({ intent: "create", name: "Core sync", scopes: "accounts:write" }),

@@ -5,7 +5,7 @@ import { defineCommand, nowOption } from "../command";
 export const retentionRun = defineCommand({
   name: "retention:run",
   usage: "retention:run [--now ISO] [--dry-run]",
-  summary: "Erase the free text of accounts closed longer than RETENTION_FREE_TEXT_DAYS (audited)",
+  summary: "Erase closed accounts' free text, and each data class past its RETENTION_*_DAYS (audited)",
   options: { now: { type: "string" }, "dry-run": { type: "boolean" } },
   schema: z
     .object({
@@ -16,7 +16,7 @@ export const retentionRun = defineCommand({
   async run(args, ctx) {
     const { db } = await ctx.database();
     const run = await runRetention(db, { now: args.now ?? new Date(), dryRun: args["dry-run"] });
-    const counts = Object.entries(run.erased)
+    const counts = [...Object.entries(run.erased), ...Object.entries(run.classes)]
       .map(([column, n]) => `${column}=${n}`)
       .join(" ");
     ctx.out(

@@ -24,6 +24,11 @@ export function BorrowerPage({ page, reply }: Props) {
       <p>
         <Link to={`/staff/borrowers/${page.borrower.id}/settlements`}>{ts("staff.panelTitle")}</Link>
       </p>
+      {page.can.dataRights ? (
+        <p>
+          <a href={`/staff/borrowers/${page.borrower.id}/data`}>{t("dataRights.link")}</a>
+        </p>
+      ) : null}
       {page.done ? (
         <p className="notice" role="status">
           {t(`actions.done.${page.done}`, { defaultValue: t("actions.done.default") })}

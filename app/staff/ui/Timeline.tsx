@@ -77,6 +77,19 @@ function TimelineBody({ entry }: { entry: TimelineEntry }) {
       return <HardshipBody entry={entry} />;
     case "preferences":
       return <PreferencesBody entry={entry} />;
+    case "consent":
+      return (
+        <p>
+          {t(`timeline.consent.${entry.action}`, { channel: t(`timeline.consentChannels.${entry.channel}`) })}{" "}
+          · {t(`timeline.consentMethods.${entry.method}`)}
+          {entry.textVersion ? (
+            <span className="hint">
+              {" "}
+              · {t("timeline.consentWording")} <code>{entry.textVersion}</code>
+            </span>
+          ) : null}
+        </p>
+      );
     case "complaint":
       return (
         <>
