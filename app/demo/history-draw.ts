@@ -1,4 +1,5 @@
 import type { CallOutcome, Jurisdiction, Locale, Product } from "../../db/schema";
+import { DEMO_HISTORY_REF_PREFIX } from "../staff/outcomes-view.server";
 
 /**
  * The demo book's past (issue #23 item 5): a deterministic 60-day story for a few hundred synthetic
@@ -9,7 +10,7 @@ import type { CallOutcome, Jurisdiction, Locale, Product } from "../../db/schema
 export const HISTORY_DAYS = 60;
 export const HISTORY_BORROWERS = 300;
 export const HISTORY_SEED = 20_261_206;
-export const HISTORY_REF_PREFIX = "DEMO-HIST-";
+export const HISTORY_REF_PREFIX = DEMO_HISTORY_REF_PREFIX;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
