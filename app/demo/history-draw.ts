@@ -7,7 +7,7 @@ import { DEMO_HISTORY_REF_PREFIX } from "../staff/outcomes-view.server";
  * real-looking on a fresh `npm run dev`. Pure: it returns rows keyed by external references, and
  * history.server.ts inserts them set-based. Every reference starts with `DEMO-HIST-`.
  */
-export const HISTORY_DAYS = 60;
+const HISTORY_DAYS = 60;
 export const HISTORY_BORROWERS = 300;
 export const HISTORY_SEED = 20_261_206;
 export const HISTORY_REF_PREFIX = DEMO_HISTORY_REF_PREFIX;
@@ -16,7 +16,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 /** mulberry32: a small, well-mixed 32-bit PRNG; the same seed draws the same book. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -35,7 +35,7 @@ function weighted<T>(rng: Rng, choices: ReadonlyArray<readonly [T, number]>): T 
   return choices[choices.length - 1]![0];
 }
 
-export interface HistoryBorrower {
+interface HistoryBorrower {
   ref: string;
   fullName: string;
   phone: string;
@@ -43,7 +43,7 @@ export interface HistoryBorrower {
   timeZone: string;
   jurisdiction: Jurisdiction;
 }
-export interface HistoryAccount {
+interface HistoryAccount {
   ref: string;
   borrowerRef: string;
   product: Product;
@@ -54,7 +54,7 @@ export interface HistoryAccount {
   dueDate: string | null;
   status: "current" | "delinquent";
 }
-export interface HistoryMessage {
+interface HistoryMessage {
   key: string;
   accountRef: string;
   stage: string;
@@ -68,7 +68,7 @@ export interface HistoryMessage {
   /** A successful verification on the message's link, at this time. */
   verifiedAt: Date | null;
 }
-export interface HistoryPayment {
+interface HistoryPayment {
   key: string;
   accountRef: string;
   amountMinor: number;
@@ -76,7 +76,7 @@ export interface HistoryPayment {
   source: "portal" | "offline_branch" | "offline_transfer";
   at: Date;
 }
-export interface HistoryPromise {
+interface HistoryPromise {
   accountRef: string;
   amountMinor: number;
   currency: string;
@@ -85,7 +85,7 @@ export interface HistoryPromise {
   createdAt: Date;
   resolvedAt: Date | null;
 }
-export interface HistoryPlan {
+interface HistoryPlan {
   accountRef: string;
   totalMinor: number;
   currency: string;
@@ -94,7 +94,7 @@ export interface HistoryPlan {
   updatedAt: Date;
   instalments: Array<{ dueDate: string; amountMinor: number; status: "due" | "paid" | "missed" }>;
 }
-export interface HistoryCall {
+interface HistoryCall {
   accountRef: string;
   outcome: CallOutcome;
   at: Date;
@@ -152,7 +152,7 @@ const OUTCOMES: ReadonlyArray<readonly [Outcome, number]> = [
 ];
 
 /** The reminder stage of an account this many days past due (the default policy's bounds). */
-export function stageForDpd(dpd: number): "early" | "mid" | "late" | "serious" {
+function stageForDpd(dpd: number): "early" | "mid" | "late" | "serious" {
   if (dpd < 7) return "early";
   if (dpd < 30) return "mid";
   if (dpd < 60) return "late";

@@ -17,8 +17,8 @@ export const OUTCOME_PRODUCTS = [
 export const OUTCOME_JURISDICTIONS = ["HK", "CN", "US", "UK"] as const satisfies readonly Jurisdiction[];
 export const OUTCOME_LANGUAGES = ["zh-HK", "zh-CN", "en"] as const satisfies readonly Locale[];
 /** A period longer than this is refused: the figures are meant for months, not the book's whole life. */
-export const MAX_PERIOD_DAYS = 366;
-export const DEFAULT_PERIOD_DAYS = 60;
+const MAX_PERIOD_DAYS = 366;
+const DEFAULT_PERIOD_DAYS = 60;
 
 const isoDate = z
   .string()
@@ -31,7 +31,7 @@ const optionalOf = <T extends readonly [string, ...string[]]>(values: T) =>
     z.enum(values, { message: "outcomes.errors.choice" }).optional(),
   );
 
-export const outcomeFiltersSchema = z
+const outcomeFiltersSchema = z
   .object({
     from: isoDate.optional(),
     to: isoDate.optional(),
@@ -41,8 +41,6 @@ export const outcomeFiltersSchema = z
     language: optionalOf(OUTCOME_LANGUAGES),
   })
   .strip();
-
-export type OutcomeFilterInput = z.infer<typeof outcomeFiltersSchema>;
 
 export interface OutcomeFilters {
   from: string;

@@ -10,7 +10,7 @@ import { loadOutcomes, type Outcomes, type Rate } from "./outcomes.server";
 export const DEMO_HISTORY_REF_PREFIX = "DEMO-HIST-";
 
 /** Contact per this many major units collected (e.g. texts per 1,000 HKD). */
-export const COST_PER_MAJOR_UNITS = 1_000;
+const COST_PER_MAJOR_UNITS = 1_000;
 
 const percent = (r: Rate) => (r.denominator ? Math.round((r.numerator * 1000) / r.denominator) / 10 : null);
 
