@@ -122,7 +122,7 @@ const PLACES: ReadonlyArray<
 ];
 const NAMES: Record<Locale, readonly string[]> = {
   "zh-HK": ["陳志明", "黃美玲", "李家豪", "張詠欣", "劉偉強", "林嘉儀"],
-  "zh-CN": ["王伟", "李娜", "张磊", "刘洋", "陈静", "杨帆"],
+  "zh-CN": ["王伟", "李娜", "张磊", "赵敏", "陈静", "杨帆"],
   en: ["Alex Chan", "Sam Wong", "Jordan Lee", "Taylor Smith", "Morgan Brown", "Casey Ho"],
 };
 const PRODUCTS = [
