@@ -16,7 +16,7 @@ export async function seedDemoHistory(
   opts: { now?: Date; seed?: number } = {},
 ): Promise<{ borrowers: number }> {
   const now = opts.now ?? new Date();
-  return db.transaction().execute(async (trx) => {
+  const seeded = await db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('settle:demo-history'))`.execute(trx);
     const existing = await trx
       .selectFrom("borrowers")
@@ -31,6 +31,12 @@ export async function seedDemoHistory(
     await insertActions(trx, book);
     return { borrowers: book.borrowers.length };
   });
+  // Fresh statistics, or the first dashboard view plans these tables as empty: measured at 4 s for the
+  // outcomes and 0.7 s for the funnel before, 0.1 s and 0.02 s after (autovacuum would catch up later).
+  if (seeded.borrowers > 0)
+    await sql`analyze borrowers, accounts, messages, short_links, verification_attempts, payments, promises_to_pay,
+      instalment_plans, instalments, call_attempts`.execute(db);
+  return seeded;
 }
 
 type Trx = Transaction<Database>;
