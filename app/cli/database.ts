@@ -51,7 +51,9 @@ async function prepare(
   const seeded = provisioned.embedded ? await seedDemoIntoEmptyDatabase(handle.db, cfg) : null;
   const done = [
     applied.length ? `${applied.length} migrations applied` : "",
-    seeded ? `demo data seeded (${seeded.borrowers} borrowers, ${seeded.staff} staff)` : "",
+    seeded
+      ? `demo data seeded (${seeded.borrowers} borrowers, ${seeded.history} more with a 60-day history, ${seeded.staff} staff)`
+      : "",
   ].filter(Boolean);
   return done.length ? `Prepared ${describe(cfg)}: ${done.join("; ")}.` : null;
 }

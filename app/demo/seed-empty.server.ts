@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import type { Config } from "../platform/config.server";
+import { seedDemoHistory } from "./history.server";
 import { seedDemoData } from "./seed.server";
 import { seedDemoStaff } from "./staff.server";
 
@@ -13,12 +14,14 @@ import { seedDemoStaff } from "./staff.server";
 export async function seedDemoIntoEmptyDatabase(
   db: Kysely<Database>,
   cfg: Pick<Config, "isProduction" | "SEED_DEMO" | "verificationHashKey">,
-): Promise<{ borrowers: number; staff: number } | null> {
+): Promise<{ borrowers: number; history: number; staff: number } | null> {
   if (cfg.isProduction || cfg.SEED_DEMO === "never") return null;
   if (!(await isEmpty(db))) return null;
   const { borrowers } = await seedDemoData(db, { verificationHashKey: cfg.verificationHashKey });
+  // The 60-day past of a few hundred synthetic borrowers, so the dashboard is not all zeros (#23 item 5).
+  const history = await seedDemoHistory(db);
   const { staff } = await seedDemoStaff(db);
-  return { borrowers, staff };
+  return { borrowers, history: history.borrowers, staff };
 }
 
 async function isEmpty(db: Kysely<Database>): Promise<boolean> {

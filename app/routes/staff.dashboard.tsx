@@ -9,14 +9,17 @@ import { displayContext } from "~/staff/display.server";
 import { loaderRoles } from "~/staff/permissions";
 import { CaseBreaches, DailyCharts, DailyTable, FunnelCard, VariantComparison } from "~/staff/ui/Dashboard";
 import { StaffErrorBoundary } from "~/staff/ui/StaffErrorBoundary";
+import { outcomesSection } from "~/staff/outcomes-view.server";
+import { OutcomesCard } from "~/staff/ui/Outcomes";
 
-/** The last 30 days: the reminder funnel, plans, opt-outs, complaints, and the A/B comparison. */
+/** The last 30 days: the reminder funnel, plans, opt-outs, complaints, the A/B comparison; outcomes by filter. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireStaff(context, request, { roles: loaderRoles("staff.dashboard") });
   const { locale, timeZone } = await displayContext(request);
-  const [dashboard, breaches] = await Promise.all([
+  const [dashboard, breaches, outcomes] = await Promise.all([
     loadDashboard(context.db, { timeZone }),
     loadSlaBreaches(context.db),
+    outcomesSection(context.db, new URL(request.url).searchParams, { timeZone, locale }),
   ]);
   const when = (d: Date) => formatStaffDateTime(d, locale, timeZone);
   const short = new Intl.DateTimeFormat(locale, { month: "numeric", day: "numeric", timeZone: "UTC" });
@@ -25,6 +28,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return data(
     {
       ...dashboard,
+      outcomes,
       paidWithinDays: PAID_WITHIN_DAYS,
       range: {
         from: long.format(new Date(`${dashboard.from}T00:00:00Z`)),
@@ -41,7 +45,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
         missed: b.clocks.filter((k) => k.breached).map((k) => ({ name: k.name, due: when(k.due) })),
       })),
     },
-    { headers: { "Cache-Control": "no-store" } },
+    // Filters the user must fix answer 400 (the page still shows everything else and the errors).
+    { status: outcomes.status === "invalid" ? 400 : 200, headers: { "Cache-Control": "no-store" } },
   );
 }
 
@@ -64,6 +69,8 @@ export default function StaffDashboard() {
       <VariantComparison variants={d.variants} paidWithinDays={d.paidWithinDays} />
 
       <DailyTable days={d.days} />
+
+      <OutcomesCard section={d.outcomes} />
     </>
   );
 }

@@ -124,6 +124,7 @@ export const STAFF_ROUTE_ACCESS = {
   "staff.templates._index": { kind: "staff", loader: TUNERS, action: { add_variant: TUNERS } },
   "staff.templates.edit": { kind: "staff", loader: TUNERS, action: { preview: TUNERS, save: TUNERS } },
   "staff.dashboard": { kind: "staff", loader: TUNERS },
+  "staff.outcomes[.]csv": { kind: "staff", loader: TUNERS },
   // Money in and out by day (docs/product-rules.md §6.8): the people who watch outcomes and run the console.
   "staff.reconciliation": { kind: "staff", loader: TUNERS, action: { run: TUNERS } },
   "staff.reconciliation[.]csv": { kind: "staff", loader: TUNERS },

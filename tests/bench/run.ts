@@ -10,6 +10,7 @@
  *            --only planner,dispatcher,http (run a subset; the report then holds only those measures),
  *            --profile DIR (the HTTP web process writes a V8 CPU profile into DIR)
  *            --only also takes import (`settle import` of an --accounts-row CSV, BENCH_IMPORT_CPU_PROF=DIR profiles it),
+ *            and outcomes (a 60-day history, then the dashboard's outcome queries timed: tests/bench/outcomes.ts),
  *            --import-repeat (import the same file a second time: every row unchanged)
  *            --pg-stats (load pg_stat_statements and log the costliest statements of the planner and of each HTTP load)
  *            --without nothing,group-commit,random-pool,gzip-segments,prepared-statements (the page loads
@@ -40,6 +41,7 @@ import { machineCpuMs, measureHttp, stealPercent, type WithoutVariant } from "./
 import { SWITCHABLE } from "../../db/bench-switches";
 import { measureImport } from "./import";
 import { writeReport, type Measure } from "./report";
+import { measureOutcomes } from "./outcomes";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -59,7 +61,7 @@ function stringArg(name: string): string | undefined {
   return resolve(value);
 }
 
-const PARTS = ["planner", "dispatcher", "http", "import"] as const;
+const PARTS = ["planner", "dispatcher", "http", "import", "outcomes"] as const;
 type Part = (typeof PARTS)[number];
 
 function onlyParts(): Set<Part> {
@@ -425,6 +427,8 @@ async function main() {
         data: imp,
       });
     }
+    // Last: its 60-day history would change what the planner decides and what the pages read.
+    if (wants("outcomes")) measures.push(await measureOutcomes({ db: handle.db, now, log }));
     await handle.close();
     const plannerMeasure = measures.find((m) => m.id === "planner");
     const scaleTo = arg("scale-accounts", 3_000_000);

@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { DEMO_BORROWERS } from "../../demo/demo-borrowers";
+import { seedDemoHistory } from "../../demo/history.server";
 import { seedDemoData } from "../../demo/seed.server";
 import { defineCommand } from "../command";
 
 export const demoSeed = defineCommand({
   name: "demo:seed",
   usage: "demo:seed",
-  summary: "Insert the demo borrowers (idempotent)",
+  summary: "Insert the demo borrowers and the demo history (idempotent)",
   options: {},
   schema: z.object({}).strict(),
   async run(_args, ctx) {
@@ -16,7 +17,10 @@ export const demoSeed = defineCommand({
       return 2;
     }
     const { db } = await ctx.database();
-    const result = await seedDemoData(db, { verificationHashKey: ctx.cfg.verificationHashKey });
+    const result = {
+      ...(await seedDemoData(db, { verificationHashKey: ctx.cfg.verificationHashKey })),
+      history: (await seedDemoHistory(db)).borrowers,
+    };
     ctx.out(`Demo data ready (${JSON.stringify(result)}); ${DEMO_BORROWERS.length} demo borrowers defined.`);
   },
 });

@@ -1,0 +1,89 @@
+import { sql, type Kysely } from "kysely";
+import type { Database } from "../../db/schema";
+import { loadOutcomes } from "../../app/staff/outcomes.server";
+import { parseOutcomeFilters } from "../../app/staff/outcome-filters";
+import type { Measure } from "./report";
+
+/**
+ * The outcome analytics (docs/outcomes.md) on the bench book: first a 60-day past, inserted set-based
+ * (one or two sent reminders per delinquent account, payments, promises, plans and calls for a share of
+ * them), then the dashboard's outcome queries timed for the whole book and for a filtered slice. Runs
+ * after every other measure, so the history never changes what the planner decides. No budget: reported.
+ */
+export async function measureOutcomes(opts: {
+  db: Kysely<Database>;
+  now: Date;
+  log: (line: string) => void;
+}): Promise<Measure> {
+  const { db, now, log } = opts;
+  const t = performance.now();
+  const rows = await seedOutcomeHistory(db, now);
+  const seedMs = performance.now() - t;
+  log(`outcomes: seeded a 60-day history (${JSON.stringify(rows)}) in ${(seedMs / 1000).toFixed(1)} s`);
+  const today = now.toISOString().slice(0, 10);
+  const timeZone = "Asia/Hong_Kong";
+  const timed = async (query: Record<string, string>) => {
+    const parsed = parseOutcomeFilters(new URLSearchParams(query), today);
+    if (!parsed.ok) throw new Error(`bench filters refused: ${JSON.stringify(parsed.errors)}`);
+    const start = performance.now();
+    const outcomes = await loadOutcomes(db, parsed.filters, { timeZone, now });
+    return { ms: Math.round(performance.now() - start), outcomes };
+  };
+  const first = await timed({});
+  const again = await timed({});
+  const sliced = await timed({ product: "credit_card", jurisdiction: "HK", stage: "early" });
+  log(`outcomes: whole book ${first.ms} ms (again ${again.ms} ms), filtered slice ${sliced.ms} ms`);
+  const cure = first.outcomes.cure;
+  return {
+    id: "outcomes",
+    measure:
+      "Outcome analytics: every figure of the dashboard's outcome section (three queries at once), last 60 days",
+    result: `whole book ${first.ms} ms (again ${again.ms} ms); credit cards in HK entering early ${sliced.ms} ms (cure ${cure.numerator.toLocaleString("en")} of ${cure.denominator.toLocaleString("en")} accounts)`,
+    budget: "none (reported)",
+    baseline: `history seeded in ${(seedMs / 1000).toFixed(1)} s: ${rows.messages.toLocaleString("en")} reminders, ${rows.payments.toLocaleString("en")} payments`,
+    pass: "info",
+    data: { firstMs: first.ms, againMs: again.ms, slicedMs: sliced.ms, seedMs: Math.round(seedMs), rows },
+  };
+}
+
+/** Deterministic per account: `hashtext` of the account's reference picks its days and outcome. */
+async function seedOutcomeHistory(db: Kysely<Database>, now: Date) {
+  const h = sql`abs(hashtext(a.external_ref))`;
+  const messages = await sql`
+    insert into messages (borrower_id, account_id, direction, channel, stage, template_key, variant, locale, body,
+      to_address, segments, encoding, provider, status, dedupe_key, scheduled_for, sent_at, created_at)
+    select a.borrower_id, a.id, 'outbound', 'sms', s.stage, 'reminder.' || s.stage || '.A', 'A', 'en', 'bench reminder',
+      '+85290000000', 1, 'GSM-7', 'bench-history', 'delivered', 'bench-hist:' || a.id || ':' || k.k, s.sent, s.sent, s.sent
+    from accounts a
+    cross join generate_series(0, 1) as k(k)
+    cross join lateral (
+      select ${now}::timestamptz - make_interval(days => 1 + (${h} % 55) + 5 * k.k) as sent,
+        case when a.dpd - (1 + (${h} % 55) + 5 * k.k) < 7 then 'early' when a.dpd - (1 + (${h} % 55) + 5 * k.k) < 30 then 'mid'
+          when a.dpd - (1 + (${h} % 55) + 5 * k.k) < 60 then 'late' else 'serious' end as stage
+    ) s
+    where a.status = 'delinquent' and (k.k = 0 or ${h} % 3 = 0)`.execute(db);
+  const payments = await sql`
+    insert into payments (account_id, borrower_id, amount_minor, currency, source, status, idempotency_key, created_at, succeeded_at)
+    select a.id, a.borrower_id, greatest(a.overdue_minor, 100), a.currency,
+      (array['portal', 'portal', 'offline_transfer', 'offline_branch'])[1 + ${h} % 4], 'succeeded', 'bench-hist:' || a.id,
+      ${now}::timestamptz - make_interval(days => ${h} % 50), ${now}::timestamptz - make_interval(days => ${h} % 50)
+    from accounts a where a.status = 'delinquent' and ${h} % 5 = 0`.execute(db);
+  await sql`
+    insert into promises_to_pay (account_id, borrower_id, amount_minor, currency, promised_date, status, created_at, resolved_at)
+    select a.id, a.borrower_id, greatest(a.overdue_minor, 100), a.currency, (${now}::timestamptz - make_interval(days => ${h} % 50))::date,
+      case when ${h} % 2 = 0 then 'kept' else 'broken' end, ${now}::timestamptz - make_interval(days => 5 + ${h} % 50), ${now}
+    from accounts a where a.status = 'delinquent' and ${h} % 20 = 1`.execute(db);
+  await sql`
+    insert into instalment_plans (account_id, borrower_id, status, total_minor, currency, instalment_count, first_due_date,
+      proposed_by, decided_at, created_at)
+    select a.id, a.borrower_id, (array['active', 'completed', 'broken'])[1 + ${h} % 3], greatest(a.overdue_minor, 100), a.currency, 3,
+      (${now}::timestamptz - make_interval(days => ${h} % 50))::date, 'borrower',
+      ${now}::timestamptz - make_interval(days => 7 + ${h} % 50), ${now}::timestamptz - make_interval(days => 7 + ${h} % 50)
+    from accounts a where a.status = 'delinquent' and ${h} % 25 = 2`.execute(db);
+  await sql`
+    insert into call_attempts (borrower_id, account_id, outcome, occurred_at)
+    select a.borrower_id, a.id, 'no_answer', ${now}::timestamptz - make_interval(days => 1 + ${h} % 55)
+    from accounts a where a.status = 'delinquent' and a.dpd >= 30 and ${h} % 10 = 3`.execute(db);
+  await sql`analyze`.execute(db);
+  return { messages: Number(messages.numAffectedRows ?? 0), payments: Number(payments.numAffectedRows ?? 0) };
+}
