@@ -88,9 +88,11 @@ async function readBorrowerActivity(db: Kysely<Database>, borrowerId: string) {
         .execute(),
       db
         .selectFrom("instalment_plans")
-        .selectAll()
-        .where("borrower_id", "=", borrowerId)
-        .orderBy("created_at", "desc")
+        .leftJoin("plan_autopay", "plan_autopay.plan_id", "instalment_plans.id")
+        .selectAll("instalment_plans")
+        .select("plan_autopay.status as autopay")
+        .where("instalment_plans.borrower_id", "=", borrowerId)
+        .orderBy("instalment_plans.created_at", "desc")
         .limit(MAX_PER_SOURCE)
         .execute(),
       db
@@ -251,6 +253,7 @@ function arrangementEntries(activity: Activity, base: Base, f: TimelineFormatter
       proposedBy: p.proposed_by,
       byStaff: p.proposed_by === "staff" || p.entered_by_staff_id !== null,
       decisionReason: p.decision_reason,
+      autopay: p.autopay,
     })),
     activity.promises.map((p) => ({
       ...base("promise", p.id, p.created_at, p.account_id),

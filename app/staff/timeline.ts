@@ -1,4 +1,5 @@
 import type {
+  AutopayStatus,
   CallOutcome,
   ComplaintCategory,
   ComplaintStatus,
@@ -59,6 +60,8 @@ export type TimelineEntry = Base &
         /** Entered or countered by staff (not the borrower on the portal). */
         byStaff: boolean;
         decisionReason: string | null;
+        /** Autopay of the plan (§7.10); null when never turned on. */
+        autopay?: AutopayStatus | null;
       }
     | { kind: "promise"; amount: string; promisedDate: string; status: PromiseStatus; byStaff: boolean }
     | {

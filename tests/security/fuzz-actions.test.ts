@@ -193,6 +193,8 @@ const INTENTS = [
   "resolve",
   "add_case_note",
   "grant_pause",
+  "autopay_on",
+  "autopay_off",
 ];
 
 const value = fc.oneof(
