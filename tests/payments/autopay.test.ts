@@ -4,7 +4,12 @@ import { runAutopay } from "../../app/payments/autopay-charges.server";
 import { startAutopaySetup, turnOffAutopay } from "../../app/payments/autopay.server";
 import { proposePlan } from "../../app/plans/plans.server";
 import { borrowerToday } from "../../app/plans/plan-effects.server";
+import { action as statusAction, loader as statusLoader } from "../../app/routes/account.plan_.status";
+import { loader as staffBorrowerLoader } from "../../app/routes/staff.borrowers.$borrowerId";
+import type { BorrowerPageView } from "../../app/staff/borrower-page.server";
 import type { TestCard } from "../mocks/stripe-double-setup";
+import { formRequest, getRequest, run as runRoute } from "../portal/action-helpers";
+import { enrolledStaff, get, outcome, signedInCookie, staffContext } from "../staff/support";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { PORTAL_BASE, startStripeHarness } from "../support/stripe-harness";
 
@@ -271,5 +276,55 @@ describe("turning autopay off", () => {
     expect(await turnOffAutopay(t.db, { session, stripe: harness.stripe, now })).toEqual({
       status: "not_on",
     });
+  });
+});
+
+describe("the plan status page and the console", () => {
+  it("the borrower turns autopay on from the plan page and off again; staff see its state on the borrower page", async () => {
+    const { account, session, cookie: setCookie } = await harness.verifiedBorrower();
+    const cookie = setCookie.split(";")[0]!;
+    const today = await borrowerToday(t.db, account.borrower_id, new Date());
+    const plan = await proposePlan(t.db, { session, count: 3, frequency: "monthly", firstDueDate: today });
+    if (plan.status !== "active") throw new Error(`plan not auto-approved: ${plan.status}`);
+    const { user } = await enrolledStaff(t.db, "agent");
+    const staffCookie = await signedInCookie(t.db, user);
+    const staffSees = async () => {
+      const page = await outcome(() =>
+        staffBorrowerLoader({
+          request: get(`/staff/borrowers/${account.borrower_id}`, staffCookie),
+          params: { borrowerId: account.borrower_id },
+          context: staffContext(t.db),
+        }),
+      );
+      const entry = (page.data as BorrowerPageView).timeline.find((e) => e.kind === "plan");
+      return entry?.kind === "plan" ? entry.autopay : undefined;
+    };
+    const path = "/account/plan/status";
+    const page = async () => (await runRoute(statusLoader, getRequest(path, cookie), t.db)).data;
+    expect((await page()).autopay).toEqual({ planId: plan.planId, status: null });
+
+    const on = await runRoute(statusAction, formRequest(path, cookie, { intent: "autopay_on" }), t.db);
+    expect(on.status).toBe(303);
+    expect(on.location).toMatch(new RegExp(`^${harness.double.url}/checkout/cs_test_`));
+    await fetch(`${on.location}/setup`, {
+      method: "POST",
+      body: new URLSearchParams({ card: SUCCEEDS }),
+      redirect: "manual",
+    });
+    await harness.double.idle();
+    expect((await page()).autopay.status).toBe("on");
+    expect(await staffSees()).toBe("on");
+
+    const off = await runRoute(statusAction, formRequest(path, cookie, { intent: "autopay_off" }), t.db);
+    expect(off).toMatchObject({ status: 303, location: "/account/plan/status?autopay=off" });
+    expect((await page()).autopay.status).toBe("off");
+    expect(await staffSees()).toBe("off");
+    const row = await t.db
+      .selectFrom("plan_autopay")
+      .select(["stripe_payment_method_id", "detached_at"])
+      .where("account_id", "=", account.id)
+      .executeTakeFirstOrThrow();
+    expect(row.detached_at).not.toBeNull();
+    expect(harness.double.paymentMethod(row.stripe_payment_method_id!)?.customer).toBeNull();
   });
 });
