@@ -21,8 +21,8 @@ import { stripeClient } from "./stripe-client.server";
 type Db = Kysely<Database>;
 type Trx = Transaction<Database>;
 
-export const REMINDER_DAYS_BEFORE = 3;
-export const MAX_TRIES = 3;
+const REMINDER_DAYS_BEFORE = 3;
+const MAX_TRIES = 3;
 /** The plan breaks after this many days (§7.7): no try after it. */
 const GRACE_DAYS = 7;
 /** Declines that may pass with time (funds arrive, the issuer recovers); anything else will not. */

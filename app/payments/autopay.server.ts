@@ -46,16 +46,6 @@ export async function getAutopayState(db: Db | Trx, session: PlanSession): Promi
   return row ? { planId: row.id, status: row.status } : null;
 }
 
-/** Autopay of each plan of a borrower (the console's borrower page). */
-export async function autopayByPlan(db: Db, borrowerId: string): Promise<Map<string, AutopayStatus>> {
-  const rows = await db
-    .selectFrom("plan_autopay")
-    .select(["plan_id", "status"])
-    .where("borrower_id", "=", borrowerId)
-    .execute();
-  return new Map(rows.map((r) => [r.plan_id, r.status]));
-}
-
 export type StartAutopayResult =
   | { status: "redirect"; url: string }
   | { status: "already_on" }

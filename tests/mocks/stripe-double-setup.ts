@@ -10,7 +10,7 @@ import type { ServerResponse } from "node:http";
 type Json = Record<string, unknown>;
 
 /** Stripe's test cards for saved methods, and what an off-session charge on each does. */
-export const TEST_CARDS = {
+const TEST_CARDS = {
   "4242424242424242": { label: "Visa 4242: charges succeed", outcome: "succeeds" },
   "4000000000009995": {
     label: "Visa 9995: declined, insufficient funds",
@@ -187,8 +187,6 @@ export function createSetupMode(deps: SetupModeDeps) {
     },
   };
 }
-
-export type SetupMode = ReturnType<typeof createSetupMode>;
 
 function invalid(message: string, code?: string): Json {
   return { error: { type: "invalid_request_error", message, ...(code ? { code } : {}) } };
