@@ -364,6 +364,50 @@ export interface ReconciliationRunsTable {
   generated_by_staff_id: string | null;
 }
 
+/** The Stripe Customer made once per borrower, for saved payment methods (migration 0100). */
+export interface StripeCustomersTable {
+  borrower_id: string;
+  stripe_customer_id: string;
+  created_at: TimestampDefault;
+}
+
+export type AutopayStatus = "pending" | "on" | "off";
+
+/** Autopay of one plan (migration 0100): pending until the saved method is reported, on, or off. */
+export interface PlanAutopayTable {
+  plan_id: string;
+  borrower_id: string;
+  account_id: string;
+  status: AutopayStatus;
+  stripe_customer_id: string;
+  stripe_setup_session_id: string | null;
+  stripe_payment_method_id: string | null;
+  setup_idempotency_key: string;
+  enabled_at: NullableTimestamp;
+  disabled_at: NullableTimestamp;
+  detached_at: NullableTimestamp;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export type AutopayChargeStatus =
+  "pending" | "succeeded" | "soft_declined" | "hard_declined" | "authentication_required" | "error";
+
+/** One off-session try at an instalment, unique per instalment and try (migration 0100). */
+export interface AutopayChargesTable {
+  id: UuidPk;
+  plan_id: string;
+  instalment_id: string;
+  try: number;
+  payment_id: string;
+  /** The borrower's calendar day of the try (retries are a day apart). */
+  local_day: DateString;
+  status: AutopayChargeStatus;
+  decline_code: string | null;
+  attempted_at: Timestamp;
+  finished_at: NullableTimestamp;
+}
+
 export interface StripeEventsTable {
   /** Stripe's event id. */
   id: string;
@@ -767,6 +811,9 @@ export interface Database {
   contact_decisions: ContactDecisionsTable;
   payments: PaymentsTable;
   stripe_events: StripeEventsTable;
+  stripe_customers: StripeCustomersTable;
+  plan_autopay: PlanAutopayTable;
+  autopay_charges: AutopayChargesTable;
   reconciliation_runs: ReconciliationRunsTable;
   payment_allocations: PaymentAllocationsTable;
   instalment_plans: InstalmentPlansTable;

@@ -42,6 +42,8 @@ export const CONFIRMATION_KINDS = [
   "fresh_link",
   "payment_link",
   "case_response",
+  "autopay_reminder",
+  "autopay_failed",
 ] as const;
 export type ConfirmationKind = (typeof CONFIRMATION_KINDS)[number];
 

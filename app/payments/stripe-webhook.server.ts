@@ -8,6 +8,7 @@ import { logger } from "../platform/logger.server";
 import { countPayment, countStripeEvent } from "../platform/metrics.server";
 import { applySucceededPayment } from "./apply-payment.server";
 import { chargeSchema, disputeSchema, settleReversals } from "./reversals.server";
+import { setupIntentSucceeded, setupSessionCompleted } from "./autopay-webhook.server";
 
 /**
  * Stripe's webhook (docs/product-rules.md §6.3): verified with the signing secret, deduplicated
@@ -127,6 +128,8 @@ type Handler = (trx: Trx, object: Record<string, unknown>, now: Date) => Promise
 
 /** Checkout finished: paid now, or (async methods) paid later by *_async_payment_succeeded or _failed. */
 const checkoutCompleted: Handler = async (trx, object, now) => {
+  // A saved card for autopay (docs/product-rules.md §7.11), not a payment.
+  if (object.mode === "setup") return setupSessionCompleted(trx, object, now);
   const s = checkoutSessionSchema.safeParse(object);
   if (!s.success) return "unreadable_object";
   const payment = await findPayment(trx, {
@@ -208,6 +211,7 @@ const HANDLERS: Record<string, Handler> = {
   "charge.refunded": chargeReversal(chargeSchema),
   "charge.dispute.created": chargeReversal(disputeSchema),
   "charge.dispute.closed": chargeReversal(disputeSchema),
+  "setup_intent.succeeded": setupIntentSucceeded,
 };
 
 function applyEvent(trx: Trx, type: string, object: Record<string, unknown>, now: Date): Promise<string> {

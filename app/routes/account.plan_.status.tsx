@@ -4,6 +4,9 @@ import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import type { loader as rootLoader } from "~/root";
 import { requireBorrowerSession } from "~/borrower/session.server";
+import { resolveLocale } from "~/i18n/locale.server";
+import { getAutopayState, startAutopaySetup, turnOffAutopay } from "~/payments/autopay.server";
+import { Autopay } from "~/portal/ui/Autopay";
 import { instalmentMoveOffer, moveInstalment } from "~/plans/instalment-move.server";
 import { getPlanForAccount, respondToCounterOffer, type PlanView } from "~/plans/plans.server";
 import { MoveInstalment } from "~/portal/ui/MoveInstalment";
@@ -15,21 +18,52 @@ const NO_STORE = { "Cache-Control": "no-store" };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireBorrowerSession(context.db, request);
-  const [plan, moveOffer] = await Promise.all([
+  const [plan, moveOffer, autopay] = await Promise.all([
     getPlanForAccount(context.db, session),
     instalmentMoveOffer(context.db, session),
+    getAutopayState(context.db, session),
   ]);
-  const moved = new URL(request.url).searchParams.get("moved") === "1";
-  return data({ plan, moveOffer, moved }, { headers: NO_STORE });
+  const query = new URL(request.url).searchParams;
+  const moved = query.get("moved") === "1";
+  const autopayNotice = query.get("autopay") === "off" ? ("off" as const) : null;
+  const autopaySaved = query.get("autopay") === "saved";
+  return data({ plan, moveOffer, moved, autopay, autopayNotice, autopaySaved }, { headers: NO_STORE });
 }
 
 const answerSchema = z.object({ intent: z.enum(["accept", "decline"]), planId: z.string().uuid() });
 const moveSchema = z.object({ intent: z.literal("move"), newDate: z.string().max(32) });
+const autopaySchema = z.object({ intent: z.enum(["autopay_on", "autopay_off"]) });
+
+/** Autopay on (to Stripe Checkout in setup mode) or off (docs/product-rules.md §7.11). */
+async function autopayAction(
+  args: ActionFunctionArgs,
+  session: Awaited<ReturnType<typeof requireBorrowerSession>>,
+  intent: "autopay_on" | "autopay_off",
+) {
+  const { request, context } = args;
+  if (intent === "autopay_off") {
+    const off = await turnOffAutopay(context.db, { session });
+    return redirect(off.status === "off" ? "/account/plan/status?autopay=off" : "/account/plan/status", 303);
+  }
+  const locale = await resolveLocale(request, context.db);
+  const setup = await startAutopaySetup(context.db, { session, baseUrl: context.publicBaseUrl, locale });
+  switch (setup.status) {
+    case "redirect":
+      return redirect(setup.url, 303);
+    case "already_on":
+    case "no_plan":
+      return redirect("/account/plan/status", 303);
+    case "unavailable":
+      return data({ autopayUnavailable: true }, { status: 503, headers: NO_STORE });
+  }
+}
 
 /** The borrower's answer to a counter-offer, or a request to move the next instalment. */
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireBorrowerSession(context.db, request);
   const form = Object.fromEntries(await request.formData());
+  const autopay = autopaySchema.safeParse(form);
+  if (autopay.success) return autopayAction({ request, context, params: {} }, session, autopay.data.intent);
   const move = moveSchema.safeParse(form);
   if (move.success) {
     const result = await moveInstalment(context.db, { session, newDate: move.data.newDate.trim() });
@@ -75,7 +109,7 @@ function viewOf(plan: PlanView | null): View {
 }
 
 export default function PlanStatus() {
-  const { plan, moveOffer, moved } = useLoaderData<typeof loader>();
+  const { plan, moveOffer, moved, autopay, autopayNotice, autopaySaved } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const root = useRouteLoaderData<typeof rootLoader>("root");
   const { t } = useTranslation("plan");
@@ -117,7 +151,19 @@ export default function PlanStatus() {
           />
         ) : null}
 
+        {autopayNotice === "off" ? (
+          <p className="notice" role="status">
+            {t("autopay.turnedOff")}
+          </p>
+        ) : null}
         {plan && view === "counter" ? <CounterOfferAnswer planId={plan.id} hotline={hotline} /> : null}
+        {view === "active" && autopay ? (
+          <Autopay
+            status={autopay.status}
+            saved={autopaySaved}
+            unavailable={Boolean(actionData && "autopayUnavailable" in actionData)}
+          />
+        ) : null}
         {view === "active" && moveOffer ? (
           <MoveInstalment
             offer={moveOffer}

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { CallOutcome, Database } from "../../db/schema";
+import type { AutopayStatus, CallOutcome, Database } from "../../db/schema";
 import { formatCalendarDate } from "../domain/money";
 import { consentHistory } from "../platform/consent.server";
 import {
@@ -26,11 +26,13 @@ export async function loadTimeline(
   borrowerId: string,
   f: TimelineFormatters,
 ): Promise<TimelineEntry[]> {
-  const [activity, contact, consent] = await Promise.all([
+  const [borrowerActivity, contact, consent, autopay] = await Promise.all([
     readBorrowerActivity(db, borrowerId),
     readContactActivity(db, borrowerId),
     consentHistory(db, borrowerId, MAX_PER_SOURCE),
+    autopayStates(db, borrowerId),
   ]);
+  const activity = { ...borrowerActivity, autopay };
   const statusEvents = await readStatusEvents(db, activity.messages);
   const base = (kind: string, id: string | number, at: Date, accountId: string | null) => ({
     key: `${kind}:${id}`,
@@ -147,6 +149,32 @@ async function readBorrowerActivity(db: Kysely<Database>, borrowerId: string) {
   return { messages, payments, reversals, plans, promises, hardship, complaints, tasks, promisesByStaff };
 }
 
+const AUTOPAY_STATE_OF_ACTION: Record<string, AutopayStatus> = {
+  "autopay.setup_started": "pending",
+  "autopay.enabled": "on",
+  "autopay.disabled": "off",
+};
+
+/**
+ * Each plan's autopay state (§7.11) from its latest audit row, which every change writes: the page reads
+ * nothing a release before autopay lacks (the upgrade rule, docs/architecture.md).
+ */
+async function autopayStates(db: Kysely<Database>, borrowerId: string): Promise<Map<string, AutopayStatus>> {
+  const rows = await db
+    .selectFrom("audit_events")
+    .select(["subject_id", "action"])
+    .where("borrower_id", "=", borrowerId)
+    .where("action", "in", Object.keys(AUTOPAY_STATE_OF_ACTION))
+    .orderBy("id", "desc")
+    .limit(MAX_PER_SOURCE)
+    .execute();
+  const states = new Map<string, AutopayStatus>();
+  for (const r of rows)
+    if (r.subject_id && !states.has(r.subject_id))
+      states.set(r.subject_id, AUTOPAY_STATE_OF_ACTION[r.action]!);
+  return states;
+}
+
 /** Contact around the borrower: link opens, verification attempts, preference changes, notes, calls. */
 async function readContactActivity(db: Kysely<Database>, borrowerId: string) {
   const [opens, verifications, preferenceEvents, notes, calls] = await Promise.all([
@@ -194,7 +222,7 @@ async function readContactActivity(db: Kysely<Database>, borrowerId: string) {
   return { opens, verifications, preferenceEvents, notes, calls };
 }
 
-type Activity = Awaited<ReturnType<typeof readBorrowerActivity>>;
+type Activity = Awaited<ReturnType<typeof readBorrowerActivity>> & { autopay: Map<string, AutopayStatus> };
 type Contact = Awaited<ReturnType<typeof readContactActivity>>;
 type StatusEvents = Awaited<ReturnType<typeof readStatusEvents>>;
 
@@ -262,6 +290,7 @@ function arrangementEntries(activity: Activity, base: Base, f: TimelineFormatter
       proposedBy: p.proposed_by,
       byStaff: p.proposed_by === "staff" || p.entered_by_staff_id !== null,
       decisionReason: p.decision_reason,
+      autopay: activity.autopay.get(p.id) ?? null,
     })),
     activity.promises.map((p) => ({
       ...base("promise", p.id, p.created_at, p.account_id),

@@ -1,4 +1,5 @@
 import type {
+  AutopayStatus,
   CallOutcome,
   ConsentAction,
   ConsentChannel,
@@ -62,6 +63,8 @@ export type TimelineEntry = Base &
         /** Entered or countered by staff (not the borrower on the portal). */
         byStaff: boolean;
         decisionReason: string | null;
+        /** Autopay of the plan (§7.11); null when never turned on. */
+        autopay?: AutopayStatus | null;
       }
     | { kind: "promise"; amount: string; promisedDate: string; status: PromiseStatus; byStaff: boolean }
     | {

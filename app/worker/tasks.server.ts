@@ -16,6 +16,7 @@ import { LINK_OPENED_AUDIT_TASK } from "../messaging/short-links.server";
 import { runRetention } from "../platform/retention.server";
 import { previousDay, runReconciliation } from "../payments/reconciliation.server";
 import { stripeConfig } from "../payments/stripe-config.server";
+import { runAutopay } from "../payments/autopay-charges.server";
 import { countDecisions } from "../platform/metrics.server";
 import { withJobContext } from "./job-context.server";
 import { EMAIL_SEND_TASK, emailSendPayloadSchema, sendDecidedEmail } from "../engine/email-send.server";
@@ -70,6 +71,10 @@ export function createTaskList(db: Kysely<Database>): TaskList {
       if (report.mismatches.length)
         helpers.logger.warn(`reconciliation ${report.day}: ${report.mismatches.length} mismatches`);
     },
+    "autopay:run": async (_payload, helpers) => {
+      const run = await runAutopay(db, { now: new Date() });
+      helpers.logger.info(`autopay run ${JSON.stringify(run)}`);
+    },
     "sessions:prune": async (_payload, helpers) => {
       const removed = await pruneExpiredSessions(db, new Date());
       if (removed.borrower + removed.staff > 0)
@@ -90,4 +95,6 @@ export const CRONTAB = [
   "45 3 * * * retention:run ?max=1",
   // Yesterday's card payments against Stripe's balance, once Stripe has the whole day.
   "30 2 * * * reconciliation:run ?max=3",
+  // Instalments paid by saved cards, and the reminders 3 days before: 09:00 in Hong Kong and mainland China.
+  "0 1 * * * autopay:run ?max=3",
 ].join("\n");

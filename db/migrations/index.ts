@@ -23,6 +23,7 @@ import * as m0045 from "./0045_staff_invites";
 import * as m0060 from "./0060_reconciliation_runs";
 import * as m0061 from "./0061_instalment_moves";
 import * as m0090 from "./0090_inbound_review";
+import * as m0100 from "./0100_autopay";
 import * as m0105 from "./0105_settlements";
 import * as m0115 from "./0115_email";
 import * as m0125 from "./0125_consent_and_data_rights";
@@ -54,6 +55,7 @@ export const migrations: Record<string, Migration> = {
   "0060_reconciliation_runs": m0060,
   "0061_instalment_moves": m0061,
   "0090_inbound_review": m0090,
+  "0100_autopay": m0100,
   "0105_settlements": m0105,
   "0115_email": m0115,
   "0125_consent_and_data_rights": m0125,

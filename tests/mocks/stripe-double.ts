@@ -5,6 +5,7 @@ import Stripe from "stripe";
 import { formatMoney } from "../../app/domain/money";
 import { logger } from "../../app/platform/logger.server";
 import { createLedger } from "./stripe-double-ledger";
+import { createSetupMode, setupPage, type ApiAnswer, type TestCard } from "./stripe-double-setup";
 
 /**
  * A local stand-in for the slice of Stripe that Settle uses, for development
@@ -24,6 +25,9 @@ import { createLedger } from "./stripe-double-ledger";
  *
  * Each charge, refund, dispute and won dispute is also a balance transaction with Stripe-like fees,
  * listed by `GET /v1/balance_transactions` (stripe-double-ledger.ts), for reconciliation.
+ *
+ * Saved payment methods for autopay (Customers, Checkout in setup mode, off-session PaymentIntents,
+ * detaching) are in stripe-double-setup.ts.
  */
 export interface StripeTestDoubleOptions {
   /** 0 picks a free port. */
@@ -45,6 +49,10 @@ export interface StripeTestDouble {
   idle(): Promise<void>;
   /** Opens a dispute on a paid PaymentIntent's charge (the whole amount unless given); its id. */
   dispute(paymentIntentId: string, amountMinor?: number): string;
+  /** A saved payment method as the double holds it (customer null once detached), or undefined. */
+  paymentMethod(id: string): { id: string; card: TestCard; customer: string | null } | undefined;
+  /** Puts another test card behind a saved method, e.g. funds arrived after an insufficient-funds decline. */
+  setCard(paymentMethodId: string, card: TestCard): void;
   close(): Promise<void>;
 }
 
@@ -81,6 +89,7 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
   const inFlight = new Set<Promise<void>>();
   const stopping = new AbortController();
   let publicOrigin = opts.publicOrigin ?? "";
+  const setup = createSetupMode({ deliver, recordCharge, publicOrigin: () => publicOrigin, token });
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -110,6 +119,15 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
         });
       }
       if (method === "POST" && path === "/v1/checkout/sessions") return createSession(req, res);
+      if (method === "POST" && path === "/v1/customers")
+        return idempotent(req, res, (params) => setup.createCustomer(params));
+      if (method === "POST" && path === "/v1/payment_intents")
+        return idempotent(req, res, (params) => setup.createPaymentIntent(params));
+      if (method === "POST" && (m = /^\/v1\/payment_methods\/(pm_test_\w+)\/detach$/.exec(path))) {
+        await readBody(req);
+        const [status, body] = setup.detach(m[1]!);
+        return sendJson(res, status, body);
+      }
       if (method === "GET" && path === "/v1/balance_transactions")
         return sendJson(res, 200, ledger.list(parseStripeForm(url.search.slice(1))));
       if (method === "POST" && path === "/v1/refunds")
@@ -150,6 +168,14 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
       if (!state) return sendText(res, 404, "No such paid payment intent");
       return sendJson(res, 200, { id: openDispute(state, state.amount - state.amountRefunded) });
     }
+    if ((m = /^\/checkout\/(cs_test_\w+)(?:\/(setup))?$/.exec(path)) && setup.session(m[1]!)) {
+      const state = setup.session(m[1]!)!;
+      if (method === "GET" && !m[2]) return sendSetupHtml(res, state.session);
+      if (method === "POST" && m[2] === "setup") {
+        const card = new URLSearchParams(await readBody(req)).get("card") ?? "";
+        return setup.save(res, state, card);
+      }
+    }
     if ((m = /^\/checkout\/(cs_test_\w+)(?:\/(pay|decline))?$/.exec(path))) {
       const state = sessions.get(m[1]!);
       if (!state) return sendText(res, 404, "No such checkout session");
@@ -160,7 +186,8 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
     return sendText(res, 404, "Not found");
   }
 
-  async function createSession(req: IncomingMessage, res: ServerResponse) {
+  /** A POST answered once per Idempotency-Key, replayed for the same body, refused for another (as Stripe). */
+  async function idempotent(req: IncomingMessage, res: ServerResponse, answer: (params: Json) => ApiAnswer) {
     const body = await readBody(req);
     const key = header(req, "idempotency-key");
     if (key) {
@@ -176,13 +203,40 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
       }
       if (seen) return sendJson(res, seen.status, seen.response, { "Idempotent-Replayed": "true" });
     }
-    const params = parseStripeForm(body);
-    const problem = validateSessionParams(params);
-    const [status, response] = problem
-      ? [400, { error: { type: "invalid_request_error", message: problem } }]
-      : [200, newSession(params).session];
+    const [status, response] = answer(parseStripeForm(body));
     if (key) idempotency.set(key, { body, status, response });
     return sendJson(res, status, response);
+  }
+
+  function createSession(req: IncomingMessage, res: ServerResponse) {
+    return idempotent(req, res, (params): ApiAnswer => {
+      if (params.mode === "setup") return setup.createSetupSession(params);
+      const problem = validateSessionParams(params);
+      return problem
+        ? [400, { error: { type: "invalid_request_error", message: problem } }]
+        : [200, newSession(params).session];
+    });
+  }
+
+  /** A succeeded off-session charge, kept like a Checkout one for refunds, disputes and the balance. */
+  function recordCharge(
+    intentId: string,
+    amount: number,
+    currency: string,
+    metadata: Record<string, string>,
+  ) {
+    const charge: ChargeState = {
+      intentId,
+      chargeId: `ch_test_${token(24)}`,
+      amount,
+      currency,
+      metadata,
+      amountRefunded: 0,
+      dispute: null,
+    };
+    charges.set(intentId, charge);
+    ledger.record("charge", amount, currency, chargeObject(charge));
+    return charge.chargeId;
   }
 
   function newSession(params: Json): SessionState {
@@ -446,6 +500,8 @@ export async function startStripeTestDouble(opts: StripeTestDoubleOptions): Prom
       if (!c) throw new Error(`no paid payment intent ${paymentIntentId} in the test double`);
       return openDispute(c, amountMinor ?? c.amount - c.amountRefunded);
     },
+    paymentMethod: (id) => setup.paymentMethod(id),
+    setCard: (id, card) => setup.setCard(id, card),
     async close() {
       stopping.abort();
       await Promise.allSettled([...inFlight]);
@@ -548,6 +604,19 @@ function sendHtml(res: ServerResponse, state: SessionState) {
     "Content-Security-Policy": `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${[...new Set(formTargets)].join(" ")}; frame-ancestors 'none'; base-uri 'none'`,
   });
   res.end(html);
+}
+
+function sendSetupHtml(res: ServerResponse, session: Json & { id: string; status: string }) {
+  const targets = [session.success_url, session.cancel_url]
+    .filter((u): u is string => typeof u === "string")
+    .map((u) => new URL(u).origin);
+  res.writeHead(200, {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${[...new Set(targets)].join(" ")}; frame-ancestors 'none'; base-uri 'none'`,
+  });
+  res.end(setupPage(session));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {

@@ -217,6 +217,8 @@ const INTENTS = [
   "propose",
   "withdraw",
   "pay",
+  "autopay_on",
+  "autopay_off",
 ];
 
 const value = fc.oneof(

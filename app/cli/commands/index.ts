@@ -12,6 +12,7 @@ import { importCommand } from "./import";
 import { webhookRedeliver } from "./webhook-redeliver";
 import { retentionRun } from "./retention-run";
 import { reconcile } from "./reconcile";
+import { autopayRun } from "./autopay-run";
 
 export const commands: Command[] = [
   dbMigrate,
@@ -32,4 +33,5 @@ export const commands: Command[] = [
   webhookRedeliver,
   retentionRun,
   reconcile,
+  autopayRun,
 ];

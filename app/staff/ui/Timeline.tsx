@@ -166,6 +166,7 @@ function PlanBody({ entry }: Entry<"plan">) {
           frequency: t(`frequency.${entry.frequency}`),
         })}{" "}
         · {t(`planStatus.${entry.status}`)} · {t(`timeline.proposedBy.${entry.proposedBy}`)}
+        {entry.autopay ? ` · ${t(`timeline.autopay.${entry.autopay}`)}` : ""}
       </p>
       {entry.decisionReason ? <blockquote className="free-text">{entry.decisionReason}</blockquote> : null}
     </>
