@@ -1,4 +1,5 @@
 import { Form } from "@remix-run/react";
+import { ScrollTable } from "../../ui/ScrollTable";
 import { useTranslation } from "react-i18next";
 import { BarChart } from "../../ui/BarChart";
 import {
@@ -153,7 +154,7 @@ function CurrencyTable({ view }: { view: OutcomesView }) {
       {view.byCurrency.length === 0 ? (
         <p className="hint">{t("outcomes.nothing")}</p>
       ) : (
-        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="outcomes-collected">
+        <ScrollTable labelledBy="outcomes-collected">
           <table className="staff-table numeric">
             <thead>
               <tr>
@@ -194,7 +195,7 @@ function CurrencyTable({ view }: { view: OutcomesView }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
     </>
   );
@@ -234,7 +235,7 @@ function Liquidation({ view }: { view: OutcomesView }) {
           })),
         )}
       />
-      <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="outcomes-liquidation">
+      <ScrollTable labelledBy="outcomes-liquidation">
         <table className="staff-table numeric">
           <thead>
             <tr>
@@ -261,7 +262,7 @@ function Liquidation({ view }: { view: OutcomesView }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollTable>
     </>
   );
 }
