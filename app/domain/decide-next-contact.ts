@@ -3,7 +3,6 @@ import {
   stageForDpd,
   type ContactPolicy,
   type Escalation,
-  type Jurisdiction,
   type StageId,
 } from "./contact-policy";
 import { epochDayFromIsoDate, localEpochDay, startOfLocalDay } from "./local-time";
