@@ -4,6 +4,7 @@ import { pendingCreditMinor } from "../../db/pending-credit";
 import type { ContactInput, PlanStatus } from "../domain/decide-next-contact";
 import type { KnownRecipient } from "../messaging/outbound-sms.server";
 import type { StageId } from "../domain/contact-policy";
+import { channelFactsFor, readChannelFacts } from "./channel-facts.server";
 
 /** What the planner needs per account beyond the decision input: to render and address the reminder. */
 export interface AccountFacts {
@@ -89,6 +90,9 @@ function readAccounts(db: Kysely<Database>, opts: FactsQuery) {
       sql<boolean>`a.dispute_at is not null`.as("dispute"),
       "b.full_name",
       "b.phone_e164",
+      "b.email",
+      "p.phone_allowed",
+      "p.email_allowed",
       "b.time_zone",
       "b.jurisdiction",
       "b.locale",
@@ -116,7 +120,7 @@ async function readRelated(db: Kysely<Database>, accounts: AccountRow[], opts: F
   const since = new Date(opts.now.getTime() - HISTORY_DAYS * 86_400_000);
   const exclude = opts.excludeMessageId ?? "00000000-0000-0000-0000-000000000000";
 
-  const [history, lastStages, promises, plans, hardship, pending] = await Promise.all([
+  const [history, lastStages, promises, plans, hardship, pending, channels] = await Promise.all([
     readSentHistory(db, borrowerIds, since, exclude),
     readLastStages(db, accountIds, exclude),
     db
@@ -134,6 +138,7 @@ async function readRelated(db: Kysely<Database>, accounts: AccountRow[], opts: F
       .groupBy("borrower_id")
       .execute(),
     readUnconfirmedPayments(db, accountIds),
+    readChannelFacts(db, accountIds, borrowerIds, opts.now),
   ]);
 
   return {
@@ -144,6 +149,7 @@ async function readRelated(db: Kysely<Database>, accounts: AccountRow[], opts: F
     hardshipBy: new Map(hardship.map((h) => [h.borrower_id, h.pause_until])),
     pendingBy: new Map(pending.map((p) => [p.account_id, Number(p.recorded)])),
     processingBy: new Map(pending.map((p) => [p.account_id, Number(p.processing)])),
+    channels,
   };
 }
 
@@ -310,6 +316,7 @@ function toContactInput(
     hardship: related.hardshipBy.has(a.borrower_id)
       ? { pauseUntil: related.hardshipBy.get(a.borrower_id)! }
       : null,
+    channels: channelFactsFor(a, related.channels),
   };
 }
 

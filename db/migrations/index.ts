@@ -23,6 +23,7 @@ import * as m0045 from "./0045_staff_invites";
 import * as m0060 from "./0060_reconciliation_runs";
 import * as m0061 from "./0061_instalment_moves";
 import * as m0090 from "./0090_inbound_review";
+import * as m0110 from "./0110_call_outcomes";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -50,4 +51,5 @@ export const migrations: Record<string, Migration> = {
   "0060_reconciliation_runs": m0060,
   "0061_instalment_moves": m0061,
   "0090_inbound_review": m0090,
+  "0110_call_outcomes": m0110,
 };
