@@ -140,6 +140,7 @@ const FIELD_NAMES = [
   "quietHoursEnd",
   "language",
   "outcome",
+  "overrideReason",
   "scopes",
   "assigneeId",
   "caseId",
