@@ -15,7 +15,7 @@ import {
  * who logs a call it forbids.
  */
 
-/** What an agent records after a call; the first six are offered, the rest are read from older rows. */
+/** What an agent records after a call (older rows may also hold `connected`, `busy`, `voicemail`). */
 export const CALL_OUTCOMES = [
   "no_answer",
   "right_party_contact",
@@ -24,7 +24,6 @@ export const CALL_OUTCOMES = [
   "refused",
   "callback_requested",
 ] as const;
-export type CallOutcome = (typeof CALL_OUTCOMES)[number] | "connected" | "busy" | "voicemail";
 
 /** The borrower answered and spoke: a "connected" call, and a "conversation" for the cool-down. */
 const CONVERSATIONS: ReadonlySet<string> = new Set([

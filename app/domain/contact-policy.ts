@@ -16,7 +16,7 @@ export type Jurisdiction = (typeof JURISDICTIONS)[number];
 export const ESCALATIONS = ["none", "call_task", "visit_offer"] as const;
 export type Escalation = (typeof ESCALATIONS)[number];
 /** Every way the schedule can reach a borrower (docs/product-rules.md §4.17). */
-export const CHANNELS = ["sms", "email", "call", "visit"] as const;
+const CHANNELS = ["sms", "email", "call", "visit"] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** The automatic plan approval limits, in whole currency units (converted per currency by planPolicyFor). */

@@ -25,13 +25,7 @@ import type {
 import { decideAcrossChannels } from "./channel-decision";
 
 export { InvalidContactInput, nextPermittedTime, sendConstraintsFor } from "./send-constraints";
-export {
-  REASON_CODES,
-  type ChannelFacts,
-  type ContactDecision,
-  type ContactInput,
-  type PlanStatus,
-} from "./contact-decision";
+export { REASON_CODES, type ContactDecision, type ContactInput, type PlanStatus } from "./contact-decision";
 
 /**
  * The contact policy engine (docs/product-rules.md §4.1, §4.3): for one account at `now`, send,
