@@ -6,7 +6,15 @@ import { sql, type Kysely } from "kysely";
  * with the agent's reason for making it. Decisions may name the channel `call`, and a task the schedule opens
  * keeps the rule that opened it. Safe while the previous release serves: it writes neither.
  */
-const OLD_OUTCOMES = ["connected", "no_answer", "busy", "wrong_number", "promise_made", "refused", "voicemail"];
+const OLD_OUTCOMES = [
+  "connected",
+  "no_answer",
+  "busy",
+  "wrong_number",
+  "promise_made",
+  "refused",
+  "voicemail",
+];
 const NEW_OUTCOMES = [...OLD_OUTCOMES, "right_party_contact", "callback_requested"];
 
 export async function up(db: Kysely<any>): Promise<void> {
