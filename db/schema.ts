@@ -17,7 +17,7 @@ export type MessageChannel = "sms" | "email";
 export type SmsEncoding = "GSM-7" | "UCS-2";
 export type MessageStatus =
   "queued" | "sending" | "sent" | "delivered" | "failed" | "undelivered" | "cancelled" | "received";
-export type ContactChannel = "sms" | "email" | "phone" | "visit";
+export type ContactChannel = "sms" | "email" | "phone" | "call" | "visit";
 export type DecisionAction = "send" | "defer" | "suppress";
 export type PaymentSource = "portal" | "offline_branch" | "offline_transfer";
 export type PaymentStatus =
@@ -80,7 +80,15 @@ export type TaskKind =
   | "inbound_review";
 export type TaskStatus = "open" | "done" | "cancelled";
 export type CallOutcome =
-  "connected" | "no_answer" | "busy" | "wrong_number" | "promise_made" | "refused" | "voicemail";
+  | "connected"
+  | "no_answer"
+  | "busy"
+  | "wrong_number"
+  | "promise_made"
+  | "refused"
+  | "voicemail"
+  | "right_party_contact"
+  | "callback_requested";
 export type StaffRole = "agent" | "approver" | "supervisor" | "admin";
 export type ActorType = "borrower" | "staff" | "system" | "api";
 
@@ -544,6 +552,8 @@ export interface TasksTable {
   resolved_at: NullableTimestamp;
   /** What the borrower wrote when booking a call back or visit (1-500 characters). */
   borrower_note: string | null;
+  /** Why the schedule opened it: the decision's reason and rule (migration 0110). */
+  reason: string | null;
 }
 
 export interface NotesTable {
@@ -561,6 +571,10 @@ export interface CallAttemptsTable {
   staff_user_id: string | null;
   outcome: CallOutcome;
   occurred_at: TimestampDefault;
+  /** Why the agent made a call the schedule's caps or window forbid (migration 0110); null otherwise. */
+  override_reason: string | null;
+  /** Which cap or window that was (a CallBlocker code). */
+  override_blocker: string | null;
 }
 
 export interface StaffUsersTable {

@@ -26,6 +26,9 @@ export const JURISDICTIONS = [
 ] as const satisfies readonly Jurisdiction[];
 export const ESCALATIONS = ["none", "call_task", "visit_offer"] as const;
 export type Escalation = (typeof ESCALATIONS)[number];
+/** Every way the schedule can reach a borrower (docs/product-rules.md §4.15). */
+const CHANNELS = ["sms", "email", "call", "visit"] as const;
+export type Channel = (typeof CHANNELS)[number];
 
 /** The automatic plan approval limits, in whole currency units (converted per currency by planPolicyFor). */
 const DEFAULT_PLAN_RULES = {
@@ -64,6 +67,8 @@ const stageSchema = z
     tone: z.enum(["gentle", "neutral", "firm"]),
     channel: z.literal("sms"),
     escalation: z.enum(ESCALATIONS),
+    /** Channels in the order the schedule tries them (§4.15); absent: SMS, then what `escalation` implies. */
+    channels: z.array(z.enum(CHANNELS)).min(1).max(4).optional(),
     variants: z.array(z.string().min(1).max(16)).min(1).max(8).optional(),
   })
   .strict()
@@ -85,6 +90,8 @@ const capsShape = {
     .max(24 * 14),
   callsPerDay: z.number().int().min(0).max(20),
   callsPer7Days: z.number().int().min(0).max(100),
+  /** Calls the borrower answered, per local day (NIFA: 3); absent means only callsPerDay binds. */
+  connectedCallsPerDay: z.number().int().min(0).max(20).optional(),
 };
 const capsSchema = z.object(capsShape).strict();
 
@@ -180,6 +187,18 @@ const contactPolicySchema = z
       .object({ explorationShare: z.number().min(0).max(1) })
       .strict()
       .optional(),
+    /** When the schedule moves to a stage's next channel (§4.15); absent: the defaults below. */
+    escalation: z
+      .object({
+        /** Texts in a row the provider reported undelivered or failed; null never escalates for it. */
+        undeliveredTexts: z.number().int().min(1).max(20).nullable(),
+        /** Reminders in a row whose link was never opened; null never escalates for it. */
+        ignoredReminders: z.number().int().min(1).max(50).nullable(),
+        /** A refused channel (opted out, not allowed, wrong number): try the next one, or stop. */
+        whenRefused: z.enum(["next_channel", "stop"]),
+      })
+      .strict()
+      .default({ undeliveredTexts: 3, ignoredReminders: null, whenRefused: "next_channel" }),
     jurisdictions: z.preprocess(
       withAddedJurisdictions,
       z
@@ -286,13 +305,23 @@ export function nextStageAfter(policy: ContactPolicy, dpd: number): ContactStage
 export function effectiveCaps(policy: ContactPolicy, jurisdiction: Jurisdiction): ContactCaps {
   const base = policy.caps;
   const tighter = policy.jurisdictions[jurisdiction].caps ?? {};
+  const connected = Math.min(base.connectedCallsPerDay ?? Infinity, tighter.connectedCallsPerDay ?? Infinity);
   return {
     smsPerAccountPerDay: Math.min(base.smsPerAccountPerDay, tighter.smsPerAccountPerDay ?? Infinity),
     smsPerBorrowerPer7Days: Math.min(base.smsPerBorrowerPer7Days, tighter.smsPerBorrowerPer7Days ?? Infinity),
     minHoursBetweenReminders: Math.max(base.minHoursBetweenReminders, tighter.minHoursBetweenReminders ?? 0),
     callsPerDay: Math.min(base.callsPerDay, tighter.callsPerDay ?? Infinity),
     callsPer7Days: Math.min(base.callsPer7Days, tighter.callsPer7Days ?? Infinity),
+    ...(Number.isFinite(connected) ? { connectedCallsPerDay: connected } : {}),
   };
+}
+
+/** A stage's channels in order: its own list, else SMS and the task its `escalation` names. */
+export function stageChannels(stage: ContactStage): readonly Channel[] {
+  if (stage.channels) return stage.channels;
+  if (stage.escalation === "call_task") return ["sms", "call"];
+  if (stage.escalation === "visit_offer") return ["sms", "call", "visit"];
+  return ["sms"];
 }
 
 /**

@@ -3,7 +3,6 @@ import {
   stageForDpd,
   type ContactPolicy,
   type Escalation,
-  type Jurisdiction,
   type StageId,
 } from "./contact-policy";
 import { epochDayFromIsoDate, localEpochDay, startOfLocalDay } from "./local-time";
@@ -16,7 +15,17 @@ import {
   type SendConstraints,
 } from "./send-constraints";
 
+import type {
+  ContactDecision,
+  ContactInput,
+  ContactTemplate,
+  DeferReason,
+  PlanStatus,
+} from "./contact-decision";
+import { decideAcrossChannels } from "./channel-decision";
+
 export { InvalidContactInput, nextPermittedTime, sendConstraintsFor } from "./send-constraints";
+export { REASON_CODES, type ContactDecision, type ContactInput, type PlanStatus } from "./contact-decision";
 
 /**
  * The contact policy engine (docs/product-rules.md §4.1, §4.3): for one account at `now`, send,
@@ -24,102 +33,6 @@ export { InvalidContactInput, nextPermittedTime, sendConstraintsFor } from "./se
  * is read or written, so the planner, the dispatcher's re-check and the tests
  * all get the same answer for the same facts.
  */
-
-/** Reason codes, in precedence order. Stored with every decision so agents can explain it. */
-const SUPPRESS_REASONS = [
-  "account_closed",
-  "account_paid",
-  "settlement_paid",
-  "wrong_number",
-  "dispute",
-  "sms_opted_out",
-  "sms_not_allowed",
-] as const;
-const DEFER_REASONS = [
-  "hardship_pause",
-  "breathing_space",
-  "plan_under_review",
-  "settlement_in_force",
-  "plan_active",
-  "promise_pending",
-  "overdue_paid",
-  "payment_processing",
-  "not_yet_due",
-  "cadence_not_due",
-  "quiet_hours",
-  "cap_account_daily",
-  "cap_borrower_weekly",
-  "cap_min_gap",
-] as const;
-export const REASON_CODES = [...SUPPRESS_REASONS, ...DEFER_REASONS, "send_due"] as const;
-type SuppressReason = (typeof SUPPRESS_REASONS)[number];
-type DeferReason = (typeof DEFER_REASONS)[number];
-
-export type PlanStatus =
-  | "proposed"
-  | "approved"
-  | "rejected"
-  | "countered"
-  | "declined"
-  | "active"
-  | "completed"
-  | "broken"
-  | "cancelled";
-
-export interface ContactInput {
-  now: Date;
-  account: {
-    status: "current" | "delinquent" | "paid" | "closed";
-    /** The bank's days past due; used for delinquent accounts. */
-    dpd: number;
-    /** YYYY-MM-DD; a current account's stage is counted from it (D-3 = three local days before). */
-    dueDate: string;
-    balanceMinor: number;
-    /** Net of payments recorded since the bank's balance (§6.5): what is still overdue. */
-    overdueMinor: number;
-    /** Net the same way: what a current account must pay by its due date. */
-    minimumDueMinor: number;
-    /** Payments under way (an async method not settled yet), not counted in the figures above. */
-    processingMinor: number;
-    wrongNumber: boolean;
-    dispute: boolean;
-  };
-  borrower: { timeZone: string; jurisdiction: Jurisdiction; breathingSpaceUntil?: Date | null };
-  preferences: {
-    smsAllowed: boolean;
-    smsOptedOut: boolean;
-    windowStart?: string | null;
-    windowEnd?: string | null;
-    maxPerWeek?: number | null;
-  };
-  history: {
-    accountSmsSentAt: Date[];
-    /** Every SMS to this borrower, across all their accounts. */
-    borrowerSmsSentAt: Date[];
-    /** Instalment-due reminders are recorded under stage "pre_due". */
-    lastStageSent?: { stage: StageId; at: Date } | null;
-  };
-  promise?: { promisedDate: string; status: "active" | "kept" | "broken" | "cancelled" } | null;
-  plan?: { status: PlanStatus; nextInstalmentDueDate?: string | null; inGoodStanding: boolean } | null;
-  hardship?: { pauseUntil: Date | null } | null;
-  /** The account's settlement being paid (`accepted`) or paid in full (docs/product-rules.md §7.10). */
-  settlement?: { status: "accepted" | "paid" } | null;
-}
-
-type ContactTemplate = StageId | "instalment_due";
-
-export type ContactDecision =
-  | {
-      action: "send";
-      channel: "sms";
-      stage: StageId;
-      template: ContactTemplate;
-      at: Date;
-      reason: "send_due";
-      escalation: Escalation;
-    }
-  | { action: "defer"; until: Date; reason: DeferReason; stage?: StageId }
-  | { action: "suppress"; reason: SuppressReason };
 
 type Defer = Extract<ContactDecision, { action: "defer" }>;
 /** What would be sent if nothing later in the precedence objects. */
@@ -134,6 +47,11 @@ const PLAN_UNDER_REVIEW: ReadonlySet<PlanStatus> = new Set(["proposed", "counter
 const PLAN_IN_FORCE: ReadonlySet<PlanStatus> = new Set(["approved", "active"]);
 
 export function decideNextContact(input: ContactInput, policy: ContactPolicy): ContactDecision {
+  return input.channels ? decideAcrossChannels(input, policy, decideSms) : decideSms(input, policy);
+}
+
+/** The SMS schedule alone (precedence §4.3); the channel layer runs it with every channel open. */
+function decideSms(input: ContactInput, policy: ContactPolicy): ContactDecision {
   const constraints = sendConstraintsFor(input, policy);
   const now = instantOf(input.now, "now");
   const { account, preferences } = input;

@@ -5,7 +5,7 @@ import type { SupportedLocale } from "../i18n/config";
 import type { ReminderStage } from "./sms-templates";
 
 /**
- * Reminder emails (docs/product-rules.md §4.20): one per stage and language, a text part and an HTML part
+ * Reminder emails (docs/product-rules.md §4.17): one per stage and language, a text part and an HTML part
  * built from the same sentences, filled with the values the SMS shows (bank, name, masked account, amount,
  * date, hotline, the signed short link) and nothing more about the debt. Like the SMS interpolator, a
  * missing value throws instead of rendering "{{amount}}", and a value with control characters is refused.

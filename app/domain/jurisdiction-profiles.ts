@@ -19,7 +19,7 @@ export const SHIPPED_JURISDICTION_PROFILES = {
       "PIPL Art. 28: financial account data is sensitive",
     ],
     contactWindow: { start: "08:00", end: "22:00" },
-    caps: { callsPerDay: 3 },
+    caps: { callsPerDay: 3, connectedCallsPerDay: 3 },
     smsOptOutNotice: false,
     contactDebtorOnly: true,
     registeredSenderId: false,

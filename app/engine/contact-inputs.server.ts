@@ -4,6 +4,7 @@ import { pendingCreditMinor } from "../../db/pending-credit";
 import type { ContactInput, PlanStatus } from "../domain/decide-next-contact";
 import type { KnownRecipient } from "../messaging/outbound-sms.server";
 import type { StageId } from "../domain/contact-policy";
+import { channelFactsFor, readChannelFacts } from "./channel-facts.server";
 
 /** What the planner needs per account beyond the decision input: to render and address the reminder. */
 export interface AccountFacts {
@@ -89,6 +90,9 @@ function readAccounts(db: Kysely<Database>, opts: FactsQuery) {
       sql<boolean>`a.dispute_at is not null`.as("dispute"),
       "b.full_name",
       "b.phone_e164",
+      "b.email",
+      "p.phone_allowed",
+      "p.email_allowed",
       "b.time_zone",
       "b.jurisdiction",
       "b.locale",
@@ -116,7 +120,7 @@ async function readRelated(db: Kysely<Database>, accounts: AccountRow[], opts: F
   const since = new Date(opts.now.getTime() - HISTORY_DAYS * 86_400_000);
   const exclude = opts.excludeMessageId ?? "00000000-0000-0000-0000-000000000000";
 
-  const [history, lastStages, promises, plans, hardship, pending, settlements] = await Promise.all([
+  const [history, lastStages, promises, plans, hardship, pending, settlements, channels] = await Promise.all([
     readSentHistory(db, borrowerIds, since, exclude),
     readLastStages(db, accountIds, exclude),
     db
@@ -144,6 +148,7 @@ async function readRelated(db: Kysely<Database>, accounts: AccountRow[], opts: F
       .orderBy("account_id")
       .orderBy("created_at", "desc")
       .execute(),
+    readChannelFacts(db, accountIds, borrowerIds, opts.now),
   ]);
 
   return {
@@ -155,6 +160,7 @@ async function readRelated(db: Kysely<Database>, accounts: AccountRow[], opts: F
     pendingBy: new Map(pending.map((p) => [p.account_id, Number(p.recorded)])),
     processingBy: new Map(pending.map((p) => [p.account_id, Number(p.processing)])),
     settlementBy: new Map(settlements.map((st) => [st.account_id, st.status as "accepted" | "paid"])),
+    channels,
   };
 }
 
@@ -322,6 +328,7 @@ function toContactInput(
       ? { pauseUntil: related.hardshipBy.get(a.borrower_id)! }
       : null,
     settlement: related.settlementBy.has(a.id) ? { status: related.settlementBy.get(a.id)! } : null,
+    channels: channelFactsFor(a, related.channels),
   };
 }
 

@@ -326,7 +326,8 @@ async function applyDecisions(
     for (const [account, decision] of await decideAccounts(db, late, now)) decisions.set(account, decision);
   for (const msg of toDecide) {
     const decision = decisions.get(msg.account_id!);
-    if (!decision || decision.action === "send")
+    // A send on another channel (the borrower's texts are refused or fail: a call is due) is no text.
+    if (!decision || (decision.action === "send" && decision.channel === "sms"))
       claim.toSend.push(msg); // an account the facts do not cover: as before, no veto
     else if (decision.action === "defer" && RESCHEDULE.has(decision.reason)) {
       claim.rescheduled.push({ id: msg.id, until: decision.until, reason: decision.reason });

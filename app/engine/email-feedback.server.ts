@@ -6,7 +6,7 @@ import { emitBankEvent } from "../platform/bank-events.server";
 import { verifyUnsubscribeToken } from "../messaging/email-unsubscribe.server";
 
 /**
- * What comes back from email (docs/product-rules.md §4.20): the borrower's unsubscribe (the link in every
+ * What comes back from email (docs/product-rules.md §4.17): the borrower's unsubscribe (the link in every
  * email, or the mail client's one-click POST, RFC 8058) turns email off for them; a hard bounce or a
  * complaint reported by the mail provider suppresses the address for everyone who holds it.
  */

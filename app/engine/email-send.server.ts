@@ -15,7 +15,7 @@ import { smsAmount, smsDate } from "../messaging/outbound-sms.server";
 import { loadAccountFacts, type AccountFacts } from "./contact-inputs.server";
 
 /**
- * The `email:send` task (docs/product-rules.md §4.20): the schedule stores an `email` send decision and
+ * The `email:send` task (docs/product-rules.md §4.17): the schedule stores an `email` send decision and
  * enqueues `{ accountId, decisionId }`. At send time the task checks again that email may be used (an
  * address, email allowed in the preferences, not unsubscribed, the address not suppressed by a bounce or
  * complaint, something still owed), renders the stage's email in the borrower's language with a fresh

@@ -1,9 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { DateTime } from "luxon";
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, Locale } from "../../db/schema";
 import { assignVariant } from "../domain/ab-variant.server";
-import { DEFAULT_CONTACT_POLICY, parseContactPolicy, type ContactPolicy } from "../domain/contact-policy";
+import {
+  DEFAULT_CONTACT_POLICY,
+  parseContactPolicy,
+  type Channel,
+  type ContactPolicy,
+} from "../domain/contact-policy";
 import {
   amountAsked,
   decideNextContact,
@@ -11,7 +15,6 @@ import {
   type ContactDecision,
 } from "../domain/decide-next-contact";
 import { isoDateFromEpochDay, localEpochDay } from "../domain/local-time";
-import { boundedMemo } from "../domain/memo";
 import {
   defaultReminderVariants,
   REMINDER_STAGES,
@@ -23,6 +26,7 @@ import { pgArray } from "../../db/pg-array";
 import { queueSmsBatch, smsAmount, smsDate, type QueueSmsInput } from "../messaging/outbound-sms.server";
 import { sendableReminderVariants } from "../messaging/sms-template-store.server";
 import { loadAccountFacts, type AccountFacts } from "./contact-inputs.server";
+import { escalationTask, insertEscalationTasks, queueEmailJobs, taskReason } from "./contact-tasks.server";
 import { sendTimeEvidenceLoader, timeSend, type SendTimeEvidence, type TimedSend } from "./send-time.server";
 
 /** One line of `schedule:run --json` (docs/product-rules.md §11.1). */
@@ -30,7 +34,7 @@ export interface DecisionLine {
   account: string;
   action: "send" | "defer" | "suppress";
   reason: string;
-  channel: "sms" | null;
+  channel: Channel | null;
   template: string | null;
   at: string | null;
 }
@@ -206,10 +210,15 @@ function toLine(facts: AccountFacts, decision: Decided, now: Date): DecisionLine
     account: facts.accountRef,
     action: decision.action,
     reason: decision.reason,
-    channel: send ? "sms" : null,
+    channel: channelOf(decision),
     template: send ? send.template : null,
     at: send ? now.toISOString() : decision.action === "defer" ? decision.until.toISOString() : null,
   };
+}
+
+/** The channel a decision is about: a send's, or the one a deferral or refusal named. */
+function channelOf(decision: Decided): Channel | null {
+  return "channel" in decision && decision.channel ? decision.channel : null;
 }
 
 interface PlannedBatch {
@@ -221,19 +230,30 @@ interface PlannedBatch {
     input: QueueSmsInput;
   }>;
   tasks: Array<ReturnType<typeof escalationTask>>;
+  /** Call, visit and email decisions: stored as decisions; calls and visits open tasks, emails queue a job. */
+  others: Array<{ facts: AccountFacts; decision: Extract<ContactDecision, { action: "send" }> }>;
 }
 
 /** The pure part of persisting a batch (reminder inputs, escalation tasks), done while the previous batch is written. */
 function planBatch(prep: ReminderPrep, decided: DecidedBatch): PlannedBatch {
-  const planned: PlannedBatch = { quiet: [], sends: [], tasks: [] };
+  const planned: PlannedBatch = { quiet: [], sends: [], tasks: [], others: [] };
   for (const { facts, decision } of decided) {
     if (decision.action !== "send") {
       planned.quiet.push({ facts, decision });
       continue;
     }
+    const reason = taskReason(decision);
+    if (decision.channel !== "sms") {
+      planned.others.push({ facts, decision });
+      if (decision.channel !== "email")
+        planned.tasks.push(escalationTask(facts, decision.channel, prep.now, prep.localDay(facts), reason));
+      continue;
+    }
     planned.sends.push({ facts, decision, ...prep.reminderInput(facts, decision) });
-    if (decision.escalation !== "none")
-      planned.tasks.push(escalationTask(facts, decision.escalation, prep.now, prep.localDay(facts)));
+    if (decision.escalation !== "none") {
+      const kind = decision.escalation === "call_task" ? "call" : "visit";
+      planned.tasks.push(escalationTask(facts, kind, prep.now, prep.localDay(facts), reason));
+    }
   }
   return planned;
 }
@@ -248,7 +268,7 @@ async function persistDecisions(
   // One transaction and a fixed number of statements per batch (docs/product-rules.md §12): every decision,
   // every due text (rendered for the recipient the page was read with, linked, job added: queueSmsBatch;
   // the dispatcher decides each reminder again, consent included, before it goes out), every escalation.
-  const { quiet, sends, tasks } = planned;
+  const { quiet, sends, tasks, others } = planned;
   await db.transaction().execute(async (trx) => {
     const queued = await queueSmsBatch(
       trx,
@@ -259,11 +279,21 @@ async function persistDecisions(
         account_id: facts.accountId,
         action: decision.action,
         reason: decision.reason,
-        channel: null,
+        channel: channelOf(decision),
         template_key: null,
         stage: decision.action === "defer" ? (decision.stage ?? null) : null,
         act_at: decision.action === "defer" ? decision.until : null,
         detail: "sendTime" in decision ? { sendTime: decision.sendTime } : EMPTY_DETAIL,
+      })),
+      ...others.map(({ facts, decision }) => ({
+        account_id: facts.accountId,
+        action: "send" as const,
+        reason: decision.reason,
+        channel: decision.channel,
+        template_key: null,
+        stage: decision.stage,
+        act_at: now,
+        detail: { rule: decision.rule },
       })),
       ...sends.map(({ facts, decision, templateKey }, i) => {
         const outcome = queued[i]!;
@@ -284,6 +314,8 @@ async function persistDecisions(
     ];
     await insertDecisionRows(trx, runId, now, rows);
     if (tasks.length) await insertEscalationTasks(trx, tasks);
+    const emails = others.filter((o) => o.decision.channel === "email").map((o) => o.facts.accountId);
+    await queueEmailJobs(trx, runId, emails);
     for (const outcome of queued) {
       if (outcome.status === "queued") result.queued += 1;
       else result.skipped += 1;
@@ -432,43 +464,3 @@ function reminderFigures(facts: AccountFacts, template: ReminderStage, localEpoc
   }
   return { amountMinor, dueDate: isoDateFromEpochDay(localEpochDay + 7) };
 }
-
-/**
- * Late accounts get a call task, serious ones a visit offer (docs/product-rules.md §4.11), at most one open
- * per account per (local ISO) week.
- */
-/** Escalation tasks as typed arrays (a multi-row VALUES of thousands of rows costs Postgres more to parse than to write). */
-async function insertEscalationTasks(
-  trx: Transaction<Database>,
-  tasks: Array<ReturnType<typeof escalationTask>>,
-) {
-  const col = (pick: (t: (typeof tasks)[number]) => string | Date) => pgArray(tasks.map(pick));
-  await sql`insert into tasks (kind, borrower_id, account_id, status, due_at, source_type, dedupe_key)
-    select * from unnest(${col((t) => t.kind)}::text[], ${col((t) => t.borrower_id)}::uuid[], ${col((t) => t.account_id)}::uuid[],
-      ${col((t) => t.status)}::text[], ${col((t) => t.due_at)}::timestamptz[], ${col((t) => t.source_type)}::text[], ${col((t) => t.dedupe_key)}::text[])
-    on conflict (dedupe_key) do nothing`.execute(trx);
-}
-
-function escalationTask(
-  facts: AccountFacts,
-  escalation: "call_task" | "visit_offer",
-  now: Date,
-  localDay: { iso: string },
-) {
-  const kind = escalation === "call_task" ? ("call" as const) : ("visit" as const);
-  return {
-    kind,
-    borrower_id: facts.borrowerId,
-    account_id: facts.accountId,
-    status: "open" as const,
-    due_at: now,
-    source_type: "schedule_escalation",
-    dedupe_key: `escalation:${kind}:${facts.accountId}:${isoWeek(localDay.iso)}`,
-  };
-}
-
-/** "2026-W48" for a local calendar date (luxon's kkkk-'W'WW), memoised: a run sees a handful of dates. */
-function isoWeek(isoDate: string): string {
-  return isoWeeks(isoDate, () => DateTime.fromISO(isoDate, { zone: "UTC" }).toFormat("kkkk-'W'WW"));
-}
-const isoWeeks = boundedMemo<string>(1_000);

@@ -4,7 +4,7 @@ import type { Database } from "../../db/schema";
 import { config, devSecretsAllowed } from "../platform/config.server";
 
 /**
- * Where emails go (docs/product-rules.md §4.20): the SMTP server in the settings (SMTP_URL or SMTP_HOST
+ * Where emails go (docs/product-rules.md §4.17): the SMTP server in the settings (SMTP_URL or SMTP_HOST
  * and the rest), else, in development and tests (and a production demo with SETTLE_ALLOW_DEV_SECRETS=1),
  * the development mailbox: "sending" is recording the email in `mailbox_emails`, in the send's own
  * transaction, and /dev/mailbox shows it. A production process without SMTP sends no email at all.

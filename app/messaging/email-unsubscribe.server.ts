@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { config } from "../platform/config.server";
 
 /**
- * The unsubscribe link every email carries (docs/product-rules.md §4.20): `/email/unsubscribe/<token>`,
+ * The unsubscribe link every email carries (docs/product-rules.md §4.17): `/email/unsubscribe/<token>`,
  * where the token is the email's random id and a truncated HMAC-SHA256 of it, both base64url. It names
  * no person and no address; a forged or altered token fails the MAC before any database read. It never
  * expires: an old email's unsubscribe link must keep working.

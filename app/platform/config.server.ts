@@ -106,7 +106,7 @@ const envSchema = z
       })
       .pipe(smsSendersSchema)
       .default("{}"),
-    // Email (docs/product-rules.md §4.20): SMTP_URL (smtp:// or smtps://user:pass@host:port) or the
+    // Email (docs/product-rules.md §4.17): SMTP_URL (smtp:// or smtps://user:pass@host:port) or the
     // parts; unset: development and tests keep emails in the mailbox (/dev/mailbox), production sends none.
     SMTP_URL: z
       .string()

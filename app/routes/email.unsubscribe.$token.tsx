@@ -6,7 +6,7 @@ import { BodyTooLarge, readCappedText } from "~/platform/request-body.server";
 import type { loader as rootLoader } from "~/root";
 
 /**
- * The unsubscribe link in every email (docs/product-rules.md §4.20). GET shows a confirmation (no JavaScript
+ * The unsubscribe link in every email (docs/product-rules.md §4.17). GET shows a confirmation (no JavaScript
  * needed, in the email's language through its `?lng`); POST turns email off. The same URL is the
  * List-Unsubscribe header's: a mail client's one-click POST (RFC 8058, body `List-Unsubscribe=One-Click`,
  * sometimes multipart, from no page at all) is answered in plain text. It reads its own small body, so the

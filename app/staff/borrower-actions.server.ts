@@ -4,6 +4,7 @@ import { appendAudit } from "../platform/audit.server";
 import { revokeLinks } from "../messaging/short-links.server";
 import { reportWrongNumber } from "../engine/feedback.server";
 import type { BorrowerAction } from "./borrower-forms";
+import { callBlockerNow } from "./call-caps.server";
 import type { StaffIdentity } from "./session.server";
 import {
   actForBorrower,
@@ -101,6 +102,14 @@ async function logCall({ trx, staff, borrowerId, now, audit }: Ctx, action: Act<
       httpStatus: 400 as const,
       fieldErrors: { accountId: ["errors.wrongNumberAccount"] },
     };
+  // A call the schedule would never place (a cap, the window, the cool-down) needs the agent's reason.
+  const blocker = await callBlockerNow(trx, borrowerId, now);
+  if (blocker && !action.overrideReason)
+    return {
+      status: "refused" as const,
+      httpStatus: 409 as const,
+      fieldErrors: { overrideReason: [`errors.callBlocked.${blocker}`] },
+    };
   const call = await trx
     .insertInto("call_attempts")
     .values({
@@ -109,12 +118,16 @@ async function logCall({ trx, staff, borrowerId, now, audit }: Ctx, action: Act<
       staff_user_id: staff.id,
       outcome: action.outcome,
       occurred_at: now,
+      override_reason: blocker ? action.overrideReason : null,
+      override_blocker: blocker,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
+  // The reason's text stays in call_attempts; the audit row says a cap was overridden and which.
   await audit("staff.call_logged", "call_attempt", call.id, {
     outcome: action.outcome,
     accountId: action.accountId ?? null,
+    ...(blocker ? { overrode: blocker } : {}),
   });
   if (action.outcome === "wrong_number" && action.accountId)
     await reportWrongNumber(trx, {

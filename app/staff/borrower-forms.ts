@@ -7,16 +7,12 @@ import { z } from "zod";
  * (promise, plan, preferences, call back...) are only shaped here: their values
  * are checked by the portal's own rules in the service, against the account's facts.
  */
-export const CALL_OUTCOMES = [
-  "connected",
-  "no_answer",
-  "busy",
-  "wrong_number",
-  "promise_made",
-  "refused",
-  "voicemail",
-] as const;
+import { CALL_OUTCOMES } from "../domain/call-constraints";
+
+export { CALL_OUTCOMES } from "../domain/call-constraints";
 export const NOTE_MAX = 4000;
+/** Why an agent made a call the schedule forbids (migration 0110 bounds it). */
+export const CALL_OVERRIDE_MAX = 500;
 
 const uuid = (key: string) => z.string({ required_error: key }).uuid(key);
 /** A typed value the portal's schema checks next; bounded here so nothing huge reaches it. */
@@ -37,6 +33,12 @@ export const borrowerActionSchema = z.discriminatedUnion("intent", [
     intent: z.literal("log_call"),
     accountId: uuid("errors.account").optional(),
     outcome: z.enum(CALL_OUTCOMES, { errorMap: () => ({ message: "errors.callOutcome" }) }),
+    overrideReason: z
+      .string()
+      .trim()
+      .max(CALL_OVERRIDE_MAX, "errors.callOverrideTooLong")
+      .optional()
+      .transform((v) => v || undefined),
   }),
   z.object({
     intent: z.literal("resolve_task"),

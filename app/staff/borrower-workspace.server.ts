@@ -33,7 +33,13 @@ export interface BorrowerWorkspace extends BorrowerPageView {
   /** The timeline's filters as the query string chose them (none: everything), and each filter's count. */
   timelineFilters: { shown: TimelineFilter[]; counts: Record<TimelineFilter, number> };
   /** Per account, what the planner would decide now (docs/product-rules.md §8.4). */
-  nextContact: Array<{ accountLast4: string; action: string; reason: string; at: string | null }>;
+  nextContact: Array<{
+    accountLast4: string;
+    action: string;
+    reason: string;
+    channel: string | null;
+    at: string | null;
+  }>;
 }
 
 export async function borrowerWorkspace(
@@ -80,6 +86,7 @@ export async function borrowerWorkspace(
       accountLast4: last4.get(n.accountId) ?? "",
       action: n.action,
       reason: n.reason,
+      channel: n.channel,
       at: n.at && formatStaffDateTime(n.at, opts.locale, opts.timeZone),
     })),
     can,

@@ -8,7 +8,7 @@ import { readStaffSession, type StaffIdentity, type StaffSessionInfo } from "./s
 import { requireStaff } from "./auth.server";
 
 /**
- * The development mailbox (docs/product-rules.md §4.20), beside the outbox and guarded the same way:
+ * The development mailbox (docs/product-rules.md §4.17), beside the outbox and guarded the same way:
  * `/dev/mailbox` in development and tests only; `/staff/mailbox` for an admin, in production only where
  * SETTLE_ALLOW_DEV_SECRETS=1 (a local demo) and no SMTP server is set, hidden from everyone else.
  */

@@ -13,6 +13,8 @@ export interface NextContactLine {
   accountId: string;
   action: "send" | "defer" | "suppress";
   reason: string;
+  /** The channel the decision is about (§4.15): the one it contacts, waits for, or found refused. */
+  channel: string | null;
   at: Date | null;
 }
 
@@ -32,6 +34,7 @@ export async function nextContacts(
     if (!f) return [];
     const d = decideFor(f, policy);
     const at = d.action === "send" && "at" in d ? d.at : d.action === "defer" ? d.until : null;
-    return [{ accountId, action: d.action, reason: d.reason, at }];
+    const channel = "channel" in d && d.channel ? d.channel : null;
+    return [{ accountId, action: d.action, reason: d.reason, channel, at }];
   });
 }

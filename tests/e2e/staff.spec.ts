@@ -155,6 +155,8 @@ test.describe("staff first sign-in (JavaScript off)", () => {
     await page.getByRole("button", { name: "Add note" }).click();
     await expect(page.getByRole("status")).toHaveText("Note added.");
     await page.getByLabel("Outcome", { exact: true }).selectOption("no_answer");
+    // The wall clock may be outside the borrower's call window (product rules §4.16): a reason then.
+    await page.getByLabel(/^Reason \(only for a call/).fill("Borrower asked for a call now");
     await page.getByRole("button", { name: "Log call" }).click();
     await expect(page.getByRole("status")).toHaveText("Call logged.");
     await expect(page.locator("ol.timeline")).toContainText("No answer");

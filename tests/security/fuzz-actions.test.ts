@@ -147,6 +147,7 @@ const FIELD_NAMES = [
   "quietHoursEnd",
   "language",
   "outcome",
+  "overrideReason",
   "scopes",
   "assigneeId",
   "caseId",

@@ -352,23 +352,34 @@ describe("borrower page actions", () => {
 
   it("logs call outcomes, but never against another borrower's account", async () => {
     const other = await insertAccount(t.db);
-    const wrong = await act({ intent: "log_call", accountId: other.id, outcome: "connected" });
+    const wrong = await act({ intent: "log_call", accountId: other.id, outcome: "right_party_contact" });
     expect(wrong.status).toBe(404);
     expect(
       await t.db.selectFrom("call_attempts").select("id").where("account_id", "=", other.id).execute(),
     ).toHaveLength(0);
     expect((await act({ intent: "log_call", outcome: "teleported" })).status).toBe(400);
+    // The wall clock may be outside the borrower's call window (§4.16): the agent gives a reason then.
+    const overrideReason = "Borrower asked to be called now";
     expect(
-      (await act({ intent: "log_call", accountId: fixture.account.id, outcome: "promise_made" })).status,
+      (
+        await act({
+          intent: "log_call",
+          accountId: fixture.account.id,
+          outcome: "promise_made",
+          overrideReason,
+        })
+      ).status,
     ).toBe(303);
-    expect((await act({ intent: "log_call", accountId: "", outcome: "voicemail" })).status).toBe(303);
+    expect(
+      (await act({ intent: "log_call", accountId: "", outcome: "no_answer", overrideReason })).status,
+    ).toBe(303);
     const calls = await t.db
       .selectFrom("call_attempts")
       .select(["outcome", "staff_user_id", "account_id"])
       .where("borrower_id", "=", fixture.borrower.id)
-      .where("outcome", "in", ["promise_made", "voicemail"])
+      .where("outcome", "in", ["promise_made", "no_answer"])
       .execute();
-    expect(calls.map((c) => c.outcome).sort()).toEqual(["promise_made", "voicemail"]);
+    expect(calls.map((c) => c.outcome).sort()).toEqual(["no_answer", "promise_made"]);
     expect(calls.every((c) => c.staff_user_id === agentId)).toBe(true);
   });
 

@@ -224,7 +224,13 @@ const unownedTask = async () =>
 const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
   "staff.borrowers.$borrowerId": {
     add_note: async () => ({ intent: "add_note", body: "Called, left a message." }),
-    log_call: async () => ({ intent: "log_call", accountId, outcome: "no_answer" }),
+    // With a reason: the wall clock may be outside the call window (§4.16).
+    log_call: async () => ({
+      intent: "log_call",
+      accountId,
+      outcome: "no_answer",
+      overrideReason: "rang in",
+    }),
     resolve_task: async () => {
       const task = await t.db
         .insertInto("tasks")

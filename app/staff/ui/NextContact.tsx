@@ -17,6 +17,7 @@ export function NextContact({ page }: { page: BorrowerWorkspace }) {
         {page.nextContact.map((n) => (
           <li key={n.accountLast4}>
             <strong>{t("common.accountEnding", { last4: n.accountLast4 })}</strong>:{" "}
+            {n.channel ? <span className="tag">{t(`channels.${n.channel}`)}</span> : null}{" "}
             {t(`nextContact.${n.action}`, { at: n.at ?? "—" })}.{" "}
             <span>{t("nextContact.why", { reason: reason(n.reason) })}</span>
           </li>

@@ -1,0 +1,110 @@
+import { sql, type Kysely } from "kysely";
+import type { Database } from "../../db/schema";
+import type { LoggedCall } from "../domain/call-constraints";
+import type { ChannelFacts } from "../domain/contact-decision";
+
+/**
+ * What the schedule reads about channels beyond SMS for a page of accounts (docs/product-rules.md §4.15),
+ * in five set-based queries: logged calls, the latest texts' delivery, reminders since the last open,
+ * open reviews of inbound replies, and the latest email decision per account.
+ */
+const CALL_HISTORY_DAYS = 8; // the widest call cap (7 days) plus a day for zone offsets
+/** Texts read per borrower for the undelivered streak; a policy cannot ask for more (contact-policy.ts). */
+const DELIVERY_WINDOW = 20;
+
+export async function readChannelFacts(
+  db: Kysely<Database>,
+  accountIds: string[],
+  borrowerIds: string[],
+  now: Date,
+) {
+  const since = new Date(now.getTime() - CALL_HISTORY_DAYS * 86_400_000);
+  const [calls, deliveries, ignored, held, emails] = await Promise.all([
+    db
+      .selectFrom("call_attempts")
+      .select(["borrower_id", "occurred_at", "outcome"])
+      .where("borrower_id", "=", anyUuid(borrowerIds))
+      .where("occurred_at", ">", since)
+      .execute(),
+    sql<{ borrower_id: string; statuses: string[] }>`
+      select b.id as borrower_id, array(
+        select m.status from messages m
+         where m.borrower_id = b.id and m.direction = 'outbound' and m.channel = 'sms'
+           and m.status in ('sent', 'delivered', 'undelivered', 'failed')
+         order by m.created_at desc limit ${DELIVERY_WINDOW}) as statuses
+        from unnest(${borrowerIds}::uuid[]) as b(id)`.execute(db),
+    sql<{ account_id: string; n: number }>`
+      select a.id as account_id, (
+        select count(*)::int from messages m
+         where m.account_id = a.id and m.direction = 'outbound' and m.stage is not null
+           and m.status in ('sent', 'delivered')
+           and m.created_at > coalesce((select max(l.last_opened_at) from short_links l where l.account_id = a.id), '-infinity')
+      ) as n
+        from unnest(${accountIds}::uuid[]) as a(id)`.execute(db),
+    db
+      .selectFrom("tasks")
+      .select("borrower_id")
+      .distinct()
+      .where("borrower_id", "=", anyUuid(borrowerIds))
+      .where("kind", "=", "inbound_review")
+      .where("status", "=", "open")
+      .execute(),
+    db
+      .selectFrom("contact_decisions")
+      .select(["account_id", sql<Date>`max(last_decided_at)`.as("at")])
+      .where("account_id", "=", anyUuid(accountIds))
+      .where("action", "=", "send")
+      .where("channel", "=", "email")
+      .groupBy("account_id")
+      .execute(),
+  ]);
+  const callsBy = new Map<string, LoggedCall[]>();
+  for (const c of calls) {
+    const list = callsBy.get(c.borrower_id) ?? [];
+    list.push({ at: c.occurred_at, outcome: c.outcome });
+    callsBy.set(c.borrower_id, list);
+  }
+  return {
+    callsBy,
+    undeliveredBy: new Map(deliveries.rows.map((r) => [r.borrower_id, undeliveredStreak(r.statuses)])),
+    ignoredBy: new Map(ignored.rows.map((r) => [r.account_id, Number(r.n)])),
+    heldBorrowers: new Set(held.map((h) => h.borrower_id)),
+    lastEmailBy: new Map(emails.map((e) => [e.account_id, e.at])),
+  };
+}
+
+type ChannelRelated = Awaited<ReturnType<typeof readChannelFacts>>;
+
+/** The latest texts in a row that never arrived (newest first). */
+function undeliveredStreak(statuses: readonly string[]): number {
+  const firstArrived = statuses.findIndex((s) => s !== "undelivered" && s !== "failed");
+  return firstArrived === -1 ? statuses.length : firstArrived;
+}
+
+export function channelFactsFor(
+  row: {
+    id: string;
+    borrower_id: string;
+    email: string | null;
+    phone_allowed: boolean | null;
+    email_allowed: boolean | null;
+  },
+  related: ChannelRelated,
+): ChannelFacts {
+  return {
+    phoneAllowed: row.phone_allowed ?? true,
+    emailAllowed: row.email_allowed ?? true,
+    hasEmail: row.email !== null && row.email !== "",
+    // Refusing visits is recorded with visit outcomes (issue #18 item 3); until then a visit is always open.
+    visitAllowed: true,
+    undeliveredTexts: related.undeliveredBy.get(row.borrower_id) ?? 0,
+    ignoredReminders: related.ignoredBy.get(row.id) ?? 0,
+    smsHeldForReview: related.heldBorrowers.has(row.borrower_id),
+    calls: related.callsBy.get(row.borrower_id) ?? [],
+    lastEmailAt: related.lastEmailBy.get(row.id) ?? null,
+  };
+}
+
+function anyUuid(ids: readonly string[]) {
+  return sql<string>`any(${ids}::uuid[])`;
+}
