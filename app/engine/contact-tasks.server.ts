@@ -25,7 +25,7 @@ export async function queueEmailJobs(trx: Transaction<Database>, runId: string, 
   await sql`select count(*) from graphile_worker.add_jobs(array(
       select json_populate_record(null::graphile_worker.job_spec, json_build_object(
                'identifier', 'email:send', 'max_attempts', 5, 'job_key', 'email:' || d.id::text,
-               'payload', json_build_object('accountId', d.account_id, 'decisionId', d.id)))
+               'payload', json_build_object('accountId', d.account_id, 'decisionId', d.id::text)))
         from contact_decisions d
        where d.run_id = ${runId}::uuid and d.account_id = any(${pgArray(accounts)}::uuid[])
          and d.action = 'send' and d.channel = 'email'))`.execute(trx);

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { sendDecidedEmail } from "../../app/engine/email-send.server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONTACT_POLICY } from "../../app/domain/contact-policy";
 import { handleInboundSms } from "../../app/engine/inbound.server";
@@ -152,7 +153,10 @@ describe("email decisions", () => {
       const jobs = await sql<{ payload: unknown }>`select j.payload from graphile_worker._private_jobs j
         join graphile_worker._private_tasks k on k.id = j.task_id where k.identifier = 'email:send'
           and j.payload->>'accountId' in (${emailed.account.id}, ${refusing.account.id})`.execute(t.db);
-      expect(jobs.rows).toEqual([{ payload: { accountId: emailed.account.id, decisionId: decision.id } }]);
+      const payload = { accountId: emailed.account.id, decisionId: String(decision.id) };
+      expect(jobs.rows).toEqual([{ payload }]);
+      // The job's payload is what the email task takes: the email goes out (the development mailbox here).
+      expect(await sendDecidedEmail(t.db, payload, { now: NOW })).toMatchObject({ status: "sent" });
       // The stage cadence binds email too: the next run the same day sends none.
       const again = await run(new Date(NOW.getTime() + 5 * 60_000));
       expect(again.get(emailed.account.external_ref)).toMatchObject({
