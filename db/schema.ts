@@ -166,6 +166,8 @@ export interface ContactPreferencesTable {
   sms_allowed: Generated<boolean>;
   email_allowed: Generated<boolean>;
   phone_allowed: Generated<boolean>;
+  /** Home or branch visits accepted (migration 0135). */
+  visit_allowed: Generated<boolean>;
   /** Both or neither, start before end. */
   window_start: TimeString | null;
   window_end: TimeString | null;

@@ -3,7 +3,12 @@ import { sql } from "kysely";
 import { connectDatabase, type DatabaseHandle } from "../../db/connection";
 import { seedDemoIntoEmptyDatabase } from "../demo/seed-empty.server";
 import type { Config } from "../platform/config.server";
-import { prepareDatabase, provisionDatabase, type ProvisionedDatabase } from "../server/database.server";
+import {
+  analyzeAsOwner,
+  prepareDatabase,
+  provisionDatabase,
+  type ProvisionedDatabase,
+} from "../server/database.server";
 
 /** The database a command runs against, and what opening it did (a line for the user, or null). */
 export interface OpenedDatabase {
@@ -49,6 +54,7 @@ async function prepare(
   // Migrations as the schema owner, then the application's role granted (app/server/database.server.ts).
   const applied = await prepareDatabase(provisioned, handle, { production: cfg.isProduction });
   const seeded = provisioned.embedded ? await seedDemoIntoEmptyDatabase(handle.db, cfg) : null;
+  if (seeded) await analyzeAsOwner(provisioned, handle);
   const done = [
     applied.length ? `${applied.length} migrations applied` : "",
     seeded

@@ -49,8 +49,9 @@ async function insertPeople(trx: Trx, book: HistoryBook, now: Date) {
     from unnest(${col(b, (r) => r.ref)}::text[], ${col(b, (r) => r.fullName)}::text[], ${col(b, (r) => r.phone)}::text[],
       ${col(b, (r) => r.locale)}::text[], ${col(b, (r) => r.timeZone)}::text[], ${col(b, (r) => r.jurisdiction)}::text[])
       as u(ref, name, phone, locale, tz, jur)`.execute(trx);
-  await sql`insert into contact_preferences (borrower_id, sms_allowed, email_allowed, phone_allowed, sms_opted_out_at)
-    select id, false, false, false, ${now} from borrowers where external_ref like ${`${HISTORY_REF_PREFIX}%`}`.execute(
+  // Every channel closed: the live schedule never contacts a borrower who exists only for the history.
+  await sql`insert into contact_preferences (borrower_id, sms_allowed, email_allowed, phone_allowed, visit_allowed, sms_opted_out_at)
+    select id, false, false, false, false, ${now} from borrowers where external_ref like ${`${HISTORY_REF_PREFIX}%`}`.execute(
     trx,
   );
   const a = book.accounts;

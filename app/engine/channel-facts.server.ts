@@ -88,15 +88,17 @@ export function channelFactsFor(
     email: string | null;
     phone_allowed: boolean | null;
     email_allowed: boolean | null;
+    visit_allowed: boolean | null;
+    /** Erased at the borrower's request (docs/product-rules.md §10.12): no channel is open, a visit neither. */
+    erased: boolean;
   },
   related: ChannelRelated,
 ): ChannelFacts {
   return {
-    phoneAllowed: row.phone_allowed ?? true,
-    emailAllowed: row.email_allowed ?? true,
+    phoneAllowed: !row.erased && (row.phone_allowed ?? true),
+    emailAllowed: !row.erased && (row.email_allowed ?? true),
     hasEmail: row.email !== null && row.email !== "",
-    // Refusing visits is recorded with visit outcomes (issue #18 item 3); until then a visit is always open.
-    visitAllowed: true,
+    visitAllowed: !row.erased && (row.visit_allowed ?? true),
     undeliveredTexts: related.undeliveredBy.get(row.borrower_id) ?? 0,
     ignoredReminders: related.ignoredBy.get(row.id) ?? 0,
     smsHeldForReview: related.heldBorrowers.has(row.borrower_id),

@@ -93,6 +93,8 @@ function readAccounts(db: Kysely<Database>, opts: FactsQuery) {
       "b.email",
       "p.phone_allowed",
       "p.email_allowed",
+      "p.visit_allowed",
+      sql<boolean>`b.erased_at is not null`.as("erased"),
       "b.time_zone",
       "b.jurisdiction",
       "b.locale",

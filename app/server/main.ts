@@ -18,7 +18,12 @@ import { stripeConfig, testDoubleEndpoints } from "../payments/stripe-config.ser
 import { errorFields, logger } from "../platform/logger.server";
 import { isDraining, startDraining } from "../platform/health.server";
 import { startWorker } from "../worker/worker.server";
-import { prepareDatabase, provisionDatabase, type ProvisionedDatabase } from "./database.server";
+import {
+  analyzeAsOwner,
+  prepareDatabase,
+  provisionDatabase,
+  type ProvisionedDatabase,
+} from "./database.server";
 import { createHttpApp } from "./http.server";
 import { serveConfiguredMetrics } from "./metrics.server";
 import { forkWebProcesses } from "./web-cluster.server";
@@ -121,7 +126,10 @@ async function prepare(database: ProvisionedDatabase, cfg: Config) {
     const applied = await prepareDatabase(database, setup, { production: cfg.isProduction });
     if (applied.length) logger.info({ applied }, "migrations applied");
     const seeded = await seedDemoIntoEmptyDatabase(setup.db, cfg);
-    if (seeded) logger.info(seeded, "demo borrowers and staff seeded");
+    if (seeded) {
+      await analyzeAsOwner(database, setup);
+      logger.info(seeded, "demo borrowers and staff seeded");
+    }
   } finally {
     await setup.close();
   }

@@ -26,6 +26,7 @@ import * as m0090 from "./0090_inbound_review";
 import * as m0100 from "./0100_autopay";
 import * as m0105 from "./0105_settlements";
 import * as m0110 from "./0110_call_outcomes";
+import * as m0112 from "./0112_visit_preference";
 import * as m0115 from "./0115_email";
 import * as m0125 from "./0125_consent_and_data_rights";
 import * as m0130 from "./0130_more_jurisdictions";
@@ -59,6 +60,7 @@ export const migrations: Record<string, Migration> = {
   "0100_autopay": m0100,
   "0105_settlements": m0105,
   "0110_call_outcomes": m0110,
+  "0112_visit_preference": m0112,
   "0115_email": m0115,
   "0125_consent_and_data_rights": m0125,
   "0130_more_jurisdictions": m0130,

@@ -318,12 +318,20 @@ describe("erasure", () => {
       .set({ dpd: 12, overdue_minor: 50_000, wrong_number_at: null })
       .where("id", "=", r.account.id)
       .execute();
-    const decisions: Array<{ action: string }> = [];
-    await runSchedule(t.db, {
-      dryRun: true,
-      onDecision: (l) => l.account === r.account.external_ref && decisions.push(l),
-    });
-    expect(decisions.map((d) => d.action)).toEqual(["suppress"]);
+    // Now, and when the schedule next looks (its active plan's instalment date): never a contact.
+    const decided = async (now?: Date) => {
+      const decisions: Array<{ action: string; at: string | null }> = [];
+      await runSchedule(t.db, {
+        dryRun: true,
+        ...(now ? { now } : {}),
+        onDecision: (l) => l.account === r.account.external_ref && decisions.push(l),
+      });
+      expect(decisions).toHaveLength(1);
+      expect(decisions[0]!.action, JSON.stringify(decisions)).not.toBe("send");
+      return decisions[0]!;
+    };
+    const first = await decided();
+    if (first.at) await decided(new Date(first.at));
     expect(
       (
         await linkAction(t.db, r.link.code, "verify", {
