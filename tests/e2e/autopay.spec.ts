@@ -48,10 +48,18 @@ test.describe("autopay (JavaScript off)", () => {
     await page.getByRole("button", { name: "Save card" }).click();
     await expect(page).toHaveURL(/\/account\/plan\/status\?autopay=saved$/);
     // The signed webhook, not the redirect, turns autopay on.
-    await expect(async () => {
-      await page.reload();
-      await expect(page.getByTestId("autopay-state")).toContainText("Automatic payments are on");
-    }).toPass({ timeout: 10_000 });
+    await expect
+      .poll(async () => {
+        const row = await db
+          .selectFrom("plan_autopay")
+          .select("status")
+          .where("account_id", "=", account.id)
+          .executeTakeFirst();
+        return row?.status;
+      })
+      .toBe("on");
+    await page.reload();
+    await expect(page.getByTestId("autopay-state")).toContainText("Automatic payments are on");
     await expectAccessible(page);
 
     // The daily job, as the operator's command against the e2e server's database and Stripe double.

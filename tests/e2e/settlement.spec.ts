@@ -55,11 +55,19 @@ test("a borrower 90+ days past due accepts the settlement offer, pays it, and th
   await page.getByRole("button", { name: "Pay" }).click();
   await expect(page).toHaveURL(/\/account\/pay\/return\?payment=/);
 
-  // The webhook, not the redirect, settles it: look until the page says so.
-  await expect(async () => {
-    await page.goto("/account/settlement");
-    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Your account is settled");
-  }).toPass({ timeout: 15_000 });
+  // The webhook, not the redirect, settles it: wait for it, then the page says so.
+  await expect
+    .poll(async () => {
+      const row = await db
+        .selectFrom("settlements")
+        .select("status")
+        .where("account_id", "=", account.id)
+        .executeTakeFirst();
+      return row?.status;
+    })
+    .toBe("paid");
+  await page.goto("/account/settlement");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Your account is settled");
   await expect(page.getByRole("cell", { name: "Paid" })).toBeVisible();
   await expectAccessible(page);
 });
