@@ -27,6 +27,7 @@ const DEFER_REASONS = [
   "plan_under_review",
   "settlement_in_force",
   "plan_active",
+  "autopay_scheduled",
   "promise_pending",
   "overdue_paid",
   "payment_processing",
@@ -115,7 +116,13 @@ export interface ContactInput {
     lastStageSent?: { stage: StageId; at: Date } | null;
   };
   promise?: { promisedDate: string; status: "active" | "kept" | "broken" | "cancelled" } | null;
-  plan?: { status: PlanStatus; nextInstalmentDueDate?: string | null; inGoodStanding: boolean } | null;
+  plan?: {
+    status: PlanStatus;
+    nextInstalmentDueDate?: string | null;
+    inGoodStanding: boolean;
+    /** Instalments are charged by autopay, which sends its own reminder (docs/product-rules.md §7.11). */
+    autopay?: boolean;
+  } | null;
   hardship?: { pauseUntil: Date | null } | null;
   /** The account's settlement being paid (`accepted`) or paid in full (docs/product-rules.md §7.10). */
   settlement?: { status: "accepted" | "paid" } | null;

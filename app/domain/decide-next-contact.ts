@@ -89,6 +89,9 @@ function decideSms(input: ContactInput, policy: ContactPolicy): ContactDecision 
 
   let candidate: Candidate | Defer | null = null;
   if (plan && PLAN_IN_FORCE.has(plan.status) && plan.inGoodStanding) {
+    // Autopay charges the instalment and texts its own notice 3 days before: a "pay here" text would ask
+    // the borrower to pay twice. A charge that fails for good texts a link to pay by hand.
+    if (plan.autopay) return defer("autopay_scheduled", tomorrow());
     candidate = instalmentReminder(input, policy, today, zone, defer, tomorrow);
     if ("action" in candidate) return candidate;
   }

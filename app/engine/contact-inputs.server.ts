@@ -218,6 +218,12 @@ function readOpenPlans(db: Kysely<Database>, accountIds: string[]) {
         .whereRef("i.plan_id", "=", "pl.id")
         .where("i.status", "=", "missed")
         .as("good"),
+      eb
+        .selectFrom("plan_autopay as pa")
+        .select(sql<boolean>`true`.as("on"))
+        .whereRef("pa.plan_id", "=", "pl.id")
+        .where("pa.status", "=", "on")
+        .as("autopay"),
     ])
     .where("pl.account_id", "=", anyUuid(accountIds))
     .where("pl.status", "in", ["proposed", "countered", "approved", "active"])
@@ -324,6 +330,7 @@ function toContactInput(
           status: plan.status as PlanStatus,
           nextInstalmentDueDate: plan.next_due_date ?? null,
           inGoodStanding: plan.good !== false,
+          autopay: plan.autopay === true,
         }
       : null,
     hardship: related.hardshipBy.has(a.borrower_id)

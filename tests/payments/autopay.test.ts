@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { decideForAccount } from "../../app/engine/planner.server";
 import { runAutopay } from "../../app/payments/autopay-charges.server";
 import { startAutopaySetup, turnOffAutopay } from "../../app/payments/autopay.server";
 import { proposePlan } from "../../app/plans/plans.server";
@@ -276,6 +277,20 @@ describe("turning autopay off", () => {
     expect(await turnOffAutopay(t.db, { session, stripe: harness.stripe, now })).toEqual({
       status: "not_on",
     });
+  });
+});
+
+describe("the schedule", () => {
+  it("sends no 'pay here' instalment reminder while autopay is on, and does again once it is off", async () => {
+    const { account, session, now } = await onAutopay(SUCCEEDS, { firstInDays: 2 });
+    const decided = async () => (await decideForAccount(t.db, account.id, now))!.decision;
+    expect(await decided()).toMatchObject({ action: "defer", reason: "autopay_scheduled" });
+    await turnOffAutopay(t.db, { session, stripe: harness.stripe, now });
+    const after = await decided();
+    expect(after.reason).not.toBe("autopay_scheduled");
+    // Due in 2 days: reminded now, or at the next permitted time (quiet hours at whatever hour the suite runs).
+    if (after.action === "send") expect(after.template).toBe("instalment_due");
+    else expect(after, JSON.stringify(after)).toMatchObject({ action: "defer", stage: "pre_due" });
   });
 });
 
