@@ -112,5 +112,9 @@ async function closeDatabase(opening: Promise<OpenedDatabase> | undefined): Prom
 
 const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/"));
 if (isEntry) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  // Exit only once what was written has left: a pipe takes 64 KiB at a time, and process.exit() drops the
+  // rest (schedule:run --json over a few hundred accounts lost its last lines that way).
+  main(process.argv.slice(2)).then((code) =>
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(code))),
+  );
 }
