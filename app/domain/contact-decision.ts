@@ -1,3 +1,4 @@
+import type { PlanStatus } from "../../db/schema";
 import type { Channel, Escalation, Jurisdiction, StageId } from "./contact-policy";
 import type { LoggedCall } from "./call-constraints";
 
@@ -49,16 +50,8 @@ export type SuppressReason = (typeof SUPPRESS_REASONS)[number];
 export type DeferReason = (typeof DEFER_REASONS)[number];
 export type SendReason = (typeof SEND_REASONS)[number];
 
-export type PlanStatus =
-  | "proposed"
-  | "approved"
-  | "rejected"
-  | "countered"
-  | "declined"
-  | "active"
-  | "completed"
-  | "broken"
-  | "cancelled";
+// The plan states are the database's own (db/schema.ts); the decision reads them as stored.
+export type { PlanStatus };
 
 /**
  * What the schedule knows about every channel beyond SMS (§4.15). Absent, the decision is the SMS-only
