@@ -16,7 +16,7 @@ import { outcomeScope, type Scope } from "./outcomes.server";
  * - calls: call attempts logged in the period, by outcome;
  * - visits: visit tasks opened in the period, and those done or cancelled in it.
  */
-export const CALL_OUTCOMES_SHOWN = [
+const CALL_OUTCOMES_SHOWN = [
   "no_answer",
   "right_party_contact",
   "promise_made",
