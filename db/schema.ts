@@ -282,6 +282,9 @@ export interface MailboxEmailsTable {
   html_body: string;
   headers: JsonColumn;
   recorded_at: TimestampDefault;
+  /** A staff email's own template and language (migration 0135); a reminder's are on its `emails` row. */
+  template_key: ColumnType<string | null, string | null | undefined, string | null>;
+  locale: ColumnType<Locale | null, Locale | null | undefined, Locale | null>;
 }
 
 /** Addresses that hard-bounced or complained (normalised: trimmed, lower-case), never sent to again. */
@@ -603,6 +606,11 @@ export interface StaffInvitesTable {
   expires_at: Timestamp;
   used_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
+  /** The token, sealed, until the invitation email is sent (migration 0135); null otherwise. */
+  token_sealed: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
+  /** The language of the invitation email; null when none is sent. */
+  email_locale: ColumnType<Locale | null, Locale | null | undefined, Locale | null>;
+  emailed_at: NullableTimestamp;
 }
 
 export interface StaffSessionsTable {

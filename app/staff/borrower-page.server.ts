@@ -275,6 +275,7 @@ function silenceView(
       at: d.last_decided_at.toISOString(),
       action: d.action,
       reason: d.reason,
+      channel: d.channel,
       repeats: d.repeats,
     })),
   );

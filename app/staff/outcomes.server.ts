@@ -49,7 +49,7 @@ const STAGE_ORDER = ["pre_due", "due", "early", "mid", "late", "serious"];
 const CREDITED = [...CREDITED_PAYMENT_STATUSES];
 const REMINDER = sql`m.direction = 'outbound' and m.channel = 'sms' and m.stage is not null and m.sent_at is not null`;
 
-interface Scope {
+export interface Scope {
   db: Kysely<Database>;
   lo: RawBuilder<unknown>;
   hi: RawBuilder<unknown>;
@@ -60,7 +60,7 @@ interface Scope {
   ctes: RawBuilder<unknown>;
 }
 
-function outcomeScope(db: Kysely<Database>, f: OutcomeFilters, tz: string): Scope {
+export function outcomeScope(db: Kysely<Database>, f: OutcomeFilters, tz: string): Scope {
   const lo = sql`(${f.from}::date::timestamp at time zone ${tz})`;
   const hi = sql`((${f.to}::date + 1)::timestamp at time zone ${tz})`;
   // Only the filters that are set reach the SQL, and the account scope is inlined (not materialized)
