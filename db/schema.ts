@@ -820,6 +820,8 @@ export interface AccountStatusesTable {
   ended_at: NullableTimestamp;
   ended_by: string | null;
   end_reason: string | null;
+  /** The bank's reference for a status set through the API (idempotency key). */
+  external_ref: string | null;
   created_at: TimestampDefault;
 }
 

@@ -31,10 +31,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     ended_at timestamptz,
     ended_by text check (ended_by is null or char_length(ended_by) between 1 and 100),
     end_reason text check (end_reason is null or char_length(end_reason) between 1 and 500),
+    external_ref text check (external_ref is null or char_length(external_ref) between 1 and 64),
     created_at timestamptz not null default now(),
     check (ends_at is null or ends_at > starts_at),
     check ((ended_at is null) = (ended_by is null))
   )`.execute(db);
+  // The bank's own reference makes an API write idempotent: the same status posted twice is set once.
+  await sql`create unique index account_statuses_external_ref_key on account_statuses (external_ref) where external_ref is not null`.execute(
+    db,
+  );
   await sql`create index account_statuses_borrower_id_idx on account_statuses (borrower_id, starts_at)`.execute(
     db,
   );
