@@ -9,8 +9,10 @@ import {
   type EndStatusOutcome,
   type SetStatusOutcome,
   type StatusActor,
+  type StatusRefusal,
 } from "../borrower/account-statuses.server";
-import { externalRefSchema } from "./account-record.server";
+import { ACCOUNT_ONLY_KINDS } from "../domain/account-statuses";
+import { externalRefSchema, type AccountRecord } from "./account-record.server";
 
 /**
  * Statuses the bank's core system sets and ends (docs/product-rules.md §4.18): `POST /api/v1/statuses`
@@ -103,3 +105,70 @@ export function endStatusRequest(
 ): Promise<EndStatusOutcome> {
   return endAccountStatus(db, { externalRef: req.external_ref }, req.reason, actor, receivedAt);
 }
+
+/** A status carried by an account record (import row or bulk API record), by its position. */
+export interface RecordStatus {
+  index: number;
+  borrowerRef: string;
+  accountRef: string;
+  kind: NonNullable<AccountRecord["contact_status"]>;
+  reason: string;
+}
+
+export function recordStatusOf(index: number, record: AccountRecord): RecordStatus | null {
+  if (!record.contact_status || !record.contact_status_reason) return null;
+  return {
+    index,
+    borrowerRef: record.borrower_ref,
+    accountRef: record.account_ref,
+    kind: record.contact_status,
+    reason: record.contact_status_reason,
+  };
+}
+
+/**
+ * Sets the statuses records carry, after their accounts are written (each in its own transaction, by
+ * the one status service). One already in force is left as it is, so a file imported twice sets it once;
+ * a status the rules refuse (a second Breathing Space within 12 months) is reported against its record.
+ */
+export async function applyRecordStatuses(
+  db: Kysely<Database>,
+  items: readonly RecordStatus[],
+  actor: StatusActor,
+  now: Date,
+): Promise<Array<{ index: number; path: string; message: string }>> {
+  const problems: Array<{ index: number; path: string; message: string }> = [];
+  for (const item of items) {
+    const account = await db
+      .selectFrom("accounts as a")
+      .innerJoin("borrowers as b", "b.id", "a.borrower_id")
+      .select(["a.id", "a.borrower_id"])
+      .where("a.external_ref", "=", item.accountRef)
+      .where("b.external_ref", "=", item.borrowerRef)
+      .executeTakeFirst();
+    if (!account) continue; // the record itself was refused, and is reported already
+    const outcome = await setAccountStatus(
+      db,
+      {
+        borrowerId: account.borrower_id,
+        accountId: ACCOUNT_ONLY_KINDS.has(item.kind) ? account.id : null,
+        kind: item.kind,
+        reason: item.reason,
+      },
+      actor,
+      now,
+    );
+    if (outcome.status === "refused" && outcome.code !== "already_in_force")
+      problems.push({ index: item.index, path: "contact_status", message: RECORD_REFUSALS[outcome.code] });
+  }
+  return problems;
+}
+
+const RECORD_REFUSALS: Record<StatusRefusal, string> = {
+  breathing_space_in_force: "a standard Breathing Space is already in force (the account was written)",
+  breathing_space_within_limit:
+    "a standard Breathing Space started within the last 12 months; only one is allowed in 12 months (the account was written)",
+  already_in_force: "is already in force",
+  account_required: "a dispute needs its account",
+  notice_needs_dispute: "a validation notice goes only with a dispute",
+};

@@ -1,4 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { importAccountsFile } from "../../app/bank/import.server";
+import { config } from "../../app/platform/config.server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSchedule, type DecisionLine } from "../../app/engine/planner.server";
 import * as bulk from "../../app/routes/api.v1.accounts.bulk";
@@ -229,5 +234,62 @@ describe("statuses that stop or shape every contact", () => {
       .where("borrower_id", "=", other.borrowerId)
       .execute();
     expect(otherTasks).toEqual([{ kind: "call" }]);
+  });
+});
+
+describe("statuses from the import", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "settle-statuses-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("Debt Respite Scheme reg. 7 through the import: set once however often the file comes, refused within 12 months", async () => {
+    const prefix = `I${randomBytes(4).toString("hex")}`;
+    const row = (i: number, extra: Record<string, unknown>) => ({
+      ...syntheticRecord(i, { prefix }),
+      time_zone: "Asia/Hong_Kong",
+      jurisdiction: "UK",
+      dpd: 10,
+      status: "delinquent",
+      overdue_minor: 50_000,
+      ...extra,
+    });
+    const file = join(dir, `${prefix}.jsonl`);
+    const lines = [
+      row(0, { contact_status: "breathing_space", contact_status_reason: "Adviser's notice" }),
+      row(2, { contact_status: "deceased" }), // no reason: the row is refused, nothing written
+    ];
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
+    const hashKey = config().verificationHashKey;
+    const first = await importAccountsFile(t.db, { file, hashKey });
+    expect(first).toMatchObject({ rows: 2, created: 1, rejected: 1 });
+    expect(readFileSync(first.errorsPath, "utf8")).toContain("contact_status_reason");
+    await importAccountsFile(t.db, { file, hashKey }); // the same file again: still one status
+    const b = {
+      borrowerRef: `${prefix}-B0`,
+      accountRef: `${prefix}-A0`,
+      ...(await t.db
+        .selectFrom("accounts")
+        .select(["id as accountId", "borrower_id as borrowerId"])
+        .where("external_ref", "=", `${prefix}-A0`)
+        .executeTakeFirstOrThrow()),
+    };
+    const rows = await t.db
+      .selectFrom("account_statuses")
+      .select(["source", "set_by"])
+      .where("borrower_id", "=", b.borrowerId)
+      .execute();
+    expect(rows).toEqual([{ source: "import", set_by: "import" }]);
+    expect((await plan(b)).decision).toMatchObject({ action: "defer", reason: "breathing_space" });
+
+    // A later file after the moratorium was ended early still may not start a second one within 12 months.
+    await t.db
+      .updateTable("account_statuses")
+      .set({ ended_at: new Date(), ended_by: "test" })
+      .where("borrower_id", "=", b.borrowerId)
+      .execute();
+    const again = await importAccountsFile(t.db, { file, hashKey });
+    expect(readFileSync(again.errorsPath, "utf8")).toContain("only one is allowed in 12 months");
   });
 });
