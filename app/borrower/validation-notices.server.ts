@@ -1,15 +1,31 @@
 import type { Transaction } from "kysely";
 import type { Database, Locale } from "../../db/schema";
 import { formatMoney } from "../domain/money";
-import { i18nServer } from "../i18n/i18n.server";
+import enStatuses from "../../locales/en/statuses.json";
+import zhCNStatuses from "../../locales/zh-CN/statuses.json";
+import zhHKStatuses from "../../locales/zh-HK/statuses.json";
 import { config } from "../platform/config.server";
 
 /**
  * The validation notice sent when a debt is disputed (docs/product-rules.md §4.18, Reg F 1006.34): what
  * the bank says is owed, on which account, and that collection stops until the dispute is answered. The
  * text is rendered from `statuses:validationNotice` in the borrower's language and kept as sent, so the
- * record shows exactly what went out.
+ * record shows exactly what went out. The catalogues are imported directly (not through i18next), so the
+ * CLI's import, which runs outside Vite, renders them too.
  */
+const NOTICES: Record<Locale, string> = {
+  en: enStatuses.validationNotice.body,
+  "zh-HK": zhHKStatuses.validationNotice.body,
+  "zh-CN": zhCNStatuses.validationNotice.body,
+};
+
+function fill(template: string, vars: Record<string, string>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const value = vars[name];
+    if (value === undefined) throw new Error(`validation notice: no value for {{${name}}}`);
+    return value;
+  });
+}
 export async function recordValidationNotice(
   trx: Transaction<Database>,
   n: {
@@ -28,15 +44,13 @@ export async function recordValidationNotice(
     .select(["a.last4", "a.balance_minor", "a.currency", "b.full_name"])
     .where("a.id", "=", n.accountId)
     .executeTakeFirstOrThrow();
-  const t = await i18nServer.getFixedT(n.locale, "statuses");
-  const body = t("validationNotice.body", {
+  const body = fill(NOTICES[n.locale], {
     name: account.full_name,
     bank: config().BANK_NAME,
     last4: account.last4,
     amount: formatMoney({ minor: account.balance_minor, currency: account.currency }, n.locale),
     date: n.now.toISOString().slice(0, 10),
     hotline: config().BANK_HOTLINE,
-    interpolation: { escapeValue: false },
   });
   const row = await trx
     .insertInto("validation_notices")
