@@ -77,7 +77,8 @@ export type TaskKind =
   | "complaint"
   | "callback"
   | "plan_review"
-  | "inbound_review";
+  | "inbound_review"
+  | "bereavement";
 export type TaskStatus = "open" | "done" | "cancelled";
 export type CallOutcome =
   | "connected"
@@ -800,6 +801,51 @@ export interface ConsentEventsTable {
   occurred_at: TimestampDefault;
 }
 
+export type AccountStatusKind =
+  | "breathing_space"
+  | "breathing_space_crisis"
+  | "dispute"
+  | "cease_contact"
+  | "insolvency"
+  | "deceased"
+  | "vulnerable";
+export type AccountStatusSource = "api" | "import" | "console";
+
+/** Statuses that stop or shape contact, with their history (migration 0140, docs/product-rules.md §4.18). */
+export interface AccountStatusesTable {
+  id: UuidPk;
+  borrower_id: string;
+  /** Null: every account of the borrower. */
+  account_id: string | null;
+  kind: AccountStatusKind;
+  reason: string;
+  source: AccountStatusSource;
+  /** `staff:<id>`, `api:<key id>` or `import`. */
+  set_by: string;
+  starts_at: Timestamp;
+  /** A standard Breathing Space's own end; null until ended by someone. */
+  ends_at: NullableTimestamp;
+  ended_at: NullableTimestamp;
+  ended_by: string | null;
+  end_reason: string | null;
+  /** The bank's reference for a status set through the API (idempotency key). */
+  external_ref: string | null;
+  created_at: TimestampDefault;
+}
+
+/** Validation notices sent for disputed accounts, with the text as sent (migration 0141). */
+export interface ValidationNoticesTable {
+  id: UuidPk;
+  borrower_id: string;
+  account_id: string;
+  status_id: string | null;
+  channel: "letter" | "email";
+  locale: Locale;
+  body: string;
+  sent_by: string;
+  created_at: TimestampDefault;
+}
+
 /** Data exports staff made (migration 0125); deleted after RETENTION_EXPORTS_DAYS. */
 export interface DataExportsTable {
   id: UuidPk;
@@ -865,6 +911,8 @@ export interface Database {
   rate_limits: RateLimitsTable;
   consent_events: ConsentEventsTable;
   data_exports: DataExportsTable;
+  account_statuses: AccountStatusesTable;
+  validation_notices: ValidationNoticesTable;
   staff_login_throttles: StaffLoginThrottlesTable;
 }
 

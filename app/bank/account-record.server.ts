@@ -3,6 +3,7 @@ import { datetimeRegex, z } from "zod";
 import * as z4 from "zod/v4";
 import type { AccountStatus, Jurisdiction, Locale, Product } from "../../db/schema";
 import { JURISDICTIONS } from "../domain/contact-policy";
+import { ACCOUNT_STATUS_KINDS } from "../domain/account-statuses";
 import { isValidTimeZone } from "../domain/local-time";
 import { boundedMemo } from "../domain/memo";
 import { hashVerificationAnswer, normaliseVerificationAnswer } from "../borrower/verification-answers.server";
@@ -191,9 +192,28 @@ export const accountRecordSchema = z
       .describe("Last 4 characters of the ID number (verification answer); stored only as a keyed hash"),
     account_ref: externalRefSchema.describe("The bank's id for the account"),
     ...accountFieldsSchema,
+    contact_status: z
+      .enum(ACCOUNT_STATUS_KINDS)
+      .optional()
+      .describe(
+        "A status to set (docs/product-rules.md §4.18): dispute on this account, the others on every account of the borrower; one already in force is left as it is",
+      ),
+    contact_status_reason: z
+      .string()
+      .trim()
+      .min(1, "is required")
+      .max(500, "is longer than 500 characters")
+      .optional()
+      .describe("Why the status is set; required with contact_status"),
   })
   .strict()
   .superRefine((r, ctx) => {
+    if (r.contact_status !== undefined && r.contact_status_reason === undefined)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["contact_status_reason"],
+        message: "is required with contact_status",
+      });
     if (r.dob === undefined && r.id_last4 === undefined) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -250,8 +270,11 @@ const accountRecordFastSchema = z4
     dpd: z4.number().int().min(0).max(36_500).default(0),
     status: z4.enum(ACCOUNT_STATUSES),
     balance_as_of: z4.string().regex(ZOD3_DATETIME_OFFSET).refine(notInTheFuture).optional(),
+    contact_status: z4.enum(ACCOUNT_STATUS_KINDS).optional(),
+    contact_status_reason: z4.string().trim().min(1).max(500).optional(),
   })
   .strict()
+  .refine((r) => r.contact_status === undefined || r.contact_status_reason !== undefined)
   .refine((r) => r.dob !== undefined || r.id_last4 !== undefined);
 
 /**

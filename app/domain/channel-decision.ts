@@ -139,6 +139,8 @@ function verdictFor(
       // A wrong number is not the borrower's phone: neither texts nor calls reach them there.
       if (account.wrongNumber) return refused("wrong_number");
       if (!facts.phoneAllowed) return refused("phone_not_allowed");
+      // A vulnerable borrower is not called by the schedule (§4.18); an agent may still log a call.
+      if (input.statuses?.vulnerable) return refused("vulnerable_no_calls");
       return callsDisabled(callLimits(input, facts, policy)) ? refused("calls_disabled") : { kind: "open" };
     case "visit":
       return facts.visitAllowed ? { kind: "open" } : refused("visit_not_allowed");

@@ -12,12 +12,17 @@ const SUPPRESS_REASONS = [
   "account_closed",
   "account_paid",
   "settlement_paid",
+  "deceased",
+  "insolvency",
+  "breathing_space_crisis",
+  "cease_contact",
   "wrong_number",
   "dispute",
   "sms_opted_out",
   "sms_not_allowed",
   "phone_not_allowed",
   "calls_disabled",
+  "vulnerable_no_calls",
   "email_not_allowed",
   "no_email_address",
   "visit_not_allowed",
@@ -93,7 +98,15 @@ export interface ContactInput {
     wrongNumber: boolean;
     dispute: boolean;
   };
-  borrower: { timeZone: string; jurisdiction: Jurisdiction; breathingSpaceUntil?: Date | null };
+  borrower: {
+    timeZone: string;
+    jurisdiction: Jurisdiction;
+    breathingSpaceUntil?: Date | null;
+    /** A mental-health crisis Breathing Space: no end date, in force until ended. */
+    breathingSpaceCrisis?: boolean;
+  };
+  /** Statuses in force that stop or shape contact (docs/product-rules.md §4.18); absent means none. */
+  statuses?: { ceaseContact: boolean; insolvency: boolean; deceased: boolean; vulnerable: boolean } | null;
   preferences: {
     smsAllowed: boolean;
     smsOptedOut: boolean;

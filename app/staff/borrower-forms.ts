@@ -8,17 +8,26 @@ import { z } from "zod";
  * are checked by the portal's own rules in the service, against the account's facts.
  */
 import { CALL_OUTCOMES } from "../domain/call-constraints";
+import { ACCOUNT_STATUS_KINDS } from "../domain/account-statuses";
 
 export { CALL_OUTCOMES } from "../domain/call-constraints";
 export const NOTE_MAX = 4000;
 /** Why an agent made a call the schedule forbids (migration 0110 bounds it). */
 export const CALL_OVERRIDE_MAX = 500;
+/** A status's reason, and why it ends (migration 0140 bounds both). */
+export const STATUS_REASON_MAX = 500;
 
 const uuid = (key: string) => z.string({ required_error: key }).uuid(key);
 /** A typed value the portal's schema checks next; bounded here so nothing huge reaches it. */
 const typed = (requiredKey: string, max = 40) =>
   z.string({ required_error: requiredKey, invalid_type_error: requiredKey }).max(max, requiredKey);
 const account = () => uuid("errors.account");
+const statusReason = () =>
+  z
+    .string({ required_error: "statuses:staff.errors.reason" })
+    .trim()
+    .min(1, "statuses:staff.errors.reason")
+    .max(STATUS_REASON_MAX, "statuses:staff.errors.reason");
 
 export const borrowerActionSchema = z.discriminatedUnion("intent", [
   z.object({
@@ -49,6 +58,15 @@ export const borrowerActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("clear_wrong_number"), accountId: uuid("errors.account") }),
   z.object({ intent: z.literal("set_dispute"), accountId: uuid("errors.account") }),
   z.object({ intent: z.literal("clear_dispute"), accountId: uuid("errors.account") }),
+  z.object({
+    intent: z.literal("set_status"),
+    kind: z.enum(ACCOUNT_STATUS_KINDS, { errorMap: () => ({ message: "statuses:staff.errors.kind" }) }),
+    // Empty: every account of the borrower.
+    accountId: uuid("errors.account").optional(),
+    reason: statusReason(),
+    validationNotice: z.literal("letter").optional(),
+  }),
+  z.object({ intent: z.literal("end_status"), statusId: uuid("errors.notFound"), reason: statusReason() }),
   z.object({
     intent: z.literal("make_promise"),
     accountId: account(),
@@ -96,6 +114,7 @@ export const PER_ROW_INTENTS: ReadonlySet<string> = new Set([
   "clear_wrong_number",
   "set_dispute",
   "clear_dispute",
+  "end_status",
 ]);
 
 export type BorrowerAction = z.infer<typeof borrowerActionSchema>;

@@ -54,6 +54,9 @@ export const STAFF_ROUTE_ACCESS = {
       clear_wrong_number: CASEWORK,
       set_dispute: CASEWORK,
       clear_dispute: CASEWORK,
+      // Account statuses (docs/product-rules.md §4.18): whoever talks to borrowers records what they report.
+      set_status: CASEWORK,
+      end_status: CASEWORK,
       // Acting for the borrower: the people who talk to borrowers. Whoever enters a plan for a borrower
       // never decides it (four-eyes in decidePlan), even a supervisor or admin who may decide others.
       make_promise: CASEWORK,
