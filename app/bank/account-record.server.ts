@@ -1,7 +1,13 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import { datetimeRegex, z } from "zod";
 import * as z4 from "zod/v4";
-import type { AccountStatus, Jurisdiction, Locale, Product } from "../../db/schema";
+import type { AccountStatus, Jurisdiction, Locale, PhoneOwner, Product } from "../../db/schema";
+import {
+  addressFastSchema,
+  addressIncomplete,
+  addressSchema,
+  ADDRESS_INCOMPLETE,
+} from "./record-address.server";
 import { JURISDICTIONS } from "../domain/contact-policy";
 import { isValidTimeZone } from "../domain/local-time";
 import { boundedMemo } from "../domain/memo";
@@ -191,9 +197,17 @@ export const accountRecordSchema = z
       .describe("Last 4 characters of the ID number (verification answer); stored only as a keyed hash"),
     account_ref: externalRefSchema.describe("The bank's id for the account"),
     ...accountFieldsSchema,
+    ...addressSchema,
   })
   .strict()
   .superRefine((r, ctx) => {
+    const missing = addressIncomplete(r);
+    if (missing)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [missing],
+        message: ADDRESS_INCOMPLETE,
+      });
     if (r.dob === undefined && r.id_last4 === undefined) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -250,8 +264,10 @@ const accountRecordFastSchema = z4
     dpd: z4.number().int().min(0).max(36_500).default(0),
     status: z4.enum(ACCOUNT_STATUSES),
     balance_as_of: z4.string().regex(ZOD3_DATETIME_OFFSET).refine(notInTheFuture).optional(),
+    ...addressFastSchema,
   })
   .strict()
+  .refine((r) => addressIncomplete(r) === null)
   .refine((r) => r.dob !== undefined || r.id_last4 !== undefined);
 
 /**
@@ -309,6 +325,14 @@ export interface AccountUpsertRow {
     jurisdiction: Jurisdiction;
     dob_hash: string | null;
     id_last4_hash: string | null;
+    address_line1: string | null;
+    address_line2: string | null;
+    address_city: string | null;
+    address_region: string | null;
+    address_postal_code: string | null;
+    address_country: string | null;
+    /** Null when the bank did not say (§4.19): Settle keeps what it holds for the same number. */
+    phone_owner: PhoneOwner | null;
   };
   account: {
     external_ref: string;
@@ -367,6 +391,13 @@ export function toUpsertRow(
       jurisdiction: record.jurisdiction,
       dob_hash: record.dob === undefined ? null : hash("dob", record.dob),
       id_last4_hash: record.id_last4 === undefined ? null : hash("id_last4", record.id_last4),
+      address_line1: record.address_line1 ?? null,
+      address_line2: record.address_line2 ?? null,
+      address_city: record.address_city ?? null,
+      address_region: record.address_region ?? null,
+      address_postal_code: record.address_postal_code ?? null,
+      address_country: record.address_country ?? null,
+      phone_owner: record.phone_owner ?? null,
     },
     account: {
       external_ref: record.account_ref,

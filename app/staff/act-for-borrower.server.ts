@@ -36,7 +36,8 @@ export type ActForBorrower = Extract<
 type Errors = { formErrors?: string[]; fieldErrors?: Record<string, string[]> };
 export type ActOutcome =
   /** `done` names the notice to show when it is not the intent's own. */
-  | { status: "ok"; done?: string }
+  /** `promiseFor`: the account whose promise form opens next (a call or visit ended in a promise). */
+  | { status: "ok"; done?: string; promiseFor?: string }
   | { status: "not_found" }
   | ({ status: "refused"; httpStatus: 400 | 409 | 429 } & Errors);
 
