@@ -73,7 +73,8 @@ function decideSms(input: ContactInput, policy: ContactPolicy): ContactDecision 
   // Settled for less than the balance: the bank's balance may never reach zero, the debt is still done.
   if (input.settlement?.status === "paid") return { action: "suppress", reason: "settlement_paid" };
   if (account.wrongNumber) return { action: "suppress", reason: "wrong_number" };
-  if (notBorrowersNumber(input.borrower, policy)) return { action: "suppress", reason: "not_borrowers_number" };
+  if (notBorrowersNumber(input.borrower, policy))
+    return { action: "suppress", reason: "not_borrowers_number" };
   if (account.dispute) return { action: "suppress", reason: "dispute" };
   if (preferences.smsOptedOut) return { action: "suppress", reason: "sms_opted_out" };
   if (!preferences.smsAllowed) return { action: "suppress", reason: "sms_not_allowed" };

@@ -253,7 +253,8 @@ function planBatch(prep: ReminderPrep, decided: DecidedBatch): PlannedBatch {
       continue;
     }
     planned.sends.push({ facts, decision, ...prep.reminderInput(facts, decision) });
-    if (decision.escalation !== "none") planned.tasks.push(task(decision.escalation === "call_task" ? "call" : "visit"));
+    if (decision.escalation !== "none")
+      planned.tasks.push(task(decision.escalation === "call_task" ? "call" : "visit"));
   }
   return planned;
 }

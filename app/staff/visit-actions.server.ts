@@ -71,7 +71,8 @@ export async function logVisit(ctx: VisitCtx, action: Act<"log_visit">): Promise
       .execute();
     await audit("staff.address_marked_stale", "borrower", borrowerId, { visitId: visit.id });
   }
-  if (action.outcome === "promise_made" && task.account_id) return { status: "ok", promiseFor: task.account_id };
+  if (action.outcome === "promise_made" && task.account_id)
+    return { status: "ok", promiseFor: task.account_id };
   return OK;
 }
 
