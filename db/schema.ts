@@ -593,7 +593,7 @@ export interface CallAttemptsTable {
   override_blocker: string | null;
 }
 
-/** What an agent recorded after a visit (migration 0145). */
+/** What an agent recorded after a visit (migration 0146). */
 export interface VisitAttemptsTable {
   id: UuidPk;
   borrower_id: string;

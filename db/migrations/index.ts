@@ -30,7 +30,8 @@ import * as m0112 from "./0112_visit_preference";
 import * as m0115 from "./0115_email";
 import * as m0125 from "./0125_consent_and_data_rights";
 import * as m0130 from "./0130_more_jurisdictions";
-import * as m0145 from "./0145_addresses_visits_phone_owner";
+import * as m0145 from "./0145_addresses_phone_owner";
+import * as m0146 from "./0146_visit_attempts";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -65,5 +66,6 @@ export const migrations: Record<string, Migration> = {
   "0115_email": m0115,
   "0125_consent_and_data_rights": m0125,
   "0130_more_jurisdictions": m0130,
-  "0145_addresses_visits_phone_owner": m0145,
+  "0145_addresses_phone_owner": m0145,
+  "0146_visit_attempts": m0146,
 };

@@ -1,15 +1,14 @@
 import { sql, type Kysely } from "kysely";
 
 /**
- * Visits as a channel and debtor-only contact (issue #18 item 3, issue #19 item 2; docs/product-rules.md
+ * Addresses and whose the phone is (issue #18 item 3, issue #19 item 2; docs/product-rules.md
  * §4.18, §4.19):
  * - the borrower's postal address (lines, city, region, postal code, country), as the bank sends it, and
  *   when a visit found that the borrower moved (`address_stale_at`: no visit until a new address);
  * - whose the phone number is (`phone_owner`): a number the bank supplies is the borrower's unless marked
- *   otherwise, so existing rows are `borrower`;
- * - `visit_attempts`, the outcomes agents record after a visit, with their notes.
- * Safe while the previous release serves: every added column is nullable or has a default, and it
- * neither reads nor writes the new table.
+ *   otherwise, so existing rows are `borrower`.
+ * The planner reads these, so they come first; the visit log is 0146. Safe while the previous release
+ * serves: every added column is nullable or has a default.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`alter table borrowers
@@ -23,23 +22,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     add column address_stale_at timestamptz,
     add column phone_owner text not null default 'borrower'
       check (phone_owner in ('borrower', 'third_party', 'unknown'))`.execute(db);
-  await sql`create table visit_attempts (
-    id uuid primary key default gen_random_uuid(),
-    borrower_id uuid not null references borrowers(id),
-    account_id uuid references accounts(id),
-    task_id uuid references tasks(id),
-    staff_user_id uuid references staff_users(id),
-    outcome text not null check (outcome in ('met', 'not_home', 'refused', 'moved', 'promise_made')),
-    notes text check (notes is null or char_length(notes) between 1 and 4000),
-    occurred_at timestamptz not null default now()
-  )`.execute(db);
-  await sql`create index visit_attempts_borrower_id_occurred_at_idx on visit_attempts (borrower_id, occurred_at)`.execute(
-    db,
-  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`drop table visit_attempts`.execute(db);
   await sql`alter table borrowers
     drop column address_line1, drop column address_line2, drop column address_city, drop column address_region,
     drop column address_postal_code, drop column address_country, drop column address_stale_at,
