@@ -24,6 +24,7 @@ import type {
   SuppressReason,
 } from "./contact-decision";
 import { decideAcrossChannels } from "./channel-decision";
+import { notBorrowersNumber } from "./debtor-only";
 
 export { InvalidContactInput, nextPermittedTime, sendConstraintsFor } from "./send-constraints";
 export { REASON_CODES, type ContactDecision, type ContactInput, type PlanStatus } from "./contact-decision";
@@ -102,6 +103,8 @@ function decideSms(input: ContactInput, policy: ContactPolicy): ContactDecision 
   const stopped = statusStop(input);
   if (stopped) return { action: "suppress", reason: stopped };
   if (account.wrongNumber) return { action: "suppress", reason: "wrong_number" };
+  if (notBorrowersNumber(input.borrower, policy))
+    return { action: "suppress", reason: "not_borrowers_number" };
   if (account.dispute) return { action: "suppress", reason: "dispute" };
   if (preferences.smsOptedOut) return { action: "suppress", reason: "sms_opted_out" };
   if (!preferences.smsAllowed) return { action: "suppress", reason: "sms_not_allowed" };

@@ -5,6 +5,7 @@ import type { ContactInput, PlanStatus } from "../domain/decide-next-contact";
 import type { KnownRecipient } from "../messaging/outbound-sms.server";
 import type { StageId } from "../domain/contact-policy";
 import { statusFacts } from "../domain/account-statuses";
+import type { Interval } from "../domain/visit-slot";
 import { channelFactsFor, readChannelFacts } from "./channel-facts.server";
 import { readStatusesInForce } from "./status-facts.server";
 
@@ -19,6 +20,8 @@ export interface AccountFacts {
   minimumDueMinor: number;
   dueDate: string | null;
   nextInstalment: { dueDate: string; amountMinor: number } | null;
+  /** The borrower's booked appointments still to come: a visit's proposed slot keeps clear of them. */
+  appointments: Interval[];
   /** Who a reminder would go to, as read with the rest of the page (queueSmsBatch need not read it again). */
   recipient: KnownRecipient;
   input: ContactInput;
@@ -97,6 +100,8 @@ function readAccounts(db: Kysely<Database>, opts: FactsQuery) {
       "p.email_allowed",
       "p.visit_allowed",
       sql<boolean>`b.erased_at is not null`.as("erased"),
+      sql<boolean>`b.address_line1 is not null and b.address_stale_at is null`.as("has_address"),
+      "b.phone_owner",
       "b.time_zone",
       "b.jurisdiction",
       "b.locale",
@@ -274,6 +279,7 @@ function toAccountFacts(a: AccountRow, related: Related, now: Date): AccountFact
     nextInstalment: plan?.next_due_date
       ? { dueDate: plan.next_due_date, amountMinor: Number(plan.next_amount ?? 0) }
       : null,
+    appointments: related.channels.bookedBy.get(a.borrower_id) ?? [],
     recipient: {
       fullName: a.full_name,
       phoneE164: a.phone_e164,
@@ -319,6 +325,7 @@ function toContactInput(
       jurisdiction: a.jurisdiction as Jurisdiction,
       breathingSpaceUntil: status.breathingSpaceUntil,
       breathingSpaceCrisis: status.breathingSpaceCrisis,
+      phoneOwner: a.phone_owner,
     },
     statuses: {
       ceaseContact: status.ceaseContact,

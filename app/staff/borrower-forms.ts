@@ -9,8 +9,19 @@ import { z } from "zod";
  */
 import { CALL_OUTCOMES } from "../domain/call-constraints";
 import { ACCOUNT_STATUS_KINDS } from "../domain/account-statuses";
+import type { PhoneOwner, VisitOutcome } from "../../db/schema";
 
 export { CALL_OUTCOMES } from "../domain/call-constraints";
+/** What an agent records after a visit (docs/product-rules.md §4.19). */
+export const VISIT_OUTCOMES = [
+  "met",
+  "not_home",
+  "refused",
+  "moved",
+  "promise_made",
+] as const satisfies readonly VisitOutcome[];
+/** Whose the phone number is (§4.20), as an agent learns it. */
+export const PHONE_OWNERS = ["borrower", "third_party", "unknown"] as const satisfies readonly PhoneOwner[];
 export const NOTE_MAX = 4000;
 /** Why an agent made a call the schedule forbids (migration 0110 bounds it). */
 export const CALL_OVERRIDE_MAX = 500;
@@ -48,7 +59,26 @@ export const borrowerActionSchema = z.discriminatedUnion("intent", [
       .max(CALL_OVERRIDE_MAX, "errors.callOverrideTooLong")
       .optional()
       .transform((v) => v || undefined),
+    /** The call revealed whose the number is (§4.20); blank: unchanged. */
+    phoneOwner: z.enum(PHONE_OWNERS, { errorMap: () => ({ message: "errors.phoneOwner" }) }).optional(),
   }),
+  z.object({
+    intent: z.literal("log_visit"),
+    taskId: uuid("errors.task"),
+    outcome: z.enum(VISIT_OUTCOMES, { errorMap: () => ({ message: "errors.visitOutcome" }) }),
+    notes: z
+      .string()
+      .trim()
+      .max(NOTE_MAX, "errors.noteTooLong")
+      .optional()
+      .transform((v) => v || undefined),
+  }),
+  z.object({
+    intent: z.literal("set_phone_owner"),
+    phoneOwner: z.enum(PHONE_OWNERS, { errorMap: () => ({ message: "errors.phoneOwner" }) }),
+  }),
+  z.object({ intent: z.literal("refuse_visits") }),
+  z.object({ intent: z.literal("allow_visits") }),
   z.object({
     intent: z.literal("resolve_task"),
     taskId: uuid("errors.task"),
@@ -110,6 +140,7 @@ export const borrowerActionSchema = z.discriminatedUnion("intent", [
 /** Intents whose form appears once per row (a task, an account's flag); the others once per page. */
 export const PER_ROW_INTENTS: ReadonlySet<string> = new Set([
   "resolve_task",
+  "log_visit",
   "set_wrong_number",
   "clear_wrong_number",
   "set_dispute",

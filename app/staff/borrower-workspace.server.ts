@@ -121,5 +121,7 @@ export function pageAfterAction(
   const page = `/staff/borrowers/${borrowerId}?done=${outcome.done ?? action.intent}`;
   if (action.intent === "log_call" && action.outcome === "promise_made" && action.accountId)
     return `${page}&promiseFor=${action.accountId}#make-promise-title`;
+  // A visit that ended in a promise: the promise form on the visit's account.
+  if (outcome.promiseFor) return `${page}&promiseFor=${outcome.promiseFor}#make-promise-title`;
   return page;
 }

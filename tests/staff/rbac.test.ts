@@ -264,6 +264,17 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
         .executeTakeFirstOrThrow();
       return { intent: "end_status", statusId: status.id, reason: "No longer applies" };
     },
+    log_visit: async () => {
+      const task = await t.db
+        .insertInto("tasks")
+        .values({ kind: "visit", borrower_id: borrowerId, account_id: accountId })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      return { intent: "log_visit", taskId: task.id, outcome: "not_home", notes: "Nobody answered." };
+    },
+    set_phone_owner: async () => ({ intent: "set_phone_owner", phoneOwner: "borrower" }),
+    refuse_visits: async () => ({ intent: "refuse_visits" }),
+    allow_visits: async () => ({ intent: "allow_visits" }),
     make_promise: forFreshBorrower((today) => ({
       intent: "make_promise",
       amount: "100",
