@@ -62,7 +62,7 @@ export type SetStatusOutcome =
 
 type Trx = Transaction<Database>;
 
-export function setByOf(actor: StatusActor): string {
+function setByOf(actor: StatusActor): string {
   return actor.actorId ? `${actor.actorType}:${actor.actorId}` : actor.source;
 }
 

@@ -49,7 +49,7 @@ export interface StatusFacts {
   vulnerable: boolean;
 }
 
-export const NO_STATUS: StatusFacts = {
+const NO_STATUS: StatusFacts = {
   breathingSpaceUntil: null,
   breathingSpaceCrisis: false,
   dispute: false,
