@@ -77,7 +77,8 @@ export type TaskKind =
   | "complaint"
   | "callback"
   | "plan_review"
-  | "inbound_review";
+  | "inbound_review"
+  | "bereavement";
 export type TaskStatus = "open" | "done" | "cancelled";
 export type CallOutcome =
   | "connected"
@@ -296,6 +297,9 @@ export interface MailboxEmailsTable {
   html_body: string;
   headers: JsonColumn;
   recorded_at: TimestampDefault;
+  /** A staff email's own template and language (migration 0135); a reminder's are on its `emails` row. */
+  template_key: ColumnType<string | null, string | null | undefined, string | null>;
+  locale: ColumnType<Locale | null, Locale | null | undefined, Locale | null>;
 }
 
 /** Addresses that hard-bounced or complained (normalised: trimmed, lower-case), never sent to again. */
@@ -631,6 +635,11 @@ export interface StaffInvitesTable {
   expires_at: Timestamp;
   used_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
+  /** The token, sealed, until the invitation email is sent (migration 0135); null otherwise. */
+  token_sealed: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
+  /** The language of the invitation email; null when none is sent. */
+  email_locale: ColumnType<Locale | null, Locale | null | undefined, Locale | null>;
+  emailed_at: NullableTimestamp;
 }
 
 export interface StaffSessionsTable {
@@ -820,6 +829,51 @@ export interface ConsentEventsTable {
   occurred_at: TimestampDefault;
 }
 
+export type AccountStatusKind =
+  | "breathing_space"
+  | "breathing_space_crisis"
+  | "dispute"
+  | "cease_contact"
+  | "insolvency"
+  | "deceased"
+  | "vulnerable";
+export type AccountStatusSource = "api" | "import" | "console";
+
+/** Statuses that stop or shape contact, with their history (migration 0140, docs/product-rules.md §4.18). */
+export interface AccountStatusesTable {
+  id: UuidPk;
+  borrower_id: string;
+  /** Null: every account of the borrower. */
+  account_id: string | null;
+  kind: AccountStatusKind;
+  reason: string;
+  source: AccountStatusSource;
+  /** `staff:<id>`, `api:<key id>` or `import`. */
+  set_by: string;
+  starts_at: Timestamp;
+  /** A standard Breathing Space's own end; null until ended by someone. */
+  ends_at: NullableTimestamp;
+  ended_at: NullableTimestamp;
+  ended_by: string | null;
+  end_reason: string | null;
+  /** The bank's reference for a status set through the API (idempotency key). */
+  external_ref: string | null;
+  created_at: TimestampDefault;
+}
+
+/** Validation notices sent for disputed accounts, with the text as sent (migration 0141). */
+export interface ValidationNoticesTable {
+  id: UuidPk;
+  borrower_id: string;
+  account_id: string;
+  status_id: string | null;
+  channel: "letter" | "email";
+  locale: Locale;
+  body: string;
+  sent_by: string;
+  created_at: TimestampDefault;
+}
+
 /** Data exports staff made (migration 0125); deleted after RETENTION_EXPORTS_DAYS. */
 export interface DataExportsTable {
   id: UuidPk;
@@ -886,6 +940,8 @@ export interface Database {
   rate_limits: RateLimitsTable;
   consent_events: ConsentEventsTable;
   data_exports: DataExportsTable;
+  account_statuses: AccountStatusesTable;
+  validation_notices: ValidationNoticesTable;
   staff_login_throttles: StaffLoginThrottlesTable;
 }
 

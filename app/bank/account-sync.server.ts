@@ -240,7 +240,7 @@ async function upsertBorrowers(trx: Trx, borrowers: AccountUpsertRow["borrower"]
         address_region = excluded.address_region,
         address_postal_code = excluded.address_postal_code,
         address_country = excluded.address_country,
-        -- A visit found the borrower moved (§4.18): a different address from the bank is the new one.
+        -- A visit found the borrower moved (§4.19): a different address from the bank is the new one.
         address_stale_at = case when ${ADDRESS_NOW} is not distinct from ${ADDRESS_SENT} then b.address_stale_at end,
         updated_at = now()
       -- An erased borrower (docs/product-rules.md §10.12) is not filled in again by the bank's next push.
@@ -269,7 +269,7 @@ const ADDRESS_SENT = sql`(excluded.address_line1, excluded.address_line2, exclud
   excluded.address_postal_code, excluded.address_country)`;
 
 /**
- * Whose each number is (docs/product-rules.md §4.19): what the bank says when it says it; a new number it
+ * Whose each number is (docs/product-rules.md §4.20): what the bank says when it says it; a new number it
  * does not mark is the borrower's; otherwise Settle keeps what it holds (an agent's finding included). New
  * borrowers got theirs with the insert; one statement, only when some record says or some number changed.
  */

@@ -4,11 +4,11 @@ import type { PhoneOwner } from "../../db/schema";
 
 /**
  * The optional parts of a bank record about where and how to reach the borrower (docs/product-rules.md
- * §4.18, §4.19): the postal address and whose the phone number is. Each in zod 3 (the API's schema, which
+ * §4.19, §4.20): the postal address and whose the phone number is. Each in zod 3 (the API's schema, which
  * words the errors) and zod 4 (the import's fast path), with the same rules; account-record.server.ts
  * spreads both into its schemas.
  */
-/** Whose the phone number is (docs/product-rules.md §4.19); absent: the borrower's for a new number. */
+/** Whose the phone number is (docs/product-rules.md §4.20); absent: the borrower's for a new number. */
 const PHONE_OWNERS = ["borrower", "third_party", "unknown"] as const satisfies readonly PhoneOwner[];
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const noControl = (v: string) => !CONTROL.test(v);

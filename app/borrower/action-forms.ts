@@ -176,7 +176,7 @@ export const preferencesSchema = z
     windowStart: str().regex(CLOCK, err("timeInvalid")).optional(),
     windowEnd: str().regex(CLOCK, err("timeInvalid")).optional(),
     language: oneOf(PREFERENCE_LOCALES, "languageRequired"),
-    /** Ticked: the borrower refuses home or branch visits (docs/product-rules.md §4.18). */
+    /** Ticked: the borrower refuses home or branch visits (docs/product-rules.md §4.19). */
     noVisits: oneOf(["on"] as const, "choiceInvalid").optional(),
     maxPerWeek: str()
       .regex(/^\d{1,2}$/, err("maxPerWeekInvalid"))

@@ -6,7 +6,7 @@ import { DEFAULT_CONTACT_POLICY, JURISDICTIONS, type ContactPolicy } from "./con
 import { decideNextContact, type ContactDecision, type ContactInput } from "./decide-next-contact";
 
 /**
- * Properties of the schedule across channels (docs/product-rules.md §4.15, §4.16, §4.18, §4.19) over
+ * Properties of the schedule across channels (docs/product-rules.md §4.15, §4.16, §4.19, §4.20) over
  * generated call logs, refusals, pauses, addresses and phone owners: no decision places a call past a cap or
  * outside the window, none contacts a paused or refused channel, a visit needs an address, and no text or
  * call goes to a number not the borrower's where the jurisdiction allows the debtor only. Caps and windows are recomputed here with luxon from the raw facts.
@@ -185,7 +185,7 @@ function checkCase(
   }
   if (d.channel === "email") expect(facts.emailAllowed && facts.hasEmail).toBe(true);
   if (d.channel === "visit") expect(facts.visitAllowed && facts.hasAddress).toBe(true);
-  // Debtor-only (§4.19): no text and no call to a number not known to be the borrower's own.
+  // Debtor-only (§4.20): no text and no call to a number not known to be the borrower's own.
   if (d.channel === "sms" || d.channel === "call" || d.escalation === "call_task") {
     const debtorOnly = policy.jurisdictions[input.borrower.jurisdiction].contactDebtorOnly;
     expect(debtorOnly && input.borrower.phoneOwner !== "borrower").toBe(false);

@@ -141,9 +141,11 @@ function verdictFor(
     case "call":
       // A wrong number is not the borrower's phone: neither texts nor calls reach them there.
       if (account.wrongNumber) return refused("wrong_number");
-      // Debtor-only (§4.19): a call to someone else's number reaches them as surely as a text.
+      // Debtor-only (§4.20): a call to someone else's number reaches them as surely as a text.
       if (notBorrowersNumber(input.borrower, policy)) return refused("not_borrowers_number");
       if (!facts.phoneAllowed) return refused("phone_not_allowed");
+      // A vulnerable borrower is not called by the schedule (§4.18); an agent may still log a call.
+      if (input.statuses?.vulnerable) return refused("vulnerable_no_calls");
       return callsDisabled(callLimits(input, facts, policy)) ? refused("calls_disabled") : { kind: "open" };
     case "visit":
       if (!facts.visitAllowed) return refused("visit_not_allowed");

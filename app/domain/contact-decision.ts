@@ -12,6 +12,10 @@ const SUPPRESS_REASONS = [
   "account_closed",
   "account_paid",
   "settlement_paid",
+  "deceased",
+  "insolvency",
+  "breathing_space_crisis",
+  "cease_contact",
   "wrong_number",
   "not_borrowers_number",
   "dispute",
@@ -19,6 +23,7 @@ const SUPPRESS_REASONS = [
   "sms_not_allowed",
   "phone_not_allowed",
   "calls_disabled",
+  "vulnerable_no_calls",
   "email_not_allowed",
   "no_email_address",
   "visit_not_allowed",
@@ -66,7 +71,7 @@ export interface ChannelFacts {
   /** False once the borrower refused visits; home or branch visits are otherwise the last resort. */
   visitAllowed: boolean;
   /**
-   * An address to visit: held and not marked stale by a visit that found the borrower moved (§4.18).
+   * An address to visit: held and not marked stale by a visit that found the borrower moved (§4.19).
    * Absent: as before addresses existed, a visit needs none.
    */
   hasAddress?: boolean;
@@ -104,9 +109,13 @@ export interface ContactInput {
     timeZone: string;
     jurisdiction: Jurisdiction;
     breathingSpaceUntil?: Date | null;
-    /** Whose the phone number is (§4.19); absent: the borrower's, as a bank-supplied number is. */
+    /** A mental-health crisis Breathing Space: no end date, in force until ended. */
+    breathingSpaceCrisis?: boolean;
+    /** Whose the phone number is (§4.20); absent: the borrower's, as a bank-supplied number is. */
     phoneOwner?: PhoneOwner;
   };
+  /** Statuses in force that stop or shape contact (docs/product-rules.md §4.18); absent means none. */
+  statuses?: { ceaseContact: boolean; insolvency: boolean; deceased: boolean; vulnerable: boolean } | null;
   preferences: {
     smsAllowed: boolean;
     smsOptedOut: boolean;

@@ -59,7 +59,7 @@ const UNSAFE_VALUE = /[\p{Cc}\u2028\u2029\u061C\u200E\u200F\u202A-\u202E\u2066-\
 const TEXT_VARS = ["bank", "name", "last4", "amount", "dueDate", "hotline"] as const;
 type TextVar = (typeof TEXT_VARS)[number];
 
-function escapeHtml(value: string): string {
+export function escapeHtml(value: string): string {
   return value
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")

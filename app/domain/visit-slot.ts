@@ -2,7 +2,7 @@ import { appointmentSlots } from "./appointment-slots";
 import { isWithinWindow, type LocalWindow } from "./local-time";
 
 /**
- * The slot a visit task proposes (docs/product-rules.md §4.18): the first hourly slot on the next working
+ * The slot a visit task proposes (docs/product-rules.md §4.19): the first hourly slot on the next working
  * days (the call-back and visit slots of §5.5, on the borrower's clock) that lies wholly inside the
  * borrower's contact window (policy, jurisdiction and preferred window, as for texts and calls) and meets
  * none of the borrower's booked appointments. Null when no slot of the next ten working days fits: the

@@ -8,7 +8,7 @@ import type { Interval } from "../domain/visit-slot";
  * What the schedule reads about channels beyond SMS for a page of accounts (docs/product-rules.md §4.15),
  * in six set-based queries: logged calls, the latest texts' delivery, reminders since the last open,
  * open reviews of inbound replies, the latest email decision per account, and the borrowers' booked
- * appointments (a visit's proposed slot keeps clear of them, §4.18).
+ * appointments (a visit's proposed slot keeps clear of them, §4.19).
  */
 const CALL_HISTORY_DAYS = 8; // the widest call cap (7 days) plus a day for zone offsets
 /** Texts read per borrower for the undelivered streak; a policy cannot ask for more (contact-policy.ts). */
@@ -108,7 +108,7 @@ export function channelFactsFor(
     visit_allowed: boolean | null;
     /** Erased at the borrower's request (docs/product-rules.md §10.12): no channel is open, a visit neither. */
     erased: boolean;
-    /** An address is held and no visit found the borrower moved (§4.18). */
+    /** An address is held and no visit found the borrower moved (§4.19). */
     has_address: boolean;
   },
   related: ChannelRelated,

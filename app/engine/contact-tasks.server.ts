@@ -34,7 +34,7 @@ export async function queueEmailJobs(trx: Transaction<Database>, runId: string, 
 
 /**
  * Late accounts get a call task, serious ones a visit offer (docs/product-rules.md §4.11), at most one open
- * per account per (local ISO) week; a visit task only while none is open for the account (§4.18): one
+ * per account per (local ISO) week; a visit task only while none is open for the account (§4.19): one
  * visit is planned at a time, and its outcome decides the next.
  */
 /** Escalation tasks as typed arrays (a multi-row VALUES of thousands of rows costs Postgres more to parse than to write). */

@@ -406,7 +406,7 @@ class ReminderPrep {
     return day;
   }
 
-  /** A visit task's proposed slot (§4.18): inside the borrower's contact window, clear of their bookings. */
+  /** A visit task's proposed slot (§4.19): inside the borrower's contact window, clear of their bookings. */
   visitSlot(facts: AccountFacts, kind: "call" | "visit"): Interval | null {
     if (kind !== "visit") return null;
     const { zone, window } = sendConstraintsFor(facts.input, this.policy);

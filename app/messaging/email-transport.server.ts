@@ -16,6 +16,8 @@ export interface OutgoingEmail {
   text: string;
   html: string;
   headers: Record<string, string>;
+  /** For the development mailbox: a staff email's template and language (a reminder's are on its row). */
+  mailbox?: { templateKey: string; locale: string };
 }
 
 export type EmailTransport =
@@ -67,9 +69,11 @@ const smtpTransport: EmailTransport = {
 const mailboxTransport: EmailTransport = {
   kind: "mailbox",
   async record(trx, email, now) {
-    await sql`insert into mailbox_emails (email_id, to_address, subject, text_body, html_body, headers, recorded_at)
+    await sql`insert into mailbox_emails (email_id, to_address, subject, text_body, html_body, headers, recorded_at,
+        template_key, locale)
       values (${email.emailId}, ${email.to}, ${email.subject}, ${email.text}, ${email.html},
-        ${JSON.stringify({ From: config().emailFrom, ...email.headers })}::jsonb, ${now})
+        ${JSON.stringify({ From: config().emailFrom, ...email.headers })}::jsonb, ${now},
+        ${email.mailbox?.templateKey ?? null}, ${email.mailbox?.locale ?? null})
       on conflict (email_id) do nothing`.execute(trx);
     return { providerMessageId: `mailbox_${email.emailId}` };
   },

@@ -1,11 +1,12 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 
 /** The development mailbox, newest first: each email as its inbox got it (text, HTML source, headers). */
 export async function listMailbox(db: Kysely<Database>, limit: number) {
   const rows = await db
     .selectFrom("mailbox_emails as m")
-    .innerJoin("emails as e", "e.id", "m.email_id")
+    // A staff email (an invitation) has no `emails` row: it names its own template and language.
+    .leftJoin("emails as e", "e.id", "m.email_id")
     .select([
       "m.email_id",
       "m.to_address",
@@ -14,8 +15,8 @@ export async function listMailbox(db: Kysely<Database>, limit: number) {
       "m.html_body",
       "m.headers",
       "m.recorded_at",
-      "e.template_key",
-      "e.locale",
+      sql<string | null>`coalesce(m.template_key, e.template_key)`.as("template_key"),
+      sql<string | null>`coalesce(m.locale, e.locale)`.as("locale"),
     ])
     .orderBy("m.recorded_at", "desc")
     .orderBy("m.email_id", "desc")

@@ -50,7 +50,7 @@ const FREE_TEXT: readonly FreeTextColumn[] = [
   { table: "tasks", column: "outcome", byAccount: true, codesStay: true },
   { table: "instalment_plans", column: "decision_reason", byAccount: true, codesStay: true },
   { table: "notes", column: "body", byAccount: false },
-  // What an agent wrote after a visit (docs/product-rules.md §4.18).
+  // What an agent wrote after a visit (docs/product-rules.md §4.19).
   { table: "visit_attempts", column: "notes", byAccount: true },
   // Replies from the phone; the texts Settle sent are the bank's own words (masked links, §3.1) and stay.
   { table: "messages", column: "body", byAccount: true, only: sql`t.direction = 'inbound'` },

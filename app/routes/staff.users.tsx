@@ -3,6 +3,7 @@ import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { isSupportedLocale } from "~/i18n/config";
 import { assertRole, requireStaff } from "~/staff/auth.server";
 import { displayContext } from "~/staff/display.server";
 import { formatStaffDateTime } from "~/staff/format";
@@ -27,7 +28,7 @@ type UsersActionData =
   | { intent: "invite"; result: SubmissionResult<string[]>; invited?: undefined }
   | {
       intent: "invite";
-      invited: { email: string; url: string; expiresAt: string; reissued: boolean };
+      invited: { email: string; url: string; expiresAt: string; reissued: boolean; emailing: boolean };
       result?: undefined;
     }
   | { intent: "change"; error: string };
@@ -90,9 +91,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
       status: 400,
       headers: noStore,
     });
+  const display = await displayContext(request);
   const invited = await inviteStaff(context.db, {
     actor: { kind: "staff", user: session.user },
     ...submission.value,
+    language: submission.value.language ?? (isSupportedLocale(display.locale) ? display.locale : undefined),
   });
   if (invited.status === "exists")
     return data(
@@ -102,7 +105,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
       } satisfies UsersActionData,
       { status: 409, headers: noStore },
     );
-  const display = await displayContext(request);
   // Not a redirect: the link exists only in this response (Settle keeps only its hash).
   return data(
     {
@@ -112,6 +114,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
         url: inviteUrl(context.publicBaseUrl, invited.token),
         expiresAt: formatStaffDateTime(invited.expiresAt, display.locale, display.timeZone),
         reissued: invited.status === "reissued",
+        emailing: invited.emailing,
       },
     } satisfies UsersActionData,
     { headers: noStore },

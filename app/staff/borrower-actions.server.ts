@@ -6,6 +6,7 @@ import { reportWrongNumber } from "../engine/feedback.server";
 import type { BorrowerAction } from "./borrower-forms";
 import { callBlockerNow } from "./call-caps.server";
 import { logVisit, setPhoneOwner, setVisitsAllowed, type VisitCtx } from "./visit-actions.server";
+import { applyStatusAction, isStatusAction } from "./status-actions.server";
 import type { StaffIdentity } from "./session.server";
 import {
   actForBorrower,
@@ -35,6 +36,8 @@ export async function applyBorrowerAction(
   const now = opts.now ?? new Date();
   const { staff, borrowerId, action } = opts;
   if (isActForBorrower(action)) return actForBorrower(db, { staff, borrowerId, action, now });
+  // Statuses are set by their own service, in its own transaction (the API and the import call it too).
+  if (isStatusAction(action)) return applyStatusAction(db, { staff, borrowerId, action, now });
   return db.transaction().execute(async (trx): Promise<BorrowerActionResult> => {
     const borrower = await trx
       .selectFrom("borrowers")
@@ -54,7 +57,7 @@ export async function applyBorrowerAction(
 
 function applyInTransaction(
   ctx: Ctx,
-  action: Exclude<BorrowerAction, ActForBorrower>,
+  action: Exclude<BorrowerAction, ActForBorrower | { intent: "set_status" | "end_status" }>,
 ): Promise<BorrowerActionResult> {
   switch (action.intent) {
     case "add_note":

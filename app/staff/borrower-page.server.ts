@@ -20,10 +20,10 @@ export interface BorrowerPageView {
     locale: string;
     timeZone: string;
     jurisdiction: string;
-    /** The postal address on one line (§4.18), and since when a visit found the borrower moved. */
+    /** The postal address on one line (§4.19), and since when a visit found the borrower moved. */
     address: string | null;
     addressStaleSince: string | null;
-    /** Whose the phone number is (§4.19). */
+    /** Whose the phone number is (§4.20). */
     phoneOwner: PhoneOwner;
   };
   preferences: {
@@ -307,6 +307,7 @@ function silenceView(
       at: d.last_decided_at.toISOString(),
       action: d.action,
       reason: d.reason,
+      channel: d.channel,
       repeats: d.repeats,
     })),
   );

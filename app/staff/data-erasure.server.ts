@@ -49,7 +49,7 @@ export async function eraseBorrower(
         email: null,
         dob_hash: null,
         id_last4_hash: null,
-        // The postal address goes too (docs/product-rules.md §4.18); no visit can be planned without it.
+        // The postal address goes too (docs/product-rules.md §4.19); no visit can be planned without it.
         address_line1: null,
         address_line2: null,
         address_city: null,

@@ -14,8 +14,20 @@ describe("summariseSilence", () => {
     expect(summariseSilence("2030-01-02T09:05:00.000Z", decisions)).toEqual({
       lastSentAt: "2030-01-02T09:05:00.000Z",
       reasons: [
-        { action: "suppress", reason: "wrong_number", count: 1, latestAt: "2030-01-05T09:00:00.000Z" },
-        { action: "defer", reason: "cap_min_gap", count: 2, latestAt: "2030-01-04T09:00:00.000Z" },
+        {
+          action: "suppress",
+          reason: "wrong_number",
+          channel: null,
+          count: 1,
+          latestAt: "2030-01-05T09:00:00.000Z",
+        },
+        {
+          action: "defer",
+          reason: "cap_min_gap",
+          channel: null,
+          count: 2,
+          latestAt: "2030-01-04T09:00:00.000Z",
+        },
       ],
     });
   });
@@ -32,8 +44,32 @@ describe("summariseSilence", () => {
       { at: "2030-01-02T09:00:00.000Z", action: "defer", reason: "quiet_hours" },
     ]);
     expect(summary.reasons).toEqual([
-      { action: "defer", reason: "cadence_not_due", count: 15, latestAt: "2030-01-06T09:00:00.000Z" },
-      { action: "defer", reason: "quiet_hours", count: 1, latestAt: "2030-01-02T09:00:00.000Z" },
+      {
+        action: "defer",
+        reason: "cadence_not_due",
+        channel: null,
+        count: 15,
+        latestAt: "2030-01-06T09:00:00.000Z",
+      },
+      {
+        action: "defer",
+        reason: "quiet_hours",
+        channel: null,
+        count: 1,
+        latestAt: "2030-01-02T09:00:00.000Z",
+      },
+    ]);
+  });
+
+  it("keeps one reason on two channels apart: the agent sees which channel was held back", () => {
+    const summary = summariseSilence(null, [
+      { at: "2030-01-06T09:00:00.000Z", action: "defer", reason: "quiet_hours", channel: "call" },
+      { at: "2030-01-05T09:00:00.000Z", action: "defer", reason: "quiet_hours", channel: "sms" },
+      { at: "2030-01-04T09:00:00.000Z", action: "defer", reason: "quiet_hours", channel: "sms" },
+    ]);
+    expect(summary.reasons.map((r) => [r.channel, r.reason, r.count])).toEqual([
+      ["call", "quiet_hours", 1],
+      ["sms", "quiet_hours", 2],
     ]);
   });
 });

@@ -10,6 +10,8 @@ export interface DecisionRow {
   at: string;
   action: "send" | "defer" | "suppress";
   reason: string;
+  /** The channel the decision is about (sms, email, call, visit; `phone` in older rows); null for none. */
+  channel?: string | null;
   /** Runs that reached it in a row (one stored row counts them); 1 when absent. */
   repeats?: number;
 }
@@ -17,6 +19,8 @@ export interface DecisionRow {
 interface SilenceReason {
   action: "defer" | "suppress";
   reason: string;
+  /** One reason on two channels (a text deferred, a call capped) is two lines: the agent sees which. */
+  channel: string | null;
   count: number;
   /** ISO instant of the latest decision with this reason. */
   latestAt: string;
@@ -37,10 +41,12 @@ export function summariseSilence(
   const byReason = new Map<string, SilenceReason>();
   for (const d of decisions) {
     if (d.action === "send" || Date.parse(d.at) <= since) continue;
-    const key = `${d.action}:${d.reason}`;
+    const channel = d.channel ?? null;
+    const key = `${d.action}:${d.reason}:${channel ?? ""}`;
     const seen = byReason.get(key);
     const runs = d.repeats ?? 1;
-    if (!seen) byReason.set(key, { action: d.action, reason: d.reason, count: runs, latestAt: d.at });
+    if (!seen)
+      byReason.set(key, { action: d.action, reason: d.reason, channel, count: runs, latestAt: d.at });
     else {
       seen.count += runs;
       if (Date.parse(d.at) > Date.parse(seen.latestAt)) seen.latestAt = d.at;

@@ -5,6 +5,7 @@ import { isoDateFromEpochDay, localEpochDay } from "../domain/local-time";
 import { appendAudit } from "../platform/audit.server";
 import { parseOutcomeFilters, outcomeFiltersQuery, type OutcomeFilters } from "./outcome-filters";
 import { loadOutcomes, type Outcomes, type Rate } from "./outcomes.server";
+import { loadChannelContacts, type ChannelContacts } from "./contacts-by-channel.server";
 
 /** External references of the demo book's synthetic past (app/demo/history-draw.ts): the dashboard says so. */
 export const DEMO_HISTORY_REF_PREFIX = "DEMO-HIST-";
@@ -22,10 +23,11 @@ function perUnits(count: number, collectedMinor: number, currency: string): numb
 }
 
 /** The outcome figures as the dashboard shows them: amounts formatted in the console's language, rates in percent. */
-function outcomesView(o: Outcomes, locale: string) {
+function outcomesView(o: Outcomes, contacts: ChannelContacts, locale: string) {
   const money = (minor: number, currency: string) => formatMoney({ minor, currency }, locale);
   return {
     filters: o.filters,
+    contacts,
     csvQuery: outcomeFiltersQuery(o.filters),
     byCurrency: o.byCurrency.map((c) => ({
       ...c,
@@ -75,8 +77,9 @@ export async function outcomesSection(
       errors: parsed.errors,
       values: Object.fromEntries([...params.entries()].map(([k, v]) => [k, v.slice(0, 40)])),
     };
-  const [outcomes, demo] = await Promise.all([
+  const [outcomes, contacts, demo] = await Promise.all([
     loadOutcomes(db, parsed.filters, opts),
+    loadChannelContacts(db, parsed.filters, opts),
     db
       .selectFrom("accounts")
       .select("id")
@@ -84,7 +87,11 @@ export async function outcomesSection(
       .limit(1)
       .executeTakeFirst(),
   ]);
-  return { status: "ok", view: outcomesView(outcomes, opts.locale), demoHistory: demo !== undefined };
+  return {
+    status: "ok",
+    view: outcomesView(outcomes, contacts, opts.locale),
+    demoHistory: demo !== undefined,
+  };
 }
 
 export function todayIn(timeZone: string, now = new Date()): string {
@@ -107,7 +114,10 @@ export async function outcomesCsv(
   filters: OutcomeFilters,
   opts: { timeZone: string; now?: Date },
 ): Promise<string> {
-  const o = await loadOutcomes(db, filters, opts);
+  const [o, contacts] = await Promise.all([
+    loadOutcomes(db, filters, opts),
+    loadChannelContacts(db, filters, opts),
+  ]);
   await appendAudit(db, {
     actorType: "staff",
     actorId: staff.id,
@@ -143,5 +153,8 @@ export async function outcomesCsv(
         c.placedMinor,
         c.accounts,
       ]);
+  // Contacts by channel: one row per channel and outcome (`contacts_sms,,delivered,,,12`).
+  for (const [channel, counts] of Object.entries(contacts))
+    for (const [key, n] of Object.entries(counts)) rows.push([`contacts_${channel}`, "", key, "", "", n]);
   return rows.map((r) => r.map(csvField).join(",")).join("\r\n") + "\r\n";
 }

@@ -1,7 +1,9 @@
 import { z } from "zod";
+import type { Locale } from "../../db/schema";
 import { STAFF_ROLES } from "./permissions";
 
 /** The forms of /staff/users. Messages are "staff" translation keys. */
+export const INVITE_LANGUAGES = ["en", "zh-HK", "zh-CN"] as const satisfies readonly Locale[];
 const staffUserId = z.string().uuid();
 
 export const inviteSchema = z.object({
@@ -20,6 +22,8 @@ export const inviteSchema = z.object({
     .optional()
     .transform((s) => (s ? s : undefined)),
   role: z.enum(STAFF_ROLES, { errorMap: () => ({ message: "errors.role" }) }),
+  /** The invitation email's language; empty: the console's. */
+  language: z.enum(INVITE_LANGUAGES, { errorMap: () => ({ message: "errors.language" }) }).optional(),
 });
 export type InviteFields = z.input<typeof inviteSchema>;
 

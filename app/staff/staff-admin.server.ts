@@ -122,7 +122,7 @@ export function disableStaff(db: Kysely<Database>, opts: AdminOpts): Promise<Sta
     // A set-up link not yet used ends too: re-enabling someone must not bring an old link back to life.
     await trx
       .updateTable("staff_invites")
-      .set({ revoked_at: now })
+      .set({ revoked_at: now, token_sealed: null })
       .where("staff_user_id", "=", target.id)
       .where("used_at", "is", null)
       .where("revoked_at", "is", null)

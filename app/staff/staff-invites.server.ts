@@ -1,7 +1,11 @@
-import { createHash, randomBytes } from "node:crypto";
-import type { Kysely, Transaction } from "kysely";
-import type { Database, StaffRole } from "../../db/schema";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { sql, type Kysely, type Transaction } from "kysely";
+import type { Database, Locale, StaffRole } from "../../db/schema";
 import { appendAudit } from "../platform/audit.server";
+import { config } from "../platform/config.server";
+import { jobPayload } from "../platform/request-context.server";
+import { sealBytes, unsealBytes } from "../platform/secret-box.server";
+import { emailTransport } from "../messaging/email-transport.server";
 import { takeStaffAdminTurn, type StaffAdminActor } from "./staff-admin.server";
 
 /**
@@ -10,17 +14,34 @@ import { takeStaffAdminTurn, type StaffAdminActor } from "./staff-admin.server";
  * is shown once to whoever invited (there is no email adapter) and never logged (the request log drops
  * query strings). Following it opens the first-sign-in page (/staff/setup): the member chooses a password
  * and enrols an authenticator. Inviting an address again before it is set up ends the older link.
+ * Where this process can send email, the link is also emailed to the member (§8.17): the token is kept
+ * sealed on the invite until the `staff:invite-email` job (staff-invite-email.server.ts) has sent it.
  */
 const INVITE_TTL_HOURS = 72;
 export const INVITE_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
 
+export const STAFF_INVITE_EMAIL_TASK = "staff:invite-email";
+/** Tries of the email job (graphile-worker backs off exponentially: about 2.5 hours in all). */
+const INVITE_EMAIL_ATTEMPTS = 10;
+
+// The token is a staff secret like a TOTP secret: sealed under that key, for this purpose, bound to the invite.
+const tokenKey = () => ({ secret: config().totpEncryptionKey, purpose: "staff-invite-token" });
+const tokenContext = (inviteId: string) => `staff_invites.token_sealed:${inviteId}`;
+
+/** The sealed token of an invite; throws UnsealError when it does not open (altered, moved, key changed). */
+export function unsealInviteToken(inviteId: string, sealed: Buffer): string {
+  return unsealBytes(sealed, tokenKey(), tokenContext(inviteId));
+}
+
 export type InviteResult =
   | {
       status: "created" | "reissued";
       token: string;
       expiresAt: Date;
+      /** Whether the link is also on its way by email (this process can send email). */
+      emailing: boolean;
       user: { id: string; email: string; role: StaffRole };
     }
   /** The address belongs to a member who is set up already, or disabled: nothing was written. */
@@ -32,12 +53,22 @@ export function inviteUrl(publicBaseUrl: string, token: string): string {
 
 export async function inviteStaff(
   db: Kysely<Database>,
-  opts: { actor: StaffAdminActor; email: string; role: StaffRole; name?: string; now?: Date },
+  opts: {
+    actor: StaffAdminActor;
+    email: string;
+    role: StaffRole;
+    name?: string;
+    /** The invitation email's language (the inviter's choice, else the console's). */
+    language?: Locale;
+    now?: Date;
+  },
 ): Promise<InviteResult> {
   const now = opts.now ?? new Date();
   const email = opts.email.trim().toLowerCase();
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(now.getTime() + INVITE_TTL_HOURS * 3_600_000);
+  const emailing = emailTransport() !== null;
+  const language = opts.language ?? "en";
   return db.transaction().execute(async (trx) => {
     // Two invitations of one new address at once: the second finds the first's member, not a duplicate.
     await takeStaffAdminTurn(trx);
@@ -62,23 +93,14 @@ export async function inviteStaff(
         })
         .returning(["id", "email", "role"])
         .executeTakeFirstOrThrow());
-    await trx
-      .updateTable("staff_invites")
-      .set({ revoked_at: now })
-      .where("staff_user_id", "=", user.id)
-      .where("used_at", "is", null)
-      .where("revoked_at", "is", null)
-      .execute();
-    await trx
-      .insertInto("staff_invites")
-      .values({
-        staff_user_id: user.id,
-        token_hash: sha256(token),
-        invited_by_staff_id: opts.actor.kind === "staff" ? opts.actor.user.id : null,
-        created_at: now,
-        expires_at: expiresAt,
-      })
-      .execute();
+    await issueLink(trx, {
+      staffUserId: user.id,
+      invitedBy: opts.actor.kind === "staff" ? opts.actor.user.id : null,
+      token,
+      expiresAt,
+      email: emailing ? { language } : null,
+      now,
+    });
     const status = existing ? ("reissued" as const) : ("created" as const);
     await appendAudit(
       trx,
@@ -92,13 +114,60 @@ export async function inviteStaff(
           role: user.role,
           reissued: status === "reissued",
           expiresAt: expiresAt.toISOString(),
+          ...(emailing ? { emailLanguage: language } : {}),
           ...(opts.actor.kind === "cli" ? { via: "cli" } : {}),
         },
       },
       now,
     );
-    return { status, token, expiresAt, user };
+    return { status, token, expiresAt, emailing, user };
   });
+}
+
+/**
+ * Ends the member's older links and stores the new one's hash; with an email to send, the token sealed
+ * and the `staff:invite-email` job, in the invitation's transaction (the email is queued exactly when the
+ * invitation exists).
+ */
+async function issueLink(
+  trx: Transaction<Database>,
+  opts: {
+    staffUserId: string;
+    invitedBy: string | null;
+    token: string;
+    expiresAt: Date;
+    email: { language: Locale } | null;
+    now: Date;
+  },
+) {
+  await trx
+    .updateTable("staff_invites")
+    .set({ revoked_at: opts.now, token_sealed: null })
+    .where("staff_user_id", "=", opts.staffUserId)
+    .where("used_at", "is", null)
+    .where("revoked_at", "is", null)
+    .execute();
+  const inviteId = randomUUID();
+  await trx
+    .insertInto("staff_invites")
+    .values({
+      id: inviteId,
+      staff_user_id: opts.staffUserId,
+      token_hash: sha256(opts.token),
+      invited_by_staff_id: opts.invitedBy,
+      created_at: opts.now,
+      expires_at: opts.expiresAt,
+      ...(opts.email
+        ? {
+            token_sealed: sealBytes(opts.token, tokenKey(), tokenContext(inviteId)),
+            email_locale: opts.email.language,
+          }
+        : {}),
+    })
+    .execute();
+  if (opts.email)
+    await sql`select graphile_worker.add_job(${STAFF_INVITE_EMAIL_TASK}::text, ${jobPayload({ inviteId })}::json,
+      max_attempts := ${INVITE_EMAIL_ATTEMPTS}, job_key := ${`staff-invite:${inviteId}`}::text)`.execute(trx);
 }
 
 export interface InvitedMember {

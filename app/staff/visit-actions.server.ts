@@ -5,7 +5,7 @@ import type { BorrowerAction } from "./borrower-forms";
 import type { StaffIdentity } from "./session.server";
 
 /**
- * Visits and whose the phone is, from the borrower page (docs/product-rules.md §4.18, §4.19). Each runs in
+ * Visits and whose the phone is, from the borrower page (docs/product-rules.md §4.19, §4.20). Each runs in
  * the borrower action's transaction with its audit row, as call outcomes do. A visit's outcome feeds back
  * into the schedule: `refused` closes visits (the borrower's preference), `moved` marks the address stale
  * (no visit until the bank sends a new one), `promise_made` opens the promise form on the visit's account.

@@ -20,6 +20,8 @@ import { runAutopay } from "../payments/autopay-charges.server";
 import { countDecisions } from "../platform/metrics.server";
 import { withJobContext } from "./job-context.server";
 import { EMAIL_SEND_TASK, emailSendPayloadSchema, sendDecidedEmail } from "../engine/email-send.server";
+import { STAFF_INVITE_EMAIL_TASK } from "../staff/staff-invites.server";
+import { sendStaffInviteEmail, staffInviteEmailPayloadSchema } from "../staff/staff-invite-email.server";
 
 /** Every background task Settle runs, by graphile-worker identifier, each in its job's context. */
 export function createTaskList(db: Kysely<Database>): TaskList {
@@ -37,6 +39,15 @@ export function createTaskList(db: Kysely<Database>): TaskList {
         return;
       }
       await sendDecidedEmail(db, parsed.data);
+    },
+    // `{ inviteId }`: the set-up link is emailed to an invited staff member; an SMTP failure throws (retried).
+    [STAFF_INVITE_EMAIL_TASK]: async (payload, helpers) => {
+      const parsed = staffInviteEmailPayloadSchema.safeParse(payload);
+      if (!parsed.success) {
+        helpers.logger.error(`${STAFF_INVITE_EMAIL_TASK} with a malformed payload`);
+        return;
+      }
+      await sendStaffInviteEmail(db, parsed.data);
     },
     "schedule:run": async (_payload, helpers) => {
       const result = await runSchedule(db, { now: new Date() });

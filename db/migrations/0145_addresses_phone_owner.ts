@@ -2,7 +2,7 @@ import { sql, type Kysely } from "kysely";
 
 /**
  * Addresses and whose the phone is (issue #18 item 3, issue #19 item 2; docs/product-rules.md
- * §4.18, §4.19):
+ * §4.19, §4.20):
  * - the borrower's postal address (lines, city, region, postal code, country), as the bank sends it, and
  *   when a visit found that the borrower moved (`address_stale_at`: no visit until a new address);
  * - whose the phone number is (`phone_owner`): a number the bank supplies is the borrower's unless marked

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 
 /**
- * The visit log (issue #18 item 3, docs/product-rules.md §4.18): the outcome an agent records after a visit,
+ * The visit log (issue #18 item 3, docs/product-rules.md §4.19): the outcome an agent records after a visit,
  * with their notes (free text, under retention and erasure). Only the console's visit action, the data
  * export and erasure read it. Safe while the previous release serves: it neither reads nor writes it.
  */

@@ -14,7 +14,7 @@ import { createTestDatabase, type TestDatabase } from "../support/database";
 import { syntheticRecord } from "../support/synthetic-import";
 
 /**
- * Debtor-only contact (docs/product-rules.md §4.19), by source: where the jurisdiction allows contact with
+ * Debtor-only contact (docs/product-rules.md §4.20), by source: where the jurisdiction allows contact with
  * the debtor only, no text and no call goes to a number not known to be the borrower's own. Whose the number
  * is comes from the bank (API, import) or from an agent; each test then drives the real planner.
  */

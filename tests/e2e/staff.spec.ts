@@ -54,7 +54,7 @@ test.describe("staff console (desktop, JavaScript on)", () => {
     const timeline = page.locator("section", { has: page.getByRole("heading", { name: "Timeline" }) });
     await expect(timeline.getByText("Hardship report").first()).toBeVisible();
     await expect(timeline).toContainText("公司裁员");
-    await expect(page.getByRole("heading", { name: "Texts and the schedule" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Contacts and the schedule" })).toBeVisible();
     await expect(page.locator("dl").first()).toContainText("DEMO-CN-HARDSHIP");
     await expectAccessible(page);
 

@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 async function borrowerAt(dpd: number, prefs: { smsOptedOut?: boolean; phoneAllowed?: boolean } = {}) {
-  // An address to visit (§4.18): a visit is proposed only where there is one.
+  // An address to visit (§4.19): a visit is proposed only where there is one.
   const borrower = await insertBorrower(t.db, {
     email: "borrower@example.test",
     address_line1: "1 Queen's Road Central",

@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from "../support/database";
 import { syntheticRecord } from "../support/synthetic-import";
 
 /**
- * Visits as a channel (docs/product-rules.md §4.18), through the bank API, the planner and the console's
+ * Visits as a channel (docs/product-rules.md §4.19), through the bank API, the planner and the console's
  * visit log: a visit decision opens one visit task with the borrower's address and a slot inside their
  * window that keeps clear of their bookings; the outcome an agent records feeds back into the schedule.
  */

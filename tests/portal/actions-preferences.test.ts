@@ -260,7 +260,7 @@ describe("stop texts and start again from the portal", () => {
   });
 });
 
-describe("visits (docs/product-rules.md §4.18)", () => {
+describe("visits (docs/product-rules.md §4.19)", () => {
   it("a borrower refuses visits from the form, and allows them again by unticking; the form shows the choice", async () => {
     const b = await signedInBorrower(t.db);
     const post = (fields: Record<string, string | string[]>) =>

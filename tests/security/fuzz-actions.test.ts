@@ -169,6 +169,9 @@ const FIELD_NAMES = [
   "band.0.minDpd",
   "band.0.maxDiscountPercent",
   "band.0.paymentCounts",
+  "kind",
+  "statusId",
+  "validationNotice",
 ];
 const INTENTS = [
   "export",
@@ -191,6 +194,8 @@ const INTENTS = [
   "add_variant",
   "clear_dispute",
   "set_dispute",
+  "set_status",
+  "end_status",
   "clear_wrong_number",
   "set_wrong_number",
   "log_call",

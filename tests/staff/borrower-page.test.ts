@@ -7,9 +7,12 @@ import { action, loader } from "../../app/routes/staff.borrowers.$borrowerId";
 import type { BorrowerPageView } from "../../app/staff/borrower-page.server";
 import { filterOf } from "../../app/staff/timeline";
 import { Timeline } from "../../app/staff/ui/Timeline";
+import { ContactDecisions } from "../../app/staff/ui/ContactDecisions";
 import { i18nConfig } from "../../app/i18n/config";
 import { appendAudit } from "../../app/platform/audit.server";
 import enStaff from "../../locales/en/staff.json";
+import zhCNStaff from "../../locales/zh-CN/staff.json";
+import zhHKStaff from "../../locales/zh-HK/staff.json";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import {
   insertAccount,
@@ -275,6 +278,84 @@ describe("borrower page", () => {
       ["defer", "cap_min_gap", 2],
     ]);
     expect(v.openTasks.map((task) => task.kind)).toEqual(["callback"]);
+  });
+
+  it("names the channel of every decision and held-back reason, in each console language", async () => {
+    const account = await insertAccount(t.db, { last4: "6161" });
+    const run = (n: number) => `00000000-0000-4000-8000-0000000061${String(n).padStart(2, "0")}`;
+    await t.db
+      .insertInto("contact_decisions")
+      .values([
+        {
+          run_id: run(1),
+          account_id: account.id,
+          decided_at: T("2030-01-06T01:00:00Z"),
+          action: "defer",
+          reason: "quiet_hours",
+          channel: "sms",
+        },
+        {
+          run_id: run(2),
+          account_id: account.id,
+          decided_at: T("2030-01-07T01:00:00Z"),
+          action: "defer",
+          reason: "quiet_hours",
+          channel: "call",
+        },
+        {
+          run_id: run(3),
+          account_id: account.id,
+          decided_at: T("2030-01-08T01:00:00Z"),
+          action: "send",
+          reason: "stage_due",
+          channel: "visit",
+        },
+        {
+          run_id: run(4),
+          account_id: account.id,
+          decided_at: T("2030-01-09T01:00:00Z"),
+          action: "send",
+          reason: "stage_due",
+          channel: "email",
+        },
+      ])
+      .execute();
+    const v = (await page(account.borrower_id)).data as BorrowerPageView;
+    expect(v.decisions.map((d) => d.channel)).toEqual(["email", "visit", "call", "sms"]);
+    expect(v.silence.reasons.map((r) => [r.channel, r.reason])).toEqual([
+      ["call", "quiet_hours"],
+      ["sms", "quiet_hours"],
+    ]);
+    const expected = {
+      en: ["Text", "Email", "Call", "Visit", "Channel"],
+      "zh-HK": ["短訊", "電郵", "電話", "上門拜訪", "渠道"],
+      "zh-CN": ["短信", "电子邮件", "电话", "上门拜访", "渠道"],
+    } as const;
+    const catalogs = { en: enStaff, "zh-HK": zhHKStaff, "zh-CN": zhCNStaff };
+    for (const lng of ["en", "zh-HK", "zh-CN"] as const) {
+      const i18n = createInstance();
+      await i18n.use(initReactI18next).init({
+        ...i18nConfig,
+        lng,
+        ns: ["staff"],
+        defaultNS: "staff",
+        resources: { [lng]: { staff: catalogs[lng] } },
+      });
+      const html = renderToStaticMarkup(
+        createElement(
+          I18nextProvider,
+          { i18n },
+          createElement(ContactDecisions, { silence: v.silence, decisions: v.decisions }),
+        ),
+      );
+      const [sms, email, call, visit, header] = expected[lng];
+      expect(html).toContain(`<th scope="col">${header}</th>`);
+      // The table: one cell per decision, naming its channel.
+      for (const name of [sms, email, call, visit]) expect(html).toContain(`<td>${name}</td>`);
+      // The held-back reasons: the call and the text each tagged with their channel.
+      expect(html).toContain(`<span class="tag">${call}</span>`);
+      expect(html).toContain(`<span class="tag">${sms}</span>`);
+    }
   });
 
   it("writes an audit event for every view, and none for a borrower that does not exist", async () => {

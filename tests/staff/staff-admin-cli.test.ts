@@ -130,5 +130,30 @@ describe("npm run settle -- staff:*", () => {
     );
     expect(() => parseCommandLine(["staff:disable", "--email", "not-an-email"])).toThrow(UsageError);
     expect(() => parseCommandLine(["staff:invite", "--role", "agent"])).toThrow(UsageError);
+    expect(() =>
+      parseCommandLine(["staff:invite", "--email", "a@bank.example", "--role", "agent", "--language", "fr"]),
+    ).toThrow(UsageError);
+  });
+
+  it("staff:invite --language queues the set-up email in that language", async () => {
+    const invited = await settle(
+      "staff:invite",
+      "--email",
+      "zh.agent@bank.example",
+      "--role",
+      "agent",
+      "--language",
+      "zh-CN",
+    );
+    expect(invited.code).toBe(0);
+    expect(invited.out).toContain("The link is also being emailed to zh.agent@bank.example");
+    const row = await t.db
+      .selectFrom("staff_invites as i")
+      .innerJoin("staff_users as u", "u.id", "i.staff_user_id")
+      .select(["i.email_locale", "i.token_sealed"])
+      .where("u.email", "=", "zh.agent@bank.example")
+      .executeTakeFirstOrThrow();
+    expect(row.email_locale).toBe("zh-CN");
+    expect(row.token_sealed).not.toBeNull();
   });
 });

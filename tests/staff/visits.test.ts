@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from "../support/database";
 import { enrolledStaff, get, outcome, post, signedInCookie, staffContext } from "./support";
 
 /**
- * Visits and whose the phone is, through the borrower page's route (docs/product-rules.md §4.18, §4.19):
+ * Visits and whose the phone is, through the borrower page's route (docs/product-rules.md §4.19, §4.20):
  * the agent's forms post to the console's action, which checks the role, validates, records and audits.
  */
 let t: TestDatabase;

@@ -12,10 +12,13 @@ interface ReceivedEmail {
 
 /**
  * A real SMTP server (smtp-server) on a loopback port for the tests: nodemailer talks SMTP to it over
- * TCP, and every message it accepts is kept, raw and decoded (quoted-printable or base64 parts).
+ * TCP, and every message it accepts is kept, raw and decoded (quoted-printable or base64 parts). It can be
+ * told to refuse the next messages, as a busy server would.
  */
 export async function startSmtpServer() {
   const received: ReceivedEmail[] = [];
+  // Messages still to refuse with a temporary failure (451), to exercise a sender's retries.
+  let refusing = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
@@ -24,6 +27,11 @@ export async function startSmtpServer() {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => {
+        if (refusing > 0) {
+          refusing -= 1;
+          callback(Object.assign(new Error("Try again later"), { responseCode: 451 }));
+          return;
+        }
         const raw = Buffer.concat(chunks).toString("utf8");
         received.push({
           to: session.envelope.rcptTo.map((r) => r.address),
@@ -40,6 +48,10 @@ export async function startSmtpServer() {
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
+    /** Refuse the next `n` messages with 451 (a temporary failure). */
+    refuseNext(n: number) {
+      refusing = n;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -9,6 +9,7 @@ import {
   type StaffAdminResult,
 } from "../../staff/staff-admin.server";
 import { inviteStaff, inviteUrl } from "../../staff/staff-invites.server";
+import { INVITE_LANGUAGES } from "../../staff/staff-admin-forms";
 import { defineCommand, type CommandContext } from "../command";
 
 /**
@@ -114,10 +115,22 @@ export const staffResetTotp = defineCommand({
 
 export const staffInvite = defineCommand({
   name: "staff:invite",
-  usage: `staff:invite --email E --role ${STAFF_ROLES.join("|")} [--name N]`,
-  summary: "Invite a staff member and print their one-time set-up link",
-  options: { email: { type: "string" }, role: { type: "string" }, name: { type: "string" } },
-  schema: z.object({ email, role, name: z.string().trim().min(1).max(200).optional() }).strict(),
+  usage: `staff:invite --email E --role ${STAFF_ROLES.join("|")} [--name N] [--language ${INVITE_LANGUAGES.join("|")}]`,
+  summary: "Invite a staff member, print their one-time set-up link, and email it where email is set up",
+  options: {
+    email: { type: "string" },
+    role: { type: "string" },
+    name: { type: "string" },
+    language: { type: "string" },
+  },
+  schema: z
+    .object({
+      email,
+      role,
+      name: z.string().trim().min(1).max(200).optional(),
+      language: z.enum(INVITE_LANGUAGES).optional(),
+    })
+    .strict(),
   async run(args, ctx) {
     const { db } = await ctx.database();
     const invited = await inviteStaff(db, {
@@ -125,6 +138,7 @@ export const staffInvite = defineCommand({
       email: args.email,
       role: args.role as StaffRole,
       name: args.name,
+      language: args.language,
     });
     if (invited.status === "exists") {
       ctx.err(`${args.email} is already set up or disabled; use staff:reset-2fa or staff:enable instead.`);
@@ -134,6 +148,8 @@ export const staffInvite = defineCommand({
     ctx.out(`${verb} ${invited.user.role} ${invited.user.email} (id ${invited.user.id}).`);
     ctx.out(`Set-up link (shown only now, valid until ${invited.expiresAt.toISOString()}):`);
     ctx.out(inviteUrl(ctx.cfg.publicBaseUrl, invited.token));
+    if (invited.emailing)
+      ctx.out(`The link is also being emailed to ${invited.user.email} (a worker sends it).`);
     return 0;
   },
 });

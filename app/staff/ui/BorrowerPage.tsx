@@ -6,6 +6,7 @@ import { CallForm, FlagForm, NoteForm, ResolveTaskForm, type BorrowerActionReply
 import { ContactFactsForms, VisitOutcomeForm } from "./VisitActions";
 import { ContactDecisions } from "./ContactDecisions";
 import { NextContact } from "./NextContact";
+import { StatusPanel } from "./StatusPanel";
 import { BorrowerWords, Timeline } from "./Timeline";
 import { TimelineFilters } from "./TimelineFilters";
 
@@ -38,6 +39,7 @@ export function BorrowerPage({ page, reply }: Props) {
       <div className="staff-columns">
         <div className="staff-main">
           <NextContact page={page} />
+          <StatusPanel page={page} reply={reply} />
           <BorrowerDetails page={page} />
           <section className="card" aria-labelledby="accounts-title">
             <h2 id="accounts-title">{t("borrower.accounts")}</h2>

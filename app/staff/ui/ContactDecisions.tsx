@@ -2,10 +2,15 @@ import { useTranslation } from "react-i18next";
 import { ScrollTable } from "../../ui/ScrollTable";
 import type { BorrowerPageView } from "../borrower-page.server";
 
-/** "Why did (or didn't) we text this person": the schedule's decisions in plain words. */
+/**
+ * "Why did (or didn't) we contact this person": the schedule's decisions in plain words, each naming its
+ * channel (text, email, call, visit), so a held-back call is not read as a held-back text.
+ */
 export function ContactDecisions({ silence, decisions }: Pick<BorrowerPageView, "silence" | "decisions">) {
   const { t } = useTranslation("staff");
   const reason = (code: string) => t(`reasons.${code}`, { defaultValue: t("reasons.unknown", { code }) });
+  const channel = (code: string | null) =>
+    code ? t(`channels.${code}`, { defaultValue: code }) : t("decisions.noChannel");
   return (
     <>
       <p>
@@ -16,7 +21,8 @@ export function ContactDecisions({ silence, decisions }: Pick<BorrowerPageView, 
           <p>{silence.lastSent ? t("decisions.sinceThen") : t("decisions.heldBack")}</p>
           <ul className="silence-reasons">
             {silence.reasons.map((r) => (
-              <li key={`${r.action}:${r.reason}`}>
+              <li key={`${r.action}:${r.reason}:${r.channel ?? ""}`}>
+                {r.channel ? <span className="tag">{channel(r.channel)}</span> : null}{" "}
                 <strong>{t(`decisions.action.${r.action}`)}</strong>: {reason(r.reason)}{" "}
                 <span className="hint">{t("decisions.reasonSeen", { count: r.count, date: r.latest })}</span>
               </li>
@@ -35,6 +41,7 @@ export function ContactDecisions({ silence, decisions }: Pick<BorrowerPageView, 
                 <tr>
                   <th scope="col">{t("decisions.when")}</th>
                   <th scope="col">{t("decisions.account")}</th>
+                  <th scope="col">{t("decisions.channel")}</th>
                   <th scope="col">{t("decisions.decision")}</th>
                   <th scope="col">{t("decisions.why")}</th>
                   <th scope="col">{t("decisions.next")}</th>
@@ -53,6 +60,7 @@ export function ContactDecisions({ silence, decisions }: Pick<BorrowerPageView, 
                       ) : null}
                     </td>
                     <td>{d.accountLast4 ?? "—"}</td>
+                    <td>{channel(d.channel)}</td>
                     <td>{t(`decisions.action.${d.action}`, { defaultValue: d.action })}</td>
                     <td>
                       {reason(d.reason)}

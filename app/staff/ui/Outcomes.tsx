@@ -9,6 +9,7 @@ import {
   OUTCOME_STAGES,
 } from "../outcome-filters";
 import type { OutcomesSection, OutcomesView } from "../outcomes-view.server";
+import { ContactsByChannel } from "./ContactsByChannel";
 
 /**
  * The dashboard's outcome analytics (docs/outcomes.md): a GET form of filters (works without JavaScript),
@@ -139,6 +140,7 @@ function OutcomeFigures({ view }: { view: OutcomesView }) {
           ? t("outcomes.firstActionNone", { accounts: fa.accounts })
           : t("outcomes.firstAction", { hours: fa.medianHours, acted: fa.acted, accounts: fa.accounts })}
       </p>
+      <ContactsByChannel contacts={view.contacts} />
       <CurrencyTable view={view} />
       <Liquidation view={view} />
     </>

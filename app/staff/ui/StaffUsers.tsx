@@ -3,7 +3,7 @@ import { ScrollTable } from "../../ui/ScrollTable";
 import { Form } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import type { StaffRole } from "../../../db/schema";
-import type { InviteFields } from "../staff-admin-forms";
+import { INVITE_LANGUAGES, type InviteFields } from "../staff-admin-forms";
 import { StaffErrors, StaffInput, StaffSelect } from "./fields";
 
 /** The parts of /staff/users: the members with their buttons, the invite form, the link shown once. */
@@ -164,6 +164,12 @@ export function InviteForm({
           placeholder={t("users.chooseRole")}
           options={roles.map((r) => ({ value: r, label: t(`roles.${r}`) }))}
         />
+        <StaffSelect
+          field={fields.language}
+          label={t("users.emailLanguage")}
+          placeholder={t("users.emailLanguageDefault")}
+          options={INVITE_LANGUAGES.map((l) => ({ value: l, label: t(`languages.${l}`) }))}
+        />
         <button type="submit" className="button primary">
           {t("users.invite")}
         </button>
@@ -175,7 +181,7 @@ export function InviteForm({
 export function InvitedNotice({
   invited,
 }: {
-  invited: { email: string; url: string; expiresAt: string; reissued: boolean };
+  invited: { email: string; url: string; expiresAt: string; reissued: boolean; emailing: boolean };
 }) {
   const { t } = useTranslation("staff");
   return (
@@ -185,7 +191,11 @@ export function InvitedNotice({
           {t(invited.reissued ? "users.reinvitedTitle" : "users.invitedTitle", { email: invited.email })}
         </strong>
       </p>
-      <p>{t("users.invitedBody", { when: invited.expiresAt })}</p>
+      <p>
+        {invited.emailing
+          ? t("users.invitedEmailed", { email: invited.email, when: invited.expiresAt })
+          : t("users.invitedBody", { when: invited.expiresAt })}
+      </p>
       <p>
         <code className="api-key" data-invite-link>
           {invited.url}

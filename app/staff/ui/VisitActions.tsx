@@ -7,7 +7,7 @@ import { FormProblem, replyFor, type BorrowerActionReply } from "./BorrowerActio
 import { StaffSelect, StaffTextArea } from "./fields";
 
 /**
- * The borrower page's visit parts (docs/product-rules.md §4.18, §4.19): a visit task's outcome with notes,
+ * The borrower page's visit parts (docs/product-rules.md §4.19, §4.20): a visit task's outcome with notes,
  * whose the phone number is, and the borrower's refusal of visits as staff record it.
  */
 export function VisitOutcomeForm({ reply, taskId }: { reply?: BorrowerActionReply; taskId: string }) {
