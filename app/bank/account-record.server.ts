@@ -198,6 +198,7 @@ export const accountRecordSchema = z
       .describe("Last 4 characters of the ID number (verification answer); stored only as a keyed hash"),
     account_ref: externalRefSchema.describe("The bank's id for the account"),
     ...accountFieldsSchema,
+    ...addressSchema,
     contact_status: z
       .enum(ACCOUNT_STATUS_KINDS)
       .optional()
@@ -211,22 +212,21 @@ export const accountRecordSchema = z
       .max(500, "is longer than 500 characters")
       .optional()
       .describe("Why the status is set; required with contact_status"),
-    ...addressSchema,
   })
   .strict()
   .superRefine((r, ctx) => {
-    if (r.contact_status !== undefined && r.contact_status_reason === undefined)
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ["contact_status_reason"],
-        message: "is required with contact_status",
-      });
     const missing = addressIncomplete(r);
     if (missing)
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: [missing],
         message: ADDRESS_INCOMPLETE,
+      });
+    if (r.contact_status !== undefined && r.contact_status_reason === undefined)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["contact_status_reason"],
+        message: "is required with contact_status",
       });
     if (r.dob === undefined && r.id_last4 === undefined) {
       ctx.addIssue({
@@ -284,13 +284,13 @@ const accountRecordFastSchema = z4
     dpd: z4.number().int().min(0).max(36_500).default(0),
     status: z4.enum(ACCOUNT_STATUSES),
     balance_as_of: z4.string().regex(ZOD3_DATETIME_OFFSET).refine(notInTheFuture).optional(),
+    ...addressFastSchema,
     contact_status: z4.enum(ACCOUNT_STATUS_KINDS).optional(),
     contact_status_reason: z4.string().trim().min(1).max(500).optional(),
-    ...addressFastSchema,
   })
   .strict()
-  .refine((r) => r.contact_status === undefined || r.contact_status_reason !== undefined)
   .refine((r) => addressIncomplete(r) === null)
+  .refine((r) => r.contact_status === undefined || r.contact_status_reason !== undefined)
   .refine((r) => r.dob !== undefined || r.id_last4 !== undefined);
 
 /**

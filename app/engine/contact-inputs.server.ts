@@ -4,8 +4,8 @@ import { pendingCreditMinor } from "../../db/pending-credit";
 import type { ContactInput, PlanStatus } from "../domain/decide-next-contact";
 import type { KnownRecipient } from "../messaging/outbound-sms.server";
 import type { StageId } from "../domain/contact-policy";
-import { statusFacts } from "../domain/account-statuses";
 import type { Interval } from "../domain/visit-slot";
+import { statusFacts } from "../domain/account-statuses";
 import { channelFactsFor, readChannelFacts } from "./channel-facts.server";
 import { readStatusesInForce } from "./status-facts.server";
 

@@ -5,8 +5,8 @@ import { revokeLinks } from "../messaging/short-links.server";
 import { reportWrongNumber } from "../engine/feedback.server";
 import type { BorrowerAction } from "./borrower-forms";
 import { callBlockerNow } from "./call-caps.server";
-import { applyStatusAction, isStatusAction } from "./status-actions.server";
 import { logVisit, setPhoneOwner, setVisitsAllowed, type VisitCtx } from "./visit-actions.server";
+import { applyStatusAction, isStatusAction } from "./status-actions.server";
 import type { StaffIdentity } from "./session.server";
 import {
   actForBorrower,

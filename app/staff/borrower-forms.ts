@@ -8,8 +8,8 @@ import { z } from "zod";
  * are checked by the portal's own rules in the service, against the account's facts.
  */
 import { CALL_OUTCOMES } from "../domain/call-constraints";
-import { ACCOUNT_STATUS_KINDS } from "../domain/account-statuses";
 import type { PhoneOwner, VisitOutcome } from "../../db/schema";
+import { ACCOUNT_STATUS_KINDS } from "../domain/account-statuses";
 
 export { CALL_OUTCOMES } from "../domain/call-constraints";
 /** What an agent records after a visit (docs/product-rules.md §4.19). */
