@@ -77,7 +77,8 @@ export type TaskKind =
   | "complaint"
   | "callback"
   | "plan_review"
-  | "inbound_review";
+  | "inbound_review"
+  | "bereavement";
 export type TaskStatus = "open" | "done" | "cancelled";
 export type CallOutcome =
   | "connected"
@@ -89,6 +90,8 @@ export type CallOutcome =
   | "voicemail"
   | "right_party_contact"
   | "callback_requested";
+export type PhoneOwner = "borrower" | "third_party" | "unknown";
+export type VisitOutcome = "met" | "not_home" | "refused" | "moved" | "promise_made";
 export type StaffRole = "agent" | "approver" | "supervisor" | "admin";
 export type ActorType = "borrower" | "staff" | "system" | "api";
 
@@ -132,6 +135,18 @@ export interface BorrowersTable {
   updated_at: TimestampDefault;
   /** Set once by the erasure flow (migration 0125, app/staff/data-rights/erasure.server.ts). */
   erased_at: NullableTimestamp;
+  /** The postal address the bank sends (migration 0145); null when it sent none. */
+  address_line1: ColumnType<string | null, string | null | undefined, string | null>;
+  address_line2: ColumnType<string | null, string | null | undefined, string | null>;
+  address_city: ColumnType<string | null, string | null | undefined, string | null>;
+  address_region: ColumnType<string | null, string | null | undefined, string | null>;
+  address_postal_code: ColumnType<string | null, string | null | undefined, string | null>;
+  /** ISO 3166-1 alpha-2. */
+  address_country: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A visit found the borrower moved: no visit until the bank sends a different address. */
+  address_stale_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Whose the phone number is; a bank-supplied number is the borrower's unless marked otherwise. */
+  phone_owner: Generated<PhoneOwner>;
 }
 
 export interface AccountsTable {
@@ -166,7 +181,7 @@ export interface ContactPreferencesTable {
   sms_allowed: Generated<boolean>;
   email_allowed: Generated<boolean>;
   phone_allowed: Generated<boolean>;
-  /** Home or branch visits accepted (migration 0135). */
+  /** Home or branch visits accepted (migration 0112). */
   visit_allowed: Generated<boolean>;
   /** Both or neither, start before end. */
   window_start: TimeString | null;
@@ -582,6 +597,20 @@ export interface CallAttemptsTable {
   override_blocker: string | null;
 }
 
+/** What an agent recorded after a visit (migration 0146). */
+export interface VisitAttemptsTable {
+  id: UuidPk;
+  borrower_id: string;
+  account_id: string | null;
+  /** The visit task it closed, when there was one. */
+  task_id: string | null;
+  staff_user_id: string | null;
+  outcome: VisitOutcome;
+  /** The agent's own words (1-4000 characters); free text under retention and erasure. */
+  notes: string | null;
+  occurred_at: TimestampDefault;
+}
+
 export interface StaffUsersTable {
   id: UuidPk;
   /** Always lower case. */
@@ -800,6 +829,51 @@ export interface ConsentEventsTable {
   occurred_at: TimestampDefault;
 }
 
+export type AccountStatusKind =
+  | "breathing_space"
+  | "breathing_space_crisis"
+  | "dispute"
+  | "cease_contact"
+  | "insolvency"
+  | "deceased"
+  | "vulnerable";
+export type AccountStatusSource = "api" | "import" | "console";
+
+/** Statuses that stop or shape contact, with their history (migration 0140, docs/product-rules.md §4.18). */
+export interface AccountStatusesTable {
+  id: UuidPk;
+  borrower_id: string;
+  /** Null: every account of the borrower. */
+  account_id: string | null;
+  kind: AccountStatusKind;
+  reason: string;
+  source: AccountStatusSource;
+  /** `staff:<id>`, `api:<key id>` or `import`. */
+  set_by: string;
+  starts_at: Timestamp;
+  /** A standard Breathing Space's own end; null until ended by someone. */
+  ends_at: NullableTimestamp;
+  ended_at: NullableTimestamp;
+  ended_by: string | null;
+  end_reason: string | null;
+  /** The bank's reference for a status set through the API (idempotency key). */
+  external_ref: string | null;
+  created_at: TimestampDefault;
+}
+
+/** Validation notices sent for disputed accounts, with the text as sent (migration 0141). */
+export interface ValidationNoticesTable {
+  id: UuidPk;
+  borrower_id: string;
+  account_id: string;
+  status_id: string | null;
+  channel: "letter" | "email";
+  locale: Locale;
+  body: string;
+  sent_by: string;
+  created_at: TimestampDefault;
+}
+
 /** Data exports staff made (migration 0125); deleted after RETENTION_EXPORTS_DAYS. */
 export interface DataExportsTable {
   id: UuidPk;
@@ -849,6 +923,7 @@ export interface Database {
   tasks: TasksTable;
   notes: NotesTable;
   call_attempts: CallAttemptsTable;
+  visit_attempts: VisitAttemptsTable;
   staff_users: StaffUsersTable;
   staff_sessions: StaffSessionsTable;
   staff_invites: StaffInvitesTable;
@@ -865,6 +940,8 @@ export interface Database {
   rate_limits: RateLimitsTable;
   consent_events: ConsentEventsTable;
   data_exports: DataExportsTable;
+  account_statuses: AccountStatusesTable;
+  validation_notices: ValidationNoticesTable;
   staff_login_throttles: StaffLoginThrottlesTable;
 }
 

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { accountRecordSchema, balanceUpdateSchema } from "../bank/account-record.server";
 import { MAX_BULK_RECORDS } from "../bank/bulk-upsert.server";
 import { offlinePaymentSchema } from "../bank/offline-payments.server";
+import { statusEndSchema, statusRequestSchema } from "../bank/status-requests.server";
 import { API_SCOPES } from "./api-keys.server";
 import { MAX_BODY_BYTES } from "./body.server";
 
@@ -35,6 +36,7 @@ function buildDocument() {
   registerBulkPath(paths);
   registerBalancePath(paths);
   registerPaymentPath(paths);
+  registerStatusPaths(paths);
   registerBankEventWebhook(registry);
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
@@ -210,6 +212,66 @@ function registerPaymentPath({ registry, schemas, security, error, authErrors }:
       404: error("No account with this ref"),
       409: error("This external_ref was recorded with a different amount or account"),
       422: error("Currency differs from the account's"),
+      ...authErrors,
+    },
+  });
+}
+
+function registerStatusPaths({ registry, security, error, authErrors }: PathContext) {
+  const StatusRequest = registry.register("AccountStatus", statusRequestSchema);
+  const StatusEnd = registry.register("AccountStatusEnd", statusEndSchema);
+  registry.registerPath({
+    method: "post",
+    path: "/api/v1/statuses",
+    summary: "Set an account status that stops or shapes contact",
+    description:
+      "Breathing Space (standard: 60 days, at most once in 12 months; crisis: until ended), dispute (one account; " +
+      "optionally with a validation notice), cease_contact, insolvency, deceased (opens a bereavement task), vulnerable " +
+      "(gentle templates only, no calls). Idempotent by external_ref: the same status posted again returns 200 with " +
+      "created=false; the same external_ref with a different kind, borrower or account is 409.",
+    security: [{ [security]: ["accounts:write"] }],
+    request: { body: { required: true, content: { "application/json": { schema: StatusRequest } } } },
+    responses: {
+      201: {
+        description: "Set",
+        content: {
+          "application/json": {
+            schema: z.object({
+              status_id: z.string().uuid(),
+              external_ref: z.string(),
+              created: z.boolean(),
+              ends_at: z.string().datetime().nullable().describe("A standard Breathing Space's end"),
+            }),
+          },
+        },
+      },
+      200: { description: "Already set with this external_ref (created=false)" },
+      400: error("Invalid body (details.issues lists field paths)"),
+      404: error("No borrower, or no account of theirs, with this ref"),
+      409: error(
+        "status_conflict, already_in_force, breathing_space_in_force, or breathing_space_within_limit (one standard Breathing Space in 12 months)",
+      ),
+      422: error("account_required (a dispute names its account) or notice_needs_dispute"),
+      ...authErrors,
+    },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/api/v1/statuses/end",
+    summary: "End a status set through the API",
+    description:
+      "Ending a status already ended (or past its own end) changes nothing and answers ended=false.",
+    security: [{ [security]: ["accounts:write"] }],
+    request: { body: { required: true, content: { "application/json": { schema: StatusEnd } } } },
+    responses: {
+      200: {
+        description: "Ended, or already ended",
+        content: {
+          "application/json": { schema: z.object({ status_id: z.string().uuid(), ended: z.boolean() }) },
+        },
+      },
+      400: error("Invalid body (details.issues lists field paths)"),
+      404: error("No status with this external_ref"),
       ...authErrors,
     },
   });

@@ -1,8 +1,15 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import { datetimeRegex, z } from "zod";
 import * as z4 from "zod/v4";
-import type { AccountStatus, Jurisdiction, Locale, Product } from "../../db/schema";
+import type { AccountStatus, Jurisdiction, Locale, PhoneOwner, Product } from "../../db/schema";
+import {
+  addressFastSchema,
+  addressIncomplete,
+  addressSchema,
+  ADDRESS_INCOMPLETE,
+} from "./record-address.server";
 import { JURISDICTIONS } from "../domain/contact-policy";
+import { ACCOUNT_STATUS_KINDS } from "../domain/account-statuses";
 import { isValidTimeZone } from "../domain/local-time";
 import { boundedMemo } from "../domain/memo";
 import { hashVerificationAnswer, normaliseVerificationAnswer } from "../borrower/verification-answers.server";
@@ -191,9 +198,36 @@ export const accountRecordSchema = z
       .describe("Last 4 characters of the ID number (verification answer); stored only as a keyed hash"),
     account_ref: externalRefSchema.describe("The bank's id for the account"),
     ...accountFieldsSchema,
+    contact_status: z
+      .enum(ACCOUNT_STATUS_KINDS)
+      .optional()
+      .describe(
+        "A status to set (docs/product-rules.md §4.18): dispute on this account, the others on every account of the borrower; one already in force is left as it is",
+      ),
+    contact_status_reason: z
+      .string()
+      .trim()
+      .min(1, "is required")
+      .max(500, "is longer than 500 characters")
+      .optional()
+      .describe("Why the status is set; required with contact_status"),
+    ...addressSchema,
   })
   .strict()
   .superRefine((r, ctx) => {
+    if (r.contact_status !== undefined && r.contact_status_reason === undefined)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["contact_status_reason"],
+        message: "is required with contact_status",
+      });
+    const missing = addressIncomplete(r);
+    if (missing)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [missing],
+        message: ADDRESS_INCOMPLETE,
+      });
     if (r.dob === undefined && r.id_last4 === undefined) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -250,8 +284,13 @@ const accountRecordFastSchema = z4
     dpd: z4.number().int().min(0).max(36_500).default(0),
     status: z4.enum(ACCOUNT_STATUSES),
     balance_as_of: z4.string().regex(ZOD3_DATETIME_OFFSET).refine(notInTheFuture).optional(),
+    contact_status: z4.enum(ACCOUNT_STATUS_KINDS).optional(),
+    contact_status_reason: z4.string().trim().min(1).max(500).optional(),
+    ...addressFastSchema,
   })
   .strict()
+  .refine((r) => r.contact_status === undefined || r.contact_status_reason !== undefined)
+  .refine((r) => addressIncomplete(r) === null)
   .refine((r) => r.dob !== undefined || r.id_last4 !== undefined);
 
 /**
@@ -309,6 +348,14 @@ export interface AccountUpsertRow {
     jurisdiction: Jurisdiction;
     dob_hash: string | null;
     id_last4_hash: string | null;
+    address_line1: string | null;
+    address_line2: string | null;
+    address_city: string | null;
+    address_region: string | null;
+    address_postal_code: string | null;
+    address_country: string | null;
+    /** Null when the bank did not say (§4.20): Settle keeps what it holds for the same number. */
+    phone_owner: PhoneOwner | null;
   };
   account: {
     external_ref: string;
@@ -367,6 +414,13 @@ export function toUpsertRow(
       jurisdiction: record.jurisdiction,
       dob_hash: record.dob === undefined ? null : hash("dob", record.dob),
       id_last4_hash: record.id_last4 === undefined ? null : hash("id_last4", record.id_last4),
+      address_line1: record.address_line1 ?? null,
+      address_line2: record.address_line2 ?? null,
+      address_city: record.address_city ?? null,
+      address_region: record.address_region ?? null,
+      address_postal_code: record.address_postal_code ?? null,
+      address_country: record.address_country ?? null,
+      phone_owner: record.phone_owner ?? null,
     },
     account: {
       external_ref: record.account_ref,

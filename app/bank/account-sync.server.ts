@@ -215,11 +215,15 @@ async function upsertBorrowers(trx: Trx, borrowers: AccountUpsertRow["borrower"]
         on b.external_ref = u.external_ref
       where b.phone_e164 <> u.phone_e164
     ), upserted as (
-      insert into borrowers as b (external_ref, full_name, phone_e164, email, locale, time_zone, jurisdiction, dob_hash, id_last4_hash)
+      insert into borrowers as b (external_ref, full_name, phone_e164, email, locale, time_zone, jurisdiction, dob_hash, id_last4_hash,
+        address_line1, address_line2, address_city, address_region, address_postal_code, address_country, phone_owner)
       select * from unnest(
         ${col((b) => b.external_ref)}::text[], ${col((b) => b.full_name)}::text[], ${col((b) => b.phone_e164)}::text[],
         ${col((b) => b.email)}::text[], ${col((b) => b.locale)}::text[], ${col((b) => b.time_zone)}::text[],
-        ${col((b) => b.jurisdiction)}::text[], ${col((b) => b.dob_hash)}::text[], ${col((b) => b.id_last4_hash)}::text[]
+        ${col((b) => b.jurisdiction)}::text[], ${col((b) => b.dob_hash)}::text[], ${col((b) => b.id_last4_hash)}::text[],
+        ${col((b) => b.address_line1)}::text[], ${col((b) => b.address_line2)}::text[], ${col((b) => b.address_city)}::text[],
+        ${col((b) => b.address_region)}::text[], ${col((b) => b.address_postal_code)}::text[], ${col((b) => b.address_country)}::text[],
+        ${col((b) => b.phone_owner ?? "borrower")}::text[]
       )
       on conflict (external_ref) do update set
         full_name = excluded.full_name,
@@ -230,11 +234,20 @@ async function upsertBorrowers(trx: Trx, borrowers: AccountUpsertRow["borrower"]
         jurisdiction = excluded.jurisdiction,
         dob_hash = coalesce(excluded.dob_hash, b.dob_hash),
         id_last4_hash = coalesce(excluded.id_last4_hash, b.id_last4_hash),
+        address_line1 = excluded.address_line1,
+        address_line2 = excluded.address_line2,
+        address_city = excluded.address_city,
+        address_region = excluded.address_region,
+        address_postal_code = excluded.address_postal_code,
+        address_country = excluded.address_country,
+        -- A visit found the borrower moved (§4.19): a different address from the bank is the new one.
+        address_stale_at = case when ${ADDRESS_NOW} is not distinct from ${ADDRESS_SENT} then b.address_stale_at end,
         updated_at = now()
       -- An erased borrower (docs/product-rules.md §10.12) is not filled in again by the bank's next push.
       where b.erased_at is null and (b.full_name, b.phone_e164, b.email, b.locale, b.time_zone, b.jurisdiction, b.dob_hash, b.id_last4_hash)
         is distinct from (excluded.full_name, excluded.phone_e164, excluded.email, excluded.locale, excluded.time_zone, excluded.jurisdiction,
           coalesce(excluded.dob_hash, b.dob_hash), coalesce(excluded.id_last4_hash, b.id_last4_hash))
+        or b.erased_at is null and ${ADDRESS_NOW} is distinct from ${ADDRESS_SENT}
       returning b.id, (xmax = 0) as inserted
     )
     select u.id, u.inserted, (r.id is not null) as phone_changed from upserted u left join renumbered r on r.id = u.id
@@ -248,6 +261,28 @@ async function upsertBorrowers(trx: Trx, borrowers: AccountUpsertRow["borrower"]
   await revokeLinks(trx, { borrowerIds: renumbered }, "phone_changed");
   const newNumbers = borrowerResult.rows.filter((r) => r.inserted || r.phone_changed).map((r) => r.id);
   await optOutSuppressedNumbers(trx, newNumbers);
+  await setPhoneOwners(trx, borrowers, renumbered);
+}
+
+const ADDRESS_NOW = sql`(b.address_line1, b.address_line2, b.address_city, b.address_region, b.address_postal_code, b.address_country)`;
+const ADDRESS_SENT = sql`(excluded.address_line1, excluded.address_line2, excluded.address_city, excluded.address_region,
+  excluded.address_postal_code, excluded.address_country)`;
+
+/**
+ * Whose each number is (docs/product-rules.md §4.20): what the bank says when it says it; a new number it
+ * does not mark is the borrower's; otherwise Settle keeps what it holds (an agent's finding included). New
+ * borrowers got theirs with the insert; one statement, only when some record says or some number changed.
+ */
+async function setPhoneOwners(trx: Trx, borrowers: AccountUpsertRow["borrower"][], renumbered: string[]) {
+  const said = borrowers.filter((b) => b.phone_owner !== null);
+  if (said.length === 0 && renumbered.length === 0) return;
+  await sql`
+    update borrowers b set phone_owner = coalesce(u.owner, 'borrower'), updated_at = now()
+      from unnest(${arrayLiteral(borrowers.map((b) => b.external_ref))}::text[], ${arrayLiteral(borrowers.map((b) => b.phone_owner))}::text[])
+        as u(external_ref, owner)
+     where b.external_ref = u.external_ref and b.erased_at is null
+       and (u.owner is not null or b.id = any(${arrayLiteral(renumbered)}::uuid[]))
+       and b.phone_owner is distinct from coalesce(u.owner, 'borrower')`.execute(trx);
 }
 
 /**

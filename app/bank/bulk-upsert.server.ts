@@ -3,6 +3,7 @@ import type { Database } from "../../db/schema";
 import { appendAudit } from "../platform/audit.server";
 import { accountRecordSchema, toUpsertRow, type AccountRecord } from "./account-record.server";
 import { upsertAccountRows, type IndexedRow, type UpsertSummary } from "./account-sync.server";
+import { applyRecordStatuses, recordStatusOf, type RecordStatus } from "./status-requests.server";
 
 export const MAX_BULK_RECORDS = 10_000;
 
@@ -51,14 +52,17 @@ export async function bulkUpsertAccounts(
 ): Promise<BulkUpsertResult> {
   const errors: RecordError[] = [];
   const valid: IndexedRow[] = [];
+  const statuses: RecordStatus[] = [];
   records.forEach((input, index) => {
     const checked = validateAccountRecord(input);
-    if (checked.ok)
+    if (checked.ok) {
       valid.push({
         index,
         row: toUpsertRow(checked.record, { hashKey: opts.hashKey, receivedAt: opts.receivedAt }),
       });
-    else errors.push({ index, account_ref: refOf(input), issues: checked.issues });
+      const status = recordStatusOf(index, checked.record);
+      if (status) statuses.push(status);
+    } else errors.push({ index, account_ref: refOf(input), issues: checked.issues });
   });
 
   let summary: UpsertSummary | null = null;
@@ -69,6 +73,15 @@ export async function bulkUpsertAccounts(
         index: r.index,
         account_ref: refOf(records[r.index]),
         issues: [{ path: r.path, message: r.message }],
+      });
+    const refused = new Set(summary.rejected.map((r) => r.index));
+    const actor = { source: "api", actorType: opts.actor.type, actorId: opts.actor.id } as const;
+    const kept = statuses.filter((st) => !refused.has(st.index));
+    for (const p of await applyRecordStatuses(db, kept, actor, opts.receivedAt))
+      errors.push({
+        index: p.index,
+        account_ref: refOf(records[p.index]),
+        issues: [{ path: p.path, message: p.message }],
       });
     errors.sort((a, b) => a.index - b.index);
     await appendAudit(db, {

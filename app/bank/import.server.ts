@@ -20,6 +20,7 @@ import {
   type UpsertSummary,
 } from "./account-sync.server";
 import { validateAccountRecord } from "./bulk-upsert.server";
+import { applyRecordStatuses, recordStatusOf, type RecordStatus } from "./status-requests.server";
 import { CsvReader, ImportFileError, JsonLinesReader, type SourceItem } from "./import-readers.server";
 
 export { ImportFileError };
@@ -172,6 +173,8 @@ class ImportBatches {
   readonly summary = emptySummary();
   private batch: IndexedRow[] = [];
   private lines: number[] = [];
+  /** The batch's rows that carry a contact status, set once their accounts are written. */
+  private statuses: RecordStatus[] = [];
   private pending: Promise<void> = Promise.resolve();
   private writeError: unknown = null;
   private readonly answerHashes = new AnswerHashCache();
@@ -193,9 +196,10 @@ class ImportBatches {
     for (const item of items) {
       this.take(item);
       if (this.batch.length >= this.opts.batchSize) {
-        await this.flush(this.batch, this.lines);
+        await this.flush(this.batch, this.lines, this.statuses);
         this.batch = [];
         this.lines = [];
+        this.statuses = [];
       }
     }
     if (this.report.backedUp) await this.report.drained();
@@ -203,7 +207,7 @@ class ImportBatches {
 
   /** Writes what is left and waits for it; throws what a write threw. */
   async finish() {
-    if (this.batch.length > 0) await this.flush(this.batch, this.lines);
+    if (this.batch.length > 0) await this.flush(this.batch, this.lines, this.statuses);
     await this.pending;
     if (this.writeError) throw this.writeError;
   }
@@ -231,22 +235,27 @@ class ImportBatches {
         row: toUpsertRow(checked.record, { hashKey, receivedAt, answerHashes: this.answerHashes }),
       });
       this.lines.push(item.line);
+      const status = recordStatusOf(item.row, checked.record);
+      if (status) this.statuses.push(status);
     } else {
       for (const issue of checked.issues) this.report.add(item.row, item.line, issue.path, issue.message);
       this.progress.rejected += 1;
     }
   }
 
-  private async flush(batch: IndexedRow[], lines: number[]) {
+  private async flush(batch: IndexedRow[], lines: number[], statuses: RecordStatus[]) {
     await this.pending; // at most one batch writing while the next one is parsed
     if (this.writeError) throw this.writeError;
     this.pending = upsertAccountBatch(this.db, batch).then(
-      (result) => {
-        if (result.rejected.length > 0) {
-          const lineOf = new Map(batch.map((item, i) => [item.index, lines[i]!]));
-          for (const r of result.rejected)
-            this.report.add(r.index, lineOf.get(r.index) ?? 0, r.path, r.message);
-        }
+      async (result) => {
+        const lineOf = new Map(batch.map((item, i) => [item.index, lines[i]!]));
+        for (const r of result.rejected)
+          this.report.add(r.index, lineOf.get(r.index) ?? 0, r.path, r.message);
+        const refused = new Set(result.rejected.map((r) => r.index));
+        const kept = statuses.filter((st) => !refused.has(st.index));
+        const actor = { source: "import", actorType: "system", actorId: null } as const;
+        for (const p of await applyRecordStatuses(this.db, kept, actor, this.opts.receivedAt))
+          this.report.add(p.index, lineOf.get(p.index) ?? 0, p.path, p.message);
         this.progress.written += batch.length - result.rejected.length;
         this.progress.rejected += result.rejected.length;
         addSummary(this.summary, { ...result, rejected: [] });

@@ -176,6 +176,8 @@ export const preferencesSchema = z
     windowStart: str().regex(CLOCK, err("timeInvalid")).optional(),
     windowEnd: str().regex(CLOCK, err("timeInvalid")).optional(),
     language: oneOf(PREFERENCE_LOCALES, "languageRequired"),
+    /** Ticked: the borrower refuses home or branch visits (docs/product-rules.md §4.19). */
+    noVisits: oneOf(["on"] as const, "choiceInvalid").optional(),
     maxPerWeek: str()
       .regex(/^\d{1,2}$/, err("maxPerWeekInvalid"))
       .transform(Number)
@@ -199,6 +201,7 @@ export const preferencesSchema = z
     smsAllowed: v.channels?.includes("sms") ?? false,
     emailAllowed: v.channels?.includes("email") ?? false,
     phoneAllowed: v.channels?.includes("phone") ?? false,
+    visitAllowed: v.noVisits === undefined,
     windowStart: v.windowStart ?? null,
     windowEnd: v.windowEnd ?? null,
     language: v.language,
@@ -206,6 +209,7 @@ export const preferencesSchema = z
   }));
 export interface PreferencesFields {
   channels: string[];
+  noVisits: string;
   windowStart: string;
   windowEnd: string;
   language: string;

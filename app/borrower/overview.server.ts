@@ -1,7 +1,7 @@
 import { NoResultError, sql, type Expression, type Kysely, type QueryNode } from "kysely";
 import { compiledOnce, executePrepared } from "../../db/connection";
 import { formatCalendarDate, formatMoney } from "../domain/money";
-import type { Database, Product } from "../../db/schema";
+import type { AccountStatusKind, Database, Product } from "../../db/schema";
 import { pgArray } from "../../db/pg-array";
 import { pendingCreditMinor } from "../../db/pending-credit";
 import { groupCommitPerHandle } from "../platform/group-commit.server";
@@ -165,6 +165,7 @@ function accountOverviewQuery(
       "balance_as_of",
       pendingPaymentsQuery(db, { ...scope, since: eb.ref("accounts.balance_as_of") }).as("pending_minor"),
       latestCaseResponse(scope).as("case_response"),
+      statusesInForce(scope).as("statuses"),
     ])
     .where("id", "=", scope.accountId)
     .where("borrower_id", "=", scope.borrowerId);
@@ -190,6 +191,23 @@ function latestCaseResponse(scope: {
     order by r.responded_at desc limit 1)`;
 }
 
+/**
+ * The statuses in force on this account (docs/product-rules.md §4.18): its own and the borrower's that
+ * cover every account, each with a standard Breathing Space's end. Shown only after verification.
+ */
+function statusesInForce(scope: {
+  accountId: string | Expression<string>;
+  borrowerId: string | Expression<string>;
+}) {
+  return sql<Array<{
+    kind: AccountStatusKind;
+    until: string | null;
+  }> | null>`(select json_agg(json_build_object('kind', s.kind, 'until', s.ends_at) order by s.kind, s.ends_at desc)
+    from account_statuses s
+   where s.borrower_id = ${scope.borrowerId} and (s.account_id is null or s.account_id = ${scope.accountId})
+     and s.starts_at <= now() and (s.ended_at is null or s.ended_at > now()) and (s.ends_at is null or s.ends_at > now()))`;
+}
+
 type AccountOverviewRow = Awaited<
   ReturnType<ReturnType<typeof accountOverviewQuery>["executeTakeFirstOrThrow"]>
 >;
@@ -211,6 +229,7 @@ function toAccountOverview(account: AccountOverviewRow) {
     balanceAsOf: account.balance_as_of.toISOString().slice(0, 10),
     nextStep: nextStep(account.status, account.dpd, account.balance_minor - pendingMinor),
     caseResponse: account.case_response,
+    statuses: account.statuses ?? [],
   };
 }
 
@@ -234,6 +253,10 @@ export interface OverviewPage {
   caseResponse: string | null;
   /** The complaint's reference the response answers (null for hardship, or with no response). */
   caseResponseRef: string | null;
+  /** The statuses in force, each kind once, in a fixed order (a page shape each). */
+  statuses: AccountStatusKind[];
+  /** The latest end of a standard Breathing Space in force, formatted; null when none. */
+  breathingSpaceUntil: string | null;
 }
 
 export function overviewPage(o: AccountOverview, locale: string): OverviewPage {
@@ -252,7 +275,16 @@ export function overviewPage(o: AccountOverview, locale: string): OverviewPage {
     balanceAsOf: formatCalendarDate(o.balanceAsOf, locale),
     caseResponse: o.caseResponse?.text ?? null,
     caseResponseRef: o.caseResponse?.ref ?? null,
+    statuses: [...new Set(o.statuses.map((st) => st.kind))],
+    breathingSpaceUntil: breathingSpaceEnd(o.statuses, locale),
   };
+}
+
+function breathingSpaceEnd(statuses: AccountOverview["statuses"], locale: string): string | null {
+  const ends = statuses.filter((st) => st.kind === "breathing_space" && st.until).map((st) => st.until!);
+  if (ends.length === 0) return null;
+  const latest = ends.reduce((a, b) => (Date.parse(a) > Date.parse(b) ? a : b));
+  return formatCalendarDate(new Date(latest).toISOString().slice(0, 10), locale);
 }
 
 /**

@@ -29,6 +29,7 @@ export interface CurrentPreferences {
   smsAllowed: boolean;
   emailAllowed: boolean;
   phoneAllowed: boolean;
+  visitAllowed: boolean;
   windowStart: string | null;
   windowEnd: string | null;
   language: Locale;
@@ -52,6 +53,7 @@ export async function currentPreferences(
     smsAllowed: p?.sms_allowed ?? true,
     emailAllowed: p?.email_allowed ?? true,
     phoneAllowed: p?.phone_allowed ?? true,
+    visitAllowed: p?.visit_allowed ?? true,
     windowStart: hhmm(p?.window_start ?? null),
     windowEnd: hhmm(p?.window_end ?? null),
     language: p?.preferred_locale ?? account.locale,
@@ -64,6 +66,7 @@ const COMPARED = [
   "smsAllowed",
   "emailAllowed",
   "phoneAllowed",
+  "visitAllowed",
   "windowStart",
   "windowEnd",
   "language",
@@ -103,6 +106,7 @@ export async function updatePreferences(
       sms_allowed: after.smsAllowed,
       email_allowed: after.emailAllowed,
       phone_allowed: after.phoneAllowed,
+      visit_allowed: after.visitAllowed,
       window_start: after.windowStart,
       window_end: after.windowEnd,
       preferred_locale: after.language,
@@ -191,6 +195,7 @@ function pick(p: Omit<CurrentPreferences, "smsOptedOut"> & { smsOptedOut?: boole
     smsAllowed: p.smsAllowed,
     emailAllowed: p.emailAllowed,
     phoneAllowed: p.phoneAllowed,
+    visitAllowed: p.visitAllowed,
     windowStart: p.windowStart,
     windowEnd: p.windowEnd,
     preferredLocale: p.language,

@@ -6,9 +6,10 @@ import { DEFAULT_CONTACT_POLICY, JURISDICTIONS, type ContactPolicy } from "./con
 import { decideNextContact, type ContactDecision, type ContactInput } from "./decide-next-contact";
 
 /**
- * Properties of the schedule across channels (docs/product-rules.md §4.15, §4.16) over generated call
- * logs, refusals and pauses: no decision places a call past a cap or outside the window, and none
- * contacts a paused or refused channel. Caps and windows are recomputed here with luxon from the raw facts.
+ * Properties of the schedule across channels (docs/product-rules.md §4.15, §4.16, §4.19, §4.20) over
+ * generated call logs, refusals, pauses, addresses and phone owners: no decision places a call past a cap or
+ * outside the window, none contacts a paused or refused channel, a visit needs an address, and no text or
+ * call goes to a number not the borrower's where the jurisdiction allows the debtor only. Caps and windows are recomputed here with luxon from the raw facts.
  */
 const ZONES = ["Asia/Hong_Kong", "Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Sydney"];
 const MINUTE = 60_000;
@@ -57,6 +58,10 @@ const caseArb = fc
     emailAllowed: fc.boolean(),
     hasEmail: fc.boolean(),
     visitAllowed: rarely.map((b) => !b),
+    hasAddress: rarely.map((b) => !b),
+    phoneOwner: fc.constantFrom("borrower", "borrower", "borrower", "third_party", "unknown") as fc.Arbitrary<
+      NonNullable<ContactInput["borrower"]["phoneOwner"]>
+    >,
     held: rarely,
     undelivered: fc.integer({ min: 0, max: 4 }),
     ignored: fc.integer({ min: 0, max: 4 }),
@@ -85,7 +90,7 @@ const caseArb = fc
         wrongNumber: c.wrongNumber,
         dispute: c.dispute,
       },
-      borrower: { timeZone: c.zone, jurisdiction: c.jurisdiction },
+      borrower: { timeZone: c.zone, jurisdiction: c.jurisdiction, phoneOwner: c.phoneOwner },
       preferences: { smsAllowed: c.smsAllowed, smsOptedOut: c.smsOptedOut },
       history: { accountSmsSentAt: [], borrowerSmsSentAt: [], lastStageSent: null },
       hardship:
@@ -104,6 +109,7 @@ const caseArb = fc
         emailAllowed: c.emailAllowed,
         hasEmail: c.hasEmail,
         visitAllowed: c.visitAllowed,
+        hasAddress: c.hasAddress,
         undeliveredTexts: c.undelivered,
         ignoredReminders: c.ignored,
         smsHeldForReview: c.held,
@@ -178,12 +184,17 @@ function checkCase(
     checkCall(input, policy);
   }
   if (d.channel === "email") expect(facts.emailAllowed && facts.hasEmail).toBe(true);
-  if (d.channel === "visit") expect(facts.visitAllowed).toBe(true);
+  if (d.channel === "visit") expect(facts.visitAllowed && facts.hasAddress).toBe(true);
+  // Debtor-only (§4.20): no text and no call to a number not known to be the borrower's own.
+  if (d.channel === "sms" || d.channel === "call" || d.escalation === "call_task") {
+    const debtorOnly = policy.jurisdictions[input.borrower.jurisdiction].contactDebtorOnly;
+    expect(debtorOnly && input.borrower.phoneOwner !== "borrower").toBe(false);
+  }
   if (d.escalation === "call_task") checkCall(input, policy);
 }
 
 describe("decideNextContact across channels: properties", () => {
-  it("no call past a cap or outside the window; no paused or refused channel contacted", () => {
+  it("no call past a cap or outside the window; no paused or refused channel contacted; debtor-only numbers", () => {
     const seen = new Map<string, number>();
     fc.assert(
       fc.property(caseArb, (c) => checkCase(c, seen)),

@@ -7,6 +7,7 @@ import type {
   SendReason,
   SuppressReason,
 } from "./contact-decision";
+import { notBorrowersNumber } from "./debtor-only";
 import { localEpochDay, startOfLocalDay } from "./local-time";
 import { instantOf, nextPermittedTime, sendConstraintsFor, type SendConstraints } from "./send-constraints";
 
@@ -37,6 +38,7 @@ export function decideAcrossChannels(
     {
       ...input,
       account: { ...input.account, wrongNumber: false },
+      borrower: { ...input.borrower, phoneOwner: "borrower" },
       preferences: { ...input.preferences, smsAllowed: true, smsOptedOut: false },
     },
     policy,
@@ -123,6 +125,7 @@ function verdictFor(
   switch (channel) {
     case "sms": {
       if (account.wrongNumber) return refused("wrong_number");
+      if (notBorrowersNumber(input.borrower, policy)) return refused("not_borrowers_number");
       if (preferences.smsOptedOut) return refused("sms_opted_out");
       if (!preferences.smsAllowed) return refused("sms_not_allowed");
       const { undeliveredTexts, ignoredReminders } = policy.escalation;
@@ -138,10 +141,16 @@ function verdictFor(
     case "call":
       // A wrong number is not the borrower's phone: neither texts nor calls reach them there.
       if (account.wrongNumber) return refused("wrong_number");
+      // Debtor-only (§4.20): a call to someone else's number reaches them as surely as a text.
+      if (notBorrowersNumber(input.borrower, policy)) return refused("not_borrowers_number");
       if (!facts.phoneAllowed) return refused("phone_not_allowed");
+      // A vulnerable borrower is not called by the schedule (§4.18); an agent may still log a call.
+      if (input.statuses?.vulnerable) return refused("vulnerable_no_calls");
       return callsDisabled(callLimits(input, facts, policy)) ? refused("calls_disabled") : { kind: "open" };
     case "visit":
-      return facts.visitAllowed ? { kind: "open" } : refused("visit_not_allowed");
+      if (!facts.visitAllowed) return refused("visit_not_allowed");
+      // No address, or the last visit found the borrower moved: nowhere to go until the bank sends one.
+      return facts.hasAddress === false ? refused("no_visit_address") : { kind: "open" };
   }
 }
 

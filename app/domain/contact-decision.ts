@@ -1,4 +1,4 @@
-import type { PlanStatus } from "../../db/schema";
+import type { PhoneOwner, PlanStatus } from "../../db/schema";
 import type { Channel, Escalation, Jurisdiction, StageId } from "./contact-policy";
 import type { LoggedCall } from "./call-constraints";
 
@@ -12,15 +12,22 @@ const SUPPRESS_REASONS = [
   "account_closed",
   "account_paid",
   "settlement_paid",
+  "deceased",
+  "insolvency",
+  "breathing_space_crisis",
+  "cease_contact",
   "wrong_number",
+  "not_borrowers_number",
   "dispute",
   "sms_opted_out",
   "sms_not_allowed",
   "phone_not_allowed",
   "calls_disabled",
+  "vulnerable_no_calls",
   "email_not_allowed",
   "no_email_address",
   "visit_not_allowed",
+  "no_visit_address",
 ] as const;
 const DEFER_REASONS = [
   "hardship_pause",
@@ -63,6 +70,11 @@ export interface ChannelFacts {
   hasEmail: boolean;
   /** False once the borrower refused visits; home or branch visits are otherwise the last resort. */
   visitAllowed: boolean;
+  /**
+   * An address to visit: held and not marked stale by a visit that found the borrower moved (§4.19).
+   * Absent: as before addresses existed, a visit needs none.
+   */
+  hasAddress?: boolean;
   /** The borrower's latest texts in a row that the provider reported `undelivered` or `failed`. */
   undeliveredTexts: number;
   /** Reminders in a row since the borrower last opened a link. */
@@ -93,7 +105,17 @@ export interface ContactInput {
     wrongNumber: boolean;
     dispute: boolean;
   };
-  borrower: { timeZone: string; jurisdiction: Jurisdiction; breathingSpaceUntil?: Date | null };
+  borrower: {
+    timeZone: string;
+    jurisdiction: Jurisdiction;
+    breathingSpaceUntil?: Date | null;
+    /** A mental-health crisis Breathing Space: no end date, in force until ended. */
+    breathingSpaceCrisis?: boolean;
+    /** Whose the phone number is (§4.20); absent: the borrower's, as a bank-supplied number is. */
+    phoneOwner?: PhoneOwner;
+  };
+  /** Statuses in force that stop or shape contact (docs/product-rules.md §4.18); absent means none. */
+  statuses?: { ceaseContact: boolean; insolvency: boolean; deceased: boolean; vulnerable: boolean } | null;
   preferences: {
     smsAllowed: boolean;
     smsOptedOut: boolean;

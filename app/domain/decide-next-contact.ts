@@ -21,8 +21,10 @@ import type {
   ContactTemplate,
   DeferReason,
   PlanStatus,
+  SuppressReason,
 } from "./contact-decision";
 import { decideAcrossChannels } from "./channel-decision";
+import { notBorrowersNumber } from "./debtor-only";
 
 export { InvalidContactInput, nextPermittedTime, sendConstraintsFor } from "./send-constraints";
 export { REASON_CODES, type ContactDecision, type ContactInput, type PlanStatus } from "./contact-decision";
@@ -47,7 +49,34 @@ const PLAN_UNDER_REVIEW: ReadonlySet<PlanStatus> = new Set(["proposed", "counter
 const PLAN_IN_FORCE: ReadonlySet<PlanStatus> = new Set(["approved", "active"]);
 
 export function decideNextContact(input: ContactInput, policy: ContactPolicy): ContactDecision {
-  return input.channels ? decideAcrossChannels(input, policy, decideSms) : decideSms(input, policy);
+  const decision = input.channels ? decideAcrossChannels(input, policy, decideSms) : decideSms(input, policy);
+  return input.statuses?.vulnerable ? gentle(decision) : decision;
+}
+
+/** Stages whose wording is firmer than a vulnerable borrower should read; they get the early stage's. */
+const FIRM_TEMPLATES: ReadonlySet<ContactTemplate> = new Set(["mid", "late", "serious"]);
+
+/**
+ * A vulnerable borrower (§4.18) gets only gentle wording, and no call task rides on a text (calls to
+ * them are refused by the channel layer too, so the schedule never places one).
+ */
+function gentle(decision: ContactDecision): ContactDecision {
+  if (decision.action !== "send") return decision;
+  return {
+    ...decision,
+    template: FIRM_TEMPLATES.has(decision.template) ? "early" : decision.template,
+    escalation: decision.escalation === "call_task" ? "none" : decision.escalation,
+  };
+}
+
+/** A status that stops every contact about the debt, most final first (§4.18). */
+function statusStop(input: ContactInput): SuppressReason | null {
+  const s = input.statuses;
+  if (s?.deceased) return "deceased";
+  if (s?.insolvency) return "insolvency";
+  if (input.borrower.breathingSpaceCrisis) return "breathing_space_crisis";
+  if (s?.ceaseContact) return "cease_contact";
+  return null;
 }
 
 /** The SMS schedule alone (precedence §4.3); the channel layer runs it with every channel open. */
@@ -71,7 +100,11 @@ function decideSms(input: ContactInput, policy: ContactPolicy): ContactDecision 
     return { action: "suppress", reason: "account_paid" };
   // Settled for less than the balance: the bank's balance may never reach zero, the debt is still done.
   if (input.settlement?.status === "paid") return { action: "suppress", reason: "settlement_paid" };
+  const stopped = statusStop(input);
+  if (stopped) return { action: "suppress", reason: stopped };
   if (account.wrongNumber) return { action: "suppress", reason: "wrong_number" };
+  if (notBorrowersNumber(input.borrower, policy))
+    return { action: "suppress", reason: "not_borrowers_number" };
   if (account.dispute) return { action: "suppress", reason: "dispute" };
   if (preferences.smsOptedOut) return { action: "suppress", reason: "sms_opted_out" };
   if (!preferences.smsAllowed) return { action: "suppress", reason: "sms_not_allowed" };

@@ -2,11 +2,13 @@ import { sql, type Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import type { LoggedCall } from "../domain/call-constraints";
 import type { ChannelFacts } from "../domain/contact-decision";
+import type { Interval } from "../domain/visit-slot";
 
 /**
  * What the schedule reads about channels beyond SMS for a page of accounts (docs/product-rules.md §4.15),
- * in five set-based queries: logged calls, the latest texts' delivery, reminders since the last open,
- * open reviews of inbound replies, and the latest email decision per account.
+ * in six set-based queries: logged calls, the latest texts' delivery, reminders since the last open,
+ * open reviews of inbound replies, the latest email decision per account, and the borrowers' booked
+ * appointments (a visit's proposed slot keeps clear of them, §4.19).
  */
 const CALL_HISTORY_DAYS = 8; // the widest call cap (7 days) plus a day for zone offsets
 /** Texts read per borrower for the undelivered streak; a policy cannot ask for more (contact-policy.ts). */
@@ -19,7 +21,7 @@ export async function readChannelFacts(
   now: Date,
 ) {
   const since = new Date(now.getTime() - CALL_HISTORY_DAYS * 86_400_000);
-  const [calls, deliveries, ignored, held, emails] = await Promise.all([
+  const [calls, deliveries, ignored, held, emails, booked] = await Promise.all([
     db
       .selectFrom("call_attempts")
       .select(["borrower_id", "occurred_at", "outcome"])
@@ -57,7 +59,21 @@ export async function readChannelFacts(
       .where("channel", "=", "email")
       .groupBy("account_id")
       .execute(),
+    db
+      .selectFrom("tasks")
+      .select(["borrower_id", "slot_start", "slot_end"])
+      .where("borrower_id", "=", anyUuid(borrowerIds))
+      .where("status", "=", "open")
+      .where("slot_start", ">", now)
+      .execute(),
   ]);
+  const bookedBy = new Map<string, Interval[]>();
+  for (const b of booked) {
+    const list = bookedBy.get(b.borrower_id) ?? [];
+    // A booking without an end holds its hour.
+    list.push({ start: b.slot_start!, end: b.slot_end ?? new Date(b.slot_start!.getTime() + 3_600_000) });
+    bookedBy.set(b.borrower_id, list);
+  }
   const callsBy = new Map<string, LoggedCall[]>();
   for (const c of calls) {
     const list = callsBy.get(c.borrower_id) ?? [];
@@ -70,6 +86,7 @@ export async function readChannelFacts(
     ignoredBy: new Map(ignored.rows.map((r) => [r.account_id, Number(r.n)])),
     heldBorrowers: new Set(held.map((h) => h.borrower_id)),
     lastEmailBy: new Map(emails.map((e) => [e.account_id, e.at])),
+    bookedBy,
   };
 }
 
@@ -91,6 +108,8 @@ export function channelFactsFor(
     visit_allowed: boolean | null;
     /** Erased at the borrower's request (docs/product-rules.md §10.12): no channel is open, a visit neither. */
     erased: boolean;
+    /** An address is held and no visit found the borrower moved (§4.19). */
+    has_address: boolean;
   },
   related: ChannelRelated,
 ): ChannelFacts {
@@ -99,6 +118,7 @@ export function channelFactsFor(
     emailAllowed: !row.erased && (row.email_allowed ?? true),
     hasEmail: row.email !== null && row.email !== "",
     visitAllowed: !row.erased && (row.visit_allowed ?? true),
+    hasAddress: row.has_address,
     undeliveredTexts: related.undeliveredBy.get(row.borrower_id) ?? 0,
     ignoredReminders: related.ignoredBy.get(row.id) ?? 0,
     smsHeldForReview: related.heldBorrowers.has(row.borrower_id),

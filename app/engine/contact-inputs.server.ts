@@ -4,7 +4,10 @@ import { pendingCreditMinor } from "../../db/pending-credit";
 import type { ContactInput, PlanStatus } from "../domain/decide-next-contact";
 import type { KnownRecipient } from "../messaging/outbound-sms.server";
 import type { StageId } from "../domain/contact-policy";
+import { statusFacts } from "../domain/account-statuses";
+import type { Interval } from "../domain/visit-slot";
 import { channelFactsFor, readChannelFacts } from "./channel-facts.server";
+import { readStatusesInForce } from "./status-facts.server";
 
 /** What the planner needs per account beyond the decision input: to render and address the reminder. */
 export interface AccountFacts {
@@ -17,6 +20,8 @@ export interface AccountFacts {
   minimumDueMinor: number;
   dueDate: string | null;
   nextInstalment: { dueDate: string; amountMinor: number } | null;
+  /** The borrower's booked appointments still to come: a visit's proposed slot keeps clear of them. */
+  appointments: Interval[];
   /** Who a reminder would go to, as read with the rest of the page (queueSmsBatch need not read it again). */
   recipient: KnownRecipient;
   input: ContactInput;
@@ -95,6 +100,8 @@ function readAccounts(db: Kysely<Database>, opts: FactsQuery) {
       "p.email_allowed",
       "p.visit_allowed",
       sql<boolean>`b.erased_at is not null`.as("erased"),
+      sql<boolean>`b.address_line1 is not null and b.address_stale_at is null`.as("has_address"),
+      "b.phone_owner",
       "b.time_zone",
       "b.jurisdiction",
       "b.locale",
@@ -122,36 +129,38 @@ async function readRelated(db: Kysely<Database>, accounts: AccountRow[], opts: F
   const since = new Date(opts.now.getTime() - HISTORY_DAYS * 86_400_000);
   const exclude = opts.excludeMessageId ?? "00000000-0000-0000-0000-000000000000";
 
-  const [history, lastStages, promises, plans, hardship, pending, settlements, channels] = await Promise.all([
-    readSentHistory(db, borrowerIds, since, exclude),
-    readLastStages(db, accountIds, exclude),
-    db
-      .selectFrom("promises_to_pay")
-      .select(["account_id", "promised_date", "status"])
-      .where("account_id", "=", anyUuid(accountIds))
-      .where("status", "=", "active")
-      .execute(),
-    readOpenPlans(db, accountIds),
-    db
-      .selectFrom("hardship_reports")
-      .select(["borrower_id", sql<Date>`max(pause_until)`.as("pause_until")])
-      .where("borrower_id", "=", anyUuid(borrowerIds))
-      .where("pause_until", ">", opts.now)
-      .groupBy("borrower_id")
-      .execute(),
-    readUnconfirmedPayments(db, accountIds),
-    // Accepted or paid settlements (docs/product-rules.md §7.10): at most one open per account, the newest wins.
-    db
-      .selectFrom("settlements")
-      .distinctOn("account_id")
-      .select(["account_id", "status"])
-      .where("account_id", "=", anyUuid(accountIds))
-      .where("status", "in", ["accepted", "paid"])
-      .orderBy("account_id")
-      .orderBy("created_at", "desc")
-      .execute(),
-    readChannelFacts(db, accountIds, borrowerIds, opts.now),
-  ]);
+  const [history, lastStages, promises, plans, hardship, pending, settlements, channels, statuses] =
+    await Promise.all([
+      readSentHistory(db, borrowerIds, since, exclude),
+      readLastStages(db, accountIds, exclude),
+      db
+        .selectFrom("promises_to_pay")
+        .select(["account_id", "promised_date", "status"])
+        .where("account_id", "=", anyUuid(accountIds))
+        .where("status", "=", "active")
+        .execute(),
+      readOpenPlans(db, accountIds),
+      db
+        .selectFrom("hardship_reports")
+        .select(["borrower_id", sql<Date>`max(pause_until)`.as("pause_until")])
+        .where("borrower_id", "=", anyUuid(borrowerIds))
+        .where("pause_until", ">", opts.now)
+        .groupBy("borrower_id")
+        .execute(),
+      readUnconfirmedPayments(db, accountIds),
+      // Accepted or paid settlements (docs/product-rules.md §7.10): at most one open per account, the newest wins.
+      db
+        .selectFrom("settlements")
+        .distinctOn("account_id")
+        .select(["account_id", "status"])
+        .where("account_id", "=", anyUuid(accountIds))
+        .where("status", "in", ["accepted", "paid"])
+        .orderBy("account_id")
+        .orderBy("created_at", "desc")
+        .execute(),
+      readChannelFacts(db, accountIds, borrowerIds, opts.now),
+      readStatusesInForce(db, borrowerIds, opts.now),
+    ]);
 
   return {
     byBorrower: groupBy(history, (h) => h.borrower_id),
@@ -163,6 +172,7 @@ async function readRelated(db: Kysely<Database>, accounts: AccountRow[], opts: F
     processingBy: new Map(pending.map((p) => [p.account_id, Number(p.processing)])),
     settlementBy: new Map(settlements.map((st) => [st.account_id, st.status as "accepted" | "paid"])),
     channels,
+    statuses,
   };
 }
 
@@ -269,6 +279,7 @@ function toAccountFacts(a: AccountRow, related: Related, now: Date): AccountFact
     nextInstalment: plan?.next_due_date
       ? { dueDate: plan.next_due_date, amountMinor: Number(plan.next_amount ?? 0) }
       : null,
+    appointments: related.channels.bookedBy.get(a.borrower_id) ?? [],
     recipient: {
       fullName: a.full_name,
       phoneE164: a.phone_e164,
@@ -294,6 +305,7 @@ function toContactInput(
   const last = related.lastStageBy.get(a.id);
   const plan = related.planBy.get(a.id);
   const promise = related.promiseBy.get(a.id);
+  const status = statusFacts(related.statuses.get(a.borrower_id) ?? [], a.id, now);
   return {
     now,
     account: {
@@ -305,12 +317,21 @@ function toContactInput(
       minimumDueMinor: amounts.minimumDue,
       processingMinor: related.processingBy.get(a.id) ?? 0,
       wrongNumber: a.wrong_number,
-      dispute: a.dispute,
+      // The flag set from a complaint or the console, or a dispute status (§4.18).
+      dispute: a.dispute || status.dispute,
     },
     borrower: {
       timeZone: a.time_zone,
       jurisdiction: a.jurisdiction as Jurisdiction,
-      breathingSpaceUntil: null,
+      breathingSpaceUntil: status.breathingSpaceUntil,
+      breathingSpaceCrisis: status.breathingSpaceCrisis,
+      phoneOwner: a.phone_owner,
+    },
+    statuses: {
+      ceaseContact: status.ceaseContact,
+      insolvency: status.insolvency,
+      deceased: status.deceased,
+      vulnerable: status.vulnerable,
     },
     preferences: {
       smsAllowed: a.sms_allowed ?? true,

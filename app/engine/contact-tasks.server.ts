@@ -5,6 +5,7 @@ import { pgArray } from "../../db/pg-array";
 import type { ContactDecision } from "../domain/decide-next-contact";
 import { boundedMemo } from "../domain/memo";
 import type { AccountFacts } from "./contact-inputs.server";
+import type { Interval } from "../domain/visit-slot";
 
 /**
  * What a run writes besides texts (docs/product-rules.md §4.15): call and visit tasks for agents, each with
@@ -33,18 +34,22 @@ export async function queueEmailJobs(trx: Transaction<Database>, runId: string, 
 
 /**
  * Late accounts get a call task, serious ones a visit offer (docs/product-rules.md §4.11), at most one open
- * per account per (local ISO) week.
+ * per account per (local ISO) week; a visit task only while none is open for the account (§4.19): one
+ * visit is planned at a time, and its outcome decides the next.
  */
 /** Escalation tasks as typed arrays (a multi-row VALUES of thousands of rows costs Postgres more to parse than to write). */
 export async function insertEscalationTasks(
   trx: Transaction<Database>,
   tasks: Array<ReturnType<typeof escalationTask>>,
 ) {
-  const col = (pick: (t: (typeof tasks)[number]) => string | Date) => pgArray(tasks.map(pick));
-  await sql`insert into tasks (kind, borrower_id, account_id, status, due_at, source_type, dedupe_key, reason)
+  const col = (pick: (t: (typeof tasks)[number]) => string | Date | null) => pgArray(tasks.map(pick));
+  await sql`insert into tasks (kind, borrower_id, account_id, status, due_at, source_type, dedupe_key, reason, slot_start, slot_end)
     select * from unnest(${col((t) => t.kind)}::text[], ${col((t) => t.borrower_id)}::uuid[], ${col((t) => t.account_id)}::uuid[],
       ${col((t) => t.status)}::text[], ${col((t) => t.due_at)}::timestamptz[], ${col((t) => t.source_type)}::text[], ${col((t) => t.dedupe_key)}::text[],
-      ${col((t) => t.reason)}::text[])
+      ${col((t) => t.reason)}::text[], ${col((t) => t.slot_start)}::timestamptz[], ${col((t) => t.slot_end)}::timestamptz[])
+      as t(kind, borrower_id, account_id, status, due_at, source_type, dedupe_key, reason, slot_start, slot_end)
+     where t.kind <> 'visit' or not exists (
+       select 1 from tasks o where o.account_id = t.account_id and o.kind = 'visit' and o.status = 'open')
     on conflict (dedupe_key) do nothing`.execute(trx);
 }
 
@@ -54,8 +59,11 @@ export function escalationTask(
   now: Date,
   localDay: { iso: string },
   reason: string,
+  slot: Interval | null = null,
 ) {
   return {
+    slot_start: slot?.start ?? null,
+    slot_end: slot?.end ?? null,
     reason,
     kind,
     borrower_id: facts.borrowerId,

@@ -15,6 +15,8 @@ import {
   type ContactDecision,
 } from "../domain/decide-next-contact";
 import { isoDateFromEpochDay, localEpochDay } from "../domain/local-time";
+import { sendConstraintsFor } from "../domain/send-constraints";
+import { proposeVisitSlot, type Interval } from "../domain/visit-slot";
 import {
   defaultReminderVariants,
   REMINDER_STAGES,
@@ -243,17 +245,16 @@ function planBatch(prep: ReminderPrep, decided: DecidedBatch): PlannedBatch {
       continue;
     }
     const reason = taskReason(decision);
+    const task = (kind: "call" | "visit") =>
+      escalationTask(facts, kind, prep.now, prep.localDay(facts), reason, prep.visitSlot(facts, kind));
     if (decision.channel !== "sms") {
       planned.others.push({ facts, decision });
-      if (decision.channel !== "email")
-        planned.tasks.push(escalationTask(facts, decision.channel, prep.now, prep.localDay(facts), reason));
+      if (decision.channel !== "email") planned.tasks.push(task(decision.channel));
       continue;
     }
     planned.sends.push({ facts, decision, ...prep.reminderInput(facts, decision) });
-    if (decision.escalation !== "none") {
-      const kind = decision.escalation === "call_task" ? "call" : "visit";
-      planned.tasks.push(escalationTask(facts, kind, prep.now, prep.localDay(facts), reason));
-    }
+    if (decision.escalation !== "none")
+      planned.tasks.push(task(decision.escalation === "call_task" ? "call" : "visit"));
   }
   return planned;
 }
@@ -403,6 +404,13 @@ class ReminderPrep {
       this.days.set(zone, (day = { iso: isoDateFromEpochDay(epochDay), epochDay }));
     }
     return day;
+  }
+
+  /** A visit task's proposed slot (§4.19): inside the borrower's contact window, clear of their bookings. */
+  visitSlot(facts: AccountFacts, kind: "call" | "visit"): Interval | null {
+    if (kind !== "visit") return null;
+    const { zone, window } = sendConstraintsFor(facts.input, this.policy);
+    return proposeVisitSlot(this.now, zone, window, facts.appointments);
   }
 
   /** The A/B arms for a stage: the policy's chosen variants that can be sent, else every sendable one. */

@@ -58,6 +58,10 @@ export const REDACTED_FIELDS = [
   "address",
   "addressLine1",
   "addressLine2",
+  "address_line1",
+  "address_line2",
+  "address_city",
+  "address_postal_code",
   // credentials
   "password",
   "token",

@@ -21,7 +21,14 @@ export const ERASED = "[erased]";
 
 interface FreeTextColumn {
   table:
-    "hardship_reports" | "complaints" | "case_events" | "tasks" | "instalment_plans" | "notes" | "messages";
+    | "hardship_reports"
+    | "complaints"
+    | "case_events"
+    | "tasks"
+    | "instalment_plans"
+    | "notes"
+    | "messages"
+    | "visit_attempts";
   column: string;
   /** The row names the account it concerns (null: the borrower's). notes has no account. */
   byAccount: boolean;
@@ -43,6 +50,8 @@ const FREE_TEXT: readonly FreeTextColumn[] = [
   { table: "tasks", column: "outcome", byAccount: true, codesStay: true },
   { table: "instalment_plans", column: "decision_reason", byAccount: true, codesStay: true },
   { table: "notes", column: "body", byAccount: false },
+  // What an agent wrote after a visit (docs/product-rules.md §4.19).
+  { table: "visit_attempts", column: "notes", byAccount: true },
   // Replies from the phone; the texts Settle sent are the bank's own words (masked links, §3.1) and stay.
   { table: "messages", column: "body", byAccount: true, only: sql`t.direction = 'inbound'` },
 ];

@@ -1,5 +1,7 @@
 import { data, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
+import type { loader as rootLoader } from "~/root";
+import { AccountStatuses } from "~/portal/ui/AccountStatuses";
 import { PORTAL_ACTIONS } from "~/portal/actions";
 import { useTranslation } from "react-i18next";
 import { overviewPage, requireSessionOverview, type OverviewPage } from "~/borrower/overview.server";
@@ -30,12 +32,14 @@ export const template: TemplateSlots<OverviewPage> = {
     "balanceAsOf",
     "caseResponse",
     "caseResponseRef",
+    "breathingSpaceUntil",
   ],
 };
 
 export default function Overview() {
   const o = useLoaderData<typeof loader>();
   const { t } = useTranslation("portal");
+  const root = useRouteLoaderData<typeof rootLoader>("root");
   const rows: Array<[string, string]> = [
     [t("overview.amountOverdue"), o.overdue],
     [t("overview.minimumDue"), o.minimumDue],
@@ -71,6 +75,7 @@ export default function Overview() {
           <p className="free-text">{o.caseResponse}</p>
         </section>
       ) : null}
+      <AccountStatuses statuses={o.statuses} until={o.breathingSpaceUntil} hotline={root?.hotline ?? ""} />
       <section className="card" aria-labelledby="next-title">
         <h2 id="next-title">{t("overview.nextStepsHeading")}</h2>
         <p>{t(`overview.next_${o.nextStep}`)}</p>

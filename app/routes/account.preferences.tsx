@@ -53,6 +53,7 @@ export default function PreferencesPage() {
       channels: channels.filter((c) =>
         c === "sms" ? prefs.smsAllowed : c === "email" ? prefs.emailAllowed : prefs.phoneAllowed,
       ),
+      noVisits: prefs.visitAllowed ? "" : "on",
       windowStart: prefs.windowStart ?? "",
       windowEnd: prefs.windowEnd ?? "",
       language: prefs.language,

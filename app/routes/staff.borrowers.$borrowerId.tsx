@@ -41,7 +41,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const formData = await request.formData();
   const intent = formData.get("intent");
   // Forms shown once per task or account are told apart by their row; the others are one per page.
-  const target = (formData.get("taskId") ?? formData.get("accountId") ?? null) as string | null;
+  const target = (formData.get("taskId") ?? formData.get("statusId") ?? formData.get("accountId") ?? null) as
+    string | null;
   const reply = (result: BorrowerActionReply["result"], status: number) =>
     data(
       {

@@ -1,31 +1,19 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { ScrollTable } from "~/ui/ScrollTable";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { z } from "zod";
 import { assertRole, requireStaff } from "~/staff/auth.server";
 import { loadPolicyEditor, saveContactPolicy } from "~/staff/contact-policy-editor.server";
 import { displayContext } from "~/staff/display.server";
 import { actionRoles, loaderRoles } from "~/staff/permissions";
-import {
-  policyFormValues,
-  readPolicyForm,
-  type PolicyFieldErrors,
-  type PolicyFormValues,
-} from "~/staff/policy-form";
+import { policyFormValues, readPolicyForm, type PolicyProblem } from "~/staff/policy-form";
+import { savePolicyForm, type PolicyFormReply } from "~/staff/policy-form-action.server";
 import { PolicyEditorForm } from "~/staff/ui/PolicyEditorForm";
+import type { ContactPolicy } from "~/domain/contact-policy";
 import { StaffErrorBoundary } from "~/staff/ui/StaffErrorBoundary";
 
 const ROUTE = "staff.policy";
 const noStore = { "Cache-Control": "no-store" };
-const baseVersionSchema = z.coerce.number().int().min(0);
-
-export interface PolicyActionData {
-  values: PolicyFormValues;
-  errors: PolicyFieldErrors;
-  /** Set when someone saved another version since this editor was opened. */
-  conflictVersion?: number;
-}
 
 /** The contact policy as a form; saving makes a new active version (supervisors, admins). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -51,38 +39,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireStaff(context, request, { roles: actionRoles(ROUTE) });
   const formData = await request.formData();
   assertRole(session, actionRoles(ROUTE, String(formData.get("intent") ?? "")));
-  const values: PolicyFormValues = {};
-  for (const [key, value] of formData) if (typeof value === "string") values[key] = value;
-  const baseVersion = baseVersionSchema.safeParse(values.baseVersion);
-  if (!baseVersion.success)
-    return data(
-      { values, errors: { _form: [{ key: "console:policy.errors.stale" }] } } satisfies PolicyActionData,
-      { status: 400, headers: noStore },
-    );
-
-  const read = readPolicyForm(values);
-  if (!read.ok)
-    return data({ values, errors: read.errors } satisfies PolicyActionData, {
-      status: 400,
-      headers: noStore,
-    });
-  const result = await saveContactPolicy(context.db, {
-    staff: session.user,
-    policy: read.policy,
-    baseVersion: baseVersion.data,
+  return savePolicyForm<ContactPolicy, PolicyProblem>(formData, {
+    path: "/staff/policy",
+    read: readPolicyForm,
+    staleVersion: { _form: [{ key: "console:policy.errors.stale" }] },
+    save: (policy, baseVersion) =>
+      saveContactPolicy(context.db, { staff: session.user, policy, baseVersion }),
   });
-  if (result.status === "conflict")
-    return data({ values, errors: {}, conflictVersion: result.currentVersion } satisfies PolicyActionData, {
-      status: 409,
-      headers: noStore,
-    });
-  const query = result.status === "saved" ? `saved=${result.version}` : "unchanged=1";
-  return redirect(`/staff/policy?${query}`, { status: 303, headers: noStore });
 }
 
 export default function StaffPolicy() {
   const v = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>() as PolicyActionData | undefined;
+  const actionData = useActionData<typeof action>() as PolicyFormReply<PolicyProblem> | undefined;
   const { t } = useTranslation("console");
   return (
     <>

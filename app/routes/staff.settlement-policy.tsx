@@ -1,30 +1,19 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { z } from "zod";
 import { assertRole, requireStaff } from "~/staff/auth.server";
 import { displayContext } from "~/staff/display.server";
 import { actionRoles, loaderRoles } from "~/staff/permissions";
 import { loadSettlementPolicyEditor, saveSettlementPolicy } from "~/staff/settlement-policy-editor.server";
-import {
-  readSettlementPolicyForm,
-  settlementPolicyValues,
-  type SettlementPolicyErrors,
-  type SettlementPolicyValues,
-} from "~/staff/settlement-policy-form";
+import { savePolicyForm, type PolicyFormReply } from "~/staff/policy-form-action.server";
+import { readSettlementPolicyForm, settlementPolicyValues } from "~/staff/settlement-policy-form";
 import { SettlementPolicyForm } from "~/staff/ui/SettlementPolicyForm";
+import { ScrollTable } from "~/ui/ScrollTable";
 import { StaffErrorBoundary } from "~/staff/ui/StaffErrorBoundary";
 
 /** The settlement bands, versioned (supervisors, admins; docs/product-rules.md §7.10). */
 const ROUTE = "staff.settlement-policy";
 const noStore = { "Cache-Control": "no-store" };
-const baseVersionSchema = z.coerce.number().int().min(0);
-
-interface ActionData {
-  values: SettlementPolicyValues;
-  errors: SettlementPolicyErrors;
-  conflictVersion?: number;
-}
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireStaff(context, request, { roles: loaderRoles(ROUTE) });
@@ -49,27 +38,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireStaff(context, request, { roles: actionRoles(ROUTE) });
   const formData = await request.formData();
   assertRole(session, actionRoles(ROUTE, String(formData.get("intent") ?? "")));
-  const values: SettlementPolicyValues = {};
-  for (const [key, value] of formData) if (typeof value === "string") values[key] = value;
-  const reply = (d: ActionData, status: number) => data(d, { status, headers: noStore });
-  const baseVersion = baseVersionSchema.safeParse(values.baseVersion);
-  if (!baseVersion.success) return reply({ values, errors: { baseVersion: ["staff.fieldNumber"] } }, 400);
-  const read = readSettlementPolicyForm(values);
-  if (!read.ok) return reply({ values, errors: read.errors }, 400);
-  const result = await saveSettlementPolicy(context.db, {
-    staff: session.user,
-    policy: read.policy,
-    baseVersion: baseVersion.data,
+  return savePolicyForm(formData, {
+    path: "/staff/settlement-policy",
+    read: readSettlementPolicyForm,
+    staleVersion: { baseVersion: ["staff.fieldNumber"] },
+    save: (policy, baseVersion) =>
+      saveSettlementPolicy(context.db, { staff: session.user, policy, baseVersion }),
   });
-  if (result.status === "conflict")
-    return reply({ values, errors: {}, conflictVersion: result.currentVersion }, 409);
-  const query = result.status === "saved" ? `saved=${result.version}` : "unchanged=1";
-  return redirect(`/staff/settlement-policy?${query}`, { status: 303, headers: noStore });
 }
 
 export default function StaffSettlementPolicy() {
   const v = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>() as ActionData | undefined;
+  const actionData = useActionData<typeof action>() as PolicyFormReply<string> | undefined;
   const { t } = useTranslation("settlement");
   return (
     <>
@@ -94,24 +74,26 @@ export default function StaffSettlementPolicy() {
       />
       <section className="card" aria-labelledby="sp-history">
         <h2 id="sp-history">{t("staff.history")}</h2>
-        <table className="staff-table">
-          <thead>
-            <tr>
-              <th scope="col">{t("staff.version")}</th>
-              <th scope="col">{t("staff.savedAt")}</th>
-              <th scope="col">{t("staff.savedBy")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {v.history.map((h) => (
-              <tr key={h.version}>
-                <td>{h.version}</td>
-                <td>{h.savedAt}</td>
-                <td>{h.savedBy ?? "—"}</td>
+        <ScrollTable labelledBy="sp-history">
+          <table className="staff-table">
+            <thead>
+              <tr>
+                <th scope="col">{t("staff.version")}</th>
+                <th scope="col">{t("staff.savedAt")}</th>
+                <th scope="col">{t("staff.savedBy")}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {v.history.map((h) => (
+                <tr key={h.version}>
+                  <td>{h.version}</td>
+                  <td>{h.savedAt}</td>
+                  <td>{h.savedBy ?? "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollTable>
       </section>
     </>
   );

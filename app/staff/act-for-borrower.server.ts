@@ -4,7 +4,7 @@ import type { Database } from "../../db/schema";
 import { appointmentSchema, preferencesSchema, promiseSchema } from "../borrower/action-forms";
 import type { SessionScope } from "../borrower/action-scope.server";
 import { appointmentPageFacts, bookAppointment } from "../borrower/appointments.server";
-import { stopTexts, updatePreferences } from "../borrower/preferences.server";
+import { currentPreferences, stopTexts, updatePreferences } from "../borrower/preferences.server";
 import { makePromise, promisePageFacts } from "../borrower/promises.server";
 import { getPlanContext, proposePlan } from "../plans/plans.server";
 import { planFormSchema, planProblemsAsFieldErrors } from "../portal/plan-form";
@@ -36,7 +36,8 @@ export type ActForBorrower = Extract<
 type Errors = { formErrors?: string[]; fieldErrors?: Record<string, string[]> };
 export type ActOutcome =
   /** `done` names the notice to show when it is not the intent's own. */
-  | { status: "ok"; done?: string }
+  /** `promiseFor`: the account whose promise form opens next (a call or visit ended in a promise). */
+  | { status: "ok"; done?: string; promiseFor?: string }
   | { status: "not_found" }
   | ({ status: "refused"; httpStatus: 400 | 409 | 429 } & Errors);
 
@@ -147,7 +148,9 @@ async function changePreferences(
     channels: typeof channels === "string" ? [channels] : channels,
   });
   if (!parsed.success) return invalid(parsed.error);
-  await updatePreferences(db, scope, parsed.data, now);
+  // Visits have their own buttons on the borrower page (refuse_visits, allow_visits); this form keeps them.
+  const { visitAllowed } = await currentPreferences(db, scope);
+  await updatePreferences(db, scope, { ...parsed.data, visitAllowed }, now);
   return ok();
 }
 

@@ -5,6 +5,8 @@ import { revokeLinks } from "../messaging/short-links.server";
 import { reportWrongNumber } from "../engine/feedback.server";
 import type { BorrowerAction } from "./borrower-forms";
 import { callBlockerNow } from "./call-caps.server";
+import { applyStatusAction, isStatusAction } from "./status-actions.server";
+import { logVisit, setPhoneOwner, setVisitsAllowed, type VisitCtx } from "./visit-actions.server";
 import type { StaffIdentity } from "./session.server";
 import {
   actForBorrower,
@@ -25,18 +27,7 @@ type Trx = Transaction<Database>;
 type Act<I extends BorrowerAction["intent"]> = Extract<BorrowerAction, { intent: I }>;
 
 /** What every action needs inside its transaction: who acts, on whom, when, and how to audit it. */
-interface Ctx {
-  trx: Trx;
-  staff: StaffIdentity;
-  borrowerId: string;
-  now: Date;
-  audit: (
-    name: string,
-    subjectType: string,
-    subjectId: string,
-    detail?: Record<string, unknown>,
-  ) => Promise<unknown>;
-}
+type Ctx = VisitCtx;
 
 export async function applyBorrowerAction(
   db: Kysely<Database>,
@@ -45,6 +36,8 @@ export async function applyBorrowerAction(
   const now = opts.now ?? new Date();
   const { staff, borrowerId, action } = opts;
   if (isActForBorrower(action)) return actForBorrower(db, { staff, borrowerId, action, now });
+  // Statuses are set by their own service, in its own transaction (the API and the import call it too).
+  if (isStatusAction(action)) return applyStatusAction(db, { staff, borrowerId, action, now });
   return db.transaction().execute(async (trx): Promise<BorrowerActionResult> => {
     const borrower = await trx
       .selectFrom("borrowers")
@@ -64,7 +57,7 @@ export async function applyBorrowerAction(
 
 function applyInTransaction(
   ctx: Ctx,
-  action: Exclude<BorrowerAction, ActForBorrower>,
+  action: Exclude<BorrowerAction, ActForBorrower | { intent: "set_status" | "end_status" }>,
 ): Promise<BorrowerActionResult> {
   switch (action.intent) {
     case "add_note":
@@ -79,6 +72,13 @@ function applyInTransaction(
     case "set_dispute":
     case "clear_dispute":
       return markDispute(ctx, action.accountId, action.intent === "set_dispute");
+    case "log_visit":
+      return logVisit(ctx, action);
+    case "set_phone_owner":
+      return setPhoneOwner(ctx, action.phoneOwner, "console");
+    case "refuse_visits":
+    case "allow_visits":
+      return setVisitsAllowed(ctx, action.intent === "allow_visits");
   }
 }
 
@@ -93,7 +93,8 @@ async function addNote({ trx, staff, borrowerId, now, audit }: Ctx, action: Act<
   return OK;
 }
 
-async function logCall({ trx, staff, borrowerId, now, audit }: Ctx, action: Act<"log_call">) {
+async function logCall(ctx: Ctx, action: Act<"log_call">) {
+  const { trx, staff, borrowerId, now, audit } = ctx;
   if (action.accountId && !(await ownAccount(trx, borrowerId, action.accountId))) return NOT_FOUND;
   // A wrong number heard on a call is the borrower's "not me", reported for them: it needs the account.
   if (action.outcome === "wrong_number" && !action.accountId)
@@ -129,6 +130,7 @@ async function logCall({ trx, staff, borrowerId, now, audit }: Ctx, action: Act<
     accountId: action.accountId ?? null,
     ...(blocker ? { overrode: blocker } : {}),
   });
+  if (action.phoneOwner) await setPhoneOwner(ctx, action.phoneOwner, "call");
   if (action.outcome === "wrong_number" && action.accountId)
     await reportWrongNumber(trx, {
       accountId: action.accountId,

@@ -8,17 +8,37 @@ import { z } from "zod";
  * are checked by the portal's own rules in the service, against the account's facts.
  */
 import { CALL_OUTCOMES } from "../domain/call-constraints";
+import { ACCOUNT_STATUS_KINDS } from "../domain/account-statuses";
+import type { PhoneOwner, VisitOutcome } from "../../db/schema";
 
 export { CALL_OUTCOMES } from "../domain/call-constraints";
+/** What an agent records after a visit (docs/product-rules.md §4.19). */
+export const VISIT_OUTCOMES = [
+  "met",
+  "not_home",
+  "refused",
+  "moved",
+  "promise_made",
+] as const satisfies readonly VisitOutcome[];
+/** Whose the phone number is (§4.20), as an agent learns it. */
+export const PHONE_OWNERS = ["borrower", "third_party", "unknown"] as const satisfies readonly PhoneOwner[];
 export const NOTE_MAX = 4000;
 /** Why an agent made a call the schedule forbids (migration 0110 bounds it). */
 export const CALL_OVERRIDE_MAX = 500;
+/** A status's reason, and why it ends (migration 0140 bounds both). */
+export const STATUS_REASON_MAX = 500;
 
 const uuid = (key: string) => z.string({ required_error: key }).uuid(key);
 /** A typed value the portal's schema checks next; bounded here so nothing huge reaches it. */
 const typed = (requiredKey: string, max = 40) =>
   z.string({ required_error: requiredKey, invalid_type_error: requiredKey }).max(max, requiredKey);
 const account = () => uuid("errors.account");
+const statusReason = () =>
+  z
+    .string({ required_error: "statuses:staff.errors.reason" })
+    .trim()
+    .min(1, "statuses:staff.errors.reason")
+    .max(STATUS_REASON_MAX, "statuses:staff.errors.reason");
 
 export const borrowerActionSchema = z.discriminatedUnion("intent", [
   z.object({
@@ -39,7 +59,26 @@ export const borrowerActionSchema = z.discriminatedUnion("intent", [
       .max(CALL_OVERRIDE_MAX, "errors.callOverrideTooLong")
       .optional()
       .transform((v) => v || undefined),
+    /** The call revealed whose the number is (§4.20); blank: unchanged. */
+    phoneOwner: z.enum(PHONE_OWNERS, { errorMap: () => ({ message: "errors.phoneOwner" }) }).optional(),
   }),
+  z.object({
+    intent: z.literal("log_visit"),
+    taskId: uuid("errors.task"),
+    outcome: z.enum(VISIT_OUTCOMES, { errorMap: () => ({ message: "errors.visitOutcome" }) }),
+    notes: z
+      .string()
+      .trim()
+      .max(NOTE_MAX, "errors.noteTooLong")
+      .optional()
+      .transform((v) => v || undefined),
+  }),
+  z.object({
+    intent: z.literal("set_phone_owner"),
+    phoneOwner: z.enum(PHONE_OWNERS, { errorMap: () => ({ message: "errors.phoneOwner" }) }),
+  }),
+  z.object({ intent: z.literal("refuse_visits") }),
+  z.object({ intent: z.literal("allow_visits") }),
   z.object({
     intent: z.literal("resolve_task"),
     taskId: uuid("errors.task"),
@@ -49,6 +88,15 @@ export const borrowerActionSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("clear_wrong_number"), accountId: uuid("errors.account") }),
   z.object({ intent: z.literal("set_dispute"), accountId: uuid("errors.account") }),
   z.object({ intent: z.literal("clear_dispute"), accountId: uuid("errors.account") }),
+  z.object({
+    intent: z.literal("set_status"),
+    kind: z.enum(ACCOUNT_STATUS_KINDS, { errorMap: () => ({ message: "statuses:staff.errors.kind" }) }),
+    // Empty: every account of the borrower.
+    accountId: uuid("errors.account").optional(),
+    reason: statusReason(),
+    validationNotice: z.literal("letter").optional(),
+  }),
+  z.object({ intent: z.literal("end_status"), statusId: uuid("errors.notFound"), reason: statusReason() }),
   z.object({
     intent: z.literal("make_promise"),
     accountId: account(),
@@ -92,10 +140,12 @@ export const borrowerActionSchema = z.discriminatedUnion("intent", [
 /** Intents whose form appears once per row (a task, an account's flag); the others once per page. */
 export const PER_ROW_INTENTS: ReadonlySet<string> = new Set([
   "resolve_task",
+  "log_visit",
   "set_wrong_number",
   "clear_wrong_number",
   "set_dispute",
   "clear_dispute",
+  "end_status",
 ]);
 
 export type BorrowerAction = z.infer<typeof borrowerActionSchema>;

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from "kysely";
-import type { AccountStatus, Database, Product, TaskKind, TaskStatus } from "../../db/schema";
+import type { AccountStatus, Database, PhoneOwner, Product, TaskKind, TaskStatus } from "../../db/schema";
 import { formatCalendarDate, formatMoney } from "../domain/money";
 import { appendAudit } from "../platform/audit.server";
 import { loadTimeline, MAX_PER_SOURCE, type TimelineFormatters } from "./borrower-timeline.server";
@@ -20,6 +20,11 @@ export interface BorrowerPageView {
     locale: string;
     timeZone: string;
     jurisdiction: string;
+    /** The postal address on one line (§4.19), and since when a visit found the borrower moved. */
+    address: string | null;
+    addressStaleSince: string | null;
+    /** Whose the phone number is (§4.20). */
+    phoneOwner: PhoneOwner;
   };
   preferences: {
     smsAllowed: boolean;
@@ -29,6 +34,7 @@ export interface BorrowerPageView {
     preferredLocale: string | null;
     maxPerWeek: number | null;
     smsOptedOut: string | null;
+    visitAllowed: boolean;
   } | null;
   accounts: Array<{
     id: string;
@@ -54,6 +60,10 @@ export interface BorrowerPageView {
     slot: string | null;
     borrowerNote: string | null;
     accountLast4: string | null;
+    /** A visit task's address (the borrower's current one); null for other tasks. */
+    address: string | null;
+    /** Why the schedule opened it (its decision's reason and rule). */
+    reason: string | null;
   }>;
   decisions: Array<{
     key: string;
@@ -134,7 +144,7 @@ export async function viewBorrowerPage(
   ]);
 
   return {
-    borrower: borrowerView(borrower),
+    borrower: borrowerView(borrower, f),
     preferences: preferences ? preferencesView(preferences, f) : null,
     accounts: accounts.map((a) => accountView(a, f)),
     openTasks: openTasks.map((t) => ({
@@ -145,6 +155,8 @@ export async function viewBorrowerPage(
       slot: t.slot_start ? `${when(t.slot_start)}${t.slot_end ? ` – ${when(t.slot_end)}` : ""}` : null,
       borrowerNote: t.borrower_note,
       accountLast4: last4Of(t.account_id),
+      address: t.kind === "visit" ? addressLine(borrower) : null,
+      reason: t.reason,
     })),
     decisions: decisions.map((d) => decisionView(d, f)),
     silence: silenceView(lastSent?.last ?? null, decisions, f),
@@ -188,8 +200,27 @@ function readLastSent(db: Kysely<Database>, borrowerId: string) {
     .executeTakeFirst();
 }
 
-function borrowerView(borrower: Selectable<Database["borrowers"]>): BorrowerPageView["borrower"] {
+/** "Flat 12B, 8 Harbour Road, Wan Chai, Hong Kong Island, HK": the parts held, in postal order. */
+function addressLine(b: Selectable<Database["borrowers"]>): string | null {
+  const parts = [
+    b.address_line1,
+    b.address_line2,
+    b.address_city,
+    b.address_region,
+    b.address_postal_code,
+    b.address_country,
+  ];
+  return b.address_line1 ? parts.filter((p) => p).join(", ") : null;
+}
+
+function borrowerView(
+  borrower: Selectable<Database["borrowers"]>,
+  { whenOrNull }: TimelineFormatters,
+): BorrowerPageView["borrower"] {
   return {
+    address: addressLine(borrower),
+    addressStaleSince: whenOrNull(borrower.address_stale_at),
+    phoneOwner: borrower.phone_owner,
     id: borrower.id,
     fullName: borrower.full_name,
     phone: borrower.phone_e164,
@@ -216,6 +247,7 @@ function preferencesView(
     preferredLocale: preferences.preferred_locale,
     maxPerWeek: preferences.max_per_week,
     smsOptedOut: whenOrNull(preferences.sms_opted_out_at),
+    visitAllowed: preferences.visit_allowed,
   };
 }
 

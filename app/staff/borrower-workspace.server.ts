@@ -6,6 +6,7 @@ import type { BorrowerAction } from "./borrower-forms";
 import { viewBorrowerPage, type BorrowerPageView } from "./borrower-page.server";
 import { formatStaffDateTime } from "./format";
 import { nextContacts } from "./next-contact.server";
+import { statusPanel, type StatusPanelRow } from "./status-panel.server";
 import { mayDo, mayOpen } from "./permissions";
 import { filterTimeline, parseTimelineFilters, type TimelineFilter } from "./timeline";
 import type { StaffIdentity } from "./session.server";
@@ -24,7 +25,10 @@ export interface BorrowerWorkspace extends BorrowerPageView {
     flags: boolean;
     act: boolean;
     dataRights: boolean;
+    statuses: boolean;
   };
+  /** The borrower's statuses, newest first (docs/product-rules.md §4.18). */
+  statuses: StatusPanelRow[];
   /** Null when the role may not act for the borrower, or the borrower has no account. */
   acting: ActingFacts | null;
   done: string | null;
@@ -56,6 +60,7 @@ export async function borrowerWorkspace(
     flags: mayDo(role, ROUTE, "set_wrong_number") && mayDo(role, ROUTE, "set_dispute"),
     dataRights: mayOpen(role, "staff.borrowers.$borrowerId_.data"),
     act: mayDo(role, ROUTE, "make_promise"),
+    statuses: mayDo(role, ROUTE, "set_status"),
   };
   const first = view.accounts[0];
   const acting =
@@ -78,8 +83,16 @@ export async function borrowerWorkspace(
     view.accounts.map((a) => a.id),
     opts.now ?? new Date(),
   );
+  const statuses = await statusPanel(db, {
+    borrowerId: view.borrower.id,
+    accounts: view.accounts,
+    locale: opts.locale,
+    timeZone: opts.timeZone,
+    now: opts.now ?? new Date(),
+  });
   return {
     ...view,
+    statuses,
     timeline: filtered.entries,
     timelineFilters: { shown, counts: filtered.counts },
     nextContact: next.map((n) => ({
@@ -108,5 +121,7 @@ export function pageAfterAction(
   const page = `/staff/borrowers/${borrowerId}?done=${outcome.done ?? action.intent}`;
   if (action.intent === "log_call" && action.outcome === "promise_made" && action.accountId)
     return `${page}&promiseFor=${action.accountId}#make-promise-title`;
+  // A visit that ended in a promise: the promise form on the visit's account.
+  if (outcome.promiseFor) return `${page}&promiseFor=${outcome.promiseFor}#make-promise-title`;
   return page;
 }

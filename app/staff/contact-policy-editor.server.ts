@@ -1,9 +1,9 @@
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import { DEFAULT_CONTACT_POLICY, parseContactPolicy, type ContactPolicy } from "../domain/contact-policy";
-import { describeChanges, diffJson } from "../domain/json-diff";
-import { appendAudit } from "../platform/audit.server";
+import { diffJson } from "../domain/json-diff";
 import { formatStaffDateTime } from "./format";
+import { storePolicyVersion } from "./policy-versions.server";
 import type { StaffIdentity } from "./session.server";
 
 /**
@@ -13,7 +13,6 @@ import type { StaffIdentity } from "./session.server";
  * The planner reads the active row (activeContactPolicy in app/engine/planner.server.ts).
  */
 const HISTORY_LIMIT = 50;
-const MAX_CHANGES_AUDITED = 100;
 // Serialises saves: two supervisors saving at once get "saved" and "conflict", never two active rows.
 const POLICY_LOCK = sql`pg_advisory_xact_lock(hashtext('settle:contact_policies'))`;
 
@@ -78,7 +77,7 @@ export async function saveContactPolicy(
     await sql`select ${POLICY_LOCK}`.execute(trx);
     const active = await trx
       .selectFrom("contact_policies")
-      .select(["id", "version", "policy"])
+      .select(["version", "policy"])
       .where("active", "=", true)
       .executeTakeFirst();
     const currentVersion = active?.version ?? 0;
@@ -90,41 +89,14 @@ export async function saveContactPolicy(
     if (changes.length === 0 && (!active || previous?.ok))
       return { status: "unchanged", version: currentVersion };
 
-    const { max } = await trx
-      .selectFrom("contact_policies")
-      .select((eb) => eb.fn.max("version").as("max"))
-      .executeTakeFirstOrThrow();
-    const version = (max ?? 0) + 1;
-    if (active)
-      await trx.updateTable("contact_policies").set({ active: false }).where("id", "=", active.id).execute();
-    const row = await trx
-      .insertInto("contact_policies")
-      .values({
-        version,
-        policy: JSON.stringify(checked.policy),
-        active: true,
-        created_by_staff_id: input.staff.id,
-        created_at: now,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await appendAudit(
-      trx,
-      {
-        actorType: "staff",
-        actorId: input.staff.id,
-        action: "contact_policy.saved",
-        subjectType: "contact_policy",
-        subjectId: row.id,
-        detail: {
-          version,
-          previousVersion: currentVersion,
-          changeCount: changes.length,
-          changes: describeChanges(changes.slice(0, MAX_CHANGES_AUDITED)),
-        },
-      },
+    const version = await storePolicyVersion(trx, "contact_policies", {
+      policy: checked.policy,
+      staffId: input.staff.id,
       now,
-    );
+      previousVersion: currentVersion,
+      changes,
+      auditAction: "contact_policy.saved",
+    });
     return { status: "saved", version, changes: changes.length };
   });
 }

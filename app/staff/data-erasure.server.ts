@@ -49,6 +49,13 @@ export async function eraseBorrower(
         email: null,
         dob_hash: null,
         id_last4_hash: null,
+        // The postal address goes too (docs/product-rules.md §4.19); no visit can be planned without it.
+        address_line1: null,
+        address_line2: null,
+        address_city: null,
+        address_region: null,
+        address_postal_code: null,
+        address_country: null,
         erased_at: now,
         updated_at: now,
       })
@@ -119,6 +126,7 @@ async function stopAllContact(trx: Trx, borrowerId: string, now: Date) {
     sms_allowed: false,
     email_allowed: false,
     phone_allowed: false,
+    visit_allowed: false,
     window_start: null,
     window_end: null,
     preferred_locale: null,

@@ -33,6 +33,7 @@ export const EXPORT_SECTIONS = [
   "tasks",
   "notes",
   "calls",
+  "visits",
   "bankEvents",
   "auditEvents",
 ] as const;
@@ -44,6 +45,8 @@ function borrowerRow(db: Db, borrowerId: string) {
   return db
     .selectFrom("borrowers")
     .select(["id", "external_ref", "full_name", "phone_e164", "email", "locale", "time_zone", "jurisdiction"])
+    .select(["phone_owner", "address_line1", "address_line2", "address_city", "address_region"])
+    .select(["address_postal_code", "address_country", "address_stale_at"])
     .select(["created_at", "updated_at", "erased_at"])
     .select((eb) => [
       eb("dob_hash", "is not", null).as("has_date_of_birth"),
@@ -104,6 +107,7 @@ function sectionQueries(
     tasks: () => own("tasks"),
     notes: () => own("notes"),
     calls: () => own("call_attempts"),
+    visits: () => own("visit_attempts"),
     bankEvents: () => own("bank_events"),
     auditEvents: () =>
       db

@@ -54,6 +54,14 @@ export const STAFF_ROUTE_ACCESS = {
       clear_wrong_number: CASEWORK,
       set_dispute: CASEWORK,
       clear_dispute: CASEWORK,
+      // Account statuses (docs/product-rules.md §4.18): whoever talks to borrowers records what they report.
+      set_status: CASEWORK,
+      end_status: CASEWORK,
+      // Visits and whose the phone is (docs/product-rules.md §4.19, §4.20): case work, like calls.
+      log_visit: CASEWORK,
+      set_phone_owner: CASEWORK,
+      refuse_visits: CASEWORK,
+      allow_visits: CASEWORK,
       // Acting for the borrower: the people who talk to borrowers. Whoever enters a plan for a borrower
       // never decides it (four-eyes in decidePlan), even a supervisor or admin who may decide others.
       make_promise: CASEWORK,

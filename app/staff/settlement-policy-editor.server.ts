@@ -5,10 +5,10 @@ import {
   settlementPolicySchema,
   type SettlementPolicy,
 } from "../domain/settlement";
-import { describeChanges, diffJson } from "../domain/json-diff";
-import { appendAudit } from "../platform/audit.server";
+import { diffJson } from "../domain/json-diff";
 import { activeSettlementPolicy } from "../plans/settlement-policy.server";
 import { formatStaffDateTime } from "./format";
+import { storePolicyVersion } from "./policy-versions.server";
 import type { StaffIdentity } from "./session.server";
 
 /**
@@ -62,40 +62,14 @@ export async function saveSettlementPolicy(
     const changes = diffJson(before, policy);
     if (changes.length === 0 && !current.storedInvalid)
       return { status: "unchanged", version: current.version };
-    const { max } = await trx
-      .selectFrom("settlement_policies")
-      .select((eb) => eb.fn.max("version").as("max"))
-      .executeTakeFirstOrThrow();
-    const version = (max ?? 0) + 1;
-    await trx.updateTable("settlement_policies").set({ active: false }).where("active", "=", true).execute();
-    const row = await trx
-      .insertInto("settlement_policies")
-      .values({
-        version,
-        policy: JSON.stringify(policy),
-        active: true,
-        created_by_staff_id: input.staff.id,
-        created_at: now,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await appendAudit(
-      trx,
-      {
-        actorType: "staff",
-        actorId: input.staff.id,
-        action: "settlement_policy.saved",
-        subjectType: "settlement_policy",
-        subjectId: row.id,
-        detail: {
-          version,
-          previousVersion: current.version,
-          changeCount: changes.length,
-          changes: describeChanges(changes.slice(0, 100)),
-        },
-      },
+    const version = await storePolicyVersion(trx, "settlement_policies", {
+      policy,
+      staffId: input.staff.id,
       now,
-    );
+      previousVersion: current.version,
+      changes,
+      auditAction: "settlement_policy.saved",
+    });
     return { status: "saved", version };
   });
 }

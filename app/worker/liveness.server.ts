@@ -77,6 +77,9 @@ export function createWorkerLiveness(pool: pg.Pool, opts: WorkerLivenessOptions 
   let holding: Promise<void> = Promise.resolve();
   function hold(workerId: string): Promise<void> {
     const next = holding.then(async () => {
+      // Closed while this worker's lock waited its turn (a stop right after start-up): a session taken now
+      // would never be released, and the pool's end would wait for it forever.
+      if (closed) return;
       const client = await ensureHolder();
       if (holder === client && !closed)
         await client.query("select pg_advisory_lock($1, hashtext($2))", [LIVENESS_NAMESPACE, workerId]);
@@ -115,6 +118,7 @@ export function createWorkerLiveness(pool: pg.Pool, opts: WorkerLivenessOptions 
     async close() {
       closed = true;
       clearInterval(timer);
+      await holding;
       await connecting?.catch(() => undefined);
       dropHolder(); // ending the session releases its advisory locks
     },

@@ -31,6 +31,10 @@ import * as m0115 from "./0115_email";
 import * as m0125 from "./0125_consent_and_data_rights";
 import * as m0130 from "./0130_more_jurisdictions";
 import * as m0135 from "./0135_staff_invite_emails";
+import * as m0140 from "./0140_account_statuses";
+import * as m0141 from "./0141_bereavement_and_validation_notices";
+import * as m0145 from "./0145_addresses_phone_owner";
+import * as m0146 from "./0146_visit_attempts";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -66,4 +70,8 @@ export const migrations: Record<string, Migration> = {
   "0125_consent_and_data_rights": m0125,
   "0130_more_jurisdictions": m0130,
   "0135_staff_invite_emails": m0135,
+  "0140_account_statuses": m0140,
+  "0141_bereavement_and_validation_notices": m0141,
+  "0145_addresses_phone_owner": m0145,
+  "0146_visit_attempts": m0146,
 };

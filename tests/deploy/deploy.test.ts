@@ -116,6 +116,8 @@ describe("deploy/: the production build with the compose file's environment", ()
   it("web: WEB_CONCURRENCY processes serve /readyz, one that dies is replaced, SIGTERM drains all", async () => {
     const env = await serviceEnv("web");
     expect(env.WEB_CONCURRENCY).toBe("2");
+    // The drain itself is under test, not the load balancer's 5 s to notice it (tests/reliability/multi-process.test.ts).
+    env.DRAIN_DELAY_MS = "100";
     const web = await startSettle(env);
     processes.push(web);
     await waitFor(() => forkedPids(web).length === 2, 30_000, "two web processes");

@@ -24,7 +24,12 @@ afterAll(async () => {
 });
 
 async function borrowerAt(dpd: number, prefs: { smsOptedOut?: boolean; phoneAllowed?: boolean } = {}) {
-  const borrower = await insertBorrower(t.db, { email: "borrower@example.test" });
+  // An address to visit (§4.19): a visit is proposed only where there is one.
+  const borrower = await insertBorrower(t.db, {
+    email: "borrower@example.test",
+    address_line1: "1 Queen's Road Central",
+    address_country: "HK",
+  });
   const account = await insertAccount(t.db, { borrower_id: borrower.id, dpd });
   await t.db
     .insertInto("contact_preferences")

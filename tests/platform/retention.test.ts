@@ -241,6 +241,7 @@ describe("retention of free text", () => {
       "instalment_plans.decision_reason": 2,
       "notes.body": 1,
       "messages.body": 1,
+      "visit_attempts.notes": 0,
     });
     const [audit] = await retentionAudits();
     expect(audit).toMatchObject({

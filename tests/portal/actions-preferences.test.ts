@@ -259,3 +259,34 @@ describe("stop texts and start again from the portal", () => {
     await expectNothingWritten(t.db, b.borrower.id, before);
   });
 });
+
+describe("visits (docs/product-rules.md §4.19)", () => {
+  it("a borrower refuses visits from the form, and allows them again by unticking; the form shows the choice", async () => {
+    const b = await signedInBorrower(t.db);
+    const post = (fields: Record<string, string | string[]>) =>
+      run(preferencesRoute.action, formRequest("/account/preferences", b.cookie, save(fields)), t.db);
+    expect((await post({ channels: ["sms"], language: "en", noVisits: "on" })).status).toBe(303);
+    expect(await prefsOf(b.borrower.id)).toMatchObject({ visit_allowed: false, sms_allowed: true });
+    const page = await run(preferencesRoute.loader, getRequest("/account/preferences", b.cookie), t.db);
+    expect(page.data).toMatchObject({ visitAllowed: false });
+    const [event] = await bankEvents(t.db, b.borrower.id);
+    expect(event).toMatchObject({
+      payload: expect.objectContaining({ changed: expect.arrayContaining(["visitAllowed"]) }),
+    });
+    expect((await post({ channels: ["sms"], language: "en" })).status).toBe(303);
+    expect(await prefsOf(b.borrower.id)).toMatchObject({ visit_allowed: true });
+  });
+
+  it("refuses anything but the tick, writing nothing", async () => {
+    const b = await signedInBorrower(t.db);
+    const before = await footprint(t.db, b.borrower.id);
+    const res = await run(
+      preferencesRoute.action,
+      formRequest("/account/preferences", b.cookie, save({ language: "en", noVisits: "maybe" })),
+      t.db,
+    );
+    expect(res.status).toBe(400);
+    expect(fieldErrors(res)).toMatchObject({ noVisits: ["actions:errors.choiceInvalid"] });
+    await expectNothingWritten(t.db, b.borrower.id, before);
+  });
+});

@@ -46,7 +46,12 @@ async function richBorrower() {
   await t.db.insertInto("verification_attempts").values({ link_id: f.link.id, succeeded: false }).execute();
   await t.db
     .updateTable("borrowers")
-    .set({ email: `b${tag}@example.test`, full_name: `Chan ${tag}` })
+    .set({
+      email: `b${tag}@example.test`,
+      full_name: `Chan ${tag}`,
+      address_line1: `${tag} Harbour Road`,
+      address_country: "HK",
+    })
     .where("id", "=", borrower.id)
     .execute();
   await insertMessage(t.db, account, { body: `Reminder ${tag}`, status: "queued" });
@@ -100,6 +105,10 @@ async function richBorrower() {
   await t.db
     .insertInto("call_attempts")
     .values({ borrower_id: borrower.id, account_id: account.id, outcome: "no_answer" })
+    .execute();
+  await t.db
+    .insertInto("visit_attempts")
+    .values({ borrower_id: borrower.id, account_id: account.id, outcome: "not_home", notes: `visit ${tag}` })
     .execute();
   // "Not me" from the link: a consent entry, a task, an audit row and a bank event, as in production.
   const other = await borrowerWithLink(t.db);
@@ -244,6 +253,13 @@ describe("erasure", () => {
       external_ref: r.borrower.external_ref,
     });
     expect(b.phone_e164).toMatch(/^\+999\d{11}$/);
+    expect(b).toMatchObject({ address_line1: null, address_country: null });
+    const visit = await t.db
+      .selectFrom("visit_attempts")
+      .select(["notes", "outcome"])
+      .where("borrower_id", "=", r.borrower.id)
+      .executeTakeFirstOrThrow();
+    expect(visit).toEqual({ notes: "[erased]", outcome: "not_home" });
     expect(b.erased_at).not.toBeNull();
     const gone = await t.db
       .selectFrom("messages")

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorkerLiveness } from "../../app/worker/liveness.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
@@ -56,5 +57,19 @@ describe("worker liveness", () => {
       await otherProcess.close();
       await sweeper.close();
     }
+  });
+
+  it("a process stopped while its workers still register leaves no connection checked out", async () => {
+    // A SIGTERM right after start-up: the locks of the last workers to register are still queued when the
+    // liveness closes. A connection they took afterwards was never released, so pool.end() never
+    // resolved and the worker hung until its shutdown timeout (tests/deploy/deploy.test.ts).
+    // (No try/finally: ending a pool with a connection out would hang the test instead of failing it.)
+    const pool = new pg.Pool({ connectionString: t.url, max: 4 });
+    const liveness = createWorkerLiveness(pool, { sweepMs: 60_000 });
+    for (const id of ["w1", "w2", "w3", "w4"]) liveness.register(id);
+    await liveness.close();
+    await new Promise((r) => setTimeout(r, 200)); // what was queued has run by now
+    expect(pool.totalCount - pool.idleCount).toBe(0);
+    await pool.end();
   });
 });

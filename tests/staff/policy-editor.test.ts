@@ -6,7 +6,9 @@ import { createTestDatabase, type TestDatabase } from "../support/database";
 import { DEFAULT_CONTACT_POLICY } from "../../app/domain/contact-policy";
 import { activeContactPolicy } from "../../app/engine/planner.server";
 import { policyFormValues, stageField } from "../../app/staff/policy-form";
-import { action, loader, type PolicyActionData } from "../../app/routes/staff.policy";
+import { action, loader } from "../../app/routes/staff.policy";
+import type { PolicyFormReply } from "../../app/staff/policy-form-action.server";
+import type { PolicyProblem } from "../../app/staff/policy-form";
 import { enrolledStaff, get, outcome, post, signedInCookie, staffContext } from "./support";
 
 let t: TestDatabase;
@@ -78,7 +80,7 @@ describe("contact policy editor", () => {
     jurisdictions.UK!.quietSundays = true;
     const o = await save({ ...defaults(), jurisdictions: JSON.stringify(jurisdictions), baseVersion: "0" });
     expect(o.status).toBe(400);
-    const reply = o.data as PolicyActionData;
+    const reply = o.data as PolicyFormReply<PolicyProblem>;
     expect(reply.errors).toEqual({
       jurisdictions: [{ path: "jurisdictions.UK.quietSundays", text: 'unknown field "quietSundays"' }],
     });
@@ -97,7 +99,7 @@ describe("contact policy editor", () => {
       baseVersion: "0",
     });
     expect(o.status).toBe(400);
-    const { errors } = o.data as PolicyActionData;
+    const { errors } = o.data as PolicyFormReply<PolicyProblem>;
     expect(errors[stageField("mid", "fromDpd")]).toEqual([
       {
         path: "stages.3.fromDpd",
@@ -113,7 +115,9 @@ describe("contact policy editor", () => {
       baseVersion: "0",
     });
     expect(nul.status).toBe(400);
-    expect((nul.data as PolicyActionData).errors).toEqual({ _form: [{ key: "console:policy.errors.nul" }] });
+    expect((nul.data as PolicyFormReply<PolicyProblem>).errors).toEqual({
+      _form: [{ key: "console:policy.errors.nul" }],
+    });
     expect(await rows()).toEqual([]);
   });
 
@@ -177,7 +181,7 @@ describe("contact policy editor", () => {
     const current = (await rows()).find((r) => r.active)!.version;
     const stale = await save({ ...defaults(), baseVersion: String(current - 1) });
     expect(stale.status).toBe(409);
-    expect((stale.data as PolicyActionData).conflictVersion).toBe(current);
+    expect((stale.data as PolicyFormReply<PolicyProblem>).conflictVersion).toBe(current);
 
     const [a, b] = await Promise.all([
       save({ ...defaults(), hardshipPauseDays: "45", baseVersion: String(current) }, { db: t.db }),

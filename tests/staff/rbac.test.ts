@@ -243,6 +243,38 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
     clear_wrong_number: async () => ({ intent: "clear_wrong_number", accountId }),
     set_dispute: async () => ({ intent: "set_dispute", accountId }),
     clear_dispute: async () => ({ intent: "clear_dispute", accountId }),
+    // A fresh cease-contact each time (one in force refuses a second); ending needs one in force.
+    set_status: forFreshBorrower(() => ({
+      intent: "set_status",
+      kind: "cease_contact",
+      reason: "Asked on a call",
+    })),
+    end_status: async () => {
+      const status = await t.db
+        .insertInto("account_statuses")
+        .values({
+          borrower_id: borrowerId,
+          kind: "vulnerable",
+          reason: "Told us on a call",
+          source: "console",
+          set_by: "test",
+          starts_at: new Date(Date.now() - 60_000),
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      return { intent: "end_status", statusId: status.id, reason: "No longer applies" };
+    },
+    log_visit: async () => {
+      const task = await t.db
+        .insertInto("tasks")
+        .values({ kind: "visit", borrower_id: borrowerId, account_id: accountId })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      return { intent: "log_visit", taskId: task.id, outcome: "not_home", notes: "Nobody answered." };
+    },
+    set_phone_owner: async () => ({ intent: "set_phone_owner", phoneOwner: "borrower" }),
+    refuse_visits: async () => ({ intent: "refuse_visits" }),
+    allow_visits: async () => ({ intent: "allow_visits" }),
     make_promise: forFreshBorrower((today) => ({
       intent: "make_promise",
       amount: "100",

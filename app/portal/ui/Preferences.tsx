@@ -35,6 +35,13 @@ export function PreferencesForm({
         hint={smsOptedOut ? t("preferences.channelsHintOptedOut") : t("preferences.channelsHint")}
         choices={channels.map((c) => ({ value: c, label: t(`preferences.channelNames.${c}`) }))}
       />
+      <ChoiceGroup
+        field={fields.noVisits}
+        type="checkbox"
+        legend={t("preferences.visits")}
+        hint={t("preferences.visitsHint")}
+        choices={[{ value: "on", label: t("preferences.noVisits") }]}
+      />
       <fieldset className="time-window">
         <legend>{t("preferences.window")}</legend>
         <p className="hint">{t("preferences.windowHint")}</p>

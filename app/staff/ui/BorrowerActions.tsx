@@ -2,7 +2,7 @@ import { getFormProps, useForm, type SubmissionResult } from "@conform-to/react"
 import { Form } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import type { BorrowerPageView } from "../borrower-page.server";
-import { CALL_OUTCOMES, CALL_OVERRIDE_MAX, NOTE_MAX } from "../borrower-forms";
+import { CALL_OUTCOMES, CALL_OVERRIDE_MAX, NOTE_MAX, PHONE_OWNERS } from "../borrower-forms";
 import { StaffErrors, StaffSelect, StaffTextArea } from "./fields";
 
 /** What the borrower page's action returned for the form that posted. */
@@ -55,7 +55,12 @@ export function CallForm({
   accounts: BorrowerPageView["accounts"];
 }) {
   const { t } = useTranslation("staff");
-  const [form, fields] = useForm<{ accountId: string; outcome: string; overrideReason: string }>({
+  const [form, fields] = useForm<{
+    accountId: string;
+    outcome: string;
+    overrideReason: string;
+    phoneOwner: string;
+  }>({
     id: "call-form",
     lastResult: replyFor(reply, "log_call"),
     shouldValidate: "onSubmit",
@@ -78,6 +83,12 @@ export function CallForm({
         label={t("actions.callOutcome")}
         placeholder={t("actions.choose")}
         options={CALL_OUTCOMES.map((o) => ({ value: o, label: t(`callOutcomes.${o}`) }))}
+      />
+      <StaffSelect
+        field={fields.phoneOwner}
+        label={t("visits.callPhoneOwner")}
+        placeholder={t("visits.phoneOwnerUnchanged")}
+        options={PHONE_OWNERS.map((o) => ({ value: o, label: t(`phoneOwners.${o}`) }))}
       />
       <StaffTextArea
         field={fields.overrideReason}

@@ -3,8 +3,10 @@ import { useTranslation } from "react-i18next";
 import type { BorrowerWorkspace } from "../borrower-workspace.server";
 import { ActForBorrower } from "./ActForBorrower";
 import { CallForm, FlagForm, NoteForm, ResolveTaskForm, type BorrowerActionReply } from "./BorrowerActions";
+import { ContactFactsForms, VisitOutcomeForm } from "./VisitActions";
 import { ContactDecisions } from "./ContactDecisions";
 import { NextContact } from "./NextContact";
+import { StatusPanel } from "./StatusPanel";
 import { BorrowerWords, Timeline } from "./Timeline";
 import { TimelineFilters } from "./TimelineFilters";
 
@@ -37,6 +39,7 @@ export function BorrowerPage({ page, reply }: Props) {
       <div className="staff-columns">
         <div className="staff-main">
           <NextContact page={page} />
+          <StatusPanel page={page} reply={reply} />
           <BorrowerDetails page={page} />
           <section className="card" aria-labelledby="accounts-title">
             <h2 id="accounts-title">{t("borrower.accounts")}</h2>
@@ -73,6 +76,17 @@ function BorrowerDetails({ page }: { page: BorrowerWorkspace }) {
         <Row label={t("borrower.email")} value={b.email ?? "—"} />
         <Row label={t("borrower.language")} value={t(`languages.${b.locale}`, { defaultValue: b.locale })} />
         <Row label={t("borrower.timeZone")} value={`${b.timeZone} (${b.jurisdiction})`} />
+        <Row label={t("visits.phoneOwner")} value={t(`phoneOwners.${b.phoneOwner}`)} />
+        <Row
+          label={t("visits.address")}
+          value={
+            b.address
+              ? b.addressStaleSince
+                ? t("visits.addressStale", { address: b.address, date: b.addressStaleSince })
+                : b.address
+              : "—"
+          }
+        />
       </dl>
     </section>
   );
@@ -143,6 +157,13 @@ function SidePanel({ page, reply }: Props) {
           <CallForm reply={reply} accounts={page.accounts} />
         </section>
       ) : null}
+      {page.can.call ? (
+        <ContactFactsForms
+          reply={reply}
+          phoneOwner={page.borrower.phoneOwner}
+          visitAllowed={page.preferences?.visitAllowed ?? true}
+        />
+      ) : null}
       {page.can.note ? (
         <section className="card" aria-labelledby="note-title">
           <h2 id="note-title">{t("actions.noteTitle")}</h2>
@@ -172,8 +193,14 @@ function OpenTasks({ page, reply }: Props) {
                 ? t("timeline.task.slot", { slot: task.slot })
                 : t("borrower.taskDue", { date: task.due })}
             </p>
+            {task.address ? <p>{t("visits.taskAddress", { address: task.address })}</p> : null}
+            {task.reason ? <p className="hint">{t("visits.taskReason", { reason: task.reason })}</p> : null}
             {task.borrowerNote ? <BorrowerWords text={task.borrowerNote} /> : null}
-            {page.can.resolveTask ? <ResolveTaskForm reply={reply} taskId={task.id} /> : null}
+            {page.can.resolveTask && task.kind === "visit" ? (
+              <VisitOutcomeForm reply={reply} taskId={task.id} />
+            ) : page.can.resolveTask ? (
+              <ResolveTaskForm reply={reply} taskId={task.id} />
+            ) : null}
           </li>
         ))}
       </ul>
@@ -196,6 +223,7 @@ function PreferencesSummary({ preferences: p }: { preferences: BorrowerWorkspace
           />
           <Row label={t("preferences.phone")} value={yesNo(t, p.phoneAllowed)} />
           <Row label={t("preferences.email")} value={yesNo(t, p.emailAllowed)} />
+          <Row label={t("preferences.visits")} value={yesNo(t, p.visitAllowed)} />
           <Row label={t("preferences.window")} value={p.window ?? t("preferences.anyTime")} />
           <Row
             label={t("preferences.maxPerWeek")}
