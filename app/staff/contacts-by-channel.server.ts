@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import type { CallOutcome, Database } from "../../db/schema";
+import type { CallOutcome, Database, VisitOutcome } from "../../db/schema";
 import type { OutcomeFilters } from "./outcome-filters";
 import { outcomeScope, type Scope } from "./outcomes.server";
 
@@ -14,7 +14,8 @@ import { outcomeScope, type Scope } from "./outcomes.server";
  *   email to that address was sent before: the webhook names an address, not an email); unsubscribed
  *   (the borrower used its unsubscribe link);
  * - calls: call attempts logged in the period, by outcome;
- * - visits: visit tasks opened in the period, and those done or cancelled in it.
+ * - visits: visit tasks opened in the period, those done or cancelled in it, and the visits agents recorded
+ *   in it (visit_attempts), by outcome.
  */
 const CALL_OUTCOMES_SHOWN = [
   "no_answer",
@@ -25,12 +26,23 @@ const CALL_OUTCOMES_SHOWN = [
   "callback_requested",
 ] as const satisfies readonly CallOutcome[];
 
+const VISIT_OUTCOMES = [
+  "met",
+  "not_home",
+  "refused",
+  "moved",
+  "promise_made",
+] as const satisfies readonly VisitOutcome[];
+
 export interface ChannelContacts {
   sms: { sent: number; delivered: number; undelivered: number; opened: number };
   email: { sent: number; failed: number; bounced: number; complained: number; unsubscribed: number };
   /** Every logged call; `other` is the outcomes older records carry (connected, busy, voicemail). */
   calls: { total: number; other: number } & Record<(typeof CALL_OUTCOMES_SHOWN)[number], number>;
-  visits: { opened: number; done: number; cancelled: number };
+  visits: { opened: number; done: number; cancelled: number } & Record<
+    (typeof VISIT_OUTCOMES)[number],
+    number
+  >;
 }
 
 type Row = {
@@ -44,6 +56,7 @@ type Row = {
   email_complained: number;
   email_unsubscribed: number;
   calls: Record<string, number> | null;
+  visit_outcomes: Record<string, number> | null;
   visits_opened: number;
   visits_done: number;
   visits_cancelled: number;
@@ -82,6 +95,12 @@ function queryContacts({ db, lo, hi, ctes }: Scope) {
       where c.occurred_at >= ${lo} and c.occurred_at < ${hi}
       group by c.outcome
     ),
+    visit_outcomes as (
+      select v.outcome, count(*)::int as n
+      from visit_attempts v join scope s on s.id = v.account_id
+      where v.occurred_at >= ${lo} and v.occurred_at < ${hi}
+      group by v.outcome
+    ),
     visits as (
       select t.status, t.created_at, t.resolved_at
       from tasks t join scope s on s.id = t.account_id
@@ -103,6 +122,7 @@ function queryContacts({ db, lo, hi, ctes }: Scope) {
         where a.borrower_id = e.borrower_id and a.action = 'email.unsubscribed' and a.detail->>'emailId' = e.id::text
       ))::int as email_unsubscribed,
       (select jsonb_object_agg(outcome, n) from calls) as calls,
+      (select jsonb_object_agg(outcome, n) from visit_outcomes) as visit_outcomes,
       (select count(*) from visits where created_at >= ${lo} and created_at < ${hi})::int as visits_opened,
       (select count(*) from visits where status = 'done' and resolved_at >= ${lo} and resolved_at < ${hi})::int as visits_done,
       (select count(*) from visits where status = 'cancelled' and resolved_at >= ${lo} and resolved_at < ${hi})::int as visits_cancelled
@@ -138,6 +158,14 @@ export async function loadChannelContacts(
       unsubscribed: r.email_unsubscribed,
     },
     calls: { total, ...shown, other },
-    visits: { opened: r.visits_opened, done: r.visits_done, cancelled: r.visits_cancelled },
+    visits: {
+      opened: r.visits_opened,
+      done: r.visits_done,
+      cancelled: r.visits_cancelled,
+      ...(Object.fromEntries(VISIT_OUTCOMES.map((o) => [o, r.visit_outcomes?.[o] ?? 0])) as Record<
+        (typeof VISIT_OUTCOMES)[number],
+        number
+      >),
+    },
   };
 }

@@ -26,9 +26,22 @@ test("an admin invites a member who sets up with the one-time link; disabling th
   await invite.getByLabel("Email").fill(email);
   await invite.getByLabel("Role").selectOption("agent");
   await invite.getByRole("button", { name: "Create the set-up link" }).click();
-  const link = await page.locator("[data-invite-link]").textContent();
-  expect(link).toMatch(/\/staff\/invite\?token=[A-Za-z0-9_-]{43}$/);
+  const shown = await page.locator("[data-invite-link]").textContent();
+  expect(shown).toMatch(/\/staff\/invite\?token=[A-Za-z0-9_-]{43}$/);
+  await expect(page.getByRole("status")).toContainText(`An email with this link is on its way to ${email}`);
   await expectAccessible(page);
+
+  // The server's worker emails the link (a local demo without SMTP: into the mailbox an admin reads).
+  await expect
+    .poll(async () => {
+      await page.goto("/staff/mailbox");
+      return page.locator("article", { hasText: email }).count();
+    })
+    .toBe(1);
+  const mail = page.locator("article", { hasText: email });
+  await expect(mail).toContainText("your invitation to the staff console");
+  const link = await mail.getByRole("link", { name: /\/staff\/invite\?token=/ }).getAttribute("href");
+  expect(link).toBe(shown);
 
   const member = await browser.newContext({ ...desktop, javaScriptEnabled: false });
   const memberPage = await member.newPage();

@@ -31,10 +31,10 @@ import { enrolledStaff, get, outcome, signedInCookie, staffContext } from "./sup
  *   calls: no_answer Jan 3 and Jan 4, right_party_contact Jan 5, promise_made Jan 6, callback_requested
  *     Jan 7, busy Jan 8 (an older outcome), wrong_number Dec 30 (out).
  *   visits: opened Jan 2 (still open); opened Dec 28, done Jan 3; opened Jan 10, cancelled Jan 11; a call
- *     task opened Jan 4 (not a visit).
+ *     task opened Jan 4 (not a visit); visits recorded: not_home Jan 3, met Jan 5, moved Dec 29 (out).
  * CN account (borrower C):
  *   a text sent Jan 10, delivered; E7 sent Jan 15; calls refused Jan 9, wrong_number Jan 10, no_answer
- *   Feb 1 00:00 local (out); a visit opened Jan 20, done Jan 22.
+ *   Feb 1 00:00 local (out); a visit opened Jan 20, done Jan 22, recorded as promise_made Jan 22.
  */
 const FROM = "2030-01-01";
 const TO = "2030-01-31";
@@ -173,6 +173,16 @@ async function seedCallsAndVisits() {
   await task(hk, "visit", "2030-01-10T01:00:00", "cancelled", "2030-01-11T01:00:00");
   await task(hk, "call", "2030-01-04T01:00:00");
   await task(cn, "visit", "2030-01-20T01:00:00", "done", "2030-01-22T01:00:00");
+  for (const [account, outcome, when] of [
+    [hk, "not_home", "2030-01-03T01:00:00"],
+    [hk, "met", "2030-01-05T01:00:00"],
+    [hk, "moved", "2029-12-29T01:00:00"],
+    [cn, "promise_made", "2030-01-22T01:00:00"],
+  ] as const)
+    await t.db
+      .insertInto("visit_attempts")
+      .values({ borrower_id: account.borrower_id, account_id: account.id, outcome, occurred_at: at(when) })
+      .execute();
 }
 
 beforeAll(async () => {
@@ -208,7 +218,7 @@ const WHOLE_BOOK: ChannelContacts = {
     callback_requested: 1,
     other: 1,
   },
-  visits: { opened: 3, done: 2, cancelled: 1 },
+  visits: { opened: 3, done: 2, cancelled: 1, met: 1, not_home: 1, refused: 0, moved: 0, promise_made: 1 },
 };
 
 describe("contacts by channel and outcome against a hand-computed book", () => {
@@ -230,7 +240,16 @@ describe("contacts by channel and outcome against a hand-computed book", () => {
         callback_requested: 0,
         other: 0,
       },
-      visits: { opened: 1, done: 1, cancelled: 0 },
+      visits: {
+        opened: 1,
+        done: 1,
+        cancelled: 0,
+        met: 0,
+        not_home: 0,
+        refused: 0,
+        moved: 0,
+        promise_made: 1,
+      },
     });
   });
 
@@ -272,7 +291,7 @@ describe("on the dashboard and in its CSV", () => {
     );
     expect(html).toContain('<tr data-contact="email.bounced"><th scope="row">Bounced</th><td>1</td>');
     expect(html).toContain('<th scope="row">Spoke to the borrower</th><td>1</td>');
-    expect(html).toContain('<tr data-contact="visits.opened"><th scope="rowgroup" rowspan="3">Visits</th>');
+    expect(html).toContain('<tr data-contact="visits.opened"><th scope="rowgroup" rowspan="8">Visits</th>');
   });
 
   it("the outcomes CSV carries one row per channel and outcome", async () => {
@@ -292,6 +311,7 @@ describe("on the dashboard and in its CSV", () => {
       "contacts_calls,,right_party_contact,,,1",
       "contacts_calls,,other,,,1",
       "contacts_visits,,cancelled,,,1",
+      "contacts_visits,,promise_made,,,1",
     ])
       expect(body).toContain(`${row}\r\n`);
   });
