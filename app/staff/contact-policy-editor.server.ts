@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../../db/schema";
 import { DEFAULT_CONTACT_POLICY, parseContactPolicy, type ContactPolicy } from "../domain/contact-policy";
 import { describeChanges, diffJson } from "../domain/json-diff";
@@ -74,57 +74,74 @@ export async function saveContactPolicy(
   const checked = parseContactPolicy(input.policy);
   if (!checked.ok)
     throw new Error(`saveContactPolicy: invalid policy (${checked.errors.map((e) => e.path).join(", ")})`);
-  return db.transaction().execute(async (trx): Promise<SavePolicyResult> => {
-    await sql`select ${POLICY_LOCK}`.execute(trx);
-    const active = await trx
-      .selectFrom("contact_policies")
-      .select(["id", "version", "policy"])
-      .where("active", "=", true)
-      .executeTakeFirst();
-    const currentVersion = active?.version ?? 0;
-    if (currentVersion !== input.baseVersion) return { status: "conflict", currentVersion };
-    const previous = active ? parseContactPolicy(active.policy) : null;
-    const before = previous?.ok ? previous.policy : DEFAULT_CONTACT_POLICY;
-    const changes = diffJson(before, checked.policy);
-    // Re-saving a stored policy that no longer parsed is a real change even when it equals the defaults.
-    if (changes.length === 0 && (!active || previous?.ok))
-      return { status: "unchanged", version: currentVersion };
+  return db.transaction().execute((trx) => savePolicyVersion(trx, { ...input, policy: checked.policy, now }));
+}
 
-    const { max } = await trx
-      .selectFrom("contact_policies")
-      .select((eb) => eb.fn.max("version").as("max"))
-      .executeTakeFirstOrThrow();
-    const version = (max ?? 0) + 1;
-    if (active)
-      await trx.updateTable("contact_policies").set({ active: false }).where("id", "=", active.id).execute();
-    const row = await trx
-      .insertInto("contact_policies")
-      .values({
+/**
+ * The save inside a caller's transaction: the editor's, or a strategy experiment's promotion
+ * (app/staff/experiments.server.ts), which passes what the audit record should also say (`because`).
+ */
+export async function savePolicyVersion(
+  trx: Transaction<Database>,
+  input: {
+    staff: Pick<StaffIdentity, "id">;
+    policy: ContactPolicy;
+    baseVersion: number;
+    now: Date;
+    because?: Record<string, string | number>;
+  },
+): Promise<SavePolicyResult> {
+  const { now } = input;
+  await sql`select ${POLICY_LOCK}`.execute(trx);
+  const active = await trx
+    .selectFrom("contact_policies")
+    .select(["id", "version", "policy"])
+    .where("active", "=", true)
+    .executeTakeFirst();
+  const currentVersion = active?.version ?? 0;
+  if (currentVersion !== input.baseVersion) return { status: "conflict", currentVersion };
+  const previous = active ? parseContactPolicy(active.policy) : null;
+  const before = previous?.ok ? previous.policy : DEFAULT_CONTACT_POLICY;
+  const changes = diffJson(before, input.policy);
+  // Re-saving a stored policy that no longer parsed is a real change even when it equals the defaults.
+  if (changes.length === 0 && (!active || previous?.ok))
+    return { status: "unchanged", version: currentVersion };
+
+  const { max } = await trx
+    .selectFrom("contact_policies")
+    .select((eb) => eb.fn.max("version").as("max"))
+    .executeTakeFirstOrThrow();
+  const version = (max ?? 0) + 1;
+  if (active)
+    await trx.updateTable("contact_policies").set({ active: false }).where("id", "=", active.id).execute();
+  const row = await trx
+    .insertInto("contact_policies")
+    .values({
+      version,
+      policy: JSON.stringify(input.policy),
+      active: true,
+      created_by_staff_id: input.staff.id,
+      created_at: now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await appendAudit(
+    trx,
+    {
+      actorType: "staff",
+      actorId: input.staff.id,
+      action: "contact_policy.saved",
+      subjectType: "contact_policy",
+      subjectId: row.id,
+      detail: {
         version,
-        policy: JSON.stringify(checked.policy),
-        active: true,
-        created_by_staff_id: input.staff.id,
-        created_at: now,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await appendAudit(
-      trx,
-      {
-        actorType: "staff",
-        actorId: input.staff.id,
-        action: "contact_policy.saved",
-        subjectType: "contact_policy",
-        subjectId: row.id,
-        detail: {
-          version,
-          previousVersion: currentVersion,
-          changeCount: changes.length,
-          changes: describeChanges(changes.slice(0, MAX_CHANGES_AUDITED)),
-        },
+        previousVersion: currentVersion,
+        changeCount: changes.length,
+        changes: describeChanges(changes.slice(0, MAX_CHANGES_AUDITED)),
+        ...input.because,
       },
-      now,
-    );
-    return { status: "saved", version, changes: changes.length };
-  });
+    },
+    now,
+  );
+  return { status: "saved", version, changes: changes.length };
 }
