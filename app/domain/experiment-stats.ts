@@ -25,7 +25,12 @@ export function wilson(successes: number, n: number, z = Z95): Interval | null {
   const z2 = z * z;
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return { estimate: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+  // At 0 or n successes the bound is exactly 0 or 1; floating point would leave a 1e-17 crumb.
+  return {
+    estimate: p,
+    low: successes === 0 ? 0 : Math.max(0, centre - half),
+    high: successes === n ? 1 : Math.min(1, centre + half),
+  };
 }
 
 /** Challenger minus champion, Newcombe's method 10. */
@@ -81,7 +86,10 @@ export type Verdict = "too_few" | "challenger" | "champion" | "no_difference";
  * Who wins one measure: nobody below the minimum sample in either arm; otherwise the arm the whole 95%
  * interval of the difference favours, or no difference when it spans 0.
  */
-export function verdict(difference: Interval | null, arms: { challenger: number; champion: number }): Verdict {
+export function verdict(
+  difference: Interval | null,
+  arms: { challenger: number; champion: number },
+): Verdict {
   if (!difference || Math.min(arms.challenger, arms.champion) < MIN_SAMPLE_PER_ARM) return "too_few";
   if (difference.low > 0) return "challenger";
   if (difference.high < 0) return "champion";
