@@ -663,7 +663,7 @@ export interface ContactPoliciesTable {
   created_at: TimestampDefault;
 }
 
-/** A challenger contact policy against the active one (migration 0150, product-rules §4.21). */
+/** A challenger contact policy against the active one (migration 0150, product-rules §4.18). */
 export interface PolicyExperimentsTable {
   id: UuidPk;
   name: string;

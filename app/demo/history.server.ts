@@ -37,7 +37,7 @@ export async function seedDemoHistory(
   if (seeded.borrowers > 0) {
     await sql`analyze borrowers, accounts, messages, short_links, verification_attempts, payments, promises_to_pay,
       instalment_plans, instalments, call_attempts`.execute(db);
-    // The strategy comparison over the same past (docs/product-rules.md §4.21).
+    // The strategy comparison over the same past (docs/product-rules.md §4.18).
     await seedDemoExperiment(db, now);
   }
   return seeded;

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_CONTACT_POLICY } from "./contact-policy";
 import { armPolicy, assignArm } from "./experiment-arm.server";
 
-/** Strategy-experiment assignment (docs/product-rules.md §4.21) as properties. */
+/** Strategy-experiment assignment (docs/product-rules.md §4.18) as properties. */
 const ACCOUNTS = Array.from({ length: 4_000 }, () => randomUUID());
 
 describe("assignArm", () => {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { ContactPolicy } from "./contact-policy";
 
 /**
- * Champion-challenger on whole contact strategies (docs/product-rules.md §4.21). The arm is a pure
+ * Champion-challenger on whole contact strategies (docs/product-rules.md §4.18). The arm is a pure
  * function of (experiment, account): a re-run, a retry, the dispatcher's re-check and a second worker all
  * land the account in the same arm, and a new experiment reshuffles the book independently of the last.
  */

@@ -5,7 +5,7 @@ import { armPolicy, assignArm, type Arm } from "../domain/experiment-arm.server"
 import { logger } from "../platform/logger.server";
 
 /**
- * Which contact policy decides an account (docs/product-rules.md §4.21): the champion (the active
+ * Which contact policy decides an account (docs/product-rules.md §4.18): the champion (the active
  * version), or, while a strategy experiment runs, its challenger for the accounts hashed into that arm.
  * The planner, the dispatcher's send-time re-check and the staff "next contact" line all choose through
  * this, so an account never sees one arm planned and the other re-checked.

@@ -64,7 +64,7 @@ export async function activeContactPolicy(db: Kysely<Database>): Promise<Contact
   return DEFAULT_CONTACT_POLICY;
 }
 
-/** The champion and, while a strategy experiment runs, each account's arm (docs/product-rules.md §4.21). */
+/** The champion and, while a strategy experiment runs, each account's arm (docs/product-rules.md §4.18). */
 export async function contactPolicies(db: Kysely<Database>): Promise<PolicyChooser> {
   const [champion, experiment] = await Promise.all([activeContactPolicy(db), runningExperiment(db)]);
   return policyChooser(champion, experiment);
@@ -243,7 +243,7 @@ interface PlannedBatch {
     input: QueueSmsInput;
   }>;
   tasks: Array<ReturnType<typeof escalationTask>>;
-  /** Each account's arm while an experiment runs, recorded the first time it is decided (§4.21). */
+  /** Each account's arm while an experiment runs, recorded the first time it is decided (§4.18). */
   assignments: Array<{ experimentId: string; accountId: string; arm: string; inArrears: boolean }>;
   /** Call, visit and email decisions: stored as decisions; calls and visits open tasks, emails queue a job. */
   others: Array<{ facts: AccountFacts; decision: Extract<ContactDecision, { action: "send" }> }>;
@@ -395,7 +395,7 @@ async function insertDecisionRows(
       from t where not exists (select 1 from repeated r where r.account_id = t.account_id)`.execute(trx);
 }
 
-/** The first decision during an experiment records the account's arm; later ones leave it (§4.21). */
+/** The first decision during an experiment records the account's arm; later ones leave it (§4.18). */
 async function recordAssignments(trx: Transaction<Database>, now: Date, rows: PlannedBatch["assignments"]) {
   const col = (pick: (r: (typeof rows)[number]) => string) => pgArray(rows.map(pick));
   await sql`

@@ -19,7 +19,7 @@ import { StaffErrorBoundary } from "~/staff/ui/StaffErrorBoundary";
 const ROUTE = "staff.experiments";
 const noStore = { "Cache-Control": "no-store" };
 
-/** The challenger's own fields beside the policy form (docs/product-rules.md §4.21). */
+/** The challenger's own fields beside the policy form (docs/product-rules.md §4.18). */
 const startSchema = z.object({
   name: z.string().trim().min(1, "experiments.errors.name").max(80, "experiments.errors.name"),
   sharePercent: z.coerce

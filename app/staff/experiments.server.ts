@@ -10,7 +10,7 @@ import { formatStaffDateTime } from "./format";
 import type { StaffIdentity } from "./session.server";
 
 /**
- * Champion-challenger on whole strategies (docs/product-rules.md §4.21): start an experiment (a
+ * Champion-challenger on whole strategies (docs/product-rules.md §4.18): start an experiment (a
  * challenger contact policy and its share of accounts), stop it (everyone back on the champion), or
  * promote its challenger (a new champion version through the policy editor's own save). One running at a
  * time; each change is one transaction with its audit record; a closed experiment keeps its comparison.

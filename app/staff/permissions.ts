@@ -121,7 +121,7 @@ export const STAFF_ROUTE_ACCESS = {
     action: { approve: PLAN_DECIDERS, reject: PLAN_DECIDERS, counter: PLAN_DECIDERS },
   },
   "staff.policy": { kind: "staff", loader: TUNERS, action: { save: TUNERS } },
-  // Strategy experiments (docs/product-rules.md §4.21): the people who tune the policy run and promote them.
+  // Strategy experiments (docs/product-rules.md §4.18): the people who tune the policy run and promote them.
   "staff.experiments": {
     kind: "staff",
     loader: TUNERS,

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 
 /**
- * Champion-challenger on whole contact strategies (issue #23 item 2, docs/product-rules.md §4.21).
+ * Champion-challenger on whole contact strategies (issue #23 item 2, docs/product-rules.md §4.18).
  * policy_experiments: a challenger contact policy and the share of accounts it gets; at most one
  * running at a time; closed as `promoted` (its policy became the champion version) or `stopped`, with its
  * comparison recorded. policy_experiment_assignments: the arm each account got when the planner first

@@ -8,7 +8,7 @@ import { insertAccount, insertBorrower, insertStaffUser } from "../support/build
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 /**
- * Champion-challenger on whole strategies (docs/product-rules.md §4.21), through the real planner on real
+ * Champion-challenger on whole strategies (docs/product-rules.md §4.18), through the real planner on real
  * Postgres: each account is decided under its arm's policy, its arm is recorded once, stopping returns
  * everyone to the champion, and the jurisdiction profiles bind the challenger whatever it asks for.
  */

@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from "../support/database";
 import { enrolledStaff, get, outcome, post, signedInCookie, staffContext } from "./support";
 
 /**
- * Strategy experiments in the console (docs/product-rules.md §4.21): started from the policy editor's
+ * Strategy experiments in the console (docs/product-rules.md §4.18): started from the policy editor's
  * form, compared by set-based SQL against a hand-computed book, and promoted as a new, audited champion
  * version (supervisors and admins only).
  */

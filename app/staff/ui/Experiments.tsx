@@ -8,7 +8,7 @@ import type { PolicyFieldErrors, PolicyFormValues } from "../policy-form";
 import { PolicyEditorForm, TextInput } from "./PolicyEditorForm";
 
 /**
- * The strategy experiments page (docs/product-rules.md §4.21): the comparison of the arms with 95%
+ * The strategy experiments page (docs/product-rules.md §4.18): the comparison of the arms with 95%
  * intervals and a verdict per measure, the stop and promote buttons, and the challenger's start form,
  * which is the contact-policy editor itself with a name and a share.
  */

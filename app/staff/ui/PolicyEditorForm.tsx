@@ -140,7 +140,7 @@ export function PolicyEditorForm({
   /** The same form starts a strategy experiment's challenger (app/routes/staff.experiments.tsx). */
   intent?: string;
   submitLabel?: string;
-  /** A challenger runs under the champion's profiles (§4.21): shown as fixed, sent back unchanged. */
+  /** A challenger runs under the champion's profiles (§4.18): shown as fixed, sent back unchanged. */
   lockedJurisdictions?: boolean;
   /** Fields of the caller's own, shown above the policy's. */
   children?: ReactNode;
