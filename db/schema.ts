@@ -676,6 +676,7 @@ export interface PolicyExperimentsTable {
   ended_by_staff_id: string | null;
   ended_at: Date | null;
   promoted_version: number | null;
+  /** Migration 0151: the comparison recorded at close, and the demo history's mark. */
   result: ColumnType<JsonObject | null, object | string | null | undefined, object | string | null>;
   demo: Generated<boolean>;
 }

@@ -6,7 +6,8 @@ import { sql, type Kysely } from "kysely";
  * running at a time; closed as `promoted` (its policy became the champion version) or `stopped`, with its
  * comparison recorded. policy_experiment_assignments: the arm each account got when the planner first
  * decided it during the experiment. New tables only: the previous release neither reads nor writes them.
- * The planner reads both, so this is the migration the upgrade test's planner path needs.
+ * The planner reads both, so this is the migration the upgrade test's planner path needs; what only the
+ * experiments page and the demo read comes in 0151.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`create table policy_experiments (
@@ -21,8 +22,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     ended_by_staff_id uuid references staff_users (id),
     ended_at timestamptz,
     promoted_version integer,
-    result jsonb,
-    demo boolean not null default false,
     check ((status = 'running') = (ended_at is null)),
     check ((status = 'promoted') = (promoted_version is not null))
   )`.execute(db);

@@ -31,6 +31,7 @@ import * as m0115 from "./0115_email";
 import * as m0125 from "./0125_consent_and_data_rights";
 import * as m0130 from "./0130_more_jurisdictions";
 import * as m0150 from "./0150_policy_experiments";
+import * as m0151 from "./0151_experiment_results";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -66,4 +67,5 @@ export const migrations: Record<string, Migration> = {
   "0125_consent_and_data_rights": m0125,
   "0130_more_jurisdictions": m0130,
   "0150_policy_experiments": m0150,
+  "0151_experiment_results": m0151,
 };
