@@ -9,7 +9,7 @@ import type { ContactPolicy } from "./contact-policy";
 export type Arm = "champion" | "challenger";
 
 /** 1 to 50: a challenger never gets the majority of the book. */
-export const MAX_CHALLENGER_SHARE = 50;
+const MAX_CHALLENGER_SHARE = 50;
 
 export function assignArm(experimentId: string, accountId: string, sharePercent: number): Arm {
   if (!Number.isInteger(sharePercent) || sharePercent < 1 || sharePercent > MAX_CHALLENGER_SHARE)

@@ -9,7 +9,7 @@
  * - The difference of two means: Welch's unequal-variance standard error, √(s₁²/n₁ + s₂²/n₂), with the
  *   normal quantile (the arms are compared only from MIN_SAMPLE_PER_ARM accounts, where t ≈ z).
  */
-export const Z95 = 1.959964;
+const Z95 = 1.959964;
 /** Below this many accounts in either arm no winner is called, whatever the intervals say. */
 export const MIN_SAMPLE_PER_ARM = 100;
 

@@ -21,7 +21,13 @@ const noStore = { "Cache-Control": "no-store" };
 
 /** The challenger's own fields beside the policy form (docs/product-rules.md §4.18). */
 const startSchema = z.object({
-  name: z.string().trim().min(1, "experiments.errors.name").max(80, "experiments.errors.name"),
+  name: z
+    .string()
+    .trim()
+    .min(1, "experiments.errors.name")
+    .max(80, "experiments.errors.name")
+    // Control characters (NUL above all, which Postgres text cannot hold) have no place in a label.
+    .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), "experiments.errors.name"),
   sharePercent: z.coerce
     .number({ invalid_type_error: "experiments.errors.share" })
     .int("experiments.errors.share")

@@ -156,6 +156,10 @@ describe("strategy experiments in the console", () => {
         name: [{ key: "console:experiments.errors.name" }],
       },
     });
+    // A NUL (Postgres text cannot hold it) is a 400 beside the field, never a 500.
+    const nul = await send({ ...challengerForm(), name: "a\u0000b" });
+    expect(nul.status).toBe(400);
+    expect(nul.data).toMatchObject({ errors: { name: [{ key: "console:experiments.errors.name" }] } });
     expect(
       await t.db.selectFrom("policy_experiments").select("id").where("status", "=", "running").execute(),
     ).toEqual([]);
