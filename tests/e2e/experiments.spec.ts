@@ -18,6 +18,7 @@ test.describe("strategy experiments (JavaScript off)", () => {
   test("A/B of strategies end to end in the console: define a challenger, see the arms, promote it", async ({
     page,
     signInAs,
+    expectAccessible,
   }) => {
     await signInAs(page.context(), "supervisor");
     await page.goto("/staff/queues");
@@ -31,6 +32,7 @@ test.describe("strategy experiments (JavaScript off)", () => {
     await expect(demo.getByRole("columnheader", { name: /^Challenger \(\d{2,} accounts\)$/ })).toBeVisible();
     await expect(demo.getByRole("rowheader", { name: /Cure rate/ })).toBeVisible();
     await expect(demo.getByText(/Wilson score 95% intervals/)).toBeVisible();
+    await expectAccessible(page);
 
     // A share outside 1-50 is refused beside its field, and nothing starts.
     const name = `Serious stage ends at 99,999 days ${Date.now()}`;
@@ -40,6 +42,7 @@ test.describe("strategy experiments (JavaScript off)", () => {
     await serious.getByLabel("To day").fill("99999");
     await page.getByRole("button", { name: "Start the experiment" }).click();
     await expect(page.getByText("Enter a whole number from 1 to 50.")).toBeVisible();
+    await expectAccessible(page);
 
     await page.getByLabel("Share of accounts (%)").fill("10");
     await page.getByRole("button", { name: "Start the experiment" }).click();
