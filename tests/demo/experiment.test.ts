@@ -31,6 +31,11 @@ describe("the demo strategy experiment", () => {
     const demo = view.closed[0]!;
     expect(demo).toMatchObject({ demo: true, status: "stopped", promotedVersion: null, sharePercent: 50 });
     const { champion, challenger } = demo.comparison.arms;
+    const rate = (m: { successes: number; n: number }) => `${m.successes}/${m.n}`;
+    console.info(
+      `demo experiment: cure ${rate(champion.cure)} vs ${rate(challenger.cure)} (${demo.comparison.differences.cure.verdict}),` +
+        ` paid ${rate(champion.paid)} vs ${rate(challenger.paid)} (${demo.comparison.differences.paid.verdict})`,
+    );
     expect(champion.accounts + challenger.accounts).toBe(300);
     for (const arm of [champion, challenger]) {
       expect(arm.accounts).toBeGreaterThan(100);
