@@ -39,7 +39,10 @@ export async function runningExperiment(db: Kysely<Database>): Promise<RunningEx
   const parsed = parseContactPolicy(row.challenger_policy);
   if (parsed.ok) return { id: row.id, sharePercent: row.share_percent, challenger: parsed.policy };
   // Only a hand-edited row can get here (the console parses before it stores); the champion is safe.
-  logger.error({ experimentId: row.id, errors: parsed.errors }, "challenger policy is invalid; champion for all");
+  logger.error(
+    { experimentId: row.id, errors: parsed.errors },
+    "challenger policy is invalid; champion for all",
+  );
   return null;
 }
 

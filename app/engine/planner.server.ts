@@ -7,11 +7,7 @@ import {
   type Channel,
   type ContactPolicy,
 } from "../domain/contact-policy";
-import {
-  decideNextContact,
-  InvalidContactInput,
-  type ContactDecision,
-} from "../domain/decide-next-contact";
+import { decideNextContact, InvalidContactInput, type ContactDecision } from "../domain/decide-next-contact";
 import { logger } from "../platform/logger.server";
 import { pgArray } from "../../db/pg-array";
 import { queueSmsBatch, type QueueSmsInput } from "../messaging/outbound-sms.server";
@@ -255,7 +251,12 @@ function planBatch(prep: ReminderPrep, decided: DecidedBatch): PlannedBatch {
   for (const { facts, choice, decision } of decided) {
     if (choice.experimentId && choice.arm) {
       const { experimentId, arm } = choice;
-      planned.assignments.push({ experimentId, accountId: facts.accountId, arm, inArrears: facts.overdueMinor > 0 });
+      planned.assignments.push({
+        experimentId,
+        accountId: facts.accountId,
+        arm,
+        inArrears: facts.overdueMinor > 0,
+      });
     }
     if (decision.action !== "send") {
       planned.quiet.push({ facts, decision });
