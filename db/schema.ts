@@ -700,6 +700,33 @@ export interface ContactPoliciesTable {
   created_at: TimestampDefault;
 }
 
+/** A challenger contact policy against the active one (migration 0150, product-rules §4.21). */
+export interface PolicyExperimentsTable {
+  id: UuidPk;
+  name: string;
+  challenger_policy: JsonColumn;
+  share_percent: number;
+  champion_version: number;
+  status: ColumnType<"running" | "promoted" | "stopped", "running" | "promoted" | "stopped" | undefined>;
+  started_by_staff_id: string | null;
+  started_at: TimestampDefault;
+  ended_by_staff_id: string | null;
+  ended_at: Date | null;
+  promoted_version: number | null;
+  /** Migration 0151: the comparison recorded at close, and the demo history's mark. */
+  result: ColumnType<JsonObject | null, object | string | null | undefined, object | string | null>;
+  demo: Generated<boolean>;
+}
+
+/** The arm an account got when the planner first decided it during an experiment (migration 0150). */
+export interface PolicyExperimentAssignmentsTable {
+  experiment_id: string;
+  account_id: string;
+  arm: "champion" | "challenger";
+  in_arrears: boolean;
+  assigned_at: Date;
+}
+
 /** Settlement bands, versioned like contact_policies (migration 0105). */
 export interface SettlementPoliciesTable {
   id: UuidPk;
@@ -931,6 +958,8 @@ export interface Database {
   bank_events: BankEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   contact_policies: ContactPoliciesTable;
+  policy_experiments: PolicyExperimentsTable;
+  policy_experiment_assignments: PolicyExperimentAssignmentsTable;
   sms_templates: SmsTemplatesTable;
   settlement_policies: SettlementPoliciesTable;
   settlements: SettlementsTable;

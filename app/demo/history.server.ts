@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../../db/schema";
+import { seedDemoExperiment } from "./experiment.server";
 import { drawHistory, HISTORY_REF_PREFIX, HISTORY_SEED, type HistoryBook } from "./history-draw";
 
 /**
@@ -33,9 +34,12 @@ export async function seedDemoHistory(
   });
   // Fresh statistics, or the first dashboard view plans these tables as empty: measured at 4 s for the
   // outcomes and 0.7 s for the funnel before, 0.1 s and 0.02 s after (autovacuum would catch up later).
-  if (seeded.borrowers > 0)
+  if (seeded.borrowers > 0) {
     await sql`analyze borrowers, accounts, messages, short_links, verification_attempts, payments, promises_to_pay,
       instalment_plans, instalments, call_attempts`.execute(db);
+    // The strategy comparison over the same past (docs/product-rules.md §4.21).
+    await seedDemoExperiment(db, now);
+  }
   return seeded;
 }
 

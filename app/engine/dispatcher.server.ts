@@ -15,7 +15,7 @@ import {
   type StatusEvent,
 } from "./message-status.server";
 import { loadAccountFacts } from "./contact-inputs.server";
-import { activeContactPolicy, decideFor } from "./planner.server";
+import { contactPolicies, decideFor } from "./planner.server";
 import { countSms } from "../platform/metrics.server";
 import { applyJurisdictionRules, outgoing } from "./sender-identity.server";
 
@@ -436,11 +436,11 @@ async function decideAccounts(
   now: Date,
 ): Promise<Map<string, Decided>> {
   if (accountIds.length === 0) return new Map();
-  const [facts, policy] = await Promise.all([
+  const [facts, policies] = await Promise.all([
     loadAccountFacts(db, { now, accountIds }),
-    activeContactPolicy(db),
+    contactPolicies(db),
   ]);
-  return new Map(facts.map((f) => [f.accountId, decideFor(f, policy)]));
+  return new Map(facts.map((f) => [f.accountId, decideFor(f, policies.choose(f.accountId).policy)]));
 }
 
 async function sendAll(provider: SmsProvider, messages: Claimed[], parallel: number) {

@@ -1,34 +1,25 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely, type Transaction } from "kysely";
-import type { Database, Locale } from "../../db/schema";
-import { assignVariant } from "../domain/ab-variant.server";
+import type { Database } from "../../db/schema";
 import {
   DEFAULT_CONTACT_POLICY,
   parseContactPolicy,
   type Channel,
   type ContactPolicy,
 } from "../domain/contact-policy";
-import {
-  amountAsked,
-  decideNextContact,
-  InvalidContactInput,
-  type ContactDecision,
-} from "../domain/decide-next-contact";
-import { isoDateFromEpochDay, localEpochDay } from "../domain/local-time";
-import { sendConstraintsFor } from "../domain/send-constraints";
-import { proposeVisitSlot, type Interval } from "../domain/visit-slot";
-import {
-  defaultReminderVariants,
-  REMINDER_STAGES,
-  reminderTemplateKey,
-  type ReminderStage,
-} from "../domain/sms-templates";
+import { decideNextContact, InvalidContactInput, type ContactDecision } from "../domain/decide-next-contact";
 import { logger } from "../platform/logger.server";
 import { pgArray } from "../../db/pg-array";
-import { queueSmsBatch, smsAmount, smsDate, type QueueSmsInput } from "../messaging/outbound-sms.server";
-import { sendableReminderVariants } from "../messaging/sms-template-store.server";
+import { queueSmsBatch, type QueueSmsInput } from "../messaging/outbound-sms.server";
 import { loadAccountFacts, type AccountFacts } from "./contact-inputs.server";
+import { ReminderPrep, reminderVariants } from "./reminder-prep.server";
 import { escalationTask, insertEscalationTasks, queueEmailJobs, taskReason } from "./contact-tasks.server";
+import {
+  policyChooser,
+  runningExperiment,
+  type PolicyChoice,
+  type PolicyChooser,
+} from "./experiment-policy.server";
 import { sendTimeEvidenceLoader, timeSend, type SendTimeEvidence, type TimedSend } from "./send-time.server";
 
 /** One line of `schedule:run --json` (docs/product-rules.md §11.1). */
@@ -69,6 +60,12 @@ export async function activeContactPolicy(db: Kysely<Database>): Promise<Contact
   return DEFAULT_CONTACT_POLICY;
 }
 
+/** The champion and, while a strategy experiment runs, each account's arm (docs/product-rules.md §4.18). */
+export async function contactPolicies(db: Kysely<Database>): Promise<PolicyChooser> {
+  const [champion, experiment] = await Promise.all([activeContactPolicy(db), runningExperiment(db)]);
+  return policyChooser(champion, experiment);
+}
+
 type Decided = ContactDecision | { action: "suppress"; reason: "invalid_contact_data" } | TimedSend;
 
 /** The pure decision, with bad stored data (e.g. an unknown time zone) recorded instead of crashing the run. */
@@ -89,7 +86,10 @@ function decideWhen(
   now: Date,
 ): Decided {
   const decision = decideFor(facts, policy);
-  return decision.action === "send" && evidence ? timeSend(facts, decision, policy, evidence, now) : decision;
+  // Evidence is loaded when either arm learns send times; only the arm whose policy does uses it.
+  return decision.action === "send" && evidence && policy.sendTimeOptimisation
+    ? timeSend(facts, decision, policy, evidence, now)
+    : decision;
 }
 
 /**
@@ -113,12 +113,12 @@ export async function runSchedule(
 ): Promise<ScheduleRunResult> {
   const now = opts.now ?? new Date();
   const limit = opts.batchSize ?? DEFAULT_BATCH;
-  const [policy, variants] = await Promise.all([activeContactPolicy(db), reminderVariants(db)]);
+  const [chooser, variants] = await Promise.all([contactPolicies(db), reminderVariants(db)]);
   const runId = randomUUID();
   const result: ScheduleRunResult = { runId, decided: 0, queued: 0, skipped: 0, byReason: {} };
-  const prep = new ReminderPrep(policy, variants, now);
-  // The send-time evidence (only when the policy enables it) is read with the page, ahead of deciding it.
-  const evidence = sendTimeEvidenceLoader(db, policy, now);
+  const prep = new ReminderPrep(variants, now);
+  // The send-time evidence (only when a policy enables it) is read with the page, ahead of deciding it.
+  const evidence = sendTimeEvidenceLoader(db, sendTimePolicy(chooser), now);
   const load = (afterId: string | null) =>
     quiet(
       loadAccountFacts(db, { now, afterId, limit }).then(async (facts) =>
@@ -147,10 +147,10 @@ export async function runSchedule(
         batch.length < limit
           ? Promise.resolve(Object.assign([], { evidence: null }))
           : load(batch[batch.length - 1]!.accountId);
-      const decided: DecidedBatch = batch.map((facts) => ({
-        facts,
-        decision: decideWhen(facts, policy, batch.evidence, now),
-      }));
+      const decided: DecidedBatch = batch.map((facts) => {
+        const choice = chooser.choose(facts.accountId);
+        return { facts, choice, decision: decideWhen(facts, choice.policy, batch.evidence, now) };
+      });
       if (opts.dryRun) {
         report(decided);
         continue;
@@ -182,7 +182,14 @@ const WRITERS = 3;
 /** Accounts per batch (one transaction each). Large enough to amortise round trips, small enough to keep transactions short. */
 const DEFAULT_BATCH = 5_000;
 
-type DecidedBatch = Array<{ facts: AccountFacts; decision: Decided }>;
+type DecidedBatch = Array<{ facts: AccountFacts; choice: PolicyChoice; decision: Decided }>;
+
+/** The policy whose send-time settings decide whether evidence is loaded: the champion's, else the challenger's. */
+function sendTimePolicy({ champion, experiment }: PolicyChooser): ContactPolicy {
+  return !champion.sendTimeOptimisation && experiment?.challenger.sendTimeOptimisation
+    ? experiment.challenger
+    : champion;
+}
 
 /** A promise that is awaited later: mark it handled now so a failure while it waits is not an unhandled rejection. */
 function quiet<T>(promise: Promise<T>): Promise<T> {
@@ -203,7 +210,7 @@ export async function decideForAccount(
     excludeMessageId: opts.excludeMessageId,
   });
   if (!facts) return null;
-  return { facts, decision: decideFor(facts, await activeContactPolicy(db)) };
+  return { facts, decision: decideFor(facts, (await contactPolicies(db)).choose(accountId).policy) };
 }
 
 function toLine(facts: AccountFacts, decision: Decided, now: Date): DecisionLine {
@@ -232,27 +239,45 @@ interface PlannedBatch {
     input: QueueSmsInput;
   }>;
   tasks: Array<ReturnType<typeof escalationTask>>;
+  /** Each account's arm while an experiment runs, recorded the first time it is decided (§4.18). */
+  assignments: Array<{ experimentId: string; accountId: string; arm: string; inArrears: boolean }>;
   /** Call, visit and email decisions: stored as decisions; calls and visits open tasks, emails queue a job. */
   others: Array<{ facts: AccountFacts; decision: Extract<ContactDecision, { action: "send" }> }>;
 }
 
 /** The pure part of persisting a batch (reminder inputs, escalation tasks), done while the previous batch is written. */
 function planBatch(prep: ReminderPrep, decided: DecidedBatch): PlannedBatch {
-  const planned: PlannedBatch = { quiet: [], sends: [], tasks: [], others: [] };
-  for (const { facts, decision } of decided) {
+  const planned: PlannedBatch = { quiet: [], sends: [], tasks: [], others: [], assignments: [] };
+  for (const { facts, choice, decision } of decided) {
+    if (choice.experimentId && choice.arm) {
+      const { experimentId, arm } = choice;
+      planned.assignments.push({
+        experimentId,
+        accountId: facts.accountId,
+        arm,
+        inArrears: facts.overdueMinor > 0,
+      });
+    }
     if (decision.action !== "send") {
       planned.quiet.push({ facts, decision });
       continue;
     }
     const reason = taskReason(decision);
     const task = (kind: "call" | "visit") =>
-      escalationTask(facts, kind, prep.now, prep.localDay(facts), reason, prep.visitSlot(facts, kind));
+      escalationTask(
+        facts,
+        kind,
+        prep.now,
+        prep.localDay(facts),
+        reason,
+        prep.visitSlot(facts, kind, choice.policy),
+      );
     if (decision.channel !== "sms") {
       planned.others.push({ facts, decision });
       if (decision.channel !== "email") planned.tasks.push(task(decision.channel));
       continue;
     }
-    planned.sends.push({ facts, decision, ...prep.reminderInput(facts, decision) });
+    planned.sends.push({ facts, decision, ...prep.reminderInput(facts, decision, choice.policy) });
     if (decision.escalation !== "none")
       planned.tasks.push(task(decision.escalation === "call_task" ? "call" : "visit"));
   }
@@ -269,7 +294,7 @@ async function persistDecisions(
   // One transaction and a fixed number of statements per batch (docs/product-rules.md §12): every decision,
   // every due text (rendered for the recipient the page was read with, linked, job added: queueSmsBatch;
   // the dispatcher decides each reminder again, consent included, before it goes out), every escalation.
-  const { quiet, sends, tasks, others } = planned;
+  const { quiet, sends, tasks, others, assignments } = planned;
   await db.transaction().execute(async (trx) => {
     const queued = await queueSmsBatch(
       trx,
@@ -315,6 +340,7 @@ async function persistDecisions(
     ];
     await insertDecisionRows(trx, runId, now, rows);
     if (tasks.length) await insertEscalationTasks(trx, tasks);
+    if (assignments.length) await recordAssignments(trx, now, assignments);
     const emails = others.filter((o) => o.decision.channel === "email").map((o) => o.facts.accountId);
     await queueEmailJobs(trx, runId, emails);
     for (const outcome of queued) {
@@ -376,99 +402,13 @@ async function insertDecisionRows(
       from t where not exists (select 1 from repeated r where r.account_id = t.account_id)`.execute(trx);
 }
 
-/** Reminder variants each stage can send: shipped ones plus staff-added ones present in every language. */
-async function reminderVariants(db: Kysely<Database>): Promise<Map<ReminderStage, readonly string[]>> {
-  const lists = await Promise.all(
-    REMINDER_STAGES.map(async (stage) => [stage, await sendableReminderVariants(db, stage)] as const),
-  );
-  return new Map(lists);
-}
-
-/** Per-run memo of what many accounts share: local day per zone, formatted amounts and dates, variant lists. */
-class ReminderPrep {
-  private readonly days = new Map<string, { iso: string; epochDay: number }>();
-  private readonly dates = new Map<string, string>();
-  private readonly offered = new Map<string, readonly string[]>();
-  constructor(
-    readonly policy: ContactPolicy,
-    private readonly sendable: Map<ReminderStage, readonly string[]>,
-    readonly now: Date,
-  ) {}
-
-  /** The borrower's local calendar day at the run's clock. */
-  localDay(facts: AccountFacts): { iso: string; epochDay: number } {
-    const zone = facts.input.borrower.timeZone;
-    let day = this.days.get(zone);
-    if (!day) {
-      const epochDay = localEpochDay(this.now.getTime(), zone);
-      this.days.set(zone, (day = { iso: isoDateFromEpochDay(epochDay), epochDay }));
-    }
-    return day;
-  }
-
-  /** A visit task's proposed slot (§4.19): inside the borrower's contact window, clear of their bookings. */
-  visitSlot(facts: AccountFacts, kind: "call" | "visit"): Interval | null {
-    if (kind !== "visit") return null;
-    const { zone, window } = sendConstraintsFor(facts.input, this.policy);
-    return proposeVisitSlot(this.now, zone, window, facts.appointments);
-  }
-
-  /** The A/B arms for a stage: the policy's chosen variants that can be sent, else every sendable one. */
-  variants(template: ReminderStage, stage: string): readonly string[] {
-    const key = `${template}\u0000${stage}`;
-    let list = this.offered.get(key);
-    if (!list) {
-      const sendable = this.sendable.get(template) ?? defaultReminderVariants(template);
-      const chosen =
-        this.policy.stages.find((s) => s.id === stage)?.variants?.filter((v) => sendable.includes(v)) ?? [];
-      list = chosen.length ? chosen : sendable;
-      this.offered.set(key, list);
-    }
-    return list;
-  }
-
-  date(iso: string, locale: Locale): string {
-    const key = `${iso}|${locale}`;
-    let text = this.dates.get(key);
-    if (text === undefined) this.dates.set(key, (text = smsDate(iso, locale)));
-    return text;
-  }
-
-  /** The reminder a send decision asks for: A/B variant, template, figures in the borrower's language, daily dedupe key. */
-  reminderInput(facts: AccountFacts, decision: Extract<ContactDecision, { action: "send" }>) {
-    const localDay = this.localDay(facts);
-    const template = decision.template as ReminderStage;
-    const variant = assignVariant(facts.accountId, template, this.variants(template, decision.stage));
-    const templateKey = reminderTemplateKey(template, variant);
-    const locale = facts.locale as Locale;
-    const { amountMinor, dueDate } = reminderFigures(facts, template, localDay.epochDay);
-    const input: QueueSmsInput = {
-      borrowerId: facts.borrowerId,
-      accountId: facts.accountId,
-      templateKey,
-      purpose: "reminder",
-      stage: decision.stage,
-      variant,
-      dedupeKey: `reminder:${facts.accountId}:${decision.stage}:${localDay.iso}`,
-      recipient: facts.recipient,
-      vars: { amount: smsAmount(amountMinor, facts.currency, locale), dueDate: this.date(dueDate, locale) },
-      now: this.now,
-    };
-    return { templateKey, input };
-  }
-}
-
-/**
- * An instalment reminder asks for the instalment; a stage reminder for what the decision checked was owed
- * (amountAsked: the overdue amount, or the minimum due before the due date), due within 7 days once overdue.
- */
-function reminderFigures(facts: AccountFacts, template: ReminderStage, localEpochDay: number) {
-  if (template === "instalment_due" && facts.nextInstalment) {
-    return { amountMinor: facts.nextInstalment.amountMinor, dueDate: facts.nextInstalment.dueDate };
-  }
-  const amountMinor = amountAsked(facts.input.account);
-  if ((template === "pre_due" || template === "due") && facts.dueDate) {
-    return { amountMinor, dueDate: facts.dueDate };
-  }
-  return { amountMinor, dueDate: isoDateFromEpochDay(localEpochDay + 7) };
+/** The first decision during an experiment records the account's arm; later ones leave it (§4.18). */
+async function recordAssignments(trx: Transaction<Database>, now: Date, rows: PlannedBatch["assignments"]) {
+  const col = (pick: (r: (typeof rows)[number]) => string) => pgArray(rows.map(pick));
+  await sql`
+    insert into policy_experiment_assignments (experiment_id, account_id, arm, in_arrears, assigned_at)
+    select e, a, arm, arrears, ${now}::timestamptz
+      from unnest(${col((r) => r.experimentId)}::uuid[], ${col((r) => r.accountId)}::uuid[],
+        ${col((r) => r.arm)}::text[], ${col((r) => String(r.inArrears))}::boolean[]) as t(e, a, arm, arrears)
+    on conflict (experiment_id, account_id) do nothing`.execute(trx);
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../../db/schema";
 import { DEFAULT_CONTACT_POLICY, parseContactPolicy, type ContactPolicy } from "../domain/contact-policy";
 import { diffJson } from "../domain/json-diff";
@@ -73,30 +73,46 @@ export async function saveContactPolicy(
   const checked = parseContactPolicy(input.policy);
   if (!checked.ok)
     throw new Error(`saveContactPolicy: invalid policy (${checked.errors.map((e) => e.path).join(", ")})`);
-  return db.transaction().execute(async (trx): Promise<SavePolicyResult> => {
-    await sql`select ${POLICY_LOCK}`.execute(trx);
-    const active = await trx
-      .selectFrom("contact_policies")
-      .select(["version", "policy"])
-      .where("active", "=", true)
-      .executeTakeFirst();
-    const currentVersion = active?.version ?? 0;
-    if (currentVersion !== input.baseVersion) return { status: "conflict", currentVersion };
-    const previous = active ? parseContactPolicy(active.policy) : null;
-    const before = previous?.ok ? previous.policy : DEFAULT_CONTACT_POLICY;
-    const changes = diffJson(before, checked.policy);
-    // Re-saving a stored policy that no longer parsed is a real change even when it equals the defaults.
-    if (changes.length === 0 && (!active || previous?.ok))
-      return { status: "unchanged", version: currentVersion };
+  return db.transaction().execute((trx) => savePolicyVersion(trx, { ...input, policy: checked.policy, now }));
+}
 
-    const version = await storePolicyVersion(trx, "contact_policies", {
-      policy: checked.policy,
-      staffId: input.staff.id,
-      now,
-      previousVersion: currentVersion,
-      changes,
-      auditAction: "contact_policy.saved",
-    });
-    return { status: "saved", version, changes: changes.length };
+/**
+ * The save inside a caller's transaction: the editor's, or a strategy experiment's promotion
+ * (app/staff/experiments.server.ts), which passes what the audit record should also say (`because`).
+ */
+export async function savePolicyVersion(
+  trx: Transaction<Database>,
+  input: {
+    staff: Pick<StaffIdentity, "id">;
+    policy: ContactPolicy;
+    baseVersion: number;
+    now: Date;
+    because?: Record<string, string | number>;
+  },
+): Promise<SavePolicyResult> {
+  await sql`select ${POLICY_LOCK}`.execute(trx);
+  const active = await trx
+    .selectFrom("contact_policies")
+    .select(["version", "policy"])
+    .where("active", "=", true)
+    .executeTakeFirst();
+  const currentVersion = active?.version ?? 0;
+  if (currentVersion !== input.baseVersion) return { status: "conflict", currentVersion };
+  const previous = active ? parseContactPolicy(active.policy) : null;
+  const before = previous?.ok ? previous.policy : DEFAULT_CONTACT_POLICY;
+  const changes = diffJson(before, input.policy);
+  // Re-saving a stored policy that no longer parsed is a real change even when it equals the defaults.
+  if (changes.length === 0 && (!active || previous?.ok))
+    return { status: "unchanged", version: currentVersion };
+
+  const version = await storePolicyVersion(trx, "contact_policies", {
+    policy: input.policy,
+    staffId: input.staff.id,
+    now: input.now,
+    previousVersion: currentVersion,
+    changes,
+    auditAction: "contact_policy.saved",
+    auditDetail: input.because,
   });
+  return { status: "saved", version, changes: changes.length };
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import { loadAccountFacts } from "../engine/contact-inputs.server";
-import { activeContactPolicy, decideFor } from "../engine/planner.server";
+import { contactPolicies, decideFor } from "../engine/planner.server";
 
 /**
  * "When will we next contact this borrower, and why?" for the top of the borrower page: what the planner
@@ -24,15 +24,15 @@ export async function nextContacts(
   now: Date,
 ): Promise<NextContactLine[]> {
   if (!accountIds.length) return [];
-  const [facts, policy] = await Promise.all([
+  const [facts, policies] = await Promise.all([
     loadAccountFacts(db, { now, accountIds: [...accountIds] }),
-    activeContactPolicy(db),
+    contactPolicies(db),
   ]);
   const byAccount = new Map(facts.map((f) => [f.accountId, f]));
   return accountIds.flatMap((accountId) => {
     const f = byAccount.get(accountId);
     if (!f) return [];
-    const d = decideFor(f, policy);
+    const d = decideFor(f, policies.choose(accountId).policy);
     const at = d.action === "send" && "at" in d ? d.at : d.action === "defer" ? d.until : null;
     const channel = "channel" in d && d.channel ? d.channel : null;
     return [{ accountId, action: d.action, reason: d.reason, channel, at }];

@@ -129,6 +129,12 @@ export const STAFF_ROUTE_ACCESS = {
     action: { approve: PLAN_DECIDERS, reject: PLAN_DECIDERS, counter: PLAN_DECIDERS },
   },
   "staff.policy": { kind: "staff", loader: TUNERS, action: { save: TUNERS } },
+  // Strategy experiments (docs/product-rules.md §4.21): the people who tune the policy run and promote them.
+  "staff.experiments": {
+    kind: "staff",
+    loader: TUNERS,
+    action: { start: TUNERS, stop: TUNERS, promote: TUNERS },
+  },
   "staff.templates._index": { kind: "staff", loader: TUNERS, action: { add_variant: TUNERS } },
   "staff.templates.edit": { kind: "staff", loader: TUNERS, action: { preview: TUNERS, save: TUNERS } },
   "staff.dashboard": { kind: "staff", loader: TUNERS },

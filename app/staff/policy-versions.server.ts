@@ -24,6 +24,8 @@ export async function storePolicyVersion(
     previousVersion: number;
     changes: readonly JsonChange[];
     auditAction: string;
+    /** More for the audit record to say, e.g. the experiment a promotion came from. */
+    auditDetail?: Record<string, string | number>;
   },
 ): Promise<number> {
   const { max } = await trx
@@ -56,6 +58,7 @@ export async function storePolicyVersion(
         previousVersion: input.previousVersion,
         changeCount: input.changes.length,
         changes: describeChanges(input.changes.slice(0, MAX_CHANGES_AUDITED)),
+        ...input.auditDetail,
       },
     },
     input.now,

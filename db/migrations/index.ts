@@ -35,6 +35,8 @@ import * as m0140 from "./0140_account_statuses";
 import * as m0141 from "./0141_bereavement_and_validation_notices";
 import * as m0145 from "./0145_addresses_phone_owner";
 import * as m0146 from "./0146_visit_attempts";
+import * as m0150 from "./0150_policy_experiments";
+import * as m0151 from "./0151_experiment_results";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -74,4 +76,6 @@ export const migrations: Record<string, Migration> = {
   "0141_bereavement_and_validation_notices": m0141,
   "0145_addresses_phone_owner": m0145,
   "0146_visit_attempts": m0146,
+  "0150_policy_experiments": m0150,
+  "0151_experiment_results": m0151,
 };

@@ -127,6 +127,27 @@ const activeTemplateVersion = async (stage: string, locale: string) =>
   );
 let variantCounter = 0;
 
+/** The running strategy experiment's id, starting one (a copy of the defaults, 10%) when none runs. */
+async function runningExperimentId(): Promise<string> {
+  const running = await t.db
+    .selectFrom("policy_experiments")
+    .select("id")
+    .where("status", "=", "running")
+    .executeTakeFirst();
+  if (running) return running.id;
+  const row = await t.db
+    .insertInto("policy_experiments")
+    .values({
+      name: "RBAC sample",
+      challenger_policy: JSON.stringify(DEFAULT_CONTACT_POLICY),
+      share_percent: 10,
+      champion_version: 0,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
 /** Acting for a borrower: each sample on a borrower of its own (one promise or plan per account, texts rate-limited). */
 const forFreshBorrower = (form: (today: string) => Record<string, string>) => async (): Promise<Sample> => {
   const account = await insertAccount(t.db);
@@ -397,6 +418,24 @@ const SAMPLE_FORMS: Record<string, Record<string, () => Promise<Sample>>> = {
       intent: "save",
       baseVersion: await activePolicyVersion(),
     }),
+  },
+  "staff.experiments": {
+    // Each start needs the slot free; each stop or promote needs a running experiment of its own.
+    start: async () => {
+      await t.db
+        .updateTable("policy_experiments")
+        .set({ status: "stopped", ended_at: new Date() })
+        .where("status", "=", "running")
+        .execute();
+      return {
+        ...policyFormValues(DEFAULT_CONTACT_POLICY),
+        intent: "start",
+        name: "RBAC sample",
+        sharePercent: "10",
+      };
+    },
+    stop: async () => ({ intent: "stop", experimentId: await runningExperimentId() }),
+    promote: async () => ({ intent: "promote", experimentId: await runningExperimentId() }),
   },
   "staff.templates._index": {
     add_variant: async () => ({ intent: "add_variant", stage: "mid", variant: `Z${++variantCounter}` }),

@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { Form } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import {
@@ -60,7 +61,7 @@ function describedBy(name: string, errors: PolicyFieldErrors, hint?: string) {
   );
 }
 
-function TextInput({
+export function TextInput({
   name,
   label,
   hint,
@@ -128,17 +129,28 @@ export function PolicyEditorForm({
   values,
   errors,
   baseVersion,
+  intent = "save",
+  submitLabel,
+  lockedJurisdictions = false,
+  children,
 }: {
   values: PolicyFormValues;
   errors: PolicyFieldErrors;
   baseVersion: number;
+  /** The same form starts a strategy experiment's challenger (app/routes/staff.experiments.tsx). */
+  intent?: string;
+  submitLabel?: string;
+  /** A challenger runs under the champion's profiles (§4.21): shown as fixed, sent back unchanged. */
+  lockedJurisdictions?: boolean;
+  /** Fields of the caller's own, shown above the policy's. */
+  children?: ReactNode;
 }) {
   const { t } = useTranslation("console");
   const problemCount = Object.values(errors).reduce((n, list) => n + list.length, 0);
   const field = { values, errors };
   return (
     <Form method="post" className="policy-form" noValidate>
-      <input type="hidden" name="intent" value="save" />
+      <input type="hidden" name="intent" value={intent} />
       <input type="hidden" name="baseVersion" value={baseVersion} />
       {problemCount ? (
         <div className="notice notice-error" role="alert" id="policy-problems">
@@ -146,6 +158,7 @@ export function PolicyEditorForm({
           <Problems id={`${idOf(FORM_LEVEL)}-error`} problems={errors[FORM_LEVEL]} />
         </div>
       ) : null}
+      {children}
 
       <StagesSection {...field} />
       <QuietHoursSection {...field} />
@@ -153,10 +166,18 @@ export function PolicyEditorForm({
       <PausesSection {...field} />
       <NumbersSection section="cases" {...field} />
       <NumbersSection section="plans" {...field} />
-      <JurisdictionsSection {...field} />
+      {lockedJurisdictions ? (
+        <section className="card" aria-labelledby="policy-jurisdictions">
+          <h2 id="policy-jurisdictions">{t("policy.jurisdictions")}</h2>
+          <p className="hint">{t("experiments.jurisdictionsLocked")}</p>
+          <input type="hidden" name="jurisdictions" value={values.jurisdictions ?? ""} />
+        </section>
+      ) : (
+        <JurisdictionsSection {...field} />
+      )}
 
       <button type="submit" className="button primary">
-        {t("policy.save")}
+        {submitLabel ?? t("policy.save")}
       </button>
     </Form>
   );
