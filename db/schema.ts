@@ -810,6 +810,19 @@ export interface RateLimitsTable {
   expire: number | null;
 }
 
+/** The next free send slot per sender (migration 0155; app/engine/sender-pacing.server.ts). */
+export interface SmsSenderSlotsTable {
+  sender: string;
+  /** Epoch microseconds. */
+  next_free_us: number;
+}
+
+/** Texts the planner placed in each clock hour, UTC (migration 0155; app/engine/send-spread.server.ts). */
+export interface SmsHourLoadsTable {
+  hour: Date;
+  texts: number;
+}
+
 export interface Database {
   borrowers: BorrowersTable;
   accounts: AccountsTable;
@@ -858,6 +871,8 @@ export interface Database {
   consent_events: ConsentEventsTable;
   data_exports: DataExportsTable;
   staff_login_throttles: StaffLoginThrottlesTable;
+  sms_sender_slots: SmsSenderSlotsTable;
+  sms_hour_loads: SmsHourLoadsTable;
 }
 
 // ---- Row aliases for the main tables ----

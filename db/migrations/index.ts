@@ -30,6 +30,7 @@ import * as m0112 from "./0112_visit_preference";
 import * as m0115 from "./0115_email";
 import * as m0125 from "./0125_consent_and_data_rights";
 import * as m0130 from "./0130_more_jurisdictions";
+import * as m0155 from "./0155_sending_pace";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -64,4 +65,5 @@ export const migrations: Record<string, Migration> = {
   "0115_email": m0115,
   "0125_consent_and_data_rights": m0125,
   "0130_more_jurisdictions": m0130,
+  "0155_sending_pace": m0155,
 };
