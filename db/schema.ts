@@ -817,10 +817,10 @@ export interface SmsSenderSlotsTable {
   next_free_us: number;
 }
 
-/** Texts the planner placed in each clock hour, UTC (migration 0155; app/engine/send-spread.server.ts). */
+/** Send slots the planner used in each clock hour, UTC (migration 0155; app/engine/send-spread.server.ts). */
 export interface SmsHourLoadsTable {
   hour: Date;
-  texts: number;
+  slots_used: number;
 }
 
 export interface Database {

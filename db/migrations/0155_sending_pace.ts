@@ -6,8 +6,8 @@ import { sql, type Kysely } from "kysely";
  * - `sms_sender_slots`: per sender (a sender ID, a number, or `default` for the provider's own), the next
  *   free send slot in epoch microseconds. A dispatcher reserves slots by moving it forward (one UPDATE);
  *   slots are spaced by the sender's configured rate, so no two processes can send in one slot.
- * - `sms_hour_loads`: texts the planner has placed in each clock hour (UTC), so the daily spread keeps
- *   each hour under the call centre's inbound capacity across runs and batches.
+ * - `sms_hour_loads`: the send slots the planner has used in each clock hour (UTC), so the daily spread
+ *   keeps each hour under the call centre's inbound capacity across runs and batches.
  * Only new tables: the previous release never reads them.
  */
 export async function up(db: Kysely<any>): Promise<void> {
@@ -17,7 +17,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   )`.execute(db);
   await sql`create table sms_hour_loads (
     hour timestamptz primary key,
-    texts integer not null check (texts >= 0)
+    slots_used integer not null check (slots_used >= 0)
   )`.execute(db);
 }
 
