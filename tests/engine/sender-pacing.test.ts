@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dispatchSmsBatch } from "../../app/engine/dispatcher.server";
 import { realPace, slotSpacingUs, type Pace } from "../../app/engine/sender-pacing.server";
+import { pacingConfig } from "../../app/engine/pacing-config.server";
 import type { SmsProvider } from "../../app/messaging/providers/provider";
 import { insertAccount } from "../support/builders";
 import { createTestDatabase, type TestDatabase } from "../support/database";
@@ -190,5 +191,19 @@ describe("per-sender send rate", () => {
     expect(realPace(new Date(), {})).toBeNull();
     expect(realPace(new Date(), { "*": 1, "#Bank": 30 })!.rateOf("#Bank")).toBe(30);
     expect(realPace(new Date(), { "*": 1, "#Bank": 30 })!.rateOf("default")).toBe(1);
+  });
+
+  it("settings: rates per sender as JSON, the spread's texts an hour from the calls and the call-back ratio", () => {
+    expect(pacingConfig({ SMS_SENDER_RATES: '{"default": 1, "#SettleBank": 30}' }).senderRates).toEqual({
+      default: 1,
+      "#SettleBank": 30,
+    });
+    expect(() => pacingConfig({ SMS_SENDER_RATES: "30" })).toThrow(/SMS_SENDER_RATES/);
+    expect(() => pacingConfig({ SMS_SENDER_RATES: '{"default": 0}' })).toThrow(/SMS_SENDER_RATES/);
+    expect(() => pacingConfig({ SMS_SENDER_RATES: "{oops" })).toThrow(/SMS_SENDER_RATES: must be JSON/);
+    expect(pacingConfig({}).textsPerHour).toBeNull();
+    expect(pacingConfig({ INBOUND_CALLS_PER_HOUR: "40" }).textsPerHour).toBe(2_000); // 2% call back by default
+    expect(pacingConfig({ INBOUND_CALLS_PER_HOUR: "40", CALLBACKS_PER_TEXT: "0.1" }).textsPerHour).toBe(400);
+    expect(() => pacingConfig({ CALLBACKS_PER_TEXT: "2" })).toThrow(/CALLBACKS_PER_TEXT/);
   });
 });
