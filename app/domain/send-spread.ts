@@ -1,7 +1,7 @@
 import { isWithinWindow, nextWindowOpening, type LocalWindow } from "./local-time";
 
 /**
- * The daily spread (docs/product-rules.md §4.20): the planner places each due text at an instant of the
+ * The daily spread (docs/product-rules.md §4.18): the planner places each due text at an instant of the
  * borrower's window so that no clock hour gets more texts than the call centre can answer call-backs
  * for (`perHour` texts: its inbound calls per hour over the expected call-backs per text). Each hour has
  * perHour slots spaced evenly and a text takes one (the k-th at k / perHour of the hour), so link taps and

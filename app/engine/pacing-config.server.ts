@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ConfigError } from "../platform/config.server";
 
 /**
- * Settings for sending that respects capacity (docs/product-rules.md §4.20), validated like
+ * Settings for sending that respects capacity (docs/product-rules.md §4.18), validated like
  * app/platform/config.server.ts and kept beside the engine that reads them.
  *
  * - SMS_SENDER_RATES: texts per second per sender, as JSON. Keys are a sender as SMS_SENDERS names it (a

@@ -114,7 +114,7 @@ export async function runSchedule(
   const now = opts.now ?? new Date();
   const limit = opts.batchSize ?? DEFAULT_BATCH;
   const [policy, variants] = await Promise.all([activeContactPolicy(db), reminderVariants(db)]);
-  const spread = opts.dryRun ? null : await loadSendSpread(db, policy, now); // §4.20, when configured
+  const spread = opts.dryRun ? null : await loadSendSpread(db, policy, now); // §4.18, when configured
   const runId = randomUUID();
   const result: ScheduleRunResult = { runId, decided: 0, queued: 0, skipped: 0, byReason: {} };
   const prep = new ReminderPrep(policy, variants, now);

@@ -10,7 +10,7 @@ import type { AccountFacts } from "./contact-inputs.server";
 import { pacingConfig } from "./pacing-config.server";
 
 /**
- * The planner's daily spread (docs/product-rules.md §4.20, the pure rule in app/domain/send-spread.ts):
+ * The planner's daily spread (docs/product-rules.md §4.18, the pure rule in app/domain/send-spread.ts):
  * with INBOUND_CALLS_PER_HOUR set, each due text is queued for an instant of the borrower's window that
  * keeps every clock hour under the call centre's capacity, its slots used kept in `sms_hour_loads` (migration 0155)
  * across batches and runs. Unset, the planner reads nothing more and queues every text for now.

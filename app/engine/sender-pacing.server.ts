@@ -3,7 +3,7 @@ import type { Database } from "../../db/schema";
 import { pacingConfig } from "./pacing-config.server";
 
 /**
- * Per-sender send rates (docs/product-rules.md §4.20). Providers take a limited number of texts per second
+ * Per-sender send rates (docs/product-rules.md §4.18). Providers take a limited number of texts per second
  * from one number or sender ID; past it they queue or refuse. Every worker process shares one row per sender
  * in `sms_sender_slots` (migration 0155), the next free send slot, and reserves the slots for a round of
  * texts by moving it forward in one UPDATE, so two processes never get the same slot. A text is handed to

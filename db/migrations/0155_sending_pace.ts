@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 
 /**
- * Sending that respects capacity (issue #23 item 4, docs/product-rules.md §4.20). Two small tables of
+ * Sending that respects capacity (issue #23 item 4, docs/product-rules.md §4.18). Two small tables of
  * counters, both written with one atomic statement each so that every worker process shares them:
  * - `sms_sender_slots`: per sender (a sender ID, a number, or `default` for the provider's own), the next
  *   free send slot in epoch microseconds. A dispatcher reserves slots by moving it forward (one UPDATE);

@@ -8,7 +8,7 @@ import { insertAccount } from "../support/builders";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 /**
- * The daily spread (docs/product-rules.md §4.20): the planner places each due text in the borrower's window
+ * The daily spread (docs/product-rules.md §4.18): the planner places each due text in the borrower's window
  * so that no clock hour gets more texts than the call centre's inbound capacity allows, and a text with no
  * room today waits for tomorrow's window. The rule as a property (pure, a fake clock), then the planner.
  */

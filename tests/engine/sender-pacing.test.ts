@@ -7,7 +7,7 @@ import { insertAccount } from "../support/builders";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 /**
- * Per-sender send rates (docs/product-rules.md §4.20): several dispatchers share a sender's slots through
+ * Per-sender send rates (docs/product-rules.md §4.18): several dispatchers share a sender's slots through
  * Postgres, on a fake clock. Each simulated worker runs the real dispatchSmsBatch against the test database;
  * time only moves when every worker is waiting for it (no real sleeping), so a run of minutes takes seconds.
  */
