@@ -29,7 +29,7 @@ export const SLOT_GRACE_MS = 20;
 const SLOT_HORIZON_MS = 2_000;
 
 /** The rate key of a text: its sender, or `default` for the provider's own. */
-export const senderKey = (from: string | undefined) => from ?? "default";
+const senderKey = (from: string | undefined) => from ?? "default";
 
 /** The configured pacing on the real clock, counted from the job's `now`; null when no rate is set. */
 export function realPace(jobNow: Date, rates = pacingConfig().senderRates): Pace | null {
