@@ -241,30 +241,30 @@ function queryCohorts({ db, lo, hi, tz, ctes }: Scope, now: Date) {
       from first_arrears f join scope s on s.id = f.account_id
       where f.entered >= ${lo} and f.entered < ${hi}
     ),
+    -- Each cohort account once with what it still owes and what it paid since entry, and the payments by month
+    -- since entry grouped straight into the cohorts: no join of the cohort with itself, which the planner
+    -- ran as nested loops over CTE scans when a filter made it misjudge the cohort as one row (quadratic:
+    -- 2.1 s for a filtered slice of 30,000 accounts in the benchmark).
     still_overdue as (
-      select c.account_id, greatest(c.overdue_minor - coalesce(sum(p.amount_minor - p.reversed_minor)
-        filter (where p.status = any(${CREDITED}::text[]) and p.succeeded_at >= c.balance_as_of), 0), 0) as amount
+      select c.month, c.currency, c.entered,
+        greatest(c.overdue_minor - coalesce(sum(p.amount_minor - p.reversed_minor)
+          filter (where p.status = any(${CREDITED}::text[]) and p.succeeded_at >= c.balance_as_of), 0), 0) as amount,
+        coalesce(sum(p.amount_minor - p.reversed_minor)
+          filter (where p.status = any(${CREDITED}::text[]) and p.succeeded_at >= c.entered), 0) as paid
       from cohort c left join payments p on p.account_id = c.account_id
-      group by c.account_id, c.overdue_minor
+      group by c.account_id, c.month, c.currency, c.entered, c.overdue_minor
     ),
-    paid as (
-      select c.account_id, floor(extract(epoch from p.succeeded_at - c.entered) / (30 * 86400))::int as k,
+    sizes as (
+      select month, currency, count(*)::int as accounts, sum(amount + paid) as placed,
+        floor(extract(epoch from ${now}::timestamptz - min(entered)) / (30 * 86400))::int as elapsed
+      from still_overdue group by 1, 2
+    ),
+    by_k as (
+      select c.month, c.currency, floor(extract(epoch from p.succeeded_at - c.entered) / (30 * 86400))::int as k,
         sum(p.amount_minor - p.reversed_minor) as amount
       from cohort c join payments p on p.account_id = c.account_id
       where p.status = any(${CREDITED}::text[]) and p.succeeded_at >= c.entered
-      group by 1, 2
-    ),
-    sizes as (
-      select c.month, c.currency, count(*)::int as accounts,
-        sum(o.amount + coalesce(p.amount, 0)) as placed,
-        floor(extract(epoch from ${now}::timestamptz - min(c.entered)) / (30 * 86400))::int as elapsed
-      from cohort c join still_overdue o using (account_id)
-      left join (select account_id, sum(amount) as amount from paid group by account_id) p using (account_id)
-      group by 1, 2
-    ),
-    by_k as (
-      select c.month, c.currency, p.k, sum(p.amount) as amount
-      from cohort c join paid p using (account_id) group by 1, 2, 3
+      group by 1, 2, 3
     )
     select s.month, s.currency, s.accounts, s.placed::text as placed, g.k,
       (sum(coalesce(b.amount, 0)) over (partition by s.month, s.currency order by g.k))::text as collected
