@@ -919,6 +919,19 @@ export interface RateLimitsTable {
   expire: number | null;
 }
 
+/** The next free send slot per sender (migration 0155; app/engine/sender-pacing.server.ts). */
+export interface SmsSenderSlotsTable {
+  sender: string;
+  /** Epoch microseconds. */
+  next_free_us: number;
+}
+
+/** Send slots the planner used in each clock hour, UTC (migration 0155; app/engine/send-spread.server.ts). */
+export interface SmsHourLoadsTable {
+  hour: Date;
+  slots_used: number;
+}
+
 export interface Database {
   borrowers: BorrowersTable;
   accounts: AccountsTable;
@@ -972,6 +985,8 @@ export interface Database {
   account_statuses: AccountStatusesTable;
   validation_notices: ValidationNoticesTable;
   staff_login_throttles: StaffLoginThrottlesTable;
+  sms_sender_slots: SmsSenderSlotsTable;
+  sms_hour_loads: SmsHourLoadsTable;
 }
 
 // ---- Row aliases for the main tables ----

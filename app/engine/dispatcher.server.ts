@@ -1,33 +1,22 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Task } from "graphile-worker";
 import type { Database, MessageStatus } from "../../db/schema";
-import { ProviderError, type ProviderAccepted, type SmsProvider } from "../messaging/providers/provider";
+import type { SmsProvider } from "../messaging/providers/provider";
 import { addSmsSendJobs } from "../messaging/outbound-sms.server";
-import { recordOutboxTexts } from "../messaging/providers/outbox.server";
 import { textToSend } from "../messaging/sms-link-code.server";
 import { UnsealError } from "../platform/secret-box.server";
-import {
-  applyChanges,
-  event,
-  json,
-  markAccepted,
-  type StatusChange,
-  type StatusEvent,
-} from "./message-status.server";
+import { applyChanges, event, json, type StatusChange } from "./message-status.server";
 import { loadAccountFacts } from "./contact-inputs.server";
 import { contactPolicies, decideFor } from "./planner.server";
 import { countSms } from "../platform/metrics.server";
-import { applyJurisdictionRules, outgoing } from "./sender-identity.server";
-
-export type DispatchOutcome =
-  | { status: "sent" | "delivered"; providerMessageId: string }
-  | { status: "cancelled"; reason: string }
-  | { status: "rescheduled"; until: Date; reason: string }
-  | { status: "failed"; reason: string }
-  | { status: "skipped"; reason: "not_queued" };
-
-/** A batch entry whose provider call failed retryably: the message is `queued` again and only it is retried, with backoff. */
-export type BatchDispatchOutcome = DispatchOutcome | { status: "retry"; error: unknown };
+import { applyJurisdictionRules } from "./sender-identity.server";
+import {
+  sendClaimed,
+  sendThroughOutbox,
+  type BatchDispatchOutcome,
+  type DispatchOutcome,
+} from "./dispatch-send.server";
+import { assignSlots, realPace, type Pace } from "./sender-pacing.server";
 
 const KEYWORD_REPLIES = new Set(["confirmation.opted_out", "confirmation.opted_in", "confirmation.help"]);
 // Deferrals that only move the send (the message is still wanted later); any other "no" cancels it.
@@ -52,7 +41,11 @@ type Claimed = {
   text?: string;
   /** The sender for this text's jurisdiction, if one is set (assignSenders). */
   from?: string;
+  /** Epoch ms: its sender's send slot, when the sender is paced (assignSlots). */
+  slot?: number;
 };
+/** Provider calls in flight per batch, and the sender pacing (null: none). */
+type SendOpts = { parallel: number; pace: Pace | null };
 
 /**
  * The `sms:send` job for one message (jobs queued before batching carry `{ messageId }`). A
@@ -88,8 +81,12 @@ export async function dispatchSmsBatch(
   provider: SmsProvider,
   messageIds: readonly string[],
   now = new Date(),
-  opts: { parallel?: number } = {},
+  opts: { parallel?: number; pace?: Pace | null } = {},
 ): Promise<BatchDispatchOutcome[]> {
+  const send: SendOpts = {
+    parallel: opts.parallel ?? PROVIDER_PARALLEL,
+    pace: opts.pace === undefined ? realPace(now) : opts.pace,
+  };
   const outcomes = new Map<string, BatchDispatchOutcome>();
   const ids = [...new Set(messageIds.filter((id) => UUID.test(id)))];
   const rows = ids.length
@@ -113,8 +110,7 @@ export async function dispatchSmsBatch(
     (rounds[round] ??= []).push(id);
   }
   for (const round of rounds) {
-    if (round.length)
-      await dispatchRound(db, provider, round, byId, now, opts.parallel ?? PROVIDER_PARALLEL, outcomes);
+    if (round.length) await dispatchRound(db, provider, round, byId, now, send, outcomes);
   }
   return messageIds.map((id) => outcomes.get(id) ?? { status: "skipped", reason: "not_queued" });
 }
@@ -163,7 +159,7 @@ async function dispatchRound(
   ids: string[],
   seen: Map<string, { status: MessageStatus; account_id: string | null; template_key: string | null }>,
   now: Date,
-  parallel: number,
+  send: SendOpts,
   outcomes: Map<string, BatchDispatchOutcome>,
 ) {
   // Decisions first, on pool connections and outside the claim transaction (it holds one connection, not eight).
@@ -176,8 +172,8 @@ async function dispatchRound(
   const decisions = await decideAccounts(db, [...wanted], now);
   const claimed = await db
     .transaction()
-    .execute((trx) => claimRound(trx, { db, provider, ids, decisions, now, outcomes }));
-  if (claimed.length > 0) await sendClaimed(db, provider, claimed, parallel, outcomes);
+    .execute((trx) => claimRound(trx, { db, provider, ids, decisions, now, outcomes, pace: send.pace }));
+  if (claimed.length > 0) await sendClaimed(db, provider, claimed, { ...send, outcomes });
 }
 
 /** What one round's claim transaction decides: status changes, moved sends, and the texts to send. */
@@ -202,6 +198,7 @@ async function claimRound(
     decisions: Map<string, Decided>;
     now: Date;
     outcomes: Map<string, BatchDispatchOutcome>;
+    pace: Pace | null;
   },
 ): Promise<Claimed[]> {
   const { provider, now } = opts;
@@ -242,6 +239,7 @@ async function claimRound(
   await applyDecisions(opts.db, toDecide, opts.decisions, now, claim);
   revealTexts(claim);
   await senderRules(opts.db, claim);
+  if (opts.pace) await paceSenders(opts.db, claim, opts.pace);
   await reschedule(trx, claim.rescheduled);
   const events = [
     ...claim.rescheduled.map((r) =>
@@ -251,7 +249,7 @@ async function claimRound(
   ];
 
   if (provider.name === "outbox" && claim.toSend.length) {
-    await sendThroughOutbox(trx, provider, claim, events, now);
+    await sendThroughOutbox(trx, provider, claim, events, now, opts.pace);
     return [];
   }
   for (const msg of claim.toSend) {
@@ -290,6 +288,18 @@ async function senderRules(db: Kysely<Database>, claim: Claim) {
   for (const id of lackingNotice) {
     claim.changes.push({ id, status: "failed", detail: { reason: "opt_out_notice_missing" } });
     claim.outcomes.set(id, { status: "failed", reason: "opt_out_notice_missing" });
+  }
+}
+
+/** Each paced text gets its sender's slot; one with none within the horizon waits for when one is free. */
+async function paceSenders(db: Kysely<Database>, claim: Claim, pace: Pace) {
+  const deferred = await assignSlots(db, claim.toSend, pace);
+  if (deferred.length === 0) return;
+  const moved = new Set(deferred.map((d) => d.id));
+  claim.toSend = claim.toSend.filter((msg) => !moved.has(msg.id));
+  for (const { id, until } of deferred) {
+    claim.rescheduled.push({ id, until, reason: "sender_rate" });
+    claim.outcomes.set(id, { status: "rescheduled", until, reason: "sender_rate" });
   }
 }
 
@@ -352,83 +362,6 @@ async function reschedule(trx: Trx, rescheduled: Claim["rescheduled"]) {
   );
 }
 
-/**
- * The outbox records: sending and its record are this one transaction (a crash rolls both back). Its record
- * (outbox_texts) is the phone, so it keeps the text as sent, link and all; the message row keeps it masked.
- */
-async function sendThroughOutbox(
-  trx: Trx,
-  provider: SmsProvider,
-  claim: Claim,
-  events: StatusEvent[],
-  now: Date,
-) {
-  const accepted: Array<{ msg: Claimed; accepted: ProviderAccepted }> = [];
-  for (const msg of claim.toSend)
-    accepted.push({
-      msg,
-      accepted: await provider.send(outgoing(msg)),
-    });
-  await recordOutboxTexts(
-    trx,
-    claim.toSend.map((msg) => ({ messageId: msg.id, body: msg.text! })),
-    now,
-  );
-  await applyChanges(trx, claim.changes, events);
-  await markAccepted(trx, accepted, now);
-  for (const a of accepted)
-    claim.outcomes.set(a.msg.id, {
-      status: a.accepted.status,
-      providerMessageId: a.accepted.providerMessageId,
-    });
-}
-
-/** Calls the provider for texts committed as `sending`, then records what it said in one transaction. */
-async function sendClaimed(
-  db: Kysely<Database>,
-  provider: SmsProvider,
-  claimed: Claimed[],
-  parallel: number,
-  outcomes: Map<string, BatchDispatchOutcome>,
-) {
-  const results = await sendAll(provider, claimed, parallel);
-  const accepted: Array<{ msg: Claimed; accepted: ProviderAccepted }> = [];
-  const changes: StatusChange[] = [];
-  for (const [i, msg] of claimed.entries()) {
-    const result = results[i]!;
-    if ("accepted" in result) {
-      accepted.push({ msg, accepted: result.accepted });
-      outcomes.set(msg.id, {
-        status: result.accepted.status,
-        providerMessageId: result.accepted.providerMessageId,
-      });
-      continue;
-    }
-    const { error } = result;
-    const kind = error instanceof ProviderError ? error.kind : "ambiguous";
-    const detail = {
-      reason: kind,
-      error: error instanceof Error ? error.message.slice(0, 300) : String(error),
-    };
-    if (kind === "retryable") {
-      changes.push({ id: msg.id, status: "queued", detail }); // graphile-worker retries this entry with exponential backoff
-      outcomes.set(msg.id, { status: "retry", error });
-    } else {
-      changes.push({ id: msg.id, status: "failed", detail });
-      outcomes.set(msg.id, { status: "failed", reason: kind });
-    }
-  }
-  const at = new Date();
-  await db.transaction().execute(async (trx) => {
-    await markAccepted(trx, accepted, at);
-    await applyChanges(
-      trx,
-      changes,
-      changes.map((c) => event(c.id, c.status, at, c.detail)),
-    );
-  });
-}
-
 /** The send-time decision per account: facts loaded set-based, the active policy, the pure rule. */
 async function decideAccounts(
   db: Kysely<Database>,
@@ -441,24 +374,4 @@ async function decideAccounts(
     contactPolicies(db),
   ]);
   return new Map(facts.map((f) => [f.accountId, decideFor(f, policies.choose(f.accountId).policy)]));
-}
-
-async function sendAll(provider: SmsProvider, messages: Claimed[], parallel: number) {
-  const results: Array<{ accepted: ProviderAccepted } | { error: unknown }> = new Array(messages.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < messages.length) {
-      const i = next++;
-      const msg = messages[i]!;
-      try {
-        results[i] = {
-          accepted: await provider.send(outgoing(msg)),
-        };
-      } catch (error) {
-        results[i] = { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, messages.length)) }, lane));
-  return results;
 }

@@ -21,6 +21,7 @@ import {
   type PolicyChooser,
 } from "./experiment-policy.server";
 import { sendTimeEvidenceLoader, timeSend, type SendTimeEvidence, type TimedSend } from "./send-time.server";
+import { loadSendSpread, spreadSends, type CapacityWait, type SendSpread } from "./send-spread.server";
 
 /** One line of `schedule:run --json` (docs/product-rules.md §11.1). */
 export interface DecisionLine {
@@ -66,7 +67,8 @@ export async function contactPolicies(db: Kysely<Database>): Promise<PolicyChoos
   return policyChooser(champion, experiment);
 }
 
-type Decided = ContactDecision | { action: "suppress"; reason: "invalid_contact_data" } | TimedSend;
+type Decided =
+  ContactDecision | { action: "suppress"; reason: "invalid_contact_data" } | TimedSend | CapacityWait;
 
 /** The pure decision, with bad stored data (e.g. an unknown time zone) recorded instead of crashing the run. */
 export function decideFor(facts: AccountFacts, policy: ContactPolicy): Decided {
@@ -114,6 +116,9 @@ export async function runSchedule(
   const now = opts.now ?? new Date();
   const limit = opts.batchSize ?? DEFAULT_BATCH;
   const [chooser, variants] = await Promise.all([contactPolicies(db), reminderVariants(db)]);
+  // The hours' room for texts (§4.22, when configured), placed in the champion's windows: an experiment's
+  // challenger runs under the same jurisdiction profiles, and its texts share the same call centre.
+  const spread = opts.dryRun ? null : await loadSendSpread(db, chooser.champion, now);
   const runId = randomUUID();
   const result: ScheduleRunResult = { runId, decided: 0, queued: 0, skipped: 0, byReason: {} };
   const prep = new ReminderPrep(variants, now);
@@ -157,7 +162,7 @@ export async function runSchedule(
       }
       const planned = planBatch(prep, decided);
       if (writing.length >= WRITERS) await writing.shift();
-      const written = persistDecisions(db, runId, now, planned, result);
+      const written = persistDecisions(db, { runId, now, spread }, planned, result);
       written.catch((error: unknown) => {
         if (!failure.happened) Object.assign(failure, { error, happened: true });
       });
@@ -286,16 +291,16 @@ function planBatch(prep: ReminderPrep, decided: DecidedBatch): PlannedBatch {
 
 async function persistDecisions(
   db: Kysely<Database>,
-  runId: string,
-  now: Date,
+  { runId, now, spread }: { runId: string; now: Date; spread: SendSpread | null },
   planned: PlannedBatch,
   result: ScheduleRunResult,
 ) {
   // One transaction and a fixed number of statements per batch (docs/product-rules.md §12): every decision,
   // every due text (rendered for the recipient the page was read with, linked, job added: queueSmsBatch;
   // the dispatcher decides each reminder again, consent included, before it goes out), every escalation.
-  const { quiet, sends, tasks, others, assignments } = planned;
   await db.transaction().execute(async (trx) => {
+    if (spread) await spreadSends(trx, spread, planned); // each text at its instant, or a wait for tomorrow
+    const { quiet, sends, tasks, others, assignments } = planned;
     const queued = await queueSmsBatch(
       trx,
       sends.map((s) => s.input),

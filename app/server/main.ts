@@ -28,6 +28,7 @@ import { createHttpApp } from "./http.server";
 import { serveConfiguredMetrics } from "./metrics.server";
 import { forkWebProcesses } from "./web-cluster.server";
 import { demoBanner } from "../demo/banner.server";
+import { pacingConfig } from "../engine/pacing-config.server";
 
 export interface RemixRuntime {
   build: ServerBuild | (() => Promise<ServerBuild>);
@@ -49,6 +50,7 @@ async function start(runtime: RemixRuntime) {
   const bootStarted = performance.now();
   const cfg = config();
   stripeConfig(); // validated at start-up like the rest of the configuration
+  pacingConfig();
   // A web process forked by a primary (WEB_CONCURRENCY > 1) finds the database provisioned and migrated.
   const database = cluster.isWorker ? forkedDatabase(cfg) : await provisionDatabase(cfg);
   if (cluster.isPrimary) await prepare(database, cfg);

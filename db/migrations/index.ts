@@ -37,6 +37,7 @@ import * as m0145 from "./0145_addresses_phone_owner";
 import * as m0146 from "./0146_visit_attempts";
 import * as m0150 from "./0150_policy_experiments";
 import * as m0151 from "./0151_experiment_results";
+import * as m0155 from "./0155_sending_pace";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -78,4 +79,5 @@ export const migrations: Record<string, Migration> = {
   "0146_visit_attempts": m0146,
   "0150_policy_experiments": m0150,
   "0151_experiment_results": m0151,
+  "0155_sending_pace": m0155,
 };

@@ -4,17 +4,20 @@
  * set-based send-time re-decision, two-phase sending/sent) against an HTTP provider stub.
  * The clock is the planner's clock plus elapsed time, so the re-decision sees
  * the same contact window the planner did whatever hour the bench runs at.
- * Env: DATABASE_URL, BENCH_STUB_URL, BENCH_NOW (ISO), BENCH_CONCURRENCY.
+ * Env: DATABASE_URL, BENCH_STUB_URL, BENCH_NOW (ISO), BENCH_EPOCH, BENCH_CONCURRENCY, BENCH_PROVIDER.
  */
 import http from "node:http";
 import { run } from "graphile-worker";
 import { connectDatabase } from "../../db/connection";
 import { createSmsSendTask, PROVIDER_PARALLEL } from "../../app/engine/dispatcher.server";
 import { ProviderError, type SmsProvider } from "../../app/messaging/providers/provider";
+import { outboxProvider } from "../../app/messaging/providers/outbox.server";
 
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const stub = new URL(process.env.BENCH_STUB_URL!);
-const startedAt = Date.now();
+// BENCH_EPOCH: the parent's wall clock at BENCH_NOW, so that every worker reads the same clock (the
+// sender pacing's slots are instants shared by the processes).
+const startedAt = Number(process.env.BENCH_EPOCH ?? Date.now());
 const benchNow = new Date(process.env.BENCH_NOW!).getTime();
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency * PROVIDER_PARALLEL });
 
@@ -48,6 +51,17 @@ const stubProvider: SmsProvider = {
     }),
 };
 
+/** BENCH_PROVIDER=outbox: the development provider, each call's wall-clock time kept for the parent. */
+const calls: Array<[string, number]> = [];
+const recordingOutbox: SmsProvider = {
+  name: "outbox",
+  send: (sms) => {
+    calls.push([sms.messageId, Date.now()]);
+    return outboxProvider.send(sms);
+  },
+};
+const provider = process.env.BENCH_PROVIDER === "outbox" ? recordingOutbox : stubProvider;
+
 const handle = connectDatabase(process.env.DATABASE_URL!, { max: concurrency + 4 });
 const runner = await run({
   pgPool: handle.pool,
@@ -71,7 +85,7 @@ const runner = await run({
         ? async () => {} // the baseline: the same runners and queue, no work
         : createSmsSendTask(
             handle.db,
-            () => stubProvider,
+            () => provider,
             () => new Date(benchNow + (Date.now() - startedAt)),
           ),
   },
@@ -81,5 +95,7 @@ process.on("message", async (m: { stop?: boolean }) => {
   if (!m.stop) return;
   await runner.stop();
   await handle.close();
+  if (process.env.BENCH_PROVIDER === "outbox")
+    await new Promise<void>((sent) => process.send!({ calls }, undefined, undefined, () => sent()));
   process.exit(0);
 });

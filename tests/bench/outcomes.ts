@@ -48,7 +48,7 @@ export async function measureOutcomes(opts: {
 
 /** Deterministic per account: `hashtext` of the account's reference picks its days and outcome. */
 async function seedOutcomeHistory(db: Kysely<Database>, now: Date) {
-  const h = sql`abs(hashtext(a.external_ref))`;
+  const h = sql`(hashtext(a.external_ref) & 2147483647)`; // not abs(): abs() of the int4 minimum overflows
   const messages = await sql`
     insert into messages (borrower_id, account_id, direction, channel, stage, template_key, variant, locale, body,
       to_address, segments, encoding, provider, status, dedupe_key, scheduled_for, sent_at, created_at)

@@ -9,7 +9,8 @@
  *            --duration S (seconds per HTTP run, default 10), --no-build (reuse ./build),
  *            --only planner,dispatcher,http (run a subset; the report then holds only those measures),
  *            --profile DIR (the HTTP web process writes a V8 CPU profile into DIR)
- *            --only also takes import (`settle import` of an --accounts-row CSV, BENCH_IMPORT_CPU_PROF=DIR profiles it),
+ *            --only also takes pacing (--pacing N texts, default 3,000, through the sender pacing at
+ *              BENCH_PACING_RATE a second, default 200: tests/bench/pacing.ts), import (`settle import` of an --accounts-row CSV, BENCH_IMPORT_CPU_PROF=DIR profiles it),
  *            and outcomes (a 60-day history, then the dashboard's outcome queries timed: tests/bench/outcomes.ts),
  *            --import-repeat (import the same file a second time: every row unchanged)
  *            --pg-stats (load pg_stat_statements and log the costliest statements of the planner and of each HTTP load)
@@ -42,6 +43,7 @@ import { SWITCHABLE } from "../../db/bench-switches";
 import { measureImport } from "./import";
 import { writeReport, type Measure } from "./report";
 import { measureOutcomes } from "./outcomes";
+import { measurePacing } from "./pacing";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -61,7 +63,7 @@ function stringArg(name: string): string | undefined {
   return resolve(value);
 }
 
-const PARTS = ["planner", "dispatcher", "http", "import", "outcomes"] as const;
+const PARTS = ["planner", "dispatcher", "pacing", "http", "import", "outcomes"] as const;
 type Part = (typeof PARTS)[number];
 
 function onlyParts(): Set<Part> {
@@ -359,6 +361,9 @@ async function main() {
         data: dispatch,
       });
     }
+
+    if (wants("pacing"))
+      measures.push(await measurePacing({ db: handle.db, url, count: arg("pacing", 3_000), children, log }));
 
     if (wants("http")) {
       // The loads measure the web tier, not Postgres catching up on the writes above: autovacuum would
