@@ -38,6 +38,8 @@ export interface DemoBorrower {
   plan?: { totalMinor: number; instalmentCount: number; firstDueInDays: number; paidInstalments: number };
   hardship?: { reason: HardshipReason; details: string; pauseDays: number };
   preferences?: { windowStart?: string; windowEnd?: string; maxPerWeek?: number; emailAllowed?: boolean };
+  /** A postal address (fictional), so the demo's serious stage can propose a visit (docs/product-rules.md §4.19). */
+  address?: { line1: string; city: string; postalCode: string; country: string };
 }
 
 export const DEMO_BORROWERS: readonly DemoBorrower[] = [
@@ -172,6 +174,7 @@ export const DEMO_BORROWERS: readonly DemoBorrower[] = [
       dueInDays: -75,
     },
     preferences: { windowStart: "10:00", windowEnd: "18:00", maxPerWeek: 2 },
+    address: { line1: "1 Example Street", city: "Leeds", postalCode: "LS1 1AA", country: "GB" },
   },
   {
     externalRef: "DEMO-UK-PAID",

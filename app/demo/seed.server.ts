@@ -63,6 +63,10 @@ async function insertDemoBorrower(trx: Transaction<Database>, demo: DemoBorrower
       jurisdiction: demo.jurisdiction,
       dob_hash: hashVerificationAnswer("dob", demo.dob, key),
       id_last4_hash: hashVerificationAnswer("id_last4", demo.idLast4, key),
+      address_line1: demo.address?.line1 ?? null,
+      address_city: demo.address?.city ?? null,
+      address_postal_code: demo.address?.postalCode ?? null,
+      address_country: demo.address?.country ?? null,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
