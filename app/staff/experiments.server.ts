@@ -20,7 +20,8 @@ const HISTORY_LIMIT = 20;
 
 type Staff = Pick<StaffIdentity, "id">;
 
-interface ExperimentSummary {
+/** One experiment as the page shows it (app/staff/ui/Experiments.tsx). */
+export interface ExperimentSummary {
   id: string;
   name: string;
   sharePercent: number;

@@ -4,6 +4,7 @@ import { formatMoney } from "../../domain/money";
 import type { Interval, Verdict } from "../../domain/experiment-stats";
 import { ScrollTable } from "../../ui/ScrollTable";
 import type { Comparison, RateMeasure } from "../experiment-comparison.server";
+import type { ExperimentSummary } from "../experiments.server";
 import type { PolicyFieldErrors, PolicyFormValues } from "../policy-form";
 import { PolicyEditorForm, TextInput } from "./PolicyEditorForm";
 
@@ -12,18 +13,6 @@ import { PolicyEditorForm, TextInput } from "./PolicyEditorForm";
  * intervals and a verdict per measure, the stop and promote buttons, and the challenger's start form,
  * which is the contact-policy editor itself with a name and a share.
  */
-interface ExperimentProps {
-  id: string;
-  name: string;
-  sharePercent: number;
-  championVersion: number;
-  status: "running" | "promoted" | "stopped";
-  startedAt: string;
-  endedAt: string | null;
-  promotedVersion: number | null;
-  demo: boolean;
-  comparison: Comparison;
-}
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const pctRange = (i: Interval | null) => (i ? `${pct(i.low)} – ${pct(i.high)}` : "—");
@@ -32,7 +21,7 @@ export function ExperimentCard({
   experiment: e,
   running,
 }: {
-  experiment: ExperimentProps;
+  experiment: ExperimentSummary;
   running: boolean;
 }) {
   const { t } = useTranslation("console");
