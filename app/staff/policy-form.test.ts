@@ -118,6 +118,9 @@ describe("policy form", () => {
     expect(fieldForPath("caps.callsPerDay", order)).toBe("caps.callsPerDay");
     expect(fieldForPath("jurisdictions.US.contactWindow.start", order)).toBe("jurisdictions");
     expect(fieldForPath("surprise", order)).toBe(FORM_LEVEL);
+    expect(fieldForPath("stages.1.channels.0", order)).toBe("stage.early.channel.1");
+    expect(fieldForPath("escalation.ignoredReminders", order)).toBe("escalation.ignoredReminders");
+    expect(fieldForPath("escalation", order)).toBe(FORM_LEVEL);
   });
 });
 
