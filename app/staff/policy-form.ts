@@ -21,8 +21,9 @@ import {
  * show next to it. Pure: shared by the route's action and its component.
  *
  * Field names: `stage.<id>.enabled|fromDpd|toDpd|everyDays|tone|escalation|variants`, the stage's
- * channels and the policy's `escalation.*` (app/staff/policy-channels-form.ts), `window.start|end`, `caps.<cap>`
- * (`caps.connectedCallsPerDay` blank: no cap of its own), `promiseGraceDays`, `hardshipPauseDays`, `cases.<sla>`, `plans.<limit>`,
+ * channels and the policy's `escalation.*` (app/staff/policy-channels-form.ts), `window.start|end`,
+ * `caps.<cap>` (`caps.connectedCallsPerDay` blank: no cap of its own), `promiseGraceDays`,
+ * `hardshipPauseDays`, `cases.<sla>`, `plans.<limit>`,
  * `sendTimeExplorationPercent` (blank: send-time optimisation off), `jurisdictions` (the profiles as JSON text).
  */
 export const TONES = ["gentle", "neutral", "firm"] as const;
@@ -123,6 +124,16 @@ export function readPolicyForm(values: PolicyFormValues): ReadPolicyResult {
   if (enabled.length === 0) add("stages", { key: "console:policy.errors.noStages" });
   const stages = enabled.map((id) => readStage(id, { values, text, whole, add }));
 
+  const caps: Record<string, number | undefined> = {};
+  for (const cap of CAP_FIELDS) {
+    // A blank connected-calls cap is none of its own: only calls per day binds.
+    if (cap === "connectedCallsPerDay" && text(`caps.${cap}`) === "") continue;
+    caps[cap] =
+      cap === "minHoursBetweenReminders"
+        ? number(`caps.${cap}`, DECIMAL, "console:policy.errors.number")
+        : whole(`caps.${cap}`);
+  }
+
   let jurisdictions: unknown;
   try {
     jurisdictions = JSON.parse(text("jurisdictions"));
@@ -134,21 +145,7 @@ export function readPolicyForm(values: PolicyFormValues): ReadPolicyResult {
   const candidate = {
     stages,
     contactWindow: { start: text("window.start"), end: text("window.end") },
-    caps: Object.fromEntries(
-      CAP_FIELDS.flatMap((cap) =>
-        // A blank connected-calls cap is none of its own: only calls per day binds.
-        cap === "connectedCallsPerDay" && text(`caps.${cap}`) === ""
-          ? []
-          : [
-              [
-                cap,
-                cap === "minHoursBetweenReminders"
-                  ? number(`caps.${cap}`, DECIMAL, "console:policy.errors.number")
-                  : whole(`caps.${cap}`),
-              ],
-            ],
-      ),
-    ),
+    caps,
     promiseGraceDays: whole("promiseGraceDays"),
     hardshipPauseDays: whole("hardshipPauseDays"),
     ...Object.fromEntries(

@@ -23,7 +23,7 @@ export function StageChannels({ id, ...field }: SectionProps & { id: StageId }) 
     ...CHANNELS.map((c) => ({ value: c, label: t(`policy.channelNames.${c}`) })),
   ];
   return (
-    <fieldset className="policy-channels">
+    <fieldset>
       <legend>{t("policy.channels")}</legend>
       {field.values[listedField(id)] === "1" ? (
         <input type="hidden" name={listedField(id)} value="1" />
