@@ -98,7 +98,9 @@ function compose(noticeId: string, n: Notice): OutgoingEmail | null {
       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
       "Content-Language": n.locale,
     };
-    return { emailId: noticeId, to: n.email!.trim(), ...rendered, headers };
+    // The mailbox names its template and language (a notice has no `emails` row).
+    const mailbox = { templateKey: "status.validation_notice", locale: n.locale };
+    return { emailId: noticeId, to: n.email!.trim(), ...rendered, headers, mailbox };
   } catch (error) {
     if (error instanceof UnsafeNoticeText) return null;
     throw error;
