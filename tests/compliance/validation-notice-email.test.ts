@@ -6,6 +6,7 @@ import { sendValidationNoticeEmail } from "../../app/borrower/validation-notice-
 import { unsubscribeFromEmail } from "../../app/engine/email-feedback.server";
 import { runSchedule, type DecisionLine } from "../../app/engine/planner.server";
 import * as statuses from "../../app/routes/api.v1.statuses";
+import { action as borrowerPageAction } from "../../app/routes/staff.borrowers.$borrowerId";
 import { createTaskList } from "../../app/worker/tasks.server";
 import type { Locale } from "../../db/schema";
 import { apiRequest, callRoute, createTestApiKey } from "../support/api";
@@ -13,6 +14,7 @@ import { insertAccount, insertBorrower } from "../support/builders";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { startSmtpServer } from "../support/smtp-server";
 import { startTestWorker } from "../support/worker";
+import { enrolledStaff, outcome, post, signedInCookie, staffContext } from "../staff/support";
 
 /**
  * A dispute's validation notice by email (docs/product-rules.md §4.23, Reg F 1006.34): the bank sets a
@@ -204,5 +206,47 @@ describe("Reg F 1006.34: a validation notice by email", () => {
     });
     expect(receivedBy(last.email!)).toHaveLength(0);
     expect(await noticeRow(failing.id)).toMatchObject({ email_status: "failed", email_reason: "smtp_error" });
+  });
+
+  it("an agent's dispute from the console with a notice by email is emailed too; by letter it is not", async () => {
+    const { user } = await enrolledStaff(t.db, "agent");
+    const cookie = await signedInCookie(t.db, user);
+    const setDispute = (b: Awaited<ReturnType<typeof usBorrower>>, validationNotice: string) =>
+      outcome(() =>
+        borrowerPageAction({
+          request: post(
+            `/staff/borrowers/${b.borrower.id}`,
+            {
+              intent: "set_status",
+              kind: "dispute",
+              accountId: b.account.id,
+              reason: "Call",
+              validationNotice,
+            },
+            cookie,
+          ),
+          params: { borrowerId: b.borrower.id },
+          context: staffContext(t.db),
+        }),
+      );
+    const byEmail = await usBorrower();
+    const byLetter = await usBorrower();
+    expect((await setDispute(byEmail, "fax")).status).toBe(400);
+    expect((await setDispute(byEmail, "email")).status).toBe(303);
+    expect((await setDispute(byLetter, "letter")).status).toBe(303);
+    await drainJobs();
+    expect(receivedBy(byEmail.email!)).toHaveLength(1);
+    expect(receivedBy(byLetter.email!)).toHaveLength(0);
+    const notices = await t.db
+      .selectFrom("validation_notices")
+      .select(["account_id", "channel", "email_status"])
+      .where("account_id", "in", [byEmail.account.id, byLetter.account.id])
+      .execute();
+    expect(notices).toEqual(
+      expect.arrayContaining([
+        { account_id: byEmail.account.id, channel: "email", email_status: "sent" },
+        { account_id: byLetter.account.id, channel: "letter", email_status: null },
+      ]),
+    );
   });
 });
