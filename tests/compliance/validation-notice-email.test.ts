@@ -189,6 +189,43 @@ describe("Reg F 1006.34: a validation notice by email", () => {
     expect(receivedBy(letter.email!)).toHaveLength(0);
   });
 
+  it("skipped, and left for the bank to print, for a borrower who turned email off or where no email is set up", async () => {
+    const off = await usBorrower();
+    await t.db
+      .insertInto("contact_preferences")
+      .values({ borrower_id: off.borrower.id, email_allowed: false })
+      .execute();
+    const offNotice = await dispute(off);
+    const unset = await usBorrower();
+    const unsetNotice = await dispute(unset);
+    await sql`delete from graphile_worker._private_jobs`.execute(t.db); // run by hand below
+    expect(await sendValidationNoticeEmail(t.db, { noticeId: offNotice.id })).toEqual({
+      status: "skipped",
+      reason: "email_not_allowed",
+    });
+    expect(await sendValidationNoticeEmail(t.db, { noticeId: unsetNotice.id }, { transport: null })).toEqual({
+      status: "skipped",
+      reason: "email_not_configured",
+    });
+    expect(receivedBy(off.email!).length + receivedBy(unset.email!).length).toBe(0);
+    const audit = await t.db
+      .selectFrom("audit_events")
+      .select(["action", "detail"])
+      .where("subject_id", "in", [offNotice.id, unsetNotice.id])
+      .orderBy("id")
+      .execute();
+    expect(audit).toEqual([
+      {
+        action: "status.validation_notice_not_emailed",
+        detail: { status: "skipped", reason: "email_not_allowed" },
+      },
+      {
+        action: "status.validation_notice_not_emailed",
+        detail: { status: "skipped", reason: "email_not_configured" },
+      },
+    ]);
+  });
+
   it("a refused send is tried again by the worker and goes once; the last attempt records the failure", async () => {
     const b = await usBorrower();
     smtp.refuseNext(2);
