@@ -4,7 +4,7 @@ import type { Database, ValidationNoticeEmailStatus } from "../../db/schema";
 import { renderValidationNoticeEmail, UnsafeNoticeText } from "../domain/validation-notice-email";
 import { appendAudit } from "../platform/audit.server";
 import { config } from "../platform/config.server";
-import { errorFields, logger } from "../platform/logger.server";
+import { logger } from "../platform/logger.server";
 import { jobPayload } from "../platform/request-context.server";
 import { emailTransport, type EmailTransport, type OutgoingEmail } from "../messaging/email-transport.server";
 import { unsubscribeUrl } from "../messaging/email-unsubscribe.server";
@@ -198,16 +198,15 @@ async function deliverBySmtp(
     logger.info({ noticeId, outcome: "sent" }, "validation notice email");
     return { status: "sent" };
   } catch (error) {
-    logger.warn({ noticeId, err: errorFields(error) }, "validation notice email failed");
+    // Only the code: an SMTP error may quote the envelope (the address), which no log may carry.
+    const code = String((error as { code?: unknown }).code ?? "error");
+    logger.warn({ noticeId, code }, "validation notice email failed");
     // The server refused it: nothing went, so the next attempt may send it; the last one records the failure.
     const outcome: { status: ValidationNoticeEmailStatus; reason?: string } = opts.finalAttempt
       ? { status: "failed", reason: "smtp_error" }
       : { status: "queued" };
     await db.transaction().execute((trx) => settle(trx, noticeId, claimed.borrowerId, outcome, opts.now));
     if (opts.finalAttempt) return { status: "failed" };
-    const code = (error as { code?: unknown }).code;
-    throw new NoticeEmailFailed(
-      `validation notice ${noticeId}: SMTP send failed (${String(code ?? "error")})`,
-    );
+    throw new NoticeEmailFailed(`validation notice ${noticeId}: SMTP send failed (${code})`);
   }
 }
