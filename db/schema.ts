@@ -941,6 +941,12 @@ export interface SmsHourLoadsTable {
   slots_used: number;
 }
 
+/** Each account's first arrears reminder, kept by triggers on messages (migration 0156; docs/outcomes.md). */
+export interface AccountMilestonesTable {
+  account_id: string;
+  first_arrears_reminder_at: Date;
+}
+
 export interface Database {
   borrowers: BorrowersTable;
   accounts: AccountsTable;
@@ -996,6 +1002,7 @@ export interface Database {
   staff_login_throttles: StaffLoginThrottlesTable;
   sms_sender_slots: SmsSenderSlotsTable;
   sms_hour_loads: SmsHourLoadsTable;
+  account_milestones: AccountMilestonesTable;
 }
 
 // ---- Row aliases for the main tables ----

@@ -27,7 +27,7 @@ export const JURISDICTIONS = [
 export const ESCALATIONS = ["none", "call_task", "visit_offer"] as const;
 export type Escalation = (typeof ESCALATIONS)[number];
 /** Every way the schedule can reach a borrower (docs/product-rules.md §4.15). */
-const CHANNELS = ["sms", "email", "call", "visit"] as const;
+export const CHANNELS = ["sms", "email", "call", "visit"] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** The automatic plan approval limits, in whole currency units (converted per currency by planPolicyFor). */
@@ -318,9 +318,13 @@ export function effectiveCaps(policy: ContactPolicy, jurisdiction: Jurisdiction)
 
 /** A stage's channels in order: its own list, else SMS and the task its `escalation` names. */
 export function stageChannels(stage: ContactStage): readonly Channel[] {
-  if (stage.channels) return stage.channels;
-  if (stage.escalation === "call_task") return ["sms", "call"];
-  if (stage.escalation === "visit_offer") return ["sms", "call", "visit"];
+  return stage.channels ?? escalationChannels(stage.escalation);
+}
+
+/** The channels of a stage that lists none: SMS, then the task its `escalation` names. */
+export function escalationChannels(escalation: Escalation): readonly Channel[] {
+  if (escalation === "call_task") return ["sms", "call"];
+  if (escalation === "visit_offer") return ["sms", "call", "visit"];
   return ["sms"];
 }
 

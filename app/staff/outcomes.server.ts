@@ -71,14 +71,25 @@ export function outcomeScope(db: Kysely<Database>, f: OutcomeFilters, tz: string
     f.product ? sql`a.product = ${f.product}` : null,
     f.jurisdiction ? sql`b.jurisdiction = ${f.jurisdiction}` : null,
     f.language ? sql`b.locale = ${f.language}` : null,
-    f.stage ? sql`a.id in (select e.account_id from entry e where e.stage = ${f.stage})` : null,
+    f.stage
+      ? sql`a.id in (select e.account_id from entry e where e.first_stage = ${STAGE_ORDER.indexOf(f.stage) + 1})`
+      : null,
   ].filter((c) => c !== null);
+  // One pass over the period's reminders gives each account's entry, first and last stage and whether any
+  // was an arrears reminder. Each reminder is packed into one bigint, its second times 8 plus its stage's
+  // position (1-6), so `min` and `max` find the first and the last reminder's stage without sorting each
+  // account's reminders (docs/decisions/016-outcomes-at-a-million-accounts.md).
+  const packed = sql`(extract(epoch from m.sent_at)::bigint * 8 + array_position(${STAGE_ORDER}::text[], m.stage))`;
+  // With a stage filter the scope reads the entries, and each figure inlines the scope, so the entries are
+  // computed once per query instead of once per use.
   const ctes = sql`
-    entry as (
-      select distinct on (m.account_id) m.account_id, m.stage, m.sent_at
+    entry as ${f.stage ? sql`materialized` : sql`not materialized`} (
+      select m.account_id, min(m.sent_at) as sent_at,
+        (min(${packed}) % 8)::int as first_stage, (max(${packed}) % 8)::int as last_stage,
+        bool_or(m.stage = any(${ARREARS_STAGES}::text[])) as in_arrears
       from messages m
       where ${REMINDER} and m.sent_at >= ${lo} and m.sent_at < ${hi} and m.account_id is not null
-      order by m.account_id, m.sent_at
+      group by m.account_id
     ),
     scope as not materialized (
       select a.id, a.currency, a.overdue_minor, a.status, a.balance_as_of
@@ -156,48 +167,44 @@ function queryRates({ db, lo, hi, from, to, ctes }: Scope) {
     median_hours: number | null;
   }>`
     with ${ctes},
-    reminded as (
-      select m.account_id,
-        max(array_position(${STAGE_ORDER}::text[], m.stage)) filter (where m.stage = any(${ARREARS_STAGES}::text[])) as in_arrears,
-        (array_agg(array_position(${STAGE_ORDER}::text[], m.stage) order by m.sent_at))[1] as first_stage,
-        (array_agg(array_position(${STAGE_ORDER}::text[], m.stage) order by m.sent_at desc))[1] as last_stage
-      from messages m join scope s on s.id = m.account_id
-      where ${REMINDER} and m.sent_at >= ${lo} and m.sent_at < ${hi}
-      group by m.account_id
+    reached as (
+      select e.account_id, e.sent_at, e.first_stage, e.last_stage, e.in_arrears, s.status, s.overdue_minor, s.balance_as_of
+      from entry e join scope s on s.id = e.account_id
     ),
     pending as (
       select p.account_id, sum(p.amount_minor - p.reversed_minor) as paid
-      from payments p join scope s on s.id = p.account_id
-      where p.status = any(${CREDITED}::text[]) and p.succeeded_at >= s.balance_as_of
+      from payments p join reached r on r.account_id = p.account_id
+      where r.in_arrears and p.status = any(${CREDITED}::text[]) and p.succeeded_at >= r.balance_as_of
       group by p.account_id
     ),
+    -- Only actions since the period began can follow an entry in it, so older ones are never read.
     actions as (
       select l.account_id, v.attempted_at as at
-      from entry e join short_links l on l.account_id = e.account_id join verification_attempts v on v.link_id = l.id
-      where v.succeeded
+      from short_links l join verification_attempts v on v.link_id = l.id
+      where v.succeeded and v.attempted_at >= ${lo}
       union all
-      select p.account_id, p.succeeded_at from entry e join payments p on p.account_id = e.account_id
-      where p.status = any(${CREDITED}::text[])
+      select p.account_id, p.succeeded_at from payments p
+      where p.status = any(${CREDITED}::text[]) and p.succeeded_at >= ${lo}
       union all
-      select pr.account_id, pr.created_at from entry e join promises_to_pay pr on pr.account_id = e.account_id
+      select pr.account_id, pr.created_at from promises_to_pay pr where pr.created_at >= ${lo}
       union all
-      select pl.account_id, pl.created_at from entry e join instalment_plans pl on pl.account_id = e.account_id
-      where pl.proposed_by = 'borrower'
+      select pl.account_id, pl.created_at from instalment_plans pl where pl.proposed_by = 'borrower' and pl.created_at >= ${lo}
       union all
-      select h.account_id, h.created_at from entry e join hardship_reports h on h.account_id = e.account_id
+      select h.account_id, h.created_at from hardship_reports h where h.created_at >= ${lo}
     ),
     first_action as (
-      select e.account_id, min(x.at) filter (where x.at >= e.sent_at) - e.sent_at as wait
-      from entry e join scope s on s.id = e.account_id left join actions x on x.account_id = e.account_id
-      group by e.account_id, e.sent_at
+      select r.account_id, min(x.at) - r.sent_at as wait
+      from reached r join actions x on x.account_id = r.account_id and x.at >= r.sent_at
+      group by r.account_id, r.sent_at
+    ),
+    counts as (
+      select count(*) filter (where in_arrears)::int as arrears, count(*)::int as reminded,
+        count(*) filter (where last_stage > first_stage)::int as rolled
+      from reached
     )
-    select
-      (select count(*) from reminded where in_arrears is not null)::int as arrears,
-      (select count(*) from reminded r join scope s on s.id = r.account_id left join pending p on p.account_id = r.account_id
-        where r.in_arrears is not null
-          and (s.status in ('paid', 'closed') or s.overdue_minor - coalesce(p.paid, 0) <= 0))::int as cured,
-      (select count(*) from reminded)::int as reminded,
-      (select count(*) from reminded where last_stage > first_stage)::int as rolled,
+    select c.arrears, c.reminded, c.rolled, c.reminded as entered,
+      (select count(*) from reached r left join pending p on p.account_id = r.account_id
+        where r.in_arrears and (r.status in ('paid', 'closed') or r.overdue_minor - coalesce(p.paid, 0) <= 0))::int as cured,
       (select count(*) from promises_to_pay pr join scope s on s.id = pr.account_id
         where pr.status in ('kept', 'broken') and pr.promised_date between ${from}::date and ${to}::date)::int as promises,
       (select count(*) from promises_to_pay pr join scope s on s.id = pr.account_id
@@ -208,9 +215,9 @@ function queryRates({ db, lo, hi, from, to, ctes }: Scope) {
         where pl.status = 'completed' and pl.decided_at >= ${lo} and pl.decided_at < ${hi})::int as completed,
       (select count(*) from instalment_plans pl join scope s on s.id = pl.account_id
         where pl.status = 'broken' and pl.decided_at >= ${lo} and pl.decided_at < ${hi})::int as broken,
-      (select count(*) from first_action)::int as entered,
-      (select count(wait) from first_action)::int as acted,
-      (select percentile_cont(0.5) within group (order by extract(epoch from wait) / 3600) from first_action where wait is not null)::float8 as median_hours
+      (select count(*) from first_action)::int as acted,
+      (select percentile_cont(0.5) within group (order by extract(epoch from wait) / 3600) from first_action)::float8 as median_hours
+    from counts c
   `.execute(db);
 }
 
@@ -229,42 +236,40 @@ function queryCohorts({ db, lo, hi, tz, ctes }: Scope, now: Date) {
     collected: string;
   }>`
     with ${ctes},
-    first_arrears as (
-      select m.account_id, min(m.sent_at) as entered
-      from messages m join scope s on s.id = m.account_id
-      where ${REMINDER} and m.stage = any(${ARREARS_STAGES}::text[])
-      group by m.account_id
+    -- Each account's first arrears reminder ever is kept as it is sent (account_milestones, migration 0156),
+    -- so the cohort reads only the period's entrants, however long the history.
+    cohort as not materialized (
+      select c.account_id, c.first_arrears_reminder_at as entered, s.currency, s.overdue_minor, s.balance_as_of,
+        date_trunc('month', c.first_arrears_reminder_at at time zone ${tz}) as month
+      from account_milestones c join scope s on s.id = c.account_id
+      where c.first_arrears_reminder_at >= ${lo} and c.first_arrears_reminder_at < ${hi}
     ),
-    cohort as (
-      select f.account_id, f.entered, to_char(f.entered at time zone ${tz}, 'YYYY-MM') as month, s.currency,
-        s.overdue_minor, s.balance_as_of
-      from first_arrears f join scope s on s.id = f.account_id
-      where f.entered >= ${lo} and f.entered < ${hi}
+    credits as (
+      select c.account_id, c.month, c.currency, c.entered, c.balance_as_of, p.succeeded_at,
+        p.amount_minor - p.reversed_minor as amount
+      from cohort c join payments p on p.account_id = c.account_id
+      where p.status = any(${CREDITED}::text[]) and p.succeeded_at >= least(c.entered, c.balance_as_of)
     ),
-    -- Per account, then per cohort: the cohort's row count is estimated badly (a filter on an aggregate),
-    -- and joining the cohort to itself by account made a nested loop of n² at 1M accounts.
-    per_account as (
-      select c.month, c.currency, c.entered,
-        greatest(c.overdue_minor - coalesce(sum(p.amount_minor - p.reversed_minor)
-          filter (where p.status = any(${CREDITED}::text[]) and p.succeeded_at >= c.balance_as_of), 0), 0)
-        + coalesce(sum(p.amount_minor - p.reversed_minor)
-          filter (where p.status = any(${CREDITED}::text[]) and p.succeeded_at >= c.entered), 0) as placed
-      from cohort c left join payments p on p.account_id = c.account_id
-      group by c.account_id, c.month, c.currency, c.entered, c.overdue_minor, c.balance_as_of
+    -- Only accounts with payments need their placed amount corrected, so the cohort is read once, in sizes.
+    paid as (
+      select account_id,
+        coalesce(sum(amount) filter (where succeeded_at >= balance_as_of), 0) as since_balance,
+        coalesce(sum(amount) filter (where succeeded_at >= entered), 0) as since_entry
+      from credits group by account_id
     ),
     sizes as (
-      select month, currency, count(*)::int as accounts, sum(placed) as placed,
-        floor(extract(epoch from ${now}::timestamptz - min(entered)) / (30 * 86400))::int as elapsed
-      from per_account group by 1, 2
+      select c.month, c.currency, count(*)::int as accounts,
+        sum(greatest(c.overdue_minor - coalesce(p.since_balance, 0), 0) + coalesce(p.since_entry, 0)) as placed,
+        floor(extract(epoch from ${now}::timestamptz - min(c.entered)) / (30 * 86400))::int as elapsed
+      from cohort c left join paid p on p.account_id = c.account_id
+      group by 1, 2
     ),
     by_k as (
-      select c.month, c.currency, floor(extract(epoch from p.succeeded_at - c.entered) / (30 * 86400))::int as k,
-        sum(p.amount_minor - p.reversed_minor) as amount
-      from cohort c join payments p on p.account_id = c.account_id
-      where p.status = any(${CREDITED}::text[]) and p.succeeded_at >= c.entered
+      select month, currency, floor(extract(epoch from succeeded_at - entered) / (30 * 86400))::int as k, sum(amount) as amount
+      from credits where succeeded_at >= entered
       group by 1, 2, 3
     )
-    select s.month, s.currency, s.accounts, s.placed::text as placed, g.k,
+    select to_char(s.month, 'YYYY-MM') as month, s.currency, s.accounts, s.placed::text as placed, g.k,
       (sum(coalesce(b.amount, 0)) over (partition by s.month, s.currency order by g.k))::text as collected
     from sizes s cross join lateral generate_series(0, s.elapsed) as g(k)
     left join by_k b on b.month = s.month and b.currency = s.currency and b.k = g.k

@@ -1,5 +1,13 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CONTACT_POLICY } from "../domain/contact-policy";
+import {
+  CHANNELS,
+  DEFAULT_CONTACT_POLICY,
+  ESCALATIONS,
+  type ContactPolicy,
+  type ContactStage,
+} from "../domain/contact-policy";
+import { channelField, listedField } from "./policy-channels-form";
 import { fieldForPath, FORM_LEVEL, policyFormValues, readPolicyForm, stageField } from "./policy-form";
 
 const defaults = () => policyFormValues(DEFAULT_CONTACT_POLICY);
@@ -110,5 +118,105 @@ describe("policy form", () => {
     expect(fieldForPath("caps.callsPerDay", order)).toBe("caps.callsPerDay");
     expect(fieldForPath("jurisdictions.US.contactWindow.start", order)).toBe("jurisdictions");
     expect(fieldForPath("surprise", order)).toBe(FORM_LEVEL);
+    expect(fieldForPath("stages.1.channels.0", order)).toBe("stage.early.channel.1");
+    expect(fieldForPath("escalation.ignoredReminders", order)).toBe("escalation.ignoredReminders");
+    expect(fieldForPath("escalation", order)).toBe(FORM_LEVEL);
+  });
+});
+
+/** Any stages of the defaults (still sorted), each with any channel list or none, and any escalation. */
+const stageArb = (stage: ContactStage) =>
+  fc
+    .record({
+      escalation: fc.constantFrom(...ESCALATIONS),
+      channels: fc.option(fc.shuffledSubarray([...CHANNELS], { minLength: 1 }), { nil: undefined }),
+    })
+    .map(({ escalation, channels }) => {
+      const { channels: _none, ...rest } = stage;
+      return { ...rest, escalation, ...(channels ? { channels } : {}) };
+    });
+const policyArb: fc.Arbitrary<ContactPolicy> = fc
+  .record({
+    stages: fc.tuple(...DEFAULT_CONTACT_POLICY.stages.map((s) => fc.option(stageArb(s), { nil: null }))),
+    escalation: fc.record({
+      undeliveredTexts: fc.option(fc.integer({ min: 1, max: 20 }), { nil: null }),
+      ignoredReminders: fc.option(fc.integer({ min: 1, max: 50 }), { nil: null }),
+      whenRefused: fc.constantFrom("next_channel" as const, "stop" as const),
+    }),
+    connectedCallsPerDay: fc.option(fc.integer({ min: 0, max: 20 }), { nil: undefined }),
+  })
+  .filter(({ stages }) => stages.some(Boolean))
+  .map(({ stages, escalation, connectedCallsPerDay }) => {
+    const caps = { ...DEFAULT_CONTACT_POLICY.caps };
+    if (connectedCallsPerDay !== undefined) caps.connectedCallsPerDay = connectedCallsPerDay;
+    return {
+      ...DEFAULT_CONTACT_POLICY,
+      stages: stages.filter((s): s is ContactStage => s !== null),
+      escalation,
+      caps,
+    };
+  });
+
+describe("channels and escalation in the policy form (docs/product-rules.md §4.15, §8.7)", () => {
+  it("policy -> form values -> policy is the identity, channels and escalation included", () => {
+    fc.assert(
+      fc.property(policyArb, (policy) => {
+        expect(readPolicyForm(policyFormValues(policy))).toEqual({ ok: true, policy });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("shows a stage's channels in order, and those its escalation task implies when it lists none", () => {
+    const policy = structuredClone(DEFAULT_CONTACT_POLICY);
+    policy.stages.find((s) => s.id === "mid")!.channels = ["email", "sms"];
+    const values = policyFormValues(policy);
+    const places = (id: "mid" | "serious") => [1, 2, 3, 4].map((n) => values[channelField(id, n)]);
+    expect(places("mid")).toEqual(["email", "sms", "", ""]);
+    expect(values[listedField("mid")]).toBe("1");
+    expect(places("serious")).toEqual(["sms", "call", "visit", ""]);
+    expect(values[listedField("serious")]).toBeUndefined();
+    expect(values["escalation.undeliveredTexts"]).toBe("3");
+    expect(values["escalation.ignoredReminders"]).toBe("");
+    expect(values["escalation.whenRefused"]).toBe("next_channel");
+  });
+
+  it("reads channels chosen in the form, blank places skipped, into the stage's list", () => {
+    const read = readPolicyForm({
+      ...defaults(),
+      [channelField("early", 1)]: "",
+      [channelField("early", 2)]: "email",
+      [channelField("early", 3)]: "sms",
+      "escalation.ignoredReminders": "4",
+      "escalation.whenRefused": "stop",
+    });
+    if (!read.ok) throw new Error(JSON.stringify(read.errors));
+    expect(read.policy.stages.find((s) => s.id === "early")!.channels).toEqual(["email", "sms"]);
+    expect(read.policy.escalation).toEqual({ undeliveredTexts: 3, ignoredReminders: 4, whenRefused: "stop" });
+  });
+
+  it("says what to fix beside the field: no channel, an unknown or repeated channel, bad escalation", () => {
+    const values = {
+      ...defaults(),
+      [channelField("due", 1)]: "",
+      [channelField("early", 2)]: "fax",
+      [channelField("mid", 2)]: "sms",
+      "escalation.undeliveredTexts": "21",
+      "escalation.ignoredReminders": "0",
+      "escalation.whenRefused": "shout",
+    };
+    const read = readPolicyForm(values);
+    expect(read.ok || read.errors).toEqual({
+      [channelField("due", 1)]: [{ key: "console:policy.errors.noChannel" }],
+      [channelField("early", 2)]: [{ key: "console:policy.errors.unknownChannel" }],
+      [channelField("mid", 2)]: [{ key: "console:policy.errors.duplicateChannel" }],
+      "escalation.undeliveredTexts": [{ key: "console:policy.errors.undeliveredTexts" }],
+      "escalation.ignoredReminders": [{ key: "console:policy.errors.ignoredReminders" }],
+      "escalation.whenRefused": [{ key: "console:policy.errors.whenRefused" }],
+    });
+    // A stage switched off is not checked.
+    const off = { ...defaults(), [channelField("due", 1)]: "" };
+    delete off[stageField("due", "enabled")];
+    expect(readPolicyForm(off).ok).toBe(true);
   });
 });

@@ -5,6 +5,14 @@ import {
   type ContactPolicy,
   type StageId,
 } from "../domain/contact-policy";
+import {
+  channelField,
+  channelFormValues,
+  escalationFieldForPath,
+  escalationFormValues,
+  readEscalation,
+  readStageChannels,
+} from "./policy-channels-form";
 
 /**
  * The contact-policy editor's form (docs/product-rules.md §8.7) as flat text fields, and
@@ -12,8 +20,10 @@ import {
  * `stages.2.everyDays`) are mapped to the field that produced them, so they
  * show next to it. Pure: shared by the route's action and its component.
  *
- * Field names: `stage.<id>.enabled|fromDpd|toDpd|everyDays|tone|escalation|variants`,
- * `window.start|end`, `caps.<cap>`, `promiseGraceDays`, `hardshipPauseDays`, `cases.<sla>`, `plans.<limit>`,
+ * Field names: `stage.<id>.enabled|fromDpd|toDpd|everyDays|tone|escalation|variants`, the stage's
+ * channels and the policy's `escalation.*` (app/staff/policy-channels-form.ts), `window.start|end`,
+ * `caps.<cap>` (`caps.connectedCallsPerDay` blank: no cap of its own), `promiseGraceDays`,
+ * `hardshipPauseDays`, `cases.<sla>`, `plans.<limit>`,
  * `sendTimeExplorationPercent` (blank: send-time optimisation off), `jurisdictions` (the profiles as JSON text).
  */
 export const TONES = ["gentle", "neutral", "firm"] as const;
@@ -23,6 +33,7 @@ export const CAP_FIELDS = [
   "minHoursBetweenReminders",
   "callsPerDay",
   "callsPer7Days",
+  "connectedCallsPerDay",
 ] as const;
 export const CASE_SLA_FIELDS = [
   "complaintAckWorkingDays",
@@ -64,7 +75,8 @@ export function policyFormValues(policy: ContactPolicy): PolicyFormValues {
       : "",
     jurisdictions: JSON.stringify(policy.jurisdictions, null, 2),
   };
-  for (const cap of CAP_FIELDS) values[`caps.${cap}`] = String(policy.caps[cap]);
+  for (const cap of CAP_FIELDS) values[`caps.${cap}`] = String(policy.caps[cap] ?? "");
+  Object.assign(values, escalationFormValues(policy.escalation));
   for (const [section, fields] of Object.entries(WHOLE_SECTIONS)) {
     const numbers = policy[section as keyof typeof WHOLE_SECTIONS] as Record<string, number>;
     for (const field of fields) values[`${section}.${field}`] = String(numbers[field]);
@@ -77,12 +89,14 @@ export function policyFormValues(policy: ContactPolicy): PolicyFormValues {
     values[stageField(stage.id, "tone")] = stage.tone;
     values[stageField(stage.id, "escalation")] = stage.escalation;
     values[stageField(stage.id, "variants")] = (stage.variants ?? []).join(", ");
+    Object.assign(values, channelFormValues(stage));
   }
   for (const id of STAGE_IDS) {
     if (values[stageField(id, "enabled")]) continue;
     // A stage the policy leaves out: offered switched off, with neutral starting values.
     values[stageField(id, "tone")] = "neutral";
     values[stageField(id, "escalation")] = "none";
+    Object.assign(values, channelFormValues({ id, escalation: "none" }));
   }
   return values;
 }
@@ -108,22 +122,17 @@ export function readPolicyForm(values: PolicyFormValues): ReadPolicyResult {
 
   const enabled = STAGE_IDS.filter((id) => values[stageField(id, "enabled")] === "on");
   if (enabled.length === 0) add("stages", { key: "console:policy.errors.noStages" });
-  const stages = enabled.map((id) => {
-    const variants = text(stageField(id, "variants"))
-      .split(",")
-      .map((v) => v.trim())
-      .filter(Boolean);
-    return {
-      id,
-      fromDpd: whole(stageField(id, "fromDpd")),
-      toDpd: whole(stageField(id, "toDpd")),
-      everyDays: whole(stageField(id, "everyDays")),
-      tone: text(stageField(id, "tone")),
-      channel: "sms",
-      escalation: text(stageField(id, "escalation")),
-      ...(variants.length ? { variants } : {}),
-    };
-  });
+  const stages = enabled.map((id) => readStage(id, { values, text, whole, add }));
+
+  const caps: Record<string, number | undefined> = {};
+  for (const cap of CAP_FIELDS) {
+    // A blank connected-calls cap is none of its own: only calls per day binds.
+    if (cap === "connectedCallsPerDay" && text(`caps.${cap}`) === "") continue;
+    caps[cap] =
+      cap === "minHoursBetweenReminders"
+        ? number(`caps.${cap}`, DECIMAL, "console:policy.errors.number")
+        : whole(`caps.${cap}`);
+  }
 
   let jurisdictions: unknown;
   try {
@@ -136,14 +145,7 @@ export function readPolicyForm(values: PolicyFormValues): ReadPolicyResult {
   const candidate = {
     stages,
     contactWindow: { start: text("window.start"), end: text("window.end") },
-    caps: Object.fromEntries(
-      CAP_FIELDS.map((cap) => [
-        cap,
-        cap === "minHoursBetweenReminders"
-          ? number(`caps.${cap}`, DECIMAL, "console:policy.errors.number")
-          : whole(`caps.${cap}`),
-      ]),
-    ),
+    caps,
     promiseGraceDays: whole("promiseGraceDays"),
     hardshipPauseDays: whole("hardshipPauseDays"),
     ...Object.fromEntries(
@@ -153,6 +155,7 @@ export function readPolicyForm(values: PolicyFormValues): ReadPolicyResult {
       ]),
     ),
     ...sendTimeOptimisation(text("sendTimeExplorationPercent"), add),
+    escalation: readEscalation(values, add),
     jurisdictions,
   };
 
@@ -172,6 +175,33 @@ export function readPolicyForm(values: PolicyFormValues): ReadPolicyResult {
   return { ok: false, errors };
 }
 
+interface StageReader {
+  values: PolicyFormValues;
+  text(field: string): string;
+  whole(field: string): number | undefined;
+  add(field: string, problem: PolicyProblem): void;
+}
+
+function readStage(id: StageId, { values, text, whole, add }: StageReader) {
+  const variants = text(stageField(id, "variants"))
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
+  const escalation = text(stageField(id, "escalation"));
+  const channels = readStageChannels(values, { id, escalation }, add);
+  return {
+    id,
+    fromDpd: whole(stageField(id, "fromDpd")),
+    toDpd: whole(stageField(id, "toDpd")),
+    everyDays: whole(stageField(id, "everyDays")),
+    tone: text(stageField(id, "tone")),
+    channel: "sms",
+    escalation,
+    ...(channels ? { channels } : {}),
+    ...(variants.length ? { variants } : {}),
+  };
+}
+
 /** Blank: off. Otherwise the share of choices kept for exploration, as a whole percentage from 0 to 100. */
 function sendTimeOptimisation(raw: string, add: (field: string, problem: PolicyProblem) => void) {
   if (raw === "") return {};
@@ -188,9 +218,10 @@ export function fieldForPath(path: string, stageOrder: readonly StageId[]): stri
   const stage = /^stages\.(\d+)(?:\.([A-Za-z]+))?/.exec(path);
   if (stage) {
     const id = stageOrder[Number(stage[1])];
-    const field = stage[2] as (typeof STAGE_FIELDS)[number] | undefined;
+    const field = stage[2];
+    if (id && field === "channels") return channelField(id, 1);
     return id && field && (STAGE_FIELDS as readonly string[]).includes(field)
-      ? stageField(id, field)
+      ? stageField(id, field as (typeof STAGE_FIELDS)[number])
       : FORM_LEVEL;
   }
   if (path === "stages") return "stages";
@@ -205,6 +236,8 @@ export function fieldForPath(path: string, stageOrder: readonly StageId[]): stri
     (WHOLE_SECTIONS[section as keyof typeof WHOLE_SECTIONS] as readonly string[]).includes(field!)
   )
     return `${section}.${field}`;
+  const escalation = escalationFieldForPath(path);
+  if (escalation) return escalation;
   if (path.startsWith("sendTimeOptimisation")) return "sendTimeExplorationPercent";
   if (path === "jurisdictions" || path.startsWith("jurisdictions.")) return "jurisdictions";
   return FORM_LEVEL;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONTACT_POLICY } from "../../app/domain/contact-policy";
 import { activeContactPolicy, runSchedule } from "../../app/engine/planner.server";
 import { compareArms } from "../../app/staff/experiment-comparison.server";
+import { channelField } from "../../app/staff/policy-channels-form";
 import { policyFormValues, stageField } from "../../app/staff/policy-form";
 import { action, loader } from "../../app/routes/staff.experiments";
 import { insertAccount, insertPayment } from "../support/builders";
@@ -35,6 +36,10 @@ const send = (form: Record<string, string>, cookie = supervisor) =>
 const challengerForm = () => ({
   ...policyFormValues(DEFAULT_CONTACT_POLICY),
   [stageField("early", "everyDays")]: "2",
+  // The challenger's channels and escalation (§4.15) are its own, like the rest of its policy.
+  [channelField("late", 2)]: "email",
+  "escalation.undeliveredTexts": "",
+  "escalation.whenRefused": "stop",
   intent: "start",
   name: "Early every 2 days",
   sharePercent: "20",
@@ -197,6 +202,12 @@ describe("strategy experiments in the console", () => {
     expect(promoted).toMatchObject({ status: 303, location: "/staff/experiments?notice=promoted" });
     const policy = await activeContactPolicy(t.db);
     expect(policy.stages.find((s) => s.id === "early")?.everyDays).toBe(2);
+    expect(policy.stages.find((s) => s.id === "late")?.channels).toEqual(["sms", "email"]);
+    expect(policy.escalation).toEqual({
+      undeliveredTexts: null,
+      ignoredReminders: null,
+      whenRefused: "stop",
+    });
     expect(policy.jurisdictions).toEqual(DEFAULT_CONTACT_POLICY.jurisdictions);
     const versions = await t.db.selectFrom("contact_policies").select(["version", "active"]).execute();
     expect(versions).toEqual([{ version: 1, active: true }]);

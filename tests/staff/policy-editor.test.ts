@@ -4,11 +4,13 @@ import type { Database } from "../../db/schema";
 import { connectDatabase, type DatabaseHandle } from "../../db/connection";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { DEFAULT_CONTACT_POLICY } from "../../app/domain/contact-policy";
-import { activeContactPolicy } from "../../app/engine/planner.server";
-import { policyFormValues, stageField } from "../../app/staff/policy-form";
+import { activeContactPolicy, runSchedule, type DecisionLine } from "../../app/engine/planner.server";
+import { channelField } from "../../app/staff/policy-channels-form";
+import { policyFormValues, stageField, type PolicyFormValues } from "../../app/staff/policy-form";
 import { action, loader } from "../../app/routes/staff.policy";
 import type { PolicyFormReply } from "../../app/staff/policy-form-action.server";
 import type { PolicyProblem } from "../../app/staff/policy-form";
+import { insertAccount, insertBorrower } from "../support/builders";
 import { enrolledStaff, get, outcome, post, signedInCookie, staffContext } from "./support";
 
 let t: TestDatabase;
@@ -191,5 +193,75 @@ describe("contact policy editor", () => {
     const after = await rows();
     expect(after.filter((r) => r.active)).toHaveLength(1);
     expect(after).toHaveLength(3);
+  });
+});
+
+describe("channels and escalation in the editor (docs/product-rules.md §4.15, §8.7)", () => {
+  // 13:30 in Hong Kong: inside the contact window.
+  const NOW = new Date("2026-11-23T05:30:00Z");
+  const activeVersion = async () => (await rows()).find((r) => r.active)?.version ?? 0;
+  /** What the editor shows now, as a supervisor opening /staff/policy gets it. */
+  const editorValues = async () => {
+    const page = await outcome(() =>
+      loader({ request: get("/staff/policy", supervisor), params: {}, context: staffContext(t.db) }),
+    );
+    return (page.data as { values: PolicyFormValues }).values;
+  };
+
+  it("a bank's channels and escalation survive an unrelated edit through the editor", async () => {
+    // A version the bank set up outside the editor (e.g. promoted, or written before the editor showed channels).
+    const policy = structuredClone(await activeContactPolicy(t.db));
+    policy.stages.find((s) => s.id === "mid")!.channels = ["email", "sms"];
+    policy.stages.find((s) => s.id === "late")!.channels = ["sms", "email", "call"];
+    policy.escalation = { undeliveredTexts: 5, ignoredReminders: 2, whenRefused: "stop" };
+    const version = (await activeVersion()) + 1;
+    await t.db.updateTable("contact_policies").set({ active: false }).execute();
+    await t.db
+      .insertInto("contact_policies")
+      .values({ version, policy: JSON.stringify(policy), active: true })
+      .execute();
+
+    const values = await editorValues();
+    expect(values[channelField("mid", 1)]).toBe("email");
+    expect(values["escalation.whenRefused"]).toBe("stop");
+    const saved = await save({
+      ...values,
+      [stageField("early", "everyDays")]: "2",
+      baseVersion: String(version),
+    });
+    expect(saved).toMatchObject({ status: 303, location: `/staff/policy?saved=${version + 1}` });
+    const after = await activeContactPolicy(t.db);
+    expect(after.stages.find((s) => s.id === "mid")!.channels).toEqual(["email", "sms"]);
+    expect(after.stages.find((s) => s.id === "late")!.channels).toEqual(["sms", "email", "call"]);
+    expect(after.escalation).toEqual({ undeliveredTexts: 5, ignoredReminders: 2, whenRefused: "stop" });
+    expect(after).toEqual({
+      ...policy,
+      stages: policy.stages.map((s) => (s.id === "early" ? { ...s, everyDays: 2 } : s)),
+    });
+    // The audit record names the one change that was asked for, and nothing else.
+    expect((await policyAudits()).at(-1)!.detail).toMatchObject({ changes: ["stages.2.everyDays: 3 -> 2"] });
+  });
+
+  it("a stage saved with email as its only channel is emailed by the schedule, not texted", async () => {
+    await t.db.updateTable("contact_policies").set({ active: false }).execute();
+    const borrower = await insertBorrower(t.db, { email: "borrower@example.test" });
+    const account = await insertAccount(t.db, { borrower_id: borrower.id, dpd: 10 });
+    const decide = async (now: Date) => {
+      const lines: DecisionLine[] = [];
+      await runSchedule(t.db, { now, dryRun: true, onDecision: (l) => lines.push(l) });
+      return lines.find((l) => l.account === account.external_ref);
+    };
+    // The built-in defaults text a D10 account.
+    expect(await decide(NOW)).toMatchObject({ action: "send", channel: "sms" });
+
+    const saved = await save({
+      ...(await editorValues()),
+      [channelField("mid", 1)]: "email",
+      [channelField("mid", 2)]: "",
+      baseVersion: "0",
+    });
+    expect(saved.status).toBe(303);
+    expect((await activeContactPolicy(t.db)).stages.find((s) => s.id === "mid")!.channels).toEqual(["email"]);
+    expect(await decide(NOW)).toMatchObject({ action: "send", channel: "email" });
   });
 });

@@ -6,7 +6,8 @@ import { ScrollTable } from "../../ui/ScrollTable";
 import type { Comparison, RateMeasure } from "../experiment-comparison.server";
 import type { ExperimentSummary } from "../experiments.server";
 import type { PolicyFieldErrors, PolicyFormValues } from "../policy-form";
-import { PolicyEditorForm, TextInput } from "./PolicyEditorForm";
+import { PolicyEditorForm } from "./PolicyEditorForm";
+import { TextInput } from "./PolicyFields";
 
 /**
  * The strategy experiments page (docs/product-rules.md §4.21): the comparison of the arms with 95%

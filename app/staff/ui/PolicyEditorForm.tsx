@@ -12,119 +12,15 @@ import {
   TONES,
   type PolicyFieldErrors,
   type PolicyFormValues,
-  type PolicyProblem,
 } from "../policy-form";
+import { EscalationSection, StageChannels } from "./PolicyChannelFields";
+import { describedBy, idOf, Problems, Select, TextInput, type FieldProps } from "./PolicyFields";
 
 /**
- * The contact-policy form: one fieldset per stage, then quiet hours, caps,
+ * The contact-policy form: one fieldset per stage (with its channels), then escalation, quiet hours, caps,
  * pauses and the jurisdiction profiles (JSON). Errors sit beside their field
  * (aria-describedby); a summary at the top says how many there are.
  */
-const idOf = (name: string) => `policy-${name.replace(/[^A-Za-z0-9_-]/g, "-")}`;
-
-function ProblemText({ problem }: { problem: PolicyProblem }) {
-  const { t } = useTranslation("console");
-  if ("key" in problem) return <>{t(problem.key)}</>;
-  return (
-    <>
-      {problem.path ? <code>{problem.path}</code> : null} <span lang="en">{problem.text}</span>
-    </>
-  );
-}
-
-function Problems({ id, problems }: { id: string; problems?: PolicyProblem[] }) {
-  if (!problems?.length) return null;
-  return (
-    <ul className="error-message error-list" id={id}>
-      {problems.map((p, i) => (
-        <li key={i}>
-          <ProblemText problem={p} />
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-interface FieldProps {
-  name: string;
-  label: string;
-  hint?: string;
-  values: PolicyFormValues;
-  errors: PolicyFieldErrors;
-}
-
-function describedBy(name: string, errors: PolicyFieldErrors, hint?: string) {
-  return (
-    [hint ? `${idOf(name)}-hint` : null, errors[name]?.length ? `${idOf(name)}-error` : null]
-      .filter(Boolean)
-      .join(" ") || undefined
-  );
-}
-
-export function TextInput({
-  name,
-  label,
-  hint,
-  values,
-  errors,
-  inputMode = "numeric",
-  className,
-}: FieldProps & { inputMode?: "numeric" | "text" | "decimal"; className?: string }) {
-  const id = idOf(name);
-  const invalid = Boolean(errors[name]?.length);
-  return (
-    <div className={`field ${className ?? ""} ${invalid ? "field-error" : ""}`}>
-      <label htmlFor={id}>{label}</label>
-      {hint ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      <Problems id={`${id}-error`} problems={errors[name]} />
-      <input
-        id={id}
-        name={name}
-        type="text"
-        inputMode={inputMode}
-        defaultValue={values[name] ?? ""}
-        aria-invalid={invalid || undefined}
-        aria-describedby={describedBy(name, errors, hint)}
-        spellCheck={false}
-      />
-    </div>
-  );
-}
-
-function Select({
-  name,
-  label,
-  values,
-  errors,
-  options,
-}: FieldProps & { options: Array<{ value: string; label: string }> }) {
-  const id = idOf(name);
-  const invalid = Boolean(errors[name]?.length);
-  return (
-    <div className={`field ${invalid ? "field-error" : ""}`}>
-      <label htmlFor={id}>{label}</label>
-      <Problems id={`${id}-error`} problems={errors[name]} />
-      <select
-        id={id}
-        name={name}
-        defaultValue={values[name] ?? ""}
-        aria-invalid={invalid || undefined}
-        aria-describedby={describedBy(name, errors)}
-      >
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
-
 export function PolicyEditorForm({
   values,
   errors,
@@ -161,6 +57,7 @@ export function PolicyEditorForm({
       {children}
 
       <StagesSection {...field} />
+      <EscalationSection {...field} />
       <QuietHoursSection {...field} />
       <CapsSection {...field} />
       <PausesSection {...field} />
@@ -241,6 +138,7 @@ function StageFieldset({ id, ...field }: SectionProps & { id: (typeof STAGE_IDS)
           inputMode="text"
         />
       </div>
+      <StageChannels id={id} {...field} />
     </fieldset>
   );
 }
@@ -284,6 +182,7 @@ function CapsSection(field: SectionProps) {
             name={`caps.${cap}`}
             label={t(`policy.capNames.${cap}`)}
             inputMode={cap === "minHoursBetweenReminders" ? "decimal" : "numeric"}
+            hint={cap === "connectedCallsPerDay" ? t("policy.connectedCallsHint") : undefined}
           />
         ))}
       </div>
