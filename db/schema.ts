@@ -899,7 +899,16 @@ export interface ValidationNoticesTable {
   body: string;
   sent_by: string;
   created_at: TimestampDefault;
+  /** A notice by email (migration 0165): what became of the email; null for a letter. */
+  email_status: ValidationNoticeEmailStatus | null;
+  /** Why it was skipped or failed (`no_email_address`, `address_suppressed`, `email_not_allowed`, …). */
+  email_reason: string | null;
+  email_provider: "smtp" | "mailbox" | null;
+  email_provider_message_id: string | null;
+  emailed_at: NullableTimestamp;
 }
+
+export type ValidationNoticeEmailStatus = "queued" | "sending" | "sent" | "failed" | "skipped";
 
 /** Data exports staff made (migration 0125); deleted after RETENTION_EXPORTS_DAYS. */
 export interface DataExportsTable {

@@ -8,8 +8,8 @@ import {
   addressSchema,
   ADDRESS_INCOMPLETE,
 } from "./record-address.server";
+import { recordStatusFastSchema, recordStatusIssue, recordStatusSchema } from "./record-status-fields.server";
 import { JURISDICTIONS } from "../domain/contact-policy";
-import { ACCOUNT_STATUS_KINDS } from "../domain/account-statuses";
 import { isValidTimeZone } from "../domain/local-time";
 import { boundedMemo } from "../domain/memo";
 import { hashVerificationAnswer, normaliseVerificationAnswer } from "../borrower/verification-answers.server";
@@ -199,19 +199,7 @@ export const accountRecordSchema = z
     account_ref: externalRefSchema.describe("The bank's id for the account"),
     ...accountFieldsSchema,
     ...addressSchema,
-    contact_status: z
-      .enum(ACCOUNT_STATUS_KINDS)
-      .optional()
-      .describe(
-        "A status to set (docs/product-rules.md §4.18): dispute on this account, the others on every account of the borrower; one already in force is left as it is",
-      ),
-    contact_status_reason: z
-      .string()
-      .trim()
-      .min(1, "is required")
-      .max(500, "is longer than 500 characters")
-      .optional()
-      .describe("Why the status is set; required with contact_status"),
+    ...recordStatusSchema,
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -222,12 +210,8 @@ export const accountRecordSchema = z
         path: [missing],
         message: ADDRESS_INCOMPLETE,
       });
-    if (r.contact_status !== undefined && r.contact_status_reason === undefined)
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ["contact_status_reason"],
-        message: "is required with contact_status",
-      });
+    const statusIssue = recordStatusIssue(r);
+    if (statusIssue) ctx.addIssue({ code: z.ZodIssueCode.custom, ...statusIssue });
     if (r.dob === undefined && r.id_last4 === undefined) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -285,12 +269,11 @@ const accountRecordFastSchema = z4
     status: z4.enum(ACCOUNT_STATUSES),
     balance_as_of: z4.string().regex(ZOD3_DATETIME_OFFSET).refine(notInTheFuture).optional(),
     ...addressFastSchema,
-    contact_status: z4.enum(ACCOUNT_STATUS_KINDS).optional(),
-    contact_status_reason: z4.string().trim().min(1).max(500).optional(),
+    ...recordStatusFastSchema,
   })
   .strict()
   .refine((r) => addressIncomplete(r) === null)
-  .refine((r) => r.contact_status === undefined || r.contact_status_reason !== undefined)
+  .refine((r) => recordStatusIssue(r) === null)
   .refine((r) => r.dob !== undefined || r.id_last4 !== undefined);
 
 /**

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import { z } from "zod";
-import type { Database } from "../../db/schema";
+import type { AccountStatusKind, Database } from "../../db/schema";
 import {
   endAccountStatus,
   setAccountStatus,
@@ -106,30 +106,33 @@ export function endStatusRequest(
   return endAccountStatus(db, { externalRef: req.external_ref }, req.reason, actor, receivedAt);
 }
 
-/** A status carried by an account record (import row or bulk API record), by its position. */
+/** A status an account record (import row or bulk API record) sets or ends, by the record's position. */
 export interface RecordStatus {
   index: number;
   borrowerRef: string;
   accountRef: string;
-  kind: NonNullable<AccountRecord["contact_status"]>;
-  reason: string;
+  set: { kind: AccountStatusKind; reason: string } | null;
+  end: { kind: AccountStatusKind; reason: string } | null;
 }
 
 export function recordStatusOf(index: number, record: AccountRecord): RecordStatus | null {
-  if (!record.contact_status || !record.contact_status_reason) return null;
-  return {
-    index,
-    borrowerRef: record.borrower_ref,
-    accountRef: record.account_ref,
-    kind: record.contact_status,
-    reason: record.contact_status_reason,
-  };
+  const set =
+    record.contact_status && record.contact_status_reason
+      ? { kind: record.contact_status, reason: record.contact_status_reason }
+      : null;
+  const end =
+    record.contact_status_end && record.contact_status_end_reason
+      ? { kind: record.contact_status_end, reason: record.contact_status_end_reason }
+      : null;
+  if (!set && !end) return null;
+  return { index, borrowerRef: record.borrower_ref, accountRef: record.account_ref, set, end };
 }
 
 /**
- * Sets the statuses records carry, after their accounts are written (each in its own transaction, by
- * the one status service). One already in force is left as it is, so a file imported twice sets it once;
- * a status the rules refuse (a second Breathing Space within 12 months) is reported against its record.
+ * Ends, then sets, the statuses records carry, after their accounts are written (each in its own
+ * transaction, by the one status service). A status already in force is left as it is and one already
+ * ended stays ended, so a file imported twice changes nothing the second time; a status the rules refuse
+ * (a second Breathing Space within 12 months) is reported against its record.
  */
 export async function applyRecordStatuses(
   db: Kysely<Database>,
@@ -147,13 +150,22 @@ export async function applyRecordStatuses(
       .where("b.external_ref", "=", item.borrowerRef)
       .executeTakeFirst();
     if (!account) continue; // the record itself was refused, and is reported already
+    if (item.end)
+      await endRecordStatus(
+        db,
+        { accountId: account.id, borrowerId: account.borrower_id },
+        item.end,
+        actor,
+        now,
+      );
+    if (!item.set) continue;
     const outcome = await setAccountStatus(
       db,
       {
         borrowerId: account.borrower_id,
-        accountId: ACCOUNT_ONLY_KINDS.has(item.kind) ? account.id : null,
-        kind: item.kind,
-        reason: item.reason,
+        accountId: ACCOUNT_ONLY_KINDS.has(item.set.kind) ? account.id : null,
+        kind: item.set.kind,
+        reason: item.set.reason,
       },
       actor,
       now,
@@ -162,6 +174,32 @@ export async function applyRecordStatuses(
       problems.push({ index: item.index, path: "contact_status", message: RECORD_REFUSALS[outcome.code] });
   }
   return problems;
+}
+
+/**
+ * Ends the record's account's statuses of a kind that are not yet ended: those naming the account and those
+ * covering every account of the borrower (as the import sets them), whoever set them. A record carries no
+ * status id, so this finds them by kind; each is ended by endAccountStatus, as the API ends one.
+ */
+async function endRecordStatus(
+  db: Kysely<Database>,
+  target: { accountId: string; borrowerId: string },
+  end: { kind: AccountStatusKind; reason: string },
+  actor: StatusActor,
+  now: Date,
+) {
+  const open = await db
+    .selectFrom("account_statuses")
+    .select("id")
+    .where("borrower_id", "=", target.borrowerId)
+    .where("kind", "=", end.kind)
+    .where((w) => w.or([w("account_id", "=", target.accountId), w("account_id", "is", null)]))
+    .where("ended_at", "is", null)
+    .where((w) => w.or([w("ends_at", "is", null), w("ends_at", ">", now)]))
+    .orderBy("starts_at")
+    .execute();
+  for (const row of open)
+    await endAccountStatus(db, { statusId: row.id, borrowerId: target.borrowerId }, end.reason, actor, now);
 }
 
 const RECORD_REFUSALS: Record<StatusRefusal, string> = {

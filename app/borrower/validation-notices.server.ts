@@ -5,13 +5,15 @@ import enStatuses from "../../locales/en/statuses.json";
 import zhCNStatuses from "../../locales/zh-CN/statuses.json";
 import zhHKStatuses from "../../locales/zh-HK/statuses.json";
 import { config } from "../platform/config.server";
+import { queueValidationNoticeEmail } from "./validation-notice-email.server";
 
 /**
  * The validation notice sent when a debt is disputed (docs/product-rules.md §4.18, Reg F 1006.34): what
  * the bank says is owed, on which account, and that collection stops until the dispute is answered. The
  * text is rendered from `statuses:validationNotice` in the borrower's language and kept as sent, so the
  * record shows exactly what went out. The catalogues are imported directly (not through i18next), so the
- * CLI's import, which runs outside Vite, renders them too.
+ * CLI's import, which runs outside Vite, renders them too. A notice for the email channel is also queued to
+ * be emailed as recorded (validation-notice-email.server.ts, §4.23).
  */
 const NOTICES: Record<Locale, string> = {
   en: enStatuses.validationNotice.body,
@@ -66,5 +68,6 @@ export async function recordValidationNotice(
     })
     .returning("id")
     .executeTakeFirstOrThrow();
+  if (n.channel === "email") await queueValidationNoticeEmail(trx, row.id);
   return row.id;
 }

@@ -11,23 +11,47 @@ import { verifyUnsubscribeToken } from "../messaging/email-unsubscribe.server";
  * complaint reported by the mail provider suppresses the address for everyone who holds it.
  */
 
+/**
+ * The email a token names: a reminder (`emails`) or a validation notice sent by email (§4.23), whose id is
+ * the email's id; both carry the same unsubscribe link.
+ */
+async function sentEmail(
+  db: Kysely<Database>,
+  emailId: string,
+): Promise<{ borrower_id: string; account_id: string; locale: Locale | null } | undefined> {
+  const reminder = await db
+    .selectFrom("emails")
+    .select(["borrower_id", "account_id", "locale"])
+    .where("id", "=", emailId)
+    .executeTakeFirst();
+  return (
+    reminder ??
+    db
+      .selectFrom("validation_notices")
+      .select(["borrower_id", "account_id", "locale"])
+      .where("id", "=", emailId)
+      .where("channel", "=", "email")
+      .executeTakeFirst()
+  );
+}
+
 export type UnsubscribeTarget = { status: "ok"; locale: Locale; alreadyOff: boolean } | { status: "invalid" };
 
 /** The page's view of a token: its language and whether email is already off. Nothing is written. */
 export async function unsubscribeTarget(db: Kysely<Database>, token: string): Promise<UnsubscribeTarget> {
   const emailId = verifyUnsubscribeToken(token);
   if (!emailId) return { status: "invalid" };
+  const email = await sentEmail(db, emailId);
+  if (!email) return { status: "invalid" };
   const row = await db
-    .selectFrom("emails as e")
-    .innerJoin("borrowers as b", "b.id", "e.borrower_id")
-    .leftJoin("contact_preferences as p", "p.borrower_id", "e.borrower_id")
+    .selectFrom("borrowers as b")
+    .leftJoin("contact_preferences as p", "p.borrower_id", "b.id")
     .select([
-      sql<Locale>`coalesce(e.locale, p.preferred_locale, b.locale)`.as("locale"),
+      sql<Locale>`coalesce(${email.locale}::text, p.preferred_locale, b.locale)`.as("locale"),
       sql<boolean>`coalesce(p.email_allowed, true)`.as("email_allowed"),
     ])
-    .where("e.id", "=", emailId)
-    .executeTakeFirst();
-  if (!row) return { status: "invalid" };
+    .where("b.id", "=", email.borrower_id)
+    .executeTakeFirstOrThrow();
   return { status: "ok", locale: row.locale, alreadyOff: !row.email_allowed };
 }
 
@@ -47,11 +71,7 @@ export async function unsubscribeFromEmail(
   if (!emailId) return { status: "invalid" };
   const now = opts.now ?? new Date();
   return db.transaction().execute(async (trx) => {
-    const email = await trx
-      .selectFrom("emails")
-      .select(["borrower_id", "account_id", "locale"])
-      .where("id", "=", emailId)
-      .executeTakeFirst();
+    const email = await sentEmail(trx, emailId);
     if (!email) return { status: "invalid" as const };
     const borrower = await trx
       .selectFrom("borrowers")

@@ -94,7 +94,10 @@ export const borrowerActionSchema = z.discriminatedUnion("intent", [
     // Empty: every account of the borrower.
     accountId: uuid("errors.account").optional(),
     reason: statusReason(),
-    validationNotice: z.literal("letter").optional(),
+    // Empty: no notice; by email it is also emailed by a worker job (§4.23).
+    validationNotice: z
+      .enum(["letter", "email"], { errorMap: () => ({ message: "statuses:staff.errors.notice" }) })
+      .optional(),
   }),
   z.object({ intent: z.literal("end_status"), statusId: uuid("errors.notFound"), reason: statusReason() }),
   z.object({

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { AutopayStatus, CallOutcome, Database } from "../../db/schema";
+import type { AutopayStatus, CallOutcome, Database, VisitOutcome } from "../../db/schema";
 import { formatCalendarDate } from "../domain/money";
 import { consentHistory } from "../platform/consent.server";
 import {
@@ -175,9 +175,9 @@ async function autopayStates(db: Kysely<Database>, borrowerId: string): Promise<
   return states;
 }
 
-/** Contact around the borrower: link opens, verification attempts, preference changes, notes, calls. */
+/** Contact around the borrower: link opens, verification attempts, preference changes, notes, calls, visits. */
 async function readContactActivity(db: Kysely<Database>, borrowerId: string) {
-  const [opens, verifications, preferenceEvents, notes, calls] = await Promise.all([
+  const [opens, verifications, preferenceEvents, notes, calls, visits] = await Promise.all([
     db
       .selectFrom("short_links")
       .select(["id", "account_id", "open_count", "first_opened_at", "last_opened_at"])
@@ -218,8 +218,16 @@ async function readContactActivity(db: Kysely<Database>, borrowerId: string) {
       .orderBy("c.occurred_at", "desc")
       .limit(MAX_PER_SOURCE)
       .execute(),
+    db
+      .selectFrom("visit_attempts as v")
+      .leftJoin("staff_users as s", "s.id", "v.staff_user_id")
+      .select(["v.id", "v.outcome", "v.notes", "v.occurred_at", "v.account_id", "s.display_name"])
+      .where("v.borrower_id", "=", borrowerId)
+      .orderBy("v.occurred_at", "desc")
+      .limit(MAX_PER_SOURCE)
+      .execute(),
   ]);
-  return { opens, verifications, preferenceEvents, notes, calls };
+  return { opens, verifications, preferenceEvents, notes, calls, visits };
 }
 
 type Activity = Awaited<ReturnType<typeof readBorrowerActivity>> & { autopay: Map<string, AutopayStatus> };
@@ -358,7 +366,7 @@ function caseEntries(
   ];
 }
 
-/** Link opens, verification attempts, preference changes, notes and calls. */
+/** Link opens, verification attempts, preference changes, notes, calls and visits. */
 function contactEntries(contact: Contact, base: Base, { whenOrNull }: TimelineFormatters): TimelineEntry[][] {
   return [
     contact.opens.map((l) => ({
@@ -390,6 +398,14 @@ function contactEntries(contact: Contact, base: Base, { whenOrNull }: TimelineFo
       kind: "call" as const,
       outcome: c.outcome as CallOutcome,
       author: c.display_name,
+    })),
+    // The agent's notes are shown as staff notes are: staff free text, escaped, cleared by retention.
+    contact.visits.map((v) => ({
+      ...base("visit", v.id, v.occurred_at, v.account_id),
+      kind: "visit" as const,
+      outcome: v.outcome as VisitOutcome,
+      author: v.display_name,
+      notes: v.notes,
     })),
   ];
 }

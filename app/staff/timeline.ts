@@ -15,6 +15,7 @@ import type {
   PromiseStatus,
   TaskKind,
   TaskStatus,
+  VisitOutcome,
 } from "../../db/schema";
 
 /** A refund or dispute as the audit log recorded it (app/payments/reversals.server.ts). */
@@ -96,6 +97,8 @@ export type TimelineEntry = Base &
       }
     | { kind: "note"; body: string; author: string }
     | { kind: "call"; outcome: CallOutcome; author: string | null }
+    /** A visit's recorded outcome (§4.19); notes are the agent's words, null once retention cleared them. */
+    | { kind: "visit"; outcome: VisitOutcome; author: string | null; notes: string | null }
     | {
         kind: "task";
         taskKind: TaskKind;
@@ -131,6 +134,8 @@ export function filterOf(entry: TimelineEntry): TimelineFilter {
       return "texts";
     case "call":
       return "calls";
+    case "visit":
+      return "visits";
     case "task":
       return CALL_TASKS.has(entry.taskKind) ? "calls" : entry.taskKind === "visit" ? "visits" : "staff";
     case "payment":

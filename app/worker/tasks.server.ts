@@ -22,6 +22,11 @@ import { withJobContext } from "./job-context.server";
 import { EMAIL_SEND_TASK, emailSendPayloadSchema, sendDecidedEmail } from "../engine/email-send.server";
 import { STAFF_INVITE_EMAIL_TASK } from "../staff/staff-invites.server";
 import { sendStaffInviteEmail, staffInviteEmailPayloadSchema } from "../staff/staff-invite-email.server";
+import {
+  sendValidationNoticeEmail,
+  VALIDATION_NOTICE_EMAIL_TASK,
+  validationNoticeEmailPayloadSchema,
+} from "../borrower/validation-notice-email.server";
 
 /** Every background task Settle runs, by graphile-worker identifier, each in its job's context. */
 export function createTaskList(db: Kysely<Database>): TaskList {
@@ -48,6 +53,17 @@ export function createTaskList(db: Kysely<Database>): TaskList {
         return;
       }
       await sendStaffInviteEmail(db, parsed.data);
+    },
+    // `{ noticeId }`: a dispute's validation notice emailed as recorded; an SMTP failure throws (retried), and
+    // the last attempt records the failure on the notice instead (then the bank prints it).
+    [VALIDATION_NOTICE_EMAIL_TASK]: async (payload, helpers) => {
+      const parsed = validationNoticeEmailPayloadSchema.safeParse(payload);
+      if (!parsed.success) {
+        helpers.logger.error(`${VALIDATION_NOTICE_EMAIL_TASK} with a malformed payload`);
+        return;
+      }
+      const finalAttempt = helpers.job.attempts >= helpers.job.max_attempts;
+      await sendValidationNoticeEmail(db, parsed.data, { finalAttempt });
     },
     "schedule:run": async (_payload, helpers) => {
       const result = await runSchedule(db, { now: new Date() });

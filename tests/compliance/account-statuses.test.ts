@@ -293,3 +293,143 @@ describe("statuses from the import", () => {
     expect(readFileSync(again.errorsPath, "utf8")).toContain("only one is allowed in 12 months");
   });
 });
+
+describe("the import ends a status", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "settle-status-end-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A CSV file of the records, every cell quoted (the bank's export as it would send it). */
+  function csvFile(name: string, records: Array<Record<string, unknown>>) {
+    const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
+    const cell = (v: unknown) => `"${v === undefined ? "" : String(v).replace(/"/g, '""')}"`;
+    const file = join(dir, `${name}.csv`);
+    writeFileSync(
+      file,
+      [columns.join(","), ...records.map((r) => columns.map((c) => cell(r[c])).join(","))].join("\n"),
+    );
+    return file;
+  }
+
+  it("FDCPA 805(c) through the import: a later file ends the cease-contact status, and the schedule contacts the borrower again", async () => {
+    const prefix = `E${randomBytes(4).toString("hex")}`;
+    const row = (i: number, extra: Record<string, unknown> = {}) => ({
+      ...syntheticRecord(i, { prefix }),
+      time_zone: "Asia/Hong_Kong",
+      jurisdiction: "US",
+      locale: "en",
+      dpd: 10,
+      status: "delinquent",
+      overdue_minor: 50_000,
+      ...extra,
+    });
+    const hashKey = config().verificationHashKey;
+    const set = csvFile(`${prefix}-set`, [
+      row(0, { contact_status: "cease_contact", contact_status_reason: "Borrower's letter of 3 March" }),
+    ]);
+    expect(await importAccountsFile(t.db, { file: set, hashKey })).toMatchObject({ created: 1, rejected: 0 });
+    const account = await t.db
+      .selectFrom("accounts")
+      .select(["id as accountId", "borrower_id as borrowerId"])
+      .where("external_ref", "=", `${prefix}-A0`)
+      .executeTakeFirstOrThrow();
+    const b = { borrowerRef: `${prefix}-B0`, accountRef: `${prefix}-A0`, ...account };
+    expect((await plan(b)).decision).toMatchObject({ action: "suppress", reason: "cease_contact" });
+
+    // The next file ends it; a row without the end's reason, or ending what it sets, is refused by itself.
+    const end = csvFile(`${prefix}-end`, [
+      row(0, {
+        contact_status_end: "cease_contact",
+        contact_status_end_reason: "Borrower asked to be contacted",
+      }),
+      row(1, { contact_status_end: "cease_contact" }),
+      row(2, {
+        contact_status: "dispute",
+        contact_status_reason: "x",
+        contact_status_end: "dispute",
+        contact_status_end_reason: "y",
+      }),
+    ]);
+    const ended = await importAccountsFile(t.db, { file: end, hashKey });
+    expect(ended).toMatchObject({ rows: 3, rejected: 2 });
+    const report = readFileSync(ended.errorsPath, "utf8");
+    expect(report).toContain("contact_status_end_reason,is required with contact_status_end");
+    expect(report).toContain("contact_status_end,cannot end the status the same record sets");
+    const { decision, queued } = await plan(b);
+    expect(decision).toMatchObject({ action: "send", channel: "sms" });
+    expect(queued).toBe(1);
+
+    // Audited with the import as its source; the same file again changes nothing.
+    await importAccountsFile(t.db, { file: end, hashKey });
+    const statuses = await t.db
+      .selectFrom("account_statuses")
+      .select(["kind", "ended_by", "end_reason", "ended_at"])
+      .where("borrower_id", "=", b.borrowerId)
+      .execute();
+    expect(statuses).toEqual([
+      {
+        kind: "cease_contact",
+        ended_by: "import",
+        end_reason: "Borrower asked to be contacted",
+        ended_at: expect.any(Date),
+      },
+    ]);
+    const audit = await t.db
+      .selectFrom("audit_events")
+      .select(["action", "actor_type", "detail"])
+      .where("borrower_id", "=", b.borrowerId)
+      .where("action", "like", "status.%")
+      .orderBy("id")
+      .execute();
+    expect(audit.map((a) => [a.action, a.actor_type, a.detail.source])).toEqual([
+      ["status.set", "system", "import"],
+      ["status.ended", "system", "import"],
+    ]);
+  });
+
+  it("ends a status the bank set through the API, on every account it covers, and leaves other kinds alone", async () => {
+    const b = await bankSends("US");
+    expect((await setStatus(b, { kind: "cease_contact" })).status).toBe(201);
+    expect((await setStatus(b, { kind: "dispute", account_ref: b.accountRef })).status).toBe(201);
+    const record = await t.db
+      .selectFrom("borrowers as br")
+      .innerJoin("accounts as a", "a.borrower_id", "br.id")
+      .select(["br.full_name", "br.phone_e164", "a.last4"])
+      .where("a.id", "=", b.accountId)
+      .executeTakeFirstOrThrow();
+    const file = csvFile(`end-${b.accountRef}`, [
+      {
+        ...syntheticRecord(0, { prefix: "unused" }),
+        borrower_ref: b.borrowerRef,
+        account_ref: b.accountRef,
+        full_name: record.full_name,
+        phone: record.phone_e164,
+        last4: record.last4,
+        time_zone: "Asia/Hong_Kong",
+        jurisdiction: "US",
+        locale: "en",
+        dpd: 10,
+        status: "delinquent",
+        overdue_minor: 50_000,
+        contact_status_end: "cease_contact",
+        contact_status_end_reason: "Withdrawn",
+      },
+    ]);
+    expect(await importAccountsFile(t.db, { file, hashKey: config().verificationHashKey })).toMatchObject({
+      rejected: 0,
+    });
+    const statuses = await t.db
+      .selectFrom("account_statuses")
+      .select(["kind", "ended_by"])
+      .where("borrower_id", "=", b.borrowerId)
+      .orderBy("kind")
+      .execute();
+    expect(statuses).toEqual([
+      { kind: "cease_contact", ended_by: "import" },
+      { kind: "dispute", ended_by: null },
+    ]);
+    expect((await plan(b)).decision).toMatchObject({ action: "suppress", reason: "dispute" });
+  });
+});

@@ -31,6 +31,15 @@ const asCsv = (record: Record<string, unknown>) =>
     SYNTHETIC_COLUMNS.map((c) => (record[c] === undefined ? "" : String(record[c]))),
   );
 
+/** As CSV cells under the record's own columns (the status columns are not among the synthetic ones). */
+const asCsvWith = (record: Record<string, unknown>) => {
+  const columns = Object.keys(record);
+  return csvCellsToRecordInput(
+    columns,
+    columns.map((c) => String(record[c])),
+  );
+};
+
 /** Values that probe each kind of check: types, bounds, trimming, formats, edge dates. */
 const PROBES: unknown[] = [
   undefined,
@@ -142,6 +151,27 @@ describe("the import's fast record schema agrees with the API's", () => {
     expectSameVerdict(noAnswer);
     expectSameVerdict({ ...noAnswer, id_last4: "123A" });
     for (const input of [null, undefined, [], "x", 5, [base()]]) expectSameVerdict(input);
+  });
+
+  it("on the status columns: set and end, with and without their reasons, the same kind or not", () => {
+    const values = [undefined, "", " ", "dispute", "cease_contact", "nonsense", 5];
+    const reasons = [undefined, "", "  ", "Adviser's letter", "x".repeat(501)];
+    for (const set of values)
+      for (const end of values)
+        for (const endReason of reasons) {
+          const record = {
+            ...base(),
+            contact_status: set,
+            contact_status_reason: "Why",
+            contact_status_end: end,
+          };
+          const withReason = { ...record, contact_status_end_reason: endReason };
+          for (const input of [record, withReason]) {
+            const clean = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+            expectSameVerdict(clean);
+            expectSameVerdict(asCsvWith(clean));
+          }
+        }
   });
 
   it("on random mutations of a valid record", () => {

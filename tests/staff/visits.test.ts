@@ -1,6 +1,13 @@
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
+import { createInstance } from "i18next";
+import { I18nextProvider, initReactI18next } from "react-i18next";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { i18nConfig } from "../../app/i18n/config";
 import { action, loader } from "../../app/routes/staff.borrowers.$borrowerId";
 import type { BorrowerWorkspace } from "../../app/staff/borrower-workspace.server";
+import { filterOf } from "../../app/staff/timeline";
+import { Timeline } from "../../app/staff/ui/Timeline";
 import { insertAccount, insertBorrower } from "../support/builders";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { enrolledStaff, get, outcome, post, signedInCookie, staffContext } from "./support";
@@ -110,5 +117,79 @@ describe("visits on the borrower page", () => {
       .orderBy("id")
       .execute();
     expect(audit.map((a) => a.action)).toEqual(["staff.visits_refused", "staff.phone_owner_set"]);
+  });
+});
+
+async function pageOf(borrowerId: string, query = "") {
+  const page = await outcome(() =>
+    loader({
+      request: get(`/staff/borrowers/${borrowerId}${query}`, agentCookie),
+      params: { borrowerId },
+      context: staffContext(t.db),
+    }),
+  );
+  expect(page.status).toBe(200);
+  return page.data as BorrowerWorkspace;
+}
+
+async function render(entries: BorrowerWorkspace["timeline"], lng: string) {
+  const staff = (await import(`../../locales/${lng}/staff.json`)).default;
+  const i18n = createInstance();
+  await i18n.use(initReactI18next).init({
+    ...i18nConfig,
+    lng,
+    ns: ["staff"],
+    defaultNS: "staff",
+    resources: { [lng]: { staff } },
+  });
+  return renderToStaticMarkup(createElement(I18nextProvider, { i18n }, createElement(Timeline, { entries })));
+}
+
+describe("visit outcomes on the borrower timeline", () => {
+  it("each recorded visit shows its outcome, who recorded it and the notes, under the visits filter, in three languages", async () => {
+    const { borrower, account, task } = await borrowerWithVisitTask();
+    const second = await t.db
+      .insertInto("tasks")
+      .values({ kind: "visit", borrower_id: borrower.id, account_id: account.id, reason: "stage_visit" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const notes = "Neighbour said <b>away</b> until May.";
+    expect(
+      (await act(borrower.id, { intent: "log_visit", taskId: task.id, outcome: "not_home", notes })).status,
+    ).toBe(303);
+    expect((await act(borrower.id, { intent: "log_visit", taskId: second.id, outcome: "met" })).status).toBe(
+      303,
+    );
+
+    const visits = (await pageOf(borrower.id)).timeline.filter((e) => e.kind === "visit");
+    expect(visits).toHaveLength(2);
+    expect(visits.map((v) => v.kind === "visit" && [v.outcome, v.author, v.notes, v.accountLast4])).toEqual(
+      expect.arrayContaining([
+        ["not_home", "Test agent", notes, account.last4],
+        ["met", "Test agent", null, account.last4],
+      ]),
+    );
+    expect(visits.every((v) => filterOf(v) === "visits")).toBe(true);
+    // The visits filter shows them (with the closed visit tasks); the texts filter does not.
+    const onlyVisits = await pageOf(borrower.id, "?show=visits");
+    expect(onlyVisits.timeline.filter((e) => e.kind === "visit")).toHaveLength(2);
+    expect(
+      (await pageOf(borrower.id, "?show=texts")).timeline.filter((e) => e.kind === "visit"),
+    ).toHaveLength(0);
+
+    const en = await render(visits, "en");
+    expect(en).toContain("Visit");
+    expect(en).toContain("Not at home");
+    expect(en).toContain("Met the borrower");
+    expect(en).toContain("by Test agent");
+    // Staff free text is escaped, never HTML.
+    expect(en).toContain("Neighbour said &lt;b&gt;away&lt;/b&gt; until May.");
+    expect(en).not.toContain("<b>away</b>");
+    const hk = await render(visits, "zh-HK");
+    expect(hk).toContain("上門拜訪");
+    expect(hk).toContain("不在家");
+    const cn = await render(visits, "zh-CN");
+    expect(cn).toContain("上门拜访");
+    expect(cn).toContain("已与借款人会面");
   });
 });

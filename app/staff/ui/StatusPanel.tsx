@@ -1,11 +1,11 @@
-import { getFormProps, getInputProps, useForm } from "@conform-to/react";
+import { getFormProps, useForm } from "@conform-to/react";
 import { Form } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { ACCOUNT_STATUS_KINDS } from "../../domain/account-statuses";
 import type { BorrowerWorkspace } from "../borrower-workspace.server";
 import { STATUS_REASON_MAX } from "../borrower-forms";
 import { FormProblem, replyFor, type BorrowerActionReply } from "./BorrowerActions";
-import { StaffErrors, StaffSelect, StaffTextArea } from "./fields";
+import { StaffSelect, StaffTextArea } from "./fields";
 
 type Props = { page: BorrowerWorkspace; reply?: BorrowerActionReply };
 
@@ -97,13 +97,15 @@ function SetStatusForm({ page, reply }: Props) {
         }))}
       />
       <StaffTextArea field={fields.reason} label={t("staff.reason")} rows={2} maxLength={STATUS_REASON_MAX} />
-      <div className="field">
-        <StaffErrors id={fields.validationNotice.errorId} errors={fields.validationNotice.errors} />
-        <label>
-          <input {...getInputProps(fields.validationNotice, { type: "checkbox", value: "letter" })} />{" "}
-          {t("staff.notice")}
-        </label>
-      </div>
+      <StaffSelect
+        field={fields.validationNotice}
+        label={t("staff.notice")}
+        placeholder={t("staff.noticeChannels.none")}
+        options={(["letter", "email"] as const).map((c) => ({
+          value: c,
+          label: t(`staff.noticeChannels.${c}`),
+        }))}
+      />
       <button type="submit" className="button primary">
         {t("staff.set")}
       </button>

@@ -114,6 +114,8 @@ function TimelineBody({ entry }: { entry: TimelineEntry }) {
           {entry.author ? <span className="hint"> · {t("timeline.by", { name: entry.author })}</span> : null}
         </p>
       );
+    case "visit":
+      return <VisitBody entry={entry} />;
     case "task":
       return <TaskBody entry={entry} />;
   }
@@ -204,6 +206,20 @@ function PreferencesBody({ entry }: Entry<"preferences">) {
       })}
       {entry.detail ? <span className="hint"> ({entry.detail})</span> : null}
     </p>
+  );
+}
+
+/** The agent's notes are staff free text, shown as staff notes are (escaped, not the borrower's words). */
+function VisitBody({ entry }: Entry<"visit">) {
+  const { t } = useTranslation("staff");
+  return (
+    <>
+      <p>
+        {t(`visitOutcomes.${entry.outcome}`)}
+        {entry.author ? <span className="hint"> · {t("timeline.by", { name: entry.author })}</span> : null}
+      </p>
+      {entry.notes ? <blockquote className="free-text">{entry.notes}</blockquote> : null}
+    </>
   );
 }
 
