@@ -71,30 +71,31 @@ export function outcomeScope(db: Kysely<Database>, f: OutcomeFilters, tz: string
     f.product ? sql`a.product = ${f.product}` : null,
     f.jurisdiction ? sql`b.jurisdiction = ${f.jurisdiction}` : null,
     f.language ? sql`b.locale = ${f.language}` : null,
-    f.stage
-      ? sql`a.id in (select e.account_id from entry e where e.first_stage = ${STAGE_ORDER.indexOf(f.stage) + 1})`
-      : null,
   ].filter((c) => c !== null);
-  // One pass over the period's reminders gives each account's entry, first and last stage and whether any
-  // was an arrears reminder. Each reminder is packed into one bigint, its second times 8 plus its stage's
-  // position (1-6), so `min` and `max` find the first and the last reminder's stage without sorting each
-  // account's reminders (docs/decisions/016-outcomes-at-a-million-accounts.md).
+  const accounts = sql`accounts a ${person ? sql`join borrowers b on b.id = a.borrower_id` : sql``}
+    where ${conditions.length ? sql.join(conditions, sql` and `) : sql`true`}`;
+  const stage = STAGE_ORDER.indexOf(f.stage ?? "") + 1;
+  // One pass over the period's reminders (of the filtered accounts only) gives each account's entry, first
+  // and last stage and whether any was an arrears reminder. Each reminder is packed into one bigint, its
+  // second times 8 plus its stage's position (1-6), so `min` and `max` find the first and the last
+  // reminder's stage without sorting each account's reminders
+  // (docs/decisions/016-outcomes-at-a-million-accounts.md).
   const packed = sql`(extract(epoch from m.sent_at)::bigint * 8 + array_position(${STAGE_ORDER}::text[], m.stage))`;
   // With a stage filter the scope reads the entries, and each figure inlines the scope, so the entries are
   // computed once per query instead of once per use.
   const ctes = sql`
-    entry as ${f.stage ? sql`materialized` : sql`not materialized`} (
+    entry as ${stage ? sql`materialized` : sql`not materialized`} (
       select m.account_id, min(m.sent_at) as sent_at,
         (min(${packed}) % 8)::int as first_stage, (max(${packed}) % 8)::int as last_stage,
         bool_or(m.stage = any(${ARREARS_STAGES}::text[])) as in_arrears
       from messages m
       where ${REMINDER} and m.sent_at >= ${lo} and m.sent_at < ${hi} and m.account_id is not null
+        ${conditions.length ? sql`and m.account_id in (select a.id from ${accounts})` : sql``}
       group by m.account_id
     ),
     scope as not materialized (
-      select a.id, a.currency, a.overdue_minor, a.status, a.balance_as_of
-      from accounts a ${person ? sql`join borrowers b on b.id = a.borrower_id` : sql``}
-      where ${conditions.length ? sql.join(conditions, sql` and `) : sql`true`}
+      select a.id, a.currency, a.overdue_minor, a.status, a.balance_as_of from ${accounts}
+        ${stage ? sql`and a.id in (select e.account_id from entry e where e.first_stage = ${stage})` : sql``}
     )`;
   return { db, lo, hi, tz, from: f.from, to: f.to, ctes };
 }
