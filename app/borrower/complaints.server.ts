@@ -5,6 +5,7 @@ import { localToday } from "../domain/borrower-actions";
 import { complaintAckNumber } from "../domain/complaint-ack";
 import type { BorrowerSession } from "./session.server";
 import type { QueueSmsResult } from "../messaging/outbound-sms.server";
+import { resumeCasesOnReply } from "../engine/case-replies.server";
 import {
   announceBorrowerAction,
   cancelQueuedReminders,
@@ -87,6 +88,14 @@ async function recordComplaint(
       created_at: now,
     })
     .execute();
+  // A further complaint about the account is the borrower's answer to one waiting for them.
+  await resumeCasesOnReply(trx, {
+    borrowerId: session.borrowerId,
+    via: "complaint",
+    ref: complaint.id,
+    scope: { type: "complaint", accountId: session.accountId },
+    now,
+  });
   const disputeFlagged = input.category === "amount_disputed";
   const cancelled = disputeFlagged ? await flagDispute(trx, session, now) : 0;
   const facts = { complaintId: complaint.id, ackNumber, category: input.category, disputeFlagged };

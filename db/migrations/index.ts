@@ -39,6 +39,7 @@ import * as m0150 from "./0150_policy_experiments";
 import * as m0151 from "./0151_experiment_results";
 import * as m0155 from "./0155_sending_pace";
 import * as m0156 from "./0156_account_milestones";
+import * as m0170 from "./0170_case_replies";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -82,4 +83,5 @@ export const migrations: Record<string, Migration> = {
   "0151_experiment_results": m0151,
   "0155_sending_pace": m0155,
   "0156_account_milestones": m0156,
+  "0170_case_replies": m0170,
 };
