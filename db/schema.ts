@@ -68,7 +68,9 @@ export type ComplaintCategory =
   "contact_frequency" | "conduct" | "amount_disputed" | "privacy" | "payment_problem" | "other";
 export type ComplaintStatus = "open" | "in_progress" | "awaiting_borrower" | "resolved";
 export type CaseType = "hardship" | "complaint";
-export type CaseEventKind = "transition" | "note" | "pause_granted";
+export type CaseEventKind = "transition" | "note" | "pause_granted" | "borrower_reply";
+/** What a borrower's answer to a case waiting for them was (migration 0170). */
+export type CaseReplyVia = "sms" | "complaint" | "hardship_report";
 export type TaskKind =
   | "call"
   | "visit"
@@ -533,6 +535,8 @@ export interface ComplaintsTable {
   /** The final response to the borrower (free text; retention clears it). */
   response: string | null;
   responded_at: NullableTimestamp;
+  /** The account's `dispute_at` this complaint set or joined; resolving it clears that flag (migration 0170). */
+  dispute_flag_at: NullableTimestamp;
 }
 
 /** A case's history: transitions, internal notes, and decisions (a further hardship pause with its reason). */
@@ -542,13 +546,17 @@ export interface CaseEventsTable {
   case_id: string;
   borrower_id: string;
   account_id: string | null;
-  staff_user_id: string;
+  /** Null only for a `borrower_reply`, which the system writes. */
+  staff_user_id: string | null;
   kind: CaseEventKind;
   from_status: string | null;
   to_status: string | null;
   body: string | null;
   pause_until: NullableTimestamp;
   created_at: TimestampDefault;
+  reply_via: CaseReplyVia | null;
+  /** The row holding what the borrower sent (message, complaint, report); its text is never copied here. */
+  reply_ref: string | null;
 }
 
 export interface TasksTable {

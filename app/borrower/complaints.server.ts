@@ -5,6 +5,8 @@ import { localToday } from "../domain/borrower-actions";
 import { complaintAckNumber } from "../domain/complaint-ack";
 import type { BorrowerSession } from "./session.server";
 import type { QueueSmsResult } from "../messaging/outbound-sms.server";
+import { resumeCasesOnReply } from "../engine/case-replies.server";
+import { holdDisputeFlag } from "./complaint-dispute.server";
 import {
   announceBorrowerAction,
   cancelQueuedReminders,
@@ -16,8 +18,8 @@ import {
  * Complaints (docs/product-rules.md §5.6): recorded with an acknowledgement number the
  * borrower can quote, queued for a supervisor as a `complaint` task. A
  * complaint that disputes the amount also sets the account's dispute flag,
- * which suppresses collection reminders until staff resolve it
- * (docs/product-rules.md §4.3): chasing a debt the borrower says is wrong is
+ * which suppresses collection reminders until staff resolve the complaint
+ * (docs/product-rules.md §4.3, §8.13): chasing a debt the borrower says is wrong is
  * what regulators tell collectors not to do.
  */
 
@@ -87,8 +89,16 @@ async function recordComplaint(
       created_at: now,
     })
     .execute();
+  // A further complaint about the account is the borrower's answer to one waiting for them.
+  await resumeCasesOnReply(trx, {
+    borrowerId: session.borrowerId,
+    via: "complaint",
+    ref: complaint.id,
+    scope: { type: "complaint", accountId: session.accountId },
+    now,
+  });
   const disputeFlagged = input.category === "amount_disputed";
-  const cancelled = disputeFlagged ? await flagDispute(trx, session, now) : 0;
+  const cancelled = disputeFlagged ? await flagDispute(trx, session, complaint.id, now) : 0;
   const facts = { complaintId: complaint.id, ackNumber, category: input.category, disputeFlagged };
   const sms = await announceComplaint(trx, session, {
     facts,
@@ -99,14 +109,14 @@ async function recordComplaint(
   return { complaintId: complaint.id, ackNumber, disputeFlagged, sms };
 }
 
-/** Sets the account's dispute flag (kept from its first dispute) and cancels its queued reminders. */
-async function flagDispute(trx: Transaction<Database>, session: BorrowerSession, now: Date): Promise<number> {
-  await trx
-    .updateTable("accounts")
-    .set((eb) => ({ dispute_at: eb.fn.coalesce("dispute_at", eb.val(now)), updated_at: now }))
-    .where("id", "=", session.accountId)
-    .where("borrower_id", "=", session.borrowerId)
-    .execute();
+/** Sets (or joins) the account's dispute flag for this complaint and cancels its queued reminders. */
+async function flagDispute(
+  trx: Transaction<Database>,
+  session: BorrowerSession,
+  complaintId: string,
+  now: Date,
+): Promise<number> {
+  await holdDisputeFlag(trx, { ...session, complaintId, now });
   return cancelQueuedReminders(trx, session, now, "dispute");
 }
 

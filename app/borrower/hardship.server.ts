@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../../db/schema";
 import { hardshipPauseFor } from "../domain/borrower-actions";
 import { activeContactPolicy } from "../engine/planner.server";
+import { resumeCasesOnReply } from "../engine/case-replies.server";
 import type { HardshipInput } from "./action-forms";
 import type { BorrowerSession } from "./session.server";
 import { queueSms, type QueueSmsResult } from "../messaging/outbound-sms.server";
@@ -78,6 +79,14 @@ export async function reportHardship(
         created_at: now,
       })
       .execute();
+    // A new report is the borrower's answer to a hardship case waiting for more from them.
+    await resumeCasesOnReply(trx, {
+      borrowerId: session.borrowerId,
+      via: "hardship_report",
+      ref: report.id,
+      scope: { type: "hardship", accountId: session.accountId },
+      now,
+    });
     const sms = await announceHardship(trx, session, {
       input,
       account,

@@ -132,6 +132,7 @@ async function verified(
     },
     now,
   );
+  await closeLockoutTasks(trx, link, now);
   const setCookie = await startBorrowerSession(trx, {
     borrowerId: link.borrower_id,
     accountId: link.account_id,
@@ -139,6 +140,34 @@ async function verified(
     now,
   });
   return { status: "verified", setCookie };
+}
+
+/**
+ * The borrower proved who they are, so the call a lockout asked for (docs/product-rules.md §8.12) is no
+ * longer needed: its task closes, audited as the system's, whoever held it.
+ */
+async function closeLockoutTasks(trx: Trx, link: Link, now: Date) {
+  const closed = await trx
+    .updateTable("tasks")
+    .set({ status: "done", resolved_at: now, outcome: "borrower_verified" })
+    .where("borrower_id", "=", link.borrower_id)
+    .where("source_type", "=", "verification_lockout")
+    .where("status", "=", "open")
+    .returning("id")
+    .execute();
+  for (const task of closed)
+    await appendAudit(
+      trx,
+      {
+        actorType: "system",
+        action: "task.closed_on_verification",
+        subjectType: "task",
+        subjectId: task.id,
+        borrowerId: link.borrower_id,
+        detail: { source: "verification_lockout" },
+      },
+      now,
+    );
 }
 
 /** Locks every unexpired link of the borrower for 24 hours, flags it for an agent, and audits it. */

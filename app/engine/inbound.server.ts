@@ -14,6 +14,7 @@ import { logger, maskPhone } from "../platform/logger.server";
 import { config } from "../platform/config.server";
 import { queueSms } from "../messaging/outbound-sms.server";
 import { smsTemplateBodies } from "../messaging/sms-template-store.server";
+import { resumeCasesOnReply } from "./case-replies.server";
 
 export interface InboundSms {
   from: string;
@@ -35,6 +36,8 @@ export interface InboundOutcome {
   unknownNumberReply: string | null;
   /** Free-text replies opened for a person to read (they may be an opt-out or a complaint). */
   reviews: number;
+  /** Cases waiting for the borrower that this reply moved back to `in_progress`. */
+  casesResumed: number;
 }
 
 type Trx = Transaction<Database>;
@@ -85,6 +88,7 @@ async function storeAndAnswer(trx: Trx, sms: InboundSms): Promise<InboundOutcome
       borrowers: 0,
       replies: 0,
       reviews: 0,
+      casesResumed: 0,
       unknownNumberReply: await unknownNumberReply(trx, classified),
     };
   }
@@ -93,6 +97,7 @@ async function storeAndAnswer(trx: Trx, sms: InboundSms): Promise<InboundOutcome
     borrowers: borrowers.length,
     replies: 0,
     reviews: 0,
+    casesResumed: 0,
     unknownNumberReply: null,
   };
   for (const [i, b] of borrowers.entries()) {
@@ -110,6 +115,14 @@ async function storeAndAnswer(trx: Trx, sms: InboundSms): Promise<InboundOutcome
     } else if (classified.possibleOptOut || classified.possibleComplaint) {
       outcome.reviews += await openReview(trx, { borrowerId: b.id, messageId: storedId, classified, now });
     }
+    // A keyword is an instruction to the sender, not an answer; any other text answers a waiting case.
+    if (kind === "other")
+      outcome.casesResumed += await resumeCasesOnReply(trx, {
+        borrowerId: b.id,
+        via: "sms",
+        ref: storedId,
+        now,
+      });
   }
   return outcome;
 }

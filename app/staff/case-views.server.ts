@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import type { CaseType, Database } from "../../db/schema";
+import type { CaseEventKind, CaseReplyVia, CaseType, Database } from "../../db/schema";
 import {
   allowedCaseActions,
   caseClocks,
@@ -138,8 +138,10 @@ function summary(r: CaseListRow, sla: CaseSla, now: Date): CaseSummary {
 
 interface CaseEventView {
   id: string;
-  kind: "transition" | "note" | "pause_granted";
-  staffName: string;
+  kind: CaseEventKind;
+  /** Null for a borrower's reply, which the system recorded. */
+  staffName: string | null;
+  replyVia: CaseReplyVia | null;
   fromStatus: string | null;
   toStatus: string | null;
   body: string | null;
@@ -165,7 +167,7 @@ export async function loadCase(db: Db, caseId: string, now = new Date()): Promis
   if (!row) return null;
   const events = await db
     .selectFrom("case_events as e")
-    .innerJoin("staff_users as s", "s.id", "e.staff_user_id")
+    .leftJoin("staff_users as s", "s.id", "e.staff_user_id")
     .select([
       "e.id",
       "e.kind",
@@ -175,6 +177,7 @@ export async function loadCase(db: Db, caseId: string, now = new Date()): Promis
       "e.body",
       "e.pause_until",
       "e.created_at",
+      "e.reply_via",
     ])
     .where("e.case_id", "=", caseId)
     .orderBy("e.created_at")
@@ -192,6 +195,7 @@ export async function loadCase(db: Db, caseId: string, now = new Date()): Promis
       id: e.id,
       kind: e.kind,
       staffName: e.display_name,
+      replyVia: e.reply_via,
       fromStatus: e.from_status,
       toStatus: e.to_status,
       body: e.body,

@@ -11,6 +11,7 @@ import { epochDayFromIsoDate, localEpochDay, startOfLocalDay } from "../domain/l
 import { appendAudit } from "../platform/audit.server";
 import { queueSms } from "../messaging/outbound-sms.server";
 import { cancelQueuedReminders } from "../borrower/action-scope.server";
+import { releaseDisputeFlag } from "../borrower/complaint-dispute.server";
 import { managesWork } from "./worklist.server";
 import type { StaffIdentity } from "./session.server";
 
@@ -156,6 +157,7 @@ export function moveCase(
       });
       if (closing) await closeCase(trx, c, next, now);
       await audit(trx, opts.staff, c, `staff.case_${opts.action}`, { from: c.status, to: next }, now);
+      if (closing && c.type === "complaint") await releaseDispute(trx, opts.staff, c, now);
     },
   );
 }
@@ -179,6 +181,32 @@ async function closeCase(trx: Trx, c: CaseRow, state: CaseState, now: Date) {
     dedupeKey: `confirmation:case_response:${c.id}`,
     now,
   });
+}
+
+/**
+ * A resolved complaint lets go of the dispute flag it set (docs/product-rules.md §8.13): cleared, and audited
+ * as the resolver's, when nothing else holds it, so the schedule may contact the borrower again.
+ */
+async function releaseDispute(trx: Trx, staff: StaffIdentity, c: CaseRow, now: Date) {
+  const released = await releaseDisputeFlag(trx, c.id, now);
+  if (released.status === "none") return;
+  await appendAudit(
+    trx,
+    {
+      actorType: "staff",
+      actorId: staff.id,
+      action: released.status === "cleared" ? "staff.dispute_cleared" : "staff.dispute_kept",
+      subjectType: "account",
+      subjectId: released.accountId,
+      borrowerId: c.borrowerId,
+      detail: {
+        via: "complaint_resolved",
+        complaintId: c.id,
+        ...(released.status === "kept" ? { by: released.by } : {}),
+      },
+    },
+    now,
+  );
 }
 
 /** An internal note on the case (never shown to the borrower). */

@@ -158,6 +158,8 @@ export interface WorkItem {
   ownerName: string | null;
   /** The case behind a hardship review or complaint task, for its page. */
   caseId: string | null;
+  /** A call back to a borrower locked out of verification; the task closes when they verify. */
+  lockout: boolean;
 }
 
 function workItems(db: Kysely<Database>) {
@@ -193,6 +195,7 @@ const toItem = (r: WorkRow): WorkItem => ({
   ownerId: r.assigned_to_staff_id,
   ownerName: r.display_name,
   caseId: r.source_type && CASE_SOURCES.has(r.source_type) ? r.source_id : null,
+  lockout: r.source_type === "verification_lockout",
 });
 
 interface StaffLoad {

@@ -40,6 +40,7 @@ import * as m0151 from "./0151_experiment_results";
 import * as m0155 from "./0155_sending_pace";
 import * as m0156 from "./0156_account_milestones";
 import * as m0165 from "./0165_validation_notice_emails";
+import * as m0170 from "./0170_case_replies";
 
 /** Every migration, in order. Static imports work the same under tsx, Vite and vitest. */
 export const migrations: Record<string, Migration> = {
@@ -84,4 +85,5 @@ export const migrations: Record<string, Migration> = {
   "0155_sending_pace": m0155,
   "0156_account_milestones": m0156,
   "0165_validation_notice_emails": m0165,
+  "0170_case_replies": m0170,
 };

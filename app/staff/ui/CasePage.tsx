@@ -1,6 +1,6 @@
 import { Form, Link } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import type { CaseType } from "../../../db/schema";
+import type { CaseEventKind, CaseReplyVia, CaseType } from "../../../db/schema";
 import type { CaseAction, CaseClockName, CaseState } from "../../domain/case-lifecycle";
 
 /**
@@ -30,8 +30,9 @@ interface CaseView {
   clocks: Array<{ name: CaseClockName; due: string; metAt: string | null; breached: boolean }>;
   events: Array<{
     id: string;
-    kind: "transition" | "note" | "pause_granted";
-    staffName: string;
+    kind: CaseEventKind;
+    staffName: string | null;
+    replyVia: CaseReplyVia | null;
     fromStatus: string | null;
     toStatus: string | null;
     body: string | null;
@@ -233,16 +234,9 @@ function CaseHistory({ events }: { events: CaseView["events"] }) {
           {events.map((e) => (
             <li key={e.id}>
               <span className="hint">
-                {e.at} · {e.staffName}
+                {e.at} · {e.staffName ?? t("cases.system")}
               </span>{" "}
-              {e.kind === "transition"
-                ? t("cases.moved", {
-                    from: t(`hardshipStatus.${e.fromStatus}`),
-                    to: t(`hardshipStatus.${e.toStatus}`),
-                  })
-                : e.kind === "pause_granted"
-                  ? t("cases.pauseGranted", { date: e.pauseUntil })
-                  : null}
+              {eventLine(e, t)}
               {e.body ? <p className="free-text">{e.body}</p> : null}
             </li>
           ))}
@@ -250,4 +244,16 @@ function CaseHistory({ events }: { events: CaseView["events"] }) {
       )}
     </section>
   );
+}
+
+/** What happened, in words: a move, a granted pause, or what the borrower sent (never their words). */
+function eventLine(
+  e: CaseView["events"][number],
+  t: (key: string, opts?: Record<string, unknown>) => string,
+) {
+  const move = { from: t(`hardshipStatus.${e.fromStatus}`), to: t(`hardshipStatus.${e.toStatus}`) };
+  if (e.kind === "borrower_reply") return t(`cases.replied.${e.replyVia}`, move);
+  if (e.kind === "transition") return t("cases.moved", move);
+  if (e.kind === "pause_granted") return t("cases.pauseGranted", { date: e.pauseUntil });
+  return null;
 }

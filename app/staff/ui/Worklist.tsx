@@ -15,6 +15,7 @@ interface WorkRow {
   due: string;
   ownerName: string | null;
   caseId: string | null;
+  lockout: boolean;
 }
 
 export function WorkTable({
@@ -58,6 +59,8 @@ export function WorkTable({
                   <td>
                     {item.caseId ? (
                       <Link to={`/staff/cases/${item.caseId}`}>{t(`taskKinds.${item.kind}`)}</Link>
+                    ) : item.lockout ? (
+                      t("work.lockoutCallback")
                     ) : (
                       t(`taskKinds.${item.kind}`)
                     )}
