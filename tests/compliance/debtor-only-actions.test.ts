@@ -3,6 +3,8 @@ import type { Jurisdiction, PhoneOwner, StaffUser } from "../../db/schema";
 import * as promiseRoute from "../../app/routes/account.promise";
 import { action as borrowerPageAction } from "../../app/routes/staff.borrowers.$borrowerId";
 import { localToday } from "../../app/domain/borrower-actions";
+import { dispatchSms } from "../../app/engine/dispatcher.server";
+import { outboxProvider } from "../../app/messaging/providers/outbox.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { formRequest, queuedTexts, run, signedInBorrower } from "../portal/action-helpers";
 import { enrolledStaff, outcome, signedInCookie, staffContext } from "../staff/support";
@@ -36,7 +38,8 @@ async function borrowerWhoseNumberIs(owner: PhoneOwner, jurisdiction: Jurisdicti
   return b;
 }
 
-const textLink = (borrowerId: string, form: Record<string, string>) => {
+/** A form posted on the borrower page by the agent. */
+const consoleAction = (borrowerId: string, form: Record<string, string>) => {
   const request = new Request(`http://portal.test/staff/borrowers/${borrowerId}`, {
     method: "POST",
     body: new URLSearchParams(form),
@@ -59,10 +62,10 @@ const allTexts = (borrowerId: string) =>
 describe("a link an agent texts", () => {
   it("is refused (409, audited) to a third party's number in HK, and spends none of the day's budget", async () => {
     const { borrower, account } = await borrowerWhoseNumberIs("third_party");
-    const fresh = await textLink(borrower.id, { intent: "send_link", accountId: account.id });
+    const fresh = await consoleAction(borrower.id, { intent: "send_link", accountId: account.id });
     expect(fresh.status).toBe(409);
     expect((fresh.data as any).result.error[""]).toContain("errors.notBorrowersNumber");
-    const pay = await textLink(borrower.id, {
+    const pay = await consoleAction(borrower.id, {
       intent: "send_payment_link",
       accountId: account.id,
       amount: "100",
@@ -84,21 +87,23 @@ describe("a link an agent texts", () => {
       .where("id", "=", borrower.id)
       .execute();
     for (let i = 0; i < 3; i++)
-      expect((await textLink(borrower.id, { intent: "send_link", accountId: account.id })).status).toBe(303);
+      expect((await consoleAction(borrower.id, { intent: "send_link", accountId: account.id })).status).toBe(
+        303,
+      );
     expect(await allTexts(borrower.id)).toHaveLength(3);
   });
 
   it("is refused to an unknown number in CN; goes to a third party's number in the US", async () => {
     const cn = await borrowerWhoseNumberIs("unknown", "CN");
-    expect((await textLink(cn.borrower.id, { intent: "send_link", accountId: cn.account.id })).status).toBe(
-      409,
-    );
+    expect(
+      (await consoleAction(cn.borrower.id, { intent: "send_link", accountId: cn.account.id })).status,
+    ).toBe(409);
     expect(await allTexts(cn.borrower.id)).toEqual([]);
 
     const us = await borrowerWhoseNumberIs("third_party", "US");
-    expect((await textLink(us.borrower.id, { intent: "send_link", accountId: us.account.id })).status).toBe(
-      303,
-    );
+    expect(
+      (await consoleAction(us.borrower.id, { intent: "send_link", accountId: us.account.id })).status,
+    ).toBe(303);
     expect(await allTexts(us.borrower.id)).toEqual([{ template_key: "confirmation.fresh_link" }]);
     expect(await refusals(us.borrower.id)).toEqual([]);
   });
@@ -139,5 +144,24 @@ describe("the confirmation of the borrower's own action", () => {
     const own = await borrowerWhoseNumberIs("borrower");
     expect((await promise(own.cookie)).status).toBe(303);
     expect(await queuedTexts(t.db, own.borrower.id)).toHaveLength(1);
+  });
+
+  it("queued before an agent learned the number is not the borrower's, is cancelled at send time", async () => {
+    const b = await borrowerWhoseNumberIs("borrower");
+    expect((await promise(b.cookie)).status).toBe(303);
+    const text = await t.db
+      .selectFrom("messages")
+      .select("id")
+      .where("borrower_id", "=", b.borrower.id)
+      .executeTakeFirstOrThrow();
+    const marked = await consoleAction(b.borrower.id, { intent: "set_phone_owner", phoneOwner: "unknown" });
+    expect(marked.status).toBe(303);
+    expect(await dispatchSms(t.db, outboxProvider, text.id)).toEqual({
+      status: "cancelled",
+      reason: "not_borrowers_number",
+    });
+    expect(await queuedTexts(t.db, b.borrower.id)).toEqual([
+      expect.objectContaining({ template_key: "confirmation.promise_confirmed", status: "cancelled" }),
+    ]);
   });
 });
