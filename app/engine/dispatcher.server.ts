@@ -10,6 +10,7 @@ import { loadAccountFacts } from "./contact-inputs.server";
 import { contactPolicies, decideFor } from "./planner.server";
 import { countSms } from "../platform/metrics.server";
 import { applyJurisdictionRules } from "./sender-identity.server";
+import { vetoConfirmations } from "./confirmation-veto.server";
 import {
   sendClaimed,
   sendThroughOutbox,
@@ -303,22 +304,13 @@ async function paceSenders(db: Kysely<Database>, claim: Claim, pace: Pace) {
   }
 }
 
-/** Texts that need no decision (confirmations) still go only to borrowers who have not refused SMS. */
+/** Texts that need no decision (confirmations): consent and debtor-only at send time (confirmation-veto). */
 async function vetoOptedOut(trx: Trx, prefsFor: Claimed[], claim: Claim) {
-  const prefs = await trx
-    .selectFrom("contact_preferences")
-    .select(["borrower_id", "sms_allowed", "sms_opted_out_at"])
-    .where("borrower_id", "in", [...new Set(prefsFor.map((m) => m.borrower_id))])
-    .execute();
-  const optedOut = new Set(
-    prefs.filter((p) => p.sms_opted_out_at || !p.sms_allowed).map((p) => p.borrower_id),
-  );
-  for (const msg of prefsFor) {
-    if (!optedOut.has(msg.borrower_id)) claim.toSend.push(msg);
-    else {
-      claim.changes.push({ id: msg.id, status: "cancelled", detail: { reason: "sms_opted_out" } });
-      claim.outcomes.set(msg.id, { status: "cancelled", reason: "sms_opted_out" });
-    }
+  const { send, vetoed } = await vetoConfirmations(trx, prefsFor);
+  claim.toSend.push(...send);
+  for (const { msg, reason } of vetoed) {
+    claim.changes.push({ id: msg.id, status: "cancelled", detail: { reason } });
+    claim.outcomes.set(msg.id, { status: "cancelled", reason });
   }
 }
 

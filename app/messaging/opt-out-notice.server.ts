@@ -1,7 +1,7 @@
 import type { Transaction } from "kysely";
 import type { Database, Jurisdiction, Locale } from "../../db/schema";
-import { DEFAULT_CONTACT_POLICY, parseContactPolicy } from "../domain/contact-policy";
 import { OPT_OUT_INSTRUCTION, type SmsTemplateKey } from "../domain/sms-templates";
+import { activeProfiles } from "./debtor-only-sms.server";
 
 /** A template that, rendered in `locale`, would not tell the borrower how to opt out. */
 export function lacksOptOutNotice(key: SmsTemplateKey, body: string, locale: Locale): boolean {
@@ -23,13 +23,7 @@ export async function noticeRequiredIn(
   anyLacking: boolean,
 ): Promise<(jurisdiction: Jurisdiction | undefined) => boolean> {
   if (!anyLacking) return () => false;
-  const row = await trx
-    .selectFrom("contact_policies")
-    .select("policy")
-    .where("active", "=", true)
-    .executeTakeFirst();
-  const parsed = row ? parseContactPolicy(row.policy) : null;
-  const policy = parsed?.ok ? parsed.policy : DEFAULT_CONTACT_POLICY;
+  const policy = await activeProfiles(trx);
   return (jurisdiction) => Boolean(jurisdiction && policy.jurisdictions[jurisdiction].smsOptOutNotice);
 }
 

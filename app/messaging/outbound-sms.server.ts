@@ -20,6 +20,7 @@ import { recipientsOf, type KnownRecipient } from "./sms-recipients.server";
 import { lacksOptOutNotice, noticeRequiredIn, withOptOutNotice } from "./opt-out-notice.server";
 import { insertQueuedTexts, insertTextLinks, type PreparedText } from "./sms-queue-rows.server";
 import { currentRequestId } from "../platform/request-context.server";
+import { debtorOnlyRefusals } from "./debtor-only-sms.server";
 
 type Trx = Transaction<Database>;
 
@@ -55,8 +56,10 @@ export type { KnownRecipient };
  * message's own creation was a fifth of what it wrote (docs/product-rules.md §12).
  */
 export type QueueSmsResult =
-  | { status: "queued"; messageId: string }
-  | { status: "skipped"; reason: "sms_opted_out" | "wrong_number" | "duplicate" };
+  { status: "queued"; messageId: string } | { status: "skipped"; reason: SkipReason | "duplicate" };
+
+/** Why a text was not queued: consent, a wrong number, or a number debtor-only keeps out (§4.20). */
+type SkipReason = "sms_opted_out" | "wrong_number" | "not_borrowers_number";
 
 /**
  * The one way Settle queues a text, inside the caller's transaction: checks
@@ -147,10 +150,11 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
   if (inputs.length === 0) return [];
   const recipients = await recipientsOf(trx, inputs);
   const render = await textRenderer(trx, inputs, recipients);
+  const notTheirs = await debtorOnlyRefusals(trx, recipients);
   const results: QueueSmsResult[] = new Array(inputs.length);
   const prepared: PreparedText[] = [];
   for (const [index, input] of inputs.entries()) {
-    const refused = refusal(input, recipients[index]!);
+    const refused = refusal(input, recipients[index]!, notTheirs(index));
     if (refused) results[index] = { status: "skipped", reason: refused };
     else prepared.push(render(input, index));
   }
@@ -172,11 +176,15 @@ async function queueSmsChunk(trx: Trx, inputs: readonly QueueSmsInput[]): Promis
   return results;
 }
 
-/** Why a text must not be queued; keyword replies are answered whatever the consent (CTIA). */
-function refusal(input: QueueSmsInput, who: KnownRecipient): "sms_opted_out" | "wrong_number" | null {
+/**
+ * Why a text must not be queued. Keyword replies are answered whatever the consent (CTIA), and go to the
+ * phone that texted the keyword; every other text is about the debt, so debtor-only applies to it.
+ */
+function refusal(input: QueueSmsInput, who: KnownRecipient, notTheirs: boolean): SkipReason | null {
   if (input.purpose === "keyword_reply") return null;
   if (who.smsRefused) return "sms_opted_out";
   if (who.account?.wrongNumber) return "wrong_number";
+  if (notTheirs) return "not_borrowers_number";
   return null;
 }
 

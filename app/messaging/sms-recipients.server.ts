@@ -1,5 +1,5 @@
 import { sql, type Transaction } from "kysely";
-import type { Database, Jurisdiction, Locale } from "../../db/schema";
+import type { Database, Jurisdiction, Locale, PhoneOwner } from "../../db/schema";
 import { pgArray } from "../../db/pg-array";
 
 export interface KnownRecipient {
@@ -13,6 +13,8 @@ export interface KnownRecipient {
   account: { last4: string; wrongNumber: boolean } | null;
   /** Read only when not given (the planner's reminders always carry the opt-out notice it decides). */
   jurisdiction?: Jurisdiction;
+  /** Whose the number is (§4.20); read with the jurisdiction, absent where the caller already decided. */
+  phoneOwner?: PhoneOwner;
 }
 
 interface Addressed {
@@ -45,6 +47,7 @@ export async function recipientsOf(
       locale: who.preferred_locale ?? who.locale,
       smsRefused: Boolean(who.sms_opted_out_at) || who.sms_allowed === false,
       jurisdiction: who.jurisdiction,
+      phoneOwner: who.phone_owner,
       account: account ? { last4: account.last4, wrongNumber: Boolean(account.wrong_number_at) } : null,
     };
   });
@@ -64,6 +67,7 @@ async function readRecipients(trx: Transaction<Database>, unknown: readonly Addr
             "borrowers.phone_e164",
             "borrowers.locale",
             "borrowers.jurisdiction",
+            "borrowers.phone_owner",
             "contact_preferences.preferred_locale",
             "contact_preferences.sms_allowed",
             "contact_preferences.sms_opted_out_at",

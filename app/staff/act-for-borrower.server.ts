@@ -183,6 +183,8 @@ function linkTexted(result: TextLinkResult): ActOutcome {
       return refused(409, { formErrors: ["errors.smsRefused"] });
     case "wrong_number":
       return refused(409, { formErrors: ["errors.wrongNumberSet"] });
+    case "not_borrowers_number":
+      return refused(409, { formErrors: ["errors.notBorrowersNumber"] });
     case "rate_limited":
       return refused(429, { formErrors: ["errors.linkTextsLimit"] });
     case "invalid_amount":

@@ -4,6 +4,7 @@ import { parseTypedAmount, resolvePaymentAmount, type AmountErrorCode } from "..
 import { appendAudit } from "../platform/audit.server";
 import { consume, type RateLimitRule } from "../platform/rate-limit.server";
 import { queueSms, smsAmount } from "../messaging/outbound-sms.server";
+import { numberRefusedForDebt } from "../messaging/debtor-only-sms.server";
 import { actedBy, smsLocale, sessionAccount, type SessionScope } from "../borrower/action-scope.server";
 import { currentPreferences } from "../borrower/preferences.server";
 import { getPaymentOptions } from "../payments/payments.server";
@@ -21,6 +22,7 @@ export type TextLinkResult =
   | { status: "queued"; messageId: string }
   | { status: "sms_refused" }
   | { status: "wrong_number" }
+  | { status: "not_borrowers_number" }
   | { status: "rate_limited"; retryAfterSec: number }
   | { status: "invalid_amount"; error: AmountErrorCode };
 
@@ -52,6 +54,7 @@ async function textLink(
 ): Promise<TextLinkResult> {
   // Consent first, so a text that could not go spends none of the day's budget.
   const refused = await smsRefusal(db, scope);
+  if (refused === "not_borrowers_number") return debtorOnlyRefused(db, scope, opts);
   if (refused) return { status: refused };
   const budget = await consume(db, `staff-link-text:${scope.borrowerId}`, LINK_TEXTS_PER_DAY);
   if (!budget.ok) return { status: "rate_limited", retryAfterSec: budget.retryAfterSec };
@@ -67,7 +70,9 @@ async function textLink(
       now,
     });
     if (sms.status !== "queued")
-      return { status: sms.reason === "wrong_number" ? "wrong_number" : "sms_refused" };
+      return {
+        status: sms.reason === "duplicate" || sms.reason === "sms_opted_out" ? "sms_refused" : sms.reason,
+      };
     if (amountMinor)
       await trx
         .updateTable("short_links")
@@ -103,5 +108,36 @@ async function smsRefusal(db: Kysely<Database>, scope: SessionScope) {
     .select("wrong_number_at")
     .where("id", "=", scope.accountId)
     .executeTakeFirstOrThrow();
-  return account.wrong_number_at ? ("wrong_number" as const) : null;
+  if (account.wrong_number_at) return "wrong_number" as const;
+  return (await numberRefusedForDebt(db, scope.borrowerId)) ? ("not_borrowers_number" as const) : null;
+}
+
+/**
+ * Debtor-only (docs/product-rules.md §4.20): the number on file is not known to be the borrower's, so
+ * nothing about the debt is texted to it. The refusal is audited (who tried, which link, why), since an
+ * agent tried to reach a number the rule keeps out.
+ */
+async function debtorOnlyRefused(
+  db: Kysely<Database>,
+  scope: SessionScope,
+  opts: { now: Date; amountMinor?: number },
+): Promise<TextLinkResult> {
+  await appendAudit(
+    db,
+    {
+      actorType: "staff",
+      actorId: scope.staff?.id ?? null,
+      action: "link.text_refused",
+      subjectType: "account",
+      subjectId: scope.accountId,
+      borrowerId: scope.borrowerId,
+      detail: {
+        reason: "not_borrowers_number",
+        link: opts.amountMinor ? "payment_link" : "fresh_link",
+        ...actedBy(scope),
+      },
+    },
+    opts.now,
+  );
+  return { status: "not_borrowers_number" };
 }
