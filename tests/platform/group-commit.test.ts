@@ -21,7 +21,10 @@ function recorder<O>(answer: (item: number) => O, opts: { hold?: boolean } = {})
   return { run, batches, release: () => pending.splice(0).forEach((r) => r()), maxInFlight: () => maxSeen };
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+// The next turn of the event loop: the group commit sends its queue from a setImmediate scheduled by the
+// call, and immediates run in order, so this runs after it. A wall-clock timer did not: on a busy machine
+// a 5 ms timer could fire first, and the calls meant to wait behind the first batch found it still queued.
+const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("group commit", () => {
   it("sends a lone call by itself, at once", async () => {
