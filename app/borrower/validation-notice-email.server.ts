@@ -7,7 +7,7 @@ import { config } from "../platform/config.server";
 import { logger } from "../platform/logger.server";
 import { jobPayload } from "../platform/request-context.server";
 import { emailTransport, type EmailTransport, type OutgoingEmail } from "../messaging/email-transport.server";
-import { unsubscribeUrl } from "../messaging/email-unsubscribe.server";
+import { unsubscribeHeaders, unsubscribeUrl } from "../messaging/email-unsubscribe.server";
 
 /**
  * The `validation-notice:email` job (docs/product-rules.md §4.23): a dispute's validation notice recorded
@@ -93,11 +93,7 @@ function compose(noticeId: string, n: Notice): OutgoingEmail | null {
       body: n.body,
       unsubscribe,
     });
-    const headers = {
-      "List-Unsubscribe": `<${unsubscribe}>`,
-      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-      "Content-Language": n.locale,
-    };
+    const headers = unsubscribeHeaders(unsubscribe, n.locale);
     // The mailbox names its template and language (a notice has no `emails` row).
     const mailbox = { templateKey: "status.validation_notice", locale: n.locale };
     return { emailId: noticeId, to: n.email!.trim(), ...rendered, headers, mailbox };

@@ -9,7 +9,7 @@ import { config } from "../platform/config.server";
 import { timeOrderedId } from "../platform/ids.server";
 import { errorFields, logger } from "../platform/logger.server";
 import { emailTransport, type EmailTransport, type OutgoingEmail } from "../messaging/email-transport.server";
-import { unsubscribeUrl } from "../messaging/email-unsubscribe.server";
+import { unsubscribeHeaders, unsubscribeUrl } from "../messaging/email-unsubscribe.server";
 import { createShortLink } from "../messaging/short-links.server";
 import { smsAmount, smsDate } from "../messaging/outbound-sms.server";
 import { loadAccountFacts, type AccountFacts } from "./contact-inputs.server";
@@ -217,11 +217,7 @@ async function prepareEmail(
     link: link.url,
     unsubscribe,
   });
-  const headers = {
-    "List-Unsubscribe": `<${unsubscribe}>`,
-    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    "Content-Language": who.locale,
-  };
+  const headers = unsubscribeHeaders(unsubscribe, who.locale);
   return { emailId, skip: null, email: { emailId, to: who.email!, ...rendered, headers } };
 }
 

@@ -30,6 +30,18 @@ export function unsubscribeUrl(emailId: string, locale: string): string {
   return `${config().publicBaseUrl}/email/unsubscribe/${unsubscribeToken(emailId)}?lng=${encodeURIComponent(locale)}`;
 }
 
+/**
+ * The headers every email with an unsubscribe link carries: the link for mail clients, one-click
+ * unsubscribe (RFC 8058), and the email's language.
+ */
+export function unsubscribeHeaders(unsubscribe: string, locale: string): Record<string, string> {
+  return {
+    "List-Unsubscribe": `<${unsubscribe}>`,
+    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    "Content-Language": locale,
+  };
+}
+
 /** The email id a token was issued for, or null for anything malformed or forged. */
 export function verifyUnsubscribeToken(token: string): string | null {
   const match = TOKEN.exec(token);

@@ -56,7 +56,7 @@ export interface Scope {
   tz: string;
   from: string;
   to: string;
-  /** `with` clauses: entry (each account's first reminder in the period) and scope (the accounts the filters keep). */
+  /** `with` clauses: entry (each account's reminders in the period: first, first and last stage, arrears) and scope (the accounts the filters keep). */
   ctes: RawBuilder<unknown>;
 }
 
@@ -163,7 +163,6 @@ function queryRates({ db, lo, hi, from, to, ctes }: Scope) {
     plans: number;
     completed: number;
     broken: number;
-    entered: number;
     acted: number;
     median_hours: number | null;
   }>`
@@ -203,7 +202,7 @@ function queryRates({ db, lo, hi, from, to, ctes }: Scope) {
         count(*) filter (where last_stage > first_stage)::int as rolled
       from reached
     )
-    select c.arrears, c.reminded, c.rolled, c.reminded as entered,
+    select c.arrears, c.reminded, c.rolled,
       (select count(*) from reached r left join pending p on p.account_id = r.account_id
         where r.in_arrears and (r.status in ('paid', 'closed') or r.overdue_minor - coalesce(p.paid, 0) <= 0))::int as cured,
       (select count(*) from promises_to_pay pr join scope s on s.id = pr.account_id
@@ -333,7 +332,7 @@ export async function loadOutcomes(
     planCompleted: { numerator: r.completed, denominator: r.plans },
     planBroken: { numerator: r.broken, denominator: r.plans },
     firstAction: {
-      accounts: r.entered,
+      accounts: r.reminded, // every account reminded in the period entered it
       acted: r.acted,
       medianHours: r.median_hours === null ? null : Math.round(r.median_hours * 10) / 10,
     },
