@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import type { Runner } from "graphile-worker";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendValidationNoticeEmail } from "../../app/borrower/validation-notice-email.server";
@@ -13,7 +12,7 @@ import { apiRequest, callRoute, createTestApiKey } from "../support/api";
 import { insertAccount, insertBorrower } from "../support/builders";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { startSmtpServer } from "../support/smtp-server";
-import { startTestWorker } from "../support/worker";
+import { drainJobs as drainQueue } from "../support/worker";
 import { enrolledStaff, outcome, post, signedInCookie, staffContext } from "../staff/support";
 
 /**
@@ -44,21 +43,7 @@ afterAll(async () => {
 const receivedBy = (address: string) => smtp.received.filter((m) => m.to.includes(address));
 
 /** Runs the worker until the job queue is empty, a failed attempt's retry made due at once. */
-async function drainJobs() {
-  const runner: Runner = await startTestWorker(t.pool, createTaskList(t.db));
-  try {
-    const remaining = async () => {
-      await sql`update graphile_worker._private_jobs set run_at = now() where attempts > 0 and locked_at is null`.execute(
-        t.db,
-      );
-      return (await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs`.execute(t.db))
-        .rows[0]!.n;
-    };
-    await expect.poll(remaining, { interval: 100 }).toBe(0);
-  } finally {
-    await runner.stop();
-  }
-}
+const drainJobs = () => drainQueue(t, createTaskList(t.db));
 
 /** A US borrower at D10 (reminded at noon but for the dispute), with an email address unless told. */
 async function usBorrower(opts: { locale?: Locale; email?: string | null } = {}) {

@@ -1,4 +1,4 @@
-import { Logger, type Runner } from "graphile-worker";
+import { Logger } from "graphile-worker";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { action as usersAction } from "../../app/routes/staff.users";
@@ -8,7 +8,7 @@ import { sendStaffInviteEmail } from "../../app/staff/staff-invite-email.server"
 import { createTaskList } from "../../app/worker/tasks.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { startSmtpServer } from "../support/smtp-server";
-import { startTestWorker } from "../support/worker";
+import { drainJobs as drainQueue } from "../support/worker";
 import { enrolledStaff, outcome, post, signedInCookie, staffContext } from "./support";
 
 /**
@@ -41,21 +41,7 @@ async function drainJobs(): Promise<string[]> {
   const logger = new Logger(() => (level, message, meta) => {
     lines.push(`${level} ${message} ${JSON.stringify(meta ?? {})}`);
   });
-  const runner: Runner = await startTestWorker(t.pool, createTaskList(t.db), logger);
-  try {
-    // A failed attempt's retry is due at once rather than after graphile-worker's backoff: the retry is
-    // what is under test, not the backoff's seconds.
-    const remaining = async () => {
-      await sql`update graphile_worker._private_jobs set run_at = now() where attempts > 0 and locked_at is null`.execute(
-        t.db,
-      );
-      return (await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs`.execute(t.db))
-        .rows[0]!.n;
-    };
-    await expect.poll(remaining, { interval: 100 }).toBe(0);
-  } finally {
-    await runner.stop();
-  }
+  await drainQueue(t, createTaskList(t.db), logger);
   return lines;
 }
 
